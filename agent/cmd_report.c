@@ -1,0 +1,234 @@
+#include "agent/cmd_report.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <curl/curl.h>
+
+#include "agent/buf.h"
+#include "agent/config.h"
+#include "agent/credential.h"
+#include "agent/evaluate.h"
+#include "agent/inventory.h"
+#include "agent/log.h"
+#include "agent/snapshot.h"
+#include "agent/timeutil.h"
+#include "collectors/astro.h"
+#include "collectors/http.h"
+#include "exporters/report.h"
+
+#define REPORT_MAX ((size_t)512 << 20)
+
+enum tw_exit tw_exit_code(int config_error, int incomplete, int findings_at_or_above)
+{
+        if (config_error)
+                return TW_EXIT_CONFIG;
+        if (incomplete)
+                return TW_EXIT_INCOMPLETE;
+        if (findings_at_or_above)
+                return TW_EXIT_FINDINGS;
+        return TW_EXIT_OK;
+}
+
+/* Prints each line of errors as one log line. */
+static void log_lines(const char *msg, const char *errors)
+{
+        const char *p = errors;
+
+        while (p && *p) {
+                size_t n = strcspn(p, "\n");
+                char *line = strndup(p, n);
+
+                if (line)
+                        tw_log(TW_LOG_ERROR, msg, "error", line, NULL);
+                free(line);
+                p += n;
+                p += *p == '\n';
+        }
+}
+
+static int load_config(const char *path, struct tw_config **ret)
+{
+        struct tw_buf err;
+        int r;
+
+        tw_buf_init(&err, 1 << 20);
+        r = tw_config_load_file(path, ret, &err);
+        if (r < 0)
+                log_lines("invalid configuration", err.ptr);
+        tw_buf_done(&err);
+        return r;
+}
+
+int tw_cmd_check_config(const char *config_path)
+{
+        struct tw_config *cfg = NULL;
+        struct tw_buf err;
+        int r;
+
+        tw_buf_init(&err, 1 << 20);
+        r = tw_config_load_file(config_path, &cfg, &err);
+        if (r < 0) {
+                fputs(err.ptr ? err.ptr : "", stderr);
+                tw_buf_done(&err);
+                return TW_EXIT_CONFIG;
+        }
+        printf("%s: OK (%zu webhook%s, %zu suppression%s)\n", config_path, cfg->n_webhooks,
+               cfg->n_webhooks == 1 ? "" : "s", cfg->n_suppressions,
+               cfg->n_suppressions == 1 ? "" : "s");
+        tw_buf_done(&err);
+        tw_config_free(cfg);
+        return TW_EXIT_OK;
+}
+
+/* Writes data to path atomically: a temporary file renamed over it. */
+static int write_file(const char *path, const char *data, size_t len)
+{
+        char tmp[4096];
+        size_t off = 0;
+        int fd, r = 0;
+
+        if (snprintf(tmp, sizeof(tmp), "%s.tmp.%ld", path, (long)getpid()) >= (int)sizeof(tmp))
+                return -ENAMETOOLONG;
+        fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+        if (fd < 0)
+                return -errno;
+        while (off < len) {
+                ssize_t n = write(fd, data + off, len - off);
+
+                if (n < 0 && errno == EINTR)
+                        continue;
+                if (n < 0) {
+                        r = -errno;
+                        break;
+                }
+                off += (size_t)n;
+        }
+        if (r == 0 && fsync(fd) < 0)
+                r = -errno;
+        if (close(fd) < 0 && r == 0)
+                r = -errno;
+        if (r == 0 && rename(tmp, path) < 0)
+                r = -errno;
+        if (r < 0)
+                unlink(tmp);
+        return r;
+}
+
+static struct tw_transport *new_transport(const struct tw_config *cfg, const char *bearer)
+{
+        struct tw_http_options o = {
+                .bearer = bearer,
+                .extra_header = strcmp(cfg->astro.api_version, "v1") == 0 ? "X-API-Version: 1.0" : NULL,
+                .timeout_ms = cfg->astro.request_timeout * 1000,
+                .max_concurrency = cfg->astro.max_concurrency,
+                .rate_limit = cfg->astro.rate_limit,
+                .max_retries = cfg->astro.max_retries,
+        };
+
+        return tw_transport_curl_new(&o);
+}
+
+static void log_listing_errors(const struct tw_inventory *inv)
+{
+        for (size_t i = 0; i < inv->n_errors; i++)
+                tw_log(TW_LOG_ERROR, "listing failed", "listing", inv->errors[i].listing, "error",
+                       inv->errors[i].message, NULL);
+}
+
+static bool has_findings_at(const struct tw_evaluation *ev, enum tw_severity at)
+{
+        if (at == TW_SEVERITY_NONE)
+                return false;
+        for (int k = 0; k < _TW_FINDING_KIND_MAX; k++)
+                for (int s = at; s < _TW_SEVERITY_MAX; s++)
+                        if (ev->active[k][s])
+                                return true;
+        return false;
+}
+
+int tw_cmd_report(const struct tw_report_options *o)
+{
+        struct tw_credential_info cred = {0};
+        struct tw_config *cfg = NULL;
+        struct tw_inventory *inv = NULL;
+        struct tw_evaluation *ev = NULL;
+        struct tw_transport *t = NULL;
+        enum tw_report_format fmt;
+        struct tw_buf out, err;
+        int64_t now = o->now != TW_NO_TIME ? o->now : tw_now();
+        int exit_code = TW_EXIT_CONFIG, r;
+
+        tw_buf_init(&out, REPORT_MAX);
+        tw_buf_init(&err, 4096);
+        if (tw_report_format_from_string(o->format, &fmt) < 0) {
+                tw_log(TW_LOG_ERROR, "unknown report format (table, json, csv, markdown)",
+                       "format", o->format, NULL);
+                goto out;
+        }
+        if (load_config(o->config_path, &cfg) < 0)
+                goto out;
+        tw_log_setup(cfg->agent.log_level, cfg->agent.log_format);
+        /* The credential's expiry is checked against the real clock: --now
+         * asks what the policy will say later, not whether we can log in. */
+        r = tw_credential_load(cfg, tw_now(), &cred, &err);
+        if (r < 0) {
+                tw_log(TW_LOG_ERROR, "cannot use the Astro API credential", "error", err.ptr, NULL);
+                goto out;
+        }
+        t = new_transport(cfg, cred.token);
+        if (!t) {
+                tw_log(TW_LOG_ERROR, "cannot set up HTTP transport", NULL);
+                goto out;
+        }
+        r = tw_astro_collect(cfg, &cred, t, now, &inv);
+        if (r < 0) {
+                tw_log(TW_LOG_ERROR, "collection failed", "error", strerror(-r), NULL);
+                exit_code = TW_EXIT_INCOMPLETE;
+                goto out;
+        }
+        log_listing_errors(inv);
+        r = tw_evaluate(inv, &cfg->policy, cfg->suppressions, cfg->n_suppressions, now, &ev);
+        if (r < 0) {
+                tw_log(TW_LOG_ERROR, "evaluation failed", "error", strerror(-r), NULL);
+                exit_code = TW_EXIT_INCOMPLETE;
+                goto out;
+        }
+        {
+                struct tw_snapshot snap = {.cfg = cfg, .inv = inv, .ev = ev};
+
+                r = tw_report_render(&snap, fmt, &out);
+        }
+        if (r < 0) {
+                tw_log(TW_LOG_ERROR, "cannot render the report", "error", strerror(-r), NULL);
+                exit_code = TW_EXIT_INCOMPLETE;
+                goto out;
+        }
+        if (o->output) {
+                r = write_file(o->output, out.ptr ? out.ptr : "", out.len);
+                if (r < 0) {
+                        tw_log(TW_LOG_ERROR, "cannot write the report", "file", o->output,
+                               "error", strerror(-r), NULL);
+                        goto out;
+                }
+        } else if (out.len && fwrite(out.ptr, 1, out.len, stdout) != out.len) {
+                tw_log(TW_LOG_ERROR, "cannot write the report to stdout", NULL);
+                goto out;
+        }
+        fflush(stdout);
+        exit_code = tw_exit_code(0, !tw_inventory_complete(inv) || ev->n_errors > 0,
+                                 has_findings_at(ev, o->fail_on));
+out:
+        tw_evaluation_free(ev);
+        tw_inventory_free(inv);
+        tw_transport_free(t);
+        tw_credential_done(&cred);
+        tw_config_free(cfg);
+        tw_buf_done(&out);
+        tw_buf_done(&err);
+        return exit_code;
+}

@@ -1,0 +1,25 @@
+#ifndef TW_COLLECTORS_ASTRO_H
+#define TW_COLLECTORS_ASTRO_H
+
+/*
+ * The Astro API collector: lists workspaces, deployments, users and tokens
+ * of one organization through a transport and fills a new inventory.
+ *
+ * A listing that fails (HTTP error, bad JSON, a body over the cap) is
+ * recorded in the inventory's errors with a message for a person; the other
+ * listings' data survives.  Runs on the calling thread.
+ */
+
+#include <stdint.h>
+
+struct tw_config;
+struct tw_credential_info;
+struct tw_inventory;
+struct tw_transport;
+
+/* One collection.  Returns 0 and a new inventory (possibly incomplete), or
+ * -ENOMEM / -ECANCELED with no inventory. */
+int tw_astro_collect(const struct tw_config *cfg, const struct tw_credential_info *cred,
+                     struct tw_transport *transport, int64_t now, struct tw_inventory **ret_inv);
+
+#endif

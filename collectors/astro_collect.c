@@ -1,0 +1,411 @@
+#include "collectors/astro.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "agent/buf.h"
+#include "agent/config.h"
+#include "agent/credential.h"
+#include "agent/inventory.h"
+#include "agent/timeutil.h"
+#include "collectors/astro_parse.h"
+#include "collectors/http.h"
+
+#define PAGE_LIMIT 1000   /* the documented maximum */
+#define MAX_PAGES 100000  /* a server that never stops paging is a bug, not a loop */
+#define ERR_MAX 2048
+
+struct collect;
+
+/* One paged walk of one endpoint with one filter. */
+struct listing {
+        struct collect *c;
+        enum tw_listing_kind kind;
+        char *name;     /* "tokens workspace=<id>": names it in errors */
+        char *base_url; /* without offset/limit */
+        const char *endpoint;
+        const char *items_key;
+        long offset;
+        long pages;
+        /* a 403 on the organization-wide token listing falls back to the
+         * credential's own workspaces */
+        bool org_wide_tokens;
+        /* after the deployments listing: list each listed workspace's
+         * deployment tokens */
+        bool then_deployment_tokens;
+};
+
+struct collect {
+        const struct tw_config *cfg;
+        const struct tw_credential_info *cred;
+        struct tw_transport *t;
+        struct tw_inventory *inv;
+        char *tokens_base, *users_base, *platform_base;
+        struct listing **listings;
+        size_t n_listings;
+        int fatal; /* -ENOMEM */
+};
+
+static void listing_free(struct listing *l)
+{
+        if (!l)
+                return;
+        free(l->name);
+        free(l->base_url);
+        free(l);
+}
+
+static void on_page(void *userdata, const struct tw_http_result *res);
+
+static int submit_page(struct listing *l)
+{
+        char url[4096];
+        int n;
+
+        n = snprintf(url, sizeof(url), "%s%coffset=%ld&limit=%d", l->base_url,
+                     strchr(l->base_url, '?') ? '&' : '?', l->offset, PAGE_LIMIT);
+        if (n < 0 || (size_t)n >= sizeof(url))
+                return -E2BIG;
+        return tw_transport_get(l->c->t, url, l->endpoint, on_page, l);
+}
+
+/* Starts a listing; the collect keeps it until the end. */
+static int start_listing(struct collect *c, enum tw_listing_kind kind, const char *name,
+                         const char *base, const char *path, const char *query)
+{
+        struct listing *l = NULL, **tmp;
+        struct tw_buf url;
+        static const char *const endpoints[] = {"workspaces", "deployments", "users", "tokens"};
+        int r;
+
+        tw_buf_init(&url, 4000);
+        r = tw_buf_printf(&url, "%s/organizations/%s/%s%s%s", base, c->inv->organization_id, path,
+                          query ? "?" : "", query ? query : "");
+        if (r < 0)
+                goto fail;
+        tmp = realloc(c->listings, (c->n_listings + 1) * sizeof(*tmp));
+        l = calloc(1, sizeof(*l));
+        if (tmp)
+                c->listings = tmp;
+        if (!tmp || !l) {
+                r = -ENOMEM;
+                goto fail;
+        }
+        l->c = c;
+        l->kind = kind;
+        l->endpoint = endpoints[kind];
+        l->items_key = endpoints[kind];
+        l->name = strdup(name);
+        l->base_url = tw_buf_steal(&url);
+        if (!l->name || !l->base_url) {
+                r = -ENOMEM;
+                goto fail;
+        }
+        c->listings[c->n_listings++] = l;
+        r = submit_page(l);
+        if (r < 0)
+                c->fatal = r;
+        return r;
+fail:
+        tw_buf_done(&url);
+        listing_free(l);
+        c->fatal = r == -ENOMEM ? r : c->fatal;
+        return r;
+}
+
+static void listing_failed(struct listing *l, const char *message)
+{
+        struct collect *c = l->c;
+
+        if (tw_inventory_add_error(c->inv, l->name, message) < 0)
+                c->fatal = -ENOMEM;
+        c->inv->listed[l->kind] = false;
+}
+
+/* Whether a token of this scope is wanted by the config. */
+static bool want_scope(const struct tw_config *cfg, const char *scope)
+{
+        if (strcmp(scope, "ORGANIZATION") == 0)
+                return cfg->astro.include_organization_tokens;
+        if (strcmp(scope, "DEPLOYMENT") == 0)
+                return cfg->astro.include_deployment_tokens;
+        return true;
+}
+
+/* Parses every item first, so a bad page adds nothing. */
+static int add_items(struct listing *l, const cJSON *items, struct tw_buf *err)
+{
+        struct tw_inventory *inv = l->c->inv;
+        size_t n = (size_t)cJSON_GetArraySize(items), i = 0;
+        const cJSON *item;
+        union {
+                struct tw_workspace w;
+                struct tw_deployment d;
+                struct tw_user u;
+                struct tw_token t;
+        } *objs;
+        int r = 0;
+
+        objs = calloc(n ? n : 1, sizeof(*objs));
+        if (!objs)
+                return -ENOMEM;
+        cJSON_ArrayForEach(item, items)
+        {
+                switch (l->kind) {
+                case TW_LISTING_WORKSPACES:
+                        r = tw_astro_parse_workspace(item, &objs[i].w, err);
+                        break;
+                case TW_LISTING_DEPLOYMENTS:
+                        r = tw_astro_parse_deployment(item, &objs[i].d, err);
+                        break;
+                case TW_LISTING_USERS:
+                        r = tw_astro_parse_user(item, &objs[i].u, err);
+                        break;
+                default:
+                        r = tw_astro_parse_token(item, &objs[i].t, err);
+                        break;
+                }
+                if (r < 0)
+                        break;
+                i++;
+        }
+        for (size_t j = 0; j < i; j++) {
+                int a = 0;
+
+                if (r < 0) { /* a bad page adds nothing: free what parsed */
+                        if (l->kind == TW_LISTING_WORKSPACES)
+                                tw_workspace_done(&objs[j].w);
+                        else if (l->kind == TW_LISTING_DEPLOYMENTS)
+                                tw_deployment_done(&objs[j].d);
+                        else if (l->kind == TW_LISTING_USERS)
+                                tw_user_done(&objs[j].u);
+                        else
+                                tw_token_done(&objs[j].t);
+                        continue;
+                }
+                if (l->kind == TW_LISTING_WORKSPACES)
+                        a = tw_inventory_add_workspace(inv, &objs[j].w);
+                else if (l->kind == TW_LISTING_DEPLOYMENTS)
+                        a = tw_inventory_add_deployment(inv, &objs[j].d);
+                else if (l->kind == TW_LISTING_USERS)
+                        a = tw_inventory_add_user(inv, &objs[j].u);
+                else if (want_scope(l->c->cfg, objs[j].t.scope))
+                        a = tw_inventory_add_token(inv, &objs[j].t);
+                else
+                        tw_token_done(&objs[j].t);
+                if (a == -ENOMEM)
+                        r = a; /* -EEXIST: a duplicate across pages or listings */
+        }
+        free(objs);
+        return r;
+}
+
+static void http_failure(struct listing *l, const struct tw_http_result *res, struct tw_buf *msg);
+static void start_fallback_token_listings(struct collect *c);
+static void start_deployment_token_listings(struct collect *c);
+
+static void on_page(void *userdata, const struct tw_http_result *res)
+{
+        struct listing *l = userdata;
+        struct collect *c = l->c;
+        struct tw_page page = {0};
+        struct tw_buf msg;
+        size_t n;
+        int r;
+
+        tw_buf_init(&msg, ERR_MAX);
+        if (res->error || res->status != 200) {
+                if (l->org_wide_tokens && res->status == 403 && c->cred->claims.n_workspace_ids) {
+                        start_fallback_token_listings(c);
+                        goto out;
+                }
+                http_failure(l, res, &msg);
+                listing_failed(l, msg.ptr);
+                goto out;
+        }
+        tw_buf_printf(&msg, "page at offset %ld: ", l->offset);
+        r = tw_astro_parse_page(res->body, res->body_len, l->items_key, &page, &msg);
+        if (r == 0)
+                r = add_items(l, page.items, &msg);
+        if (r == -ENOMEM) {
+                c->fatal = r;
+                goto out;
+        }
+        if (r < 0) {
+                listing_failed(l, msg.ptr);
+                goto out;
+        }
+        n = (size_t)cJSON_GetArraySize(page.items);
+        l->offset += (long)n;
+        if (n > 0 && l->offset < page.total && ++l->pages < MAX_PAGES) {
+                r = submit_page(l);
+                if (r < 0)
+                        c->fatal = r;
+                goto out;
+        }
+        if (l->then_deployment_tokens)
+                start_deployment_token_listings(c);
+out:
+        tw_page_done(&page);
+        tw_buf_done(&msg);
+}
+
+/* Describes an HTTP or transport failure, with a hint for a person. */
+static void http_failure(struct listing *l, const struct tw_http_result *res, struct tw_buf *msg)
+{
+        if (res->error == -E2BIG) {
+                tw_buf_adds(msg, "response larger than the body cap");
+                return;
+        }
+        if (res->error) {
+                tw_buf_printf(msg, "%s after %d attempt%s",
+                              res->error_text ? res->error_text : strerror(-res->error),
+                              res->attempts, res->attempts == 1 ? "" : "s");
+                return;
+        }
+        tw_buf_printf(msg, "HTTP %ld", res->status);
+        if (res->attempts > 1)
+                tw_buf_printf(msg, " after %d attempts", res->attempts);
+        tw_buf_adds(msg, ": ");
+        tw_astro_describe_error(res->body, res->body_len, msg);
+        if (res->status == 401)
+                tw_buf_adds(msg, " - the API token is invalid, expired or revoked: rotate it");
+        else if (res->status == 403 && l->org_wide_tokens)
+                tw_buf_adds(msg, " - a Workspace or Deployment API token cannot list the whole "
+                                 "organization: use an Organization API token, or name the "
+                                 "workspaces in [astro] workspaces");
+        else if (res->status == 403)
+                tw_buf_adds(msg, " - the API token lacks the permission for this listing");
+        else if (res->status == 404 && strstr(l->name, "workspace="))
+                tw_buf_adds(msg, " - no such workspace in this organization");
+}
+
+static void start_workspace_token_listing(struct collect *c, const char *ws)
+{
+        char name[128], query[128];
+
+        snprintf(name, sizeof(name), "tokens workspace=%s", ws);
+        snprintf(query, sizeof(query), "workspaceId=%s", ws);
+        start_listing(c, TW_LISTING_TOKENS, name, c->tokens_base, "tokens", query);
+}
+
+static void start_fallback_token_listings(struct collect *c)
+{
+        for (size_t i = 0; i < c->cred->claims.n_workspace_ids; i++)
+                start_workspace_token_listing(c, c->cred->claims.workspace_ids[i]);
+}
+
+static bool listed_workspace(const struct tw_config *cfg, const char *ws)
+{
+        for (size_t i = 0; i < cfg->astro.n_workspaces; i++)
+                if (ws && strcmp(cfg->astro.workspaces[i], ws) == 0)
+                        return true;
+        return false;
+}
+
+static void start_deployment_token_listings(struct collect *c)
+{
+        const struct tw_inventory *inv = c->inv;
+        char name[128], query[128];
+
+        for (size_t i = 0; i < inv->n_deployments; i++) {
+                const struct tw_deployment *d = &inv->deployments[i];
+
+                if (!listed_workspace(c->cfg, d->workspace_id))
+                        continue;
+                snprintf(name, sizeof(name), "tokens deployment=%s", d->id);
+                snprintf(query, sizeof(query), "deploymentId=%s", d->id);
+                start_listing(c, TW_LISTING_TOKENS, name, c->tokens_base, "tokens", query);
+        }
+}
+
+static void plan(struct collect *c)
+{
+        const struct tw_config *cfg = c->cfg;
+
+        start_listing(c, TW_LISTING_WORKSPACES, "workspaces", c->platform_base, "workspaces", NULL);
+        start_listing(c, TW_LISTING_USERS, "users", c->users_base, "users", NULL);
+        start_listing(c, TW_LISTING_DEPLOYMENTS, "deployments", c->platform_base, "deployments",
+                      NULL);
+        if (!cfg->astro.workspaces) {
+                if (start_listing(c, TW_LISTING_TOKENS, "tokens organization", c->tokens_base,
+                                  "tokens", NULL) == 0)
+                        c->listings[c->n_listings - 1]->org_wide_tokens = true;
+                return;
+        }
+        for (size_t i = 0; i < cfg->astro.n_workspaces; i++)
+                start_workspace_token_listing(c, cfg->astro.workspaces[i]);
+        if (cfg->astro.include_organization_tokens)
+                start_listing(c, TW_LISTING_TOKENS, "tokens organization-scope", c->tokens_base,
+                              "tokens", "includeOnlyOrganizationTokens=true");
+        if (cfg->astro.include_deployment_tokens)
+                for (size_t i = 0; i < c->n_listings; i++)
+                        if (c->listings[i]->kind == TW_LISTING_DEPLOYMENTS)
+                                c->listings[i]->then_deployment_tokens = true;
+}
+
+/* Configured workspaces the API does not know become errors of their own. */
+static void check_configured_workspaces(struct collect *c)
+{
+        char name[128];
+
+        if (!c->inv->listed[TW_LISTING_WORKSPACES])
+                return;
+        for (size_t i = 0; i < c->cfg->astro.n_workspaces; i++) {
+                const char *ws = c->cfg->astro.workspaces[i];
+
+                if (tw_inventory_workspace(c->inv, ws))
+                        continue;
+                snprintf(name, sizeof(name), "workspace %s", ws);
+                if (tw_inventory_add_error(c->inv, name,
+                                           "not found among the organization's workspaces "
+                                           "(check [astro] workspaces)") < 0)
+                        c->fatal = -ENOMEM;
+        }
+}
+
+int tw_astro_collect(const struct tw_config *cfg, const struct tw_credential_info *cred,
+                     struct tw_transport *transport, int64_t now, struct tw_inventory **ret_inv)
+{
+        struct collect c = {.cfg = cfg, .cred = cred, .t = transport};
+        int r;
+
+        c.inv = tw_inventory_new(cred->organization_id, cfg->astro.api_version);
+        c.tokens_base = tw_config_api_base(cfg, "tokens");
+        c.users_base = tw_config_api_base(cfg, "users");
+        c.platform_base = tw_config_api_base(cfg, "workspaces");
+        if (!c.inv || !c.tokens_base || !c.users_base || !c.platform_base) {
+                r = -ENOMEM;
+                goto out;
+        }
+        c.inv->collected_at = now;
+        c.inv->credential.expires_at = cred->claims.exp;
+        if (cred->claims.api_token_id && !(c.inv->credential.token_id = strdup(cred->claims.api_token_id))) {
+                r = -ENOMEM;
+                goto out;
+        }
+        plan(&c);
+        r = tw_transport_run(transport);
+        if (r == -ECANCELED || c.fatal) {
+                r = c.fatal ? c.fatal : r;
+                goto out;
+        }
+        check_configured_workspaces(&c);
+        r = c.fatal ? c.fatal : tw_inventory_sort(c.inv);
+        if (r < 0)
+                goto out;
+        *ret_inv = c.inv;
+        c.inv = NULL;
+        r = 0;
+out:
+        for (size_t i = 0; i < c.n_listings; i++)
+                listing_free(c.listings[i]);
+        free(c.listings);
+        free(c.tokens_base);
+        free(c.users_base);
+        free(c.platform_base);
+        tw_inventory_free(c.inv);
+        return r;
+}

@@ -1,0 +1,335 @@
+#include "collectors/astro_parse.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "agent/buf.h"
+#include "agent/timeutil.h"
+
+#define MESSAGE_MAX 300
+
+void tw_page_done(struct tw_page *page)
+{
+        if (!page)
+                return;
+        cJSON_Delete(page->root);
+        memset(page, 0, sizeof(*page));
+}
+
+static int get_count(const cJSON *root, const char *name, long *ret, struct tw_buf *err)
+{
+        const cJSON *v = cJSON_GetObjectItemCaseSensitive(root, name);
+        double d;
+
+        if (!cJSON_IsNumber(v)) {
+                tw_buf_printf(err, "response has no numeric \"%s\"", name);
+                return -EBADMSG;
+        }
+        d = cJSON_GetNumberValue(v);
+        if (!isfinite(d) || d < 0 || d > 1e12 || d != floor(d)) {
+                tw_buf_printf(err, "response has an invalid \"%s\"", name);
+                return -EBADMSG;
+        }
+        *ret = (long)d;
+        return 0;
+}
+
+int tw_astro_parse_page(const char *body, size_t len, const char *items_key, struct tw_page *ret,
+                        struct tw_buf *err)
+{
+        struct tw_page p = {0};
+        const char *end = NULL;
+        int r;
+
+        p.root = cJSON_ParseWithLengthOpts(body, len, &end, false);
+        if (!p.root) {
+                tw_buf_printf(err, "response is not valid JSON (%zu bytes%s)", len,
+                              end && (size_t)(end - body) >= len ? ", truncated" : "");
+                return -EBADMSG;
+        }
+        if (!cJSON_IsObject(p.root)) {
+                tw_buf_adds(err, "response is not a JSON object");
+                r = -EBADMSG;
+                goto fail;
+        }
+        p.items = cJSON_GetObjectItemCaseSensitive(p.root, items_key);
+        if (!cJSON_IsArray(p.items)) {
+                tw_buf_printf(err, "response has no \"%s\" array", items_key);
+                r = -EBADMSG;
+                goto fail;
+        }
+        if ((r = get_count(p.root, "limit", &p.limit, err)) < 0 ||
+            (r = get_count(p.root, "offset", &p.offset, err)) < 0 ||
+            (r = get_count(p.root, "totalCount", &p.total, err)) < 0)
+                goto fail;
+        *ret = p;
+        return 0;
+fail:
+        cJSON_Delete(p.root);
+        return r;
+}
+
+/* Field access with a message naming the object and field on failure. */
+struct obj {
+        const cJSON *json;
+        const char *what; /* "token", "user", ... */
+        const char *id;   /* for messages, once known */
+        struct tw_buf *err;
+};
+
+static int field_error(const struct obj *o, const char *name, const char *problem)
+{
+        tw_buf_printf(o->err, "%s%s%s%s: field \"%s\" %s", o->what, o->id ? " \"" : "",
+                      o->id ? o->id : "", o->id ? "\"" : "", name, problem);
+        return -EINVAL;
+}
+
+/* Copies a string field into *ret (NULL when absent or null and !required). */
+static int str_field(const struct obj *o, const char *name, bool required, char **ret)
+{
+        const cJSON *v = cJSON_GetObjectItemCaseSensitive(o->json, name);
+
+        if (!v || cJSON_IsNull(v)) {
+                if (required)
+                        return field_error(o, name, "is missing");
+                *ret = NULL;
+                return 0;
+        }
+        if (!cJSON_IsString(v))
+                return field_error(o, name, "is not a string");
+        *ret = strdup(v->valuestring);
+        return *ret ? 0 : -ENOMEM;
+}
+
+static int time_field(const struct obj *o, const char *name, bool required, int64_t *ret)
+{
+        const cJSON *v = cJSON_GetObjectItemCaseSensitive(o->json, name);
+
+        if (!v || cJSON_IsNull(v)) {
+                if (required)
+                        return field_error(o, name, "is missing");
+                *ret = TW_NO_TIME;
+                return 0;
+        }
+        if (!cJSON_IsString(v))
+                return field_error(o, name, "is not a string");
+        if (tw_time_parse(v->valuestring, ret) < 0)
+                return field_error(o, name, "is not an RFC 3339 date-time");
+        return 0;
+}
+
+static int subject_field(const struct obj *o, const char *name, struct tw_subject **ret)
+{
+        const cJSON *v = cJSON_GetObjectItemCaseSensitive(o->json, name);
+        struct obj so = {.json = v, .what = name, .err = o->err};
+        struct tw_subject *s;
+        int r;
+
+        *ret = NULL;
+        if (!v || cJSON_IsNull(v))
+                return 0;
+        if (!cJSON_IsObject(v))
+                return field_error(o, name, "is not an object");
+        s = calloc(1, sizeof(*s));
+        if (!s)
+                return -ENOMEM;
+        if ((r = str_field(&so, "id", true, &s->id)) < 0 ||
+            (r = str_field(&so, "subjectType", false, &s->subject_type)) < 0 ||
+            (r = str_field(&so, "username", false, &s->username)) < 0 ||
+            (r = str_field(&so, "fullName", false, &s->full_name)) < 0 ||
+            (r = str_field(&so, "apiTokenName", false, &s->api_token_name)) < 0) {
+                tw_subject_free(s);
+                return r;
+        }
+        *ret = s;
+        return 0;
+}
+
+static int roles_field(const struct obj *o, struct tw_token *t)
+{
+        const cJSON *arr = cJSON_GetObjectItemCaseSensitive(o->json, "roles"), *item;
+        int r, n;
+
+        if (!arr || cJSON_IsNull(arr))
+                return 0;
+        if (!cJSON_IsArray(arr))
+                return field_error(o, "roles", "is not an array");
+        n = cJSON_GetArraySize(arr);
+        if (n == 0)
+                return 0;
+        t->roles = calloc((size_t)n, sizeof(*t->roles));
+        if (!t->roles)
+                return -ENOMEM;
+        cJSON_ArrayForEach(item, arr)
+        {
+                struct obj ro = {.json = item, .what = "role", .err = o->err};
+                struct tw_role *role = &t->roles[t->n_roles];
+
+                if (!cJSON_IsObject(item))
+                        return field_error(o, "roles", "holds a non-object");
+                t->n_roles++; /* counted first so a failure frees what was set */
+                if ((r = str_field(&ro, "entityType", true, &role->entity_type)) < 0 ||
+                    (r = str_field(&ro, "entityId", true, &role->entity_id)) < 0 ||
+                    (r = str_field(&ro, "role", true, &role->role)) < 0 ||
+                    (r = str_field(&ro, "deploymentId", false, &role->deployment_id)) < 0) {
+                        if (r == -EINVAL)
+                                tw_buf_printf(o->err, " (in token \"%s\")", o->id ? o->id : "?");
+                        return r;
+                }
+        }
+        return 0;
+}
+
+int tw_astro_parse_token(const cJSON *json, struct tw_token *ret, struct tw_buf *err)
+{
+        struct tw_token t = {0};
+        struct obj o = {.json = json, .what = "token", .err = err};
+        const cJSON *v;
+        int r;
+
+        if (!cJSON_IsObject(json)) {
+                tw_buf_adds(err, "token is not a JSON object");
+                return -EINVAL;
+        }
+        if ((r = str_field(&o, "id", true, &t.id)) < 0)
+                goto fail;
+        o.id = t.id;
+        if ((r = str_field(&o, "name", true, &t.name)) < 0 ||
+            (r = str_field(&o, "description", false, &t.description)) < 0 ||
+            (r = str_field(&o, "shortToken", false, &t.short_token)) < 0 ||
+            (r = str_field(&o, "kind", false, &t.kind)) < 0)
+                goto fail;
+        /* v1 says "scope", v1beta1 "type": accept either. */
+        v = cJSON_GetObjectItemCaseSensitive(json, "scope");
+        r = str_field(&o, v ? "scope" : "type", true, &t.scope);
+        if (r < 0) {
+                if (r == -EINVAL)
+                        tw_buf_adds(err, " (nor \"scope\")");
+                goto fail;
+        }
+        if ((r = time_field(&o, "startAt", false, &t.start_at)) < 0 ||
+            (r = time_field(&o, "endAt", false, &t.end_at)) < 0 ||
+            (r = time_field(&o, "createdAt", true, &t.created_at)) < 0 ||
+            (r = time_field(&o, "updatedAt", false, &t.updated_at)) < 0 ||
+            (r = time_field(&o, "lastUsedAt", false, &t.last_used_at)) < 0 ||
+            (r = time_field(&o, "lastRotatedAt", false, &t.last_rotated_at)) < 0)
+                goto fail;
+        if (t.start_at == TW_NO_TIME)
+                t.start_at = t.created_at;
+        v = cJSON_GetObjectItemCaseSensitive(json, "expiryPeriodInDays");
+        if (v && !cJSON_IsNull(v)) {
+                double d = cJSON_GetNumberValue(v);
+
+                if (!cJSON_IsNumber(v) || !isfinite(d) || d < 0 || d > 100000) {
+                        r = field_error(&o, "expiryPeriodInDays", "is not a number of days");
+                        goto fail;
+                }
+                t.expiry_period_days = (int)d;
+        }
+        if ((r = roles_field(&o, &t)) < 0 || (r = subject_field(&o, "createdBy", &t.created_by)) < 0 ||
+            (r = subject_field(&o, "updatedBy", &t.updated_by)) < 0)
+                goto fail;
+        if (!t.description && !(t.description = strdup(""))) {
+                r = -ENOMEM;
+                goto fail;
+        }
+        *ret = t;
+        return 0;
+fail:
+        tw_token_done(&t);
+        return r;
+}
+
+int tw_astro_parse_workspace(const cJSON *json, struct tw_workspace *ret, struct tw_buf *err)
+{
+        struct tw_workspace w = {0};
+        struct obj o = {.json = json, .what = "workspace", .err = err};
+        int r;
+
+        if ((r = str_field(&o, "id", true, &w.id)) < 0)
+                goto fail;
+        o.id = w.id;
+        if ((r = str_field(&o, "name", true, &w.name)) < 0)
+                goto fail;
+        *ret = w;
+        return 0;
+fail:
+        tw_workspace_done(&w);
+        return r;
+}
+
+int tw_astro_parse_deployment(const cJSON *json, struct tw_deployment *ret, struct tw_buf *err)
+{
+        struct tw_deployment d = {0};
+        struct obj o = {.json = json, .what = "deployment", .err = err};
+        int r;
+
+        if ((r = str_field(&o, "id", true, &d.id)) < 0)
+                goto fail;
+        o.id = d.id;
+        if ((r = str_field(&o, "name", true, &d.name)) < 0 ||
+            (r = str_field(&o, "workspaceId", false, &d.workspace_id)) < 0)
+                goto fail;
+        *ret = d;
+        return 0;
+fail:
+        tw_deployment_done(&d);
+        return r;
+}
+
+int tw_astro_parse_user(const cJSON *json, struct tw_user *ret, struct tw_buf *err)
+{
+        struct tw_user u = {0};
+        struct obj o = {.json = json, .what = "user", .err = err};
+        int r;
+
+        if ((r = str_field(&o, "id", true, &u.id)) < 0)
+                goto fail;
+        o.id = u.id;
+        if ((r = str_field(&o, "username", false, &u.username)) < 0 ||
+            (r = str_field(&o, "fullName", false, &u.full_name)) < 0 ||
+            (r = str_field(&o, "status", false, &u.status)) < 0)
+                goto fail;
+        *ret = u;
+        return 0;
+fail:
+        tw_user_done(&u);
+        return r;
+}
+
+/* Appends s, cut at max characters, with control characters as spaces. */
+static void add_clean(struct tw_buf *out, const char *s, size_t max)
+{
+        size_t i;
+
+        for (i = 0; s[i] && i < max; i++)
+                tw_buf_addc(out, (unsigned char)s[i] < 0x20 || s[i] == 0x7f ? ' ' : s[i]);
+        if (s[i])
+                tw_buf_adds(out, "...");
+}
+
+void tw_astro_describe_error(const char *body, size_t len, struct tw_buf *out)
+{
+        const cJSON *msg, *rid;
+        cJSON *root;
+
+        if (!body || !len)
+                return;
+        root = cJSON_ParseWithLength(body, len);
+        if (!cJSON_IsObject(root)) {
+                cJSON_Delete(root);
+                return;
+        }
+        msg = cJSON_GetObjectItemCaseSensitive(root, "message");
+        rid = cJSON_GetObjectItemCaseSensitive(root, "requestId");
+        if (cJSON_IsString(msg) && *msg->valuestring)
+                add_clean(out, msg->valuestring, MESSAGE_MAX);
+        if (cJSON_IsString(rid) && *rid->valuestring) {
+                tw_buf_adds(out, cJSON_IsString(msg) ? " (requestId " : "(requestId ");
+                add_clean(out, rid->valuestring, 80);
+                tw_buf_addc(out, ')');
+        }
+        cJSON_Delete(root);
+}

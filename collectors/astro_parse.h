@@ -1,0 +1,42 @@
+#ifndef TW_COLLECTORS_ASTRO_PARSE_H
+#define TW_COLLECTORS_ASTRO_PARSE_H
+
+/*
+ * Parsing Astro API responses (both API generations) into inventory objects.
+ * Pure functions: no I/O, thread-safe.  Every failure appends one message
+ * for a person to err and returns -EBADMSG (not JSON, a truncated body, a
+ * wrong envelope), -EINVAL (a field missing or of the wrong type) or -ENOMEM.
+ */
+
+#include <stddef.h>
+
+#include <cjson/cJSON.h>
+
+#include "agent/inventory.h"
+
+struct tw_buf;
+
+struct tw_page {
+        cJSON *root;        /* owns the parsed document */
+        const cJSON *items; /* the array under the items key */
+        long limit, offset, total;
+};
+
+/* Parses a paginated body {"limit","offset","totalCount","<items_key>":[...]}. */
+int tw_astro_parse_page(const char *body, size_t len, const char *items_key, struct tw_page *ret,
+                        struct tw_buf *err);
+void tw_page_done(struct tw_page *page);
+
+/* One object each.  Unknown enum values are kept as strings; the API
+ * generation's "scope" (v1) or "type" (v1beta1) are both accepted. */
+int tw_astro_parse_token(const cJSON *obj, struct tw_token *ret, struct tw_buf *err);
+int tw_astro_parse_workspace(const cJSON *obj, struct tw_workspace *ret, struct tw_buf *err);
+int tw_astro_parse_deployment(const cJSON *obj, struct tw_deployment *ret, struct tw_buf *err);
+int tw_astro_parse_user(const cJSON *obj, struct tw_user *ret, struct tw_buf *err);
+
+/* An error body {"message","requestId","statusCode"}: appends
+ * "<message> (requestId <id>)" to out, the message cut at 300 characters and
+ * stripped of control characters.  Appends nothing for another body. */
+void tw_astro_describe_error(const char *body, size_t len, struct tw_buf *out);
+
+#endif

@@ -1,0 +1,27 @@
+#ifndef TW_EXPORTERS_REPORT_H
+#define TW_EXPORTERS_REPORT_H
+
+/*
+ * The security review report: the inventory and its findings rendered as
+ * JSON (a stable contract: fields may be added, never renamed), CSV
+ * (RFC 4180), Markdown (GitHub) or an aligned table for terminals.
+ * Pure functions of the snapshot; thread-safe.
+ */
+
+#include "agent/snapshot.h"
+
+struct tw_buf;
+
+enum tw_report_format {
+        TW_REPORT_TABLE,
+        TW_REPORT_JSON,
+        TW_REPORT_CSV,
+        TW_REPORT_MARKDOWN,
+};
+
+int tw_report_format_from_string(const char *s, enum tw_report_format *ret);
+
+/* Appends the whole report to out.  0, -ENOMEM or -E2BIG. */
+int tw_report_render(const struct tw_snapshot *snap, enum tw_report_format fmt, struct tw_buf *out);
+
+#endif

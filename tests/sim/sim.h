@@ -1,0 +1,128 @@
+#ifndef TW_TESTS_SIM_SIM_H
+#define TW_TESTS_SIM_SIM_H
+
+/*
+ * tw-astrosim: a test Astro API server (libmicrohttpd) serving fixture
+ * organizations in both API generations, for integration tests, the demo and
+ * the benchmarks.  Started in-process on 127.0.0.1 (port 0 picks a free one)
+ * or as the tw-astrosim binary.
+ *
+ * Routes (prefix /v1, or /iam/v1beta1 for tokens and users and
+ * /platform/v1beta1 for organizations, workspaces and deployments):
+ *   GET {p}/organizations
+ *   GET {p}/organizations/{org}/tokens      ?workspaceId ?deploymentId
+ *                                           ?includeOnlyOrganizationTokens ?offset ?limit ?sorts
+ *   GET {p}/organizations/{org}/tokens/{id}
+ *   GET {p}/organizations/{org}/users       ?workspaceId ?offset ?limit
+ *   GET {p}/organizations/{org}/users/{id}
+ *   GET {p}/organizations/{org}/workspaces  ?workspaceIds ?offset ?limit
+ *   GET {p}/organizations/{org}/deployments ?workspaceIds ?offset ?limit
+ * Paging as documented: offset default 0, limit default 20, limit > 1000 is
+ * a 400 (tokens, users, workspaces).  Errors carry {"message","requestId",
+ * "statusCode"}.  v1beta1 tokens carry "type" instead of "scope" and no "kind".
+ *
+ * Auth: Authorization: Bearer <credential>.  Unknown or missing: 401.  A
+ * workspace credential may list tokens only with ?workspaceId= of its own
+ * workspace; anything organization-wide is a 403.
+ *
+ * Control (for the binary and for shell tests; no auth, loopback only):
+ *   POST /_sim/faults        body: JSON array of fault objects (see struct tw_sim_fault)
+ *   DELETE /_sim/faults      clears faults
+ *   DELETE /_sim/tokens/{id} removes a token
+ *   PUT /_sim/tokens/{id}    body: a token object replacing (or adding) it
+ *   GET /_sim/stats          JSON of struct tw_sim_stats
+ *
+ * Thread-safety: every function may be called from any thread while the
+ * server runs.
+ */
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct tw_sim;
+
+struct tw_sim_options {
+        const char *fixture_path; /* JSON fixture; NULL: empty organization */
+        int64_t base_time;        /* resolves "@+3d"-style times in the fixture; 0: now */
+        unsigned short port;      /* 0: any free port */
+        int latency_ms;           /* added to every API response */
+        double rate_limit;        /* > 0: answer 429 above this many requests/s */
+        bool rate_limit_retry_after; /* send Retry-After with those 429s */
+        /* Generated organization (added to the fixture): n tokens spread over
+         * n_workspaces workspaces (with one deployment each), users, and a
+         * mix of scopes, expiries and creators. */
+        size_t generate_tokens;
+        size_t generate_workspaces;
+};
+
+/* A fault injected into requests whose path+query contains match (NULL or
+ * "" matches every API request).  It applies to the next `count` matching
+ * requests (0: forever), after `skip` matching requests pass untouched. */
+enum tw_sim_fault_type {
+        TW_SIM_FAULT_STATUS,     /* answer `status` with an error body */
+        TW_SIM_FAULT_HANG,       /* sleep hang_ms, then answer normally */
+        TW_SIM_FAULT_MALFORMED,  /* 200 with a body that is not JSON */
+        TW_SIM_FAULT_TRUNCATED,  /* 200 with the real body cut in half */
+        TW_SIM_FAULT_WRONG_TYPE, /* 200 with a token whose "name" is a number */
+        TW_SIM_FAULT_MISSING_FIELD, /* 200 with a token lacking "id" */
+        TW_SIM_FAULT_HUGE,       /* 200 with a body of huge_bytes bytes */
+        TW_SIM_FAULT_DROP,       /* close the connection without answering */
+};
+
+struct tw_sim_fault {
+        enum tw_sim_fault_type type;
+        const char *match;
+        int status;        /* TW_SIM_FAULT_STATUS */
+        int retry_after;   /* seconds, < 0: no Retry-After header */
+        int hang_ms;
+        size_t huge_bytes;
+        unsigned count;
+        unsigned skip;
+};
+
+struct tw_sim_stats {
+        uint64_t requests;      /* API requests (control routes excluded) */
+        uint64_t status_429;    /* 429s answered (faults and rate limit) */
+        int max_in_flight;      /* most API requests being served at once */
+        double max_rate_1s;     /* most API requests started within any 1 s window */
+};
+
+/* One recorded API request, in arrival order. */
+struct tw_sim_request {
+        char *path;     /* path and query, e.g. "/v1/organizations/o/tokens?limit=1000" */
+        char *auth;     /* "bearer-ok", "bearer-bad" or "none": never the credential */
+        int status;
+        int64_t start_ns; /* CLOCK_MONOTONIC */
+};
+
+/* Starts the server; NULL on failure (fixture errors go to stderr). */
+struct tw_sim *tw_sim_start(const struct tw_sim_options *opts);
+void tw_sim_stop(struct tw_sim *sim);
+unsigned short tw_sim_port(const struct tw_sim *sim);
+/* "http://127.0.0.1:<port>" (owned by sim). */
+const char *tw_sim_url(const struct tw_sim *sim);
+const char *tw_sim_organization_id(const struct tw_sim *sim);
+
+/* The organization credential: a JWT whose payload carries exp, iat,
+ * apiTokenId and permissions ["organizationId:<org>"]  (owned by sim). */
+const char *tw_sim_org_credential(const struct tw_sim *sim);
+/* Mints a workspace credential for workspace_id (owned by sim). */
+const char *tw_sim_workspace_credential(struct tw_sim *sim, const char *workspace_id);
+/* Writes the organization credential to path with mode 0600. */
+int tw_sim_write_credential(const struct tw_sim *sim, const char *path);
+
+int tw_sim_add_fault(struct tw_sim *sim, const struct tw_sim_fault *fault);
+void tw_sim_clear_faults(struct tw_sim *sim);
+int tw_sim_remove_token(struct tw_sim *sim, const char *token_id);
+/* Adds or replaces a token from a v1 token JSON object (times may be "@+3d"). */
+int tw_sim_put_token(struct tw_sim *sim, const char *token_json);
+size_t tw_sim_token_count(const struct tw_sim *sim);
+
+void tw_sim_get_stats(const struct tw_sim *sim, struct tw_sim_stats *ret);
+/* Copies the request log; free with tw_sim_requests_free. */
+int tw_sim_get_requests(const struct tw_sim *sim, struct tw_sim_request **ret, size_t *ret_n);
+void tw_sim_requests_free(struct tw_sim_request *reqs, size_t n);
+void tw_sim_reset_stats(struct tw_sim *sim);
+
+#endif
