@@ -21,16 +21,48 @@
  * a 400 (tokens, users, workspaces).  Errors carry {"message","requestId",
  * "statusCode"}.  v1beta1 tokens carry "type" instead of "scope" and no "kind".
  *
+ * Filters: tokens ?workspaceId=W lists tokens holding a WORKSPACE role on W
+ * or a DEPLOYMENT role on one of W's deployments (so an organization token
+ * added to W is included); ?deploymentId=D, a DEPLOYMENT role on D;
+ * ?includeOnlyOrganizationTokens=true, scope ORGANIZATION.  Filters combine
+ * with AND.  workspaceIds (workspaces, deployments) is comma-separated
+ * and/or repeated.  sorts: name, description, createdAt, updatedAt,
+ * tokenStartAt with :asc/:desc (anything else is a 400).  Default order: the
+ * fixture's.
+ *
  * Auth: Authorization: Bearer <credential>.  Unknown or missing: 401.  A
  * workspace credential may list tokens only with ?workspaceId= of its own
  * workspace; anything organization-wide is a 403.
+ * (Also: a workspace credential may list users ?workspaceId= and
+ * workspaces/deployments ?workspaceIds= of its own workspace only, and
+ * GET {p}/organizations; an organization id other than the sim's is a 403
+ * for any credential; a method other than GET is a 405.)
+ *
+ * Order of handling an API request: rate limit (429), then latency_ms, then
+ * the first due fault, then auth (401/403), then the route.
  *
  * Control (for the binary and for shell tests; no auth, loopback only):
  *   POST /_sim/faults        body: JSON array of fault objects (see struct tw_sim_fault)
  *   DELETE /_sim/faults      clears faults
  *   DELETE /_sim/tokens/{id} removes a token
  *   PUT /_sim/tokens/{id}    body: a token object replacing (or adding) it
- *   GET /_sim/stats          JSON of struct tw_sim_stats
+ *   GET /_sim/stats          JSON of struct tw_sim_stats (plus "tokens": the count)
+ *   DELETE /_sim/stats       tw_sim_reset_stats()
+ *   GET /_sim/requests       the request log: [{"path","auth","status","start_ns"}]
+ * Fault objects: {"type": "status"|"hang"|"malformed"|"truncated"|"wrong_type"|
+ * "missing_field"|"huge"|"drop", "match", "status" (default 500),
+ * "retry_after" (default -1: none), "hang_ms", "huge_bytes", "count", "skip"};
+ * POST also takes a single object.  Bodies are capped at 1 MiB.
+ *
+ * Fixtures: the JSON format is documented at the top of sim_fixture.c:
+ *   {"organization": {"id","name"}, "credential_token_id": "<token id>",
+ *    "workspaces": [...], "deployments": [...], "users": [...],
+ *    "tokens": [v1 ApiToken objects]}
+ * Members named "...At" may be relative to base_time: "@-100d", "@+3d",
+ * "@-2h", "@+0s" (optionally "@-2h.118" for milliseconds); a relative
+ * "lastUsedAt" is served with ".123Z".  tests/fixtures/demo-org.json is the
+ * demo organization (org id cm9r8jgormxbek92l8s8wppie, credential token
+ * cl6657ttnfefw2oilj7qlpiho "tokenwatch-agent", expiring base_time + 60 d).
  *
  * Thread-safety: every function may be called from any thread while the
  * server runs.
@@ -51,7 +83,12 @@ struct tw_sim_options {
         bool rate_limit_retry_after; /* send Retry-After with those 429s */
         /* Generated organization (added to the fixture): n tokens spread over
          * n_workspaces workspaces (with one deployment each), users, and a
-         * mix of scopes, expiries and creators. */
+         * mix of scopes, expiries and creators.  Deterministic.  n_workspaces
+         * 0: n / 20.  Without a credential_token_id in the fixture, generated
+         * token 0 ("tokenwatch-agent", ORGANIZATION_MEMBER, expiring in 60 d)
+         * is the credential's, so the org holds exactly n tokens.  With
+         * neither fixture nor generation the org is empty and the credential
+         * names a token that is not listed. */
         size_t generate_tokens;
         size_t generate_workspaces;
 };
@@ -66,10 +103,11 @@ enum tw_sim_fault_type {
         TW_SIM_FAULT_TRUNCATED,  /* 200 with the real body cut in half */
         TW_SIM_FAULT_WRONG_TYPE, /* 200 with a token whose "name" is a number */
         TW_SIM_FAULT_MISSING_FIELD, /* 200 with a token lacking "id" */
-        TW_SIM_FAULT_HUGE,       /* 200 with a body of huge_bytes bytes */
+        TW_SIM_FAULT_HUGE,       /* 200 with a body of huge_bytes bytes (0: 80 MiB) */
         TW_SIM_FAULT_DROP,       /* close the connection without answering */
 };
 
+/* Note: retry_after 0 sends "Retry-After: 0"; set -1 for no header. */
 struct tw_sim_fault {
         enum tw_sim_fault_type type;
         const char *match;
@@ -88,13 +126,19 @@ struct tw_sim_stats {
         double max_rate_1s;     /* most API requests started within any 1 s window */
 };
 
-/* One recorded API request, in arrival order. */
+/* One recorded API request, logged when answered (so in answer order;
+ * start_ns is its arrival).  Dropped connections have status 0. */
 struct tw_sim_request {
         char *path;     /* path and query, e.g. "/v1/organizations/o/tokens?limit=1000" */
         char *auth;     /* "bearer-ok", "bearer-bad" or "none": never the credential */
         int status;
         int64_t start_ns; /* CLOCK_MONOTONIC */
 };
+
+/* Faults are examined in the order added; each matching fault counts the
+ * request against its skip; the first one due is applied (WRONG_TYPE,
+ * MISSING_FIELD change the first listed item, or the single object; they and
+ * TRUNCATED apply only to what would have been a 200). */
 
 /* Starts the server; NULL on failure (fixture errors go to stderr). */
 struct tw_sim *tw_sim_start(const struct tw_sim_options *opts);

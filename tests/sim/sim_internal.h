@@ -1,0 +1,171 @@
+#ifndef TW_TESTS_SIM_SIM_INTERNAL_H
+#define TW_TESTS_SIM_SIM_INTERNAL_H
+
+/*
+ * Internals shared by the tw-astrosim sources.  Not for tests: use sim.h.
+ *
+ * Locking: sim->lock guards the organization (org, workspaces, deployments,
+ * users, tokens), the faults, the workspace credentials, the rate window and
+ * the request log.  Functions named *_locked expect it held.
+ */
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "agent/buf.h"
+#include "sim.h"
+
+struct cJSON;
+struct MHD_Daemon;
+struct MHD_Connection;
+
+#define SIM_MAX_WS_CREDENTIALS 64
+#define SIM_MAX_FAULTS 64
+#define SIM_MAX_LOG 200000
+#define SIM_MAX_BODY ((size_t)1 << 20)
+
+struct sim_fault {
+        struct tw_sim_fault f; /* f.match owned */
+        unsigned skip_left;
+        unsigned count_left; /* when f.count > 0 */
+};
+
+struct sim_ws_credential {
+        char *workspace_id;
+        char *jwt;
+};
+
+struct tw_sim {
+        struct MHD_Daemon *daemon;
+        unsigned short port;
+        char url[64];
+        int64_t base_time;
+        int latency_ms;
+        double rate_limit;
+        bool rate_limit_retry_after;
+
+        pthread_mutex_t lock;
+        pthread_cond_t stop_cond;
+        bool stopping;
+
+        /* The organization (cJSON, times resolved). */
+        struct cJSON *org;         /* {"id","name","createdAt","updatedAt"} */
+        struct cJSON *workspaces;  /* array */
+        struct cJSON *deployments; /* array */
+        struct cJSON *users;       /* array */
+        struct cJSON *tokens;      /* array of v1 ApiToken objects */
+        char *credential_token_id; /* may be NULL */
+
+        char *org_jwt;
+        struct sim_ws_credential ws_creds[SIM_MAX_WS_CREDENTIALS];
+        size_t n_ws_creds;
+
+        struct sim_fault faults[SIM_MAX_FAULTS];
+        size_t n_faults;
+
+        /* Rate limiting: start times of the last accepted requests. */
+        int64_t *window;
+        size_t window_cap, window_len, window_head;
+
+        /* Stats. */
+        uint64_t n_requests, n_429;
+        atomic_int in_flight;
+        int max_in_flight;
+        struct tw_sim_request *log;
+        size_t log_len, log_cap;
+        uint64_t request_seq;
+};
+
+/* A response under construction. */
+struct sim_reply {
+        int status;
+        char *body; /* malloc'd, may be NULL */
+        size_t body_len;
+        int retry_after;   /* < 0: none */
+        size_t huge_bytes; /* > 0: stream this many bytes instead of body */
+        bool drop;         /* close the connection without answering */
+};
+
+/* sim_fixture.c */
+int sim_fixture_load(struct tw_sim *sim, const char *path);
+void sim_fixture_empty(struct tw_sim *sim);
+/* Resolves "@+3d"-style times in every "...At" member of obj (recursively). */
+int sim_resolve_times(struct cJSON *obj, int64_t base_time);
+/* Fills the defaults of a token object (shortToken, kind, ...). */
+void sim_token_fill(struct tw_sim *sim, struct cJSON *token);
+struct cJSON *sim_find_by_id(struct cJSON *array, const char *id, int *ret_index);
+const char *sim_str(const struct cJSON *obj, const char *key);
+void sim_format_time(int64_t t, int millis, char *buf, size_t size);
+
+/* sim_generate.c */
+int sim_generate(struct tw_sim *sim, size_t n_tokens, size_t n_workspaces);
+
+/* sim_jwt.c */
+int sim_jwt_make(const char *token_id, int64_t iat, int64_t exp, const char *org_id,
+                 const char *workspace_id, char **ret_jwt);
+/* Mints the organization credential (sim->org_jwt). */
+int sim_credential_init(struct tw_sim *sim);
+/* 1: org credential, 2: workspace credential (*ret_ws set), 0: unknown. */
+int sim_auth_check_locked(struct tw_sim *sim, const char *bearer, const char **ret_ws);
+
+/* The query of one listing (sim_page.c collects it). */
+#define SIM_MAX_SORTS 8
+#define SIM_MAX_IDS 1024
+struct sim_query {
+        struct MHD_Connection *conn;
+        const char *sorts[SIM_MAX_SORTS];
+        size_t n_sorts;
+        const char *ids[SIM_MAX_IDS]; /* workspaceIds, split on commas into idbuf */
+        size_t n_ids;
+        const char *ws, *dep;    /* ?workspaceId=, ?deploymentId= */
+        bool only_org;           /* ?includeOnlyOrganizationTokens=true */
+        const char *ws_deps[64]; /* deployments of ?workspaceId= */
+        size_t n_ws_deps;
+        char idbuf[8192];
+        size_t idbuf_len;
+        bool bad;
+};
+
+/* sim_page.c */
+const char *sim_query_arg(const struct sim_query *q, const char *key);
+/* Collects the repeated "sorts" and the "workspaceIds" values. */
+void sim_query_collect(struct sim_query *q);
+bool sim_in_ids(const struct sim_query *q, const char *id);
+/* A v1beta1 copy of a v1 token: "type" for "scope", no "kind"/"lastRotatedAt". */
+struct cJSON *sim_to_v1beta1(const struct cJSON *token);
+/* Answers a page of the n matched items (sorted by ?sorts=) under key;
+ * max_limit 0: no maximum. */
+void sim_page(struct sim_reply *reply, struct sim_query *q, struct cJSON **items, size_t n,
+              const char *key, long max_limit, bool beta_tokens, uint64_t seq);
+
+/* sim_api.c: answers an authenticated API request. */
+void sim_api_handle_locked(struct tw_sim *sim, struct MHD_Connection *conn, const char *url,
+                           const char *auth_ws, uint64_t seq, struct sim_reply *reply);
+void sim_reply_error(struct sim_reply *reply, int status, const char *message, uint64_t seq);
+void sim_reply_json(struct sim_reply *reply, int status, struct cJSON *obj);
+
+/* sim_faults.c */
+/* Picks the fault for this request (consuming its skip/count); false if
+ * none.  ret->match is set to NULL. */
+bool sim_fault_pick_locked(struct tw_sim *sim, const char *path, struct tw_sim_fault *ret);
+/* Applies a fault that rewrites a real 200 reply. */
+void sim_fault_rewrite(const struct tw_sim_fault *f, struct sim_reply *reply);
+int sim_fault_from_json(const struct cJSON *obj, struct tw_sim_fault *ret);
+/* Sliding-window rate limit; true if the request may pass. */
+bool sim_rate_allow_locked(struct tw_sim *sim, int64_t now_ns);
+int sim_rate_init(struct tw_sim *sim);
+
+/* sim_control.c */
+void sim_control_handle(struct tw_sim *sim, const char *method, const char *url, const char *body,
+                        size_t body_len, struct sim_reply *reply);
+void sim_log_add_locked(struct tw_sim *sim, const char *path, const char *auth, int status,
+                        int64_t start_ns);
+
+/* sim.c */
+/* Sleeps ms milliseconds, returning early when the server stops. */
+void sim_sleep(struct tw_sim *sim, int ms);
+
+#endif

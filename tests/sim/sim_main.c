@@ -1,0 +1,166 @@
+/*
+ * tw-astrosim: the test Astro API server as a program, for the demo, shell
+ * tests and benchmarks.  Runs until SIGTERM or SIGINT.  Never prints the
+ * credential: it goes to --credential-file (mode 0600) only.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "agent/timeutil.h"
+#include "sim.h"
+
+static const char usage[] =
+        "usage: tw-astrosim [--fixture FILE] [--port N] [--port-file FILE]\n"
+        "                   [--credential-file FILE] [--base-time RFC3339] [--latency-ms N]\n"
+        "                   [--rate-limit N] [--retry-after] [--generate-tokens N]\n"
+        "                   [--generate-workspaces N]\n";
+
+/* Writes "PORT\n" to path through a temporary file and a rename. */
+static int write_port_file(const char *path, unsigned short port)
+{
+        char tmp[PATH_MAX];
+        FILE *f;
+        int r = 0;
+
+        if (snprintf(tmp, sizeof(tmp), "%s.tmp.%ld", path, (long)getpid()) >= (int)sizeof(tmp))
+                return -ENAMETOOLONG;
+        f = fopen(tmp, "w");
+        if (!f)
+                return -errno;
+        if (fprintf(f, "%u\n", (unsigned)port) < 0)
+                r = -EIO;
+        if (fclose(f) != 0 && r == 0)
+                r = -errno;
+        if (r == 0 && rename(tmp, path) < 0)
+                r = -errno;
+        if (r < 0)
+                unlink(tmp);
+        return r;
+}
+
+static bool parse_num(const char *s, double max, double *ret)
+{
+        char *end;
+        double v = strtod(s, &end);
+
+        if (end == s || *end || v < 0 || v > max)
+                return false;
+        *ret = v;
+        return true;
+}
+
+int main(int argc, char **argv)
+{
+        static const struct option longopts[] = {
+                {"fixture", required_argument, NULL, 'f'},
+                {"port", required_argument, NULL, 'p'},
+                {"port-file", required_argument, NULL, 'P'},
+                {"credential-file", required_argument, NULL, 'c'},
+                {"base-time", required_argument, NULL, 'b'},
+                {"latency-ms", required_argument, NULL, 'l'},
+                {"rate-limit", required_argument, NULL, 'r'},
+                {"retry-after", no_argument, NULL, 'R'},
+                {"generate-tokens", required_argument, NULL, 't'},
+                {"generate-workspaces", required_argument, NULL, 'w'},
+                {"help", no_argument, NULL, 'h'},
+                {NULL, 0, NULL, 0}};
+        struct tw_sim_options opts = {0};
+        const char *port_file = NULL, *cred_file = NULL;
+        struct tw_sim *sim;
+        sigset_t set;
+        double v;
+        int c, sig, r;
+
+        while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+                bool ok = true;
+
+                switch (c) {
+                case 'f':
+                        opts.fixture_path = optarg;
+                        break;
+                case 'P':
+                        port_file = optarg;
+                        break;
+                case 'c':
+                        cred_file = optarg;
+                        break;
+                case 'R':
+                        opts.rate_limit_retry_after = true;
+                        break;
+                case 'p':
+                        ok = parse_num(optarg, 65535, &v);
+                        opts.port = (unsigned short)v;
+                        break;
+                case 'l':
+                        ok = parse_num(optarg, 600000, &v);
+                        opts.latency_ms = (int)v;
+                        break;
+                case 'r':
+                        ok = parse_num(optarg, 1e6, &v);
+                        opts.rate_limit = v;
+                        break;
+                case 't':
+                        ok = parse_num(optarg, 1e7, &v);
+                        opts.generate_tokens = (size_t)v;
+                        break;
+                case 'w':
+                        ok = parse_num(optarg, 1e4, &v);
+                        opts.generate_workspaces = (size_t)v;
+                        break;
+                case 'b':
+                        ok = tw_time_parse(optarg, &opts.base_time) == 0;
+                        break;
+                case 'h':
+                        fputs(usage, stdout);
+                        return 0;
+                default:
+                        fputs(usage, stderr);
+                        return 2;
+                }
+                if (!ok) {
+                        fprintf(stderr, "tw-astrosim: bad option value: %s\n", optarg);
+                        fputs(usage, stderr);
+                        return 2;
+                }
+        }
+        if (optind < argc) {
+                fputs(usage, stderr);
+                return 2;
+        }
+
+        /* Block the signals before the server threads start, then wait. */
+        sigemptyset(&set);
+        sigaddset(&set, SIGTERM);
+        sigaddset(&set, SIGINT);
+        pthread_sigmask(SIG_BLOCK, &set, NULL);
+        signal(SIGPIPE, SIG_IGN);
+
+        sim = tw_sim_start(&opts);
+        if (!sim) {
+                fprintf(stderr, "tw-astrosim: cannot start the server\n");
+                return 1;
+        }
+        if (cred_file && (r = tw_sim_write_credential(sim, cred_file)) < 0) {
+                fprintf(stderr, "tw-astrosim: cannot write %s: %s\n", cred_file, strerror(-r));
+                tw_sim_stop(sim);
+                return 1;
+        }
+        if (port_file && (r = write_port_file(port_file, tw_sim_port(sim))) < 0) {
+                fprintf(stderr, "tw-astrosim: cannot write %s: %s\n", port_file, strerror(-r));
+                tw_sim_stop(sim);
+                return 1;
+        }
+        fprintf(stderr, "tw-astrosim listening on %s\n", tw_sim_url(sim));
+        do
+                r = sigwait(&set, &sig);
+        while (r != 0);
+        tw_sim_stop(sim);
+        return 0;
+}
