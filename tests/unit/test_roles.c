@@ -1,0 +1,71 @@
+/* The known Astro roles, their order and their entity types. */
+#include "agent/config.h"
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+
+struct rank_case {
+        const char *name;
+        const char *entity_type, *role;
+        int rank;
+        const char *role_entity_type; /* tw_role_entity_type(role) */
+};
+
+static const struct rank_case cases[] = {
+        {"organization owner", "ORGANIZATION", "ORGANIZATION_OWNER", 0, "ORGANIZATION"},
+        {"organization billing admin", "ORGANIZATION", "ORGANIZATION_BILLING_ADMIN", 1,
+         "ORGANIZATION"},
+        {"organization observe admin", "ORGANIZATION", "ORGANIZATION_OBSERVE_ADMIN", 2,
+         "ORGANIZATION"},
+        {"organization observe member", "ORGANIZATION", "ORGANIZATION_OBSERVE_MEMBER", 3,
+         "ORGANIZATION"},
+        {"organization member", "ORGANIZATION", "ORGANIZATION_MEMBER", 4, "ORGANIZATION"},
+        {"workspace owner", "WORKSPACE", "WORKSPACE_OWNER", 0, "WORKSPACE"},
+        {"workspace operator", "WORKSPACE", "WORKSPACE_OPERATOR", 1, "WORKSPACE"},
+        {"workspace author", "WORKSPACE", "WORKSPACE_AUTHOR", 2, "WORKSPACE"},
+        {"workspace member", "WORKSPACE", "WORKSPACE_MEMBER", 3, "WORKSPACE"},
+        {"workspace accessor", "WORKSPACE", "WORKSPACE_ACCESSOR", 4, "WORKSPACE"},
+        {"deployment admin", "DEPLOYMENT", "DEPLOYMENT_ADMIN", 0, "DEPLOYMENT"},
+        {"custom deployment role", "DEPLOYMENT", "MY_CUSTOM_ROLE", -1, NULL},
+        {"role under the wrong entity type", "WORKSPACE", "ORGANIZATION_OWNER", -1, "ORGANIZATION"},
+        {"unknown organization role", "ORGANIZATION", "ORGANIZATION_SUPERUSER", -1, NULL},
+        {"DAG role: no order", "DAG", "DAG_AUTHOR", -1, NULL},
+        {"DAG_TAG role: no order", "DAG_TAG", "DAG_VIEWER", -1, NULL},
+        {"unknown entity type", "TEAM", "WORKSPACE_OWNER", -1, "WORKSPACE"},
+        {"case matters", "workspace", "workspace_owner", -1, NULL},
+        {"prefix is not a match", "WORKSPACE", "WORKSPACE_OWNE", -1, NULL},
+        {"empty role", "WORKSPACE", "", -1, NULL},
+        {"NULL role", "WORKSPACE", NULL, -1, NULL},
+        {"NULL entity type", NULL, "WORKSPACE_OWNER", -1, "WORKSPACE"},
+};
+
+static void run_case(void **state)
+{
+        const struct rank_case *c = *state;
+        const char *et = tw_role_entity_type(c->role);
+
+        assert_int_equal(tw_role_rank(c->entity_type, c->role), c->rank);
+        if (c->role_entity_type)
+                assert_string_equal(et, c->role_entity_type);
+        else
+                assert_null(et);
+}
+
+int main(void)
+{
+        struct CMUnitTest tests[ARRAY_SIZE(cases)];
+
+        for (size_t i = 0; i < ARRAY_SIZE(cases); i++)
+                tests[i] = (struct CMUnitTest){
+                        .name = cases[i].name,
+                        .test_func = run_case,
+                        .initial_state = (void *)&cases[i],
+                };
+        return cmocka_run_group_tests_name("roles", tests, NULL, NULL) ? 1 : 0;
+}
