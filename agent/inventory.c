@@ -25,6 +25,7 @@ struct tw_inventory *tw_inventory_new(const char *organization_id, const char *a
         tw_strmap_init(&inv->deployment_index);
         tw_strmap_init(&inv->user_index);
         tw_strmap_init(&inv->token_index);
+        tw_arena_init(&inv->arena);
         return inv;
 }
 
@@ -90,14 +91,7 @@ void tw_inventory_free(struct tw_inventory *inv)
 {
         if (!inv)
                 return;
-        for (size_t i = 0; i < inv->n_workspaces; i++)
-                tw_workspace_done(&inv->workspaces[i]);
-        for (size_t i = 0; i < inv->n_deployments; i++)
-                tw_deployment_done(&inv->deployments[i]);
-        for (size_t i = 0; i < inv->n_users; i++)
-                tw_user_done(&inv->users[i]);
-        for (size_t i = 0; i < inv->n_tokens; i++)
-                tw_token_done(&inv->tokens[i]);
+        /* the objects' strings live in the arena */
         for (size_t i = 0; i < inv->n_errors; i++) {
                 free(inv->errors[i].listing);
                 free(inv->errors[i].message);
@@ -111,11 +105,114 @@ void tw_inventory_free(struct tw_inventory *inv)
         tw_strmap_done(&inv->deployment_index);
         tw_strmap_done(&inv->user_index);
         tw_strmap_done(&inv->token_index);
+        tw_arena_done(&inv->arena);
         free(inv->credential.token_id);
         free(inv->organization_id);
         free(inv->api_version);
         free(inv);
 }
+
+#define DUP(f) (c.f = tw_arena_strdup(a, o->f, &failed))
+#define INTERN(f) (c.f = tw_arena_intern(a, o->f, &failed))
+
+static struct tw_subject *compact_subject(struct tw_arena *a, const struct tw_subject *o, int *fail)
+{
+        struct tw_subject c = {0}, *ret;
+        int failed = 0;
+
+        if (!o)
+                return NULL;
+        DUP(id);
+        INTERN(subject_type);
+        DUP(username);
+        DUP(full_name);
+        DUP(api_token_name);
+        ret = tw_arena_alloc(a, sizeof(*ret));
+        if (!ret || failed) {
+                *fail = 1;
+                return NULL;
+        }
+        *ret = c;
+        return ret;
+}
+
+/* Moves a token's strings into the arena and frees the originals. */
+static int compact_token(struct tw_arena *a, struct tw_token *o)
+{
+        struct tw_token c = *o;
+        int failed = 0;
+
+        DUP(id);
+        DUP(name);
+        DUP(description);
+        DUP(short_token);
+        INTERN(scope);
+        INTERN(kind);
+        c.roles = o->n_roles ? tw_arena_alloc(a, o->n_roles * sizeof(*c.roles)) : NULL;
+        if (o->n_roles && !c.roles)
+                failed = 1;
+        for (size_t i = 0; c.roles && i < o->n_roles; i++) {
+                c.roles[i].entity_type = tw_arena_intern(a, o->roles[i].entity_type, &failed);
+                c.roles[i].entity_id = tw_arena_intern(a, o->roles[i].entity_id, &failed);
+                c.roles[i].role = tw_arena_intern(a, o->roles[i].role, &failed);
+                c.roles[i].deployment_id = tw_arena_intern(a, o->roles[i].deployment_id, &failed);
+        }
+        c.created_by = compact_subject(a, o->created_by, &failed);
+        c.updated_by = compact_subject(a, o->updated_by, &failed);
+        tw_token_done(o);
+        if (failed)
+                return -ENOMEM;
+        *o = c;
+        return 0;
+}
+
+static int compact_workspace(struct tw_arena *a, struct tw_workspace *o)
+{
+        struct tw_workspace c = *o;
+        int failed = 0;
+
+        DUP(id);
+        DUP(name);
+        tw_workspace_done(o);
+        if (failed)
+                return -ENOMEM;
+        *o = c;
+        return 0;
+}
+
+static int compact_deployment(struct tw_arena *a, struct tw_deployment *o)
+{
+        struct tw_deployment c = *o;
+        int failed = 0;
+
+        DUP(id);
+        DUP(name);
+        INTERN(workspace_id);
+        tw_deployment_done(o);
+        if (failed)
+                return -ENOMEM;
+        *o = c;
+        return 0;
+}
+
+static int compact_user(struct tw_arena *a, struct tw_user *o)
+{
+        struct tw_user c = *o;
+        int failed = 0;
+
+        DUP(id);
+        DUP(username);
+        DUP(full_name);
+        INTERN(status);
+        tw_user_done(o);
+        if (failed)
+                return -ENOMEM;
+        *o = c;
+        return 0;
+}
+
+#undef DUP
+#undef INTERN
 
 /* Makes room for one more element of size sz in *arr. */
 static int grow(void **arr, size_t n, size_t *cap, size_t sz)
@@ -134,7 +231,7 @@ static int grow(void **arr, size_t n, size_t *cap, size_t sz)
         return 0;
 }
 
-#define ADD_ITEM(inv, arr, n, cap, index, item, done)                                    \
+#define ADD_ITEM(inv, arr, n, cap, index, item, done, compact)                           \
         do {                                                                             \
                 int r_;                                                                  \
                 if (!(item)->id) {                                                       \
@@ -146,10 +243,15 @@ static int grow(void **arr, size_t n, size_t *cap, size_t sz)
                         return -EEXIST;                                                  \
                 }                                                                        \
                 r_ = grow((void **)&(inv)->arr, (inv)->n, &(inv)->cap, sizeof(*(item))); \
+                if (r_ < 0) {                                                            \
+                        done(item);                                                      \
+                        return r_;                                                       \
+                }                                                                        \
+                r_ = compact(&(inv)->arena, (item)); /* frees the originals */           \
                 if (r_ >= 0)                                                             \
                         r_ = tw_strmap_put(&(inv)->index, (item)->id, (inv)->n);         \
                 if (r_ < 0) {                                                            \
-                        done(item);                                                      \
+                        memset((item), 0, sizeof(*(item)));                              \
                         return r_;                                                       \
                 }                                                                        \
                 (inv)->arr[(inv)->n++] = *(item);                                        \
@@ -160,23 +262,23 @@ static int grow(void **arr, size_t n, size_t *cap, size_t sz)
 int tw_inventory_add_workspace(struct tw_inventory *inv, struct tw_workspace *w)
 {
         ADD_ITEM(inv, workspaces, n_workspaces, cap_workspaces, workspace_index, w,
-                 tw_workspace_done);
+                 tw_workspace_done, compact_workspace);
 }
 
 int tw_inventory_add_deployment(struct tw_inventory *inv, struct tw_deployment *d)
 {
         ADD_ITEM(inv, deployments, n_deployments, cap_deployments, deployment_index, d,
-                 tw_deployment_done);
+                 tw_deployment_done, compact_deployment);
 }
 
 int tw_inventory_add_user(struct tw_inventory *inv, struct tw_user *u)
 {
-        ADD_ITEM(inv, users, n_users, cap_users, user_index, u, tw_user_done);
+        ADD_ITEM(inv, users, n_users, cap_users, user_index, u, tw_user_done, compact_user);
 }
 
 int tw_inventory_add_token(struct tw_inventory *inv, struct tw_token *t)
 {
-        ADD_ITEM(inv, tokens, n_tokens, cap_tokens, token_index, t, tw_token_done);
+        ADD_ITEM(inv, tokens, n_tokens, cap_tokens, token_index, t, tw_token_done, compact_token);
 }
 
 int tw_inventory_add_error(struct tw_inventory *inv, const char *listing, const char *message)

@@ -16,6 +16,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "agent/arena.h"
 #include "agent/strmap.h"
 
 struct tw_role {
@@ -113,13 +114,16 @@ struct tw_inventory {
         bool listed[_TW_LISTING_KIND_MAX];
 
         struct tw_strmap workspace_index, deployment_index, user_index, token_index;
+        /* Holds every string of the objects added (see tw_inventory_add_*). */
+        struct tw_arena arena;
 };
 
 struct tw_inventory *tw_inventory_new(const char *organization_id, const char *api_version);
 void tw_inventory_free(struct tw_inventory *inv);
 
 /* The add functions take ownership of the object's strings on every path
- * (the caller's struct is zeroed).  An object whose id is already present is
+ * (the caller's struct is zeroed): the object is copied into the
+ * inventory's arena and the caller's heap strings are freed.  An object whose id is already present is
  * dropped and reported as -EEXIST: lists change between pages, so the first
  * copy wins.  -ENOMEM on allocation failure. */
 int tw_inventory_add_workspace(struct tw_inventory *inv, struct tw_workspace *w);

@@ -1,4 +1,5 @@
 /* tokenwatch: command line parsing only; the commands live in the library. */
+#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -8,6 +9,7 @@
 
 #include "agent/cmd_report.h"
 #include "agent/config.h"
+#include "agent/daemon.h"
 #include "agent/log.h"
 #include "agent/timeutil.h"
 
@@ -39,6 +41,7 @@ static void usage(FILE *f)
               "run options:\n"
               "      --once          one cycle, then exit\n"
               "      --dry-run       print the notifications instead of sending them\n"
+              "      --port-file F   write the metrics port to F once listening\n"
               "\n"
               "Exit codes: 0 fine, 1 findings (report --fail-on), 2 configuration or\n"
               "credential error, 3 collection incomplete.\n"
@@ -46,7 +49,7 @@ static void usage(FILE *f)
               f);
 }
 
-enum { OPT_FAIL_ON = 256, OPT_NOW, OPT_ONCE, OPT_DRY_RUN };
+enum { OPT_FAIL_ON = 256, OPT_NOW, OPT_ONCE, OPT_DRY_RUN, OPT_PORT_FILE };
 
 int main(int argc, char **argv)
 {
@@ -60,6 +63,7 @@ int main(int argc, char **argv)
                 {"now", required_argument, NULL, OPT_NOW},
                 {"once", no_argument, NULL, OPT_ONCE},
                 {"dry-run", no_argument, NULL, OPT_DRY_RUN},
+                {"port-file", required_argument, NULL, OPT_PORT_FILE},
                 {0},
         };
         struct tw_report_options ro = {
@@ -68,7 +72,7 @@ int main(int argc, char **argv)
                 .fail_on = TW_SEVERITY_CRITICAL,
                 .now = TW_NO_TIME,
         };
-        const char *command = "run";
+        const char *command = "run", *port_file = NULL;
         int c, code;
         bool once = false, dry_run = false;
 
@@ -110,6 +114,9 @@ int main(int argc, char **argv)
                 case OPT_DRY_RUN:
                         dry_run = true;
                         break;
+                case OPT_PORT_FILE:
+                        port_file = optarg;
+                        break;
                 default:
                         usage(stderr);
                         return TW_EXIT_CONFIG;
@@ -118,8 +125,6 @@ int main(int argc, char **argv)
         /* getopt_long permutes: options may follow the command too. */
         if (optind < argc)
                 command = argv[optind++];
-        (void)once;
-        (void)dry_run;
 
         if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
                 fprintf(stderr, "tokenwatch: cannot initialise libcurl\n");
@@ -129,6 +134,11 @@ int main(int argc, char **argv)
                 code = tw_cmd_report(&ro);
         } else if (strcmp(command, "check-config") == 0) {
                 code = tw_cmd_check_config(ro.config_path);
+        } else if (strcmp(command, "run") == 0) {
+                struct tw_daemon_options d = {.once = once, .dry_run = dry_run, .port_file = port_file};
+                int r = tw_daemon_run(ro.config_path, &d);
+
+                code = r == 0 ? TW_EXIT_OK : r == -ENODATA ? TW_EXIT_INCOMPLETE : TW_EXIT_CONFIG;
         } else {
                 fprintf(stderr, "tokenwatch: unknown command '%s' (see --help)\n", command);
                 code = TW_EXIT_CONFIG;

@@ -394,6 +394,14 @@ int tw_astro_collect(const struct tw_config *cfg, const struct tw_credential_inf
         }
         check_configured_workspaces(&c);
         r = c.fatal ? c.fatal : tw_inventory_sort(c.inv);
+        if (r == 0 && c.inv->credential.token_id) {
+                /* The listing is the API's word on our own token's expiry;
+                 * the JWT's exp is the fallback when we cannot see it. */
+                const struct tw_token *own = tw_inventory_token(c.inv, c.inv->credential.token_id);
+
+                if (own && own->end_at != TW_NO_TIME)
+                        c.inv->credential.expires_at = own->end_at;
+        }
         if (r < 0)
                 goto out;
         *ret_inv = c.inv;

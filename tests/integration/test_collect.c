@@ -1,0 +1,318 @@
+/* The collector with the real libcurl transport against tw-astrosim on
+ * 127.0.0.1:0: paging, both API generations, faults, rate and concurrency. */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+#include <curl/curl.h>
+
+#include "agent/buf.h"
+#include "agent/config.h"
+#include "agent/credential.h"
+#include "agent/inventory.h"
+#include "agent/timeutil.h"
+#include "collectors/astro.h"
+#include "collectors/http.h"
+#include "sim/sim.h"
+
+struct result {
+        struct tw_inventory *inv;
+        struct tw_http_stats stats;
+};
+
+static char cred_path[] = "/tmp/tw-collect-cred-XXXXXX";
+
+/* Runs one collection against sim with extra [astro] lines. */
+static void collect(struct tw_sim *sim, const char *extra, struct result *ret)
+{
+        struct tw_credential_info cred = {0};
+        struct tw_config *cfg = NULL;
+        struct tw_transport *t;
+        struct tw_buf ini, err;
+
+        tw_buf_init(&ini, 0);
+        tw_buf_init(&err, 0);
+        assert_int_equal(tw_sim_write_credential(sim, cred_path), 0);
+        tw_buf_printf(&ini, "[astro]\napi_url = %s\ntoken_file = %s\nrequest_timeout = 2s\n%s",
+                      tw_sim_url(sim), cred_path, extra ? extra : "");
+        if (tw_config_load_string(ini.ptr, "test.ini", &cfg, &err) < 0)
+                fail_msg("config: %s", err.ptr);
+        assert_int_equal(tw_credential_load(cfg, tw_now(), &cred, &err), 0);
+        struct tw_http_options o = {
+                .bearer = cred.token,
+                .timeout_ms = cfg->astro.request_timeout * 1000,
+                .max_concurrency = cfg->astro.max_concurrency,
+                .rate_limit = cfg->astro.rate_limit,
+                .max_retries = cfg->astro.max_retries,
+                .backoff_base_ms = 50,
+                .backoff_max_ms = 500,
+        };
+        t = tw_transport_curl_new(&o);
+        assert_non_null(t);
+        assert_int_equal(tw_astro_collect(cfg, &cred, t, tw_now(), &ret->inv), 0);
+        ret->stats = *tw_transport_curl_stats(t);
+        tw_transport_free(t);
+        tw_credential_done(&cred);
+        tw_config_free(cfg);
+        tw_buf_done(&ini);
+        tw_buf_done(&err);
+}
+
+static void assert_unique_ids(const struct tw_inventory *inv)
+{
+        for (size_t i = 1; i < inv->n_tokens; i++)
+                assert_true(strcmp(inv->tokens[i - 1].id, inv->tokens[i].id) < 0);
+}
+
+static void print_errors(const struct tw_inventory *inv)
+{
+        for (size_t i = 0; i < inv->n_errors; i++)
+                print_message("  listing %s: %s\n", inv->errors[i].listing, inv->errors[i].message);
+}
+
+static struct tw_sim *start(size_t tokens, size_t workspaces)
+{
+        struct tw_sim_options o = {.generate_tokens = tokens, .generate_workspaces = workspaces};
+        struct tw_sim *sim = tw_sim_start(&o);
+
+        assert_non_null(sim);
+        return sim;
+}
+
+static void test_2500_tokens_both_generations(void **state)
+{
+        static const char *const versions[] = {"api_version = v1\n", "api_version = v1beta1\n"};
+        struct tw_sim *sim = start(2500, 20);
+
+        (void)state;
+        for (size_t v = 0; v < 2; v++) {
+                struct result r = {0};
+
+                print_message("case: %s", versions[v]);
+                collect(sim, versions[v], &r);
+                print_errors(r.inv);
+                assert_true(tw_inventory_complete(r.inv));
+                assert_int_equal(r.inv->n_tokens, tw_sim_token_count(sim));
+                assert_int_equal(r.inv->n_tokens, 2500);
+                assert_unique_ids(r.inv);
+                for (size_t i = 0; i < r.inv->n_tokens; i++)
+                        assert_non_null(r.inv->tokens[i].scope);
+                tw_inventory_free(r.inv);
+        }
+        tw_sim_stop(sim);
+}
+
+static void test_listed_workspaces_dedup(void **state)
+{
+        struct tw_sim *sim = start(300, 6);
+        struct result all = {0}, some = {0};
+        struct tw_buf extra;
+
+        (void)state;
+        collect(sim, NULL, &all);
+        assert_true(tw_inventory_complete(all.inv));
+        tw_buf_init(&extra, 0);
+        tw_buf_adds(&extra, "workspaces = ");
+        for (size_t i = 0; i < all.inv->n_workspaces; i++)
+                tw_buf_printf(&extra, "%s%s", i ? "," : "", all.inv->workspaces[i].id);
+        tw_buf_addc(&extra, '\n');
+        collect(sim, extra.ptr, &some);
+        print_errors(some.inv);
+        assert_true(tw_inventory_complete(some.inv));
+        assert_unique_ids(some.inv);
+        /* every workspace listed: the same tokens as the organization-wide listing */
+        assert_int_equal(some.inv->n_tokens, all.inv->n_tokens);
+        for (size_t i = 0; i < all.inv->n_tokens; i++)
+                assert_string_equal(some.inv->tokens[i].id, all.inv->tokens[i].id);
+        tw_inventory_free(all.inv);
+        tw_inventory_free(some.inv);
+        tw_buf_done(&extra);
+        tw_sim_stop(sim);
+}
+
+/* Faults that a retry overcomes: the report ends complete.  A dropped
+ * connection may be retried by libcurl itself (it silently retries a request
+ * whose reused connection died), so only the outcome is checked for it. */
+static void test_retried_faults(void **state)
+{
+        static const struct {
+                const char *name;
+                struct tw_sim_fault fault;
+                enum tw_retry_reason reason;
+        } cases[] = {
+                {"429 with Retry-After", {.type = TW_SIM_FAULT_STATUS, .match = "/tokens", .status = 429, .retry_after = 1, .count = 2}, TW_RETRY_RATE_LIMITED},
+                {"429 without Retry-After", {.type = TW_SIM_FAULT_STATUS, .match = "/tokens", .status = 429, .retry_after = -1, .count = 2}, TW_RETRY_RATE_LIMITED},
+                {"503", {.type = TW_SIM_FAULT_STATUS, .match = "/users", .status = 503, .retry_after = -1, .count = 2}, TW_RETRY_SERVER_ERROR},
+                {"500", {.type = TW_SIM_FAULT_STATUS, .match = "/workspaces", .status = 500, .retry_after = -1, .count = 1}, TW_RETRY_SERVER_ERROR},
+                {"hang past the timeout", {.type = TW_SIM_FAULT_HANG, .match = "/deployments", .hang_ms = 3000, .count = 1}, TW_RETRY_TIMEOUT},
+                {"connection dropped", {.type = TW_SIM_FAULT_DROP, .match = "/tokens", .count = 2}, TW_RETRY_CONNECTION},
+        };
+        struct tw_sim *sim = start(50, 3);
+
+        (void)state;
+        for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+                struct result r = {0};
+
+                print_message("case: %s\n", cases[i].name);
+                tw_sim_clear_faults(sim);
+                assert_int_equal(tw_sim_add_fault(sim, &cases[i].fault), 0);
+                collect(sim, NULL, &r);
+                print_errors(r.inv);
+                assert_true(tw_inventory_complete(r.inv));
+                assert_int_equal(r.inv->n_tokens, 50);
+                print_message("  retries: 429 %llu, 5xx %llu, timeout %llu, connection %llu\n",
+                              (unsigned long long)r.stats.retries[0], (unsigned long long)r.stats.retries[1],
+                              (unsigned long long)r.stats.retries[2], (unsigned long long)r.stats.retries[3]);
+                if (cases[i].fault.type != TW_SIM_FAULT_DROP)
+                        assert_true(r.stats.retries[cases[i].reason] >= 1);
+                tw_inventory_free(r.inv);
+        }
+        tw_sim_stop(sim);
+}
+
+/* Faults no retry fixes: that listing fails with a clear error, the rest survives. */
+static void test_failing_faults(void **state)
+{
+        static const struct {
+                const char *name;
+                struct tw_sim_fault fault;
+                const char *listing;
+                const char *message;
+        } cases[] = {
+                {"malformed", {.type = TW_SIM_FAULT_MALFORMED, .match = "/tokens"}, "tokens organization", "not valid JSON"},
+                {"truncated", {.type = TW_SIM_FAULT_TRUNCATED, .match = "/tokens"}, "tokens organization", "not valid JSON"},
+                {"wrong type", {.type = TW_SIM_FAULT_WRONG_TYPE, .match = "/tokens"}, "tokens organization", "\"name\" is not a string"},
+                {"missing field", {.type = TW_SIM_FAULT_MISSING_FIELD, .match = "/tokens"}, "tokens organization", "\"id\" is missing"},
+                {"404", {.type = TW_SIM_FAULT_STATUS, .match = "/users", .status = 404, .retry_after = -1}, "users", "HTTP 404"},
+                {"400 not retried", {.type = TW_SIM_FAULT_STATUS, .match = "/workspaces", .status = 400, .retry_after = -1}, "workspaces", "HTTP 400"},
+                {"503 forever", {.type = TW_SIM_FAULT_STATUS, .match = "/deployments", .status = 503, .retry_after = -1}, "deployments", "after 3 attempts"},
+        };
+        struct tw_sim *sim = start(50, 3);
+
+        (void)state;
+        for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+                struct result r = {0};
+
+                print_message("case: %s\n", cases[i].name);
+                tw_sim_clear_faults(sim);
+                assert_int_equal(tw_sim_add_fault(sim, &cases[i].fault), 0);
+                collect(sim, "max_retries = 2\n", &r);
+                print_errors(r.inv);
+                assert_int_equal(r.inv->n_errors, 1);
+                assert_string_equal(r.inv->errors[0].listing, cases[i].listing);
+                assert_non_null(strstr(r.inv->errors[0].message, cases[i].message));
+                if (strcmp(cases[i].listing, "workspaces") != 0)
+                        assert_int_equal(r.inv->n_workspaces, 3);
+                if (strncmp(cases[i].listing, "tokens", 6) != 0)
+                        assert_int_equal(r.inv->n_tokens, 50);
+                tw_inventory_free(r.inv);
+        }
+        tw_sim_stop(sim);
+}
+
+static void test_rate_and_concurrency_bounds(void **state)
+{
+        struct tw_sim_options o = {.generate_tokens = 400, .generate_workspaces = 40, .latency_ms = 30};
+        struct tw_sim *sim = tw_sim_start(&o);
+        struct result all = {0}, r = {0};
+        struct tw_sim_stats st;
+        struct tw_buf extra;
+
+        (void)state;
+        assert_non_null(sim);
+        collect(sim, NULL, &all);
+        tw_buf_init(&extra, 0);
+        tw_buf_adds(&extra, "rate_limit = 10\nmax_concurrency = 3\nworkspaces = ");
+        for (size_t i = 0; i < all.inv->n_workspaces; i++)
+                tw_buf_printf(&extra, "%s%s", i ? "," : "", all.inv->workspaces[i].id);
+        tw_buf_addc(&extra, '\n');
+        tw_sim_reset_stats(sim);
+        collect(sim, extra.ptr, &r);
+        tw_sim_get_stats(sim, &st);
+        print_message("requests=%llu max_rate_1s=%.1f max_in_flight=%d\n",
+                      (unsigned long long)st.requests, st.max_rate_1s, st.max_in_flight);
+        assert_true(tw_inventory_complete(r.inv));
+        assert_true(st.requests >= 40);
+        assert_true(st.max_in_flight <= 3);
+        assert_true(st.max_rate_1s <= 10.0 + 1e-9);
+        assert_int_equal(st.status_429, 0);
+        tw_inventory_free(all.inv);
+        tw_inventory_free(r.inv);
+        tw_buf_done(&extra);
+        tw_sim_stop(sim);
+}
+
+static void test_bad_credential(void **state)
+{
+        struct tw_sim *sim = start(5, 1);
+        struct tw_config *cfg = NULL;
+        struct tw_credential_info cred = {0};
+        struct tw_inventory *inv = NULL;
+        struct tw_transport *t;
+        struct tw_buf ini, err;
+
+        (void)state;
+        tw_buf_init(&ini, 0);
+        tw_buf_init(&err, 0);
+        tw_buf_printf(&ini, "[astro]\napi_url = %s\norganization_id = %s\n", tw_sim_url(sim),
+                      tw_sim_organization_id(sim));
+        assert_int_equal(tw_config_load_string(ini.ptr, "t.ini", &cfg, &err), 0);
+        setenv("ASTRO_API_TOKEN", "not-a-valid-token", 1);
+        assert_int_equal(tw_credential_load(cfg, tw_now(), &cred, &err), 0);
+        unsetenv("ASTRO_API_TOKEN");
+        struct tw_http_options o = {.bearer = cred.token, .timeout_ms = 2000, .max_concurrency = 2,
+                                    .rate_limit = 20, .max_retries = 2};
+        t = tw_transport_curl_new(&o);
+        assert_int_equal(tw_astro_collect(cfg, &cred, t, tw_now(), &inv), 0);
+        assert_int_equal(inv->n_errors, 4);
+        for (size_t i = 0; i < inv->n_errors; i++) {
+                assert_non_null(strstr(inv->errors[i].message, "HTTP 401"));
+                assert_non_null(strstr(inv->errors[i].message, "requestId"));
+                assert_null(strstr(inv->errors[i].message, "not-a-valid-token"));
+        }
+        tw_inventory_free(inv);
+        tw_transport_free(t);
+        tw_credential_done(&cred);
+        tw_config_free(cfg);
+        tw_buf_done(&ini);
+        tw_buf_done(&err);
+        tw_sim_stop(sim);
+}
+
+static int setup(void **state)
+{
+        int fd = mkstemp(cred_path);
+
+        (void)state;
+        if (fd >= 0)
+                close(fd);
+        return curl_global_init(CURL_GLOBAL_DEFAULT) == CURLE_OK && fd >= 0 ? 0 : -1;
+}
+
+static int teardown(void **state)
+{
+        (void)state;
+        unlink(cred_path);
+        curl_global_cleanup();
+        return 0;
+}
+
+int main(void)
+{
+        const struct CMUnitTest tests[] = {
+                cmocka_unit_test(test_2500_tokens_both_generations),
+                cmocka_unit_test(test_listed_workspaces_dedup),
+                cmocka_unit_test(test_retried_faults),
+                cmocka_unit_test(test_failing_faults),
+                cmocka_unit_test(test_rate_and_concurrency_bounds),
+                cmocka_unit_test(test_bad_credential),
+        };
+
+        return cmocka_run_group_tests(tests, setup, teardown);
+}
