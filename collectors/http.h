@@ -24,7 +24,9 @@ struct tw_transport;
 struct tw_http_result {
         long status;        /* HTTP status of the final attempt, 0 if none */
         int error;          /* 0, or -ETIMEDOUT, -ECONNREFUSED, -E2BIG (body over cap),
-                               -ECANCELED, -EPROTO (other transport failure) */
+                               -ECANCELED, -EPROTO (other transport failure),
+                               -EINVAL (malformed or non-http(s) URL), -ENOMEM,
+                               -EKEYREJECTED (TLS certificate not trusted: not retried) */
         const char *error_text; /* transport's description of error, or NULL */
         const char *body;   /* NUL-terminated; valid during the callback only */
         size_t body_len;
@@ -36,11 +38,13 @@ typedef void (*tw_http_done_fn)(void *userdata, const struct tw_http_result *res
 
 struct tw_transport_ops {
         /* Queues a GET.  endpoint is a short label for statistics ("tokens",
-         * "users", ...); the URL carries no secret.  0 or -ENOMEM. */
+         * "users", ...); the URL carries no secret.  0 or -ENOMEM (-E2BIG
+         * when TW_HTTP_MAX_QUEUED requests already wait). */
         int (*get)(struct tw_transport *t, const char *url, const char *endpoint,
                    tw_http_done_fn done, void *userdata);
         /* Performs everything queued; 0, or -ECANCELED if cancelled (each
-         * pending request then completes with error -ECANCELED). */
+         * pending request then completes with error -ECANCELED).  Not
+         * reentrant: -EBUSY if called from a done callback. */
         int (*run)(struct tw_transport *t);
         void (*free)(struct tw_transport *t);
 };
@@ -67,9 +71,13 @@ static inline void tw_transport_free(struct tw_transport *t)
 }
 
 /* Counters a transport keeps for the self-metrics.  Written by the thread
- * running the transport; read them after run() returns. */
+ * running the transport; read them after run() returns.  Every attempt
+ * counts once under its endpoint and status (0: no complete response:
+ * transport error or cancelled).  When the tables are full, further
+ * endpoints count under "other" and further codes under code -1. */
 #define TW_HTTP_MAX_ENDPOINTS 8
 #define TW_HTTP_MAX_CODES 16
+#define TW_HTTP_MAX_QUEUED 100000 /* requests waiting in one transport */
 enum tw_retry_reason {
         TW_RETRY_RATE_LIMITED, /* 429 */
         TW_RETRY_SERVER_ERROR, /* 5xx */
@@ -106,7 +114,7 @@ struct tw_http_options {
         int64_t timeout_ms;        /* per attempt, whole transfer */
         int max_concurrency;       /* transfers in flight, >= 1 */
         double rate_limit;         /* request starts per second; <= 0: unlimited */
-        double rate_burst;         /* bucket size; <= 0: max(1, rate_limit / 4)... see ratelimit.h */
+        double rate_burst;         /* bucket size; <= 0: tw_ratelimit_default_burst() */
         int max_retries;           /* retries after the first attempt */
         int64_t backoff_base_ms;   /* first retry delay, default 500 */
         int64_t backoff_max_ms;    /* cap, default 30000 */
