@@ -8,7 +8,7 @@ packages=(
   libcurl4-openssl-dev libcjson-dev libmicrohttpd-dev libinih-dev
   zlib1g-dev libgnutls28-dev libcrypt-dev
   libcmocka-dev
-  prometheus prometheus-alertmanager wrk gnutls-bin curl jq python3 clang-format
+  prometheus prometheus-alertmanager wrk gnutls-bin openssl curl jq python3 clang-format
 )
 
 missing=()

@@ -1,0 +1,280 @@
+#include "agent/daemon.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "agent/buf.h"
+#include "agent/config.h"
+#include "agent/daemon_internal.h"
+#include "agent/finding.h"
+#include "agent/inventory.h"
+#include "agent/timeutil.h"
+#include "exporters/http_server.h"
+
+static volatile sig_atomic_t got_stop, got_reload;
+static int wake_fd[2] = {-1, -1};
+
+static void on_signal(int sig)
+{
+        int saved = errno;
+
+        if (sig == SIGHUP)
+                got_reload = 1;
+        else
+                got_stop = 1;
+        if (wake_fd[1] >= 0 && write(wake_fd[1], "x", 1) < 0) {
+                /* full pipe: a wake-up is pending anyway */
+        }
+        errno = saved;
+}
+
+static int install_signals(void)
+{
+        struct sigaction sa;
+
+        if (pipe(wake_fd) < 0)
+                return -errno;
+        for (int i = 0; i < 2; i++) {
+                fcntl(wake_fd[i], F_SETFL, fcntl(wake_fd[i], F_GETFL) | O_NONBLOCK);
+                fcntl(wake_fd[i], F_SETFD, FD_CLOEXEC);
+        }
+        memset(&sa, 0, sizeof(sa));
+        sa.sa_handler = on_signal;
+        sigemptyset(&sa.sa_mask);
+        sigaction(SIGHUP, &sa, NULL);
+        sigaction(SIGTERM, &sa, NULL);
+        sigaction(SIGINT, &sa, NULL);
+        sa.sa_handler = SIG_IGN;
+        sigaction(SIGPIPE, &sa, NULL);
+        return 0;
+}
+
+static void remove_signals(void)
+{
+        struct sigaction sa;
+
+        memset(&sa, 0, sizeof(sa));
+        sa.sa_handler = SIG_DFL;
+        sigaction(SIGHUP, &sa, NULL);
+        sigaction(SIGTERM, &sa, NULL);
+        sigaction(SIGINT, &sa, NULL);
+        for (int i = 0; i < 2; i++) {
+                if (wake_fd[i] >= 0)
+                        close(wake_fd[i]);
+                wake_fd[i] = -1;
+        }
+}
+
+/* Logs each line of a multi-line error text. */
+static void log_lines(enum tw_log_level level, const char *msg, const char *text)
+{
+        const char *p = text;
+
+        while (p && *p) {
+                size_t n = strcspn(p, "\n");
+                char *line = strndup(p, n);
+
+                if (line)
+                        tw_log(level, msg, "error", line, NULL);
+                free(line);
+                p += n;
+                p += *p == '\n';
+        }
+}
+
+static int write_port_file(const char *path, unsigned short port)
+{
+        char tmp[4096];
+        FILE *f;
+
+        if (snprintf(tmp, sizeof(tmp), "%s.tmp", path) >= (int)sizeof(tmp))
+                return -ENAMETOOLONG;
+        f = fopen(tmp, "w");
+        if (!f)
+                return -errno;
+        fprintf(f, "%u\n", port);
+        if (fclose(f) != 0 || rename(tmp, path) < 0) {
+                int r = -errno;
+
+                unlink(tmp);
+                return r;
+        }
+        return 0;
+}
+
+/* Starts the metrics server for cfg, with this thread's signals blocked in
+ * its polling thread.  Logs the outcome. */
+static int start_server(struct tw_daemon *d, const struct tw_config *cfg, struct tw_http_server **ret)
+{
+        struct tw_http_server_options o;
+        sigset_t block, old;
+        struct tw_buf err;
+        char port[16];
+        int r;
+
+        tw_http_server_options_from_config(cfg, &o);
+        tw_buf_init(&err, 4096);
+        sigemptyset(&block);
+        sigaddset(&block, SIGHUP);
+        sigaddset(&block, SIGTERM);
+        sigaddset(&block, SIGINT);
+        pthread_sigmask(SIG_BLOCK, &block, &old);
+        r = tw_http_server_start(&o, ret, &err);
+        pthread_sigmask(SIG_SETMASK, &old, NULL);
+        if (r < 0) {
+                log_lines(TW_LOG_ERROR, "cannot start the metrics server", err.ptr);
+                tw_buf_done(&err);
+                return r;
+        }
+        tw_buf_done(&err);
+        snprintf(port, sizeof(port), "%u", tw_http_server_port(*ret));
+        tw_log(TW_LOG_INFO, "serving metrics", "listen", o.listen ? o.listen : TW_HTTP_DEFAULT_LISTEN,
+               "port", port, "tls", o.tls_cert_file ? "true" : "false",
+               "basic_auth", o.n_users ? "true" : "false", NULL);
+        if (tw_http_server_exposed(*ret))
+                tw_log(TW_LOG_WARN,
+                       "the metrics endpoint listens beyond loopback without TLS or basic auth: "
+                       "anyone who reaches it reads the token inventory ([web] in the config)",
+                       "listen", o.listen, NULL);
+        if (d->opts->port_file) {
+                r = write_port_file(d->opts->port_file, tw_http_server_port(*ret));
+                if (r < 0)
+                        tw_log(TW_LOG_WARN, "cannot write the port file", "file", d->opts->port_file,
+                               "error", strerror(-r), NULL);
+        }
+        return 0;
+}
+
+static int load_config(const char *path, struct tw_config **ret)
+{
+        struct tw_buf err;
+        int r;
+
+        tw_buf_init(&err, 1 << 20);
+        r = tw_config_load_file(path, ret, &err);
+        if (r < 0)
+                log_lines(TW_LOG_ERROR, "invalid configuration", err.ptr ? err.ptr : strerror(-r));
+        tw_buf_done(&err);
+        return r;
+}
+
+/* SIGHUP: a new config and a new server, or neither. */
+static void reload(struct tw_daemon *d)
+{
+        struct tw_config *cfg = NULL;
+        struct tw_http_server *old = d->server, *fresh = NULL;
+
+        d->status.config_reload_time = tw_now();
+        tw_log(TW_LOG_INFO, "reloading the configuration", "file", d->config_path, NULL);
+        if (load_config(d->config_path, &cfg) < 0)
+                goto failed;
+        if (old) {
+                /* Same port: the old server must let go first. */
+                tw_http_server_stop(old);
+                d->server = NULL;
+                if (start_server(d, cfg, &fresh) < 0) {
+                        if (start_server(d, d->cfg, &d->server) < 0)
+                                tw_log(TW_LOG_ERROR, "cannot restart the metrics server with the old configuration either", NULL);
+                        tw_config_free(cfg);
+                        goto failed;
+                }
+                d->server = fresh;
+        }
+        tw_config_free(d->cfg);
+        d->cfg = cfg;
+        tw_log_setup(cfg->agent.log_level, cfg->agent.log_format);
+        d->status.config_reload_success = true;
+        tw_log(TW_LOG_INFO, "configuration reloaded", NULL);
+        tw_daemon_publish(d);
+        return;
+failed:
+        d->status.config_reload_success = false;
+        tw_log(TW_LOG_ERROR, "configuration reload failed: keeping the old configuration", NULL);
+        tw_daemon_publish(d);
+}
+
+/* The interval with ±5 % jitter, in nanoseconds. */
+static int64_t jittered(int64_t interval_s, unsigned *seed)
+{
+        double f = 0.95 + 0.1 * ((double)rand_r(seed) / (double)RAND_MAX);
+
+        return (int64_t)((double)interval_s * 1e9 * f);
+}
+
+/* Sleeps until deadline (monotonic ns) or a signal; handles SIGHUP. */
+static void wait_until(struct tw_daemon *d, int64_t deadline)
+{
+        for (;;) {
+                int64_t left = deadline - tw_mono_ns();
+                struct pollfd pfd = {.fd = wake_fd[0], .events = POLLIN};
+                char drain[64];
+
+                if (got_stop || left <= 0)
+                        return;
+                if (poll(&pfd, 1, (int)(left / 1000000 + 1 > 60000 ? 60000 : left / 1000000 + 1)) > 0)
+                        while (read(wake_fd[0], drain, sizeof(drain)) > 0)
+                                ;
+                if (got_reload && !got_stop) {
+                        got_reload = 0;
+                        reload(d);
+                }
+        }
+}
+
+int tw_daemon_run(const char *config_path, const struct tw_daemon_options *opts)
+{
+        static const struct tw_daemon_options no_opts;
+        struct tw_daemon d;
+        unsigned seed;
+        int r;
+
+        memset(&d, 0, sizeof(d));
+        d.config_path = config_path;
+        d.opts = opts ? opts : &no_opts;
+        d.stop = &got_stop;
+        got_stop = got_reload = 0;
+        tw_agent_status_init(&d.status, TW_VERSION);
+        d.status.config_reload_time = tw_now();
+        r = load_config(config_path, &d.cfg);
+        if (r < 0)
+                return -EINVAL;
+        tw_log_setup(d.cfg->agent.log_level, d.cfg->agent.log_format);
+        r = install_signals();
+        if (r < 0) {
+                tw_log(TW_LOG_ERROR, "cannot set up signal handling", "error", strerror(-r), NULL);
+                goto out;
+        }
+        tw_log(TW_LOG_INFO, "tokenwatch starting", "version", TW_VERSION, "config", config_path, NULL);
+        if (!d.opts->once && !d.opts->no_server) {
+                r = start_server(&d, d.cfg, &d.server);
+                if (r < 0)
+                        goto out;
+        }
+        seed = (unsigned)tw_now() ^ (unsigned)getpid();
+        while (!got_stop) {
+                int64_t next = tw_mono_ns() + jittered(d.cfg->agent.interval, &seed);
+
+                tw_daemon_cycle(&d);
+                if (d.opts->once)
+                        break;
+                wait_until(&d, next);
+        }
+        r = 0;
+        if (d.opts->once && !got_stop)
+                r = d.last_cycle_credential_failed ? -ENOKEY : d.status.collection_success ? 0 : -ENODATA;
+        tw_log(TW_LOG_INFO, d.opts->once ? "one cycle done" : "stopping", NULL);
+out:
+        tw_http_server_stop(d.server);
+        tw_evaluation_free(d.ev);
+        tw_inventory_free(d.inv);
+        tw_config_free(d.cfg);
+        remove_signals();
+        return r;
+}

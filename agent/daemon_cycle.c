@@ -1,0 +1,207 @@
+#include "agent/daemon_internal.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "agent/buf.h"
+#include "agent/config.h"
+#include "agent/credential.h"
+#include "agent/evaluate.h"
+#include "agent/finding.h"
+#include "agent/inventory.h"
+#include "agent/snapshot.h"
+#include "agent/timeutil.h"
+#include "collectors/astro.h"
+#include "exporters/http_server.h"
+#include "exporters/metrics.h"
+
+void tw_daemon_publish(struct tw_daemon *d)
+{
+        struct tw_snapshot snap = {.cfg = d->cfg, .inv = d->inv, .ev = d->ev};
+        struct tw_buf page;
+        int r;
+
+        if (!d->server)
+                return;
+        tw_buf_init(&page, TW_METRICS_PAGE_MAX);
+        r = tw_metrics_render(&snap, &d->status, &page);
+        if (r == 0 && d->opts->extra_metrics) {
+                size_t len = page.len;
+
+                if (d->opts->extra_metrics(d->opts->userdata, &page) < 0) {
+                        page.len = len;
+                        page.ptr[len] = '\0';
+                }
+        }
+        if (r == 0)
+                r = tw_http_server_publish(d->server, page.ptr ? page.ptr : "", page.len);
+        if (r < 0) {
+                if (tw_complain_failure(&d->complain_publish, tw_now()))
+                        tw_log(TW_LOG_ERROR, "cannot publish the metrics page: the previous page stays",
+                               "error", strerror(-r), NULL);
+        } else if (tw_complain_success(&d->complain_publish)) {
+                tw_log(TW_LOG_INFO, "metrics page published again", NULL);
+        }
+        tw_buf_done(&page);
+}
+
+static struct tw_transport *new_transport(const struct tw_daemon *d, const char *bearer)
+{
+        const struct tw_config *cfg = d->cfg;
+        struct tw_http_options o = {
+                .bearer = bearer,
+                .extra_header = strcmp(cfg->astro.api_version, "v1") == 0 ? "X-API-Version: 1.0" : NULL,
+                .timeout_ms = cfg->astro.request_timeout * 1000,
+                .max_concurrency = cfg->astro.max_concurrency,
+                .rate_limit = cfg->astro.rate_limit,
+                .max_retries = cfg->astro.max_retries,
+                .cancel = d->stop,
+        };
+
+        return tw_transport_curl_new(&o);
+}
+
+/* Logs each failed listing, rate-limited as one condition. */
+static void log_listings(struct tw_daemon *d, const struct tw_inventory *inv, int64_t now)
+{
+        if (tw_inventory_complete(inv)) {
+                if (tw_complain_success(&d->complain_listing))
+                        tw_log(TW_LOG_INFO, "every listing succeeds again", NULL);
+                return;
+        }
+        if (!tw_complain_failure(&d->complain_listing, now))
+                return;
+        for (size_t i = 0; i < inv->n_errors; i++)
+                tw_log(TW_LOG_ERROR, "listing failed", "listing", inv->errors[i].listing, "error",
+                       inv->errors[i].message, NULL);
+}
+
+/* Collects a new inventory; NULL (logged) when the cycle failed before one. */
+static struct tw_inventory *collect(struct tw_daemon *d, int64_t now)
+{
+        struct tw_credential_info cred = {0};
+        struct tw_inventory *inv = NULL;
+        struct tw_transport *t = NULL;
+        struct tw_buf err;
+        int r;
+
+        tw_buf_init(&err, 4096);
+        r = tw_credential_load(d->cfg, now, &cred, &err);
+        d->last_cycle_credential_failed = r < 0;
+        if (r < 0) {
+                if (tw_complain_failure(&d->complain_credential, now))
+                        tw_log(TW_LOG_ERROR, "cannot use the Astro API credential", "error",
+                               err.ptr ? err.ptr : strerror(-r), NULL);
+                goto out;
+        }
+        if (tw_complain_success(&d->complain_credential))
+                tw_log(TW_LOG_INFO, "the Astro API credential works again", NULL);
+        d->status.credential_expiry = cred.claims.exp;
+        t = new_transport(d, cred.token);
+        if (!t) {
+                tw_log(TW_LOG_ERROR, "cannot set up the HTTP transport", "error", strerror(ENOMEM), NULL);
+                goto out;
+        }
+        r = tw_astro_collect(d->cfg, &cred, t, now, &inv);
+        if (tw_transport_curl_stats(t))
+                tw_http_stats_merge(&d->http, tw_transport_curl_stats(t));
+        d->status.http = &d->http;
+        if (r < 0 && r != -ECANCELED && tw_complain_failure(&d->complain_collect, now))
+                tw_log(TW_LOG_ERROR, "collection failed", "error", strerror(-r), NULL);
+        if (r == 0 && tw_complain_success(&d->complain_collect))
+                tw_log(TW_LOG_INFO, "collection works again", NULL);
+out:
+        tw_transport_free(t);
+        tw_credential_done(&cred);
+        tw_buf_done(&err);
+        return inv;
+}
+
+/* Evaluates inv at now; NULL (logged) on failure. */
+static struct tw_evaluation *evaluate(const struct tw_daemon *d, const struct tw_inventory *inv, int64_t now)
+{
+        struct tw_evaluation *ev = NULL;
+        int r;
+
+        r = tw_evaluate(inv, &d->cfg->policy, d->cfg->suppressions, d->cfg->n_suppressions, now, &ev);
+        if (r < 0) {
+                tw_log(TW_LOG_ERROR, "evaluation failed", "error", strerror(-r), NULL);
+                return NULL;
+        }
+        return ev;
+}
+
+static size_t active_findings(const struct tw_evaluation *ev)
+{
+        size_t n = 0;
+
+        for (int k = 0; ev && k < _TW_FINDING_KIND_MAX; k++)
+                for (int s = 0; s < _TW_SEVERITY_MAX; s++)
+                        n += ev->active[k][s];
+        return n;
+}
+
+/* The cycle's one log line; collected is this cycle's inventory (or NULL). */
+static void log_cycle(const struct tw_daemon *d, const struct tw_inventory *collected, bool fresh,
+                      double seconds)
+{
+        char dur[32], tokens[32], findings[32], failed[32];
+
+        snprintf(dur, sizeof(dur), "%.3fs", seconds);
+        snprintf(tokens, sizeof(tokens), "%zu", d->inv ? d->inv->n_tokens : (size_t)0);
+        snprintf(findings, sizeof(findings), "%zu", active_findings(d->ev));
+        snprintf(failed, sizeof(failed), "%zu", collected ? collected->n_errors : (size_t)0);
+        tw_log(d->status.collection_success ? TW_LOG_INFO : TW_LOG_WARN,
+               d->status.collection_success ? "cycle finished" : "cycle failed: serving the last good data",
+               "duration", dur, "tokens", tokens, "findings", findings, "failed_listings", failed,
+               "new_data", fresh ? "true" : "false", NULL);
+}
+
+void tw_daemon_cycle(struct tw_daemon *d)
+{
+        int64_t now = tw_now(), start = tw_mono_ns();
+        struct tw_inventory *inv;
+        struct tw_evaluation *ev;
+        bool fresh;
+
+        inv = collect(d, now);
+        if (*d->stop) {
+                tw_inventory_free(inv);
+                return;
+        }
+        /* Publish new data only when every token listing succeeded: a
+         * failed token page would make tokens vanish and their alerts
+         * resolve.  The first cycle publishes whatever it has. */
+        fresh = inv && (inv->listed[TW_LISTING_TOKENS] || !d->inv);
+        for (int k = 0; k < _TW_LISTING_KIND_MAX; k++)
+                d->status.listing_success[k] = inv && inv->listed[k];
+        d->status.collection_success = inv && tw_inventory_complete(inv);
+        if (inv)
+                log_listings(d, inv, now);
+        if (fresh) {
+                tw_inventory_free(d->inv);
+                d->inv = inv;
+                inv = NULL;
+        }
+        /* Re-evaluate even old data: a token expires while the API is down. */
+        ev = d->inv ? evaluate(d, d->inv, now) : NULL;
+        if (ev || fresh) {
+                tw_evaluation_free(d->ev);
+                d->ev = ev;
+        }
+        if (d->status.collection_success)
+                d->status.last_success = now;
+        d->status.collected = true;
+        d->status.collection_duration = (double)(tw_mono_ns() - start) / 1e9;
+        tw_daemon_publish(d);
+        if (fresh && d->opts->on_cycle) {
+                struct tw_snapshot snap = {.cfg = d->cfg, .inv = d->inv, .ev = d->ev};
+
+                d->opts->on_cycle(d->opts->userdata, &snap, &d->status, d->opts->dry_run);
+        }
+        log_cycle(d, fresh ? d->inv : inv, fresh, d->status.collection_duration);
+        tw_inventory_free(inv);
+}

@@ -1,0 +1,42 @@
+#ifndef TW_AGENT_DAEMON_INTERNAL_H
+#define TW_AGENT_DAEMON_INTERNAL_H
+
+/* The daemon's state, shared by agent/daemon*.c only. */
+
+#include <signal.h>
+#include <stdbool.h>
+
+#include "agent/daemon.h"
+#include "agent/log.h"
+#include "agent/status.h"
+#include "collectors/http.h"
+
+struct tw_config;
+struct tw_evaluation;
+struct tw_http_server;
+struct tw_inventory;
+
+struct tw_daemon {
+        const char *config_path;
+        const struct tw_daemon_options *opts;
+        struct tw_config *cfg;
+        struct tw_http_server *server; /* NULL: not serving */
+
+        /* The last good data, published until a better one comes. */
+        struct tw_inventory *inv;
+        struct tw_evaluation *ev;
+
+        struct tw_agent_status status;
+        struct tw_http_stats http; /* cumulative since start */
+        struct tw_complain complain_credential, complain_collect, complain_listing, complain_publish;
+
+        volatile sig_atomic_t *stop; /* set by SIGTERM/SIGINT; aborts transfers */
+        bool last_cycle_credential_failed;
+};
+
+/* One cycle: collect, evaluate, publish, call on_cycle, log. */
+void tw_daemon_cycle(struct tw_daemon *d);
+/* Renders the page from the last good data and the status, and publishes it. */
+void tw_daemon_publish(struct tw_daemon *d);
+
+#endif

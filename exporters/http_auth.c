@@ -1,0 +1,190 @@
+#include "exporters/http_auth.h"
+
+#include <crypt.h>
+#include <errno.h>
+#include <gnutls/crypto.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "agent/config.h"
+
+struct cache_entry {
+        unsigned char digest[32];
+        int64_t expires; /* 0: empty */
+};
+
+struct tw_http_auth {
+        struct tw_web_user *users;
+        size_t n_users;
+        pthread_mutex_t lock;
+        struct cache_entry cache[TW_HTTP_AUTH_CACHE_SIZE];
+        unsigned long crypt_calls;
+};
+
+static bool is_bcrypt(const char *h)
+{
+        return h && strlen(h) == 60 && h[0] == '$' && h[1] == '2' &&
+               (h[2] == 'y' || h[2] == 'b' || h[2] == 'a') && h[3] == '$';
+}
+
+int tw_http_auth_new(const struct tw_web_user *users, size_t n_users, struct tw_http_auth **ret_auth)
+{
+        struct tw_http_auth *a = NULL;
+        int r = -ENOMEM;
+
+        a = calloc(1, sizeof(*a));
+        if (!a)
+                goto fail;
+        pthread_mutex_init(&a->lock, NULL);
+        a->users = calloc(n_users ? n_users : 1, sizeof(*a->users));
+        if (!a->users)
+                goto fail;
+        for (size_t i = 0; i < n_users; i++) {
+                if (!users[i].name || !is_bcrypt(users[i].hash)) {
+                        r = -EINVAL;
+                        goto fail;
+                }
+                a->users[i].name = strdup(users[i].name);
+                a->users[i].hash = strdup(users[i].hash);
+                a->n_users = i + 1;
+                if (!a->users[i].name || !a->users[i].hash)
+                        goto fail;
+        }
+        *ret_auth = a;
+        return 0;
+fail:
+        tw_http_auth_free(a);
+        return r;
+}
+
+void tw_http_auth_free(struct tw_http_auth *a)
+{
+        if (!a)
+                return;
+        for (size_t i = 0; i < a->n_users; i++) {
+                free(a->users[i].name);
+                free(a->users[i].hash);
+        }
+        free(a->users);
+        pthread_mutex_destroy(&a->lock);
+        free(a);
+}
+
+/* Zeroes n bytes in a way the compiler may not drop. */
+static void wipe(void *p, size_t n)
+{
+        volatile unsigned char *v = p;
+
+        while (n--)
+                *v++ = 0;
+}
+
+/* Constant-time equality of two byte strings of length n. */
+static bool equal_ct(const void *x, const void *y, size_t n)
+{
+        const volatile unsigned char *a = x, *b = y;
+        unsigned char d = 0;
+
+        for (size_t i = 0; i < n; i++)
+                d |= a[i] ^ b[i];
+        return d == 0;
+}
+
+/* SHA-256 of user NUL password; wipes its copy. */
+static int digest(const char *user, const char *password, unsigned char out[32])
+{
+        size_t ul = strlen(user), pl = strlen(password);
+        char *tmp = malloc(ul + pl + 1);
+        int r;
+
+        if (!tmp)
+                return -ENOMEM;
+        memcpy(tmp, user, ul);
+        tmp[ul] = '\0';
+        memcpy(tmp + ul + 1, password, pl);
+        r = gnutls_hash_fast(GNUTLS_DIG_SHA256, tmp, ul + pl + 1, out) < 0 ? -EIO : 0;
+        wipe(tmp, ul + pl + 1);
+        free(tmp);
+        return r;
+}
+
+static bool cache_lookup(struct tw_http_auth *a, const unsigned char d[32], int64_t now)
+{
+        bool hit = false;
+
+        pthread_mutex_lock(&a->lock);
+        for (size_t i = 0; i < TW_HTTP_AUTH_CACHE_SIZE; i++)
+                if (a->cache[i].expires > now && equal_ct(a->cache[i].digest, d, 32))
+                        hit = true;
+        pthread_mutex_unlock(&a->lock);
+        return hit;
+}
+
+static void cache_insert(struct tw_http_auth *a, const unsigned char d[32], int64_t now)
+{
+        size_t victim = 0;
+
+        pthread_mutex_lock(&a->lock);
+        for (size_t i = 1; i < TW_HTTP_AUTH_CACHE_SIZE; i++)
+                if (a->cache[i].expires < a->cache[victim].expires)
+                        victim = i;
+        memcpy(a->cache[victim].digest, d, 32);
+        a->cache[victim].expires = now + TW_HTTP_AUTH_CACHE_TTL;
+        a->crypt_calls++;
+        pthread_mutex_unlock(&a->lock);
+}
+
+/* Runs bcrypt on password with hash's salt and compares in constant time. */
+static bool bcrypt_matches(const char *password, const char *hash)
+{
+        struct crypt_data *cd = calloc(1, sizeof(*cd));
+        const char *out;
+        bool ok = false;
+
+        if (!cd)
+                return false;
+        out = crypt_r(password, hash, cd);
+        if (out && out[0] != '*' && strlen(out) == strlen(hash))
+                ok = equal_ct(out, hash, strlen(hash));
+        wipe(cd, sizeof(*cd));
+        free(cd);
+        return ok;
+}
+
+bool tw_http_auth_check(struct tw_http_auth *a, const char *user, const char *password, int64_t now)
+{
+        const struct tw_web_user *u = NULL;
+        unsigned char d[32];
+        bool ok;
+
+        if (!a || !user || !password || a->n_users == 0)
+                return false;
+        if (digest(user, password, d) < 0)
+                return false;
+        if (cache_lookup(a, d, now)) {
+                ok = true;
+                goto done;
+        }
+        for (size_t i = 0; i < a->n_users; i++)
+                if (strcmp(a->users[i].name, user) == 0)
+                        u = &a->users[i];
+        /* An unknown user still pays for one bcrypt run, so timing does not
+         * tell which names exist. */
+        ok = bcrypt_matches(password, u ? u->hash : a->users[0].hash) && u;
+        if (ok) {
+                cache_insert(a, d, now);
+        } else {
+                pthread_mutex_lock(&a->lock);
+                a->crypt_calls++;
+                pthread_mutex_unlock(&a->lock);
+        }
+done:
+        wipe(d, sizeof(d));
+        return ok;
+}
+
+unsigned long tw_http_auth_crypt_calls(const struct tw_http_auth *a)
+{
+        return a ? a->crypt_calls : 0;
+}

@@ -1,0 +1,350 @@
+#include "exporters/http_server.h"
+
+#include <errno.h>
+#include <gnutls/gnutls.h>
+#include <microhttpd.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "agent/buf.h"
+#include "agent/config.h"
+#include "exporters/http_auth.h"
+#include "exporters/http_tls.h"
+#include "exporters/metrics.h"
+
+/* One published page, plain and gzipped; immutable, freed with its last reference. */
+struct page {
+        atomic_uint refs;
+        char *plain;
+        size_t plain_len;
+        char *gz;
+        size_t gz_len;
+};
+
+struct tw_http_server {
+        struct MHD_Daemon *mhd;
+        unsigned short port;
+        bool exposed;
+        bool mutual_tls;
+        struct tw_http_auth *auth; /* NULL: no basic auth */
+        struct tw_tls_files tls;
+        pthread_mutex_t lock; /* guards page */
+        struct page *page;
+        atomic_bool ready;
+};
+
+static const char index_html[] =
+        "<!DOCTYPE html>\n<html><head><title>tokenwatch</title></head><body>\n"
+        "<h1>tokenwatch</h1>\n<p>Astro API token inventory for Prometheus.</p>\n<ul>\n"
+        "<li><a href=\"metrics\">metrics</a></li>\n<li><a href=\"healthz\">healthz</a></li>\n"
+        "<li><a href=\"readyz\">readyz</a></li>\n</ul>\n</body></html>\n";
+
+static void page_unref(void *cls)
+{
+        struct page *p = cls;
+
+        if (!p || atomic_fetch_sub(&p->refs, 1) != 1)
+                return;
+        free(p->plain);
+        free(p->gz);
+        free(p);
+}
+
+static int64_t mono_seconds(void)
+{
+        struct timespec ts;
+
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        return (int64_t)ts.tv_sec;
+}
+
+/* Queues a response whose body is a static string. */
+static enum MHD_Result reply(struct MHD_Connection *c, unsigned status, const char *body,
+                             const char *content_type, const char *allow)
+{
+        struct MHD_Response *resp;
+        enum MHD_Result ret;
+
+        resp = MHD_create_response_from_buffer(strlen(body), (void *)(uintptr_t)body,
+                                               MHD_RESPMEM_PERSISTENT);
+        if (!resp)
+                return MHD_NO;
+        MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, content_type);
+        if (allow)
+                MHD_add_response_header(resp, MHD_HTTP_HEADER_ALLOW, allow);
+        ret = MHD_queue_response(c, status, resp);
+        MHD_destroy_response(resp);
+        return ret;
+}
+
+static enum MHD_Result reply_text(struct MHD_Connection *c, unsigned status, const char *body)
+{
+        return reply(c, status, body, "text/plain; charset=utf-8", NULL);
+}
+
+static enum MHD_Result reply_unauthorized(struct MHD_Connection *c)
+{
+        static const char body[] = "Unauthorized\n";
+        struct MHD_Response *resp;
+        enum MHD_Result ret;
+
+        resp = MHD_create_response_from_buffer(sizeof(body) - 1, (void *)(uintptr_t)body,
+                                               MHD_RESPMEM_PERSISTENT);
+        if (!resp)
+                return MHD_NO;
+        MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, "text/plain; charset=utf-8");
+        ret = MHD_queue_basic_auth_fail_response(c, "tokenwatch", resp);
+        MHD_destroy_response(resp);
+        return ret;
+}
+
+static bool authorized(struct tw_http_server *s, struct MHD_Connection *c)
+{
+        char *password = NULL;
+        char *user;
+        bool ok;
+
+        user = MHD_basic_auth_get_username_password(c, &password);
+        ok = tw_http_auth_check(s->auth, user, password, mono_seconds());
+        if (password) {
+                volatile char *v = password;
+
+                while (*v)
+                        *v++ = '\0';
+        }
+        MHD_free(user);
+        MHD_free(password);
+        return ok;
+}
+
+static enum MHD_Result serve_metrics(struct tw_http_server *s, struct MHD_Connection *c)
+{
+        struct MHD_Response *resp;
+        enum MHD_Result ret;
+        struct page *p;
+        bool gz;
+
+        pthread_mutex_lock(&s->lock);
+        p = s->page;
+        if (p)
+                atomic_fetch_add(&p->refs, 1);
+        pthread_mutex_unlock(&s->lock);
+        if (!p)
+                return reply_text(c, MHD_HTTP_SERVICE_UNAVAILABLE, "no collection finished yet\n");
+
+        gz = p->gz && tw_accepts_gzip(MHD_lookup_connection_value(c, MHD_HEADER_KIND,
+                                                                  MHD_HTTP_HEADER_ACCEPT_ENCODING));
+        resp = MHD_create_response_from_buffer_with_free_callback_cls(
+                gz ? p->gz_len : p->plain_len, gz ? p->gz : p->plain, page_unref, p);
+        if (!resp) {
+                page_unref(p);
+                return MHD_NO;
+        }
+        MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, TW_METRICS_CONTENT_TYPE);
+        MHD_add_response_header(resp, MHD_HTTP_HEADER_VARY, MHD_HTTP_HEADER_ACCEPT_ENCODING);
+        if (gz)
+                MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_ENCODING, "gzip");
+        ret = MHD_queue_response(c, MHD_HTTP_OK, resp);
+        MHD_destroy_response(resp);
+        return ret;
+}
+
+static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *url, const char *method,
+                              const char *version, const char *upload_data, size_t *upload_data_size,
+                              void **req_cls)
+{
+        struct tw_http_server *s = cls;
+        bool get = strcmp(method, MHD_HTTP_METHOD_GET) == 0 || strcmp(method, MHD_HTTP_METHOD_HEAD) == 0;
+
+        (void)version;
+        (void)upload_data;
+        (void)upload_data_size;
+        (void)req_cls;
+        if (s->mutual_tls && !tw_tls_client_verified(c))
+                return reply_text(c, MHD_HTTP_FORBIDDEN, "a valid client certificate is required\n");
+        if (s->auth && !authorized(s, c))
+                return reply_unauthorized(c);
+        if (strcmp(url, "/metrics") && strcmp(url, "/healthz") && strcmp(url, "/readyz") && strcmp(url, "/"))
+                return reply_text(c, MHD_HTTP_NOT_FOUND, "not found\n");
+        if (!get)
+                return reply(c, MHD_HTTP_METHOD_NOT_ALLOWED, "method not allowed\n",
+                             "text/plain; charset=utf-8", "GET, HEAD");
+        if (strcmp(url, "/metrics") == 0)
+                return serve_metrics(s, c);
+        if (strcmp(url, "/healthz") == 0)
+                return reply_text(c, MHD_HTTP_OK, "ok\n");
+        if (strcmp(url, "/readyz") == 0)
+                return atomic_load(&s->ready) ? reply_text(c, MHD_HTTP_OK, "ready\n")
+                                              : reply_text(c, MHD_HTTP_SERVICE_UNAVAILABLE,
+                                                           "no collection finished yet\n");
+        return reply(c, MHD_HTTP_OK, index_html, "text/html; charset=utf-8", NULL);
+}
+
+void tw_http_server_options_from_config(const struct tw_config *cfg, struct tw_http_server_options *ret)
+{
+        memset(ret, 0, sizeof(*ret));
+        ret->listen = cfg->agent.listen;
+        ret->tls_cert_file = cfg->web.tls_cert_file;
+        ret->tls_key_file = cfg->web.tls_key_file;
+        ret->client_ca_file = cfg->web.client_ca_file;
+        ret->users = cfg->web.users;
+        ret->n_users = cfg->web.n_users;
+}
+
+/* Starts the MHD daemon on addr with s's TLS material. */
+static int start_daemon(struct tw_http_server *s, const struct tw_http_server_options *o,
+                        const struct sockaddr_storage *addr, struct tw_buf *err)
+{
+        struct MHD_OptionItem ops[10];
+        unsigned flags = MHD_USE_AUTO_INTERNAL_THREAD;
+        const union MHD_DaemonInfo *info;
+        size_t n = 0;
+
+        if (addr->ss_family == AF_INET6)
+                flags |= MHD_USE_IPv6;
+        ops[n++] = (struct MHD_OptionItem){MHD_OPTION_SOCK_ADDR, 0, (void *)(uintptr_t)addr};
+        ops[n++] = (struct MHD_OptionItem){MHD_OPTION_CONNECTION_LIMIT,
+                                           o->connection_limit ? o->connection_limit : 64, NULL};
+        ops[n++] = (struct MHD_OptionItem){MHD_OPTION_CONNECTION_TIMEOUT,
+                                           o->connection_timeout ? o->connection_timeout : 10, NULL};
+        if (o->reuse_port)
+                ops[n++] = (struct MHD_OptionItem){MHD_OPTION_LISTENING_ADDRESS_REUSE, 1, NULL};
+        if (s->tls.cert) {
+                flags |= MHD_USE_TLS;
+                ops[n++] = (struct MHD_OptionItem){MHD_OPTION_HTTPS_MEM_CERT, 0, s->tls.cert};
+                ops[n++] = (struct MHD_OptionItem){MHD_OPTION_HTTPS_MEM_KEY, 0, s->tls.key};
+                if (s->tls.trust)
+                        ops[n++] = (struct MHD_OptionItem){MHD_OPTION_HTTPS_MEM_TRUST, 0, s->tls.trust};
+        }
+        ops[n++] = (struct MHD_OptionItem){MHD_OPTION_END, 0, NULL};
+
+        errno = 0;
+        s->mhd = MHD_start_daemon(flags, 0, NULL, NULL, handle, s, MHD_OPTION_ARRAY, ops, MHD_OPTION_END);
+        if (!s->mhd) {
+                int e = errno == EADDRINUSE ? EADDRINUSE : EIO;
+
+                if (err)
+                        tw_buf_printf(err, "cannot listen on %s: %s\n", o->listen,
+                                      e == EADDRINUSE ? "address in use"
+                                                      : "the HTTP server did not start (bad TLS files or address?)");
+                return -e;
+        }
+        info = MHD_get_daemon_info(s->mhd, MHD_DAEMON_INFO_BIND_PORT);
+        s->port = info ? info->port : 0;
+        return 0;
+}
+
+int tw_http_server_start(const struct tw_http_server_options *o, struct tw_http_server **ret_server,
+                         struct tw_buf *err)
+{
+        struct tw_http_server_options opts = *o;
+        struct tw_http_server *s = NULL;
+        struct sockaddr_storage addr;
+        socklen_t addr_len;
+        int r;
+
+        if (!opts.listen)
+                opts.listen = TW_HTTP_DEFAULT_LISTEN;
+        r = tw_listen_parse(opts.listen, &addr, &addr_len);
+        if (r < 0) {
+                if (err)
+                        tw_buf_printf(err, "bad listen address \"%s\": want host:port, [v6addr]:port or :port\n",
+                                      opts.listen);
+                return r;
+        }
+        if (!opts.tls_cert_file != !opts.tls_key_file || (opts.client_ca_file && !opts.tls_cert_file)) {
+                if (err)
+                        tw_buf_adds(err, "[web] tls_cert_file and tls_key_file go together, and client_ca_file needs both\n");
+                return -EINVAL;
+        }
+        s = calloc(1, sizeof(*s));
+        if (!s)
+                return -ENOMEM;
+        pthread_mutex_init(&s->lock, NULL);
+        if (opts.n_users) {
+                r = tw_http_auth_new(opts.users, opts.n_users, &s->auth);
+                if (r < 0) {
+                        if (err && r == -EINVAL)
+                                tw_buf_adds(err, "[web.basic_auth_users]: every hash must be bcrypt ($2y$...)\n");
+                        goto fail;
+                }
+        }
+        r = tw_tls_files_load(&s->tls, opts.tls_cert_file, opts.tls_key_file, opts.client_ca_file, err);
+        if (r < 0)
+                goto fail;
+        s->mutual_tls = s->tls.trust != NULL;
+        s->exposed = !tw_sockaddr_is_loopback((const struct sockaddr *)&addr) && !s->tls.cert && !s->auth;
+        r = start_daemon(s, &opts, &addr, err);
+        if (r < 0)
+                goto fail;
+        *ret_server = s;
+        return 0;
+fail:
+        tw_http_server_stop(s);
+        return r;
+}
+
+void tw_http_server_stop(struct tw_http_server *s)
+{
+        if (!s)
+                return;
+        if (s->mhd)
+                MHD_stop_daemon(s->mhd);
+        page_unref(s->page);
+        tw_http_auth_free(s->auth);
+        tw_tls_files_done(&s->tls);
+        pthread_mutex_destroy(&s->lock);
+        free(s);
+}
+
+unsigned short tw_http_server_port(const struct tw_http_server *s)
+{
+        return s->port;
+}
+
+bool tw_http_server_exposed(const struct tw_http_server *s)
+{
+        return s->exposed;
+}
+
+int tw_http_server_publish(struct tw_http_server *s, const char *page, size_t len)
+{
+        struct tw_buf gz;
+        struct page *p, *old;
+        int r;
+
+        p = calloc(1, sizeof(*p));
+        if (!p)
+                return -ENOMEM;
+        atomic_init(&p->refs, 1);
+        p->plain = malloc(len ? len : 1);
+        if (!p->plain) {
+                free(p);
+                return -ENOMEM;
+        }
+        memcpy(p->plain, page, len);
+        p->plain_len = len;
+        tw_buf_init(&gz, TW_METRICS_PAGE_MAX);
+        r = tw_gzip(page, len, &gz);
+        if (r < 0) {
+                tw_buf_done(&gz);
+                page_unref(p);
+                return r;
+        }
+        p->gz_len = gz.len;
+        p->gz = tw_buf_steal(&gz);
+        if (!p->gz) {
+                page_unref(p);
+                return -ENOMEM;
+        }
+        pthread_mutex_lock(&s->lock);
+        old = s->page;
+        s->page = p;
+        pthread_mutex_unlock(&s->lock);
+        atomic_store(&s->ready, true);
+        page_unref(old);
+        return 0;
+}

@@ -1,0 +1,86 @@
+#ifndef TW_EXPORTERS_HTTP_SERVER_H
+#define TW_EXPORTERS_HTTP_SERVER_H
+
+/*
+ * The metrics endpoint: a libmicrohttpd server with one internal polling
+ * thread (epoll), a connection limit and a per-connection timeout.
+ *
+ *   GET|HEAD /metrics  the last published page (text format 0.0.4), gzipped
+ *                      when Accept-Encoding allows; 503 before the first publish
+ *   GET|HEAD /healthz  200 while the server runs
+ *   GET|HEAD /readyz   503 until the first publish, then 200
+ *   GET|HEAD /         a small HTML page linking the others
+ *   anything else      404; other methods on these paths 405 with Allow: GET, HEAD
+ *
+ * Security, all optional: TLS (tls_cert_file + tls_key_file), mutual TLS
+ * (client_ca_file: a request without a client certificate that verifies
+ * against it gets 403), HTTP basic auth against bcrypt hashes ($2y$/$2b$,
+ * checked with crypt_r; successful checks are cached for a minute under a
+ * SHA-256 of the credentials).  A failed or missing login gets 401 with
+ * WWW-Authenticate: Basic realm="tokenwatch".  Auth covers every path.
+ *
+ * The page is an immutable refcounted object: tw_http_server_publish()
+ * swaps it in under a mutex, a scrape takes a reference under the same mutex
+ * and writes outside it, so a scrape never waits for a collection.
+ *
+ * Thread-safety: publish and the getters may be called from any thread;
+ * start and stop from one owner thread.  The server never logs.
+ */
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/socket.h>
+
+struct tw_buf;
+struct tw_config;
+struct tw_http_server;
+struct tw_web_user;
+
+#define TW_HTTP_DEFAULT_LISTEN "127.0.0.1:9842"
+
+struct tw_http_server_options {
+        const char *listen;         /* see tw_listen_parse(); NULL: TW_HTTP_DEFAULT_LISTEN */
+        const char *tls_cert_file;  /* PEM chain; with tls_key_file switches on HTTPS */
+        const char *tls_key_file;   /* PEM private key */
+        const char *client_ca_file; /* PEM; requires TLS; client certificates must verify */
+        const struct tw_web_user *users; /* basic auth users (copied); none: no auth */
+        size_t n_users;
+        unsigned connection_limit;   /* 0: 64 */
+        unsigned connection_timeout; /* seconds; 0: 10 */
+        bool reuse_port;             /* SO_REUSEPORT, to start a replacement before stopping */
+};
+
+/* The options cfg->agent.listen and cfg->web ask for (borrowing cfg's strings). */
+void tw_http_server_options_from_config(const struct tw_config *cfg,
+                                        struct tw_http_server_options *ret);
+
+/* Starts serving.  Reads the TLS files now.  On failure appends one message
+ * to err (may be NULL) and returns -EINVAL (bad listen address or options),
+ * -ENOENT/-EACCES/-E2BIG (a TLS file), -EADDRINUSE or -EIO (the daemon did
+ * not start), -ENOMEM. */
+int tw_http_server_start(const struct tw_http_server_options *opts, struct tw_http_server **ret_server,
+                         struct tw_buf *err);
+/* Stops (waiting for the polling thread) and frees.  NULL-safe. */
+void tw_http_server_stop(struct tw_http_server *s);
+
+/* The bound port (the chosen one when listen asked for port 0). */
+unsigned short tw_http_server_port(const struct tw_http_server *s);
+/* True when listening on a non-loopback address with neither TLS nor
+ * basic auth: the caller should warn. */
+bool tw_http_server_exposed(const struct tw_http_server *s);
+
+/* Copies page (len bytes), gzips it, swaps it in and marks the server ready.
+ * Scrapes in progress keep the previous page.  0, -ENOMEM, -E2BIG, -EIO. */
+int tw_http_server_publish(struct tw_http_server *s, const char *page, size_t len);
+
+/*
+ * Listen addresses: "host:port", "[v6addr]:port", ":port" (every IPv4
+ * interface) or a bare "port" (127.0.0.1).  host may be a name; the first
+ * address it resolves to is used.  port 0 picks a free port.  -EINVAL if
+ * malformed or unresolvable.
+ */
+int tw_listen_parse(const char *listen, struct sockaddr_storage *ret_addr, socklen_t *ret_len);
+/* True for 127.0.0.0/8, ::1 and ::ffff:127.0.0.0/104. */
+bool tw_sockaddr_is_loopback(const struct sockaddr *sa);
+
+#endif

@@ -1,0 +1,274 @@
+/* The daemon (tw_daemon_run in a child process) against the test Astro API
+ * server: scraped over HTTP, a token deleted, an API outage, SIGHUP with a
+ * bad and a good config, SIGTERM with a transfer in flight. */
+#include "agent/daemon.h"
+
+#include "http_client.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "helpers/helpers.h"
+#include "sim/sim.h"
+
+struct env {
+        struct tw_sim *sim;
+        char dir[64], config[128], cred[128], port_file[128];
+        pid_t pid;
+        unsigned short port;
+};
+
+static void pause_ms(long ms)
+{
+        struct timespec ts = {.tv_sec = ms / 1000, .tv_nsec = (ms % 1000) * 1000000L};
+
+        nanosleep(&ts, NULL);
+}
+
+static void write_config(struct env *e, const char *listen, const char *extra)
+{
+        FILE *f = fopen(e->config, "w");
+
+        assert_non_null(f);
+        fprintf(f, "[astro]\napi_url = %s\ntoken_file = %s\nmax_retries = 0\nrequest_timeout = 60s\n"
+                   "[agent]\ninterval = 1s\nlisten = %s\nlog_level = warn\n%s",
+                tw_sim_url(e->sim), e->cred, listen, extra ? extra : "");
+        assert_int_equal(fclose(f), 0);
+}
+
+/* GETs /metrics and returns the body (NULL unless 200); caller frees. */
+static char *try_scrape(const struct env *e)
+{
+        struct request rq = {.path = "/metrics"};
+        struct reply r;
+        char *body = NULL;
+
+        if (fetch(e->port, &rq, &r) == CURLE_OK && r.status == 200)
+                body = tw_buf_steal(&r.body);
+        reply_done(&r);
+        return body;
+}
+
+static char *scrape(const struct env *e)
+{
+        char *body = try_scrape(e);
+
+        assert_non_null(body);
+        return body;
+}
+
+static size_t count(const char *page, const char *prefix)
+{
+        size_t n = 0;
+
+        for (const char *p = page; p && *p; p = strchr(p, '\n'), p = p ? p + 1 : NULL)
+                if (strncmp(p, prefix, strlen(prefix)) == 0)
+                        n++;
+        return n;
+}
+
+/* Scrapes until the page contains (or, with absent, lacks) needle; at most ~30 s. */
+static char *scrape_until(const struct env *e, const char *needle, bool absent)
+{
+        for (int i = 0; i < 300; i++) {
+                char *page = try_scrape(e);
+
+                if (page && (strstr(page, needle) != NULL) != absent)
+                        return page;
+                free(page);
+                pause_ms(100);
+        }
+        fail_msg("the page never %s \"%s\"", absent ? "lost" : "showed", needle);
+        return NULL;
+}
+
+static unsigned short read_port(const struct env *e)
+{
+        for (int i = 0; i < 300; i++) {
+                FILE *f = fopen(e->port_file, "r");
+                unsigned port = 0;
+
+                if (f) {
+                        if (fscanf(f, "%u", &port) != 1)
+                                port = 0;
+                        fclose(f);
+                }
+                if (port)
+                        return (unsigned short)port;
+                pause_ms(100);
+        }
+        fail_msg("no port file");
+        return 0;
+}
+
+static void start_daemon(struct env *e)
+{
+        struct tw_daemon_options o = {.port_file = e->port_file};
+
+        e->pid = fork();
+        assert_true(e->pid >= 0);
+        if (e->pid == 0) {
+                int r;
+
+                /* Never outlive a test that failed half-way. */
+                prctl(PR_SET_PDEATHSIG, SIGKILL);
+                r = tw_daemon_run(e->config, &o);
+
+                _exit(r == 0 ? 0 : r == -ENODATA ? 3 : 2);
+        }
+        e->port = read_port(e);
+}
+
+/* Sends sig and waits for the exit; the status, or -1 after ~10 s. */
+static int stop_daemon(struct env *e, int sig)
+{
+        int status;
+
+        kill(e->pid, sig);
+        for (int i = 0; i < 100; i++) {
+                if (waitpid(e->pid, &status, WNOHANG) == e->pid)
+                        return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+                pause_ms(100);
+        }
+        kill(e->pid, SIGKILL);
+        waitpid(e->pid, &status, 0);
+        return -1;
+}
+
+static int setup(void **state)
+{
+        static struct env e;
+        char fixture[4096];
+        struct tw_sim_options so = {0};
+
+        snprintf(fixture, sizeof(fixture), "%s/tests/fixtures/demo-org.json", tw_test_source_dir());
+        so.fixture_path = fixture;
+        e.sim = tw_sim_start(&so);
+        assert_non_null(e.sim);
+        snprintf(e.dir, sizeof(e.dir), "/tmp/tw-daemon-XXXXXX");
+        assert_non_null(mkdtemp(e.dir));
+        snprintf(e.config, sizeof(e.config), "%s/tokenwatch.ini", e.dir);
+        snprintf(e.cred, sizeof(e.cred), "%s/credential", e.dir);
+        snprintf(e.port_file, sizeof(e.port_file), "%s/port", e.dir);
+        assert_int_equal(tw_sim_write_credential(e.sim, e.cred), 0);
+        *state = &e;
+        return 0;
+}
+
+static int teardown(void **state)
+{
+        struct env *e = *state;
+        char cmd[256];
+
+        if (e->pid > 0 && waitpid(e->pid, NULL, WNOHANG) == 0) {
+                kill(e->pid, SIGKILL);
+                waitpid(e->pid, NULL, 0);
+        }
+        tw_sim_stop(e->sim);
+        snprintf(cmd, sizeof(cmd), "rm -rf '%s'", e->dir);
+        return system(cmd) == 0 ? 0 : -1;
+}
+
+static void test_daemon_lifecycle(void **state)
+{
+        struct env *e = *state;
+        char listen[64], needle[128], *page;
+        size_t n_tokens = tw_sim_token_count(e->sim);
+
+        write_config(e, "127.0.0.1:0", NULL);
+        start_daemon(e);
+        page = scrape_until(e, "tokenwatch_collection_success 1", false);
+        assert_int_equal(count(page, "astro_token_info{"), n_tokens);
+        assert_non_null(strstr(page, "tokenwatch_listing_success{listing=\"tokens\"} 1"));
+        assert_null(strchr(page, '@'));
+        free(page);
+
+        /* A deleted token disappears at the next cycle. */
+        page = scrape(e);
+        {
+                const char *p = strstr(page, "astro_token_info{token_id=\"");
+                char id[96];
+
+                assert_non_null(p);
+                p += strlen("astro_token_info{token_id=\"");
+                snprintf(id, sizeof(id), "%.*s", (int)strcspn(p, "\""), p);
+                assert_int_equal(tw_sim_remove_token(e->sim, id), 0);
+                snprintf(needle, sizeof(needle), "token_id=\"%s\"", id);
+        }
+        free(page);
+        page = scrape_until(e, needle, true);
+        assert_int_equal(count(page, "astro_token_info{"), n_tokens - 1);
+        free(page);
+
+        /* An outage keeps the last good data and says so. */
+        {
+                struct tw_sim_fault f = {.type = TW_SIM_FAULT_STATUS, .status = 503, .retry_after = -1};
+
+                assert_int_equal(tw_sim_add_fault(e->sim, &f), 0);
+        }
+        page = scrape_until(e, "tokenwatch_collection_success 0", false);
+        assert_int_equal(count(page, "astro_token_info{"), n_tokens - 1);
+        assert_non_null(strstr(page, "tokenwatch_listing_success{listing=\"tokens\"} 0"));
+        free(page);
+        tw_sim_clear_faults(e->sim);
+        free(scrape_until(e, "tokenwatch_collection_success 1", false));
+
+        /* SIGHUP with a bad config keeps the old one. */
+        snprintf(listen, sizeof(listen), "127.0.0.1:%u", e->port);
+        write_config(e, listen, "bogus_key = 1\n");
+        kill(e->pid, SIGHUP);
+        free(scrape_until(e, "tokenwatch_config_last_reload_success 0", false));
+        /* A good one is taken (same port, creator names now on). */
+        write_config(e, listen, "metrics_creator_names = true\n");
+        kill(e->pid, SIGHUP);
+        pause_ms(200);
+        page = scrape_until(e, "tokenwatch_config_last_reload_success 1", false);
+        free(page);
+        free(scrape_until(e, "creator_name=", false));
+
+        /* SIGTERM with a transfer hanging: out within 5 s. */
+        {
+                struct tw_sim_fault f = {.type = TW_SIM_FAULT_HANG, .hang_ms = 60000, .retry_after = -1};
+                struct timespec t0, t1;
+
+                assert_int_equal(tw_sim_add_fault(e->sim, &f), 0);
+                pause_ms(1500); /* a cycle is now waiting on the hang */
+                clock_gettime(CLOCK_MONOTONIC, &t0);
+                assert_int_equal(stop_daemon(e, SIGTERM), 0);
+                e->pid = 0;
+                clock_gettime(CLOCK_MONOTONIC, &t1);
+                assert_true(t1.tv_sec - t0.tv_sec <= 5);
+                tw_sim_clear_faults(e->sim);
+        }
+}
+
+static void test_bad_config_exits(void **state)
+{
+        struct env *e = *state;
+        struct tw_daemon_options o = {.once = true};
+        FILE *f = fopen(e->config, "w");
+
+        assert_non_null(f);
+        fputs("[agent]\ninterval = never\n", f);
+        assert_int_equal(fclose(f), 0);
+        assert_int_equal(tw_daemon_run(e->config, &o), -EINVAL);
+}
+
+int main(void)
+{
+        const struct CMUnitTest tests[] = {
+                cmocka_unit_test(test_daemon_lifecycle),
+                cmocka_unit_test(test_bad_config_exits),
+        };
+        int r;
+
+        curl_global_init(CURL_GLOBAL_DEFAULT);
+        r = cmocka_run_group_tests(tests, setup, teardown);
+        curl_global_cleanup();
+        return r;
+}

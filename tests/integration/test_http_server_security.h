@@ -1,0 +1,189 @@
+/* Security cases of test_http_server.c: basic auth, TLS, mutual TLS.
+ * Included by test_http_server.c only. */
+#ifndef TW_TESTS_INTEGRATION_TEST_HTTP_SERVER_SECURITY_H
+#define TW_TESTS_INTEGRATION_TEST_HTTP_SERVER_SECURITY_H
+
+#include <sys/stat.h>
+
+static void test_basic_auth(void **state)
+{
+        static const struct {
+                const char *name;
+                const char *userpwd;
+                long status;
+        } cases[] = {
+                {"right", "prom:s3cret pass", 200},
+                {"right again (cached)", "prom:s3cret pass", 200},
+                {"second user", "grafana:other", 200},
+                {"wrong password", "prom:wrong", 401},
+                {"unknown user", "nobody:s3cret pass", 401},
+                {"empty password", "prom:", 401},
+                {"missing", NULL, 401},
+        };
+        struct tw_web_user users[2] = {{.name = "prom"}, {.name = "grafana"}};
+        const char *pw[2] = {"s3cret pass", "other"};
+        char salt[128], hashes[2][128];
+        struct crypt_data cd;
+        struct tw_http_server_options o = {.listen = "127.0.0.1:0", .users = users, .n_users = 2};
+        struct tw_http_server *s;
+
+        (void)state;
+        for (int i = 0; i < 2; i++) {
+                memset(&cd, 0, sizeof(cd));
+                assert_non_null(crypt_gensalt_rn("$2y$", 4, NULL, 0, salt, sizeof(salt)));
+                snprintf(hashes[i], sizeof(hashes[i]), "%s", crypt_r(pw[i], salt, &cd));
+                users[i].hash = hashes[i];
+        }
+        s = start(&o);
+        assert_int_equal(tw_http_server_publish(s, page1, sizeof(page1) - 1), 0);
+        for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+                struct request rq = {.path = "/metrics", .userpwd = cases[i].userpwd};
+                struct reply r;
+                char v[128];
+
+                assert_int_equal(fetch(tw_http_server_port(s), &rq, &r), CURLE_OK);
+                if (r.status != cases[i].status)
+                        fail_msg("%s: status %ld, want %ld", cases[i].name, r.status, cases[i].status);
+                if (r.status == 401) {
+                        assert_true(header(&r, "WWW-Authenticate", v, sizeof(v)));
+                        assert_string_equal(v, "Basic realm=\"tokenwatch\"");
+                        assert_null(strstr(r.body.ptr, "a_metric"));
+                } else {
+                        assert_string_equal(r.body.ptr, page1);
+                }
+                reply_done(&r);
+        }
+        tw_http_server_stop(s);
+}
+
+/* A temporary directory with a self-signed server certificate (CN and SAN
+ * 127.0.0.1) and two self-signed client certificates. */
+struct certs {
+        char dir[64];
+        char server_cert[128], server_key[128];
+        char client_cert[128], client_key[128];
+        char other_cert[128], other_key[128];
+};
+
+static void make_cert(const char *dir, const char *name, const char *cn)
+{
+        char cmd[1024];
+
+        snprintf(cmd, sizeof(cmd),
+                 "openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes "
+                 "-keyout %s/%s.key -out %s/%s.pem -days 2 -subj /CN=%s "
+                 "-addext subjectAltName=IP:127.0.0.1 >/dev/null 2>&1",
+                 dir, name, dir, name, cn);
+        if (system(cmd) != 0)
+                fail_msg("openssl failed: %s", cmd);
+}
+
+static void certs_make(struct certs *c)
+{
+        snprintf(c->dir, sizeof(c->dir), "/tmp/tw-tls-XXXXXX");
+        assert_non_null(mkdtemp(c->dir));
+        make_cert(c->dir, "server", "127.0.0.1");
+        make_cert(c->dir, "client", "prometheus");
+        make_cert(c->dir, "other", "intruder");
+        snprintf(c->server_cert, sizeof(c->server_cert), "%s/server.pem", c->dir);
+        snprintf(c->server_key, sizeof(c->server_key), "%s/server.key", c->dir);
+        snprintf(c->client_cert, sizeof(c->client_cert), "%s/client.pem", c->dir);
+        snprintf(c->client_key, sizeof(c->client_key), "%s/client.key", c->dir);
+        snprintf(c->other_cert, sizeof(c->other_cert), "%s/other.pem", c->dir);
+        snprintf(c->other_key, sizeof(c->other_key), "%s/other.key", c->dir);
+}
+
+static void certs_remove(struct certs *c)
+{
+        const char *files[] = {c->server_cert, c->server_key, c->client_cert,
+                               c->client_key, c->other_cert, c->other_key};
+
+        for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++)
+                unlink(files[i]);
+        rmdir(c->dir);
+}
+
+static void test_tls(void **state)
+{
+        struct certs c;
+        struct tw_http_server_options o = {.listen = "127.0.0.1:0"};
+        struct tw_http_server *s;
+        struct reply r;
+
+        (void)state;
+        certs_make(&c);
+        o.tls_cert_file = c.server_cert;
+        o.tls_key_file = c.server_key;
+        s = start(&o);
+        assert_int_equal(tw_http_server_publish(s, page1, sizeof(page1) - 1), 0);
+        {
+                struct request rq = {.path = "/metrics", .https = true, .ca_file = c.server_cert};
+
+                assert_int_equal(fetch(tw_http_server_port(s), &rq, &r), CURLE_OK);
+                assert_int_equal(r.status, 200);
+                assert_string_equal(r.body.ptr, page1);
+                reply_done(&r);
+        }
+        {
+                /* An untrusted server certificate is refused by the client. */
+                struct request rq = {.path = "/metrics", .https = true, .ca_file = c.client_cert};
+
+                assert_int_not_equal(fetch(tw_http_server_port(s), &rq, &r), CURLE_OK);
+                reply_done(&r);
+        }
+        {
+                /* Plain HTTP to the TLS port gets no page. */
+                struct request rq = {.path = "/metrics"};
+
+                fetch(tw_http_server_port(s), &rq, &r);
+                assert_true(r.status != 200);
+                reply_done(&r);
+        }
+        tw_http_server_stop(s);
+        certs_remove(&c);
+}
+
+static void test_mutual_tls(void **state)
+{
+        struct certs c;
+        struct tw_http_server_options o = {.listen = "127.0.0.1:0"};
+        struct tw_http_server *s;
+
+        (void)state;
+        certs_make(&c);
+        o.tls_cert_file = c.server_cert;
+        o.tls_key_file = c.server_key;
+        o.client_ca_file = c.client_cert;
+        s = start(&o);
+        assert_int_equal(tw_http_server_publish(s, page1, sizeof(page1) - 1), 0);
+        struct {
+                const char *name;
+                const char *cert, *key;
+                long status;
+        } cases[] = {
+                {"trusted client", c.client_cert, c.client_key, 200},
+                {"no client certificate", NULL, NULL, 403},
+                {"untrusted client", c.other_cert, c.other_key, 403},
+        };
+        for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+                struct request rq = {.path = "/metrics", .https = true, .ca_file = c.server_cert,
+                                     .client_cert = cases[i].cert, .client_key = cases[i].key};
+                struct reply r;
+                CURLcode rc = fetch(tw_http_server_port(s), &rq, &r);
+
+                /* MHD only requests a client certificate, so the handshake
+                 * succeeds and the handler refuses with 403. */
+                if (rc != CURLE_OK || r.status != cases[i].status)
+                        fail_msg("%s: curl %d, status %ld, want %ld", cases[i].name, rc, r.status,
+                                 cases[i].status);
+                if (cases[i].status == 200)
+                        assert_string_equal(r.body.ptr, page1);
+                else
+                        assert_null(strstr(r.body.ptr, "a_metric"));
+                reply_done(&r);
+        }
+        tw_http_server_stop(s);
+        certs_remove(&c);
+}
+
+#endif

@@ -1,0 +1,381 @@
+/* The Prometheus text renderer: escaping, values, the whole page (golden),
+ * gzip round trip, Accept-Encoding, caps. */
+#include "exporters/metrics.h"
+
+#include "metrics_fixture.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <zlib.h>
+
+#include "agent/buf.h"
+#include "agent/config.h"
+#include "helpers/helpers.h"
+
+struct str_case {
+        const char *name;
+        const char *in;
+        const char *want;
+};
+
+static void test_escape_label(void **state)
+{
+        static const struct str_case cases[] = {
+                {"plain", "abc", "abc"},
+                {"empty", "", ""},
+                {"backslash", "a\\b", "a\\\\b"},
+                {"quote", "say \"hi\"", "say \\\"hi\\\""},
+                {"newline", "a\nb", "a\\nb"},
+                {"carriage return kept", "a\rb", "a\rb"},
+                {"tab kept", "a\tb", "a\tb"},
+                {"utf-8 kept", "\xf0\x9f\x9a\x80 caf\xc3\xa9", "\xf0\x9f\x9a\x80 caf\xc3\xa9"},
+                {"braces kept", "} {a=\"b\"}", "} {a=\\\"b\\\"}"},
+                {"trailing backslash", "x\\", "x\\\\"},
+                {"all three", "\\\"\n", "\\\\\\\"\\n"},
+        };
+        (void)state;
+        for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+                struct tw_buf b;
+
+                tw_buf_init(&b, 0);
+                assert_int_equal(tw_metrics_escape_label(&b, cases[i].in), 0);
+                if (strcmp(b.ptr, cases[i].want) != 0)
+                        fail_msg("%s: got \"%s\"", cases[i].name, b.ptr);
+                tw_buf_done(&b);
+        }
+}
+
+static void test_escape_help(void **state)
+{
+        static const struct str_case cases[] = {
+                {"plain", "Number of tokens.", "Number of tokens."},
+                {"backslash", "a\\b", "a\\\\b"},
+                {"quote kept", "say \"hi\"", "say \"hi\""},
+                {"newline", "a\nb", "a\\nb"},
+        };
+        (void)state;
+        for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+                struct tw_buf b;
+
+                tw_buf_init(&b, 0);
+                assert_int_equal(tw_metrics_escape_help(&b, cases[i].in), 0);
+                if (strcmp(b.ptr, cases[i].want) != 0)
+                        fail_msg("%s: got \"%s\"", cases[i].name, b.ptr);
+                tw_buf_done(&b);
+        }
+}
+
+static void test_format_value(void **state)
+{
+        static const struct {
+                const char *name;
+                double in;
+                const char *want;
+        } cases[] = {
+                {"zero", 0, "0"},
+                {"one", 1, "1"},
+                {"timestamp", 1750000000, "1750000000"},
+                {"negative", -3, "-3"},
+                {"fraction", 1.25, "1.25"},
+                {"nan", NAN, "NaN"},
+                {"plus inf", INFINITY, "+Inf"},
+                {"minus inf", -INFINITY, "-Inf"},
+                {"huge", 1e300, "1.0000000000000001e+300"},
+        };
+        (void)state;
+        for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+                struct tw_buf b;
+
+                tw_buf_init(&b, 0);
+                assert_int_equal(tw_metrics_format_value(&b, cases[i].in), 0);
+                if (strcmp(b.ptr, cases[i].want) != 0)
+                        fail_msg("%s: got \"%s\"", cases[i].name, b.ptr);
+                tw_buf_done(&b);
+        }
+}
+
+static void test_accepts_gzip(void **state)
+{
+        static const struct {
+                const char *name;
+                const char *in;
+                bool want;
+        } cases[] = {
+                {"absent", NULL, false},
+                {"empty", "", false},
+                {"gzip", "gzip", true},
+                {"prometheus", "gzip", true},
+                {"browser", "gzip, deflate, br", true},
+                {"upper case", "GZIP", true},
+                {"x-gzip", "x-gzip", true},
+                {"q half", "gzip;q=0.5", true},
+                {"q zero", "gzip;q=0", false},
+                {"q zero point zero", "gzip; q=0.000", false},
+                {"star", "*", true},
+                {"star refused", "*;q=0", false},
+                {"gzip refused despite star", "gzip;q=0, *", false},
+                {"identity only", "identity", false},
+                {"deflate only", "deflate, br", false},
+                {"gzipx is not gzip", "gzipx", false},
+                {"spaces", "  br ,  gzip  ", true},
+        };
+        (void)state;
+        for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+                if (tw_accepts_gzip(cases[i].in) != cases[i].want)
+                        fail_msg("%s: want %d", cases[i].name, cases[i].want);
+}
+
+/* Renders the fixture into a new buffer; creator names on request. */
+static void render_fixture(struct tw_buf *out, bool names, bool with_ev)
+{
+        struct tw_inventory *inv = fix_inventory();
+        struct tw_evaluation *ev = with_ev ? fix_evaluation() : NULL;
+        struct tw_config cfg;
+        struct tw_agent_status st;
+        struct tw_http_stats http;
+        struct tw_snapshot snap;
+
+        memset(&cfg, 0, sizeof(cfg));
+        cfg.agent.metrics_creator_names = names;
+        snap = (struct tw_snapshot){.cfg = &cfg, .inv = inv, .ev = ev};
+        fix_status(&st, &http);
+        tw_buf_init(out, TW_METRICS_PAGE_MAX);
+        assert_int_equal(tw_metrics_render(&snap, &st, out), 0);
+        tw_evaluation_free(ev);
+        tw_inventory_free(inv);
+}
+
+static char *read_file(const char *path, size_t *ret_len)
+{
+        FILE *f = fopen(path, "rb");
+        struct tw_buf b;
+        char chunk[4096];
+        size_t n;
+
+        if (!f)
+                return NULL;
+        tw_buf_init(&b, 0);
+        while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
+                assert_int_equal(tw_buf_add(&b, chunk, n), 0);
+        fclose(f);
+        *ret_len = b.len;
+        return tw_buf_steal(&b);
+}
+
+/* Compares text with the golden file; TW_UPDATE_GOLDEN=1 rewrites it. */
+static void check_golden(const char *name, const char *text, size_t len)
+{
+        char path[4096];
+        const char *update = getenv("TW_UPDATE_GOLDEN");
+        size_t glen = 0;
+        char *golden;
+
+        snprintf(path, sizeof(path), "%s/tests/golden/%s", tw_test_source_dir(), name);
+        if (update && strcmp(update, "1") == 0) {
+                FILE *f = fopen(path, "wb");
+
+                assert_non_null(f);
+                assert_int_equal(fwrite(text, 1, len, f), len);
+                assert_int_equal(fclose(f), 0);
+                return;
+        }
+        golden = read_file(path, &glen);
+        if (!golden)
+                fail_msg("%s missing: run with TW_UPDATE_GOLDEN=1 to create it", path);
+        if (glen != len || memcmp(golden, text, len) != 0) {
+                size_t i = 0;
+
+                while (i < len && i < glen && golden[i] == text[i])
+                        i++;
+                fail_msg("%s differs at byte %zu: got \"%.80s\" want \"%.80s\" "
+                         "(TW_UPDATE_GOLDEN=1 rewrites it)",
+                         path, i, text + i, golden + i);
+        }
+        free(golden);
+}
+
+static void test_page_golden(void **state)
+{
+        struct tw_buf b;
+
+        (void)state;
+        render_fixture(&b, false, true);
+        check_golden("metrics-small.prom", b.ptr, b.len);
+        tw_buf_done(&b);
+}
+
+static size_t count_lines_starting(const char *page, const char *prefix)
+{
+        size_t n = 0;
+
+        for (const char *p = page; p && *p; p = strchr(p, '\n'), p = p ? p + 1 : NULL)
+                if (strncmp(p, prefix, strlen(prefix)) == 0)
+                        n++;
+        return n;
+}
+
+static void test_page_contract(void **state)
+{
+        struct tw_buf b;
+
+        (void)state;
+        render_fixture(&b, false, true);
+        /* No e-mail addresses, no creator names by default. */
+        assert_null(strchr(b.ptr, '@'));
+        assert_null(strstr(b.ptr, "creator_name"));
+        /* Every finding x severity combination, zeros included. */
+        assert_int_equal(count_lines_starting(b.ptr, "astro_token_findings{"),
+                         _TW_FINDING_KIND_MAX * (_TW_SEVERITY_MAX - 1));
+        assert_non_null(strstr(b.ptr, "astro_token_findings{finding=\"orphaned\",severity=\"warning\"} 0\n"));
+        /* Suppressed findings are not active. */
+        assert_int_equal(count_lines_starting(b.ptr, "astro_token_finding{"), 3);
+        assert_null(strstr(b.ptr, "finding=\"over_privileged\",severity=\"critical\"} 1"));
+        /* Expiry only for the tokens that expire; kept after expiry (tok-c). */
+        assert_int_equal(count_lines_starting(b.ptr, "astro_token_expiry_timestamp_seconds{"), 2);
+        assert_non_null(strstr(b.ptr, "astro_token_expiry_timestamp_seconds{token_id=\"tok-c\"}"));
+        assert_int_equal(count_lines_starting(b.ptr, "astro_token_last_used_timestamp_seconds{"), 1);
+        /* Self-metrics from the status. */
+        assert_non_null(strstr(b.ptr, "tokenwatch_collection_success 1\n"));
+        tw_buf_done(&b);
+}
+
+static void test_page_creator_names(void **state)
+{
+        struct tw_buf b;
+
+        (void)state;
+        render_fixture(&b, true, true);
+        assert_non_null(strstr(b.ptr, "creator_name=\"Alice A\""));
+        assert_non_null(strstr(b.ptr, "creator_name=\"bootstrap key\""));
+        tw_buf_done(&b);
+}
+
+static void test_page_deleted_token_disappears(void **state)
+{
+        struct tw_inventory *after = tw_inventory_new("org-1", "v1");
+        struct tw_snapshot snap = {.inv = after};
+        struct tw_buf b;
+
+        (void)state;
+        assert_non_null(after);
+        /* The next collection lists only tok-a. */
+        fix_token(after, "tok-a", "ci deploy", "WORKSPACE", "STANDARD", FIX_NOW + 86400 * 3,
+                  FIX_NOW - 3600, fix_subject("u-1", "USER", NULL, NULL, NULL), "WORKSPACE", "ws-1",
+                  "WORKSPACE_OPERATOR");
+        tw_buf_init(&b, 0);
+        assert_int_equal(tw_metrics_render(&snap, NULL, &b), 0);
+        assert_non_null(strstr(b.ptr, "token_id=\"tok-a\""));
+        assert_null(strstr(b.ptr, "tok-b"));
+        assert_null(strstr(b.ptr, "tok-c"));
+        /* Not evaluated: no finding counts at all rather than false zeros. */
+        assert_int_equal(count_lines_starting(b.ptr, "astro_token_findings{"), 0);
+        tw_buf_done(&b);
+        tw_inventory_free(after);
+}
+
+static void test_page_no_collection_yet(void **state)
+{
+        struct tw_snapshot snap = {0};
+        struct tw_buf b;
+
+        (void)state;
+        tw_buf_init(&b, 0);
+        assert_int_equal(tw_metrics_render(&snap, NULL, &b), 0);
+        assert_non_null(strstr(b.ptr, "# TYPE astro_token_info gauge\n"));
+        assert_int_equal(count_lines_starting(b.ptr, "astro_token_info{"), 0);
+        assert_non_null(strstr(b.ptr, "tokenwatch_collection_success 0\n"));
+        assert_null(strstr(b.ptr, "\ntokenwatch_last_success_timestamp_seconds "));
+        tw_buf_done(&b);
+}
+
+static void test_page_cap(void **state)
+{
+        struct tw_inventory *inv = fix_inventory();
+        struct tw_snapshot snap = {.inv = inv};
+        struct tw_buf b;
+
+        (void)state;
+        tw_buf_init(&b, 200);
+        assert_int_equal(tw_metrics_render(&snap, NULL, &b), -E2BIG);
+        tw_buf_done(&b);
+        tw_inventory_free(inv);
+}
+
+static void gunzip_and_compare(const struct tw_buf *gz, const char *want, size_t want_len)
+{
+        z_stream zs;
+        char *out = malloc(want_len + 16);
+
+        assert_non_null(out);
+        memset(&zs, 0, sizeof(zs));
+        assert_int_equal(inflateInit2(&zs, 15 + 16), Z_OK);
+        zs.next_in = (unsigned char *)gz->ptr;
+        zs.avail_in = (uInt)gz->len;
+        zs.next_out = (unsigned char *)out;
+        zs.avail_out = (uInt)(want_len + 16);
+        assert_int_equal(inflate(&zs, Z_FINISH), Z_STREAM_END);
+        assert_int_equal(zs.total_out, want_len);
+        assert_memory_equal(out, want, want_len);
+        inflateEnd(&zs);
+        free(out);
+}
+
+static void test_gzip_round_trip(void **state)
+{
+        struct tw_buf page, gz, big;
+
+        (void)state;
+        render_fixture(&page, false, true);
+        tw_buf_init(&gz, 0);
+        assert_int_equal(tw_gzip(page.ptr, page.len, &gz), 0);
+        assert_true(gz.len > 18 && (unsigned char)gz.ptr[0] == 0x1f && (unsigned char)gz.ptr[1] == 0x8b);
+        gunzip_and_compare(&gz, page.ptr, page.len);
+        /* Several deflate output chunks. */
+        tw_buf_init(&big, 0);
+        for (unsigned i = 0; i < 20000; i++)
+                assert_int_equal(tw_buf_printf(&big, "line %u %u\n", i, i * 2654435761u), 0);
+        tw_buf_reset(&gz);
+        assert_int_equal(tw_gzip(big.ptr, big.len, &gz), 0);
+        gunzip_and_compare(&gz, big.ptr, big.len);
+        /* Empty input is a valid empty member. */
+        tw_buf_reset(&gz);
+        assert_int_equal(tw_gzip("", 0, &gz), 0);
+        gunzip_and_compare(&gz, "", 0);
+        tw_buf_done(&big);
+        tw_buf_done(&gz);
+        tw_buf_done(&page);
+}
+
+static void test_gzip_cap(void **state)
+{
+        struct tw_buf page, gz;
+
+        (void)state;
+        render_fixture(&page, false, true);
+        tw_buf_init(&gz, 10);
+        assert_int_equal(tw_gzip(page.ptr, page.len, &gz), -E2BIG);
+        assert_int_equal(gz.len, 0);
+        tw_buf_done(&gz);
+        tw_buf_done(&page);
+}
+
+int main(void)
+{
+        const struct CMUnitTest tests[] = {
+                cmocka_unit_test(test_escape_label),
+                cmocka_unit_test(test_escape_help),
+                cmocka_unit_test(test_format_value),
+                cmocka_unit_test(test_accepts_gzip),
+                cmocka_unit_test(test_page_golden),
+                cmocka_unit_test(test_page_contract),
+                cmocka_unit_test(test_page_creator_names),
+                cmocka_unit_test(test_page_deleted_token_disappears),
+                cmocka_unit_test(test_page_no_collection_yet),
+                cmocka_unit_test(test_page_cap),
+                cmocka_unit_test(test_gzip_round_trip),
+                cmocka_unit_test(test_gzip_cap),
+        };
+
+        return cmocka_run_group_tests(tests, NULL, NULL);
+}
