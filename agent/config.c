@@ -11,7 +11,9 @@
 #include "agent/config_values.h"
 
 #define CONFIG_MAX_BYTES (1024 * 1024)
-#define LINE_MAX_CHARS 4093 /* inih's buffer is ini_max_line: 3 more for \r\n\0 */
+/* Lines up to 64 KiB: a list of 500 workspace ids is one line.  inih's
+ * buffer is ini_max_line: 3 more for \r\n\0. */
+#define LINE_MAX_CHARS 65536
 
 static void policy_done(struct tw_policy *p)
 {
@@ -122,14 +124,28 @@ static char *string_reader(char *str, int num, void *stream)
         }
         str[i] = '\0';
         p->cursor = s + i;
+        /* inih may read one long line in several chunks */
         p->at_line_start = i > 0 && str[i - 1] == '\n';
-        if (!p->at_line_start && *p->cursor && !p->long_line_reported) {
-                tw_config_error(p, NULL, NULL, "line longer than %d characters", LINE_MAX_CHARS);
-                p->long_line_reported = true;
-        }
-        if (p->at_line_start)
-                p->long_line_reported = false;
         return str;
+}
+
+/* Reports every line longer than LINE_MAX_CHARS. */
+static int check_line_lengths(struct tw_config_parser *p, const char *text)
+{
+        int bad = 0;
+
+        for (p->lineno = 1; *text; p->lineno++) {
+                size_t n = strcspn(text, "\n");
+
+                if (n > LINE_MAX_CHARS) {
+                        tw_config_error(p, NULL, NULL, "line longer than %d characters",
+                                        LINE_MAX_CHARS);
+                        bad = -EINVAL;
+                }
+                text += n;
+                text += *text == '\n';
+        }
+        return bad;
 }
 
 int tw_config_load_string(const char *text, const char *filename, struct tw_config **ret_config,
@@ -155,12 +171,16 @@ int tw_config_load_string(const char *text, const char *filename, struct tw_conf
         /* Debian's inih exposes its build options as globals; they are
          * process-wide, so configs are parsed on one thread at a time. */
         ini_use_stack = false;
-        ini_allow_realloc = false;
+        ini_allow_realloc = true;
         ini_max_line = LINE_MAX_CHARS + 3;
-        ini_initial_alloc = LINE_MAX_CHARS + 3;
+        ini_initial_alloc = 1024;
         ini_allow_multiline = false;
         ini_stop_on_first_error = false;
 
+        /* inih would split a line over its maximum into two silently. */
+        if (check_line_lengths(&p, text) < 0)
+                goto done;
+        p.lineno = 0;
         r = ini_parse_stream(string_reader, &p, tw_config_handler, &p);
         if (r == -2)
                 p.nomem = true;
@@ -169,6 +189,7 @@ int tw_config_load_string(const char *text, const char *filename, struct tw_conf
                                    "syntax error (expected [section] or key = value)");
         if (!p.nomem)
                 tw_config_validate(&p);
+done:
         if (p.nomem) {
                 tw_config_free(p.cfg);
                 return -ENOMEM;

@@ -22,7 +22,6 @@ struct tw_config_parser {
         const char *cursor;
         int lineno;
         bool at_line_start;
-        bool long_line_reported;
         /* the line each fixed key was first set on, to refuse duplicates */
         int seen[TW_CONFIG_MAX_KEYS];
         int seen_workspaces_line;
