@@ -14,6 +14,7 @@
 enum key_type {
         T_STRING,
         T_URL,
+        T_URL_LIST, /* comma-separated URLs, stored comma-joined without spaces */
         T_BOOL,
         T_INT,
         T_DOUBLE,
@@ -79,7 +80,7 @@ static const struct key_def config_keys[] = {
 };
 
 static const struct key_def webhook_keys[] = {
-        {"webhook", "url", T_URL, W(url), 0, 0},
+        {"webhook", "url", T_URL_LIST, W(url), 0, 0},
         {"webhook", "url_file", T_STRING, W(url_file), 0, 0},
         {"webhook", "format", T_WEBHOOK_FORMAT, W(format), 0, 0},
         {"webhook", "min_severity", T_SEVERITY, W(min_severity), 0, 0},
@@ -189,6 +190,46 @@ static int parse_kinds(const char *value, unsigned *ret, const char **why)
         return 0;
 }
 
+/* An Alertmanager HA pair is "url = https://am1/,https://am2/": every
+ * address is checked like a single url. */
+static int parse_url_list(const char *value, char **field, const char **why)
+{
+        struct tw_buf out;
+        const char *p = value;
+        int r = 0;
+
+        tw_buf_init(&out, 64 * 1024);
+        while (r == 0) {
+                size_t n = strcspn(p, ",");
+                char *item = strndup(p, n), *s, *e, *u = NULL;
+
+                if (!item) {
+                        r = -ENOMEM;
+                        break;
+                }
+                for (s = item; *s == ' ' || *s == '\t'; s++)
+                        ;
+                for (e = s + strlen(s); e > s && (e[-1] == ' ' || e[-1] == '\t'); e--)
+                        ;
+                *e = '\0';
+                r = tw_parse_url(s, &u, why);
+                free(item);
+                if (r == 0)
+                        r = tw_buf_printf(&out, "%s%s", out.len ? "," : "", u);
+                free(u);
+                if (!p[n])
+                        break;
+                p += n + 1;
+        }
+        if (r == 0) {
+                free(*field);
+                *field = tw_buf_steal(&out);
+                r = *field ? 0 : -ENOMEM;
+        }
+        tw_buf_done(&out);
+        return r;
+}
+
 /* Parses value into the field at base + def->offset. */
 static int parse_value(const struct key_def *def, void *base, const char *value, const char **why)
 {
@@ -213,6 +254,8 @@ static int parse_value(const struct key_def *def, void *base, const char *value,
                 *(char **)f = u;
                 return 0;
         }
+        case T_URL_LIST:
+                return parse_url_list(value, f, why);
         case T_BOOL:
                 return tw_parse_bool(value, f, why);
         case T_INT:

@@ -10,6 +10,7 @@
 #include "agent/cmd_report.h"
 #include "agent/config.h"
 #include "agent/daemon.h"
+#include "agent/notify_hook.h"
 #include "agent/log.h"
 #include "agent/timeutil.h"
 
@@ -135,14 +136,34 @@ int main(int argc, char **argv)
         } else if (strcmp(command, "check-config") == 0) {
                 code = tw_cmd_check_config(ro.config_path);
         } else if (strcmp(command, "run") == 0) {
-                struct tw_daemon_options d = {.once = once, .dry_run = dry_run, .port_file = port_file};
-                int r = tw_daemon_run(ro.config_path, &d);
+                struct tw_notify_hook *hook = tw_notify_hook_new(dry_run);
+                struct tw_daemon_options d = {
+                        .once = once,
+                        .dry_run = dry_run,
+                        .port_file = port_file,
+                        .on_cycle = tw_notify_hook_on_cycle,
+                        .extra_metrics = tw_notify_hook_metrics,
+                        .userdata = hook,
+                };
+                int r;
 
+                if (!hook) {
+                        fprintf(stderr, "tokenwatch: out of memory\n");
+                        code = TW_EXIT_CONFIG;
+                        goto out;
+                }
+                r = tw_daemon_run(ro.config_path, &d);
+                if (once) /* let the senders deliver what this cycle queued */
+                        tw_notify_hook_flush(hook, 30000);
+                tw_notify_hook_free(hook);
                 code = r == 0 ? TW_EXIT_OK : r == -ENODATA ? TW_EXIT_INCOMPLETE : TW_EXIT_CONFIG;
+        } else if (strcmp(command, "notify-test") == 0) {
+                code = tw_cmd_notify_test(ro.config_path, optind < argc ? argv[optind] : NULL);
         } else {
                 fprintf(stderr, "tokenwatch: unknown command '%s' (see --help)\n", command);
                 code = TW_EXIT_CONFIG;
         }
+out:
         curl_global_cleanup();
         return code;
 }

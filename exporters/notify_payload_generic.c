@@ -1,0 +1,173 @@
+/* The generic JSON webhook and PagerDuty Events API v2 payloads. */
+#include "exporters/notify_payload.h"
+
+#include <cjson/cJSON.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "agent/buf.h"
+#include "agent/inventory.h"
+#include "agent/timeutil.h"
+
+#define SUMMARY_MAX 1024 /* PagerDuty's summary limit */
+
+/* The token object, or {id, name} when the token is gone. */
+static cJSON *event_token(const struct tw_notify_payload_ctx *ctx, const struct tw_notify_event *ev)
+{
+        cJSON *o;
+
+        if (ev->token)
+                return tw_notify_token_json(ctx->inv, ev->token);
+        o = cJSON_CreateObject();
+        if (o && cJSON_AddStringToObject(o, "id", ev->token_id) &&
+            cJSON_AddStringToObject(o, "name", ev->token_name))
+                return o;
+        cJSON_Delete(o);
+        return NULL;
+}
+
+int tw_notify_payload_generic(const struct tw_notify_payload_ctx *ctx,
+                              const struct tw_notify_event *ev, cJSON **ret_json)
+{
+        cJSON *o = cJSON_CreateObject(), *tok, *f, *prev;
+        char when[TW_RFC3339_LEN];
+
+        if (!o)
+                return -ENOMEM;
+        if (!cJSON_AddStringToObject(o, "event", tw_notify_event_to_string(ev->type)) ||
+            !cJSON_AddStringToObject(o, "organization_id",
+                                     ctx->organization_id ? ctx->organization_id : "") ||
+            !cJSON_AddStringToObject(o, "sent_at", tw_time_format(ctx->now, when)) ||
+            !cJSON_AddStringToObject(o, "idempotency_key", ev->idempotency_key))
+                goto fail;
+        tok = event_token(ctx, ev);
+        if (!tok || !cJSON_AddItemToObject(o, "token", tok)) {
+                cJSON_Delete(tok);
+                goto fail;
+        }
+        f = cJSON_AddObjectToObject(o, "finding");
+        if (!f || !cJSON_AddStringToObject(f, "kind", tw_finding_kind_to_string(ev->kind)) ||
+            !cJSON_AddStringToObject(f, "severity", tw_severity_to_string(ev->severity)) ||
+            !cJSON_AddStringToObject(f, "message", ev->message) ||
+            !cJSON_AddStringToObject(f, "since", tw_time_format(ev->since, when)))
+                goto fail;
+        if (ev->type == TW_NOTIFY_ESCALATED) {
+                prev = cJSON_AddObjectToObject(o, "previous");
+                if (!prev ||
+                    !cJSON_AddStringToObject(prev, "kind",
+                                             tw_finding_kind_to_string(ev->prev_kind)) ||
+                    !cJSON_AddStringToObject(prev, "severity",
+                                             tw_severity_to_string(ev->prev_severity)))
+                        goto fail;
+        }
+        *ret_json = o;
+        return 0;
+fail:
+        cJSON_Delete(o);
+        return -ENOMEM;
+}
+
+/* Cuts s (in place, at a UTF-8 boundary) to at most max bytes. */
+static void cut_utf8(struct tw_buf *b, size_t max)
+{
+        size_t len;
+
+        if (b->len <= max)
+                return;
+        len = max - 3;
+        while (len > 0 && ((unsigned char)b->ptr[len] & 0xC0) == 0x80)
+                len--;
+        memcpy(b->ptr + len, "...", 4);
+        b->len = len + 3;
+}
+
+static int pd_details(const struct tw_notify_payload_ctx *ctx, const struct tw_notify_event *ev,
+                      cJSON *p)
+{
+        cJSON *d = cJSON_AddObjectToObject(p, "custom_details");
+        const char *fix, *ws = tw_notify_workspace(ctx, ev->token);
+        char when[TW_RFC3339_LEN];
+        size_t len, flen;
+        char *text, *fixs = NULL;
+        bool ok;
+
+        if (!d)
+                return -ENOMEM;
+        tw_notify_split_fix(ev->message, &len, &fix, &flen);
+        text = strndup(ev->message, len);
+        if (fix)
+                fixs = strndup(fix, flen);
+        if (!text || (fix && !fixs)) {
+                free(text);
+                free(fixs);
+                return -ENOMEM;
+        }
+        ok = cJSON_AddStringToObject(d, "token_id", ev->token_id) &&
+             cJSON_AddStringToObject(d, "token_name", ev->token_name) &&
+             cJSON_AddStringToObject(d, "finding", tw_finding_kind_to_string(ev->kind)) &&
+             cJSON_AddStringToObject(d, "message", text) &&
+             (!fixs || cJSON_AddStringToObject(d, "fix", fixs)) &&
+             (!ws || cJSON_AddStringToObject(d, "workspace", ws)) &&
+             (!ev->token || ev->token->end_at == TW_NO_TIME ||
+              cJSON_AddStringToObject(d, "expires_at", tw_time_format(ev->token->end_at, when))) &&
+             cJSON_AddStringToObject(d, "organization_id",
+                                     ctx->organization_id ? ctx->organization_id : "");
+        free(text);
+        free(fixs);
+        return ok ? 0 : -ENOMEM;
+}
+
+int tw_notify_payload_pagerduty(const struct tw_notify_payload_ctx *ctx,
+                                const struct tw_notify_event *ev, cJSON **ret_json)
+{
+        cJSON *o = cJSON_CreateObject(), *p;
+        struct tw_buf b;
+        bool resolve = ev->type == TW_NOTIFY_RESOLVED;
+        char when[TW_RFC3339_LEN];
+        int r = -ENOMEM;
+
+        tw_buf_init(&b, 0);
+        if (!o)
+                goto finish;
+        r = tw_buf_printf(&b, "tokenwatch:%s:%s:%s",
+                          ctx->organization_id ? ctx->organization_id : "", ev->token_id,
+                          tw_finding_kind_to_string(tw_notify_family(ev->kind)));
+        if (r < 0)
+                goto finish;
+        r = -ENOMEM;
+        if (!cJSON_AddStringToObject(o, "routing_key", ctx->routing_key ? ctx->routing_key : "") ||
+            !cJSON_AddStringToObject(o, "event_action", resolve ? "resolve" : "trigger") ||
+            !cJSON_AddStringToObject(o, "dedup_key", b.ptr))
+                goto finish;
+        if (resolve) {
+                r = 0;
+                goto finish;
+        }
+        tw_buf_reset(&b);
+        r = tw_notify_summary(ev, &b);
+        if (r < 0)
+                goto finish;
+        cut_utf8(&b, SUMMARY_MAX);
+        r = -ENOMEM;
+        p = cJSON_AddObjectToObject(o, "payload");
+        if (!p || !cJSON_AddStringToObject(p, "summary", b.ptr) ||
+            !cJSON_AddStringToObject(p, "source", "tokenwatch") ||
+            !cJSON_AddStringToObject(
+                    p, "severity", ev->severity == TW_SEVERITY_CRITICAL ? "critical" : "warning") ||
+            !cJSON_AddStringToObject(p, "timestamp", tw_time_format(ev->changed_at, when)) ||
+            !cJSON_AddStringToObject(p, "component", ev->token_name) ||
+            !cJSON_AddStringToObject(p, "group",
+                                     ev->token && ev->token->scope ? ev->token->scope : "") ||
+            !cJSON_AddStringToObject(p, "class", tw_finding_kind_to_string(ev->kind)))
+                goto finish;
+        r = pd_details(ctx, ev, p);
+finish:
+        tw_buf_done(&b);
+        if (r < 0) {
+                cJSON_Delete(o);
+                return r;
+        }
+        *ret_json = o;
+        return 0;
+}

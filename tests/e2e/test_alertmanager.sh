@@ -1,0 +1,139 @@
+#!/usr/bin/env bash
+# Alerts end to end: `tokenwatch run` against the demo organization with a
+# real Alertmanager (Debian's prometheus-alertmanager, clustering off) and a
+# generic webhook receiver.  Alertmanager must show exactly one alert per
+# active finding (the daemon's own astro_token_finding series are the
+# oracle), the daemon is killed with -9 mid-delivery and restarted (nothing
+# lost, nothing finished sent twice), and a token fixed in the test API
+# server resolves its alert.
+source "$(dirname "$0")/lib.sh"
+
+AM_BIN=${TW_ALERTMANAGER_BIN:-/usr/bin/prometheus-alertmanager}
+[[ -x $AM_BIN ]] || fail "$AM_BIN not installed (Debian package prometheus-alertmanager)"
+command -v jq >/dev/null || fail "jq not installed"
+
+FIXED=clmpwmallz0kxoyxsdt0l0g0u # legacy-airflow-sync: expired
+
+start_sim --fixture "$TW_SOURCE_DIR/tests/fixtures/demo-org.json"
+
+# Alertmanager on loopback, its own storage, no cluster.
+AM_PORT=$(free_port)
+mkdir -p "$E2E_TMP/am"
+cat >"$E2E_TMP/am.yml" <<YML
+route:
+  receiver: blackhole
+receivers:
+  - name: blackhole
+YML
+"$AM_BIN" --config.file="$E2E_TMP/am.yml" --storage.path="$E2E_TMP/am" \
+  --web.listen-address="127.0.0.1:$AM_PORT" --cluster.listen-address= 2>"$E2E_TMP/am.log" &
+E2E_PIDS+=($!)
+AM="http://127.0.0.1:$AM_PORT"
+for i in $(seq 200); do curl -fs "$AM/-/ready" >/dev/null 2>&1 && break; sleep 0.05; done
+curl -fs "$AM/-/ready" >/dev/null || { cat "$E2E_TMP/am.log" >&2; fail "alertmanager did not start"; }
+
+# A slow generic receiver that records each Idempotency-Key (one line per POST).
+cat >"$E2E_TMP/rx.py" <<'PY'
+import http.server, sys, time
+class H(http.server.BaseHTTPRequestHandler):
+    def do_POST(self):
+        self.rfile.read(int(self.headers.get("Content-Length", 0)))
+        time.sleep(0.05)
+        with open(sys.argv[2], "a") as f:
+            f.write(self.headers.get("Idempotency-Key", "-") + "\n")
+        self.send_response(200)
+        self.end_headers()
+    def log_message(self, *a):
+        pass
+s = http.server.HTTPServer(("127.0.0.1", 0), H)
+open(sys.argv[1] + ".tmp", "w").write(str(s.server_address[1]))
+import os; os.rename(sys.argv[1] + ".tmp", sys.argv[1])
+s.serve_forever()
+PY
+python3 "$E2E_TMP/rx.py" "$E2E_TMP/rx.port" "$E2E_TMP/rx.keys" &
+E2E_PIDS+=($!)
+wait_file "$E2E_TMP/rx.port"
+touch "$E2E_TMP/rx.keys"
+
+cfg=$E2E_TMP/tw.ini
+cat >"$cfg" <<INI
+[astro]
+api_url = $SIM_URL
+token_file = $SIM_CRED
+[agent]
+interval = 2s
+state_dir = $E2E_TMP/state
+listen = 127.0.0.1:0
+log_level = warn
+[webhook.am]
+url = $AM
+format = alertmanager
+[webhook.hook]
+url = http://127.0.0.1:$(cat "$E2E_TMP/rx.port")/hook
+format = generic
+INI
+chmod 600 "$cfg"
+
+start_daemon() {
+  rm -f "$E2E_TMP/port"
+  "$TW_BIN" -c "$cfg" run --port-file "$E2E_TMP/port" 2>>"$E2E_TMP/tw.log" &
+  TW_PID=$!
+  E2E_PIDS+=($TW_PID)
+  wait_file "$E2E_TMP/port"
+}
+
+# "token_id finding severity" per active finding, from the daemon's metrics.
+expected() {
+  curl -fs "http://127.0.0.1:$(cat "$E2E_TMP/port")/metrics" |
+    sed -n 's/^astro_token_finding{token_id="\([^"]*\)",finding="\([^"]*\)",severity="\([^"]*\)"} 1$/\1 \2 \3/p' | sort
+}
+# The same from Alertmanager's active alerts.
+alerts() {
+  curl -fs "$AM/api/v2/alerts?active=true&silenced=false&inhibited=false" |
+    jq -r '.[] | .labels | "\(.token_id) \(.finding) \(.severity)"' | sort
+}
+ready() { curl -fs "http://127.0.0.1:$(cat "$E2E_TMP/port")/readyz" >/dev/null 2>&1; }
+
+start_daemon
+# kill -9 as soon as the generic receiver got its first notification
+for i in $(seq 400); do [[ -s $E2E_TMP/rx.keys ]] && break; sleep 0.05; done
+[[ -s $E2E_TMP/rx.keys ]] || { cat "$E2E_TMP/tw.log" >&2; fail "no notification arrived"; }
+kill -9 "$TW_PID"
+wait "$TW_PID" 2>/dev/null || true
+before=$(wc -l <"$E2E_TMP/rx.keys")
+pass "daemon killed with -9 after $before notification(s)"
+
+start_daemon
+for i in $(seq 200); do ready && break; sleep 0.1; done
+want=$(expected)
+n_want=$(grep -c . <<<"$want" || true)
+[[ $n_want -gt 5 ]] || fail "expected the demo organization's findings in the metrics, got $n_want"
+for i in $(seq 300); do
+  [[ $(alerts) == "$want" && $(sort -u "$E2E_TMP/rx.keys" | wc -l) -ge $n_want ]] && break
+  sleep 0.1
+done
+diff -u <(echo "$want") <(alerts) || fail "Alertmanager's alerts differ from the active findings"
+pass "Alertmanager shows exactly the $n_want active findings"
+
+curl -fs "$AM/api/v2/alerts" | jq -e --arg org "$(jq -r .organization.id "$TW_SOURCE_DIR/tests/fixtures/demo-org.json")" '
+  all(.[]; .labels.alertname == "TokenwatchFinding" and .labels.organization_id == $org
+            and (.labels.token_name | length) > 0 and (.annotations.summary | length) > 0)' >/dev/null ||
+  fail "alert labels or annotations missing"
+pass "alerts carry alertname, organization_id, token_name and a summary"
+
+total=$(wc -l <"$E2E_TMP/rx.keys")
+distinct=$(sort -u "$E2E_TMP/rx.keys" | wc -l)
+[[ $distinct -eq $n_want ]] || fail "generic receiver got $distinct distinct notifications, want $n_want"
+[[ $total -le $((distinct + 1)) ]] || fail "$((total - distinct)) notifications sent twice after kill -9"
+pass "after kill -9 and restart: $distinct notifications, $((total - distinct)) repeated (the one in flight at most)"
+
+# Fix a token in the test API: its alert resolves, the others stay.
+grep -q "^$FIXED " <<<"$want" || fail "token $FIXED has no finding to fix"
+curl -fs -X DELETE "$SIM_URL/_sim/tokens/$FIXED" >/dev/null || fail "sim refused DELETE"
+want_after=$(grep -v "^$FIXED " <<<"$want")
+for i in $(seq 300); do [[ $(alerts) == "$want_after" ]] && break; sleep 0.1; done
+diff -u <(echo "$want_after") <(alerts) || fail "the fixed token's alert did not resolve"
+pass "deleting token $FIXED resolved its alert"
+
+! grep -qF "$(cat "$SIM_CRED")" "$E2E_TMP/tw.log" || fail "the credential leaked into the log"
+! grep -q "rx.port\|/hook" "$E2E_TMP/tw.log" || fail "a webhook URL leaked into the log"

@@ -1,0 +1,491 @@
+/*
+ * The notifier against real HTTP receivers on 127.0.0.1:0: outage and
+ * recovery, 4xx, kill -9 and restart, Alertmanager HA pairs, PagerDuty's
+ * routing key, dry-run, notify-test and a corrupt state file.
+ */
+#include "unit/notify_fixture.h"
+
+#include <cjson/cJSON.h>
+#include <curl/curl.h>
+#include <dirent.h>
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "agent/buf.h"
+#include "agent/config.h"
+#include "agent/notify.h"
+#include "agent/snapshot.h"
+#include "exporters/notify_payload.h"
+#include "helpers/webhook_receiver.h"
+
+#define WARN TW_SEVERITY_WARNING
+#define CRIT TW_SEVERITY_CRITICAL
+
+struct world {
+        char dir[64];
+        struct tw_webhook_receiver *rx, *rx2;
+        struct tw_config *cfg;
+        struct tw_notifier *n;
+};
+
+static void sleep_ms(long ms)
+{
+        struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
+
+        nanosleep(&ts, NULL);
+}
+
+/* Polls until cond holds; fails the test after 30 s (a deadline, not a timing assertion). */
+#define WAIT_FOR(cond)                                               \
+        do {                                                         \
+                int i_;                                              \
+                for (i_ = 0; i_ < 3000 && !(cond); i_++)             \
+                        sleep_ms(10);                                \
+                if (!(cond))                                         \
+                        fail_msg("timed out waiting for %s", #cond); \
+        } while (0)
+
+static struct tw_config *config(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static struct tw_config *config(const char *fmt, ...)
+{
+        struct tw_buf text, err;
+        struct tw_config *cfg = NULL;
+        va_list ap;
+
+        tw_buf_init(&text, 0);
+        tw_buf_init(&err, 0);
+        va_start(ap, fmt);
+        assert_int_equal(tw_buf_vprintf(&text, fmt, ap), 0);
+        va_end(ap);
+        if (tw_config_load_string(text.ptr, "test.ini", &cfg, &err) < 0)
+                fail_msg("config: %s", err.ptr);
+        tw_buf_done(&text);
+        tw_buf_done(&err);
+        return cfg;
+}
+
+static struct tw_notifier *notifier(struct world *w, bool dry_run, FILE *out)
+{
+        struct tw_notifier_options o = {
+                .dry_run = dry_run, .dry_run_out = out, .backoff_base_ms = 5, .backoff_max_ms = 20};
+        struct tw_notifier *n = NULL;
+        struct tw_buf err;
+
+        tw_buf_init(&err, 0);
+        if (tw_notifier_new(w->cfg, w->dir, &o, &n, &err) < 0)
+                fail_msg("notifier: %s", err.ptr);
+        tw_buf_done(&err);
+        return n;
+}
+
+static int setup(void **state)
+{
+        struct world *w = calloc(1, sizeof(*w));
+
+        assert_non_null(w);
+        snprintf(w->dir, sizeof(w->dir), "/tmp/tw-notify-XXXXXX");
+        assert_non_null(mkdtemp(w->dir));
+        assert_int_equal(tw_webhook_receiver_start(&w->rx), 0);
+        assert_int_equal(tw_webhook_receiver_start(&w->rx2), 0);
+        *state = w;
+        return 0;
+}
+
+static int teardown(void **state)
+{
+        struct world *w = *state;
+        char cmd[128];
+
+        tw_notifier_free(w->n);
+        tw_config_free(w->cfg);
+        tw_webhook_receiver_stop(w->rx);
+        tw_webhook_receiver_stop(w->rx2);
+        snprintf(cmd, sizeof(cmd), "rm -rf '%s'", w->dir);
+        if (system(cmd) != 0)
+                return -1;
+        free(w);
+        return 0;
+}
+
+static struct tw_inventory *inventory(void)
+{
+        struct tw_inventory *inv = tw_inventory_new("org-1", "v1");
+
+        assert_non_null(inv);
+        nf_add_workspace(inv, "ws-1", "Data Eng");
+        nf_add_token(inv, "tok-a", "deployer", "WORKSPACE", "ws-1", "WORKSPACE_AUTHOR",
+                     NOW + 20 * DAY);
+        nf_add_token(inv, "tok-b", "reader", "WORKSPACE", "ws-1", "WORKSPACE_MEMBER",
+                     NOW + 200 * DAY);
+        nf_add_token(inv, "tok-c", "org-admin", "ORGANIZATION", "org-1", "ORGANIZATION_OWNER",
+                     TW_NO_TIME);
+        return inv;
+}
+
+/* One cycle over the given findings at now. */
+static void cycle(struct world *w, struct tw_notifier *n, const struct nf_finding *fs, int64_t now)
+{
+        struct tw_inventory *inv = inventory();
+        struct tw_evaluation *ev = nf_evaluation(inv, fs, now);
+        struct tw_snapshot snap = {w->cfg, inv, ev};
+
+        assert_int_equal(tw_notifier_cycle(n, &snap, now), 0);
+        tw_evaluation_free(ev);
+        tw_inventory_free(inv);
+}
+
+/* The delivered (2xx) requests' bodies, parsed, in order. */
+static size_t delivered(struct tw_webhook_receiver *rx, struct tw_webhook_request *out, size_t max)
+{
+        size_t k = 0, n = tw_webhook_receiver_count(rx);
+
+        for (size_t i = 0; i < n && k < max; i++) {
+                assert_int_equal(tw_webhook_receiver_get(rx, i, &out[k]), 0);
+                if (out[k].status >= 200 && out[k].status < 300)
+                        k++;
+                else
+                        tw_webhook_request_done(&out[k]);
+        }
+        return k;
+}
+
+static const char *jstr(const cJSON *j, const char *a, const char *b)
+{
+        const cJSON *o = cJSON_GetObjectItemCaseSensitive(j, a);
+
+        return cJSON_GetStringValue(b ? cJSON_GetObjectItemCaseSensitive(o, b) : o);
+}
+
+static void test_outage_then_recovery(void **state)
+{
+        static const struct nf_finding c1[] = {{"tok-a", TW_FINDING_EXPIRING, WARN, false},
+                                               {"tok-b", TW_FINDING_UNUSED, WARN, false},
+                                               {NULL}};
+        static const struct nf_finding c2[] = {{"tok-a", TW_FINDING_EXPIRING, CRIT, false},
+                                               {"tok-c", TW_FINDING_OVER_PRIVILEGED, CRIT, false},
+                                               {NULL}};
+        static const struct {
+                const char *event, *token;
+        } want[] = {{"firing", "tok-a"},
+                    {"firing", "tok-b"},
+                    {"escalated", "tok-a"},
+                    {"resolved", "tok-b"},
+                    {"firing", "tok-c"}};
+        struct world *w = *state;
+        struct tw_webhook_request got[8];
+        struct tw_buf m;
+        size_t n;
+
+        w->cfg = config("[webhook.hook]\nurl = http://127.0.0.1:%u/hook\nformat = generic\nsecret "
+                        "= s3cret\n"
+                        "repeat_interval = 0\n",
+                        tw_webhook_receiver_port(w->rx));
+        tw_webhook_receiver_fail(w->rx, 503, 0, -1);
+        w->n = notifier(w, false, NULL);
+        cycle(w, w->n, c1, NOW);
+        WAIT_FOR(tw_webhook_receiver_count(w->rx) >= 6); /* down: retried with backoff */
+        cycle(w, w->n, c2, NOW + 300);
+        assert_int_equal(tw_webhook_receiver_delivered(w->rx), 0);
+        tw_webhook_receiver_fail(w->rx, 0, 0, -1);
+        WAIT_FOR(tw_notifier_pending(w->n) == 0);
+        n = delivered(w->rx, got, 8);
+        assert_int_equal(n, ARRAY_SIZE(want)); /* everything, once, in order */
+        for (size_t i = 0; i < n; i++) {
+                cJSON *j = cJSON_Parse(got[i].body);
+                char signed_text[8192], hex[65], sig[80];
+
+                assert_non_null(j);
+                assert_string_equal(jstr(j, "event", NULL), want[i].event);
+                assert_string_equal(jstr(j, "token", "id"), want[i].token);
+                assert_string_equal(jstr(j, "idempotency_key", NULL), got[i].idempotency_key);
+                assert_string_equal(got[i].content_type, "application/json");
+                for (size_t k = 0; k < i; k++)
+                        assert_string_not_equal(got[k].idempotency_key, got[i].idempotency_key);
+                snprintf(signed_text, sizeof(signed_text), "%s.%s", got[i].timestamp, got[i].body);
+                assert_int_equal(
+                        tw_hmac_sha256_hex("s3cret", 6, signed_text, strlen(signed_text), hex), 0);
+                snprintf(sig, sizeof(sig), "sha256=%s", hex);
+                assert_string_equal(got[i].signature, sig);
+                cJSON_Delete(j);
+        }
+        for (size_t i = 0; i < n; i++)
+                tw_webhook_request_done(&got[i]);
+        tw_buf_init(&m, 0);
+        assert_int_equal(tw_notifier_metrics_render(w->n, &m), 0);
+        assert_non_null(strstr(m.ptr, "tokenwatch_notifications_total{sink=\"hook\",event="
+                                      "\"firing\",outcome=\"success\"} 3\n"));
+        assert_null(strstr(m.ptr, "event=\"firing\",outcome=\"retry\"} 0\n")); /* retried */
+        assert_non_null(strstr(m.ptr, "tokenwatch_notification_queue_length{sink=\"hook\"} 0\n"));
+        assert_null(strstr(m.ptr, "127.0.0.1")); /* the URL is a secret */
+        tw_buf_done(&m);
+}
+
+static void test_4xx_not_retried(void **state)
+{
+        static const struct nf_finding c1[] = {{"tok-a", TW_FINDING_EXPIRING, WARN, false},
+                                               {"tok-b", TW_FINDING_UNUSED, WARN, false},
+                                               {NULL}};
+        struct world *w = *state;
+        struct tw_webhook_request q;
+        struct tw_buf m;
+
+        w->cfg = config("[webhook.hook]\nurl = http://127.0.0.1:%u/hook\nformat = slack\n",
+                        tw_webhook_receiver_port(w->rx));
+        tw_webhook_receiver_fail(w->rx, 400, 1, -1);
+        w->n = notifier(w, false, NULL);
+        cycle(w, w->n, c1, NOW);
+        WAIT_FOR(tw_notifier_pending(w->n) == 0);
+        assert_int_equal(tw_webhook_receiver_count(w->rx), 2);
+        assert_int_equal(tw_webhook_receiver_get(w->rx, 0, &q), 0);
+        assert_int_equal(q.status, 400);
+        tw_webhook_request_done(&q);
+        assert_int_equal(tw_webhook_receiver_delivered(w->rx), 1);
+        tw_buf_init(&m, 0);
+        assert_int_equal(tw_notifier_metrics_render(w->n, &m), 0);
+        assert_non_null(strstr(m.ptr, "{sink=\"hook\",event=\"firing\",outcome=\"rejected\"} 1\n"));
+        assert_non_null(strstr(m.ptr, "{sink=\"hook\",event=\"firing\",outcome=\"retry\"} 0\n"));
+        tw_buf_done(&m);
+}
+
+static void test_retry_after_honoured(void **state)
+{
+        static const struct nf_finding c1[] = {{"tok-a", TW_FINDING_EXPIRING, WARN, false}, {NULL}};
+        struct world *w = *state;
+        struct tw_webhook_request a, b;
+
+        w->cfg = config("[webhook.hook]\nurl = http://127.0.0.1:%u/hook\nformat = generic\n",
+                        tw_webhook_receiver_port(w->rx));
+        tw_webhook_receiver_fail(w->rx, 429, 1, 1);
+        w->n = notifier(w, false, NULL); /* backoff alone would retry after at most 20 ms */
+        cycle(w, w->n, c1, NOW);
+        WAIT_FOR(tw_notifier_pending(w->n) == 0);
+        assert_int_equal(tw_webhook_receiver_count(w->rx), 2);
+        assert_int_equal(tw_webhook_receiver_get(w->rx, 0, &a), 0);
+        assert_int_equal(tw_webhook_receiver_get(w->rx, 1, &b), 0);
+        assert_int_equal(a.status, 429);
+        assert_int_equal(b.status, 200);
+        assert_string_equal(a.idempotency_key, b.idempotency_key); /* stable across retries */
+        assert_true(b.received_ms - a.received_ms >= 900);         /* Retry-After: 1 */
+        tw_webhook_request_done(&a);
+        tw_webhook_request_done(&b);
+}
+
+/* A child process cycles, then is killed (-9) mid-delivery; a new notifier finishes the job. */
+static void test_kill_9_then_restart(void **state)
+{
+        static const struct nf_finding fs[] = {{"tok-a", TW_FINDING_EXPIRING, WARN, false},
+                                               {"tok-a", TW_FINDING_UNUSED, WARN, false},
+                                               {"tok-b", TW_FINDING_UNUSED, WARN, false},
+                                               {"tok-b", TW_FINDING_ORPHANED, WARN, false},
+                                               {"tok-c", TW_FINDING_OVER_PRIVILEGED, CRIT, false},
+                                               {NULL}};
+        struct world *w = *state;
+        struct tw_webhook_request got[16];
+        size_t n, unique = 0;
+        int status;
+        pid_t pid;
+
+        w->cfg = config("[webhook.hook]\nurl = http://127.0.0.1:%u/hook\nformat = generic\n",
+                        tw_webhook_receiver_port(w->rx));
+        tw_webhook_receiver_delay(w->rx, 100);
+        pid = fork();
+        assert_true(pid >= 0);
+        if (pid == 0) {
+                struct tw_notifier *child = notifier(w, false, NULL);
+
+                cycle(w, child, fs, NOW);
+                while (tw_notifier_pending(child) > 3)
+                        sleep_ms(1);
+                raise(SIGKILL);
+                _exit(1);
+        }
+        assert_int_equal(waitpid(pid, &status, 0), pid);
+        assert_true(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
+        assert_in_range(tw_webhook_receiver_delivered(w->rx), 2, 4); /* killed mid-way */
+        tw_webhook_receiver_delay(w->rx, 0);
+        w->n = notifier(w, false, NULL);
+        cycle(w, w->n, fs, NOW + 300); /* same findings: nothing new */
+        WAIT_FOR(tw_notifier_pending(w->n) == 0);
+        n = delivered(w->rx, got, 16);
+        for (size_t i = 0; i < n; i++) {
+                bool seen = false;
+
+                for (size_t k = 0; k < i; k++)
+                        seen = seen || strcmp(got[k].idempotency_key, got[i].idempotency_key) == 0;
+                unique += !seen;
+        }
+        assert_int_equal(unique, 5); /* nothing lost */
+        assert_in_range(n, 5, 6);    /* at most the one in flight at the kill, same key */
+        for (size_t i = 0; i < n; i++)
+                tw_webhook_request_done(&got[i]);
+}
+
+static void test_alertmanager_ha_pair(void **state)
+{
+        static const struct nf_finding c1[] = {{"tok-a", TW_FINDING_EXPIRING, WARN, false},
+                                               {"tok-b", TW_FINDING_UNUSED, WARN, false},
+                                               {NULL}};
+        static const struct nf_finding c2[] = {{"tok-a", TW_FINDING_EXPIRING, WARN, false}, {NULL}};
+        struct world *w = *state;
+        struct tw_webhook_receiver *rxs[2] = {w->rx, w->rx2};
+
+        w->cfg = config("[agent]\ninterval = 60s\n[webhook.am]\nurl = "
+                        "http://127.0.0.1:%u,http://127.0.0.1:%u\n"
+                        "format = alertmanager\n",
+                        tw_webhook_receiver_port(w->rx), tw_webhook_receiver_port(w->rx2));
+        w->n = notifier(w, false, NULL);
+        cycle(w, w->n, c1, NOW);
+        cycle(w, w->n, c2, NOW + 60);
+        WAIT_FOR(tw_notifier_pending(w->n) == 0);
+        for (int k = 0; k < 2; k++) {
+                struct tw_webhook_request q;
+                cJSON *j, *a;
+
+                /* the first refresh may have been superseded before it went out */
+                assert_in_range(tw_webhook_receiver_delivered(rxs[k]), 1, 2);
+                assert_int_equal(
+                        tw_webhook_receiver_get(rxs[k], tw_webhook_receiver_count(rxs[k]) - 1, &q),
+                        0);
+                assert_string_equal(q.path, "/api/v2/alerts");
+                j = cJSON_Parse(q.body);
+                assert_int_equal(cJSON_GetArraySize(j), 2);
+                a = cJSON_GetArrayItem(j, 1); /* tok-b resolved: ends now */
+                assert_string_equal(jstr(a, "labels", "token_id"), "tok-b");
+                assert_string_equal(jstr(a, "labels", "alertname"), "TokenwatchFinding");
+                assert_string_equal(jstr(a, "endsAt", NULL), "2026-06-01T12:01:00Z");
+                a = cJSON_GetArrayItem(j, 0); /* tok-a still firing: ends 3 intervals on */
+                assert_string_equal(jstr(a, "endsAt", NULL), "2026-06-01T12:04:00Z");
+                cJSON_Delete(j);
+                tw_webhook_request_done(&q);
+        }
+        /* one of the pair down: refreshes coalesce instead of piling up */
+        tw_webhook_receiver_fail(w->rx2, 503, 0, -1);
+        for (int i = 2; i < 8; i++)
+                cycle(w, w->n, c2, NOW + 60 * i);
+        assert_in_range(tw_notifier_pending(w->n), 1, 2);
+        tw_webhook_receiver_fail(w->rx2, 0, 0, -1);
+        WAIT_FOR(tw_notifier_pending(w->n) == 0);
+        assert_true(tw_webhook_receiver_delivered(w->rx2) <= 4);
+}
+
+static void test_pagerduty_routing_key_not_stored(void **state)
+{
+        static const struct nf_finding c1[] = {{"tok-c", TW_FINDING_OVER_PRIVILEGED, CRIT, false},
+                                               {NULL}};
+        struct world *w = *state;
+        struct tw_webhook_request q;
+        char path[128], *text = NULL;
+        FILE *f;
+        size_t len = 0;
+
+        w->cfg = config("[webhook.pd]\nurl = http://127.0.0.1:%u/v2/enqueue\nformat = pagerduty\n"
+                        "routing_key = RK-SECRET-1\n",
+                        tw_webhook_receiver_port(w->rx));
+        tw_webhook_receiver_fail(w->rx, 503, 0, -1);
+        w->n = notifier(w, false, NULL);
+        cycle(w, w->n, c1, NOW); /* persisted while the sink is down */
+        snprintf(path, sizeof(path), "%s/notify-state.json", w->dir);
+        f = fopen(path, "r");
+        assert_non_null(f);
+        assert_true(getdelim(&text, &len, '\0', f) > 0);
+        fclose(f);
+        assert_non_null(strstr(text, "tokenwatch:org-1:tok-c:over_privileged"));
+        assert_null(strstr(text, "RK-SECRET-1"));
+        free(text);
+        tw_webhook_receiver_fail(w->rx, 0, 0, -1);
+        WAIT_FOR(tw_webhook_receiver_delivered(w->rx) == 1);
+        assert_int_equal(tw_webhook_receiver_get(w->rx, tw_webhook_receiver_count(w->rx) - 1, &q),
+                         0);
+        assert_non_null(strstr(q.body, "\"routing_key\":\"RK-SECRET-1\""));
+        tw_webhook_request_done(&q);
+}
+
+static void test_dry_run_and_notify_test(void **state)
+{
+        static const struct nf_finding c1[] = {{"tok-a", TW_FINDING_EXPIRING, WARN, false}, {NULL}};
+        struct world *w = *state;
+        struct tw_webhook_request q;
+        struct tw_buf out;
+        char *text = NULL, path[128];
+        size_t len = 0;
+        FILE *f = open_memstream(&text, &len);
+
+        w->cfg = config("[webhook.hook]\nurl = http://127.0.0.1:%u/hook\nformat = teams\n",
+                        tw_webhook_receiver_port(w->rx));
+        w->n = notifier(w, true, f);
+        cycle(w, w->n, c1, NOW);
+        fclose(f);
+        assert_non_null(strstr(text, "# webhook hook: firing\n"));
+        assert_non_null(strstr(text, "AdaptiveCard"));
+        free(text);
+        snprintf(path, sizeof(path), "%s/notify-state.json", w->dir);
+        assert_int_equal(access(path, F_OK), -1); /* dry-run persists nothing */
+        tw_buf_init(&out, 0);
+        assert_int_equal(tw_notifier_test(w->n, "nope", NOW, &out), -ENOENT);
+        assert_int_equal(tw_notifier_test(w->n, "hook", NOW, &out), 0);
+        assert_non_null(strstr(out.ptr, "webhook hook: ok"));
+        assert_int_equal(tw_webhook_receiver_count(w->rx), 1);
+        assert_int_equal(tw_webhook_receiver_get(w->rx, 0, &q), 0);
+        assert_non_null(strstr(q.body, "tokenwatch test notification"));
+        tw_webhook_request_done(&q);
+        tw_webhook_receiver_fail(w->rx, 500, 1, -1);
+        tw_buf_reset(&out);
+        assert_int_equal(tw_notifier_test(w->n, NULL, NOW, &out), -EPROTO);
+        assert_non_null(strstr(out.ptr, "webhook hook: failed: HTTP 500"));
+        tw_buf_done(&out);
+}
+
+static void test_corrupt_state_moved_aside(void **state)
+{
+        static const struct nf_finding c1[] = {{"tok-a", TW_FINDING_EXPIRING, WARN, false}, {NULL}};
+        struct world *w = *state;
+        char path[128];
+        struct dirent *de;
+        bool moved = false;
+        FILE *f;
+        DIR *d;
+
+        snprintf(path, sizeof(path), "%s/notify-state.json", w->dir);
+        f = fopen(path, "w");
+        assert_non_null(f);
+        fputs("{\"state\": {\"sinks\": tru", f);
+        fclose(f);
+        w->cfg = config("[webhook.hook]\nurl = http://127.0.0.1:%u/hook\nformat = generic\n",
+                        tw_webhook_receiver_port(w->rx));
+        w->n = notifier(w, false, NULL);
+        d = opendir(w->dir);
+        assert_non_null(d);
+        while ((de = readdir(d)))
+                moved = moved || strncmp(de->d_name, "notify-state.json.corrupt-", 26) == 0;
+        closedir(d);
+        assert_true(moved);
+        cycle(w, w->n, c1, NOW);
+        WAIT_FOR(tw_webhook_receiver_delivered(w->rx) == 1);
+        assert_int_equal(access(path, F_OK), 0);
+}
+
+int main(void)
+{
+        const struct CMUnitTest tests[] = {
+                cmocka_unit_test_setup_teardown(test_outage_then_recovery, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_4xx_not_retried, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_retry_after_honoured, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_kill_9_then_restart, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_alertmanager_ha_pair, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_pagerduty_routing_key_not_stored, setup,
+                                                teardown),
+                cmocka_unit_test_setup_teardown(test_dry_run_and_notify_test, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_corrupt_state_moved_aside, setup, teardown),
+        };
+        int r;
+
+        curl_global_init(CURL_GLOBAL_DEFAULT);
+        r = cmocka_run_group_tests(tests, NULL, NULL);
+        curl_global_cleanup();
+        return r;
+}

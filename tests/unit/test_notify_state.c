@@ -1,0 +1,410 @@
+/* The notification state machine: a table of (old state, findings, filter) -> events. */
+#include "notify_fixture.h"
+
+#include <cjson/cJSON.h>
+#include <errno.h>
+
+#include "agent/notify_state.h"
+
+#define EXPIRED TW_FINDING_EXPIRED
+#define EXPIRING TW_FINDING_EXPIRING
+#define UNUSED TW_FINDING_UNUSED
+#define OVERPRIV TW_FINDING_OVER_PRIVILEGED
+#define WARN TW_SEVERITY_WARNING
+#define CRIT TW_SEVERITY_CRITICAL
+
+struct entry_spec {
+        const char *token_id;
+        enum tw_finding_kind kind;
+        enum tw_severity severity;
+        int64_t last_sent;
+};
+
+struct event_spec {
+        const char *token_id; /* NULL ends the list */
+        enum tw_notify_event_type type;
+        enum tw_finding_kind kind;
+        enum tw_severity severity;
+};
+
+struct state_case {
+        const char *name;
+        struct entry_spec old[3];
+        struct nf_finding findings[4];
+        struct tw_notify_filter filter; /* name is set to "a" */
+        bool incomplete;                /* a listing failed */
+        struct event_spec want[4];      /* every event but ACTIVE, in order */
+        size_t want_entries;
+};
+
+static char *ws_by_id[] = {"ws-1"};
+static char *ws_by_name[] = {"ML"};
+static char *ws_none[] = {"ws-9"};
+
+#define F_DEFAULT                                            \
+        {                                                    \
+                .min_severity = WARN, .repeat_interval = DAY \
+        }
+
+static const struct state_case cases[] = {
+        {"appear fires",
+         {{NULL}},
+         {{"tok-a", EXPIRING, WARN, false}, {NULL}},
+         F_DEFAULT,
+         false,
+         {{"tok-a", TW_NOTIFY_FIRING, EXPIRING, WARN}},
+         1},
+        {"unchanged is quiet",
+         {{"tok-a", EXPIRING, WARN, NOW - HOUR}},
+         {{"tok-a", EXPIRING, WARN, false}, {NULL}},
+         F_DEFAULT,
+         false,
+         {{NULL}},
+         1},
+        {"warning to critical escalates",
+         {{"tok-a", EXPIRING, WARN, NOW - HOUR}},
+         {{"tok-a", EXPIRING, CRIT, false}, {NULL}},
+         F_DEFAULT,
+         false,
+         {{"tok-a", TW_NOTIFY_ESCALATED, EXPIRING, CRIT}},
+         1},
+        {"expiring to expired escalates",
+         {{"tok-a", EXPIRING, CRIT, NOW - HOUR}},
+         {{"tok-a", EXPIRED, CRIT, false}, {NULL}},
+         F_DEFAULT,
+         false,
+         {{"tok-a", TW_NOTIFY_ESCALATED, EXPIRED, CRIT}},
+         1},
+        {"first seen expired fires once",
+         {{NULL}},
+         {{"tok-a", EXPIRED, CRIT, false}, {"tok-a", EXPIRING, CRIT, false}, {NULL}},
+         F_DEFAULT,
+         false,
+         {{"tok-a", TW_NOTIFY_FIRING, EXPIRED, CRIT}},
+         1},
+        {"critical to warning is a silent change",
+         {{"tok-c", OVERPRIV, CRIT, NOW - HOUR}},
+         {{"tok-c", OVERPRIV, WARN, false}, {NULL}},
+         F_DEFAULT,
+         false,
+         {{"tok-c", TW_NOTIFY_CHANGED, OVERPRIV, WARN}},
+         1},
+        {"gone resolves",
+         {{"tok-a", EXPIRING, WARN, NOW - HOUR}, {"tok-b", UNUSED, WARN, NOW - HOUR}},
+         {{"tok-b", UNUSED, WARN, false}, {NULL}},
+         F_DEFAULT,
+         false,
+         {{"tok-a", TW_NOTIFY_RESOLVED, EXPIRING, WARN}},
+         1},
+        {"deleted token resolves",
+         {{"tok-zz", UNUSED, WARN, NOW - HOUR}},
+         {{NULL}},
+         F_DEFAULT,
+         false,
+         {{"tok-zz", TW_NOTIFY_RESOLVED, UNUSED, WARN}},
+         0},
+        {"incomplete inventory defers resolution",
+         {{"tok-zz", UNUSED, WARN, NOW - HOUR}},
+         {{NULL}},
+         F_DEFAULT,
+         true,
+         {{NULL}},
+         1},
+        {"reminder after repeat_interval",
+         {{"tok-a", EXPIRING, WARN, NOW - DAY}},
+         {{"tok-a", EXPIRING, WARN, false}, {NULL}},
+         F_DEFAULT,
+         false,
+         {{"tok-a", TW_NOTIFY_REMINDER, EXPIRING, WARN}},
+         1},
+        {"no reminder one second early",
+         {{"tok-a", EXPIRING, WARN, NOW - DAY + 1}},
+         {{"tok-a", EXPIRING, WARN, false}, {NULL}},
+         F_DEFAULT,
+         false,
+         {{NULL}},
+         1},
+        {"repeat_interval 0 never reminds",
+         {{"tok-a", EXPIRING, WARN, NOW - 30 * DAY}},
+         {{"tok-a", EXPIRING, WARN, false}, {NULL}},
+         {.min_severity = WARN},
+         false,
+         {{NULL}},
+         1},
+        {"suppression start resolves",
+         {{"tok-a", EXPIRING, WARN, NOW - HOUR}},
+         {{"tok-a", EXPIRING, WARN, true}, {NULL}},
+         F_DEFAULT,
+         false,
+         {{"tok-a", TW_NOTIFY_RESOLVED, EXPIRING, WARN}},
+         0},
+        {"suppressed never notifies",
+         {{NULL}},
+         {{"tok-a", EXPIRING, CRIT, true}, {NULL}},
+         F_DEFAULT,
+         false,
+         {{NULL}},
+         0},
+        {"lapsed suppression fires",
+         {{NULL}},
+         {{"tok-a", EXPIRING, CRIT, false}, {NULL}},
+         F_DEFAULT,
+         false,
+         {{"tok-a", TW_NOTIFY_FIRING, EXPIRING, CRIT}},
+         1},
+        {"min_severity hides warnings",
+         {{NULL}},
+         {{"tok-a", EXPIRING, WARN, false}, {NULL}},
+         {.min_severity = CRIT},
+         false,
+         {{NULL}},
+         0},
+        {"min_severity: reaching critical fires",
+         {{NULL}},
+         {{"tok-a", EXPIRING, CRIT, false}, {NULL}},
+         {.min_severity = CRIT},
+         false,
+         {{"tok-a", TW_NOTIFY_FIRING, EXPIRING, CRIT}},
+         1},
+        {"kinds filter",
+         {{NULL}},
+         {{"tok-a", EXPIRING, WARN, false}, {"tok-a", UNUSED, WARN, false}, {NULL}},
+         {.min_severity = WARN, .kinds = 1u << UNUSED},
+         false,
+         {{"tok-a", TW_NOTIFY_FIRING, UNUSED, WARN}},
+         1},
+        {"workspaces by id",
+         {{NULL}},
+         {{"tok-a", UNUSED, WARN, false},
+          {"tok-b", UNUSED, WARN, false},
+          {"tok-c", UNUSED, WARN, false},
+          {NULL}},
+         {.min_severity = WARN, .workspaces = ws_by_id, .n_workspaces = 1},
+         false,
+         {{"tok-a", TW_NOTIFY_FIRING, UNUSED, WARN}},
+         1},
+        {"workspaces by name through a deployment",
+         {{NULL}},
+         {{"tok-a", UNUSED, WARN, false},
+          {"tok-b", UNUSED, WARN, false},
+          {"tok-c", UNUSED, WARN, false},
+          {NULL}},
+         {.min_severity = WARN, .workspaces = ws_by_name, .n_workspaces = 1},
+         false,
+         {{"tok-b", TW_NOTIFY_FIRING, UNUSED, WARN}},
+         1},
+        {"workspaces: none match",
+         {{NULL}},
+         {{"tok-a", UNUSED, WARN, false}, {NULL}},
+         {.min_severity = WARN, .workspaces = ws_none, .n_workspaces = 1},
+         false,
+         {{NULL}},
+         0},
+        {"several tokens in id order",
+         {{"tok-b", UNUSED, WARN, NOW - HOUR}},
+         {{"tok-c", OVERPRIV, CRIT, false}, {"tok-a", UNUSED, WARN, false}, {NULL}},
+         F_DEFAULT,
+         false,
+         {{"tok-a", TW_NOTIFY_FIRING, UNUSED, WARN},
+          {"tok-b", TW_NOTIFY_RESOLVED, UNUSED, WARN},
+          {"tok-c", TW_NOTIFY_FIRING, OVERPRIV, CRIT}},
+         2},
+};
+
+static struct tw_inventory *inventory(bool incomplete)
+{
+        struct tw_inventory *inv = tw_inventory_new("org-1", "v1");
+
+        assert_non_null(inv);
+        nf_add_workspace(inv, "ws-1", "Data Eng");
+        nf_add_workspace(inv, "ws-2", "ML");
+        nf_add_deployment(inv, "dep-1", "prod", "ws-2");
+        nf_add_token(inv, "tok-a", "deployer", "WORKSPACE", "ws-1", "WORKSPACE_AUTHOR",
+                     NOW + 20 * DAY);
+        nf_add_token(inv, "tok-b", "reader", "DEPLOYMENT", "dep-1", "DEPLOYMENT_ADMIN",
+                     NOW + 200 * DAY);
+        nf_add_token(inv, "tok-c", "org-admin", "ORGANIZATION", "org-1", "ORGANIZATION_OWNER",
+                     TW_NO_TIME);
+        if (incomplete)
+                assert_int_equal(tw_inventory_add_error(inv, "tokens", "HTTP 500"), 0);
+        return inv;
+}
+
+static struct tw_notify_state *old_state(const struct entry_spec *es)
+{
+        struct tw_notify_state *s = calloc(1, sizeof(*s));
+        size_t n = 0;
+
+        assert_non_null(s);
+        s->sinks = calloc(1, sizeof(*s->sinks));
+        assert_non_null(s->sinks);
+        s->n_sinks = 1;
+        s->sinks[0].name = nf_strdup("a");
+        s->sinks[0].entries = calloc(4, sizeof(struct tw_notify_entry));
+        for (; n < 3 && es[n].token_id; n++) {
+                struct tw_notify_entry *e = &s->sinks[0].entries[n];
+
+                e->token_id = nf_strdup(es[n].token_id);
+                e->token_name = nf_strdup(es[n].token_id);
+                e->message = nf_strdup("old message");
+                e->kind = es[n].kind;
+                e->severity = es[n].severity;
+                e->since = NOW - 2 * DAY;
+                e->changed_at = NOW - 2 * DAY;
+                e->last_sent = es[n].last_sent;
+        }
+        s->sinks[0].n_entries = n;
+        return s;
+}
+
+static void test_table(void **unused)
+{
+        (void)unused;
+        for (size_t c = 0; c < ARRAY_SIZE(cases); c++) {
+                const struct state_case *tc = &cases[c];
+                struct tw_inventory *inv = inventory(tc->incomplete);
+                struct tw_evaluation *ev = nf_evaluation(inv, tc->findings, NOW);
+                struct tw_notify_state *old = old_state(tc->old), *s = NULL;
+                struct tw_notify_filter f = tc->filter;
+                struct tw_notify_events evs = {0};
+                size_t w = 0;
+
+                print_message("case: %s\n", tc->name);
+                f.name = "a";
+                assert_int_equal(tw_notify_state_step(old, inv, ev, &f, 1, NOW, &s, &evs), 0);
+                for (size_t i = 0; i < evs.n; i++) {
+                        const struct tw_notify_event *e = &evs.events[i];
+
+                        if (e->type == TW_NOTIFY_ACTIVE)
+                                continue;
+                        assert_non_null(tc->want[w].token_id);
+                        assert_string_equal(e->token_id, tc->want[w].token_id);
+                        assert_string_equal(tw_notify_event_to_string(e->type),
+                                            tw_notify_event_to_string(tc->want[w].type));
+                        assert_string_equal(tw_finding_kind_to_string(e->kind),
+                                            tw_finding_kind_to_string(tc->want[w].kind));
+                        assert_int_equal(e->severity, tc->want[w].severity);
+                        assert_int_equal(strlen(e->idempotency_key), 32);
+                        w++;
+                }
+                assert_null(w < ARRAY_SIZE(tc->want) ? tc->want[w].token_id : NULL);
+                assert_int_equal(s->n_sinks, 1);
+                assert_int_equal(s->sinks[0].n_entries, tc->want_entries);
+                tw_notify_events_done(&evs);
+                tw_notify_state_free(s);
+                tw_notify_state_free(old);
+                tw_evaluation_free(ev);
+                tw_inventory_free(inv);
+        }
+}
+
+/* Two cycles through the JSON form: the second is quiet, then a reminder a day on. */
+static void test_json_round_trip(void **unused)
+{
+        static const struct nf_finding fs[] = {
+                {"tok-a", EXPIRING, WARN, false}, {"tok-c", OVERPRIV, CRIT, false}, {NULL}};
+        struct tw_inventory *inv = inventory(false);
+        struct tw_evaluation *ev = nf_evaluation(inv, fs, NOW);
+        struct tw_notify_filter f[] = {{.name = "x", .min_severity = WARN, .repeat_interval = DAY},
+                                       {.name = "y \"odd\" name", .min_severity = CRIT}};
+        struct tw_notify_state *s1 = NULL, *s2 = NULL, *s3 = NULL;
+        struct tw_notify_events e1 = {0}, e2 = {0};
+        char *text, *text2;
+        cJSON *j;
+
+        (void)unused;
+        assert_int_equal(tw_notify_state_step(NULL, inv, ev, f, 2, NOW, &s1, &e1), 0);
+        assert_int_equal(e1.n, 3); /* x: 2 firing, y: 1 firing */
+        j = tw_notify_state_to_json(s1);
+        assert_non_null(j);
+        text = cJSON_PrintUnformatted(j);
+        cJSON_Delete(j);
+        j = cJSON_Parse(text);
+        assert_int_equal(tw_notify_state_from_json(j, &s2), 0);
+        cJSON_Delete(j);
+        j = tw_notify_state_to_json(s2);
+        text2 = cJSON_PrintUnformatted(j);
+        cJSON_Delete(j);
+        assert_string_equal(text, text2);
+        tw_notify_state_free(s1);
+        tw_notify_events_done(&e1);
+        assert_int_equal(tw_notify_state_step(s2, inv, ev, f, 2, NOW + DAY, &s3, &e2), 0);
+        for (size_t i = 0; i < e2.n; i++)
+                assert_true(e2.events[i].type ==
+                            (e2.events[i].sink == 0 ? TW_NOTIFY_REMINDER : TW_NOTIFY_ACTIVE));
+        assert_int_equal(e2.n, 3);
+        free(text);
+        free(text2);
+        tw_notify_events_done(&e2);
+        tw_notify_state_free(s2);
+        tw_notify_state_free(s3);
+        tw_evaluation_free(ev);
+        tw_inventory_free(inv);
+}
+
+static void test_json_rejects_bad_shapes(void **unused)
+{
+        static const char *const bad[] = {
+                "[]",
+                "{\"sinks\": []}",
+                "{\"sinks\": {\"a\": {}}}",
+                "{\"sinks\": {\"a\": [{\"token_id\": \"t\"}]}}",
+                "{\"sinks\": {\"a\": [{\"token_id\": \"t\", \"token_name\": \"n\", \"kind\": "
+                "\"nope\", "
+                "\"severity\": \"warning\", \"message\": \"m\", \"since\": 1, \"changed_at\": 1, "
+                "\"last_sent\": 1}]}}",
+                "{\"sinks\": {\"a\": [{\"token_id\": \"t\", \"token_name\": \"n\", \"kind\": "
+                "\"unused\", "
+                "\"severity\": \"warning\", \"message\": \"m\", \"since\": \"x\", \"changed_at\": "
+                "1, \"last_sent\": 1}]}}",
+        };
+
+        (void)unused;
+        for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
+                cJSON *j = cJSON_Parse(bad[i]);
+                struct tw_notify_state *s = NULL;
+
+                print_message("case: %s\n", bad[i]);
+                assert_non_null(j);
+                assert_int_equal(tw_notify_state_from_json(j, &s), -EBADMSG);
+                assert_null(s);
+                cJSON_Delete(j);
+        }
+}
+
+/* The idempotency key depends on (sink, token, kind, event, time) only. */
+static void test_idempotency_key_stable(void **unused)
+{
+        static const struct nf_finding fs[] = {{"tok-a", EXPIRING, WARN, false}, {NULL}};
+        struct tw_inventory *inv = inventory(false);
+        struct tw_evaluation *ev = nf_evaluation(inv, fs, NOW);
+        struct tw_notify_filter f[] = {{.name = "x", .min_severity = WARN},
+                                       {.name = "y", .min_severity = WARN}};
+        struct tw_notify_state *s1 = NULL, *s2 = NULL;
+        struct tw_notify_events e1 = {0}, e2 = {0};
+
+        (void)unused;
+        assert_int_equal(tw_notify_state_step(NULL, inv, ev, f, 2, NOW, &s1, &e1), 0);
+        assert_int_equal(tw_notify_state_step(NULL, inv, ev, f, 2, NOW, &s2, &e2), 0);
+        assert_int_equal(e1.n, 2);
+        assert_string_equal(e1.events[0].idempotency_key, e2.events[0].idempotency_key);
+        assert_string_not_equal(e1.events[0].idempotency_key, e1.events[1].idempotency_key);
+        tw_notify_events_done(&e1);
+        tw_notify_events_done(&e2);
+        tw_notify_state_free(s1);
+        tw_notify_state_free(s2);
+        tw_evaluation_free(ev);
+        tw_inventory_free(inv);
+}
+
+int main(void)
+{
+        const struct CMUnitTest tests[] = {
+                cmocka_unit_test(test_table),
+                cmocka_unit_test(test_json_round_trip),
+                cmocka_unit_test(test_json_rejects_bad_shapes),
+                cmocka_unit_test(test_idempotency_key_stable),
+        };
+
+        return cmocka_run_group_tests(tests, NULL, NULL);
+}
