@@ -19,9 +19,14 @@ enum tw_report_format {
         TW_REPORT_MARKDOWN,
 };
 
+/* "table", "json", "csv", "markdown" (or "md").  -EINVAL for anything else. */
 int tw_report_format_from_string(const char *s, enum tw_report_format *ret);
 
-/* Appends the whole report to out.  0, -ENOMEM or -E2BIG. */
+/* Appends the whole report to out; on failure out is left as it was.
+ * Tokens appear in inventory order in JSON and CSV, worst first (severity,
+ * then soonest expiry) in table and Markdown.  snap->ev may be NULL (no
+ * findings), snap->cfg may be NULL (no policy line).  0, -EINVAL (NULL snap,
+ * inventory or out), -ENOMEM or -E2BIG (out->max reached). */
 int tw_report_render(const struct tw_snapshot *snap, enum tw_report_format fmt, struct tw_buf *out);
 
 #endif

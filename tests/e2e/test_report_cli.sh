@@ -80,6 +80,7 @@ expect_exit 2 "a world-readable token file" "$TW_BIN" -c "$E2E_TMP/open.ini" rep
 grep -q "readable or writable by group or others" "$E2E_TMP/x.err" || fail "token file message"
 printf '[astro]\napi_url = %s\n' "$SIM_URL" >"$E2E_TMP/notoken.ini"
 expect_exit 2 "no credential at all" env -u ASTRO_API_TOKEN "$TW_BIN" -c "$E2E_TMP/notoken.ini" report
+curl -fsS -X DELETE "$SIM_URL/_sim/faults" >/dev/null
 # ASTRO_API_TOKEN works, and never shows up in the output
 ASTRO_API_TOKEN=$(cat "$SIM_CRED") expect_exit 0 "ASTRO_API_TOKEN from the environment" \
   "$TW_BIN" -c "$E2E_TMP/notoken.ini" report --fail-on never

@@ -1,0 +1,102 @@
+#ifndef TW_EXPORTERS_REPORT_UTIL_H
+#define TW_EXPORTERS_REPORT_UTIL_H
+
+/*
+ * Internal to the report renderers (exporters/report*.c): what every format
+ * computes the same way — the order of tokens, the summary, display names —
+ * and the text sanitizers for people-facing formats.  Pure and thread-safe.
+ */
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "agent/finding.h"
+
+struct tw_buf;
+struct tw_snapshot;
+struct tw_subject;
+struct tw_token;
+
+/* One scope and how many tokens have it ("" for a token without a scope). */
+struct tw_report_scope_count {
+        const char *scope;
+        size_t count;
+};
+
+struct tw_report_summary {
+        size_t n_tokens;
+        size_t active[_TW_FINDING_KIND_MAX][_TW_SEVERITY_MAX];
+        size_t suppressed[_TW_FINDING_KIND_MAX][_TW_SEVERITY_MAX];
+        size_t n_active, n_suppressed;
+        /* Tokens by their worst unsuppressed severity (NONE: nothing active). */
+        size_t tokens_by_severity[_TW_SEVERITY_MAX];
+        size_t without_expiry;
+        size_t expired; /* expires_at <= generated_at */
+        /* The token that expires next after generated_at, or SIZE_MAX. */
+        size_t soonest;
+        /* Sorted by scope name. */
+        struct tw_report_scope_count *scopes;
+        size_t n_scopes;
+};
+
+/* ev->now with an evaluation, else the inventory's collected_at. */
+int64_t tw_report_generated_at(const struct tw_snapshot *snap);
+
+/* The findings of token i: returns how many, *ret_first points at the first.
+ * 0 without an evaluation or when the evaluation does not cover token i. */
+size_t tw_report_token_findings(const struct tw_snapshot *snap, size_t token,
+                                const struct tw_finding **ret_first);
+
+/* The token's worst unsuppressed severity (NONE without an evaluation). */
+enum tw_severity tw_report_token_severity(const struct tw_snapshot *snap, size_t token);
+
+/* created_by's name for a person: full_name, else username, else
+ * api_token_name, else the id; NULL for a NULL subject. */
+const char *tw_report_creator_name(const struct tw_subject *s);
+
+/* The token indices worst first: worst unsuppressed severity, then soonest
+ * expiry (never-expiring last), then inventory order.  *ret_order is a new
+ * array of inv->n_tokens entries (caller frees).  -ENOMEM. */
+int tw_report_worst_first(const struct tw_snapshot *snap, size_t **ret_order);
+
+/* Fills *ret (release with tw_report_summary_done()).  -ENOMEM. */
+int tw_report_summarize(const struct tw_snapshot *snap, struct tw_report_summary *ret);
+void tw_report_summary_done(struct tw_report_summary *s);
+
+/* The policy in one line (tw_policy_describe) or "" without a config. */
+int tw_report_describe_policy(const struct tw_snapshot *snap, struct tw_buf *out);
+
+/* Appends "YYYY-MM-DD", or none_text for TW_NO_TIME. */
+int tw_report_add_date(struct tw_buf *out, int64_t t, const char *none_text);
+
+/*
+ * Text for terminals: appends s with every control character (C0, DEL, C1),
+ * bidirectional override, invalid UTF-8 byte and newline replaced by '?', so a
+ * hostile name can neither break the layout nor send terminal escapes.  Width
+ * is counted in terminal cells over UTF-8 codepoints: 2 for East Asian wide
+ * characters and emoji, 0 for combining marks, joiners and variation
+ * selectors, 1 otherwise (no locale, no wcwidth()).  At most max_width cells
+ * are appended; a wider text is cut to fit max_width - 1 and ends in "…".
+ * *ret_width (may be NULL) gets the width appended.  NULL s appends nothing.
+ * 0, -ENOMEM, -E2BIG.
+ */
+int tw_report_add_terminal(struct tw_buf *out, const char *s, size_t max_width, size_t *ret_width);
+
+/* The display width of s as tw_report_add_terminal() counts it. */
+size_t tw_report_text_width(const char *s);
+
+/*
+ * Text for a GitHub Markdown table cell: escapes \ | ` * _ [ ] ~ @ with a
+ * backslash, < > & as HTML entities, turns CR/LF/tab into a space and other
+ * control characters into '?', so a hostile name can neither break the table
+ * nor inject HTML, links or mentions.  NULL s appends nothing.
+ */
+int tw_report_add_markdown(struct tw_buf *out, const char *s);
+
+int tw_report_render_json(const struct tw_snapshot *snap, struct tw_buf *out);
+int tw_report_render_csv(const struct tw_snapshot *snap, struct tw_buf *out);
+int tw_report_render_markdown(const struct tw_snapshot *snap, struct tw_buf *out);
+int tw_report_render_table(const struct tw_snapshot *snap, struct tw_buf *out);
+
+#endif
