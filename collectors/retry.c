@@ -85,7 +85,7 @@ static int month_from_name(const char *s)
  *   asctime      "Sun Nov  6 08:49:37 1994" */
 static int http_date_parse(const char *s, int64_t *ret_time)
 {
-        char wday[16], mon[4], tz[4], rfc3339[40];
+        char wday[16], mon[4], tz[4], rfc3339[96];
         int d, y, hh, mm, ss, n = 0, m;
         int64_t t;
 

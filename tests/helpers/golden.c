@@ -80,7 +80,7 @@ static void describe_difference(char *msg, size_t size, const char *path, const 
 
 void tw_golden_check(const char *name, const char *actual, size_t len)
 {
-        char path[4096], msg[2048];
+        char path[4096], msg[8192];
         char *want;
         size_t wlen = 0;
 

@@ -54,7 +54,7 @@ static inline void req(struct resp *r, const char *method, const char *url, cons
 {
         CURL *c = curl_easy_init();
         struct curl_slist *h = NULL;
-        char auth[2048];
+        char auth[8192];
 
         memset(r, 0, sizeof(*r));
         tw_buf_init(&r->body, (size_t)16 << 20);
