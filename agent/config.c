@@ -190,6 +190,7 @@ int tw_config_load_string(const char *text, const char *filename, struct tw_conf
         if (!p.nomem)
                 tw_config_validate(&p);
 done:
+        free(p.webhook_seen);
         if (p.nomem) {
                 tw_config_free(p.cfg);
                 return -ENOMEM;

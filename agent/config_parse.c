@@ -97,6 +97,8 @@ static const struct key_def webhook_keys[] = {
 };
 
 _Static_assert(sizeof(config_keys) / sizeof(config_keys[0]) <= TW_CONFIG_MAX_KEYS, "too many keys");
+_Static_assert(sizeof(webhook_keys) / sizeof(webhook_keys[0]) <= TW_CONFIG_MAX_WEBHOOK_KEYS,
+               "too many webhook keys");
 
 static void verror(struct tw_config_parser *p, int line, const char *section, const char *key,
                    const char *fmt, va_list ap)
@@ -114,6 +116,8 @@ static void verror(struct tw_config_parser *p, int line, const char *section, co
                 tw_buf_printf(b, "[%s] %s: ", section, key);
         else if (section)
                 tw_buf_printf(b, "[%s]: ", section);
+        else if (key)
+                tw_buf_printf(b, "%s: ", key);
         tw_buf_vprintf(b, fmt, ap);
         tw_buf_addc(b, '\n');
 }
@@ -392,10 +396,16 @@ static struct tw_webhook_config *webhook_for(struct tw_config_parser *p, const c
 {
         struct tw_config *cfg = p->cfg;
         struct tw_webhook_config *w;
+        int(*seen)[TW_CONFIG_MAX_WEBHOOK_KEYS];
 
         for (size_t i = 0; i < cfg->n_webhooks; i++)
                 if (strcmp(cfg->webhooks[i].name, name) == 0)
                         return &cfg->webhooks[i];
+        seen = realloc(p->webhook_seen, (cfg->n_webhooks + 1) * sizeof(*seen));
+        if (!seen)
+                return NULL;
+        p->webhook_seen = seen;
+        memset(seen[cfg->n_webhooks], 0, sizeof(seen[0]));
         w = realloc(cfg->webhooks, (cfg->n_webhooks + 1) * sizeof(*w));
         if (!w)
                 return NULL;
@@ -446,7 +456,11 @@ static void add_suppression(struct tw_config_parser *p, const char *name, const 
                         goto fail;
                 }
         }
-        if (dlen >= sizeof(date) || tw_parse_date(strncpy(date, value, dlen), &s.until, &why) < 0) {
+        if (dlen < sizeof(date)) {
+                memcpy(date, value, dlen);
+                date[dlen] = '\0'; /* strncpy would leave it unterminated */
+        }
+        if (dlen >= sizeof(date) || tw_parse_date(date, &s.until, &why) < 0) {
                 tw_config_error(p, "suppress", name,
                                 "expected '<YYYY-MM-DD> <reason>', e.g. '2027-03-31 reviewed "
                                 "in SEC-123'");
@@ -533,11 +547,37 @@ int tw_config_handler(void *user, const char *section, const char *name, const c
                         p->nomem = true;
                 else
                         apply_key(p, webhook_keys, sizeof(webhook_keys) / sizeof(webhook_keys[0]),
-                                  "webhook", w, NULL, section, name, value);
+                                  "webhook", w, p->webhook_seen[w - p->cfg->webhooks], section,
+                                  name, value);
         } else {
                 tw_config_error(p, section, NULL,
                                 "unknown section (expected astro, agent, policy, suppress, web, "
                                 "web.basic_auth_users or webhook.NAME)");
         }
         return 1;
+}
+
+int tw_config_key_line(const struct tw_config_parser *p, const char *section, const char *name,
+                       long webhook)
+{
+        const size_t n_config = sizeof(config_keys) / sizeof(config_keys[0]);
+        const size_t n_webhook = sizeof(webhook_keys) / sizeof(webhook_keys[0]);
+        int first = 0;
+
+        if (webhook < 0) {
+                for (size_t i = 0; i < n_config; i++)
+                        if (strcmp(config_keys[i].section, section) == 0 &&
+                            strcmp(config_keys[i].name, name) == 0)
+                                return p->seen[i];
+                return 0;
+        }
+        for (size_t i = 0; i < n_webhook; i++) {
+                int line = p->webhook_seen[webhook][i];
+
+                if (strcmp(webhook_keys[i].name, name) == 0 && line)
+                        return line;
+                if (line && (!first || line < first))
+                        first = line;
+        }
+        return first;
 }

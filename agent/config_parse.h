@@ -11,6 +11,7 @@
 struct tw_buf;
 
 #define TW_CONFIG_MAX_KEYS 64
+#define TW_CONFIG_MAX_WEBHOOK_KEYS 16
 
 struct tw_config_parser {
         struct tw_config *cfg;
@@ -25,10 +26,17 @@ struct tw_config_parser {
         /* the line each fixed key was first set on, to refuse duplicates */
         int seen[TW_CONFIG_MAX_KEYS];
         int seen_workspaces_line;
+        /* the same per [webhook.NAME], parallel to cfg->webhooks; freed by the loader */
+        int (*webhook_seen)[TW_CONFIG_MAX_WEBHOOK_KEYS];
 };
 
 int tw_config_handler(void *user, const char *section, const char *name, const char *value);
 void tw_config_validate(struct tw_config_parser *p);
+/* The line a key was set on, for errors that span keys: for a webhook key
+ * (webhook >= 0) the key's line, else its section's first key line; 0 if the
+ * key (and, for webhooks, the section) was never set. */
+int tw_config_key_line(const struct tw_config_parser *p, const char *section, const char *name,
+                       long webhook);
 
 /* Appends "FILE:LINE: [section] key: message" (section/key may be NULL). */
 void tw_config_error(struct tw_config_parser *p, const char *section, const char *key,

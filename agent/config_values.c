@@ -1,8 +1,10 @@
 #include "agent/config_values.h"
 
+#include <arpa/inet.h>
 #include <ctype.h>
 #include <errno.h>
 #include <math.h>
+#include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -229,12 +231,18 @@ static int url_host(const char *url, char *host, size_t size)
 
 bool tw_url_is_loopback(const char *url)
 {
+        struct in6_addr a6;
+        struct in_addr a4;
         char host[256];
 
         if (url_host(url, host, sizeof(host)) < 0)
                 return false;
-        return strcmp(host, "localhost") == 0 || strcmp(host, "::1") == 0 ||
-               strncmp(host, "127.", 4) == 0;
+        /* an address, not a name that starts like one ("127.0.0.1.evil.example") */
+        if (inet_pton(AF_INET, host, &a4) == 1)
+                return (ntohl(a4.s_addr) >> 24) == 127;
+        if (inet_pton(AF_INET6, host, &a6) == 1)
+                return IN6_IS_ADDR_LOOPBACK(&a6);
+        return strcmp(host, "localhost") == 0;
 }
 
 int tw_parse_url(const char *v, char **ret, const char **ret_why)

@@ -128,7 +128,13 @@ int tw_secret_from_env(const char *name, char **ret_secret)
                 free(copy);
                 return -ENOENT;
         }
-        memmove(copy, s, strlen(s) + 1);
+        {
+                size_t all = strlen(v), n = strlen(s);
+
+                memmove(copy, s, n + 1);
+                /* bytes [n + 1, all] held whitespace and a copy of the secret */
+                wipe(copy + n + 1, all - n);
+        }
         *ret_secret = copy;
         return 0;
 }

@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <math.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -36,6 +37,40 @@ static int get_count(const cJSON *root, const char *name, long *ret, struct tw_b
         return 0;
 }
 
+/* True when body ends inside a string or an open object/array: cut short
+ * (cJSON's error position cannot tell, it stops at the last byte). */
+static bool looks_truncated(const char *body, size_t len)
+{
+        bool in_string = false, escaped = false;
+        long depth = 0;
+
+        for (size_t i = 0; i < len; i++) {
+                char c = body[i];
+
+                if (escaped) {
+                        escaped = false;
+                } else if (in_string) {
+                        escaped = c == '\\';
+                        in_string = c != '"';
+                } else if (c == '"') {
+                        in_string = true;
+                } else if (c == '{' || c == '[') {
+                        depth++;
+                } else if ((c == '}' || c == ']') && --depth < 0) {
+                        return false;
+                }
+        }
+        return in_string || depth > 0;
+}
+
+static bool only_whitespace(const char *s, size_t n)
+{
+        for (size_t i = 0; i < n; i++)
+                if (s[i] != ' ' && s[i] != '\t' && s[i] != '\r' && s[i] != '\n')
+                        return false;
+        return true;
+}
+
 int tw_astro_parse_page(const char *body, size_t len, const char *items_key, struct tw_page *ret,
                         struct tw_buf *err)
 {
@@ -44,9 +79,14 @@ int tw_astro_parse_page(const char *body, size_t len, const char *items_key, str
         int r;
 
         p.root = cJSON_ParseWithLengthOpts(body, len, &end, false);
+        if (p.root && !only_whitespace(end, (size_t)(body + len - end))) {
+                /* two documents glued together are not half-read */
+                cJSON_Delete(p.root);
+                p.root = NULL;
+        }
         if (!p.root) {
                 tw_buf_printf(err, "response is not valid JSON (%zu bytes%s)", len,
-                              end && (size_t)(end - body) >= len ? ", truncated" : "");
+                              looks_truncated(body, len) ? ", truncated" : "");
                 return -EBADMSG;
         }
         if (!cJSON_IsObject(p.root)) {
@@ -140,6 +180,8 @@ static int subject_field(const struct obj *o, const char *name, struct tw_subjec
             (r = str_field(&so, "username", false, &s->username)) < 0 ||
             (r = str_field(&so, "fullName", false, &s->full_name)) < 0 ||
             (r = str_field(&so, "apiTokenName", false, &s->api_token_name)) < 0) {
+                if (r == -EINVAL)
+                        tw_buf_printf(o->err, " (in %s \"%s\")", o->what, o->id ? o->id : "?");
                 tw_subject_free(s);
                 return r;
         }
@@ -203,7 +245,7 @@ int tw_astro_parse_token(const cJSON *json, struct tw_token *ret, struct tw_buf 
                 goto fail;
         /* v1 says "scope", v1beta1 "type": accept either. */
         v = cJSON_GetObjectItemCaseSensitive(json, "scope");
-        r = str_field(&o, v ? "scope" : "type", true, &t.scope);
+        r = str_field(&o, v && !cJSON_IsNull(v) ? "scope" : "type", true, &t.scope);
         if (r < 0) {
                 if (r == -EINVAL)
                         tw_buf_adds(err, " (nor \"scope\")");
@@ -327,7 +369,8 @@ void tw_astro_describe_error(const char *body, size_t len, struct tw_buf *out)
         if (cJSON_IsString(msg) && *msg->valuestring)
                 add_clean(out, msg->valuestring, MESSAGE_MAX);
         if (cJSON_IsString(rid) && *rid->valuestring) {
-                tw_buf_adds(out, cJSON_IsString(msg) ? " (requestId " : "(requestId ");
+                tw_buf_adds(out, cJSON_IsString(msg) && *msg->valuestring ? " (requestId "
+                                                                          : "(requestId ");
                 add_clean(out, rid->valuestring, 80);
                 tw_buf_addc(out, ')');
         }

@@ -1,0 +1,271 @@
+/* The capped byte buffer (agent/buf.c) and the string map (agent/strmap.c). */
+#include "agent/buf.h"
+
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "agent/strmap.h"
+
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+
+/* One buffer operation: append a string (adds), a char (addc), a
+ * formatted number (printf), or reset. */
+enum op_kind { OP_END, OP_ADDS, OP_ADDC, OP_PRINTF, OP_ADD_LEN, OP_RESET };
+
+struct op {
+        enum op_kind kind;
+        const char *s; /* OP_ADDS, OP_PRINTF (format with one %d), OP_ADD_LEN */
+        int n;         /* OP_ADDC char, OP_PRINTF argument, OP_ADD_LEN length */
+        int rc;
+};
+
+struct buf_case {
+        const char *name;
+        size_t max;
+        struct op ops[6];
+        const char *want; /* content afterwards */
+        size_t want_len;
+};
+
+static const struct buf_case buf_cases[] = {
+        {"empty buffer", 16, {{OP_END, NULL, 0, 0}}, "", 0},
+        {"adds", 16, {{OP_ADDS, "hello", 0, 0}}, "hello", 5},
+        {"adds twice", 16, {{OP_ADDS, "hello", 0, 0}, {OP_ADDS, " you", 0, 0}}, "hello you", 9},
+        {"addc", 16, {{OP_ADDC, NULL, 'x', 0}, {OP_ADDC, NULL, 'y', 0}}, "xy", 2},
+        {"printf", 16, {{OP_PRINTF, "n=%d;", 42, 0}, {OP_PRINTF, "m=%d", -7, 0}}, "n=42;m=-7", 9},
+        {"exactly max", 5, {{OP_ADDS, "12345", 0, 0}}, "12345", 5},
+        {"one over max: refused, unchanged",
+         5,
+         {{OP_ADDS, "123", 0, 0}, {OP_ADDS, "456", 0, -E2BIG}},
+         "123",
+         3},
+        {"addc at max: refused",
+         3,
+         {{OP_ADDS, "abc", 0, 0}, {OP_ADDC, NULL, 'd', -E2BIG}},
+         "abc",
+         3},
+        {"printf over max: refused, unchanged",
+         8,
+         {{OP_ADDS, "ab", 0, 0}, {OP_PRINTF, "%d", 1234567, -E2BIG}},
+         "ab",
+         2},
+        {"printf to exactly max",
+         8,
+         {{OP_ADDS, "a", 0, 0}, {OP_PRINTF, "%d", 1234567, 0}},
+         "a1234567",
+         8},
+        {"a refused append leaves room for a smaller one",
+         4,
+         {{OP_ADDS, "abcde", 0, -E2BIG}, {OP_ADDS, "abcd", 0, 0}},
+         "abcd",
+         4},
+        {"reset empties",
+         16,
+         {{OP_ADDS, "hello", 0, 0}, {OP_RESET, NULL, 0, 0}, {OP_ADDS, "x", 0, 0}},
+         "x",
+         1},
+        {"add of zero bytes", 16, {{OP_ADD_LEN, "", 0, 0}}, "", 0},
+        {"embedded NUL counted in len", 16, {{OP_ADD_LEN, "a\0b", 3, 0}}, "a", 3},
+        {"grows past the first allocation",
+         1000,
+         {{OP_PRINTF, "%0300d", 1, 0}, {OP_PRINTF, "%0300d", 2, 0}, {OP_PRINTF, "%0300d", 3, 0}},
+         NULL,
+         900},
+        {"max 0 means the default", 0, {{OP_ADDS, "x", 0, 0}}, "x", 1},
+};
+
+static void run_buf(void **state)
+{
+        const struct buf_case *c = *state;
+        struct tw_buf b;
+        char *s;
+
+        tw_buf_init(&b, c->max);
+        assert_int_equal(b.max, c->max ? c->max : TW_BUF_MAX_DEFAULT);
+        for (const struct op *o = c->ops; o < c->ops + ARRAY_SIZE(c->ops) && o->kind != OP_END;
+             o++) {
+                int r = 0;
+
+                switch (o->kind) {
+                case OP_ADDS:
+                        r = tw_buf_adds(&b, o->s);
+                        break;
+                case OP_ADDC:
+                        r = tw_buf_addc(&b, (char)o->n);
+                        break;
+                case OP_PRINTF:
+                        r = tw_buf_printf(&b, o->s, o->n);
+                        break;
+                case OP_ADD_LEN:
+                        r = tw_buf_add(&b, o->s, (size_t)o->n);
+                        break;
+                case OP_RESET:
+                        tw_buf_reset(&b);
+                        break;
+                case OP_END:
+                        break;
+                }
+                assert_int_equal(r, o->rc);
+        }
+        assert_int_equal(b.len, c->want_len);
+        assert_true(b.len <= b.max);
+        if (b.ptr) {
+                assert_true(b.alloc <= b.max + 1);
+                assert_int_equal(b.ptr[b.len], '\0');
+        }
+        if (c->want)
+                assert_string_equal(b.ptr ? b.ptr : "", c->want);
+        s = tw_buf_steal(&b);
+        assert_non_null(s);
+        if (c->want)
+                assert_string_equal(s, c->want);
+        assert_null(b.ptr);
+        assert_int_equal(b.len, 0);
+        free(s);
+        tw_buf_done(&b);
+}
+
+static void buf_steal_empty_and_done_twice(void **state)
+{
+        struct tw_buf b;
+        char *s;
+
+        (void)state;
+        tw_buf_init(&b, 10);
+        s = tw_buf_steal(&b);
+        assert_non_null(s);
+        assert_string_equal(s, "");
+        free(s);
+        /* the buffer is usable after a steal, and done is idempotent */
+        assert_int_equal(tw_buf_adds(&b, "again"), 0);
+        assert_string_equal(b.ptr, "again");
+        tw_buf_done(&b);
+        tw_buf_done(&b);
+        assert_null(b.ptr);
+}
+
+/* strmap: a table of operations on one map. */
+enum map_op { M_END, M_PUT, M_GET, M_MISS };
+
+struct map_step {
+        enum map_op op;
+        const char *key;
+        size_t val; /* M_PUT value, M_GET expected */
+        int rc;     /* M_PUT */
+};
+
+struct map_case {
+        const char *name;
+        struct map_step steps[8];
+};
+
+static const struct map_case map_cases[] = {
+        {"get from an empty map", {{M_MISS, "a", 0, 0}, {M_MISS, "", 0, 0}}},
+        {"put then get", {{M_PUT, "a", 1, 0}, {M_GET, "a", 1, 0}, {M_MISS, "b", 0, 0}}},
+        {"duplicate put is refused and keeps the first",
+         {{M_PUT, "a", 1, 0}, {M_PUT, "a", 2, -EEXIST}, {M_GET, "a", 1, 0}}},
+        {"empty key is a key", {{M_PUT, "", 7, 0}, {M_GET, "", 7, 0}, {M_MISS, "x", 0, 0}}},
+        {"keys differing in one byte",
+         {{M_PUT, "token-1", 1, 0},
+          {M_PUT, "token-2", 2, 0},
+          {M_GET, "token-1", 1, 0},
+          {M_GET, "token-2", 2, 0},
+          {M_MISS, "token-3", 0, 0},
+          {M_MISS, "token-", 0, 0}}},
+        {"hostile bytes in keys",
+         {{M_PUT, "a\"b\\c\n", 1, 0},
+          {M_PUT, "\xf0\x9f\x94\x91", 2, 0},
+          {M_GET, "a\"b\\c\n", 1, 0},
+          {M_GET, "\xf0\x9f\x94\x91", 2, 0}}},
+        {"value zero", {{M_PUT, "z", 0, 0}, {M_GET, "z", 0, 0}}},
+};
+
+static void run_map(void **state)
+{
+        const struct map_case *c = *state;
+        struct tw_strmap m;
+        size_t v;
+
+        tw_strmap_init(&m);
+        for (const struct map_step *s = c->steps; s < c->steps + ARRAY_SIZE(c->steps) && s->op;
+             s++) {
+                switch (s->op) {
+                case M_PUT:
+                        assert_int_equal(tw_strmap_put(&m, s->key, s->val), s->rc);
+                        break;
+                case M_GET:
+                        v = 12345;
+                        assert_true(tw_strmap_get(&m, s->key, &v));
+                        assert_int_equal(v, s->val);
+                        assert_true(tw_strmap_get(&m, s->key, NULL));
+                        break;
+                case M_MISS:
+                        v = 12345;
+                        assert_false(tw_strmap_get(&m, s->key, &v));
+                        assert_int_equal(v, 12345);
+                        break;
+                case M_END:
+                        break;
+                }
+        }
+        assert_false(tw_strmap_get(&m, NULL, NULL));
+        tw_strmap_done(&m);
+        tw_strmap_done(&m);
+}
+
+/* Many keys: the map grows and keeps every one, with borrowed keys. */
+static void map_grows(void **state)
+{
+        enum { N = 5000 };
+        static char keys[N][16];
+        struct tw_strmap m;
+        size_t v;
+
+        (void)state;
+        tw_strmap_init(&m);
+        for (size_t i = 0; i < N; i++) {
+                snprintf(keys[i], sizeof(keys[i]), "k%zu", i);
+                assert_int_equal(tw_strmap_put(&m, keys[i], i), 0);
+        }
+        assert_int_equal(m.n, N);
+        assert_true(m.n * 4 <= m.cap * 3);
+        for (size_t i = 0; i < N; i++) {
+                char probe[16];
+
+                /* a different pointer with equal content finds it */
+                snprintf(probe, sizeof(probe), "k%zu", i);
+                assert_true(tw_strmap_get(&m, probe, &v));
+                assert_int_equal(v, i);
+        }
+        assert_false(tw_strmap_get(&m, "k5000", &v));
+        assert_int_equal(tw_strmap_put(&m, "k42", 1), -EEXIST);
+        tw_strmap_done(&m);
+}
+
+int main(void)
+{
+        struct CMUnitTest tests[ARRAY_SIZE(buf_cases) + ARRAY_SIZE(map_cases) + 2];
+        size_t n = 0;
+
+        for (size_t i = 0; i < ARRAY_SIZE(buf_cases); i++)
+                tests[n++] = (struct CMUnitTest){.name = buf_cases[i].name,
+                                                 .test_func = run_buf,
+                                                 .initial_state = (void *)&buf_cases[i]};
+        tests[n++] = (struct CMUnitTest){.name = "steal of an empty buffer; done twice",
+                                         .test_func = buf_steal_empty_and_done_twice};
+        for (size_t i = 0; i < ARRAY_SIZE(map_cases); i++)
+                tests[n++] = (struct CMUnitTest){.name = map_cases[i].name,
+                                                 .test_func = run_map,
+                                                 .initial_state = (void *)&map_cases[i]};
+        tests[n++] = (struct CMUnitTest){.name = "map grows to 5000 keys", .test_func = map_grows};
+        return _cmocka_run_group_tests("buf", tests, n, NULL, NULL) ? 1 : 0;
+}
