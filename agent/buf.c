@@ -1,6 +1,7 @@
 #include "agent/buf.h"
 
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -101,6 +102,24 @@ int tw_buf_printf(struct tw_buf *b, const char *fmt, ...)
         r = tw_buf_vprintf(b, fmt, ap);
         va_end(ap);
         return r;
+}
+
+int tw_array_reserve(void **arr, size_t n, size_t *cap, size_t elem_size)
+{
+        size_t ncap;
+        void *p;
+
+        if (n < *cap)
+                return 0;
+        ncap = *cap ? *cap * 2 : 16;
+        if (ncap < *cap || ncap > SIZE_MAX / elem_size)
+                return -ENOMEM;
+        p = realloc(*arr, ncap * elem_size);
+        if (!p)
+                return -ENOMEM;
+        *arr = p;
+        *cap = ncap;
+        return 0;
 }
 
 char *tw_buf_steal(struct tw_buf *b)

@@ -33,6 +33,11 @@ int tw_buf_addc(struct tw_buf *b, char c);
 int tw_buf_printf(struct tw_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 int tw_buf_vprintf(struct tw_buf *b, const char *fmt, va_list ap) __attribute__((format(printf, 2, 0)));
 
+/* Makes room for one more element of elem_size bytes in the array *arr of n
+ * elements and capacity *cap (doubling, from 16).  0 or -ENOMEM (the array
+ * is then unchanged). */
+int tw_array_reserve(void **arr, size_t n, size_t *cap, size_t elem_size);
+
 /* Hands the content to the caller (who frees it) and empties the buffer.
  * Returns an allocated "" for an empty buffer, NULL only on -ENOMEM. */
 char *tw_buf_steal(struct tw_buf *b);

@@ -34,23 +34,6 @@ enum tw_exit tw_exit_code(int config_error, int incomplete, int findings_at_or_a
         return TW_EXIT_OK;
 }
 
-/* Prints each line of errors as one log line. */
-static void log_lines(const char *msg, const char *errors)
-{
-        const char *p = errors;
-
-        while (p && *p) {
-                size_t n = strcspn(p, "\n");
-                char *line = strndup(p, n);
-
-                if (line)
-                        tw_log(TW_LOG_ERROR, msg, "error", line, NULL);
-                free(line);
-                p += n;
-                p += *p == '\n';
-        }
-}
-
 static int load_config(const char *path, struct tw_config **ret)
 {
         struct tw_buf err;
@@ -59,7 +42,7 @@ static int load_config(const char *path, struct tw_config **ret)
         tw_buf_init(&err, 1 << 20);
         r = tw_config_load_file(path, ret, &err);
         if (r < 0)
-                log_lines("invalid configuration", err.ptr);
+                tw_log_lines(TW_LOG_ERROR, "invalid configuration", err.ptr);
         tw_buf_done(&err);
         return r;
 }
@@ -119,20 +102,6 @@ static int write_file(const char *path, const char *data, size_t len)
         return r;
 }
 
-static struct tw_transport *new_transport(const struct tw_config *cfg, const char *bearer)
-{
-        struct tw_http_options o = {
-                .bearer = bearer,
-                .extra_header = strcmp(cfg->astro.api_version, "v1") == 0 ? "X-API-Version: 1.0" : NULL,
-                .timeout_ms = cfg->astro.request_timeout * 1000,
-                .max_concurrency = cfg->astro.max_concurrency,
-                .rate_limit = cfg->astro.rate_limit,
-                .max_retries = cfg->astro.max_retries,
-        };
-
-        return tw_transport_curl_new(&o);
-}
-
 static void log_listing_errors(const struct tw_inventory *inv)
 {
         for (size_t i = 0; i < inv->n_errors; i++)
@@ -180,7 +149,7 @@ int tw_cmd_report(const struct tw_report_options *o)
                 tw_log(TW_LOG_ERROR, "cannot use the Astro API credential", "error", err.ptr, NULL);
                 goto out;
         }
-        t = new_transport(cfg, cred.token);
+        t = tw_astro_transport_new(cfg, cred.token, NULL);
         if (!t) {
                 tw_log(TW_LOG_ERROR, "cannot set up HTTP transport", NULL);
                 goto out;

@@ -72,23 +72,6 @@ static void remove_signals(void)
         }
 }
 
-/* Logs each line of a multi-line error text. */
-static void log_lines(enum tw_log_level level, const char *msg, const char *text)
-{
-        const char *p = text;
-
-        while (p && *p) {
-                size_t n = strcspn(p, "\n");
-                char *line = strndup(p, n);
-
-                if (line)
-                        tw_log(level, msg, "error", line, NULL);
-                free(line);
-                p += n;
-                p += *p == '\n';
-        }
-}
-
 static int write_port_file(const char *path, unsigned short port)
 {
         char tmp[4096];
@@ -129,7 +112,7 @@ static int start_server(struct tw_daemon *d, const struct tw_config *cfg, struct
         r = tw_http_server_start(&o, ret, &err);
         pthread_sigmask(SIG_SETMASK, &old, NULL);
         if (r < 0) {
-                log_lines(TW_LOG_ERROR, "cannot start the metrics server", err.ptr);
+                tw_log_lines(TW_LOG_ERROR, "cannot start the metrics server", err.ptr);
                 tw_buf_done(&err);
                 return r;
         }
@@ -160,7 +143,7 @@ static int load_config(const char *path, struct tw_config **ret)
         tw_buf_init(&err, 1 << 20);
         r = tw_config_load_file(path, ret, &err);
         if (r < 0)
-                log_lines(TW_LOG_ERROR, "invalid configuration", err.ptr ? err.ptr : strerror(-r));
+                tw_log_lines(TW_LOG_ERROR, "invalid configuration", err.ptr ? err.ptr : strerror(-r));
         tw_buf_done(&err);
         return r;
 }

@@ -48,22 +48,6 @@ void tw_daemon_publish(struct tw_daemon *d)
         tw_buf_done(&page);
 }
 
-static struct tw_transport *new_transport(const struct tw_daemon *d, const char *bearer)
-{
-        const struct tw_config *cfg = d->cfg;
-        struct tw_http_options o = {
-                .bearer = bearer,
-                .extra_header = strcmp(cfg->astro.api_version, "v1") == 0 ? "X-API-Version: 1.0" : NULL,
-                .timeout_ms = cfg->astro.request_timeout * 1000,
-                .max_concurrency = cfg->astro.max_concurrency,
-                .rate_limit = cfg->astro.rate_limit,
-                .max_retries = cfg->astro.max_retries,
-                .cancel = d->stop,
-        };
-
-        return tw_transport_curl_new(&o);
-}
-
 /* Logs each failed listing, rate-limited as one condition. */
 static void log_listings(struct tw_daemon *d, const struct tw_inventory *inv, int64_t now)
 {
@@ -100,7 +84,7 @@ static struct tw_inventory *collect(struct tw_daemon *d, int64_t now)
         if (tw_complain_success(&d->complain_credential))
                 tw_log(TW_LOG_INFO, "the Astro API credential works again", NULL);
         d->status.credential_expiry = cred.claims.exp;
-        t = new_transport(d, cred.token);
+        t = tw_astro_transport_new(d->cfg, cred.token, d->stop);
         if (!t) {
                 tw_log(TW_LOG_ERROR, "cannot set up the HTTP transport", "error", strerror(ENOMEM), NULL);
                 goto out;

@@ -29,22 +29,6 @@ struct builder {
         size_t cap_findings, cap_notes, cap_errors;
 };
 
-static int grow(void **arr, size_t n, size_t *cap, size_t sz)
-{
-        size_t ncap;
-        void *p;
-
-        if (n < *cap)
-                return 0;
-        ncap = *cap ? *cap * 2 : 16;
-        p = realloc(*arr, ncap * sz);
-        if (!p)
-                return -ENOMEM;
-        *arr = p;
-        *cap = ncap;
-        return 0;
-}
-
 /* Appends a finding; takes ownership of message on every path. */
 static int add_finding(struct builder *b, size_t token, enum tw_finding_kind kind,
                        enum tw_severity sev, char *message)
@@ -52,7 +36,7 @@ static int add_finding(struct builder *b, size_t token, enum tw_finding_kind kin
         struct tw_evaluation *ev = b->ev;
         int r;
 
-        r = grow((void **)&ev->findings, ev->n_findings, &b->cap_findings, sizeof(*ev->findings));
+        r = tw_array_reserve((void **)&ev->findings, ev->n_findings, &b->cap_findings, sizeof(*ev->findings));
         if (r < 0) {
                 free(message);
                 return r;
@@ -76,7 +60,7 @@ static int add_error(struct builder *b, struct tw_buf *msg)
         char *s;
         int r;
 
-        r = grow((void **)&ev->errors, ev->n_errors, &b->cap_errors, sizeof(*ev->errors));
+        r = tw_array_reserve((void **)&ev->errors, ev->n_errors, &b->cap_errors, sizeof(*ev->errors));
         if (r < 0)
                 return r;
         s = tw_buf_steal(msg);
@@ -92,7 +76,7 @@ static int add_note(struct builder *b, const struct tw_suppression *s, bool stal
         struct tw_suppression_note n = {.until = s->until, .stale = stale};
         int r;
 
-        r = grow((void **)&ev->notes, ev->n_notes, &b->cap_notes, sizeof(*ev->notes));
+        r = tw_array_reserve((void **)&ev->notes, ev->n_notes, &b->cap_notes, sizeof(*ev->notes));
         if (r < 0)
                 return r;
         n.token_id = strdup(s->token_id ? s->token_id : "");

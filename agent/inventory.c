@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "agent/buf.h"
 #include "agent/timeutil.h"
 
 struct tw_inventory *tw_inventory_new(const char *organization_id, const char *api_version)
@@ -214,23 +215,6 @@ static int compact_user(struct tw_arena *a, struct tw_user *o)
 #undef DUP
 #undef INTERN
 
-/* Makes room for one more element of size sz in *arr. */
-static int grow(void **arr, size_t n, size_t *cap, size_t sz)
-{
-        size_t ncap;
-        void *p;
-
-        if (n < *cap)
-                return 0;
-        ncap = *cap ? *cap * 2 : 16;
-        p = realloc(*arr, ncap * sz);
-        if (!p)
-                return -ENOMEM;
-        *arr = p;
-        *cap = ncap;
-        return 0;
-}
-
 #define ADD_ITEM(inv, arr, n, cap, index, item, done, compact)                           \
         do {                                                                             \
                 int r_;                                                                  \
@@ -242,7 +226,7 @@ static int grow(void **arr, size_t n, size_t *cap, size_t sz)
                         done(item);                                                      \
                         return -EEXIST;                                                  \
                 }                                                                        \
-                r_ = grow((void **)&(inv)->arr, (inv)->n, &(inv)->cap, sizeof(*(item))); \
+                r_ = tw_array_reserve((void **)&(inv)->arr, (inv)->n, &(inv)->cap, sizeof(*(item))); \
                 if (r_ < 0) {                                                            \
                         done(item);                                                      \
                         return r_;                                                       \
@@ -286,7 +270,7 @@ int tw_inventory_add_error(struct tw_inventory *inv, const char *listing, const 
         struct tw_listing_error e = {0};
         int r;
 
-        r = grow((void **)&inv->errors, inv->n_errors, &inv->cap_errors, sizeof(e));
+        r = tw_array_reserve((void **)&inv->errors, inv->n_errors, &inv->cap_errors, sizeof(e));
         if (r < 0)
                 return r;
         e.listing = strdup(listing ? listing : "");

@@ -2,6 +2,7 @@
 
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
@@ -98,6 +99,22 @@ void tw_log(enum tw_log_level level, const char *msg, ...)
                 /* Nowhere left to report a failing stderr. */
         }
         tw_buf_done(&b);
+}
+
+void tw_log_lines(enum tw_log_level level, const char *msg, const char *text)
+{
+        const char *p = text;
+
+        while (p && *p) {
+                size_t n = strcspn(p, "\n");
+                char *line = strndup(p, n);
+
+                if (line)
+                        tw_log(level, msg, "error", line, NULL);
+                free(line);
+                p += n;
+                p += *p == '\n';
+        }
 }
 
 bool tw_complain_failure(struct tw_complain *c, int64_t now)

@@ -21,6 +21,10 @@ void tw_log_setup(enum tw_log_level level, enum tw_log_format format);
 bool tw_log_enabled(enum tw_log_level level);
 void tw_log(enum tw_log_level level, const char *msg, ...) __attribute__((sentinel));
 
+/* Logs each line of a multi-line text (config errors) as one line with the
+ * text in the "error" field. */
+void tw_log_lines(enum tw_log_level level, const char *msg, const char *text);
+
 /*
  * Rate-limited complaints for repeated failures (after collectd's c_complain):
  * the first failure logs, repeats log at most once per interval (doubling up

@@ -62,14 +62,7 @@ static struct tw_inventory *collect(const struct tw_config *cfg, struct tw_http_
                 fprintf(stderr, "credential: %s\n", err.ptr);
                 exit(2);
         }
-        struct tw_http_options o = {
-                .bearer = cred.token,
-                .timeout_ms = cfg->astro.request_timeout * 1000,
-                .max_concurrency = cfg->astro.max_concurrency,
-                .rate_limit = cfg->astro.rate_limit,
-                .max_retries = cfg->astro.max_retries,
-        };
-        t = tw_transport_curl_new(&o);
+        t = tw_astro_transport_new(cfg, cred.token, NULL);
         t0 = tw_mono_ns();
         if (tw_astro_collect(cfg, &cred, t, tw_now(), &inv) < 0) {
                 fprintf(stderr, "collection failed\n");

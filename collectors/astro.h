@@ -10,12 +10,19 @@
  * listings' data survives.  Runs on the calling thread.
  */
 
+#include <signal.h>
 #include <stdint.h>
 
 struct tw_config;
 struct tw_credential_info;
 struct tw_inventory;
 struct tw_transport;
+
+/* The libcurl transport the [astro] settings ask for, with bearer as the
+ * credential (copied) and cancel polled to abort (may be NULL).  NULL on
+ * -ENOMEM.  curl_global_init() must have been called. */
+struct tw_transport *tw_astro_transport_new(const struct tw_config *cfg, const char *bearer,
+                                            volatile sig_atomic_t *cancel);
 
 /* One collection.  Returns 0 and a new inventory (possibly incomplete), or
  * -ENOMEM / -ECANCELED with no inventory. */

@@ -370,6 +370,23 @@ static void check_configured_workspaces(struct collect *c)
         }
 }
 
+struct tw_transport *tw_astro_transport_new(const struct tw_config *cfg, const char *bearer,
+                                            volatile sig_atomic_t *cancel)
+{
+        struct tw_http_options o = {
+                .bearer = bearer,
+                /* pin the v1 minor version we were written against */
+                .extra_header = strcmp(cfg->astro.api_version, "v1") == 0 ? "X-API-Version: 1.0" : NULL,
+                .timeout_ms = cfg->astro.request_timeout * 1000,
+                .max_concurrency = cfg->astro.max_concurrency,
+                .rate_limit = cfg->astro.rate_limit,
+                .max_retries = cfg->astro.max_retries,
+                .cancel = cancel,
+        };
+
+        return tw_transport_curl_new(&o);
+}
+
 int tw_astro_collect(const struct tw_config *cfg, const struct tw_credential_info *cred,
                      struct tw_transport *transport, int64_t now, struct tw_inventory **ret_inv)
 {
