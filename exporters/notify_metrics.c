@@ -5,25 +5,8 @@
 #include <string.h>
 
 #include "agent/buf.h"
+#include "exporters/metrics.h"
 #include "exporters/notify_sender_internal.h"
-
-/* Appends s as a label value: \ -> \\, " -> \", newline -> \n. */
-static int label(struct tw_buf *out, const char *s)
-{
-        int r = 0;
-
-        for (; *s && r >= 0; s++) {
-                if (*s == '\\')
-                        r = tw_buf_adds(out, "\\\\");
-                else if (*s == '"')
-                        r = tw_buf_adds(out, "\\\"");
-                else if (*s == '\n')
-                        r = tw_buf_adds(out, "\\n");
-                else
-                        r = tw_buf_addc(out, *s);
-        }
-        return r;
-}
 
 /* Whether a push sink or Alertmanager would ever count this event. */
 static bool relevant(const struct tw_notify_sender *s, int e)
@@ -41,7 +24,7 @@ static int sample(struct tw_buf *out, const char *family, const char *sink, cons
         int r = tw_buf_printf(out, "%s{sink=\"", family);
 
         if (r >= 0)
-                r = label(out, sink);
+                r = tw_metrics_escape_label(out, sink);
         if (r >= 0)
                 r = tw_buf_printf(out, "\"%s} %" PRIu64 "\n", rest, v);
         return r;

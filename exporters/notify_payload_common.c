@@ -1,5 +1,6 @@
 /* Shared parts of the webhook payloads: the token object, fixes, signing. */
 #include "exporters/notify_payload.h"
+#include "exporters/report.h"
 
 #include <cjson/cJSON.h>
 #include <errno.h>
@@ -13,85 +14,10 @@
 #include "agent/inventory.h"
 #include "agent/timeutil.h"
 
-/* Adds a string or null. */
-static bool add_str(cJSON *o, const char *k, const char *v)
-{
-        return (v ? cJSON_AddStringToObject(o, k, v) : cJSON_AddNullToObject(o, k)) != NULL;
-}
-
-/* Adds an RFC 3339 time or null. */
-static bool add_time(cJSON *o, const char *k, int64_t t)
-{
-        char b[TW_RFC3339_LEN];
-
-        return add_str(o, k, t == TW_NO_TIME ? NULL : tw_time_format(t, b));
-}
-
-static cJSON *subject_json(const struct tw_subject *s)
-{
-        cJSON *o = cJSON_CreateObject();
-
-        if (o && add_str(o, "id", s->id) && add_str(o, "subject_type", s->subject_type) &&
-            add_str(o, "username", s->username) && add_str(o, "full_name", s->full_name) &&
-            add_str(o, "api_token_name", s->api_token_name))
-                return o;
-        cJSON_Delete(o);
-        return NULL;
-}
-
-static cJSON *roles_json(const struct tw_inventory *inv, const struct tw_token *t)
-{
-        cJSON *arr = cJSON_CreateArray(), *o;
-
-        for (size_t i = 0; arr && i < t->n_roles; i++) {
-                const struct tw_role *r = &t->roles[i];
-
-                o = cJSON_CreateObject();
-                if (!o || !add_str(o, "entity_type", r->entity_type) ||
-                    !add_str(o, "entity_id", r->entity_id) ||
-                    !add_str(o, "entity_name", inv ? tw_inventory_entity_name(inv, r) : NULL) ||
-                    !add_str(o, "role", r->role) || !cJSON_AddItemToArray(arr, o)) {
-                        cJSON_Delete(o);
-                        cJSON_Delete(arr);
-                        return NULL;
-                }
-        }
-        return arr;
-}
-
 cJSON *tw_notify_token_json(const struct tw_inventory *inv, const struct tw_token *t)
 {
-        cJSON *o = cJSON_CreateObject(), *sub = NULL, *roles;
-
-        if (!o)
-                return NULL;
-        if (!add_str(o, "id", t->id) || !add_str(o, "name", t->name) ||
-            !add_str(o, "description", t->description) ||
-            !add_str(o, "short_token", t->short_token) || !add_str(o, "scope", t->scope) ||
-            !add_str(o, "kind", t->kind) || !add_time(o, "start_at", t->start_at) ||
-            !add_time(o, "expires_at", t->end_at) || !add_time(o, "created_at", t->created_at) ||
-            !add_time(o, "updated_at", t->updated_at) ||
-            !add_time(o, "last_used_at", t->last_used_at) ||
-            !add_time(o, "last_rotated_at", t->last_rotated_at))
-                goto fail;
-        if (t->created_by) {
-                sub = subject_json(t->created_by);
-                if (!sub || !cJSON_AddItemToObject(o, "created_by", sub)) {
-                        cJSON_Delete(sub);
-                        goto fail;
-                }
-        } else if (!cJSON_AddNullToObject(o, "created_by")) {
-                goto fail;
-        }
-        roles = roles_json(inv, t);
-        if (!roles || !cJSON_AddItemToObject(o, "roles", roles)) {
-                cJSON_Delete(roles);
-                goto fail;
-        }
-        return o;
-fail:
-        cJSON_Delete(o);
-        return NULL;
+        /* "the same fields as the report's token, findings excluded" */
+        return tw_report_token_json(inv, t);
 }
 
 void tw_notify_split_fix(const char *msg, size_t *ret_len, const char **ret_fix,

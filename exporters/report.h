@@ -10,7 +10,10 @@
 
 #include "agent/snapshot.h"
 
+struct cJSON;
 struct tw_buf;
+struct tw_inventory;
+struct tw_token;
 
 enum tw_report_format {
         TW_REPORT_TABLE,
@@ -28,5 +31,10 @@ int tw_report_format_from_string(const char *s, enum tw_report_format *ret);
  * findings), snap->cfg may be NULL (no policy line).  0, -EINVAL (NULL snap,
  * inventory or out), -ENOMEM or -E2BIG (out->max reached). */
 int tw_report_render(const struct tw_snapshot *snap, enum tw_report_format fmt, struct tw_buf *out);
+
+/* The JSON report's object for one token, without "findings": the one shape
+ * of a token that webhook payloads share with the report.  inv (may be NULL)
+ * names the roles' entities.  NULL on -ENOMEM; free with cJSON_Delete(). */
+struct cJSON *tw_report_token_json(const struct tw_inventory *inv, const struct tw_token *t);
 
 #endif

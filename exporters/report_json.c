@@ -1,6 +1,7 @@
 /* The JSON report: a stable contract (issues 2 and 3); fields may be added,
  * never renamed.  Absent values are null, never missing keys. */
 #include "exporters/report_util.h"
+#include "exporters/report.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -109,7 +110,7 @@ static int add_roles(const struct tw_inventory *inv, const struct tw_token *t, c
                         return -ENOMEM;
                 if (!add_str(o, "entity_type", role->entity_type) ||
                     !add_str(o, "entity_id", role->entity_id) ||
-                    !add_str(o, "entity_name", tw_inventory_entity_name(inv, role)) ||
+                    !add_str(o, "entity_name", inv ? tw_inventory_entity_name(inv, role) : NULL) ||
                     !add_str(o, "role", role->role) ||
                     !cJSON_AddBoolToObject(o, "custom_role", tw_role_is_custom(role)))
                         return -ENOMEM;
@@ -155,26 +156,35 @@ static int add_creator(const struct tw_subject *s, cJSON *tok)
         return 0;
 }
 
-static int add_token(const struct tw_snapshot *snap, size_t i, cJSON *arr)
+cJSON *tw_report_token_json(const struct tw_inventory *inv, const struct tw_token *t)
 {
-        const struct tw_token *t = &snap->inv->tokens[i];
-        cJSON *o = add_object(arr);
-        int r;
+        cJSON *o = cJSON_CreateObject();
 
         if (!o)
-                return -ENOMEM;
+                return NULL;
         if (!add_str(o, "id", t->id) || !add_str(o, "name", t->name) ||
             !add_str(o, "description", t->description) || !add_str(o, "scope", t->scope) ||
             !add_str(o, "kind", t->kind) || !add_str(o, "short_token", t->short_token) ||
             !add_time(o, "start_at", t->start_at) || !add_time(o, "created_at", t->created_at) ||
-            !add_time(o, "expires_at", t->end_at) || !add_time(o, "last_used_at", t->last_used_at))
+            !add_time(o, "expires_at", t->end_at) || !add_time(o, "last_used_at", t->last_used_at) ||
+            add_creator(t->created_by, o) < 0 || add_roles(inv, t, o) < 0) {
+                cJSON_Delete(o);
+                return NULL;
+        }
+        return o;
+}
+
+static int add_token(const struct tw_snapshot *snap, size_t i, cJSON *arr)
+{
+        cJSON *o = tw_report_token_json(snap->inv, &snap->inv->tokens[i]);
+
+        if (!o)
                 return -ENOMEM;
-        r = add_creator(t->created_by, o);
-        if (r >= 0)
-                r = add_roles(snap->inv, t, o);
-        if (r >= 0)
-                r = add_findings(snap, i, o);
-        return r;
+        if (!cJSON_AddItemToArray(arr, o)) {
+                cJSON_Delete(o);
+                return -ENOMEM;
+        }
+        return add_findings(snap, i, o);
 }
 
 /* {"warning": n, "critical": n} per kind. */
