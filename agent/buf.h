@@ -31,7 +31,8 @@ int tw_buf_add(struct tw_buf *b, const void *data, size_t len);
 int tw_buf_adds(struct tw_buf *b, const char *s);
 int tw_buf_addc(struct tw_buf *b, char c);
 int tw_buf_printf(struct tw_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-int tw_buf_vprintf(struct tw_buf *b, const char *fmt, va_list ap) __attribute__((format(printf, 2, 0)));
+int tw_buf_vprintf(struct tw_buf *b, const char *fmt, va_list ap)
+        __attribute__((format(printf, 2, 0)));
 
 /* Makes room for one more element of elem_size bytes in the array *arr of n
  * elements and capacity *cap (doubling, from 16).  0 or -ENOMEM (the array

@@ -135,8 +135,8 @@ int tw_cmd_report(const struct tw_report_options *o)
         tw_buf_init(&out, REPORT_MAX);
         tw_buf_init(&err, 4096);
         if (tw_report_format_from_string(o->format, &fmt) < 0) {
-                tw_log(TW_LOG_ERROR, "unknown report format (table, json, csv, markdown)",
-                       "format", o->format, NULL);
+                tw_log(TW_LOG_ERROR, "unknown report format (table, json, csv, markdown)", "format",
+                       o->format, NULL);
                 goto out;
         }
         if (load_config(o->config_path, &cfg) < 0)
@@ -180,8 +180,8 @@ int tw_cmd_report(const struct tw_report_options *o)
         if (o->output) {
                 r = write_file(o->output, out.ptr ? out.ptr : "", out.len);
                 if (r < 0) {
-                        tw_log(TW_LOG_ERROR, "cannot write the report", "file", o->output,
-                               "error", strerror(-r), NULL);
+                        tw_log(TW_LOG_ERROR, "cannot write the report", "file", o->output, "error",
+                               strerror(-r), NULL);
                         goto out;
                 }
         } else if (out.len && fwrite(out.ptr, 1, out.len, stdout) != out.len) {

@@ -20,10 +20,10 @@ enum tw_exit {
 
 struct tw_report_options {
         const char *config_path;
-        const char *format;     /* table, json, csv, markdown */
-        const char *output;     /* NULL: stdout */
+        const char *format;       /* table, json, csv, markdown */
+        const char *output;       /* NULL: stdout */
         enum tw_severity fail_on; /* TW_SEVERITY_NONE: never */
-        int64_t now;            /* TW_NO_TIME: the clock */
+        int64_t now;              /* TW_NO_TIME: the clock */
 };
 
 int tw_cmd_report(const struct tw_report_options *o);

@@ -72,11 +72,11 @@ struct tw_webhook_config {
         unsigned kinds;                /* bit per enum tw_finding_kind; default all */
         char **workspaces;             /* NULL: every token */
         size_t n_workspaces;
-        int64_t timeout;       /* default 10s */
-        int max_retries;       /* default 10 */
-        char *secret_file;     /* generic: HMAC key file */
-        char *secret;          /* or inline */
-        char *routing_key;     /* pagerduty */
+        int64_t timeout;   /* default 10s */
+        int max_retries;   /* default 10 */
+        char *secret_file; /* generic: HMAC key file */
+        char *secret;      /* or inline */
+        char *routing_key; /* pagerduty */
         char *routing_key_file;
         int64_t repeat_interval; /* default 24h, 0 off */
         size_t queue_max;        /* default 10000 */
@@ -111,7 +111,7 @@ struct tw_config {
                 char *state_dir;  /* default /var/lib/tokenwatch */
                 enum tw_log_level log_level;
                 enum tw_log_format log_format;
-                char *listen;          /* default 127.0.0.1:9842 */
+                char *listen;               /* default 127.0.0.1:9842 */
                 bool metrics_creator_names; /* default false: ids only */
         } agent;
 

@@ -54,7 +54,8 @@ static const struct key_def config_keys[] = {
         {"astro", "organization_id", T_ID, C(astro.organization_id), 0, 0},
         {"astro", "token_file", T_STRING, C(astro.token_file), 0, 0},
         {"astro", "workspaces", T_ID_LIST, C(astro.workspaces), 0, 0},
-        {"astro", "include_organization_tokens", T_BOOL, C(astro.include_organization_tokens), 0, 0},
+        {"astro", "include_organization_tokens", T_BOOL, C(astro.include_organization_tokens), 0,
+         0},
         {"astro", "include_deployment_tokens", T_BOOL, C(astro.include_deployment_tokens), 0, 0},
         {"astro", "request_timeout", T_DURATION, C(astro.request_timeout), 1, 600},
         {"astro", "max_concurrency", T_INT, C(astro.max_concurrency), 1, 64},
@@ -374,10 +375,12 @@ static void apply_key(struct tw_config_parser *p, const struct key_def *table, s
         int r;
 
         for (size_t i = 0; i < n; i++) {
-                if (strcmp(table[i].section, table_section) != 0 || strcmp(table[i].name, name) != 0)
+                if (strcmp(table[i].section, table_section) != 0 ||
+                    strcmp(table[i].name, name) != 0)
                         continue;
                 if (seen && seen[i]) {
-                        tw_config_error(p, section, name, "given twice (first on line %d)", seen[i]);
+                        tw_config_error(p, section, name, "given twice (first on line %d)",
+                                        seen[i]);
                         return;
                 }
                 if (seen)

@@ -41,8 +41,7 @@ int tw_config_key_line(const struct tw_config_parser *p, const char *section, co
 /* Appends "FILE:LINE: [section] key: message" (section/key may be NULL). */
 void tw_config_error(struct tw_config_parser *p, const char *section, const char *key,
                      const char *fmt, ...) __attribute__((format(printf, 4, 5)));
-void tw_config_error_at(struct tw_config_parser *p, int line, const char *section,
-                        const char *key, const char *fmt, ...)
-        __attribute__((format(printf, 5, 6)));
+void tw_config_error_at(struct tw_config_parser *p, int line, const char *section, const char *key,
+                        const char *fmt, ...) __attribute__((format(printf, 5, 6)));
 
 #endif

@@ -28,17 +28,19 @@ static void check_webhook(struct tw_config_parser *p, const struct tw_webhook_co
                 tw_config_error_at(p, tw_config_key_line(p, section, "url", i), section, "url",
                                    "exactly one of url and url_file is required");
         if (w->secret && w->secret_file)
-                tw_config_error_at(p, tw_config_key_line(p, section, "secret", i), section, "secret",
-                                   "give secret or secret_file, not both");
+                tw_config_error_at(p, tw_config_key_line(p, section, "secret", i), section,
+                                   "secret", "give secret or secret_file, not both");
         if ((w->secret || w->secret_file) && w->format != TW_WEBHOOK_GENERIC)
-                tw_config_error_at(p, tw_config_key_line(p, section, "secret", i), section, "secret",
-                                   "signing is only for format = generic");
+                tw_config_error_at(p, tw_config_key_line(p, section, "secret", i), section,
+                                   "secret", "signing is only for format = generic");
         if (w->format == TW_WEBHOOK_PAGERDUTY && !!w->routing_key == !!w->routing_key_file)
-                tw_config_error_at(p, tw_config_key_line(p, section, "routing_key", i), section, "routing_key",
+                tw_config_error_at(p, tw_config_key_line(p, section, "routing_key", i), section,
+                                   "routing_key",
                                    "format = pagerduty needs exactly one of routing_key and "
                                    "routing_key_file");
         if (w->format != TW_WEBHOOK_PAGERDUTY && (w->routing_key || w->routing_key_file))
-                tw_config_error_at(p, tw_config_key_line(p, section, "routing_key", i), section, "routing_key", "only for format = pagerduty");
+                tw_config_error_at(p, tw_config_key_line(p, section, "routing_key", i), section,
+                                   "routing_key", "only for format = pagerduty");
 }
 
 void tw_config_validate(struct tw_config_parser *p)

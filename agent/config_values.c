@@ -170,7 +170,8 @@ int tw_parse_id_list(const char *v, char ***ret_items, size_t *ret_n, const char
                 if (!tw_is_valid_id(item)) {
                         free(item);
                         tw_strv_free(items, n);
-                        *ret_why = "expected a comma-separated list of ids (letters, digits, - and _)";
+                        *ret_why =
+                                "expected a comma-separated list of ids (letters, digits, - and _)";
                         return -EINVAL;
                 }
                 tmp = realloc(items, (n + 1) * sizeof(*items));

@@ -89,7 +89,8 @@ static int add_permission(struct tw_jwt_claims *c, const char *perm)
         static const char org[] = "organizationId:", ws[] = "workspaceId:";
         char **tmp;
 
-        if (strncmp(perm, org, sizeof(org) - 1) == 0 && perm[sizeof(org) - 1] && !c->organization_id) {
+        if (strncmp(perm, org, sizeof(org) - 1) == 0 && perm[sizeof(org) - 1] &&
+            !c->organization_id) {
                 c->organization_id = strdup(perm + sizeof(org) - 1);
                 return c->organization_id ? 0 : -ENOMEM;
         }
@@ -140,8 +141,7 @@ int tw_jwt_decode(const char *token, struct tw_jwt_claims *ret_claims)
                 }
         }
         perms = cJSON_GetObjectItemCaseSensitive(payload, "permissions");
-        cJSON_ArrayForEach(p, perms)
-        {
+        cJSON_ArrayForEach (p, perms) {
                 if (!cJSON_IsString(p))
                         continue;
                 c.n_permissions++;
@@ -204,8 +204,9 @@ int tw_credential_load(const struct tw_config *cfg, int64_t now, struct tw_crede
                 goto fail;
         }
         if (c.claims.exp != TW_NO_TIME && c.claims.exp <= now) {
-                tw_buf_printf(err, "the Astro API token has expired (at %s): rotate it and update "
-                                   "%s",
+                tw_buf_printf(err,
+                              "the Astro API token has expired (at %s): rotate it and update "
+                              "%s",
                               tw_time_format(c.claims.exp, when),
                               cfg->astro.token_file ? "[astro] token_file" : "ASTRO_API_TOKEN");
                 r = -EKEYEXPIRED;

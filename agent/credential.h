@@ -14,11 +14,11 @@ struct tw_buf;
 struct tw_config;
 
 struct tw_jwt_claims {
-        int64_t exp;            /* TW_NO_TIME if absent */
-        int64_t iat;            /* TW_NO_TIME if absent */
-        char *api_token_id;     /* NULL if absent */
-        char *organization_id;  /* from "organizationId:<id>", NULL if none */
-        char **workspace_ids;   /* from "workspaceId:<id>" */
+        int64_t exp;           /* TW_NO_TIME if absent */
+        int64_t iat;           /* TW_NO_TIME if absent */
+        char *api_token_id;    /* NULL if absent */
+        char *organization_id; /* from "organizationId:<id>", NULL if none */
+        char **workspace_ids;  /* from "workspaceId:<id>" */
         size_t n_workspace_ids;
         size_t n_permissions;
 };
@@ -29,7 +29,7 @@ int tw_jwt_decode(const char *token, struct tw_jwt_claims *ret_claims);
 void tw_jwt_claims_done(struct tw_jwt_claims *c);
 
 struct tw_credential_info {
-        char *token;           /* the secret: wiped on done */
+        char *token; /* the secret: wiped on done */
         struct tw_jwt_claims claims;
         char *organization_id; /* config's, else the JWT's */
 };

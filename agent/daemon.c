@@ -94,7 +94,8 @@ static int write_port_file(const char *path, unsigned short port)
 
 /* Starts the metrics server for cfg, with this thread's signals blocked in
  * its polling thread.  Logs the outcome. */
-static int start_server(struct tw_daemon *d, const struct tw_config *cfg, struct tw_http_server **ret)
+static int start_server(struct tw_daemon *d, const struct tw_config *cfg,
+                        struct tw_http_server **ret)
 {
         struct tw_http_server_options o;
         sigset_t block, old;
@@ -118,9 +119,10 @@ static int start_server(struct tw_daemon *d, const struct tw_config *cfg, struct
         }
         tw_buf_done(&err);
         snprintf(port, sizeof(port), "%u", tw_http_server_port(*ret));
-        tw_log(TW_LOG_INFO, "serving metrics", "listen", o.listen ? o.listen : TW_HTTP_DEFAULT_LISTEN,
-               "port", port, "tls", o.tls_cert_file ? "true" : "false",
-               "basic_auth", o.n_users ? "true" : "false", NULL);
+        tw_log(TW_LOG_INFO, "serving metrics", "listen",
+               o.listen ? o.listen : TW_HTTP_DEFAULT_LISTEN, "port", port, "tls",
+               o.tls_cert_file ? "true" : "false", "basic_auth", o.n_users ? "true" : "false",
+               NULL);
         if (tw_http_server_exposed(*ret))
                 tw_log(TW_LOG_WARN,
                        "the metrics endpoint listens beyond loopback without TLS or basic auth: "
@@ -129,8 +131,8 @@ static int start_server(struct tw_daemon *d, const struct tw_config *cfg, struct
         if (d->opts->port_file) {
                 r = write_port_file(d->opts->port_file, tw_http_server_port(*ret));
                 if (r < 0)
-                        tw_log(TW_LOG_WARN, "cannot write the port file", "file", d->opts->port_file,
-                               "error", strerror(-r), NULL);
+                        tw_log(TW_LOG_WARN, "cannot write the port file", "file",
+                               d->opts->port_file, "error", strerror(-r), NULL);
         }
         return 0;
 }
@@ -143,7 +145,8 @@ static int load_config(const char *path, struct tw_config **ret)
         tw_buf_init(&err, 1 << 20);
         r = tw_config_load_file(path, ret, &err);
         if (r < 0)
-                tw_log_lines(TW_LOG_ERROR, "invalid configuration", err.ptr ? err.ptr : strerror(-r));
+                tw_log_lines(TW_LOG_ERROR, "invalid configuration",
+                             err.ptr ? err.ptr : strerror(-r));
         tw_buf_done(&err);
         return r;
 }
@@ -164,7 +167,10 @@ static void reload(struct tw_daemon *d)
                 d->server = NULL;
                 if (start_server(d, cfg, &fresh) < 0) {
                         if (start_server(d, d->cfg, &d->server) < 0)
-                                tw_log(TW_LOG_ERROR, "cannot restart the metrics server with the old configuration either", NULL);
+                                tw_log(TW_LOG_ERROR,
+                                       "cannot restart the metrics server with the old "
+                                       "configuration either",
+                                       NULL);
                         tw_config_free(cfg);
                         goto failed;
                 }
@@ -201,7 +207,8 @@ static void wait_until(struct tw_daemon *d, int64_t deadline)
 
                 if (got_stop || left <= 0)
                         return;
-                if (poll(&pfd, 1, (int)(left / 1000000 + 1 > 60000 ? 60000 : left / 1000000 + 1)) > 0)
+                if (poll(&pfd, 1, (int)(left / 1000000 + 1 > 60000 ? 60000 : left / 1000000 + 1)) >
+                    0)
                         while (read(wake_fd[0], drain, sizeof(drain)) > 0)
                                 ;
                 if (got_reload && !got_stop) {
@@ -234,7 +241,8 @@ int tw_daemon_run(const char *config_path, const struct tw_daemon_options *opts)
                 tw_log(TW_LOG_ERROR, "cannot set up signal handling", "error", strerror(-r), NULL);
                 goto out;
         }
-        tw_log(TW_LOG_INFO, "tokenwatch starting", "version", TW_VERSION, "config", config_path, NULL);
+        tw_log(TW_LOG_INFO, "tokenwatch starting", "version", TW_VERSION, "config", config_path,
+               NULL);
         if (!d.opts->once && !d.opts->no_server) {
                 r = start_server(&d, d.cfg, &d.server);
                 if (r < 0)
@@ -251,7 +259,9 @@ int tw_daemon_run(const char *config_path, const struct tw_daemon_options *opts)
         }
         r = 0;
         if (d.opts->once && !got_stop)
-                r = d.last_cycle_credential_failed ? -ENOKEY : d.status.collection_success ? 0 : -ENODATA;
+                r = d.last_cycle_credential_failed ? -ENOKEY
+                    : d.status.collection_success  ? 0
+                                                   : -ENODATA;
         tw_log(TW_LOG_INFO, d.opts->once ? "one cycle done" : "stopping", NULL);
 out:
         tw_http_server_stop(d.server);

@@ -40,8 +40,9 @@ void tw_daemon_publish(struct tw_daemon *d)
                 r = tw_http_server_publish(d->server, page.ptr ? page.ptr : "", page.len);
         if (r < 0) {
                 if (tw_complain_failure(&d->complain_publish, tw_now()))
-                        tw_log(TW_LOG_ERROR, "cannot publish the metrics page: the previous page stays",
-                               "error", strerror(-r), NULL);
+                        tw_log(TW_LOG_ERROR,
+                               "cannot publish the metrics page: the previous page stays", "error",
+                               strerror(-r), NULL);
         } else if (tw_complain_success(&d->complain_publish)) {
                 tw_log(TW_LOG_INFO, "metrics page published again", NULL);
         }
@@ -86,7 +87,8 @@ static struct tw_inventory *collect(struct tw_daemon *d, int64_t now)
         d->status.credential_expiry = cred.claims.exp;
         t = tw_astro_transport_new(d->cfg, cred.token, d->stop);
         if (!t) {
-                tw_log(TW_LOG_ERROR, "cannot set up the HTTP transport", "error", strerror(ENOMEM), NULL);
+                tw_log(TW_LOG_ERROR, "cannot set up the HTTP transport", "error", strerror(ENOMEM),
+                       NULL);
                 goto out;
         }
         r = tw_astro_collect(d->cfg, &cred, t, now, &inv);
@@ -105,12 +107,14 @@ out:
 }
 
 /* Evaluates inv at now; NULL (logged) on failure. */
-static struct tw_evaluation *evaluate(const struct tw_daemon *d, const struct tw_inventory *inv, int64_t now)
+static struct tw_evaluation *evaluate(const struct tw_daemon *d, const struct tw_inventory *inv,
+                                      int64_t now)
 {
         struct tw_evaluation *ev = NULL;
         int r;
 
-        r = tw_evaluate(inv, &d->cfg->policy, d->cfg->suppressions, d->cfg->n_suppressions, now, &ev);
+        r = tw_evaluate(inv, &d->cfg->policy, d->cfg->suppressions, d->cfg->n_suppressions, now,
+                        &ev);
         if (r < 0) {
                 tw_log(TW_LOG_ERROR, "evaluation failed", "error", strerror(-r), NULL);
                 return NULL;
@@ -139,7 +143,8 @@ static void log_cycle(const struct tw_daemon *d, const struct tw_inventory *coll
         snprintf(findings, sizeof(findings), "%zu", active_findings(d->ev));
         snprintf(failed, sizeof(failed), "%zu", collected ? collected->n_errors : (size_t)0);
         tw_log(d->status.collection_success ? TW_LOG_INFO : TW_LOG_WARN,
-               d->status.collection_success ? "cycle finished" : "cycle failed: serving the last good data",
+               d->status.collection_success ? "cycle finished"
+                                            : "cycle failed: serving the last good data",
                "duration", dur, "tokens", tokens, "findings", findings, "failed_listings", failed,
                "new_data", fresh ? "true" : "false", NULL);
 }

@@ -28,7 +28,8 @@ struct tw_daemon {
 
         struct tw_agent_status status;
         struct tw_http_stats http; /* cumulative since start */
-        struct tw_complain complain_credential, complain_collect, complain_listing, complain_publish;
+        struct tw_complain complain_credential, complain_collect, complain_listing,
+                complain_publish;
 
         volatile sig_atomic_t *stop; /* set by SIGTERM/SIGINT; aborts transfers */
         bool last_cycle_credential_failed;

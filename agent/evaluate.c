@@ -36,7 +36,8 @@ static int add_finding(struct builder *b, size_t token, enum tw_finding_kind kin
         struct tw_evaluation *ev = b->ev;
         int r;
 
-        r = tw_array_reserve((void **)&ev->findings, ev->n_findings, &b->cap_findings, sizeof(*ev->findings));
+        r = tw_array_reserve((void **)&ev->findings, ev->n_findings, &b->cap_findings,
+                             sizeof(*ev->findings));
         if (r < 0) {
                 free(message);
                 return r;
@@ -60,7 +61,8 @@ static int add_error(struct builder *b, struct tw_buf *msg)
         char *s;
         int r;
 
-        r = tw_array_reserve((void **)&ev->errors, ev->n_errors, &b->cap_errors, sizeof(*ev->errors));
+        r = tw_array_reserve((void **)&ev->errors, ev->n_errors, &b->cap_errors,
+                             sizeof(*ev->errors));
         if (r < 0)
                 return r;
         s = tw_buf_steal(msg);

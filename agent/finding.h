@@ -29,22 +29,22 @@ enum tw_finding_kind {
 };
 
 struct tw_finding {
-        size_t token;              /* index into the inventory's tokens */
+        size_t token; /* index into the inventory's tokens */
         enum tw_finding_kind kind;
         enum tw_severity severity;
-        char *message;             /* for a person, with the fix */
+        char *message; /* for a person, with the fix */
         bool suppressed;
-        int64_t suppressed_until;  /* TW_NO_TIME unless suppressed */
-        char *suppressed_reason;   /* NULL unless suppressed */
+        int64_t suppressed_until; /* TW_NO_TIME unless suppressed */
+        char *suppressed_reason;  /* NULL unless suppressed */
 };
 
 /* A note about a suppression: one that lapsed, or one naming no token. */
 struct tw_suppression_note {
         char *token_id;
-        char *kind;   /* NULL: the whole token */
+        char *kind; /* NULL: the whole token */
         int64_t until;
         char *reason;
-        bool stale;   /* true: no such token; false: lapsed */
+        bool stale; /* true: no such token; false: lapsed */
 };
 
 struct tw_evaluation {

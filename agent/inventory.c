@@ -215,32 +215,33 @@ static int compact_user(struct tw_arena *a, struct tw_user *o)
 #undef DUP
 #undef INTERN
 
-#define ADD_ITEM(inv, arr, n, cap, index, item, done, compact)                           \
-        do {                                                                             \
-                int r_;                                                                  \
-                if (!(item)->id) {                                                       \
-                        done(item);                                                      \
-                        return -EINVAL;                                                  \
-                }                                                                        \
-                if (tw_strmap_get(&(inv)->index, (item)->id, NULL)) {                    \
-                        done(item);                                                      \
-                        return -EEXIST;                                                  \
-                }                                                                        \
-                r_ = tw_array_reserve((void **)&(inv)->arr, (inv)->n, &(inv)->cap, sizeof(*(item))); \
-                if (r_ < 0) {                                                            \
-                        done(item);                                                      \
-                        return r_;                                                       \
-                }                                                                        \
-                r_ = compact(&(inv)->arena, (item)); /* frees the originals */           \
-                if (r_ >= 0)                                                             \
-                        r_ = tw_strmap_put(&(inv)->index, (item)->id, (inv)->n);         \
-                if (r_ < 0) {                                                            \
-                        memset((item), 0, sizeof(*(item)));                              \
-                        return r_;                                                       \
-                }                                                                        \
-                (inv)->arr[(inv)->n++] = *(item);                                        \
-                memset((item), 0, sizeof(*(item)));                                      \
-                return 0;                                                                \
+#define ADD_ITEM(inv, arr, n, cap, index, item, done, compact)                     \
+        do {                                                                       \
+                int r_;                                                            \
+                if (!(item)->id) {                                                 \
+                        done(item);                                                \
+                        return -EINVAL;                                            \
+                }                                                                  \
+                if (tw_strmap_get(&(inv)->index, (item)->id, NULL)) {              \
+                        done(item);                                                \
+                        return -EEXIST;                                            \
+                }                                                                  \
+                r_ = tw_array_reserve((void **)&(inv)->arr, (inv)->n, &(inv)->cap, \
+                                      sizeof(*(item)));                            \
+                if (r_ < 0) {                                                      \
+                        done(item);                                                \
+                        return r_;                                                 \
+                }                                                                  \
+                r_ = compact(&(inv)->arena, (item)); /* frees the originals */     \
+                if (r_ >= 0)                                                       \
+                        r_ = tw_strmap_put(&(inv)->index, (item)->id, (inv)->n);   \
+                if (r_ < 0) {                                                      \
+                        memset((item), 0, sizeof(*(item)));                        \
+                        return r_;                                                 \
+                }                                                                  \
+                (inv)->arr[(inv)->n++] = *(item);                                  \
+                memset((item), 0, sizeof(*(item)));                                \
+                return 0;                                                          \
         } while (0)
 
 int tw_inventory_add_workspace(struct tw_inventory *inv, struct tw_workspace *w)
@@ -289,12 +290,12 @@ bool tw_inventory_complete(const struct tw_inventory *inv)
         return inv->n_errors == 0;
 }
 
-#define LOOKUP(inv, arr, index, id)                                     \
-        do {                                                            \
-                size_t i_;                                              \
-                if (!tw_strmap_get(&(inv)->index, (id), &i_))           \
-                        return NULL;                                    \
-                return &(inv)->arr[i_];                                 \
+#define LOOKUP(inv, arr, index, id)                           \
+        do {                                                  \
+                size_t i_;                                    \
+                if (!tw_strmap_get(&(inv)->index, (id), &i_)) \
+                        return NULL;                          \
+                return &(inv)->arr[i_];                       \
         } while (0)
 
 const struct tw_workspace *tw_inventory_workspace(const struct tw_inventory *inv, const char *id)

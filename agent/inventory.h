@@ -28,9 +28,9 @@ struct tw_role {
 
 struct tw_subject {
         char *id;
-        char *subject_type; /* USER or SERVICEKEY (or anything newer) */
-        char *username;     /* optional: users only */
-        char *full_name;    /* optional */
+        char *subject_type;   /* USER or SERVICEKEY (or anything newer) */
+        char *username;       /* optional: users only */
+        char *full_name;      /* optional */
         char *api_token_name; /* optional: service keys only */
 };
 
@@ -123,9 +123,9 @@ void tw_inventory_free(struct tw_inventory *inv);
 
 /* The add functions take ownership of the object's strings on every path
  * (the caller's struct is zeroed): the object is copied into the
- * inventory's arena and the caller's heap strings are freed.  An object whose id is already present is
- * dropped and reported as -EEXIST: lists change between pages, so the first
- * copy wins.  -ENOMEM on allocation failure. */
+ * inventory's arena and the caller's heap strings are freed.  An object whose id is already present
+ * is dropped and reported as -EEXIST: lists change between pages, so the first copy wins.  -ENOMEM
+ * on allocation failure. */
 int tw_inventory_add_workspace(struct tw_inventory *inv, struct tw_workspace *w);
 int tw_inventory_add_deployment(struct tw_inventory *inv, struct tw_deployment *d);
 int tw_inventory_add_user(struct tw_inventory *inv, struct tw_user *u);

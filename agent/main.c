@@ -99,13 +99,15 @@ int main(int argc, char **argv)
                                 ro.fail_on = TW_SEVERITY_NONE;
                         } else if (tw_severity_from_string(optarg, &ro.fail_on) < 0 ||
                                    ro.fail_on == TW_SEVERITY_NONE) {
-                                fprintf(stderr, "tokenwatch: --fail-on takes critical, warning or never\n");
+                                fprintf(stderr,
+                                        "tokenwatch: --fail-on takes critical, warning or never\n");
                                 return TW_EXIT_CONFIG;
                         }
                         break;
                 case OPT_NOW:
                         if (tw_time_parse(optarg, &ro.now) < 0) {
-                                fprintf(stderr, "tokenwatch: --now takes an RFC 3339 time, e.g. 2027-01-31T00:00:00Z\n");
+                                fprintf(stderr, "tokenwatch: --now takes an RFC 3339 time, e.g. "
+                                                "2027-01-31T00:00:00Z\n");
                                 return TW_EXIT_CONFIG;
                         }
                         break;

@@ -17,18 +17,18 @@
 struct tw_http_stats;
 
 struct tw_agent_status {
-        const char *version;          /* tokenwatch_build_info{version} */
-        bool collected;               /* at least one cycle finished (good or bad) */
-        bool collection_success;      /* the last cycle collected a complete inventory */
+        const char *version;     /* tokenwatch_build_info{version} */
+        bool collected;          /* at least one cycle finished (good or bad) */
+        bool collection_success; /* the last cycle collected a complete inventory */
         /* The last cycle's listings, by kind (false also when the cycle
          * failed before listing anything). */
         bool listing_success[_TW_LISTING_KIND_MAX];
-        int64_t last_success;         /* Unix time of the last good cycle, or TW_NO_TIME */
-        double collection_duration;   /* seconds the last cycle took */
+        int64_t last_success;             /* Unix time of the last good cycle, or TW_NO_TIME */
+        double collection_duration;       /* seconds the last cycle took */
         const struct tw_http_stats *http; /* cumulative since start; NULL: none yet */
-        int64_t credential_expiry;    /* TW_NO_TIME: unknown or never */
-        bool config_reload_success;   /* the last (re)load of the config succeeded */
-        int64_t config_reload_time;   /* Unix time of that (re)load, or TW_NO_TIME */
+        int64_t credential_expiry;        /* TW_NO_TIME: unknown or never */
+        bool config_reload_success;       /* the last (re)load of the config succeeded */
+        int64_t config_reload_time;       /* Unix time of that (re)load, or TW_NO_TIME */
 };
 
 /* A status with nothing known yet: every time TW_NO_TIME, every flag false

@@ -105,7 +105,8 @@ int main(int argc, char **argv)
                 if (!cfg)
                         return 2;
                 getrusage(RUSAGE_SELF, &ru);
-                printf("(peak RSS before the measured collection: %.1f MB)\n", ru.ru_maxrss / 1024.0);
+                printf("(peak RSS before the measured collection: %.1f MB)\n",
+                       ru.ru_maxrss / 1024.0);
                 inv = collect(cfg, &stats, &wall);
         }
         getrusage(RUSAGE_SELF, &ru);

@@ -13,8 +13,8 @@
 #include "collectors/astro_parse.h"
 #include "collectors/http.h"
 
-#define PAGE_LIMIT 1000   /* the documented maximum */
-#define MAX_PAGES 100000  /* a server that never stops paging is a bug, not a loop */
+#define PAGE_LIMIT 1000  /* the documented maximum */
+#define MAX_PAGES 100000 /* a server that never stops paging is a bug, not a loop */
 #define ERR_MAX 2048
 
 struct collect;
@@ -145,14 +145,13 @@ static int add_items(struct listing *l, const cJSON *items, struct tw_buf *err)
                 struct tw_deployment d;
                 struct tw_user u;
                 struct tw_token t;
-        } *objs;
+        } * objs;
         int r = 0;
 
         objs = calloc(n ? n : 1, sizeof(*objs));
         if (!objs)
                 return -ENOMEM;
-        cJSON_ArrayForEach(item, items)
-        {
+        cJSON_ArrayForEach (item, items) {
                 switch (l->kind) {
                 case TW_LISTING_WORKSPACES:
                         r = tw_astro_parse_workspace(item, &objs[i].w, err);
@@ -376,7 +375,8 @@ struct tw_transport *tw_astro_transport_new(const struct tw_config *cfg, const c
         struct tw_http_options o = {
                 .bearer = bearer,
                 /* pin the v1 minor version we were written against */
-                .extra_header = strcmp(cfg->astro.api_version, "v1") == 0 ? "X-API-Version: 1.0" : NULL,
+                .extra_header =
+                        strcmp(cfg->astro.api_version, "v1") == 0 ? "X-API-Version: 1.0" : NULL,
                 .timeout_ms = cfg->astro.request_timeout * 1000,
                 .max_concurrency = cfg->astro.max_concurrency,
                 .rate_limit = cfg->astro.rate_limit,
@@ -403,7 +403,8 @@ int tw_astro_collect(const struct tw_config *cfg, const struct tw_credential_inf
         }
         c.inv->collected_at = now;
         c.inv->credential.expires_at = cred->claims.exp;
-        if (cred->claims.api_token_id && !(c.inv->credential.token_id = strdup(cred->claims.api_token_id))) {
+        if (cred->claims.api_token_id &&
+            !(c.inv->credential.token_id = strdup(cred->claims.api_token_id))) {
                 r = -ENOMEM;
                 goto out;
         }

@@ -204,8 +204,7 @@ static int roles_field(const struct obj *o, struct tw_token *t)
         t->roles = calloc((size_t)n, sizeof(*t->roles));
         if (!t->roles)
                 return -ENOMEM;
-        cJSON_ArrayForEach(item, arr)
-        {
+        cJSON_ArrayForEach (item, arr) {
                 struct obj ro = {.json = item, .what = "role", .err = o->err};
                 struct tw_role *role = &t->roles[t->n_roles];
 
@@ -270,7 +269,8 @@ int tw_astro_parse_token(const cJSON *json, struct tw_token *ret, struct tw_buf 
                 }
                 t.expiry_period_days = (int)d;
         }
-        if ((r = roles_field(&o, &t)) < 0 || (r = subject_field(&o, "createdBy", &t.created_by)) < 0 ||
+        if ((r = roles_field(&o, &t)) < 0 ||
+            (r = subject_field(&o, "createdBy", &t.created_by)) < 0 ||
             (r = subject_field(&o, "updatedBy", &t.updated_by)) < 0)
                 goto fail;
         if (!t.description && !(t.description = strdup(""))) {

@@ -22,15 +22,15 @@
 struct tw_transport;
 
 struct tw_http_result {
-        long status;        /* HTTP status of the final attempt, 0 if none */
-        int error;          /* 0, or -ETIMEDOUT, -ECONNREFUSED, -E2BIG (body over cap),
-                               -ECANCELED, -EPROTO (other transport failure),
-                               -EINVAL (malformed or non-http(s) URL), -ENOMEM,
-                               -EKEYREJECTED (TLS certificate not trusted: not retried) */
+        long status;            /* HTTP status of the final attempt, 0 if none */
+        int error;              /* 0, or -ETIMEDOUT, -ECONNREFUSED, -E2BIG (body over cap),
+                                   -ECANCELED, -EPROTO (other transport failure),
+                                   -EINVAL (malformed or non-http(s) URL), -ENOMEM,
+                                   -EKEYREJECTED (TLS certificate not trusted: not retried) */
         const char *error_text; /* transport's description of error, or NULL */
-        const char *body;   /* NUL-terminated; valid during the callback only */
+        const char *body;       /* NUL-terminated; valid during the callback only */
         size_t body_len;
-        int attempts;       /* 1 + retries performed */
+        int attempts; /* 1 + retries performed */
 };
 
 /* Called once per get() with the final outcome, on the thread running run(). */
@@ -97,7 +97,7 @@ struct tw_http_stats {
         } endpoints[TW_HTTP_MAX_ENDPOINTS];
         size_t n_endpoints;
         uint64_t retries[_TW_RETRY_REASON_MAX];
-        uint64_t requests; /* attempts, retries included */
+        uint64_t requests;     /* attempts, retries included */
         uint64_t rate_limited; /* 429 responses received */
         int max_in_flight;
 };
@@ -109,18 +109,18 @@ void tw_http_stats_count(struct tw_http_stats *s, const char *endpoint, long sta
 void tw_http_stats_merge(struct tw_http_stats *a, const struct tw_http_stats *b);
 
 struct tw_http_options {
-        const char *bearer;        /* Authorization: Bearer <bearer>; copied, wiped on free */
-        const char *extra_header;  /* e.g. "X-API-Version: 1.0", or NULL */
-        int64_t timeout_ms;        /* per attempt, whole transfer */
-        int max_concurrency;       /* transfers in flight, >= 1 */
-        double rate_limit;         /* request starts per second; <= 0: unlimited */
-        double rate_burst;         /* bucket size; <= 0: tw_ratelimit_default_burst() */
-        int max_retries;           /* retries after the first attempt */
-        int64_t backoff_base_ms;   /* first retry delay, default 500 */
-        int64_t backoff_max_ms;    /* cap, default 30000 */
-        size_t max_body;           /* response cap in bytes, default 64 MiB */
+        const char *bearer;            /* Authorization: Bearer <bearer>; copied, wiped on free */
+        const char *extra_header;      /* e.g. "X-API-Version: 1.0", or NULL */
+        int64_t timeout_ms;            /* per attempt, whole transfer */
+        int max_concurrency;           /* transfers in flight, >= 1 */
+        double rate_limit;             /* request starts per second; <= 0: unlimited */
+        double rate_burst;             /* bucket size; <= 0: tw_ratelimit_default_burst() */
+        int max_retries;               /* retries after the first attempt */
+        int64_t backoff_base_ms;       /* first retry delay, default 500 */
+        int64_t backoff_max_ms;        /* cap, default 30000 */
+        size_t max_body;               /* response cap in bytes, default 64 MiB */
         volatile sig_atomic_t *cancel; /* polled: non-zero aborts run() */
-        const char *user_agent;    /* default "tokenwatch/<version>" */
+        const char *user_agent;        /* default "tokenwatch/<version>" */
 };
 
 /* The libcurl multi transport.  curl_global_init() must have been called.

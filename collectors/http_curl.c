@@ -102,7 +102,7 @@ static void unlink_req(struct curl_transport *t, struct req *prev, struct req *r
 }
 
 static int xport_get(struct tw_transport *base, const char *url, const char *endpoint,
-                    tw_http_done_fn done, void *userdata)
+                     tw_http_done_fn done, void *userdata)
 {
         struct curl_transport *t = (struct curl_transport *)base;
         struct req *r;
@@ -218,8 +218,8 @@ static void finish(struct curl_transport *t, struct tw_curl_xfer *x, CURLcode co
 
         if (r->attempts <= t->max_retries && tw_retry_should_retry(status, error, &reason)) {
                 t->stats.retries[reason]++;
-                delay_ms = tw_retry_backoff_ms(&t->backoff, r->attempts, r->prev_delay_ms,
-                                               rng_next, &t->rng);
+                delay_ms = tw_retry_backoff_ms(&t->backoff, r->attempts, r->prev_delay_ms, rng_next,
+                                               &t->rng);
                 r->prev_delay_ms = delay_ms;
                 /* Retry-After is a minimum, on top of which jitter spreads. */
                 ra = error ? -1 : tw_curl_retry_after_s(x, tw_now());
@@ -367,7 +367,8 @@ static const struct tw_transport_ops xport_ops = {
 struct tw_transport *tw_transport_curl_new(const struct tw_http_options *opts)
 {
         struct curl_transport *t;
-        const char *ua = opts->user_agent && *opts->user_agent ? opts->user_agent : DEFAULT_USER_AGENT;
+        const char *ua =
+                opts->user_agent && *opts->user_agent ? opts->user_agent : DEFAULT_USER_AGENT;
         int64_t now = tw_mono_ns();
 
         t = calloc(1, sizeof(*t));

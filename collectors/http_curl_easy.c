@@ -77,7 +77,8 @@ static size_t write_cb(char *data, size_t size, size_t nmemb, void *userdata)
 int tw_curl_xfer_init(struct tw_curl_xfer *x, const struct tw_http_options *o,
                       const char *user_agent, struct curl_slist *headers)
 {
-        long timeout = o->timeout_ms > 0 && o->timeout_ms < 0x7fffffff ? (long)o->timeout_ms : 30000;
+        long timeout =
+                o->timeout_ms > 0 && o->timeout_ms < 0x7fffffff ? (long)o->timeout_ms : 30000;
         long connect_timeout = timeout < CONNECT_TIMEOUT_MAX_MS ? timeout : CONNECT_TIMEOUT_MAX_MS;
         CURLcode c = CURLE_OK;
 
@@ -86,11 +87,11 @@ int tw_curl_xfer_init(struct tw_curl_xfer *x, const struct tw_http_options *o,
         x->easy = curl_easy_init();
         if (!x->easy)
                 return -ENOMEM;
-        /* Each setopt may fail (e.g. a protocol list this libcurl lacks);
-         * stop at the first failure. */
-#define SETOPT(opt, val)                                        \
-        do {                                                    \
-                if (c == CURLE_OK)                              \
+                /* Each setopt may fail (e.g. a protocol list this libcurl lacks);
+                 * stop at the first failure. */
+#define SETOPT(opt, val)                                         \
+        do {                                                     \
+                if (c == CURLE_OK)                               \
                         c = curl_easy_setopt(x->easy, opt, val); \
         } while (0)
         SETOPT(CURLOPT_NOSIGNAL, 1L);

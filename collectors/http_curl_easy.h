@@ -18,8 +18,8 @@ struct tw_curl_xfer {
         CURL *easy;
         struct tw_buf body;
         char errbuf[CURL_ERROR_SIZE];
-        bool over_cap;  /* the write callback refused data over body.max */
-        void *owner;    /* the transport's request while in flight, else NULL */
+        bool over_cap; /* the write callback refused data over body.max */
+        void *owner;   /* the transport's request while in flight, else NULL */
 };
 
 /* The request headers (Authorization, Accept, extra_header); the bearer is

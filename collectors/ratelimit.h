@@ -16,8 +16,8 @@
 #include <stdint.h>
 
 struct tw_ratelimit {
-        double rate;             /* tokens per second; <= 0: unlimited */
-        double burst;            /* bucket size, >= 1 */
+        double rate;  /* tokens per second; <= 0: unlimited */
+        double burst; /* bucket size, >= 1 */
         double tokens;
         int64_t last_ns;         /* time of the last refill */
         int64_t paused_until_ns; /* no token before this time */

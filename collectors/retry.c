@@ -90,16 +90,17 @@ static int http_date_parse(const char *s, int64_t *ret_time)
         int64_t t;
 
         if (sscanf(s, "%15[A-Za-z], %2d %3s %4d %2d:%2d:%2d %3s%n", wday, &d, mon, &y, &hh, &mm,
-                   &ss, tz, &n) == 8 && n > 0 && s[n] == '\0' && strcmp(tz, "GMT") == 0) {
+                   &ss, tz, &n) == 8 &&
+            n > 0 && s[n] == '\0' && strcmp(tz, "GMT") == 0) {
                 /* IMF-fixdate */
-        } else if (n = 0, sscanf(s, "%15[A-Za-z], %2d-%3s-%2d %2d:%2d:%2d %3s%n", wday, &d, mon,
-                                 &y, &hh, &mm, &ss, tz, &n) == 8 &&
-                   n > 0 && s[n] == '\0' && strcmp(tz, "GMT") == 0) {
+        } else if (n = 0, sscanf(s, "%15[A-Za-z], %2d-%3s-%2d %2d:%2d:%2d %3s%n", wday, &d, mon, &y,
+                                 &hh, &mm, &ss, tz, &n) == 8 &&
+                                  n > 0 && s[n] == '\0' && strcmp(tz, "GMT") == 0) {
                 /* RFC 850: two-digit year, read as the nearest century. */
                 y += y < 70 ? 2000 : 1900;
         } else if (n = 0, sscanf(s, "%15[A-Za-z] %3s %2d %2d:%2d:%2d %4d%n", wday, mon, &d, &hh,
                                  &mm, &ss, &y, &n) == 7 &&
-                   n > 0 && s[n] == '\0') {
+                                  n > 0 && s[n] == '\0') {
                 /* asctime */
         } else {
                 return -EINVAL;

@@ -28,7 +28,8 @@ static bool is_bcrypt(const char *h)
                (h[2] == 'y' || h[2] == 'b' || h[2] == 'a') && h[3] == '$';
 }
 
-int tw_http_auth_new(const struct tw_web_user *users, size_t n_users, struct tw_http_auth **ret_auth)
+int tw_http_auth_new(const struct tw_web_user *users, size_t n_users,
+                     struct tw_http_auth **ret_auth)
 {
         struct tw_http_auth *a = NULL;
         int r = -ENOMEM;

@@ -23,12 +23,14 @@ struct tw_http_auth;
 #define TW_HTTP_AUTH_CACHE_SIZE 16
 
 /* Copies the users.  -ENOMEM, or -EINVAL for a hash that is not bcrypt. */
-int tw_http_auth_new(const struct tw_web_user *users, size_t n_users, struct tw_http_auth **ret_auth);
+int tw_http_auth_new(const struct tw_web_user *users, size_t n_users,
+                     struct tw_http_auth **ret_auth);
 void tw_http_auth_free(struct tw_http_auth *a);
 
 /* Whether user/password (NULL: missing) log in; now is a monotonic time in
  * seconds, for the cache. */
-bool tw_http_auth_check(struct tw_http_auth *a, const char *user, const char *password, int64_t now);
+bool tw_http_auth_check(struct tw_http_auth *a, const char *user, const char *password,
+                        int64_t now);
 
 /* Test hook: how many crypt_r calls were made. */
 unsigned long tw_http_auth_crypt_calls(const struct tw_http_auth *a);

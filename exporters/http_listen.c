@@ -42,7 +42,8 @@ static int split(const char *listen, char *host, size_t host_size, char *port, s
                         p = colon + 1;
                 }
         }
-        if (!*p || strlen(p) >= port_size || strspn(p, "0123456789") != strlen(p) || atol(p) > 65535)
+        if (!*p || strlen(p) >= port_size || strspn(p, "0123456789") != strlen(p) ||
+            atol(p) > 65535)
                 return -EINVAL;
         strcpy(port, p);
         return 0;

@@ -152,22 +152,25 @@ static enum MHD_Result serve_metrics(struct tw_http_server *s, struct MHD_Connec
         return ret;
 }
 
-static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *url, const char *method,
-                              const char *version, const char *upload_data, size_t *upload_data_size,
-                              void **req_cls)
+static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *url,
+                              const char *method, const char *version, const char *upload_data,
+                              size_t *upload_data_size, void **req_cls)
 {
         struct tw_http_server *s = cls;
-        bool get = strcmp(method, MHD_HTTP_METHOD_GET) == 0 || strcmp(method, MHD_HTTP_METHOD_HEAD) == 0;
+        bool get = strcmp(method, MHD_HTTP_METHOD_GET) == 0 ||
+                   strcmp(method, MHD_HTTP_METHOD_HEAD) == 0;
 
         (void)version;
         (void)upload_data;
         (void)upload_data_size;
         (void)req_cls;
         if (s->mutual_tls && !tw_tls_client_verified(c))
-                return reply_text(c, MHD_HTTP_FORBIDDEN, "a valid client certificate is required\n");
+                return reply_text(c, MHD_HTTP_FORBIDDEN,
+                                  "a valid client certificate is required\n");
         if (s->auth && !authorized(s, c))
                 return reply_unauthorized(c);
-        if (strcmp(url, "/metrics") && strcmp(url, "/healthz") && strcmp(url, "/readyz") && strcmp(url, "/"))
+        if (strcmp(url, "/metrics") && strcmp(url, "/healthz") && strcmp(url, "/readyz") &&
+            strcmp(url, "/"))
                 return reply_text(c, MHD_HTTP_NOT_FOUND, "not found\n");
         if (!get)
                 return reply(c, MHD_HTTP_METHOD_NOT_ALLOWED, "method not allowed\n",
@@ -183,7 +186,8 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
         return reply(c, MHD_HTTP_OK, index_html, "text/html; charset=utf-8", NULL);
 }
 
-void tw_http_server_options_from_config(const struct tw_config *cfg, struct tw_http_server_options *ret)
+void tw_http_server_options_from_config(const struct tw_config *cfg,
+                                        struct tw_http_server_options *ret)
 {
         memset(ret, 0, sizeof(*ret));
         ret->listen = cfg->agent.listen;
@@ -208,8 +212,9 @@ static int start_daemon(struct tw_http_server *s, const struct tw_http_server_op
         ops[n++] = (struct MHD_OptionItem){MHD_OPTION_SOCK_ADDR, 0, (void *)(uintptr_t)addr};
         ops[n++] = (struct MHD_OptionItem){MHD_OPTION_CONNECTION_LIMIT,
                                            o->connection_limit ? o->connection_limit : 64, NULL};
-        ops[n++] = (struct MHD_OptionItem){MHD_OPTION_CONNECTION_TIMEOUT,
-                                           o->connection_timeout ? o->connection_timeout : 10, NULL};
+        ops[n++] =
+                (struct MHD_OptionItem){MHD_OPTION_CONNECTION_TIMEOUT,
+                                        o->connection_timeout ? o->connection_timeout : 10, NULL};
         if (o->reuse_port)
                 ops[n++] = (struct MHD_OptionItem){MHD_OPTION_LISTENING_ADDRESS_REUSE, 1, NULL};
         if (s->tls.cert) {
@@ -217,19 +222,22 @@ static int start_daemon(struct tw_http_server *s, const struct tw_http_server_op
                 ops[n++] = (struct MHD_OptionItem){MHD_OPTION_HTTPS_MEM_CERT, 0, s->tls.cert};
                 ops[n++] = (struct MHD_OptionItem){MHD_OPTION_HTTPS_MEM_KEY, 0, s->tls.key};
                 if (s->tls.trust)
-                        ops[n++] = (struct MHD_OptionItem){MHD_OPTION_HTTPS_MEM_TRUST, 0, s->tls.trust};
+                        ops[n++] = (struct MHD_OptionItem){MHD_OPTION_HTTPS_MEM_TRUST, 0,
+                                                           s->tls.trust};
         }
         ops[n++] = (struct MHD_OptionItem){MHD_OPTION_END, 0, NULL};
 
         errno = 0;
-        s->mhd = MHD_start_daemon(flags, 0, NULL, NULL, handle, s, MHD_OPTION_ARRAY, ops, MHD_OPTION_END);
+        s->mhd = MHD_start_daemon(flags, 0, NULL, NULL, handle, s, MHD_OPTION_ARRAY, ops,
+                                  MHD_OPTION_END);
         if (!s->mhd) {
                 int e = errno == EADDRINUSE ? EADDRINUSE : EIO;
 
                 if (err)
                         tw_buf_printf(err, "cannot listen on %s: %s\n", o->listen,
                                       e == EADDRINUSE ? "address in use"
-                                                      : "the HTTP server did not start (bad TLS files or address?)");
+                                                      : "the HTTP server did not start (bad TLS "
+                                                        "files or address?)");
                 return -e;
         }
         info = MHD_get_daemon_info(s->mhd, MHD_DAEMON_INFO_BIND_PORT);
@@ -251,13 +259,17 @@ int tw_http_server_start(const struct tw_http_server_options *o, struct tw_http_
         r = tw_listen_parse(opts.listen, &addr, &addr_len);
         if (r < 0) {
                 if (err)
-                        tw_buf_printf(err, "bad listen address \"%s\": want host:port, [v6addr]:port or :port\n",
+                        tw_buf_printf(err,
+                                      "bad listen address \"%s\": want host:port, [v6addr]:port or "
+                                      ":port\n",
                                       opts.listen);
                 return r;
         }
-        if (!opts.tls_cert_file != !opts.tls_key_file || (opts.client_ca_file && !opts.tls_cert_file)) {
+        if (!opts.tls_cert_file != !opts.tls_key_file ||
+            (opts.client_ca_file && !opts.tls_cert_file)) {
                 if (err)
-                        tw_buf_adds(err, "[web] tls_cert_file and tls_key_file go together, and client_ca_file needs both\n");
+                        tw_buf_adds(err, "[web] tls_cert_file and tls_key_file go together, and "
+                                         "client_ca_file needs both\n");
                 return -EINVAL;
         }
         s = calloc(1, sizeof(*s));
@@ -268,15 +280,18 @@ int tw_http_server_start(const struct tw_http_server_options *o, struct tw_http_
                 r = tw_http_auth_new(opts.users, opts.n_users, &s->auth);
                 if (r < 0) {
                         if (err && r == -EINVAL)
-                                tw_buf_adds(err, "[web.basic_auth_users]: every hash must be bcrypt ($2y$...)\n");
+                                tw_buf_adds(err, "[web.basic_auth_users]: every hash must be "
+                                                 "bcrypt ($2y$...)\n");
                         goto fail;
                 }
         }
-        r = tw_tls_files_load(&s->tls, opts.tls_cert_file, opts.tls_key_file, opts.client_ca_file, err);
+        r = tw_tls_files_load(&s->tls, opts.tls_cert_file, opts.tls_key_file, opts.client_ca_file,
+                              err);
         if (r < 0)
                 goto fail;
         s->mutual_tls = s->tls.trust != NULL;
-        s->exposed = !tw_sockaddr_is_loopback((const struct sockaddr *)&addr) && !s->tls.cert && !s->auth;
+        s->exposed = !tw_sockaddr_is_loopback((const struct sockaddr *)&addr) && !s->tls.cert &&
+                     !s->auth;
         r = start_daemon(s, &opts, &addr, err);
         if (r < 0)
                 goto fail;

@@ -39,10 +39,10 @@ struct tw_web_user;
 #define TW_HTTP_DEFAULT_LISTEN "127.0.0.1:9842"
 
 struct tw_http_server_options {
-        const char *listen;         /* see tw_listen_parse(); NULL: TW_HTTP_DEFAULT_LISTEN */
-        const char *tls_cert_file;  /* PEM chain; with tls_key_file switches on HTTPS */
-        const char *tls_key_file;   /* PEM private key */
-        const char *client_ca_file; /* PEM; requires TLS; client certificates must verify */
+        const char *listen;              /* see tw_listen_parse(); NULL: TW_HTTP_DEFAULT_LISTEN */
+        const char *tls_cert_file;       /* PEM chain; with tls_key_file switches on HTTPS */
+        const char *tls_key_file;        /* PEM private key */
+        const char *client_ca_file;      /* PEM; requires TLS; client certificates must verify */
         const struct tw_web_user *users; /* basic auth users (copied); none: no auth */
         size_t n_users;
         unsigned connection_limit;   /* 0: 64 */
@@ -58,8 +58,8 @@ void tw_http_server_options_from_config(const struct tw_config *cfg,
  * to err (may be NULL) and returns -EINVAL (bad listen address or options),
  * -ENOENT/-EACCES/-E2BIG (a TLS file), -EADDRINUSE or -EIO (the daemon did
  * not start), -ENOMEM. */
-int tw_http_server_start(const struct tw_http_server_options *opts, struct tw_http_server **ret_server,
-                         struct tw_buf *err);
+int tw_http_server_start(const struct tw_http_server_options *opts,
+                         struct tw_http_server **ret_server, struct tw_buf *err);
 /* Stops (waiting for the polling thread) and frees.  NULL-safe. */
 void tw_http_server_stop(struct tw_http_server *s);
 

@@ -24,7 +24,7 @@ struct label {
         const char *value; /* NULL renders as "" */
 };
 
-#define LABELS(...) \
+#define LABELS(...)                          \
         (const struct label[]){__VA_ARGS__}, \
                 sizeof((const struct label[]){__VA_ARGS__}) / sizeof(struct label)
 
@@ -54,7 +54,7 @@ static void sample(struct page *p, const char *name, const struct label *labels,
 {
         put(p, name);
         for (size_t i = 0; i < n; i++) {
-                put(p, i ? ",": "{");
+                put(p, i ? "," : "{");
                 put(p, labels[i].name);
                 put(p, "=\"");
                 if (!p->err)
@@ -88,7 +88,8 @@ static const char *creator_name(const struct tw_subject *s)
 
 static void token_info(struct page *p, const struct tw_inventory *inv, bool names)
 {
-        family(p, "astro_token_info", "gauge", "Astro API token inventory: one series per token, value 1.");
+        family(p, "astro_token_info", "gauge",
+               "Astro API token inventory: one series per token, value 1.");
         for (size_t i = 0; i < inv->n_tokens; i++) {
                 const struct tw_token *t = &inv->tokens[i];
                 const char *creator = t->created_by ? t->created_by->id : "";
@@ -113,7 +114,8 @@ static void token_info(struct page *p, const struct tw_inventory *inv, bool name
 
 static void token_roles(struct page *p, const struct tw_inventory *inv)
 {
-        family(p, "astro_token_role_info", "gauge", "Roles granted to each Astro API token, value 1.");
+        family(p, "astro_token_role_info", "gauge",
+               "Roles granted to each Astro API token, value 1.");
         for (size_t i = 0; i < inv->n_tokens; i++) {
                 const struct tw_token *t = &inv->tokens[i];
 
@@ -138,7 +140,9 @@ static void token_times(struct page *p, const struct tw_inventory *inv, enum tok
         family(p, name, "gauge", help);
         for (size_t i = 0; i < inv->n_tokens; i++) {
                 const struct tw_token *t = &inv->tokens[i];
-                int64_t v = which == EXPIRY ? t->end_at : which == CREATED ? t->created_at : t->last_used_at;
+                int64_t v = which == EXPIRY    ? t->end_at
+                            : which == CREATED ? t->created_at
+                                               : t->last_used_at;
 
                 if (v != TW_NO_TIME)
                         sample(p, name, LABELS({"token_id", t->id}), (double)v);
@@ -204,7 +208,8 @@ static void findings(struct page *p, const struct tw_inventory *inv, const struc
         for (int k = 0; ev && k < _TW_FINDING_KIND_MAX; k++)
                 for (int s = TW_SEVERITY_WARNING; s < _TW_SEVERITY_MAX; s++)
                         sample(p, "astro_token_findings",
-                               LABELS({"finding", tw_finding_kind_to_string((enum tw_finding_kind)k)},
+                               LABELS({"finding",
+                                       tw_finding_kind_to_string((enum tw_finding_kind)k)},
                                       {"severity", tw_severity_to_string((enum tw_severity)s)}),
                                (double)ev->active[k][s]);
 }
@@ -214,7 +219,8 @@ static void api_stats(struct page *p, const struct tw_http_stats *h)
         char code[24];
 
         family(p, "tokenwatch_api_requests_total", "counter",
-               "Astro API responses received since start, by endpoint and HTTP status (0: no response).");
+               "Astro API responses received since start, by endpoint and HTTP status (0: no "
+               "response).");
         for (size_t i = 0; h && i < h->n_endpoints && i < TW_HTTP_MAX_ENDPOINTS; i++)
                 for (size_t j = 0; j < h->endpoints[i].n_codes && j < TW_HTTP_MAX_CODES; j++) {
                         snprintf(code, sizeof(code), "%ld", h->endpoints[i].codes[j].code);
@@ -233,9 +239,11 @@ static void api_stats(struct page *p, const struct tw_http_stats *h)
 static void self_metrics(struct page *p, const struct tw_agent_status *st)
 {
         family(p, "tokenwatch_build_info", "gauge", "tokenwatch build, value 1.");
-        sample(p, "tokenwatch_build_info", LABELS({"version", st->version ? st->version : "unknown"}), 1);
+        sample(p, "tokenwatch_build_info",
+               LABELS({"version", st->version ? st->version : "unknown"}), 1);
         family(p, "tokenwatch_collection_success", "gauge",
-               "Whether the last collection listed everything (1) or not (0); on 0 the token series are the last good data.");
+               "Whether the last collection listed everything (1) or not (0); on 0 the token "
+               "series are the last good data.");
         sample0(p, "tokenwatch_collection_success", st->collected && st->collection_success);
         family(p, "tokenwatch_listing_success", "gauge",
                "Whether every listing of this kind succeeded in the last collection.");
@@ -253,16 +261,19 @@ static void self_metrics(struct page *p, const struct tw_agent_status *st)
                 sample0(p, "tokenwatch_collection_duration_seconds", st->collection_duration);
         api_stats(p, st->http);
         family(p, "tokenwatch_credential_expiry_timestamp_seconds", "gauge",
-               "Unix time the agent's own Astro API credential expires (absent: never or unknown).");
+               "Unix time the agent's own Astro API credential expires (absent: never or "
+               "unknown).");
         if (st->credential_expiry != TW_NO_TIME)
-                sample0(p, "tokenwatch_credential_expiry_timestamp_seconds", (double)st->credential_expiry);
+                sample0(p, "tokenwatch_credential_expiry_timestamp_seconds",
+                        (double)st->credential_expiry);
         family(p, "tokenwatch_config_last_reload_success", "gauge",
                "Whether the last configuration (re)load succeeded.");
         sample0(p, "tokenwatch_config_last_reload_success", st->config_reload_success);
         family(p, "tokenwatch_config_last_reload_timestamp_seconds", "gauge",
                "Unix time of the last configuration (re)load attempt.");
         if (st->config_reload_time != TW_NO_TIME)
-                sample0(p, "tokenwatch_config_last_reload_timestamp_seconds", (double)st->config_reload_time);
+                sample0(p, "tokenwatch_config_last_reload_timestamp_seconds",
+                        (double)st->config_reload_time);
 }
 
 int tw_metrics_render(const struct tw_snapshot *snap, const struct tw_agent_status *st,
@@ -282,7 +293,8 @@ int tw_metrics_render(const struct tw_snapshot *snap, const struct tw_agent_stat
         token_info(&p, inv, names);
         token_roles(&p, inv);
         token_times(&p, inv, EXPIRY, "astro_token_expiry_timestamp_seconds",
-                    "Unix time an Astro API token expires; only tokens that expire, kept after expiry.");
+                    "Unix time an Astro API token expires; only tokens that expire, kept after "
+                    "expiry.");
         token_times(&p, inv, CREATED, "astro_token_created_timestamp_seconds",
                     "Unix time an Astro API token was created.");
         token_times(&p, inv, LAST_USED, "astro_token_last_used_timestamp_seconds",

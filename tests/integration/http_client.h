@@ -22,13 +22,13 @@ struct reply {
 };
 
 struct request {
-        const char *method;          /* NULL: GET */
+        const char *method; /* NULL: GET */
         const char *path;
         const char *accept_encoding; /* raw header value, NULL: none */
         bool decode;                 /* let curl decode gzip */
         const char *userpwd;         /* "user:password" or NULL */
         bool https;
-        const char *ca_file;         /* server CA for https */
+        const char *ca_file; /* server CA for https */
         const char *client_cert, *client_key;
 };
 
@@ -49,7 +49,8 @@ static inline CURLcode fetch(unsigned short port, const struct request *req, str
         memset(ret, 0, sizeof(*ret));
         tw_buf_init(&ret->headers, 0);
         tw_buf_init(&ret->body, 0);
-        snprintf(url, sizeof(url), "%s://127.0.0.1:%u%s", req->https ? "https" : "http", port, req->path);
+        snprintf(url, sizeof(url), "%s://127.0.0.1:%u%s", req->https ? "https" : "http", port,
+                 req->path);
         curl_easy_setopt(c, CURLOPT_URL, url);
         curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
         curl_easy_setopt(c, CURLOPT_TIMEOUT, 20L);

@@ -146,12 +146,40 @@ static void test_retried_faults(void **state)
                 struct tw_sim_fault fault;
                 enum tw_retry_reason reason;
         } cases[] = {
-                {"429 with Retry-After", {.type = TW_SIM_FAULT_STATUS, .match = "/tokens", .status = 429, .retry_after = 1, .count = 2}, TW_RETRY_RATE_LIMITED},
-                {"429 without Retry-After", {.type = TW_SIM_FAULT_STATUS, .match = "/tokens", .status = 429, .retry_after = -1, .count = 2}, TW_RETRY_RATE_LIMITED},
-                {"503", {.type = TW_SIM_FAULT_STATUS, .match = "/users", .status = 503, .retry_after = -1, .count = 2}, TW_RETRY_SERVER_ERROR},
-                {"500", {.type = TW_SIM_FAULT_STATUS, .match = "/workspaces", .status = 500, .retry_after = -1, .count = 1}, TW_RETRY_SERVER_ERROR},
-                {"hang past the timeout", {.type = TW_SIM_FAULT_HANG, .match = "/deployments", .hang_ms = 3000, .count = 1}, TW_RETRY_TIMEOUT},
-                {"connection dropped", {.type = TW_SIM_FAULT_DROP, .match = "/tokens", .count = 2}, TW_RETRY_CONNECTION},
+                {"429 with Retry-After",
+                 {.type = TW_SIM_FAULT_STATUS,
+                  .match = "/tokens",
+                  .status = 429,
+                  .retry_after = 1,
+                  .count = 2},
+                 TW_RETRY_RATE_LIMITED},
+                {"429 without Retry-After",
+                 {.type = TW_SIM_FAULT_STATUS,
+                  .match = "/tokens",
+                  .status = 429,
+                  .retry_after = -1,
+                  .count = 2},
+                 TW_RETRY_RATE_LIMITED},
+                {"503",
+                 {.type = TW_SIM_FAULT_STATUS,
+                  .match = "/users",
+                  .status = 503,
+                  .retry_after = -1,
+                  .count = 2},
+                 TW_RETRY_SERVER_ERROR},
+                {"500",
+                 {.type = TW_SIM_FAULT_STATUS,
+                  .match = "/workspaces",
+                  .status = 500,
+                  .retry_after = -1,
+                  .count = 1},
+                 TW_RETRY_SERVER_ERROR},
+                {"hang past the timeout",
+                 {.type = TW_SIM_FAULT_HANG, .match = "/deployments", .hang_ms = 3000, .count = 1},
+                 TW_RETRY_TIMEOUT},
+                {"connection dropped",
+                 {.type = TW_SIM_FAULT_DROP, .match = "/tokens", .count = 2},
+                 TW_RETRY_CONNECTION},
         };
         struct tw_sim *sim = start(50, 3);
 
@@ -167,8 +195,10 @@ static void test_retried_faults(void **state)
                 assert_true(tw_inventory_complete(r.inv));
                 assert_int_equal(r.inv->n_tokens, 50);
                 print_message("  retries: 429 %llu, 5xx %llu, timeout %llu, connection %llu\n",
-                              (unsigned long long)r.stats.retries[0], (unsigned long long)r.stats.retries[1],
-                              (unsigned long long)r.stats.retries[2], (unsigned long long)r.stats.retries[3]);
+                              (unsigned long long)r.stats.retries[0],
+                              (unsigned long long)r.stats.retries[1],
+                              (unsigned long long)r.stats.retries[2],
+                              (unsigned long long)r.stats.retries[3]);
                 if (cases[i].fault.type != TW_SIM_FAULT_DROP)
                         assert_true(r.stats.retries[cases[i].reason] >= 1);
                 tw_inventory_free(r.inv);
@@ -185,13 +215,40 @@ static void test_failing_faults(void **state)
                 const char *listing;
                 const char *message;
         } cases[] = {
-                {"malformed", {.type = TW_SIM_FAULT_MALFORMED, .match = "/tokens"}, "tokens organization", "not valid JSON"},
-                {"truncated", {.type = TW_SIM_FAULT_TRUNCATED, .match = "/tokens"}, "tokens organization", "not valid JSON"},
-                {"wrong type", {.type = TW_SIM_FAULT_WRONG_TYPE, .match = "/tokens"}, "tokens organization", "\"name\" is not a string"},
-                {"missing field", {.type = TW_SIM_FAULT_MISSING_FIELD, .match = "/tokens"}, "tokens organization", "\"id\" is missing"},
-                {"404", {.type = TW_SIM_FAULT_STATUS, .match = "/users", .status = 404, .retry_after = -1}, "users", "HTTP 404"},
-                {"400 not retried", {.type = TW_SIM_FAULT_STATUS, .match = "/workspaces", .status = 400, .retry_after = -1}, "workspaces", "HTTP 400"},
-                {"503 forever", {.type = TW_SIM_FAULT_STATUS, .match = "/deployments", .status = 503, .retry_after = -1}, "deployments", "after 3 attempts"},
+                {"malformed",
+                 {.type = TW_SIM_FAULT_MALFORMED, .match = "/tokens"},
+                 "tokens organization",
+                 "not valid JSON"},
+                {"truncated",
+                 {.type = TW_SIM_FAULT_TRUNCATED, .match = "/tokens"},
+                 "tokens organization",
+                 "not valid JSON"},
+                {"wrong type",
+                 {.type = TW_SIM_FAULT_WRONG_TYPE, .match = "/tokens"},
+                 "tokens organization",
+                 "\"name\" is not a string"},
+                {"missing field",
+                 {.type = TW_SIM_FAULT_MISSING_FIELD, .match = "/tokens"},
+                 "tokens organization",
+                 "\"id\" is missing"},
+                {"404",
+                 {.type = TW_SIM_FAULT_STATUS, .match = "/users", .status = 404, .retry_after = -1},
+                 "users",
+                 "HTTP 404"},
+                {"400 not retried",
+                 {.type = TW_SIM_FAULT_STATUS,
+                  .match = "/workspaces",
+                  .status = 400,
+                  .retry_after = -1},
+                 "workspaces",
+                 "HTTP 400"},
+                {"503 forever",
+                 {.type = TW_SIM_FAULT_STATUS,
+                  .match = "/deployments",
+                  .status = 503,
+                  .retry_after = -1},
+                 "deployments",
+                 "after 3 attempts"},
         };
         struct tw_sim *sim = start(50, 3);
 
@@ -218,7 +275,8 @@ static void test_failing_faults(void **state)
 
 static void test_rate_and_concurrency_bounds(void **state)
 {
-        struct tw_sim_options o = {.generate_tokens = 400, .generate_workspaces = 40, .latency_ms = 30};
+        struct tw_sim_options o = {
+                .generate_tokens = 400, .generate_workspaces = 40, .latency_ms = 30};
         struct tw_sim *sim = tw_sim_start(&o);
         struct result all = {0}, r = {0};
         struct tw_sim_stats st;
@@ -266,8 +324,11 @@ static void test_bad_credential(void **state)
         setenv("ASTRO_API_TOKEN", "not-a-valid-token", 1);
         assert_int_equal(tw_credential_load(cfg, tw_now(), &cred, &err), 0);
         unsetenv("ASTRO_API_TOKEN");
-        struct tw_http_options o = {.bearer = cred.token, .timeout_ms = 2000, .max_concurrency = 2,
-                                    .rate_limit = 20, .max_retries = 2};
+        struct tw_http_options o = {.bearer = cred.token,
+                                    .timeout_ms = 2000,
+                                    .max_concurrency = 2,
+                                    .rate_limit = 20,
+                                    .max_retries = 2};
         t = tw_transport_curl_new(&o);
         assert_int_equal(tw_astro_collect(cfg, &cred, t, tw_now(), &inv), 0);
         assert_int_equal(inv->n_errors, 4);

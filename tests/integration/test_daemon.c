@@ -35,8 +35,9 @@ static void write_config(struct env *e, const char *listen, const char *extra)
         FILE *f = fopen(e->config, "w");
 
         assert_non_null(f);
-        fprintf(f, "[astro]\napi_url = %s\ntoken_file = %s\nmax_retries = 0\nrequest_timeout = 60s\n"
-                   "[agent]\ninterval = 1s\nlisten = %s\nlog_level = warn\n%s",
+        fprintf(f,
+                "[astro]\napi_url = %s\ntoken_file = %s\nmax_retries = 0\nrequest_timeout = 60s\n"
+                "[agent]\ninterval = 1s\nlisten = %s\nlog_level = warn\n%s",
                 tw_sim_url(e->sim), e->cred, listen, extra ? extra : "");
         assert_int_equal(fclose(f), 0);
 }
@@ -207,7 +208,8 @@ static void test_daemon_lifecycle(void **state)
 
         /* An outage keeps the last good data and says so. */
         {
-                struct tw_sim_fault f = {.type = TW_SIM_FAULT_STATUS, .status = 503, .retry_after = -1};
+                struct tw_sim_fault f = {
+                        .type = TW_SIM_FAULT_STATUS, .status = 503, .retry_after = -1};
 
                 assert_int_equal(tw_sim_add_fault(e->sim, &f), 0);
         }
@@ -233,7 +235,8 @@ static void test_daemon_lifecycle(void **state)
 
         /* SIGTERM with a transfer hanging: out within 5 s. */
         {
-                struct tw_sim_fault f = {.type = TW_SIM_FAULT_HANG, .hang_ms = 60000, .retry_after = -1};
+                struct tw_sim_fault f = {
+                        .type = TW_SIM_FAULT_HANG, .hang_ms = 60000, .retry_after = -1};
                 struct timespec t0, t1;
 
                 assert_int_equal(tw_sim_add_fault(e->sim, &f), 0);

@@ -54,11 +54,11 @@ static struct server {
         struct logged log[MAX_LOG];
         size_t n_log;
         char auth[128], accept[64], ua[128], accept_enc[64], api_version[16];
-} srv = { .mu = PTHREAD_MUTEX_INITIALIZER };
+} srv = {.mu = PTHREAD_MUTEX_INITIALIZER};
 
 static void sleep_ms(int ms)
 {
-        struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000L };
+        struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
 
         while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
                 ;
@@ -109,8 +109,9 @@ static struct MHD_Response *text(const char *s)
         return MHD_create_response_from_buffer(strlen(s), (void *)s, MHD_RESPMEM_MUST_COPY);
 }
 
-static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *url, const char *method,
-                               const char *version, const char *upload, size_t *upload_size, void **con_cls)
+static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *url,
+                               const char *method, const char *version, const char *upload,
+                               size_t *upload_size, void **con_cls)
 {
         struct MHD_Response *r;
         size_t seen = 0;
@@ -163,7 +164,8 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
                         struct big_body *bb = malloc(sizeof(*bb));
 
                         bb->left = (size_t)a;
-                        r = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 4096, big_reader, bb, free);
+                        r = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 4096, big_reader,
+                                                              bb, free);
                 } else {
                         char *buf = malloc((size_t)a);
 
@@ -247,7 +249,7 @@ static int64_t server_start(const char *path, size_t k)
 
 static int group_setup(void **state)
 {
-        struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = 0 };
+        struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = 0};
         const union MHD_DaemonInfo *info;
         (void)state;
 
@@ -255,11 +257,11 @@ static int group_setup(void **state)
         sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
         if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
                 return -1;
-        srv.d = MHD_start_daemon(MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD |
-                                         MHD_USE_ERROR_LOG,
-                                 0, NULL, NULL, handler, NULL, MHD_OPTION_SOCK_ADDR, &sa,
-                                 MHD_OPTION_CONNECTION_LIMIT, 64u, MHD_OPTION_CONNECTION_TIMEOUT, 10u,
-                                 MHD_OPTION_NOTIFY_CONNECTION, on_connection, NULL, MHD_OPTION_END);
+        srv.d = MHD_start_daemon(
+                MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG,
+                0, NULL, NULL, handler, NULL, MHD_OPTION_SOCK_ADDR, &sa,
+                MHD_OPTION_CONNECTION_LIMIT, 64u, MHD_OPTION_CONNECTION_TIMEOUT, 10u,
+                MHD_OPTION_NOTIFY_CONNECTION, on_connection, NULL, MHD_OPTION_END);
         if (!srv.d)
                 return -1;
         info = MHD_get_daemon_info(srv.d, MHD_DAEMON_INFO_BIND_PORT);
@@ -327,14 +329,16 @@ static char *url_of(char *buf, size_t n, const char *path)
 }
 
 /* Runs one GET of path with opts; returns its outcome and the stats. */
-static struct outcome fetch(const struct tw_http_options *opts, const char *path, struct tw_http_stats *ret_stats)
+static struct outcome fetch(const struct tw_http_options *opts, const char *path,
+                            struct tw_http_stats *ret_stats)
 {
         struct tw_transport *t = tw_transport_curl_new(opts);
-        struct outcome o = { 0 };
+        struct outcome o = {0};
         char url[256];
 
         assert_non_null(t);
-        assert_int_equal(tw_transport_get(t, url_of(url, sizeof(url), path), "test", on_done, &o), 0);
+        assert_int_equal(tw_transport_get(t, url_of(url, sizeof(url), path), "test", on_done, &o),
+                         0);
         assert_int_equal(tw_transport_run(t), 0);
         assert_int_equal(o.calls, 1);
         if (ret_stats)
@@ -347,7 +351,8 @@ static uint64_t code_count(const struct tw_http_stats *s, const char *ep, long c
 {
         for (size_t e = 0; e < s->n_endpoints; e++)
                 for (size_t c = 0; c < s->endpoints[e].n_codes; c++)
-                        if (strcmp(s->endpoints[e].endpoint, ep) == 0 && s->endpoints[e].codes[c].code == code)
+                        if (strcmp(s->endpoints[e].endpoint, ep) == 0 &&
+                            s->endpoints[e].codes[c].code == code)
                                 return s->endpoints[e].codes[c].count;
         return 0;
 }
@@ -355,7 +360,7 @@ static uint64_t code_count(const struct tw_http_stats *s, const char *ep, long c
 static void test_concurrency_cap(void **state)
 {
         struct tw_http_options opts = default_options();
-        struct outcome o[30] = { { 0 } };
+        struct outcome o[30] = {{0}};
         struct tw_transport *t;
         const struct tw_http_stats *st;
         char url[256], path[64];
@@ -368,7 +373,9 @@ static void test_concurrency_cap(void **state)
         assert_non_null(t);
         for (int i = 0; i < 30; i++) {
                 snprintf(path, sizeof(path), "/ok/50/c%d", i);
-                assert_int_equal(tw_transport_get(t, url_of(url, sizeof(url), path), "ok", on_done, &o[i]), 0);
+                assert_int_equal(
+                        tw_transport_get(t, url_of(url, sizeof(url), path), "ok", on_done, &o[i]),
+                        0);
         }
         assert_int_equal(tw_transport_run(t), 0);
         for (int i = 0; i < 30; i++) {
@@ -395,7 +402,7 @@ static void test_concurrency_cap(void **state)
 static void test_rate_limit(void **state)
 {
         struct tw_http_options opts = default_options();
-        struct outcome o[40] = { { 0 } };
+        struct outcome o[40] = {{0}};
         struct tw_transport *t;
         char url[256], path[64];
         int max = 0;
@@ -409,7 +416,9 @@ static void test_rate_limit(void **state)
         assert_non_null(t);
         for (int i = 0; i < 40; i++) {
                 snprintf(path, sizeof(path), "/ok/0/r%d", i);
-                assert_int_equal(tw_transport_get(t, url_of(url, sizeof(url), path), "ok", on_done, &o[i]), 0);
+                assert_int_equal(
+                        tw_transport_get(t, url_of(url, sizeof(url), path), "ok", on_done, &o[i]),
+                        0);
         }
         assert_int_equal(tw_transport_run(t), 0);
         for (int i = 0; i < 40; i++)
@@ -483,10 +492,10 @@ static void test_max_retries(void **state)
 static void test_client_errors_not_retried(void **state)
 {
         static const char *const paths[] = {
-                "/nothing-here", "/fail/400/100/-1/x", "/fail/401/100/-1/x",
+                "/nothing-here",      "/fail/400/100/-1/x", "/fail/401/100/-1/x",
                 "/fail/403/100/-1/x", "/fail/408/100/-1/x",
         };
-        static const long want[] = { 404, 400, 401, 403, 408 };
+        static const long want[] = {404, 400, 401, 403, 408};
         struct tw_http_options opts = default_options();
         struct tw_http_stats st;
         struct outcome o;
@@ -534,7 +543,7 @@ static void test_retry_after_honoured(void **state)
 static void test_429_pauses_transport(void **state)
 {
         struct tw_http_options opts = default_options();
-        struct outcome a = { 0 }, b = { 0 };
+        struct outcome a = {0}, b = {0};
         struct tw_transport *t;
         char url[256];
         (void)state;
@@ -543,12 +552,17 @@ static void test_429_pauses_transport(void **state)
         opts.max_concurrency = 1;
         t = tw_transport_curl_new(&opts);
         assert_non_null(t);
-        assert_int_equal(tw_transport_get(t, url_of(url, sizeof(url), "/fail/429/1/1/p"), "a", on_done, &a), 0);
-        assert_int_equal(tw_transport_get(t, url_of(url, sizeof(url), "/ok/0/after-429"), "b", on_done, &b), 0);
+        assert_int_equal(
+                tw_transport_get(t, url_of(url, sizeof(url), "/fail/429/1/1/p"), "a", on_done, &a),
+                0);
+        assert_int_equal(
+                tw_transport_get(t, url_of(url, sizeof(url), "/ok/0/after-429"), "b", on_done, &b),
+                0);
         assert_int_equal(tw_transport_run(t), 0);
         assert_int_equal(a.status, 200);
         assert_int_equal(b.status, 200);
-        assert_true(server_start("/ok/0/after-429", 0) - server_start("/fail/429/1/1/p", 0) >= 950 * MS);
+        assert_true(server_start("/ok/0/after-429", 0) - server_start("/fail/429/1/1/p", 0) >=
+                    950 * MS);
         tw_transport_free(t);
 }
 
@@ -594,10 +608,10 @@ static void test_connection_closed(void **state)
 static void test_connection_refused(void **state)
 {
         struct tw_http_options opts = default_options();
-        struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = 0 };
+        struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = 0};
         socklen_t len = sizeof(sa);
         struct tw_transport *t;
-        struct outcome o = { 0 };
+        struct outcome o = {0};
         char url[128];
         int fd;
         (void)state;
@@ -680,7 +694,7 @@ static void test_bad_url(void **state)
 {
         struct tw_http_options opts = default_options();
         struct tw_transport *t = tw_transport_curl_new(&opts);
-        struct outcome o = { 0 }, p = { 0 };
+        struct outcome o = {0}, p = {0};
         (void)state;
 
         assert_non_null(t);
@@ -710,7 +724,9 @@ static void on_page(void *userdata, const struct tw_http_result *r)
         p->last_status = (int)r->status;
         if (r->status == 200 && p->calls < p->pages) {
                 snprintf(path, sizeof(path), "/ok/5/page%d", p->calls);
-                assert_int_equal(tw_transport_get(p->t, url_of(url, sizeof(url), path), "page", on_page, p), 0);
+                assert_int_equal(
+                        tw_transport_get(p->t, url_of(url, sizeof(url), path), "page", on_page, p),
+                        0);
                 /* run() is not reentrant. */
                 assert_int_equal(tw_transport_run(p->t), -EBUSY);
         }
@@ -719,14 +735,16 @@ static void on_page(void *userdata, const struct tw_http_result *r)
 static void test_paging_from_callback(void **state)
 {
         struct tw_http_options opts = default_options();
-        struct pager p = { .pages = 5 };
+        struct pager p = {.pages = 5};
         char url[256];
         (void)state;
 
         server_reset();
         p.t = tw_transport_curl_new(&opts);
         assert_non_null(p.t);
-        assert_int_equal(tw_transport_get(p.t, url_of(url, sizeof(url), "/ok/5/page0"), "page", on_page, &p), 0);
+        assert_int_equal(
+                tw_transport_get(p.t, url_of(url, sizeof(url), "/ok/5/page0"), "page", on_page, &p),
+                0);
         assert_int_equal(tw_transport_run(p.t), 0);
         assert_int_equal(p.calls, 5);
         assert_int_equal(p.last_status, 200);
@@ -735,7 +753,9 @@ static void test_paging_from_callback(void **state)
         /* The transport serves a second run (the daemon's next cycle). */
         p.calls = 0;
         p.pages = 2;
-        assert_int_equal(tw_transport_get(p.t, url_of(url, sizeof(url), "/ok/5/page0"), "page", on_page, &p), 0);
+        assert_int_equal(
+                tw_transport_get(p.t, url_of(url, sizeof(url), "/ok/5/page0"), "page", on_page, &p),
+                0);
         assert_int_equal(tw_transport_run(p.t), 0);
         assert_int_equal(p.calls, 2);
         assert_int_equal(tw_transport_curl_stats(p.t)->requests, 7);
@@ -760,8 +780,8 @@ static void test_cancel(void **state)
 {
         static volatile sig_atomic_t cancel;
         struct tw_http_options opts = default_options();
-        struct canceller c = { &cancel, 300 };
-        struct outcome o[6] = { { 0 } };
+        struct canceller c = {&cancel, 300};
+        struct outcome o[6] = {{0}};
         struct tw_transport *t;
         pthread_t th;
         char url[256], path[64];
@@ -776,7 +796,9 @@ static void test_cancel(void **state)
         assert_non_null(t);
         for (int i = 0; i < 6; i++) {
                 snprintf(path, sizeof(path), "/hang/1500/k%d", i);
-                assert_int_equal(tw_transport_get(t, url_of(url, sizeof(url), path), "hang", on_done, &o[i]), 0);
+                assert_int_equal(
+                        tw_transport_get(t, url_of(url, sizeof(url), path), "hang", on_done, &o[i]),
+                        0);
         }
         assert_int_equal(pthread_create(&th, NULL, cancel_later, &c), 0);
         t0 = tw_mono_ns();
@@ -793,7 +815,9 @@ static void test_cancel(void **state)
         /* Already cancelled: nothing starts. */
         server_reset();
         memset(o, 0, sizeof(o));
-        assert_int_equal(tw_transport_get(t, url_of(url, sizeof(url), "/ok/0/never"), "ok", on_done, &o[0]), 0);
+        assert_int_equal(
+                tw_transport_get(t, url_of(url, sizeof(url), "/ok/0/never"), "ok", on_done, &o[0]),
+                0);
         assert_int_equal(tw_transport_run(t), -ECANCELED);
         assert_int_equal(o[0].calls, 1);
         assert_int_equal(o[0].error, -ECANCELED);
@@ -806,9 +830,9 @@ static void test_cancel(void **state)
  * requests/s over a 1-second window, the transport runs at 20/s. */
 static void test_sim_rate_limit_no_429(void **state)
 {
-        struct tw_sim_options so = { .latency_ms = 20, .rate_limit = 25 };
+        struct tw_sim_options so = {.latency_ms = 20, .rate_limit = 25};
         struct tw_http_options opts = default_options();
-        struct outcome o[50] = { { 0 } };
+        struct outcome o[50] = {{0}};
         struct tw_sim_stats st;
         struct tw_transport *t;
         struct tw_sim *sim;

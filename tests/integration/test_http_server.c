@@ -48,8 +48,10 @@ static void run_routes(unsigned short port, const struct route_case *cases, size
 
                 assert_int_equal(fetch(port, &rq, &r), CURLE_OK);
                 if (r.status != cases[i].status)
-                        fail_msg("%s: status %ld, want %ld", cases[i].name, r.status, cases[i].status);
-                if (cases[i].hdr && (!header(&r, cases[i].hdr, v, sizeof(v)) || strcmp(v, cases[i].hdr_value)))
+                        fail_msg("%s: status %ld, want %ld", cases[i].name, r.status,
+                                 cases[i].status);
+                if (cases[i].hdr &&
+                    (!header(&r, cases[i].hdr, v, sizeof(v)) || strcmp(v, cases[i].hdr_value)))
                         fail_msg("%s: header %s missing or wrong", cases[i].name, cases[i].hdr);
                 if (cases[i].body_has && (!r.body.ptr || !strstr(r.body.ptr, cases[i].body_has)))
                         fail_msg("%s: body lacks \"%s\"", cases[i].name, cases[i].body_has);
@@ -66,10 +68,12 @@ static void test_routes(void **state)
         };
         static const struct route_case after[] = {
                 {"readyz after", NULL, "/readyz", 200, NULL, NULL, "ready"},
-                {"metrics", NULL, "/metrics", 200, "Content-Type", TW_METRICS_CONTENT_TYPE, "a_metric 1"},
+                {"metrics", NULL, "/metrics", 200, "Content-Type", TW_METRICS_CONTENT_TYPE,
+                 "a_metric 1"},
                 {"metrics vary", NULL, "/metrics", 200, "Vary", "Accept-Encoding", NULL},
                 {"head metrics", "HEAD", "/metrics", 200, "Content-Length", "52", NULL},
-                {"index", NULL, "/", 200, "Content-Type", "text/html; charset=utf-8", "href=\"metrics\""},
+                {"index", NULL, "/", 200, "Content-Type", "text/html; charset=utf-8",
+                 "href=\"metrics\""},
                 {"unknown path", NULL, "/nope", 404, NULL, NULL, NULL},
                 {"metrics prefix", NULL, "/metricsx", 404, NULL, NULL, NULL},
                 {"post metrics", "POST", "/metrics", 405, "Allow", "GET, HEAD", NULL},
@@ -179,12 +183,9 @@ static void test_exposed_warning(void **state)
 int main(void)
 {
         const struct CMUnitTest tests[] = {
-                cmocka_unit_test(test_routes),
-                cmocka_unit_test(test_gzip_and_swap),
-                cmocka_unit_test(test_listen_errors),
-                cmocka_unit_test(test_exposed_warning),
-                cmocka_unit_test(test_basic_auth),
-                cmocka_unit_test(test_tls),
+                cmocka_unit_test(test_routes),        cmocka_unit_test(test_gzip_and_swap),
+                cmocka_unit_test(test_listen_errors), cmocka_unit_test(test_exposed_warning),
+                cmocka_unit_test(test_basic_auth),    cmocka_unit_test(test_tls),
                 cmocka_unit_test(test_mutual_tls),
         };
         int r;

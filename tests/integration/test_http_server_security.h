@@ -43,7 +43,8 @@ static void test_basic_auth(void **state)
 
                 assert_int_equal(fetch(tw_http_server_port(s), &rq, &r), CURLE_OK);
                 if (r.status != cases[i].status)
-                        fail_msg("%s: status %ld, want %ld", cases[i].name, r.status, cases[i].status);
+                        fail_msg("%s: status %ld, want %ld", cases[i].name, r.status,
+                                 cases[i].status);
                 if (r.status == 401) {
                         assert_true(header(&r, "WWW-Authenticate", v, sizeof(v)));
                         assert_string_equal(v, "Basic realm=\"tokenwatch\"");
@@ -96,7 +97,7 @@ static void certs_make(struct certs *c)
 static void certs_remove(struct certs *c)
 {
         const char *files[] = {c->server_cert, c->server_key, c->client_cert,
-                               c->client_key, c->other_cert, c->other_key};
+                               c->client_key,  c->other_cert, c->other_key};
 
         for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++)
                 unlink(files[i]);
@@ -166,8 +167,11 @@ static void test_mutual_tls(void **state)
                 {"untrusted client", c.other_cert, c.other_key, 403},
         };
         for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-                struct request rq = {.path = "/metrics", .https = true, .ca_file = c.server_cert,
-                                     .client_cert = cases[i].cert, .client_key = cases[i].key};
+                struct request rq = {.path = "/metrics",
+                                     .https = true,
+                                     .ca_file = c.server_cert,
+                                     .client_cert = cases[i].cert,
+                                     .client_key = cases[i].key};
                 struct reply r;
                 CURLcode rc = fetch(tw_http_server_port(s), &rq, &r);
 

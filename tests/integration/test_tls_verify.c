@@ -53,8 +53,11 @@ static void test_untrusted_certificate_is_not_retried(void **state)
         assert_int_equal(tw_http_server_start(&o, &s, &err), 0);
         assert_int_equal(tw_http_server_publish(s, page, sizeof(page) - 1), 0);
 
-        struct tw_http_options ho = {.bearer = "secret-bearer", .timeout_ms = 5000,
-                                     .max_concurrency = 1, .rate_limit = 100, .max_retries = 5,
+        struct tw_http_options ho = {.bearer = "secret-bearer",
+                                     .timeout_ms = 5000,
+                                     .max_concurrency = 1,
+                                     .rate_limit = 100,
+                                     .max_retries = 5,
                                      .backoff_base_ms = 1000};
         t = tw_transport_curl_new(&ho);
         assert_non_null(t);

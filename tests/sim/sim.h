@@ -75,11 +75,11 @@
 struct tw_sim;
 
 struct tw_sim_options {
-        const char *fixture_path; /* JSON fixture; NULL: empty organization */
-        int64_t base_time;        /* resolves "@+3d"-style times in the fixture; 0: now */
-        unsigned short port;      /* 0: any free port */
-        int latency_ms;           /* added to every API response */
-        double rate_limit;        /* > 0: answer 429 above this many requests/s */
+        const char *fixture_path;    /* JSON fixture; NULL: empty organization */
+        int64_t base_time;           /* resolves "@+3d"-style times in the fixture; 0: now */
+        unsigned short port;         /* 0: any free port */
+        int latency_ms;              /* added to every API response */
+        double rate_limit;           /* > 0: answer 429 above this many requests/s */
         bool rate_limit_retry_after; /* send Retry-After with those 429s */
         /* Generated organization (added to the fixture): n tokens spread over
          * n_workspaces workspaces (with one deployment each), users, and a
@@ -97,22 +97,22 @@ struct tw_sim_options {
  * "" matches every API request).  It applies to the next `count` matching
  * requests (0: forever), after `skip` matching requests pass untouched. */
 enum tw_sim_fault_type {
-        TW_SIM_FAULT_STATUS,     /* answer `status` with an error body */
-        TW_SIM_FAULT_HANG,       /* sleep hang_ms, then answer normally */
-        TW_SIM_FAULT_MALFORMED,  /* 200 with a body that is not JSON */
-        TW_SIM_FAULT_TRUNCATED,  /* 200 with the real body cut in half */
-        TW_SIM_FAULT_WRONG_TYPE, /* 200 with a token whose "name" is a number */
+        TW_SIM_FAULT_STATUS,        /* answer `status` with an error body */
+        TW_SIM_FAULT_HANG,          /* sleep hang_ms, then answer normally */
+        TW_SIM_FAULT_MALFORMED,     /* 200 with a body that is not JSON */
+        TW_SIM_FAULT_TRUNCATED,     /* 200 with the real body cut in half */
+        TW_SIM_FAULT_WRONG_TYPE,    /* 200 with a token whose "name" is a number */
         TW_SIM_FAULT_MISSING_FIELD, /* 200 with a token lacking "id" */
-        TW_SIM_FAULT_HUGE,       /* 200 with a body of huge_bytes bytes (0: 80 MiB) */
-        TW_SIM_FAULT_DROP,       /* close the connection without answering */
+        TW_SIM_FAULT_HUGE,          /* 200 with a body of huge_bytes bytes (0: 80 MiB) */
+        TW_SIM_FAULT_DROP,          /* close the connection without answering */
 };
 
 /* Note: retry_after 0 sends "Retry-After: 0"; set -1 for no header. */
 struct tw_sim_fault {
         enum tw_sim_fault_type type;
         const char *match;
-        int status;        /* TW_SIM_FAULT_STATUS */
-        int retry_after;   /* seconds, < 0: no Retry-After header */
+        int status;      /* TW_SIM_FAULT_STATUS */
+        int retry_after; /* seconds, < 0: no Retry-After header */
         int hang_ms;
         size_t huge_bytes;
         unsigned count;
@@ -120,17 +120,17 @@ struct tw_sim_fault {
 };
 
 struct tw_sim_stats {
-        uint64_t requests;      /* API requests (control routes excluded) */
-        uint64_t status_429;    /* 429s answered (faults and rate limit) */
-        int max_in_flight;      /* most API requests being served at once */
-        double max_rate_1s;     /* most API requests started within any 1 s window */
+        uint64_t requests;   /* API requests (control routes excluded) */
+        uint64_t status_429; /* 429s answered (faults and rate limit) */
+        int max_in_flight;   /* most API requests being served at once */
+        double max_rate_1s;  /* most API requests started within any 1 s window */
 };
 
 /* One recorded API request, logged when answered (so in answer order;
  * start_ns is its arrival).  Dropped connections have status 0. */
 struct tw_sim_request {
-        char *path;     /* path and query, e.g. "/v1/organizations/o/tokens?limit=1000" */
-        char *auth;     /* "bearer-ok", "bearer-bad" or "none": never the credential */
+        char *path; /* path and query, e.g. "/v1/organizations/o/tokens?limit=1000" */
+        char *auth; /* "bearer-ok", "bearer-bad" or "none": never the credential */
         int status;
         int64_t start_ns; /* CLOCK_MONOTONIC */
 };

@@ -44,8 +44,9 @@ static struct tw_subject *fix_subject(const char *id, const char *type, const ch
 }
 
 static void fix_token(struct tw_inventory *inv, const char *id, const char *name, const char *scope,
-                      const char *kind, int64_t end_at, int64_t last_used, struct tw_subject *creator,
-                      const char *role_type, const char *role_entity, const char *role)
+                      const char *kind, int64_t end_at, int64_t last_used,
+                      struct tw_subject *creator, const char *role_type, const char *role_entity,
+                      const char *role)
 {
         struct tw_token t = {0};
 
@@ -92,8 +93,8 @@ static struct tw_inventory *fix_inventory(void)
                   "WORKSPACE", "ws-1", "WORKSPACE_OPERATOR");
         fix_token(inv, "tok-b", "evil \"quote\" \\back\\slash\nnewline } # \xf0\x9f\x9a\x80",
                   "ORGANIZATION", NULL, TW_NO_TIME, TW_NO_TIME,
-                  fix_subject("u-2", "USER", "bob@example.com", NULL, NULL), "ORGANIZATION", "org-1",
-                  "ORGANIZATION_OWNER");
+                  fix_subject("u-2", "USER", "bob@example.com", NULL, NULL), "ORGANIZATION",
+                  "org-1", "ORGANIZATION_OWNER");
         fix_token(inv, "tok-c", "dag runner", "FUTURE_SCOPE", "DIRECT_ACCESS", FIX_NOW - 86400,
                   TW_NO_TIME, fix_subject("sk-1", "SERVICEKEY", NULL, NULL, "bootstrap key"),
                   "DEPLOYMENT", "dep-1", "DEPLOYMENT_ADMIN");

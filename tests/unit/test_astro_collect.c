@@ -22,12 +22,12 @@
 
 /* A fake organization and how it misbehaves. */
 struct org {
-        int n_tokens;      /* tokens tk0000..; token i is in workspace ws(i % 3) */
-        bool beta;         /* answer with "type" instead of "scope" */
-        int fail_status;   /* answer this status for URLs containing fail_match */
+        int n_tokens;    /* tokens tk0000..; token i is in workspace ws(i % 3) */
+        bool beta;       /* answer with "type" instead of "scope" */
+        int fail_status; /* answer this status for URLs containing fail_match */
         const char *fail_match;
         const char *bad_body_match; /* answer a malformed body for these */
-        bool ignore_limit; /* answer 7 items a page whatever the limit */
+        bool ignore_limit;          /* answer 7 items a page whatever the limit */
         int transport_error;
         const char *transport_error_match;
 };
@@ -46,13 +46,14 @@ static long query_long(const char *url, const char *key, long def)
 
 static void token_json(struct tw_buf *b, const struct org *o, int i)
 {
-        tw_buf_printf(b,
-                      "{\"id\":\"tk%04d\",\"name\":\"token \\\"%d\\\"\",\"description\":\"\","
-                      "\"shortToken\":\"tk%04d\",\"%s\":\"%s\",\"startAt\":\"2026-01-01T00:00:00Z\","
-                      "\"createdAt\":\"2026-01-01T00:00:00.123Z\",\"updatedAt\":\"2026-01-01T00:00:00Z\","
-                      "\"roles\":[{\"entityType\":\"WORKSPACE\",\"entityId\":\"ws%d\","
-                      "\"role\":\"WORKSPACE_MEMBER\"}]}",
-                      i, i, i, o->beta ? "type" : "scope", scope_of(i), i % 3);
+        tw_buf_printf(
+                b,
+                "{\"id\":\"tk%04d\",\"name\":\"token \\\"%d\\\"\",\"description\":\"\","
+                "\"shortToken\":\"tk%04d\",\"%s\":\"%s\",\"startAt\":\"2026-01-01T00:00:00Z\","
+                "\"createdAt\":\"2026-01-01T00:00:00.123Z\",\"updatedAt\":\"2026-01-01T00:00:00Z\","
+                "\"roles\":[{\"entityType\":\"WORKSPACE\",\"entityId\":\"ws%d\","
+                "\"role\":\"WORKSPACE_MEMBER\"}]}",
+                i, i, i, o->beta ? "type" : "scope", scope_of(i), i % 3);
 }
 
 /* Tokens matching the URL's filter, as the real API would list them. */
@@ -81,21 +82,24 @@ static int answer(void *ud, const char *url, long *status, struct tw_buf *b)
                 return o->transport_error;
         if (o->fail_match && strstr(url, o->fail_match)) {
                 *status = o->fail_status;
-                tw_buf_printf(b, "{\"message\":\"nope\\n\",\"requestId\":\"req-1\",\"statusCode\":%d}",
+                tw_buf_printf(b,
+                              "{\"message\":\"nope\\n\",\"requestId\":\"req-1\",\"statusCode\":%d}",
                               o->fail_status);
                 return 0;
         }
         *status = 200;
         if (o->bad_body_match && strstr(url, o->bad_body_match)) {
-                tw_buf_adds(b, "{\"limit\":1000,\"offset\":0,\"totalCount\":3,\"tokens\":[{\"id\":");
+                tw_buf_adds(b,
+                            "{\"limit\":1000,\"offset\":0,\"totalCount\":3,\"tokens\":[{\"id\":");
                 return 0;
         }
         if (o->ignore_limit)
                 limit = 7;
         if (strstr(url, "/workspaces?")) {
-                tw_buf_adds(b, "{\"limit\":1000,\"offset\":0,\"totalCount\":3,\"workspaces\":["
-                               "{\"id\":\"ws0\",\"name\":\"zero\"},{\"id\":\"ws1\",\"name\":\"one\"},"
-                               "{\"id\":\"ws2\",\"name\":\"two\"}]}");
+                tw_buf_adds(b,
+                            "{\"limit\":1000,\"offset\":0,\"totalCount\":3,\"workspaces\":["
+                            "{\"id\":\"ws0\",\"name\":\"zero\"},{\"id\":\"ws1\",\"name\":\"one\"},"
+                            "{\"id\":\"ws2\",\"name\":\"two\"}]}");
                 return 0;
         }
         if (strstr(url, "/deployments?")) {
@@ -106,9 +110,11 @@ static int answer(void *ud, const char *url, long *status, struct tw_buf *b)
                 return 0;
         }
         if (strstr(url, "/users?")) {
-                tw_buf_adds(b, "{\"limit\":1000,\"offset\":0,\"totalCount\":1,\"users\":["
-                               "{\"id\":\"u1\",\"username\":\"a@example.com\",\"status\":\"ACTIVE\","
-                               "\"createdAt\":\"2026-01-01T00:00:00Z\",\"updatedAt\":\"2026-01-01T00:00:00Z\"}]}");
+                tw_buf_adds(b,
+                            "{\"limit\":1000,\"offset\":0,\"totalCount\":1,\"users\":["
+                            "{\"id\":\"u1\",\"username\":\"a@example.com\",\"status\":\"ACTIVE\","
+                            "\"createdAt\":\"2026-01-01T00:00:00Z\",\"updatedAt\":\"2026-01-01T00:"
+                            "00:00Z\"}]}");
                 return 0;
         }
         for (int i = 0; i < o->n_tokens; i++)
@@ -209,7 +215,8 @@ static void test_v1beta1_routes_and_type(void **state)
         assert_int_equal(r.inv->n_tokens, 10);
         assert_int_equal(count_requests(r.t, "/iam/v1beta1/organizations/org1/tokens?"), 1);
         assert_int_equal(count_requests(r.t, "/iam/v1beta1/organizations/org1/users?"), 1);
-        assert_int_equal(count_requests(r.t, "/platform/v1beta1/organizations/org1/workspaces?"), 1);
+        assert_int_equal(count_requests(r.t, "/platform/v1beta1/organizations/org1/workspaces?"),
+                         1);
         assert_string_equal(r.inv->tokens[0].scope, "ORGANIZATION");
         run_done(&r);
 }
@@ -270,17 +277,33 @@ static void test_failed_listing_keeps_the_rest(void **state)
                 const char *message;
                 enum tw_listing_kind kind;
         } cases[] = {
-                {"users 403", {.n_tokens = 5, .fail_status = 403, .fail_match = "/users?"},
-                 "users", "HTTP 403: nope  (requestId req-1) - the API token lacks", TW_LISTING_USERS},
-                {"tokens 401", {.n_tokens = 5, .fail_status = 401, .fail_match = "/tokens?"},
-                 "tokens organization", "invalid, expired or revoked", TW_LISTING_TOKENS},
-                {"org-wide 403 hint", {.n_tokens = 5, .fail_status = 403, .fail_match = "/tokens?"},
-                 "tokens organization", "cannot list the whole organization", TW_LISTING_TOKENS},
-                {"malformed page", {.n_tokens = 5, .bad_body_match = "/tokens?"},
-                 "tokens organization", "not valid JSON", TW_LISTING_TOKENS},
-                {"timeout", {.n_tokens = 5, .transport_error = -ETIMEDOUT,
-                             .transport_error_match = "/deployments?"},
-                 "deployments", "simulated transport failure after 1 attempt", TW_LISTING_DEPLOYMENTS},
+                {"users 403",
+                 {.n_tokens = 5, .fail_status = 403, .fail_match = "/users?"},
+                 "users",
+                 "HTTP 403: nope  (requestId req-1) - the API token lacks",
+                 TW_LISTING_USERS},
+                {"tokens 401",
+                 {.n_tokens = 5, .fail_status = 401, .fail_match = "/tokens?"},
+                 "tokens organization",
+                 "invalid, expired or revoked",
+                 TW_LISTING_TOKENS},
+                {"org-wide 403 hint",
+                 {.n_tokens = 5, .fail_status = 403, .fail_match = "/tokens?"},
+                 "tokens organization",
+                 "cannot list the whole organization",
+                 TW_LISTING_TOKENS},
+                {"malformed page",
+                 {.n_tokens = 5, .bad_body_match = "/tokens?"},
+                 "tokens organization",
+                 "not valid JSON",
+                 TW_LISTING_TOKENS},
+                {"timeout",
+                 {.n_tokens = 5,
+                  .transport_error = -ETIMEDOUT,
+                  .transport_error_match = "/deployments?"},
+                 "deployments",
+                 "simulated transport failure after 1 attempt",
+                 TW_LISTING_DEPLOYMENTS},
         };
 
         (void)state;

@@ -235,7 +235,8 @@ static const struct err_case err_cases[] = {
          "t.ini:3: [webhook.a] format: expected generic, slack, teams, pagerduty or alertmanager",
          NULL},
         {"webhook: pagerduty without routing key", "[webhook.pd]\nformat = pagerduty\n",
-         "t.ini:2: [webhook.pd] routing_key: format = pagerduty needs exactly one of routing_key and "
+         "t.ini:2: [webhook.pd] routing_key: format = pagerduty needs exactly one of routing_key "
+         "and "
          "routing_key_file",
          NULL},
         {"webhook: pagerduty with both routing keys",

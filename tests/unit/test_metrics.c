@@ -227,14 +227,16 @@ static void test_page_contract(void **state)
         /* Every finding x severity combination, zeros included. */
         assert_int_equal(count_lines_starting(b.ptr, "astro_token_findings{"),
                          _TW_FINDING_KIND_MAX * (_TW_SEVERITY_MAX - 1));
-        assert_non_null(strstr(b.ptr, "astro_token_findings{finding=\"orphaned\",severity=\"warning\"} 0\n"));
+        assert_non_null(strstr(
+                b.ptr, "astro_token_findings{finding=\"orphaned\",severity=\"warning\"} 0\n"));
         /* Suppressed findings are not active. */
         assert_int_equal(count_lines_starting(b.ptr, "astro_token_finding{"), 3);
         assert_null(strstr(b.ptr, "finding=\"over_privileged\",severity=\"critical\"} 1"));
         /* Expiry only for the tokens that expire; kept after expiry (tok-c). */
         assert_int_equal(count_lines_starting(b.ptr, "astro_token_expiry_timestamp_seconds{"), 2);
         assert_non_null(strstr(b.ptr, "astro_token_expiry_timestamp_seconds{token_id=\"tok-c\"}"));
-        assert_int_equal(count_lines_starting(b.ptr, "astro_token_last_used_timestamp_seconds{"), 1);
+        assert_int_equal(count_lines_starting(b.ptr, "astro_token_last_used_timestamp_seconds{"),
+                         1);
         /* Self-metrics from the status. */
         assert_non_null(strstr(b.ptr, "tokenwatch_collection_success 1\n"));
         tw_buf_done(&b);
@@ -329,7 +331,8 @@ static void test_gzip_round_trip(void **state)
         render_fixture(&page, false, true);
         tw_buf_init(&gz, 0);
         assert_int_equal(tw_gzip(page.ptr, page.len, &gz), 0);
-        assert_true(gz.len > 18 && (unsigned char)gz.ptr[0] == 0x1f && (unsigned char)gz.ptr[1] == 0x8b);
+        assert_true(gz.len > 18 && (unsigned char)gz.ptr[0] == 0x1f &&
+                    (unsigned char)gz.ptr[1] == 0x8b);
         gunzip_and_compare(&gz, page.ptr, page.len);
         /* Several deflate output chunks. */
         tw_buf_init(&big, 0);

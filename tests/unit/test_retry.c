@@ -22,37 +22,37 @@ static void test_classify(void **state)
                 int error;
                 int want; /* a tw_retry_reason, or NO_REASON: not retried */
         } cases[] = {
-                { "200 ok", 200, 0, NO_REASON },
-                { "204 no content", 204, 0, NO_REASON },
-                { "101 informational", 101, 0, NO_REASON },
-                { "301 redirect (never followed)", 301, 0, NO_REASON },
-                { "304 not modified", 304, 0, NO_REASON },
-                { "400 bad request", 400, 0, NO_REASON },
-                { "401 unauthorized", 401, 0, NO_REASON },
-                { "403 forbidden", 403, 0, NO_REASON },
-                { "404 not found", 404, 0, NO_REASON },
-                { "408 request timeout", 408, 0, NO_REASON },
-                { "409 conflict", 409, 0, NO_REASON },
-                { "499 other 4xx", 499, 0, NO_REASON },
-                { "429 too many requests", 429, 0, TW_RETRY_RATE_LIMITED },
-                { "500 internal", 500, 0, TW_RETRY_SERVER_ERROR },
-                { "502 bad gateway", 502, 0, TW_RETRY_SERVER_ERROR },
-                { "503 unavailable", 503, 0, TW_RETRY_SERVER_ERROR },
-                { "504 gateway timeout", 504, 0, TW_RETRY_SERVER_ERROR },
-                { "599 last 5xx", 599, 0, TW_RETRY_SERVER_ERROR },
-                { "600 out of range", 600, 0, NO_REASON },
-                { "no response, no error", 0, 0, NO_REASON },
-                { "timeout", 0, -ETIMEDOUT, TW_RETRY_TIMEOUT },
-                { "timeout after headers", 200, -ETIMEDOUT, TW_RETRY_TIMEOUT },
-                { "connection refused", 0, -ECONNREFUSED, TW_RETRY_CONNECTION },
-                { "connection reset", 0, -ECONNRESET, TW_RETRY_CONNECTION },
-                { "protocol/transport failure", 0, -EPROTO, TW_RETRY_CONNECTION },
-                { "body over cap", 200, -E2BIG, NO_REASON },
-                { "cancelled", 0, -ECANCELED, NO_REASON },
-                { "bad URL", 0, -EINVAL, NO_REASON },
-                { "untrusted TLS certificate", 0, -EKEYREJECTED, NO_REASON },
-                { "out of memory", 0, -ENOMEM, NO_REASON },
-                { "error wins over a 503", 503, -E2BIG, NO_REASON },
+                {"200 ok", 200, 0, NO_REASON},
+                {"204 no content", 204, 0, NO_REASON},
+                {"101 informational", 101, 0, NO_REASON},
+                {"301 redirect (never followed)", 301, 0, NO_REASON},
+                {"304 not modified", 304, 0, NO_REASON},
+                {"400 bad request", 400, 0, NO_REASON},
+                {"401 unauthorized", 401, 0, NO_REASON},
+                {"403 forbidden", 403, 0, NO_REASON},
+                {"404 not found", 404, 0, NO_REASON},
+                {"408 request timeout", 408, 0, NO_REASON},
+                {"409 conflict", 409, 0, NO_REASON},
+                {"499 other 4xx", 499, 0, NO_REASON},
+                {"429 too many requests", 429, 0, TW_RETRY_RATE_LIMITED},
+                {"500 internal", 500, 0, TW_RETRY_SERVER_ERROR},
+                {"502 bad gateway", 502, 0, TW_RETRY_SERVER_ERROR},
+                {"503 unavailable", 503, 0, TW_RETRY_SERVER_ERROR},
+                {"504 gateway timeout", 504, 0, TW_RETRY_SERVER_ERROR},
+                {"599 last 5xx", 599, 0, TW_RETRY_SERVER_ERROR},
+                {"600 out of range", 600, 0, NO_REASON},
+                {"no response, no error", 0, 0, NO_REASON},
+                {"timeout", 0, -ETIMEDOUT, TW_RETRY_TIMEOUT},
+                {"timeout after headers", 200, -ETIMEDOUT, TW_RETRY_TIMEOUT},
+                {"connection refused", 0, -ECONNREFUSED, TW_RETRY_CONNECTION},
+                {"connection reset", 0, -ECONNRESET, TW_RETRY_CONNECTION},
+                {"protocol/transport failure", 0, -EPROTO, TW_RETRY_CONNECTION},
+                {"body over cap", 200, -E2BIG, NO_REASON},
+                {"cancelled", 0, -ECANCELED, NO_REASON},
+                {"bad URL", 0, -EINVAL, NO_REASON},
+                {"untrusted TLS certificate", 0, -EKEYREJECTED, NO_REASON},
+                {"out of memory", 0, -ENOMEM, NO_REASON},
+                {"error wins over a 503", 503, -E2BIG, NO_REASON},
         };
         (void)state;
         for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
@@ -60,7 +60,8 @@ static void test_classify(void **state)
                 bool got = tw_retry_should_retry(cases[i].status, cases[i].error, &r);
 
                 if (got != (cases[i].want != NO_REASON))
-                        fail_msg("%s: retry %d, want %d", cases[i].name, got, cases[i].want != NO_REASON);
+                        fail_msg("%s: retry %d, want %d", cases[i].name, got,
+                                 cases[i].want != NO_REASON);
                 if (got && (int)r != cases[i].want)
                         fail_msg("%s: reason %d, want %d", cases[i].name, r, cases[i].want);
                 if (!got && r != _TW_RETRY_REASON_MAX)
@@ -84,25 +85,52 @@ static void test_backoff(void **state)
                 double u;
                 int64_t want_ms;
         } cases[] = {
-                { "full, retry 1, u=0", { 100, 10000, TW_JITTER_FULL }, 1, 0, 0.0, 0 },
-                { "full, retry 1, u->1", { 100, 10000, TW_JITTER_FULL }, 1, 0, 0.9999999, 100 },
-                { "full, retry 1, u=.5", { 100, 10000, TW_JITTER_FULL }, 1, 0, 0.5, 50 },
-                { "full, retry 3 doubles twice", { 100, 10000, TW_JITTER_FULL }, 3, 0, 0.9999999, 400 },
-                { "full, retry 10 capped", { 100, 10000, TW_JITTER_FULL }, 10, 0, 0.9999999, 10000 },
-                { "full, retry 1000 capped, no overflow", { 100, 10000, TW_JITTER_FULL }, 1000, 0, 0.9999999,
-                  10000 },
-                { "full, defaults (500, 30000)", { 0, 0, TW_JITTER_FULL }, 1, 0, 0.9999999, 500 },
-                { "full, max below base raised", { 1000, 10, TW_JITTER_FULL }, 1, 0, 0.9999999, 1000 },
-                { "full, random 1.0 clamped", { 100, 10000, TW_JITTER_FULL }, 1, 0, 1.0, 100 },
-                { "full, random negative clamped", { 100, 10000, TW_JITTER_FULL }, 1, 0, -5.0, 0 },
-                { "decorrelated, first, u=0", { 100, 10000, TW_JITTER_DECORRELATED }, 1, 0, 0.0, 100 },
-                { "decorrelated, first, u->1", { 100, 10000, TW_JITTER_DECORRELATED }, 1, 0, 0.9999999, 300 },
-                { "decorrelated, prev 1000, u->1", { 100, 10000, TW_JITTER_DECORRELATED }, 2, 1000, 0.9999999,
-                  3000 },
-                { "decorrelated, prev 1000, u=0", { 100, 10000, TW_JITTER_DECORRELATED }, 2, 1000, 0.0, 100 },
-                { "decorrelated, capped", { 100, 10000, TW_JITTER_DECORRELATED }, 5, 9000, 0.9999999, 10000 },
-                { "decorrelated, huge prev, no overflow", { 100, 10000, TW_JITTER_DECORRELATED }, 5,
-                  INT64_MAX, 0.9999999, 10000 },
+                {"full, retry 1, u=0", {100, 10000, TW_JITTER_FULL}, 1, 0, 0.0, 0},
+                {"full, retry 1, u->1", {100, 10000, TW_JITTER_FULL}, 1, 0, 0.9999999, 100},
+                {"full, retry 1, u=.5", {100, 10000, TW_JITTER_FULL}, 1, 0, 0.5, 50},
+                {"full, retry 3 doubles twice", {100, 10000, TW_JITTER_FULL}, 3, 0, 0.9999999, 400},
+                {"full, retry 10 capped", {100, 10000, TW_JITTER_FULL}, 10, 0, 0.9999999, 10000},
+                {"full, retry 1000 capped, no overflow",
+                 {100, 10000, TW_JITTER_FULL},
+                 1000,
+                 0,
+                 0.9999999,
+                 10000},
+                {"full, defaults (500, 30000)", {0, 0, TW_JITTER_FULL}, 1, 0, 0.9999999, 500},
+                {"full, max below base raised", {1000, 10, TW_JITTER_FULL}, 1, 0, 0.9999999, 1000},
+                {"full, random 1.0 clamped", {100, 10000, TW_JITTER_FULL}, 1, 0, 1.0, 100},
+                {"full, random negative clamped", {100, 10000, TW_JITTER_FULL}, 1, 0, -5.0, 0},
+                {"decorrelated, first, u=0", {100, 10000, TW_JITTER_DECORRELATED}, 1, 0, 0.0, 100},
+                {"decorrelated, first, u->1",
+                 {100, 10000, TW_JITTER_DECORRELATED},
+                 1,
+                 0,
+                 0.9999999,
+                 300},
+                {"decorrelated, prev 1000, u->1",
+                 {100, 10000, TW_JITTER_DECORRELATED},
+                 2,
+                 1000,
+                 0.9999999,
+                 3000},
+                {"decorrelated, prev 1000, u=0",
+                 {100, 10000, TW_JITTER_DECORRELATED},
+                 2,
+                 1000,
+                 0.0,
+                 100},
+                {"decorrelated, capped",
+                 {100, 10000, TW_JITTER_DECORRELATED},
+                 5,
+                 9000,
+                 0.9999999,
+                 10000},
+                {"decorrelated, huge prev, no overflow",
+                 {100, 10000, TW_JITTER_DECORRELATED},
+                 5,
+                 INT64_MAX,
+                 0.9999999,
+                 10000},
         };
         (void)state;
         for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
@@ -126,8 +154,8 @@ static double sweep_random(void *ctx)
 
 static void test_backoff_bounds(void **state)
 {
-        struct tw_backoff full = { 200, 5000, TW_JITTER_FULL };
-        struct tw_backoff dec = { 200, 5000, TW_JITTER_DECORRELATED };
+        struct tw_backoff full = {200, 5000, TW_JITTER_FULL};
+        struct tw_backoff dec = {200, 5000, TW_JITTER_DECORRELATED};
         unsigned n = 0;
         (void)state;
 
@@ -141,11 +169,11 @@ static void test_backoff_bounds(void **state)
                         int64_t d = tw_retry_backoff_ms(&dec, retry, prev, sweep_random, &n);
 
                         if (f < 0 || f > ceiling)
-                                fail_msg("full retry %d: %lld outside [0, %lld]", retry, (long long)f,
-                                         (long long)ceiling);
+                                fail_msg("full retry %d: %lld outside [0, %lld]", retry,
+                                         (long long)f, (long long)ceiling);
                         if (d < 200 || d > 5000 || d > (prev < 200 ? 200 : prev) * 3)
-                                fail_msg("decorrelated retry %d: %lld outside bounds (prev %lld)", retry,
-                                         (long long)d, (long long)prev);
+                                fail_msg("decorrelated retry %d: %lld outside bounds (prev %lld)",
+                                         retry, (long long)d, (long long)prev);
                         prev = d;
                 }
         }
@@ -162,32 +190,35 @@ static void test_retry_after(void **state)
                 int want_rc;
                 int64_t want_s;
         } cases[] = {
-                { "seconds", "120", 0, 0, 120 },
-                { "zero", "0", 0, 0, 0 },
-                { "surrounding whitespace", "  7 \r\n", 0, 0, 7 },
-                { "leading zeros", "007", 0, 0, 7 },
-                { "at the cap", "300", 0, 0, 300 },
-                { "over the cap", "301", 0, 0, 300 },
-                { "huge", "99999999999999999999999", 0, 0, 300 },
-                { "IMF-fixdate 10 s ahead", "Sun, 06 Nov 1994 08:49:37 GMT", rfc_example - 10, 0, 10 },
-                { "IMF-fixdate now", "Sun, 06 Nov 1994 08:49:37 GMT", rfc_example, 0, 0 },
-                { "IMF-fixdate in the past", "Sun, 06 Nov 1994 08:49:37 GMT", rfc_example + 3600, 0, 0 },
-                { "IMF-fixdate far ahead", "Sun, 06 Nov 1994 08:49:37 GMT", rfc_example - 86400, 0, 300 },
-                { "RFC 850 date", "Sunday, 06-Nov-94 08:49:37 GMT", rfc_example - 5, 0, 5 },
-                { "asctime date", "Sun Nov  6 08:49:37 1994", rfc_example - 42, 0, 42 },
-                { "negative", "-5", 0, -EINVAL, 0 },
-                { "plus sign", "+5", 0, -EINVAL, 0 },
-                { "fraction", "1.5", 0, -EINVAL, 0 },
-                { "trailing garbage", "5s", 0, -EINVAL, 0 },
-                { "empty", "", 0, -EINVAL, 0 },
-                { "blank", "   ", 0, -EINVAL, 0 },
-                { "word", "soon", 0, -EINVAL, 0 },
-                { "date without GMT", "Sun, 06 Nov 1994 08:49:37 UTC", 0, -EINVAL, 0 },
-                { "date with a bad month", "Sun, 06 Foo 1994 08:49:37 GMT", 0, -EINVAL, 0 },
-                { "date with a bad day", "Sun, 31 Feb 1994 08:49:37 GMT", 0, -EINVAL, 0 },
-                { "date with a bad hour", "Sun, 06 Nov 1994 25:49:37 GMT", 0, -EINVAL, 0 },
-                { "date with trailing garbage", "Sun, 06 Nov 1994 08:49:37 GMT x", 0, -EINVAL, 0 },
-                { "date cut short", "Sun, 06 Nov 1994", 0, -EINVAL, 0 },
+                {"seconds", "120", 0, 0, 120},
+                {"zero", "0", 0, 0, 0},
+                {"surrounding whitespace", "  7 \r\n", 0, 0, 7},
+                {"leading zeros", "007", 0, 0, 7},
+                {"at the cap", "300", 0, 0, 300},
+                {"over the cap", "301", 0, 0, 300},
+                {"huge", "99999999999999999999999", 0, 0, 300},
+                {"IMF-fixdate 10 s ahead", "Sun, 06 Nov 1994 08:49:37 GMT", rfc_example - 10, 0,
+                 10},
+                {"IMF-fixdate now", "Sun, 06 Nov 1994 08:49:37 GMT", rfc_example, 0, 0},
+                {"IMF-fixdate in the past", "Sun, 06 Nov 1994 08:49:37 GMT", rfc_example + 3600, 0,
+                 0},
+                {"IMF-fixdate far ahead", "Sun, 06 Nov 1994 08:49:37 GMT", rfc_example - 86400, 0,
+                 300},
+                {"RFC 850 date", "Sunday, 06-Nov-94 08:49:37 GMT", rfc_example - 5, 0, 5},
+                {"asctime date", "Sun Nov  6 08:49:37 1994", rfc_example - 42, 0, 42},
+                {"negative", "-5", 0, -EINVAL, 0},
+                {"plus sign", "+5", 0, -EINVAL, 0},
+                {"fraction", "1.5", 0, -EINVAL, 0},
+                {"trailing garbage", "5s", 0, -EINVAL, 0},
+                {"empty", "", 0, -EINVAL, 0},
+                {"blank", "   ", 0, -EINVAL, 0},
+                {"word", "soon", 0, -EINVAL, 0},
+                {"date without GMT", "Sun, 06 Nov 1994 08:49:37 UTC", 0, -EINVAL, 0},
+                {"date with a bad month", "Sun, 06 Foo 1994 08:49:37 GMT", 0, -EINVAL, 0},
+                {"date with a bad day", "Sun, 31 Feb 1994 08:49:37 GMT", 0, -EINVAL, 0},
+                {"date with a bad hour", "Sun, 06 Nov 1994 25:49:37 GMT", 0, -EINVAL, 0},
+                {"date with trailing garbage", "Sun, 06 Nov 1994 08:49:37 GMT x", 0, -EINVAL, 0},
+                {"date cut short", "Sun, 06 Nov 1994", 0, -EINVAL, 0},
         };
         (void)state;
         for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
@@ -202,7 +233,7 @@ static void test_retry_after(void **state)
                 if (rc < 0 && got != -1)
                         fail_msg("%s: output written on failure", cases[i].name);
         }
-        assert_int_equal(tw_retry_after_parse(NULL, 0, &(int64_t){ 0 }), -EINVAL);
+        assert_int_equal(tw_retry_after_parse(NULL, 0, &(int64_t){0}), -EINVAL);
 }
 
 static void test_reason_names(void **state)
@@ -275,12 +306,9 @@ static void test_stats(void **state)
 int main(void)
 {
         const struct CMUnitTest tests[] = {
-                cmocka_unit_test(test_classify),
-                cmocka_unit_test(test_backoff),
-                cmocka_unit_test(test_backoff_bounds),
-                cmocka_unit_test(test_retry_after),
-                cmocka_unit_test(test_reason_names),
-                cmocka_unit_test(test_stats),
+                cmocka_unit_test(test_classify),       cmocka_unit_test(test_backoff),
+                cmocka_unit_test(test_backoff_bounds), cmocka_unit_test(test_retry_after),
+                cmocka_unit_test(test_reason_names),   cmocka_unit_test(test_stats),
         };
 
         return cmocka_run_group_tests(tests, NULL, NULL);
