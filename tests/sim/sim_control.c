@@ -229,7 +229,7 @@ out:
 
 static void control_stats(struct tw_sim *sim, struct sim_reply *reply)
 {
-        struct tw_sim_stats st;
+        struct tw_sim_stats st = {0};
         cJSON *o = cJSON_CreateObject();
 
         tw_sim_get_stats(sim, &st);
