@@ -159,7 +159,17 @@ static int parse_role(const char *value, const char *entity_type, char **field, 
         const char *et = tw_role_entity_type(value);
 
         if (!et || strcmp(et, entity_type) != 0) {
-                *why = "not a known role of this level (see the role order in the README)";
+                /* most powerful first, as in the Astro documentation */
+                if (strcmp(entity_type, "ORGANIZATION") == 0)
+                        *why = "not a known role of this level (ORGANIZATION_OWNER, "
+                               "ORGANIZATION_BILLING_ADMIN, ORGANIZATION_OBSERVE_ADMIN, "
+                               "ORGANIZATION_OBSERVE_MEMBER, ORGANIZATION_MEMBER)";
+                else if (strcmp(entity_type, "WORKSPACE") == 0)
+                        *why = "not a known role of this level (WORKSPACE_OWNER, "
+                               "WORKSPACE_OPERATOR, WORKSPACE_AUTHOR, WORKSPACE_MEMBER, "
+                               "WORKSPACE_ACCESSOR)";
+                else
+                        *why = "not a known role of this level (DEPLOYMENT_ADMIN)";
                 return -EINVAL;
         }
         return set_string(field, value);
@@ -366,6 +376,11 @@ static int parse_value(const struct key_def *def, void *base, const char *value,
         return -EINVAL;
 }
 
+static bool is_duration(const struct key_def *def)
+{
+        return def->type == T_DURATION || def->type == T_DURATION_OFF;
+}
+
 /* Applies one key of a table; reports unknown keys and bad values. */
 static void apply_key(struct tw_config_parser *p, const struct key_def *table, size_t n,
                       const char *table_section, void *base, int *seen, const char *section,
@@ -388,6 +403,10 @@ static void apply_key(struct tw_config_parser *p, const struct key_def *table, s
                 r = parse_value(&table[i], base, value, &why);
                 if (r == -ENOMEM)
                         p->nomem = true;
+                else if (r == -ERANGE && table[i].max > table[i].min)
+                        tw_config_error(p, section, name, "out of range (%g%s to %g%s)",
+                                        table[i].min, is_duration(&table[i]) ? "s" : "",
+                                        table[i].max, is_duration(&table[i]) ? "s" : "");
                 else if (r < 0)
                         tw_config_error(p, section, name, "%s", why ? why : "invalid value");
                 return;

@@ -102,7 +102,7 @@ static const struct err_case err_cases[] = {
         {"request_timeout malformed", "[astro]\nrequest_timeout = 30 s\n",
          "t.ini:2: [astro] request_timeout: " DUR_ERR, NULL},
         {"request_timeout zero", "[astro]\nrequest_timeout = 0s\n",
-         "t.ini:2: [astro] request_timeout: out of range", NULL},
+         "t.ini:2: [astro] request_timeout: out of range (1s to 600s)", NULL},
         {"request_timeout over 10 minutes", "[astro]\nrequest_timeout = 601s\n",
          "t.ini:2: [astro] request_timeout: out of range", NULL},
         {"max_concurrency not a number", "[astro]\nmax_concurrency = four\n",
@@ -638,7 +638,7 @@ static void errors_are_collected(void **state)
         static const char text[] = "[astro]\nmax_concurrency = 0\nrate_limit = x\n[agent]\n"
                                    "log_level = loud\nnope = 1\n";
         static const char want[] =
-                "t.ini:2: [astro] max_concurrency: out of range\n"
+                "t.ini:2: [astro] max_concurrency: out of range (1 to 64)\n"
                 "t.ini:3: [astro] rate_limit: expected a number\n"
                 "t.ini:5: [agent] log_level: expected error, warn, info or debug\n"
                 "t.ini:6: [agent] nope: unknown key\n";
