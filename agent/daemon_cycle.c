@@ -18,26 +18,41 @@
 #include "exporters/http_server.h"
 #include "exporters/metrics.h"
 
-void tw_daemon_publish(struct tw_daemon *d)
+/* Renders the page straight into gzip, extra families included; 0 or a negative errno. */
+static int render_page(struct tw_daemon *d, struct tw_metrics_out *out)
 {
         struct tw_snapshot snap = {.cfg = d->cfg, .inv = d->inv, .ev = d->ev};
-        struct tw_buf page;
+        size_t len;
+        int r;
+
+        r = tw_metrics_out_init(out, TW_METRICS_PAGE_MAX);
+        if (r == 0)
+                r = tw_metrics_render_out(&snap, &d->status, out);
+        if (r == 0 && d->opts->extra_metrics) {
+                /* Flushed first, so that a failure drops only the extra part. */
+                r = tw_metrics_out_flush(out);
+                len = out->text.len;
+                if (r == 0 && d->opts->extra_metrics(d->opts->userdata, &out->text) < 0) {
+                        out->text.len = len;
+                        if (out->text.ptr)
+                                out->text.ptr[len] = '\0';
+                }
+        }
+        if (r == 0)
+                r = tw_metrics_out_finish(out);
+        return r;
+}
+
+void tw_daemon_publish(struct tw_daemon *d)
+{
+        struct tw_metrics_out out;
         int r;
 
         if (!d->server)
                 return;
-        tw_buf_init(&page, TW_METRICS_PAGE_MAX);
-        r = tw_metrics_render(&snap, &d->status, &page);
-        if (r == 0 && d->opts->extra_metrics) {
-                size_t len = page.len;
-
-                if (d->opts->extra_metrics(d->opts->userdata, &page) < 0) {
-                        page.len = len;
-                        page.ptr[len] = '\0';
-                }
-        }
+        r = render_page(d, &out);
         if (r == 0)
-                r = tw_http_server_publish(d->server, page.ptr ? page.ptr : "", page.len);
+                r = tw_http_server_publish_gzip(d->server, &out.gz, out.plain_len);
         if (r < 0) {
                 if (tw_complain_failure(&d->complain_publish, tw_now()))
                         tw_log(TW_LOG_ERROR,
@@ -46,7 +61,7 @@ void tw_daemon_publish(struct tw_daemon *d)
         } else if (tw_complain_success(&d->complain_publish)) {
                 tw_log(TW_LOG_INFO, "metrics page published again", NULL);
         }
-        tw_buf_done(&page);
+        tw_metrics_out_done(&out);
 }
 
 /* Logs each failed listing, rate-limited as one condition. */

@@ -12,7 +12,7 @@ pids=()
 cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$tmp"; }
 trap cleanup EXIT
 
-wait_file() { for _ in $(seq 600); do [[ -s $1 ]] && return 0; sleep 0.1; done; echo "timeout: $1" >&2; exit 1; }
+wait_file() { for _ in $(seq 3000); do [[ -s $1 ]] && return 0; sleep 0.1; done; echo "timeout: $1" >&2; exit 1; }
 
 run_one() { # tokens workspaces cycles
   local n=$1 ws=$2 cycles=$3 d=$tmp/$1
@@ -54,6 +54,10 @@ INI
     wrk -t2 -c4 -d10s --latency "$url/metrics" | grep -E "Requests/sec|99%|50%"
     echo "-- wrk gzip (4 connections, 10 s)"
     wrk -t2 -c4 -d10s --latency -H 'Accept-Encoding: gzip' "$url/metrics" | grep -E "Requests/sec|99%|50%"
+    echo "-- wrk plain (1 connection, 10 s)"
+    wrk -t1 -c1 -d10s --latency "$url/metrics" | grep -E "Requests/sec|99%|50%"
+    echo "-- wrk gzip (1 connection, 10 s)"
+    wrk -t1 -c1 -d10s --latency -H 'Accept-Encoding: gzip' "$url/metrics" | grep -E "Requests/sec|99%|50%"
   fi
   kill "$tw"
 }

@@ -12,17 +12,9 @@
 #include "agent/buf.h"
 #include "agent/config.h"
 #include "exporters/http_auth.h"
+#include "exporters/http_page.h"
 #include "exporters/http_tls.h"
 #include "exporters/metrics.h"
-
-/* One published page, plain and gzipped; immutable, freed with its last reference. */
-struct page {
-        atomic_uint refs;
-        char *plain;
-        size_t plain_len;
-        char *gz;
-        size_t gz_len;
-};
 
 struct tw_http_server {
         struct MHD_Daemon *mhd;
@@ -32,7 +24,7 @@ struct tw_http_server {
         struct tw_http_auth *auth; /* NULL: no basic auth */
         struct tw_tls_files tls;
         pthread_mutex_t lock; /* guards page */
-        struct page *page;
+        struct tw_http_page *page;
         atomic_bool ready;
 };
 
@@ -41,17 +33,6 @@ static const char index_html[] =
         "<h1>tokenwatch</h1>\n<p>Astro API token inventory for Prometheus.</p>\n<ul>\n"
         "<li><a href=\"metrics\">metrics</a></li>\n<li><a href=\"healthz\">healthz</a></li>\n"
         "<li><a href=\"readyz\">readyz</a></li>\n</ul>\n</body></html>\n";
-
-static void page_unref(void *cls)
-{
-        struct page *p = cls;
-
-        if (!p || atomic_fetch_sub(&p->refs, 1) != 1)
-                return;
-        free(p->plain);
-        free(p->gz);
-        free(p);
-}
 
 static int64_t mono_seconds(void)
 {
@@ -124,7 +105,7 @@ static enum MHD_Result serve_metrics(struct tw_http_server *s, struct MHD_Connec
 {
         struct MHD_Response *resp;
         enum MHD_Result ret;
-        struct page *p;
+        struct tw_http_page *p;
         bool gz;
 
         pthread_mutex_lock(&s->lock);
@@ -135,14 +116,11 @@ static enum MHD_Result serve_metrics(struct tw_http_server *s, struct MHD_Connec
         if (!p)
                 return reply_text(c, MHD_HTTP_SERVICE_UNAVAILABLE, "no collection finished yet\n");
 
-        gz = p->gz && tw_accepts_gzip(MHD_lookup_connection_value(c, MHD_HEADER_KIND,
-                                                                  MHD_HTTP_HEADER_ACCEPT_ENCODING));
-        resp = MHD_create_response_from_buffer_with_free_callback_cls(
-                gz ? p->gz_len : p->plain_len, gz ? p->gz : p->plain, page_unref, p);
-        if (!resp) {
-                page_unref(p);
+        gz = tw_accepts_gzip(
+                MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_ACCEPT_ENCODING));
+        resp = tw_http_page_response(p, gz);
+        if (!resp)
                 return MHD_NO;
-        }
         MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, TW_METRICS_CONTENT_TYPE);
         MHD_add_response_header(resp, MHD_HTTP_HEADER_VARY, MHD_HTTP_HEADER_ACCEPT_ENCODING);
         if (gz)
@@ -308,7 +286,7 @@ void tw_http_server_stop(struct tw_http_server *s)
                 return;
         if (s->mhd)
                 MHD_stop_daemon(s->mhd);
-        page_unref(s->page);
+        tw_http_page_unref(s->page);
         tw_http_auth_free(s->auth);
         tw_tls_files_done(&s->tls);
         pthread_mutex_destroy(&s->lock);
@@ -325,41 +303,48 @@ bool tw_http_server_exposed(const struct tw_http_server *s)
         return s->exposed;
 }
 
-int tw_http_server_publish(struct tw_http_server *s, const char *page, size_t len)
+int tw_http_server_publish_gzip(struct tw_http_server *s, struct tw_buf *gz, size_t plain_len)
 {
-        struct tw_buf gz;
-        struct page *p, *old;
-        int r;
+        struct tw_http_page *p, *old;
+        size_t gz_len = gz->len;
+        char *shrunk;
 
         p = calloc(1, sizeof(*p));
-        if (!p)
+        if (!p) {
+                tw_buf_done(gz);
                 return -ENOMEM;
+        }
         atomic_init(&p->refs, 1);
-        p->plain = malloc(len ? len : 1);
-        if (!p->plain) {
+        p->gz = tw_buf_steal(gz);
+        if (!p->gz) {
                 free(p);
                 return -ENOMEM;
         }
-        memcpy(p->plain, page, len);
-        p->plain_len = len;
-        tw_buf_init(&gz, TW_METRICS_PAGE_MAX);
-        r = tw_gzip(page, len, &gz);
-        if (r < 0) {
-                tw_buf_done(&gz);
-                page_unref(p);
-                return r;
-        }
-        p->gz_len = gz.len;
-        p->gz = tw_buf_steal(&gz);
-        if (!p->gz) {
-                page_unref(p);
-                return -ENOMEM;
-        }
+        /* Give back the slack of the buffer's doubling. */
+        shrunk = realloc(p->gz, gz_len + 1);
+        if (shrunk)
+                p->gz = shrunk;
+        p->gz_len = gz_len;
+        p->plain_len = plain_len;
         pthread_mutex_lock(&s->lock);
         old = s->page;
         s->page = p;
         pthread_mutex_unlock(&s->lock);
         atomic_store(&s->ready, true);
-        page_unref(old);
+        tw_http_page_unref(old);
         return 0;
+}
+
+int tw_http_server_publish(struct tw_http_server *s, const char *page, size_t len)
+{
+        struct tw_buf gz;
+        int r;
+
+        tw_buf_init(&gz, TW_METRICS_PAGE_MAX);
+        r = tw_gzip(page, len, &gz);
+        if (r < 0) {
+                tw_buf_done(&gz);
+                return r;
+        }
+        return tw_http_server_publish_gzip(s, &gz, len);
 }

@@ -19,9 +19,10 @@
  * SHA-256 of the credentials).  A failed or missing login gets 401 with
  * WWW-Authenticate: Basic realm="tokenwatch".  Auth covers every path.
  *
- * The page is an immutable refcounted object: tw_http_server_publish()
- * swaps it in under a mutex, a scrape takes a reference under the same mutex
- * and writes outside it, so a scrape never waits for a collection.
+ * The page is an immutable refcounted object, stored gzipped only:
+ * tw_http_server_publish*() swaps it in under a mutex, a scrape takes a
+ * reference under the same mutex, writes outside it and drops the reference
+ * when its response is freed, so a scrape never waits for a collection.
  *
  * Thread-safety: publish and the getters may be called from any thread;
  * start and stop from one owner thread.  The server never logs.
@@ -69,8 +70,15 @@ unsigned short tw_http_server_port(const struct tw_http_server *s);
  * basic auth: the caller should warn. */
 bool tw_http_server_exposed(const struct tw_http_server *s);
 
-/* Copies page (len bytes), gzips it, swaps it in and marks the server ready.
- * Scrapes in progress keep the previous page.  0, -ENOMEM, -E2BIG, -EIO. */
+/* Swaps in a page given as one gzip member (gz, e.g. from a finished
+ * struct tw_metrics_out) that inflates to plain_len bytes, and marks the
+ * server ready.  Takes gz's content on every path (gz is left empty).
+ * Only the compressed page is kept: gzip requests get it as it is, plain
+ * ones get it inflated block by block as it is sent (with Content-Length:
+ * plain_len).  Scrapes in progress keep the previous page.  0 or -ENOMEM. */
+int tw_http_server_publish_gzip(struct tw_http_server *s, struct tw_buf *gz, size_t plain_len);
+/* Gzips page (len bytes) and publishes it as tw_http_server_publish_gzip()
+ * does.  0, -ENOMEM, -E2BIG, -EIO. */
 int tw_http_server_publish(struct tw_http_server *s, const char *page, size_t len);
 
 /*

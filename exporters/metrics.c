@@ -13,9 +13,12 @@
 #include "agent/timeutil.h"
 #include "collectors/http.h"
 
-/* The page being written; the first error sticks and later writes do nothing. */
+/* The page being written; the first error sticks and later writes do nothing.
+ * With mo, out is mo->text and is compressed whenever it grows past
+ * TW_METRICS_FLUSH_BYTES. */
 struct page {
         struct tw_buf *out;
+        struct tw_metrics_out *mo;
         int err;
 };
 
@@ -34,6 +37,13 @@ static void put(struct page *p, const char *s)
                 p->err = tw_buf_adds(p->out, s);
 }
 
+/* Called after each line or family header: hands full text to deflate. */
+static void maybe_flush(struct page *p)
+{
+        if (!p->err && p->mo && p->out->len >= TW_METRICS_FLUSH_BYTES)
+                p->err = tw_metrics_out_flush(p->mo);
+}
+
 /* Writes the HELP and TYPE lines of a family. */
 static void family(struct page *p, const char *name, const char *type, const char *help)
 {
@@ -47,6 +57,7 @@ static void family(struct page *p, const char *name, const char *type, const cha
         put(p, " ");
         put(p, type);
         put(p, "\n");
+        maybe_flush(p);
 }
 
 /* Writes one sample line: name{labels} value. */
@@ -67,6 +78,7 @@ static void sample(struct page *p, const char *name, const struct label *labels,
         if (!p->err)
                 p->err = tw_metrics_format_value(p->out, v);
         put(p, "\n");
+        maybe_flush(p);
 }
 
 static void sample0(struct page *p, const char *name, double v)
@@ -276,11 +288,10 @@ static void self_metrics(struct page *p, const struct tw_agent_status *st)
                         (double)st->config_reload_time);
 }
 
-int tw_metrics_render(const struct tw_snapshot *snap, const struct tw_agent_status *st,
-                      struct tw_buf *out)
+/* The whole page into p. */
+static int render(struct page *p, const struct tw_snapshot *snap, const struct tw_agent_status *st)
 {
         static const struct tw_inventory empty;
-        struct page p = {.out = out, .err = 0};
         const struct tw_inventory *inv = snap && snap->inv ? snap->inv : &empty;
         const struct tw_evaluation *ev = snap && snap->inv ? snap->ev : NULL;
         bool names = snap && snap->cfg && snap->cfg->agent.metrics_creator_names;
@@ -290,20 +301,39 @@ int tw_metrics_render(const struct tw_snapshot *snap, const struct tw_agent_stat
                 tw_agent_status_init(&none, TW_VERSION);
                 st = &none;
         }
-        token_info(&p, inv, names);
-        token_roles(&p, inv);
-        token_times(&p, inv, EXPIRY, "astro_token_expiry_timestamp_seconds",
+        token_info(p, inv, names);
+        token_roles(p, inv);
+        token_times(p, inv, EXPIRY, "astro_token_expiry_timestamp_seconds",
                     "Unix time an Astro API token expires; only tokens that expire, kept after "
                     "expiry.");
-        token_times(&p, inv, CREATED, "astro_token_created_timestamp_seconds",
+        token_times(p, inv, CREATED, "astro_token_created_timestamp_seconds",
                     "Unix time an Astro API token was created.");
-        token_times(&p, inv, LAST_USED, "astro_token_last_used_timestamp_seconds",
+        token_times(p, inv, LAST_USED, "astro_token_last_used_timestamp_seconds",
                     "Unix time an Astro API token was last used; only tokens that were used.");
         if (snap && snap->inv)
-                token_counts(&p, inv);
+                token_counts(p, inv);
         else
-                family(&p, "astro_tokens", "gauge", "Number of Astro API tokens by scope.");
-        findings(&p, inv, ev);
-        self_metrics(&p, st);
+                family(p, "astro_tokens", "gauge", "Number of Astro API tokens by scope.");
+        findings(p, inv, ev);
+        self_metrics(p, st);
+        return p->err;
+}
+
+int tw_metrics_render(const struct tw_snapshot *snap, const struct tw_agent_status *st,
+                      struct tw_buf *out)
+{
+        struct page p = {.out = out, .mo = NULL, .err = 0};
+
+        return render(&p, snap, st);
+}
+
+int tw_metrics_render_out(const struct tw_snapshot *snap, const struct tw_agent_status *st,
+                          struct tw_metrics_out *o)
+{
+        struct page p = {.out = &o->text, .mo = o, .err = o->err};
+
+        render(&p, snap, st);
+        if (p.err && !o->err)
+                o->err = p.err;
         return p.err;
 }

@@ -26,8 +26,10 @@
 
 #include "agent/snapshot.h"
 
+#include "agent/buf.h"
+
 struct tw_agent_status;
-struct tw_buf;
+struct z_stream_s;
 
 #define TW_METRICS_CONTENT_TYPE "text/plain; version=0.0.4; charset=utf-8"
 #define TW_METRICS_PAGE_MAX ((size_t)256 << 20) /* 256 MiB: ~100,000 tokens fit many times over */
@@ -39,6 +41,43 @@ struct tw_buf;
  * that must not be served). */
 int tw_metrics_render(const struct tw_snapshot *snap, const struct tw_agent_status *st,
                       struct tw_buf *out);
+
+/*
+ * A streaming gzip output for the page, so that the plain page is never
+ * whole in memory: text appended to ->text (by the renderer, or by anyone
+ * else between tw_metrics_out_init() and tw_metrics_out_finish()) is
+ * compressed into ->gz by tw_metrics_out_flush(), which the renderer calls
+ * whenever ->text passes TW_METRICS_FLUSH_BYTES.  ->gz is one gzip member
+ * (zlib deflate, level 6) once tw_metrics_out_finish() returned 0, and
+ * ->plain_len the length of the text it inflates to.  The plain text is
+ * capped at max bytes, and so is the compressed one.  Owned by one thread.
+ */
+#define TW_METRICS_FLUSH_BYTES ((size_t)64 << 10)
+
+struct tw_metrics_out {
+        struct tw_buf text; /* pending plain text, appended by the writer */
+        struct tw_buf gz;   /* the compressed page so far */
+        size_t plain_len;   /* plain bytes compressed so far */
+        size_t max;         /* cap on the plain page and on the compressed one */
+        struct z_stream_s *zs;
+        int err; /* the first error; sticky */
+};
+
+/* Starts an empty page capped at max bytes (0: TW_METRICS_PAGE_MAX).
+ * 0, -ENOMEM or -EIO; tw_metrics_out_done() is needed either way. */
+int tw_metrics_out_init(struct tw_metrics_out *o, size_t max);
+/* Compresses and empties ->text.  0, -ENOMEM, -E2BIG (a cap) or -EIO; an
+ * error sticks (later calls return it) and the page must not be served. */
+int tw_metrics_out_flush(struct tw_metrics_out *o);
+/* Flushes and ends the gzip member.  0 or as tw_metrics_out_flush(). */
+int tw_metrics_out_finish(struct tw_metrics_out *o);
+/* Frees everything (->gz included, unless taken with tw_buf_steal()).  NULL-safe. */
+void tw_metrics_out_done(struct tw_metrics_out *o);
+
+/* As tw_metrics_render(), into o, flushing as it goes; does not finish o,
+ * so more families may follow.  0 or as tw_metrics_out_flush(). */
+int tw_metrics_render_out(const struct tw_snapshot *snap, const struct tw_agent_status *st,
+                          struct tw_metrics_out *o);
 
 /* Appends s as a label value: \ -> \\, " -> \", newline -> \n; everything
  * else (UTF-8 included) verbatim.  0, -ENOMEM or -E2BIG. */
