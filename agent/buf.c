@@ -130,6 +130,14 @@ char *tw_buf_steal(struct tw_buf *b)
                 p = strdup("");
                 return p;
         }
+        /* the doubling left up to half the block unused: kept strings
+         * (finding messages, thousands of them) should not carry that */
+        if (b->alloc > b->len + 1) {
+                char *q = realloc(p, b->len + 1);
+
+                if (q)
+                        p = q;
+        }
         b->ptr = NULL;
         b->len = 0;
         b->alloc = 0;

@@ -123,11 +123,12 @@ static struct tw_subject *compact_subject(struct tw_arena *a, const struct tw_su
 
         if (!o)
                 return NULL;
-        DUP(id);
+        /* a handful of people and automation keys create most tokens */
+        INTERN(id);
         INTERN(subject_type);
-        DUP(username);
-        DUP(full_name);
-        DUP(api_token_name);
+        INTERN(username);
+        INTERN(full_name);
+        INTERN(api_token_name);
         ret = tw_arena_alloc(a, sizeof(*ret));
         if (!ret || failed) {
                 *fail = 1;
