@@ -172,21 +172,18 @@ int tw_rule_no_expiry(struct tw_eval_ctx *c, const struct tw_token *t,
         return r;
 }
 
-int tw_rule_unused(struct tw_eval_ctx *c, const struct tw_token *t, enum tw_severity *ret_severity,
-                   struct tw_buf *msg)
+/* "<token> <what> <when>, more than <after> ago. Fix: ... delete": the
+ * message shared by the unused and never-used rules. */
+static int idle_message(struct tw_eval_ctx *c, const struct tw_token *t, const char *what,
+                        int64_t since, int64_t after, enum tw_severity *ret_severity,
+                        struct tw_buf *msg)
 {
-        int64_t after = c->policy->unused_after;
-        int r;
+        int r = tw_message_add_token(msg, t);
 
-        *ret_severity = TW_SEVERITY_NONE;
-        /* last_used_at < now - after, written so that it cannot overflow */
-        if (after == TW_OFF || t->last_used_at == TW_NO_TIME || c->now - t->last_used_at <= after)
-                return 0;
-        r = tw_message_add_token(msg, t);
         if (r >= 0)
-                r = tw_buf_adds(msg, " was last used on ");
+                r = tw_buf_adds(msg, what);
         if (r >= 0)
-                r = add_when(msg, t->last_used_at, c->now);
+                r = add_when(msg, since, c->now);
         if (r >= 0)
                 r = tw_buf_adds(msg, ", more than ");
         if (r >= 0)
@@ -200,30 +197,27 @@ int tw_rule_unused(struct tw_eval_ctx *c, const struct tw_token *t, enum tw_seve
         return r;
 }
 
+int tw_rule_unused(struct tw_eval_ctx *c, const struct tw_token *t, enum tw_severity *ret_severity,
+                   struct tw_buf *msg)
+{
+        int64_t after = c->policy->unused_after;
+
+        *ret_severity = TW_SEVERITY_NONE;
+        /* last_used_at < now - after, written so that it cannot overflow */
+        if (after == TW_OFF || t->last_used_at == TW_NO_TIME || c->now - t->last_used_at <= after)
+                return 0;
+        return idle_message(c, t, " was last used on ", t->last_used_at, after, ret_severity, msg);
+}
+
 int tw_rule_never_used(struct tw_eval_ctx *c, const struct tw_token *t,
                        enum tw_severity *ret_severity, struct tw_buf *msg)
 {
         int64_t after = c->policy->never_used_after;
-        int r;
 
         *ret_severity = TW_SEVERITY_NONE;
         if (after == TW_OFF || t->last_used_at != TW_NO_TIME || t->created_at == TW_NO_TIME ||
             c->now - t->created_at <= after)
                 return 0;
-        r = tw_message_add_token(msg, t);
-        if (r >= 0)
-                r = tw_buf_adds(msg, " has never been used since it was created on ");
-        if (r >= 0)
-                r = add_when(msg, t->created_at, c->now);
-        if (r >= 0)
-                r = tw_buf_adds(msg, ", more than ");
-        if (r >= 0)
-                r = tw_describe_duration(after, msg);
-        if (r >= 0)
-                r = tw_buf_adds(msg, " ago.");
-        if (r >= 0)
-                r = tw_message_add_fix(msg, t, TW_FIX_DELETE);
-        if (r >= 0)
-                *ret_severity = TW_SEVERITY_WARNING;
-        return r;
+        return idle_message(c, t, " has never been used since it was created on ", t->created_at,
+                            after, ret_severity, msg);
 }
