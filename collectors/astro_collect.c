@@ -35,6 +35,9 @@ struct listing {
         /* after the deployments listing: list each listed workspace's
          * deployment tokens */
         bool then_deployment_tokens;
+        /* the first id of the previous page: a server that ignores offset
+         * would otherwise be paged until MAX_PAGES */
+        char *prev_first_id;
 };
 
 struct collect {
@@ -54,6 +57,7 @@ static void listing_free(struct listing *l)
                 return;
         free(l->name);
         free(l->base_url);
+        free(l->prev_first_id);
         free(l);
 }
 
@@ -201,6 +205,28 @@ static int add_items(struct listing *l, const cJSON *items, struct tw_buf *err)
         return r;
 }
 
+/* Refuses a page that starts with the same id as the one before: the server
+ * ignored offset, and paging on would repeat it until MAX_PAGES. */
+static int check_new_page(struct listing *l, const cJSON *items, struct tw_buf *err)
+{
+        const cJSON *id = cJSON_GetObjectItemCaseSensitive(cJSON_GetArrayItem(items, 0), "id");
+        char *copy;
+
+        if (!cJSON_IsString(id))
+                return 0; /* an empty page, or the parser will name the problem */
+        if (l->prev_first_id && strcmp(l->prev_first_id, id->valuestring) == 0) {
+                tw_buf_adds(err, "the API returned the previous page again (it ignored offset); "
+                                 "stopping this listing");
+                return -EBADMSG;
+        }
+        copy = strdup(id->valuestring);
+        if (!copy)
+                return -ENOMEM;
+        free(l->prev_first_id);
+        l->prev_first_id = copy;
+        return 0;
+}
+
 static void http_failure(struct listing *l, const struct tw_http_result *res, struct tw_buf *msg);
 static void start_fallback_token_listings(struct collect *c);
 static void start_deployment_token_listings(struct collect *c);
@@ -227,6 +253,8 @@ static void on_page(void *userdata, const struct tw_http_result *res)
         tw_buf_printf(&msg, "page at offset %ld: ", l->offset);
         r = tw_astro_parse_page(res->body, res->body_len, l->items_key, &page, &msg);
         if (r == 0)
+                r = check_new_page(l, page.items, &msg);
+        if (r == 0)
                 r = add_items(l, page.items, &msg);
         if (r == -ENOMEM) {
                 c->fatal = r;
@@ -238,7 +266,14 @@ static void on_page(void *userdata, const struct tw_http_result *res)
         }
         n = (size_t)cJSON_GetArraySize(page.items);
         l->offset += (long)n;
-        if (n > 0 && l->offset < page.total && ++l->pages < MAX_PAGES) {
+        if (n > 0 && l->offset < page.total && ++l->pages >= MAX_PAGES) {
+                tw_buf_reset(&msg);
+                tw_buf_printf(&msg, "stopped after %d pages at offset %ld of totalCount %ld",
+                              MAX_PAGES, l->offset, page.total);
+                listing_failed(l, msg.ptr);
+                goto out;
+        }
+        if (n > 0 && l->offset < page.total) {
                 r = submit_page(l);
                 if (r < 0)
                         c->fatal = r;

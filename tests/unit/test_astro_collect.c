@@ -28,6 +28,7 @@ struct org {
         const char *fail_match;
         const char *bad_body_match; /* answer a malformed body for these */
         bool ignore_limit;          /* answer 7 items a page whatever the limit */
+        bool ignore_offset;         /* answer the first page whatever the offset */
         int transport_error;
         const char *transport_error_match;
 };
@@ -95,6 +96,8 @@ static int answer(void *ud, const char *url, long *status, struct tw_buf *b)
         }
         if (o->ignore_limit)
                 limit = 7;
+        if (o->ignore_offset)
+                offset = 0;
         if (strstr(url, "/workspaces?")) {
                 tw_buf_adds(b,
                             "{\"limit\":1000,\"offset\":0,\"totalCount\":3,\"workspaces\":["
@@ -326,6 +329,22 @@ static void test_failed_listing_keeps_the_rest(void **state)
         }
 }
 
+static void test_server_ignoring_offset_is_an_error(void **state)
+{
+        struct org o = {.n_tokens = 2500, .ignore_offset = true};
+        struct run r = {0};
+
+        (void)state;
+        collect(&r, &o, "[astro]\napi_url = http://127.0.0.1:1\n");
+        assert_int_equal(r.inv->n_errors, 1);
+        assert_string_equal(r.inv->errors[0].listing, "tokens organization");
+        assert_non_null(strstr(r.inv->errors[0].message, "returned the previous page again"));
+        /* two requests, not MAX_PAGES */
+        assert_int_equal(count_requests(r.t, "/tokens?"), 2);
+        assert_int_equal(r.inv->n_tokens, 1000);
+        run_done(&r);
+}
+
 static void test_unknown_workspace_is_an_error(void **state)
 {
         struct org o = {.n_tokens = 5};
@@ -348,6 +367,7 @@ int main(void)
                 cmocka_unit_test(test_workspace_list_dedups),
                 cmocka_unit_test(test_scope_filters),
                 cmocka_unit_test(test_failed_listing_keeps_the_rest),
+                cmocka_unit_test(test_server_ignoring_offset_is_an_error),
                 cmocka_unit_test(test_unknown_workspace_is_an_error),
         };
 
