@@ -9,16 +9,16 @@
 
 #include <curl/curl.h>
 
-#include "agent/buf.h"
-#include "agent/config.h"
-#include "agent/credential.h"
-#include "agent/evaluate.h"
-#include "agent/inventory.h"
-#include "agent/log.h"
-#include "agent/snapshot.h"
-#include "agent/timeutil.h"
+#include "lib/buf.h"
+#include "core/config.h"
+#include "core/credential.h"
+#include "core/evaluate.h"
+#include "core/inventory.h"
+#include "lib/log.h"
+#include "core/snapshot.h"
+#include "lib/timeutil.h"
 #include "collectors/astro.h"
-#include "collectors/http.h"
+#include "lib/http.h"
 #include "exporters/report.h"
 
 #define REPORT_MAX ((size_t)512 << 20)

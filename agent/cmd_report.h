@@ -9,7 +9,7 @@
 
 #include <stdint.h>
 
-#include "agent/finding.h"
+#include "core/finding.h"
 
 enum tw_exit {
         TW_EXIT_OK = 0,

@@ -10,12 +10,12 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "agent/buf.h"
-#include "agent/config.h"
+#include "lib/buf.h"
+#include "core/config.h"
 #include "agent/daemon_internal.h"
-#include "agent/finding.h"
-#include "agent/inventory.h"
-#include "agent/timeutil.h"
+#include "core/finding.h"
+#include "core/inventory.h"
+#include "lib/timeutil.h"
 #include "exporters/http_server.h"
 
 static volatile sig_atomic_t got_stop, got_reload;

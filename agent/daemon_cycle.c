@@ -6,14 +6,14 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "agent/buf.h"
-#include "agent/config.h"
-#include "agent/credential.h"
-#include "agent/evaluate.h"
-#include "agent/finding.h"
-#include "agent/inventory.h"
-#include "agent/snapshot.h"
-#include "agent/timeutil.h"
+#include "lib/buf.h"
+#include "core/config.h"
+#include "core/credential.h"
+#include "core/evaluate.h"
+#include "core/finding.h"
+#include "core/inventory.h"
+#include "core/snapshot.h"
+#include "lib/timeutil.h"
 #include "collectors/astro.h"
 #include "exporters/http_server.h"
 #include "exporters/metrics.h"

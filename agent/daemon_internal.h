@@ -7,9 +7,9 @@
 #include <stdbool.h>
 
 #include "agent/daemon.h"
-#include "agent/log.h"
-#include "agent/status.h"
-#include "collectors/http.h"
+#include "lib/log.h"
+#include "core/status.h"
+#include "lib/http.h"
 
 struct tw_config;
 struct tw_evaluation;

@@ -8,11 +8,11 @@
 #include <curl/curl.h>
 
 #include "agent/cmd_report.h"
-#include "agent/config.h"
+#include "core/config.h"
 #include "agent/daemon.h"
 #include "agent/notify_hook.h"
-#include "agent/log.h"
-#include "agent/timeutil.h"
+#include "lib/log.h"
+#include "lib/timeutil.h"
 
 static void usage(FILE *f)
 {

@@ -7,12 +7,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "agent/buf.h"
-#include "agent/config.h"
-#include "agent/log.h"
-#include "agent/notify.h"
-#include "agent/snapshot.h"
-#include "agent/timeutil.h"
+#include "lib/buf.h"
+#include "core/config.h"
+#include "lib/log.h"
+#include "exporters/notify.h"
+#include "core/snapshot.h"
+#include "lib/timeutil.h"
 
 struct tw_notify_hook {
         bool dry_run;

@@ -2,7 +2,7 @@
 #define TW_AGENT_NOTIFY_HOOK_H
 
 /*
- * Wiring of the notifier (agent/notify.h) into the daemon and the CLI.
+ * Wiring of the notifier (exporters/notify.h) into the daemon and the CLI.
  *
  *   struct tw_notify_hook *h = tw_notify_hook_new(dry_run);
  *   struct tw_daemon_options d = {..., .on_cycle = tw_notify_hook_on_cycle,

@@ -15,13 +15,13 @@
 
 #include <curl/curl.h>
 
-#include "agent/buf.h"
-#include "agent/config.h"
-#include "agent/credential.h"
-#include "agent/inventory.h"
-#include "agent/timeutil.h"
+#include "lib/buf.h"
+#include "core/config.h"
+#include "core/credential.h"
+#include "core/inventory.h"
+#include "lib/timeutil.h"
 #include "collectors/astro.h"
-#include "collectors/http.h"
+#include "lib/http.h"
 
 static struct tw_config *make_config(const char *url, const char *cred, double rate,
                                      const struct tw_inventory *all)

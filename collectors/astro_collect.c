@@ -5,13 +5,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "agent/buf.h"
-#include "agent/config.h"
-#include "agent/credential.h"
-#include "agent/inventory.h"
-#include "agent/timeutil.h"
+#include "lib/buf.h"
+#include "core/config.h"
+#include "core/credential.h"
+#include "core/inventory.h"
+#include "lib/timeutil.h"
 #include "collectors/astro_parse.h"
-#include "collectors/http.h"
+#include "lib/http.h"
 
 #define PAGE_LIMIT 1000  /* the documented maximum */
 #define MAX_PAGES 100000 /* a server that never stops paging is a bug, not a loop */

@@ -6,8 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "agent/buf.h"
-#include "agent/timeutil.h"
+#include "lib/buf.h"
+#include "lib/timeutil.h"
 
 #define MESSAGE_MAX 300
 

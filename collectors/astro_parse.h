@@ -12,7 +12,7 @@
 
 #include <cjson/cJSON.h>
 
-#include "agent/inventory.h"
+#include "core/inventory.h"
 
 struct tw_buf;
 

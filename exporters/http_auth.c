@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "agent/config.h"
+#include "core/config.h"
 
 struct cache_entry {
         unsigned char digest[32];

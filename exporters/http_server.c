@@ -9,8 +9,8 @@
 #include <string.h>
 #include <time.h>
 
-#include "agent/buf.h"
-#include "agent/config.h"
+#include "lib/buf.h"
+#include "core/config.h"
 #include "exporters/http_auth.h"
 #include "exporters/http_page.h"
 #include "exporters/http_tls.h"

@@ -9,7 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "agent/buf.h"
+#include "lib/buf.h"
 
 static void wipe(void *p, size_t n)
 {

@@ -5,13 +5,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "agent/buf.h"
-#include "agent/config.h"
-#include "agent/finding.h"
-#include "agent/inventory.h"
-#include "agent/status.h"
-#include "agent/timeutil.h"
-#include "collectors/http.h"
+#include "lib/buf.h"
+#include "core/config.h"
+#include "core/finding.h"
+#include "core/inventory.h"
+#include "core/status.h"
+#include "lib/timeutil.h"
+#include "lib/http.h"
 
 /* The page being written; the first error sticks and later writes do nothing.
  * With mo, out is mo->text and is compressed whenever it grows past

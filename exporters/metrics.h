@@ -24,9 +24,9 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "agent/snapshot.h"
+#include "core/snapshot.h"
 
-#include "agent/buf.h"
+#include "lib/buf.h"
 
 struct tw_agent_status;
 struct z_stream_s;

@@ -8,7 +8,7 @@
 #include <strings.h>
 #include <zlib.h>
 
-#include "agent/buf.h"
+#include "lib/buf.h"
 
 /* Appends s with backslash and newline escaped, and double quotes when quotes. */
 static int escape(struct tw_buf *out, const char *s, bool quotes)

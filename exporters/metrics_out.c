@@ -6,7 +6,7 @@
 #include <string.h>
 #include <zlib.h>
 
-#include "agent/buf.h"
+#include "lib/buf.h"
 
 int tw_metrics_out_init(struct tw_metrics_out *o, size_t max)
 {

@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "collectors/retry.h"
+#include "lib/retry.h"
 
 #define RESPONSE_MAX (64 * 1024) /* receivers' answers are read and dropped */
 

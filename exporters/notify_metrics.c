@@ -4,7 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "agent/buf.h"
+#include "lib/buf.h"
 #include "exporters/metrics.h"
 #include "exporters/notify_sender_internal.h"
 

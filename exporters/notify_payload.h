@@ -21,8 +21,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "agent/config.h"
-#include "agent/notify_state.h"
+#include "core/config.h"
+#include "core/notify_state.h"
 
 struct cJSON;
 struct tw_buf;

@@ -6,8 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "agent/buf.h"
-#include "agent/timeutil.h"
+#include "lib/buf.h"
+#include "lib/timeutil.h"
 
 static cJSON *alert(const struct tw_notify_payload_ctx *ctx, const struct tw_notify_event *ev,
                     enum tw_finding_kind kind, enum tw_severity sev, int64_t starts, int64_t ends)

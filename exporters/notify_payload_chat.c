@@ -7,9 +7,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "agent/buf.h"
-#include "agent/inventory.h"
-#include "agent/timeutil.h"
+#include "lib/buf.h"
+#include "core/inventory.h"
+#include "lib/timeutil.h"
 
 #define TEXT_MAX 2900  /* Slack section text limit is 3000 */
 #define HEADER_MAX 150 /* Slack header text limit */

@@ -10,9 +10,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "agent/buf.h"
-#include "agent/inventory.h"
-#include "agent/timeutil.h"
+#include "lib/buf.h"
+#include "core/inventory.h"
+#include "lib/timeutil.h"
 
 cJSON *tw_notify_token_json(const struct tw_inventory *inv, const struct tw_token *t)
 {

@@ -6,9 +6,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "agent/buf.h"
-#include "agent/inventory.h"
-#include "agent/timeutil.h"
+#include "lib/buf.h"
+#include "core/inventory.h"
+#include "lib/timeutil.h"
 
 #define SUMMARY_MAX 1024 /* PagerDuty's summary limit */
 

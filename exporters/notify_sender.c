@@ -10,9 +10,9 @@
 #include <string.h>
 #include <time.h>
 
-#include "agent/buf.h"
-#include "agent/timeutil.h"
-#include "collectors/retry.h"
+#include "lib/buf.h"
+#include "lib/timeutil.h"
+#include "lib/retry.h"
 #include "exporters/notify_http.h"
 #include "exporters/notify_payload.h"
 #include "exporters/notify_sender_internal.h"

@@ -32,7 +32,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "agent/config.h"
+#include "core/config.h"
 
 struct cJSON;
 struct tw_buf;

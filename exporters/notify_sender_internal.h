@@ -11,7 +11,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "collectors/retry.h"
+#include "lib/retry.h"
 #include "exporters/notify_sender.h"
 
 #define TW_NOTIFY_METRIC_EVENTS 6

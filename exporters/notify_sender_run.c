@@ -8,8 +8,8 @@
 #include <string.h>
 #include <time.h>
 
-#include "agent/buf.h"
-#include "agent/timeutil.h"
+#include "lib/buf.h"
+#include "lib/timeutil.h"
 #include "exporters/notify_http.h"
 #include "exporters/notify_payload.h"
 #include "exporters/notify_sender_internal.h"

@@ -5,12 +5,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "agent/buf.h"
-#include "agent/config.h"
-#include "agent/evaluate.h"
-#include "agent/finding.h"
-#include "agent/inventory.h"
-#include "agent/timeutil.h"
+#include "lib/buf.h"
+#include "core/config.h"
+#include "core/evaluate.h"
+#include "core/finding.h"
+#include "core/inventory.h"
+#include "lib/timeutil.h"
 #include "exporters/report_util.h"
 
 static const struct {

@@ -8,7 +8,7 @@
  * Pure functions of the snapshot; thread-safe.
  */
 
-#include "agent/snapshot.h"
+#include "core/snapshot.h"
 
 struct cJSON;
 struct tw_buf;

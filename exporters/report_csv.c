@@ -3,11 +3,11 @@
 
 #include <string.h>
 
-#include "agent/buf.h"
-#include "agent/evaluate.h"
-#include "agent/inventory.h"
-#include "agent/snapshot.h"
-#include "agent/timeutil.h"
+#include "lib/buf.h"
+#include "core/evaluate.h"
+#include "core/inventory.h"
+#include "core/snapshot.h"
+#include "lib/timeutil.h"
 
 #define CELL_MAX ((size_t)1 << 20)
 

@@ -8,11 +8,11 @@
 
 #include <cjson/cJSON.h>
 
-#include "agent/buf.h"
-#include "agent/evaluate.h"
-#include "agent/inventory.h"
-#include "agent/snapshot.h"
-#include "agent/timeutil.h"
+#include "lib/buf.h"
+#include "core/evaluate.h"
+#include "core/inventory.h"
+#include "core/snapshot.h"
+#include "lib/timeutil.h"
 
 /* Adds s, or null for NULL.  NULL on -ENOMEM. */
 static cJSON *add_str(cJSON *obj, const char *key, const char *s)

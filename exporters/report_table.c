@@ -6,11 +6,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "agent/buf.h"
-#include "agent/evaluate.h"
-#include "agent/inventory.h"
-#include "agent/snapshot.h"
-#include "agent/timeutil.h"
+#include "lib/buf.h"
+#include "core/evaluate.h"
+#include "core/inventory.h"
+#include "core/snapshot.h"
+#include "lib/timeutil.h"
 
 #define TMP_MAX ((size_t)1 << 20)
 #define TEXT_MAX 200 /* header and footer values */

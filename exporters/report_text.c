@@ -3,7 +3,7 @@
 
 #include <string.h>
 
-#include "agent/buf.h"
+#include "lib/buf.h"
 
 #define BAD_CODEPOINT 0xFFFFFFFFu
 #define ELLIPSIS "\xe2\x80\xa6" /* U+2026 */

@@ -11,7 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "agent/finding.h"
+#include "core/finding.h"
 
 struct tw_buf;
 struct tw_snapshot;

@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "agent/buf.h"
+#include "lib/buf.h"
 #include "helpers/helpers.h"
 
 #define GOLDEN_MAX ((size_t)64 << 20)

@@ -13,7 +13,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include "agent/buf.h"
+#include "lib/buf.h"
 
 struct reply {
         long status;

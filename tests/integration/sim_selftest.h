@@ -18,7 +18,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include "agent/buf.h"
+#include "lib/buf.h"
 #include "sim/sim.h"
 
 #define BASE 1780000000 /* 2026-05-28T20:26:40Z */

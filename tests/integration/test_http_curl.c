@@ -1,4 +1,4 @@
-/* Integration tests for the libcurl multi transport (collectors/http_curl.c)
+/* Integration tests for the libcurl multi transport (lib/http_curl.c)
  * against a small libmicrohttpd server on 127.0.0.1:0, one thread per
  * connection, whose routes misbehave on purpose:
  *   /ok/<latency_ms>/<tag>              200 {"ok":true} after the latency
@@ -33,8 +33,8 @@
 #include <cmocka.h>
 #include <curl/curl.h>
 
-#include "agent/timeutil.h"
-#include "collectors/http.h"
+#include "lib/timeutil.h"
+#include "lib/http.h"
 #include "sim/sim.h"
 
 #define MS 1000000LL

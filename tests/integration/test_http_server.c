@@ -11,7 +11,7 @@
 #include <unistd.h>
 #include <zlib.h>
 
-#include "agent/config.h"
+#include "core/config.h"
 #include "exporters/metrics.h"
 
 static const char page1[] = "# HELP a_metric A.\n# TYPE a_metric gauge\na_metric 1\n";

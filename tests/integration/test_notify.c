@@ -16,10 +16,10 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "agent/buf.h"
-#include "agent/config.h"
-#include "agent/notify.h"
-#include "agent/snapshot.h"
+#include "lib/buf.h"
+#include "core/config.h"
+#include "exporters/notify.h"
+#include "core/snapshot.h"
 #include "exporters/notify_payload.h"
 #include "helpers/webhook_receiver.h"
 

@@ -3,7 +3,7 @@
  */
 #include "sim_selftest.h"
 
-#include "agent/timeutil.h"
+#include "lib/timeutil.h"
 
 #include <errno.h>
 

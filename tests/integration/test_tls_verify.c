@@ -12,8 +12,8 @@
 #include <cmocka.h>
 #include <curl/curl.h>
 
-#include "agent/buf.h"
-#include "collectors/http.h"
+#include "lib/buf.h"
+#include "lib/http.h"
 #include "exporters/http_server.h"
 
 static struct tw_http_result last;

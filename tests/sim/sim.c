@@ -15,7 +15,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "agent/timeutil.h"
+#include "lib/timeutil.h"
 #include "sim_internal.h"
 
 #define HUGE_DEFAULT ((size_t)80 << 20)

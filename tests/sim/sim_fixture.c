@@ -37,7 +37,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "agent/timeutil.h"
+#include "lib/timeutil.h"
 
 #define FIXTURE_MAX ((size_t)64 << 20)
 

@@ -15,7 +15,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "agent/buf.h"
+#include "lib/buf.h"
 #include "sim.h"
 
 struct cJSON;

@@ -14,7 +14,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "agent/timeutil.h"
+#include "lib/timeutil.h"
 
 #define NO_CRED_TOKEN_ID "clsimcred0000000000000000"
 

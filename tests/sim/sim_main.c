@@ -13,7 +13,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "agent/timeutil.h"
+#include "lib/timeutil.h"
 #include "sim.h"
 
 static const char usage[] =

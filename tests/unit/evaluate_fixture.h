@@ -15,9 +15,9 @@
 
 #include <cmocka.h>
 
-#include "agent/config.h"
-#include "agent/inventory.h"
-#include "agent/timeutil.h"
+#include "core/config.h"
+#include "core/inventory.h"
+#include "lib/timeutil.h"
 
 #define NOW ((int64_t)1780315200) /* 2026-06-01T12:00:00Z */
 #define MIN ((int64_t)60)

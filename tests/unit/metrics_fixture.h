@@ -10,11 +10,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "agent/finding.h"
-#include "agent/inventory.h"
-#include "agent/status.h"
-#include "agent/timeutil.h"
-#include "collectors/http.h"
+#include "core/finding.h"
+#include "core/inventory.h"
+#include "core/status.h"
+#include "lib/timeutil.h"
+#include "lib/http.h"
 
 #define FIX_NOW 1750000000 /* 2025-06-15T15:06:40Z */
 

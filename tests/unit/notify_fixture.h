@@ -18,9 +18,9 @@
 
 #include <cmocka.h>
 
-#include "agent/finding.h"
-#include "agent/inventory.h"
-#include "agent/timeutil.h"
+#include "core/finding.h"
+#include "core/inventory.h"
+#include "lib/timeutil.h"
 
 #define NOW ((int64_t)1780315200) /* 2026-06-01T12:00:00Z */
 #define HOUR ((int64_t)3600)

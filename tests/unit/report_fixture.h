@@ -11,12 +11,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "agent/buf.h"
-#include "agent/config.h"
-#include "agent/finding.h"
-#include "agent/inventory.h"
-#include "agent/snapshot.h"
-#include "agent/timeutil.h"
+#include "lib/buf.h"
+#include "core/config.h"
+#include "core/finding.h"
+#include "core/inventory.h"
+#include "core/snapshot.h"
+#include "lib/timeutil.h"
 #include "exporters/report.h"
 
 #define FIX_NOW 1750000000 /* 2025-06-15T15:06:40Z */

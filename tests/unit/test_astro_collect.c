@@ -10,11 +10,11 @@
 
 #include <cmocka.h>
 
-#include "agent/buf.h"
-#include "agent/config.h"
-#include "agent/credential.h"
-#include "agent/inventory.h"
-#include "agent/timeutil.h"
+#include "lib/buf.h"
+#include "core/config.h"
+#include "core/credential.h"
+#include "core/inventory.h"
+#include "lib/timeutil.h"
 #include "collectors/astro.h"
 #include "helpers/fake_transport.h"
 

@@ -13,8 +13,8 @@
 
 #include <cmocka.h>
 
-#include "agent/buf.h"
-#include "agent/timeutil.h"
+#include "lib/buf.h"
+#include "lib/timeutil.h"
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 

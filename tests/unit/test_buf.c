@@ -1,5 +1,5 @@
-/* The capped byte buffer (agent/buf.c) and the string map (agent/strmap.c). */
-#include "agent/buf.h"
+/* The capped byte buffer (lib/buf.c) and the string map (lib/strmap.c). */
+#include "lib/buf.h"
 
 #include <errno.h>
 #include <setjmp.h>
@@ -13,7 +13,7 @@
 
 #include <cmocka.h>
 
-#include "agent/strmap.h"
+#include "lib/strmap.h"
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 

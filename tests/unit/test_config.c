@@ -1,6 +1,6 @@
 /* Configuration: every error path and its message, good files, defaults,
- * API base URLs and the documented example (agent/config*.c). */
-#include "agent/config.h"
+ * API base URLs and the documented example (core/config*.c). */
+#include "core/config.h"
 
 #include <errno.h>
 #include <setjmp.h>
@@ -15,7 +15,7 @@
 
 #include <cmocka.h>
 
-#include "agent/buf.h"
+#include "lib/buf.h"
 #include "helpers/helpers.h"
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))

@@ -1,7 +1,7 @@
 /* The agent's credential: JWT payload decoding, token_file permission checks,
- * $ASTRO_API_TOKEN, expiry and the organization id (agent/credential.c,
- * agent/secret.c).  No error message may ever hold the token. */
-#include "agent/credential.h"
+ * $ASTRO_API_TOKEN, expiry and the organization id (core/credential.c,
+ * lib/secret.c).  No error message may ever hold the token. */
+#include "core/credential.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -18,10 +18,10 @@
 
 #include <cmocka.h>
 
-#include "agent/buf.h"
-#include "agent/config.h"
-#include "agent/secret.h"
-#include "agent/timeutil.h"
+#include "lib/buf.h"
+#include "core/config.h"
+#include "lib/secret.h"
+#include "lib/timeutil.h"
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 #define NOW 1779269400 /* 2026-05-20T09:30:00Z */

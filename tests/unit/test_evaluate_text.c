@@ -1,12 +1,12 @@
 /* The evaluator's helpers for people: dates, deltas, durations, thresholds, CLI fixes, policy line.
  */
-#include "agent/evaluate.h"
+#include "core/evaluate.h"
 
 #include "evaluate_fixture.h"
 
 #include <errno.h>
 
-#include "agent/buf.h"
+#include "lib/buf.h"
 
 struct delta_case {
         const char *name;

@@ -10,7 +10,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "agent/config.h"
+#include "core/config.h"
 
 #define NOW 1000
 

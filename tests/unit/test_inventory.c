@@ -1,5 +1,5 @@
-/* The token inventory: add, de-duplicate, sort, look up (agent/inventory.c). */
-#include "agent/inventory.h"
+/* The token inventory: add, de-duplicate, sort, look up (core/inventory.c). */
+#include "core/inventory.h"
 
 #include <errno.h>
 #include <setjmp.h>
@@ -13,7 +13,7 @@
 
 #include <cmocka.h>
 
-#include "agent/timeutil.h"
+#include "lib/timeutil.h"
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 

@@ -9,8 +9,8 @@
 #include <stdio.h>
 #include <zlib.h>
 
-#include "agent/buf.h"
-#include "agent/config.h"
+#include "lib/buf.h"
+#include "core/config.h"
 #include "helpers/helpers.h"
 
 struct str_case {

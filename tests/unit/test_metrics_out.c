@@ -9,8 +9,8 @@
 #include <stdio.h>
 #include <zlib.h>
 
-#include "agent/buf.h"
-#include "agent/config.h"
+#include "lib/buf.h"
+#include "core/config.h"
 
 /* Inflates gz (one gzip member) into out. */
 static void gunzip(const struct tw_buf *gz, struct tw_buf *out)

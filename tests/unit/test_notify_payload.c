@@ -5,7 +5,7 @@
 #include <errno.h>
 #include <stdio.h>
 
-#include "agent/buf.h"
+#include "lib/buf.h"
 #include "exporters/notify_payload.h"
 #include "helpers/helpers.h"
 

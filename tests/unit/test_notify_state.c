@@ -4,7 +4,7 @@
 #include <cjson/cJSON.h>
 #include <errno.h>
 
-#include "agent/notify_state.h"
+#include "core/notify_state.h"
 
 #define EXPIRED TW_FINDING_EXPIRED
 #define EXPIRING TW_FINDING_EXPIRING

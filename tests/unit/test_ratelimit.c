@@ -1,4 +1,4 @@
-/* Unit tests for the token bucket (collectors/ratelimit.c): pure, with the
+/* Unit tests for the token bucket (lib/ratelimit.c): pure, with the
  * time passed in. */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -7,7 +7,7 @@
 
 #include <cmocka.h>
 
-#include "collectors/ratelimit.h"
+#include "lib/ratelimit.h"
 
 #define MS 1000000LL
 #define MAX_STEPS 12

@@ -1,4 +1,4 @@
-/* Unit tests for the retry policy (collectors/retry.c): classification,
+/* Unit tests for the retry policy (lib/retry.c): classification,
  * backoff bounds with an injected random source, Retry-After parsing. */
 #include <errno.h>
 #include <setjmp.h>
@@ -10,7 +10,7 @@
 
 #include <cmocka.h>
 
-#include "collectors/retry.h"
+#include "lib/retry.h"
 
 #define NO_REASON (-1)
 

@@ -1,5 +1,5 @@
 /* The known Astro roles, their order and their entity types. */
-#include "agent/config.h"
+#include "core/config.h"
 
 #include <setjmp.h>
 #include <stdarg.h>

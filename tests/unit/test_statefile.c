@@ -13,7 +13,7 @@
 
 #include <cmocka.h>
 
-#include "agent/statefile.h"
+#include "lib/statefile.h"
 
 static int setup(void **state)
 {

@@ -1,9 +1,9 @@
 /* Suppressions ([suppress]): active, lapsed, one kind, stale. */
-#include "agent/evaluate.h"
+#include "core/evaluate.h"
 
 #include "evaluate_fixture.h"
 
-#include "agent/finding.h"
+#include "core/finding.h"
 
 struct supp_spec {
         const char *token_id;

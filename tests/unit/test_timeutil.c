@@ -1,5 +1,5 @@
-/* RFC 3339 parsing and formatting, durations (agent/timeutil.c). */
-#include "agent/timeutil.h"
+/* RFC 3339 parsing and formatting, durations (lib/timeutil.c). */
+#include "lib/timeutil.h"
 
 #include <errno.h>
 #include <setjmp.h>

@@ -1,0 +1,154 @@
+#ifndef TW_CORE_CONFIG_H
+#define TW_CORE_CONFIG_H
+
+/*
+ * tokenwatch's configuration: an INI file read with inih.
+ *
+ * tw_config_load_*() parse and validate everything at once and collect every
+ * error, each naming the file, the line and the key ("FILE:LINE: [section]
+ * key: problem").  Secrets are never read here: the config holds file paths;
+ * callers read the secret files when they need them (lib/secret.h).
+ * A loaded config is immutable and may be shared between threads.
+ */
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/finding.h"
+#include "lib/log.h"
+
+struct tw_buf;
+
+#define TW_CONFIG_DEFAULT_PATH "/etc/tokenwatch/tokenwatch.ini"
+#define TW_OFF ((int64_t)-1) /* a duration rule switched off */
+
+/* An expiry threshold: a duration, a percentage of the token's lifetime, or off. */
+struct tw_threshold {
+        bool off;
+        bool percent;
+        int64_t seconds;   /* when !percent */
+        double percentage; /* when percent: 0 < p <= 100 */
+};
+
+struct tw_policy {
+        struct tw_threshold expiry_critical; /* default 7d */
+        struct tw_threshold expiry_warning;  /* default 30d */
+        bool require_expiry;                 /* default true */
+        int64_t unused_after;                /* default 90d, TW_OFF */
+        int64_t never_used_after;            /* default 14d, TW_OFF */
+        char *max_organization_role;         /* default ORGANIZATION_BILLING_ADMIN */
+        char *max_workspace_role;            /* default WORKSPACE_OPERATOR */
+        char *max_deployment_role;           /* default DEPLOYMENT_ADMIN */
+};
+
+/* [suppress] <token_id>[.<kind>] = <YYYY-MM-DD> <reason> */
+struct tw_suppression {
+        char *token_id;
+        bool all_kinds;
+        enum tw_finding_kind kind; /* when !all_kinds */
+        int64_t until;             /* end of the day given (UTC), exclusive */
+        char *reason;
+        int line;
+};
+
+enum tw_webhook_format {
+        TW_WEBHOOK_GENERIC,
+        TW_WEBHOOK_SLACK,
+        TW_WEBHOOK_TEAMS,
+        TW_WEBHOOK_PAGERDUTY,
+        TW_WEBHOOK_ALERTMANAGER,
+};
+
+/* [webhook.NAME] */
+struct tw_webhook_config {
+        char *name;
+        char *url;      /* a secret: log its host only */
+        char *url_file; /* or the file holding it */
+        enum tw_webhook_format format;
+        enum tw_severity min_severity; /* default warning */
+        unsigned kinds;                /* bit per enum tw_finding_kind; default all */
+        char **workspaces;             /* NULL: every token */
+        size_t n_workspaces;
+        int64_t timeout;   /* default 10s */
+        int max_retries;   /* default 10 */
+        char *secret_file; /* generic: HMAC key file */
+        char *secret;      /* or inline */
+        char *routing_key; /* pagerduty */
+        char *routing_key_file;
+        int64_t repeat_interval; /* default 24h, 0 off */
+        size_t queue_max;        /* default 10000 */
+};
+
+/* [web.basic_auth_users] name = bcrypt hash */
+struct tw_web_user {
+        char *name;
+        char *hash;
+};
+
+struct tw_config {
+        char *path; /* the file it came from, or "<string>" */
+
+        struct {
+                char *api_url;         /* default https://api.astronomer.io */
+                char *api_version;     /* v1 | v1beta1 */
+                char *organization_id; /* NULL: from the credential */
+                char *token_file;      /* NULL: $ASTRO_API_TOKEN */
+                char **workspaces;     /* NULL: "*" */
+                size_t n_workspaces;
+                bool include_organization_tokens;
+                bool include_deployment_tokens;
+                int64_t request_timeout; /* seconds, default 30 */
+                int max_concurrency;     /* default 4 */
+                double rate_limit;       /* requests/s, default 20 */
+                int max_retries;         /* default 5 */
+        } astro;
+
+        struct {
+                int64_t interval; /* default 5m */
+                char *state_dir;  /* default /var/lib/tokenwatch */
+                enum tw_log_level log_level;
+                enum tw_log_format log_format;
+                char *listen;               /* default 127.0.0.1:9842 */
+                bool metrics_creator_names; /* default false: ids only */
+        } agent;
+
+        struct tw_policy policy;
+
+        struct tw_suppression *suppressions;
+        size_t n_suppressions;
+
+        struct {
+                char *tls_cert_file;
+                char *tls_key_file;
+                char *client_ca_file;
+                struct tw_web_user *users;
+                size_t n_users;
+        } web;
+
+        struct tw_webhook_config *webhooks;
+        size_t n_webhooks;
+};
+
+/* Parses text as the file named filename.  On success *ret_config is a new
+ * config; on failure every error is appended to errors (one per line) and
+ * -EINVAL is returned.  -ENOMEM on allocation failure. */
+int tw_config_load_string(const char *text, const char *filename, struct tw_config **ret_config,
+                          struct tw_buf *errors);
+/* Reads and parses a file; -ENOENT etc. (with a message in errors) if unreadable. */
+int tw_config_load_file(const char *path, struct tw_config **ret_config, struct tw_buf *errors);
+/* A config with every default, as an empty file gives. */
+int tw_config_new_default(struct tw_config **ret_config);
+void tw_config_free(struct tw_config *cfg);
+
+/* The base URL for one API family: "tokens"/"users" or "workspaces"/"deployments",
+ * e.g. "https://api.astronomer.io/v1" or ".../iam/v1beta1".  Caller frees. */
+char *tw_config_api_base(const struct tw_config *cfg, const char *resource);
+
+/* Known roles and their rank (0 = most powerful) within entity_type
+ * ("ORGANIZATION", "WORKSPACE", "DEPLOYMENT").  -1 if unknown/custom. */
+int tw_role_rank(const char *entity_type, const char *role);
+/* The entity type a known role belongs to, or NULL. */
+const char *tw_role_entity_type(const char *role);
+
+#endif

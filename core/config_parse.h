@@ -1,0 +1,47 @@
+#ifndef TW_CORE_CONFIG_PARSE_H
+#define TW_CORE_CONFIG_PARSE_H
+
+/* Internal to the config parser: shared between config.c and config_parse.c. */
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "core/config.h"
+
+struct tw_buf;
+
+#define TW_CONFIG_MAX_KEYS 64
+#define TW_CONFIG_MAX_WEBHOOK_KEYS 16
+
+struct tw_config_parser {
+        struct tw_config *cfg;
+        const char *filename;
+        struct tw_buf *errors;
+        size_t n_errors;
+        bool nomem;
+        /* reader state */
+        const char *cursor;
+        int lineno;
+        bool at_line_start;
+        /* the line each fixed key was first set on, to refuse duplicates */
+        int seen[TW_CONFIG_MAX_KEYS];
+        int seen_workspaces_line;
+        /* the same per [webhook.NAME], parallel to cfg->webhooks; freed by the loader */
+        int (*webhook_seen)[TW_CONFIG_MAX_WEBHOOK_KEYS];
+};
+
+int tw_config_handler(void *user, const char *section, const char *name, const char *value);
+void tw_config_validate(struct tw_config_parser *p);
+/* The line a key was set on, for errors that span keys: for a webhook key
+ * (webhook >= 0) the key's line, else its section's first key line; 0 if the
+ * key (and, for webhooks, the section) was never set. */
+int tw_config_key_line(const struct tw_config_parser *p, const char *section, const char *name,
+                       long webhook);
+
+/* Appends "FILE:LINE: [section] key: message" (section/key may be NULL). */
+void tw_config_error(struct tw_config_parser *p, const char *section, const char *key,
+                     const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+void tw_config_error_at(struct tw_config_parser *p, int line, const char *section, const char *key,
+                        const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+
+#endif

@@ -1,0 +1,321 @@
+#include "core/config_values.h"
+
+#include <arpa/inet.h>
+#include <ctype.h>
+#include <errno.h>
+#include <math.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "lib/timeutil.h"
+
+int tw_parse_bool(const char *v, bool *ret, const char **ret_why)
+{
+        static const char *const yes[] = {"true", "yes", "on", "1"};
+        static const char *const no[] = {"false", "no", "off", "0"};
+
+        for (size_t i = 0; i < 4; i++) {
+                if (strcasecmp(v, yes[i]) == 0) {
+                        *ret = true;
+                        return 0;
+                }
+                if (strcasecmp(v, no[i]) == 0) {
+                        *ret = false;
+                        return 0;
+                }
+        }
+        *ret_why = "expected true or false";
+        return -EINVAL;
+}
+
+int tw_parse_int(const char *v, long min, long max, long *ret, const char **ret_why)
+{
+        char *end;
+        long n;
+
+        errno = 0;
+        n = strtol(v, &end, 10);
+        if (!*v || *end || isspace((unsigned char)*v)) {
+                *ret_why = "expected an integer";
+                return -EINVAL;
+        }
+        if (errno == ERANGE || n < min || n > max) {
+                *ret_why = "out of range";
+                return -ERANGE;
+        }
+        *ret = n;
+        return 0;
+}
+
+int tw_parse_double(const char *v, double min, double max, double *ret, const char **ret_why)
+{
+        char *end;
+        double d;
+
+        errno = 0;
+        d = strtod(v, &end);
+        if (!*v || *end || isspace((unsigned char)*v) || !isfinite(d)) {
+                *ret_why = "expected a number";
+                return -EINVAL;
+        }
+        if (errno == ERANGE || d < min || d > max) {
+                *ret_why = "out of range";
+                return -ERANGE;
+        }
+        *ret = d;
+        return 0;
+}
+
+int tw_parse_duration(const char *v, int64_t min, int64_t max, bool allow_off, int64_t *ret,
+                      const char **ret_why)
+{
+        int64_t s;
+        int r;
+
+        if (allow_off && strcasecmp(v, "off") == 0) {
+                *ret = TW_OFF;
+                return 0;
+        }
+        r = tw_duration_parse(v, &s);
+        if (r == -EINVAL) {
+                *ret_why = allow_off ? "expected a duration like 30s, 5m, 12h, 90d, or off"
+                                     : "expected a duration like 30s, 5m, 12h or 90d";
+                return r;
+        }
+        if (r < 0 || s < min || s > max) {
+                *ret_why = "out of range";
+                return -ERANGE;
+        }
+        *ret = s;
+        return 0;
+}
+
+int tw_parse_threshold(const char *v, struct tw_threshold *ret, const char **ret_why)
+{
+        struct tw_threshold t = {0};
+        size_t len = strlen(v);
+        int r;
+
+        if (strcasecmp(v, "off") == 0) {
+                t.off = true;
+        } else if (len > 1 && v[len - 1] == '%') {
+                char num[32];
+
+                if (len >= sizeof(num)) {
+                        *ret_why = "expected a percentage like 25%";
+                        return -EINVAL;
+                }
+                memcpy(num, v, len - 1);
+                num[len - 1] = '\0';
+                r = tw_parse_double(num, 0, 100, &t.percentage, ret_why);
+                if (r < 0 || t.percentage <= 0) {
+                        *ret_why = "a percentage must be above 0% and at most 100%";
+                        return -ERANGE;
+                }
+                t.percent = true;
+        } else {
+                r = tw_parse_duration(v, 1, 3650 * 86400LL, false, &t.seconds, ret_why);
+                if (r < 0) {
+                        if (r == -EINVAL)
+                                *ret_why = "expected a duration (7d), a percentage of the token's "
+                                           "lifetime (25%), or off";
+                        return r;
+                }
+        }
+        *ret = t;
+        return 0;
+}
+
+bool tw_is_valid_id(const char *v)
+{
+        size_t n = 0;
+
+        for (; v[n]; n++)
+                if (!isalnum((unsigned char)v[n]) && v[n] != '-' && v[n] != '_')
+                        return false;
+        return n >= 1 && n <= 64;
+}
+
+void tw_strv_free(char **v, size_t n)
+{
+        if (!v)
+                return;
+        for (size_t i = 0; i < n; i++)
+                free(v[i]);
+        free(v);
+}
+
+int tw_parse_id_list(const char *v, char ***ret_items, size_t *ret_n, const char **ret_why)
+{
+        char **items = NULL;
+        size_t n = 0;
+        const char *p = v;
+
+        while (*p) {
+                const char *e = strchr(p, ',');
+                size_t len = e ? (size_t)(e - p) : strlen(p);
+                char *item, **tmp;
+                size_t b = 0;
+
+                while (b < len && isspace((unsigned char)p[b]))
+                        b++;
+                while (len > b && isspace((unsigned char)p[len - 1]))
+                        len--;
+                item = strndup(p + b, len - b);
+                if (!item)
+                        goto nomem;
+                if (!tw_is_valid_id(item)) {
+                        free(item);
+                        tw_strv_free(items, n);
+                        *ret_why =
+                                "expected a comma-separated list of ids (letters, digits, - and _)";
+                        return -EINVAL;
+                }
+                tmp = realloc(items, (n + 1) * sizeof(*items));
+                if (!tmp) {
+                        free(item);
+                        goto nomem;
+                }
+                items = tmp;
+                items[n++] = item;
+                if (!e)
+                        break;
+                p = e + 1;
+                if (!*p) {
+                        tw_strv_free(items, n);
+                        *ret_why = "empty item in list";
+                        return -EINVAL;
+                }
+        }
+        if (n == 0) {
+                *ret_why = "empty list";
+                return -EINVAL;
+        }
+        *ret_items = items;
+        *ret_n = n;
+        return 0;
+nomem:
+        tw_strv_free(items, n);
+        return -ENOMEM;
+}
+
+/* Copies the host part of an http(s) URL into host (lowercased, no brackets). */
+static int url_host(const char *url, char *host, size_t size)
+{
+        const char *p = strstr(url, "://"), *e;
+        size_t len;
+
+        if (!p)
+                return -EINVAL;
+        p += 3;
+        if (strpbrk(p, "@") && strpbrk(p, "@") < p + strcspn(p, "/?#"))
+                p = strchr(p, '@') + 1; /* skip userinfo */
+        if (*p == '[') {
+                e = strchr(p, ']');
+                if (!e)
+                        return -EINVAL;
+                p++;
+        } else {
+                e = p + strcspn(p, ":/?#");
+        }
+        len = (size_t)(e - p);
+        if (len == 0 || len >= size)
+                return -EINVAL;
+        for (size_t i = 0; i < len; i++)
+                host[i] = (char)tolower((unsigned char)p[i]);
+        host[len] = '\0';
+        return 0;
+}
+
+bool tw_url_is_loopback(const char *url)
+{
+        struct in6_addr a6;
+        struct in_addr a4;
+        char host[256];
+
+        if (url_host(url, host, sizeof(host)) < 0)
+                return false;
+        /* an address, not a name that starts like one ("127.0.0.1.evil.example") */
+        if (inet_pton(AF_INET, host, &a4) == 1)
+                return (ntohl(a4.s_addr) >> 24) == 127;
+        if (inet_pton(AF_INET6, host, &a6) == 1)
+                return IN6_IS_ADDR_LOOPBACK(&a6);
+        return strcmp(host, "localhost") == 0;
+}
+
+int tw_parse_url(const char *v, char **ret, const char **ret_why)
+{
+        char host[256], *u;
+        size_t len;
+
+        if (strncasecmp(v, "https://", 8) != 0 && strncasecmp(v, "http://", 7) != 0) {
+                *ret_why = "expected an https:// URL";
+                return -EINVAL;
+        }
+        if (url_host(v, host, sizeof(host)) < 0) {
+                *ret_why = "expected a URL with a host";
+                return -EINVAL;
+        }
+        for (const char *p = v; *p; p++)
+                if ((unsigned char)*p <= ' ' || *p == 0x7f) {
+                        *ret_why = "URL contains spaces or control characters";
+                        return -EINVAL;
+                }
+        if (strncasecmp(v, "http://", 7) == 0 && !tw_url_is_loopback(v)) {
+                *ret_why = "plain http is allowed only to a loopback address; use https";
+                return -EINVAL;
+        }
+        u = strdup(v);
+        if (!u)
+                return -ENOMEM;
+        len = strlen(u);
+        while (len > 0 && u[len - 1] == '/')
+                u[--len] = '\0';
+        *ret = u;
+        return 0;
+}
+
+int tw_parse_listen(const char *v, const char **ret_why)
+{
+        const char *port = NULL;
+        long n;
+
+        if (v[0] == '[') {
+                const char *e = strchr(v, ']');
+
+                if (!e || e[1] != ':') {
+                        *ret_why = "expected [address]:port";
+                        return -EINVAL;
+                }
+                port = e + 2;
+        } else {
+                port = strrchr(v, ':');
+                port = port ? port + 1 : v;
+        }
+        if (tw_parse_int(port, 0, 65535, &n, ret_why) < 0) {
+                *ret_why = "expected host:port, [address]:port or a port (0 picks a free one)";
+                return -EINVAL;
+        }
+        return 0;
+}
+
+int tw_parse_date(const char *v, int64_t *ret, const char **ret_why)
+{
+        char buf[40];
+        int64_t t;
+
+        if (strlen(v) != 10) {
+                *ret_why = "expected a date YYYY-MM-DD";
+                return -EINVAL;
+        }
+        snprintf(buf, sizeof(buf), "%sT00:00:00Z", v);
+        if (tw_time_parse(buf, &t) < 0) {
+                *ret_why = "expected a date YYYY-MM-DD";
+                return -EINVAL;
+        }
+        *ret = t;
+        return 0;
+}

@@ -1,0 +1,239 @@
+#include "core/credential.h"
+
+#include <cjson/cJSON.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "lib/buf.h"
+#include "core/config.h"
+#include "core/config_values.h"
+#include "lib/secret.h"
+#include "lib/timeutil.h"
+
+#define JWT_PAYLOAD_MAX (64 * 1024)
+
+static int b64url_value(char c)
+{
+        if (c >= 'A' && c <= 'Z')
+                return c - 'A';
+        if (c >= 'a' && c <= 'z')
+                return c - 'a' + 26;
+        if (c >= '0' && c <= '9')
+                return c - '0' + 52;
+        if (c == '-' || c == '+')
+                return 62;
+        if (c == '_' || c == '/')
+                return 63;
+        return -1;
+}
+
+/* Decodes unpadded base64url (padding tolerated) into a new NUL-terminated buffer. */
+static int b64url_decode(const char *s, size_t len, char **ret, size_t *ret_len)
+{
+        unsigned acc = 0;
+        int bits = 0;
+        size_t n = 0;
+        char *out;
+
+        while (len > 0 && s[len - 1] == '=')
+                len--;
+        if (len % 4 == 1 || len > JWT_PAYLOAD_MAX)
+                return -EINVAL;
+        out = malloc(len * 3 / 4 + 2);
+        if (!out)
+                return -ENOMEM;
+        for (size_t i = 0; i < len; i++) {
+                int v = b64url_value(s[i]);
+
+                if (v < 0) {
+                        free(out);
+                        return -EINVAL;
+                }
+                acc = (acc << 6) | (unsigned)v;
+                bits += 6;
+                if (bits >= 8) {
+                        bits -= 8;
+                        out[n++] = (char)((acc >> bits) & 0xff);
+                }
+        }
+        out[n] = '\0';
+        *ret = out;
+        *ret_len = n;
+        return 0;
+}
+
+void tw_jwt_claims_done(struct tw_jwt_claims *c)
+{
+        if (!c)
+                return;
+        free(c->api_token_id);
+        free(c->organization_id);
+        for (size_t i = 0; i < c->n_workspace_ids; i++)
+                free(c->workspace_ids[i]);
+        free(c->workspace_ids);
+        memset(c, 0, sizeof(*c));
+}
+
+static int64_t number_claim(const cJSON *payload, const char *name)
+{
+        const cJSON *v = cJSON_GetObjectItemCaseSensitive(payload, name);
+
+        if (!cJSON_IsNumber(v) || v->valuedouble < 0 || v->valuedouble > 1e13)
+                return TW_NO_TIME;
+        return (int64_t)v->valuedouble;
+}
+
+static int add_permission(struct tw_jwt_claims *c, const char *perm)
+{
+        static const char org[] = "organizationId:", ws[] = "workspaceId:";
+        char **tmp;
+
+        if (strncmp(perm, org, sizeof(org) - 1) == 0 && perm[sizeof(org) - 1] &&
+            !c->organization_id) {
+                c->organization_id = strdup(perm + sizeof(org) - 1);
+                return c->organization_id ? 0 : -ENOMEM;
+        }
+        if (strncmp(perm, ws, sizeof(ws) - 1) == 0 && perm[sizeof(ws) - 1]) {
+                tmp = realloc(c->workspace_ids, (c->n_workspace_ids + 1) * sizeof(*tmp));
+                if (!tmp)
+                        return -ENOMEM;
+                c->workspace_ids = tmp;
+                tmp[c->n_workspace_ids] = strdup(perm + sizeof(ws) - 1);
+                if (!tmp[c->n_workspace_ids])
+                        return -ENOMEM;
+                c->n_workspace_ids++;
+        }
+        return 0;
+}
+
+int tw_jwt_decode(const char *token, struct tw_jwt_claims *ret_claims)
+{
+        struct tw_jwt_claims c = {0};
+        const char *dot1, *dot2;
+        const cJSON *perms, *p, *id;
+        cJSON *payload = NULL;
+        char *json = NULL;
+        size_t len;
+        int r;
+
+        dot1 = strchr(token, '.');
+        dot2 = dot1 ? strchr(dot1 + 1, '.') : NULL;
+        if (!dot1 || !dot2 || strchr(dot2 + 1, '.') || dot1 == token || dot2 == dot1 + 1)
+                return -EINVAL;
+        r = b64url_decode(dot1 + 1, (size_t)(dot2 - dot1 - 1), &json, &len);
+        if (r < 0)
+                return r;
+        payload = cJSON_ParseWithLength(json, len);
+        free(json);
+        if (!cJSON_IsObject(payload)) {
+                cJSON_Delete(payload);
+                return -EBADMSG;
+        }
+        c.exp = number_claim(payload, "exp");
+        c.iat = number_claim(payload, "iat");
+        id = cJSON_GetObjectItemCaseSensitive(payload, "apiTokenId");
+        if (cJSON_IsString(id) && *id->valuestring) {
+                c.api_token_id = strdup(id->valuestring);
+                if (!c.api_token_id) {
+                        r = -ENOMEM;
+                        goto out;
+                }
+        }
+        perms = cJSON_GetObjectItemCaseSensitive(payload, "permissions");
+        cJSON_ArrayForEach (p, perms) {
+                if (!cJSON_IsString(p))
+                        continue;
+                c.n_permissions++;
+                r = add_permission(&c, p->valuestring);
+                if (r < 0)
+                        goto out;
+        }
+        *ret_claims = c;
+        memset(&c, 0, sizeof(c));
+        r = 0;
+out:
+        tw_jwt_claims_done(&c);
+        cJSON_Delete(payload);
+        return r;
+}
+
+void tw_credential_done(struct tw_credential_info *c)
+{
+        if (!c)
+                return;
+        tw_secret_free(c->token);
+        tw_jwt_claims_done(&c->claims);
+        free(c->organization_id);
+        memset(c, 0, sizeof(*c));
+}
+
+int tw_credential_load(const struct tw_config *cfg, int64_t now, struct tw_credential_info *ret,
+                       struct tw_buf *err)
+{
+        struct tw_credential_info c = {0};
+        char when[TW_RFC3339_LEN];
+        const char *org;
+        int r;
+
+        c.claims.exp = c.claims.iat = TW_NO_TIME;
+        if (cfg->astro.token_file) {
+                r = tw_secret_read_file(cfg->astro.token_file, &c.token, err);
+                if (r < 0)
+                        return r;
+        } else {
+                r = tw_secret_from_env("ASTRO_API_TOKEN", &c.token);
+                if (r < 0) {
+                        tw_buf_adds(err, "no Astro API token: set [astro] token_file (a file "
+                                         "readable only by tokenwatch) or the ASTRO_API_TOKEN "
+                                         "environment variable");
+                        return r;
+                }
+        }
+        r = tw_jwt_decode(c.token, &c.claims);
+        if (r == -ENOMEM)
+                goto fail;
+        if (r < 0) {
+                /* Not a JWT we can read: still usable as a bearer, but we
+                 * learn neither its expiry nor its organization. */
+                c.claims.exp = c.claims.iat = TW_NO_TIME;
+        } else if (c.claims.n_permissions == 0) {
+                tw_buf_adds(err, "the credential is not an Astro API token (its JWT has no "
+                                 "permissions)");
+                r = -EINVAL;
+                goto fail;
+        }
+        if (c.claims.exp != TW_NO_TIME && c.claims.exp <= now) {
+                tw_buf_printf(err,
+                              "the Astro API token has expired (at %s): rotate it and update "
+                              "%s",
+                              tw_time_format(c.claims.exp, when),
+                              cfg->astro.token_file ? "[astro] token_file" : "ASTRO_API_TOKEN");
+                r = -EKEYEXPIRED;
+                goto fail;
+        }
+        org = cfg->astro.organization_id ? cfg->astro.organization_id : c.claims.organization_id;
+        if (!org) {
+                tw_buf_adds(err, "no organization id: set [astro] organization_id, or use an API "
+                                 "token whose JWT names its organization (permissions "
+                                 "\"organizationId:<id>\")");
+                r = -EINVAL;
+                goto fail;
+        }
+        if (!tw_is_valid_id(org)) {
+                tw_buf_adds(err, "the organization id (from [astro] organization_id or the "
+                                 "credential) is not a valid id");
+                r = -EINVAL;
+                goto fail;
+        }
+        c.organization_id = strdup(org);
+        if (!c.organization_id) {
+                r = -ENOMEM;
+                goto fail;
+        }
+        *ret = c;
+        return 0;
+fail:
+        tw_credential_done(&c);
+        return r;
+}

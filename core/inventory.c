@@ -1,0 +1,371 @@
+#include "core/inventory.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "lib/buf.h"
+#include "lib/timeutil.h"
+
+struct tw_inventory *tw_inventory_new(const char *organization_id, const char *api_version)
+{
+        struct tw_inventory *inv = calloc(1, sizeof(*inv));
+
+        if (!inv)
+                return NULL;
+        inv->organization_id = strdup(organization_id ? organization_id : "");
+        inv->api_version = strdup(api_version ? api_version : "v1");
+        inv->credential.expires_at = TW_NO_TIME;
+        if (!inv->organization_id || !inv->api_version) {
+                tw_inventory_free(inv);
+                return NULL;
+        }
+        for (int i = 0; i < _TW_LISTING_KIND_MAX; i++)
+                inv->listed[i] = true;
+        tw_strmap_init(&inv->workspace_index);
+        tw_strmap_init(&inv->deployment_index);
+        tw_strmap_init(&inv->user_index);
+        tw_strmap_init(&inv->token_index);
+        tw_arena_init(&inv->arena);
+        return inv;
+}
+
+void tw_subject_free(struct tw_subject *s)
+{
+        if (!s)
+                return;
+        free(s->id);
+        free(s->subject_type);
+        free(s->username);
+        free(s->full_name);
+        free(s->api_token_name);
+        free(s);
+}
+
+void tw_token_done(struct tw_token *t)
+{
+        if (!t)
+                return;
+        free(t->id);
+        free(t->name);
+        free(t->description);
+        free(t->short_token);
+        free(t->scope);
+        free(t->kind);
+        for (size_t i = 0; i < t->n_roles; i++) {
+                free(t->roles[i].entity_type);
+                free(t->roles[i].entity_id);
+                free(t->roles[i].role);
+                free(t->roles[i].deployment_id);
+        }
+        free(t->roles);
+        tw_subject_free(t->created_by);
+        tw_subject_free(t->updated_by);
+        memset(t, 0, sizeof(*t));
+}
+
+void tw_workspace_done(struct tw_workspace *w)
+{
+        free(w->id);
+        free(w->name);
+        memset(w, 0, sizeof(*w));
+}
+
+void tw_deployment_done(struct tw_deployment *d)
+{
+        free(d->id);
+        free(d->name);
+        free(d->workspace_id);
+        memset(d, 0, sizeof(*d));
+}
+
+void tw_user_done(struct tw_user *u)
+{
+        free(u->id);
+        free(u->username);
+        free(u->full_name);
+        free(u->status);
+        memset(u, 0, sizeof(*u));
+}
+
+void tw_inventory_free(struct tw_inventory *inv)
+{
+        if (!inv)
+                return;
+        /* the objects' strings live in the arena */
+        for (size_t i = 0; i < inv->n_errors; i++) {
+                free(inv->errors[i].listing);
+                free(inv->errors[i].message);
+        }
+        free(inv->workspaces);
+        free(inv->deployments);
+        free(inv->users);
+        free(inv->tokens);
+        free(inv->errors);
+        tw_strmap_done(&inv->workspace_index);
+        tw_strmap_done(&inv->deployment_index);
+        tw_strmap_done(&inv->user_index);
+        tw_strmap_done(&inv->token_index);
+        tw_arena_done(&inv->arena);
+        free(inv->credential.token_id);
+        free(inv->organization_id);
+        free(inv->api_version);
+        free(inv);
+}
+
+#define DUP(f) (c.f = tw_arena_strdup(a, o->f, &failed))
+#define INTERN(f) (c.f = tw_arena_intern(a, o->f, &failed))
+
+static struct tw_subject *compact_subject(struct tw_arena *a, const struct tw_subject *o, int *fail)
+{
+        struct tw_subject c = {0}, *ret;
+        int failed = 0;
+
+        if (!o)
+                return NULL;
+        /* a handful of people and automation keys create most tokens */
+        INTERN(id);
+        INTERN(subject_type);
+        INTERN(username);
+        INTERN(full_name);
+        INTERN(api_token_name);
+        ret = tw_arena_alloc(a, sizeof(*ret));
+        if (!ret || failed) {
+                *fail = 1;
+                return NULL;
+        }
+        *ret = c;
+        return ret;
+}
+
+/* Moves a token's strings into the arena and frees the originals. */
+static int compact_token(struct tw_arena *a, struct tw_token *o)
+{
+        struct tw_token c = *o;
+        int failed = 0;
+
+        DUP(id);
+        DUP(name);
+        DUP(description);
+        DUP(short_token);
+        INTERN(scope);
+        INTERN(kind);
+        c.roles = o->n_roles ? tw_arena_alloc(a, o->n_roles * sizeof(*c.roles)) : NULL;
+        if (o->n_roles && !c.roles)
+                failed = 1;
+        for (size_t i = 0; c.roles && i < o->n_roles; i++) {
+                c.roles[i].entity_type = tw_arena_intern(a, o->roles[i].entity_type, &failed);
+                c.roles[i].entity_id = tw_arena_intern(a, o->roles[i].entity_id, &failed);
+                c.roles[i].role = tw_arena_intern(a, o->roles[i].role, &failed);
+                c.roles[i].deployment_id = tw_arena_intern(a, o->roles[i].deployment_id, &failed);
+        }
+        c.created_by = compact_subject(a, o->created_by, &failed);
+        c.updated_by = compact_subject(a, o->updated_by, &failed);
+        tw_token_done(o);
+        if (failed)
+                return -ENOMEM;
+        *o = c;
+        return 0;
+}
+
+static int compact_workspace(struct tw_arena *a, struct tw_workspace *o)
+{
+        struct tw_workspace c = *o;
+        int failed = 0;
+
+        DUP(id);
+        DUP(name);
+        tw_workspace_done(o);
+        if (failed)
+                return -ENOMEM;
+        *o = c;
+        return 0;
+}
+
+static int compact_deployment(struct tw_arena *a, struct tw_deployment *o)
+{
+        struct tw_deployment c = *o;
+        int failed = 0;
+
+        DUP(id);
+        DUP(name);
+        INTERN(workspace_id);
+        tw_deployment_done(o);
+        if (failed)
+                return -ENOMEM;
+        *o = c;
+        return 0;
+}
+
+static int compact_user(struct tw_arena *a, struct tw_user *o)
+{
+        struct tw_user c = *o;
+        int failed = 0;
+
+        DUP(id);
+        DUP(username);
+        DUP(full_name);
+        INTERN(status);
+        tw_user_done(o);
+        if (failed)
+                return -ENOMEM;
+        *o = c;
+        return 0;
+}
+
+#undef DUP
+#undef INTERN
+
+#define ADD_ITEM(inv, arr, n, cap, index, item, done, compact)                     \
+        do {                                                                       \
+                int r_;                                                            \
+                if (!(item)->id) {                                                 \
+                        done(item);                                                \
+                        return -EINVAL;                                            \
+                }                                                                  \
+                if (tw_strmap_get(&(inv)->index, (item)->id, NULL)) {              \
+                        done(item);                                                \
+                        return -EEXIST;                                            \
+                }                                                                  \
+                r_ = tw_array_reserve((void **)&(inv)->arr, (inv)->n, &(inv)->cap, \
+                                      sizeof(*(item)));                            \
+                if (r_ < 0) {                                                      \
+                        done(item);                                                \
+                        return r_;                                                 \
+                }                                                                  \
+                r_ = compact(&(inv)->arena, (item)); /* frees the originals */     \
+                if (r_ >= 0)                                                       \
+                        r_ = tw_strmap_put(&(inv)->index, (item)->id, (inv)->n);   \
+                if (r_ < 0) {                                                      \
+                        memset((item), 0, sizeof(*(item)));                        \
+                        return r_;                                                 \
+                }                                                                  \
+                (inv)->arr[(inv)->n++] = *(item);                                  \
+                memset((item), 0, sizeof(*(item)));                                \
+                return 0;                                                          \
+        } while (0)
+
+int tw_inventory_add_workspace(struct tw_inventory *inv, struct tw_workspace *w)
+{
+        ADD_ITEM(inv, workspaces, n_workspaces, cap_workspaces, workspace_index, w,
+                 tw_workspace_done, compact_workspace);
+}
+
+int tw_inventory_add_deployment(struct tw_inventory *inv, struct tw_deployment *d)
+{
+        ADD_ITEM(inv, deployments, n_deployments, cap_deployments, deployment_index, d,
+                 tw_deployment_done, compact_deployment);
+}
+
+int tw_inventory_add_user(struct tw_inventory *inv, struct tw_user *u)
+{
+        ADD_ITEM(inv, users, n_users, cap_users, user_index, u, tw_user_done, compact_user);
+}
+
+int tw_inventory_add_token(struct tw_inventory *inv, struct tw_token *t)
+{
+        ADD_ITEM(inv, tokens, n_tokens, cap_tokens, token_index, t, tw_token_done, compact_token);
+}
+
+int tw_inventory_add_error(struct tw_inventory *inv, const char *listing, const char *message)
+{
+        struct tw_listing_error e = {0};
+        int r;
+
+        r = tw_array_reserve((void **)&inv->errors, inv->n_errors, &inv->cap_errors, sizeof(e));
+        if (r < 0)
+                return r;
+        e.listing = strdup(listing ? listing : "");
+        e.message = strdup(message ? message : "");
+        if (!e.listing || !e.message) {
+                free(e.listing);
+                free(e.message);
+                return -ENOMEM;
+        }
+        inv->errors[inv->n_errors++] = e;
+        return 0;
+}
+
+bool tw_inventory_complete(const struct tw_inventory *inv)
+{
+        return inv->n_errors == 0;
+}
+
+#define LOOKUP(inv, arr, index, id)                           \
+        do {                                                  \
+                size_t i_;                                    \
+                if (!tw_strmap_get(&(inv)->index, (id), &i_)) \
+                        return NULL;                          \
+                return &(inv)->arr[i_];                       \
+        } while (0)
+
+const struct tw_workspace *tw_inventory_workspace(const struct tw_inventory *inv, const char *id)
+{
+        LOOKUP(inv, workspaces, workspace_index, id);
+}
+
+const struct tw_deployment *tw_inventory_deployment(const struct tw_inventory *inv, const char *id)
+{
+        LOOKUP(inv, deployments, deployment_index, id);
+}
+
+const struct tw_user *tw_inventory_user(const struct tw_inventory *inv, const char *id)
+{
+        LOOKUP(inv, users, user_index, id);
+}
+
+const struct tw_token *tw_inventory_token(const struct tw_inventory *inv, const char *id)
+{
+        LOOKUP(inv, tokens, token_index, id);
+}
+
+const char *tw_inventory_entity_name(const struct tw_inventory *inv, const struct tw_role *role)
+{
+        const struct tw_workspace *w;
+        const struct tw_deployment *d;
+
+        if (!role->entity_type || !role->entity_id)
+                return NULL;
+        if (strcmp(role->entity_type, "WORKSPACE") == 0) {
+                w = tw_inventory_workspace(inv, role->entity_id);
+                return w ? w->name : NULL;
+        }
+        if (strcmp(role->entity_type, "DEPLOYMENT") == 0) {
+                d = tw_inventory_deployment(inv, role->entity_id);
+                return d ? d->name : NULL;
+        }
+        return NULL;
+}
+
+static int cmp_token(const void *a, const void *b)
+{
+        return strcmp(((const struct tw_token *)a)->id, ((const struct tw_token *)b)->id);
+}
+
+static int cmp_workspace(const void *a, const void *b)
+{
+        return strcmp(((const struct tw_workspace *)a)->id, ((const struct tw_workspace *)b)->id);
+}
+
+int tw_inventory_sort(struct tw_inventory *inv)
+{
+        int r;
+
+        if (inv->n_tokens)
+                qsort(inv->tokens, inv->n_tokens, sizeof(*inv->tokens), cmp_token);
+        if (inv->n_workspaces)
+                qsort(inv->workspaces, inv->n_workspaces, sizeof(*inv->workspaces), cmp_workspace);
+        tw_strmap_done(&inv->token_index);
+        tw_strmap_done(&inv->workspace_index);
+        for (size_t i = 0; i < inv->n_tokens; i++) {
+                r = tw_strmap_put(&inv->token_index, inv->tokens[i].id, i);
+                if (r < 0)
+                        return r;
+        }
+        for (size_t i = 0; i < inv->n_workspaces; i++) {
+                r = tw_strmap_put(&inv->workspace_index, inv->workspaces[i].id, i);
+                if (r < 0)
+                        return r;
+        }
+        return 0;
+}

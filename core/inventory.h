@@ -1,0 +1,156 @@
+#ifndef TW_CORE_INVENTORY_H
+#define TW_CORE_INVENTORY_H
+
+/*
+ * The token inventory: everything one collection learned about an Astro
+ * organization.  Collectors fill it; the evaluator and the exporters only read
+ * it.  Once a collection finishes the inventory is immutable and may be read
+ * from any number of threads.
+ *
+ * Every string is heap-allocated and owned by the object that holds it.
+ * Optional strings are NULL when the API did not send them; enum-like fields
+ * (scope, kind, role, status) keep whatever string the API sent, known or not.
+ */
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "lib/arena.h"
+#include "lib/strmap.h"
+
+struct tw_role {
+        char *entity_type; /* ORGANIZATION, WORKSPACE, DEPLOYMENT, DAG, ... */
+        char *entity_id;
+        char *role;
+        char *deployment_id; /* optional */
+};
+
+struct tw_subject {
+        char *id;
+        char *subject_type;   /* USER or SERVICEKEY (or anything newer) */
+        char *username;       /* optional: users only */
+        char *full_name;      /* optional */
+        char *api_token_name; /* optional: service keys only */
+};
+
+struct tw_token {
+        char *id;
+        char *name;
+        char *description;
+        char *short_token;
+        char *scope; /* ORGANIZATION, WORKSPACE, DEPLOYMENT, ... */
+        char *kind;  /* optional: STANDARD, DIRECT_ACCESS, ... */
+        int64_t start_at;
+        int64_t end_at; /* TW_NO_TIME: never expires */
+        int64_t created_at;
+        int64_t updated_at;
+        int64_t last_used_at;    /* TW_NO_TIME: never used */
+        int64_t last_rotated_at; /* TW_NO_TIME: unknown or never */
+        int expiry_period_days;  /* 0: not sent */
+        struct tw_role *roles;
+        size_t n_roles;
+        struct tw_subject *created_by; /* NULL: not sent */
+        struct tw_subject *updated_by; /* NULL: not sent */
+};
+
+struct tw_workspace {
+        char *id;
+        char *name;
+};
+
+struct tw_deployment {
+        char *id;
+        char *name;
+        char *workspace_id;
+};
+
+struct tw_user {
+        char *id;
+        char *username;
+        char *full_name;
+        char *status; /* ACTIVE, INACTIVE, PENDING, BANNED, ... (optional) */
+};
+
+/* One listing (a paged walk of one endpoint with one filter) that failed. */
+struct tw_listing_error {
+        char *listing; /* e.g. "tokens workspace=<id>" */
+        char *message; /* for a person; never holds a secret */
+};
+
+/* What the agent knows of its own credential (from the JWT payload). */
+struct tw_credential {
+        char *token_id;     /* apiTokenId, or NULL */
+        int64_t expires_at; /* exp, or TW_NO_TIME */
+};
+
+enum tw_listing_kind {
+        TW_LISTING_WORKSPACES,
+        TW_LISTING_DEPLOYMENTS,
+        TW_LISTING_USERS,
+        TW_LISTING_TOKENS,
+        _TW_LISTING_KIND_MAX,
+};
+
+struct tw_inventory {
+        char *organization_id;
+        char *api_version; /* "v1" or "v1beta1" */
+        int64_t collected_at;
+        struct tw_credential credential;
+
+        struct tw_workspace *workspaces;
+        size_t n_workspaces, cap_workspaces;
+        struct tw_deployment *deployments;
+        size_t n_deployments, cap_deployments;
+        struct tw_user *users;
+        size_t n_users, cap_users;
+        struct tw_token *tokens;
+        size_t n_tokens, cap_tokens;
+        struct tw_listing_error *errors;
+        size_t n_errors, cap_errors;
+
+        /* Whether every listing of that kind succeeded: the evaluator must
+         * not call a creator "gone" when the users could not be listed. */
+        bool listed[_TW_LISTING_KIND_MAX];
+
+        struct tw_strmap workspace_index, deployment_index, user_index, token_index;
+        /* Holds every string of the objects added (see tw_inventory_add_*). */
+        struct tw_arena arena;
+};
+
+struct tw_inventory *tw_inventory_new(const char *organization_id, const char *api_version);
+void tw_inventory_free(struct tw_inventory *inv);
+
+/* The add functions take ownership of the object's strings on every path
+ * (the caller's struct is zeroed): the object is copied into the
+ * inventory's arena and the caller's heap strings are freed.  An object whose id is already present
+ * is dropped and reported as -EEXIST: lists change between pages, so the first copy wins.  -ENOMEM
+ * on allocation failure. */
+int tw_inventory_add_workspace(struct tw_inventory *inv, struct tw_workspace *w);
+int tw_inventory_add_deployment(struct tw_inventory *inv, struct tw_deployment *d);
+int tw_inventory_add_user(struct tw_inventory *inv, struct tw_user *u);
+int tw_inventory_add_token(struct tw_inventory *inv, struct tw_token *t);
+/* Records a failed listing; copies both strings. */
+int tw_inventory_add_error(struct tw_inventory *inv, const char *listing, const char *message);
+
+/* True when no listing failed. */
+bool tw_inventory_complete(const struct tw_inventory *inv);
+
+const struct tw_workspace *tw_inventory_workspace(const struct tw_inventory *inv, const char *id);
+const struct tw_deployment *tw_inventory_deployment(const struct tw_inventory *inv, const char *id);
+const struct tw_user *tw_inventory_user(const struct tw_inventory *inv, const char *id);
+const struct tw_token *tw_inventory_token(const struct tw_inventory *inv, const char *id);
+
+/* The name of the workspace or deployment a role points at, or NULL. */
+const char *tw_inventory_entity_name(const struct tw_inventory *inv, const struct tw_role *role);
+
+/* Sorts tokens by id (stable output for reports and metrics) and rebuilds the index. */
+int tw_inventory_sort(struct tw_inventory *inv);
+
+void tw_token_done(struct tw_token *t);
+void tw_subject_free(struct tw_subject *s);
+void tw_workspace_done(struct tw_workspace *w);
+void tw_deployment_done(struct tw_deployment *d);
+void tw_user_done(struct tw_user *u);
+
+#endif

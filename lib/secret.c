@@ -1,0 +1,140 @@
+#include "lib/secret.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "lib/buf.h"
+
+#define SECRET_MAX (64 * 1024)
+
+static void wipe(void *p, size_t n)
+{
+        volatile unsigned char *v = p;
+
+        while (n--)
+                *v++ = 0;
+}
+
+void tw_secret_free(char *secret)
+{
+        if (!secret)
+                return;
+        wipe(secret, strlen(secret));
+        free(secret);
+}
+
+static int fail(struct tw_buf *err, const char *path, const char *why, int r)
+{
+        if (err)
+                tw_buf_printf(err, "%s: %s", path, why);
+        return r;
+}
+
+/* Trims surrounding whitespace and cuts at the first line break, in place. */
+static char *trim(char *s)
+{
+        char *e;
+
+        while (isspace((unsigned char)*s))
+                s++;
+        e = s + strcspn(s, "\r\n");
+        *e = '\0';
+        while (e > s && isspace((unsigned char)e[-1]))
+                *--e = '\0';
+        return s;
+}
+
+int tw_secret_read_file(const char *path, char **ret_secret, struct tw_buf *err)
+{
+        char *data = NULL, *s, *out;
+        struct stat st;
+        ssize_t n;
+        size_t len = 0;
+        int fd, r;
+
+        fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+        if (fd < 0)
+                return fail(err, path, strerror(errno), -errno);
+        if (fstat(fd, &st) < 0) {
+                r = -errno;
+                close(fd);
+                return fail(err, path, strerror(-r), r);
+        }
+        if (!S_ISREG(st.st_mode)) {
+                close(fd);
+                return fail(err, path, "not a regular file", -EINVAL);
+        }
+        if (st.st_mode & (S_IRWXG | S_IRWXO)) {
+                close(fd);
+                return fail(err, path,
+                            "readable or writable by group or others; refusing to use a secret "
+                            "others can read (run: chmod 600 on it)",
+                            -EPERM);
+        }
+        if (st.st_size > SECRET_MAX) {
+                close(fd);
+                return fail(err, path, "larger than 64 KiB", -E2BIG);
+        }
+        data = malloc(SECRET_MAX + 1);
+        if (!data) {
+                close(fd);
+                return -ENOMEM;
+        }
+        while (len < SECRET_MAX && (n = read(fd, data + len, SECRET_MAX - len)) != 0) {
+                if (n < 0) {
+                        if (errno == EINTR)
+                                continue;
+                        r = -errno;
+                        close(fd);
+                        wipe(data, len);
+                        free(data);
+                        return fail(err, path, strerror(-r), r);
+                }
+                len += (size_t)n;
+        }
+        close(fd);
+        data[len] = '\0';
+        s = trim(data);
+        if (!*s) {
+                free(data);
+                return fail(err, path, "is empty", -ENODATA);
+        }
+        out = strdup(s);
+        wipe(data, len);
+        free(data);
+        if (!out)
+                return -ENOMEM;
+        *ret_secret = out;
+        return 0;
+}
+
+int tw_secret_from_env(const char *name, char **ret_secret)
+{
+        const char *v = getenv(name);
+        char *copy, *s;
+
+        if (!v || !*v)
+                return -ENOENT;
+        copy = strdup(v);
+        if (!copy)
+                return -ENOMEM;
+        s = trim(copy);
+        if (!*s) {
+                free(copy);
+                return -ENOENT;
+        }
+        {
+                size_t all = strlen(v), n = strlen(s);
+
+                memmove(copy, s, n + 1);
+                /* bytes [n + 1, all] held whitespace and a copy of the secret */
+                wipe(copy + n + 1, all - n);
+        }
+        *ret_secret = copy;
+        return 0;
+}

@@ -1,0 +1,35 @@
+#ifndef TW_LIB_TIMEUTIL_H
+#define TW_LIB_TIMEUTIL_H
+
+/*
+ * Time values are Unix seconds in int64_t.  TW_NO_TIME marks an absent
+ * timestamp (a token that never expires, a token never used).
+ * Every function here is pure and thread-safe.
+ */
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define TW_NO_TIME INT64_MIN
+#define TW_RFC3339_LEN 32 /* enough for "YYYY-MM-DDTHH:MM:SSZ" and a NUL */
+
+/* Parses any RFC 3339 date-time: "T" or "t" or " " separator, optional
+ * fraction (dropped), "Z"/"z" or a numeric offset.  -EINVAL if malformed or
+ * out of range. */
+int tw_time_parse(const char *s, int64_t *ret_time);
+
+/* Writes "YYYY-MM-DDTHH:MM:SSZ" (UTC) into buf; returns buf. */
+char *tw_time_format(int64_t t, char buf[TW_RFC3339_LEN]);
+
+/* Durations: an integer with an optional s/m/h/d suffix (no suffix means
+ * seconds), e.g. "90s", "5m", "30d".  -EINVAL if malformed, -ERANGE if it
+ * overflows. */
+int tw_duration_parse(const char *s, int64_t *ret_seconds);
+
+/* Wall clock, Unix seconds. */
+int64_t tw_now(void);
+/* Monotonic clock in nanoseconds, for rate limiting and timeouts. */
+int64_t tw_mono_ns(void);
+
+#endif
