@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "core/config.h"
+#include "lib/secret.h"
 
 struct cache_entry {
         unsigned char digest[32];
@@ -72,15 +73,6 @@ void tw_http_auth_free(struct tw_http_auth *a)
         free(a);
 }
 
-/* Zeroes n bytes in a way the compiler may not drop. */
-static void wipe(void *p, size_t n)
-{
-        volatile unsigned char *v = p;
-
-        while (n--)
-                *v++ = 0;
-}
-
 /* Constant-time equality of two byte strings of length n. */
 static bool equal_ct(const void *x, const void *y, size_t n)
 {
@@ -105,7 +97,7 @@ static int digest(const char *user, const char *password, unsigned char out[32])
         tmp[ul] = '\0';
         memcpy(tmp + ul + 1, password, pl);
         r = gnutls_hash_fast(GNUTLS_DIG_SHA256, tmp, ul + pl + 1, out) < 0 ? -EIO : 0;
-        wipe(tmp, ul + pl + 1);
+        tw_wipe(tmp, ul + pl + 1);
         free(tmp);
         return r;
 }
@@ -148,7 +140,7 @@ static bool bcrypt_matches(const char *password, const char *hash)
         out = crypt_r(password, hash, cd);
         if (out && out[0] != '*' && strlen(out) == strlen(hash))
                 ok = equal_ct(out, hash, strlen(hash));
-        wipe(cd, sizeof(*cd));
+        tw_wipe(cd, sizeof(*cd));
         free(cd);
         return ok;
 }
@@ -181,7 +173,7 @@ bool tw_http_auth_check(struct tw_http_auth *a, const char *user, const char *pa
                 pthread_mutex_unlock(&a->lock);
         }
 done:
-        wipe(d, sizeof(d));
+        tw_wipe(d, sizeof(d));
         return ok;
 }
 

@@ -10,14 +10,7 @@
 #include <unistd.h>
 
 #include "lib/buf.h"
-
-static void wipe(void *p, size_t n)
-{
-        volatile unsigned char *v = p;
-
-        while (n--)
-                *v++ = 0;
-}
+#include "lib/secret.h"
 
 /* Reads a whole file (at most TW_TLS_FILE_MAX bytes) as a C string. */
 static int read_pem(const char *what, const char *path, char **ret, struct tw_buf *err)
@@ -42,7 +35,7 @@ static int read_pem(const char *what, const char *path, char **ret, struct tw_bu
                 if (r < 0)
                         break;
         }
-        wipe(chunk, sizeof(chunk));
+        tw_wipe(chunk, sizeof(chunk));
         close(fd);
         if (r == 0 && b.len == 0)
                 r = -ENODATA;
@@ -51,7 +44,7 @@ static int read_pem(const char *what, const char *path, char **ret, struct tw_bu
                         tw_buf_printf(err, "[web] %s %s: %s\n", what, path,
                                       r == -E2BIG ? "larger than 1 MiB" : strerror(-r));
                 if (b.ptr)
-                        wipe(b.ptr, b.alloc);
+                        tw_wipe(b.ptr, b.alloc);
                 tw_buf_done(&b);
                 return r;
         }
@@ -79,7 +72,7 @@ int tw_tls_files_load(struct tw_tls_files *t, const char *cert_file, const char 
 void tw_tls_files_done(struct tw_tls_files *t)
 {
         if (t->key)
-                wipe(t->key, strlen(t->key));
+                tw_wipe(t->key, strlen(t->key));
         free(t->cert);
         free(t->key);
         free(t->trust);

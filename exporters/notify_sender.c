@@ -11,6 +11,7 @@
 #include <time.h>
 
 #include "lib/buf.h"
+#include "lib/secret.h"
 #include "lib/timeutil.h"
 #include "lib/retry.h"
 #include "exporters/notify_http.h"
@@ -40,13 +41,6 @@ const char *const tw_notify_metric_outcomes[TW_NOTIFY_METRIC_OUTCOMES] = {
 static void count(struct tw_notify_sender *s, const struct tw_notify_item *it, enum outcome o)
 {
         s->counters[tw_notify_metric_event_index(it->event)][o]++;
-}
-
-static void wipe_free(char *p)
-{
-        if (p)
-                memset(p, 0, strlen(p));
-        free(p);
 }
 
 /* Alertmanager URLs may be given as base addresses: the API path is added. */
@@ -94,7 +88,7 @@ static int split_urls(struct tw_notify_sender *s, const char *urls, struct tw_bu
                         break;
                 }
         }
-        wipe_free(copy);
+        tw_secret_free(copy);
         if (r == 0 && s->n_urls == 0)
                 r = -EINVAL;
         if (r < 0 && err)
@@ -169,7 +163,7 @@ void tw_notify_sender_free(struct tw_notify_sender *s)
                 tw_notify_item_free(it);
         }
         for (size_t i = 0; s->urls && i < s->n_urls; i++) {
-                wipe_free(s->urls[i]);
+                tw_secret_free(s->urls[i]);
                 free(s->hosts[i]);
         }
         if (s->initialised) {
@@ -179,8 +173,8 @@ void tw_notify_sender_free(struct tw_notify_sender *s)
         free(s->urls);
         free(s->hosts);
         free(s->name);
-        wipe_free(s->secret);
-        wipe_free(s->routing_key);
+        tw_secret_free(s->secret);
+        tw_secret_free(s->routing_key);
         free(s);
 }
 

@@ -16,17 +16,6 @@
 
 enum verdict { V_DONE, V_RETRY, V_REJECTED };
 
-/* splitmix64, as a tw_random_fn: jitter needs no cryptographic quality. */
-static double rnd(void *ctx)
-{
-        uint64_t *st = ctx, z = (*st += 0x9E3779B97F4A7C15ull);
-
-        z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-        z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-        z ^= z >> 31;
-        return (double)(z >> 11) / 9007199254740992.0;
-}
-
 static struct curl_slist *add_header(struct curl_slist *h, const char *line)
 {
         struct curl_slist *n = curl_slist_append(h, line);
@@ -191,8 +180,8 @@ void *tw_notify_sender_run(void *arg)
                                 break;
                         s->counters[tw_notify_metric_event_index(it->event)][OUTCOME_RETRY]++;
                         attempts = attempts < s->max_retries ? attempts + 1 : s->max_retries;
-                        delay = tw_retry_backoff_ms(&s->backoff, attempts, prev_delay, rnd,
-                                                    &s->rng);
+                        delay = tw_retry_backoff_ms(&s->backoff, attempts, prev_delay,
+                                                    tw_splitmix64, &s->rng);
                         if (retry_after >= 0 && retry_after * 1000 > delay)
                                 delay = retry_after * 1000;
                         prev_delay = delay;

@@ -48,18 +48,6 @@ struct curl_transport {
 
 static const struct tw_transport_ops xport_ops;
 
-/* splitmix64, as a tw_random_fn: jitter needs no cryptographic quality. */
-static double rng_next(void *ctx)
-{
-        uint64_t *s = ctx, z;
-
-        z = (*s += UINT64_C(0x9e3779b97f4a7c15));
-        z = (z ^ (z >> 30)) * UINT64_C(0xbf58476d1ce4e5b9);
-        z = (z ^ (z >> 27)) * UINT64_C(0x94d049bb133111eb);
-        z ^= z >> 31;
-        return (double)(z >> 11) * 0x1.0p-53;
-}
-
 static void req_free(struct req *r)
 {
         if (!r)
@@ -218,8 +206,8 @@ static void finish(struct curl_transport *t, struct tw_curl_xfer *x, CURLcode co
 
         if (r->attempts <= t->max_retries && tw_retry_should_retry(status, error, &reason)) {
                 t->stats.retries[reason]++;
-                delay_ms = tw_retry_backoff_ms(&t->backoff, r->attempts, r->prev_delay_ms, rng_next,
-                                               &t->rng);
+                delay_ms = tw_retry_backoff_ms(&t->backoff, r->attempts, r->prev_delay_ms,
+                                               tw_splitmix64, &t->rng);
                 r->prev_delay_ms = delay_ms;
                 /* Retry-After is a minimum, on top of which jitter spreads. */
                 ra = error ? -1 : tw_curl_retry_after_s(x, tw_now());

@@ -6,16 +6,9 @@
 #include <string.h>
 
 #include "lib/retry.h"
+#include "lib/secret.h"
 
 #define CONNECT_TIMEOUT_MAX_MS 10000
-
-static void wipe(void *p, size_t n)
-{
-        volatile unsigned char *v = p;
-
-        while (n--)
-                *v++ = 0;
-}
 
 struct curl_slist *tw_curl_headers_new(const struct tw_http_options *o)
 {
@@ -40,7 +33,7 @@ struct curl_slist *tw_curl_headers_new(const struct tw_http_options *o)
                         goto fail;
                 snprintf(auth, len, "Authorization: Bearer %s", o->bearer);
                 n = curl_slist_append(h, auth);
-                wipe(auth, len);
+                tw_wipe(auth, len);
                 free(auth);
                 if (!n)
                         goto fail;
@@ -56,7 +49,7 @@ void tw_curl_headers_free(struct curl_slist *h)
 {
         for (struct curl_slist *p = h; p; p = p->next)
                 if (p->data)
-                        wipe(p->data, strlen(p->data));
+                        tw_wipe(p->data, strlen(p->data));
         curl_slist_free_all(h);
 }
 

@@ -157,3 +157,14 @@ int tw_retry_after_parse(const char *value, int64_t now, int64_t *ret_seconds)
         *ret_seconds = secs > TW_RETRY_AFTER_MAX_S ? TW_RETRY_AFTER_MAX_S : secs;
         return 0;
 }
+
+double tw_splitmix64(void *ctx)
+{
+        uint64_t *s = ctx, z;
+
+        z = (*s += UINT64_C(0x9e3779b97f4a7c15));
+        z = (z ^ (z >> 30)) * UINT64_C(0xbf58476d1ce4e5b9);
+        z = (z ^ (z >> 27)) * UINT64_C(0x94d049bb133111eb);
+        z ^= z >> 31;
+        return (double)(z >> 11) * 0x1.0p-53;
+}

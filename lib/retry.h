@@ -27,6 +27,10 @@ bool tw_retry_should_retry(long status, int error, enum tw_retry_reason *ret_rea
 /* Returns a uniformly distributed number in [0, 1). */
 typedef double (*tw_random_fn)(void *ctx);
 
+/* splitmix64 over the uint64_t state at ctx, as a tw_random_fn: backoff
+ * jitter needs no cryptographic quality.  Not thread-safe per state. */
+double tw_splitmix64(void *ctx);
+
 enum tw_jitter {
         TW_JITTER_FULL,         /* uniform in [0, min(max, base * 2^(retry-1))] */
         TW_JITTER_DECORRELATED, /* uniform in [base, min(max, 3 * prev)] */

@@ -1,3 +1,5 @@
+/* explicit_bzero() is a glibc/BSD extension. */
+#define _DEFAULT_SOURCE
 #include "lib/secret.h"
 
 #include <ctype.h>
@@ -12,19 +14,17 @@
 
 #define SECRET_MAX (64 * 1024)
 
-static void wipe(void *p, size_t n)
+void tw_wipe(void *p, size_t n)
 {
-        volatile unsigned char *v = p;
-
-        while (n--)
-                *v++ = 0;
+        if (p)
+                explicit_bzero(p, n);
 }
 
 void tw_secret_free(char *secret)
 {
         if (!secret)
                 return;
-        wipe(secret, strlen(secret));
+        tw_wipe(secret, strlen(secret));
         free(secret);
 }
 
@@ -91,7 +91,7 @@ int tw_secret_read_file(const char *path, char **ret_secret, struct tw_buf *err)
                                 continue;
                         r = -errno;
                         close(fd);
-                        wipe(data, len);
+                        tw_wipe(data, len);
                         free(data);
                         return fail(err, path, strerror(-r), r);
                 }
@@ -105,7 +105,7 @@ int tw_secret_read_file(const char *path, char **ret_secret, struct tw_buf *err)
                 return fail(err, path, "is empty", -ENODATA);
         }
         out = strdup(s);
-        wipe(data, len);
+        tw_wipe(data, len);
         free(data);
         if (!out)
                 return -ENOMEM;
@@ -133,7 +133,7 @@ int tw_secret_from_env(const char *name, char **ret_secret)
 
                 memmove(copy, s, n + 1);
                 /* bytes [n + 1, all] held whitespace and a copy of the secret */
-                wipe(copy + n + 1, all - n);
+                tw_wipe(copy + n + 1, all - n);
         }
         *ret_secret = copy;
         return 0;
