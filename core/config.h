@@ -138,6 +138,12 @@ int tw_config_load_string(const char *text, const char *filename, struct tw_conf
 /* Reads and parses a file; -ENOENT etc. (with a message in errors) if unreadable. */
 int tw_config_load_file(const char *path, struct tw_config **ret_config, struct tw_buf *errors);
 /* A config with every default, as an empty file gives. */
+/* The keys the parser knows, for documentation checks: the i-th key's name,
+ * with its section in *ret_section ("webhook.NAME" sections as "webhook"),
+ * or NULL past the last.  Free-form sections ([suppress],
+ * [web.basic_auth_users]) have no fixed keys and are not listed. */
+const char *tw_config_key_at(size_t i, const char **ret_section);
+
 int tw_config_new_default(struct tw_config **ret_config);
 void tw_config_free(struct tw_config *cfg);
 

@@ -101,6 +101,22 @@ _Static_assert(sizeof(config_keys) / sizeof(config_keys[0]) <= TW_CONFIG_MAX_KEY
 _Static_assert(sizeof(webhook_keys) / sizeof(webhook_keys[0]) <= TW_CONFIG_MAX_WEBHOOK_KEYS,
                "too many webhook keys");
 
+const char *tw_config_key_at(size_t i, const char **ret_section)
+{
+        const size_t n_config = sizeof(config_keys) / sizeof(config_keys[0]);
+        const size_t n_webhook = sizeof(webhook_keys) / sizeof(webhook_keys[0]);
+        const struct key_def *k;
+
+        if (i < n_config)
+                k = &config_keys[i];
+        else if (i < n_config + n_webhook)
+                k = &webhook_keys[i - n_config];
+        else
+                return NULL;
+        *ret_section = k->section;
+        return k->name;
+}
+
 static void verror(struct tw_config_parser *p, int line, const char *section, const char *key,
                    const char *fmt, va_list ap)
 {

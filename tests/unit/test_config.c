@@ -788,10 +788,29 @@ static void file_errors(void **state)
                 .name = #fn, .test_func = fn \
         }
 
+/* The key list for documentation checks names every section's keys once. */
+static void key_list(void **state)
+{
+        const char *section, *name;
+        bool api_url = false, format = false;
+        size_t i;
+
+        (void)state;
+        for (i = 0; (name = tw_config_key_at(i, &section)) != NULL; i++) {
+                assert_non_null(section);
+                api_url |= strcmp(section, "astro") == 0 && strcmp(name, "api_url") == 0;
+                format |= strcmp(section, "webhook") == 0 && strcmp(name, "format") == 0;
+        }
+        assert_true(api_url);
+        assert_true(format);
+        assert_true(i > 30);
+        assert_null(tw_config_key_at(i + 1, &section));
+}
+
 int main(void)
 {
         struct CMUnitTest tests[ARRAY_SIZE(err_cases) + ARRAY_SIZE(ok_cases) +
-                                ARRAY_SIZE(api_base_cases) + 8];
+                                ARRAY_SIZE(api_base_cases) + 9];
         size_t n = 0;
 
         CASES(err_cases, run_err);
@@ -804,5 +823,6 @@ int main(void)
         TEST(defaults_match_empty_file);
         TEST(example_file);
         TEST(file_errors);
+        TEST(key_list);
         return _cmocka_run_group_tests("config", tests, n, NULL, NULL) ? 1 : 0;
 }
