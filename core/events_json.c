@@ -1,0 +1,247 @@
+/* Listings and events to and from JSON (see core/events.h).  Times are
+ * RFC 3339 strings (null when absent), so the audit file reads as it is. */
+#include "core/events.h"
+
+#include <cjson/cJSON.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "lib/buf.h"
+#include "lib/timeutil.h"
+
+#define LISTING_MAX_TOKENS 10000000
+
+static bool add_time(cJSON *o, const char *k, int64_t t)
+{
+        char s[TW_RFC3339_LEN];
+
+        if (t == TW_NO_TIME)
+                return cJSON_AddNullToObject(o, k) != NULL;
+        return cJSON_AddStringToObject(o, k, tw_time_format(t, s)) != NULL;
+}
+
+/* A string member, or JSON null for NULL. */
+static bool add_str(cJSON *o, const char *k, const char *v)
+{
+        return (v ? cJSON_AddStringToObject(o, k, v) : cJSON_AddNullToObject(o, k)) != NULL;
+}
+
+/* Prints o into out (appended) and deletes o. */
+static int print_into(cJSON *o, struct tw_buf *out)
+{
+        char *s;
+        int r;
+
+        if (!o)
+                return -ENOMEM;
+        s = cJSON_PrintUnformatted(o);
+        cJSON_Delete(o);
+        if (!s)
+                return -ENOMEM;
+        r = tw_buf_adds(out, s);
+        free(s);
+        return r;
+}
+
+static cJSON *token_to_json(const struct tw_listed_token *t)
+{
+        cJSON *o = cJSON_CreateObject();
+
+        if (!o || !add_str(o, "id", t->id) || !add_str(o, "name", t->name) ||
+            !add_str(o, "description", t->description) ||
+            !add_str(o, "short_token", t->short_token) || !add_str(o, "scope", t->scope) ||
+            !add_str(o, "roles", t->roles) || !add_time(o, "start_at", t->start_at) ||
+            !add_time(o, "end_at", t->end_at) || !add_time(o, "last_used_at", t->last_used_at) ||
+            !add_time(o, "last_rotated_at", t->last_rotated_at) ||
+            !cJSON_AddBoolToObject(o, "creator_departed", t->creator_departed) ||
+            !cJSON_AddBoolToObject(o, "no_expiry", t->no_expiry) ||
+            !cJSON_AddBoolToObject(o, "over_privileged", t->over_privileged)) {
+                cJSON_Delete(o);
+                return NULL;
+        }
+        return o;
+}
+
+int tw_listing_to_json(const struct tw_listing *l, struct tw_buf *out)
+{
+        cJSON *root = cJSON_CreateObject(), *arr;
+
+        if (!root)
+                return -ENOMEM;
+        if (!add_time(root, "observed_at", l->observed_at) ||
+            !(arr = cJSON_AddArrayToObject(root, "tokens")))
+                goto nomem;
+        for (size_t i = 0; i < l->n_tokens; i++) {
+                cJSON *t = token_to_json(&l->tokens[i]);
+
+                if (!t)
+                        goto nomem;
+                cJSON_AddItemToArray(arr, t);
+        }
+        return print_into(root, out);
+nomem:
+        cJSON_Delete(root);
+        return -ENOMEM;
+}
+
+/* Reads an optional string member: absent or null gives NULL; any other
+ * type is malformed. */
+static int get_str(const cJSON *o, const char *k, char **ret)
+{
+        const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, k);
+
+        *ret = NULL;
+        if (!v || cJSON_IsNull(v))
+                return 0;
+        if (!cJSON_IsString(v))
+                return -EBADMSG;
+        *ret = strdup(v->valuestring);
+        return *ret ? 0 : -ENOMEM;
+}
+
+static int get_time(const cJSON *o, const char *k, int64_t *ret)
+{
+        const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, k);
+
+        *ret = TW_NO_TIME;
+        if (!v || cJSON_IsNull(v))
+                return 0;
+        if (!cJSON_IsString(v) || tw_time_parse(v->valuestring, ret) < 0)
+                return -EBADMSG;
+        return 0;
+}
+
+static bool get_bool(const cJSON *o, const char *k)
+{
+        return cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(o, k));
+}
+
+static int token_from_json(const cJSON *o, struct tw_listed_token *t)
+{
+        int r;
+
+        if (!cJSON_IsObject(o))
+                return -EBADMSG;
+        if ((r = get_str(o, "id", &t->id)) < 0 || (r = get_str(o, "name", &t->name)) < 0 ||
+            (r = get_str(o, "description", &t->description)) < 0 ||
+            (r = get_str(o, "short_token", &t->short_token)) < 0 ||
+            (r = get_str(o, "scope", &t->scope)) < 0 || (r = get_str(o, "roles", &t->roles)) < 0 ||
+            (r = get_time(o, "start_at", &t->start_at)) < 0 ||
+            (r = get_time(o, "end_at", &t->end_at)) < 0 ||
+            (r = get_time(o, "last_used_at", &t->last_used_at)) < 0 ||
+            (r = get_time(o, "last_rotated_at", &t->last_rotated_at)) < 0)
+                return r;
+        if (!t->id || !*t->id)
+                return -EBADMSG;
+        t->creator_departed = get_bool(o, "creator_departed");
+        t->no_expiry = get_bool(o, "no_expiry");
+        t->over_privileged = get_bool(o, "over_privileged");
+        return 0;
+}
+
+static int cmp_id(const void *a, const void *b)
+{
+        return strcmp(((const struct tw_listed_token *)a)->id,
+                      ((const struct tw_listed_token *)b)->id);
+}
+
+int tw_listing_from_json(const char *json, size_t len, struct tw_listing **ret_listing)
+{
+        cJSON *root = cJSON_ParseWithLength(json, len);
+        const cJSON *arr, *it;
+        struct tw_listing *l = NULL;
+        int n, r = -EBADMSG;
+
+        if (!root)
+                return -EBADMSG;
+        arr = cJSON_GetObjectItemCaseSensitive(root, "tokens");
+        if (!cJSON_IsObject(root) || !cJSON_IsArray(arr))
+                goto out;
+        n = cJSON_GetArraySize(arr);
+        if (n < 0 || n > LISTING_MAX_TOKENS) {
+                r = -E2BIG;
+                goto out;
+        }
+        l = calloc(1, sizeof(*l));
+        if (!l || (n && !(l->tokens = calloc((size_t)n, sizeof(*l->tokens))))) {
+                r = -ENOMEM;
+                goto out;
+        }
+        r = get_time(root, "observed_at", &l->observed_at);
+        if (r < 0 || l->observed_at == TW_NO_TIME) {
+                r = -EBADMSG;
+                goto out;
+        }
+        cJSON_ArrayForEach(it, arr)
+        {
+                r = token_from_json(it, &l->tokens[l->n_tokens++]);
+                if (r < 0)
+                        goto out;
+        }
+        qsort(l->tokens, l->n_tokens, sizeof(*l->tokens), cmp_id);
+        for (size_t i = 1; i < l->n_tokens; i++)
+                if (strcmp(l->tokens[i - 1].id, l->tokens[i].id) == 0) {
+                        r = -EBADMSG;
+                        goto out;
+                }
+        *ret_listing = l;
+        l = NULL;
+        r = 0;
+out:
+        tw_listing_free(l);
+        cJSON_Delete(root);
+        return r;
+}
+
+int tw_event_to_json(const struct tw_event *e, struct tw_buf *out)
+{
+        cJSON *o = cJSON_CreateObject();
+
+        if (!o || !add_time(o, "observed_at", e->observed_at) ||
+            !add_str(o, "event", tw_event_kind_to_string(e->kind)) ||
+            !add_str(o, "severity",
+                     e->severity == TW_SEVERITY_NONE ? "info" : tw_severity_to_string(e->severity)) ||
+            !add_str(o, "token_id", e->token_id) || !add_str(o, "token_name", e->token_name) ||
+            !add_str(o, "scope", e->scope) || (e->before && !add_str(o, "before", e->before)) ||
+            (e->after && !add_str(o, "after", e->after)) ||
+            (e->detail && !add_str(o, "detail", e->detail))) {
+                cJSON_Delete(o);
+                return -ENOMEM;
+        }
+        return print_into(o, out);
+}
+
+int tw_event_from_json(const char *json, size_t len, struct tw_event *ret_event)
+{
+        cJSON *o = cJSON_ParseWithLength(json, len);
+        const cJSON *k, *s;
+        struct tw_event e = {0};
+        int r = -EBADMSG;
+
+        if (!cJSON_IsObject(o))
+                goto out;
+        k = cJSON_GetObjectItemCaseSensitive(o, "event");
+        s = cJSON_GetObjectItemCaseSensitive(o, "severity");
+        if (!cJSON_IsString(k) || tw_event_kind_from_string(k->valuestring, &e.kind) < 0)
+                goto out;
+        if (cJSON_IsString(s) && strcmp(s->valuestring, "info") != 0 &&
+            tw_severity_from_string(s->valuestring, &e.severity) < 0)
+                goto out;
+        if ((r = get_time(o, "observed_at", &e.observed_at)) < 0 ||
+            (r = get_str(o, "token_id", &e.token_id)) < 0 ||
+            (r = get_str(o, "token_name", &e.token_name)) < 0 ||
+            (r = get_str(o, "scope", &e.scope)) < 0 || (r = get_str(o, "before", &e.before)) < 0 ||
+            (r = get_str(o, "after", &e.after)) < 0 || (r = get_str(o, "detail", &e.detail)) < 0)
+                goto out;
+        r = -EBADMSG;
+        if (!e.token_id || e.observed_at == TW_NO_TIME)
+                goto out;
+        *ret_event = e;
+        memset(&e, 0, sizeof(e));
+        r = 0;
+out:
+        tw_event_done(&e);
+        cJSON_Delete(o);
+        return r;
+}

@@ -1,0 +1,184 @@
+#include "lib/jsonl.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+/* Writes "path" (n == 0) or "path.n" into out. */
+static int numbered(const char *path, unsigned n, char out[PATH_MAX])
+{
+        int len = n ? snprintf(out, PATH_MAX, "%s.%u", path, n) : snprintf(out, PATH_MAX, "%s", path);
+
+        return len < 0 || len >= PATH_MAX ? -ENAMETOOLONG : 0;
+}
+
+static int fsync_parent(const char *path)
+{
+        char copy[PATH_MAX];
+        int fd, r = 0;
+
+        if (snprintf(copy, sizeof(copy), "%s", path) >= (int)sizeof(copy))
+                return -ENAMETOOLONG;
+        fd = open(dirname(copy), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (fd < 0)
+                return -errno;
+        if (fsync(fd) < 0)
+                r = -errno;
+        close(fd);
+        return r;
+}
+
+/* path.<keep-2> -> path.<keep-1>, ..., path -> path.1; the oldest goes. */
+static int rotate(const char *path, unsigned keep)
+{
+        char from[PATH_MAX], to[PATH_MAX];
+        int r;
+
+        if (keep <= 1) {
+                if (unlink(path) < 0 && errno != ENOENT)
+                        return -errno;
+                return fsync_parent(path);
+        }
+        if ((r = numbered(path, keep - 1, to)) < 0)
+                return r;
+        if (unlink(to) < 0 && errno != ENOENT)
+                return -errno;
+        for (unsigned i = keep - 1; i >= 1; i--) {
+                if ((r = numbered(path, i - 1, from)) < 0 || (r = numbered(path, i, to)) < 0)
+                        return r;
+                if (rename(from, to) < 0 && errno != ENOENT)
+                        return -errno;
+        }
+        return fsync_parent(path);
+}
+
+static int write_all(int fd, const char *p, size_t len)
+{
+        while (len) {
+                ssize_t n = write(fd, p, len);
+
+                if (n < 0) {
+                        if (errno == EINTR)
+                                continue;
+                        return -errno;
+                }
+                p += n;
+                len -= (size_t)n;
+        }
+        return 0;
+}
+
+int tw_jsonl_append(const char *path, const void *data, size_t len,
+                    const struct tw_jsonl_rotation *rot)
+{
+        const int flags = O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW | O_CLOEXEC;
+        struct stat st;
+        bool created = false;
+        int fd, r;
+
+        if (!path || !rot || rot->keep < 1 || (len && !data))
+                return -EINVAL;
+        if (len == 0)
+                return 0;
+        if (lstat(path, &st) == 0) {
+                if (!S_ISREG(st.st_mode))
+                        return -EINVAL;
+                if (rot->max_bytes && st.st_size > 0 &&
+                    (uint64_t)st.st_size + len > rot->max_bytes) {
+                        r = rotate(path, rot->keep);
+                        if (r < 0)
+                                return r;
+                        created = true;
+                }
+        } else if (errno == ENOENT) {
+                created = true;
+        } else {
+                return -errno;
+        }
+        fd = open(path, flags, 0600);
+        if (fd < 0)
+                return -errno;
+        r = write_all(fd, data, len);
+        if (r >= 0 && fsync(fd) < 0)
+                r = -errno;
+        if (close(fd) < 0 && r >= 0)
+                r = -errno;
+        if (r >= 0 && created)
+                r = fsync_parent(path);
+        return r;
+}
+
+/* Reads one file's lines; see tw_jsonl_read(). */
+static int read_file(const char *path, size_t max_line, tw_jsonl_line_fn fn, void *ctx,
+                     size_t *skipped)
+{
+        int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+        char *line = NULL;
+        size_t len = 0;
+        bool overlong = false;
+        FILE *f;
+        int c, r = 0;
+
+        if (fd < 0)
+                return errno == ENOENT ? 0 : -errno;
+        f = fdopen(fd, "r");
+        if (!f) {
+                r = -errno;
+                close(fd);
+                return r;
+        }
+        line = malloc(max_line + 1);
+        if (!line) {
+                fclose(f);
+                return -ENOMEM;
+        }
+        while (r == 0 && (c = getc(f)) != EOF) {
+                if (c != '\n') {
+                        if (len < max_line)
+                                line[len++] = (char)c;
+                        else
+                                overlong = true;
+                        continue;
+                }
+                if (overlong) {
+                        (*skipped)++;
+                } else if (len) {
+                        line[len] = '\0';
+                        r = fn(line, len, ctx);
+                }
+                len = 0;
+                overlong = false;
+        }
+        if (r == 0 && ferror(f))
+                r = -EIO;
+        if (r == 0 && (len || overlong))
+                (*skipped)++; /* a last line cut short */
+        free(line);
+        fclose(f);
+        return r;
+}
+
+int tw_jsonl_read(const char *path, unsigned keep, size_t max_line, tw_jsonl_line_fn fn, void *ctx,
+                  size_t *ret_skipped)
+{
+        char name[PATH_MAX];
+        size_t skipped = 0;
+        int r = 0;
+
+        if (!path || !fn || keep < 1 || max_line == 0)
+                return -EINVAL;
+        for (unsigned i = keep; r == 0 && i-- > 0;) {
+                r = numbered(path, i, name);
+                if (r == 0)
+                        r = read_file(name, max_line, fn, ctx, &skipped);
+        }
+        if (ret_skipped)
+                *ret_skipped = skipped;
+        return r;
+}
