@@ -14,14 +14,10 @@
 #define DETAIL_MAX 256
 
 static const char *const kind_names[_TW_EVENT_KIND_MAX] = {
-        [TW_EVENT_CREATED] = "created",
-        [TW_EVENT_DELETED] = "deleted",
-        [TW_EVENT_ROTATED] = "rotated",
-        [TW_EVENT_ROLES_CHANGED] = "roles_changed",
-        [TW_EVENT_RENAMED] = "renamed",
-        [TW_EVENT_DESCRIPTION_CHANGED] = "description_changed",
-        [TW_EVENT_EXPIRED] = "expired",
-        [TW_EVENT_CREATOR_DEPARTED] = "creator_departed",
+        [TW_EVENT_CREATED] = "created", [TW_EVENT_DELETED] = "deleted",
+        [TW_EVENT_ROTATED] = "rotated", [TW_EVENT_ROLES_CHANGED] = "roles_changed",
+        [TW_EVENT_RENAMED] = "renamed", [TW_EVENT_DESCRIPTION_CHANGED] = "description_changed",
+        [TW_EVENT_EXPIRED] = "expired", [TW_EVENT_CREATOR_DEPARTED] = "creator_departed",
 };
 
 const char *tw_event_kind_to_string(enum tw_event_kind k)
@@ -173,12 +169,21 @@ int tw_listing_from(const struct tw_inventory *inv, const struct tw_evaluation *
                 lt->last_rotated_at = t->last_rotated_at;
                 set_flags(lt, ev, i);
         }
-        qsort(l->tokens, l->n_tokens, sizeof(*l->tokens), cmp_listed);
+        tw_listing_sort(l); /* the inventory's ids are unique */
         *ret_listing = l;
         return 0;
 fail:
         tw_listing_free(l);
         return r < 0 ? r : -ENOMEM;
+}
+
+int tw_listing_sort(struct tw_listing *l)
+{
+        qsort(l->tokens, l->n_tokens, sizeof(*l->tokens), cmp_listed);
+        for (size_t i = 1; i < l->n_tokens; i++)
+                if (strcmp(l->tokens[i - 1].id, l->tokens[i].id) == 0)
+                        return -EBADMSG;
+        return 0;
 }
 
 const struct tw_listed_token *tw_listing_find(const struct tw_listing *l, const char *id)
@@ -315,15 +320,17 @@ static int changed(struct diff *d, const struct tw_listing *prev, const struct t
         if (rotated(a, b)) {
                 tw_time_format(a->start_at, x);
                 tw_time_format(b->start_at, y);
-                r = add(d, TW_EVENT_ROTATED, TW_SEVERITY_NONE, b, a->start_at == TW_NO_TIME ? NULL : x,
-                        b->start_at == TW_NO_TIME ? NULL : y, NULL);
+                r = add(d, TW_EVENT_ROTATED, TW_SEVERITY_NONE, b,
+                        a->start_at == TW_NO_TIME ? NULL : x, b->start_at == TW_NO_TIME ? NULL : y,
+                        NULL);
         }
         if (r >= 0 && !str_eq(a->roles, b->roles))
                 r = add(d, TW_EVENT_ROLES_CHANGED,
                         b->over_privileged && !a->over_privileged ? TW_SEVERITY_WARNING
                                                                   : TW_SEVERITY_NONE,
                         b, a->roles, b->roles,
-                        b->over_privileged && !a->over_privileged ? "role above the ceiling" : NULL);
+                        b->over_privileged && !a->over_privileged ? "role above the ceiling"
+                                                                  : NULL);
         if (r >= 0 && !str_eq(a->name, b->name))
                 r = add(d, TW_EVENT_RENAMED, TW_SEVERITY_NONE, b, a->name, b->name, NULL);
         if (r >= 0 && !str_eq(a->description, b->description))

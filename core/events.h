@@ -57,7 +57,7 @@ struct tw_listed_token {
 };
 
 struct tw_listing {
-        int64_t observed_at; /* the collection's time */
+        int64_t observed_at;            /* the collection's time */
         struct tw_listed_token *tokens; /* sorted by id */
         size_t n_tokens;
 };
@@ -94,6 +94,8 @@ struct tw_event_policy {
 int tw_listing_from(const struct tw_inventory *inv, const struct tw_evaluation *ev,
                     struct tw_listing **ret_listing);
 void tw_listing_free(struct tw_listing *l);
+/* Sorts the tokens by id (after adding some).  0, or -EBADMSG for a duplicate id. */
+int tw_listing_sort(struct tw_listing *l);
 /* The token with that id, or NULL (binary search). */
 const struct tw_listed_token *tw_listing_find(const struct tw_listing *l, const char *id);
 

@@ -140,12 +140,6 @@ static int token_from_json(const cJSON *o, struct tw_listed_token *t)
         return 0;
 }
 
-static int cmp_id(const void *a, const void *b)
-{
-        return strcmp(((const struct tw_listed_token *)a)->id,
-                      ((const struct tw_listed_token *)b)->id);
-}
-
 int tw_listing_from_json(const char *json, size_t len, struct tw_listing **ret_listing)
 {
         cJSON *root = cJSON_ParseWithLength(json, len);
@@ -173,18 +167,14 @@ int tw_listing_from_json(const char *json, size_t len, struct tw_listing **ret_l
                 r = -EBADMSG;
                 goto out;
         }
-        cJSON_ArrayForEach(it, arr)
-        {
+        cJSON_ArrayForEach (it, arr) {
                 r = token_from_json(it, &l->tokens[l->n_tokens++]);
                 if (r < 0)
                         goto out;
         }
-        qsort(l->tokens, l->n_tokens, sizeof(*l->tokens), cmp_id);
-        for (size_t i = 1; i < l->n_tokens; i++)
-                if (strcmp(l->tokens[i - 1].id, l->tokens[i].id) == 0) {
-                        r = -EBADMSG;
-                        goto out;
-                }
+        r = tw_listing_sort(l);
+        if (r < 0)
+                goto out;
         *ret_listing = l;
         l = NULL;
         r = 0;
@@ -201,7 +191,8 @@ int tw_event_to_json(const struct tw_event *e, struct tw_buf *out)
         if (!o || !add_time(o, "observed_at", e->observed_at) ||
             !add_str(o, "event", tw_event_kind_to_string(e->kind)) ||
             !add_str(o, "severity",
-                     e->severity == TW_SEVERITY_NONE ? "info" : tw_severity_to_string(e->severity)) ||
+                     e->severity == TW_SEVERITY_NONE ? "info"
+                                                     : tw_severity_to_string(e->severity)) ||
             !add_str(o, "token_id", e->token_id) || !add_str(o, "token_name", e->token_name) ||
             !add_str(o, "scope", e->scope) || (e->before && !add_str(o, "before", e->before)) ||
             (e->after && !add_str(o, "after", e->after)) ||

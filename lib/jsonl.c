@@ -13,7 +13,8 @@
 /* Writes "path" (n == 0) or "path.n" into out. */
 static int numbered(const char *path, unsigned n, char out[PATH_MAX])
 {
-        int len = n ? snprintf(out, PATH_MAX, "%s.%u", path, n) : snprintf(out, PATH_MAX, "%s", path);
+        int len =
+                n ? snprintf(out, PATH_MAX, "%s.%u", path, n) : snprintf(out, PATH_MAX, "%s", path);
 
         return len < 0 || len >= PATH_MAX ? -ENAMETOOLONG : 0;
 }
@@ -74,10 +75,25 @@ static int write_all(int fd, const char *p, size_t len)
         return 0;
 }
 
+/* Ends a last line that a crash cut short, so the next line stays whole. */
+static int end_line(int fd)
+{
+        struct stat st;
+        char last;
+
+        if (fstat(fd, &st) < 0)
+                return -errno;
+        if (st.st_size == 0)
+                return 0;
+        if (pread(fd, &last, 1, st.st_size - 1) != 1)
+                return -EIO;
+        return last == '\n' ? 0 : write_all(fd, "\n", 1);
+}
+
 int tw_jsonl_append(const char *path, const void *data, size_t len,
                     const struct tw_jsonl_rotation *rot)
 {
-        const int flags = O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW | O_CLOEXEC;
+        const int flags = O_RDWR | O_APPEND | O_CREAT | O_NOFOLLOW | O_CLOEXEC;
         struct stat st;
         bool created = false;
         int fd, r;
@@ -104,7 +120,9 @@ int tw_jsonl_append(const char *path, const void *data, size_t len,
         fd = open(path, flags, 0600);
         if (fd < 0)
                 return -errno;
-        r = write_all(fd, data, len);
+        r = end_line(fd);
+        if (r >= 0)
+                r = write_all(fd, data, len);
         if (r >= 0 && fsync(fd) < 0)
                 r = -errno;
         if (close(fd) < 0 && r >= 0)

@@ -22,8 +22,9 @@ struct tw_jsonl_rotation {
 };
 
 /* Appends data (whole lines, each ending in '\n') to path, rotating first
- * when the live file is not empty and would grow past max_bytes.  0 or
- * -errno. */
+ * when the live file is not empty and would grow past max_bytes.  A last
+ * line that a crash cut short is ended first, so it cannot swallow the
+ * batch (readers then see it as one malformed line).  0 or -errno. */
 int tw_jsonl_append(const char *path, const void *data, size_t len,
                     const struct tw_jsonl_rotation *rot);
 

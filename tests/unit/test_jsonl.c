@@ -96,8 +96,8 @@ static void rotates_by_size(void **state)
         char name[PATH_MAX + 8];
 
         append(f->path, "1111\n", 10, 3);
-        append(f->path, "2222\n", 10, 3);   /* 10 bytes: still fits */
-        append(f->path, "3333\n", 10, 3);   /* rotates: audit.jsonl.1 holds 1, 2 */
+        append(f->path, "2222\n", 10, 3);     /* 10 bytes: still fits */
+        append(f->path, "3333\n", 10, 3);     /* rotates: audit.jsonl.1 holds 1, 2 */
         append(f->path, "4444\n55\n", 10, 3); /* rotates again: the batch stays whole */
         read_all(f->path, 3, 100, "1111|2222|3333|4444|55", 0);
         append(f->path, "6666\n", 10, 3); /* the file with 1, 2 goes */
@@ -134,6 +134,9 @@ static void skips_bad_lines(void **state)
         fputs("{\"cut\":", fp);
         fclose(fp);
         read_all(f->path, 2, 8, "ok1|ok2", 2);
+        /* The next append ends the torn line first: its own lines stay whole. */
+        append(f->path, "ok3\n", 0, 2);
+        read_all(f->path, 2, 8, "ok1|ok2|{\"cut\":|ok3", 1);
 }
 
 static int stop_at_second(const char *line, size_t len, void *ctx)
