@@ -15,6 +15,7 @@
 #include "core/snapshot.h"
 #include "lib/timeutil.h"
 #include "collectors/astro.h"
+#include "exporters/audit_trail.h"
 #include "exporters/http_server.h"
 #include "exporters/metrics.h"
 
@@ -28,6 +29,8 @@ static int render_page(struct tw_daemon *d, struct tw_metrics_out *out)
         r = tw_metrics_out_init(out, TW_METRICS_PAGE_MAX);
         if (r == 0)
                 r = tw_metrics_render_out(&snap, &d->status, out);
+        if (r == 0 && d->trail)
+                r = tw_audit_trail_metrics(d->trail, &out->text);
         if (r == 0 && d->opts->extra_metrics) {
                 /* Flushed first, so that a failure drops only the extra part. */
                 r = tw_metrics_out_flush(out);
@@ -200,6 +203,8 @@ void tw_daemon_cycle(struct tw_daemon *d)
                 d->status.last_success = now;
         d->status.collected = true;
         d->status.collection_duration = (double)(tw_mono_ns() - start) / 1e9;
+        if (fresh)
+                tw_daemon_audit(d, now);
         tw_daemon_publish(d);
         if (fresh && d->opts->on_cycle) {
                 struct tw_snapshot snap = {.cfg = d->cfg, .inv = d->inv, .ev = d->ev};

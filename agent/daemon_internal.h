@@ -11,6 +11,7 @@
 #include "core/status.h"
 #include "lib/http.h"
 
+struct tw_audit_trail;
 struct tw_config;
 struct tw_evaluation;
 struct tw_http_server;
@@ -26,10 +27,14 @@ struct tw_daemon {
         struct tw_inventory *inv;
         struct tw_evaluation *ev;
 
+        /* The audit trail of token changes; NULL until it opens (retried each cycle). */
+        struct tw_audit_trail *trail;
+        char *trail_dir; /* the state_dir it was opened in */
+
         struct tw_agent_status status;
         struct tw_http_stats http; /* cumulative since start */
         struct tw_complain complain_credential, complain_collect, complain_listing,
-                complain_publish;
+                complain_publish, complain_audit;
 
         volatile sig_atomic_t *stop; /* set by SIGTERM/SIGINT; aborts transfers */
         bool last_cycle_credential_failed;
@@ -37,6 +42,10 @@ struct tw_daemon {
 
 /* One cycle: collect, evaluate, publish, call on_cycle, log. */
 void tw_daemon_cycle(struct tw_daemon *d);
+/* Records the published data's changes in the audit trail and logs the
+ * events that matter; opens the trail first when needed. */
+void tw_daemon_audit(struct tw_daemon *d, int64_t now);
+void tw_daemon_audit_close(struct tw_daemon *d);
 /* Renders the page from the last good data and the status, and publishes it. */
 void tw_daemon_publish(struct tw_daemon *d);
 

@@ -7,6 +7,7 @@
 
 #include <curl/curl.h>
 
+#include "agent/cmd_audit.h"
 #include "agent/cmd_report.h"
 #include "core/config.h"
 #include "agent/daemon.h"
@@ -26,6 +27,7 @@ static void usage(FILE *f)
               "  report              collect once and print the security review report\n"
               "  check-config        validate the configuration; exit 0, or 2 with the errors\n"
               "  notify-test [SINK]  send one test notification to every (or one) webhook\n"
+              "  audit               print the token changes recorded in [agent] state_dir\n"
               "\n"
               "Options:\n"
               "  -c, --config FILE   configuration file (default " TW_CONFIG_DEFAULT_PATH ")\n"
@@ -39,6 +41,12 @@ static void usage(FILE *f)
               "                      unsuppressed finding at or above S exists\n"
               "      --now TIME      evaluate at another RFC 3339 time\n"
               "\n"
+              "audit options:\n"
+              "  -f, --format F      table (default), json, csv or markdown\n"
+              "  -o, --output FILE   write to FILE instead of stdout\n"
+              "      --since D       only the last D (e.g. 30d, 12h)\n"
+              "      --token ID      only this token's changes\n"
+              "\n"
               "run options:\n"
               "      --once          one cycle, then exit\n"
               "      --dry-run       print the notifications instead of sending them\n"
@@ -50,7 +58,7 @@ static void usage(FILE *f)
               f);
 }
 
-enum { OPT_FAIL_ON = 256, OPT_NOW, OPT_ONCE, OPT_DRY_RUN, OPT_PORT_FILE };
+enum { OPT_FAIL_ON = 256, OPT_NOW, OPT_ONCE, OPT_DRY_RUN, OPT_PORT_FILE, OPT_SINCE, OPT_TOKEN };
 
 int main(int argc, char **argv)
 {
@@ -65,6 +73,8 @@ int main(int argc, char **argv)
                 {"once", no_argument, NULL, OPT_ONCE},
                 {"dry-run", no_argument, NULL, OPT_DRY_RUN},
                 {"port-file", required_argument, NULL, OPT_PORT_FILE},
+                {"since", required_argument, NULL, OPT_SINCE},
+                {"token", required_argument, NULL, OPT_TOKEN},
                 {0},
         };
         struct tw_report_options ro = {
@@ -73,6 +83,7 @@ int main(int argc, char **argv)
                 .fail_on = TW_SEVERITY_CRITICAL,
                 .now = TW_NO_TIME,
         };
+        struct tw_audit_options ao = {0};
         const char *command = "run", *port_file = NULL;
         int c, code;
         bool once = false, dry_run = false;
@@ -120,6 +131,16 @@ int main(int argc, char **argv)
                 case OPT_PORT_FILE:
                         port_file = optarg;
                         break;
+                case OPT_SINCE:
+                        if (tw_duration_parse(optarg, &ao.since_seconds) < 0 ||
+                            ao.since_seconds <= 0) {
+                                fprintf(stderr, "tokenwatch: --since takes a duration, e.g. 30d\n");
+                                return TW_EXIT_CONFIG;
+                        }
+                        break;
+                case OPT_TOKEN:
+                        ao.token_id = optarg;
+                        break;
                 default:
                         usage(stderr);
                         return TW_EXIT_CONFIG;
@@ -159,6 +180,11 @@ int main(int argc, char **argv)
                         tw_notify_hook_flush(hook, 30000);
                 tw_notify_hook_free(hook);
                 code = r == 0 ? TW_EXIT_OK : r == -ENODATA ? TW_EXIT_INCOMPLETE : TW_EXIT_CONFIG;
+        } else if (strcmp(command, "audit") == 0) {
+                ao.config_path = ro.config_path;
+                ao.format = ro.format;
+                ao.output = ro.output;
+                code = tw_cmd_audit(&ao);
         } else if (strcmp(command, "notify-test") == 0) {
                 code = tw_cmd_notify_test(ro.config_path, optind < argc ? argv[optind] : NULL);
         } else {

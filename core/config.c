@@ -94,6 +94,9 @@ int tw_config_new_default(struct tw_config **ret_config)
         cfg->policy.max_organization_role = strdup("ORGANIZATION_BILLING_ADMIN");
         cfg->policy.max_workspace_role = strdup("WORKSPACE_OPERATOR");
         cfg->policy.max_deployment_role = strdup("DEPLOYMENT_ADMIN");
+        cfg->audit.in_use_window = 86400;
+        cfg->audit.log_max_bytes = (size_t)16 << 20;
+        cfg->audit.log_files = 5;
         if (!cfg->path || !cfg->astro.api_url || !cfg->astro.api_version || !cfg->agent.state_dir ||
             !cfg->agent.listen || !cfg->policy.max_organization_role ||
             !cfg->policy.max_workspace_role || !cfg->policy.max_deployment_role) {

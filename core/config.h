@@ -115,6 +115,13 @@ struct tw_config {
 
         struct tw_policy policy;
 
+        /* [audit]: the trail of token changes in state_dir. */
+        struct {
+                int64_t in_use_window; /* default 24h: a token used this recently is in use */
+                size_t log_max_bytes;  /* default 16 MiB: the audit file rotates past this */
+                int log_files;         /* default 5: audit files kept, the live one included */
+        } audit;
+
         struct tw_suppression *suppressions;
         size_t n_suppressions;
 

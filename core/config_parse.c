@@ -75,6 +75,9 @@ static const struct key_def config_keys[] = {
         {"policy", "max_organization_role", T_ROLE_ORG, C(policy.max_organization_role), 0, 0},
         {"policy", "max_workspace_role", T_ROLE_WORKSPACE, C(policy.max_workspace_role), 0, 0},
         {"policy", "max_deployment_role", T_ROLE_DEPLOYMENT, C(policy.max_deployment_role), 0, 0},
+        {"audit", "in_use_window", T_DURATION, C(audit.in_use_window), 60, 90 * DAY},
+        {"audit", "log_max_bytes", T_SIZE, C(audit.log_max_bytes), 4096, 1099511627776.0},
+        {"audit", "log_files", T_INT, C(audit.log_files), 1, 100},
         {"web", "tls_cert_file", T_STRING, C(web.tls_cert_file), 0, 0},
         {"web", "tls_key_file", T_STRING, C(web.tls_key_file), 0, 0},
         {"web", "client_ca_file", T_STRING, C(web.client_ca_file), 0, 0},
@@ -571,7 +574,8 @@ int tw_config_handler(void *user, const char *section, const char *name, const c
         if (!*section) {
                 tw_config_error(p, NULL, name, "key outside of any section");
         } else if (strcmp(section, "astro") == 0 || strcmp(section, "agent") == 0 ||
-                   strcmp(section, "policy") == 0 || strcmp(section, "web") == 0) {
+                   strcmp(section, "policy") == 0 || strcmp(section, "web") == 0 ||
+                   strcmp(section, "audit") == 0) {
                 apply_key(p, config_keys, n_config_keys, section, p->cfg, p->seen, section, name,
                           value);
         } else if (strcmp(section, "suppress") == 0) {
@@ -589,8 +593,8 @@ int tw_config_handler(void *user, const char *section, const char *name, const c
                                   name, value);
         } else {
                 tw_config_error(p, section, NULL,
-                                "unknown section (expected astro, agent, policy, suppress, web, "
-                                "web.basic_auth_users or webhook.NAME)");
+                                "unknown section (expected astro, agent, policy, audit, suppress, "
+                                "web, web.basic_auth_users or webhook.NAME)");
         }
         return 1;
 }

@@ -38,6 +38,26 @@ void tw_audit_trail_free(struct tw_audit_trail *t)
         free(t);
 }
 
+void tw_audit_trail_set_options(struct tw_audit_trail *t, const struct tw_audit_trail_options *o)
+{
+        t->policy = o->policy;
+        if (o->rotation.keep >= 1)
+                t->rotation = o->rotation;
+}
+
+int tw_audit_trail_metrics(const struct tw_audit_trail *t, struct tw_buf *out)
+{
+        int r = tw_buf_adds(out, "# HELP astro_token_events_total Token changes seen between "
+                                 "collections since the agent started, by event.\n"
+                                 "# TYPE astro_token_events_total counter\n");
+
+        for (int k = 0; r >= 0 && k < _TW_EVENT_KIND_MAX; k++)
+                r = tw_buf_printf(out, "astro_token_events_total{event=\"%s\"} %llu\n",
+                                  tw_event_kind_to_string((enum tw_event_kind)k),
+                                  (unsigned long long)t->counts[k]);
+        return r;
+}
+
 void tw_audit_trail_counts(const struct tw_audit_trail *t, uint64_t ret_counts[_TW_EVENT_KIND_MAX])
 {
         memcpy(ret_counts, t->counts, sizeof(t->counts));
@@ -66,7 +86,9 @@ static int load_listing(struct tw_audit_trail *t, int64_t now, struct tw_buf *no
         if (r < 0) {
                 r = tw_statefile_quarantine(t->state_dir, TW_AUDIT_LISTING_FILE, now, &moved);
                 if (note)
-                        tw_buf_printf(note, "corrupt audit listing moved to %s; the next collection is a baseline",
+                        tw_buf_printf(note,
+                                      "corrupt audit listing moved to %s; the next collection is a "
+                                      "baseline",
                                       moved ? moved : "(could not move it)");
                 free(moved);
                 t->prev = NULL;
@@ -259,8 +281,7 @@ static int carry_over(struct tw_listing *cur, const struct tw_listing *prev, boo
         return tw_listing_sort(cur);
 }
 
-static int save(struct tw_audit_trail *t, const struct tw_listing *cur,
-                const struct tw_events *ev)
+static int save(struct tw_audit_trail *t, const struct tw_listing *cur, const struct tw_events *ev)
 {
         char when[TW_RFC3339_LEN], path[PATH_MAX];
         struct tw_buf lines, listing;
@@ -283,11 +304,13 @@ static int save(struct tw_audit_trail *t, const struct tw_listing *cur,
                 if (r >= 0)
                         r = tw_buf_add(&pending, lines.ptr, lines.len);
                 if (r >= 0)
-                        r = tw_statefile_write(t->state_dir, PENDING_FILE, pending.ptr, pending.len);
+                        r = tw_statefile_write(t->state_dir, PENDING_FILE, pending.ptr,
+                                               pending.len);
                 tw_buf_done(&pending);
         }
         if (r >= 0)
-                r = tw_statefile_write(t->state_dir, TW_AUDIT_LISTING_FILE, listing.ptr, listing.len);
+                r = tw_statefile_write(t->state_dir, TW_AUDIT_LISTING_FILE, listing.ptr,
+                                       listing.len);
         if (r >= 0 && lines.len)
                 r = tw_jsonl_append(t->audit_path, lines.ptr, lines.len, &t->rotation);
         if (r >= 0 && lines.len) {
@@ -301,8 +324,7 @@ static int save(struct tw_audit_trail *t, const struct tw_listing *cur,
 }
 
 int tw_audit_trail_record(struct tw_audit_trail *t, const struct tw_inventory *inv,
-                          const struct tw_evaluation *ev, int64_t now,
-                          struct tw_events *ret_events)
+                          const struct tw_evaluation *ev, int64_t now, struct tw_events *ret_events)
 {
         bool tokens_complete = inv->listed[TW_LISTING_TOKENS];
         struct tw_listing *cur = NULL;

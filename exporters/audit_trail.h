@@ -64,6 +64,14 @@ int tw_audit_trail_record(struct tw_audit_trail *t, const struct tw_inventory *i
                           const struct tw_evaluation *ev, int64_t now,
                           struct tw_events *ret_events);
 
+/* Takes new policy and rotation settings (a reload); the files stay. */
+void tw_audit_trail_set_options(struct tw_audit_trail *t, const struct tw_audit_trail_options *o);
+
+/* Appends the astro_token_events_total{event} counter family (events
+ * recorded since the agent started, every kind, zeros included) in the
+ * Prometheus text format.  0, -ENOMEM, -E2BIG. */
+int tw_audit_trail_metrics(const struct tw_audit_trail *t, struct tw_buf *out);
+
 /* Events recorded since open, per kind (for astro_token_events_total). */
 void tw_audit_trail_counts(const struct tw_audit_trail *t, uint64_t ret_counts[_TW_EVENT_KIND_MAX]);
 

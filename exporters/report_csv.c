@@ -15,14 +15,14 @@ static const char header[] = "id,name,scope,kind,roles,created_by,created_at,exp
                              "last_used_at,worst_severity,findings,suppressed\r\n";
 
 /*
- * Appends one field.  Security reviewers open these files in spreadsheets,
+ * Security reviewers open these files in spreadsheets,
  * which run a cell starting with =, +, -, @ (or a tab or CR before one) as a
  * formula: a token named "=HYPERLINK(...)" would be code.  Such a cell gets a
  * leading apostrophe (OWASP's "CSV injection" advice), which spreadsheets
  * show as text.  Then RFC 4180: a field holding '"', ',', CR or LF is quoted,
  * with '"' doubled.
  */
-static int add_cell(struct tw_buf *out, const char *s, bool last)
+int tw_report_add_csv_cell(struct tw_buf *out, const char *s, bool last)
 {
         bool guard, quote;
         int r = 0;
@@ -56,7 +56,7 @@ static int add_time_cell(struct tw_buf *out, int64_t t)
 {
         char ts[TW_RFC3339_LEN];
 
-        return add_cell(out, t == TW_NO_TIME ? "" : tw_time_format(t, ts), false);
+        return tw_report_add_csv_cell(out, t == TW_NO_TIME ? "" : tw_time_format(t, ts), false);
 }
 
 /* ENTITY_TYPE:entity_name_or_id:ROLE joined by "; ". */
@@ -76,7 +76,7 @@ static int add_roles_cell(struct tw_buf *out, const struct tw_inventory *inv,
                                   role->role ? role->role : "",
                                   tw_role_is_custom(role) ? " (custom)" : "");
         }
-        return r < 0 ? r : add_cell(out, tmp->ptr, false);
+        return r < 0 ? r : tw_report_add_csv_cell(out, tmp->ptr, false);
 }
 
 /* kind:severity of the token's findings, suppressed or not, joined by "; ". */
@@ -93,7 +93,7 @@ static int add_findings_cell(struct tw_buf *out, const struct tw_snapshot *snap,
                         r = tw_buf_printf(tmp, "%s%s:%s", tmp->len ? "; " : "",
                                           tw_finding_kind_to_string(f[i].kind),
                                           tw_severity_to_string(f[i].severity));
-        return r < 0 ? r : add_cell(out, tmp->ptr, last);
+        return r < 0 ? r : tw_report_add_csv_cell(out, tmp->ptr, last);
 }
 
 static int add_row(struct tw_buf *out, const struct tw_snapshot *snap, size_t i, struct tw_buf *tmp)
@@ -101,17 +101,17 @@ static int add_row(struct tw_buf *out, const struct tw_snapshot *snap, size_t i,
         const struct tw_token *t = &snap->inv->tokens[i];
         int r;
 
-        r = add_cell(out, t->id, false);
+        r = tw_report_add_csv_cell(out, t->id, false);
         if (r >= 0)
-                r = add_cell(out, t->name, false);
+                r = tw_report_add_csv_cell(out, t->name, false);
         if (r >= 0)
-                r = add_cell(out, t->scope, false);
+                r = tw_report_add_csv_cell(out, t->scope, false);
         if (r >= 0)
-                r = add_cell(out, t->kind, false);
+                r = tw_report_add_csv_cell(out, t->kind, false);
         if (r >= 0)
                 r = add_roles_cell(out, snap->inv, t, tmp);
         if (r >= 0)
-                r = add_cell(out, tw_report_creator_name(t->created_by), false);
+                r = tw_report_add_csv_cell(out, tw_report_creator_name(t->created_by), false);
         if (r >= 0)
                 r = add_time_cell(out, t->created_at);
         if (r >= 0)
@@ -119,7 +119,8 @@ static int add_row(struct tw_buf *out, const struct tw_snapshot *snap, size_t i,
         if (r >= 0)
                 r = add_time_cell(out, t->last_used_at);
         if (r >= 0)
-                r = add_cell(out, tw_severity_to_string(tw_report_token_severity(snap, i)), false);
+                r = tw_report_add_csv_cell(
+                        out, tw_severity_to_string(tw_report_token_severity(snap, i)), false);
         if (r >= 0)
                 r = add_findings_cell(out, snap, i, false, false, tmp);
         if (r >= 0)

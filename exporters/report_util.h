@@ -94,6 +94,11 @@ size_t tw_report_text_width(const char *s);
  */
 int tw_report_add_markdown(struct tw_buf *out, const char *s);
 
+/* Appends one RFC 4180 CSV field and its separator (",", or CRLF when last),
+ * with a leading apostrophe for a cell a spreadsheet would run as a formula
+ * (=, +, -, @, tab, CR).  NULL s is an empty field. */
+int tw_report_add_csv_cell(struct tw_buf *out, const char *s, bool last);
+
 int tw_report_render_json(const struct tw_snapshot *snap, struct tw_buf *out);
 int tw_report_render_csv(const struct tw_snapshot *snap, struct tw_buf *out);
 int tw_report_render_markdown(const struct tw_snapshot *snap, struct tw_buf *out);

@@ -70,6 +70,7 @@ max_retries = 0
 interval = 1s
 listen = $1
 log_level = info
+state_dir = $tmp/state
 ${2:-}
 INI
 }

@@ -37,8 +37,8 @@ static void write_config(struct env *e, const char *listen, const char *extra)
         assert_non_null(f);
         fprintf(f,
                 "[astro]\napi_url = %s\ntoken_file = %s\nmax_retries = 0\nrequest_timeout = 60s\n"
-                "[agent]\ninterval = 1s\nlisten = %s\nlog_level = warn\n%s",
-                tw_sim_url(e->sim), e->cred, listen, extra ? extra : "");
+                "[agent]\ninterval = 1s\nlisten = %s\nlog_level = warn\nstate_dir = %s/state\n%s",
+                tw_sim_url(e->sim), e->cred, listen, e->dir, extra ? extra : "");
         assert_int_equal(fclose(f), 0);
 }
 

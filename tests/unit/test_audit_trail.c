@@ -52,8 +52,11 @@ static struct tw_inventory *inventory(int64_t at, bool complete, const char *con
         struct tw_inventory *inv = tw_inventory_new("org1", "v1");
 
         for (; *ids; ids++) {
-                struct token_spec s = {.id = *ids, .scope = "ORGANIZATION", .start = NOW - 9 * DAY,
-                                       .end = NOW + 90 * DAY, .created = NOW - 9 * DAY,
+                struct token_spec s = {.id = *ids,
+                                       .scope = "ORGANIZATION",
+                                       .start = NOW - 9 * DAY,
+                                       .end = NOW + 90 * DAY,
+                                       .created = NOW - 9 * DAY,
                                        .last_used = at - HOUR,
                                        .roles = {{"ORGANIZATION", "org1", "ORGANIZATION_MEMBER"}}};
 
@@ -93,7 +96,8 @@ static void assert_audit(const struct fixture *f, const char *want)
         size_t skipped = 0;
 
         tw_buf_init(&b, 1 << 16);
-        assert_int_equal(tw_jsonl_read(f->audit, 3, TW_AUDIT_LINE_MAX, count_line, &b, &skipped), 0);
+        assert_int_equal(tw_jsonl_read(f->audit, 3, TW_AUDIT_LINE_MAX, count_line, &b, &skipped),
+                         0);
         assert_string_equal(b.ptr ? b.ptr : "", want);
         assert_int_equal(skipped, 0);
         tw_buf_done(&b);
@@ -184,10 +188,12 @@ static void crash_after_listing(struct fixture *f, int64_t pending_at, bool firs
         struct tw_audit_trail *t = open_trail(f, NOW);
         char when[TW_RFC3339_LEN];
         struct tw_buf p;
-        const char *l1 = "{\"observed_at\":\"2026-06-01T12:01:00Z\",\"event\":\"created\","
-                         "\"severity\":\"info\",\"token_id\":\"c\",\"token_name\":\"c\",\"scope\":null}";
-        const char *l2 = "{\"observed_at\":\"2026-06-01T12:01:00Z\",\"event\":\"deleted\","
-                         "\"severity\":\"info\",\"token_id\":\"a\",\"token_name\":\"a\",\"scope\":null}";
+        const char *l1 =
+                "{\"observed_at\":\"2026-06-01T12:01:00Z\",\"event\":\"created\","
+                "\"severity\":\"info\",\"token_id\":\"c\",\"token_name\":\"c\",\"scope\":null}";
+        const char *l2 =
+                "{\"observed_at\":\"2026-06-01T12:01:00Z\",\"event\":\"deleted\","
+                "\"severity\":\"info\",\"token_id\":\"a\",\"token_name\":\"a\",\"scope\":null}";
         struct tw_jsonl_rotation rot = {.max_bytes = 0, .keep = 3};
 
         record(t, NOW, true, (const char *[]){"a", "b", NULL});
@@ -237,7 +243,8 @@ static void corrupt_listing(void **state)
         struct tw_audit_trail *t = NULL;
         struct tw_buf note;
 
-        assert_int_equal(tw_statefile_write(f->dir, TW_AUDIT_LISTING_FILE, "{\"tokens\":7}", 12), 0);
+        assert_int_equal(tw_statefile_write(f->dir, TW_AUDIT_LISTING_FILE, "{\"tokens\":7}", 12),
+                         0);
         tw_buf_init(&note, 4096);
         assert_int_equal(tw_audit_trail_open(&f->o, NOW, &t, &note), 0);
         assert_non_null(strstr(note.ptr, "corrupt audit listing moved to"));

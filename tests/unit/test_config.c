@@ -46,7 +46,7 @@ struct err_case {
 static const struct err_case err_cases[] = {
         /* structure */
         {"unknown section", "[astro]\n[bogus]\nkey = 1\n",
-         "t.ini:3: [bogus]: unknown section (expected astro, agent, policy, suppress, web", NULL},
+         "t.ini:3: [bogus]: unknown section (expected astro, agent, policy, audit, suppress", NULL},
         {"webhook section without a name", "[webhook.]\nurl = https://h.example\n",
          "t.ini:2: [webhook.]: unknown section", NULL},
         {"webhook section with a bad name", "[webhook.a b]\nurl = https://h.example\n",
