@@ -69,9 +69,8 @@ void tw_http_client_free(struct tw_http_client *c)
 }
 
 /* Sets the per-POST options; 0 or a negative errno. */
-static int prepare_post(struct tw_http_client *c, const char *url,
-                        const struct curl_slist *headers, const char *body, size_t len,
-                        int64_t timeout_ms)
+static int prepare_post(struct tw_http_client *c, const char *url, const struct curl_slist *headers,
+                        const char *body, size_t len, int64_t timeout_ms)
 {
         CURLcode cr;
         int r = tw_curl_xfer_prepare(&c->x, url);
