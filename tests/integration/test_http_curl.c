@@ -641,25 +641,31 @@ static void test_connection_closed(void **state)
         assert_int_equal(server_count("/close/100/always"), 3);
 }
 
-static void test_connection_refused(void **state)
+/* A loopback port that was free a moment ago and has no listener. */
+static unsigned unused_port(void)
 {
-        struct tw_http_options opts = default_options();
         struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = 0};
         socklen_t len = sizeof(sa);
-        struct tw_transport *t;
-        struct outcome o = {0};
-        char url[128];
         int fd;
-        (void)state;
 
-        /* A port that was free a moment ago and has no listener. */
         sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
         fd = socket(AF_INET, SOCK_STREAM, 0);
         assert_true(fd >= 0);
         assert_int_equal(bind(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
         assert_int_equal(getsockname(fd, (struct sockaddr *)&sa, &len), 0);
         close(fd);
-        snprintf(url, sizeof(url), "http://127.0.0.1:%u/ok/0/x", (unsigned)ntohs(sa.sin_port));
+        return ntohs(sa.sin_port);
+}
+
+static void test_connection_refused(void **state)
+{
+        struct tw_http_options opts = default_options();
+        struct tw_transport *t;
+        struct outcome o = {0};
+        char url[128];
+        (void)state;
+
+        snprintf(url, sizeof(url), "http://127.0.0.1:%u/ok/0/x", unused_port());
 
         opts.max_retries = 2;
         t = tw_transport_curl_new(&opts);
@@ -971,13 +977,10 @@ static void test_post_failures(void **state)
 {
         static volatile sig_atomic_t cancel = 1;
         struct tw_http_client_options co = {.timeout_ms = 150};
-        struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = 0};
-        socklen_t len = sizeof(sa);
         struct tw_http_client *c = NULL;
         struct tw_http_result r;
         struct outcome o;
         char url[128];
-        int fd;
         (void)state;
 
         server_reset();
@@ -998,13 +1001,7 @@ static void test_post_failures(void **state)
         assert_int_equal(r.verdict, TW_HTTP_FAIL);
 
         /* A port with no listener: a connection failure, retried. */
-        sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-        fd = socket(AF_INET, SOCK_STREAM, 0);
-        assert_true(fd >= 0);
-        assert_int_equal(bind(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
-        assert_int_equal(getsockname(fd, (struct sockaddr *)&sa, &len), 0);
-        close(fd);
-        snprintf(url, sizeof(url), "http://127.0.0.1:%u/hook/" TOKEN, (unsigned)ntohs(sa.sin_port));
+        snprintf(url, sizeof(url), "http://127.0.0.1:%u/hook/" TOKEN, unused_port());
         assert_int_equal(tw_http_post(c, url, NULL, "{}", 2, 0, NULL, &r), -ECONNREFUSED);
         assert_int_equal(r.verdict, TW_HTTP_RETRY);
         assert_int_equal(r.reason, TW_RETRY_CONNECTION);
