@@ -297,10 +297,8 @@ static void http_failure(struct listing *l, const struct tw_http_result *res, st
                 tw_buf_printf(msg, "%s after %d attempt%s",
                               res->error_text ? res->error_text : strerror(-res->error),
                               res->attempts, res->attempts == 1 ? "" : "s");
-                if (res->error == -EKEYREJECTED)
-                        tw_buf_adds(msg, " - the server's TLS certificate is not trusted (TLS "
-                                         "verification is always on): check api_url, or add the "
-                                         "issuing CA to the system's trust store");
+                if (res->hint)
+                        tw_buf_printf(msg, " - %s", res->hint);
                 return;
         }
         tw_buf_printf(msg, "HTTP %ld", res->status);

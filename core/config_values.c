@@ -1,16 +1,15 @@
 #include "core/config_values.h"
 
-#include <arpa/inet.h>
 #include <ctype.h>
 #include <errno.h>
 #include <math.h>
-#include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
 #include "lib/timeutil.h"
+#include "lib/url.h"
 
 int tw_parse_bool(const char *v, bool *ret, const char **ret_why)
 {
@@ -202,70 +201,29 @@ nomem:
         return -ENOMEM;
 }
 
-/* Copies the host part of an http(s) URL into host (lowercased, no brackets). */
-static int url_host(const char *url, char *host, size_t size)
-{
-        const char *p = strstr(url, "://"), *e;
-        size_t len;
-
-        if (!p)
-                return -EINVAL;
-        p += 3;
-        if (strpbrk(p, "@") && strpbrk(p, "@") < p + strcspn(p, "/?#"))
-                p = strchr(p, '@') + 1; /* skip userinfo */
-        if (*p == '[') {
-                e = strchr(p, ']');
-                if (!e)
-                        return -EINVAL;
-                p++;
-        } else {
-                e = p + strcspn(p, ":/?#");
-        }
-        len = (size_t)(e - p);
-        if (len == 0 || len >= size)
-                return -EINVAL;
-        for (size_t i = 0; i < len; i++)
-                host[i] = (char)tolower((unsigned char)p[i]);
-        host[len] = '\0';
-        return 0;
-}
-
-bool tw_url_is_loopback(const char *url)
-{
-        struct in6_addr a6;
-        struct in_addr a4;
-        char host[256];
-
-        if (url_host(url, host, sizeof(host)) < 0)
-                return false;
-        /* an address, not a name that starts like one ("127.0.0.1.evil.example") */
-        if (inet_pton(AF_INET, host, &a4) == 1)
-                return (ntohl(a4.s_addr) >> 24) == 127;
-        if (inet_pton(AF_INET6, host, &a6) == 1)
-                return IN6_IS_ADDR_LOOPBACK(&a6);
-        return strcmp(host, "localhost") == 0;
-}
-
 int tw_parse_url(const char *v, char **ret, const char **ret_why)
 {
-        char host[256], *u;
+        char *u;
         size_t len;
 
-        if (strncasecmp(v, "https://", 8) != 0 && strncasecmp(v, "http://", 7) != 0) {
-                *ret_why = "expected an https:// URL";
-                return -EINVAL;
-        }
-        if (url_host(v, host, sizeof(host)) < 0) {
-                *ret_why = "expected a URL with a host";
-                return -EINVAL;
-        }
         for (const char *p = v; *p; p++)
                 if ((unsigned char)*p <= ' ' || *p == 0x7f) {
                         *ret_why = "URL contains spaces or control characters";
                         return -EINVAL;
                 }
-        if (strncasecmp(v, "http://", 7) == 0 && !tw_url_is_loopback(v)) {
+        switch (tw_url_check(v)) {
+        case 0:
+                break;
+        case -ENOMEM:
+                return -ENOMEM;
+        case -EPROTONOSUPPORT:
+                *ret_why = "expected an https:// URL";
+                return -EINVAL;
+        case -EPERM:
                 *ret_why = "plain http is allowed only to a loopback address; use https";
+                return -EINVAL;
+        default:
+                *ret_why = "expected a URL with a host";
                 return -EINVAL;
         }
         u = strdup(v);

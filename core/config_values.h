@@ -28,8 +28,6 @@ int tw_parse_id_list(const char *v, char ***ret_items, size_t *ret_n, const char
 void tw_strv_free(char **v, size_t n);
 /* An http(s) URL; http only to a loopback host.  Trailing '/' removed. */
 int tw_parse_url(const char *v, char **ret, const char **ret_why);
-/* True when url's host is 127.0.0.0/8, ::1 or localhost. */
-bool tw_url_is_loopback(const char *url);
 /* "host:port", "[v6]:port" or ":port" / "port". */
 int tw_parse_listen(const char *v, const char **ret_why);
 /* "YYYY-MM-DD" as the Unix time of that day's 00:00 UTC. */

@@ -14,7 +14,8 @@
 #include "lib/secret.h"
 #include "lib/timeutil.h"
 #include "lib/retry.h"
-#include "exporters/notify_http.h"
+#include "lib/http_client.h"
+#include "lib/url.h"
 #include "exporters/notify_payload.h"
 #include "exporters/notify_sender_internal.h"
 
@@ -77,7 +78,7 @@ static int split_urls(struct tw_notify_sender *s, const char *urls, struct tw_bu
                         break;
                 }
                 s->urls[s->n_urls] = am_url(s->format, tok);
-                s->hosts[s->n_urls] = tw_notify_url_host(tok);
+                (void)tw_url_host(tok, &s->hosts[s->n_urls]);
                 if (!s->urls[s->n_urls]) {
                         r = -ENOMEM;
                         break;
@@ -136,6 +137,9 @@ int tw_notify_sender_new(const struct tw_notify_sender_options *o, struct tw_not
         pthread_condattr_destroy(&ca);
         s->initialised = true;
         r = split_urls(s, o->urls, err);
+        if (r == 0)
+                r = tw_http_client_new(
+                        &(struct tw_http_client_options){.timeout_ms = s->timeout_ms}, &s->http);
         if (r < 0) {
                 tw_notify_sender_free(s);
                 return r;
@@ -170,6 +174,7 @@ void tw_notify_sender_free(struct tw_notify_sender *s)
                 pthread_mutex_destroy(&s->lock);
                 pthread_cond_destroy(&s->cond);
         }
+        tw_http_client_free(s->http);
         free(s->urls);
         free(s->hosts);
         free(s->name);

@@ -38,6 +38,7 @@ struct tw_notify_sender {
         tw_notify_error_fn on_error;
         void *userdata;
         uint64_t rng;
+        struct tw_http_client *http; /* the sink's connections, used by its thread */
 
         bool initialised, started;
         pthread_t thread;

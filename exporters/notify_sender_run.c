@@ -98,7 +98,6 @@ static enum verdict deliver(struct tw_notify_sender *s, const struct tw_notify_i
         enum verdict v = V_DONE;
         bool rejected = false;
         char *body = NULL;
-        enum tw_retry_reason why;
 
         *ret_retry_after = -1;
         if (prepare(s, it, &h, &body) < 0)
@@ -106,14 +105,13 @@ static enum verdict deliver(struct tw_notify_sender *s, const struct tw_notify_i
         for (size_t u = 0; u < s->n_urls; u++) {
                 if (*done & (1u << u))
                         continue;
-                tw_notify_http_post(s->urls[u], h, body, strlen(body), s->timeout_ms, &s->cancel,
-                                    &res);
+                tw_notify_http_post(s->http, s->urls[u], h, body, strlen(body), s->timeout_ms,
+                                    &s->cancel, &res);
                 if (!res.error && res.status >= 200 && res.status < 300) {
                         *done |= 1u << u;
                         continue;
                 }
-                if (res.error == -ECANCELED || tw_retry_should_retry(res.status, res.error, &why) ||
-                    res.error == -ENOMEM) {
+                if (res.error == -ECANCELED || res.retry || res.error == -ENOMEM) {
                         if (res.error != -ECANCELED)
                                 report(s, u, &res, true);
                         if (res.retry_after_s > *ret_retry_after)
@@ -221,7 +219,8 @@ int tw_notify_sender_send_now(struct tw_notify_sender *s, const struct tw_notify
         if (r < 0)
                 return r;
         for (size_t u = 0; u < s->n_urls && r == 0; u++) {
-                tw_notify_http_post(s->urls[u], h, body, strlen(body), s->timeout_ms, NULL, &res);
+                tw_notify_http_post(NULL, s->urls[u], h, body, strlen(body), s->timeout_ms, NULL,
+                                    &res);
                 if (res.error)
                         r = res.error;
                 else if (res.status < 200 || res.status >= 300)

@@ -21,6 +21,32 @@
 
 struct tw_transport;
 
+/* Why an attempt is retried (a label of the self-metrics). */
+enum tw_retry_reason {
+        TW_RETRY_RATE_LIMITED, /* 429 */
+        TW_RETRY_SERVER_ERROR, /* 5xx */
+        TW_RETRY_TIMEOUT,
+        TW_RETRY_CONNECTION,
+        _TW_RETRY_REASON_MAX,
+};
+
+/* Retry-After values above this are capped: an agent waits at most 5 min. */
+#define TW_RETRY_AFTER_MAX_S 300
+
+/* What one attempt came to, by the one classification of libcurl results
+ * and HTTP statuses that the transport and tw_http_post() share:
+ *   DONE   2xx;
+ *   RETRY  429, 5xx, timeouts, connection failures (refused, reset, cut
+ *          short, TLS handshake): another attempt may succeed;
+ *   FAIL   anything else: 1xx, 3xx (never followed), other 4xx, an
+ *          untrusted TLS certificate, a bad URL, a body over the cap,
+ *          cancelled, out of memory.  Retrying cannot help. */
+enum tw_http_verdict {
+        TW_HTTP_DONE,
+        TW_HTTP_RETRY,
+        TW_HTTP_FAIL,
+};
+
 struct tw_http_result {
         long status;            /* HTTP status of the final attempt, 0 if none */
         int error;              /* 0, or -ETIMEDOUT, -ECONNREFUSED, -E2BIG (body over cap),
@@ -28,9 +54,16 @@ struct tw_http_result {
                                    -EINVAL (malformed or non-http(s) URL), -ENOMEM,
                                    -EKEYREJECTED (TLS certificate not trusted: not retried) */
         const char *error_text; /* transport's description of error, or NULL */
+        const char *hint;       /* static advice for a person (e.g. the untrusted
+                                   certificate), or NULL */
         const char *body;       /* NUL-terminated; valid during the callback only */
         size_t body_len;
-        int attempts; /* 1 + retries performed */
+        int attempts;                 /* 1 + retries performed */
+        enum tw_http_verdict verdict; /* of the final attempt (RETRY: retries used up) */
+        enum tw_retry_reason reason;  /* when verdict is TW_HTTP_RETRY */
+        int64_t retry_after_s;        /* the final response's Retry-After in seconds
+                                         (capped at TW_RETRY_AFTER_MAX_S), 0 if none */
+        long new_connections;         /* connections the final attempt opened (0: reused) */
 };
 
 /* Called once per get() with the final outcome, on the thread running run(). */
@@ -78,13 +111,6 @@ static inline void tw_transport_free(struct tw_transport *t)
 #define TW_HTTP_MAX_ENDPOINTS 8
 #define TW_HTTP_MAX_CODES 16
 #define TW_HTTP_MAX_QUEUED 100000 /* requests waiting in one transport */
-enum tw_retry_reason {
-        TW_RETRY_RATE_LIMITED, /* 429 */
-        TW_RETRY_SERVER_ERROR, /* 5xx */
-        TW_RETRY_TIMEOUT,
-        TW_RETRY_CONNECTION,
-        _TW_RETRY_REASON_MAX,
-};
 
 struct tw_http_stats {
         struct {
@@ -97,8 +123,9 @@ struct tw_http_stats {
         } endpoints[TW_HTTP_MAX_ENDPOINTS];
         size_t n_endpoints;
         uint64_t retries[_TW_RETRY_REASON_MAX];
-        uint64_t requests;     /* attempts, retries included */
-        uint64_t rate_limited; /* 429 responses received */
+        uint64_t requests;       /* attempts, retries included */
+        uint64_t rate_limited;   /* 429 responses received */
+        uint64_t retry_delay_ms; /* sum of the delays chosen before retries */
         int max_in_flight;
 };
 

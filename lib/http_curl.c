@@ -6,14 +6,13 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "lib/timeutil.h"
 #include "lib/http_curl_easy.h"
 #include "lib/ratelimit.h"
 #include "lib/retry.h"
+#include "lib/timeutil.h"
 
 #define CANCEL_POLL_MS 100
 #define NS_PER_MS 1000000
-#define DEFAULT_USER_AGENT "tokenwatch/" TW_VERSION
 
 /* One get(): waits in the pending queue, runs in a slot, maybe again. */
 struct req {
@@ -116,20 +115,24 @@ static int xport_get(struct tw_transport *base, const char *url, const char *end
 }
 
 /* Hands the final outcome to the callback and frees r. */
-static void complete(struct req *r, long status, int error, const char *error_text,
-                     const struct tw_buf *body)
+static void complete(struct req *r, struct tw_http_result *res)
+{
+        res->attempts = r->attempts;
+        r->done(r->userdata, res);
+        req_free(r);
+}
+
+/* Completes r with a failure that no attempt produced (bad URL, abort). */
+static void complete_error(struct req *r, int error, const char *text)
 {
         struct tw_http_result res = {
-                .status = status,
                 .error = error,
-                .error_text = error ? error_text : NULL,
-                .body = body && body->ptr ? body->ptr : "",
-                .body_len = body ? body->len : 0,
-                .attempts = r->attempts,
+                .error_text = text,
+                .body = "",
+                .verdict = TW_HTTP_FAIL,
         };
 
-        r->done(r->userdata, &res);
-        req_free(r);
+        complete(r, &res);
 }
 
 static struct tw_curl_xfer *free_slot(struct curl_transport *t)
@@ -149,7 +152,7 @@ static void start(struct curl_transport *t, struct tw_curl_xfer *x, struct req *
         if (!err && curl_multi_add_handle(t->multi, x->easy) != CURLM_OK)
                 err = -ENOMEM;
         if (err) {
-                complete(r, 0, err, err == -EINVAL ? "invalid URL" : "out of memory", NULL);
+                complete_error(r, err, err == -EINVAL ? "invalid URL" : "out of memory");
                 return;
         }
         x->owner = r;
@@ -192,38 +195,35 @@ static int64_t start_ready(struct curl_transport *t, int64_t now)
 static void finish(struct curl_transport *t, struct tw_curl_xfer *x, CURLcode code)
 {
         struct req *r = x->owner;
-        enum tw_retry_reason reason;
-        long status = 0;
-        int error = tw_curl_error(code, x->over_cap);
-        int64_t delay_ms, ra, now;
+        struct tw_http_result res = {0};
+        int64_t delay_ms;
 
         curl_multi_remove_handle(t->multi, x->easy);
         t->in_flight--;
-        curl_easy_getinfo(x->easy, CURLINFO_RESPONSE_CODE, &status);
-        tw_http_stats_count(&t->stats, r->endpoint, error ? 0 : status);
-        if (!error && status == 429)
+        tw_curl_result(x, code, &res);
+        tw_http_stats_count(&t->stats, r->endpoint, res.error ? 0 : res.status);
+        if (!res.error && res.status == 429)
                 t->stats.rate_limited++;
 
-        if (r->attempts <= t->max_retries && tw_retry_should_retry(status, error, &reason)) {
-                t->stats.retries[reason]++;
+        if (res.verdict == TW_HTTP_RETRY && r->attempts <= t->max_retries) {
+                t->stats.retries[res.reason]++;
                 delay_ms = tw_retry_backoff_ms(&t->backoff, r->attempts, r->prev_delay_ms,
                                                tw_splitmix64, &t->rng);
                 r->prev_delay_ms = delay_ms;
                 /* Retry-After is a minimum, on top of which jitter spreads. */
-                ra = error ? -1 : tw_curl_retry_after_s(x, tw_now());
-                if (ra >= 0 && ra * 1000 > delay_ms)
-                        delay_ms = ra * 1000;
-                now = tw_mono_ns();
-                r->not_before_ns = now + delay_ms * NS_PER_MS;
+                if (res.retry_after_s * 1000 > delay_ms)
+                        delay_ms = res.retry_after_s * 1000;
+                t->stats.retry_delay_ms += (uint64_t)delay_ms;
+                r->not_before_ns = tw_mono_ns() + delay_ms * NS_PER_MS;
                 /* Rate limited: nothing starts until the delay has passed. */
-                if (reason == TW_RETRY_RATE_LIMITED)
+                if (res.reason == TW_RETRY_RATE_LIMITED)
                         tw_ratelimit_pause_until(&t->rl, r->not_before_ns);
                 tw_curl_xfer_release(x);
                 push_head(t, r);
                 return;
         }
         /* The slot stays taken during the callback: the body lives in it. */
-        complete(r, status, error, tw_curl_error_text(x, code), &x->body);
+        complete(r, &res);
         tw_curl_xfer_release(x);
 }
 
@@ -264,12 +264,12 @@ static void abort_all(struct curl_transport *t, int error, const char *text)
                 curl_multi_remove_handle(t->multi, x->easy);
                 t->in_flight--;
                 tw_http_stats_count(&t->stats, r->endpoint, 0);
-                complete(r, 0, error, text, NULL);
+                complete_error(r, error, text);
                 tw_curl_xfer_release(x);
         }
         while ((r = t->pending)) {
                 unlink_req(t, NULL, r);
-                complete(r, 0, error, text, NULL);
+                complete_error(r, error, text);
         }
 }
 
@@ -355,8 +355,6 @@ static const struct tw_transport_ops xport_ops = {
 struct tw_transport *tw_transport_curl_new(const struct tw_http_options *opts)
 {
         struct curl_transport *t;
-        const char *ua =
-                opts->user_agent && *opts->user_agent ? opts->user_agent : DEFAULT_USER_AGENT;
         int64_t now = tw_mono_ns();
 
         t = calloc(1, sizeof(*t));
@@ -378,7 +376,7 @@ struct tw_transport *tw_transport_curl_new(const struct tw_http_options *opts)
         if (!t->multi || !t->headers || !t->xfers)
                 goto fail;
         for (int i = 0; i < t->n_xfers; i++)
-                if (tw_curl_xfer_init(&t->xfers[i], opts, ua, t->headers) < 0)
+                if (tw_curl_xfer_init(&t->xfers[i], opts, t->headers) < 0)
                         goto fail;
         return &t->base;
 fail:

@@ -5,7 +5,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "lib/retry.h"
 #include "lib/secret.h"
 
 #define CONNECT_TIMEOUT_MAX_MS 10000
@@ -54,25 +53,40 @@ void tw_curl_headers_free(struct curl_slist *h)
 }
 
 /* CURLOPT_WRITEFUNCTION: appends to the capped body; refusing (returning
- * less than given) makes curl abort with CURLE_WRITE_ERROR. */
+ * less than given) makes curl abort with CURLE_WRITE_ERROR.  A truncating
+ * slot keeps what fits and reads the rest away. */
 static size_t write_cb(char *data, size_t size, size_t nmemb, void *userdata)
 {
         struct tw_curl_xfer *x = userdata;
-        size_t n = size * nmemb;
+        size_t n = size * nmemb, room;
 
+        if (x->over_cap && x->truncate)
+                return n;
         if (tw_buf_add(&x->body, data, n) < 0) {
                 x->over_cap = x->body.len + n > x->body.max;
-                return 0;
+                if (!x->over_cap || !x->truncate)
+                        return 0;
+                room = x->body.max - x->body.len;
+                if (tw_buf_add(&x->body, data, room) < 0)
+                        return 0;
         }
         return n;
 }
 
-int tw_curl_xfer_init(struct tw_curl_xfer *x, const struct tw_http_options *o,
-                      const char *user_agent, struct curl_slist *headers)
+int tw_curl_xfer_set_timeout(struct tw_curl_xfer *x, int64_t timeout_ms)
 {
-        long timeout =
-                o->timeout_ms > 0 && o->timeout_ms < 0x7fffffff ? (long)o->timeout_ms : 30000;
+        long timeout = timeout_ms > 0 && timeout_ms < 0x7fffffff ? (long)timeout_ms : 30000;
         long connect_timeout = timeout < CONNECT_TIMEOUT_MAX_MS ? timeout : CONNECT_TIMEOUT_MAX_MS;
+        CURLcode c = curl_easy_setopt(x->easy, CURLOPT_TIMEOUT_MS, timeout);
+
+        if (c == CURLE_OK)
+                c = curl_easy_setopt(x->easy, CURLOPT_CONNECTTIMEOUT_MS, connect_timeout);
+        return c == CURLE_OK ? 0 : -EINVAL;
+}
+
+int tw_curl_xfer_init(struct tw_curl_xfer *x, const struct tw_http_options *o,
+                      struct curl_slist *headers)
+{
         CURLcode c = CURLE_OK;
 
         memset(x, 0, sizeof(*x));
@@ -88,8 +102,6 @@ int tw_curl_xfer_init(struct tw_curl_xfer *x, const struct tw_http_options *o,
                         c = curl_easy_setopt(x->easy, opt, val); \
         } while (0)
         SETOPT(CURLOPT_NOSIGNAL, 1L);
-        SETOPT(CURLOPT_TIMEOUT_MS, timeout);
-        SETOPT(CURLOPT_CONNECTTIMEOUT_MS, connect_timeout);
         SETOPT(CURLOPT_PROTOCOLS_STR, "http,https");
         SETOPT(CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
         /* A redirect could carry the bearer to another host: never follow. */
@@ -97,7 +109,8 @@ int tw_curl_xfer_init(struct tw_curl_xfer *x, const struct tw_http_options *o,
         SETOPT(CURLOPT_SSL_VERIFYPEER, 1L);
         SETOPT(CURLOPT_SSL_VERIFYHOST, 2L);
         SETOPT(CURLOPT_ACCEPT_ENCODING, "");
-        SETOPT(CURLOPT_USERAGENT, user_agent);
+        SETOPT(CURLOPT_USERAGENT,
+               o->user_agent && *o->user_agent ? o->user_agent : TW_HTTP_DEFAULT_USER_AGENT);
         SETOPT(CURLOPT_HTTPHEADER, headers);
         SETOPT(CURLOPT_HTTPGET, 1L);
         SETOPT(CURLOPT_TCP_KEEPALIVE, 1L);
@@ -107,6 +120,8 @@ int tw_curl_xfer_init(struct tw_curl_xfer *x, const struct tw_http_options *o,
         SETOPT(CURLOPT_ERRORBUFFER, x->errbuf);
         SETOPT(CURLOPT_PRIVATE, x);
 #undef SETOPT
+        if (c == CURLE_OK && tw_curl_xfer_set_timeout(x, o->timeout_ms) < 0)
+                c = CURLE_BAD_FUNCTION_ARGUMENT;
         if (c) {
                 curl_easy_cleanup(x->easy);
                 x->easy = NULL;
@@ -146,38 +161,77 @@ void tw_curl_xfer_release(struct tw_curl_xfer *x)
                 tw_buf_reset(&x->body);
 }
 
-int tw_curl_error(CURLcode code, bool over_cap)
+#define TLS_HINT                                                                                  \
+        "the server's TLS certificate is not trusted (TLS verification is always on): check the " \
+        "URL's host, or add the issuing CA to the system's trust store"
+
+/* The verdict on a complete response. */
+static void classify_status(long status, struct tw_http_result *ret)
 {
+        if (status >= 200 && status <= 299) {
+                ret->verdict = TW_HTTP_DONE;
+        } else if (status == 429) {
+                ret->verdict = TW_HTTP_RETRY;
+                ret->reason = TW_RETRY_RATE_LIMITED;
+        } else if (status >= 500 && status <= 599) {
+                ret->verdict = TW_HTTP_RETRY;
+                ret->reason = TW_RETRY_SERVER_ERROR;
+        }
+}
+
+void tw_http_classify(CURLcode code, bool over_cap, long status, struct tw_http_result *ret)
+{
+        ret->verdict = TW_HTTP_FAIL;
+        ret->error = 0;
+        ret->hint = NULL;
         switch (code) {
         case CURLE_OK:
-                return 0;
+                classify_status(status, ret);
+                return;
         case CURLE_OPERATION_TIMEDOUT:
-                return -ETIMEDOUT;
+                ret->error = -ETIMEDOUT;
+                ret->verdict = TW_HTTP_RETRY;
+                ret->reason = TW_RETRY_TIMEOUT;
+                return;
         case CURLE_COULDNT_RESOLVE_HOST:
         case CURLE_COULDNT_RESOLVE_PROXY:
         case CURLE_COULDNT_CONNECT:
-                return -ECONNREFUSED;
+                ret->error = -ECONNREFUSED;
+                break;
         case CURLE_FILESIZE_EXCEEDED:
-                return -E2BIG;
+                ret->error = -E2BIG;
+                return;
         case CURLE_WRITE_ERROR:
-                return over_cap ? -E2BIG : -ENOMEM;
+                ret->error = over_cap ? -E2BIG : -ENOMEM;
+                return;
         case CURLE_OUT_OF_MEMORY:
-                return -ENOMEM;
+                ret->error = -ENOMEM;
+                return;
         case CURLE_URL_MALFORMAT:
         case CURLE_UNSUPPORTED_PROTOCOL:
-                return -EINVAL;
+                ret->error = -EINVAL;
+                return;
+        case CURLE_ABORTED_BY_CALLBACK:
+                ret->error = -ECANCELED;
+                return;
         case CURLE_PEER_FAILED_VERIFICATION:
         case CURLE_SSL_CACERT_BADFILE:
         case CURLE_SSL_ISSUER_ERROR:
         case CURLE_SSL_PINNEDPUBKEYNOTMATCH:
-                /* The server's certificate is not trusted: retrying cannot
-                 * fix it, and the operator must hear about it at once. */
-                return -EKEYREJECTED;
+        case CURLE_SSL_INVALIDCERTSTATUS:
+                /* Retrying cannot fix an untrusted certificate, and the
+                 * operator must hear about it at once. */
+                ret->error = -EKEYREJECTED;
+                ret->hint = TLS_HINT;
+                return;
         default:
                 /* Send/receive failures, empty replies, cut transfers,
                  * TLS handshakes: retried as connection failures. */
-                return -EPROTO;
+                ret->error = -EPROTO;
+                break;
         }
+        ret->verdict = TW_HTTP_RETRY;
+        ret->reason = TW_RETRY_CONNECTION;
 }
 
 const char *tw_curl_error_text(const struct tw_curl_xfer *x, CURLcode code)
@@ -191,14 +245,22 @@ const char *tw_curl_error_text(const struct tw_curl_xfer *x, CURLcode code)
         return curl_easy_strerror(code);
 }
 
-int64_t tw_curl_retry_after_s(struct tw_curl_xfer *x, int64_t now)
+void tw_curl_result(struct tw_curl_xfer *x, CURLcode code, struct tw_http_result *res)
 {
-        struct curl_header *h = NULL;
-        int64_t secs;
+        curl_off_t ra = 0;
+        long status = 0, conns = 0;
 
-        if (curl_easy_header(x->easy, "Retry-After", 0, CURLH_HEADER, -1, &h) != CURLHE_OK || !h)
-                return -1;
-        if (tw_retry_after_parse(h->value, now, &secs) < 0)
-                return -1;
-        return secs;
+        curl_easy_getinfo(x->easy, CURLINFO_RESPONSE_CODE, &status);
+        tw_http_classify(code, x->over_cap && !x->truncate, status, res);
+        res->status = status;
+        res->error_text = res->error ? tw_curl_error_text(x, code) : NULL;
+        /* libcurl turns delta-seconds and HTTP-dates alike into seconds
+         * from now: a date in the past comes out negative. */
+        if (!status || curl_easy_getinfo(x->easy, CURLINFO_RETRY_AFTER, &ra) != CURLE_OK || ra < 0)
+                ra = 0;
+        res->retry_after_s = ra > TW_RETRY_AFTER_MAX_S ? TW_RETRY_AFTER_MAX_S : (int64_t)ra;
+        curl_easy_getinfo(x->easy, CURLINFO_NUM_CONNECTS, &conns);
+        res->new_connections = conns;
+        res->body = x->body.ptr ? x->body.ptr : "";
+        res->body_len = x->body.len;
 }

@@ -87,6 +87,7 @@ void tw_http_stats_merge(struct tw_http_stats *a, const struct tw_http_stats *b)
                 a->retries[r] += b->retries[r];
         a->requests += b->requests;
         a->rate_limited += b->rate_limited;
+        a->retry_delay_ms += b->retry_delay_ms;
         if (b->max_in_flight > a->max_in_flight)
                 a->max_in_flight = b->max_in_flight;
 }

@@ -2,27 +2,13 @@
 #define TW_LIB_RETRY_H
 
 /*
- * Retry policy for the HTTP transport, pure: which outcomes to retry, how
- * long to back off (the random source is injected), and Retry-After
- * parsing (the current time is a parameter).  Thread-safe.
+ * Backoff for retries, pure: how long to wait before the next attempt (the
+ * random source is injected).  Which outcomes to retry is the HTTP
+ * client's classification (enum tw_http_verdict in lib/http.h); the
+ * server's Retry-After comes from libcurl.  Thread-safe.
  */
 
-#include <stdbool.h>
 #include <stdint.h>
-
-#include "lib/http.h"
-
-/* Retry-After values above this are capped: an agent waits at most 5 min. */
-#define TW_RETRY_AFTER_MAX_S 300
-
-/* Is the outcome of one attempt worth another?  status is the HTTP status
- * (0: no response), error 0 or a negative errno from the transport.
- * Retried: 429; 5xx; -ETIMEDOUT; connection failures (-ECONNREFUSED,
- * -ECONNRESET, -EPROTO).  Never retried: success, 1xx-3xx, other 4xx,
- * -E2BIG, -ECANCELED, -EINVAL, -ENOMEM and any other error.  A transport
- * error wins over the status.  Writes *ret_reason only when it returns true;
- * ret_reason may be NULL. */
-bool tw_retry_should_retry(long status, int error, enum tw_retry_reason *ret_reason);
 
 /* Returns a uniformly distributed number in [0, 1). */
 typedef double (*tw_random_fn)(void *ctx);
@@ -47,13 +33,5 @@ struct tw_backoff {
  * is within [0, max_ms] (full) or [min(base, max), max_ms] (decorrelated). */
 int64_t tw_retry_backoff_ms(const struct tw_backoff *b, int retry, int64_t prev_ms,
                             tw_random_fn rnd, void *rnd_ctx);
-
-/* Parses a Retry-After value: delta-seconds ("120") or an HTTP-date
- * (IMF-fixdate "Sun, 06 Nov 1994 08:49:37 GMT", also the obsolete RFC 850
- * and asctime forms), relative to now (Unix seconds).  A date in the past
- * gives 0; anything above TW_RETRY_AFTER_MAX_S (including numbers too large
- * to represent) gives TW_RETRY_AFTER_MAX_S.  -EINVAL for NULL, empty,
- * negative or malformed values. */
-int tw_retry_after_parse(const char *value, int64_t now, int64_t *ret_seconds);
 
 #endif

@@ -1,5 +1,5 @@
-/* Unit tests for the retry policy (lib/retry.c): classification,
- * backoff bounds with an injected random source, Retry-After parsing. */
+/* Unit tests for the retry backoff (lib/retry.c) with an injected random
+ * source, and the HTTP statistics (lib/http_stats.c). */
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -10,65 +10,8 @@
 
 #include <cmocka.h>
 
+#include "lib/http.h"
 #include "lib/retry.h"
-
-#define NO_REASON (-1)
-
-static void test_classify(void **state)
-{
-        static const struct {
-                const char *name;
-                long status;
-                int error;
-                int want; /* a tw_retry_reason, or NO_REASON: not retried */
-        } cases[] = {
-                {"200 ok", 200, 0, NO_REASON},
-                {"204 no content", 204, 0, NO_REASON},
-                {"101 informational", 101, 0, NO_REASON},
-                {"301 redirect (never followed)", 301, 0, NO_REASON},
-                {"304 not modified", 304, 0, NO_REASON},
-                {"400 bad request", 400, 0, NO_REASON},
-                {"401 unauthorized", 401, 0, NO_REASON},
-                {"403 forbidden", 403, 0, NO_REASON},
-                {"404 not found", 404, 0, NO_REASON},
-                {"408 request timeout", 408, 0, NO_REASON},
-                {"409 conflict", 409, 0, NO_REASON},
-                {"499 other 4xx", 499, 0, NO_REASON},
-                {"429 too many requests", 429, 0, TW_RETRY_RATE_LIMITED},
-                {"500 internal", 500, 0, TW_RETRY_SERVER_ERROR},
-                {"502 bad gateway", 502, 0, TW_RETRY_SERVER_ERROR},
-                {"503 unavailable", 503, 0, TW_RETRY_SERVER_ERROR},
-                {"504 gateway timeout", 504, 0, TW_RETRY_SERVER_ERROR},
-                {"599 last 5xx", 599, 0, TW_RETRY_SERVER_ERROR},
-                {"600 out of range", 600, 0, NO_REASON},
-                {"no response, no error", 0, 0, NO_REASON},
-                {"timeout", 0, -ETIMEDOUT, TW_RETRY_TIMEOUT},
-                {"timeout after headers", 200, -ETIMEDOUT, TW_RETRY_TIMEOUT},
-                {"connection refused", 0, -ECONNREFUSED, TW_RETRY_CONNECTION},
-                {"connection reset", 0, -ECONNRESET, TW_RETRY_CONNECTION},
-                {"protocol/transport failure", 0, -EPROTO, TW_RETRY_CONNECTION},
-                {"body over cap", 200, -E2BIG, NO_REASON},
-                {"cancelled", 0, -ECANCELED, NO_REASON},
-                {"bad URL", 0, -EINVAL, NO_REASON},
-                {"untrusted TLS certificate", 0, -EKEYREJECTED, NO_REASON},
-                {"out of memory", 0, -ENOMEM, NO_REASON},
-                {"error wins over a 503", 503, -E2BIG, NO_REASON},
-        };
-        (void)state;
-        for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-                enum tw_retry_reason r = _TW_RETRY_REASON_MAX;
-                bool got = tw_retry_should_retry(cases[i].status, cases[i].error, &r);
-
-                if (got != (cases[i].want != NO_REASON))
-                        fail_msg("%s: retry %d, want %d", cases[i].name, got,
-                                 cases[i].want != NO_REASON);
-                if (got && (int)r != cases[i].want)
-                        fail_msg("%s: reason %d, want %d", cases[i].name, r, cases[i].want);
-                if (!got && r != _TW_RETRY_REASON_MAX)
-                        fail_msg("%s: reason written on false", cases[i].name);
-        }
-        assert_true(tw_retry_should_retry(503, 0, NULL));
-}
 
 static double fixed_random(void *ctx)
 {
@@ -179,63 +122,6 @@ static void test_backoff_bounds(void **state)
         }
 }
 
-static void test_retry_after(void **state)
-{
-        /* 1994-11-06T08:49:37Z, the RFC's example date. */
-        static const int64_t rfc_example = 784111777;
-        static const struct {
-                const char *name;
-                const char *value;
-                int64_t now;
-                int want_rc;
-                int64_t want_s;
-        } cases[] = {
-                {"seconds", "120", 0, 0, 120},
-                {"zero", "0", 0, 0, 0},
-                {"surrounding whitespace", "  7 \r\n", 0, 0, 7},
-                {"leading zeros", "007", 0, 0, 7},
-                {"at the cap", "300", 0, 0, 300},
-                {"over the cap", "301", 0, 0, 300},
-                {"huge", "99999999999999999999999", 0, 0, 300},
-                {"IMF-fixdate 10 s ahead", "Sun, 06 Nov 1994 08:49:37 GMT", rfc_example - 10, 0,
-                 10},
-                {"IMF-fixdate now", "Sun, 06 Nov 1994 08:49:37 GMT", rfc_example, 0, 0},
-                {"IMF-fixdate in the past", "Sun, 06 Nov 1994 08:49:37 GMT", rfc_example + 3600, 0,
-                 0},
-                {"IMF-fixdate far ahead", "Sun, 06 Nov 1994 08:49:37 GMT", rfc_example - 86400, 0,
-                 300},
-                {"RFC 850 date", "Sunday, 06-Nov-94 08:49:37 GMT", rfc_example - 5, 0, 5},
-                {"asctime date", "Sun Nov  6 08:49:37 1994", rfc_example - 42, 0, 42},
-                {"negative", "-5", 0, -EINVAL, 0},
-                {"plus sign", "+5", 0, -EINVAL, 0},
-                {"fraction", "1.5", 0, -EINVAL, 0},
-                {"trailing garbage", "5s", 0, -EINVAL, 0},
-                {"empty", "", 0, -EINVAL, 0},
-                {"blank", "   ", 0, -EINVAL, 0},
-                {"word", "soon", 0, -EINVAL, 0},
-                {"date without GMT", "Sun, 06 Nov 1994 08:49:37 UTC", 0, -EINVAL, 0},
-                {"date with a bad month", "Sun, 06 Foo 1994 08:49:37 GMT", 0, -EINVAL, 0},
-                {"date with a bad day", "Sun, 31 Feb 1994 08:49:37 GMT", 0, -EINVAL, 0},
-                {"date with a bad hour", "Sun, 06 Nov 1994 25:49:37 GMT", 0, -EINVAL, 0},
-                {"date with trailing garbage", "Sun, 06 Nov 1994 08:49:37 GMT x", 0, -EINVAL, 0},
-                {"date cut short", "Sun, 06 Nov 1994", 0, -EINVAL, 0},
-        };
-        (void)state;
-        for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-                int64_t got = -1;
-                int rc = tw_retry_after_parse(cases[i].value, cases[i].now, &got);
-
-                if (rc != cases[i].want_rc)
-                        fail_msg("%s: rc %d, want %d", cases[i].name, rc, cases[i].want_rc);
-                if (rc == 0 && got != cases[i].want_s)
-                        fail_msg("%s: %lld s, want %lld", cases[i].name, (long long)got,
-                                 (long long)cases[i].want_s);
-                if (rc < 0 && got != -1)
-                        fail_msg("%s: output written on failure", cases[i].name);
-        }
-        assert_int_equal(tw_retry_after_parse(NULL, 0, &(int64_t){0}), -EINVAL);
-}
-
 static void test_reason_names(void **state)
 {
         (void)state;
@@ -290,12 +176,15 @@ static void test_stats(void **state)
         b.retries[TW_RETRY_TIMEOUT] = 3;
         b.requests = 7;
         b.rate_limited = 2;
+        b.retry_delay_ms = 1500;
+        a.retry_delay_ms = 500;
         b.max_in_flight = 4;
         a.max_in_flight = 2;
         a.requests = 4;
         tw_http_stats_merge(&a, &b);
         assert_int_equal(a.requests, 11);
         assert_int_equal(a.rate_limited, 2);
+        assert_int_equal(a.retry_delay_ms, 2000);
         assert_int_equal(a.retries[TW_RETRY_TIMEOUT], 3);
         assert_int_equal(a.max_in_flight, 4);
         assert_int_equal(code_count(&a, "tokens", 200), 2);
@@ -306,9 +195,10 @@ static void test_stats(void **state)
 int main(void)
 {
         const struct CMUnitTest tests[] = {
-                cmocka_unit_test(test_classify),       cmocka_unit_test(test_backoff),
-                cmocka_unit_test(test_backoff_bounds), cmocka_unit_test(test_retry_after),
-                cmocka_unit_test(test_reason_names),   cmocka_unit_test(test_stats),
+                cmocka_unit_test(test_backoff),
+                cmocka_unit_test(test_backoff_bounds),
+                cmocka_unit_test(test_reason_names),
+                cmocka_unit_test(test_stats),
         };
 
         return cmocka_run_group_tests(tests, NULL, NULL);
