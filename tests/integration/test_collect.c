@@ -298,7 +298,11 @@ static void test_rate_and_concurrency_bounds(void **state)
         assert_true(tw_inventory_complete(r.inv));
         assert_true(st.requests >= 40);
         assert_true(st.max_in_flight <= 3);
-        assert_true(st.max_rate_1s <= 10.0 + 1e-9);
+        /* The limiter spaces starts 100 ms apart on the client; the server sees
+         * them after scheduling delays, which can put one more start into a
+         * window under load (seen with the machine at a load of 13).  The
+         * limiter's exact bound is unit-tested in test_ratelimit.c. */
+        assert_true(st.max_rate_1s <= 11.0 + 1e-9);
         assert_int_equal(st.status_429, 0);
         tw_inventory_free(all.inv);
         tw_inventory_free(r.inv);
