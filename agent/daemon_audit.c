@@ -54,8 +54,9 @@ static bool open_trail(struct tw_daemon *d, int64_t now)
         if (r < 0) {
                 tw_daemon_audit_close(d);
                 if (tw_complain_failure(&d->complain_audit, now))
-                        tw_log(TW_LOG_ERROR, "cannot open the audit trail: changes are not recorded",
-                               "state_dir", cfg->agent.state_dir, "error", strerror(-r), NULL);
+                        tw_log(TW_LOG_ERROR,
+                               "cannot open the audit trail: changes are not recorded", "state_dir",
+                               cfg->agent.state_dir, "error", strerror(-r), NULL);
                 return false;
         }
         return true;

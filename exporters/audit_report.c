@@ -34,11 +34,11 @@ static int render_json(const struct tw_audit_view *v, struct tw_buf *out)
         int r = 0;
 
         tw_buf_init(&line, (size_t)1 << 24);
-        if (!root || !cJSON_AddStringToObject(root, "generated_at",
-                                               tw_time_format(v->generated_at, ts)) ||
-            !(v->since == TW_NO_TIME ? cJSON_AddNullToObject(root, "since")
-                                     : cJSON_AddStringToObject(root, "since",
-                                                               tw_time_format(v->since, ts))) ||
+        if (!root ||
+            !cJSON_AddStringToObject(root, "generated_at", tw_time_format(v->generated_at, ts)) ||
+            !(v->since == TW_NO_TIME
+                      ? cJSON_AddNullToObject(root, "since")
+                      : cJSON_AddStringToObject(root, "since", tw_time_format(v->since, ts))) ||
             !(v->token_id ? cJSON_AddStringToObject(root, "token_id", v->token_id)
                           : cJSON_AddNullToObject(root, "token_id")) ||
             !cJSON_AddNumberToObject(root, "skipped_lines", (double)v->skipped) ||
@@ -125,11 +125,12 @@ static int render_markdown(const struct tw_audit_view *v, struct tw_buf *out)
                 tw_buf_reset(&tmp);
                 r = change_text(e, &tmp);
                 if (r >= 0)
-                        r = tw_buf_printf(out, "| %s | %s | %s | ", tw_time_format(e->observed_at, ts),
-                                          tw_event_kind_to_string(e->kind),
-                                          severity_name(e->severity));
+                        r = tw_buf_printf(
+                                out, "| %s | %s | %s | ", tw_time_format(e->observed_at, ts),
+                                tw_event_kind_to_string(e->kind), severity_name(e->severity));
                 if (r >= 0)
-                        r = tw_report_add_markdown(out, e->token_name ? e->token_name : e->token_id);
+                        r = tw_report_add_markdown(out,
+                                                   e->token_name ? e->token_name : e->token_id);
                 if (r >= 0)
                         r = tw_buf_adds(out, " (");
                 if (r >= 0)
@@ -160,7 +161,8 @@ static const char *const col_names[N_COLS] = {"OBSERVED (UTC)", "EVENT", "SEVERI
 static const size_t col_max[N_COLS] = {20, 19, 8, 40, TEXT_MAX}; /* the last is never cut */
 
 /* The cell text of column c for event e (tmp is scratch). */
-static const char *cell(const struct tw_event *e, int c, char ts[TW_RFC3339_LEN], struct tw_buf *tmp)
+static const char *cell(const struct tw_event *e, int c, char ts[TW_RFC3339_LEN],
+                        struct tw_buf *tmp)
 {
         switch (c) {
         case COL_TIME:

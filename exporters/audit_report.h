@@ -20,9 +20,9 @@ struct tw_audit_view {
         const struct tw_event *events;
         size_t n_events;
         int64_t generated_at;
-        int64_t since;   /* TW_NO_TIME: the whole trail */
+        int64_t since;        /* TW_NO_TIME: the whole trail */
         const char *token_id; /* NULL: every token */
-        size_t skipped;  /* malformed lines the reader skipped */
+        size_t skipped;       /* malformed lines the reader skipped */
 };
 
 /* Appends the view to out.  0, -EINVAL, -ENOMEM, -E2BIG. */

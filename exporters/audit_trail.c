@@ -25,7 +25,7 @@ struct tw_audit_trail {
         struct tw_event_policy policy;
         struct tw_jsonl_rotation rotation;
         struct tw_listing *prev; /* NULL: no listing yet (the next one is a baseline) */
-        uint64_t counts[_TW_EVENT_KIND_MAX];
+        uint64_t counts[_TW_EVENT_KIND_MAX][_TW_SEVERITY_MAX];
 };
 
 void tw_audit_trail_free(struct tw_audit_trail *t)
@@ -48,19 +48,29 @@ void tw_audit_trail_set_options(struct tw_audit_trail *t, const struct tw_audit_
 int tw_audit_trail_metrics(const struct tw_audit_trail *t, struct tw_buf *out)
 {
         int r = tw_buf_adds(out, "# HELP astro_token_events_total Token changes seen between "
-                                 "collections since the agent started, by event.\n"
+                                 "collections since the agent started, by event and severity "
+                                 "(critical: deleted or expired while in use).\n"
                                  "# TYPE astro_token_events_total counter\n");
 
         for (int k = 0; r >= 0 && k < _TW_EVENT_KIND_MAX; k++)
-                r = tw_buf_printf(out, "astro_token_events_total{event=\"%s\"} %llu\n",
-                                  tw_event_kind_to_string((enum tw_event_kind)k),
-                                  (unsigned long long)t->counts[k]);
+                for (int sev = 0; r >= 0 && sev < _TW_SEVERITY_MAX; sev++)
+                        r = tw_buf_printf(out,
+                                          "astro_token_events_total{event=\"%s\",severity=\"%s\"} "
+                                          "%llu\n",
+                                          tw_event_kind_to_string((enum tw_event_kind)k),
+                                          sev ? tw_severity_to_string((enum tw_severity)sev)
+                                              : "info",
+                                          (unsigned long long)t->counts[k][sev]);
         return r;
 }
 
 void tw_audit_trail_counts(const struct tw_audit_trail *t, uint64_t ret_counts[_TW_EVENT_KIND_MAX])
 {
-        memcpy(ret_counts, t->counts, sizeof(t->counts));
+        for (int k = 0; k < _TW_EVENT_KIND_MAX; k++) {
+                ret_counts[k] = 0;
+                for (int sev = 0; sev < _TW_SEVERITY_MAX; sev++)
+                        ret_counts[k] += t->counts[k][sev];
+        }
 }
 
 /* Loads the previous listing; a corrupt one is moved aside and noted. */
@@ -346,7 +356,7 @@ int tw_audit_trail_record(struct tw_audit_trail *t, const struct tw_inventory *i
                 return r;
         }
         for (size_t i = 0; i < events.n_events; i++)
-                t->counts[events.events[i].kind]++;
+                t->counts[events.events[i].kind][events.events[i].severity]++;
         tw_listing_free(t->prev);
         t->prev = cur;
         if (ret_events)

@@ -67,12 +67,13 @@ int tw_audit_trail_record(struct tw_audit_trail *t, const struct tw_inventory *i
 /* Takes new policy and rotation settings (a reload); the files stay. */
 void tw_audit_trail_set_options(struct tw_audit_trail *t, const struct tw_audit_trail_options *o);
 
-/* Appends the astro_token_events_total{event} counter family (events
- * recorded since the agent started, every kind, zeros included) in the
- * Prometheus text format.  0, -ENOMEM, -E2BIG. */
+/* Appends the astro_token_events_total{event,severity} counter family
+ * (events recorded since the agent started; severity info, warning or
+ * critical; every pair, zeros included) in the Prometheus text format.
+ * 0, -ENOMEM, -E2BIG. */
 int tw_audit_trail_metrics(const struct tw_audit_trail *t, struct tw_buf *out);
 
-/* Events recorded since open, per kind (for astro_token_events_total). */
+/* Events recorded since open, per kind, all severities. */
 void tw_audit_trail_counts(const struct tw_audit_trail *t, uint64_t ret_counts[_TW_EVENT_KIND_MAX]);
 
 #endif

@@ -73,8 +73,13 @@ wait_event roles_changed "$new"
 pass "renamed and re-roled"
 
 metrics=$(curl -fsS "http://127.0.0.1:$(cat "$E2E_TMP/port")/metrics")
-grep -qx 'astro_token_events_total{event="deleted"} 1' <<<"$metrics" || fail "deleted counter: $metrics"
-grep -qx 'astro_token_events_total{event="expired"} 0' <<<"$metrics" || fail "zero counters are exported"
+grep -qx 'astro_token_events_total{event="deleted",severity="critical"} 1' <<<"$metrics" ||
+  fail "deleted counter: $metrics"
+grep -qx 'astro_token_events_total{event="created",severity="warning"} 1' <<<"$metrics" ||
+  fail "created counter"
+grep -qx 'astro_token_events_total{event="expired",severity="critical"} 0' <<<"$metrics" ||
+  fail "zero counters are exported"
+promtool check metrics <<<"$metrics" || fail "promtool check metrics"
 pass "astro_token_events_total counts each event"
 
 # A restart neither replays nor loses: a change made while down is seen once.

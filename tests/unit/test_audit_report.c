@@ -10,21 +10,38 @@
 #include "lib/buf.h"
 
 static const struct tw_event events[] = {
-        {.kind = TW_EVENT_CREATED, .severity = TW_SEVERITY_WARNING, .observed_at = NOW - DAY,
-         .token_id = "t1", .token_name = "=HYPERLINK(\"x\")", .scope = "WORKSPACE",
-         .after = "WORKSPACE:w1=WORKSPACE_OWNER", .detail = "no expiry"},
-        {.kind = TW_EVENT_RENAMED, .observed_at = NOW - HOUR, .token_id = "t2",
+        {.kind = TW_EVENT_CREATED,
+         .severity = TW_SEVERITY_WARNING,
+         .observed_at = NOW - DAY,
+         .token_id = "t1",
+         .token_name = "=HYPERLINK(\"x\")",
+         .scope = "WORKSPACE",
+         .after = "WORKSPACE:w1=WORKSPACE_OWNER",
+         .detail = "no expiry"},
+        {.kind = TW_EVENT_RENAMED,
+         .observed_at = NOW - HOUR,
+         .token_id = "t2",
          .token_name = "[Rotate now](https://evil.example/login)|x\n\x1b[31m",
-         .scope = "DEPLOYMENT", .before = "old", .after = "[Rotate now](https://evil.example/login)|x\n\x1b[31m"},
-        {.kind = TW_EVENT_DELETED, .severity = TW_SEVERITY_CRITICAL, .observed_at = NOW,
-         .token_id = "t3", .token_name = "ci", .scope = "ORGANIZATION",
+         .scope = "DEPLOYMENT",
+         .before = "old",
+         .after = "[Rotate now](https://evil.example/login)|x\n\x1b[31m"},
+        {.kind = TW_EVENT_DELETED,
+         .severity = TW_SEVERITY_CRITICAL,
+         .observed_at = NOW,
+         .token_id = "t3",
+         .token_name = "ci",
+         .scope = "ORGANIZATION",
          .before = "ORGANIZATION:o=ORGANIZATION_MEMBER",
          .detail = "in use: last used 2026-06-01T10:00:00Z; pipelines that use it are failing now"},
 };
 
 static const struct tw_audit_view view = {
-        .events = events, .n_events = ARRAY_SIZE(events), .generated_at = NOW,
-        .since = NOW - 30 * DAY, .token_id = NULL, .skipped = 1,
+        .events = events,
+        .n_events = ARRAY_SIZE(events),
+        .generated_at = NOW,
+        .since = NOW - 30 * DAY,
+        .token_id = NULL,
+        .skipped = 1,
 };
 
 static char *render(enum tw_report_format fmt, const struct tw_audit_view *v)
@@ -47,7 +64,8 @@ static void json(void **state)
         assert_int_equal(cJSON_GetArraySize(arr), 3);
         e = cJSON_GetArrayItem(arr, 2);
         assert_string_equal(cJSON_GetObjectItemCaseSensitive(e, "event")->valuestring, "deleted");
-        assert_string_equal(cJSON_GetObjectItemCaseSensitive(e, "severity")->valuestring, "critical");
+        assert_string_equal(cJSON_GetObjectItemCaseSensitive(e, "severity")->valuestring,
+                            "critical");
         assert_string_equal(cJSON_GetObjectItemCaseSensitive(root, "since")->valuestring,
                             "2026-05-02T12:00:00Z");
         assert_int_equal(cJSON_GetObjectItemCaseSensitive(root, "skipped_lines")->valuedouble, 1);
@@ -120,8 +138,8 @@ static void bad_input(void **state)
 int main(void)
 {
         const struct CMUnitTest tests[] = {
-                cmocka_unit_test(json),     cmocka_unit_test(csv),       cmocka_unit_test(markdown),
-                cmocka_unit_test(table),    cmocka_unit_test(bad_input),
+                cmocka_unit_test(json),  cmocka_unit_test(csv),       cmocka_unit_test(markdown),
+                cmocka_unit_test(table), cmocka_unit_test(bad_input),
         };
 
         return cmocka_run_group_tests_name("audit_report", tests, NULL, NULL);
