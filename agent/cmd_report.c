@@ -1,11 +1,9 @@
 #include "agent/cmd_report.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include <curl/curl.h>
 
@@ -19,6 +17,7 @@
 #include "lib/timeutil.h"
 #include "collectors/astro.h"
 #include "lib/http.h"
+#include "lib/statefile.h"
 #include "exporters/report.h"
 
 #define REPORT_MAX ((size_t)512 << 20)
@@ -66,40 +65,6 @@ int tw_cmd_check_config(const char *config_path)
         tw_buf_done(&err);
         tw_config_free(cfg);
         return TW_EXIT_OK;
-}
-
-/* Writes data to path atomically: a temporary file renamed over it. */
-static int write_file(const char *path, const char *data, size_t len)
-{
-        char tmp[4096];
-        size_t off = 0;
-        int fd, r = 0;
-
-        if (snprintf(tmp, sizeof(tmp), "%s.tmp.%ld", path, (long)getpid()) >= (int)sizeof(tmp))
-                return -ENAMETOOLONG;
-        fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-        if (fd < 0)
-                return -errno;
-        while (off < len) {
-                ssize_t n = write(fd, data + off, len - off);
-
-                if (n < 0 && errno == EINTR)
-                        continue;
-                if (n < 0) {
-                        r = -errno;
-                        break;
-                }
-                off += (size_t)n;
-        }
-        if (r == 0 && fsync(fd) < 0)
-                r = -errno;
-        if (close(fd) < 0 && r == 0)
-                r = -errno;
-        if (r == 0 && rename(tmp, path) < 0)
-                r = -errno;
-        if (r < 0)
-                unlink(tmp);
-        return r;
 }
 
 static void log_listing_errors(const struct tw_inventory *inv)
@@ -178,7 +143,7 @@ int tw_cmd_report(const struct tw_report_options *o)
                 goto out;
         }
         if (o->output) {
-                r = write_file(o->output, out.ptr ? out.ptr : "", out.len);
+                r = tw_atomic_write_file(o->output, out.ptr ? out.ptr : "", out.len);
                 if (r < 0) {
                         tw_log(TW_LOG_ERROR, "cannot write the report", "file", o->output, "error",
                                strerror(-r), NULL);

@@ -15,6 +15,7 @@
 #include "agent/daemon_internal.h"
 #include "core/finding.h"
 #include "core/inventory.h"
+#include "lib/statefile.h"
 #include "lib/timeutil.h"
 #include "exporters/http_server.h"
 
@@ -72,24 +73,13 @@ static void remove_signals(void)
         }
 }
 
+/* Writes "PORT\n" to path, atomically and privately (lib/statefile.h). */
 static int write_port_file(const char *path, unsigned short port)
 {
-        char tmp[4096];
-        FILE *f;
+        char text[16];
+        int n = snprintf(text, sizeof(text), "%u\n", port);
 
-        if (snprintf(tmp, sizeof(tmp), "%s.tmp", path) >= (int)sizeof(tmp))
-                return -ENAMETOOLONG;
-        f = fopen(tmp, "w");
-        if (!f)
-                return -errno;
-        fprintf(f, "%u\n", port);
-        if (fclose(f) != 0 || rename(tmp, path) < 0) {
-                int r = -errno;
-
-                unlink(tmp);
-                return r;
-        }
-        return 0;
+        return tw_atomic_write_file(path, text, (size_t)n);
 }
 
 /* Starts the metrics server for cfg, with this thread's signals blocked in
