@@ -94,19 +94,6 @@ enum tw_severity tw_report_token_severity(const struct tw_snapshot *snap, size_t
         return s;
 }
 
-const char *tw_report_creator_name(const struct tw_subject *s)
-{
-        if (!s)
-                return NULL;
-        if (s->full_name && *s->full_name)
-                return s->full_name;
-        if (s->username && *s->username)
-                return s->username;
-        if (s->api_token_name && *s->api_token_name)
-                return s->api_token_name;
-        return s->id;
-}
-
 struct order_key {
         size_t index;
         enum tw_severity severity;

@@ -111,7 +111,7 @@ static int add_row(struct tw_buf *out, const struct tw_snapshot *snap, size_t i,
         if (r >= 0)
                 r = add_roles_cell(out, snap->inv, t, tmp);
         if (r >= 0)
-                r = add_cell(out, tw_report_creator_name(t->created_by), false);
+                r = add_cell(out, tw_subject_name(t->created_by), false);
         if (r >= 0)
                 r = add_time_cell(out, t->created_at);
         if (r >= 0)

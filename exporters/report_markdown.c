@@ -277,7 +277,7 @@ static void tokens(struct md *m)
                 cell(m, t->id);
                 cell(m, t->scope);
                 roles_cell(m, t);
-                cell(m, t->created_by ? tw_report_creator_name(t->created_by) : "-");
+                cell(m, t->created_by ? tw_subject_name(t->created_by) : "-");
                 cell_date(m, t->end_at, "never");
                 cell_date(m, t->last_used_at, "never");
                 findings_cell(m, m->order[i]);
