@@ -3,12 +3,14 @@
 #include <errno.h>
 #include <stdarg.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
 #include "lib/buf.h"
 #include "core/config_values.h"
+#include "core/roles.h"
 #include "lib/timeutil.h"
 
 enum key_type {
@@ -170,22 +172,18 @@ static int set_string(char **field, const char *value)
         return 0;
 }
 
-static int parse_role(const char *value, const char *entity_type, char **field, const char **why)
+/* A role of entity_type's level; the message lists the known ones (most
+ * powerful first, from core/roles.c) in msg. */
+static int parse_role(const char *value, const char *entity_type, char **field, const char **why,
+                      char *msg, size_t msg_size)
 {
-        const char *et = tw_role_entity_type(value);
+        char names[200];
 
-        if (!et || strcmp(et, entity_type) != 0) {
-                /* most powerful first, as in the Astro documentation */
-                if (strcmp(entity_type, "ORGANIZATION") == 0)
-                        *why = "not a known role of this level (ORGANIZATION_OWNER, "
-                               "ORGANIZATION_BILLING_ADMIN, ORGANIZATION_OBSERVE_ADMIN, "
-                               "ORGANIZATION_OBSERVE_MEMBER, ORGANIZATION_MEMBER)";
-                else if (strcmp(entity_type, "WORKSPACE") == 0)
-                        *why = "not a known role of this level (WORKSPACE_OWNER, "
-                               "WORKSPACE_OPERATOR, WORKSPACE_AUTHOR, WORKSPACE_MEMBER, "
-                               "WORKSPACE_ACCESSOR)";
-                else
-                        *why = "not a known role of this level (DEPLOYMENT_ADMIN)";
+        if (tw_role_rank(entity_type, value) < 0) {
+                if (tw_role_names(entity_type, names, sizeof(names)) < 0)
+                        names[0] = '\0';
+                snprintf(msg, msg_size, "not a known role of this level (%s)", names);
+                *why = msg;
                 return -EINVAL;
         }
         return set_string(field, value);
@@ -262,7 +260,8 @@ static int parse_url_list(const char *value, char **field, const char **why)
 }
 
 /* Parses value into the field at base + def->offset. */
-static int parse_value(const struct key_def *def, void *base, const char *value, const char **why)
+static int parse_value(const struct key_def *def, void *base, const char *value, const char **why,
+                       char *msg, size_t msg_size)
 {
         void *f = (char *)base + def->offset;
         long l;
@@ -361,11 +360,11 @@ static int parse_value(const struct key_def *def, void *base, const char *value,
                 r = tw_parse_listen(value, why);
                 return r < 0 ? r : set_string(f, value);
         case T_ROLE_ORG:
-                return parse_role(value, "ORGANIZATION", f, why);
+                return parse_role(value, "ORGANIZATION", f, why, msg, msg_size);
         case T_ROLE_WORKSPACE:
-                return parse_role(value, "WORKSPACE", f, why);
+                return parse_role(value, "WORKSPACE", f, why, msg, msg_size);
         case T_ROLE_DEPLOYMENT:
-                return parse_role(value, "DEPLOYMENT", f, why);
+                return parse_role(value, "DEPLOYMENT", f, why, msg, msg_size);
         case T_WEBHOOK_FORMAT: {
                 static const char *const names[] = {"generic", "slack", "teams", "pagerduty",
                                                     "alertmanager"};
@@ -403,6 +402,7 @@ static void apply_key(struct tw_config_parser *p, const struct key_def *table, s
                       const char *name, const char *value)
 {
         const char *why = NULL;
+        char msg[256];
         int r;
 
         for (size_t i = 0; i < n; i++) {
@@ -416,7 +416,7 @@ static void apply_key(struct tw_config_parser *p, const struct key_def *table, s
                 }
                 if (seen)
                         seen[i] = p->lineno;
-                r = parse_value(&table[i], base, value, &why);
+                r = parse_value(&table[i], base, value, &why, msg, sizeof(msg));
                 if (r == -ENOMEM)
                         p->nomem = true;
                 else if (r == -ERANGE && table[i].max > table[i].min)

@@ -131,12 +131,12 @@ static bool payloads_have(const struct tw_inventory *inv, const char *expect)
         free(text);
         cJSON_Delete(j);
         assert_int_equal(tw_notify_payload_generic(&ctx, &ev, &j), 0);
-        generic = strcmp(cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(
-                                 cJSON_GetObjectItemCaseSensitive(
-                                         cJSON_GetObjectItemCaseSensitive(j, "token"),
-                                         "created_by"),
-                                 "name")),
-                         expect) == 0;
+        generic =
+                strcmp(cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(
+                               cJSON_GetObjectItemCaseSensitive(
+                                       cJSON_GetObjectItemCaseSensitive(j, "token"), "created_by"),
+                               "name")),
+                       expect) == 0;
         cJSON_Delete(j);
         return slack && generic;
 }
