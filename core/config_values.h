@@ -30,7 +30,7 @@ void tw_strv_free(char **v, size_t n);
 int tw_parse_url(const char *v, char **ret, const char **ret_why);
 /* True when url's host is 127.0.0.0/8, ::1 or localhost. */
 bool tw_url_is_loopback(const char *url);
-/* "host:port", "[v6]:port" or ":port" / "port". */
+/* A listen address, as core/listen.h accepts it. */
 int tw_parse_listen(const char *v, const char **ret_why);
 /* "YYYY-MM-DD" as the Unix time of that day's 00:00 UTC. */
 int tw_parse_date(const char *v, int64_t *ret, const char **ret_why);
