@@ -7,6 +7,7 @@
 
 #include <curl/curl.h>
 
+#include "agent/load_config.h"
 #include "lib/buf.h"
 #include "core/config.h"
 #include "core/credential.h"
@@ -31,19 +32,6 @@ enum tw_exit tw_exit_code(int config_error, int incomplete, int findings_at_or_a
         if (findings_at_or_above)
                 return TW_EXIT_FINDINGS;
         return TW_EXIT_OK;
-}
-
-static int load_config(const char *path, struct tw_config **ret)
-{
-        struct tw_buf err;
-        int r;
-
-        tw_buf_init(&err, 1 << 20);
-        r = tw_config_load_file(path, ret, &err);
-        if (r < 0)
-                tw_log_lines(TW_LOG_ERROR, "invalid configuration", err.ptr);
-        tw_buf_done(&err);
-        return r;
 }
 
 int tw_cmd_check_config(const char *config_path)
@@ -104,7 +92,7 @@ int tw_cmd_report(const struct tw_report_options *o)
                        o->format, NULL);
                 goto out;
         }
-        if (load_config(o->config_path, &cfg) < 0)
+        if (tw_agent_load_config(o->config_path, &cfg) < 0)
                 goto out;
         tw_log_setup(cfg->agent.log_level, cfg->agent.log_format);
         /* The credential's expiry is checked against the real clock: --now

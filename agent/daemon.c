@@ -10,6 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "agent/load_config.h"
 #include "lib/buf.h"
 #include "core/config.h"
 #include "agent/daemon_internal.h"
@@ -127,20 +128,6 @@ static int start_server(struct tw_daemon *d, const struct tw_config *cfg,
         return 0;
 }
 
-static int load_config(const char *path, struct tw_config **ret)
-{
-        struct tw_buf err;
-        int r;
-
-        tw_buf_init(&err, 1 << 20);
-        r = tw_config_load_file(path, ret, &err);
-        if (r < 0)
-                tw_log_lines(TW_LOG_ERROR, "invalid configuration",
-                             err.ptr ? err.ptr : strerror(-r));
-        tw_buf_done(&err);
-        return r;
-}
-
 /* SIGHUP: a new config and a new server, or neither. */
 static void reload(struct tw_daemon *d)
 {
@@ -149,7 +136,7 @@ static void reload(struct tw_daemon *d)
 
         d->status.config_reload_time = tw_now();
         tw_log(TW_LOG_INFO, "reloading the configuration", "file", d->config_path, NULL);
-        if (load_config(d->config_path, &cfg) < 0)
+        if (tw_agent_load_config(d->config_path, &cfg) < 0)
                 goto failed;
         if (old) {
                 /* Same port: the old server must let go first. */
@@ -222,7 +209,7 @@ int tw_daemon_run(const char *config_path, const struct tw_daemon_options *opts)
         got_stop = got_reload = 0;
         tw_agent_status_init(&d.status, TW_VERSION);
         d.status.config_reload_time = tw_now();
-        r = load_config(config_path, &d.cfg);
+        r = tw_agent_load_config(config_path, &d.cfg);
         if (r < 0)
                 return -EINVAL;
         tw_log_setup(d.cfg->agent.log_level, d.cfg->agent.log_format);

@@ -119,7 +119,8 @@ static int add_row(struct tw_buf *out, const struct tw_snapshot *snap, size_t i,
         if (r >= 0)
                 r = add_time_cell(out, t->last_used_at);
         if (r >= 0)
-                r = add_cell(out, tw_severity_to_string(tw_report_token_severity(snap, i)), false);
+                r = add_cell(out, tw_severity_to_string(tw_evaluation_token_severity(snap->ev, i)),
+                             false);
         if (r >= 0)
                 r = add_findings_cell(out, snap, i, false, false, tmp);
         if (r >= 0)

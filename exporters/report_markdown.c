@@ -270,7 +270,7 @@ static void tokens(struct md *m)
                "| Last used | Findings |\n|---|---|---|---|---|---|---|---|---|\n");
         for (size_t i = 0; i < inv->n_tokens; i++) {
                 const struct tw_token *t = &inv->tokens[m->order[i]];
-                enum tw_severity sev = tw_report_token_severity(m->snap, m->order[i]);
+                enum tw_severity sev = tw_evaluation_token_severity(m->snap->ev, m->order[i]);
 
                 cell(m, sev == TW_SEVERITY_NONE ? "-" : tw_severity_to_string(sev));
                 cell(m, t->name);
