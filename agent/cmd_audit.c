@@ -7,7 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "agent/cmd_report.h"
+#include "agent/commands.h"
+#include "agent/load_config.h"
 #include "core/config.h"
 #include "core/events.h"
 #include "exporters/audit_report.h"
@@ -72,20 +73,18 @@ int tw_cmd_audit(const struct tw_audit_options *o)
         struct collect c = {.o = o, .since = TW_NO_TIME};
         enum tw_report_format fmt;
         char path[PATH_MAX];
-        struct tw_buf err, out;
+        struct tw_buf out;
         size_t skipped = 0;
         int64_t now = tw_now();
         int r, code = TW_EXIT_OK;
 
-        tw_buf_init(&err, 1 << 20);
         tw_buf_init(&out, OUTPUT_MAX);
         if (tw_report_format_from_string(o->format, &fmt) < 0) {
                 fprintf(stderr, "tokenwatch: --format takes table, json, csv or markdown\n");
                 code = TW_EXIT_CONFIG;
                 goto out;
         }
-        if (tw_config_load_file(o->config_path, &cfg, &err) < 0) {
-                fputs(err.ptr ? err.ptr : "", stderr);
+        if (tw_agent_load_config(o->config_path, &cfg) < 0) {
                 code = TW_EXIT_CONFIG;
                 goto out;
         }
@@ -126,7 +125,6 @@ out:
                 tw_event_done(&c.events[i]);
         free(c.events);
         tw_config_free(cfg);
-        tw_buf_done(&err);
         tw_buf_done(&out);
         return code;
 }

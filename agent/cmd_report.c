@@ -1,14 +1,14 @@
+/* `tokenwatch report`: collect once, evaluate, render the review report. */
 #include "agent/cmd_report.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include <curl/curl.h>
 
+#include "agent/load_config.h"
 #include "lib/buf.h"
 #include "core/config.h"
 #include "core/credential.h"
@@ -19,6 +19,7 @@
 #include "lib/timeutil.h"
 #include "collectors/astro.h"
 #include "lib/http.h"
+#include "lib/statefile.h"
 #include "exporters/report.h"
 
 #define REPORT_MAX ((size_t)512 << 20)
@@ -32,74 +33,6 @@ enum tw_exit tw_exit_code(int config_error, int incomplete, int findings_at_or_a
         if (findings_at_or_above)
                 return TW_EXIT_FINDINGS;
         return TW_EXIT_OK;
-}
-
-static int load_config(const char *path, struct tw_config **ret)
-{
-        struct tw_buf err;
-        int r;
-
-        tw_buf_init(&err, 1 << 20);
-        r = tw_config_load_file(path, ret, &err);
-        if (r < 0)
-                tw_log_lines(TW_LOG_ERROR, "invalid configuration", err.ptr);
-        tw_buf_done(&err);
-        return r;
-}
-
-int tw_cmd_check_config(const char *config_path)
-{
-        struct tw_config *cfg = NULL;
-        struct tw_buf err;
-        int r;
-
-        tw_buf_init(&err, 1 << 20);
-        r = tw_config_load_file(config_path, &cfg, &err);
-        if (r < 0) {
-                fputs(err.ptr ? err.ptr : "", stderr);
-                tw_buf_done(&err);
-                return TW_EXIT_CONFIG;
-        }
-        printf("%s: OK (%zu webhook%s, %zu suppression%s)\n", config_path, cfg->n_webhooks,
-               cfg->n_webhooks == 1 ? "" : "s", cfg->n_suppressions,
-               cfg->n_suppressions == 1 ? "" : "s");
-        tw_buf_done(&err);
-        tw_config_free(cfg);
-        return TW_EXIT_OK;
-}
-
-/* Writes data to path atomically: a temporary file renamed over it. */
-static int write_file(const char *path, const char *data, size_t len)
-{
-        char tmp[4096];
-        size_t off = 0;
-        int fd, r = 0;
-
-        if (snprintf(tmp, sizeof(tmp), "%s.tmp.%ld", path, (long)getpid()) >= (int)sizeof(tmp))
-                return -ENAMETOOLONG;
-        fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-        if (fd < 0)
-                return -errno;
-        while (off < len) {
-                ssize_t n = write(fd, data + off, len - off);
-
-                if (n < 0 && errno == EINTR)
-                        continue;
-                if (n < 0) {
-                        r = -errno;
-                        break;
-                }
-                off += (size_t)n;
-        }
-        if (r == 0 && fsync(fd) < 0)
-                r = -errno;
-        if (close(fd) < 0 && r == 0)
-                r = -errno;
-        if (r == 0 && rename(tmp, path) < 0)
-                r = -errno;
-        if (r < 0)
-                unlink(tmp);
-        return r;
 }
 
 static void log_listing_errors(const struct tw_inventory *inv)
@@ -139,7 +72,7 @@ int tw_cmd_report(const struct tw_report_options *o)
                        o->format, NULL);
                 goto out;
         }
-        if (load_config(o->config_path, &cfg) < 0)
+        if (tw_agent_load_config(o->config_path, &cfg) < 0)
                 goto out;
         tw_log_setup(cfg->agent.log_level, cfg->agent.log_format);
         /* The credential's expiry is checked against the real clock: --now
@@ -178,7 +111,7 @@ int tw_cmd_report(const struct tw_report_options *o)
                 goto out;
         }
         if (o->output) {
-                r = write_file(o->output, out.ptr ? out.ptr : "", out.len);
+                r = tw_atomic_write_file(o->output, out.ptr ? out.ptr : "", out.len);
                 if (r < 0) {
                         tw_log(TW_LOG_ERROR, "cannot write the report", "file", o->output, "error",
                                strerror(-r), NULL);

@@ -10,11 +10,13 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "agent/load_config.h"
 #include "lib/buf.h"
 #include "core/config.h"
 #include "agent/daemon_internal.h"
 #include "core/finding.h"
 #include "core/inventory.h"
+#include "lib/statefile.h"
 #include "lib/timeutil.h"
 #include "exporters/http_server.h"
 
@@ -72,24 +74,13 @@ static void remove_signals(void)
         }
 }
 
+/* Writes "PORT\n" to path, atomically and privately (lib/statefile.h). */
 static int write_port_file(const char *path, unsigned short port)
 {
-        char tmp[4096];
-        FILE *f;
+        char text[16];
+        int n = snprintf(text, sizeof(text), "%u\n", port);
 
-        if (snprintf(tmp, sizeof(tmp), "%s.tmp", path) >= (int)sizeof(tmp))
-                return -ENAMETOOLONG;
-        f = fopen(tmp, "w");
-        if (!f)
-                return -errno;
-        fprintf(f, "%u\n", port);
-        if (fclose(f) != 0 || rename(tmp, path) < 0) {
-                int r = -errno;
-
-                unlink(tmp);
-                return r;
-        }
-        return 0;
+        return tw_atomic_write_file(path, text, (size_t)n);
 }
 
 /* Starts the metrics server for cfg, with this thread's signals blocked in
@@ -137,20 +128,6 @@ static int start_server(struct tw_daemon *d, const struct tw_config *cfg,
         return 0;
 }
 
-static int load_config(const char *path, struct tw_config **ret)
-{
-        struct tw_buf err;
-        int r;
-
-        tw_buf_init(&err, 1 << 20);
-        r = tw_config_load_file(path, ret, &err);
-        if (r < 0)
-                tw_log_lines(TW_LOG_ERROR, "invalid configuration",
-                             err.ptr ? err.ptr : strerror(-r));
-        tw_buf_done(&err);
-        return r;
-}
-
 /* SIGHUP: a new config and a new server, or neither. */
 static void reload(struct tw_daemon *d)
 {
@@ -159,7 +136,7 @@ static void reload(struct tw_daemon *d)
 
         d->status.config_reload_time = tw_now();
         tw_log(TW_LOG_INFO, "reloading the configuration", "file", d->config_path, NULL);
-        if (load_config(d->config_path, &cfg) < 0)
+        if (tw_agent_load_config(d->config_path, &cfg) < 0)
                 goto failed;
         if (old) {
                 /* Same port: the old server must let go first. */
@@ -232,7 +209,7 @@ int tw_daemon_run(const char *config_path, const struct tw_daemon_options *opts)
         got_stop = got_reload = 0;
         tw_agent_status_init(&d.status, TW_VERSION);
         d.status.config_reload_time = tw_now();
-        r = load_config(config_path, &d.cfg);
+        r = tw_agent_load_config(config_path, &d.cfg);
         if (r < 0)
                 return -EINVAL;
         tw_log_setup(d.cfg->agent.log_level, d.cfg->agent.log_format);

@@ -1,5 +1,4 @@
 /* tokenwatch: command line parsing only; the commands live in the library. */
-#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -9,9 +8,9 @@
 
 #include "agent/cmd_audit.h"
 #include "agent/cmd_report.h"
+#include "agent/commands.h"
+#include "agent/notify_hook.h" /* tw_cmd_notify_test() */
 #include "core/config.h"
-#include "agent/daemon.h"
-#include "agent/notify_hook.h"
 #include "lib/log.h"
 #include "lib/timeutil.h"
 
@@ -60,6 +59,124 @@ static void usage(FILE *f)
 
 enum { OPT_FAIL_ON = 256, OPT_NOW, OPT_ONCE, OPT_DRY_RUN, OPT_PORT_FILE, OPT_SINCE, OPT_TOKEN };
 
+/* Every command's options, as parsed from argv. */
+struct cli {
+        struct tw_report_options report; /* report.config_path: -c for every command */
+        struct tw_run_options run;
+        struct tw_audit_options audit; /* since_seconds, token_id */
+        const char *arg; /* the argument after the command (notify-test SINK), or NULL */
+};
+
+static int run_run(const struct cli *c)
+{
+        return tw_cmd_run(c->report.config_path, &c->run);
+}
+
+static int run_report(const struct cli *c)
+{
+        return tw_cmd_report(&c->report);
+}
+
+static int run_check_config(const struct cli *c)
+{
+        return tw_cmd_check_config(c->report.config_path);
+}
+
+static int run_notify_test(const struct cli *c)
+{
+        return tw_cmd_notify_test(c->report.config_path, c->arg);
+}
+
+static int run_audit(const struct cli *c)
+{
+        struct tw_audit_options o = c->audit;
+
+        o.config_path = c->report.config_path;
+        o.format = c->report.format;
+        o.output = c->report.output;
+        return tw_cmd_audit(&o);
+}
+
+/* The commands, as --help lists them. */
+static const struct command {
+        const char *name;
+        int (*run)(const struct cli *c);
+} commands[] = {
+        {"run", run_run},
+        {"report", run_report},
+        {"check-config", run_check_config},
+        {"notify-test", run_notify_test},
+        {"audit", run_audit},
+};
+
+/* Parses one option into c.  -1: exit with *ret_code; 0: go on. */
+static int parse_option(int opt, struct cli *c, int *ret_code)
+{
+        switch (opt) {
+        case 'c':
+                c->report.config_path = optarg;
+                return 0;
+        case 'h':
+                usage(stdout);
+                *ret_code = TW_EXIT_OK;
+                return -1;
+        case 'V':
+                printf("tokenwatch %s\n", TW_VERSION);
+                *ret_code = TW_EXIT_OK;
+                return -1;
+        case 'f':
+                c->report.format = optarg;
+                return 0;
+        case 'o':
+                c->report.output = optarg;
+                return 0;
+        case OPT_FAIL_ON:
+                if (strcmp(optarg, "never") == 0) {
+                        c->report.fail_on = TW_SEVERITY_NONE;
+                        return 0;
+                }
+                if (tw_severity_from_string(optarg, &c->report.fail_on) < 0 ||
+                    c->report.fail_on == TW_SEVERITY_NONE) {
+                        fprintf(stderr, "tokenwatch: --fail-on takes critical, warning or never\n");
+                        *ret_code = TW_EXIT_CONFIG;
+                        return -1;
+                }
+                return 0;
+        case OPT_NOW:
+                if (tw_time_parse(optarg, &c->report.now) < 0) {
+                        fprintf(stderr, "tokenwatch: --now takes an RFC 3339 time, e.g. "
+                                        "2027-01-31T00:00:00Z\n");
+                        *ret_code = TW_EXIT_CONFIG;
+                        return -1;
+                }
+                return 0;
+        case OPT_ONCE:
+                c->run.once = true;
+                return 0;
+        case OPT_DRY_RUN:
+                c->run.dry_run = true;
+                return 0;
+        case OPT_PORT_FILE:
+                c->run.port_file = optarg;
+                return 0;
+        case OPT_SINCE:
+                if (tw_duration_parse(optarg, &c->audit.since_seconds) < 0 ||
+                    c->audit.since_seconds <= 0) {
+                        fprintf(stderr, "tokenwatch: --since takes a duration, e.g. 30d\n");
+                        *ret_code = TW_EXIT_CONFIG;
+                        return -1;
+                }
+                return 0;
+        case OPT_TOKEN:
+                c->audit.token_id = optarg;
+                return 0;
+        default:
+                usage(stderr);
+                *ret_code = TW_EXIT_CONFIG;
+                return -1;
+        }
+}
+
 int main(int argc, char **argv)
 {
         static const struct option opts[] = {
@@ -77,121 +194,35 @@ int main(int argc, char **argv)
                 {"token", required_argument, NULL, OPT_TOKEN},
                 {0},
         };
-        struct tw_report_options ro = {
-                .config_path = TW_CONFIG_DEFAULT_PATH,
-                .format = "table",
-                .fail_on = TW_SEVERITY_CRITICAL,
-                .now = TW_NO_TIME,
+        struct cli c = {
+                .report = {.config_path = TW_CONFIG_DEFAULT_PATH,
+                           .format = "table",
+                           .fail_on = TW_SEVERITY_CRITICAL,
+                           .now = TW_NO_TIME},
         };
-        struct tw_audit_options ao = {0};
-        const char *command = "run", *port_file = NULL;
-        int c, code;
-        bool once = false, dry_run = false;
+        const struct command *cmd = NULL;
+        const char *name = "run";
+        int opt, code = TW_EXIT_CONFIG;
 
-        while ((c = getopt_long(argc, argv, "c:hVf:o:", opts, NULL)) != -1) {
-                switch (c) {
-                case 'c':
-                        ro.config_path = optarg;
-                        break;
-                case 'h':
-                        usage(stdout);
-                        return 0;
-                case 'V':
-                        printf("tokenwatch %s\n", TW_VERSION);
-                        return 0;
-                case 'f':
-                        ro.format = optarg;
-                        break;
-                case 'o':
-                        ro.output = optarg;
-                        break;
-                case OPT_FAIL_ON:
-                        if (strcmp(optarg, "never") == 0) {
-                                ro.fail_on = TW_SEVERITY_NONE;
-                        } else if (tw_severity_from_string(optarg, &ro.fail_on) < 0 ||
-                                   ro.fail_on == TW_SEVERITY_NONE) {
-                                fprintf(stderr,
-                                        "tokenwatch: --fail-on takes critical, warning or never\n");
-                                return TW_EXIT_CONFIG;
-                        }
-                        break;
-                case OPT_NOW:
-                        if (tw_time_parse(optarg, &ro.now) < 0) {
-                                fprintf(stderr, "tokenwatch: --now takes an RFC 3339 time, e.g. "
-                                                "2027-01-31T00:00:00Z\n");
-                                return TW_EXIT_CONFIG;
-                        }
-                        break;
-                case OPT_ONCE:
-                        once = true;
-                        break;
-                case OPT_DRY_RUN:
-                        dry_run = true;
-                        break;
-                case OPT_PORT_FILE:
-                        port_file = optarg;
-                        break;
-                case OPT_SINCE:
-                        if (tw_duration_parse(optarg, &ao.since_seconds) < 0 ||
-                            ao.since_seconds <= 0) {
-                                fprintf(stderr, "tokenwatch: --since takes a duration, e.g. 30d\n");
-                                return TW_EXIT_CONFIG;
-                        }
-                        break;
-                case OPT_TOKEN:
-                        ao.token_id = optarg;
-                        break;
-                default:
-                        usage(stderr);
-                        return TW_EXIT_CONFIG;
-                }
-        }
+        while ((opt = getopt_long(argc, argv, "c:hVf:o:", opts, NULL)) != -1)
+                if (parse_option(opt, &c, &code) < 0)
+                        return code;
         /* getopt_long permutes: options may follow the command too. */
         if (optind < argc)
-                command = argv[optind++];
-
+                name = argv[optind++];
+        c.arg = optind < argc ? argv[optind] : NULL;
+        for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+                if (strcmp(name, commands[i].name) == 0)
+                        cmd = &commands[i];
+        if (!cmd) {
+                fprintf(stderr, "tokenwatch: unknown command '%s' (see --help)\n", name);
+                return TW_EXIT_CONFIG;
+        }
         if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
                 fprintf(stderr, "tokenwatch: cannot initialise libcurl\n");
                 return TW_EXIT_CONFIG;
         }
-        if (strcmp(command, "report") == 0) {
-                code = tw_cmd_report(&ro);
-        } else if (strcmp(command, "check-config") == 0) {
-                code = tw_cmd_check_config(ro.config_path);
-        } else if (strcmp(command, "run") == 0) {
-                struct tw_notify_hook *hook = tw_notify_hook_new(dry_run);
-                struct tw_daemon_options d = {
-                        .once = once,
-                        .dry_run = dry_run,
-                        .port_file = port_file,
-                        .on_cycle = tw_notify_hook_on_cycle,
-                        .extra_metrics = tw_notify_hook_metrics,
-                        .userdata = hook,
-                };
-                int r;
-
-                if (!hook) {
-                        fprintf(stderr, "tokenwatch: out of memory\n");
-                        code = TW_EXIT_CONFIG;
-                        goto out;
-                }
-                r = tw_daemon_run(ro.config_path, &d);
-                if (once) /* let the senders deliver what this cycle queued */
-                        tw_notify_hook_flush(hook, 30000);
-                tw_notify_hook_free(hook);
-                code = r == 0 ? TW_EXIT_OK : r == -ENODATA ? TW_EXIT_INCOMPLETE : TW_EXIT_CONFIG;
-        } else if (strcmp(command, "audit") == 0) {
-                ao.config_path = ro.config_path;
-                ao.format = ro.format;
-                ao.output = ro.output;
-                code = tw_cmd_audit(&ao);
-        } else if (strcmp(command, "notify-test") == 0) {
-                code = tw_cmd_notify_test(ro.config_path, optind < argc ? argv[optind] : NULL);
-        } else {
-                fprintf(stderr, "tokenwatch: unknown command '%s' (see --help)\n", command);
-                code = TW_EXIT_CONFIG;
-        }
-out:
+        code = cmd->run(&c);
         curl_global_cleanup();
         return code;
 }

@@ -69,39 +69,15 @@ void tw_config_free(struct tw_config *cfg)
 int tw_config_new_default(struct tw_config **ret_config)
 {
         struct tw_config *cfg = calloc(1, sizeof(*cfg));
+        int r;
 
         if (!cfg)
                 return -ENOMEM;
         cfg->path = strdup("<defaults>");
-        cfg->astro.api_url = strdup("https://api.astronomer.io");
-        cfg->astro.api_version = strdup("v1");
-        cfg->astro.include_organization_tokens = true;
-        cfg->astro.include_deployment_tokens = true;
-        cfg->astro.request_timeout = 30;
-        cfg->astro.max_concurrency = 4;
-        cfg->astro.rate_limit = 20;
-        cfg->astro.max_retries = 5;
-        cfg->agent.interval = 300;
-        cfg->agent.state_dir = strdup("/var/lib/tokenwatch");
-        cfg->agent.log_level = TW_LOG_INFO;
-        cfg->agent.log_format = TW_LOG_LOGFMT;
-        cfg->agent.listen = strdup("127.0.0.1:9842");
-        cfg->policy.expiry_critical.seconds = 7 * 86400;
-        cfg->policy.expiry_warning.seconds = 30 * 86400;
-        cfg->policy.require_expiry = true;
-        cfg->policy.unused_after = 90 * 86400;
-        cfg->policy.never_used_after = 14 * 86400;
-        cfg->policy.max_organization_role = strdup("ORGANIZATION_BILLING_ADMIN");
-        cfg->policy.max_workspace_role = strdup("WORKSPACE_OPERATOR");
-        cfg->policy.max_deployment_role = strdup("DEPLOYMENT_ADMIN");
-        cfg->audit.in_use_window = 86400;
-        cfg->audit.log_max_bytes = (size_t)16 << 20;
-        cfg->audit.log_files = 5;
-        if (!cfg->path || !cfg->astro.api_url || !cfg->astro.api_version || !cfg->agent.state_dir ||
-            !cfg->agent.listen || !cfg->policy.max_organization_role ||
-            !cfg->policy.max_workspace_role || !cfg->policy.max_deployment_role) {
+        r = cfg->path ? tw_config_set_defaults(cfg) : -ENOMEM;
+        if (r < 0) {
                 tw_config_free(cfg);
-                return -ENOMEM;
+                return r;
         }
         *ret_config = cfg;
         return 0;

@@ -158,10 +158,4 @@ void tw_config_free(struct tw_config *cfg);
  * e.g. "https://api.astronomer.io/v1" or ".../iam/v1beta1".  Caller frees. */
 char *tw_config_api_base(const struct tw_config *cfg, const char *resource);
 
-/* Known roles and their rank (0 = most powerful) within entity_type
- * ("ORGANIZATION", "WORKSPACE", "DEPLOYMENT").  -1 if unknown/custom. */
-int tw_role_rank(const char *entity_type, const char *role);
-/* The entity type a known role belongs to, or NULL. */
-const char *tw_role_entity_type(const char *role);
-
 #endif

@@ -3,14 +3,23 @@
 #include <errno.h>
 #include <stdarg.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
 #include "lib/buf.h"
 #include "core/config_values.h"
+#include "core/roles.h"
 #include "lib/timeutil.h"
 
+/*
+ * Every key of the fixed sections and of [webhook.NAME] is one row of a
+ * table (name, type, offset, range, default), as in redis's config.c; each
+ * type is one parser function in types[].  A new key is one row; a new kind
+ * of value is one function and one types[] entry.  Defaults are parsed by
+ * the same functions, so a default can never be a value the parser refuses.
+ */
 enum key_type {
         T_STRING,
         T_URL,
@@ -34,6 +43,7 @@ enum key_type {
         T_SEVERITY,
         T_KINDS,
         T_SIZE,
+        _T_MAX,
 };
 
 struct key_def {
@@ -41,63 +51,80 @@ struct key_def {
         const char *name;
         enum key_type type;
         size_t offset;
-        double min, max;
+        double min, max;  /* for numbers and durations; equal: no range */
+        const char *dflt; /* parsed into a new config; NULL: zero */
 };
+
+/* Why a value was refused: static text, or text built in buf. */
+struct why {
+        const char *text;
+        char buf[256];
+};
+
+/* Parses value into field (at the row's offset).  0, -EINVAL or -ERANGE
+ * with why->text set, -ENOMEM. */
+typedef int parse_fn(const struct key_def *def, void *field, const char *value, struct why *why);
 
 #define C(field) offsetof(struct tw_config, field)
 #define W(field) offsetof(struct tw_webhook_config, field)
 #define DAY (86400.0)
 
 static const struct key_def config_keys[] = {
-        {"astro", "api_url", T_URL, C(astro.api_url), 0, 0},
-        {"astro", "api_version", T_API_VERSION, C(astro.api_version), 0, 0},
-        {"astro", "organization_id", T_ID, C(astro.organization_id), 0, 0},
-        {"astro", "token_file", T_STRING, C(astro.token_file), 0, 0},
-        {"astro", "workspaces", T_ID_LIST, C(astro.workspaces), 0, 0},
-        {"astro", "include_organization_tokens", T_BOOL, C(astro.include_organization_tokens), 0,
-         0},
-        {"astro", "include_deployment_tokens", T_BOOL, C(astro.include_deployment_tokens), 0, 0},
-        {"astro", "request_timeout", T_DURATION, C(astro.request_timeout), 1, 600},
-        {"astro", "max_concurrency", T_INT, C(astro.max_concurrency), 1, 64},
-        {"astro", "rate_limit", T_DOUBLE, C(astro.rate_limit), 0.1, 1000},
-        {"astro", "max_retries", T_INT, C(astro.max_retries), 0, 20},
-        {"agent", "interval", T_DURATION, C(agent.interval), 1, 7 * DAY},
-        {"agent", "state_dir", T_STRING, C(agent.state_dir), 0, 0},
-        {"agent", "log_level", T_LOG_LEVEL, C(agent.log_level), 0, 0},
-        {"agent", "log_format", T_LOG_FORMAT, C(agent.log_format), 0, 0},
-        {"agent", "listen", T_LISTEN, C(agent.listen), 0, 0},
-        {"agent", "metrics_creator_names", T_BOOL, C(agent.metrics_creator_names), 0, 0},
-        {"policy", "expiry_critical", T_THRESHOLD, C(policy.expiry_critical), 0, 0},
-        {"policy", "expiry_warning", T_THRESHOLD, C(policy.expiry_warning), 0, 0},
-        {"policy", "require_expiry", T_BOOL, C(policy.require_expiry), 0, 0},
-        {"policy", "unused_after", T_DURATION_OFF, C(policy.unused_after), 1, 3650 * DAY},
-        {"policy", "never_used_after", T_DURATION_OFF, C(policy.never_used_after), 1, 3650 * DAY},
-        {"policy", "max_organization_role", T_ROLE_ORG, C(policy.max_organization_role), 0, 0},
-        {"policy", "max_workspace_role", T_ROLE_WORKSPACE, C(policy.max_workspace_role), 0, 0},
-        {"policy", "max_deployment_role", T_ROLE_DEPLOYMENT, C(policy.max_deployment_role), 0, 0},
-        {"audit", "in_use_window", T_DURATION, C(audit.in_use_window), 60, 90 * DAY},
-        {"audit", "log_max_bytes", T_SIZE, C(audit.log_max_bytes), 4096, 1099511627776.0},
-        {"audit", "log_files", T_INT, C(audit.log_files), 1, 100},
-        {"web", "tls_cert_file", T_STRING, C(web.tls_cert_file), 0, 0},
-        {"web", "tls_key_file", T_STRING, C(web.tls_key_file), 0, 0},
-        {"web", "client_ca_file", T_STRING, C(web.client_ca_file), 0, 0},
+        {"astro", "api_url", T_URL, C(astro.api_url), 0, 0, "https://api.astronomer.io"},
+        {"astro", "api_version", T_API_VERSION, C(astro.api_version), 0, 0, "v1"},
+        {"astro", "organization_id", T_ID, C(astro.organization_id), 0, 0, NULL},
+        {"astro", "token_file", T_STRING, C(astro.token_file), 0, 0, NULL},
+        {"astro", "workspaces", T_ID_LIST, C(astro.workspaces), 0, 0, NULL},
+        {"astro", "include_organization_tokens", T_BOOL, C(astro.include_organization_tokens), 0, 0,
+         "true"},
+        {"astro", "include_deployment_tokens", T_BOOL, C(astro.include_deployment_tokens), 0, 0,
+         "true"},
+        {"astro", "request_timeout", T_DURATION, C(astro.request_timeout), 1, 600, "30s"},
+        {"astro", "max_concurrency", T_INT, C(astro.max_concurrency), 1, 64, "4"},
+        {"astro", "rate_limit", T_DOUBLE, C(astro.rate_limit), 0.1, 1000, "20"},
+        {"astro", "max_retries", T_INT, C(astro.max_retries), 0, 20, "5"},
+        {"agent", "interval", T_DURATION, C(agent.interval), 1, 7 * DAY, "5m"},
+        {"agent", "state_dir", T_STRING, C(agent.state_dir), 0, 0, "/var/lib/tokenwatch"},
+        {"agent", "log_level", T_LOG_LEVEL, C(agent.log_level), 0, 0, "info"},
+        {"agent", "log_format", T_LOG_FORMAT, C(agent.log_format), 0, 0, "logfmt"},
+        {"agent", "listen", T_LISTEN, C(agent.listen), 0, 0, "127.0.0.1:9842"},
+        {"agent", "metrics_creator_names", T_BOOL, C(agent.metrics_creator_names), 0, 0, NULL},
+        {"policy", "expiry_critical", T_THRESHOLD, C(policy.expiry_critical), 0, 0, "7d"},
+        {"policy", "expiry_warning", T_THRESHOLD, C(policy.expiry_warning), 0, 0, "30d"},
+        {"policy", "require_expiry", T_BOOL, C(policy.require_expiry), 0, 0, "true"},
+        {"policy", "unused_after", T_DURATION_OFF, C(policy.unused_after), 1, 3650 * DAY, "90d"},
+        {"policy", "never_used_after", T_DURATION_OFF, C(policy.never_used_after), 1, 3650 * DAY,
+         "14d"},
+        {"policy", "max_organization_role", T_ROLE_ORG, C(policy.max_organization_role), 0, 0,
+         "ORGANIZATION_BILLING_ADMIN"},
+        {"policy", "max_workspace_role", T_ROLE_WORKSPACE, C(policy.max_workspace_role), 0, 0,
+         "WORKSPACE_OPERATOR"},
+        {"policy", "max_deployment_role", T_ROLE_DEPLOYMENT, C(policy.max_deployment_role), 0, 0,
+         "DEPLOYMENT_ADMIN"},
+        {"audit", "in_use_window", T_DURATION, C(audit.in_use_window), 60, 90 * DAY, "24h"},
+        {"audit", "log_max_bytes", T_SIZE, C(audit.log_max_bytes), 4096, 1099511627776.0,
+         "16777216"},
+        {"audit", "log_files", T_INT, C(audit.log_files), 1, 100, "5"},
+        {"web", "tls_cert_file", T_STRING, C(web.tls_cert_file), 0, 0, NULL},
+        {"web", "tls_key_file", T_STRING, C(web.tls_key_file), 0, 0, NULL},
+        {"web", "client_ca_file", T_STRING, C(web.client_ca_file), 0, 0, NULL},
 };
 
 static const struct key_def webhook_keys[] = {
-        {"webhook", "url", T_URL_LIST, W(url), 0, 0},
-        {"webhook", "url_file", T_STRING, W(url_file), 0, 0},
-        {"webhook", "format", T_WEBHOOK_FORMAT, W(format), 0, 0},
-        {"webhook", "min_severity", T_SEVERITY, W(min_severity), 0, 0},
-        {"webhook", "kinds", T_KINDS, W(kinds), 0, 0},
-        {"webhook", "workspaces", T_ID_LIST, W(workspaces), 0, 0},
-        {"webhook", "timeout", T_DURATION, W(timeout), 1, 300},
-        {"webhook", "max_retries", T_INT, W(max_retries), 0, 1000},
-        {"webhook", "secret", T_STRING, W(secret), 0, 0},
-        {"webhook", "secret_file", T_STRING, W(secret_file), 0, 0},
-        {"webhook", "routing_key", T_STRING, W(routing_key), 0, 0},
-        {"webhook", "routing_key_file", T_STRING, W(routing_key_file), 0, 0},
-        {"webhook", "repeat_interval", T_DURATION, W(repeat_interval), 0, 365 * DAY},
-        {"webhook", "queue_max", T_SIZE, W(queue_max), 1, 1000000},
+        {"webhook", "url", T_URL_LIST, W(url), 0, 0, NULL},
+        {"webhook", "url_file", T_STRING, W(url_file), 0, 0, NULL},
+        {"webhook", "format", T_WEBHOOK_FORMAT, W(format), 0, 0, "generic"},
+        {"webhook", "min_severity", T_SEVERITY, W(min_severity), 0, 0, "warning"},
+        {"webhook", "kinds", T_KINDS, W(kinds), 0, 0, "*"},
+        {"webhook", "workspaces", T_ID_LIST, W(workspaces), 0, 0, NULL},
+        {"webhook", "timeout", T_DURATION, W(timeout), 1, 300, "10s"},
+        {"webhook", "max_retries", T_INT, W(max_retries), 0, 1000, "10"},
+        {"webhook", "secret", T_STRING, W(secret), 0, 0, NULL},
+        {"webhook", "secret_file", T_STRING, W(secret_file), 0, 0, NULL},
+        {"webhook", "routing_key", T_STRING, W(routing_key), 0, 0, NULL},
+        {"webhook", "routing_key_file", T_STRING, W(routing_key_file), 0, 0, NULL},
+        {"webhook", "repeat_interval", T_DURATION, W(repeat_interval), 0, 365 * DAY, "24h"},
+        {"webhook", "queue_max", T_SIZE, W(queue_max), 1, 1000000, "10000"},
 };
 
 _Static_assert(sizeof(config_keys) / sizeof(config_keys[0]) <= TW_CONFIG_MAX_KEYS, "too many keys");
@@ -173,65 +200,39 @@ static int set_string(char **field, const char *value)
         return 0;
 }
 
-static int parse_role(const char *value, const char *entity_type, char **field, const char **why)
+static int parse_string(const struct key_def *def, void *f, const char *value, struct why *why)
 {
-        const char *et = tw_role_entity_type(value);
-
-        if (!et || strcmp(et, entity_type) != 0) {
-                /* most powerful first, as in the Astro documentation */
-                if (strcmp(entity_type, "ORGANIZATION") == 0)
-                        *why = "not a known role of this level (ORGANIZATION_OWNER, "
-                               "ORGANIZATION_BILLING_ADMIN, ORGANIZATION_OBSERVE_ADMIN, "
-                               "ORGANIZATION_OBSERVE_MEMBER, ORGANIZATION_MEMBER)";
-                else if (strcmp(entity_type, "WORKSPACE") == 0)
-                        *why = "not a known role of this level (WORKSPACE_OWNER, "
-                               "WORKSPACE_OPERATOR, WORKSPACE_AUTHOR, WORKSPACE_MEMBER, "
-                               "WORKSPACE_ACCESSOR)";
-                else
-                        *why = "not a known role of this level (DEPLOYMENT_ADMIN)";
+        (void)def;
+        if (!*value) {
+                why->text = "must not be empty";
                 return -EINVAL;
         }
-        return set_string(field, value);
+        return set_string(f, value);
 }
 
-static int parse_kinds(const char *value, unsigned *ret, const char **why)
+static int parse_url(const struct key_def *def, void *f, const char *value, struct why *why)
 {
-        char **items = NULL;
-        size_t n = 0;
-        unsigned mask = 0;
-        int r;
+        char *u = NULL;
+        int r = tw_parse_url(value, &u, &why->text);
 
-        if (strcmp(value, "*") == 0 || strcasecmp(value, "all") == 0) {
-                *ret = (1u << _TW_FINDING_KIND_MAX) - 1;
-                return 0;
-        }
-        r = tw_parse_id_list(value, &items, &n, why);
+        (void)def;
         if (r < 0)
                 return r;
-        for (size_t i = 0; i < n; i++) {
-                enum tw_finding_kind k;
-
-                if (tw_finding_kind_from_string(items[i], &k) < 0) {
-                        *why = "unknown finding kind (expired, expiring, no_expiry, unused, "
-                               "never_used, orphaned, over_privileged)";
-                        tw_strv_free(items, n);
-                        return -EINVAL;
-                }
-                mask |= 1u << k;
-        }
-        tw_strv_free(items, n);
-        *ret = mask;
+        free(*(char **)f);
+        *(char **)f = u;
         return 0;
 }
 
 /* An Alertmanager HA pair is "url = https://am1/,https://am2/": every
  * address is checked like a single url. */
-static int parse_url_list(const char *value, char **field, const char **why)
+static int parse_url_list(const struct key_def *def, void *f, const char *value, struct why *why)
 {
         struct tw_buf out;
         const char *p = value;
+        char **field = f;
         int r = 0;
 
+        (void)def;
         tw_buf_init(&out, 64 * 1024);
         while (r == 0) {
                 size_t n = strcspn(p, ",");
@@ -246,7 +247,7 @@ static int parse_url_list(const char *value, char **field, const char **why)
                 for (e = s + strlen(s); e > s && (e[-1] == ' ' || e[-1] == '\t'); e--)
                         ;
                 *e = '\0';
-                r = tw_parse_url(s, &u, why);
+                r = tw_parse_url(s, &u, &why->text);
                 free(item);
                 if (r == 0)
                         r = tw_buf_printf(&out, "%s%s", out.len ? "," : "", u);
@@ -264,140 +265,265 @@ static int parse_url_list(const char *value, char **field, const char **why)
         return r;
 }
 
-/* Parses value into the field at base + def->offset. */
-static int parse_value(const struct key_def *def, void *base, const char *value, const char **why)
+static int parse_bool(const struct key_def *def, void *f, const char *value, struct why *why)
 {
-        void *f = (char *)base + def->offset;
+        (void)def;
+        return tw_parse_bool(value, f, &why->text);
+}
+
+static int parse_int(const struct key_def *def, void *f, const char *value, struct why *why)
+{
         long l;
+        int r = tw_parse_int(value, (long)def->min, (long)def->max, &l, &why->text);
+
+        if (r == 0)
+                *(int *)f = (int)l;
+        return r;
+}
+
+static int parse_size(const struct key_def *def, void *f, const char *value, struct why *why)
+{
+        long l;
+        int r = tw_parse_int(value, (long)def->min, (long)def->max, &l, &why->text);
+
+        if (r == 0)
+                *(size_t *)f = (size_t)l;
+        return r;
+}
+
+static int parse_double(const struct key_def *def, void *f, const char *value, struct why *why)
+{
+        return tw_parse_double(value, def->min, def->max, f, &why->text);
+}
+
+static int parse_duration(const struct key_def *def, void *f, const char *value, struct why *why)
+{
+        return tw_parse_duration(value, (int64_t)def->min, (int64_t)def->max,
+                                 def->type == T_DURATION_OFF, f, &why->text);
+}
+
+static int parse_threshold(const struct key_def *def, void *f, const char *value, struct why *why)
+{
+        (void)def;
+        return tw_parse_threshold(value, f, &why->text);
+}
+
+static int parse_log_level(const struct key_def *def, void *f, const char *value, struct why *why)
+{
+        static const char *const names[] = {"error", "warn", "info", "debug"};
+
+        (void)def;
+        for (int i = 0; i < 4; i++)
+                if (strcmp(value, names[i]) == 0) {
+                        *(enum tw_log_level *)f = (enum tw_log_level)i;
+                        return 0;
+                }
+        why->text = "expected error, warn, info or debug";
+        return -EINVAL;
+}
+
+static int parse_log_format(const struct key_def *def, void *f, const char *value, struct why *why)
+{
+        (void)def;
+        if (strcmp(value, "logfmt") == 0 || strcmp(value, "json") == 0) {
+                *(enum tw_log_format *)f = value[0] == 'j' ? TW_LOG_JSON : TW_LOG_LOGFMT;
+                return 0;
+        }
+        why->text = "expected logfmt or json";
+        return -EINVAL;
+}
+
+static int parse_api_version(const struct key_def *def, void *f, const char *value, struct why *why)
+{
+        (void)def;
+        if (strcmp(value, "v1") != 0 && strcmp(value, "v1beta1") != 0) {
+                why->text = "expected v1 or v1beta1";
+                return -EINVAL;
+        }
+        return set_string(f, value);
+}
+
+static int parse_id(const struct key_def *def, void *f, const char *value, struct why *why)
+{
+        (void)def;
+        if (!tw_is_valid_id(value)) {
+                why->text = "expected an id (letters, digits, - and _)";
+                return -EINVAL;
+        }
+        return set_string(f, value);
+}
+
+static int parse_id_list(const struct key_def *def, void *f, const char *value, struct why *why)
+{
+        char ***items = f;
+        size_t *n = (size_t *)((char *)f + sizeof(char **));
+        char **v = NULL;
+        size_t nv = 0;
         int r;
 
-        switch (def->type) {
-        case T_STRING:
-                if (!*value) {
-                        *why = "must not be empty";
-                        return -EINVAL;
-                }
-                return set_string(f, value);
-        case T_URL: {
-                char *u = NULL;
-
-                r = tw_parse_url(value, &u, why);
+        (void)def;
+        if (strcmp(value, "*") != 0) {
+                r = tw_parse_id_list(value, &v, &nv, &why->text);
                 if (r < 0)
                         return r;
-                free(*(char **)f);
-                *(char **)f = u;
-                return 0;
         }
-        case T_URL_LIST:
-                return parse_url_list(value, f, why);
-        case T_BOOL:
-                return tw_parse_bool(value, f, why);
-        case T_INT:
-                r = tw_parse_int(value, (long)def->min, (long)def->max, &l, why);
-                if (r == 0)
-                        *(int *)f = (int)l;
-                return r;
-        case T_SIZE:
-                r = tw_parse_int(value, (long)def->min, (long)def->max, &l, why);
-                if (r == 0)
-                        *(size_t *)f = (size_t)l;
-                return r;
-        case T_DOUBLE:
-                return tw_parse_double(value, def->min, def->max, f, why);
-        case T_DURATION:
-        case T_DURATION_OFF:
-                return tw_parse_duration(value, (int64_t)def->min, (int64_t)def->max,
-                                         def->type == T_DURATION_OFF, f, why);
-        case T_THRESHOLD:
-                return tw_parse_threshold(value, f, why);
-        case T_LOG_LEVEL: {
-                static const char *const names[] = {"error", "warn", "info", "debug"};
+        tw_strv_free(*items, *n);
+        *items = v;
+        *n = nv;
+        return 0;
+}
 
-                for (int i = 0; i < 4; i++)
-                        if (strcmp(value, names[i]) == 0) {
-                                *(enum tw_log_level *)f = (enum tw_log_level)i;
-                                return 0;
-                        }
-                *why = "expected error, warn, info or debug";
+static int parse_listen(const struct key_def *def, void *f, const char *value, struct why *why)
+{
+        int r = tw_parse_listen(value, &why->text);
+
+        (void)def;
+        return r < 0 ? r : set_string(f, value);
+}
+
+/* A role of the row's level; the message lists the known ones (most
+ * powerful first, from core/roles.c). */
+static int parse_role(const struct key_def *def, void *f, const char *value, struct why *why)
+{
+        const char *level = def->type == T_ROLE_ORG         ? "ORGANIZATION"
+                            : def->type == T_ROLE_WORKSPACE ? "WORKSPACE"
+                                                            : "DEPLOYMENT";
+        char names[200];
+
+        if (tw_role_rank(level, value) < 0) {
+                if (tw_role_names(level, names, sizeof(names)) < 0)
+                        names[0] = '\0';
+                snprintf(why->buf, sizeof(why->buf), "not a known role of this level (%s)", names);
+                why->text = why->buf;
                 return -EINVAL;
         }
-        case T_LOG_FORMAT:
-                if (strcmp(value, "logfmt") == 0 || strcmp(value, "json") == 0) {
-                        *(enum tw_log_format *)f = value[0] == 'j' ? TW_LOG_JSON : TW_LOG_LOGFMT;
+        return set_string(f, value);
+}
+
+static int parse_webhook_format(const struct key_def *def, void *f, const char *value,
+                                struct why *why)
+{
+        static const char *const names[] = {"generic", "slack", "teams", "pagerduty",
+                                            "alertmanager"};
+
+        (void)def;
+        for (int i = 0; i < 5; i++)
+                if (strcmp(value, names[i]) == 0) {
+                        *(enum tw_webhook_format *)f = (enum tw_webhook_format)i;
                         return 0;
                 }
-                *why = "expected logfmt or json";
-                return -EINVAL;
-        case T_API_VERSION:
-                if (strcmp(value, "v1") != 0 && strcmp(value, "v1beta1") != 0) {
-                        *why = "expected v1 or v1beta1";
-                        return -EINVAL;
-                }
-                return set_string(f, value);
-        case T_ID:
-                if (!tw_is_valid_id(value)) {
-                        *why = "expected an id (letters, digits, - and _)";
-                        return -EINVAL;
-                }
-                return set_string(f, value);
-        case T_ID_LIST: {
-                char ***items = f;
-                size_t *n = (size_t *)((char *)f + sizeof(char **));
-                char **v = NULL;
-                size_t nv = 0;
-
-                if (strcmp(value, "*") == 0) {
-                        tw_strv_free(*items, *n);
-                        *items = NULL;
-                        *n = 0;
-                        return 0;
-                }
-                r = tw_parse_id_list(value, &v, &nv, why);
-                if (r < 0)
-                        return r;
-                tw_strv_free(*items, *n);
-                *items = v;
-                *n = nv;
-                return 0;
-        }
-        case T_LISTEN:
-                r = tw_parse_listen(value, why);
-                return r < 0 ? r : set_string(f, value);
-        case T_ROLE_ORG:
-                return parse_role(value, "ORGANIZATION", f, why);
-        case T_ROLE_WORKSPACE:
-                return parse_role(value, "WORKSPACE", f, why);
-        case T_ROLE_DEPLOYMENT:
-                return parse_role(value, "DEPLOYMENT", f, why);
-        case T_WEBHOOK_FORMAT: {
-                static const char *const names[] = {"generic", "slack", "teams", "pagerduty",
-                                                    "alertmanager"};
-
-                for (int i = 0; i < 5; i++)
-                        if (strcmp(value, names[i]) == 0) {
-                                *(enum tw_webhook_format *)f = (enum tw_webhook_format)i;
-                                return 0;
-                        }
-                *why = "expected generic, slack, teams, pagerduty or alertmanager";
-                return -EINVAL;
-        }
-        case T_SEVERITY:
-                if (tw_severity_from_string(value, f) < 0 ||
-                    *(enum tw_severity *)f == TW_SEVERITY_NONE) {
-                        *why = "expected warning or critical";
-                        return -EINVAL;
-                }
-                return 0;
-        case T_KINDS:
-                return parse_kinds(value, f, why);
-        }
-        *why = "internal error: unknown key type";
+        why->text = "expected generic, slack, teams, pagerduty or alertmanager";
         return -EINVAL;
+}
+
+static int parse_severity(const struct key_def *def, void *f, const char *value, struct why *why)
+{
+        enum tw_severity s;
+
+        (void)def;
+        if (tw_severity_from_string(value, &s) < 0 || s == TW_SEVERITY_NONE) {
+                why->text = "expected warning or critical";
+                return -EINVAL;
+        }
+        *(enum tw_severity *)f = s;
+        return 0;
+}
+
+static int parse_kinds(const struct key_def *def, void *f, const char *value, struct why *why)
+{
+        char **items = NULL;
+        size_t n = 0;
+        unsigned mask = 0;
+        int r;
+
+        (void)def;
+        if (strcmp(value, "*") == 0 || strcasecmp(value, "all") == 0) {
+                *(unsigned *)f = (1u << _TW_FINDING_KIND_MAX) - 1;
+                return 0;
+        }
+        r = tw_parse_id_list(value, &items, &n, &why->text);
+        if (r < 0)
+                return r;
+        for (size_t i = 0; i < n; i++) {
+                enum tw_finding_kind k;
+
+                if (tw_finding_kind_from_string(items[i], &k) < 0) {
+                        why->text = "unknown finding kind (expired, expiring, no_expiry, unused, "
+                                    "never_used, orphaned, over_privileged)";
+                        tw_strv_free(items, n);
+                        return -EINVAL;
+                }
+                mask |= 1u << k;
+        }
+        tw_strv_free(items, n);
+        *(unsigned *)f = mask;
+        return 0;
+}
+
+static const struct {
+        parse_fn *parse;
+        bool seconds; /* its range is shown in seconds */
+} types[] = {
+        [T_STRING] = {parse_string, false},
+        [T_URL] = {parse_url, false},
+        [T_URL_LIST] = {parse_url_list, false},
+        [T_BOOL] = {parse_bool, false},
+        [T_INT] = {parse_int, false},
+        [T_DOUBLE] = {parse_double, false},
+        [T_DURATION] = {parse_duration, true},
+        [T_DURATION_OFF] = {parse_duration, true},
+        [T_THRESHOLD] = {parse_threshold, false},
+        [T_LOG_LEVEL] = {parse_log_level, false},
+        [T_LOG_FORMAT] = {parse_log_format, false},
+        [T_API_VERSION] = {parse_api_version, false},
+        [T_ID] = {parse_id, false},
+        [T_ID_LIST] = {parse_id_list, false},
+        [T_LISTEN] = {parse_listen, false},
+        [T_ROLE_ORG] = {parse_role, false},
+        [T_ROLE_WORKSPACE] = {parse_role, false},
+        [T_ROLE_DEPLOYMENT] = {parse_role, false},
+        [T_WEBHOOK_FORMAT] = {parse_webhook_format, false},
+        [T_SEVERITY] = {parse_severity, false},
+        [T_KINDS] = {parse_kinds, false},
+        [T_SIZE] = {parse_size, false},
+};
+
+_Static_assert(sizeof(types) / sizeof(types[0]) == _T_MAX, "a parser for every key type");
+
+/* Parses value into the field at base + def->offset. */
+static int parse_value(const struct key_def *def, void *base, const char *value, struct why *why)
+{
+        why->text = NULL;
+        return types[def->type].parse(def, (char *)base + def->offset, value, why);
+}
+
+/* Sets every key of table that has a default, through its parser. */
+static int set_defaults(const struct key_def *table, size_t n, void *base)
+{
+        struct why why;
+
+        for (size_t i = 0; i < n; i++) {
+                int r = table[i].dflt ? parse_value(&table[i], base, table[i].dflt, &why) : 0;
+
+                if (r < 0)
+                        return r == -ENOMEM ? r : -EINVAL; /* a bad row: the test catches it */
+        }
+        return 0;
+}
+
+int tw_config_set_defaults(struct tw_config *cfg)
+{
+        return set_defaults(config_keys, sizeof(config_keys) / sizeof(config_keys[0]), cfg);
+}
+
+int tw_config_webhook_set_defaults(struct tw_webhook_config *w)
+{
+        return set_defaults(webhook_keys, sizeof(webhook_keys) / sizeof(webhook_keys[0]), w);
 }
 
 static bool is_duration(const struct key_def *def)
 {
-        return def->type == T_DURATION || def->type == T_DURATION_OFF;
+        return types[def->type].seconds;
 }
 
 /* Applies one key of a table; reports unknown keys and bad values. */
@@ -405,7 +531,7 @@ static void apply_key(struct tw_config_parser *p, const struct key_def *table, s
                       const char *table_section, void *base, int *seen, const char *section,
                       const char *name, const char *value)
 {
-        const char *why = NULL;
+        struct why why;
         int r;
 
         for (size_t i = 0; i < n; i++) {
@@ -427,7 +553,8 @@ static void apply_key(struct tw_config_parser *p, const struct key_def *table, s
                                         table[i].min, is_duration(&table[i]) ? "s" : "",
                                         table[i].max, is_duration(&table[i]) ? "s" : "");
                 else if (r < 0)
-                        tw_config_error(p, section, name, "%s", why ? why : "invalid value");
+                        tw_config_error(p, section, name, "%s",
+                                        why.text ? why.text : "invalid value");
                 return;
         }
         tw_config_error(p, section, name, "unknown key");
@@ -457,14 +584,7 @@ static struct tw_webhook_config *webhook_for(struct tw_config_parser *p, const c
         if (!w->name)
                 return NULL;
         cfg->n_webhooks++;
-        w->format = TW_WEBHOOK_GENERIC;
-        w->min_severity = TW_SEVERITY_WARNING;
-        w->kinds = (1u << _TW_FINDING_KIND_MAX) - 1;
-        w->timeout = 10;
-        w->max_retries = 10;
-        w->repeat_interval = 86400;
-        w->queue_max = 10000;
-        return w;
+        return tw_config_webhook_set_defaults(w) < 0 ? NULL : w;
 }
 
 /* [suppress] <token_id>[.<kind>] = <YYYY-MM-DD> <reason> */

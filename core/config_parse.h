@@ -30,6 +30,11 @@ struct tw_config_parser {
         int (*webhook_seen)[TW_CONFIG_MAX_WEBHOOK_KEYS];
 };
 
+/* Sets every key's default from the key tables (the values an empty file
+ * gives).  0, -ENOMEM, or -EINVAL if a table default does not parse. */
+int tw_config_set_defaults(struct tw_config *cfg);
+int tw_config_webhook_set_defaults(struct tw_webhook_config *w);
+
 int tw_config_handler(void *user, const char *section, const char *name, const char *value);
 void tw_config_validate(struct tw_config_parser *p);
 /* The line a key was set on, for errors that span keys: for a webhook key

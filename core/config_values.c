@@ -8,6 +8,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "core/listen.h"
 #include "lib/timeutil.h"
 #include "lib/url.h"
 
@@ -238,26 +239,9 @@ int tw_parse_url(const char *v, char **ret, const char **ret_why)
 
 int tw_parse_listen(const char *v, const char **ret_why)
 {
-        const char *port = NULL;
-        long n;
+        struct tw_listen_addr a;
 
-        if (v[0] == '[') {
-                const char *e = strchr(v, ']');
-
-                if (!e || e[1] != ':') {
-                        *ret_why = "expected [address]:port";
-                        return -EINVAL;
-                }
-                port = e + 2;
-        } else {
-                port = strrchr(v, ':');
-                port = port ? port + 1 : v;
-        }
-        if (tw_parse_int(port, 0, 65535, &n, ret_why) < 0) {
-                *ret_why = "expected host:port, [address]:port or a port (0 picks a free one)";
-                return -EINVAL;
-        }
-        return 0;
+        return tw_listen_addr_parse(v, &a, ret_why);
 }
 
 int tw_parse_date(const char *v, int64_t *ret, const char **ret_why)

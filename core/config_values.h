@@ -28,7 +28,7 @@ int tw_parse_id_list(const char *v, char ***ret_items, size_t *ret_n, const char
 void tw_strv_free(char **v, size_t n);
 /* An http(s) URL; http only to a loopback host.  Trailing '/' removed. */
 int tw_parse_url(const char *v, char **ret, const char **ret_why);
-/* "host:port", "[v6]:port" or ":port" / "port". */
+/* A listen address, as core/listen.h accepts it. */
 int tw_parse_listen(const char *v, const char **ret_why);
 /* "YYYY-MM-DD" as the Unix time of that day's 00:00 UTC. */
 int tw_parse_date(const char *v, int64_t *ret, const char **ret_why);

@@ -5,6 +5,7 @@
 
 #include "lib/buf.h"
 #include "core/config.h"
+#include "core/roles.h"
 #include "core/evaluate.h"
 
 /* A message lists at most this many reasons, then "and N more". */

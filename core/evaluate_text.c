@@ -7,6 +7,7 @@
 
 #include "lib/buf.h"
 #include "core/config.h"
+#include "core/roles.h"
 #include "core/inventory.h"
 #include "lib/timeutil.h"
 

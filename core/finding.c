@@ -76,13 +76,18 @@ void tw_evaluation_free(struct tw_evaluation *ev)
 enum tw_severity tw_evaluation_token_severity(const struct tw_evaluation *ev, size_t token)
 {
         enum tw_severity s = TW_SEVERITY_NONE;
+        size_t first, n;
 
-        if (!ev || token >= ev->n_tokens)
+        if (!ev || token >= ev->n_tokens || !ev->token_first || !ev->token_count)
                 return s;
-        for (size_t i = 0; i < ev->token_count[token]; i++) {
-                const struct tw_finding *f = &ev->findings[ev->token_first[token] + i];
+        first = ev->token_first[token];
+        n = ev->token_count[token];
+        if (first > ev->n_findings || n > ev->n_findings - first)
+                return s;
+        for (size_t i = first; i < first + n; i++) {
+                const struct tw_finding *f = &ev->findings[i];
 
-                if (!f->suppressed && f->severity > s)
+                if (!f->suppressed && f->severity > s && f->severity < _TW_SEVERITY_MAX)
                         s = f->severity;
         }
         return s;

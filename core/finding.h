@@ -78,7 +78,9 @@ int tw_severity_from_string(const char *s, enum tw_severity *ret);
 const char *tw_finding_kind_to_string(enum tw_finding_kind k);
 int tw_finding_kind_from_string(const char *s, enum tw_finding_kind *ret);
 
-/* The highest severity among the token's unsuppressed findings. */
+/* The highest severity among the token's unsuppressed findings: the one
+ * function every output ranks tokens by.  TW_SEVERITY_NONE when ev is NULL
+ * or token is out of range.  Thread-safe on an immutable evaluation. */
 enum tw_severity tw_evaluation_token_severity(const struct tw_evaluation *ev, size_t token);
 
 #endif

@@ -42,6 +42,19 @@ void tw_subject_free(struct tw_subject *s)
         free(s);
 }
 
+const char *tw_subject_name(const struct tw_subject *s)
+{
+        if (!s)
+                return NULL;
+        if (s->full_name && *s->full_name)
+                return s->full_name;
+        if (s->username && *s->username)
+                return s->username;
+        if (s->api_token_name && *s->api_token_name)
+                return s->api_token_name;
+        return s->id;
+}
+
 void tw_token_done(struct tw_token *t)
 {
         if (!t)

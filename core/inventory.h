@@ -149,6 +149,11 @@ int tw_inventory_sort(struct tw_inventory *inv);
 
 void tw_token_done(struct tw_token *t);
 void tw_subject_free(struct tw_subject *s);
+
+/* How every output (report, metrics, notifications) names a person or
+ * service key: the full name, else the username, else the API token name,
+ * else the id.  NULL for a NULL subject.  Borrowed from s. */
+const char *tw_subject_name(const struct tw_subject *s);
 void tw_workspace_done(struct tw_workspace *w);
 void tw_deployment_done(struct tw_deployment *d);
 void tw_user_done(struct tw_user *u);

@@ -1,7 +1,9 @@
 /* The known Astro roles and their order (astro-api.md, "Roles and their order"). */
-#include "core/config.h"
+#include "core/roles.h"
 
+#include <errno.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <string.h>
 
 struct role_order {
@@ -30,19 +32,51 @@ static const struct role_order orders[] = {
         {"DEPLOYMENT", deployment_roles},
 };
 
+/* The roles of entity_type, most powerful first, or NULL. */
+static const char *const *roles_of(const char *entity_type)
+{
+        for (size_t i = 0; entity_type && i < sizeof(orders) / sizeof(orders[0]); i++)
+                if (strcmp(entity_type, orders[i].entity_type) == 0)
+                        return orders[i].roles;
+        return NULL;
+}
+
 int tw_role_rank(const char *entity_type, const char *role)
 {
-        if (!entity_type || !role)
-                return -1;
-        for (size_t i = 0; i < sizeof(orders) / sizeof(orders[0]); i++) {
-                if (strcmp(entity_type, orders[i].entity_type) != 0)
-                        continue;
-                for (int r = 0; orders[i].roles[r]; r++)
-                        if (strcmp(role, orders[i].roles[r]) == 0)
-                                return r;
-                return -1;
-        }
+        const char *const *roles = roles_of(entity_type);
+
+        for (int r = 0; roles && role && roles[r]; r++)
+                if (strcmp(role, roles[r]) == 0)
+                        return r;
         return -1;
+}
+
+const char *tw_role_at(const char *entity_type, size_t rank)
+{
+        const char *const *roles = roles_of(entity_type);
+
+        for (size_t r = 0; roles && roles[r]; r++)
+                if (r == rank)
+                        return roles[r];
+        return NULL;
+}
+
+int tw_role_names(const char *entity_type, char *buf, size_t size)
+{
+        const char *const *roles = roles_of(entity_type);
+        size_t len = 0;
+
+        if (!roles || !size)
+                return -EINVAL;
+        buf[0] = '\0';
+        for (size_t r = 0; roles[r]; r++) {
+                int n = snprintf(buf + len, size - len, "%s%s", r ? ", " : "", roles[r]);
+
+                if (n < 0 || (size_t)n >= size - len)
+                        return -E2BIG;
+                len += (size_t)n;
+        }
+        return 0;
 }
 
 const char *tw_role_entity_type(const char *role)

@@ -82,10 +82,9 @@ int tw_http_server_publish_gzip(struct tw_http_server *s, struct tw_buf *gz, siz
 int tw_http_server_publish(struct tw_http_server *s, const char *page, size_t len);
 
 /*
- * Listen addresses: "host:port", "[v6addr]:port", ":port" (every IPv4
- * interface) or a bare "port" (127.0.0.1).  host may be a name; the first
- * address it resolves to is used.  port 0 picks a free port.  -EINVAL if
- * malformed or unresolvable.
+ * Resolves a listen address, in the forms core/listen.h accepts (the parser
+ * check-config uses too).  A host name resolves to its first address.
+ * -EINVAL if malformed or unresolvable.
  */
 int tw_listen_parse(const char *listen, struct sockaddr_storage *ret_addr, socklen_t *ret_len);
 /* True for 127.0.0.0/8, ::1 and ::ffff:127.0.0.0/104. */

@@ -86,18 +86,6 @@ static void sample0(struct page *p, const char *name, double v)
         sample(p, name, NULL, 0, v);
 }
 
-/* The creator's name for the opt-in creator_name label. */
-static const char *creator_name(const struct tw_subject *s)
-{
-        if (!s)
-                return "";
-        if (s->full_name && *s->full_name)
-                return s->full_name;
-        if (s->api_token_name && *s->api_token_name)
-                return s->api_token_name;
-        return s->username ? s->username : "";
-}
-
 static void token_info(struct page *p, const struct tw_inventory *inv, bool names)
 {
         family(p, "astro_token_info", "gauge",
@@ -112,7 +100,7 @@ static void token_info(struct page *p, const struct tw_inventory *inv, bool name
                                       {"token_scope", t->scope}, {"token_kind", t->kind},
                                       {"creator_id", creator},
                                       {"organization_id", inv->organization_id},
-                                      {"creator_name", creator_name(t->created_by)}),
+                                      {"creator_name", tw_subject_name(t->created_by)}),
                                1);
                 else
                         sample(p, "astro_token_info",

@@ -276,7 +276,8 @@ int tw_notifier_new(const struct tw_config *cfg, const char *state_dir,
         if (!first && !n->opts.dry_run) {
                 first = tw_statefile_ensure_dir(n->state_dir);
                 if (first < 0)
-                        tw_buf_printf(err, "state_dir %s: %s\n", n->state_dir, strerror(-first));
+                        tw_buf_printf(err, "state_dir %s: %s\n", n->state_dir,
+                                      tw_statefile_strerror(first));
         }
         if (!first)
                 first = load(n);

@@ -92,8 +92,6 @@ int tw_notify_sign(const char *secret, int64_t timestamp, const char *body, size
 /* Helpers shared by the builders. */
 /* The name (else id) of the workspace the token belongs to, or NULL. */
 const char *tw_notify_workspace(const struct tw_notify_payload_ctx *ctx, const struct tw_token *t);
-/* A person's name for the token's creator, or NULL. */
-const char *tw_notify_creator(const struct tw_token *t);
 /* Appends e.g. "Escalated: expiring (critical) on token \"ci\"". */
 int tw_notify_summary(const struct tw_notify_event *ev, struct tw_buf *out);
 

@@ -57,7 +57,7 @@ static int facts_init(struct facts *f, const struct tw_notify_payload_ctx *ctx,
              !ev->token                        ? "-"
              : ev->token->end_at == TW_NO_TIME ? "never"
                                                : tw_time_format(ev->token->end_at, when));
-        fact(f, "Creator", tw_notify_creator(ev->token) ? tw_notify_creator(ev->token) : "-");
+        fact(f, "Creator", tw_subject_name(ev->token ? ev->token->created_by : NULL));
         tw_notify_split_fix(ev->message, &len, &fix, &flen);
         if (fix && ev->type != TW_NOTIFY_RESOLVED) {
                 f->fix = strndup(fix, flen);

@@ -117,21 +117,6 @@ const char *tw_notify_workspace(const struct tw_notify_payload_ctx *ctx, const s
         return NULL;
 }
 
-const char *tw_notify_creator(const struct tw_token *t)
-{
-        const struct tw_subject *s = t ? t->created_by : NULL;
-
-        if (!s)
-                return NULL;
-        if (s->full_name && *s->full_name)
-                return s->full_name;
-        if (s->api_token_name && *s->api_token_name)
-                return s->api_token_name;
-        if (s->username && *s->username)
-                return s->username;
-        return s->id;
-}
-
 int tw_notify_summary(const struct tw_notify_event *ev, struct tw_buf *out)
 {
         static const char *const words[_TW_NOTIFY_EVENT_MAX] = {

@@ -82,31 +82,6 @@ size_t tw_report_token_findings(const struct tw_snapshot *snap, size_t token,
         return n;
 }
 
-enum tw_severity tw_report_token_severity(const struct tw_snapshot *snap, size_t token)
-{
-        const struct tw_finding *f = NULL;
-        size_t n = tw_report_token_findings(snap, token, &f);
-        enum tw_severity s = TW_SEVERITY_NONE;
-
-        for (size_t i = 0; i < n; i++)
-                if (!f[i].suppressed && f[i].severity > s && f[i].severity < _TW_SEVERITY_MAX)
-                        s = f[i].severity;
-        return s;
-}
-
-const char *tw_report_creator_name(const struct tw_subject *s)
-{
-        if (!s)
-                return NULL;
-        if (s->full_name && *s->full_name)
-                return s->full_name;
-        if (s->username && *s->username)
-                return s->username;
-        if (s->api_token_name && *s->api_token_name)
-                return s->api_token_name;
-        return s->id;
-}
-
 struct order_key {
         size_t index;
         enum tw_severity severity;
@@ -142,7 +117,7 @@ int tw_report_worst_first(const struct tw_snapshot *snap, size_t **ret_order)
                 goto out;
         for (size_t i = 0; i < n; i++) {
                 keys[i].index = i;
-                keys[i].severity = tw_report_token_severity(snap, i);
+                keys[i].severity = tw_evaluation_token_severity(snap->ev, i);
                 keys[i].end_at = inv->tokens[i].end_at;
         }
         qsort(keys, n, sizeof(*keys), cmp_order_key);
@@ -224,7 +199,7 @@ int tw_report_summarize(const struct tw_snapshot *snap, struct tw_report_summary
                         return -ENOMEM;
                 }
                 count_findings(snap, i, &s);
-                s.tokens_by_severity[tw_report_token_severity(snap, i)]++;
+                s.tokens_by_severity[tw_evaluation_token_severity(snap->ev, i)]++;
                 if (t->end_at == TW_NO_TIME) {
                         s.without_expiry++;
                 } else if (now != TW_NO_TIME && t->end_at <= now) {

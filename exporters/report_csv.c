@@ -111,7 +111,7 @@ static int add_row(struct tw_buf *out, const struct tw_snapshot *snap, size_t i,
         if (r >= 0)
                 r = add_roles_cell(out, snap->inv, t, tmp);
         if (r >= 0)
-                r = tw_report_add_csv_cell(out, tw_report_creator_name(t->created_by), false);
+                r = tw_report_add_csv_cell(out, tw_subject_name(t->created_by), false);
         if (r >= 0)
                 r = add_time_cell(out, t->created_at);
         if (r >= 0)
@@ -120,7 +120,8 @@ static int add_row(struct tw_buf *out, const struct tw_snapshot *snap, size_t i,
                 r = add_time_cell(out, t->last_used_at);
         if (r >= 0)
                 r = tw_report_add_csv_cell(
-                        out, tw_severity_to_string(tw_report_token_severity(snap, i)), false);
+                        out, tw_severity_to_string(tw_evaluation_token_severity(snap->ev, i)),
+                        false);
         if (r >= 0)
                 r = add_findings_cell(out, snap, i, false, false, tmp);
         if (r >= 0)

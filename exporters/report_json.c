@@ -151,7 +151,7 @@ static int add_creator(const struct tw_subject *s, cJSON *tok)
                 return cJSON_AddNullToObject(tok, "created_by") ? 0 : -ENOMEM;
         o = cJSON_AddObjectToObject(tok, "created_by");
         if (!o || !add_str(o, "id", s->id) || !add_str(o, "subject_type", s->subject_type) ||
-            !add_str(o, "name", tw_report_creator_name(s)))
+            !add_str(o, "name", tw_subject_name(s)))
                 return -ENOMEM;
         return 0;
 }

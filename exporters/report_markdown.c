@@ -270,14 +270,14 @@ static void tokens(struct md *m)
                "| Last used | Findings |\n|---|---|---|---|---|---|---|---|---|\n");
         for (size_t i = 0; i < inv->n_tokens; i++) {
                 const struct tw_token *t = &inv->tokens[m->order[i]];
-                enum tw_severity sev = tw_report_token_severity(m->snap, m->order[i]);
+                enum tw_severity sev = tw_evaluation_token_severity(m->snap->ev, m->order[i]);
 
                 cell(m, sev == TW_SEVERITY_NONE ? "-" : tw_severity_to_string(sev));
                 cell(m, t->name);
                 cell(m, t->id);
                 cell(m, t->scope);
                 roles_cell(m, t);
-                cell(m, t->created_by ? tw_report_creator_name(t->created_by) : "-");
+                cell(m, t->created_by ? tw_subject_name(t->created_by) : "-");
                 cell_date(m, t->end_at, "never");
                 cell_date(m, t->last_used_at, "never");
                 findings_cell(m, m->order[i]);

@@ -72,7 +72,7 @@ static int cell_text(const struct tw_snapshot *snap, size_t i, enum column col, 
         tw_buf_reset(tmp);
         switch (col) {
         case COL_SEVERITY:
-                sev = tw_report_token_severity(snap, i);
+                sev = tw_evaluation_token_severity(snap->ev, i);
                 return tw_buf_adds(tmp, sev == TW_SEVERITY_NONE ? "-" : tw_severity_to_string(sev));
         case COL_TOKEN:
                 return tw_buf_adds(tmp, t->name && *t->name ? t->name : (t->id ? t->id : "?"));

@@ -48,13 +48,6 @@ int64_t tw_report_generated_at(const struct tw_snapshot *snap);
 size_t tw_report_token_findings(const struct tw_snapshot *snap, size_t token,
                                 const struct tw_finding **ret_first);
 
-/* The token's worst unsuppressed severity (NONE without an evaluation). */
-enum tw_severity tw_report_token_severity(const struct tw_snapshot *snap, size_t token);
-
-/* created_by's name for a person: full_name, else username, else
- * api_token_name, else the id; NULL for a NULL subject. */
-const char *tw_report_creator_name(const struct tw_subject *s);
-
 /* The token indices worst first: worst unsuppressed severity, then soonest
  * expiry (never-expiring last), then inventory order.  *ret_order is a new
  * array of inv->n_tokens entries (caller frees).  -ENOMEM. */

@@ -23,7 +23,22 @@ int tw_statefile_ensure_dir(const char *dir)
                 return -errno;
         if (stat(dir, &st) < 0)
                 return -errno;
-        return S_ISDIR(st.st_mode) ? 0 : -ENOTDIR;
+        if (!S_ISDIR(st.st_mode))
+                return -ENOTDIR;
+        if (st.st_uid != geteuid())
+                return -TW_STATEFILE_EOWNER;
+        if (st.st_mode & (S_IWGRP | S_IWOTH))
+                return -TW_STATEFILE_EMODE;
+        return 0;
+}
+
+const char *tw_statefile_strerror(int r)
+{
+        if (r == -TW_STATEFILE_EOWNER)
+                return "owned by another user: chown it to the user tokenwatch runs as";
+        if (r == -TW_STATEFILE_EMODE)
+                return "writable by group or others: chmod go-w (0700 is best)";
+        return strerror(r < 0 ? -r : r);
 }
 
 static int path_of(char *buf, size_t size, const char *dir, const char *name, const char *suffix)
@@ -61,32 +76,69 @@ static int fsync_dir(const char *dir)
         return r;
 }
 
-int tw_statefile_write(const char *dir, const char *name, const void *data, size_t len)
+/* The directory part of path ("." if none), into buf. */
+static int dir_of(char *buf, size_t size, const char *path)
 {
-        char tmp[4096], dst[4096], suffix[48];
-        int fd = -1, r;
+        const char *slash = strrchr(path, '/');
+        size_t n = slash ? (size_t)(slash - path) : 1;
 
-        snprintf(suffix, sizeof(suffix), ".tmp-%ld", (long)getpid());
-        r = path_of(tmp, sizeof(tmp), dir, name, suffix);
-        if (r >= 0)
-                r = path_of(dst, sizeof(dst), dir, name, NULL);
+        if (slash == path)
+                n = 1; /* "/file": the root */
+        if (n >= size)
+                return -ENAMETOOLONG;
+        memcpy(buf, slash ? path : ".", n);
+        buf[n] = '\0';
+        return 0;
+}
+
+/* Creates the temporary file tmp exclusively, never through a symlink.  A
+ * leftover of a crashed run with the same pid (or anything planted there)
+ * is unlinked once: unlink() removes a symlink itself, not its target. */
+static int open_exclusive(const char *tmp)
+{
+        const int flags = O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC;
+        int fd = open(tmp, flags, 0600);
+
+        if (fd < 0 && errno == EEXIST && unlink(tmp) == 0)
+                fd = open(tmp, flags, 0600);
+        return fd < 0 ? -errno : fd;
+}
+
+int tw_atomic_write_file(const char *path, const void *data, size_t len)
+{
+        char tmp[4096], dir[4096];
+        int fd, r;
+
+        if (!path || !*path || (!data && len))
+                return -EINVAL;
+        r = dir_of(dir, sizeof(dir), path);
         if (r < 0)
                 return r;
-        fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
+        if (snprintf(tmp, sizeof(tmp), "%s.tmp-%ld", path, (long)getpid()) >= (int)sizeof(tmp))
+                return -ENAMETOOLONG;
+        fd = open_exclusive(tmp);
         if (fd < 0)
-                return -errno;
+                return fd;
         r = write_all(fd, data, len);
         if (r >= 0 && fsync(fd) < 0)
                 r = -errno;
         if (close(fd) < 0 && r >= 0)
                 r = -errno;
-        if (r >= 0 && rename(tmp, dst) < 0)
+        if (r >= 0 && rename(tmp, path) < 0)
                 r = -errno;
         if (r < 0) {
                 unlink(tmp);
                 return r;
         }
         return fsync_dir(dir);
+}
+
+int tw_statefile_write(const char *dir, const char *name, const void *data, size_t len)
+{
+        char dst[4096];
+        int r = path_of(dst, sizeof(dst), dir, name, NULL);
+
+        return r < 0 ? r : tw_atomic_write_file(dst, data, len);
 }
 
 int tw_statefile_read(const char *dir, const char *name, size_t max, char **ret_data,

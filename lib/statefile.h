@@ -2,21 +2,44 @@
 #define TW_LIB_STATEFILE_H
 
 /*
- * Files in [agent] state_dir, written atomically: the content goes to a
- * temporary file in the same directory (mode 0600), which is fsync()ed,
- * renamed over the target, and the directory is fsync()ed, so that after a
- * crash (even kill -9 or power loss) the file holds either the old or the
- * new content, never a mix.  Library code: no logging; errors are negative
- * errnos.  Thread-safe as long as two threads never write the same name.
+ * The one atomic file writer, and the files in [agent] state_dir.
+ *
+ * tw_atomic_write_file() writes the content to a temporary file in the
+ * target's directory, created with O_CREAT|O_EXCL|O_NOFOLLOW and mode 0600
+ * (a symlink planted at the temporary name is never followed), fsync()s it,
+ * renames it over the target (a symlink at the target is replaced, not
+ * followed) and fsync()s the directory, so that after a crash (even kill -9
+ * or power loss) the file holds either the old or the new content, never a
+ * mix.  State files, `report --output` and `--port-file` all go through it.
+ *
+ * Library code: no logging; errors are negative errnos.  Thread-safe as long
+ * as two threads never write the same path at the same time.
  */
 
 #include <stddef.h>
 #include <stdint.h>
 
-/* Creates dir (mode 0700) if missing; its parent must exist.  0 or -errno. */
+/* Replaces path with data (mode 0600).  0 or -errno (-ENAMETOOLONG,
+ * -ENOSPC, -EEXIST if the temporary name stays taken, ...). */
+int tw_atomic_write_file(const char *path, const void *data, size_t len);
+
+/* Creates dir (mode 0700) if missing; its parent must exist.  An existing
+ * dir must be a directory (-ENOTDIR) owned by this process's effective user
+ * (-TW_STATEFILE_EOWNER) and not writable by group or others
+ * (-TW_STATEFILE_EMODE): anyone who can write there can replace the state.
+ * 0 or -errno; tw_statefile_strerror() says what is wrong for a person. */
 int tw_statefile_ensure_dir(const char *dir);
 
-/* Replaces dir/name with data.  0 or -errno (-ENAMETOOLONG, -ENOSPC, ...). */
+/* The errnos tw_statefile_ensure_dir() uses for an unsafe directory. */
+#define TW_STATEFILE_EOWNER EPERM
+#define TW_STATEFILE_EMODE EACCES
+
+/* A message for a negative errno from this module: strerror(), except for
+ * the unsafe-directory cases of tw_statefile_ensure_dir(), which name the
+ * fix.  Static storage; never NULL. */
+const char *tw_statefile_strerror(int r);
+
+/* Replaces dir/name with data (tw_atomic_write_file).  0 or -errno. */
 int tw_statefile_write(const char *dir, const char *name, const void *data, size_t len);
 
 /* Reads dir/name whole (NUL-terminated).  -ENOENT if absent, -E2BIG if over

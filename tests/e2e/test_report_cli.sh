@@ -35,6 +35,8 @@ jq -e '.complete == true and (.tokens | length) > 20' "$E2E_TMP/out.json" >/dev/
 "$TW_BIN" -c "$cfg" report --format json --now "$BASE" --fail-on never -o "$E2E_TMP/r.json" >"$E2E_TMP/stdout"
 [[ ! -s $E2E_TMP/stdout ]] && cmp -s "$E2E_TMP/r.json" "$E2E_TMP/out.json" || fail "--output"
 pass "--output writes the report to a file"
+[[ $(stat -c %a "$E2E_TMP/r.json") == 600 ]] || fail "--output file mode $(stat -c %a "$E2E_TMP/r.json")"
+pass "--output writes a private (0600) file"
 
 expect_exit() { # expected description command...
   local want=$1 what=$2
@@ -71,6 +73,9 @@ expect_exit 2 "a bad config (beats an incomplete collection)" "$TW_BIN" -c "$bad
 grep -q "bad.ini:4: \[astro\] rate_limit: expected a number" "$E2E_TMP/x.err" || fail "config error names file, line and key"
 expect_exit 2 "check-config on a bad file" "$TW_BIN" -c "$bad" check-config
 expect_exit 0 "check-config on the documented example" "$TW_BIN" -c "$TW_SOURCE_DIR/etc/tokenwatch.ini" check-config
+expect_exit 2 "an unknown command" "$TW_BIN" -c "$bad" frobnicate
+grep -q "unknown command 'frobnicate'" "$E2E_TMP/x.err" || fail "unknown command message"
+expect_exit 0 "--version" "$TW_BIN" --version
 
 open=$E2E_TMP/open-token
 cp "$SIM_CRED" "$open"

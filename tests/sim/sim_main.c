@@ -13,6 +13,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "lib/statefile.h"
 #include "lib/timeutil.h"
 #include "sim.h"
 
@@ -22,27 +23,13 @@ static const char usage[] =
         "                   [--rate-limit N] [--retry-after] [--generate-tokens N]\n"
         "                   [--generate-workspaces N]\n";
 
-/* Writes "PORT\n" to path through a temporary file and a rename. */
+/* Writes "PORT\n" to path, atomically (lib/statefile.h). */
 static int write_port_file(const char *path, unsigned short port)
 {
-        char tmp[PATH_MAX];
-        FILE *f;
-        int r = 0;
+        char text[16];
+        int n = snprintf(text, sizeof(text), "%u\n", (unsigned)port);
 
-        if (snprintf(tmp, sizeof(tmp), "%s.tmp.%ld", path, (long)getpid()) >= (int)sizeof(tmp))
-                return -ENAMETOOLONG;
-        f = fopen(tmp, "w");
-        if (!f)
-                return -errno;
-        if (fprintf(f, "%u\n", (unsigned)port) < 0)
-                r = -EIO;
-        if (fclose(f) != 0 && r == 0)
-                r = -errno;
-        if (r == 0 && rename(tmp, path) < 0)
-                r = -errno;
-        if (r < 0)
-                unlink(tmp);
-        return r;
+        return tw_atomic_write_file(path, text, (size_t)n);
 }
 
 static bool parse_num(const char *s, double max, double *ret)

@@ -148,6 +148,11 @@ static const struct err_case err_cases[] = {
          "t.ini:2: [agent] listen: " LISTEN_ERR, NULL},
         {"listen v6 without colon", "[agent]\nlisten = [::1]9842\n",
          "t.ini:2: [agent] listen: expected [address]:port", NULL},
+        /* passed check-config, then failed at run */
+        {"listen v6 without brackets", "[agent]\nlisten = ::1:9842\n",
+         "t.ini:2: [agent] listen: an IPv6 address needs brackets, e.g. [::1]:9842", NULL},
+        {"listen bad ipv4", "[agent]\nlisten = 300.1.1.1:80\n",
+         "t.ini:2: [agent] listen: expected an IPv4 address or a host name before the port", NULL},
         {"metrics_creator_names", "[agent]\nmetrics_creator_names = sometimes\n",
          "t.ini:2: [agent] metrics_creator_names: expected true or false", NULL},
         /* [policy] */

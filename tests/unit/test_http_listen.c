@@ -1,4 +1,7 @@
-/* Listen address parsing and the loopback check of the metrics server. */
+/* Listen address parsing and the loopback check of the metrics server.
+ * check-config (tw_parse_listen) and the server (tw_listen_parse) must
+ * agree on every case: "::1:9842" once passed the first and failed the
+ * second at `run`. */
 #include "exporters/http_server.h"
 
 #include <stdarg.h>
@@ -9,6 +12,9 @@
 #include <errno.h>
 #include <netinet/in.h>
 #include <string.h>
+
+#include "core/config_values.h"
+#include "core/listen.h"
 
 static void test_listen_parse(void **state)
 {
@@ -37,6 +43,12 @@ static void test_listen_parse(void **state)
                 {"port not numeric", "127.0.0.1:http", -EINVAL, 0, NULL, 0, false},
                 {"negative port", "127.0.0.1:-1", -EINVAL, 0, NULL, 0, false},
                 {"ipv6 without brackets", "::1:9842", -EINVAL, 0, NULL, 0, false},
+                {"ipv6 any without brackets", ":::9842", -EINVAL, 0, NULL, 0, false},
+                {"ipv4 in brackets", "[127.0.0.1]:9842", -EINVAL, 0, NULL, 0, false},
+                {"garbage in brackets", "[nope]:9842", -EINVAL, 0, NULL, 0, false},
+                {"host with a space", "local host:9842", -EINVAL, 0, NULL, 0, false},
+                {"port with a sign", "127.0.0.1:+80", -EINVAL, 0, NULL, 0, false},
+                {"long port", "127.0.0.1:000009842", -EINVAL, 0, NULL, 0, false},
                 {"unclosed bracket", "[::1:9842", -EINVAL, 0, NULL, 0, false},
                 {"bracket without port", "[::1]", -EINVAL, 0, NULL, 0, false},
                 {"bad address", "300.1.1.1:80", -EINVAL, 0, NULL, 0, false},
@@ -48,9 +60,12 @@ static void test_listen_parse(void **state)
                 char text[INET6_ADDRSTRLEN];
                 unsigned port;
                 int r = tw_listen_parse(cases[i].in, &ss, &len);
+                const char *why = NULL;
 
                 if (r != cases[i].ret)
                         fail_msg("%s: returned %d, want %d", cases[i].name, r, cases[i].ret);
+                if (tw_parse_listen(cases[i].in, &why) != r)
+                        fail_msg("%s: check-config and the server disagree", cases[i].name);
                 if (r < 0)
                         continue;
                 if (cases[i].family && ss.ss_family != cases[i].family)
@@ -75,6 +90,23 @@ static void test_listen_parse(void **state)
         }
 }
 
+/* What check-config tells a person who wrote an IPv6 address bare. */
+static void test_ipv6_hint(void **state)
+{
+        struct tw_listen_addr a;
+        const char *why = NULL;
+
+        (void)state;
+        assert_int_equal(tw_listen_addr_parse("::1:9842", &a, &why), -EINVAL);
+        assert_non_null(strstr(why, "[::1]:9842"));
+        assert_int_equal(tw_listen_addr_parse("[::1]:9842", &a, &why), 0);
+        assert_string_equal(a.host, "::1");
+        assert_int_equal(a.port, 9842);
+        assert_int_equal(tw_listen_addr_parse(":0", &a, &why), 0);
+        assert_string_equal(a.host, "0.0.0.0");
+        assert_int_equal(a.port, 0);
+}
+
 static void test_mapped_loopback(void **state)
 {
         struct sockaddr_in6 in6 = {.sin6_family = AF_INET6};
@@ -89,6 +121,7 @@ static void test_mapped_loopback(void **state)
 int main(void)
 {
         const struct CMUnitTest tests[] = {
+                cmocka_unit_test(test_ipv6_hint),
                 cmocka_unit_test(test_listen_parse),
                 cmocka_unit_test(test_mapped_loopback),
         };

@@ -1,10 +1,16 @@
 /* The known Astro roles, their order and their entity types. */
 #include "core/config.h"
+#include "core/roles.h"
 
+#include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "lib/buf.h"
 
 #include <cmocka.h>
 
@@ -57,9 +63,52 @@ static void run_case(void **state)
                 assert_null(et);
 }
 
+/* The config's message for a wrong role lists exactly the table's roles of
+ * that level, most powerful first: one table, two readers. */
+static void test_config_message_lists_the_table(void **unused)
+{
+        static const struct {
+                const char *entity_type, *key;
+        } levels[] = {
+                {"ORGANIZATION", "max_organization_role"},
+                {"WORKSPACE", "max_workspace_role"},
+                {"DEPLOYMENT", "max_deployment_role"},
+        };
+        char names[512], expect[1024], text[128];
+
+        (void)unused;
+        for (size_t i = 0; i < ARRAY_SIZE(levels); i++) {
+                struct tw_config *cfg = NULL;
+                struct tw_buf err;
+                const char *prev = NULL;
+
+                assert_int_equal(tw_role_names(levels[i].entity_type, names, sizeof(names)), 0);
+                for (size_t r = 0; tw_role_at(levels[i].entity_type, r); r++) {
+                        const char *role = tw_role_at(levels[i].entity_type, r);
+
+                        assert_int_equal(tw_role_rank(levels[i].entity_type, role), (int)r);
+                        assert_non_null(strstr(names, role));
+                        assert_true(!prev || strstr(names, prev) < strstr(names, role));
+                        prev = role;
+                }
+                assert_non_null(prev);
+                snprintf(text, sizeof(text), "[policy]\n%s = NO_SUCH_ROLE\n", levels[i].key);
+                snprintf(expect, sizeof(expect),
+                         "t.ini:2: [policy] %s: not a known role of this level (%s)\n",
+                         levels[i].key, names);
+                tw_buf_init(&err, 4096);
+                assert_int_equal(tw_config_load_string(text, "t.ini", &cfg, &err), -EINVAL);
+                assert_string_equal(err.ptr, expect);
+                tw_buf_done(&err);
+        }
+        assert_null(tw_role_at("DAG", 0));
+        assert_int_equal(tw_role_names("DAG", names, sizeof(names)), -EINVAL);
+        assert_int_equal(tw_role_names("ORGANIZATION", names, 8), -E2BIG);
+}
+
 int main(void)
 {
-        struct CMUnitTest tests[ARRAY_SIZE(cases)];
+        struct CMUnitTest tests[ARRAY_SIZE(cases) + 1];
 
         for (size_t i = 0; i < ARRAY_SIZE(cases); i++)
                 tests[i] = (struct CMUnitTest){
@@ -67,5 +116,9 @@ int main(void)
                         .test_func = run_case,
                         .initial_state = (void *)&cases[i],
                 };
+        tests[ARRAY_SIZE(cases)] = (struct CMUnitTest){
+                .name = "config message lists the table",
+                .test_func = test_config_message_lists_the_table,
+        };
         return cmocka_run_group_tests_name("roles", tests, NULL, NULL) ? 1 : 0;
 }

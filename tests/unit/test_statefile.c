@@ -1,7 +1,9 @@
-/* Atomic state files: write, read back, caps, and moving a corrupt file aside. */
+/* Atomic files: write, read back, caps, symlinks not followed, unsafe state
+ * directories refused, and moving a corrupt file aside. */
 #include <dirent.h>
 #include <errno.h>
 #include <setjmp.h>
+#include <stdbool.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -99,12 +101,114 @@ static void test_ensure_dir(void **state)
         assert_int_equal(tw_statefile_write("/nonexistent-dir-tw", "f", "x", 1), -ENOENT);
 }
 
+/* Reads a whole small file, or "" if it cannot be read. */
+static void slurp(const char *path, char *buf, size_t size)
+{
+        FILE *f = fopen(path, "r");
+        size_t n = 0;
+
+        if (f) {
+                n = fread(buf, 1, size - 1, f);
+                fclose(f);
+        }
+        buf[n] = '\0';
+}
+
+static void test_atomic_write_file(void **state)
+{
+        char path[256], text[64];
+        struct stat st;
+
+        snprintf(path, sizeof(path), "%s/report.json", (const char *)*state);
+        assert_int_equal(tw_atomic_write_file(path, "old", 3), 0);
+        assert_int_equal(chmod(path, 0644), 0);
+        assert_int_equal(tw_atomic_write_file(path, "new\n", 4), 0);
+        slurp(path, text, sizeof(text));
+        assert_string_equal(text, "new\n");
+        assert_int_equal(stat(path, &st), 0);
+        assert_int_equal(st.st_mode & 0777, 0600); /* a report is private too */
+        assert_int_equal(entries(*state, "report.json.tmp"), 0);
+        assert_int_equal(tw_atomic_write_file("", "x", 1), -EINVAL);
+}
+
+/* A symlink planted at the target or at the temporary name redirects
+ * nothing: the victim it points to keeps its content. */
+static void test_symlinks_not_followed(void **state)
+{
+        const char *dir = *state;
+        char path[256], victim[256], tmp[300], text[64];
+        struct stat st;
+        static const struct {
+                const char *name;
+                bool at_temp;
+        } cases[] = {
+                {"symlink at the target", false},
+                {"symlink at the temporary name", true},
+        };
+
+        for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+                snprintf(path, sizeof(path), "%s/port-%zu", dir, i);
+                snprintf(victim, sizeof(victim), "%s/victim-%zu", dir, i);
+                snprintf(tmp, sizeof(tmp), "%s.tmp-%ld", path, (long)getpid());
+                assert_int_equal(tw_atomic_write_file(victim, "precious", 8), 0);
+                assert_int_equal(symlink(victim, cases[i].at_temp ? tmp : path), 0);
+                assert_int_equal(tw_atomic_write_file(path, "9842\n", 5), 0);
+                slurp(victim, text, sizeof(text));
+                if (strcmp(text, "precious") != 0)
+                        fail_msg("%s: the victim was written", cases[i].name);
+                assert_int_equal(lstat(path, &st), 0);
+                assert_true(S_ISREG(st.st_mode));
+                slurp(path, text, sizeof(text));
+                assert_string_equal(text, "9842\n");
+                assert_int_equal(lstat(tmp, &st), -1);
+        }
+}
+
+static void test_ensure_dir_refuses_unsafe(void **state)
+{
+        char sub[256];
+        static const struct {
+                const char *name;
+                mode_t mode;
+                int expect;
+        } cases[] = {
+                {"private", 0700, 0},
+                {"readable by all", 0755, 0},
+                {"group-writable", 0770, -TW_STATEFILE_EMODE},
+                {"world-writable", 0703, -TW_STATEFILE_EMODE},
+                {"sticky world-writable", 01777, -TW_STATEFILE_EMODE},
+        };
+
+        snprintf(sub, sizeof(sub), "%s/state", (const char *)*state);
+        assert_int_equal(mkdir(sub, 0700), 0);
+        for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+                assert_int_equal(chmod(sub, cases[i].mode), 0);
+                if (tw_statefile_ensure_dir(sub) != cases[i].expect)
+                        fail_msg("%s: expected %d", cases[i].name, cases[i].expect);
+        }
+        assert_non_null(strstr(tw_statefile_strerror(-TW_STATEFILE_EMODE), "chmod go-w"));
+        assert_non_null(strstr(tw_statefile_strerror(-TW_STATEFILE_EOWNER), "chown"));
+        assert_string_equal(tw_statefile_strerror(-ENOENT), strerror(ENOENT));
+
+        /* Another user's directory: as root, give ours away; otherwise "/". */
+        assert_int_equal(chmod(sub, 0700), 0);
+        if (geteuid() == 0) {
+                assert_int_equal(chown(sub, 65534, 65534), 0);
+                assert_int_equal(tw_statefile_ensure_dir(sub), -TW_STATEFILE_EOWNER);
+        } else {
+                assert_int_equal(tw_statefile_ensure_dir("/"), -TW_STATEFILE_EOWNER);
+        }
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test_setup_teardown(test_write_read_replace, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_quarantine, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_ensure_dir, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_atomic_write_file, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_symlinks_not_followed, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_ensure_dir_refuses_unsafe, setup, teardown),
         };
 
         return cmocka_run_group_tests(tests, NULL, NULL);

@@ -156,6 +156,9 @@ static void run_case(void **state)
                          !c->a_expired.suppressed      ? TW_SEVERITY_CRITICAL
                          : !c->a_never_used.suppressed ? TW_SEVERITY_WARNING
                                                        : TW_SEVERITY_NONE);
+        /* the one severity function the report ranks by: safe at the edges */
+        assert_int_equal(tw_evaluation_token_severity(ev, ev->n_tokens), TW_SEVERITY_NONE);
+        assert_int_equal(tw_evaluation_token_severity(NULL, 0), TW_SEVERITY_NONE);
 
         while (n_notes < ARRAY_SIZE(c->notes) && c->notes[n_notes].token_id)
                 n_notes++;
