@@ -341,14 +341,45 @@ fail:
         return r;
 }
 
-/* Appends s, cut at max characters, with control characters as spaces. */
+/* The length of the well-formed UTF-8 sequence at s (1 to 4), or 0 for a
+ * malformed one (overlong, surrogate, past U+10FFFF, cut short). */
+static size_t utf8_len(const unsigned char *s)
+{
+        size_t n = s[0] < 0x80                    ? 1
+                   : s[0] >= 0xC2 && s[0] <= 0xDF ? 2
+                   : (s[0] & 0xF0) == 0xE0        ? 3
+                   : s[0] >= 0xF0 && s[0] <= 0xF4 ? 4
+                                                  : 0;
+
+        for (size_t k = 1; k < n; k++)
+                if ((s[k] & 0xC0) != 0x80)
+                        return 0;
+        if ((s[0] == 0xE0 && s[1] < 0xA0) || (s[0] == 0xED && s[1] >= 0xA0) ||
+            (s[0] == 0xF0 && s[1] < 0x90) || (s[0] == 0xF4 && s[1] >= 0x90))
+                return 0;
+        return n;
+}
+
+/* Appends s cut at max bytes on a character boundary (marked "..."), with
+ * control characters (C0, DEL, C1) as spaces and each byte of a malformed
+ * UTF-8 sequence as '?': a message for a person stays one line of UTF-8. */
 static void add_clean(struct tw_buf *out, const char *s, size_t max)
 {
-        size_t i;
+        const unsigned char *p = (const unsigned char *)s;
+        size_t i = 0, n;
 
-        for (i = 0; s[i] && i < max; i++)
-                tw_buf_addc(out, (unsigned char)s[i] < 0x20 || s[i] == 0x7f ? ' ' : s[i]);
-        if (s[i])
+        for (; p[i]; i += n ? n : 1) {
+                n = utf8_len(p + i);
+                if (i + (n ? n : 1) > max)
+                        break;
+                if (n == 0)
+                        tw_buf_addc(out, '?');
+                else if (p[i] < 0x20 || p[i] == 0x7f || (p[i] == 0xC2 && p[i + 1] < 0xA0))
+                        tw_buf_addc(out, ' ');
+                else
+                        tw_buf_add(out, s + i, n);
+        }
+        if (p[i])
                 tw_buf_adds(out, "...");
 }
 

@@ -35,8 +35,10 @@ int tw_astro_parse_deployment(const cJSON *obj, struct tw_deployment *ret, struc
 int tw_astro_parse_user(const cJSON *obj, struct tw_user *ret, struct tw_buf *err);
 
 /* An error body {"message","requestId","statusCode"}: appends
- * "<message> (requestId <id>)" to out, the message cut at 300 characters and
- * stripped of control characters.  Appends nothing for another body. */
+ * "<message> (requestId <id>)" to out, the message cut at 300 bytes (the id
+ * at 80) on a UTF-8 character boundary, control characters made spaces and
+ * malformed UTF-8 made '?', so what is appended is one line of valid UTF-8.
+ * Appends nothing for another body. */
 void tw_astro_describe_error(const char *body, size_t len, struct tw_buf *out);
 
 #endif
