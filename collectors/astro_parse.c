@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/config_values.h"
 #include "lib/buf.h"
 #include "lib/timeutil.h"
 
@@ -143,6 +144,28 @@ static int str_field(const struct obj *o, const char *name, bool required, char 
         return *ret ? 0 : -ENOMEM;
 }
 
+/* A required id: it goes into request URLs and Astro CLI commands, so it
+ * must be 1..64 of [A-Za-z0-9_-] (the id itself is not quoted back). */
+static int id_field(const struct obj *o, const char *name, bool required, char **ret)
+{
+        int r = str_field(o, name, required, ret);
+
+        if (r < 0 || !*ret || tw_is_valid_id(*ret))
+                return r;
+        free(*ret);
+        *ret = NULL;
+        return field_error(o, name, "is not a valid id");
+}
+
+/* Whether entity ids of this type are Astro object ids (others, such as a
+ * DAG's, are names we never put into a URL or command). */
+static bool entity_has_id(const char *entity_type)
+{
+        return entity_type &&
+               (strcmp(entity_type, "ORGANIZATION") == 0 || strcmp(entity_type, "WORKSPACE") == 0 ||
+                strcmp(entity_type, "DEPLOYMENT") == 0);
+}
+
 static int time_field(const struct obj *o, const char *name, bool required, int64_t *ret)
 {
         const cJSON *v = cJSON_GetObjectItemCaseSensitive(o->json, name);
@@ -212,9 +235,11 @@ static int roles_field(const struct obj *o, struct tw_token *t)
                         return field_error(o, "roles", "holds a non-object");
                 t->n_roles++; /* counted first so a failure frees what was set */
                 if ((r = str_field(&ro, "entityType", true, &role->entity_type)) < 0 ||
-                    (r = str_field(&ro, "entityId", true, &role->entity_id)) < 0 ||
+                    (r = entity_has_id(role->entity_type)
+                                 ? id_field(&ro, "entityId", true, &role->entity_id)
+                                 : str_field(&ro, "entityId", true, &role->entity_id)) < 0 ||
                     (r = str_field(&ro, "role", true, &role->role)) < 0 ||
-                    (r = str_field(&ro, "deploymentId", false, &role->deployment_id)) < 0) {
+                    (r = id_field(&ro, "deploymentId", false, &role->deployment_id)) < 0) {
                         if (r == -EINVAL)
                                 tw_buf_printf(o->err, " (in token \"%s\")", o->id ? o->id : "?");
                         return r;
@@ -234,7 +259,7 @@ int tw_astro_parse_token(const cJSON *json, struct tw_token *ret, struct tw_buf 
                 tw_buf_adds(err, "token is not a JSON object");
                 return -EINVAL;
         }
-        if ((r = str_field(&o, "id", true, &t.id)) < 0)
+        if ((r = id_field(&o, "id", true, &t.id)) < 0)
                 goto fail;
         o.id = t.id;
         if ((r = str_field(&o, "name", true, &t.name)) < 0 ||
@@ -290,7 +315,7 @@ int tw_astro_parse_workspace(const cJSON *json, struct tw_workspace *ret, struct
         struct obj o = {.json = json, .what = "workspace", .err = err};
         int r;
 
-        if ((r = str_field(&o, "id", true, &w.id)) < 0)
+        if ((r = id_field(&o, "id", true, &w.id)) < 0)
                 goto fail;
         o.id = w.id;
         if ((r = str_field(&o, "name", true, &w.name)) < 0)
@@ -308,11 +333,11 @@ int tw_astro_parse_deployment(const cJSON *json, struct tw_deployment *ret, stru
         struct obj o = {.json = json, .what = "deployment", .err = err};
         int r;
 
-        if ((r = str_field(&o, "id", true, &d.id)) < 0)
+        if ((r = id_field(&o, "id", true, &d.id)) < 0)
                 goto fail;
         o.id = d.id;
         if ((r = str_field(&o, "name", true, &d.name)) < 0 ||
-            (r = str_field(&o, "workspaceId", false, &d.workspace_id)) < 0)
+            (r = id_field(&o, "workspaceId", false, &d.workspace_id)) < 0)
                 goto fail;
         *ret = d;
         return 0;

@@ -28,7 +28,11 @@ int tw_astro_parse_page(const char *body, size_t len, const char *items_key, str
 void tw_page_done(struct tw_page *page);
 
 /* One object each.  Unknown enum values are kept as strings; the API
- * generation's "scope" (v1) or "type" (v1beta1) are both accepted. */
+ * generation's "scope" (v1) or "type" (v1beta1) are both accepted.  The ids
+ * that go into request URLs or Astro CLI commands (an object's id, a
+ * deployment's workspaceId, a role's entityId of an ORGANIZATION, WORKSPACE
+ * or DEPLOYMENT and its deploymentId) must pass tw_is_valid_id, else
+ * -EINVAL. */
 int tw_astro_parse_token(const cJSON *obj, struct tw_token *ret, struct tw_buf *err);
 int tw_astro_parse_workspace(const cJSON *obj, struct tw_workspace *ret, struct tw_buf *err);
 int tw_astro_parse_deployment(const cJSON *obj, struct tw_deployment *ret, struct tw_buf *err);

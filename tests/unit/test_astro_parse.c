@@ -219,10 +219,10 @@ static const struct token_case token_cases[] = {
          0, NULL, MINIMAL("WORKSPACE")},
         {"token: empty roles", "{" T_MIN ",\"scope\":\"WORKSPACE\",\"roles\":[]}", 0, NULL,
          MINIMAL("WORKSPACE")},
-        {"token: unknown enum values kept",
+        {"token: unknown enum values kept (and a DAG tag's entityId is a name, not an id)",
          "{" T_MIN ",\"scope\":\"TEAM\",\"kind\":\"DIRECT_ACCESS\",\"roles\":[{"
          "\"entityType\":"
-         "\"DAG_TAG\",\"entityId\":\"x\",\"role\":\"DAG_OBSERVER_2\"}],"
+         "\"DAG_TAG\",\"entityId\":\"etl.daily tag\",\"role\":\"DAG_OBSERVER_2\"}],"
          "\"createdBy\":{\"id\":\"q\","
          "\"subjectType\":\"ROBOT\"}}",
          0,
@@ -366,6 +366,37 @@ static const struct token_case token_cases[] = {
          "\"entityId\":5,\"role\":\"R\"}]}",
          -EINVAL,
          "role: field \"entityId\" is not a string (in token \"t1\")",
+         {0}},
+        /* ids go into request URLs and Astro CLI commands */
+        {"token: an id with a slash",
+         "{\"id\":\"t1/../x\",\"createdAt\":\"2026-01-05T00:00:00Z\",\"name\":\"n\","
+         "\"scope\":\"WORKSPACE\"}",
+         -EINVAL,
+         "token: field \"id\" is not a valid id",
+         {0}},
+        {"token: an id of 65 characters",
+         "{\"id\":\"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\","
+         "\"createdAt\":\"2026-01-05T00:00:00Z\",\"name\":\"n\",\"scope\":\"WORKSPACE\"}",
+         -EINVAL,
+         "token: field \"id\" is not a valid id",
+         {0}},
+        {"token: an empty id",
+         "{\"id\":\"\",\"createdAt\":\"2026-01-05T00:00:00Z\",\"name\":\"n\","
+         "\"scope\":\"WORKSPACE\"}",
+         -EINVAL,
+         "token: field \"id\" is not a valid id",
+         {0}},
+        {"token: a workspace role's entityId with a space",
+         "{" T_MIN ",\"scope\":\"WORKSPACE\",\"roles\":[{\"entityType\":\"WORKSPACE\","
+         "\"entityId\":\"w1 --role X\",\"role\":\"R\"}]}",
+         -EINVAL,
+         "role: field \"entityId\" is not a valid id (in token \"t1\")",
+         {0}},
+        {"token: a role's deploymentId with a semicolon",
+         "{" T_MIN ",\"scope\":\"WORKSPACE\",\"roles\":[{\"entityType\":\"DAG\","
+         "\"entityId\":\"my.dag\",\"role\":\"R\",\"deploymentId\":\"d1;x\"}]}",
+         -EINVAL,
+         "role: field \"deploymentId\" is not a valid id (in token \"t1\")",
          {0}},
         {"token: createdBy a string",
          "{" T_MIN ",\"scope\":\"WORKSPACE\",\"createdBy\":\"jane\"}",
@@ -511,6 +542,13 @@ static const struct obj_case obj_cases[] = {
          "d1|prod|"},
         {"deployment: name missing", O_DEPLOYMENT, "{\"id\":\"d1\"}", -EINVAL,
          "deployment \"d1\": field \"name\" is missing"},
+        {"workspace: id with a query", O_WORKSPACE, "{\"id\":\"w1?x=1\",\"name\":\"x\"}", -EINVAL,
+         "workspace: field \"id\" is not a valid id"},
+        {"deployment: id with a slash", O_DEPLOYMENT, "{\"id\":\"d/1\",\"name\":\"p\"}", -EINVAL,
+         "deployment: field \"id\" is not a valid id"},
+        {"deployment: workspaceId with a space", O_DEPLOYMENT,
+         "{\"id\":\"d1\",\"name\":\"p\",\"workspaceId\":\"w 1\"}", -EINVAL,
+         "deployment \"d1\": field \"workspaceId\" is not a valid id"},
         {"deployment: workspaceId an array", O_DEPLOYMENT,
          "{\"id\":\"d1\",\"name\":\"p\",\"workspaceId\":[]}", -EINVAL,
          "deployment \"d1\": field \"workspaceId\" is not a string"},
