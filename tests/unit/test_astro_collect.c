@@ -164,6 +164,13 @@ static void collect(struct run *r, struct org *o, const char *ini)
         assert_int_equal(tw_astro_collect(r->cfg, &r->cred, r->t, NOW, &r->inv), 0);
 }
 
+/* One table case against the default config. */
+static void collect_case(struct run *r, struct org *o, const char *name)
+{
+        print_message("case: %s\n", name);
+        collect(r, o, "[astro]\napi_url = http://127.0.0.1:1\n");
+}
+
 static void run_done(struct run *r)
 {
         tw_inventory_free(r->inv);
@@ -322,8 +329,7 @@ static void test_failed_listing_keeps_the_rest(void **state)
                 struct org o = cases[i].org;
                 struct run r = {0};
 
-                print_message("case: %s\n", cases[i].name);
-                collect(&r, &o, "[astro]\napi_url = http://127.0.0.1:1\n");
+                collect_case(&r, &o, cases[i].name);
                 assert_false(tw_inventory_complete(r.inv));
                 assert_int_equal(r.inv->n_errors, 1);
                 assert_string_equal(r.inv->errors[0].listing, cases[i].listing);
@@ -424,8 +430,7 @@ static void test_bad_token_is_left_out(void **state)
                 struct org o = cases[i].org;
                 struct run r = {0};
 
-                print_message("case: %s\n", cases[i].name);
-                collect(&r, &o, "[astro]\napi_url = http://127.0.0.1:1\n");
+                collect_case(&r, &o, cases[i].name);
                 for (size_t e = 0; e < r.inv->n_errors; e++)
                         print_message("  %s: %s\n", r.inv->errors[e].listing,
                                       r.inv->errors[e].message);
