@@ -179,10 +179,11 @@ void tw_daemon_cycle(struct tw_daemon *d)
                 tw_inventory_free(inv);
                 return;
         }
-        /* Publish new data only when every token listing succeeded: a
-         * failed token page would make tokens vanish and their alerts
-         * resolve.  The first cycle publishes whatever it has. */
-        fresh = inv && (inv->listed[TW_LISTING_TOKENS] || !d->inv);
+        /* Publish new data only when every token page was read: a failed
+         * token page would make tokens vanish and their alerts resolve.  A
+         * token that alone did not parse is left out (and named) without
+         * holding back the others.  The first cycle publishes whatever it has. */
+        fresh = inv && (inv->all_pages[TW_LISTING_TOKENS] || !d->inv);
         for (int k = 0; k < _TW_LISTING_KIND_MAX; k++)
                 d->status.listing_success[k] = inv && inv->listed[k];
         d->status.collection_success = inv && tw_inventory_complete(inv);

@@ -16,6 +16,7 @@
 #define PAGE_LIMIT 1000  /* the documented maximum */
 #define MAX_PAGES 100000 /* a server that never stops paging is a bug, not a loop */
 #define ERR_MAX 2048
+#define ITEM_ERRORS_MAX 10 /* items left out named per listing; the rest are counted */
 
 struct collect;
 
@@ -38,6 +39,7 @@ struct listing {
         /* the first id of the previous page: a server that ignores offset
          * would otherwise be paged until MAX_PAGES */
         char *prev_first_id;
+        long items_left_out;
 };
 
 struct collect {
@@ -126,6 +128,7 @@ static void listing_failed(struct listing *l, const char *message)
         if (tw_inventory_add_error(c->inv, l->name, message) < 0)
                 c->fatal = -ENOMEM;
         c->inv->listed[l->kind] = false;
+        c->inv->all_pages[l->kind] = false;
 }
 
 /* Whether a token of this scope is wanted by the config. */
@@ -138,70 +141,140 @@ static bool want_scope(const struct tw_config *cfg, const char *scope)
         return true;
 }
 
-/* Parses every item first, so a bad page adds nothing. */
-static int add_items(struct listing *l, const cJSON *items, struct tw_buf *err)
+union item {
+        struct tw_workspace w;
+        struct tw_deployment d;
+        struct tw_user u;
+        struct tw_token t;
+};
+
+/* One parsed item, or why it did not parse. */
+struct parsed {
+        union item o;
+        char *why;     /* NULL: o holds the parsed object */
+        bool consumed; /* o handed to the inventory or freed */
+};
+
+static int parse_item(enum tw_listing_kind kind, const cJSON *item, union item *o,
+                      struct tw_buf *why)
+{
+        switch (kind) {
+        case TW_LISTING_WORKSPACES:
+                return tw_astro_parse_workspace(item, &o->w, why);
+        case TW_LISTING_DEPLOYMENTS:
+                return tw_astro_parse_deployment(item, &o->d, why);
+        case TW_LISTING_USERS:
+                return tw_astro_parse_user(item, &o->u, why);
+        default:
+                return tw_astro_parse_token(item, &o->t, why);
+        }
+}
+
+/* Hands a parsed object to the inventory (which takes it on every path):
+ * 0 (added, a duplicate, or a token of an unwanted scope) or -ENOMEM. */
+static int add_parsed(struct listing *l, union item *o)
 {
         struct tw_inventory *inv = l->c->inv;
-        size_t n = (size_t)cJSON_GetArraySize(items), i = 0;
+        int r;
+
+        if (l->kind == TW_LISTING_WORKSPACES)
+                r = tw_inventory_add_workspace(inv, &o->w);
+        else if (l->kind == TW_LISTING_DEPLOYMENTS)
+                r = tw_inventory_add_deployment(inv, &o->d);
+        else if (l->kind == TW_LISTING_USERS)
+                r = tw_inventory_add_user(inv, &o->u);
+        else if (want_scope(l->c->cfg, o->t.scope))
+                r = tw_inventory_add_token(inv, &o->t);
+        else {
+                tw_token_done(&o->t);
+                r = 0;
+        }
+        return r == -EEXIST ? 0 : r; /* a duplicate across pages or listings */
+}
+
+static void parsed_done(enum tw_listing_kind kind, struct parsed *p)
+{
+        if (!p->why && !p->consumed) {
+                if (kind == TW_LISTING_WORKSPACES)
+                        tw_workspace_done(&p->o.w);
+                else if (kind == TW_LISTING_DEPLOYMENTS)
+                        tw_deployment_done(&p->o.d);
+                else if (kind == TW_LISTING_USERS)
+                        tw_user_done(&p->o.u);
+                else
+                        tw_token_done(&p->o.t);
+        }
+        free(p->why);
+}
+
+/* Leaves out one item that did not parse: it is named in errors and makes
+ * the listings of its kind incomplete (so nothing they would have held
+ * counts as gone), while the other items stay.  0 or -ENOMEM. */
+static int item_failed(struct listing *l, size_t index, const char *why)
+{
+        static const char *const nouns[] = {"workspace", "deployment", "user", "token"};
+        struct tw_inventory *inv = l->c->inv;
+        struct tw_buf msg;
+        int r;
+
+        inv->listed[l->kind] = false;
+        if (l->items_left_out++ >= ITEM_ERRORS_MAX)
+                return 0; /* counted in one line at the end */
+        tw_buf_init(&msg, ERR_MAX);
+        tw_buf_printf(&msg, "%s (page at offset %ld, item %zu): the %s is left out", why, l->offset,
+                      index, nouns[l->kind]);
+        r = tw_inventory_add_error(inv, l->name, msg.ptr ? msg.ptr : why) < 0 ? -ENOMEM : 0;
+        tw_buf_done(&msg);
+        return r;
+}
+
+/* Adds the items of one page; an item that does not parse is left out
+ * (item_failed).  A page none of whose items parse fails as a whole
+ * (-EINVAL, the first reason in err): the API more likely changed than
+ * every object broke, and the last good data is worth more than none. */
+static int add_items(struct listing *l, const cJSON *items, struct tw_buf *err)
+{
+        size_t n = (size_t)cJSON_GetArraySize(items), i = 0, good = 0;
+        struct parsed *objs;
+        struct tw_buf why;
         const cJSON *item;
-        union {
-                struct tw_workspace w;
-                struct tw_deployment d;
-                struct tw_user u;
-                struct tw_token t;
-        } * objs;
         int r = 0;
 
         objs = calloc(n ? n : 1, sizeof(*objs));
         if (!objs)
                 return -ENOMEM;
+        tw_buf_init(&why, ERR_MAX);
         cJSON_ArrayForEach (item, items) {
-                switch (l->kind) {
-                case TW_LISTING_WORKSPACES:
-                        r = tw_astro_parse_workspace(item, &objs[i].w, err);
-                        break;
-                case TW_LISTING_DEPLOYMENTS:
-                        r = tw_astro_parse_deployment(item, &objs[i].d, err);
-                        break;
-                case TW_LISTING_USERS:
-                        r = tw_astro_parse_user(item, &objs[i].u, err);
-                        break;
-                default:
-                        r = tw_astro_parse_token(item, &objs[i].t, err);
-                        break;
+                tw_buf_reset(&why);
+                r = parse_item(l->kind, item, &objs[i].o, &why);
+                if (r == -ENOMEM)
+                        goto out;
+                if (r < 0 && !(objs[i].why = tw_buf_steal(&why))) {
+                        r = -ENOMEM;
+                        goto out;
                 }
-                if (r < 0)
-                        break;
+                good += r == 0;
                 i++;
         }
-        for (size_t j = 0; j < i; j++) {
-                int a = 0;
-
-                if (r < 0) { /* a bad page adds nothing: free what parsed */
-                        if (l->kind == TW_LISTING_WORKSPACES)
-                                tw_workspace_done(&objs[j].w);
-                        else if (l->kind == TW_LISTING_DEPLOYMENTS)
-                                tw_deployment_done(&objs[j].d);
-                        else if (l->kind == TW_LISTING_USERS)
-                                tw_user_done(&objs[j].u);
-                        else
-                                tw_token_done(&objs[j].t);
-                        continue;
-                }
-                if (l->kind == TW_LISTING_WORKSPACES)
-                        a = tw_inventory_add_workspace(inv, &objs[j].w);
-                else if (l->kind == TW_LISTING_DEPLOYMENTS)
-                        a = tw_inventory_add_deployment(inv, &objs[j].d);
-                else if (l->kind == TW_LISTING_USERS)
-                        a = tw_inventory_add_user(inv, &objs[j].u);
-                else if (want_scope(l->c->cfg, objs[j].t.scope))
-                        a = tw_inventory_add_token(inv, &objs[j].t);
-                else
-                        tw_token_done(&objs[j].t);
-                if (a == -ENOMEM)
-                        r = a; /* -EEXIST: a duplicate across pages or listings */
+        r = 0;
+        if (n > 0 && good == 0) {
+                tw_buf_adds(err, objs[0].why);
+                r = -EINVAL;
+                goto out;
         }
+        for (size_t j = 0; j < i && r == 0; j++) {
+                if (objs[j].why) {
+                        r = item_failed(l, j, objs[j].why);
+                } else {
+                        objs[j].consumed = true;
+                        r = add_parsed(l, &objs[j].o);
+                }
+        }
+out:
+        for (size_t j = 0; j < i; j++)
+                parsed_done(l->kind, &objs[j]);
         free(objs);
+        tw_buf_done(&why);
         return r;
 }
 
@@ -382,6 +455,23 @@ static void plan(struct collect *c)
                                 c->listings[i]->then_deployment_tokens = true;
 }
 
+/* One error per listing for the items left out beyond those named. */
+static void count_items_left_out(struct collect *c)
+{
+        char msg[160];
+
+        for (size_t i = 0; i < c->n_listings; i++) {
+                const struct listing *l = c->listings[i];
+
+                if (l->items_left_out <= ITEM_ERRORS_MAX)
+                        continue;
+                snprintf(msg, sizeof(msg), "%ld more items did not parse and are left out",
+                         l->items_left_out - ITEM_ERRORS_MAX);
+                if (tw_inventory_add_error(c->inv, l->name, msg) < 0)
+                        c->fatal = -ENOMEM;
+        }
+}
+
 /* Configured workspaces the API does not know become errors of their own. */
 static void check_configured_workspaces(struct collect *c)
 {
@@ -447,6 +537,7 @@ int tw_astro_collect(const struct tw_config *cfg, const struct tw_credential_inf
                 r = c.fatal ? c.fatal : r;
                 goto out;
         }
+        count_items_left_out(&c);
         check_configured_workspaces(&c);
         r = c.fatal ? c.fatal : tw_inventory_sort(c.inv);
         if (r == 0 && c.inv->credential.token_id) {

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/config_values.h"
 #include "lib/buf.h"
 #include "lib/timeutil.h"
 
@@ -143,6 +144,28 @@ static int str_field(const struct obj *o, const char *name, bool required, char 
         return *ret ? 0 : -ENOMEM;
 }
 
+/* A required id: it goes into request URLs and Astro CLI commands, so it
+ * must be 1..64 of [A-Za-z0-9_-] (the id itself is not quoted back). */
+static int id_field(const struct obj *o, const char *name, bool required, char **ret)
+{
+        int r = str_field(o, name, required, ret);
+
+        if (r < 0 || !*ret || tw_is_valid_id(*ret))
+                return r;
+        free(*ret);
+        *ret = NULL;
+        return field_error(o, name, "is not a valid id");
+}
+
+/* Whether entity ids of this type are Astro object ids (others, such as a
+ * DAG's, are names we never put into a URL or command). */
+static bool entity_has_id(const char *entity_type)
+{
+        return entity_type &&
+               (strcmp(entity_type, "ORGANIZATION") == 0 || strcmp(entity_type, "WORKSPACE") == 0 ||
+                strcmp(entity_type, "DEPLOYMENT") == 0);
+}
+
 static int time_field(const struct obj *o, const char *name, bool required, int64_t *ret)
 {
         const cJSON *v = cJSON_GetObjectItemCaseSensitive(o->json, name);
@@ -212,9 +235,11 @@ static int roles_field(const struct obj *o, struct tw_token *t)
                         return field_error(o, "roles", "holds a non-object");
                 t->n_roles++; /* counted first so a failure frees what was set */
                 if ((r = str_field(&ro, "entityType", true, &role->entity_type)) < 0 ||
-                    (r = str_field(&ro, "entityId", true, &role->entity_id)) < 0 ||
+                    (r = entity_has_id(role->entity_type)
+                                 ? id_field(&ro, "entityId", true, &role->entity_id)
+                                 : str_field(&ro, "entityId", true, &role->entity_id)) < 0 ||
                     (r = str_field(&ro, "role", true, &role->role)) < 0 ||
-                    (r = str_field(&ro, "deploymentId", false, &role->deployment_id)) < 0) {
+                    (r = id_field(&ro, "deploymentId", false, &role->deployment_id)) < 0) {
                         if (r == -EINVAL)
                                 tw_buf_printf(o->err, " (in token \"%s\")", o->id ? o->id : "?");
                         return r;
@@ -234,7 +259,7 @@ int tw_astro_parse_token(const cJSON *json, struct tw_token *ret, struct tw_buf 
                 tw_buf_adds(err, "token is not a JSON object");
                 return -EINVAL;
         }
-        if ((r = str_field(&o, "id", true, &t.id)) < 0)
+        if ((r = id_field(&o, "id", true, &t.id)) < 0)
                 goto fail;
         o.id = t.id;
         if ((r = str_field(&o, "name", true, &t.name)) < 0 ||
@@ -290,7 +315,7 @@ int tw_astro_parse_workspace(const cJSON *json, struct tw_workspace *ret, struct
         struct obj o = {.json = json, .what = "workspace", .err = err};
         int r;
 
-        if ((r = str_field(&o, "id", true, &w.id)) < 0)
+        if ((r = id_field(&o, "id", true, &w.id)) < 0)
                 goto fail;
         o.id = w.id;
         if ((r = str_field(&o, "name", true, &w.name)) < 0)
@@ -308,11 +333,11 @@ int tw_astro_parse_deployment(const cJSON *json, struct tw_deployment *ret, stru
         struct obj o = {.json = json, .what = "deployment", .err = err};
         int r;
 
-        if ((r = str_field(&o, "id", true, &d.id)) < 0)
+        if ((r = id_field(&o, "id", true, &d.id)) < 0)
                 goto fail;
         o.id = d.id;
         if ((r = str_field(&o, "name", true, &d.name)) < 0 ||
-            (r = str_field(&o, "workspaceId", false, &d.workspace_id)) < 0)
+            (r = id_field(&o, "workspaceId", false, &d.workspace_id)) < 0)
                 goto fail;
         *ret = d;
         return 0;
@@ -341,14 +366,45 @@ fail:
         return r;
 }
 
-/* Appends s, cut at max characters, with control characters as spaces. */
+/* The length of the well-formed UTF-8 sequence at s (1 to 4), or 0 for a
+ * malformed one (overlong, surrogate, past U+10FFFF, cut short). */
+static size_t utf8_len(const unsigned char *s)
+{
+        size_t n = s[0] < 0x80                    ? 1
+                   : s[0] >= 0xC2 && s[0] <= 0xDF ? 2
+                   : (s[0] & 0xF0) == 0xE0        ? 3
+                   : s[0] >= 0xF0 && s[0] <= 0xF4 ? 4
+                                                  : 0;
+
+        for (size_t k = 1; k < n; k++)
+                if ((s[k] & 0xC0) != 0x80)
+                        return 0;
+        if ((s[0] == 0xE0 && s[1] < 0xA0) || (s[0] == 0xED && s[1] >= 0xA0) ||
+            (s[0] == 0xF0 && s[1] < 0x90) || (s[0] == 0xF4 && s[1] >= 0x90))
+                return 0;
+        return n;
+}
+
+/* Appends s cut at max bytes on a character boundary (marked "..."), with
+ * control characters (C0, DEL, C1) as spaces and each byte of a malformed
+ * UTF-8 sequence as '?': a message for a person stays one line of UTF-8. */
 static void add_clean(struct tw_buf *out, const char *s, size_t max)
 {
-        size_t i;
+        const unsigned char *p = (const unsigned char *)s;
+        size_t i = 0, n;
 
-        for (i = 0; s[i] && i < max; i++)
-                tw_buf_addc(out, (unsigned char)s[i] < 0x20 || s[i] == 0x7f ? ' ' : s[i]);
-        if (s[i])
+        for (; p[i]; i += n ? n : 1) {
+                n = utf8_len(p + i);
+                if (i + (n ? n : 1) > max)
+                        break;
+                if (n == 0)
+                        tw_buf_addc(out, '?');
+                else if (p[i] < 0x20 || p[i] == 0x7f || (p[i] == 0xC2 && p[i + 1] < 0xA0))
+                        tw_buf_addc(out, ' ');
+                else
+                        tw_buf_add(out, s + i, n);
+        }
+        if (p[i])
                 tw_buf_adds(out, "...");
 }
 

@@ -28,15 +28,21 @@ int tw_astro_parse_page(const char *body, size_t len, const char *items_key, str
 void tw_page_done(struct tw_page *page);
 
 /* One object each.  Unknown enum values are kept as strings; the API
- * generation's "scope" (v1) or "type" (v1beta1) are both accepted. */
+ * generation's "scope" (v1) or "type" (v1beta1) are both accepted.  The ids
+ * that go into request URLs or Astro CLI commands (an object's id, a
+ * deployment's workspaceId, a role's entityId of an ORGANIZATION, WORKSPACE
+ * or DEPLOYMENT and its deploymentId) must pass tw_is_valid_id, else
+ * -EINVAL. */
 int tw_astro_parse_token(const cJSON *obj, struct tw_token *ret, struct tw_buf *err);
 int tw_astro_parse_workspace(const cJSON *obj, struct tw_workspace *ret, struct tw_buf *err);
 int tw_astro_parse_deployment(const cJSON *obj, struct tw_deployment *ret, struct tw_buf *err);
 int tw_astro_parse_user(const cJSON *obj, struct tw_user *ret, struct tw_buf *err);
 
 /* An error body {"message","requestId","statusCode"}: appends
- * "<message> (requestId <id>)" to out, the message cut at 300 characters and
- * stripped of control characters.  Appends nothing for another body. */
+ * "<message> (requestId <id>)" to out, the message cut at 300 bytes (the id
+ * at 80) on a UTF-8 character boundary, control characters made spaces and
+ * malformed UTF-8 made '?', so what is appended is one line of valid UTF-8.
+ * Appends nothing for another body. */
 void tw_astro_describe_error(const char *body, size_t len, struct tw_buf *out);
 
 #endif

@@ -94,7 +94,8 @@ static int add_permission(struct tw_jwt_claims *c, const char *perm)
                 c->organization_id = strdup(perm + sizeof(org) - 1);
                 return c->organization_id ? 0 : -ENOMEM;
         }
-        if (strncmp(perm, ws, sizeof(ws) - 1) == 0 && perm[sizeof(ws) - 1]) {
+        /* workspace ids go into request URLs: a malformed one is ignored */
+        if (strncmp(perm, ws, sizeof(ws) - 1) == 0 && tw_is_valid_id(perm + sizeof(ws) - 1)) {
                 tmp = realloc(c->workspace_ids, (c->n_workspace_ids + 1) * sizeof(*tmp));
                 if (!tmp)
                         return -ENOMEM;

@@ -18,7 +18,7 @@ struct tw_jwt_claims {
         int64_t iat;           /* TW_NO_TIME if absent */
         char *api_token_id;    /* NULL if absent */
         char *organization_id; /* from "organizationId:<id>", NULL if none */
-        char **workspace_ids;  /* from "workspaceId:<id>" */
+        char **workspace_ids;  /* from "workspaceId:<id>", valid ids only (tw_is_valid_id) */
         size_t n_workspace_ids;
         size_t n_permissions;
 };

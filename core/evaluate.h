@@ -74,7 +74,8 @@ enum tw_fix_action {
  * the CLI noun and its entity id the --workspace-id/--deployment-id; NULL:
  * the token's own scope) and new_role the role to set; both are ignored for
  * the other actions.  A WORKSPACE/DEPLOYMENT token without such a role gets
- * the placeholder "<workspace-id>"/"<deployment-id>".  -ENOENT (nothing
+ * the placeholder "<workspace-id>"/"<deployment-id>", as does an id that is
+ * not a plain id (tw_is_valid_id; "<token-id>" for the token's own).  -ENOENT (nothing
  * appended) when the CLI has no command for the scope, -ENOMEM, -E2BIG.
  */
 int tw_token_fix_command(const struct tw_token *t, enum tw_fix_action action,

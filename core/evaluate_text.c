@@ -7,6 +7,7 @@
 
 #include "lib/buf.h"
 #include "core/config.h"
+#include "core/config_values.h"
 #include "core/roles.h"
 #include "core/inventory.h"
 #include "lib/timeutil.h"
@@ -100,8 +101,12 @@ int tw_token_fix_command(const struct tw_token *t, enum tw_fix_action action,
         }
         if (!noun)
                 return -ENOENT;
+        /* ids come from the API: only a plain id goes into a shell command */
+        if (entity && !tw_is_valid_id(entity))
+                entity = NULL;
 
-        r = tw_buf_printf(out, "astro %s token %s %s", noun, verbs[action], t->id);
+        r = tw_buf_printf(out, "astro %s token %s %s", noun, verbs[action],
+                          tw_is_valid_id(t->id) ? t->id : "<token-id>");
         if (r >= 0 && strcmp(noun, "workspace") == 0)
                 r = tw_buf_printf(out, " --workspace-id %s", entity ? entity : "<workspace-id>");
         else if (r >= 0 && strcmp(noun, "deployment") == 0)

@@ -21,7 +21,7 @@ struct tw_inventory *tw_inventory_new(const char *organization_id, const char *a
                 return NULL;
         }
         for (int i = 0; i < _TW_LISTING_KIND_MAX; i++)
-                inv->listed[i] = true;
+                inv->listed[i] = inv->all_pages[i] = true;
         tw_strmap_init(&inv->workspace_index);
         tw_strmap_init(&inv->deployment_index);
         tw_strmap_init(&inv->user_index);

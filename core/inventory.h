@@ -112,6 +112,10 @@ struct tw_inventory {
         /* Whether every listing of that kind succeeded: the evaluator must
          * not call a creator "gone" when the users could not be listed. */
         bool listed[_TW_LISTING_KIND_MAX];
+        /* Whether every page of every listing of that kind was read: true
+         * while listed[] is false means only single objects that did not
+         * parse were left out (each named in errors), the rest is current. */
+        bool all_pages[_TW_LISTING_KIND_MAX];
 
         struct tw_strmap workspace_index, deployment_index, user_index, token_index;
         /* Holds every string of the objects added (see tw_inventory_add_*). */

@@ -7,6 +7,10 @@
 #include <string.h>
 #include <time.h>
 
+/* 0000-01-01T00:00:00Z and 9999-12-31T23:59:59Z */
+#define TIME_MIN (-62167219200LL)
+#define TIME_MAX 253402300799LL
+
 /* Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant). */
 static int64_t days_from_civil(int64_t y, int m, int d)
 {
@@ -60,6 +64,7 @@ int tw_time_parse(const char *s, int64_t *ret_time)
         static const int mdays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
         int y, mo, d, h, mi, sec, oh = 0, om = 0, sign = 0;
         const char *p = s;
+        int64_t t;
 
         if (!s)
                 return -EINVAL;
@@ -100,8 +105,13 @@ int tw_time_parse(const char *s, int64_t *ret_time)
         if (sec == 60) /* leap second: count it as the next second's start */
                 sec = 59;
 
-        *ret_time = days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + sec -
-                    sign * (oh * 3600 + om * 60);
+        t = days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + sec -
+            sign * (oh * 3600 + om * 60);
+        /* an offset may carry year 0000 or 9999 across: keep to what
+         * tw_time_format writes back as four digits */
+        if (t < TIME_MIN || t > TIME_MAX)
+                return -EINVAL;
+        *ret_time = t;
         return 0;
 }
 

@@ -16,7 +16,8 @@
 
 /* Parses any RFC 3339 date-time: "T" or "t" or " " separator, optional
  * fraction (dropped), "Z"/"z" or a numeric offset.  -EINVAL if malformed or
- * out of range. */
+ * out of range (a field, or the UTC time outside years 0000-9999, so every
+ * time parsed formats back with tw_time_format). */
 int tw_time_parse(const char *s, int64_t *ret_time);
 
 /* Writes "YYYY-MM-DDTHH:MM:SSZ" (UTC) into buf; returns buf. */

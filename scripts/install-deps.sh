@@ -9,6 +9,7 @@ packages=(
   zlib1g-dev libgnutls28-dev libcrypt-dev
   libcmocka-dev
   prometheus prometheus-alertmanager wrk gnutls-bin openssl curl jq python3 clang-format
+  clang-14 libfuzzer-14-dev
 )
 
 missing=()

@@ -2,7 +2,8 @@
 # The whole test suite, as CI runs it on a fresh Debian 12 machine: installs the
 # dependencies, builds with warnings as errors, runs every test (unit,
 # integration against local servers, real Prometheus/Alertmanager/promtool),
-# then builds and runs everything again under AddressSanitizer + UBSan.
+# then builds and runs everything again under AddressSanitizer + UBSan, and
+# fuzzes each parser for TW_FUZZ_SECONDS (default 10) in a clang build.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -24,3 +25,6 @@ cmake --build build-asan -j"$jobs"
 echo "== tests under sanitizers"
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
   ctest --test-dir build-asan --output-on-failure -j"$jobs" --timeout 900
+
+echo "== fuzzing (libFuzzer + ASan + UBSan, ${TW_FUZZ_SECONDS:-10} s per target)"
+scripts/fuzz.sh -t "${TW_FUZZ_SECONDS:-10}" -j"$jobs"

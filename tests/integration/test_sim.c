@@ -1,7 +1,18 @@
 /*
  * Self-tests of tw-astrosim over real HTTP on 127.0.0.1 (libcurl easy).
  */
-#include "sim_selftest.h"
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <cmocka.h>
+
+#include "helpers/sim_client.h"
 
 #include "lib/timeutil.h"
 
@@ -21,11 +32,11 @@ static void test_paging_generated(void **state)
         assert_int_equal(tw_sim_token_count(sim), 2500);
         for (int off = 0; off < 2500; off += 1000) {
                 snprintf(q, sizeof(q), "?offset=%d&limit=1000", off);
-                tokens_path(sim, "/v1", q, path, sizeof(path));
-                j = get_json(sim, path, 200);
-                assert_int_equal(num(j, "totalCount"), 2500);
-                assert_int_equal(num(j, "offset"), off);
-                assert_int_equal(num(j, "limit"), 1000);
+                tw_test_tokens_path(sim, "/v1", q, path, sizeof(path));
+                j = tw_test_get_json(sim, path, 200);
+                assert_int_equal(tw_test_num(j, "totalCount"), 2500);
+                assert_int_equal(tw_test_num(j, "offset"), off);
+                assert_int_equal(tw_test_num(j, "limit"), 1000);
                 arr = cJSON_GetObjectItemCaseSensitive(j, "tokens");
                 cJSON_ArrayForEach (it, arr) {
                         const char *id =
@@ -41,21 +52,21 @@ static void test_paging_generated(void **state)
         }
         assert_int_equal(total, 2500);
         /* Defaults: offset 0, limit 20; past the end: an empty page. */
-        tokens_path(sim, "/v1", "", path, sizeof(path));
-        j = get_json(sim, path, 200);
-        assert_int_equal(num(j, "limit"), 20);
-        assert_int_equal(num(j, "offset"), 0);
+        tw_test_tokens_path(sim, "/v1", "", path, sizeof(path));
+        j = tw_test_get_json(sim, path, 200);
+        assert_int_equal(tw_test_num(j, "limit"), 20);
+        assert_int_equal(tw_test_num(j, "offset"), 0);
         assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(j, "tokens")), 20);
         cJSON_Delete(j);
-        tokens_path(sim, "/v1", "?offset=2500", path, sizeof(path));
-        j = get_json(sim, path, 200);
+        tw_test_tokens_path(sim, "/v1", "?offset=2500", path, sizeof(path));
+        j = tw_test_get_json(sim, path, 200);
         assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(j, "tokens")), 0);
         cJSON_Delete(j);
         /* The workspaces of a generated org page too. */
         snprintf(path, sizeof(path), "/v1/organizations/%s/workspaces?limit=1000",
                  tw_sim_organization_id(sim));
-        j = get_json(sim, path, 200);
-        assert_int_equal(num(j, "totalCount"), 100);
+        j = tw_test_get_json(sim, path, 200);
+        assert_int_equal(tw_test_num(j, "totalCount"), 100);
         cJSON_Delete(j);
         cJSON_Delete(seen);
         tw_sim_stop(sim);
@@ -85,13 +96,13 @@ static void test_errors(void **state)
                  404},
                 {"unknown route", "/v2/organizations", "org", 404},
         };
-        struct tw_sim *sim = start_demo();
+        struct tw_sim *sim = tw_test_start_demo();
         char path[512], url[1024];
         const char *org = tw_sim_organization_id(sim), *p;
 
         (void)state;
         for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-                struct resp r;
+                struct tw_test_resp r;
                 cJSON *j;
 
                 p = strstr(cases[i].path, "ORG");
@@ -101,11 +112,11 @@ static void test_errors(void **state)
                 else
                         snprintf(path, sizeof(path), "%s", cases[i].path);
                 snprintf(url, sizeof(url), "%s%s", tw_sim_url(sim), path);
-                req(&r, "GET", url,
-                    cases[i].bearer && strcmp(cases[i].bearer, "org") == 0
-                            ? tw_sim_org_credential(sim)
-                            : cases[i].bearer,
-                    NULL);
+                tw_test_req(&r, "GET", url,
+                            cases[i].bearer && strcmp(cases[i].bearer, "org") == 0
+                                    ? tw_sim_org_credential(sim)
+                                    : cases[i].bearer,
+                            NULL);
                 print_message("case: %s\n", cases[i].name);
                 assert_int_equal(r.status, cases[i].status);
                 j = cJSON_ParseWithLength(r.body.ptr, r.body.len);
@@ -113,7 +124,7 @@ static void test_errors(void **state)
                 if (cases[i].status >= 400) {
                         assert_non_null(cJSON_GetObjectItemCaseSensitive(j, "message"));
                         assert_non_null(cJSON_GetObjectItemCaseSensitive(j, "requestId"));
-                        assert_int_equal(num(j, "statusCode"), cases[i].status);
+                        assert_int_equal(tw_test_num(j, "statusCode"), cases[i].status);
                 }
                 cJSON_Delete(j);
                 tw_buf_done(&r.body);
@@ -123,20 +134,20 @@ static void test_errors(void **state)
 
 static void test_auth_log(void **state)
 {
-        struct tw_sim *sim = start_demo();
+        struct tw_sim *sim = tw_test_start_demo();
         struct tw_sim_request *reqs = NULL;
         char path[512], url[1024];
-        struct resp r;
+        struct tw_test_resp r;
         size_t n = 0;
 
         (void)state;
-        tokens_path(sim, "/v1", "", path, sizeof(path));
+        tw_test_tokens_path(sim, "/v1", "", path, sizeof(path));
         snprintf(url, sizeof(url), "%s%s", tw_sim_url(sim), path);
-        req(&r, "GET", url, NULL, NULL);
+        tw_test_req(&r, "GET", url, NULL, NULL);
         tw_buf_done(&r.body);
-        req(&r, "GET", url, "wrong", NULL);
+        tw_test_req(&r, "GET", url, "wrong", NULL);
         tw_buf_done(&r.body);
-        req(&r, "GET", url, tw_sim_org_credential(sim), NULL);
+        tw_test_req(&r, "GET", url, tw_sim_org_credential(sim), NULL);
         tw_buf_done(&r.body);
         assert_int_equal(tw_sim_get_requests(sim, &reqs, &n), 0);
         assert_int_equal(n, 3);
@@ -154,34 +165,35 @@ static void test_auth_log(void **state)
 
 static void test_workspace_credential(void **state)
 {
-        struct tw_sim *sim = start_demo();
-        cJSON *ws = get_json(sim, "/v1/organizations/cm9r8jgormxbek92l8s8wppie/workspaces", 200);
+        struct tw_sim *sim = tw_test_start_demo();
+        cJSON *ws = tw_test_get_json(sim, "/v1/organizations/cm9r8jgormxbek92l8s8wppie/workspaces",
+                                     200);
         const char *w0 = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(
                 cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(ws, "workspaces"), 0), "id"));
         const char *w1 = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(
                 cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(ws, "workspaces"), 1), "id"));
         const char *cred = tw_sim_workspace_credential(sim, w0);
         char q[128], path[512], url[1024];
-        struct resp r;
+        struct tw_test_resp r;
 
         (void)state;
         assert_non_null(cred);
         assert_ptr_equal(cred, tw_sim_workspace_credential(sim, w0));
-        tokens_path(sim, "/v1", "", path, sizeof(path));
+        tw_test_tokens_path(sim, "/v1", "", path, sizeof(path));
         snprintf(url, sizeof(url), "%s%s", tw_sim_url(sim), path);
-        req(&r, "GET", url, cred, NULL);
+        tw_test_req(&r, "GET", url, cred, NULL);
         assert_int_equal(r.status, 403);
         tw_buf_done(&r.body);
         snprintf(q, sizeof(q), "?workspaceId=%s", w0);
-        tokens_path(sim, "/v1", q, path, sizeof(path));
+        tw_test_tokens_path(sim, "/v1", q, path, sizeof(path));
         snprintf(url, sizeof(url), "%s%s", tw_sim_url(sim), path);
-        req(&r, "GET", url, cred, NULL);
+        tw_test_req(&r, "GET", url, cred, NULL);
         assert_int_equal(r.status, 200);
         tw_buf_done(&r.body);
         snprintf(q, sizeof(q), "?workspaceId=%s", w1);
-        tokens_path(sim, "/v1", q, path, sizeof(path));
+        tw_test_tokens_path(sim, "/v1", q, path, sizeof(path));
         snprintf(url, sizeof(url), "%s%s", tw_sim_url(sim), path);
-        req(&r, "GET", url, cred, NULL);
+        tw_test_req(&r, "GET", url, cred, NULL);
         assert_int_equal(r.status, 403);
         tw_buf_done(&r.body);
         cJSON_Delete(ws);
@@ -205,7 +217,7 @@ static cJSON *find_token(cJSON *page, const char *name)
 
 static void test_demo_fixture(void **state)
 {
-        struct tw_sim *sim = start_demo();
+        struct tw_sim *sim = tw_test_start_demo();
         char path[512], want[64];
         cJSON *j, *t, *payload;
         const char *cred = tw_sim_org_credential(sim), *dot1, *dot2;
@@ -216,8 +228,8 @@ static void test_demo_fixture(void **state)
         (void)state;
         assert_string_equal(tw_sim_organization_id(sim), "cm9r8jgormxbek92l8s8wppie");
         assert_true(tw_sim_token_count(sim) >= 30);
-        tokens_path(sim, "/v1", "?limit=1000", path, sizeof(path));
-        j = get_json(sim, path, 200);
+        tw_test_tokens_path(sim, "/v1", "?limit=1000", path, sizeof(path));
+        j = tw_test_get_json(sim, path, 200);
         t = find_token(j, "tokenwatch-agent");
         assert_non_null(t);
         assert_string_equal(str(t, "id"), DEMO_CRED);
@@ -265,8 +277,8 @@ static void test_demo_fixture(void **state)
         payload = cJSON_ParseWithLength((const char *)raw, n);
         assert_non_null(payload);
         /* 60 days from now on the real clock, as from the base time in the fixture */
-        assert_true(num(payload, "exp") - num(payload, "iat") == 60 * 86400);
-        assert_true(num(payload, "iat") >= (double)tw_now() - 600);
+        assert_true(tw_test_num(payload, "exp") - tw_test_num(payload, "iat") == 60 * 86400);
+        assert_true(tw_test_num(payload, "iat") >= (double)tw_now() - 600);
         assert_string_equal(str(payload, "apiTokenId"), DEMO_CRED);
         assert_string_equal(cJSON_GetStringValue(cJSON_GetArrayItem(
                                     cJSON_GetObjectItemCaseSensitive(payload, "permissions"), 0)),
@@ -277,14 +289,14 @@ static void test_demo_fixture(void **state)
 
 static void test_v1beta1(void **state)
 {
-        struct tw_sim *sim = start_demo();
+        struct tw_sim *sim = tw_test_start_demo();
         char path[512];
         cJSON *j, *it;
 
         (void)state;
-        tokens_path(sim, "/iam/v1beta1", "?limit=1000", path, sizeof(path));
-        j = get_json(sim, path, 200);
-        assert_int_equal(num(j, "totalCount"), (int)tw_sim_token_count(sim));
+        tw_test_tokens_path(sim, "/iam/v1beta1", "?limit=1000", path, sizeof(path));
+        j = tw_test_get_json(sim, path, 200);
+        assert_int_equal(tw_test_num(j, "totalCount"), (int)tw_sim_token_count(sim));
         cJSON_ArrayForEach (it, cJSON_GetObjectItemCaseSensitive(j, "tokens")) {
                 assert_non_null(str(it, "type"));
                 assert_null(cJSON_GetObjectItemCaseSensitive(it, "scope"));
@@ -292,17 +304,17 @@ static void test_v1beta1(void **state)
                 assert_null(cJSON_GetObjectItemCaseSensitive(it, "lastRotatedAt"));
         }
         cJSON_Delete(j);
-        tokens_path(sim, "/iam/v1beta1", "/" DEMO_CRED, path, sizeof(path));
-        j = get_json(sim, path, 200);
+        tw_test_tokens_path(sim, "/iam/v1beta1", "/" DEMO_CRED, path, sizeof(path));
+        j = tw_test_get_json(sim, path, 200);
         assert_string_equal(str(j, "type"), "ORGANIZATION");
         cJSON_Delete(j);
         snprintf(path, sizeof(path), "/platform/v1beta1/organizations/%s/deployments",
                  tw_sim_organization_id(sim));
-        j = get_json(sim, path, 200);
-        assert_int_equal(num(j, "totalCount"), 6);
+        j = tw_test_get_json(sim, path, 200);
+        assert_int_equal(tw_test_num(j, "totalCount"), 6);
         cJSON_Delete(j);
-        j = get_json(sim, "/platform/v1beta1/organizations", 200);
-        assert_int_equal(num(j, "totalCount"), 1);
+        j = tw_test_get_json(sim, "/platform/v1beta1/organizations", 200);
+        assert_int_equal(tw_test_num(j, "totalCount"), 1);
         cJSON_Delete(j);
         tw_sim_stop(sim);
 }
@@ -316,8 +328,8 @@ static int count(struct tw_sim *sim, const char *res, const char *query)
 
         snprintf(path, sizeof(path), "/v1/organizations/%s/%s%s", tw_sim_organization_id(sim), res,
                  query);
-        j = get_json(sim, path, 200);
-        n = num(j, "totalCount");
+        j = tw_test_get_json(sim, path, 200);
+        n = tw_test_num(j, "totalCount");
         cJSON_Delete(j);
         return n;
 }
@@ -326,7 +338,7 @@ static void test_filters(void **state)
 {
         /* demo-org ids: data-platform workspace, its prod deployment. */
         static const char ws_dp[] = "cwuo8oc09zcke5raw4y1tgy5c";
-        struct tw_sim *sim = start_demo();
+        struct tw_sim *sim = tw_test_start_demo();
         cJSON *deps;
         char q[256];
         const char *dep;
@@ -350,7 +362,7 @@ static void test_filters(void **state)
         assert_int_equal(count(sim, "users", ""), 8);
         snprintf(q, sizeof(q), "/v1/organizations/%s/deployments?workspaceIds=%s",
                  tw_sim_organization_id(sim), ws_dp);
-        deps = get_json(sim, q, 200);
+        deps = tw_test_get_json(sim, q, 200);
         dep = str(cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(deps, "deployments"), 0),
                   "id");
         snprintf(q, sizeof(q), "?deploymentId=%s", dep);
@@ -361,7 +373,7 @@ static void test_filters(void **state)
 
 static void test_token_edits(void **state)
 {
-        struct tw_sim *sim = start_demo();
+        struct tw_sim *sim = tw_test_start_demo();
         size_t n = tw_sim_token_count(sim);
         char path[512], want[64];
         cJSON *j;
@@ -370,15 +382,15 @@ static void test_token_edits(void **state)
         assert_int_equal(tw_sim_remove_token(sim, DEMO_CRED), 0);
         assert_int_equal(tw_sim_remove_token(sim, DEMO_CRED), -ENOENT);
         assert_int_equal(tw_sim_token_count(sim), n - 1);
-        tokens_path(sim, "/v1", "/" DEMO_CRED, path, sizeof(path));
-        cJSON_Delete(get_json(sim, path, 404));
+        tw_test_tokens_path(sim, "/v1", "/" DEMO_CRED, path, sizeof(path));
+        cJSON_Delete(tw_test_get_json(sim, path, 404));
         assert_int_equal(tw_sim_put_token(sim, "{\"id\":\"" DEMO_CRED "\",\"name\":\"back\","
                                                "\"scope\":\"ORGANIZATION\",\"endAt\":\"@+3d\"}"),
                          0);
         assert_int_equal(tw_sim_put_token(sim, "[1]"), -EINVAL);
         assert_int_equal(tw_sim_put_token(sim, "{\"id\":\"x\",\"endAt\":\"@soon\"}"), -EINVAL);
         assert_int_equal(tw_sim_token_count(sim), n);
-        j = get_json(sim, path, 200);
+        j = tw_test_get_json(sim, path, 200);
         assert_string_equal(str(j, "name"), "back");
         assert_string_equal(str(j, "endAt"), tw_time_format(BASE + 3 * 86400, want));
         assert_string_equal(str(j, "description"), "");

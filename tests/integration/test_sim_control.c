@@ -2,7 +2,18 @@
  * Self-tests of tw-astrosim's /_sim/ control routes and of the tw-astrosim
  * binary (TW_SIM_BIN), over real HTTP on 127.0.0.1.
  */
-#include "sim_selftest.h"
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <cmocka.h>
+
+#include "helpers/sim_client.h"
 
 #include <fcntl.h>
 #include <signal.h>
@@ -21,10 +32,10 @@ static void call(struct tw_sim *sim, const char *method, const char *path, const
                  long want)
 {
         char url[1024];
-        struct resp r;
+        struct tw_test_resp r;
 
         snprintf(url, sizeof(url), "%s%s", tw_sim_url(sim), path);
-        req(&r, method, url, tw_sim_org_credential(sim), body);
+        tw_test_req(&r, method, url, tw_sim_org_credential(sim), body);
         print_message("%s %s\n", method, path);
         assert_int_equal(r.rc, CURLE_OK);
         assert_int_equal(r.status, want);
@@ -33,13 +44,13 @@ static void call(struct tw_sim *sim, const char *method, const char *path, const
 
 static void test_control_routes(void **state)
 {
-        struct tw_sim *sim = start_demo();
+        struct tw_sim *sim = tw_test_start_demo();
         char tok[512], ctl[512];
         size_t n = tw_sim_token_count(sim);
         cJSON *stats, *log;
 
         (void)state;
-        tokens_path(sim, "/v1", "/" DEMO_CRED, tok, sizeof(tok));
+        tw_test_tokens_path(sim, "/v1", "/" DEMO_CRED, tok, sizeof(tok));
         call(sim, "POST", "/_sim/faults",
              "[{\"type\":\"status\",\"status\":429,\"retry_after\":1,\"count\":1,"
              "\"match\":\"/tokens\"},{\"type\":\"drop\",\"match\":\"/users\"}]",
@@ -68,19 +79,19 @@ static void test_control_routes(void **state)
         call(sim, "GET", "/_sim/nothing", NULL, 404);
 
         /* Stats count API requests only: 5 GETs above. */
-        stats = get_json(sim, "/_sim/stats", 200);
-        assert_int_equal(num(stats, "requests"), 5);
-        assert_int_equal(num(stats, "status_429"), 1);
-        assert_int_equal(num(stats, "max_in_flight"), 1);
-        assert_int_equal(num(stats, "tokens"), (int)n);
+        stats = tw_test_get_json(sim, "/_sim/stats", 200);
+        assert_int_equal(tw_test_num(stats, "requests"), 5);
+        assert_int_equal(tw_test_num(stats, "status_429"), 1);
+        assert_int_equal(tw_test_num(stats, "max_in_flight"), 1);
+        assert_int_equal(tw_test_num(stats, "tokens"), (int)n);
         cJSON_Delete(stats);
-        log = get_json(sim, "/_sim/requests", 200);
+        log = tw_test_get_json(sim, "/_sim/requests", 200);
         assert_int_equal(cJSON_GetArraySize(log), 5);
-        assert_int_equal(num(cJSON_GetArrayItem(log, 0), "status"), 429);
+        assert_int_equal(tw_test_num(cJSON_GetArrayItem(log, 0), "status"), 429);
         cJSON_Delete(log);
         call(sim, "DELETE", "/_sim/stats", NULL, 200);
-        stats = get_json(sim, "/_sim/stats", 200);
-        assert_int_equal(num(stats, "requests"), 0);
+        stats = tw_test_get_json(sim, "/_sim/stats", 200);
+        assert_int_equal(tw_test_num(stats, "requests"), 0);
         cJSON_Delete(stats);
         tw_sim_stop(sim);
 }
@@ -112,7 +123,7 @@ static void test_binary(void **state)
         posix_spawn_file_actions_t fa;
         struct timespec ts = {0, 20 * 1000 * 1000};
         struct stat st;
-        struct resp r;
+        struct tw_test_resp r;
         pid_t pid;
         int status;
 
@@ -149,7 +160,7 @@ static void test_binary(void **state)
 
         snprintf(url, sizeof(url), "http://127.0.0.1:%d/v1/organizations/%s/tokens/%s", atoi(port),
                  "cm9r8jgormxbek92l8s8wppie", DEMO_CRED);
-        req(&r, "GET", url, cred, NULL);
+        tw_test_req(&r, "GET", url, cred, NULL);
         assert_int_equal(r.status, 200);
         assert_non_null(strstr(r.body.ptr, "\"endAt\":\"2026-07-27T20:26:40Z\""));
         tw_buf_done(&r.body);

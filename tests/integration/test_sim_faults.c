@@ -2,7 +2,18 @@
  * Self-tests of tw-astrosim's faults, rate limit and stats over real HTTP
  * on 127.0.0.1.
  */
-#include "sim_selftest.h"
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <cmocka.h>
+
+#include "helpers/sim_client.h"
 
 static size_t on_body_discard(char *p, size_t size, size_t n, void *cls)
 {
@@ -20,7 +31,7 @@ static void tokens_url(struct tw_sim *sim, char *url, size_t size)
 }
 
 /* Checks one answer against what the case expects. */
-static void check(const struct resp *r, enum expect e, long status, const char *retry_after,
+static void check(const struct tw_test_resp *r, enum expect e, long status, const char *retry_after,
                   size_t size)
 {
         cJSON *j = cJSON_ParseWithLength(r->body.ptr, r->body.len);
@@ -40,7 +51,7 @@ static void check(const struct resp *r, enum expect e, long status, const char *
                                  5);
                 break;
         case ERROR_JSON:
-                assert_int_equal(num(j, "statusCode"), status);
+                assert_int_equal(tw_test_num(j, "statusCode"), status);
                 break;
         case NOT_JSON:
                 assert_null(j);
@@ -93,10 +104,10 @@ static void test_each_fault(void **state)
                 {"huge", {.type = TW_SIM_FAULT_HUGE, .huge_bytes = 3 << 20}, SIZE, 200, ""},
                 {"drop", {.type = TW_SIM_FAULT_DROP}, NOTHING, 0, ""},
         };
-        struct tw_sim *sim = start_demo();
+        struct tw_sim *sim = tw_test_start_demo();
         struct tw_sim_stats st;
         char url[1024];
-        struct resp r;
+        struct tw_test_resp r;
 
         (void)state;
         tokens_url(sim, url, sizeof(url));
@@ -108,11 +119,11 @@ static void test_each_fault(void **state)
                 f.match = "/tokens";
                 tw_sim_reset_stats(sim);
                 assert_int_equal(tw_sim_add_fault(sim, &f), 0);
-                req(&r, "GET", url, tw_sim_org_credential(sim), NULL);
+                tw_test_req(&r, "GET", url, tw_sim_org_credential(sim), NULL);
                 check(&r, cases[i].expect, cases[i].status, cases[i].retry_after, f.huge_bytes);
                 tw_buf_done(&r.body);
                 /* count = 1: the next request is served normally. */
-                req(&r, "GET", url, tw_sim_org_credential(sim), NULL);
+                tw_test_req(&r, "GET", url, tw_sim_org_credential(sim), NULL);
                 check(&r, OK_JSON, 200, "", 0);
                 tw_buf_done(&r.body);
                 tw_sim_get_stats(sim, &st);
@@ -131,9 +142,9 @@ static void test_match_skip_forever(void **state)
                                      .skip = 1,
                                      .count = 1};
         struct tw_sim_fault all = {.type = TW_SIM_FAULT_STATUS, .status = 502, .retry_after = -1};
-        struct tw_sim *sim = start_demo();
+        struct tw_sim *sim = tw_test_start_demo();
         char turl[1024], uurl[1024];
-        struct resp r;
+        struct tw_test_resp r;
         static const long want_users[] = {200, 500, 200};
 
         (void)state;
@@ -141,23 +152,23 @@ static void test_match_skip_forever(void **state)
         snprintf(uurl, sizeof(uurl), "%s/v1/organizations/%s/users", tw_sim_url(sim),
                  tw_sim_organization_id(sim));
         assert_int_equal(tw_sim_add_fault(sim, &users), 0);
-        req(&r, "GET", turl, tw_sim_org_credential(sim), NULL);
+        tw_test_req(&r, "GET", turl, tw_sim_org_credential(sim), NULL);
         assert_int_equal(r.status, 200);
         tw_buf_done(&r.body);
         for (size_t i = 0; i < 3; i++) {
-                req(&r, "GET", uurl, tw_sim_org_credential(sim), NULL);
+                tw_test_req(&r, "GET", uurl, tw_sim_org_credential(sim), NULL);
                 assert_int_equal(r.status, want_users[i]);
                 tw_buf_done(&r.body);
         }
         /* count = 0: forever, until cleared. */
         assert_int_equal(tw_sim_add_fault(sim, &all), 0);
         for (int i = 0; i < 3; i++) {
-                req(&r, "GET", turl, tw_sim_org_credential(sim), NULL);
+                tw_test_req(&r, "GET", turl, tw_sim_org_credential(sim), NULL);
                 assert_int_equal(r.status, 502);
                 tw_buf_done(&r.body);
         }
         tw_sim_clear_faults(sim);
-        req(&r, "GET", turl, tw_sim_org_credential(sim), NULL);
+        tw_test_req(&r, "GET", turl, tw_sim_org_credential(sim), NULL);
         assert_int_equal(r.status, 200);
         tw_buf_done(&r.body);
         tw_sim_stop(sim);
@@ -178,18 +189,18 @@ static void test_rate_limit(void **state)
                 struct tw_sim *sim = tw_sim_start(&o);
                 struct tw_sim_stats st;
                 char url[1024];
-                struct resp r;
+                struct tw_test_resp r;
                 int n429 = 0;
 
                 print_message("case: %s\n", cases[i].name);
                 assert_non_null(sim);
                 snprintf(url, sizeof(url), "%s/v1/organizations", tw_sim_url(sim));
-                req(&r, "GET", url, tw_sim_org_credential(sim), NULL);
+                tw_test_req(&r, "GET", url, tw_sim_org_credential(sim), NULL);
                 assert_int_equal(r.status, 200);
                 tw_buf_done(&r.body);
                 /* Well within the second that the first request opened. */
                 for (int k = 0; k < 3; k++) {
-                        req(&r, "GET", url, tw_sim_org_credential(sim), NULL);
+                        tw_test_req(&r, "GET", url, tw_sim_org_credential(sim), NULL);
                         if (r.status == 429) {
                                 assert_string_equal(r.retry_after, cases[i].want);
                                 n429++;

@@ -31,6 +31,10 @@ struct org {
         bool ignore_offset;         /* answer the first page whatever the offset */
         int transport_error;
         const char *transport_error_match;
+        /* tokens bad_from..bad_to-1 carry bad_field[i % 2] first (the first
+         * of two equal keys wins) */
+        int bad_from, bad_to;
+        const char *bad_field[2];
 };
 
 static const char *scope_of(int i)
@@ -47,9 +51,13 @@ static long query_long(const char *url, const char *key, long def)
 
 static void token_json(struct tw_buf *b, const struct org *o, int i)
 {
+        if (i >= o->bad_from && i < o->bad_to)
+                tw_buf_printf(b, "{%s,", o->bad_field[i % 2]);
+        else
+                tw_buf_addc(b, '{');
         tw_buf_printf(
                 b,
-                "{\"id\":\"tk%04d\",\"name\":\"token \\\"%d\\\"\",\"description\":\"\","
+                "\"id\":\"tk%04d\",\"name\":\"token \\\"%d\\\"\",\"description\":\"\","
                 "\"shortToken\":\"tk%04d\",\"%s\":\"%s\",\"startAt\":\"2026-01-01T00:00:00Z\","
                 "\"createdAt\":\"2026-01-01T00:00:00.123Z\",\"updatedAt\":\"2026-01-01T00:00:00Z\","
                 "\"roles\":[{\"entityType\":\"WORKSPACE\",\"entityId\":\"ws%d\","
@@ -154,6 +162,13 @@ static void collect(struct run *r, struct org *o, const char *ini)
         r->t = tw_fake_transport_new(answer, o);
         assert_non_null(r->t);
         assert_int_equal(tw_astro_collect(r->cfg, &r->cred, r->t, NOW, &r->inv), 0);
+}
+
+/* One table case against the default config. */
+static void collect_case(struct run *r, struct org *o, const char *name)
+{
+        print_message("case: %s\n", name);
+        collect(r, o, "[astro]\napi_url = http://127.0.0.1:1\n");
 }
 
 static void run_done(struct run *r)
@@ -314,8 +329,7 @@ static void test_failed_listing_keeps_the_rest(void **state)
                 struct org o = cases[i].org;
                 struct run r = {0};
 
-                print_message("case: %s\n", cases[i].name);
-                collect(&r, &o, "[astro]\napi_url = http://127.0.0.1:1\n");
+                collect_case(&r, &o, cases[i].name);
                 assert_false(tw_inventory_complete(r.inv));
                 assert_int_equal(r.inv->n_errors, 1);
                 assert_string_equal(r.inv->errors[0].listing, cases[i].listing);
@@ -358,6 +372,104 @@ static void test_unknown_workspace_is_an_error(void **state)
         run_done(&r);
 }
 
+#define BAD_TIME "\"lastUsedAt\":\"2026-13-45T99:99:99Z\""
+#define BAD_ROLE "\"roles\":[{\"entityId\":42,\"role\":null}]"
+
+/* One token that does not parse is left out and named; the listing is
+ * incomplete (nothing resolves, no token counts as deleted) but every other
+ * token is kept and every page was read.  Before, one bad field failed the
+ * whole listing: 0 of 183 good tokens. */
+static void test_bad_token_is_left_out(void **state)
+{
+        static const struct {
+                const char *name;
+                struct org org;
+                size_t tokens, errors;
+                const char *first_error[2]; /* substrings of errors[0] */
+                const char *last_error;     /* substring of the last error */
+        } cases[] = {
+                {"bad lastUsedAt and a malformed role",
+                 {.n_tokens = 185, .bad_from = 10, .bad_to = 12, .bad_field = {BAD_TIME, BAD_ROLE}},
+                 183,
+                 2,
+                 {"token \"tk0010\": field \"lastUsedAt\" is not an RFC 3339 date-time",
+                  "(page at offset 0, item 10): the token is left out"},
+                 "token \"tk0011\""},
+                {"an id that is not an id",
+                 {.n_tokens = 5, .bad_from = 2, .bad_to = 3, .bad_field = {"\"id\":\"../x?y\""}},
+                 4,
+                 1,
+                 {"field \"id\" is not a valid id", "item 2"},
+                 NULL},
+                {"a workspace role whose entityId is not an id",
+                 {.n_tokens = 5,
+                  .bad_from = 1,
+                  .bad_to = 2,
+                  .bad_field = {NULL, "\"roles\":[{\"entityType\":\"WORKSPACE\",\"entityId\":"
+                                      "\"ws0 --role OWNER\",\"role\":\"WORKSPACE_MEMBER\"}]"}},
+                 4,
+                 1,
+                 {"role: field \"entityId\" is not a valid id", "token \"tk0001\""},
+                 NULL},
+                {"on the second page",
+                 {.n_tokens = 2500, .bad_from = 1500, .bad_to = 1501, .bad_field = {BAD_TIME}},
+                 2499,
+                 1,
+                 {"tk1500", "(page at offset 1000, item 500)"},
+                 NULL},
+                {"beyond 10 named, the rest counted",
+                 {.n_tokens = 100, .bad_from = 20, .bad_to = 50, .bad_field = {BAD_TIME, BAD_ROLE}},
+                 70,
+                 11,
+                 {"tk0020", NULL},
+                 "20 more items did not parse and are left out"},
+        };
+
+        (void)state;
+        for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+                struct org o = cases[i].org;
+                struct run r = {0};
+
+                collect_case(&r, &o, cases[i].name);
+                for (size_t e = 0; e < r.inv->n_errors; e++)
+                        print_message("  %s: %s\n", r.inv->errors[e].listing,
+                                      r.inv->errors[e].message);
+                assert_int_equal(r.inv->n_tokens, cases[i].tokens);
+                assert_int_equal(r.inv->n_errors, cases[i].errors);
+                assert_false(tw_inventory_complete(r.inv));
+                assert_false(r.inv->listed[TW_LISTING_TOKENS]);
+                assert_true(r.inv->all_pages[TW_LISTING_TOKENS]);
+                assert_true(r.inv->listed[TW_LISTING_USERS]);
+                assert_string_equal(r.inv->errors[0].listing, "tokens organization");
+                for (size_t k = 0; k < 2; k++)
+                        if (cases[i].first_error[k])
+                                assert_non_null(
+                                        strstr(r.inv->errors[0].message, cases[i].first_error[k]));
+                if (cases[i].last_error)
+                        assert_non_null(strstr(r.inv->errors[r.inv->n_errors - 1].message,
+                                               cases[i].last_error));
+                run_done(&r);
+        }
+}
+
+/* A page none of whose items parse fails as a page: the API more likely
+ * changed than every token broke, and the daemon keeps its last good data. */
+static void test_page_of_bad_tokens_fails(void **state)
+{
+        struct org o = {
+                .n_tokens = 5, .bad_from = 0, .bad_to = 5, .bad_field = {BAD_TIME, BAD_ROLE}};
+        struct run r = {0};
+
+        (void)state;
+        collect(&r, &o, "[astro]\napi_url = http://127.0.0.1:1\n");
+        assert_int_equal(r.inv->n_tokens, 0);
+        assert_int_equal(r.inv->n_errors, 1);
+        assert_non_null(strstr(r.inv->errors[0].message, "page at offset 0: token \"tk0000\""));
+        assert_false(r.inv->listed[TW_LISTING_TOKENS]);
+        assert_false(r.inv->all_pages[TW_LISTING_TOKENS]);
+        run_done(&r);
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
@@ -369,6 +481,8 @@ int main(void)
                 cmocka_unit_test(test_failed_listing_keeps_the_rest),
                 cmocka_unit_test(test_server_ignoring_offset_is_an_error),
                 cmocka_unit_test(test_unknown_workspace_is_an_error),
+                cmocka_unit_test(test_bad_token_is_left_out),
+                cmocka_unit_test(test_page_of_bad_tokens_fails),
         };
 
         return cmocka_run_group_tests(tests, NULL, NULL);

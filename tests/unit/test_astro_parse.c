@@ -219,10 +219,10 @@ static const struct token_case token_cases[] = {
          0, NULL, MINIMAL("WORKSPACE")},
         {"token: empty roles", "{" T_MIN ",\"scope\":\"WORKSPACE\",\"roles\":[]}", 0, NULL,
          MINIMAL("WORKSPACE")},
-        {"token: unknown enum values kept",
+        {"token: unknown enum values kept (and a DAG tag's entityId is a name, not an id)",
          "{" T_MIN ",\"scope\":\"TEAM\",\"kind\":\"DIRECT_ACCESS\",\"roles\":[{"
          "\"entityType\":"
-         "\"DAG_TAG\",\"entityId\":\"x\",\"role\":\"DAG_OBSERVER_2\"}],"
+         "\"DAG_TAG\",\"entityId\":\"etl.daily tag\",\"role\":\"DAG_OBSERVER_2\"}],"
          "\"createdBy\":{\"id\":\"q\","
          "\"subjectType\":\"ROBOT\"}}",
          0,
@@ -366,6 +366,37 @@ static const struct token_case token_cases[] = {
          "\"entityId\":5,\"role\":\"R\"}]}",
          -EINVAL,
          "role: field \"entityId\" is not a string (in token \"t1\")",
+         {0}},
+        /* ids go into request URLs and Astro CLI commands */
+        {"token: an id with a slash",
+         "{\"id\":\"t1/../x\",\"createdAt\":\"2026-01-05T00:00:00Z\",\"name\":\"n\","
+         "\"scope\":\"WORKSPACE\"}",
+         -EINVAL,
+         "token: field \"id\" is not a valid id",
+         {0}},
+        {"token: an id of 65 characters",
+         "{\"id\":\"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\","
+         "\"createdAt\":\"2026-01-05T00:00:00Z\",\"name\":\"n\",\"scope\":\"WORKSPACE\"}",
+         -EINVAL,
+         "token: field \"id\" is not a valid id",
+         {0}},
+        {"token: an empty id",
+         "{\"id\":\"\",\"createdAt\":\"2026-01-05T00:00:00Z\",\"name\":\"n\","
+         "\"scope\":\"WORKSPACE\"}",
+         -EINVAL,
+         "token: field \"id\" is not a valid id",
+         {0}},
+        {"token: a workspace role's entityId with a space",
+         "{" T_MIN ",\"scope\":\"WORKSPACE\",\"roles\":[{\"entityType\":\"WORKSPACE\","
+         "\"entityId\":\"w1 --role X\",\"role\":\"R\"}]}",
+         -EINVAL,
+         "role: field \"entityId\" is not a valid id (in token \"t1\")",
+         {0}},
+        {"token: a role's deploymentId with a semicolon",
+         "{" T_MIN ",\"scope\":\"WORKSPACE\",\"roles\":[{\"entityType\":\"DAG\","
+         "\"entityId\":\"my.dag\",\"role\":\"R\",\"deploymentId\":\"d1;x\"}]}",
+         -EINVAL,
+         "role: field \"deploymentId\" is not a valid id (in token \"t1\")",
          {0}},
         {"token: createdBy a string",
          "{" T_MIN ",\"scope\":\"WORKSPACE\",\"createdBy\":\"jane\"}",
@@ -511,6 +542,13 @@ static const struct obj_case obj_cases[] = {
          "d1|prod|"},
         {"deployment: name missing", O_DEPLOYMENT, "{\"id\":\"d1\"}", -EINVAL,
          "deployment \"d1\": field \"name\" is missing"},
+        {"workspace: id with a query", O_WORKSPACE, "{\"id\":\"w1?x=1\",\"name\":\"x\"}", -EINVAL,
+         "workspace: field \"id\" is not a valid id"},
+        {"deployment: id with a slash", O_DEPLOYMENT, "{\"id\":\"d/1\",\"name\":\"p\"}", -EINVAL,
+         "deployment: field \"id\" is not a valid id"},
+        {"deployment: workspaceId with a space", O_DEPLOYMENT,
+         "{\"id\":\"d1\",\"name\":\"p\",\"workspaceId\":\"w 1\"}", -EINVAL,
+         "deployment \"d1\": field \"workspaceId\" is not a valid id"},
         {"deployment: workspaceId an array", O_DEPLOYMENT,
          "{\"id\":\"d1\",\"name\":\"p\",\"workspaceId\":[]}", -EINVAL,
          "deployment \"d1\": field \"workspaceId\" is not a string"},
@@ -599,6 +637,12 @@ static const struct describe_case describe_cases[] = {
         {"describe: unicode kept", "{\"message\":\"caf\\u00e9 \\ud83d\\udd11\"}",
          "caf\xc3\xa9 \xf0\x9f\x94\x91"},
         {"describe: long message cut at 300", NULL, NULL},
+        {"describe: malformed UTF-8 becomes ?",
+         "{\"message\":\"bad \xc3\x28 \xed\xa0\x80 \xc0\xaf \xf4\x90\x80\x80 \xe2\x82\"}",
+         "bad ?( ??? ?? ???? ??"},
+        {"describe: C1 controls become spaces", "{\"message\":\"a\\u0085b\\u009bc\\u00a0d\"}",
+         "a b c\xc2\xa0"
+         "d"},
         {"describe: not JSON", "<html>Bad Gateway</html>", ""},
         {"describe: a JSON array", "[\"message\"]", ""},
         {"describe: no known fields", "{\"error\":\"x\"}", ""},
@@ -634,6 +678,37 @@ static void run_describe(void **state)
         tw_buf_done(&want);
 }
 
+/* A message cut inside a multi-byte character keeps the whole character or
+ * none of it: the error stays valid UTF-8 (fuzz_astro_error checks this too). */
+static void describe_cut_on_utf8_boundary(void **state)
+{
+        static const struct {
+                const char *ch; /* repeated to fill the message */
+                size_t kept;    /* bytes of message before "..." */
+        } cases[] = {{"\xc3\xa9", 300},
+                     {"\xe4\xb8\xad", 300},
+                     {"\xf0\x9f\x94\x91", 300},
+                     {"a\xe4\xb8\xad", 300},
+                     {"abcd\xe4\xb8\xad", 298}};
+        struct tw_buf body, out;
+
+        (void)state;
+        for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+                tw_buf_init(&body, 0);
+                tw_buf_init(&out, 0);
+                assert_int_equal(tw_buf_adds(&body, "{\"message\":\""), 0);
+                while (body.len < 500)
+                        assert_int_equal(tw_buf_adds(&body, cases[i].ch), 0);
+                assert_int_equal(tw_buf_adds(&body, "\"}"), 0);
+                tw_astro_describe_error(body.ptr, body.len, &out);
+                if (out.len != cases[i].kept + 3 || strcmp(out.ptr + cases[i].kept, "...") != 0 ||
+                    memcmp(out.ptr, body.ptr + strlen("{\"message\":\""), cases[i].kept) != 0)
+                        fail_msg("case %zu: got %zu bytes \"%s\"", i, out.len, out.ptr);
+                tw_buf_done(&body);
+                tw_buf_done(&out);
+        }
+}
+
 #define CASES(arr, fn)                                                                         \
         for (size_t i = 0; i < ARRAY_SIZE(arr); i++)                                           \
                 tests[n++] = (struct CMUnitTest)                                               \
@@ -644,7 +719,7 @@ static void run_describe(void **state)
 int main(void)
 {
         struct CMUnitTest tests[ARRAY_SIZE(page_cases) + ARRAY_SIZE(token_cases) +
-                                ARRAY_SIZE(obj_cases) + ARRAY_SIZE(describe_cases) + 1];
+                                ARRAY_SIZE(obj_cases) + ARRAY_SIZE(describe_cases) + 2];
         size_t n = 0;
 
         CASES(page_cases, run_page);
@@ -653,5 +728,7 @@ int main(void)
                                          .test_func = token_long_names};
         CASES(obj_cases, run_obj);
         CASES(describe_cases, run_describe);
+        tests[n++] = (struct CMUnitTest){.name = "describe: cut on a UTF-8 boundary",
+                                         .test_func = describe_cut_on_utf8_boundary};
         return _cmocka_run_group_tests("astro_parse", tests, n, NULL, NULL) ? 1 : 0;
 }

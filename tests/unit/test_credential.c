@@ -104,6 +104,15 @@ static const struct jwt_case jwt_cases[] = {
         {"jwt: empty ids ignored but counted",
          "{\"permissions\":[\"organizationId:\",\"workspaceId:\"]}", NULL, 0, TW_NO_TIME,
          TW_NO_TIME, NULL, NULL, 0, 2, NULL},
+        /* workspace ids go into request URLs (the 403 fallback listing) */
+        {"jwt: malformed workspace ids ignored but counted",
+         "{\"permissions\":[\"workspaceId:../x\",\"workspaceId:a?b=c\",\"workspaceId:w 1\","
+         "\"workspaceId:ws_ok-1\"]}",
+         NULL, 0, TW_NO_TIME, TW_NO_TIME, NULL, NULL, 1, 4, "ws_ok-1"},
+        {"jwt: a workspace id over 64 characters ignored",
+         "{\"permissions\":[\"workspaceId:"
+         "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\"]}",
+         NULL, 0, TW_NO_TIME, TW_NO_TIME, NULL, NULL, 0, 1, NULL},
         {"jwt: permissions not an array", "{\"permissions\":\"organizationId:o1\"}", NULL, 0,
          TW_NO_TIME, TW_NO_TIME, NULL, NULL, 0, 0, NULL},
         {"jwt: unicode in claims", "{\"apiTokenId\":\"t\\u00e9\\ud83d\\udd11\"}", NULL, 0,

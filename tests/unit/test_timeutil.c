@@ -58,6 +58,11 @@ static const struct parse_case parse_cases[] = {
         {"reject: offset without colon", "2026-05-20T09:30:00+0200", -EINVAL, 0},
         {"reject: empty fraction", "2026-05-20T09:30:00.Z", -EINVAL, 0},
         {"reject: trailing garbage", "2026-05-20T09:30:00Zx", -EINVAL, 0},
+        {"parse: year 0", "0000-01-01T00:00:00Z", 0, -62167219200LL},
+        /* found by fuzzing: these formatted as "10000-..." and "-001-...",
+         * which no parser reads back */
+        {"reject: an offset past year 9999", "9999-12-31T23:59:59-00:01", -EINVAL, 0},
+        {"reject: an offset before year 0", "0000-01-01T00:00:00+00:01", -EINVAL, 0},
         {"reject: trailing space", "2026-05-20T09:30:00Z ", -EINVAL, 0},
         {"reject: leading space", " 2026-05-20T09:30:00Z", -EINVAL, 0},
         {"reject: wrong separator", "2026-05-20X09:30:00Z", -EINVAL, 0},

@@ -1,46 +1,29 @@
-#ifndef TW_TESTS_INTEGRATION_SIM_SELFTEST_H
-#define TW_TESTS_INTEGRATION_SIM_SELFTEST_H
+/* A libcurl client for the tw-astrosim self-tests. */
+#include "helpers/sim_client.h"
 
-/*
- * Small libcurl helpers shared by the tw-astrosim self-tests (test_sim.c,
- * test_sim_faults.c).  Static: each test program includes it once.
- */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
-
-#include <cjson/cJSON.h>
-#include <cmocka.h>
-#include <curl/curl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
-#include "lib/buf.h"
+#include <cmocka.h>
+
 #include "sim/sim.h"
 
-#define BASE 1780000000 /* 2026-05-28T20:26:40Z */
-#define DEMO_CRED "cl6657ttnfefw2oilj7qlpiho"
-
-struct resp {
-        long status;
-        CURLcode rc;
-        struct tw_buf body;
-        char retry_after[16];
-};
-
-static inline size_t on_body(char *p, size_t size, size_t n, void *cls)
+static size_t on_body(char *p, size_t size, size_t n, void *cls)
 {
-        struct resp *r = cls;
+        struct tw_test_resp *r = cls;
 
         return tw_buf_add(&r->body, p, size * n) < 0 ? 0 : size * n;
 }
 
-static inline size_t on_header(char *p, size_t size, size_t n, void *cls)
+static size_t on_header(char *p, size_t size, size_t n, void *cls)
 {
-        struct resp *r = cls;
+        struct tw_test_resp *r = cls;
         size_t len = size * n;
 
         if (len > 13 && strncasecmp(p, "Retry-After: ", 13) == 0)
@@ -48,9 +31,8 @@ static inline size_t on_header(char *p, size_t size, size_t n, void *cls)
         return len;
 }
 
-/* Requests url; body (when not NULL) is sent with method. */
-static inline void req(struct resp *r, const char *method, const char *url, const char *bearer,
-                       const char *body)
+void tw_test_req(struct tw_test_resp *r, const char *method, const char *url, const char *bearer,
+                 const char *body)
 {
         CURL *c = curl_easy_init();
         struct curl_slist *h = NULL;
@@ -80,15 +62,14 @@ static inline void req(struct resp *r, const char *method, const char *url, cons
         curl_slist_free_all(h);
 }
 
-/* GETs path (relative to the sim) with the org credential; parses JSON. */
-static inline cJSON *get_json(struct tw_sim *sim, const char *path, long want_status)
+cJSON *tw_test_get_json(struct tw_sim *sim, const char *path, long want_status)
 {
-        struct resp r;
+        struct tw_test_resp r;
         char url[4096];
         cJSON *j;
 
         snprintf(url, sizeof(url), "%s%s", tw_sim_url(sim), path);
-        req(&r, "GET", url, tw_sim_org_credential(sim), NULL);
+        tw_test_req(&r, "GET", url, tw_sim_org_credential(sim), NULL);
         assert_int_equal(r.rc, CURLE_OK);
         assert_int_equal(r.status, want_status);
         j = cJSON_ParseWithLength(r.body.ptr, r.body.len);
@@ -97,7 +78,7 @@ static inline cJSON *get_json(struct tw_sim *sim, const char *path, long want_st
         return j;
 }
 
-static inline struct tw_sim *start_demo(void)
+struct tw_sim *tw_test_start_demo(void)
 {
         const char *src = getenv("TW_SOURCE_DIR");
         char path[4096];
@@ -110,16 +91,14 @@ static inline struct tw_sim *start_demo(void)
         return sim;
 }
 
-static inline void tokens_path(struct tw_sim *sim, const char *prefix, const char *query, char *out,
-                               size_t size)
+void tw_test_tokens_path(struct tw_sim *sim, const char *prefix, const char *query, char *out,
+                         size_t size)
 {
         snprintf(out, size, "%s/organizations/%s/tokens%s", prefix, tw_sim_organization_id(sim),
                  query);
 }
 
-static inline int num(const cJSON *o, const char *k)
+int tw_test_num(const cJSON *o, const char *k)
 {
         return (int)cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(o, k));
 }
-
-#endif
