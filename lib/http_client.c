@@ -23,7 +23,7 @@ static int on_progress(void *ud, curl_off_t dt, curl_off_t dn, curl_off_t ut, cu
         return c->cancel && *c->cancel ? 1 : 0;
 }
 
-int tw_http_client_new(const struct tw_http_client_options *o, struct tw_http_client **ret)
+int tw_http_client_new(const struct tw_http_client_options *o, struct tw_http_client **ret_client)
 {
         struct tw_http_options ho = {
                 .user_agent = o->user_agent,
@@ -56,7 +56,7 @@ int tw_http_client_new(const struct tw_http_client_options *o, struct tw_http_cl
                 tw_http_client_free(c);
                 return cr == CURLE_OUT_OF_MEMORY ? -ENOMEM : -EINVAL;
         }
-        *ret = c;
+        *ret_client = c;
         return 0;
 }
 
@@ -93,27 +93,27 @@ static int prepare_post(struct tw_http_client *c, const char *url, const struct 
 
 int tw_http_post(struct tw_http_client *c, const char *url, const struct curl_slist *headers,
                  const char *body, size_t len, int64_t timeout_ms, volatile sig_atomic_t *cancel,
-                 struct tw_http_result *ret)
+                 struct tw_http_result *res)
 {
         CURLcode cr;
         int r;
 
-        memset(ret, 0, sizeof(*ret));
-        ret->attempts = 1;
-        ret->body = "";
-        ret->verdict = TW_HTTP_FAIL;
+        memset(res, 0, sizeof(*res));
+        res->attempts = 1;
+        res->body = "";
+        res->verdict = TW_HTTP_FAIL;
         r = prepare_post(c, url, headers, body ? body : "", body ? len : 0, timeout_ms);
         if (r < 0) {
-                ret->error = r;
-                ret->error_text = r == -EINVAL ? "invalid URL" : "out of memory";
+                res->error = r;
+                res->error_text = r == -EINVAL ? "invalid URL" : "out of memory";
                 return r;
         }
         c->cancel = cancel;
         cr = curl_easy_perform(c->x.easy);
         c->cancel = NULL;
-        tw_curl_result(&c->x, cr, ret);
+        tw_curl_result(&c->x, cr, res);
         /* The headers and body are the caller's: drop the references. */
         curl_easy_setopt(c->x.easy, CURLOPT_HTTPHEADER, (struct curl_slist *)NULL);
         curl_easy_setopt(c->x.easy, CURLOPT_POSTFIELDS, (char *)NULL);
-        return ret->error;
+        return res->error;
 }

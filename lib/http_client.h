@@ -31,18 +31,18 @@ struct tw_http_client_options {
 };
 
 /* A new client.  0, -ENOMEM, or -EINVAL if libcurl refuses an option. */
-int tw_http_client_new(const struct tw_http_client_options *o, struct tw_http_client **ret);
+int tw_http_client_new(const struct tw_http_client_options *o, struct tw_http_client **ret_client);
 /* Closes its connections and frees it; NULL-safe. */
 void tw_http_client_free(struct tw_http_client *c);
 
 /* POSTs len bytes of body to url with headers (made with curl_slist_append;
  * NULL for none; not copied, only read during the call).  timeout_ms <= 0
  * uses the client's.  cancel (may be NULL) aborts the transfer soon after
- * it becomes non-zero (error -ECANCELED).  Fills *ret on every path (its
+ * it becomes non-zero (error -ECANCELED).  Fills *res on every path (its
  * error_text and body point into the client and stay valid until the next
- * call with it; attempts is 1) and returns ret->error. */
+ * call with it; attempts is 1) and returns res->error. */
 int tw_http_post(struct tw_http_client *c, const char *url, const struct curl_slist *headers,
                  const char *body, size_t len, int64_t timeout_ms, volatile sig_atomic_t *cancel,
-                 struct tw_http_result *ret);
+                 struct tw_http_result *res);
 
 #endif

@@ -166,53 +166,53 @@ void tw_curl_xfer_release(struct tw_curl_xfer *x)
         "URL's host, or add the issuing CA to the system's trust store"
 
 /* The verdict on a complete response. */
-static void classify_status(long status, struct tw_http_result *ret)
+static void classify_status(long status, struct tw_http_result *res)
 {
         if (status >= 200 && status <= 299) {
-                ret->verdict = TW_HTTP_DONE;
+                res->verdict = TW_HTTP_DONE;
         } else if (status == 429) {
-                ret->verdict = TW_HTTP_RETRY;
-                ret->reason = TW_RETRY_RATE_LIMITED;
+                res->verdict = TW_HTTP_RETRY;
+                res->reason = TW_RETRY_RATE_LIMITED;
         } else if (status >= 500 && status <= 599) {
-                ret->verdict = TW_HTTP_RETRY;
-                ret->reason = TW_RETRY_SERVER_ERROR;
+                res->verdict = TW_HTTP_RETRY;
+                res->reason = TW_RETRY_SERVER_ERROR;
         }
 }
 
-void tw_http_classify(CURLcode code, bool over_cap, long status, struct tw_http_result *ret)
+void tw_http_classify(CURLcode code, bool over_cap, long status, struct tw_http_result *res)
 {
-        ret->verdict = TW_HTTP_FAIL;
-        ret->error = 0;
-        ret->hint = NULL;
+        res->verdict = TW_HTTP_FAIL;
+        res->error = 0;
+        res->hint = NULL;
         switch (code) {
         case CURLE_OK:
-                classify_status(status, ret);
+                classify_status(status, res);
                 return;
         case CURLE_OPERATION_TIMEDOUT:
-                ret->error = -ETIMEDOUT;
-                ret->verdict = TW_HTTP_RETRY;
-                ret->reason = TW_RETRY_TIMEOUT;
+                res->error = -ETIMEDOUT;
+                res->verdict = TW_HTTP_RETRY;
+                res->reason = TW_RETRY_TIMEOUT;
                 return;
         case CURLE_COULDNT_RESOLVE_HOST:
         case CURLE_COULDNT_RESOLVE_PROXY:
         case CURLE_COULDNT_CONNECT:
-                ret->error = -ECONNREFUSED;
+                res->error = -ECONNREFUSED;
                 break;
         case CURLE_FILESIZE_EXCEEDED:
-                ret->error = -E2BIG;
+                res->error = -E2BIG;
                 return;
         case CURLE_WRITE_ERROR:
-                ret->error = over_cap ? -E2BIG : -ENOMEM;
+                res->error = over_cap ? -E2BIG : -ENOMEM;
                 return;
         case CURLE_OUT_OF_MEMORY:
-                ret->error = -ENOMEM;
+                res->error = -ENOMEM;
                 return;
         case CURLE_URL_MALFORMAT:
         case CURLE_UNSUPPORTED_PROTOCOL:
-                ret->error = -EINVAL;
+                res->error = -EINVAL;
                 return;
         case CURLE_ABORTED_BY_CALLBACK:
-                ret->error = -ECANCELED;
+                res->error = -ECANCELED;
                 return;
         case CURLE_PEER_FAILED_VERIFICATION:
         case CURLE_SSL_CACERT_BADFILE:
@@ -221,17 +221,17 @@ void tw_http_classify(CURLcode code, bool over_cap, long status, struct tw_http_
         case CURLE_SSL_INVALIDCERTSTATUS:
                 /* Retrying cannot fix an untrusted certificate, and the
                  * operator must hear about it at once. */
-                ret->error = -EKEYREJECTED;
-                ret->hint = TLS_HINT;
+                res->error = -EKEYREJECTED;
+                res->hint = TLS_HINT;
                 return;
         default:
                 /* Send/receive failures, empty replies, cut transfers,
                  * TLS handshakes: retried as connection failures. */
-                ret->error = -EPROTO;
+                res->error = -EPROTO;
                 break;
         }
-        ret->verdict = TW_HTTP_RETRY;
-        ret->reason = TW_RETRY_CONNECTION;
+        res->verdict = TW_HTTP_RETRY;
+        res->reason = TW_RETRY_CONNECTION;
 }
 
 const char *tw_curl_error_text(const struct tw_curl_xfer *x, CURLcode code)

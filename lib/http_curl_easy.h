@@ -50,9 +50,9 @@ void tw_curl_xfer_release(struct tw_curl_xfer *x);
 
 /* Classifies an attempt that ended with code (over_cap: the write callback
  * refused data over the cap) and, if a response came, HTTP status (else
- * 0) into ret's error, hint, verdict and reason; nothing else in ret is
+ * 0) into res's error, hint, verdict and reason; nothing else in res is
  * touched.  A transport error wins over the status.  Pure. */
-void tw_http_classify(CURLcode code, bool over_cap, long status, struct tw_http_result *ret);
+void tw_http_classify(CURLcode code, bool over_cap, long status, struct tw_http_result *res);
 
 /* A description of the failure for error_text: the error buffer, or
  * curl's text for code.  Never holds a header value or a URL query. */

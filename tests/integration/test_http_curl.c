@@ -16,7 +16,8 @@
  *   anything else                       404
  * Every route answers GET and POST alike.  The server counts requests in
  * flight, connections, and logs each request with its start time.  The
- * tests of lib/http_client.c (tw_http_post) share it. */
+ * tests of the synchronous POST (lib/http_client.c) and of a webhook
+ * sender's connection reuse share it. */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <microhttpd.h>
@@ -24,6 +25,7 @@
 #include <pthread.h>
 #include <setjmp.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -39,7 +41,9 @@
 
 #include "lib/timeutil.h"
 #include "lib/http.h"
+#include "lib/buf.h"
 #include "lib/http_client.h"
+#include "exporters/notify_sender.h"
 #include "sim/sim.h"
 
 #define MS 1000000LL
@@ -1010,6 +1014,78 @@ static void test_post_failures(void **state)
         tw_http_client_free(c);
 }
 
+/* What a webhook sender settled: on_done calls. */
+static struct {
+        pthread_mutex_t mu;
+        pthread_cond_t cond;
+        int acks, errors;
+} sink = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, 0, 0};
+
+static void on_sink_done(void *ud, const char *name, uint64_t id)
+{
+        (void)ud, (void)name, (void)id;
+        pthread_mutex_lock(&sink.mu);
+        sink.acks++;
+        pthread_cond_broadcast(&sink.cond);
+        pthread_mutex_unlock(&sink.mu);
+}
+
+static void on_sink_error(void *ud, const char *name, const char *message, bool will_retry)
+{
+        (void)ud, (void)name, (void)message, (void)will_retry;
+        pthread_mutex_lock(&sink.mu);
+        sink.errors++;
+        pthread_mutex_unlock(&sink.mu);
+}
+
+/* A webhook sender delivers through its own client: one connection for
+ * every item, a retry included. */
+static void test_sender_reuses_connection(void **state)
+{
+        char urls[128];
+        struct tw_notify_sender_options so = {
+                .name = "reuse",
+                .format = TW_WEBHOOK_GENERIC,
+                .urls = urls,
+                .backoff_base_ms = 1,
+                .backoff_max_ms = 5,
+                .on_done = on_sink_done,
+                .on_error = on_sink_error,
+        };
+        struct tw_notify_sender *s = NULL;
+        struct timespec until;
+        struct tw_buf err;
+        int connections, acks;
+        (void)state;
+
+        server_reset();
+        url_of(urls, sizeof(urls), "/fail/503/1/-1/hook");
+        tw_buf_init(&err, 0);
+        assert_int_equal(tw_notify_sender_new(&so, &s, &err), 0);
+        assert_int_equal(tw_notify_sender_start(s), 0);
+        for (uint64_t id = 1; id <= 3; id++)
+                assert_int_equal(tw_notify_sender_push(
+                                         s, tw_notify_item_new(id, "test", "k", "{}", false, 0)),
+                                 0);
+        tw_notify_sender_release(s, 3);
+        clock_gettime(CLOCK_REALTIME, &until);
+        until.tv_sec += 20;
+        pthread_mutex_lock(&sink.mu);
+        while (sink.acks < 3 && pthread_cond_timedwait(&sink.cond, &sink.mu, &until) == 0)
+                ;
+        acks = sink.acks;
+        pthread_mutex_unlock(&sink.mu);
+        tw_notify_sender_free(s);
+        tw_buf_done(&err);
+        assert_int_equal(acks, 3);
+        assert_int_equal(sink.errors, 1); /* the 503, retried */
+        assert_int_equal(server_count("/fail/503/1/-1/hook"), 4);
+        pthread_mutex_lock(&srv.mu);
+        connections = srv.connections;
+        pthread_mutex_unlock(&srv.mu);
+        assert_int_equal(connections, 1);
+}
+
 /* The benchmark's situation in small: the test Astro API server enforces 25
  * requests/s over a 1-second window, the transport runs at 20/s. */
 static void test_sim_rate_limit_no_429(void **state)
@@ -1074,6 +1150,7 @@ int main(void)
                 cmocka_unit_test(test_post_verdicts),
                 cmocka_unit_test(test_post_reuses_connection),
                 cmocka_unit_test(test_post_failures),
+                cmocka_unit_test(test_sender_reuses_connection),
                 cmocka_unit_test(test_sim_rate_limit_no_429),
                 cmocka_unit_test(test_no_token_in_error_texts),
         };
