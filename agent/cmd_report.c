@@ -82,7 +82,7 @@ int tw_cmd_report(const struct tw_report_options *o)
                 tw_log(TW_LOG_ERROR, "cannot use the Astro API credential", "error", err.ptr, NULL);
                 goto out;
         }
-        t = tw_astro_transport_new(cfg, cred.token, NULL);
+        t = tw_astro_transport_new(cfg, cred.token, NULL, 0);
         if (!t) {
                 tw_log(TW_LOG_ERROR, "cannot set up HTTP transport", NULL);
                 goto out;

@@ -20,7 +20,10 @@
 #include "lib/timeutil.h"
 #include "exporters/http_server.h"
 
-static volatile sig_atomic_t got_stop, got_reload;
+/* got_interrupt is the collection's cancel flag: any of these signals cuts a
+ * cycle short, so that SIGTERM and SIGHUP are honoured within the
+ * transport's polling period (100 ms), not after a long collection. */
+static volatile sig_atomic_t got_stop, got_reload, got_interrupt;
 static int wake_fd[2] = {-1, -1};
 
 static void on_signal(int sig)
@@ -31,6 +34,7 @@ static void on_signal(int sig)
                 got_reload = 1;
         else
                 got_stop = 1;
+        got_interrupt = 1;
         if (wake_fd[1] >= 0 && write(wake_fd[1], "x", 1) < 0) {
                 /* full pipe: a wake-up is pending anyway */
         }
@@ -190,6 +194,7 @@ static void wait_until(struct tw_daemon *d, int64_t deadline)
                                 ;
                 if (got_reload && !got_stop) {
                         got_reload = 0;
+                        got_interrupt = 0;
                         reload(d);
                 }
         }
@@ -206,7 +211,8 @@ int tw_daemon_run(const char *config_path, const struct tw_daemon_options *opts)
         d.config_path = config_path;
         d.opts = opts ? opts : &no_opts;
         d.stop = &got_stop;
-        got_stop = got_reload = 0;
+        d.interrupt = &got_interrupt;
+        got_stop = got_reload = got_interrupt = 0;
         tw_agent_status_init(&d.status, TW_VERSION);
         d.status.config_reload_time = tw_now();
         r = tw_agent_load_config(config_path, &d.cfg);
@@ -232,6 +238,14 @@ int tw_daemon_run(const char *config_path, const struct tw_daemon_options *opts)
                 tw_daemon_cycle(&d);
                 if (d.opts->once)
                         break;
+                if (got_reload && !got_stop) {
+                        /* A reload cut the cycle short (or came during it):
+                         * reload, then collect again under the new config. */
+                        got_reload = 0;
+                        got_interrupt = 0;
+                        reload(&d);
+                        continue;
+                }
                 wait_until(&d, next);
         }
         r = 0;

@@ -82,8 +82,9 @@ static void log_listings(struct tw_daemon *d, const struct tw_inventory *inv, in
                        inv->errors[i].message, NULL);
 }
 
-/* Collects a new inventory; NULL (logged) when the cycle failed before one. */
-static struct tw_inventory *collect(struct tw_daemon *d, int64_t now)
+/* Collects a new inventory; NULL (logged) when the cycle failed before one.
+ * Listings still running at deadline_ns (monotonic) fail. */
+static struct tw_inventory *collect(struct tw_daemon *d, int64_t now, int64_t deadline_ns)
 {
         struct tw_credential_info cred = {0};
         struct tw_inventory *inv = NULL;
@@ -103,7 +104,7 @@ static struct tw_inventory *collect(struct tw_daemon *d, int64_t now)
         if (tw_complain_success(&d->complain_credential))
                 tw_log(TW_LOG_INFO, "the Astro API credential works again", NULL);
         d->status.credential_expiry = cred.claims.exp;
-        t = tw_astro_transport_new(d->cfg, cred.token, d->stop);
+        t = tw_astro_transport_new(d->cfg, cred.token, d->interrupt, deadline_ns);
         if (!t) {
                 tw_log(TW_LOG_ERROR, "cannot set up the HTTP transport", "error", strerror(ENOMEM),
                        NULL);
@@ -174,8 +175,9 @@ void tw_daemon_cycle(struct tw_daemon *d)
         struct tw_evaluation *ev;
         bool fresh;
 
-        inv = collect(d, now);
-        if (*d->stop) {
+        inv = collect(d, now, start + tw_config_cycle_timeout(d->cfg) * INT64_C(1000000000));
+        if (*d->interrupt) {
+                /* Stopping, or reloading: a cut collection is no data. */
                 tw_inventory_free(inv);
                 return;
         }

@@ -36,7 +36,8 @@ struct tw_daemon {
         struct tw_complain complain_credential, complain_collect, complain_listing,
                 complain_publish, complain_audit;
 
-        volatile sig_atomic_t *stop; /* set by SIGTERM/SIGINT; aborts transfers */
+        volatile sig_atomic_t *stop;      /* set by SIGTERM/SIGINT */
+        volatile sig_atomic_t *interrupt; /* set by those and SIGHUP; aborts transfers */
         bool last_cycle_credential_failed;
 };
 

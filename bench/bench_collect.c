@@ -62,7 +62,7 @@ static struct tw_inventory *collect(const struct tw_config *cfg, struct tw_http_
                 fprintf(stderr, "credential: %s\n", err.ptr);
                 exit(2);
         }
-        t = tw_astro_transport_new(cfg, cred.token, NULL);
+        t = tw_astro_transport_new(cfg, cred.token, NULL, 0);
         t0 = tw_mono_ns();
         if (tw_astro_collect(cfg, &cred, t, tw_now(), &inv) < 0) {
                 fprintf(stderr, "collection failed\n");

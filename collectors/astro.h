@@ -19,10 +19,11 @@ struct tw_inventory;
 struct tw_transport;
 
 /* The libcurl transport the [astro] settings ask for, with bearer as the
- * credential (copied) and cancel polled to abort (may be NULL).  NULL on
- * -ENOMEM.  curl_global_init() must have been called. */
+ * credential (copied), cancel polled to abort (may be NULL) and a deadline
+ * (tw_mono_ns() time, 0: none) past which every listing still running fails.
+ * NULL on -ENOMEM.  curl_global_init() must have been called. */
 struct tw_transport *tw_astro_transport_new(const struct tw_config *cfg, const char *bearer,
-                                            volatile sig_atomic_t *cancel);
+                                            volatile sig_atomic_t *cancel, int64_t deadline_ns);
 
 /* One collection.  Returns 0 and a new inventory (possibly incomplete), or
  * -ENOMEM / -ECANCELED with no inventory. */

@@ -493,7 +493,7 @@ static void check_configured_workspaces(struct collect *c)
 }
 
 struct tw_transport *tw_astro_transport_new(const struct tw_config *cfg, const char *bearer,
-                                            volatile sig_atomic_t *cancel)
+                                            volatile sig_atomic_t *cancel, int64_t deadline_ns)
 {
         struct tw_http_options o = {
                 .bearer = bearer,
@@ -505,6 +505,7 @@ struct tw_transport *tw_astro_transport_new(const struct tw_config *cfg, const c
                 .rate_limit = cfg->astro.rate_limit,
                 .max_retries = cfg->astro.max_retries,
                 .cancel = cancel,
+                .deadline_ns = deadline_ns,
         };
 
         return tw_transport_curl_new(&o);

@@ -241,3 +241,12 @@ fail:
         tw_buf_done(&b);
         return NULL;
 }
+
+int64_t tw_config_cycle_timeout(const struct tw_config *cfg)
+{
+        int64_t half = cfg->agent.interval / 2;
+
+        if (cfg->agent.cycle_timeout > 0)
+                return cfg->agent.cycle_timeout;
+        return half > 60 ? half : 60;
+}

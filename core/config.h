@@ -105,8 +105,9 @@ struct tw_config {
         } astro;
 
         struct {
-                int64_t interval; /* default 5m */
-                char *state_dir;  /* default /var/lib/tokenwatch */
+                int64_t interval;      /* default 5m */
+                int64_t cycle_timeout; /* seconds; 0: auto, tw_config_cycle_timeout() */
+                char *state_dir;       /* default /var/lib/tokenwatch */
                 enum tw_log_level log_level;
                 enum tw_log_format log_format;
                 char *listen;               /* default 127.0.0.1:9842 */
@@ -145,6 +146,11 @@ int tw_config_load_string(const char *text, const char *filename, struct tw_conf
 /* Reads and parses a file; -ENOENT etc. (with a message in errors) if unreadable. */
 int tw_config_load_file(const char *path, struct tw_config **ret_config, struct tw_buf *errors);
 /* A config with every default, as an empty file gives. */
+/* The deadline of one collection, in seconds: [agent] cycle_timeout, or by
+ * default half the interval but at least 60 s, so that a hung API cannot
+ * stall the agent past its next cycle by much. */
+int64_t tw_config_cycle_timeout(const struct tw_config *cfg);
+
 /* The keys the parser knows, for documentation checks: the i-th key's name,
  * with its section in *ret_section ("webhook.NAME" sections as "webhook"),
  * or NULL past the last.  Free-form sections ([suppress],

@@ -84,6 +84,7 @@ static const struct key_def config_keys[] = {
         {"astro", "rate_limit", T_DOUBLE, C(astro.rate_limit), 0.1, 1000, "20"},
         {"astro", "max_retries", T_INT, C(astro.max_retries), 0, 20, "5"},
         {"agent", "interval", T_DURATION, C(agent.interval), 1, 7 * DAY, "5m"},
+        {"agent", "cycle_timeout", T_DURATION, C(agent.cycle_timeout), 1, 7 * DAY, NULL},
         {"agent", "state_dir", T_STRING, C(agent.state_dir), 0, 0, "/var/lib/tokenwatch"},
         {"agent", "log_level", T_LOG_LEVEL, C(agent.log_level), 0, 0, "info"},
         {"agent", "log_format", T_LOG_FORMAT, C(agent.log_format), 0, 0, "logfmt"},

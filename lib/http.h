@@ -76,7 +76,8 @@ struct tw_transport_ops {
         int (*get)(struct tw_transport *t, const char *url, const char *endpoint,
                    tw_http_done_fn done, void *userdata);
         /* Performs everything queued; 0, or -ECANCELED if cancelled (each
-         * pending request then completes with error -ECANCELED).  Not
+         * pending request then completes with error -ECANCELED), or
+         * -ETIMEDOUT past the deadline (likewise, with -ETIMEDOUT).  Not
          * reentrant: -EBUSY if called from a done callback. */
         int (*run)(struct tw_transport *t);
         void (*free)(struct tw_transport *t);
@@ -147,6 +148,9 @@ struct tw_http_options {
         int64_t backoff_max_ms;        /* cap, default 30000 */
         size_t max_body;               /* response cap in bytes, default 64 MiB */
         volatile sig_atomic_t *cancel; /* polled: non-zero aborts run() */
+        int64_t deadline_ns;           /* monotonic (tw_mono_ns()); 0: none.  When it
+                                          passes, run() fails everything still pending
+                                          or in flight with -ETIMEDOUT */
         const char *user_agent;        /* default "tokenwatch/<version>" */
 };
 

@@ -40,6 +40,7 @@ struct curl_transport {
         struct tw_backoff backoff;
         int max_retries;
         volatile sig_atomic_t *cancel;
+        int64_t deadline_ns; /* 0: none */
         uint64_t rng;
         bool running;
         struct tw_http_stats stats;
@@ -294,6 +295,11 @@ static int xport_run(struct tw_transport *base)
                         rc = -ECANCELED;
                         break;
                 }
+                if (t->deadline_ns && tw_mono_ns() >= t->deadline_ns) {
+                        abort_all(t, -ETIMEDOUT, "the collection's deadline passed");
+                        rc = -ETIMEDOUT;
+                        break;
+                }
                 wait_ns = start_ready(t, tw_mono_ns());
                 if (!t->in_flight && !t->pending)
                         break;
@@ -364,6 +370,7 @@ struct tw_transport *tw_transport_curl_new(const struct tw_http_options *opts)
         t->n_xfers = opts->max_concurrency >= 1 ? opts->max_concurrency : 1;
         t->max_retries = opts->max_retries > 0 ? opts->max_retries : 0;
         t->cancel = opts->cancel;
+        t->deadline_ns = opts->deadline_ns;
         t->backoff.base_ms = opts->backoff_base_ms > 0 ? opts->backoff_base_ms : 500;
         t->backoff.max_ms = opts->backoff_max_ms > 0 ? opts->backoff_max_ms : 30000;
         t->backoff.jitter = TW_JITTER_DECORRELATED;

@@ -1,6 +1,7 @@
 #include "lib/log.h"
 
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,20 +11,22 @@
 #include "lib/buf.h"
 #include "lib/timeutil.h"
 
-static enum tw_log_level log_level = TW_LOG_INFO;
-static enum tw_log_format log_format = TW_LOG_LOGFMT;
+/* Read by every thread, written on reload: atomics, so a reload racing a
+ * sender thread's log line is defined behaviour (relaxed: any order will do). */
+static _Atomic int log_level = TW_LOG_INFO;
+static _Atomic int log_format = TW_LOG_LOGFMT;
 
 static const char *const level_names[] = {"error", "warn", "info", "debug"};
 
 void tw_log_setup(enum tw_log_level level, enum tw_log_format format)
 {
-        log_level = level;
-        log_format = format;
+        atomic_store_explicit(&log_level, (int)level, memory_order_relaxed);
+        atomic_store_explicit(&log_format, (int)format, memory_order_relaxed);
 }
 
 bool tw_log_enabled(enum tw_log_level level)
 {
-        return level <= log_level;
+        return (int)level <= atomic_load_explicit(&log_level, memory_order_relaxed);
 }
 
 static void add_json_string(struct tw_buf *b, const char *s)
@@ -54,9 +57,9 @@ static bool logfmt_needs_quotes(const char *s)
         return false;
 }
 
-static void add_field(struct tw_buf *b, const char *k, const char *v, bool first)
+static void add_field(struct tw_buf *b, bool json, const char *k, const char *v, bool first)
 {
-        if (log_format == TW_LOG_JSON) {
+        if (json) {
                 tw_buf_adds(b, first ? "{" : ",");
                 add_json_string(b, k);
                 tw_buf_addc(b, ':');
@@ -78,21 +81,23 @@ void tw_log(enum tw_log_level level, const char *msg, ...)
         struct tw_buf b;
         const char *k, *v;
         va_list ap;
+        bool json; /* read once: a reload mid-line must not mix formats */
 
         if (!tw_log_enabled(level))
                 return;
+        json = atomic_load_explicit(&log_format, memory_order_relaxed) == TW_LOG_JSON;
         tw_buf_init(&b, 64 * 1024);
-        add_field(&b, "ts", tw_time_format(tw_now(), ts), true);
-        add_field(&b, "level", level_names[level], false);
-        add_field(&b, "msg", msg, false);
+        add_field(&b, json, "ts", tw_time_format(tw_now(), ts), true);
+        add_field(&b, json, "level", level_names[level], false);
+        add_field(&b, json, "msg", msg, false);
         va_start(ap, msg);
         while ((k = va_arg(ap, const char *))) {
                 v = va_arg(ap, const char *);
                 if (v)
-                        add_field(&b, k, v, false);
+                        add_field(&b, json, k, v, false);
         }
         va_end(ap);
-        if (log_format == TW_LOG_JSON)
+        if (json)
                 tw_buf_addc(&b, '}');
         tw_buf_addc(&b, '\n');
         if (b.ptr && write(STDERR_FILENO, b.ptr, b.len) < 0) {

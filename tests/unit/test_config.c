@@ -793,6 +793,29 @@ static void file_errors(void **state)
                 .name = #fn, .test_func = fn \
         }
 
+/* The collection deadline: configured, or half the interval, at least 60 s. */
+static void cycle_timeout(void **state)
+{
+        static const struct {
+                const char *ini;
+                int64_t want;
+        } cases[] = {
+                {"", 150},
+                {"[agent]\ninterval = 1s\n", 60},
+                {"[agent]\ninterval = 1h\n", 1800},
+                {"[agent]\ninterval = 1h\ncycle_timeout = 5s\n", 5},
+        };
+
+        (void)state;
+        for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+                struct tw_config *cfg = NULL;
+
+                assert_int_equal(tw_config_load_string(cases[i].ini, "t.ini", &cfg, NULL), 0);
+                assert_int_equal(tw_config_cycle_timeout(cfg), cases[i].want);
+                tw_config_free(cfg);
+        }
+}
+
 /* The key list for documentation checks names every section's keys once. */
 static void key_list(void **state)
 {
@@ -815,7 +838,7 @@ static void key_list(void **state)
 int main(void)
 {
         struct CMUnitTest tests[ARRAY_SIZE(err_cases) + ARRAY_SIZE(ok_cases) +
-                                ARRAY_SIZE(api_base_cases) + 9];
+                                ARRAY_SIZE(api_base_cases) + 10];
         size_t n = 0;
 
         CASES(err_cases, run_err);
@@ -829,5 +852,6 @@ int main(void)
         TEST(example_file);
         TEST(file_errors);
         TEST(key_list);
+        TEST(cycle_timeout);
         return _cmocka_run_group_tests("config", tests, n, NULL, NULL) ? 1 : 0;
 }
