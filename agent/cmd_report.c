@@ -20,6 +20,7 @@
 #include "collectors/astro.h"
 #include "lib/http.h"
 #include "exporters/report.h"
+#include "exporters/sink_format.h"
 
 #define REPORT_MAX ((size_t)512 << 20)
 
@@ -55,9 +56,12 @@ int tw_cmd_check_config(const char *config_path)
 
         tw_buf_init(&err, 1 << 20);
         r = tw_config_load_file(config_path, &cfg, &err);
+        if (r >= 0)
+                r = tw_sink_config_check(cfg, &err); /* the formats are the exporters' */
         if (r < 0) {
                 fputs(err.ptr ? err.ptr : "", stderr);
                 tw_buf_done(&err);
+                tw_config_free(cfg);
                 return TW_EXIT_CONFIG;
         }
         printf("%s: OK (%zu webhook%s, %zu suppression%s)\n", config_path, cfg->n_webhooks,

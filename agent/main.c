@@ -10,6 +10,7 @@
 #include "agent/cmd_report.h"
 #include "core/config.h"
 #include "agent/daemon.h"
+#include "agent/cmd_notify_test.h"
 #include "agent/notify_hook.h"
 #include "lib/log.h"
 #include "lib/timeutil.h"

@@ -30,7 +30,6 @@ enum key_type {
         T_ROLE_ORG,
         T_ROLE_WORKSPACE,
         T_ROLE_DEPLOYMENT,
-        T_WEBHOOK_FORMAT,
         T_SEVERITY,
         T_KINDS,
         T_SIZE,
@@ -83,7 +82,7 @@ static const struct key_def config_keys[] = {
 static const struct key_def webhook_keys[] = {
         {"webhook", "url", T_URL_LIST, W(url), 0, 0},
         {"webhook", "url_file", T_STRING, W(url_file), 0, 0},
-        {"webhook", "format", T_WEBHOOK_FORMAT, W(format), 0, 0},
+        {"webhook", "format", T_STRING, W(format), 0, 0},
         {"webhook", "min_severity", T_SEVERITY, W(min_severity), 0, 0},
         {"webhook", "kinds", T_KINDS, W(kinds), 0, 0},
         {"webhook", "workspaces", T_ID_LIST, W(workspaces), 0, 0},
@@ -366,18 +365,6 @@ static int parse_value(const struct key_def *def, void *base, const char *value,
                 return parse_role(value, "WORKSPACE", f, why);
         case T_ROLE_DEPLOYMENT:
                 return parse_role(value, "DEPLOYMENT", f, why);
-        case T_WEBHOOK_FORMAT: {
-                static const char *const names[] = {"generic", "slack", "teams", "pagerduty",
-                                                    "alertmanager"};
-
-                for (int i = 0; i < 5; i++)
-                        if (strcmp(value, names[i]) == 0) {
-                                *(enum tw_webhook_format *)f = (enum tw_webhook_format)i;
-                                return 0;
-                        }
-                *why = "expected generic, slack, teams, pagerduty or alertmanager";
-                return -EINVAL;
-        }
         case T_SEVERITY:
                 if (tw_severity_from_string(value, f) < 0 ||
                     *(enum tw_severity *)f == TW_SEVERITY_NONE) {
@@ -454,7 +441,6 @@ static struct tw_webhook_config *webhook_for(struct tw_config_parser *p, const c
         if (!w->name)
                 return NULL;
         cfg->n_webhooks++;
-        w->format = TW_WEBHOOK_GENERIC;
         w->min_severity = TW_SEVERITY_WARNING;
         w->kinds = (1u << _TW_FINDING_KIND_MAX) - 1;
         w->timeout = 10;

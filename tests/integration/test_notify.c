@@ -20,7 +20,7 @@
 #include "core/config.h"
 #include "exporters/notify.h"
 #include "core/snapshot.h"
-#include "exporters/notify_payload.h"
+#include "exporters/sink_format.h"
 #include "helpers/webhook_receiver.h"
 
 #define WARN TW_SEVERITY_WARNING
@@ -134,7 +134,7 @@ static void cycle(struct world *w, struct tw_notifier *n, const struct nf_findin
         struct tw_evaluation *ev = nf_evaluation(inv, fs, now);
         struct tw_snapshot snap = {w->cfg, inv, ev};
 
-        assert_int_equal(tw_notifier_cycle(n, &snap, now), 0);
+        assert_int_equal(tw_notifier_cycle(n, &snap, now, NULL), 0);
         tw_evaluation_free(ev);
         tw_inventory_free(inv);
 }

@@ -6,10 +6,13 @@
 #include <stdio.h>
 
 #include "lib/buf.h"
-#include "exporters/notify_payload.h"
+#include "exporters/sink_format.h"
 #include "helpers/helpers.h"
 
-#define HOSTILE "deploy \"prod\" <ci> & \\ `x`\n\xf0\x9f\x9a\x80"
+#define HOSTILE                                                    \
+        "deploy \"prod\" <ci> & \\ `x`\n\xf0\x9f\x9a\x80 [Rotate " \
+        "now](https://evil.example/login) "                        \
+        "<https://evil.example|click> *bold*"
 
 /* Compares text with tests/golden/NAME; TW_UPDATE_GOLDEN=1 rewrites it. */
 static void check_golden(const char *name, const char *text)
@@ -74,7 +77,7 @@ static struct tw_notify_event event(const struct tw_inventory *inv, enum tw_noti
         return e;
 }
 
-static const struct tw_notify_payload_ctx ctx = {
+static const struct tw_sink_ctx ctx = {
         .organization_id = "org-1",
         .now = NOW,
         .routing_key = "R0UT1NG",
@@ -82,14 +85,14 @@ static const struct tw_notify_payload_ctx ctx = {
 };
 
 /* Prints each event's payload of one format into a JSON array, checks the golden file. */
-static void golden_push(const struct tw_notify_payload_ctx *c, enum tw_webhook_format fmt,
-                        const char *file, const struct tw_notify_event *evs, size_t n)
+static void golden_push(const struct tw_sink_ctx *c, const char *fmt, const char *file,
+                        const struct tw_notify_event *evs, size_t n)
 {
         cJSON *arr = cJSON_CreateArray(), *p, *back;
         char *text;
 
         for (size_t i = 0; i < n; i++) {
-                assert_int_equal(tw_notify_payload_build(fmt, c, &evs[i], &p), 0);
+                assert_int_equal(tw_sink_format_find(fmt)->build(c, &evs[i], 1, &p, NULL), 0);
                 cJSON_AddItemToArray(arr, p);
         }
         text = cJSON_Print(arr);
@@ -105,7 +108,7 @@ static void golden_push(const struct tw_notify_payload_ctx *c, enum tw_webhook_f
 static void test_golden(void **unused)
 {
         struct tw_inventory *inv = inventory();
-        struct tw_notify_payload_ctx c = ctx;
+        struct tw_sink_ctx c = ctx;
         struct tw_notify_event evs[] = {
                 event(inv, TW_NOTIFY_FIRING, TW_FINDING_EXPIRING, TW_SEVERITY_WARNING, "k-firing"),
                 event(inv, TW_NOTIFY_ESCALATED, TW_FINDING_EXPIRING, TW_SEVERITY_CRITICAL,
@@ -123,16 +126,16 @@ static void test_golden(void **unused)
         };
         cJSON *j;
         char *text;
-        int resolved = 0;
+        bool coalesce = true;
 
         (void)unused;
         c.inv = inv;
-        golden_push(&c, TW_WEBHOOK_GENERIC, "notify-generic.json", evs, 3);
-        golden_push(&c, TW_WEBHOOK_SLACK, "notify-slack.json", evs, 3);
-        golden_push(&c, TW_WEBHOOK_TEAMS, "notify-teams.json", evs, 2);
-        golden_push(&c, TW_WEBHOOK_PAGERDUTY, "notify-pagerduty.json", evs, 4);
-        assert_int_equal(tw_notify_payload_alertmanager(&c, am, ARRAY_SIZE(am), &j, &resolved), 0);
-        assert_int_equal(resolved, 1);
+        golden_push(&c, "generic", "notify-generic.json", evs, 3);
+        golden_push(&c, "slack", "notify-slack.json", evs, 3);
+        golden_push(&c, "teams", "notify-teams.json", evs, 2);
+        golden_push(&c, "pagerduty", "notify-pagerduty.json", evs, 4);
+        assert_int_equal(tw_sink_alertmanager_build(&c, am, ARRAY_SIZE(am), &j, &coalesce), 0);
+        assert_false(coalesce);                     /* it resolves something */
         assert_int_equal(cJSON_GetArraySize(j), 5); /* escalation resolves the old labels too */
         text = cJSON_Print(j);
         check_golden("notify-alertmanager.json", text);
@@ -144,7 +147,7 @@ static void test_golden(void **unused)
 static void test_hostile_names(void **unused)
 {
         struct tw_inventory *inv = inventory();
-        struct tw_notify_payload_ctx c = ctx;
+        struct tw_sink_ctx c = ctx;
         struct tw_notify_event e =
                 event(inv, TW_NOTIFY_FIRING, TW_FINDING_EXPIRED, TW_SEVERITY_CRITICAL, "k");
         cJSON *j;
@@ -152,19 +155,28 @@ static void test_hostile_names(void **unused)
 
         (void)unused;
         c.inv = inv;
-        assert_int_equal(tw_notify_payload_generic(&c, &e, &j), 0);
+        assert_int_equal(tw_sink_generic_build(&c, &e, 1, &j, NULL), 0);
         assert_string_equal(cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(
                                     cJSON_GetObjectItemCaseSensitive(j, "token"), "name")),
                             HOSTILE);
         cJSON_Delete(j);
-        assert_int_equal(tw_notify_payload_slack(&c, &e, &j), 0);
+        assert_int_equal(tw_sink_slack_build(&c, &e, 1, &j, NULL), 0);
         text = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(j, "text"));
         assert_null(strstr(text, "<ci>")); /* mrkdwn control characters escaped */
         assert_non_null(strstr(text, "&lt;ci&gt; &amp;"));
+        assert_null(strstr(text, "<https://evil.example|click>")); /* no Slack link */
         cJSON_Delete(j);
-        assert_int_equal(tw_notify_payload_build(TW_WEBHOOK_ALERTMANAGER, &c, &e, &j), -EINVAL);
+        /* Teams: the name shows as typed, never as a link under our heading */
+        assert_int_equal(tw_sink_teams_build(&c, &e, 1, &j, NULL), 0);
+        text = cJSON_PrintUnformatted(j);
+        assert_null(strstr(text, "[Rotate now](https"));
+        assert_non_null(strstr(text, "\\\\[Rotate now\\\\](https://evil.example/login)"));
+        assert_null(strstr(text, " *bold*"));
+        assert_null(strstr(text, "\\n")); /* a name's line break cannot start a block */
+        free(text);
+        cJSON_Delete(j);
         e.type = TW_NOTIFY_ACTIVE;
-        assert_int_equal(tw_notify_payload_build(TW_WEBHOOK_GENERIC, &c, &e, &j), -EINVAL);
+        assert_int_equal(tw_sink_generic_build(&c, &e, 1, &j, NULL), -EINVAL);
         tw_inventory_free(inv);
 }
 
@@ -207,11 +219,11 @@ static void test_sign(void **unused)
         const char *signed_text = "1780315200.{\"event\":\"firing\"}";
 
         (void)unused;
-        assert_int_equal(tw_notify_sign("s3cret", NOW, body, strlen(body), sig), 0);
+        assert_int_equal(tw_sink_sign("s3cret", NOW, body, strlen(body), sig), 0);
         assert_int_equal(tw_hmac_sha256_hex("s3cret", 6, signed_text, strlen(signed_text), hex), 0);
         assert_int_equal(strncmp(sig, "sha256=", 7), 0);
         assert_string_equal(sig + 7, hex);
-        assert_int_equal(tw_notify_sign("other", NOW, body, strlen(body), sig), 0);
+        assert_int_equal(tw_sink_sign("other", NOW, body, strlen(body), sig), 0);
         assert_string_not_equal(sig + 7, hex);
 }
 

@@ -271,7 +271,8 @@ static void test_table(void **unused)
 
                 print_message("case: %s\n", tc->name);
                 f.name = "a";
-                assert_int_equal(tw_notify_state_step(old, inv, ev, &f, 1, NOW, &s, &evs), 0);
+                assert_int_equal(tw_notify_state_step(old, inv, ev, &f, 1, NOW, false, &s, &evs),
+                                 0);
                 for (size_t i = 0; i < evs.n; i++) {
                         const struct tw_notify_event *e = &evs.events[i];
 
@@ -313,7 +314,7 @@ static void test_json_round_trip(void **unused)
         cJSON *j;
 
         (void)unused;
-        assert_int_equal(tw_notify_state_step(NULL, inv, ev, f, 2, NOW, &s1, &e1), 0);
+        assert_int_equal(tw_notify_state_step(NULL, inv, ev, f, 2, NOW, false, &s1, &e1), 0);
         assert_int_equal(e1.n, 3); /* x: 2 firing, y: 1 firing */
         j = tw_notify_state_to_json(s1);
         assert_non_null(j);
@@ -328,7 +329,7 @@ static void test_json_round_trip(void **unused)
         assert_string_equal(text, text2);
         tw_notify_state_free(s1);
         tw_notify_events_done(&e1);
-        assert_int_equal(tw_notify_state_step(s2, inv, ev, f, 2, NOW + DAY, &s3, &e2), 0);
+        assert_int_equal(tw_notify_state_step(s2, inv, ev, f, 2, NOW + DAY, false, &s3, &e2), 0);
         for (size_t i = 0; i < e2.n; i++)
                 assert_true(e2.events[i].type ==
                             (e2.events[i].sink == 0 ? TW_NOTIFY_REMINDER : TW_NOTIFY_ACTIVE));
@@ -384,8 +385,8 @@ static void test_idempotency_key_stable(void **unused)
         struct tw_notify_events e1 = {0}, e2 = {0};
 
         (void)unused;
-        assert_int_equal(tw_notify_state_step(NULL, inv, ev, f, 2, NOW, &s1, &e1), 0);
-        assert_int_equal(tw_notify_state_step(NULL, inv, ev, f, 2, NOW, &s2, &e2), 0);
+        assert_int_equal(tw_notify_state_step(NULL, inv, ev, f, 2, NOW, false, &s1, &e1), 0);
+        assert_int_equal(tw_notify_state_step(NULL, inv, ev, f, 2, NOW, false, &s2, &e2), 0);
         assert_int_equal(e1.n, 2);
         assert_string_equal(e1.events[0].idempotency_key, e2.events[0].idempotency_key);
         assert_string_not_equal(e1.events[0].idempotency_key, e1.events[1].idempotency_key);
