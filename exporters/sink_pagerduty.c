@@ -27,8 +27,7 @@ static void cut_utf8(struct tw_buf *b, size_t max)
         b->len = len + 3;
 }
 
-static int pd_details(const struct tw_sink_ctx *ctx, const struct tw_notify_event *ev,
-                      cJSON *p)
+static int pd_details(const struct tw_sink_ctx *ctx, const struct tw_notify_event *ev, cJSON *p)
 {
         cJSON *d = cJSON_AddObjectToObject(p, "custom_details");
         const char *fix, *ws = tw_sink_workspace(ctx, ev->token);
