@@ -63,6 +63,34 @@ static int render_counters(const struct tw_sink_stats *s, struct tw_buf *out)
         return r;
 }
 
+static uint64_t queue_length(const struct tw_sink_stats *s)
+{
+        return s->queue_length;
+}
+
+static uint64_t last_success(const struct tw_sink_stats *s)
+{
+        return (uint64_t)(s->last_success > 0 ? s->last_success : 0);
+}
+
+static uint64_t up(const struct tw_sink_stats *s)
+{
+        return s->open && !s->failing;
+}
+
+/* The per-sink gauges: family, HELP text, value. */
+static const struct {
+        const char *family, *help;
+        uint64_t (*value)(const struct tw_sink_stats *s);
+} gauges[] = {
+        {"tokenwatch_notification_queue_length", "Notifications waiting to be sent, per sink.",
+         queue_length},
+        {"tokenwatch_notification_last_success_timestamp_seconds",
+         "When a notification was last delivered, per sink (0: never).", last_success},
+        {"tokenwatch_notification_sink_up",
+         "Whether the sink is open and its last delivery did not fail (0: see the log).", up},
+};
+
 int tw_sink_metrics_render(const struct tw_sink_stats *st, size_t n, struct tw_buf *out)
 {
         int r = 0;
@@ -76,30 +104,11 @@ int tw_sink_metrics_render(const struct tw_sink_stats *st, size_t n, struct tw_b
                 "answer, dropped: queue full).\n# TYPE tokenwatch_notifications_total counter\n");
         for (size_t i = 0; i < n && r >= 0; i++)
                 r = render_counters(&st[i], out);
-        if (r >= 0)
-                r = tw_buf_adds(
-                        out,
-                        "# HELP tokenwatch_notification_queue_length Notifications waiting to be "
-                        "sent, per sink.\n# TYPE tokenwatch_notification_queue_length gauge\n");
-        for (size_t i = 0; i < n && r >= 0; i++)
-                r = sample(out, "tokenwatch_notification_queue_length", st[i].name, "",
-                           (uint64_t)st[i].queue_length);
-        if (r >= 0)
-                r = tw_buf_adds(
-                        out,
-                        "# HELP tokenwatch_notification_last_success_timestamp_seconds When a "
-                        "notification was last delivered, per sink (0: never).\n"
-                        "# TYPE tokenwatch_notification_last_success_timestamp_seconds gauge\n");
-        for (size_t i = 0; i < n && r >= 0; i++)
-                r = sample(out, "tokenwatch_notification_last_success_timestamp_seconds",
-                           st[i].name, "",
-                           (uint64_t)(st[i].last_success > 0 ? st[i].last_success : 0));
-        if (r >= 0)
-                r = tw_buf_adds(out, "# HELP tokenwatch_notification_sink_up Whether the sink is "
-                                     "open and its last delivery did not fail (0: see the log).\n"
-                                     "# TYPE tokenwatch_notification_sink_up gauge\n");
-        for (size_t i = 0; i < n && r >= 0; i++)
-                r = sample(out, "tokenwatch_notification_sink_up", st[i].name, "",
-                           st[i].open && !st[i].failing);
+        for (size_t g = 0; g < sizeof(gauges) / sizeof(gauges[0]) && r >= 0; g++) {
+                r = tw_buf_printf(out, "# HELP %s %s\n# TYPE %s gauge\n", gauges[g].family,
+                                  gauges[g].help, gauges[g].family);
+                for (size_t i = 0; i < n && r >= 0; i++)
+                        r = sample(out, gauges[g].family, st[i].name, "", gauges[g].value(&st[i]));
+        }
         return r;
 }

@@ -8,30 +8,14 @@
 # the log says once which data it runs on.  After recovery only the token
 # really deleted meanwhile resolves.
 source "$(dirname "$0")/lib.sh"
-
-AM_BIN=${TW_ALERTMANAGER_BIN:-/usr/bin/prometheus-alertmanager}
-[[ -x $AM_BIN ]] || fail "$AM_BIN not installed (Debian package prometheus-alertmanager)"
-command -v jq >/dev/null || fail "jq not installed"
+source "$(dirname "$0")/alertmanager_lib.sh"
 
 GONE=clmpwmallz0kxoyxsdt0l0g0u  # legacy-airflow-sync: deleted during the outage
 SOON=clqkvpeo5bejp2xnyl5y1i7zx  # dbt-cloud-trigger: made to expire during the outage
 
 start_sim --fixture "$TW_SOURCE_DIR/tests/fixtures/demo-org.json"
-# SOON expires 25 s from now: expiring (critical) now, expired during the outage.
-soon_end=$(date -u -d '+25 seconds' +%Y-%m-%dT%H:%M:%SZ)
-jq -c --arg id "$SOON" --arg e "$soon_end" '.tokens[] | select(.id == $id) | .endAt = $e' \
-  "$TW_SOURCE_DIR/tests/fixtures/demo-org.json" |
-  curl -fs -X PUT --data-binary @- "$SIM_URL/_sim/tokens/$SOON" >/dev/null || fail "sim refused PUT"
 
-AM_PORT=$(free_port)
-mkdir -p "$E2E_TMP/am"
-printf 'route:\n  receiver: blackhole\nreceivers:\n  - name: blackhole\n' >"$E2E_TMP/am.yml"
-"$AM_BIN" --config.file="$E2E_TMP/am.yml" --storage.path="$E2E_TMP/am" \
-  --web.listen-address="127.0.0.1:$AM_PORT" --cluster.listen-address= 2>"$E2E_TMP/am.log" &
-E2E_PIDS+=($!)
-AM="http://127.0.0.1:$AM_PORT"
-for i in $(seq 200); do curl -fs "$AM/-/ready" >/dev/null 2>&1 && break; sleep 0.05; done
-curl -fs "$AM/-/ready" >/dev/null || { cat "$E2E_TMP/am.log" >&2; fail "alertmanager did not start"; }
+am_start
 
 cfg=$E2E_TMP/tw.ini
 cat >"$cfg" <<INI
@@ -54,15 +38,6 @@ E2E_PIDS+=($!)
 wait_file "$E2E_TMP/port"
 METRICS="http://127.0.0.1:$(cat "$E2E_TMP/port")/metrics"
 
-# "token_id finding severity" per active finding, from the daemon's metrics.
-expected() {
-  curl -fs "$METRICS" |
-    sed -n 's/^astro_token_finding{token_id="\([^"]*\)",finding="\([^"]*\)",severity="\([^"]*\)"} 1$/\1 \2 \3/p' | sort
-}
-alerts() {
-  curl -fs "$AM/api/v2/alerts?active=true&silenced=false&inhibited=false" |
-    jq -r '.[] | .labels | "\(.token_id) \(.finding) \(.severity)"' | sort
-}
 # The earliest endsAt of the active alerts, in Unix seconds.
 min_ends() {
   curl -fs "$AM/api/v2/alerts?active=true" | jq '[.[] | .endsAt | sub("\\.[0-9]+";"") | fromdateiso8601] | min'
@@ -81,6 +56,21 @@ grep -q "^$SOON expiring critical" <<<"$want" || fail "$SOON is not expiring (cr
 grep -q "^$GONE " <<<"$want" || fail "$GONE has no finding"
 n_want=$(grep -c . <<<"$want")
 pass "Alertmanager shows the $n_want active findings"
+
+# SOON now expires in 15 s: still expiring (critical) when the outage starts,
+# expired during it.  The outage starts once the daemon has seen the change.
+soon_epoch=$(($(date +%s) + 15))
+jq -c --arg id "$SOON" --arg e "$(date -u -d "@$soon_epoch" +%Y-%m-%dT%H:%M:%SZ)" \
+  '.tokens[] | select(.id == $id) | .endAt = $e' "$TW_SOURCE_DIR/tests/fixtures/demo-org.json" |
+  curl -fs -X PUT --data-binary @- "$SIM_URL/_sim/tokens/$SOON" >/dev/null || fail "sim refused PUT"
+soon_seen() {
+  curl -fs "$METRICS" | awk -v id="$SOON" -v want="$soon_epoch" \
+    'index($1, "astro_token_expiry_timestamp_seconds{token_id=\"" id "\"") == 1 && $2 + 0 == want { ok = 1 }
+     END { exit !ok }'
+}
+for i in $(seq 200); do soon_seen && break; sleep 0.05; done
+soon_seen || fail "the daemon did not see $SOON's new expiry"
+(($(date +%s) < soon_epoch - 2)) || fail "too slow: $SOON expired before the outage"
 
 # The outage: every token listing fails; GONE is deleted meanwhile.
 curl -fs -X POST --data '{"type":"status","status":500,"match":"/tokens"}' "$SIM_URL/_sim/faults" >/dev/null ||
