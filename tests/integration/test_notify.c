@@ -5,7 +5,15 @@
  * notify-test, a corrupt state file, stale data, isolated sinks, reloads
  * while sinks deliver, rotated secret files.
  */
-#include "unit/notify_fixture.h"
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
 
 #include <cjson/cJSON.h>
 #include <curl/curl.h>
@@ -26,6 +34,8 @@
 #include "exporters/sink_format.h"
 #include "agent/notify_hook.h"
 #include "core/status.h"
+#include "helpers/notify_fixture.h"
+#include "lib/timeutil.h"
 #include "helpers/webhook_receiver.h"
 
 extern char **environ;

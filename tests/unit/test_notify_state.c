@@ -1,10 +1,20 @@
 /* The notification state machine: a table of (old state, findings, filter) -> events. */
-#include "notify_fixture.h"
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
 
 #include <cjson/cJSON.h>
 #include <errno.h>
 
 #include "core/notify_state.h"
+#include "helpers/notify_fixture.h"
+#include "lib/timeutil.h"
 
 #define EXPIRED TW_FINDING_EXPIRED
 #define EXPIRING TW_FINDING_EXPIRING

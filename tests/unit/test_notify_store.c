@@ -21,8 +21,8 @@
 #include "lib/statefile.h"
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
-#define ITEM(id, at, key)                                                                  \
-        "{\"state\":{\"sinks\":{}},\"next_id\":5,\"queues\":{\"a\":[{\"id\":" id            \
+#define ITEM(id, at, key)                                                               \
+        "{\"state\":{\"sinks\":{}},\"next_id\":5,\"queues\":{\"a\":[{\"id\":" id        \
         ",\"event\":\"firing\",\"key\":\"" key "\",\"body\":\"{}\",\"coalesce\":false," \
         "\"created_at\":" at "}]}}"
 
@@ -131,8 +131,8 @@ static void test_out_of_range_set_aside(void **unused)
         assert_int_equal(tw_notify_store_acked(st, "a"), 7);
         assert_int_equal(tw_statefile_read(dir, TW_NOTIFY_STATE_FILE, 1 << 20, &text, &len),
                          -ENOENT);
-        assert_int_equal(tw_statefile_read(dir, TW_NOTIFY_STATE_FILE ".corrupt-1780315200",
-                                           1 << 20, &text, &len),
+        assert_int_equal(tw_statefile_read(dir, TW_NOTIFY_STATE_FILE ".corrupt-1780315200", 1 << 20,
+                                           &text, &len),
                          0);
         assert_string_equal(text, bad);
         free(text);

@@ -1,5 +1,6 @@
-/* The sink format table: lookup, and the config checks that depend on the
- * format (core/ does not know the formats), with file:line:key. */
+/* The sink format table: lookup, the config checks that depend on the
+ * format (core/ does not know the formats) with file:line:key, and the
+ * generic format's signature. */
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -15,6 +16,7 @@
 #include "lib/buf.h"
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+#define NOW ((int64_t)1780315200)
 
 static void test_find(void **unused)
 {
@@ -90,11 +92,59 @@ static void test_config_check(void **unused)
         }
 }
 
+/* RFC 4231 test cases 1, 2 and 6 (a key longer than the block size). */
+static void test_hmac_rfc4231(void **unused)
+{
+        static const struct {
+                const char *name, *key, *data, *want;
+                size_t key_len;
+        } rfc[] = {
+                {"case 1",
+                 "\x0b\x0b\x0b\x0b\x0b\x0b\x0b\x0b\x0b\x0b\x0b\x0b\x0b\x0b\x0b\x0b\x0b\x0b\x0b\x0b",
+                 "Hi There", "b0344c61d8db38535ca8afceaf0bf12b881dc200c9833da726e9376c2e32cff7",
+                 20},
+                {"case 2", "Jefe", "what do ya want for nothing?",
+                 "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843", 4},
+                {"case 6", NULL, "Test Using Larger Than Block-Size Key - Hash Key First",
+                 "60e431591ee0b67f0d8a26aacbf5b77f8e0bc6213728c5140546040f0ee37f54", 131},
+        };
+        char key6[131];
+        char hex[65];
+
+        (void)unused;
+        memset(key6, 0xaa, sizeof(key6));
+        for (size_t i = 0; i < ARRAY_SIZE(rfc); i++) {
+                print_message("case: %s\n", rfc[i].name);
+                assert_int_equal(tw_hmac_sha256_hex(rfc[i].key ? rfc[i].key : key6, rfc[i].key_len,
+                                                    rfc[i].data, strlen(rfc[i].data), hex),
+                                 0);
+                assert_string_equal(hex, rfc[i].want);
+        }
+}
+
+/* The signature covers "<timestamp>.<body>": same as HMAC over that string. */
+static void test_sign(void **unused)
+{
+        char sig[72], hex[65];
+        const char *body = "{\"event\":\"firing\"}";
+        const char *signed_text = "1780315200.{\"event\":\"firing\"}";
+
+        (void)unused;
+        assert_int_equal(tw_sink_sign("s3cret", NOW, body, strlen(body), sig), 0);
+        assert_int_equal(tw_hmac_sha256_hex("s3cret", 6, signed_text, strlen(signed_text), hex), 0);
+        assert_int_equal(strncmp(sig, "sha256=", 7), 0);
+        assert_string_equal(sig + 7, hex);
+        assert_int_equal(tw_sink_sign("other", NOW, body, strlen(body), sig), 0);
+        assert_string_not_equal(sig + 7, hex);
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_find),
                 cmocka_unit_test(test_config_check),
+                cmocka_unit_test(test_hmac_rfc4231),
+                cmocka_unit_test(test_sign),
         };
 
         return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,33 +1,20 @@
-#ifndef TW_TESTS_UNIT_NOTIFY_FIXTURE_H
-#define TW_TESTS_UNIT_NOTIFY_FIXTURE_H
+/* Hand-built inventories, evaluations and events for the notification tests. */
+#include "helpers/notify_fixture.h"
 
-/*
- * Hand-built inventories and evaluations for the notification tests
- * (test_notify_state.c, test_notify_payload.c): no evaluator involved, so
- * the state machine is tested against exactly the findings given.
- * Header-only: static functions.
- */
-
-#include <stdarg.h>
-#include <stddef.h>
+#include <cjson/cJSON.h>
 #include <setjmp.h>
-#include <stdint.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <cmocka.h>
 
-#include "core/finding.h"
-#include "core/inventory.h"
+#include "exporters/sink_format.h"
+#include "helpers/golden.h"
 #include "lib/timeutil.h"
 
-#define NOW ((int64_t)1780315200) /* 2026-06-01T12:00:00Z */
-#define HOUR ((int64_t)3600)
-#define DAY ((int64_t)86400)
-#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
-
-static inline char *nf_strdup(const char *s)
+char *nf_strdup(const char *s)
 {
         char *p = s ? strdup(s) : NULL;
 
@@ -36,7 +23,7 @@ static inline char *nf_strdup(const char *s)
 }
 
 /* Adds a token with one role (entity_type NULL: none) and a USER creator. */
-static inline void nf_add_token(struct tw_inventory *inv, const char *id, const char *name,
+void nf_add_token(struct tw_inventory *inv, const char *id, const char *name,
                                 const char *entity_type, const char *entity_id, const char *role,
                                 int64_t end_at)
 {
@@ -71,14 +58,14 @@ static inline void nf_add_token(struct tw_inventory *inv, const char *id, const 
         assert_int_equal(tw_inventory_add_token(inv, &t), 0);
 }
 
-static inline void nf_add_workspace(struct tw_inventory *inv, const char *id, const char *name)
+void nf_add_workspace(struct tw_inventory *inv, const char *id, const char *name)
 {
         struct tw_workspace w = {nf_strdup(id), nf_strdup(name)};
 
         assert_int_equal(tw_inventory_add_workspace(inv, &w), 0);
 }
 
-static inline void nf_add_deployment(struct tw_inventory *inv, const char *id, const char *name,
+void nf_add_deployment(struct tw_inventory *inv, const char *id, const char *name,
                                      const char *ws)
 {
         struct tw_deployment d = {nf_strdup(id), nf_strdup(name), nf_strdup(ws)};
@@ -86,15 +73,8 @@ static inline void nf_add_deployment(struct tw_inventory *inv, const char *id, c
         assert_int_equal(tw_inventory_add_deployment(inv, &d), 0);
 }
 
-/* A finding by token id; end the list with {NULL}. */
-struct nf_finding {
-        const char *token_id;
-        enum tw_finding_kind kind;
-        enum tw_severity severity;
-        bool suppressed;
-};
 
-static int nf_cmp_finding(const void *a, const void *b)
+static int cmp_finding(const void *a, const void *b)
 {
         const struct tw_finding *x = a, *y = b;
 
@@ -104,8 +84,8 @@ static int nf_cmp_finding(const void *a, const void *b)
 }
 
 /* An evaluation of inv holding exactly the findings given. */
-static inline struct tw_evaluation *nf_evaluation(const struct tw_inventory *inv,
-                                                  const struct nf_finding *fs, int64_t now)
+struct tw_evaluation *nf_evaluation(const struct tw_inventory *inv, const struct nf_finding *fs,
+                                    int64_t now)
 {
         struct tw_evaluation *ev = calloc(1, sizeof(*ev));
         size_t n = 0;
@@ -138,7 +118,7 @@ static inline struct tw_evaluation *nf_evaluation(const struct tw_inventory *inv
         }
         ev->n_findings = n;
         if (n)
-                qsort(ev->findings, n, sizeof(*ev->findings), nf_cmp_finding);
+                qsort(ev->findings, n, sizeof(*ev->findings), cmp_finding);
         for (size_t i = n; i-- > 0;) {
                 ev->token_first[ev->findings[i].token] = i;
                 ev->token_count[ev->findings[i].token]++;
@@ -146,4 +126,81 @@ static inline struct tw_evaluation *nf_evaluation(const struct tw_inventory *inv
         return ev;
 }
 
-#endif
+
+struct tw_inventory *nf_hostile_inventory(void)
+{
+        struct tw_inventory *inv = tw_inventory_new("org-1", "v1");
+
+        assert_non_null(inv);
+        nf_add_workspace(inv, "ws-1", "Data <Eng>");
+        nf_add_token(inv, "tok-a", NF_HOSTILE, "WORKSPACE", "ws-1", "WORKSPACE_AUTHOR",
+                     NOW + 3 * DAY);
+        return inv;
+}
+
+struct tw_notify_event nf_hostile_event(const struct tw_inventory *inv,
+                                        enum tw_notify_event_type type, enum tw_finding_kind kind,
+                                        enum tw_severity sev, const char *key)
+{
+        const struct tw_token *t = tw_inventory_token(inv, "tok-a");
+        struct tw_notify_event e = {0};
+
+        e.type = type;
+        e.token = type == TW_NOTIFY_RESOLVED ? NULL : t; /* resolved: the token was deleted */
+        e.token_id = "tok-a";
+        e.token_name = NF_HOSTILE;
+        e.kind = kind;
+        e.severity = sev;
+        e.prev_kind = TW_FINDING_EXPIRING;
+        e.prev_severity = TW_SEVERITY_WARNING;
+        e.message = "Token \"" NF_HOSTILE "\" expires 2026-06-04 12:00 UTC (in 3 days). "
+                    "Fix: astro workspace token rotate tok-a --workspace-id ws-1.";
+        e.since = NOW - 2 * DAY;
+        e.changed_at = NOW - HOUR;
+        e.at = NOW;
+        snprintf(e.idempotency_key, sizeof(e.idempotency_key), "%s", key);
+        return e;
+}
+
+const struct tw_sink_ctx nf_sink_ctx = {
+        .organization_id = "org-1",
+        .now = NOW,
+        .routing_key = "R0UT1NG",
+        .alert_ttl = 900,
+};
+
+void nf_hostile_events(const struct tw_inventory *inv, struct tw_notify_event ret[4])
+{
+        ret[0] = nf_hostile_event(inv, TW_NOTIFY_FIRING, TW_FINDING_EXPIRING, TW_SEVERITY_WARNING,
+                                  "k-firing");
+        ret[1] = nf_hostile_event(inv, TW_NOTIFY_ESCALATED, TW_FINDING_EXPIRING,
+                                  TW_SEVERITY_CRITICAL, "k-escalated");
+        ret[2] = nf_hostile_event(inv, TW_NOTIFY_RESOLVED, TW_FINDING_EXPIRING,
+                                  TW_SEVERITY_CRITICAL, "k-resolved");
+        ret[3] = nf_hostile_event(inv, TW_NOTIFY_REMINDER, TW_FINDING_EXPIRING,
+                                  TW_SEVERITY_CRITICAL, "k-reminder");
+}
+
+void nf_golden_bodies(const char *format, const char *file, const struct tw_inventory *inv,
+                      const struct tw_notify_event *evs, size_t n)
+{
+        const struct tw_sink_format *f = tw_sink_format_find(format);
+        struct tw_sink_ctx c = nf_sink_ctx;
+        cJSON *arr = cJSON_CreateArray(), *p, *back;
+        char *text;
+
+        assert_non_null(f);
+        c.inv = inv;
+        for (size_t i = 0; i < n; i++) {
+                assert_int_equal(f->build(&c, &evs[i], 1, &p, NULL), 0);
+                cJSON_AddItemToArray(arr, p);
+        }
+        text = cJSON_Print(arr);
+        assert_non_null(text);
+        back = cJSON_Parse(text); /* hostile names stay valid JSON */
+        assert_non_null(back);
+        cJSON_Delete(back);
+        tw_golden_check(file, text, strlen(text));
+        free(text);
+        cJSON_Delete(arr);
+}
