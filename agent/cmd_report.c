@@ -20,7 +20,7 @@
 #include "collectors/astro.h"
 #include "lib/http.h"
 #include "exporters/report.h"
-#include "exporters/sink_format.h"
+#include "exporters/sink_config.h"
 
 #define REPORT_MAX ((size_t)512 << 20)
 

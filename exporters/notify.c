@@ -16,6 +16,7 @@
 #include "core/snapshot.h"
 #include "exporters/notify_store.h"
 #include "exporters/sink.h"
+#include "exporters/sink_config.h"
 #include "exporters/sink_format.h"
 #include "lib/buf.h"
 #include "lib/log.h"
@@ -27,15 +28,7 @@
  * may be freed (reloaded) while sink threads still run. */
 struct nsink {
         struct tw_notifier *n;
-        char *name;
-        const struct tw_sink_format *format;
-        struct tw_notify_filter filter; /* filter.name is name, filter.workspaces is ws */
-        char **ws;
-        /* where the secrets come from, to (re)open the sink */
-        char *url, *url_file, *secret, *secret_file, *routing_key, *routing_key_file;
-        int64_t timeout;
-        int max_retries;
-        size_t queue_max;
+        struct tw_sink_config c;
         struct tw_sink *sink;        /* NULL: not open (see error) */
         char *error;                 /* why it could not be opened (no secret), or NULL */
         struct tw_complain complain; /* delivery failures; guarded by the notifier's lock */
@@ -91,59 +84,6 @@ static void on_error(void *ud, const char *sink, const char *message, bool will_
                        sink, "error", message, NULL);
 }
 
-static int dup_opt(char **dst, const char *src)
-{
-        *dst = src ? strdup(src) : NULL;
-        return src && !*dst ? -ENOMEM : 0;
-}
-
-/* Copies what the notifier needs of w into k. */
-static int copy_sink(struct tw_notifier *n, struct nsink *k, const struct tw_webhook_config *w)
-{
-        int r = 0;
-
-        k->n = n;
-        k->name = strdup(w->name ? w->name : "");
-        k->format = tw_sink_format_find(w->format);
-        k->filter.name = k->name;
-        k->filter.min_severity = w->min_severity;
-        k->filter.kinds = w->kinds;
-        k->filter.repeat_interval = w->repeat_interval;
-        k->timeout = w->timeout;
-        k->max_retries = w->max_retries;
-        k->queue_max = w->queue_max;
-        if (!k->name || dup_opt(&k->url, w->url) < 0 || dup_opt(&k->url_file, w->url_file) < 0 ||
-            dup_opt(&k->secret, w->secret) < 0 || dup_opt(&k->secret_file, w->secret_file) < 0 ||
-            dup_opt(&k->routing_key, w->routing_key) < 0 ||
-            dup_opt(&k->routing_key_file, w->routing_key_file) < 0)
-                return -ENOMEM;
-        if (!w->n_workspaces)
-                return 0;
-        k->ws = calloc(w->n_workspaces, sizeof(char *));
-        if (!k->ws)
-                return -ENOMEM;
-        for (size_t i = 0; i < w->n_workspaces && r >= 0; i++) {
-                r = dup_opt(&k->ws[i], w->workspaces[i] ? w->workspaces[i] : "");
-                if (r >= 0)
-                        k->filter.n_workspaces++;
-        }
-        k->filter.workspaces = k->ws;
-        return r;
-}
-
-/* The secret inline or from its file; NULL (and 0) when neither is set. */
-static int secret_of(const char *inline_value, const char *file, char **ret, struct tw_buf *err)
-{
-        *ret = NULL;
-        if (inline_value) {
-                *ret = strdup(inline_value);
-                return *ret ? 0 : -ENOMEM;
-        }
-        if (!file)
-                return 0;
-        return tw_secret_read_file(file, ret, err);
-}
-
 static void push_loaded(void *ud, struct tw_sink_item *it)
 {
         tw_sink_push(ud, it);
@@ -153,55 +93,33 @@ static void push_loaded(void *ud, struct tw_sink_item *it)
  * k->error says why.  0 or -errno. */
 static int open_sink(struct tw_notifier *n, struct nsink *k)
 {
-        struct tw_sink_options o = {0};
-        char *url = NULL, *secret = NULL, *rk = NULL;
+        struct tw_sink_options o = {
+                .backoff_base_ms = n->opts.backoff_base_ms,
+                .backoff_max_ms = n->opts.backoff_max_ms,
+                .on_done = on_done,
+                .on_error = on_error,
+                .userdata = k,
+        };
         struct tw_buf err;
         int r;
 
         tw_buf_init(&err, 4096);
-        r = secret_of(k->url, k->url_file, &url, &err);
-        if (r >= 0)
-                r = secret_of(k->secret, k->secret_file, &secret, &err);
-        if (r >= 0)
-                r = secret_of(k->routing_key, k->routing_key_file, &rk, &err);
-        if (r >= 0 && !url && k->format->default_url && !(url = strdup(k->format->default_url)))
-                r = -ENOMEM;
-        if (r >= 0) {
-                o.name = k->name;
-                o.format = k->format;
-                o.urls = url;
-                o.secret = secret;
-                o.routing_key = rk;
-                o.timeout_ms = k->timeout * 1000;
-                o.max_retries = k->max_retries;
-                o.queue_max = k->queue_max;
-                o.backoff_base_ms = n->opts.backoff_base_ms;
-                o.backoff_max_ms = n->opts.backoff_max_ms;
-                o.on_done = on_done;
-                o.on_error = on_error;
-                o.userdata = k;
-                r = tw_sink_new(&o, &k->sink, &err);
-        }
+        r = tw_sink_config_open(&k->c, &o, &k->sink, &err);
         if (r >= 0 && !n->opts.dry_run) {
-                r = tw_notify_store_queue(n->store, k->name, push_loaded, k->sink);
+                r = tw_notify_store_queue(n->store, k->c.name, push_loaded, k->sink);
                 tw_sink_release(k->sink, n->next_id);
                 if (r >= 0)
                         r = tw_sink_start(k->sink);
         }
+        free(k->error);
+        k->error = NULL;
         if (r < 0) {
                 tw_sink_free(k->sink);
                 k->sink = NULL;
-                free(k->error);
                 if (err.len && err.ptr[err.len - 1] == '\n')
                         err.ptr[--err.len] = '\0';
-                k->error = err.len ? strdup(err.ptr) : strdup(strerror(-r));
-        } else {
-                free(k->error);
-                k->error = NULL;
+                k->error = strdup(err.len ? err.ptr : strerror(-r));
         }
-        tw_secret_free(url);
-        tw_secret_free(secret);
-        tw_secret_free(rk);
         tw_buf_done(&err);
         return r;
 }
@@ -229,10 +147,12 @@ int tw_notifier_new(const struct tw_config *cfg, const char *state_dir,
         n->sinks = calloc(cfg->n_webhooks + 1, sizeof(*n->sinks));
         r = -ENOMEM;
         if (!n->state_dir || !n->sinks ||
-            dup_opt(&n->organization_id, cfg->astro.organization_id) < 0)
+            (cfg->astro.organization_id &&
+             !(n->organization_id = strdup(cfg->astro.organization_id))))
                 goto fail;
         for (; n->n_sinks < cfg->n_webhooks; n->n_sinks++) {
-                r = copy_sink(n, &n->sinks[n->n_sinks], &cfg->webhooks[n->n_sinks]);
+                n->sinks[n->n_sinks].n = n;
+                r = tw_sink_config_copy(&n->sinks[n->n_sinks].c, &cfg->webhooks[n->n_sinks]);
                 if (r < 0) {
                         n->n_sinks++;
                         goto fail;
@@ -252,7 +172,8 @@ int tw_notifier_new(const struct tw_config *cfg, const char *state_dir,
         n->next_id = tw_notify_store_next_id(n->store);
         for (size_t i = 0; i < n->n_sinks; i++)
                 if (open_sink(n, &n->sinks[i]) < 0)
-                        tw_buf_printf(err, "webhook %s: %s\n", n->sinks[i].name, n->sinks[i].error);
+                        tw_buf_printf(err, "webhook %s: %s\n", n->sinks[i].c.name,
+                                      n->sinks[i].error);
         *ret = n;
         return 0;
 fail:
@@ -270,19 +191,8 @@ void tw_notifier_free(struct tw_notifier *n)
         for (size_t i = 0; i < n->n_sinks; i++)
                 tw_sink_free(n->sinks[i].sink);
         for (size_t i = 0; i < n->n_sinks; i++) {
-                struct nsink *k = &n->sinks[i];
-
-                for (size_t j = 0; j < k->filter.n_workspaces; j++)
-                        free(k->ws[j]);
-                free(k->ws);
-                free(k->name);
-                free(k->error);
-                free(k->url_file);
-                free(k->secret_file);
-                free(k->routing_key_file);
-                tw_secret_free(k->url);
-                tw_secret_free(k->secret);
-                tw_secret_free(k->routing_key);
+                tw_sink_config_done(&n->sinks[i].c);
+                free(n->sinks[i].error);
         }
         tw_notify_state_free(n->state);
         tw_notify_store_free(n->store);
@@ -327,8 +237,8 @@ int tw_notifier_metrics_render(struct tw_notifier *n, struct tw_buf *out)
                 if (n->sinks[i].sink) {
                         tw_sink_stats(n->sinks[i].sink, &st[i]);
                 } else {
-                        st[i].name = n->sinks[i].name;
-                        st[i].batch = n->sinks[i].format->batch;
+                        st[i].name = n->sinks[i].c.name;
+                        st[i].batch = n->sinks[i].c.format->batch;
                 }
         }
         r = tw_sink_metrics_render(st, n->n_sinks, out);
@@ -343,8 +253,8 @@ static int persist(struct tw_notifier *n)
 
         for (size_t i = 0; qs && i < n->n_sinks; i++) {
                 q = n->sinks[i].sink ? tw_sink_queue_json(n->sinks[i].sink)
-                                     : tw_notify_store_loaded_queue(n->store, n->sinks[i].name);
-                if (!q || !cJSON_AddItemToObject(qs, n->sinks[i].name, q)) {
+                                     : tw_notify_store_loaded_queue(n->store, n->sinks[i].c.name);
+                if (!q || !cJSON_AddItemToObject(qs, n->sinks[i].c.name, q)) {
                         cJSON_Delete(q);
                         cJSON_Delete(qs);
                         return -ENOMEM;
@@ -387,7 +297,7 @@ static int emit(struct tw_notifier *n, struct nsink *k, struct batch *b, const c
                 return -ENOMEM;
         if (n->opts.dry_run) {
                 fprintf(n->opts.dry_run_out ? n->opts.dry_run_out : stdout,
-                        "# webhook %s: %s\n%s\n", k->name, event, text);
+                        "# webhook %s: %s\n%s\n", k->c.name, event, text);
                 free(text);
                 return 0;
         }
@@ -409,7 +319,7 @@ static int sink_items(struct tw_notifier *n, size_t si, const struct tw_sink_ctx
                       const struct tw_notify_events *evs, int64_t now, struct batch *b)
 {
         struct nsink *k = &n->sinks[si];
-        const struct tw_sink_format *f = k->format;
+        const struct tw_sink_format *f = k->c.format;
         size_t first = evs->n, count = 0;
         cJSON *body = NULL;
         bool coalesce = false;
@@ -456,7 +366,7 @@ static void reopen(struct tw_notifier *n)
                 if (k->sink)
                         continue;
                 if (open_sink(n, k) >= 0)
-                        tw_log(TW_LOG_INFO, "webhook sink opened", "sink", k->name, NULL);
+                        tw_log(TW_LOG_INFO, "webhook sink opened", "sink", k->c.name, NULL);
         }
 }
 
@@ -467,7 +377,7 @@ static int filters_of(struct tw_notifier *n, struct tw_notify_filter **ret)
         if (!f)
                 return -ENOMEM;
         for (size_t i = 0; i < n->n_sinks; i++)
-                f[i] = n->sinks[i].filter;
+                f[i] = n->sinks[i].c.filter;
         *ret = f;
         return 0;
 }
@@ -533,8 +443,8 @@ int tw_notifier_cycle(struct tw_notifier *n, const struct tw_snapshot *snap, int
                         if (r != -ENOTCONN)
                                 tw_log(TW_LOG_ERROR,
                                        "cannot build notifications; retrying next cycle", "sink",
-                                       k->name, "error", strerror(-r), NULL);
-                        r = tw_notify_state_revert_sink(st, n->state, k->name);
+                                       k->c.name, "error", strerror(-r), NULL);
+                        r = tw_notify_state_revert_sink(st, n->state, k->c.name);
                         if (r < 0)
                                 break;
                 }
@@ -558,7 +468,7 @@ int tw_notifier_cycle(struct tw_notifier *n, const struct tw_snapshot *snap, int
                         if (tw_sink_push(n->sinks[i].sink, it) > 0)
                                 tw_log(TW_LOG_ERROR,
                                        "webhook queue full, oldest notifications dropped", "sink",
-                                       n->sinks[i].name, NULL);
+                                       n->sinks[i].c.name, NULL);
                 }
         }
         free(b);
@@ -599,7 +509,7 @@ static int test_one(struct nsink *k, const struct tw_sink_ctx *ctx,
 
         if (!k->sink)
                 return -ENOTCONN;
-        r = k->format->build(ctx, ev, 1, &body, NULL);
+        r = k->c.format->build(ctx, ev, 1, &body, NULL);
         text = r >= 0 ? cJSON_PrintUnformatted(body) : NULL;
         cJSON_Delete(body);
         it = text ? tw_sink_item_new(0, "test", ev->idempotency_key, text, false, ctx->now) : NULL;
@@ -622,19 +532,19 @@ int tw_notifier_test(struct tw_notifier *n, const char *sink, int64_t now, struc
         for (size_t i = 0; i < n->n_sinks; i++) {
                 struct nsink *k = &n->sinks[i];
 
-                if (sink && strcmp(sink, k->name) != 0)
+                if (sink && strcmp(sink, k->c.name) != 0)
                         continue;
                 found = true;
                 status = 0;
                 rr = test_one(k, &ctx, &ev, &status);
                 if (rr == 0)
-                        tw_buf_printf(out, "webhook %s: ok (HTTP %ld)\n", k->name, status);
+                        tw_buf_printf(out, "webhook %s: ok (HTTP %ld)\n", k->c.name, status);
                 else if (rr == -ENOTCONN)
-                        tw_buf_printf(out, "webhook %s: failed: %s\n", k->name, k->error);
+                        tw_buf_printf(out, "webhook %s: failed: %s\n", k->c.name, k->error);
                 else if (rr == -EPROTO && status)
-                        tw_buf_printf(out, "webhook %s: failed: HTTP %ld\n", k->name, status);
+                        tw_buf_printf(out, "webhook %s: failed: HTTP %ld\n", k->c.name, status);
                 else
-                        tw_buf_printf(out, "webhook %s: failed: %s\n", k->name, strerror(-rr));
+                        tw_buf_printf(out, "webhook %s: failed: %s\n", k->c.name, strerror(-rr));
                 if (rr < 0 && !r)
                         r = rr;
         }

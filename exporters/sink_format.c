@@ -1,5 +1,5 @@
-/* The table of sink formats, the format-dependent config checks, and the
- * helpers the builders share (token object, fixes, facts, signing). */
+/* The table of sink formats, and the helpers the builders share (token
+ * object, fixes, facts, signing). */
 #include "exporters/sink_format.h"
 
 #include <cjson/cJSON.h>
@@ -10,7 +10,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/config.h"
 #include "core/inventory.h"
 #include "exporters/report.h"
 #include "lib/buf.h"
@@ -51,6 +50,11 @@ static const struct tw_sink_format formats[] = {
 
 #define N_FORMATS (sizeof(formats) / sizeof(formats[0]))
 
+const struct tw_sink_format *tw_sink_format_at(size_t i)
+{
+        return i < N_FORMATS ? &formats[i] : NULL;
+}
+
 const struct tw_sink_format *tw_sink_format_find(const char *name)
 {
         if (!name)
@@ -59,98 +63,6 @@ const struct tw_sink_format *tw_sink_format_find(const char *name)
                 if (strcmp(formats[i].name, name) == 0)
                         return &formats[i];
         return NULL;
-}
-
-/* Appends "a, b or c": the formats for which want(format) holds. */
-static void list_formats(struct tw_buf *b, bool (*want)(const struct tw_sink_format *))
-{
-        size_t n = 0, k = 0;
-
-        for (size_t i = 0; i < N_FORMATS; i++)
-                n += want(&formats[i]);
-        for (size_t i = 0; i < N_FORMATS; i++) {
-                if (!want(&formats[i]))
-                        continue;
-                k++;
-                tw_buf_printf(b, "%s%s", k == 1 ? "" : k == n ? " or " : ", ", formats[i].name);
-        }
-}
-
-static bool any(const struct tw_sink_format *f)
-{
-        (void)f;
-        return true;
-}
-
-static bool signs(const struct tw_sink_format *f)
-{
-        return f->signs;
-}
-
-static bool routes(const struct tw_sink_format *f)
-{
-        return f->routing_key;
-}
-
-/* Starts one "FILE:LINE: [webhook.NAME] KEY: " error line. */
-static void error_at(struct tw_buf *err, const struct tw_config *cfg,
-                     const struct tw_webhook_config *w, int line, const char *key)
-{
-        tw_buf_printf(err, "%s:%d: [webhook.%s] %s: ", cfg->path ? cfg->path : "<string>", line,
-                      w->name, key);
-}
-
-static int check_one(const struct tw_config *cfg, const struct tw_webhook_config *w,
-                     struct tw_buf *err)
-{
-        const struct tw_sink_format *f = tw_sink_format_find(w->format);
-        int r = 0;
-
-        if (!f) {
-                error_at(err, cfg, w, w->format_line, "format");
-                tw_buf_adds(err, "expected ");
-                list_formats(err, any);
-                tw_buf_addc(err, '\n');
-                return -EINVAL;
-        }
-        if (!w->url && !w->url_file && !f->default_url) {
-                error_at(err, cfg, w, w->url_line, "url");
-                tw_buf_adds(err, "exactly one of url and url_file is required\n");
-                r = -EINVAL;
-        }
-        if ((w->secret || w->secret_file) && !f->signs) {
-                error_at(err, cfg, w, w->secret_line, "secret");
-                tw_buf_adds(err, "signing is only for format = ");
-                list_formats(err, signs);
-                tw_buf_addc(err, '\n');
-                r = -EINVAL;
-        }
-        if (f->routing_key && !!w->routing_key == !!w->routing_key_file) {
-                error_at(err, cfg, w, w->routing_key_line, "routing_key");
-                tw_buf_printf(err,
-                              "format = %s needs exactly one of routing_key and "
-                              "routing_key_file\n",
-                              f->name);
-                r = -EINVAL;
-        }
-        if (!f->routing_key && (w->routing_key || w->routing_key_file)) {
-                error_at(err, cfg, w, w->routing_key_line, "routing_key");
-                tw_buf_adds(err, "only for format = ");
-                list_formats(err, routes);
-                tw_buf_addc(err, '\n');
-                r = -EINVAL;
-        }
-        return r;
-}
-
-int tw_sink_config_check(const struct tw_config *cfg, struct tw_buf *err)
-{
-        int r = 0;
-
-        for (size_t i = 0; i < cfg->n_webhooks; i++)
-                if (check_one(cfg, &cfg->webhooks[i], err) < 0)
-                        r = -EINVAL;
-        return r;
 }
 
 cJSON *tw_sink_token_json(const struct tw_inventory *inv, const struct tw_token *t)

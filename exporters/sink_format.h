@@ -33,7 +33,6 @@
 
 struct cJSON;
 struct tw_buf;
-struct tw_config;
 struct tw_inventory;
 struct tw_token;
 
@@ -68,14 +67,8 @@ struct tw_sink_format {
 
 /* The format named name (NULL: generic), or NULL if there is none. */
 const struct tw_sink_format *tw_sink_format_find(const char *name);
-
-/*
- * Checks every [webhook.NAME]'s format and the keys that depend on it (url,
- * secret, routing_key), appending one "FILE:LINE: [webhook.NAME] KEY:
- * reason" line per problem to err.  Used by check-config and the notifier.
- * 0 or -EINVAL.
- */
-int tw_sink_config_check(const struct tw_config *cfg, struct tw_buf *err);
+/* The i-th format of the table, or NULL past the last. */
+const struct tw_sink_format *tw_sink_format_at(size_t i);
 
 /* The builders, one per format file. */
 int tw_sink_generic_build(const struct tw_sink_ctx *ctx, const struct tw_notify_event *evs,

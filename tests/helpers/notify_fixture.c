@@ -24,8 +24,7 @@ char *nf_strdup(const char *s)
 
 /* Adds a token with one role (entity_type NULL: none) and a USER creator. */
 void nf_add_token(struct tw_inventory *inv, const char *id, const char *name,
-                                const char *entity_type, const char *entity_id, const char *role,
-                                int64_t end_at)
+                  const char *entity_type, const char *entity_id, const char *role, int64_t end_at)
 {
         struct tw_token t = {0};
 
@@ -65,14 +64,12 @@ void nf_add_workspace(struct tw_inventory *inv, const char *id, const char *name
         assert_int_equal(tw_inventory_add_workspace(inv, &w), 0);
 }
 
-void nf_add_deployment(struct tw_inventory *inv, const char *id, const char *name,
-                                     const char *ws)
+void nf_add_deployment(struct tw_inventory *inv, const char *id, const char *name, const char *ws)
 {
         struct tw_deployment d = {nf_strdup(id), nf_strdup(name), nf_strdup(ws)};
 
         assert_int_equal(tw_inventory_add_deployment(inv, &d), 0);
 }
-
 
 static int cmp_finding(const void *a, const void *b)
 {
@@ -125,7 +122,6 @@ struct tw_evaluation *nf_evaluation(const struct tw_inventory *inv, const struct
         }
         return ev;
 }
-
 
 struct tw_inventory *nf_hostile_inventory(void)
 {

@@ -30,11 +30,9 @@ char *nf_strdup(const char *s);
 /* Adds a token with one role (entity_type NULL: none) and a USER creator
  * named "Jane <Doe> & Co". */
 void nf_add_token(struct tw_inventory *inv, const char *id, const char *name,
-                  const char *entity_type, const char *entity_id, const char *role,
-                  int64_t end_at);
+                  const char *entity_type, const char *entity_id, const char *role, int64_t end_at);
 void nf_add_workspace(struct tw_inventory *inv, const char *id, const char *name);
-void nf_add_deployment(struct tw_inventory *inv, const char *id, const char *name,
-                       const char *ws);
+void nf_add_deployment(struct tw_inventory *inv, const char *id, const char *name, const char *ws);
 
 /* A finding by token id; end the list with {NULL}. */
 struct nf_finding {
@@ -52,8 +50,9 @@ struct tw_evaluation *nf_evaluation(const struct tw_inventory *inv, const struct
 /* The sink formats' golden tests: a token with a hostile name (quotes,
  * mrkdwn and Markdown links, a line break, emoji) in workspace "Data
  * <Eng>", events of each type about it, and the context they are built in. */
-#define NF_HOSTILE                                                                                  \
-        "deploy \"prod\" <ci> & \\ `x`\n\xf0\x9f\x9a\x80 [Rotate now](https://evil.example/login) " \
+#define NF_HOSTILE                                                 \
+        "deploy \"prod\" <ci> & \\ `x`\n\xf0\x9f\x9a\x80 [Rotate " \
+        "now](https://evil.example/login) "                        \
         "<https://evil.example|click> *bold*"
 struct tw_inventory *nf_hostile_inventory(void);
 /* An event about the hostile token (a RESOLVED one has no token: deleted). */

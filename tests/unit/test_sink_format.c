@@ -12,6 +12,7 @@
 #include <cmocka.h>
 
 #include "core/config.h"
+#include "exporters/sink_config.h"
 #include "exporters/sink_format.h"
 #include "lib/buf.h"
 

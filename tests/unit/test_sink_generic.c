@@ -29,8 +29,8 @@ static void test_hostile_name(void **unused)
 {
         struct tw_inventory *inv = nf_hostile_inventory();
         struct tw_sink_ctx c = nf_sink_ctx;
-        struct tw_notify_event e =
-                nf_hostile_event(inv, TW_NOTIFY_FIRING, TW_FINDING_EXPIRED, TW_SEVERITY_CRITICAL, "k");
+        struct tw_notify_event e = nf_hostile_event(inv, TW_NOTIFY_FIRING, TW_FINDING_EXPIRED,
+                                                    TW_SEVERITY_CRITICAL, "k");
         cJSON *j;
 
         (void)unused;
