@@ -19,6 +19,28 @@ am_start() {
   curl -fs "$AM/-/ready" >/dev/null || { cat "$E2E_TMP/am.log" >&2; fail "alertmanager did not start"; }
 }
 
+# Writes the daemon's config to $1 (mode 0600): the test API (with the
+# [astro] lines in $2), a 2 s interval, Alertmanager as [webhook.am], and the
+# sections in $3.
+am_tw_config() {
+  cat >"$1" <<INI
+[astro]
+api_url = $SIM_URL
+token_file = $SIM_CRED
+$2
+[agent]
+interval = 2s
+state_dir = $E2E_TMP/state
+listen = 127.0.0.1:0
+log_level = warn
+[webhook.am]
+url = $AM
+format = alertmanager
+$3
+INI
+  chmod 600 "$1"
+}
+
 # "token_id finding severity" per active finding, from the daemon's metrics
 # (the daemon's port is in $E2E_TMP/port).
 expected() {

@@ -40,23 +40,9 @@ wait_file "$E2E_TMP/rx.port"
 touch "$E2E_TMP/rx.keys"
 
 cfg=$E2E_TMP/tw.ini
-cat >"$cfg" <<INI
-[astro]
-api_url = $SIM_URL
-token_file = $SIM_CRED
-[agent]
-interval = 2s
-state_dir = $E2E_TMP/state
-listen = 127.0.0.1:0
-log_level = warn
-[webhook.am]
-url = $AM
-format = alertmanager
-[webhook.hook]
+am_tw_config "$cfg" "" "[webhook.hook]
 url = http://127.0.0.1:$(cat "$E2E_TMP/rx.port")/hook
-format = generic
-INI
-chmod 600 "$cfg"
+format = generic"
 
 start_daemon() {
   rm -f "$E2E_TMP/port"

@@ -18,21 +18,7 @@ start_sim --fixture "$TW_SOURCE_DIR/tests/fixtures/demo-org.json"
 am_start
 
 cfg=$E2E_TMP/tw.ini
-cat >"$cfg" <<INI
-[astro]
-api_url = $SIM_URL
-token_file = $SIM_CRED
-max_retries = 0
-[agent]
-interval = 2s
-state_dir = $E2E_TMP/state
-listen = 127.0.0.1:0
-log_level = warn
-[webhook.am]
-url = $AM
-format = alertmanager
-INI
-chmod 600 "$cfg"
+am_tw_config "$cfg" "max_retries = 0" ""
 "$TW_BIN" -c "$cfg" run --port-file "$E2E_TMP/port" 2>>"$E2E_TMP/tw.log" &
 E2E_PIDS+=($!)
 wait_file "$E2E_TMP/port"

@@ -200,3 +200,14 @@ void nf_golden_bodies(const char *format, const char *file, const struct tw_inve
         free(text);
         cJSON_Delete(arr);
 }
+
+void nf_golden_format(const char *format, const char *file, size_t n)
+{
+        struct tw_inventory *inv = nf_hostile_inventory();
+        struct tw_notify_event evs[4];
+
+        assert_true(n <= 4);
+        nf_hostile_events(inv, evs);
+        nf_golden_bodies(format, file, inv, evs, n);
+        tw_inventory_free(inv);
+}

@@ -67,5 +67,7 @@ void nf_hostile_events(const struct tw_inventory *inv, struct tw_notify_event re
  * compares it with tests/golden/FILE (tw_golden_check()). */
 void nf_golden_bodies(const char *format, const char *file, const struct tw_inventory *inv,
                       const struct tw_notify_event *evs, size_t n);
+/* The same for the first n (at most 4) of nf_hostile_events(). */
+void nf_golden_format(const char *format, const char *file, size_t n);
 
 #endif

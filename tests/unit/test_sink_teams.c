@@ -15,13 +15,8 @@
 
 static void test_golden(void **unused)
 {
-        struct tw_inventory *inv = nf_hostile_inventory();
-        struct tw_notify_event evs[4];
-
         (void)unused;
-        nf_hostile_events(inv, evs);
-        nf_golden_bodies("teams", "notify-teams.json", inv, evs, 2);
-        tw_inventory_free(inv);
+        nf_golden_format("teams", "notify-teams.json", 2);
 }
 
 /* A token named "[Rotate now](https://evil.example/login)" shows as typed
