@@ -4,6 +4,7 @@
 #include <stdio.h>
 
 #include "core/config.h"
+#include "exporters/sink_config.h"
 #include "lib/buf.h"
 
 int tw_cmd_check_config(const char *config_path)
@@ -14,9 +15,12 @@ int tw_cmd_check_config(const char *config_path)
 
         tw_buf_init(&err, 1 << 20);
         r = tw_config_load_file(config_path, &cfg, &err);
+        if (r >= 0)
+                r = tw_sink_config_check(cfg, &err); /* the formats are the exporters' */
         if (r < 0) {
                 fputs(err.ptr ? err.ptr : "", stderr);
                 tw_buf_done(&err);
+                tw_config_free(cfg);
                 return TW_EXIT_CONFIG;
         }
         printf("%s: OK (%zu webhook%s, %zu suppression%s)\n", config_path, cfg->n_webhooks,

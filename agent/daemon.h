@@ -35,10 +35,12 @@ struct tw_daemon_options {
         bool dry_run;          /* passed through for on_cycle (notifications print, not send) */
         bool no_server;        /* collect and call on_cycle but serve nothing */
         const char *port_file; /* write the bound port here (after each server start) */
-        /* Called on the daemon's thread after each cycle that collected a new
-         * inventory, with that inventory, its evaluation and the config in
-         * force.  The snapshot is valid during the call only.  The inventory
-         * may be incomplete (some listings failed: see inv->listed). */
+        /* Called on the daemon's thread after every cycle, with the inventory
+         * in force, its evaluation at this cycle's time and the config.  When
+         * this cycle's token listing failed, the inventory is the last good
+         * one (status->listing_success[TW_LISTING_TOKENS] is false).  The
+         * snapshot is valid during the call only.  The inventory may be
+         * incomplete (some listings failed: see inv->listed). */
         void (*on_cycle)(void *userdata, const struct tw_snapshot *snap,
                          const struct tw_agent_status *status, bool dry_run);
         /* Called on the daemon's thread each time the metrics page is

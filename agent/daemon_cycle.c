@@ -209,7 +209,7 @@ void tw_daemon_cycle(struct tw_daemon *d)
         if (fresh)
                 tw_daemon_audit(d, now);
         tw_daemon_publish(d);
-        if (fresh && d->opts->on_cycle) {
+        if (d->ev && d->opts->on_cycle) { /* every cycle: alerts must outlive an API outage */
                 struct tw_snapshot snap = {.cfg = d->cfg, .inv = d->inv, .ev = d->ev};
 
                 d->opts->on_cycle(d->opts->userdata, &snap, &d->status, d->opts->dry_run);

@@ -9,8 +9,8 @@
 #include "agent/cmd_audit.h"
 #include "agent/cmd_report.h"
 #include "agent/commands.h"
-#include "agent/notify_hook.h" /* tw_cmd_notify_test() */
 #include "core/config.h"
+#include "agent/cmd_notify_test.h"
 #include "lib/log.h"
 #include "lib/timeutil.h"
 

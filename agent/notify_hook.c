@@ -7,11 +7,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "lib/buf.h"
 #include "core/config.h"
-#include "lib/log.h"
-#include "exporters/notify.h"
 #include "core/snapshot.h"
+#include "core/status.h"
+#include "exporters/notify.h"
+#include "lib/buf.h"
+#include "lib/log.h"
+#include "lib/secret.h"
 #include "lib/timeutil.h"
 
 struct tw_notify_hook {
@@ -19,6 +21,8 @@ struct tw_notify_hook {
         struct tw_notifier *n;
         unsigned char fingerprint[32]; /* of the settings n was made from */
         bool have_fingerprint;
+        bool failed;      /* n could not be made from them: retried every cycle */
+        int64_t fresh_at; /* when the data was last fresh, 0: not yet */
 };
 
 struct tw_notify_hook *tw_notify_hook_new(bool dry_run)
@@ -44,8 +48,19 @@ static void add(struct tw_buf *b, const char *s)
         tw_buf_addc(b, '\n');
 }
 
-/* SHA-256 of every setting the notifier is made from (secrets included:
- * only the hash is kept). */
+/* Adds a secret file's path and content (a rotated secret re-opens the sink). */
+static void add_file(struct tw_buf *b, const char *path)
+{
+        char *secret = NULL;
+
+        add(b, path);
+        if (path && tw_secret_read_file(path, &secret, NULL) >= 0)
+                add(b, secret);
+        tw_secret_free(secret);
+}
+
+/* SHA-256 of every setting the notifier is made from, secret files' contents
+ * included (only the hash is kept). */
 static void fingerprint(const struct tw_config *cfg, unsigned char out[32])
 {
         struct tw_buf b;
@@ -58,55 +73,75 @@ static void fingerprint(const struct tw_config *cfg, unsigned char out[32])
                 const struct tw_webhook_config *w = &cfg->webhooks[i];
 
                 add(&b, w->name);
+                add(&b, w->format);
                 add(&b, w->url);
-                add(&b, w->url_file);
+                add_file(&b, w->url_file);
                 add(&b, w->secret);
-                add(&b, w->secret_file);
+                add_file(&b, w->secret_file);
                 add(&b, w->routing_key);
-                add(&b, w->routing_key_file);
+                add_file(&b, w->routing_key_file);
                 for (size_t j = 0; j < w->n_workspaces; j++)
                         add(&b, w->workspaces[j]);
-                tw_buf_printf(&b, "%d %d %u %" PRId64 " %d %" PRId64 " %zu\n", (int)w->format,
-                              (int)w->min_severity, w->kinds, w->timeout, w->max_retries,
-                              w->repeat_interval, w->queue_max);
+                tw_buf_printf(&b, "%d %u %" PRId64 " %d %" PRId64 " %zu\n", (int)w->min_severity,
+                              w->kinds, w->timeout, w->max_retries, w->repeat_interval,
+                              w->queue_max);
         }
         if (!b.ptr || gnutls_hash_fast(GNUTLS_DIG_SHA256, b.ptr, b.len, out) < 0)
                 memset(out, 0, 32);
-        if (b.ptr)
-                memset(b.ptr, 0, b.len);
+        tw_wipe(b.ptr, b.len);
         tw_buf_done(&b);
+}
+
+/* (Re)makes the notifier when the settings changed, or when it failed. */
+static void ensure_notifier(struct tw_notify_hook *h, const struct tw_config *cfg, bool dry_run)
+{
+        struct tw_notifier_options o = {.dry_run = h->dry_run || dry_run};
+        unsigned char fp[32];
+        struct tw_buf err;
+        bool changed;
+        int r;
+
+        fingerprint(cfg, fp);
+        changed = !h->have_fingerprint || memcmp(fp, h->fingerprint, sizeof(fp)) != 0;
+        if (!changed && !h->failed)
+                return;
+        tw_notifier_free(h->n);
+        h->n = NULL;
+        memcpy(h->fingerprint, fp, sizeof(fp));
+        h->have_fingerprint = true;
+        if (cfg->n_webhooks == 0) {
+                h->failed = false;
+                return;
+        }
+        tw_buf_init(&err, 0);
+        r = tw_notifier_new(cfg, NULL, &o, &h->n, &err);
+        if (r < 0 && (changed || !h->failed))
+                tw_log(TW_LOG_ERROR, "notifications disabled; retrying every cycle", "error",
+                       err.len ? err.ptr : strerror(-r), NULL);
+        else if (r >= 0 && err.len)
+                tw_log(TW_LOG_ERROR, "some webhooks cannot be used; retrying every cycle", "error",
+                       err.ptr, NULL);
+        else if (r >= 0 && h->failed && !changed)
+                tw_log(TW_LOG_INFO, "notifications enabled again", NULL);
+        h->failed = r < 0;
+        tw_buf_done(&err);
 }
 
 void tw_notify_hook_on_cycle(void *userdata, const struct tw_snapshot *snap,
                              const struct tw_agent_status *status, bool dry_run)
 {
         struct tw_notify_hook *h = userdata;
-        struct tw_notifier_options o = {.dry_run = h->dry_run || dry_run};
-        unsigned char fp[32];
-        struct tw_buf err;
-        int r;
+        struct tw_notifier_data data = {0};
 
-        (void)status;
         if (!snap || !snap->cfg || !snap->inv || !snap->ev)
                 return;
-        fingerprint(snap->cfg, fp);
-        if (!h->have_fingerprint || memcmp(fp, h->fingerprint, sizeof(fp)) != 0) {
-                tw_notifier_free(h->n);
-                h->n = NULL;
-                memcpy(h->fingerprint, fp, sizeof(fp));
-                h->have_fingerprint = true;
-                if (snap->cfg->n_webhooks == 0)
-                        return;
-                tw_buf_init(&err, 0);
-                r = tw_notifier_new(snap->cfg, NULL, &o, &h->n, &err);
-                if (r < 0)
-                        tw_log(TW_LOG_ERROR,
-                               "notifications disabled until the configuration is fixed", "error",
-                               err.len ? err.ptr : strerror(-r), NULL);
-                tw_buf_done(&err);
-        }
+        data.stale = status && !status->listing_success[TW_LISTING_TOKENS];
+        if (!data.stale)
+                h->fresh_at = snap->ev->now;
+        data.collected_at = h->fresh_at ? h->fresh_at : status ? status->last_success : 0;
+        ensure_notifier(h, snap->cfg, dry_run);
         if (h->n)
-                tw_notifier_cycle(h->n, snap, snap->ev->now);
+                tw_notifier_cycle(h->n, snap, snap->ev->now, &data);
 }
 
 void tw_notify_hook_flush(struct tw_notify_hook *h, int64_t timeout_ms)
@@ -122,37 +157,4 @@ int tw_notify_hook_metrics(void *userdata, struct tw_buf *out)
         struct tw_notify_hook *h = userdata;
 
         return h && h->n ? tw_notifier_metrics_render(h->n, out) : 0;
-}
-
-int tw_cmd_notify_test(const char *config_path, const char *sink)
-{
-        struct tw_notifier_options o = {.dry_run = true}; /* no threads, no queue */
-        struct tw_config *cfg = NULL;
-        struct tw_notifier *n = NULL;
-        struct tw_buf err, out;
-        int r, code = 2;
-
-        tw_buf_init(&err, 0);
-        tw_buf_init(&out, 0);
-        r = tw_config_load_file(config_path, &cfg, &err);
-        if (r >= 0) {
-                tw_log_setup(cfg->agent.log_level, cfg->agent.log_format);
-                r = tw_notifier_new(cfg, NULL, &o, &n, &err);
-        }
-        if (r < 0) {
-                fprintf(stderr, "tokenwatch: %s\n", err.len ? err.ptr : strerror(-r));
-                goto finish;
-        }
-        r = tw_notifier_test(n, sink, tw_now(), &out);
-        fputs(out.ptr ? out.ptr : "", stdout);
-        if (r == -ENOENT)
-                fprintf(stderr, "tokenwatch: no [webhook.%s] in %s\n", sink ? sink : "*",
-                        config_path);
-        code = r == 0 ? 0 : r == -ENOENT ? 2 : 1;
-finish:
-        tw_notifier_free(n);
-        tw_config_free(cfg);
-        tw_buf_done(&err);
-        tw_buf_done(&out);
-        return code;
 }

@@ -12,10 +12,12 @@
  *
  * The hook creates the notifier at the first cycle and re-creates it when
  * the [webhook.*], [agent] state_dir/interval or [astro] organization_id
- * settings change (SIGHUP); the persisted state carries over.  A notifier
- * that cannot be created (a missing secret file, an unusable state_dir) is
- * logged once per configuration and retried at the next reload.  Both
- * callbacks run on the daemon's thread.
+ * settings or the content of a secret file (url_file, secret_file,
+ * routing_key_file) changed (checked every cycle, so also on SIGHUP); the
+ * persisted state carries over.  A notifier that cannot be created (an
+ * unusable state_dir, an unknown format) is logged once and retried every
+ * cycle.  It runs every cycle, telling the notifier when the data is stale
+ * (the token listing failed).  Both callbacks run on the daemon's thread.
  */
 
 #include <stdbool.h>
@@ -40,11 +42,5 @@ void tw_notify_hook_on_cycle(void *userdata, const struct tw_snapshot *snap,
                              const struct tw_agent_status *status, bool dry_run);
 /* For tw_daemon_options.extra_metrics: the tokenwatch_notification* families. */
 int tw_notify_hook_metrics(void *userdata, struct tw_buf *out);
-
-/* `tokenwatch -c FILE notify-test [SINK]`: sends one test notification to
- * SINK (NULL: every sink) and prints one line per sink.  Returns the exit
- * code: 0 all delivered, 1 a sink failed, 2 configuration error or unknown
- * sink. */
-int tw_cmd_notify_test(const char *config_path, const char *sink);
 
 #endif

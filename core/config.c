@@ -27,6 +27,7 @@ static void webhook_done(struct tw_webhook_config *w)
         free(w->name);
         free(w->url);
         free(w->url_file);
+        free(w->format);
         tw_strv_free(w->workspaces, w->n_workspaces);
         free(w->secret_file);
         free(w->secret);

@@ -52,20 +52,16 @@ struct tw_suppression {
         int line;
 };
 
-enum tw_webhook_format {
-        TW_WEBHOOK_GENERIC,
-        TW_WEBHOOK_SLACK,
-        TW_WEBHOOK_TEAMS,
-        TW_WEBHOOK_PAGERDUTY,
-        TW_WEBHOOK_ALERTMANAGER,
-};
-
 /* [webhook.NAME] */
 struct tw_webhook_config {
         char *name;
         char *url;      /* a secret: log its host only */
         char *url_file; /* or the file holding it */
-        enum tw_webhook_format format;
+        /* The sink format's name (NULL: generic).  core/ does not know the
+         * formats: exporters/sink_format.h checks it and the keys that depend
+         * on it, naming the lines below (the section's first line if unset). */
+        char *format;
+        int format_line, url_line, secret_line, routing_key_line;
         enum tw_severity min_severity; /* default warning */
         unsigned kinds;                /* bit per enum tw_finding_kind; default all */
         char **workspaces;             /* NULL: every token */

@@ -39,7 +39,6 @@ enum key_type {
         T_ROLE_ORG,
         T_ROLE_WORKSPACE,
         T_ROLE_DEPLOYMENT,
-        T_WEBHOOK_FORMAT,
         T_SEVERITY,
         T_KINDS,
         T_SIZE,
@@ -114,7 +113,7 @@ static const struct key_def config_keys[] = {
 static const struct key_def webhook_keys[] = {
         {"webhook", "url", T_URL_LIST, W(url), 0, 0, NULL},
         {"webhook", "url_file", T_STRING, W(url_file), 0, 0, NULL},
-        {"webhook", "format", T_WEBHOOK_FORMAT, W(format), 0, 0, "generic"},
+        {"webhook", "format", T_STRING, W(format), 0, 0, NULL},
         {"webhook", "min_severity", T_SEVERITY, W(min_severity), 0, 0, "warning"},
         {"webhook", "kinds", T_KINDS, W(kinds), 0, 0, "*"},
         {"webhook", "workspaces", T_ID_LIST, W(workspaces), 0, 0, NULL},
@@ -401,22 +400,6 @@ static int parse_role(const struct key_def *def, void *f, const char *value, str
         return set_string(f, value);
 }
 
-static int parse_webhook_format(const struct key_def *def, void *f, const char *value,
-                                struct why *why)
-{
-        static const char *const names[] = {"generic", "slack", "teams", "pagerduty",
-                                            "alertmanager"};
-
-        (void)def;
-        for (int i = 0; i < 5; i++)
-                if (strcmp(value, names[i]) == 0) {
-                        *(enum tw_webhook_format *)f = (enum tw_webhook_format)i;
-                        return 0;
-                }
-        why->text = "expected generic, slack, teams, pagerduty or alertmanager";
-        return -EINVAL;
-}
-
 static int parse_severity(const struct key_def *def, void *f, const char *value, struct why *why)
 {
         enum tw_severity s;
@@ -483,7 +466,6 @@ static const struct {
         [T_ROLE_ORG] = {parse_role, false},
         [T_ROLE_WORKSPACE] = {parse_role, false},
         [T_ROLE_DEPLOYMENT] = {parse_role, false},
-        [T_WEBHOOK_FORMAT] = {parse_webhook_format, false},
         [T_SEVERITY] = {parse_severity, false},
         [T_KINDS] = {parse_kinds, false},
         [T_SIZE] = {parse_size, false},

@@ -19,33 +19,28 @@ static void check_thresholds(struct tw_config_parser *p)
                                    "must not be shorter than expiry_critical");
 }
 
-static void check_webhook(struct tw_config_parser *p, const struct tw_webhook_config *w, long i)
+/* The checks that do not depend on the format (exporters/sink_format.h does
+ * the rest); records the lines it needs to name. */
+static void check_webhook(struct tw_config_parser *p, struct tw_webhook_config *w, long i)
 {
         char section[80];
 
         snprintf(section, sizeof(section), "webhook.%s", w->name);
-        if (!!w->url == !!w->url_file && !(w->format == TW_WEBHOOK_PAGERDUTY && !w->url_file))
-                tw_config_error_at(p, tw_config_key_line(p, section, "url", i), section, "url",
+        w->format_line = tw_config_key_line(p, section, "format", i);
+        w->url_line = tw_config_key_line(p, section, "url", i);
+        w->secret_line = tw_config_key_line(p, section, "secret", i);
+        w->routing_key_line = tw_config_key_line(p, section, "routing_key", i);
+        if (w->url && w->url_file)
+                tw_config_error_at(p, w->url_line, section, "url",
                                    "exactly one of url and url_file is required");
         if (w->secret && w->secret_file)
-                tw_config_error_at(p, tw_config_key_line(p, section, "secret", i), section,
-                                   "secret", "give secret or secret_file, not both");
-        if ((w->secret || w->secret_file) && w->format != TW_WEBHOOK_GENERIC)
-                tw_config_error_at(p, tw_config_key_line(p, section, "secret", i), section,
-                                   "secret", "signing is only for format = generic");
-        if (w->format == TW_WEBHOOK_PAGERDUTY && !!w->routing_key == !!w->routing_key_file)
-                tw_config_error_at(p, tw_config_key_line(p, section, "routing_key", i), section,
-                                   "routing_key",
-                                   "format = pagerduty needs exactly one of routing_key and "
-                                   "routing_key_file");
-        if (w->format != TW_WEBHOOK_PAGERDUTY && (w->routing_key || w->routing_key_file))
-                tw_config_error_at(p, tw_config_key_line(p, section, "routing_key", i), section,
-                                   "routing_key", "only for format = pagerduty");
+                tw_config_error_at(p, w->secret_line, section, "secret",
+                                   "give secret or secret_file, not both");
 }
 
 void tw_config_validate(struct tw_config_parser *p)
 {
-        const struct tw_config *cfg = p->cfg;
+        struct tw_config *cfg = p->cfg;
 
         check_thresholds(p);
         if (!!cfg->web.tls_cert_file != !!cfg->web.tls_key_file)

@@ -332,13 +332,28 @@ static int collect(const struct tw_notify_filter *flt, const struct tw_inventory
         return 0;
 }
 
+/* On stale data a downgrade is not believed either: the old entry stays. */
+static int keep_old(struct tw_notify_entry *e, const struct tw_notify_entry *old)
+{
+        struct tw_notify_entry copy;
+        int r = entry_clone(&copy, old);
+
+        if (r < 0)
+                return r;
+        entry_done(e);
+        *e = copy;
+        return 0;
+}
+
 static int step_sink(struct step *st, size_t si, const struct tw_notify_filter *flt,
                      const struct tw_notify_sink_state *old, const struct tw_inventory *inv,
-                     const struct tw_evaluation *ev, int64_t now, struct tw_notify_sink_state *out)
+                     const struct tw_evaluation *ev, int64_t now, bool stale,
+                     struct tw_notify_sink_state *out)
 {
         struct cand *c = NULL;
         size_t nc = 0, i = 0, j = 0, n_old = old ? old->n_entries : 0;
-        bool complete = tw_inventory_complete(inv);
+        bool complete = tw_inventory_complete(inv) && !stale;
+        enum tw_notify_event_type type;
         int r;
 
         r = collect(flt, inv, ev, &c, &nc);
@@ -382,7 +397,15 @@ static int step_sink(struct step *st, size_t si, const struct tw_notify_filter *
                 if (r < 0)
                         goto finish;
                 out->n_entries++;
-                r = push_event(st, si, flt->name, decide(e, o, flt, now), c[i].token, e, o, now);
+                type = decide(e, o, flt, now);
+                if (type == TW_NOTIFY_CHANGED && stale) {
+                        r = keep_old(e, o);
+                        if (r < 0)
+                                goto finish;
+                        type = TW_NOTIFY_ACTIVE;
+                        o = NULL;
+                }
+                r = push_event(st, si, flt->name, type, c[i].token, e, o, now);
                 if (r < 0)
                         goto finish;
                 i++;
@@ -394,8 +417,8 @@ finish:
 
 int tw_notify_state_step(const struct tw_notify_state *old, const struct tw_inventory *inv,
                          const struct tw_evaluation *ev, const struct tw_notify_filter *filters,
-                         size_t n_filters, int64_t now, struct tw_notify_state **ret_state,
-                         struct tw_notify_events *ret_events)
+                         size_t n_filters, int64_t now, bool stale,
+                         struct tw_notify_state **ret_state, struct tw_notify_events *ret_events)
 {
         struct tw_notify_state *s = NULL;
         struct step st = {0};
@@ -421,7 +444,7 @@ int tw_notify_state_step(const struct tw_notify_state *old, const struct tw_inve
                 }
                 s->n_sinks++;
                 r = step_sink(&st, i, &filters[i], tw_notify_state_sink(old, filters[i].name), inv,
-                              ev, now, out);
+                              ev, now, stale, out);
                 if (r < 0)
                         goto fail;
         }
@@ -432,4 +455,35 @@ fail:
         tw_notify_state_free(s);
         tw_notify_events_done(&st.out);
         return r;
+}
+
+int tw_notify_state_revert_sink(struct tw_notify_state *s, const struct tw_notify_state *old,
+                                const char *name)
+{
+        const struct tw_notify_sink_state *o = tw_notify_state_sink(old, name);
+        struct tw_notify_sink_state *dst = NULL;
+        struct tw_notify_entry *entries;
+        size_t n = o ? o->n_entries : 0;
+
+        for (size_t i = 0; s && i < s->n_sinks; i++)
+                if (strcmp(s->sinks[i].name, name) == 0)
+                        dst = &s->sinks[i];
+        if (!dst)
+                return -ENOENT;
+        entries = calloc(n + 1, sizeof(*entries));
+        if (!entries)
+                return -ENOMEM;
+        for (size_t i = 0; i < n; i++)
+                if (entry_clone(&entries[i], &o->entries[i]) < 0) {
+                        while (i-- > 0)
+                                entry_done(&entries[i]);
+                        free(entries);
+                        return -ENOMEM;
+                }
+        for (size_t i = 0; i < dst->n_entries; i++)
+                entry_done(&dst->entries[i]);
+        free(dst->entries);
+        dst->entries = entries;
+        dst->n_entries = n;
+        return 0;
 }

@@ -25,6 +25,12 @@
  * when its suppression lapses it fires like a new one.  When the inventory is
  * incomplete (a listing failed) nothing resolves that cycle: a missing token
  * may only be missing from the failed page.
+ *
+ * Stale data (the API could not be listed; the last good inventory was
+ * re-evaluated at now): what time alone changes still escalates (a token
+ * that expired meanwhile is EXPIRED), everything still counted stays
+ * ACTIVE, but nothing resolves and nothing is downgraded (CHANGED): the
+ * entry is kept as it was.
  */
 
 #include <stdbool.h>
@@ -112,13 +118,20 @@ enum tw_finding_kind tw_notify_family(enum tw_finding_kind k);
 /*
  * One step.  old may be NULL (no state yet); sinks of old not named in
  * filters are dropped silently, new sinks start empty.  inv and ev must
- * match (ev->n_tokens == inv->n_tokens).  On success *ret_state is a new
- * state and *ret_events the events (free both).  -EINVAL, -ENOMEM.
+ * match (ev->n_tokens == inv->n_tokens).  stale: see above.  On success
+ * *ret_state is a new state and *ret_events the events (free both).
+ * -EINVAL, -ENOMEM.
  */
 int tw_notify_state_step(const struct tw_notify_state *old, const struct tw_inventory *inv,
                          const struct tw_evaluation *ev, const struct tw_notify_filter *filters,
-                         size_t n_filters, int64_t now, struct tw_notify_state **ret_state,
-                         struct tw_notify_events *ret_events);
+                         size_t n_filters, int64_t now, bool stale,
+                         struct tw_notify_state **ret_state, struct tw_notify_events *ret_events);
+
+/* Gives the sink named name in s the entries it has in old (none if old
+ * has no such sink): its events of this step are undone, to come again at
+ * the next.  -ENOENT (no such sink in s), -ENOMEM. */
+int tw_notify_state_revert_sink(struct tw_notify_state *s, const struct tw_notify_state *old,
+                                const char *name);
 
 void tw_notify_state_free(struct tw_notify_state *s);
 void tw_notify_events_done(struct tw_notify_events *e);

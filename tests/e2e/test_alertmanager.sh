@@ -8,29 +8,13 @@
 # server resolves its alert.
 source "$(dirname "$0")/lib.sh"
 
-AM_BIN=${TW_ALERTMANAGER_BIN:-/usr/bin/prometheus-alertmanager}
-[[ -x $AM_BIN ]] || fail "$AM_BIN not installed (Debian package prometheus-alertmanager)"
-command -v jq >/dev/null || fail "jq not installed"
+source "$(dirname "$0")/alertmanager_lib.sh"
 
 FIXED=clmpwmallz0kxoyxsdt0l0g0u # legacy-airflow-sync: expired
 
 start_sim --fixture "$TW_SOURCE_DIR/tests/fixtures/demo-org.json"
 
-# Alertmanager on loopback, its own storage, no cluster.
-AM_PORT=$(free_port)
-mkdir -p "$E2E_TMP/am"
-cat >"$E2E_TMP/am.yml" <<YML
-route:
-  receiver: blackhole
-receivers:
-  - name: blackhole
-YML
-"$AM_BIN" --config.file="$E2E_TMP/am.yml" --storage.path="$E2E_TMP/am" \
-  --web.listen-address="127.0.0.1:$AM_PORT" --cluster.listen-address= 2>"$E2E_TMP/am.log" &
-E2E_PIDS+=($!)
-AM="http://127.0.0.1:$AM_PORT"
-for i in $(seq 200); do curl -fs "$AM/-/ready" >/dev/null 2>&1 && break; sleep 0.05; done
-curl -fs "$AM/-/ready" >/dev/null || { cat "$E2E_TMP/am.log" >&2; fail "alertmanager did not start"; }
+am_start
 
 # A slow generic receiver that records each Idempotency-Key (one line per POST).
 cat >"$E2E_TMP/rx.py" <<'PY'
@@ -56,23 +40,9 @@ wait_file "$E2E_TMP/rx.port"
 touch "$E2E_TMP/rx.keys"
 
 cfg=$E2E_TMP/tw.ini
-cat >"$cfg" <<INI
-[astro]
-api_url = $SIM_URL
-token_file = $SIM_CRED
-[agent]
-interval = 2s
-state_dir = $E2E_TMP/state
-listen = 127.0.0.1:0
-log_level = warn
-[webhook.am]
-url = $AM
-format = alertmanager
-[webhook.hook]
+am_tw_config "$cfg" "" "[webhook.hook]
 url = http://127.0.0.1:$(cat "$E2E_TMP/rx.port")/hook
-format = generic
-INI
-chmod 600 "$cfg"
+format = generic"
 
 start_daemon() {
   rm -f "$E2E_TMP/port"
@@ -82,16 +52,6 @@ start_daemon() {
   wait_file "$E2E_TMP/port"
 }
 
-# "token_id finding severity" per active finding, from the daemon's metrics.
-expected() {
-  curl -fs "http://127.0.0.1:$(cat "$E2E_TMP/port")/metrics" |
-    sed -n 's/^astro_token_finding{token_id="\([^"]*\)",finding="\([^"]*\)",severity="\([^"]*\)"} 1$/\1 \2 \3/p' | sort
-}
-# The same from Alertmanager's active alerts.
-alerts() {
-  curl -fs "$AM/api/v2/alerts?active=true&silenced=false&inhibited=false" |
-    jq -r '.[] | .labels | "\(.token_id) \(.finding) \(.severity)"' | sort
-}
 ready() { curl -fs "http://127.0.0.1:$(cat "$E2E_TMP/port")/readyz" >/dev/null 2>&1; }
 
 start_daemon

@@ -43,7 +43,8 @@
 #include "lib/http.h"
 #include "lib/buf.h"
 #include "lib/http_client.h"
-#include "exporters/notify_sender.h"
+#include "exporters/sink.h"
+#include "exporters/sink_format.h"
 #include "sim/sim.h"
 
 #define MS 1000000LL
@@ -1043,16 +1044,16 @@ static void on_sink_error(void *ud, const char *name, const char *message, bool 
 static void test_sender_reuses_connection(void **state)
 {
         char urls[128];
-        struct tw_notify_sender_options so = {
+        struct tw_sink_options so = {
                 .name = "reuse",
-                .format = TW_WEBHOOK_GENERIC,
+                .format = tw_sink_format_find("generic"),
                 .urls = urls,
                 .backoff_base_ms = 1,
                 .backoff_max_ms = 5,
                 .on_done = on_sink_done,
                 .on_error = on_sink_error,
         };
-        struct tw_notify_sender *s = NULL;
+        struct tw_sink *s = NULL;
         struct timespec until;
         struct tw_buf err;
         int connections, acks;
@@ -1061,13 +1062,12 @@ static void test_sender_reuses_connection(void **state)
         server_reset();
         url_of(urls, sizeof(urls), "/fail/503/1/-1/hook");
         tw_buf_init(&err, 0);
-        assert_int_equal(tw_notify_sender_new(&so, &s, &err), 0);
-        assert_int_equal(tw_notify_sender_start(s), 0);
+        assert_int_equal(tw_sink_new(&so, &s, &err), 0);
+        assert_int_equal(tw_sink_start(s), 0);
         for (uint64_t id = 1; id <= 3; id++)
-                assert_int_equal(tw_notify_sender_push(
-                                         s, tw_notify_item_new(id, "test", "k", "{}", false, 0)),
+                assert_int_equal(tw_sink_push(s, tw_sink_item_new(id, "test", "k", "{}", false, 0)),
                                  0);
-        tw_notify_sender_release(s, 3);
+        tw_sink_release(s, 3);
         clock_gettime(CLOCK_REALTIME, &until);
         until.tv_sec += 20;
         pthread_mutex_lock(&sink.mu);
@@ -1075,7 +1075,7 @@ static void test_sender_reuses_connection(void **state)
                 ;
         acks = sink.acks;
         pthread_mutex_unlock(&sink.mu);
-        tw_notify_sender_free(s);
+        tw_sink_free(s);
         tw_buf_done(&err);
         assert_int_equal(acks, 3);
         assert_int_equal(sink.errors, 1); /* the 503, retried */

@@ -1,15 +1,26 @@
 /*
  * The notifier against real HTTP receivers on 127.0.0.1:0: outage and
- * recovery, 4xx, kill -9 and restart, Alertmanager HA pairs, PagerDuty's
- * routing key, dry-run, notify-test and a corrupt state file.
+ * recovery, 4xx, kill -9 and restart (a child process: this binary
+ * re-executed), Alertmanager HA pairs, PagerDuty's routing key, dry-run,
+ * notify-test, a corrupt state file, stale data, isolated sinks, reloads
+ * while sinks deliver, rotated secret files.
  */
-#include "unit/notify_fixture.h"
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
 
 #include <cjson/cJSON.h>
 #include <curl/curl.h>
 #include <dirent.h>
 #include <errno.h>
 #include <signal.h>
+#include <spawn.h>
 #include <stdio.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -20,8 +31,14 @@
 #include "core/config.h"
 #include "exporters/notify.h"
 #include "core/snapshot.h"
-#include "exporters/notify_payload.h"
+#include "exporters/sink_format.h"
+#include "agent/notify_hook.h"
+#include "core/status.h"
+#include "helpers/notify_fixture.h"
+#include "lib/timeutil.h"
 #include "helpers/webhook_receiver.h"
+
+extern char **environ;
 
 #define WARN TW_SEVERITY_WARNING
 #define CRIT TW_SEVERITY_CRITICAL
@@ -134,7 +151,7 @@ static void cycle(struct world *w, struct tw_notifier *n, const struct nf_findin
         struct tw_evaluation *ev = nf_evaluation(inv, fs, now);
         struct tw_snapshot snap = {w->cfg, inv, ev};
 
-        assert_int_equal(tw_notifier_cycle(n, &snap, now), 0);
+        assert_int_equal(tw_notifier_cycle(n, &snap, now, NULL), 0);
         tw_evaluation_free(ev);
         tw_inventory_free(inv);
 }
@@ -275,41 +292,57 @@ static void test_retry_after_honoured(void **state)
         tw_webhook_request_done(&b);
 }
 
+static const struct nf_finding kill_findings[] = {
+        {"tok-a", TW_FINDING_EXPIRING, WARN, false},
+        {"tok-a", TW_FINDING_UNUSED, WARN, false},
+        {"tok-b", TW_FINDING_UNUSED, WARN, false},
+        {"tok-b", TW_FINDING_ORPHANED, WARN, false},
+        {"tok-c", TW_FINDING_OVER_PRIVILEGED, CRIT, false},
+        {NULL}};
+
+static struct tw_config *kill_config(unsigned port)
+{
+        return config("[webhook.hook]\nurl = http://127.0.0.1:%u/hook\nformat = generic\n", port);
+}
+
+/* The child (this binary run with --kill-child DIR PORT): cycles, then
+ * kills itself with -9 while notifications are still queued. */
+static int kill_child(const char *dir, const char *port)
+{
+        struct world w = {0};
+        struct tw_notifier *child;
+
+        snprintf(w.dir, sizeof(w.dir), "%s", dir);
+        w.cfg = kill_config((unsigned)atoi(port));
+        child = notifier(&w, false, NULL);
+        cycle(&w, child, kill_findings, NOW);
+        while (tw_notifier_pending(child) > 3)
+                sleep_ms(1);
+        raise(SIGKILL);
+        return 1;
+}
+
 /* A child process cycles, then is killed (-9) mid-delivery; a new notifier finishes the job. */
 static void test_kill_9_then_restart(void **state)
 {
-        static const struct nf_finding fs[] = {{"tok-a", TW_FINDING_EXPIRING, WARN, false},
-                                               {"tok-a", TW_FINDING_UNUSED, WARN, false},
-                                               {"tok-b", TW_FINDING_UNUSED, WARN, false},
-                                               {"tok-b", TW_FINDING_ORPHANED, WARN, false},
-                                               {"tok-c", TW_FINDING_OVER_PRIVILEGED, CRIT, false},
-                                               {NULL}};
         struct world *w = *state;
         struct tw_webhook_request got[16];
+        char port[16], *argv[] = {"test_notify", "--kill-child", w->dir, port, NULL};
         size_t n, unique = 0;
         int status;
         pid_t pid;
 
-        w->cfg = config("[webhook.hook]\nurl = http://127.0.0.1:%u/hook\nformat = generic\n",
-                        tw_webhook_receiver_port(w->rx));
+        w->cfg = kill_config(tw_webhook_receiver_port(w->rx));
+        snprintf(port, sizeof(port), "%u", tw_webhook_receiver_port(w->rx));
         tw_webhook_receiver_delay(w->rx, 100);
-        pid = fork();
-        assert_true(pid >= 0);
-        if (pid == 0) {
-                struct tw_notifier *child = notifier(w, false, NULL);
-
-                cycle(w, child, fs, NOW);
-                while (tw_notifier_pending(child) > 3)
-                        sleep_ms(1);
-                raise(SIGKILL);
-                _exit(1);
-        }
+        /* a fresh process (spawned: no fork of this threaded one) */
+        assert_int_equal(posix_spawn(&pid, "/proc/self/exe", NULL, NULL, argv, environ), 0);
         assert_int_equal(waitpid(pid, &status, 0), pid);
         assert_true(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
         assert_in_range(tw_webhook_receiver_delivered(w->rx), 2, 4); /* killed mid-way */
         tw_webhook_receiver_delay(w->rx, 0);
         w->n = notifier(w, false, NULL);
-        cycle(w, w->n, fs, NOW + 300); /* same findings: nothing new */
+        cycle(w, w->n, kill_findings, NOW + 300); /* same findings: nothing new */
         WAIT_FOR(tw_notifier_pending(w->n) == 0);
         n = delivered(w->rx, got, 16);
         for (size_t i = 0; i < n; i++) {
@@ -371,6 +404,21 @@ static void test_alertmanager_ha_pair(void **state)
         tw_webhook_receiver_fail(w->rx2, 0, 0, -1);
         WAIT_FOR(tw_notifier_pending(w->n) == 0);
         assert_true(tw_webhook_receiver_delivered(w->rx2) <= 4);
+        /* the item rx got while rx2 failed was coalesced: rx got its successor
+         * too, so both replicas end with the last refresh (endsAt 12:07 + 3 m) */
+        for (int k = 0; k < 2; k++) {
+                struct tw_webhook_request q;
+                cJSON *j;
+
+                assert_int_equal(
+                        tw_webhook_receiver_get(rxs[k], tw_webhook_receiver_count(rxs[k]) - 1, &q),
+                        0);
+                j = cJSON_Parse(q.body);
+                assert_string_equal(jstr(cJSON_GetArrayItem(j, 0), "endsAt", NULL),
+                                    "2026-06-01T12:10:00Z");
+                cJSON_Delete(j);
+                tw_webhook_request_done(&q);
+        }
 }
 
 static void test_pagerduty_routing_key_not_stored(void **state)
@@ -469,10 +517,211 @@ static void test_corrupt_state_moved_aside(void **state)
         assert_int_equal(access(path, F_OK), 0);
 }
 
-int main(void)
+/* One cycle on stale data (the API is down) at now. */
+static void stale_cycle(struct world *w, const struct nf_finding *fs, int64_t now)
+{
+        struct tw_inventory *inv = inventory();
+        struct tw_evaluation *ev = nf_evaluation(inv, fs, now);
+        struct tw_snapshot snap = {w->cfg, inv, ev};
+        struct tw_notifier_data data = {.stale = true, .collected_at = NOW};
+
+        assert_int_equal(tw_notifier_cycle(w->n, &snap, now, &data), 0);
+        tw_evaluation_free(ev);
+        tw_inventory_free(inv);
+}
+
+/* An outage far longer than the alert lifetime (180 s): every stale cycle
+ * re-sends the firing alerts with endsAt renewed, none resolves, a token
+ * expiring meanwhile escalates; fresh data again resolves what is gone. */
+static void test_stale_outage_alertmanager(void **state)
+{
+        static const struct nf_finding c1[] = {{"tok-a", TW_FINDING_EXPIRING, CRIT, false},
+                                               {"tok-b", TW_FINDING_UNUSED, WARN, false},
+                                               {NULL}};
+        static const struct nf_finding expiring[] = {{"tok-a", TW_FINDING_EXPIRING, CRIT, false},
+                                                     {NULL}};
+        static const struct nf_finding expired[] = {{"tok-a", TW_FINDING_EXPIRED, CRIT, false},
+                                                    {NULL}};
+        struct world *w = *state;
+        struct tw_webhook_request q;
+        char want[32];
+        cJSON *j;
+        int64_t t;
+
+        w->cfg = config("[agent]\ninterval = 60s\n[webhook.am]\nurl = http://127.0.0.1:%u\n"
+                        "format = alertmanager\n",
+                        tw_webhook_receiver_port(w->rx));
+        w->n = notifier(w, false, NULL);
+        cycle(w, w->n, c1, NOW);
+        /* 20 minutes without data; tok-b missing (a failed page), tok-a expires */
+        for (t = NOW + 60; t <= NOW + 1200; t += 60) {
+                stale_cycle(w, t < NOW + 600 ? expiring : expired, t);
+                WAIT_FOR(tw_notifier_pending(w->n) == 0);
+                assert_int_equal(
+                        tw_webhook_receiver_get(w->rx, tw_webhook_receiver_count(w->rx) - 1, &q),
+                        0);
+                j = cJSON_Parse(q.body);
+                assert_non_null(j);
+                /* tok-a and tok-b (kept), and the old tok-a alert ending at the escalation */
+                assert_int_equal(cJSON_GetArraySize(j), t == NOW + 600 ? 3 : 2);
+                for (int i = 0; i < cJSON_GetArraySize(j); i++) {
+                        const cJSON *a = cJSON_GetArrayItem(j, i);
+
+                        /* the old expiring alert ends when expired replaces it; nothing else ends
+                         */
+                        if (strcmp(jstr(a, "labels", "finding"), "expiring") == 0 && t == NOW + 600)
+                                continue;
+                        tw_time_format(t + 180, want);
+                        assert_string_equal(jstr(a, "endsAt", NULL), want);
+                }
+                cJSON_Delete(j);
+                tw_webhook_request_done(&q);
+        }
+        /* fresh data: tok-b is really gone now */
+        cycle(w, w->n, expired, NOW + 1260);
+        WAIT_FOR(tw_notifier_pending(w->n) == 0);
+        assert_int_equal(tw_webhook_receiver_get(w->rx, tw_webhook_receiver_count(w->rx) - 1, &q),
+                         0);
+        j = cJSON_Parse(q.body);
+        assert_int_equal(cJSON_GetArraySize(j), 2);
+        assert_string_equal(jstr(cJSON_GetArrayItem(j, 0), "labels", "finding"), "expired");
+        assert_string_equal(jstr(cJSON_GetArrayItem(j, 1), "labels", "token_id"), "tok-b");
+        tw_time_format(NOW + 1260, want);
+        assert_string_equal(jstr(cJSON_GetArrayItem(j, 1), "endsAt", NULL), want);
+        cJSON_Delete(j);
+        tw_webhook_request_done(&q);
+}
+
+static void write_secret(const char *path, const char *text)
+{
+        FILE *f = fopen(path, "w");
+
+        assert_non_null(f);
+        assert_int_equal(fchmod(fileno(f), 0600), 0);
+        fputs(text, f);
+        assert_int_equal(fclose(f), 0);
+}
+
+/* A sink whose url_file is missing does not silence the others: it shows
+ * sink_up 0, keeps its events, and opens at a later cycle. */
+static void test_bad_sink_isolated(void **state)
+{
+        static const struct nf_finding c1[] = {{"tok-a", TW_FINDING_EXPIRING, WARN, false}, {NULL}};
+        struct tw_notifier_options o = {.backoff_base_ms = 5, .backoff_max_ms = 20};
+        struct world *w = *state;
+        char path[128], url[64];
+        struct tw_buf err, m;
+
+        snprintf(path, sizeof(path), "%s/late-url", w->dir);
+        w->cfg = config("[webhook.bad]\nurl_file = %s\n"
+                        "[webhook.good]\nurl = http://127.0.0.1:%u/hook\n",
+                        path, tw_webhook_receiver_port(w->rx));
+        tw_buf_init(&err, 0);
+        assert_int_equal(tw_notifier_new(w->cfg, w->dir, &o, &w->n, &err), 0);
+        assert_non_null(strstr(err.ptr, "webhook bad: "));
+        tw_buf_done(&err);
+        cycle(w, w->n, c1, NOW);
+        WAIT_FOR(tw_webhook_receiver_delivered(w->rx) == 1);
+        tw_buf_init(&m, 0);
+        assert_int_equal(tw_notifier_metrics_render(w->n, &m), 0);
+        assert_non_null(strstr(m.ptr, "tokenwatch_notification_sink_up{sink=\"bad\"} 0\n"));
+        assert_non_null(strstr(m.ptr, "tokenwatch_notification_sink_up{sink=\"good\"} 1\n"));
+        tw_buf_done(&m);
+        /* the file appears: the next cycle opens the sink and sends what it missed */
+        snprintf(url, sizeof(url), "http://127.0.0.1:%u/late", tw_webhook_receiver_port(w->rx2));
+        write_secret(path, url);
+        cycle(w, w->n, c1, NOW + 60);
+        WAIT_FOR(tw_webhook_receiver_delivered(w->rx2) == 1);
+        WAIT_FOR(tw_notifier_pending(w->n) == 0);
+        assert_int_equal(tw_webhook_receiver_delivered(w->rx), 1); /* good: nothing twice */
+        tw_buf_init(&m, 0);
+        assert_int_equal(tw_notifier_metrics_render(w->n, &m), 0);
+        assert_non_null(strstr(m.ptr, "tokenwatch_notification_sink_up{sink=\"bad\"} 1\n"));
+        tw_buf_done(&m);
+}
+
+/* Reloads while three sinks deliver: every sink stops before any is freed
+ * (ASan finds the use-after-free of a sink's name otherwise). */
+static void test_reload_while_delivering(void **state)
+{
+        static const struct nf_finding fs[] = {{"tok-a", TW_FINDING_EXPIRING, WARN, false},
+                                               {"tok-a", TW_FINDING_UNUSED, WARN, false},
+                                               {"tok-b", TW_FINDING_UNUSED, WARN, false},
+                                               {"tok-c", TW_FINDING_OVER_PRIVILEGED, CRIT, false},
+                                               {NULL}};
+        struct world *w = *state;
+        unsigned p1 = tw_webhook_receiver_port(w->rx), p2 = tw_webhook_receiver_port(w->rx2);
+
+        w->cfg = config("[webhook.one]\nurl = http://127.0.0.1:%u/1\n"
+                        "[webhook.two]\nurl = http://127.0.0.1:%u/2\n"
+                        "[webhook.three]\nurl = http://127.0.0.1:%u/3\nformat = slack\n",
+                        p1, p2, p1);
+        tw_webhook_receiver_delay(w->rx, 5);
+        tw_webhook_receiver_delay(w->rx2, 5);
+        for (int i = 0; i < 5; i++) {
+                size_t before = tw_webhook_receiver_count(w->rx);
+
+                w->n = notifier(w, false, NULL);
+                cycle(w, w->n, i % 2 ? fs + 1 : fs, NOW + 60 * i);
+                WAIT_FOR(tw_webhook_receiver_count(w->rx) > before); /* delivering */
+                tw_notifier_free(w->n);                              /* the reload */
+                w->n = NULL;
+        }
+        w->n = notifier(w, false, NULL);
+        WAIT_FOR(tw_notifier_pending(w->n) == 0);
+}
+
+/* A rotated url_file (same path, new content) takes effect at the next cycle:
+ * the hook compares the secrets' contents, not only their paths. */
+static void test_secret_file_reread(void **state)
+{
+        static const struct nf_finding c1[] = {{"tok-a", TW_FINDING_EXPIRING, WARN, false}, {NULL}};
+        static const struct nf_finding c2[] = {{"tok-a", TW_FINDING_EXPIRING, WARN, false},
+                                               {"tok-c", TW_FINDING_OVER_PRIVILEGED, CRIT, false},
+                                               {NULL}};
+        struct world *w = *state;
+        struct tw_notify_hook *h = tw_notify_hook_new(false);
+        struct tw_agent_status st;
+        char path[128], url[64], cfgtext[512];
+        struct tw_inventory *inv = inventory();
+        struct tw_evaluation *ev;
+        struct tw_snapshot snap;
+
+        assert_non_null(h);
+        tw_agent_status_init(&st, "test");
+        st.listing_success[TW_LISTING_TOKENS] = true;
+        snprintf(path, sizeof(path), "%s/url", w->dir);
+        snprintf(url, sizeof(url), "http://127.0.0.1:%u/old", tw_webhook_receiver_port(w->rx));
+        write_secret(path, url);
+        snprintf(cfgtext, sizeof(cfgtext),
+                 "[agent]\nstate_dir = %s\n[webhook.hook]\nurl_file = %s\n", w->dir, path);
+        w->cfg = config("%s", cfgtext);
+        ev = nf_evaluation(inv, c1, NOW);
+        snap = (struct tw_snapshot){w->cfg, inv, ev};
+        tw_notify_hook_on_cycle(h, &snap, &st, false);
+        WAIT_FOR(tw_webhook_receiver_delivered(w->rx) == 1);
+        tw_evaluation_free(ev);
+        snprintf(url, sizeof(url), "http://127.0.0.1:%u/new", tw_webhook_receiver_port(w->rx2));
+        write_secret(path, url); /* rotated, same path, same config */
+        ev = nf_evaluation(inv, c2, NOW + 60);
+        snap = (struct tw_snapshot){w->cfg, inv, ev};
+        tw_notify_hook_on_cycle(h, &snap, &st, false);
+        WAIT_FOR(tw_webhook_receiver_delivered(w->rx2) == 1);
+        tw_notify_hook_flush(h, 30000);
+        assert_int_equal(tw_webhook_receiver_delivered(w->rx), 1);
+        tw_notify_hook_free(h);
+        tw_evaluation_free(ev);
+        tw_inventory_free(inv);
+}
+
+int main(int argc, char **argv)
 {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test_setup_teardown(test_outage_then_recovery, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_stale_outage_alertmanager, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_bad_sink_isolated, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_reload_while_delivering, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_secret_file_reread, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_4xx_not_retried, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_retry_after_honoured, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_kill_9_then_restart, setup, teardown),
@@ -485,6 +734,8 @@ int main(void)
         int r;
 
         curl_global_init(CURL_GLOBAL_DEFAULT);
+        if (argc == 4 && strcmp(argv[1], "--kill-child") == 0)
+                return kill_child(argv[2], argv[3]);
         r = cmocka_run_group_tests(tests, NULL, NULL);
         curl_global_cleanup();
         return r;

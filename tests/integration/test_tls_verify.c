@@ -22,7 +22,8 @@
 #include "lib/http_client.h"
 #include "exporters/http_server.h"
 #include "exporters/notify_http.h"
-#include "exporters/notify_sender.h"
+#include "exporters/sink.h"
+#include "exporters/sink_format.h"
 
 #define HOOK_SECRET "T0K3N-in-the-path"
 
@@ -186,28 +187,28 @@ static void wait_for_errors(int n)
 static void test_webhook_untrusted_certificate(void **state)
 {
         char urls[128];
-        struct tw_notify_sender_options o = {
+        struct tw_sink_options o = {
                 .name = "selfsigned",
-                .format = TW_WEBHOOK_GENERIC,
+                .format = tw_sink_format_find("generic"),
                 .urls = urls,
                 .backoff_base_ms = 10,
                 .backoff_max_ms = 20,
                 .on_done = on_hook_done,
                 .on_error = on_hook_error,
         };
-        struct tw_notify_sender *s = NULL;
-        struct tw_notify_item *it;
+        struct tw_sink *s = NULL;
+        struct tw_sink_item *it;
         struct tw_buf err;
 
         (void)state;
         snprintf(urls, sizeof(urls), "%s/hook/" HOOK_SECRET, srv.base);
         tw_buf_init(&err, 0);
-        assert_int_equal(tw_notify_sender_new(&o, &s, &err), 0);
-        assert_int_equal(tw_notify_sender_start(s), 0);
-        it = tw_notify_item_new(1, "test", "key-1", "{\"x\":1}", false, 0);
+        assert_int_equal(tw_sink_new(&o, &s, &err), 0);
+        assert_int_equal(tw_sink_start(s), 0);
+        it = tw_sink_item_new(1, "test", "key-1", "{\"x\":1}", false, 0);
         assert_non_null(it);
-        assert_int_equal(tw_notify_sender_push(s, it), 0);
-        tw_notify_sender_release(s, 1);
+        assert_int_equal(tw_sink_push(s, it), 0);
+        tw_sink_release(s, 1);
         wait_for_errors(1);
         /* Once the item is settled the queue is empty: it was dropped, not
          * kept for another attempt. */
@@ -218,7 +219,7 @@ static void test_webhook_untrusted_certificate(void **state)
         assert_null(strstr(hook.message, HOOK_SECRET));
         pthread_mutex_unlock(&hook.mu);
         print_message("sender said: %s\n", hook.message);
-        tw_notify_sender_free(s);
+        tw_sink_free(s);
         pthread_mutex_lock(&hook.mu);
         assert_int_equal(hook.acks, 1);
         pthread_mutex_unlock(&hook.mu);

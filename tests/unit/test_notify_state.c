@@ -1,10 +1,20 @@
 /* The notification state machine: a table of (old state, findings, filter) -> events. */
-#include "notify_fixture.h"
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
 
 #include <cjson/cJSON.h>
 #include <errno.h>
 
 #include "core/notify_state.h"
+#include "helpers/notify_fixture.h"
+#include "lib/timeutil.h"
 
 #define EXPIRED TW_FINDING_EXPIRED
 #define EXPIRING TW_FINDING_EXPIRING
@@ -35,6 +45,7 @@ struct state_case {
         bool incomplete;                /* a listing failed */
         struct event_spec want[4];      /* every event but ACTIVE, in order */
         size_t want_entries;
+        bool stale; /* the API is down: the last good inventory, re-evaluated at NOW */
 };
 
 static char *ws_by_id[] = {"ws-1"};
@@ -53,126 +64,144 @@ static const struct state_case cases[] = {
          F_DEFAULT,
          false,
          {{"tok-a", TW_NOTIFY_FIRING, EXPIRING, WARN}},
-         1},
+         1,
+         false},
         {"unchanged is quiet",
          {{"tok-a", EXPIRING, WARN, NOW - HOUR}},
          {{"tok-a", EXPIRING, WARN, false}, {NULL}},
          F_DEFAULT,
          false,
          {{NULL}},
-         1},
+         1,
+         false},
         {"warning to critical escalates",
          {{"tok-a", EXPIRING, WARN, NOW - HOUR}},
          {{"tok-a", EXPIRING, CRIT, false}, {NULL}},
          F_DEFAULT,
          false,
          {{"tok-a", TW_NOTIFY_ESCALATED, EXPIRING, CRIT}},
-         1},
+         1,
+         false},
         {"expiring to expired escalates",
          {{"tok-a", EXPIRING, CRIT, NOW - HOUR}},
          {{"tok-a", EXPIRED, CRIT, false}, {NULL}},
          F_DEFAULT,
          false,
          {{"tok-a", TW_NOTIFY_ESCALATED, EXPIRED, CRIT}},
-         1},
+         1,
+         false},
         {"first seen expired fires once",
          {{NULL}},
          {{"tok-a", EXPIRED, CRIT, false}, {"tok-a", EXPIRING, CRIT, false}, {NULL}},
          F_DEFAULT,
          false,
          {{"tok-a", TW_NOTIFY_FIRING, EXPIRED, CRIT}},
-         1},
+         1,
+         false},
         {"critical to warning is a silent change",
          {{"tok-c", OVERPRIV, CRIT, NOW - HOUR}},
          {{"tok-c", OVERPRIV, WARN, false}, {NULL}},
          F_DEFAULT,
          false,
          {{"tok-c", TW_NOTIFY_CHANGED, OVERPRIV, WARN}},
-         1},
+         1,
+         false},
         {"gone resolves",
          {{"tok-a", EXPIRING, WARN, NOW - HOUR}, {"tok-b", UNUSED, WARN, NOW - HOUR}},
          {{"tok-b", UNUSED, WARN, false}, {NULL}},
          F_DEFAULT,
          false,
          {{"tok-a", TW_NOTIFY_RESOLVED, EXPIRING, WARN}},
-         1},
+         1,
+         false},
         {"deleted token resolves",
          {{"tok-zz", UNUSED, WARN, NOW - HOUR}},
          {{NULL}},
          F_DEFAULT,
          false,
          {{"tok-zz", TW_NOTIFY_RESOLVED, UNUSED, WARN}},
-         0},
+         0,
+         false},
         {"incomplete inventory defers resolution",
          {{"tok-zz", UNUSED, WARN, NOW - HOUR}},
          {{NULL}},
          F_DEFAULT,
          true,
          {{NULL}},
-         1},
+         1,
+         false},
         {"reminder after repeat_interval",
          {{"tok-a", EXPIRING, WARN, NOW - DAY}},
          {{"tok-a", EXPIRING, WARN, false}, {NULL}},
          F_DEFAULT,
          false,
          {{"tok-a", TW_NOTIFY_REMINDER, EXPIRING, WARN}},
-         1},
+         1,
+         false},
         {"no reminder one second early",
          {{"tok-a", EXPIRING, WARN, NOW - DAY + 1}},
          {{"tok-a", EXPIRING, WARN, false}, {NULL}},
          F_DEFAULT,
          false,
          {{NULL}},
-         1},
+         1,
+         false},
         {"repeat_interval 0 never reminds",
          {{"tok-a", EXPIRING, WARN, NOW - 30 * DAY}},
          {{"tok-a", EXPIRING, WARN, false}, {NULL}},
          {.min_severity = WARN},
          false,
          {{NULL}},
-         1},
+         1,
+         false},
         {"suppression start resolves",
          {{"tok-a", EXPIRING, WARN, NOW - HOUR}},
          {{"tok-a", EXPIRING, WARN, true}, {NULL}},
          F_DEFAULT,
          false,
          {{"tok-a", TW_NOTIFY_RESOLVED, EXPIRING, WARN}},
-         0},
+         0,
+         false},
         {"suppressed never notifies",
          {{NULL}},
          {{"tok-a", EXPIRING, CRIT, true}, {NULL}},
          F_DEFAULT,
          false,
          {{NULL}},
-         0},
+         0,
+         false},
         {"lapsed suppression fires",
          {{NULL}},
          {{"tok-a", EXPIRING, CRIT, false}, {NULL}},
          F_DEFAULT,
          false,
          {{"tok-a", TW_NOTIFY_FIRING, EXPIRING, CRIT}},
-         1},
+         1,
+         false},
         {"min_severity hides warnings",
          {{NULL}},
          {{"tok-a", EXPIRING, WARN, false}, {NULL}},
          {.min_severity = CRIT},
          false,
          {{NULL}},
-         0},
+         0,
+         false},
         {"min_severity: reaching critical fires",
          {{NULL}},
          {{"tok-a", EXPIRING, CRIT, false}, {NULL}},
          {.min_severity = CRIT},
          false,
          {{"tok-a", TW_NOTIFY_FIRING, EXPIRING, CRIT}},
-         1},
+         1,
+         false},
         {"kinds filter",
          {{NULL}},
          {{"tok-a", EXPIRING, WARN, false}, {"tok-a", UNUSED, WARN, false}, {NULL}},
          {.min_severity = WARN, .kinds = 1u << UNUSED},
          false,
          {{"tok-a", TW_NOTIFY_FIRING, UNUSED, WARN}},
-         1},
+         1,
+         false},
         {"workspaces by id",
          {{NULL}},
          {{"tok-a", UNUSED, WARN, false},
@@ -182,7 +211,8 @@ static const struct state_case cases[] = {
          {.min_severity = WARN, .workspaces = ws_by_id, .n_workspaces = 1},
          false,
          {{"tok-a", TW_NOTIFY_FIRING, UNUSED, WARN}},
-         1},
+         1,
+         false},
         {"workspaces by name through a deployment",
          {{NULL}},
          {{"tok-a", UNUSED, WARN, false},
@@ -192,14 +222,16 @@ static const struct state_case cases[] = {
          {.min_severity = WARN, .workspaces = ws_by_name, .n_workspaces = 1},
          false,
          {{"tok-b", TW_NOTIFY_FIRING, UNUSED, WARN}},
-         1},
+         1,
+         false},
         {"workspaces: none match",
          {{NULL}},
          {{"tok-a", UNUSED, WARN, false}, {NULL}},
          {.min_severity = WARN, .workspaces = ws_none, .n_workspaces = 1},
          false,
          {{NULL}},
-         0},
+         0,
+         false},
         {"several tokens in id order",
          {{"tok-b", UNUSED, WARN, NOW - HOUR}},
          {{"tok-c", OVERPRIV, CRIT, false}, {"tok-a", UNUSED, WARN, false}, {NULL}},
@@ -208,7 +240,57 @@ static const struct state_case cases[] = {
          {{"tok-a", TW_NOTIFY_FIRING, UNUSED, WARN},
           {"tok-b", TW_NOTIFY_RESOLVED, UNUSED, WARN},
           {"tok-c", TW_NOTIFY_FIRING, OVERPRIV, CRIT}},
-         2},
+         2,
+         false},
+        /* API outage: nothing resolves or downgrades, time still escalates */
+        {"stale: gone resolves nothing",
+         {{"tok-a", EXPIRING, WARN, NOW - HOUR}, {"tok-b", UNUSED, WARN, NOW - HOUR}},
+         {{"tok-b", UNUSED, WARN, false}, {NULL}},
+         F_DEFAULT,
+         false,
+         {{NULL}},
+         2,
+         true},
+        {"stale: deleted token resolves nothing",
+         {{"tok-zz", UNUSED, WARN, NOW - HOUR}},
+         {{NULL}},
+         F_DEFAULT,
+         false,
+         {{NULL}},
+         1,
+         true},
+        {"stale: expiring to expired still escalates",
+         {{"tok-a", EXPIRING, CRIT, NOW - HOUR}},
+         {{"tok-a", EXPIRED, CRIT, false}, {NULL}},
+         F_DEFAULT,
+         false,
+         {{"tok-a", TW_NOTIFY_ESCALATED, EXPIRED, CRIT}},
+         1,
+         true},
+        {"stale: critical to warning is not believed",
+         {{"tok-c", OVERPRIV, CRIT, NOW - HOUR}},
+         {{"tok-c", OVERPRIV, WARN, false}, {NULL}},
+         F_DEFAULT,
+         false,
+         {{NULL}},
+         1,
+         true},
+        {"stale: a suppression added meanwhile resolves nothing",
+         {{"tok-a", EXPIRING, WARN, NOW - HOUR}},
+         {{"tok-a", EXPIRING, WARN, true}, {NULL}},
+         F_DEFAULT,
+         false,
+         {{NULL}},
+         1,
+         true},
+        {"stale: reminders continue",
+         {{"tok-a", EXPIRING, WARN, NOW - DAY}},
+         {{"tok-a", EXPIRING, WARN, false}, {NULL}},
+         F_DEFAULT,
+         false,
+         {{"tok-a", TW_NOTIFY_REMINDER, EXPIRING, WARN}},
+         1,
+         true},
 };
 
 static struct tw_inventory *inventory(bool incomplete)
@@ -271,7 +353,8 @@ static void test_table(void **unused)
 
                 print_message("case: %s\n", tc->name);
                 f.name = "a";
-                assert_int_equal(tw_notify_state_step(old, inv, ev, &f, 1, NOW, &s, &evs), 0);
+                assert_int_equal(
+                        tw_notify_state_step(old, inv, ev, &f, 1, NOW, tc->stale, &s, &evs), 0);
                 for (size_t i = 0; i < evs.n; i++) {
                         const struct tw_notify_event *e = &evs.events[i];
 
@@ -313,7 +396,7 @@ static void test_json_round_trip(void **unused)
         cJSON *j;
 
         (void)unused;
-        assert_int_equal(tw_notify_state_step(NULL, inv, ev, f, 2, NOW, &s1, &e1), 0);
+        assert_int_equal(tw_notify_state_step(NULL, inv, ev, f, 2, NOW, false, &s1, &e1), 0);
         assert_int_equal(e1.n, 3); /* x: 2 firing, y: 1 firing */
         j = tw_notify_state_to_json(s1);
         assert_non_null(j);
@@ -328,7 +411,7 @@ static void test_json_round_trip(void **unused)
         assert_string_equal(text, text2);
         tw_notify_state_free(s1);
         tw_notify_events_done(&e1);
-        assert_int_equal(tw_notify_state_step(s2, inv, ev, f, 2, NOW + DAY, &s3, &e2), 0);
+        assert_int_equal(tw_notify_state_step(s2, inv, ev, f, 2, NOW + DAY, false, &s3, &e2), 0);
         for (size_t i = 0; i < e2.n; i++)
                 assert_true(e2.events[i].type ==
                             (e2.events[i].sink == 0 ? TW_NOTIFY_REMINDER : TW_NOTIFY_ACTIVE));
@@ -384,8 +467,8 @@ static void test_idempotency_key_stable(void **unused)
         struct tw_notify_events e1 = {0}, e2 = {0};
 
         (void)unused;
-        assert_int_equal(tw_notify_state_step(NULL, inv, ev, f, 2, NOW, &s1, &e1), 0);
-        assert_int_equal(tw_notify_state_step(NULL, inv, ev, f, 2, NOW, &s2, &e2), 0);
+        assert_int_equal(tw_notify_state_step(NULL, inv, ev, f, 2, NOW, false, &s1, &e1), 0);
+        assert_int_equal(tw_notify_state_step(NULL, inv, ev, f, 2, NOW, false, &s2, &e2), 0);
         assert_int_equal(e1.n, 2);
         assert_string_equal(e1.events[0].idempotency_key, e2.events[0].idempotency_key);
         assert_string_not_equal(e1.events[0].idempotency_key, e1.events[1].idempotency_key);
@@ -397,9 +480,81 @@ static void test_idempotency_key_stable(void **unused)
         tw_inventory_free(inv);
 }
 
+/* On stale data every entry kept is re-sent as ACTIVE (Alertmanager's endsAt
+ * moves on) with the severity it had: a downgrade waits for fresh data. */
+static void test_stale_keeps_firing(void **unused)
+{
+        static const struct entry_spec old[] = {
+                {"tok-a", EXPIRING, CRIT, NOW - HOUR}, {"tok-b", UNUSED, WARN, NOW - HOUR}, {NULL}};
+        static const struct nf_finding now_findings[] = {{"tok-a", EXPIRING, WARN, false}, {NULL}};
+        struct tw_inventory *inv = inventory(false);
+        struct tw_evaluation *ev = nf_evaluation(inv, now_findings, NOW);
+        struct tw_notify_state *o = old_state(old), *s = NULL;
+        struct tw_notify_filter f = F_DEFAULT;
+        struct tw_notify_events evs = {0};
+
+        (void)unused;
+        f.name = "a";
+        assert_int_equal(tw_notify_state_step(o, inv, ev, &f, 1, NOW, true, &s, &evs), 0);
+        assert_int_equal(evs.n, 2);
+        for (size_t i = 0; i < evs.n; i++)
+                assert_int_equal(evs.events[i].type, TW_NOTIFY_ACTIVE);
+        assert_string_equal(evs.events[0].token_id, "tok-a");
+        assert_int_equal(evs.events[0].severity, CRIT);
+        assert_int_equal(s->sinks[0].n_entries, 2);
+        assert_int_equal(s->sinks[0].entries[0].severity, CRIT);
+        assert_int_equal(s->sinks[0].entries[0].changed_at, NOW - 2 * DAY);
+        tw_notify_events_done(&evs);
+        tw_notify_state_free(s);
+        /* fresh again: the downgrade and the resolution happen */
+        assert_int_equal(tw_notify_state_step(o, inv, ev, &f, 1, NOW, false, &s, &evs), 0);
+        assert_int_equal(evs.n, 2);
+        assert_int_equal(evs.events[0].type, TW_NOTIFY_CHANGED);
+        assert_int_equal(evs.events[1].type, TW_NOTIFY_RESOLVED);
+        tw_notify_events_done(&evs);
+        tw_notify_state_free(s);
+        tw_notify_state_free(o);
+        tw_evaluation_free(ev);
+        tw_inventory_free(inv);
+}
+
+/* A sink reverted to its old entries: its events come again next step. */
+static void test_revert_sink(void **unused)
+{
+        static const struct entry_spec old[] = {{"tok-b", UNUSED, WARN, NOW - HOUR}, {NULL}};
+        static const struct nf_finding fs[] = {{"tok-a", EXPIRING, WARN, false}, {NULL}};
+        struct tw_inventory *inv = inventory(false);
+        struct tw_evaluation *ev = nf_evaluation(inv, fs, NOW);
+        struct tw_notify_state *o = old_state(old), *s = NULL, *s2 = NULL;
+        struct tw_notify_filter f = F_DEFAULT;
+        struct tw_notify_events evs = {0}, evs2 = {0};
+
+        (void)unused;
+        f.name = "a";
+        assert_int_equal(tw_notify_state_step(o, inv, ev, &f, 1, NOW, false, &s, &evs), 0);
+        assert_int_equal(evs.n, 2); /* tok-a fires, tok-b resolves */
+        assert_int_equal(tw_notify_state_revert_sink(s, o, "a"), 0);
+        assert_int_equal(tw_notify_state_revert_sink(s, o, "nope"), -ENOENT);
+        assert_int_equal(s->sinks[0].n_entries, 1);
+        assert_string_equal(s->sinks[0].entries[0].token_id, "tok-b");
+        assert_int_equal(tw_notify_state_step(s, inv, ev, &f, 1, NOW + 60, false, &s2, &evs2), 0);
+        assert_int_equal(evs2.n, 2);
+        assert_int_equal(evs2.events[0].type, TW_NOTIFY_FIRING);
+        assert_int_equal(evs2.events[1].type, TW_NOTIFY_RESOLVED);
+        tw_notify_events_done(&evs);
+        tw_notify_events_done(&evs2);
+        tw_notify_state_free(s);
+        tw_notify_state_free(s2);
+        tw_notify_state_free(o);
+        tw_evaluation_free(ev);
+        tw_inventory_free(inv);
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
+                cmocka_unit_test(test_stale_keeps_firing),
+                cmocka_unit_test(test_revert_sink),
                 cmocka_unit_test(test_table),
                 cmocka_unit_test(test_json_round_trip),
                 cmocka_unit_test(test_json_rejects_bad_shapes),

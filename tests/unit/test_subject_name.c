@@ -17,7 +17,7 @@
 #include "core/snapshot.h"
 #include "core/status.h"
 #include "exporters/metrics.h"
-#include "exporters/notify_payload.h"
+#include "exporters/sink_format.h"
 #include "exporters/report.h"
 #include "lib/buf.h"
 #include "lib/timeutil.h"
@@ -107,7 +107,7 @@ static bool metrics_has(const struct tw_snapshot *snap, const char *expect)
 /* Whether the Slack and the generic payloads name the creator expect. */
 static bool payloads_have(const struct tw_inventory *inv, const char *expect)
 {
-        struct tw_notify_payload_ctx ctx = {.organization_id = "org-1", .inv = inv, .now = NOW};
+        struct tw_sink_ctx ctx = {.organization_id = "org-1", .inv = inv, .now = NOW};
         struct tw_notify_event ev = {
                 .type = TW_NOTIFY_FIRING,
                 .token = &inv->tokens[0],
@@ -124,13 +124,13 @@ static bool payloads_have(const struct tw_inventory *inv, const char *expect)
         char *text;
         bool slack, generic;
 
-        assert_int_equal(tw_notify_payload_slack(&ctx, &ev, &j), 0);
+        assert_int_equal(tw_sink_slack_build(&ctx, &ev, 1, &j, NULL), 0);
         text = cJSON_PrintUnformatted(j);
         assert_non_null(text);
         slack = strstr(text, expect) != NULL;
         free(text);
         cJSON_Delete(j);
-        assert_int_equal(tw_notify_payload_generic(&ctx, &ev, &j), 0);
+        assert_int_equal(tw_sink_generic_build(&ctx, &ev, 1, &j, NULL), 0);
         generic =
                 strcmp(cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(
                                cJSON_GetObjectItemCaseSensitive(

@@ -1,5 +1,5 @@
 /* Alertmanager API v2 alerts (POST /api/v2/alerts). */
-#include "exporters/notify_payload.h"
+#include "exporters/sink_format.h"
 
 #include <cjson/cJSON.h>
 #include <errno.h>
@@ -9,7 +9,7 @@
 #include "lib/buf.h"
 #include "lib/timeutil.h"
 
-static cJSON *alert(const struct tw_notify_payload_ctx *ctx, const struct tw_notify_event *ev,
+static cJSON *alert(const struct tw_sink_ctx *ctx, const struct tw_notify_event *ev,
                     enum tw_finding_kind kind, enum tw_severity sev, int64_t starts, int64_t ends)
 {
         cJSON *a = cJSON_CreateObject(), *l, *an;
@@ -20,7 +20,7 @@ static cJSON *alert(const struct tw_notify_payload_ctx *ctx, const struct tw_not
         bool ok;
 
         tw_buf_init(&b, 0);
-        tw_notify_split_fix(ev->message, &len, &fix, &flen);
+        tw_sink_split_fix(ev->message, &len, &fix, &flen);
         ok = a && (l = cJSON_AddObjectToObject(a, "labels")) &&
              cJSON_AddStringToObject(l, "alertname", "TokenwatchFinding") &&
              cJSON_AddStringToObject(l, "token_id", ev->token_id) &&
@@ -56,9 +56,8 @@ static int add(cJSON *arr, cJSON *a)
         return 0;
 }
 
-int tw_notify_payload_alertmanager(const struct tw_notify_payload_ctx *ctx,
-                                   const struct tw_notify_event *evs, size_t n, cJSON **ret_json,
-                                   int *ret_has_resolved)
+int tw_sink_alertmanager_build(const struct tw_sink_ctx *ctx, const struct tw_notify_event *evs,
+                               size_t n, cJSON **ret_json, bool *ret_coalesce)
 {
         cJSON *arr = cJSON_CreateArray();
         int64_t until = ctx->now + (ctx->alert_ttl > 0 ? ctx->alert_ttl : 900);
@@ -94,7 +93,7 @@ int tw_notify_payload_alertmanager(const struct tw_notify_payload_ctx *ctx,
                 return r;
         }
         *ret_json = arr;
-        if (ret_has_resolved)
-                *ret_has_resolved = resolved;
+        if (ret_coalesce)
+                *ret_coalesce = !resolved;
         return 0;
 }

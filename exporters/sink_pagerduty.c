@@ -1,72 +1,17 @@
-/* The generic JSON webhook and PagerDuty Events API v2 payloads. */
-#include "exporters/notify_payload.h"
+/* PagerDuty Events API v2: trigger and resolve, one incident per token and
+ * finding family. */
+#include "exporters/sink_format.h"
 
 #include <cjson/cJSON.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "lib/buf.h"
 #include "core/inventory.h"
+#include "lib/buf.h"
 #include "lib/timeutil.h"
 
 #define SUMMARY_MAX 1024 /* PagerDuty's summary limit */
-
-/* The token object, or {id, name} when the token is gone. */
-static cJSON *event_token(const struct tw_notify_payload_ctx *ctx, const struct tw_notify_event *ev)
-{
-        cJSON *o;
-
-        if (ev->token)
-                return tw_notify_token_json(ctx->inv, ev->token);
-        o = cJSON_CreateObject();
-        if (o && cJSON_AddStringToObject(o, "id", ev->token_id) &&
-            cJSON_AddStringToObject(o, "name", ev->token_name))
-                return o;
-        cJSON_Delete(o);
-        return NULL;
-}
-
-int tw_notify_payload_generic(const struct tw_notify_payload_ctx *ctx,
-                              const struct tw_notify_event *ev, cJSON **ret_json)
-{
-        cJSON *o = cJSON_CreateObject(), *tok, *f, *prev;
-        char when[TW_RFC3339_LEN];
-
-        if (!o)
-                return -ENOMEM;
-        if (!cJSON_AddStringToObject(o, "event", tw_notify_event_to_string(ev->type)) ||
-            !cJSON_AddStringToObject(o, "organization_id",
-                                     ctx->organization_id ? ctx->organization_id : "") ||
-            !cJSON_AddStringToObject(o, "sent_at", tw_time_format(ctx->now, when)) ||
-            !cJSON_AddStringToObject(o, "idempotency_key", ev->idempotency_key))
-                goto fail;
-        tok = event_token(ctx, ev);
-        if (!tok || !cJSON_AddItemToObject(o, "token", tok)) {
-                cJSON_Delete(tok);
-                goto fail;
-        }
-        f = cJSON_AddObjectToObject(o, "finding");
-        if (!f || !cJSON_AddStringToObject(f, "kind", tw_finding_kind_to_string(ev->kind)) ||
-            !cJSON_AddStringToObject(f, "severity", tw_severity_to_string(ev->severity)) ||
-            !cJSON_AddStringToObject(f, "message", ev->message) ||
-            !cJSON_AddStringToObject(f, "since", tw_time_format(ev->since, when)))
-                goto fail;
-        if (ev->type == TW_NOTIFY_ESCALATED) {
-                prev = cJSON_AddObjectToObject(o, "previous");
-                if (!prev ||
-                    !cJSON_AddStringToObject(prev, "kind",
-                                             tw_finding_kind_to_string(ev->prev_kind)) ||
-                    !cJSON_AddStringToObject(prev, "severity",
-                                             tw_severity_to_string(ev->prev_severity)))
-                        goto fail;
-        }
-        *ret_json = o;
-        return 0;
-fail:
-        cJSON_Delete(o);
-        return -ENOMEM;
-}
 
 /* Cuts s (in place, at a UTF-8 boundary) to at most max bytes. */
 static void cut_utf8(struct tw_buf *b, size_t max)
@@ -82,11 +27,10 @@ static void cut_utf8(struct tw_buf *b, size_t max)
         b->len = len + 3;
 }
 
-static int pd_details(const struct tw_notify_payload_ctx *ctx, const struct tw_notify_event *ev,
-                      cJSON *p)
+static int pd_details(const struct tw_sink_ctx *ctx, const struct tw_notify_event *ev, cJSON *p)
 {
         cJSON *d = cJSON_AddObjectToObject(p, "custom_details");
-        const char *fix, *ws = tw_notify_workspace(ctx, ev->token);
+        const char *fix, *ws = tw_sink_workspace(ctx, ev->token);
         char when[TW_RFC3339_LEN];
         size_t len, flen;
         char *text, *fixs = NULL;
@@ -94,7 +38,7 @@ static int pd_details(const struct tw_notify_payload_ctx *ctx, const struct tw_n
 
         if (!d)
                 return -ENOMEM;
-        tw_notify_split_fix(ev->message, &len, &fix, &flen);
+        tw_sink_split_fix(ev->message, &len, &fix, &flen);
         text = strndup(ev->message, len);
         if (fix)
                 fixs = strndup(fix, flen);
@@ -118,15 +62,19 @@ static int pd_details(const struct tw_notify_payload_ctx *ctx, const struct tw_n
         return ok ? 0 : -ENOMEM;
 }
 
-int tw_notify_payload_pagerduty(const struct tw_notify_payload_ctx *ctx,
-                                const struct tw_notify_event *ev, cJSON **ret_json)
+int tw_sink_pagerduty_build(const struct tw_sink_ctx *ctx, const struct tw_notify_event *evs,
+                            size_t n, cJSON **ret_json, bool *ret_coalesce)
 {
-        cJSON *o = cJSON_CreateObject(), *p;
+        const struct tw_notify_event *ev = evs;
+        cJSON *o = NULL, *p;
         struct tw_buf b;
         bool resolve = ev->type == TW_NOTIFY_RESOLVED;
         char when[TW_RFC3339_LEN];
         int r = -ENOMEM;
 
+        if (n != 1 || !tw_notify_event_notifies(ev->type))
+                return -EINVAL;
+        o = cJSON_CreateObject();
         tw_buf_init(&b, 0);
         if (!o)
                 goto finish;
@@ -145,7 +93,7 @@ int tw_notify_payload_pagerduty(const struct tw_notify_payload_ctx *ctx,
                 goto finish;
         }
         tw_buf_reset(&b);
-        r = tw_notify_summary(ev, &b);
+        r = tw_sink_summary(ev, &b);
         if (r < 0)
                 goto finish;
         cut_utf8(&b, SUMMARY_MAX);
@@ -169,5 +117,7 @@ finish:
                 return r;
         }
         *ret_json = o;
+        if (ret_coalesce)
+                *ret_coalesce = false;
         return 0;
 }

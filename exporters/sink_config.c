@@ -1,0 +1,209 @@
+/* A [webhook.NAME] as the notifier keeps it: checks, copy, open. */
+#include "exporters/sink_config.h"
+
+#include <errno.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/config.h"
+#include "exporters/sink.h"
+#include "exporters/sink_format.h"
+#include "lib/buf.h"
+#include "lib/secret.h"
+
+/* Appends "a, b or c": the formats for which want(format) holds. */
+static void list_formats(struct tw_buf *b, bool (*want)(const struct tw_sink_format *))
+{
+        size_t n = 0, k = 0;
+
+        const struct tw_sink_format *f;
+
+        for (size_t i = 0; (f = tw_sink_format_at(i)); i++)
+                n += want(f);
+        for (size_t i = 0; (f = tw_sink_format_at(i)); i++) {
+                if (!want(f))
+                        continue;
+                k++;
+                tw_buf_printf(b, "%s%s", k == 1 ? "" : k == n ? " or " : ", ", f->name);
+        }
+}
+
+static bool any(const struct tw_sink_format *f)
+{
+        (void)f;
+        return true;
+}
+
+static bool signs(const struct tw_sink_format *f)
+{
+        return f->signs;
+}
+
+static bool routes(const struct tw_sink_format *f)
+{
+        return f->routing_key;
+}
+
+/* Starts one "FILE:LINE: [webhook.NAME] KEY: " error line. */
+static void error_at(struct tw_buf *err, const struct tw_config *cfg,
+                     const struct tw_webhook_config *w, int line, const char *key)
+{
+        tw_buf_printf(err, "%s:%d: [webhook.%s] %s: ", cfg->path ? cfg->path : "<string>", line,
+                      w->name, key);
+}
+
+static int check_one(const struct tw_config *cfg, const struct tw_webhook_config *w,
+                     struct tw_buf *err)
+{
+        const struct tw_sink_format *f = tw_sink_format_find(w->format);
+        int r = 0;
+
+        if (!f) {
+                error_at(err, cfg, w, w->format_line, "format");
+                tw_buf_adds(err, "expected ");
+                list_formats(err, any);
+                tw_buf_addc(err, '\n');
+                return -EINVAL;
+        }
+        if (!w->url && !w->url_file && !f->default_url) {
+                error_at(err, cfg, w, w->url_line, "url");
+                tw_buf_adds(err, "exactly one of url and url_file is required\n");
+                r = -EINVAL;
+        }
+        if ((w->secret || w->secret_file) && !f->signs) {
+                error_at(err, cfg, w, w->secret_line, "secret");
+                tw_buf_adds(err, "signing is only for format = ");
+                list_formats(err, signs);
+                tw_buf_addc(err, '\n');
+                r = -EINVAL;
+        }
+        if (f->routing_key && !!w->routing_key == !!w->routing_key_file) {
+                error_at(err, cfg, w, w->routing_key_line, "routing_key");
+                tw_buf_printf(err,
+                              "format = %s needs exactly one of routing_key and "
+                              "routing_key_file\n",
+                              f->name);
+                r = -EINVAL;
+        }
+        if (!f->routing_key && (w->routing_key || w->routing_key_file)) {
+                error_at(err, cfg, w, w->routing_key_line, "routing_key");
+                tw_buf_adds(err, "only for format = ");
+                list_formats(err, routes);
+                tw_buf_addc(err, '\n');
+                r = -EINVAL;
+        }
+        return r;
+}
+
+int tw_sink_config_check(const struct tw_config *cfg, struct tw_buf *err)
+{
+        int r = 0;
+
+        for (size_t i = 0; i < cfg->n_webhooks; i++)
+                if (check_one(cfg, &cfg->webhooks[i], err) < 0)
+                        r = -EINVAL;
+        return r;
+}
+
+static int dup_opt(char **dst, const char *src)
+{
+        *dst = src ? strdup(src) : NULL;
+        return src && !*dst ? -ENOMEM : 0;
+}
+
+int tw_sink_config_copy(struct tw_sink_config *k, const struct tw_webhook_config *w)
+{
+        int r = 0;
+
+        memset(k, 0, sizeof(*k));
+        k->name = strdup(w->name ? w->name : "");
+        k->format = tw_sink_format_find(w->format);
+        k->filter.name = k->name;
+        k->filter.min_severity = w->min_severity;
+        k->filter.kinds = w->kinds;
+        k->filter.repeat_interval = w->repeat_interval;
+        k->timeout = w->timeout;
+        k->max_retries = w->max_retries;
+        k->queue_max = w->queue_max;
+        if (!k->format)
+                return -EINVAL;
+        if (!k->name || dup_opt(&k->url, w->url) < 0 || dup_opt(&k->url_file, w->url_file) < 0 ||
+            dup_opt(&k->secret, w->secret) < 0 || dup_opt(&k->secret_file, w->secret_file) < 0 ||
+            dup_opt(&k->routing_key, w->routing_key) < 0 ||
+            dup_opt(&k->routing_key_file, w->routing_key_file) < 0)
+                return -ENOMEM;
+        if (!w->n_workspaces)
+                return 0;
+        k->ws = calloc(w->n_workspaces, sizeof(char *));
+        if (!k->ws)
+                return -ENOMEM;
+        for (size_t i = 0; i < w->n_workspaces && r >= 0; i++) {
+                r = dup_opt(&k->ws[i], w->workspaces[i] ? w->workspaces[i] : "");
+                if (r >= 0)
+                        k->filter.n_workspaces++;
+        }
+        k->filter.workspaces = k->ws;
+        return r;
+}
+
+/* The secret inline or from its file; NULL (and 0) when neither is set. */
+static int secret_of(const char *inline_value, const char *file, char **ret, struct tw_buf *err)
+{
+        *ret = NULL;
+        if (inline_value) {
+                *ret = strdup(inline_value);
+                return *ret ? 0 : -ENOMEM;
+        }
+        if (!file)
+                return 0;
+        return tw_secret_read_file(file, ret, err);
+}
+
+void tw_sink_config_done(struct tw_sink_config *k)
+{
+        if (!k)
+                return;
+        for (size_t j = 0; j < k->filter.n_workspaces; j++)
+                free(k->ws[j]);
+        free(k->ws);
+        free(k->name);
+        free(k->url_file);
+        free(k->secret_file);
+        free(k->routing_key_file);
+        tw_secret_free(k->url);
+        tw_secret_free(k->secret);
+        tw_secret_free(k->routing_key);
+        memset(k, 0, sizeof(*k));
+}
+
+int tw_sink_config_open(const struct tw_sink_config *k, const struct tw_sink_options *base,
+                        struct tw_sink **ret, struct tw_buf *err)
+{
+        struct tw_sink_options o = *base;
+        char *url = NULL, *secret = NULL, *rk = NULL;
+        int r;
+
+        r = secret_of(k->url, k->url_file, &url, err);
+        if (r >= 0)
+                r = secret_of(k->secret, k->secret_file, &secret, err);
+        if (r >= 0)
+                r = secret_of(k->routing_key, k->routing_key_file, &rk, err);
+        if (r >= 0 && !url && k->format->default_url && !(url = strdup(k->format->default_url)))
+                r = -ENOMEM;
+        if (r >= 0) {
+                o.name = k->name;
+                o.format = k->format;
+                o.urls = url;
+                o.secret = secret;
+                o.routing_key = rk;
+                o.timeout_ms = k->timeout * 1000;
+                o.max_retries = k->max_retries;
+                o.queue_max = k->queue_max;
+                r = tw_sink_new(&o, ret, err);
+        }
+        tw_secret_free(url);
+        tw_secret_free(secret);
+        tw_secret_free(rk);
+        return r;
+}

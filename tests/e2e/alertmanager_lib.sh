@@ -1,0 +1,55 @@
+# Helpers for the Alertmanager end-to-end tests (sourced after lib.sh).
+
+AM_BIN=${TW_ALERTMANAGER_BIN:-/usr/bin/prometheus-alertmanager}
+[[ -x $AM_BIN ]] || fail "$AM_BIN not installed (Debian package prometheus-alertmanager)"
+command -v jq >/dev/null || fail "jq not installed"
+
+# Starts Alertmanager on loopback (its own storage, no cluster, a receiver
+# that sends nothing); sets AM to its URL.
+am_start() {
+  local port
+  port=$(free_port)
+  mkdir -p "$E2E_TMP/am"
+  printf 'route:\n  receiver: blackhole\nreceivers:\n  - name: blackhole\n' >"$E2E_TMP/am.yml"
+  "$AM_BIN" --config.file="$E2E_TMP/am.yml" --storage.path="$E2E_TMP/am" \
+    --web.listen-address="127.0.0.1:$port" --cluster.listen-address= 2>"$E2E_TMP/am.log" &
+  E2E_PIDS+=($!)
+  AM="http://127.0.0.1:$port"
+  for i in $(seq 200); do curl -fs "$AM/-/ready" >/dev/null 2>&1 && break; sleep 0.05; done
+  curl -fs "$AM/-/ready" >/dev/null || { cat "$E2E_TMP/am.log" >&2; fail "alertmanager did not start"; }
+}
+
+# Writes the daemon's config to $1 (mode 0600): the test API (with the
+# [astro] lines in $2), a 2 s interval, Alertmanager as [webhook.am], and the
+# sections in $3.
+am_tw_config() {
+  cat >"$1" <<INI
+[astro]
+api_url = $SIM_URL
+token_file = $SIM_CRED
+$2
+[agent]
+interval = 2s
+state_dir = $E2E_TMP/state
+listen = 127.0.0.1:0
+log_level = warn
+[webhook.am]
+url = $AM
+format = alertmanager
+$3
+INI
+  chmod 600 "$1"
+}
+
+# "token_id finding severity" per active finding, from the daemon's metrics
+# (the daemon's port is in $E2E_TMP/port).
+expected() {
+  curl -fs "http://127.0.0.1:$(cat "$E2E_TMP/port")/metrics" |
+    sed -n 's/^astro_token_finding{token_id="\([^"]*\)",finding="\([^"]*\)",severity="\([^"]*\)"} 1$/\1 \2 \3/p' | sort
+}
+
+# The same from Alertmanager's active alerts.
+alerts() {
+  curl -fs "$AM/api/v2/alerts?active=true&silenced=false&inhibited=false" |
+    jq -r '.[] | .labels | "\(.token_id) \(.finding) \(.severity)"' | sort
+}

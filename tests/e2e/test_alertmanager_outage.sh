@@ -1,0 +1,95 @@
+#!/usr/bin/env bash
+# An API outage with a real Alertmanager (issue 9 item 1): every token
+# listing answers HTTP 500 for a while.  The notifier keeps running on the
+# last good data: Alertmanager's endsAt keeps moving past the outage (so an
+# outage longer than the alert lifetime closes nothing: the lifetime is
+# 3 x interval, at least 180 s, and each cycle renews it), a token that
+# expires during the outage is escalated to expired, nothing resolves, and
+# the log says once which data it runs on.  After recovery only the token
+# really deleted meanwhile resolves.
+source "$(dirname "$0")/lib.sh"
+source "$(dirname "$0")/alertmanager_lib.sh"
+
+GONE=clmpwmallz0kxoyxsdt0l0g0u  # legacy-airflow-sync: deleted during the outage
+SOON=clqkvpeo5bejp2xnyl5y1i7zx  # dbt-cloud-trigger: made to expire during the outage
+
+start_sim --fixture "$TW_SOURCE_DIR/tests/fixtures/demo-org.json"
+
+am_start
+
+cfg=$E2E_TMP/tw.ini
+am_tw_config "$cfg" "max_retries = 0" ""
+"$TW_BIN" -c "$cfg" run --port-file "$E2E_TMP/port" 2>>"$E2E_TMP/tw.log" &
+E2E_PIDS+=($!)
+wait_file "$E2E_TMP/port"
+METRICS="http://127.0.0.1:$(cat "$E2E_TMP/port")/metrics"
+
+# The earliest endsAt of the active alerts, in Unix seconds.
+min_ends() {
+  curl -fs "$AM/api/v2/alerts?active=true" | jq '[.[] | .endsAt | sub("\\.[0-9]+";"") | fromdateiso8601] | min'
+}
+sent() {
+  curl -fs "$METRICS" | sed -n 's/^tokenwatch_notifications_total{sink="am",event="alerts",outcome="success"} //p'
+}
+
+for i in $(seq 300); do
+  want=$(expected)
+  [[ -n $want && $(alerts) == "$want" ]] && break
+  sleep 0.1
+done
+[[ $(alerts) == "$want" ]] || { diff -u <(echo "$want") <(alerts); fail "alerts never matched the findings"; }
+grep -q "^$SOON expiring critical" <<<"$want" || fail "$SOON is not expiring (critical): $want"
+grep -q "^$GONE " <<<"$want" || fail "$GONE has no finding"
+n_want=$(grep -c . <<<"$want")
+pass "Alertmanager shows the $n_want active findings"
+
+# SOON now expires in 15 s: still expiring (critical) when the outage starts,
+# expired during it.  The outage starts once the daemon has seen the change.
+soon_epoch=$(($(date +%s) + 15))
+jq -c --arg id "$SOON" --arg e "$(date -u -d "@$soon_epoch" +%Y-%m-%dT%H:%M:%SZ)" \
+  '.tokens[] | select(.id == $id) | .endAt = $e' "$TW_SOURCE_DIR/tests/fixtures/demo-org.json" |
+  curl -fs -X PUT --data-binary @- "$SIM_URL/_sim/tokens/$SOON" >/dev/null || fail "sim refused PUT"
+soon_seen() {
+  curl -fs "$METRICS" | awk -v id="$SOON" -v want="$soon_epoch" \
+    'index($1, "astro_token_expiry_timestamp_seconds{token_id=\"" id "\"") == 1 && $2 + 0 == want { ok = 1 }
+     END { exit !ok }'
+}
+for i in $(seq 200); do soon_seen && break; sleep 0.05; done
+soon_seen || fail "the daemon did not see $SOON's new expiry"
+(($(date +%s) < soon_epoch - 2)) || fail "too slow: $SOON expired before the outage"
+
+# The outage: every token listing fails; GONE is deleted meanwhile.
+curl -fs -X POST --data '{"type":"status","status":500,"match":"/tokens"}' "$SIM_URL/_sim/faults" >/dev/null ||
+  fail "sim refused the fault"
+curl -fs -X DELETE "$SIM_URL/_sim/tokens/$GONE" >/dev/null || fail "sim refused DELETE"
+outage_start=$(date +%s)
+ends0=$(min_ends)
+sent0=$(sent)
+
+# SOON expires during the outage: escalated on the old data.
+want_outage=$(sed "s/^$SOON expiring critical$/$SOON expired critical/" <<<"$want" | sort)
+for i in $(seq 600); do [[ $(alerts) == "$want_outage" ]] && break; sleep 0.1; done
+diff -u <(echo "$want_outage") <(alerts) || fail "during the outage the alerts should be the old findings, $SOON expired"
+pass "during the outage nothing resolved and $SOON was escalated to expired"
+
+# Each cycle renews the lifetime: no alert can lapse however long the outage.
+for i in $(seq 300); do
+  (( $(min_ends) > ends0 + 4 )) && break
+  sleep 0.1
+done
+ends1=$(min_ends)
+(( ends1 > ends0 + 4 )) || fail "endsAt not renewed during the outage ($ends0 -> $ends1)"
+(( ends1 > outage_start + 170 )) || fail "an alert would lapse within the outage (endsAt $ends1)"
+(( $(sent) > sent0 )) || fail "tokenwatch_notifications_total stopped during the outage"
+pass "endsAt renewed every cycle during the outage ($ends0 -> $ends1), metrics moving"
+grep -c "notifications run on data from an earlier collection" "$E2E_TMP/tw.log" | grep -qx 1 ||
+  fail "the log should say once that notifications run on old data"
+pass "the log says once which data notifications run on"
+
+# Recovery: only the token really gone resolves.
+curl -fs -X DELETE "$SIM_URL/_sim/faults" >/dev/null || fail "sim refused to clear faults"
+want_after=$(grep -v "^$GONE " <<<"$want_outage")
+for i in $(seq 300); do [[ $(alerts) == "$want_after" ]] && break; sleep 0.1; done
+diff -u <(echo "$want_after") <(alerts) || fail "after recovery only $GONE should have resolved"
+[[ $(expected) == "$want_after" ]] || fail "the metrics disagree with the alerts after recovery"
+pass "after recovery only the deleted token $GONE resolved"
