@@ -178,6 +178,25 @@ static int teardown(void **state)
         return system(cmd) == 0 ? 0 : -1;
 }
 
+#define BAD_TOKEN                                                                            \
+        "{\"id\":\"cbadtime00000000000000001\",\"name\":\"bad\",\"scope\":\"ORGANIZATION\"," \
+        "\"createdAt\":\"@-10d\",\"lastUsedAt\":\"2026-13-45T99:99:99Z\"}"
+
+/* Removes the first token the page shows from the sim; writes the label
+ * that names it into needle. */
+static void remove_first_token(const struct env *e, char *needle, size_t size)
+{
+        char *page = scrape(e), id[96];
+        const char *p = strstr(page, "astro_token_info{token_id=\"");
+
+        assert_non_null(p);
+        p += strlen("astro_token_info{token_id=\"");
+        snprintf(id, sizeof(id), "%.*s", (int)strcspn(p, "\""), p);
+        assert_int_equal(tw_sim_remove_token(e->sim, id), 0);
+        snprintf(needle, size, "token_id=\"%s\"", id);
+        free(page);
+}
+
 static void test_daemon_lifecycle(void **state)
 {
         struct env *e = *state;
@@ -193,21 +212,23 @@ static void test_daemon_lifecycle(void **state)
         free(page);
 
         /* A deleted token disappears at the next cycle. */
-        page = scrape(e);
-        {
-                const char *p = strstr(page, "astro_token_info{token_id=\"");
-                char id[96];
-
-                assert_non_null(p);
-                p += strlen("astro_token_info{token_id=\"");
-                snprintf(id, sizeof(id), "%.*s", (int)strcspn(p, "\""), p);
-                assert_int_equal(tw_sim_remove_token(e->sim, id), 0);
-                snprintf(needle, sizeof(needle), "token_id=\"%s\"", id);
-        }
-        free(page);
+        remove_first_token(e, needle, sizeof(needle));
         page = scrape_until(e, needle, true);
         assert_int_equal(count(page, "astro_token_info{"), n_tokens - 1);
         free(page);
+
+        /* A token that does not parse is left out without holding back the
+         * others: a deleted token still disappears (before, the daemon kept
+         * serving the data from before the bad token). */
+        assert_int_equal(tw_sim_put_token(e->sim, BAD_TOKEN), 0);
+        remove_first_token(e, needle, sizeof(needle));
+        page = scrape_until(e, needle, true);
+        assert_int_equal(count(page, "astro_token_info{"), n_tokens - 2);
+        assert_non_null(strstr(page, "tokenwatch_listing_success{listing=\"tokens\"} 0"));
+        assert_non_null(strstr(page, "tokenwatch_collection_success 0"));
+        free(page);
+        assert_int_equal(tw_sim_remove_token(e->sim, "cbadtime00000000000000001"), 0);
+        free(scrape_until(e, "tokenwatch_collection_success 1", false));
 
         /* An outage keeps the last good data and says so. */
         {
@@ -217,7 +238,7 @@ static void test_daemon_lifecycle(void **state)
                 assert_int_equal(tw_sim_add_fault(e->sim, &f), 0);
         }
         page = scrape_until(e, "tokenwatch_collection_success 0", false);
-        assert_int_equal(count(page, "astro_token_info{"), n_tokens - 1);
+        assert_int_equal(count(page, "astro_token_info{"), n_tokens - 2);
         assert_non_null(strstr(page, "tokenwatch_listing_success{listing=\"tokens\"} 0"));
         free(page);
         tw_sim_clear_faults(e->sim);
