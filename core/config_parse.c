@@ -304,29 +304,41 @@ static int parse_threshold(const struct key_def *def, void *f, const char *value
         return tw_parse_threshold(value, f, &why->text);
 }
 
+/* The index of value in names[n], or -1. */
+static int name_index(const char *const *names, int n, const char *value)
+{
+        for (int i = 0; i < n; i++)
+                if (strcmp(value, names[i]) == 0)
+                        return i;
+        return -1;
+}
+
 static int parse_log_level(const struct key_def *def, void *f, const char *value, struct why *why)
 {
         static const char *const names[] = {"error", "warn", "info", "debug"};
+        int i = name_index(names, 4, value);
 
         (void)def;
-        for (int i = 0; i < 4; i++)
-                if (strcmp(value, names[i]) == 0) {
-                        *(enum tw_log_level *)f = (enum tw_log_level)i;
-                        return 0;
-                }
-        why->text = "expected error, warn, info or debug";
-        return -EINVAL;
+        if (i < 0) {
+                why->text = "expected error, warn, info or debug";
+                return -EINVAL;
+        }
+        *(enum tw_log_level *)f = (enum tw_log_level)i;
+        return 0;
 }
 
 static int parse_log_format(const struct key_def *def, void *f, const char *value, struct why *why)
 {
+        static const char *const names[] = {"logfmt", "json"};
+        int i = name_index(names, 2, value);
+
         (void)def;
-        if (strcmp(value, "logfmt") == 0 || strcmp(value, "json") == 0) {
-                *(enum tw_log_format *)f = value[0] == 'j' ? TW_LOG_JSON : TW_LOG_LOGFMT;
-                return 0;
+        if (i < 0) {
+                why->text = "expected logfmt or json";
+                return -EINVAL;
         }
-        why->text = "expected logfmt or json";
-        return -EINVAL;
+        *(enum tw_log_format *)f = i ? TW_LOG_JSON : TW_LOG_LOGFMT;
+        return 0;
 }
 
 static int parse_api_version(const struct key_def *def, void *f, const char *value, struct why *why)
@@ -401,15 +413,15 @@ static int parse_webhook_format(const struct key_def *def, void *f, const char *
 {
         static const char *const names[] = {"generic", "slack", "teams", "pagerduty",
                                             "alertmanager"};
+        int i = name_index(names, 5, value);
 
         (void)def;
-        for (int i = 0; i < 5; i++)
-                if (strcmp(value, names[i]) == 0) {
-                        *(enum tw_webhook_format *)f = (enum tw_webhook_format)i;
-                        return 0;
-                }
-        why->text = "expected generic, slack, teams, pagerduty or alertmanager";
-        return -EINVAL;
+        if (i < 0) {
+                why->text = "expected generic, slack, teams, pagerduty or alertmanager";
+                return -EINVAL;
+        }
+        *(enum tw_webhook_format *)f = (enum tw_webhook_format)i;
+        return 0;
 }
 
 static int parse_severity(const struct key_def *def, void *f, const char *value, struct why *why)
