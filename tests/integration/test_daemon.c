@@ -9,6 +9,7 @@
 #include <signal.h>
 #include <spawn.h>
 #include <stdlib.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -118,11 +119,14 @@ static void start_daemon(struct env *e)
 {
         const char *bin = getenv("TW_BIN");
         char *argv[] = {"tokenwatch", "-c", e->config, "run", "--port-file", e->port_file, NULL};
+        struct stat st;
 
         assert_non_null(bin);
         unlink(e->port_file);
         assert_int_equal(posix_spawn(&e->pid, bin, NULL, NULL, argv, environ), 0);
         e->port = read_port(e);
+        assert_int_equal(stat(e->port_file, &st), 0);
+        assert_int_equal(st.st_mode & 0777, 0600); /* written by tw_atomic_write_file() */
 }
 
 /* Sends sig and waits for the exit; the status, or -1 after ~10 s. */
