@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 
 #include <curl/curl.h>
 
@@ -203,6 +204,11 @@ int main(int argc, char **argv)
         const struct command *cmd = NULL;
         const char *name = "run";
         int opt, code = TW_EXIT_CONFIG;
+
+        /* No core dump (nor ptrace by the same user) may expose the token or
+         * webhook secrets held in memory.  Best effort: the systemd unit
+         * also sets LimitCORE=0. */
+        (void)prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
 
         while ((opt = getopt_long(argc, argv, "c:hVf:o:", opts, NULL)) != -1)
                 if (parse_option(opt, &c, &code) < 0)

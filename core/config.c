@@ -5,8 +5,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "lib/buf.h"
+#include "lib/secret.h"
 #include "core/config_parse.h"
 #include "core/config_values.h"
 
@@ -183,8 +185,43 @@ done:
         return 0;
 }
 
+/* A file that group or others can read (or write) must not hold a secret,
+ * as [astro] token_file may not (lib/secret.c): one error per inline
+ * [webhook.*] url, secret or routing_key.  0 or -EPERM. */
+static int refuse_shared_secrets(const struct tw_config *cfg, const char *path,
+                                 struct tw_buf *errors)
+{
+        int r = 0;
+
+        for (size_t i = 0; i < cfg->n_webhooks; i++) {
+                const struct tw_webhook_config *w = &cfg->webhooks[i];
+                const struct {
+                        const char *key;
+                        const char *value;
+                } inline_secrets[] = {
+                        {"url", w->url},
+                        {"secret", w->secret},
+                        {"routing_key", w->routing_key},
+                };
+
+                for (size_t k = 0; k < sizeof(inline_secrets) / sizeof(inline_secrets[0]); k++) {
+                        if (!inline_secrets[k].value)
+                                continue;
+                        tw_buf_printf(errors,
+                                      "%s: [webhook.%s] %s: an inline secret in a file readable "
+                                      "or writable by group or others; run chmod 600 on it, or "
+                                      "use %s_file\n",
+                                      path, w->name, inline_secrets[k].key, inline_secrets[k].key);
+                        r = -EPERM;
+                }
+        }
+        return r;
+}
+
 int tw_config_load_file(const char *path, struct tw_config **ret_config, struct tw_buf *errors)
 {
+        struct tw_config *cfg = NULL;
+        struct stat st;
         struct tw_buf text;
         char chunk[8192];
         size_t n;
@@ -197,6 +234,8 @@ int tw_config_load_file(const char *path, struct tw_config **ret_config, struct 
                 tw_buf_printf(errors, "%s: cannot read: %s\n", path, strerror(errno));
                 return r;
         }
+        if (fstat(fileno(f), &st) < 0)
+                st.st_mode = 0777; /* unknown: treat as shared */
         tw_buf_init(&text, CONFIG_MAX_BYTES);
         while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0) {
                 r = tw_buf_add(&text, chunk, n);
@@ -217,9 +256,17 @@ int tw_config_load_file(const char *path, struct tw_config **ret_config, struct 
                 tw_buf_done(&text);
                 return -EINVAL;
         }
-        r = tw_config_load_string(text.ptr ? text.ptr : "", path, ret_config, errors);
+        r = tw_config_load_string(text.ptr ? text.ptr : "", path, &cfg, errors);
+        tw_wipe(text.ptr, text.len); /* it may hold inline secrets */
         tw_buf_done(&text);
-        return r;
+        if (r == 0 && (st.st_mode & (S_IRWXG | S_IRWXO)))
+                r = refuse_shared_secrets(cfg, path, errors);
+        if (r < 0) {
+                tw_config_free(cfg);
+                return r;
+        }
+        *ret_config = cfg;
+        return 0;
 }
 
 char *tw_config_api_base(const struct tw_config *cfg, const char *resource)

@@ -11,7 +11,6 @@
 #include "lib/buf.h"
 #include "core/config_values.h"
 #include "core/roles.h"
-#include "lib/timeutil.h"
 
 /*
  * Every key of the fixed sections and of [webhook.NAME] is one row of a
@@ -308,29 +307,41 @@ static int parse_threshold(const struct key_def *def, void *f, const char *value
         return tw_parse_threshold(value, f, &why->text);
 }
 
+/* The index of value in names[n], or -1. */
+static int name_index(const char *const *names, int n, const char *value)
+{
+        for (int i = 0; i < n; i++)
+                if (strcmp(value, names[i]) == 0)
+                        return i;
+        return -1;
+}
+
 static int parse_log_level(const struct key_def *def, void *f, const char *value, struct why *why)
 {
         static const char *const names[] = {"error", "warn", "info", "debug"};
+        int i = name_index(names, 4, value);
 
         (void)def;
-        for (int i = 0; i < 4; i++)
-                if (strcmp(value, names[i]) == 0) {
-                        *(enum tw_log_level *)f = (enum tw_log_level)i;
-                        return 0;
-                }
-        why->text = "expected error, warn, info or debug";
-        return -EINVAL;
+        if (i < 0) {
+                why->text = "expected error, warn, info or debug";
+                return -EINVAL;
+        }
+        *(enum tw_log_level *)f = (enum tw_log_level)i;
+        return 0;
 }
 
 static int parse_log_format(const struct key_def *def, void *f, const char *value, struct why *why)
 {
+        static const char *const names[] = {"logfmt", "json"};
+        int i = name_index(names, 2, value);
+
         (void)def;
-        if (strcmp(value, "logfmt") == 0 || strcmp(value, "json") == 0) {
-                *(enum tw_log_format *)f = value[0] == 'j' ? TW_LOG_JSON : TW_LOG_LOGFMT;
-                return 0;
+        if (i < 0) {
+                why->text = "expected logfmt or json";
+                return -EINVAL;
         }
-        why->text = "expected logfmt or json";
-        return -EINVAL;
+        *(enum tw_log_format *)f = i ? TW_LOG_JSON : TW_LOG_LOGFMT;
+        return 0;
 }
 
 static int parse_api_version(const struct key_def *def, void *f, const char *value, struct why *why)
@@ -570,103 +581,6 @@ static struct tw_webhook_config *webhook_for(struct tw_config_parser *p, const c
         return tw_config_webhook_set_defaults(w) < 0 ? NULL : w;
 }
 
-/* [suppress] <token_id>[.<kind>] = <YYYY-MM-DD> <reason> */
-static void add_suppression(struct tw_config_parser *p, const char *name, const char *value)
-{
-        struct tw_config *cfg = p->cfg;
-        struct tw_suppression s = {0}, *tmp;
-        const char *dot = strchr(name, '.'), *why = NULL;
-        char date[16];
-        size_t dlen = strcspn(value, " \t");
-
-        s.all_kinds = true;
-        s.line = p->lineno;
-        s.token_id = dot ? strndup(name, (size_t)(dot - name)) : strdup(name);
-        if (!s.token_id) {
-                p->nomem = true;
-                return;
-        }
-        if (!tw_is_valid_id(s.token_id)) {
-                tw_config_error(p, "suppress", name, "expected <token_id> or <token_id>.<kind>");
-                goto fail;
-        }
-        if (dot) {
-                s.all_kinds = false;
-                if (tw_finding_kind_from_string(dot + 1, &s.kind) < 0) {
-                        tw_config_error(p, "suppress", name,
-                                        "unknown finding kind '%s' (expired, expiring, no_expiry, "
-                                        "unused, never_used, orphaned, over_privileged)",
-                                        dot + 1);
-                        goto fail;
-                }
-        }
-        if (dlen < sizeof(date)) {
-                memcpy(date, value, dlen);
-                date[dlen] = '\0'; /* strncpy would leave it unterminated */
-        }
-        if (dlen >= sizeof(date) || tw_parse_date(date, &s.until, &why) < 0) {
-                tw_config_error(p, "suppress", name,
-                                "expected '<YYYY-MM-DD> <reason>', e.g. '2027-03-31 reviewed "
-                                "in SEC-123'");
-                goto fail;
-        }
-        s.until += 86400; /* through the end of the day given */
-        value += dlen;
-        value += strspn(value, " \t");
-        if (!*value) {
-                tw_config_error(p, "suppress", name,
-                                "a reason is required after the date (who accepted the risk, why)");
-                goto fail;
-        }
-        s.reason = strdup(value);
-        tmp = realloc(cfg->suppressions, (cfg->n_suppressions + 1) * sizeof(*tmp));
-        if (!s.reason || !tmp) {
-                if (tmp)
-                        cfg->suppressions = tmp;
-                p->nomem = true;
-                goto fail;
-        }
-        cfg->suppressions = tmp;
-        cfg->suppressions[cfg->n_suppressions++] = s;
-        return;
-fail:
-        free(s.token_id);
-        free(s.reason);
-}
-
-static void add_web_user(struct tw_config_parser *p, const char *name, const char *value)
-{
-        struct tw_config *cfg = p->cfg;
-        struct tw_web_user *tmp;
-
-        if (strncmp(value, "$2y$", 4) != 0 && strncmp(value, "$2b$", 4) != 0 &&
-            strncmp(value, "$2a$", 4) != 0) {
-                tw_config_error(p, "web.basic_auth_users", name,
-                                "expected a bcrypt hash ($2y$...), e.g. from htpasswd -nBC 10");
-                return;
-        }
-        for (size_t i = 0; i < cfg->web.n_users; i++)
-                if (strcmp(cfg->web.users[i].name, name) == 0) {
-                        tw_config_error(p, "web.basic_auth_users", name, "given twice");
-                        return;
-                }
-        tmp = realloc(cfg->web.users, (cfg->web.n_users + 1) * sizeof(*tmp));
-        if (!tmp) {
-                p->nomem = true;
-                return;
-        }
-        cfg->web.users = tmp;
-        tmp[cfg->web.n_users].name = strdup(name);
-        tmp[cfg->web.n_users].hash = strdup(value);
-        if (!tmp[cfg->web.n_users].name || !tmp[cfg->web.n_users].hash) {
-                free(tmp[cfg->web.n_users].name);
-                free(tmp[cfg->web.n_users].hash);
-                p->nomem = true;
-                return;
-        }
-        cfg->web.n_users++;
-}
-
 int tw_config_handler(void *user, const char *section, const char *name, const char *value)
 {
         struct tw_config_parser *p = user;
@@ -682,9 +596,9 @@ int tw_config_handler(void *user, const char *section, const char *name, const c
                 apply_key(p, config_keys, n_config_keys, section, p->cfg, p->seen, section, name,
                           value);
         } else if (strcmp(section, "suppress") == 0) {
-                add_suppression(p, name, value);
+                tw_config_add_suppression(p, name, value);
         } else if (strcmp(section, "web.basic_auth_users") == 0) {
-                add_web_user(p, name, value);
+                tw_config_add_web_user(p, name, value);
         } else if (strncmp(section, "webhook.", 8) == 0 && tw_is_valid_id(section + 8)) {
                 struct tw_webhook_config *w = webhook_for(p, section + 8);
 

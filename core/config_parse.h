@@ -35,6 +35,11 @@ struct tw_config_parser {
 int tw_config_set_defaults(struct tw_config *cfg);
 int tw_config_webhook_set_defaults(struct tw_webhook_config *w);
 
+/* [suppress] <token_id>[.<kind>] = <YYYY-MM-DD> <reason> (config_sections.c) */
+void tw_config_add_suppression(struct tw_config_parser *p, const char *name, const char *value);
+/* [web.basic_auth_users] name = bcrypt hash (config_sections.c) */
+void tw_config_add_web_user(struct tw_config_parser *p, const char *name, const char *value);
+
 int tw_config_handler(void *user, const char *section, const char *name, const char *value);
 void tw_config_validate(struct tw_config_parser *p);
 /* The line a key was set on, for errors that span keys: for a webhook key

@@ -16,6 +16,7 @@
  * as two threads never write the same path at the same time.
  */
 
+#include <errno.h>
 #include <stddef.h>
 #include <stdint.h>
 

@@ -7,11 +7,14 @@
 
 #include <errno.h>
 #include <signal.h>
+#include <spawn.h>
 #include <stdlib.h>
-#include <sys/prctl.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+
+extern char **environ;
 
 #include "helpers/helpers.h"
 #include "sim/sim.h"
@@ -107,25 +110,23 @@ static unsigned short read_port(const struct env *e)
         return 0;
 }
 
-/* Runs the shipped binary.  The child only execs: forking a process whose
- * test server threads may hold locks and then running the whole daemon in
- * the child deadlocked now and then under ASan. */
+/* Runs the shipped binary with posix_spawn(): this process has threads
+ * (the test Astro API server), and a forked copy of it may hold their
+ * locks; posix_spawn execs at once and does not copy an ASan-sized address
+ * space.  A child left behind by a failed assertion is killed by
+ * teardown(), one left by a ctest timeout by ctest's process-tree kill. */
 static void start_daemon(struct env *e)
 {
         const char *bin = getenv("TW_BIN");
+        char *argv[] = {"tokenwatch", "-c", e->config, "run", "--port-file", e->port_file, NULL};
+        struct stat st;
 
         assert_non_null(bin);
         unlink(e->port_file);
-        e->pid = fork();
-        assert_true(e->pid >= 0);
-        if (e->pid == 0) {
-                /* Never outlive a test that failed half-way. */
-                prctl(PR_SET_PDEATHSIG, SIGKILL);
-                execl(bin, "tokenwatch", "-c", e->config, "run", "--port-file", e->port_file,
-                      (char *)NULL);
-                _exit(127);
-        }
+        assert_int_equal(posix_spawn(&e->pid, bin, NULL, NULL, argv, environ), 0);
         e->port = read_port(e);
+        assert_int_equal(stat(e->port_file, &st), 0);
+        assert_int_equal(st.st_mode & 0777, 0600); /* written by tw_atomic_write_file() */
 }
 
 /* Sends sig and waits for the exit; the status, or -1 after ~10 s. */

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -762,6 +763,68 @@ static void file_errors(void **state)
         tw_buf_done(&errors);
 }
 
+/* A config file that group or others can read must not hold an inline
+ * secret, as token_file may not: the same rule for the same secrets. */
+static void shared_file_with_secrets(void **state)
+{
+        static const struct {
+                const char *name;
+                const char *text;
+                mode_t mode;
+                int ret;
+                const char *msg;
+        } cases[] = {
+                {"inline url, 0644", "[webhook.h]\nurl = https://hooks.example/T0K3N\n", 0644,
+                 -EPERM,
+                 "[webhook.h] url: an inline secret in a file readable or writable by "
+                 "group or others; run chmod 600 on it, or use url_file"},
+                {"inline secret, 0640", "[webhook.h]\nurl_file = /u\nsecret = s3cr3t\n", 0640,
+                 -EPERM, "[webhook.h] secret: an inline secret"},
+                {"inline routing_key, 0606", "[webhook.pd]\nformat = pagerduty\nrouting_key = k\n",
+                 0606, -EPERM, "[webhook.pd] routing_key: an inline secret"},
+                {"group-writable only", "[webhook.h]\nurl = https://hooks.example/x\n", 0620,
+                 -EPERM, "[webhook.h] url:"},
+                {"inline url, 0600", "[webhook.h]\nurl = https://hooks.example/T0K3N\n", 0600, 0,
+                 NULL},
+                {"secrets in files, 0644", "[webhook.h]\nurl_file = /u\nsecret_file = /s\n", 0644,
+                 0, NULL},
+                {"no webhook, 0644", "[agent]\ninterval = 60s\n", 0644, 0, NULL},
+        };
+        char dir[] = "/tmp/tw-config-XXXXXX", file[64];
+        struct tw_buf errors;
+
+        (void)state;
+        assert_non_null(mkdtemp(dir));
+        snprintf(file, sizeof(file), "%s/tw.ini", dir);
+        tw_buf_init(&errors, 0);
+        for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+                struct tw_config *cfg = NULL;
+                FILE *f = fopen(file, "w");
+                int r;
+
+                assert_non_null(f);
+                fputs(cases[i].text, f);
+                fclose(f);
+                assert_int_equal(chmod(file, cases[i].mode), 0);
+                tw_buf_reset(&errors);
+                r = tw_config_load_file(file, &cfg, &errors);
+                if (r != cases[i].ret)
+                        fail_msg("%s: returned %d: %s", cases[i].name, r,
+                                 errors.ptr ? errors.ptr : "");
+                if (cases[i].msg && !strstr(errors.ptr, cases[i].msg))
+                        fail_msg("%s: message %s", cases[i].name, errors.ptr);
+                if (r < 0) {
+                        assert_null(cfg);
+                        assert_null(strstr(errors.ptr, "T0K3N")); /* the secret is not echoed */
+                        assert_null(strstr(errors.ptr, "s3cr3t"));
+                }
+                tw_config_free(cfg);
+        }
+        unlink(file);
+        rmdir(dir);
+        tw_buf_done(&errors);
+}
+
 #define CASES(arr, fn)                                                                         \
         for (size_t i = 0; i < ARRAY_SIZE(arr); i++)                                           \
                 tests[n++] = (struct CMUnitTest)                                               \
@@ -834,5 +897,6 @@ int main(void)
         TEST(file_errors);
         TEST(key_list);
         TEST(cycle_timeout);
+        TEST(shared_file_with_secrets);
         return _cmocka_run_group_tests("config", tests, n, NULL, NULL) ? 1 : 0;
 }
