@@ -2,7 +2,6 @@
 #include "exporters/sink.h"
 
 #include <cjson/cJSON.h>
-#include <curl/curl.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <pthread.h>
@@ -12,29 +11,15 @@
 #include <string.h>
 #include <time.h>
 
-#include "lib/buf.h"
-#include "lib/secret.h"
 #include "lib/timeutil.h"
 #include "lib/retry.h"
-#include "exporters/notify_http.h"
-#include "lib/http_client.h"
-#include "lib/url.h"
 #include "exporters/sink_format.h"
-
-#define MAX_URLS 8
-
-enum verdict { V_DONE, V_RETRY, V_REJECTED };
+#include "exporters/sink_post.h"
 
 struct tw_sink {
         char *name;
         const struct tw_sink_format *format;
-        char **urls;                 /* secrets */
-        char **hosts;                /* for messages */
-        struct tw_http_client *http; /* the sink's connections, used by its thread */
-        size_t n_urls;
-        char *secret;
-        char *routing_key;
-        int64_t timeout_ms;
+        struct tw_sink_post *post;
         int max_retries;
         size_t queue_max;
         struct tw_backoff backoff;
@@ -63,60 +48,6 @@ static void count(struct tw_sink *s, const struct tw_sink_item *it, enum tw_sink
         s->counters[tw_sink_event_index(it->event)][o]++;
 }
 
-/* URLs may be given as base addresses: the format's API path is added. */
-static char *full_url(const struct tw_sink_format *fmt, const char *url)
-{
-        const char *path = fmt->url_path;
-        size_t len = strlen(url), plen = path ? strlen(path) : 0;
-        char *u;
-
-        while (len > 0 && url[len - 1] == '/')
-                len--;
-        if (!path || (len >= plen && strncmp(url + len - plen, path, plen) == 0))
-                return strdup(url);
-        u = malloc(len + plen + 1);
-        if (u) {
-                memcpy(u, url, len);
-                memcpy(u + len, path, plen + 1);
-        }
-        return u;
-}
-
-static int split_urls(struct tw_sink *s, const char *urls, struct tw_buf *err)
-{
-        char *copy = strdup(urls ? urls : ""), *save = NULL, *tok;
-        int r = 0;
-
-        if (!copy)
-                return -ENOMEM;
-        for (tok = strtok_r(copy, ", \t", &save); tok; tok = strtok_r(NULL, ", \t", &save)) {
-                if (s->n_urls == MAX_URLS) {
-                        r = -E2BIG;
-                        break;
-                }
-                s->urls[s->n_urls] = full_url(s->format, tok);
-                (void)tw_url_host(tok, &s->hosts[s->n_urls]);
-                if (!s->urls[s->n_urls]) {
-                        r = -ENOMEM;
-                        break;
-                }
-                s->n_urls++;
-                if (!s->hosts[s->n_urls - 1]) {
-                        r = -EINVAL;
-                        break;
-                }
-        }
-        tw_secret_free(copy);
-        if (r == 0 && s->n_urls == 0)
-                r = -EINVAL;
-        if (r < 0 && err)
-                tw_buf_printf(err, "webhook %s: %s", s->name,
-                              r == -E2BIG    ? "more than 8 URLs"
-                              : r == -ENOMEM ? "out of memory"
-                                             : "invalid URL");
-        return r;
-}
-
 int tw_sink_new(const struct tw_sink_options *o, struct tw_sink **ret, struct tw_buf *err)
 {
         struct tw_sink *s = calloc(1, sizeof(*s));
@@ -125,18 +56,12 @@ int tw_sink_new(const struct tw_sink_options *o, struct tw_sink **ret, struct tw
 
         if (!s)
                 return -ENOMEM;
-        s->urls = calloc(MAX_URLS, sizeof(char *));
-        s->hosts = calloc(MAX_URLS, sizeof(char *));
         s->name = strdup(o->name ? o->name : "");
-        s->secret = o->secret ? strdup(o->secret) : NULL;
-        s->routing_key = o->routing_key ? strdup(o->routing_key) : NULL;
-        if (!s->urls || !s->hosts || !s->name || (o->secret && !s->secret) ||
-            (o->routing_key && !s->routing_key)) {
+        if (!s->name) {
                 tw_sink_free(s);
                 return -ENOMEM;
         }
         s->format = o->format;
-        s->timeout_ms = o->timeout_ms > 0 ? o->timeout_ms : 10000;
         s->max_retries = o->max_retries > 0 ? o->max_retries : 10;
         s->queue_max = o->queue_max > 0 ? o->queue_max : 10000;
         s->backoff.base_ms = o->backoff_base_ms > 0 ? o->backoff_base_ms : 1000;
@@ -152,10 +77,7 @@ int tw_sink_new(const struct tw_sink_options *o, struct tw_sink **ret, struct tw
         pthread_cond_init(&s->cond, &ca);
         pthread_condattr_destroy(&ca);
         s->initialised = true;
-        r = split_urls(s, o->urls, err);
-        if (r == 0)
-                r = tw_http_client_new(
-                        &(struct tw_http_client_options){.timeout_ms = s->timeout_ms}, &s->http);
+        r = tw_sink_post_new(o, &s->post, err);
         if (r < 0) {
                 tw_sink_free(s);
                 return r;
@@ -178,20 +100,12 @@ void tw_sink_free(struct tw_sink *s)
                 next = it->next;
                 tw_sink_item_free(it);
         }
-        for (size_t i = 0; s->urls && i < s->n_urls; i++) {
-                tw_secret_free(s->urls[i]);
-                free(s->hosts[i]);
-        }
+        tw_sink_post_free(s->post);
         if (s->initialised) {
                 pthread_mutex_destroy(&s->lock);
                 pthread_cond_destroy(&s->cond);
         }
-        tw_http_client_free(s->http);
-        free(s->urls);
-        free(s->hosts);
         free(s->name);
-        tw_secret_free(s->secret);
-        tw_secret_free(s->routing_key);
         free(s);
 }
 
@@ -294,125 +208,6 @@ cJSON *tw_sink_queue_json(struct tw_sink *s)
         return arr;
 }
 
-static struct curl_slist *add_header(struct curl_slist *h, const char *line)
-{
-        struct curl_slist *n = curl_slist_append(h, line);
-
-        if (!n)
-                curl_slist_free_all(h);
-        return n;
-}
-
-/* The headers and the body to send (the routing key is put in here). */
-static int prepare(struct tw_sink *s, const struct tw_sink_item *it, struct curl_slist **ret_h,
-                   char **ret_body)
-{
-        struct curl_slist *h = NULL;
-        char line[256], sig[72];
-        char *body = NULL;
-        cJSON *j;
-        int64_t ts = tw_now();
-
-        if (strpbrk(it->key, "\r\n")) /* would split the Idempotency-Key header */
-                return -EINVAL;
-        if (s->format->routing_key) {
-                j = cJSON_Parse(it->body);
-                if (j && s->routing_key) {
-                        cJSON_DeleteItemFromObjectCaseSensitive(j, "routing_key");
-                        cJSON_AddStringToObject(j, "routing_key", s->routing_key);
-                }
-                body = j ? cJSON_PrintUnformatted(j) : NULL;
-                cJSON_Delete(j);
-        } else {
-                body = strdup(it->body);
-        }
-        if (!body)
-                return -ENOMEM;
-        h = add_header(h, "Content-Type: application/json");
-        snprintf(line, sizeof(line), "User-Agent: tokenwatch/%s", TW_VERSION);
-        h = h ? add_header(h, line) : NULL;
-        snprintf(line, sizeof(line), "Idempotency-Key: %.200s", it->key);
-        h = h ? add_header(h, line) : NULL;
-        if (h && s->format->signs && s->secret) {
-                snprintf(line, sizeof(line), "X-Tokenwatch-Timestamp: %" PRId64, ts);
-                h = add_header(h, line);
-                if (h && tw_sink_sign(s->secret, ts, body, strlen(body), sig) == 0) {
-                        snprintf(line, sizeof(line), "X-Tokenwatch-Signature: %s", sig);
-                        h = add_header(h, line);
-                }
-        }
-        h = h ? add_header(h, "Expect:") : NULL; /* no 100-continue round trip */
-        if (!h) {
-                free(body);
-                return -ENOMEM;
-        }
-        *ret_h = h;
-        *ret_body = body;
-        return 0;
-}
-
-static void report(struct tw_sink *s, size_t u, const struct tw_notify_http_result *res, bool retry)
-{
-        char msg[512];
-
-        if (!s->on_error)
-                return;
-        if (res->error)
-                snprintf(msg, sizeof(msg), "webhook %s: POST to %s failed: %s%s", s->name,
-                         s->hosts[u], res->error_text[0] ? res->error_text : strerror(-res->error),
-                         retry ? ", will retry" : "");
-        else
-                snprintf(msg, sizeof(msg), "webhook %s: POST to %s answered HTTP %ld%s", s->name,
-                         s->hosts[u], res->status,
-                         retry ? ", will retry" : ", notification dropped");
-        s->on_error(s->userdata, s->name, msg, retry);
-}
-
-/* Sends it to every URL not yet in *done (a bit per URL). */
-static enum verdict deliver(struct tw_sink *s, const struct tw_sink_item *it, unsigned *done,
-                            int64_t *ret_retry_after)
-{
-        struct tw_notify_http_result res;
-        struct curl_slist *h = NULL;
-        enum verdict v = V_DONE;
-        bool rejected = false;
-        char *body = NULL;
-
-        *ret_retry_after = -1;
-        switch (prepare(s, it, &h, &body)) {
-        case 0:
-                break;
-        case -EINVAL:
-                return V_REJECTED;
-        default:
-                return V_RETRY;
-        }
-        for (size_t u = 0; u < s->n_urls; u++) {
-                if (*done & (1u << u))
-                        continue;
-                tw_notify_http_post(s->http, s->urls[u], h, body, strlen(body), s->timeout_ms,
-                                    &s->cancel, &res);
-                if (!res.error && res.status >= 200 && res.status < 300) {
-                        *done |= 1u << u;
-                        continue;
-                }
-                if (res.error == -ECANCELED || res.retry || res.error == -ENOMEM) {
-                        if (res.error != -ECANCELED)
-                                report(s, u, &res, true);
-                        if (res.retry_after_s > *ret_retry_after)
-                                *ret_retry_after = res.retry_after_s;
-                        v = V_RETRY;
-                        continue;
-                }
-                report(s, u, &res, false);
-                *done |= 1u << u;
-                rejected = true;
-        }
-        curl_slist_free_all(h);
-        free(body);
-        return v == V_RETRY ? V_RETRY : rejected ? V_REJECTED : V_DONE;
-}
-
 static int64_t mono_ms(void)
 {
         return tw_mono_ns() / 1000000;
@@ -439,7 +234,7 @@ static void *run(void *arg)
         unsigned done = 0; /* a bit per URL that has the item done_id */
         uint64_t done_id = 0;
         int attempts = 0;
-        enum verdict v;
+        enum tw_sink_verdict v;
 
         pthread_mutex_lock(&s->lock);
         while (!s->stop) {
@@ -459,12 +254,13 @@ static void *run(void *arg)
                 }
                 s->in_flight = it;
                 pthread_mutex_unlock(&s->lock);
-                v = deliver(s, it, &done, &retry_after);
-                if (v != V_RETRY && s->on_done)
+                v = tw_sink_post_deliver(s->post, it, &done, &s->cancel, s->on_error, s->userdata,
+                                         &retry_after);
+                if (v != TW_SINK_AGAIN && s->on_done)
                         s->on_done(s->userdata, s->name, it->id);
                 pthread_mutex_lock(&s->lock);
                 s->in_flight = NULL;
-                if (v == V_RETRY) {
+                if (v == TW_SINK_AGAIN) {
                         if (s->stop)
                                 break;
                         count(s, it, TW_SINK_RETRY);
@@ -478,9 +274,9 @@ static void *run(void *arg)
                         next_ms = mono_ms() + (delay > 0 ? delay : 1);
                         continue;
                 }
-                count(s, it, v == V_DONE ? TW_SINK_SUCCESS : TW_SINK_REJECTED);
+                count(s, it, v == TW_SINK_DELIVERED ? TW_SINK_SUCCESS : TW_SINK_REJECTED);
                 s->failing = false;
-                if (v == V_DONE)
+                if (v == TW_SINK_DELIVERED)
                         s->last_success = tw_now();
                 /* only this thread removes the head; push never removes the item in flight */
                 if (s->head == it) {
@@ -542,31 +338,12 @@ void tw_sink_stats(struct tw_sink *s, struct tw_sink_stats *ret)
 
 int tw_sink_send_now(struct tw_sink *s, const struct tw_sink_item *it, long *ret_status)
 {
-        struct tw_notify_http_result res = {0};
-        struct curl_slist *h = NULL;
-        char *body = NULL;
-        int r;
+        int r = tw_sink_post_once(s->post, it, ret_status);
 
-        r = prepare(s, it, &h, &body);
-        if (r < 0)
-                return r;
-        for (size_t u = 0; u < s->n_urls && r == 0; u++) {
-                /* NULL: a client of its own; the sink's belongs to its thread. */
-                tw_notify_http_post(NULL, s->urls[u], h, body, strlen(body), s->timeout_ms, NULL,
-                                    &res);
-                if (res.error)
-                        r = res.error;
-                else if (res.status < 200 || res.status >= 300)
-                        r = -EPROTO;
-        }
-        curl_slist_free_all(h);
-        free(body);
         pthread_mutex_lock(&s->lock);
         count(s, it, r ? TW_SINK_REJECTED : TW_SINK_SUCCESS);
         if (!r)
                 s->last_success = tw_now();
         pthread_mutex_unlock(&s->lock);
-        if (ret_status)
-                *ret_status = res.status;
         return r;
 }

@@ -3,8 +3,8 @@
 
 /*
  * A sink: one [webhook.NAME], delivering its bodies to its URL(s) from a
- * bounded FIFO queue drained by its own thread (exporters/notify_http.h
- * does each POST).  Whoever pushes never waits on the network.
+ * bounded FIFO queue drained by its own thread (exporters/sink_post.h
+ * builds and judges each POST).  Whoever pushes never waits on the network.
  *
  * - Order: items go out one at a time, in id order; a later item waits until
  *   every earlier one was delivered or rejected.
