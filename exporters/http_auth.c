@@ -3,9 +3,11 @@
 #include <crypt.h>
 #include <errno.h>
 #include <gnutls/crypto.h>
+#include <gnutls/gnutls.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "core/config.h"
 #include "lib/secret.h"
@@ -180,4 +182,67 @@ done:
 unsigned long tw_http_auth_crypt_calls(const struct tw_http_auth *a)
 {
         return a ? a->crypt_calls : 0;
+}
+
+/* Copies n bytes of s as a NUL-terminated string. */
+static char *copy_n(const char *s, size_t n)
+{
+        char *out = malloc(n + 1);
+
+        if (out) {
+                memcpy(out, s, n);
+                out[n] = '\0';
+        }
+        return out;
+}
+
+int tw_http_basic_auth_parse(const char *header, char **ret_user, char **ret_password)
+{
+        gnutls_datum_t in, out = {NULL, 0};
+        char *user = NULL, *password = NULL;
+        const char *p, *colon;
+        size_t len;
+        int r = -EINVAL;
+
+        if (!header)
+                return -ENOENT;
+        len = strnlen(header, TW_HTTP_AUTH_HEADER_MAX + 1);
+        if (strncasecmp(header, "Basic", 5) != 0 || (header[5] != ' ' && header[5] != '\0'))
+                return -ENOENT;
+        if (len > TW_HTTP_AUTH_HEADER_MAX)
+                return -EINVAL;
+        for (p = header + 5; *p == ' '; p++)
+                ;
+        len = strlen(p);
+        while (len && p[len - 1] == ' ')
+                len--;
+        if (len == 0)
+                return -EINVAL;
+        in.data = (unsigned char *)(uintptr_t)p;
+        in.size = (unsigned)len;
+        if (gnutls_base64_decode2(&in, &out) < 0)
+                return -EINVAL;
+        for (size_t i = 0; i < out.size; i++)
+                if (out.data[i] < 0x20 || out.data[i] == 0x7f)
+                        goto done;
+        colon = memchr(out.data, ':', out.size);
+        if (!colon)
+                goto done;
+        r = -ENOMEM;
+        user = copy_n((const char *)out.data, (size_t)(colon - (const char *)out.data));
+        password = copy_n(colon + 1, out.size - (size_t)(colon - (const char *)out.data) - 1);
+        if (!user || !password)
+                goto done;
+        *ret_user = user;
+        *ret_password = password;
+        user = password = NULL;
+        r = 0;
+done:
+        free(user);
+        tw_secret_free(password);
+        if (out.data) {
+                tw_wipe(out.data, out.size);
+                gnutls_free(out.data);
+        }
+        return r;
 }

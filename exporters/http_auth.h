@@ -32,6 +32,20 @@ void tw_http_auth_free(struct tw_http_auth *a);
 bool tw_http_auth_check(struct tw_http_auth *a, const char *user, const char *password,
                         int64_t now);
 
+/* The longest Authorization header value tw_http_basic_auth_parse() reads. */
+#define TW_HTTP_AUTH_HEADER_MAX 4096
+
+/* Parses an Authorization header value (NULL: absent) of the Basic scheme
+ * (RFC 7617): "Basic" in any case, one or more spaces, then base64 of
+ * "user:password" (the password may hold colons, the user may not).  On
+ * success *ret_user and *ret_password are new NUL-terminated strings the
+ * caller frees (the password with tw_secret_free()).  Returns -ENOENT when
+ * the header is absent or names another scheme; -EINVAL when it is
+ * malformed: not base64, no colon, a NUL or control byte in the decoded
+ * credentials, or longer than TW_HTTP_AUTH_HEADER_MAX; -ENOMEM.  Pure: no
+ * I/O, thread-safe; decoded bytes are wiped before they are freed. */
+int tw_http_basic_auth_parse(const char *header, char **ret_user, char **ret_password);
+
 /* Test hook: how many crypt_r calls were made. */
 unsigned long tw_http_auth_crypt_calls(const struct tw_http_auth *a);
 

@@ -10,6 +10,7 @@
 #include <time.h>
 
 #include "lib/buf.h"
+#include "lib/secret.h"
 #include "core/config.h"
 #include "exporters/http_auth.h"
 #include "exporters/http_page.h"
@@ -84,20 +85,16 @@ static enum MHD_Result reply_unauthorized(struct MHD_Connection *c)
 
 static bool authorized(struct tw_http_server *s, struct MHD_Connection *c)
 {
-        char *password = NULL;
-        char *user;
+        char *user = NULL, *password = NULL;
         bool ok;
 
-        user = MHD_basic_auth_get_username_password(c, &password);
+        if (tw_http_basic_auth_parse(
+                    MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION),
+                    &user, &password) < 0)
+                return false;
         ok = tw_http_auth_check(s->auth, user, password, mono_seconds());
-        if (password) {
-                volatile char *v = password;
-
-                while (*v)
-                        *v++ = '\0';
-        }
-        MHD_free(user);
-        MHD_free(password);
+        free(user);
+        tw_secret_free(password);
         return ok;
 }
 

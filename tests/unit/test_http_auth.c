@@ -8,6 +8,7 @@
 #include <crypt.h>
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "core/config.h"
@@ -83,10 +84,57 @@ static void test_rejects_non_bcrypt(void **state)
         tw_http_auth_free(NULL);
 }
 
+static void test_basic_auth_parse(void **state)
+{
+        static char long_header[TW_HTTP_AUTH_HEADER_MAX + 16];
+        static const struct {
+                const char *name;
+                const char *header;
+                int r;
+                const char *user, *password;
+        } cases[] = {
+                {"absent", NULL, -ENOENT, NULL, NULL},
+                {"other scheme", "Bearer abc", -ENOENT, NULL, NULL},
+                {"scheme prefix only", "Basicx cHJvbTpwdw==", -ENOENT, NULL, NULL},
+                {"plain", "Basic cHJvbTpwdw==", 0, "prom", "pw"},
+                {"scheme any case, extra spaces", "bAsIc   cHJvbTpwdw==  ", 0, "prom", "pw"},
+                {"colon in password", "Basic cHJvbTphOmI6Yw==", 0, "prom", "a:b:c"},
+                {"empty password", "Basic cHJvbTo=", 0, "prom", ""},
+                {"empty user", "Basic OnB3", 0, "", "pw"},
+                {"utf-8 kept", "Basic w6lsw6huZTpww6Vzcw==", 0, "\xc3\xa9l\xc3\xa8ne",
+                 "p\xc3\xa5ss"},
+                {"no credentials", "Basic", -EINVAL, NULL, NULL},
+                {"only spaces", "Basic    ", -EINVAL, NULL, NULL},
+                {"no colon", "Basic cHJvbQ==", -EINVAL, NULL, NULL},
+                {"not base64", "Basic !!!!", -EINVAL, NULL, NULL},
+                {"NUL inside", "Basic cHJvbTpwAHc=", -EINVAL, NULL, NULL},
+                {"newline inside", "Basic cHJvbTpwCnc=", -EINVAL, NULL, NULL},
+                {"too long", long_header, -EINVAL, NULL, NULL},
+        };
+
+        (void)state;
+        memcpy(long_header, "Basic ", 6);
+        memset(long_header + 6, 'A', sizeof(long_header) - 7);
+        for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+                char *user = NULL, *password = NULL;
+                int r = tw_http_basic_auth_parse(cases[i].header, &user, &password);
+
+                if (r != cases[i].r)
+                        fail_msg("%s: got %d, want %d", cases[i].name, r, cases[i].r);
+                if (r == 0 && (strcmp(user, cases[i].user) || strcmp(password, cases[i].password)))
+                        fail_msg("%s: got \"%s\" \"%s\"", cases[i].name, user, password);
+                if (r < 0 && (user || password))
+                        fail_msg("%s: outputs written on failure", cases[i].name);
+                free(user);
+                free(password);
+        }
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_check),
+                cmocka_unit_test(test_basic_auth_parse),
                 cmocka_unit_test(test_rejects_non_bcrypt),
         };
 
