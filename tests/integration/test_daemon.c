@@ -3,17 +3,22 @@
  * bad and a good config, SIGTERM with a transfer in flight. */
 #include "agent/daemon.h"
 
-#include "http_client.h"
-
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <cmocka.h>
 #include <errno.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/prctl.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "helpers/helpers.h"
+#include "helpers/http_client.h"
 #include "sim/sim.h"
 
 struct env {
@@ -45,13 +50,13 @@ static void write_config(struct env *e, const char *listen, const char *extra)
 /* GETs /metrics and returns the body (NULL unless 200); caller frees. */
 static char *try_scrape(const struct env *e)
 {
-        struct request rq = {.path = "/metrics"};
-        struct reply r;
+        struct tw_test_request rq = {.path = "/metrics"};
+        struct tw_test_reply r;
         char *body = NULL;
 
-        if (fetch(e->port, &rq, &r) == CURLE_OK && r.status == 200)
+        if (tw_test_fetch(e->port, &rq, &r) == CURLE_OK && r.status == 200)
                 body = tw_buf_steal(&r.body);
-        reply_done(&r);
+        tw_test_reply_done(&r);
         return body;
 }
 

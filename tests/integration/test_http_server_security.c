@@ -1,9 +1,22 @@
-/* Security cases of test_http_server.c: basic auth, TLS, mutual TLS.
- * Included by test_http_server.c only. */
-#ifndef TW_TESTS_INTEGRATION_TEST_HTTP_SERVER_SECURITY_H
-#define TW_TESTS_INTEGRATION_TEST_HTTP_SERVER_SECURITY_H
+/* The metrics server's access control on 127.0.0.1:0: basic auth, TLS and
+ * mutual TLS (certificates made with openssl at test time). */
+#include "exporters/http_server.h"
 
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <cmocka.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
+
+#include "core/config.h"
+#include "helpers/http_client.h"
+#include "helpers/http_server.h"
+
+static const char page1[] = "# HELP a_metric A.\n# TYPE a_metric gauge\na_metric 1\n";
 
 static void test_basic_auth(void **state)
 {
@@ -22,37 +35,34 @@ static void test_basic_auth(void **state)
         };
         struct tw_web_user users[2] = {{.name = "prom"}, {.name = "grafana"}};
         const char *pw[2] = {"s3cret pass", "other"};
-        char salt[128], hashes[2][128];
-        struct crypt_data cd;
+        char hashes[2][128];
         struct tw_http_server_options o = {.listen = "127.0.0.1:0", .users = users, .n_users = 2};
         struct tw_http_server *s;
 
         (void)state;
         for (int i = 0; i < 2; i++) {
-                memset(&cd, 0, sizeof(cd));
-                assert_non_null(crypt_gensalt_rn("$2y$", 4, NULL, 0, salt, sizeof(salt)));
-                snprintf(hashes[i], sizeof(hashes[i]), "%s", crypt_r(pw[i], salt, &cd));
+                tw_test_bcrypt(pw[i], 4, hashes[i], sizeof(hashes[i]));
                 users[i].hash = hashes[i];
         }
-        s = start(&o);
+        s = tw_test_http_server_start(&o);
         assert_int_equal(tw_http_server_publish(s, page1, sizeof(page1) - 1), 0);
         for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-                struct request rq = {.path = "/metrics", .userpwd = cases[i].userpwd};
-                struct reply r;
+                struct tw_test_request rq = {.path = "/metrics", .userpwd = cases[i].userpwd};
+                struct tw_test_reply r;
                 char v[128];
 
-                assert_int_equal(fetch(tw_http_server_port(s), &rq, &r), CURLE_OK);
+                assert_int_equal(tw_test_fetch(tw_http_server_port(s), &rq, &r), CURLE_OK);
                 if (r.status != cases[i].status)
                         fail_msg("%s: status %ld, want %ld", cases[i].name, r.status,
                                  cases[i].status);
                 if (r.status == 401) {
-                        assert_true(header(&r, "WWW-Authenticate", v, sizeof(v)));
+                        assert_true(tw_test_reply_header(&r, "WWW-Authenticate", v, sizeof(v)));
                         assert_string_equal(v, "Basic realm=\"tokenwatch\"");
                         assert_null(strstr(r.body.ptr, "a_metric"));
                 } else {
                         assert_string_equal(r.body.ptr, page1);
                 }
-                reply_done(&r);
+                tw_test_reply_done(&r);
         }
         tw_http_server_stop(s);
 }
@@ -109,36 +119,38 @@ static void test_tls(void **state)
         struct certs c;
         struct tw_http_server_options o = {.listen = "127.0.0.1:0"};
         struct tw_http_server *s;
-        struct reply r;
+        struct tw_test_reply r;
 
         (void)state;
         certs_make(&c);
         o.tls_cert_file = c.server_cert;
         o.tls_key_file = c.server_key;
-        s = start(&o);
+        s = tw_test_http_server_start(&o);
         assert_int_equal(tw_http_server_publish(s, page1, sizeof(page1) - 1), 0);
         {
-                struct request rq = {.path = "/metrics", .https = true, .ca_file = c.server_cert};
+                struct tw_test_request rq = {
+                        .path = "/metrics", .https = true, .ca_file = c.server_cert};
 
-                assert_int_equal(fetch(tw_http_server_port(s), &rq, &r), CURLE_OK);
+                assert_int_equal(tw_test_fetch(tw_http_server_port(s), &rq, &r), CURLE_OK);
                 assert_int_equal(r.status, 200);
                 assert_string_equal(r.body.ptr, page1);
-                reply_done(&r);
+                tw_test_reply_done(&r);
         }
         {
                 /* An untrusted server certificate is refused by the client. */
-                struct request rq = {.path = "/metrics", .https = true, .ca_file = c.client_cert};
+                struct tw_test_request rq = {
+                        .path = "/metrics", .https = true, .ca_file = c.client_cert};
 
-                assert_int_not_equal(fetch(tw_http_server_port(s), &rq, &r), CURLE_OK);
-                reply_done(&r);
+                assert_int_not_equal(tw_test_fetch(tw_http_server_port(s), &rq, &r), CURLE_OK);
+                tw_test_reply_done(&r);
         }
         {
                 /* Plain HTTP to the TLS port gets no page. */
-                struct request rq = {.path = "/metrics"};
+                struct tw_test_request rq = {.path = "/metrics"};
 
-                fetch(tw_http_server_port(s), &rq, &r);
+                tw_test_fetch(tw_http_server_port(s), &rq, &r);
                 assert_true(r.status != 200);
-                reply_done(&r);
+                tw_test_reply_done(&r);
         }
         tw_http_server_stop(s);
         certs_remove(&c);
@@ -155,7 +167,7 @@ static void test_mutual_tls(void **state)
         o.tls_cert_file = c.server_cert;
         o.tls_key_file = c.server_key;
         o.client_ca_file = c.client_cert;
-        s = start(&o);
+        s = tw_test_http_server_start(&o);
         assert_int_equal(tw_http_server_publish(s, page1, sizeof(page1) - 1), 0);
         struct {
                 const char *name;
@@ -167,13 +179,13 @@ static void test_mutual_tls(void **state)
                 {"untrusted client", c.other_cert, c.other_key, 403},
         };
         for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-                struct request rq = {.path = "/metrics",
-                                     .https = true,
-                                     .ca_file = c.server_cert,
-                                     .client_cert = cases[i].cert,
-                                     .client_key = cases[i].key};
-                struct reply r;
-                CURLcode rc = fetch(tw_http_server_port(s), &rq, &r);
+                struct tw_test_request rq = {.path = "/metrics",
+                                             .https = true,
+                                             .ca_file = c.server_cert,
+                                             .client_cert = cases[i].cert,
+                                             .client_key = cases[i].key};
+                struct tw_test_reply r;
+                CURLcode rc = tw_test_fetch(tw_http_server_port(s), &rq, &r);
 
                 /* MHD only requests a client certificate, so the handshake
                  * succeeds and the handler refuses with 403. */
@@ -184,10 +196,23 @@ static void test_mutual_tls(void **state)
                         assert_string_equal(r.body.ptr, page1);
                 else
                         assert_null(strstr(r.body.ptr, "a_metric"));
-                reply_done(&r);
+                tw_test_reply_done(&r);
         }
         tw_http_server_stop(s);
         certs_remove(&c);
 }
 
-#endif
+int main(void)
+{
+        const struct CMUnitTest tests[] = {
+                cmocka_unit_test(test_basic_auth),
+                cmocka_unit_test(test_tls),
+                cmocka_unit_test(test_mutual_tls),
+        };
+        int r;
+
+        curl_global_init(CURL_GLOBAL_DEFAULT);
+        r = cmocka_run_group_tests(tests, NULL, NULL);
+        curl_global_cleanup();
+        return r;
+}
