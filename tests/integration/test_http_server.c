@@ -165,6 +165,12 @@ static void test_exposed_warning(void **state)
         o.n_users = 1;
         s = tw_test_http_server_start(&o);
         assert_false(tw_http_server_exposed(s));
+        /* Passwords in clear beyond loopback: the caller warns. */
+        assert_true(tw_http_server_auth_in_clear(s));
+        tw_http_server_stop(s);
+        o.listen = "127.0.0.1:0";
+        s = tw_test_http_server_start(&o);
+        assert_false(tw_http_server_auth_in_clear(s));
         tw_http_server_stop(s);
 }
 

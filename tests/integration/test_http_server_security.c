@@ -20,18 +20,25 @@ static const char page1[] = "# HELP a_metric A.\n# TYPE a_metric gauge\na_metric
 
 static void test_basic_auth(void **state)
 {
+        /* Each case from its own loopback address: failed logins are
+         * throttled per address (test_throttle_and_healthz). */
         static const struct {
                 const char *name;
+                const char *source;
+                const char *path;
                 const char *userpwd;
                 long status;
         } cases[] = {
-                {"right", "prom:s3cret pass", 200},
-                {"right again (cached)", "prom:s3cret pass", 200},
-                {"second user", "grafana:other", 200},
-                {"wrong password", "prom:wrong", 401},
-                {"unknown user", "nobody:s3cret pass", 401},
-                {"empty password", "prom:", 401},
-                {"missing", NULL, 401},
+                {"right", "127.0.0.1", "/metrics", "prom:s3cret pass", 200},
+                {"right again (cached)", "127.0.0.1", "/metrics", "prom:s3cret pass", 200},
+                {"second user", "127.0.0.1", "/metrics", "grafana:other", 200},
+                {"wrong password", "127.0.0.2", "/metrics", "prom:wrong", 401},
+                {"unknown user", "127.0.0.3", "/metrics", "nobody:s3cret pass", 401},
+                {"empty password", "127.0.0.4", "/metrics", "prom:", 401},
+                {"missing", "127.0.0.5", "/metrics", NULL, 401},
+                {"readyz needs auth", "127.0.0.5", "/readyz", NULL, 401},
+                {"index needs auth", "127.0.0.5", "/", NULL, 401},
+                {"healthz does not", "127.0.0.5", "/healthz", NULL, 200},
         };
         struct tw_web_user users[2] = {{.name = "prom"}, {.name = "grafana"}};
         const char *pw[2] = {"s3cret pass", "other"};
@@ -47,7 +54,9 @@ static void test_basic_auth(void **state)
         s = tw_test_http_server_start(&o);
         assert_int_equal(tw_http_server_publish(s, page1, sizeof(page1) - 1), 0);
         for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-                struct tw_test_request rq = {.path = "/metrics", .userpwd = cases[i].userpwd};
+                struct tw_test_request rq = {.path = cases[i].path,
+                                             .userpwd = cases[i].userpwd,
+                                             .source = cases[i].source};
                 struct tw_test_reply r;
                 char v[128];
 
@@ -59,9 +68,52 @@ static void test_basic_auth(void **state)
                         assert_true(tw_test_reply_header(&r, "WWW-Authenticate", v, sizeof(v)));
                         assert_string_equal(v, "Basic realm=\"tokenwatch\"");
                         assert_null(strstr(r.body.ptr, "a_metric"));
-                } else {
+                } else if (strcmp(cases[i].path, "/metrics") == 0) {
                         assert_string_equal(r.body.ptr, page1);
                 }
+                tw_test_reply_done(&r);
+        }
+        tw_http_server_stop(s);
+}
+
+/* Wrong passwords from one address: after the first, 429 with Retry-After
+ * (no bcrypt run) while another address still logs in.  Locks last a
+ * second or more, so a run of quick attempts meets one. */
+static void test_throttle(void **state)
+{
+        struct tw_web_user user = {.name = "prom"};
+        char hash[128];
+        struct tw_http_server_options o = {.listen = "127.0.0.1:0", .users = &user, .n_users = 1};
+        struct tw_http_server *s;
+        struct tw_test_request bad = {
+                .path = "/metrics", .userpwd = "prom:bad", .source = "127.0.0.9"};
+        struct tw_test_request good = {.path = "/metrics", .userpwd = "prom:good"};
+        long seen_429 = 0;
+
+        (void)state;
+        tw_test_bcrypt("good", 4, hash, sizeof(hash));
+        user.hash = hash;
+        s = tw_test_http_server_start(&o);
+        assert_int_equal(tw_http_server_publish(s, page1, sizeof(page1) - 1), 0);
+        for (int i = 0; i < 5 && !seen_429; i++) {
+                struct tw_test_reply r;
+                char v[32];
+
+                assert_int_equal(tw_test_fetch(tw_http_server_port(s), &bad, &r), CURLE_OK);
+                assert_true(r.status == 401 || r.status == 429);
+                if (r.status == 429) {
+                        seen_429 = 1;
+                        assert_true(tw_test_reply_header(&r, "Retry-After", v, sizeof(v)));
+                        assert_true(atoi(v) >= 1);
+                }
+                tw_test_reply_done(&r);
+        }
+        assert_true(seen_429);
+        {
+                struct tw_test_reply r;
+
+                assert_int_equal(tw_test_fetch(tw_http_server_port(s), &good, &r), CURLE_OK);
+                assert_int_equal(r.status, 200);
                 tw_test_reply_done(&r);
         }
         tw_http_server_stop(s);
@@ -206,6 +258,7 @@ int main(void)
 {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_basic_auth),
+                cmocka_unit_test(test_throttle),
                 cmocka_unit_test(test_tls),
                 cmocka_unit_test(test_mutual_tls),
         };
