@@ -290,6 +290,20 @@ enum tw_http_auth_result tw_http_auth_finish(struct tw_http_auth *a, const struc
         return ok ? TW_HTTP_AUTH_OK : TW_HTTP_AUTH_DENIED;
 }
 
+bool tw_http_auth_failed_before(struct tw_http_auth *a, const struct sockaddr *client)
+{
+        unsigned char key[16];
+        bool failed = false;
+
+        client_key(client, key);
+        pthread_mutex_lock(&a->lock);
+        for (size_t i = 0; i < TW_HTTP_AUTH_THROTTLE_SIZE; i++)
+                if (a->throttle[i].used && memcmp(a->throttle[i].key, key, 16) == 0)
+                        failed = a->throttle[i].failures > 0;
+        pthread_mutex_unlock(&a->lock);
+        return failed;
+}
+
 enum tw_http_auth_result tw_http_auth_check(struct tw_http_auth *a, const struct sockaddr *client,
                                             const char *user, const char *password, int64_t now,
                                             unsigned *ret_retry_after)

@@ -72,6 +72,10 @@ enum tw_http_auth_result tw_http_auth_begin(struct tw_http_auth *a, const struct
 enum tw_http_auth_result tw_http_auth_finish(struct tw_http_auth *a, const struct sockaddr *client,
                                              const char *user, const char *password, int64_t now);
 
+/* Whether the client's address has failed logins on record (its next
+ * bcrypt run can wait behind those of clean addresses). */
+bool tw_http_auth_failed_before(struct tw_http_auth *a, const struct sockaddr *client);
+
 /* The longest Authorization header value tw_http_basic_auth_parse() reads. */
 #define TW_HTTP_AUTH_HEADER_MAX 4096
 

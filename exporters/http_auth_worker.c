@@ -12,7 +12,7 @@ struct tw_http_auth_worker {
         struct tw_http_auth *auth;
         pthread_mutex_t lock; /* guards the queue and stopping */
         pthread_cond_t wake;
-        struct tw_http_auth_job *head, *tail;
+        struct tw_http_auth_job *head[2], *tail[2]; /* clean, suspect */
         size_t queued;
         bool stopping;
         pthread_t threads[TW_HTTP_AUTH_WORKERS];
@@ -40,7 +40,8 @@ static void *worker_main(void *arg)
 
         pthread_mutex_lock(&w->lock);
         for (;;) {
-                struct tw_http_auth_job *job = w->head;
+                int q = w->head[0] ? 0 : 1;
+                struct tw_http_auth_job *job = w->head[q];
 
                 if (!job) {
                         if (w->stopping)
@@ -48,9 +49,9 @@ static void *worker_main(void *arg)
                         pthread_cond_wait(&w->wake, &w->lock);
                         continue;
                 }
-                w->head = job->next;
-                if (!w->head)
-                        w->tail = NULL;
+                w->head[q] = job->next;
+                if (!w->head[q])
+                        w->tail[q] = NULL;
                 w->queued--;
                 if (w->stopping) {
                         job->busy = true;
@@ -126,12 +127,14 @@ void tw_http_auth_worker_submit(struct tw_http_auth_worker *w, struct tw_http_au
         MHD_suspend_connection(job->connection);
         pthread_mutex_lock(&w->lock);
         if (!w->stopping && w->n_threads && w->queued < TW_HTTP_AUTH_QUEUE_MAX) {
+                int q = job->suspect;
+
                 job->next = NULL;
-                if (w->tail)
-                        w->tail->next = job;
+                if (w->tail[q])
+                        w->tail[q]->next = job;
                 else
-                        w->head = job;
-                w->tail = job;
+                        w->head[q] = job;
+                w->tail[q] = job;
                 w->queued++;
                 queued = true;
                 pthread_cond_signal(&w->wake);

@@ -11,7 +11,9 @@
  * access handler suspends its connection (MHD_suspend_connection) and
  * submits a job; TW_HTTP_AUTH_WORKERS threads run the jobs and resume the
  * connections, and MHD calls the handler again, which answers from the
- * job.  At most TW_HTTP_AUTH_QUEUE_MAX jobs wait; beyond that a request is
+ * job.  Jobs from addresses with failed logins on record wait behind the
+ * others, so a scraper's login is not queued behind an attack's.  At most
+ * TW_HTTP_AUTH_QUEUE_MAX jobs wait; beyond that a request is
  * answered 503 at once (the throttle in http_auth.h allows one job per
  * client address, so the queue fills only from that many addresses).
  *
@@ -37,9 +39,10 @@ struct tw_http_auth_job {
         struct MHD_Connection *connection;
         struct sockaddr_storage client;
         char *user;
-        char *password; /* wiped when freed */
+        char *password;               /* wiped when freed */
         enum tw_http_auth_result res; /* valid once done */
         bool busy;                    /* refused: queue full or stopping (503) */
+        bool suspect;                 /* its address failed before: runs last */
         atomic_bool done;
         struct tw_http_auth_job *next;
 };

@@ -151,6 +151,7 @@ static enum tw_http_auth_result defer_check(struct tw_http_server *s, struct MHD
                                                      : sizeof(struct sockaddr_in));
         job->user = user;
         job->password = password;
+        job->suspect = tw_http_auth_failed_before(s->auth, client);
         *req_cls = job;
         tw_http_auth_worker_submit(s->auth_worker, job);
         return TW_HTTP_AUTH_PENDING;

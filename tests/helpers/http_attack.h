@@ -34,12 +34,12 @@ struct tw_test_attack_options {
 };
 
 struct tw_test_attack_stats {
-        unsigned long connects;    /* connections opened */
-        unsigned long closed;      /* closed by the server (EOF or reset) */
-        unsigned long responses;   /* flood: complete status lines read */
-        unsigned long status_401;  /* flood */
-        unsigned long status_429;  /* flood */
-        unsigned long max_open;    /* the most sockets connected at once */
+        unsigned long connects;   /* connections opened */
+        unsigned long closed;     /* closed by the server (EOF or reset) */
+        unsigned long responses;  /* flood: complete status lines read */
+        unsigned long status_401; /* flood */
+        unsigned long status_429; /* flood */
+        unsigned long max_open;   /* the most sockets connected at once */
 };
 
 struct tw_test_attack;

@@ -65,6 +65,8 @@ static struct tw_http_server *start(unsigned request_timeout_ms)
         struct tw_http_server *s = tw_test_http_server_start(&o);
 
         assert_int_equal(tw_http_server_publish(s, page, sizeof(page) - 1), 0);
+        /* The scraper was logged in before the attack began. */
+        scrape_ok(tw_http_server_port(s), 1);
         return s;
 }
 

@@ -55,7 +55,8 @@ static void test_config_refuses_costly_hash(void **state)
         tw_buf_init(&err, 0);
         assert_int_equal(tw_config_load_string(ini, "t.ini", &cfg, &err), -EINVAL);
         assert_null(cfg);
-        assert_non_null(strstr(err.ptr, "t.ini:3: [web.basic_auth_users] slow: bcrypt cost above 12"));
+        assert_non_null(
+                strstr(err.ptr, "t.ini:3: [web.basic_auth_users] slow: bcrypt cost above 12"));
         assert_null(strstr(err.ptr, "prom"));
         tw_buf_done(&err);
 }
