@@ -233,9 +233,16 @@ static void test_daemon_lifecycle(void **state)
         write_config(e, listen, "bogus_key = 1\n");
         kill(e->pid, SIGHUP);
         free(scrape_until(e, "tokenwatch_config_last_reload_success 0", false));
+        /* A config whose server cannot start (TLS files missing): the old
+         * server keeps serving, and the reload is retried every cycle, so
+         * the good config below is taken without another SIGHUP. */
+        write_config(
+                e, listen,
+                "[web]\ntls_cert_file = /nonexistent/c.pem\ntls_key_file = /nonexistent/k.pem\n");
+        kill(e->pid, SIGHUP);
+        free(scrape_until(e, "tokenwatch_config_last_reload_success 0", false));
         /* A good one is taken (same port, creator names now on). */
         write_config(e, listen, "metrics_creator_names = true\n");
-        kill(e->pid, SIGHUP);
         pause_ms(200);
         page = scrape_until(e, "tokenwatch_config_last_reload_success 1", false);
         free(page);
