@@ -35,16 +35,21 @@ static void pause_ms(long ms)
         nanosleep(&ts, NULL);
 }
 
+/* Writes the config atomically: the daemon may re-read it at any cycle. */
 static void write_config(struct env *e, const char *listen, const char *extra)
 {
-        FILE *f = fopen(e->config, "w");
+        char tmp[sizeof(e->config) + 8];
+        FILE *f;
 
+        snprintf(tmp, sizeof(tmp), "%s.tmp", e->config);
+        f = fopen(tmp, "w");
         assert_non_null(f);
         fprintf(f,
                 "[astro]\napi_url = %s\ntoken_file = %s\nmax_retries = 0\nrequest_timeout = 60s\n"
                 "[agent]\ninterval = 1s\nlisten = %s\nlog_level = warn\n%s",
                 tw_sim_url(e->sim), e->cred, listen, extra ? extra : "");
         assert_int_equal(fclose(f), 0);
+        assert_int_equal(rename(tmp, e->config), 0);
 }
 
 /* GETs /metrics and returns the body (NULL unless 200); caller frees. */
