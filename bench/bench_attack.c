@@ -132,8 +132,8 @@ int main(int argc, char **argv)
                "server, %lu answers (%lu 401, %lu 429), %lu open at most\n",
                argv[1], ao.sockets, ao.sources ? ao.sources : 1, scrapes, ok, failed,
                lat[scrapes / 2], lat[(scrapes * 99) / 100 < scrapes ? (scrapes * 99) / 100 : 0],
-               lat[scrapes - 1], st.connects, st.closed, st.responses, st.status_401,
-               st.status_429, st.max_open);
+               lat[scrapes - 1], st.connects, st.closed, st.responses, st.status_401, st.status_429,
+               st.max_open);
         tw_http_server_stop(s);
         free(lat);
         curl_global_cleanup();

@@ -192,8 +192,9 @@ static enum MHD_Result serve_metrics(struct tw_http_server *s, struct MHD_Connec
 }
 
 enum MHD_Result tw_http_server_handle(void *cls, struct MHD_Connection *c, const char *url,
-                              const char *method, const char *version, const char *upload_data,
-                              size_t *upload_data_size, void **req_cls)
+                                      const char *method, const char *version,
+                                      const char *upload_data, size_t *upload_data_size,
+                                      void **req_cls)
 {
         struct tw_http_server *s = cls;
         bool get = strcmp(method, MHD_HTTP_METHOD_GET) == 0 ||
@@ -231,7 +232,7 @@ enum MHD_Result tw_http_server_handle(void *cls, struct MHD_Connection *c, const
 /* MHD_OPTION_NOTIFY_COMPLETED: frees the request's auth job; the
  * connection's next request starts now. */
 void tw_http_server_request_completed(void *cls, struct MHD_Connection *c, void **req_cls,
-                              enum MHD_RequestTerminationCode toe)
+                                      enum MHD_RequestTerminationCode toe)
 {
         struct tw_http_server *s = cls;
 
@@ -240,4 +241,3 @@ void tw_http_server_request_completed(void *cls, struct MHD_Connection *c, void 
         *req_cls = NULL;
         tw_http_deadlines_restart(s->deadlines, c);
 }
-
