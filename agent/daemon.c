@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <netinet/in.h>
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
@@ -24,6 +25,9 @@
  * cycle short, so that SIGTERM and SIGHUP are honoured within the
  * transport's polling period (100 ms), not after a long collection. */
 static volatile sig_atomic_t got_stop, got_reload, got_interrupt;
+static bool warned_auth_in_clear;
+/* A reload whose server did not start: retried on the next cycle. */
+static bool reload_retry;
 static int wake_fd[2] = {-1, -1};
 
 static void on_signal(int sig)
@@ -123,6 +127,13 @@ static int start_server(struct tw_daemon *d, const struct tw_config *cfg,
                        "the metrics endpoint listens beyond loopback without TLS or basic auth: "
                        "anyone who reaches it reads the token inventory ([web] in the config)",
                        "listen", o.listen, NULL);
+        if (tw_http_server_auth_in_clear(*ret) && !warned_auth_in_clear) {
+                warned_auth_in_clear = true;
+                tw_log(TW_LOG_WARN,
+                       "basic auth over plain HTTP beyond loopback: passwords cross the network "
+                       "readable (set tls_cert_file and tls_key_file in [web])",
+                       "listen", o.listen, NULL);
+        }
         if (d->opts->port_file) {
                 r = write_port_file(d->opts->port_file, tw_http_server_port(*ret));
                 if (r < 0)
@@ -132,18 +143,65 @@ static int start_server(struct tw_daemon *d, const struct tw_config *cfg,
         return 0;
 }
 
-/* SIGHUP: a new config and a new server, or neither. */
+/* Whether the server cfg asks for can start, tried on 127.0.0.1:0 (TLS
+ * files, hashes) while the old one keeps the configured address. */
+static bool server_would_start(const struct tw_config *cfg)
+{
+        struct tw_http_server_options o;
+        struct tw_http_server *s = NULL;
+        struct tw_buf err;
+        int r;
+
+        tw_http_server_options_from_config(cfg, &o);
+        o.listen = "127.0.0.1:0";
+        tw_buf_init(&err, 4096);
+        r = tw_http_server_start(&o, &s, &err);
+        if (r < 0)
+                tw_log_lines(TW_LOG_ERROR, "the new metrics server would not start", err.ptr);
+        tw_buf_done(&err);
+        tw_http_server_stop(s);
+        return r == 0;
+}
+
+/* Whether listen (a new config's) asks for the port the running server s
+ * holds, so that the new server cannot bind beside it. */
+static bool same_port(const struct tw_http_server *s, const char *listen)
+{
+        struct sockaddr_storage ss;
+        socklen_t len;
+        in_port_t port;
+
+        if (tw_listen_parse(listen ? listen : TW_HTTP_DEFAULT_LISTEN, &ss, &len) < 0)
+                return true; /* the stop-first path reports it */
+        port = ss.ss_family == AF_INET6 ? ((struct sockaddr_in6 *)&ss)->sin6_port
+                                        : ((struct sockaddr_in *)&ss)->sin_port;
+        return port == 0 || ntohs(port) == tw_http_server_port(s);
+}
+
+/* SIGHUP: a new config and a new server, or neither.  A new server that
+ * cannot start leaves the old one serving, and the reload is retried on
+ * the next cycle. */
 static void reload(struct tw_daemon *d)
 {
         struct tw_config *cfg = NULL;
         struct tw_http_server *old = d->server, *fresh = NULL;
 
+        reload_retry = false;
         d->status.config_reload_time = tw_now();
         tw_log(TW_LOG_INFO, "reloading the configuration", "file", d->config_path, NULL);
         if (tw_agent_load_config(d->config_path, &cfg) < 0)
                 goto failed;
-        if (old) {
-                /* Same port: the old server must let go first. */
+        if (old && !same_port(old, cfg->agent.listen)) {
+                /* Another address: the new server starts beside the old one. */
+                if (start_server(d, cfg, &fresh) < 0)
+                        goto retry;
+                tw_http_server_stop(old);
+                d->server = fresh;
+        } else if (old) {
+                /* Same address: the old server must let go first, once the
+                 * new one has shown it can start. */
+                if (!server_would_start(cfg))
+                        goto retry;
                 tw_http_server_stop(old);
                 d->server = NULL;
                 if (start_server(d, cfg, &fresh) < 0) {
@@ -152,8 +210,7 @@ static void reload(struct tw_daemon *d)
                                        "cannot restart the metrics server with the old "
                                        "configuration either",
                                        NULL);
-                        tw_config_free(cfg);
-                        goto failed;
+                        goto retry;
                 }
                 d->server = fresh;
         }
@@ -164,6 +221,13 @@ static void reload(struct tw_daemon *d)
         tw_log(TW_LOG_INFO, "configuration reloaded", NULL);
         tw_daemon_publish(d);
         return;
+retry:
+        reload_retry = true;
+        tw_config_free(cfg);
+        tw_log(TW_LOG_ERROR,
+               "the new configuration's metrics server cannot start: the old one keeps serving, "
+               "retrying next cycle",
+               NULL);
 failed:
         d->status.config_reload_success = false;
         tw_log(TW_LOG_ERROR, "configuration reload failed: keeping the old configuration", NULL);
@@ -181,6 +245,8 @@ static int64_t jittered(int64_t interval_s, unsigned *seed)
 /* Sleeps until deadline (monotonic ns) or a signal; handles SIGHUP. */
 static void wait_until(struct tw_daemon *d, int64_t deadline)
 {
+        if (reload_retry && !got_stop)
+                reload(d);
         for (;;) {
                 int64_t left = deadline - tw_mono_ns();
                 struct pollfd pfd = {.fd = wake_fd[0], .events = POLLIN};

@@ -7,6 +7,7 @@
 
 #include "core/config_values.h"
 #include "lib/timeutil.h"
+#include "core/bcrypt.h"
 
 /* [suppress] <token_id>[.<kind>] = <YYYY-MM-DD> <reason> */
 void tw_config_add_suppression(struct tw_config_parser *p, const char *name, const char *value)
@@ -76,12 +77,11 @@ fail:
 void tw_config_add_web_user(struct tw_config_parser *p, const char *name, const char *value)
 {
         struct tw_config *cfg = p->cfg;
+        const char *why = tw_bcrypt_hash_problem(value);
         struct tw_web_user *tmp;
 
-        if (strncmp(value, "$2y$", 4) != 0 && strncmp(value, "$2b$", 4) != 0 &&
-            strncmp(value, "$2a$", 4) != 0) {
-                tw_config_error(p, "web.basic_auth_users", name,
-                                "expected a bcrypt hash ($2y$...), e.g. from htpasswd -nBC 10");
+        if (why) {
+                tw_config_error(p, "web.basic_auth_users", name, "%s", why);
                 return;
         }
         for (size_t i = 0; i < cfg->web.n_users; i++)

@@ -3,10 +3,15 @@
 #include <crypt.h>
 #include <errno.h>
 #include <gnutls/crypto.h>
+#include <gnutls/gnutls.h>
+#include <netinet/in.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
+#include <sys/socket.h>
 
+#include "core/bcrypt.h"
 #include "core/config.h"
 #include "lib/secret.h"
 
@@ -15,18 +20,28 @@ struct cache_entry {
         int64_t expires; /* 0: empty */
 };
 
+/* One client address's failed logins. */
+struct throttle_entry {
+        unsigned char key[16]; /* IPv4-mapped address, or IPv6 /64 */
+        bool used;
+        unsigned failures;
+        unsigned in_flight;   /* bcrypt runs under way */
+        int64_t locked_until; /* no bcrypt before this */
+        int64_t last;         /* last attempt */
+};
+
 struct tw_http_auth {
         struct tw_web_user *users;
         size_t n_users;
         pthread_mutex_t lock;
         struct cache_entry cache[TW_HTTP_AUTH_CACHE_SIZE];
+        struct throttle_entry throttle[TW_HTTP_AUTH_THROTTLE_SIZE];
         unsigned long crypt_calls;
 };
 
 static bool is_bcrypt(const char *h)
 {
-        return h && strlen(h) == 60 && h[0] == '$' && h[1] == '2' &&
-               (h[2] == 'y' || h[2] == 'b' || h[2] == 'a') && h[3] == '$';
+        return h && !tw_bcrypt_hash_problem(h) && strlen(h) == 60;
 }
 
 int tw_http_auth_new(const struct tw_web_user *users, size_t n_users,
@@ -108,8 +123,12 @@ static bool cache_lookup(struct tw_http_auth *a, const unsigned char d[32], int6
 
         pthread_mutex_lock(&a->lock);
         for (size_t i = 0; i < TW_HTTP_AUTH_CACHE_SIZE; i++)
-                if (a->cache[i].expires > now && equal_ct(a->cache[i].digest, d, 32))
+                if (a->cache[i].expires > now && equal_ct(a->cache[i].digest, d, 32)) {
+                        /* In use: kept, so a scraper never waits behind
+                         * attackers' bcrypt runs again once logged in. */
+                        a->cache[i].expires = now + TW_HTTP_AUTH_CACHE_TTL;
                         hit = true;
+                }
         pthread_mutex_unlock(&a->lock);
         return hit;
 }
@@ -124,7 +143,6 @@ static void cache_insert(struct tw_http_auth *a, const unsigned char d[32], int6
                         victim = i;
         memcpy(a->cache[victim].digest, d, 32);
         a->cache[victim].expires = now + TW_HTTP_AUTH_CACHE_TTL;
-        a->crypt_calls++;
         pthread_mutex_unlock(&a->lock);
 }
 
@@ -145,39 +163,222 @@ static bool bcrypt_matches(const char *password, const char *hash)
         return ok;
 }
 
-bool tw_http_auth_check(struct tw_http_auth *a, const char *user, const char *password, int64_t now)
+/* The throttle key of a client: IPv4 (or IPv4-mapped) as ::ffff:a.b.c.d,
+ * IPv6 by its /64, anything else (NULL included) as all zeroes. */
+static void client_key(const struct sockaddr *sa, unsigned char key[16])
 {
-        const struct tw_web_user *u = NULL;
-        unsigned char d[32];
-        bool ok;
+        static const unsigned char mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
+
+        memset(key, 0, 16);
+        if (sa && sa->sa_family == AF_INET) {
+                memcpy(key, mapped, 12);
+                memcpy(key + 12, &((const struct sockaddr_in *)sa)->sin_addr, 4);
+        } else if (sa && sa->sa_family == AF_INET6) {
+                const unsigned char *b = ((const struct sockaddr_in6 *)sa)->sin6_addr.s6_addr;
+
+                memcpy(key, b, memcmp(b, mapped, 12) == 0 ? 16 : 8);
+        }
+}
+
+/* The entry for key, made (evicting the stalest idle one) if needed; NULL
+ * when every entry has a bcrypt in flight.  Called with a->lock held. */
+static struct throttle_entry *throttle_entry(struct tw_http_auth *a, const unsigned char key[16],
+                                             int64_t now)
+{
+        struct throttle_entry *victim = NULL;
+
+        for (size_t i = 0; i < TW_HTTP_AUTH_THROTTLE_SIZE; i++) {
+                struct throttle_entry *e = &a->throttle[i];
+
+                if (e->used && memcmp(e->key, key, 16) == 0) {
+                        if (e->last + TW_HTTP_AUTH_FORGET <= now && !e->in_flight)
+                                e->failures = 0;
+                        return e;
+                }
+                if (!e->in_flight &&
+                    (!victim || !e->used || (victim->used && e->last < victim->last)))
+                        victim = e;
+        }
+        if (victim) {
+                memset(victim, 0, sizeof(*victim));
+                memcpy(victim->key, key, 16);
+                victim->used = true;
+        }
+        return victim;
+}
+
+/* After a bcrypt run for e: 1 s lock after the first failure, doubling to
+ * TW_HTTP_AUTH_LOCK_MAX; a success clears the count. */
+static void throttle_record(struct throttle_entry *e, bool ok, int64_t now)
+{
+        int64_t lock;
+
+        e->in_flight--;
+        e->last = now;
+        if (ok) {
+                e->failures = 0;
+                e->locked_until = 0;
+                return;
+        }
+        if (e->failures < 31)
+                e->failures++;
+        lock = e->failures > 6 ? TW_HTTP_AUTH_LOCK_MAX : (int64_t)1 << (e->failures - 1);
+        e->locked_until = now + (lock < TW_HTTP_AUTH_LOCK_MAX ? lock : TW_HTTP_AUTH_LOCK_MAX);
+}
+
+enum tw_http_auth_result tw_http_auth_begin(struct tw_http_auth *a, const struct sockaddr *client,
+                                            const char *user, const char *password, int64_t now,
+                                            unsigned *ret_retry_after)
+{
+        enum tw_http_auth_result res = TW_HTTP_AUTH_PENDING;
+        struct throttle_entry *e;
+        unsigned char d[32], key[16];
 
         if (!a || !user || !password || a->n_users == 0)
-                return false;
+                return TW_HTTP_AUTH_DENIED;
         if (digest(user, password, d) < 0)
-                return false;
+                return TW_HTTP_AUTH_DENIED;
         if (cache_lookup(a, d, now)) {
-                ok = true;
+                res = TW_HTTP_AUTH_OK;
                 goto done;
         }
+        client_key(client, key);
+        pthread_mutex_lock(&a->lock);
+        e = throttle_entry(a, key, now);
+        if (!e || e->in_flight || e->locked_until > now) {
+                int64_t wait = e && e->locked_until > now ? e->locked_until - now : 1;
+
+                if (ret_retry_after)
+                        *ret_retry_after = (unsigned)wait;
+                res = TW_HTTP_AUTH_THROTTLED;
+        } else {
+                e->in_flight++;
+                e->last = now;
+                a->crypt_calls++;
+        }
+        pthread_mutex_unlock(&a->lock);
+done:
+        tw_wipe(d, sizeof(d));
+        return res;
+}
+
+enum tw_http_auth_result tw_http_auth_finish(struct tw_http_auth *a, const struct sockaddr *client,
+                                             const char *user, const char *password, int64_t now)
+{
+        const struct tw_web_user *u = NULL;
+        struct throttle_entry *e;
+        unsigned char d[32], key[16];
+        bool ok;
+
         for (size_t i = 0; i < a->n_users; i++)
                 if (strcmp(a->users[i].name, user) == 0)
                         u = &a->users[i];
         /* An unknown user still pays for one bcrypt run, so timing does not
          * tell which names exist. */
         ok = bcrypt_matches(password, u ? u->hash : a->users[0].hash) && u;
-        if (ok) {
+        if (ok && digest(user, password, d) == 0) {
                 cache_insert(a, d, now);
-        } else {
-                pthread_mutex_lock(&a->lock);
-                a->crypt_calls++;
-                pthread_mutex_unlock(&a->lock);
+                tw_wipe(d, sizeof(d));
         }
-done:
-        tw_wipe(d, sizeof(d));
-        return ok;
+        client_key(client, key);
+        pthread_mutex_lock(&a->lock);
+        /* begin's in_flight keeps the entry from eviction: it is found. */
+        e = throttle_entry(a, key, now);
+        if (e && e->in_flight)
+                throttle_record(e, ok, now);
+        pthread_mutex_unlock(&a->lock);
+        return ok ? TW_HTTP_AUTH_OK : TW_HTTP_AUTH_DENIED;
+}
+
+bool tw_http_auth_failed_before(struct tw_http_auth *a, const struct sockaddr *client)
+{
+        unsigned char key[16];
+        bool failed = false;
+
+        client_key(client, key);
+        pthread_mutex_lock(&a->lock);
+        for (size_t i = 0; i < TW_HTTP_AUTH_THROTTLE_SIZE; i++)
+                if (a->throttle[i].used && memcmp(a->throttle[i].key, key, 16) == 0)
+                        failed = a->throttle[i].failures > 0;
+        pthread_mutex_unlock(&a->lock);
+        return failed;
+}
+
+enum tw_http_auth_result tw_http_auth_check(struct tw_http_auth *a, const struct sockaddr *client,
+                                            const char *user, const char *password, int64_t now,
+                                            unsigned *ret_retry_after)
+{
+        enum tw_http_auth_result res =
+                tw_http_auth_begin(a, client, user, password, now, ret_retry_after);
+
+        return res == TW_HTTP_AUTH_PENDING ? tw_http_auth_finish(a, client, user, password, now)
+                                           : res;
 }
 
 unsigned long tw_http_auth_crypt_calls(const struct tw_http_auth *a)
 {
         return a ? a->crypt_calls : 0;
+}
+
+/* Copies n bytes of s as a NUL-terminated string. */
+static char *copy_n(const char *s, size_t n)
+{
+        char *out = malloc(n + 1);
+
+        if (out) {
+                memcpy(out, s, n);
+                out[n] = '\0';
+        }
+        return out;
+}
+
+int tw_http_basic_auth_parse(const char *header, char **ret_user, char **ret_password)
+{
+        gnutls_datum_t in, out = {NULL, 0};
+        char *user = NULL, *password = NULL;
+        const char *p, *colon;
+        size_t len;
+        int r = -EINVAL;
+
+        if (!header)
+                return -ENOENT;
+        len = strnlen(header, TW_HTTP_AUTH_HEADER_MAX + 1);
+        if (strncasecmp(header, "Basic", 5) != 0 || (header[5] != ' ' && header[5] != '\0'))
+                return -ENOENT;
+        if (len > TW_HTTP_AUTH_HEADER_MAX)
+                return -EINVAL;
+        for (p = header + 5; *p == ' '; p++)
+                ;
+        len = strlen(p);
+        while (len && p[len - 1] == ' ')
+                len--;
+        if (len == 0)
+                return -EINVAL;
+        in.data = (unsigned char *)(uintptr_t)p;
+        in.size = (unsigned)len;
+        if (gnutls_base64_decode2(&in, &out) < 0)
+                return -EINVAL;
+        for (size_t i = 0; i < out.size; i++)
+                if (out.data[i] < 0x20 || out.data[i] == 0x7f)
+                        goto done;
+        colon = memchr(out.data, ':', out.size);
+        if (!colon)
+                goto done;
+        r = -ENOMEM;
+        user = copy_n((const char *)out.data, (size_t)(colon - (const char *)out.data));
+        password = copy_n(colon + 1, out.size - (size_t)(colon - (const char *)out.data) - 1);
+        if (!user || !password)
+                goto done;
+        *ret_user = user;
+        *ret_password = password;
+        user = password = NULL;
+        r = 0;
+done:
+        free(user);
+        tw_secret_free(password);
+        if (out.data) {
+                tw_wipe(out.data, out.size);
+                gnutls_free(out.data);
+        }
+        return r;
 }

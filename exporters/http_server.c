@@ -3,166 +3,24 @@
 #include <errno.h>
 #include <gnutls/gnutls.h>
 #include <microhttpd.h>
+#include <netinet/in.h>
 #include <pthread.h>
 #include <stdatomic.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #include "lib/buf.h"
+#include "lib/secret.h"
 #include "core/config.h"
 #include "exporters/http_auth.h"
+#include "exporters/http_auth_worker.h"
+#include "exporters/http_deadline.h"
 #include "exporters/http_page.h"
+#include "exporters/http_server_internal.h"
 #include "exporters/http_tls.h"
 #include "exporters/metrics.h"
-
-struct tw_http_server {
-        struct MHD_Daemon *mhd;
-        unsigned short port;
-        bool exposed;
-        bool mutual_tls;
-        struct tw_http_auth *auth; /* NULL: no basic auth */
-        struct tw_tls_files tls;
-        pthread_mutex_t lock; /* guards page */
-        struct tw_http_page *page;
-        atomic_bool ready;
-};
-
-static const char index_html[] =
-        "<!DOCTYPE html>\n<html><head><title>tokenwatch</title></head><body>\n"
-        "<h1>tokenwatch</h1>\n<p>Astro API token inventory for Prometheus.</p>\n<ul>\n"
-        "<li><a href=\"metrics\">metrics</a></li>\n<li><a href=\"healthz\">healthz</a></li>\n"
-        "<li><a href=\"readyz\">readyz</a></li>\n</ul>\n</body></html>\n";
-
-static int64_t mono_seconds(void)
-{
-        struct timespec ts;
-
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        return (int64_t)ts.tv_sec;
-}
-
-/* Queues a response whose body is a static string. */
-static enum MHD_Result reply(struct MHD_Connection *c, unsigned status, const char *body,
-                             const char *content_type, const char *allow)
-{
-        struct MHD_Response *resp;
-        enum MHD_Result ret;
-
-        resp = MHD_create_response_from_buffer(strlen(body), (void *)(uintptr_t)body,
-                                               MHD_RESPMEM_PERSISTENT);
-        if (!resp)
-                return MHD_NO;
-        MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, content_type);
-        if (allow)
-                MHD_add_response_header(resp, MHD_HTTP_HEADER_ALLOW, allow);
-        ret = MHD_queue_response(c, status, resp);
-        MHD_destroy_response(resp);
-        return ret;
-}
-
-static enum MHD_Result reply_text(struct MHD_Connection *c, unsigned status, const char *body)
-{
-        return reply(c, status, body, "text/plain; charset=utf-8", NULL);
-}
-
-static enum MHD_Result reply_unauthorized(struct MHD_Connection *c)
-{
-        static const char body[] = "Unauthorized\n";
-        struct MHD_Response *resp;
-        enum MHD_Result ret;
-
-        resp = MHD_create_response_from_buffer(sizeof(body) - 1, (void *)(uintptr_t)body,
-                                               MHD_RESPMEM_PERSISTENT);
-        if (!resp)
-                return MHD_NO;
-        MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, "text/plain; charset=utf-8");
-        ret = MHD_queue_basic_auth_fail_response(c, "tokenwatch", resp);
-        MHD_destroy_response(resp);
-        return ret;
-}
-
-static bool authorized(struct tw_http_server *s, struct MHD_Connection *c)
-{
-        char *password = NULL;
-        char *user;
-        bool ok;
-
-        user = MHD_basic_auth_get_username_password(c, &password);
-        ok = tw_http_auth_check(s->auth, user, password, mono_seconds());
-        if (password) {
-                volatile char *v = password;
-
-                while (*v)
-                        *v++ = '\0';
-        }
-        MHD_free(user);
-        MHD_free(password);
-        return ok;
-}
-
-static enum MHD_Result serve_metrics(struct tw_http_server *s, struct MHD_Connection *c)
-{
-        struct MHD_Response *resp;
-        enum MHD_Result ret;
-        struct tw_http_page *p;
-        bool gz;
-
-        pthread_mutex_lock(&s->lock);
-        p = s->page;
-        if (p)
-                atomic_fetch_add(&p->refs, 1);
-        pthread_mutex_unlock(&s->lock);
-        if (!p)
-                return reply_text(c, MHD_HTTP_SERVICE_UNAVAILABLE, "no collection finished yet\n");
-
-        gz = tw_accepts_gzip(
-                MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_ACCEPT_ENCODING));
-        resp = tw_http_page_response(p, gz);
-        if (!resp)
-                return MHD_NO;
-        MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, TW_METRICS_CONTENT_TYPE);
-        MHD_add_response_header(resp, MHD_HTTP_HEADER_VARY, MHD_HTTP_HEADER_ACCEPT_ENCODING);
-        if (gz)
-                MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_ENCODING, "gzip");
-        ret = MHD_queue_response(c, MHD_HTTP_OK, resp);
-        MHD_destroy_response(resp);
-        return ret;
-}
-
-static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *url,
-                              const char *method, const char *version, const char *upload_data,
-                              size_t *upload_data_size, void **req_cls)
-{
-        struct tw_http_server *s = cls;
-        bool get = strcmp(method, MHD_HTTP_METHOD_GET) == 0 ||
-                   strcmp(method, MHD_HTTP_METHOD_HEAD) == 0;
-
-        (void)version;
-        (void)upload_data;
-        (void)upload_data_size;
-        (void)req_cls;
-        if (s->mutual_tls && !tw_tls_client_verified(c))
-                return reply_text(c, MHD_HTTP_FORBIDDEN,
-                                  "a valid client certificate is required\n");
-        if (s->auth && !authorized(s, c))
-                return reply_unauthorized(c);
-        if (strcmp(url, "/metrics") && strcmp(url, "/healthz") && strcmp(url, "/readyz") &&
-            strcmp(url, "/"))
-                return reply_text(c, MHD_HTTP_NOT_FOUND, "not found\n");
-        if (!get)
-                return reply(c, MHD_HTTP_METHOD_NOT_ALLOWED, "method not allowed\n",
-                             "text/plain; charset=utf-8", "GET, HEAD");
-        if (strcmp(url, "/metrics") == 0)
-                return serve_metrics(s, c);
-        if (strcmp(url, "/healthz") == 0)
-                return reply_text(c, MHD_HTTP_OK, "ok\n");
-        if (strcmp(url, "/readyz") == 0)
-                return atomic_load(&s->ready) ? reply_text(c, MHD_HTTP_OK, "ready\n")
-                                              : reply_text(c, MHD_HTTP_SERVICE_UNAVAILABLE,
-                                                           "no collection finished yet\n");
-        return reply(c, MHD_HTTP_OK, index_html, "text/html; charset=utf-8", NULL);
-}
 
 void tw_http_server_options_from_config(const struct tw_config *cfg,
                                         struct tw_http_server_options *ret)
@@ -176,23 +34,34 @@ void tw_http_server_options_from_config(const struct tw_config *cfg,
         ret->n_users = cfg->web.n_users;
 }
 
-/* Starts the MHD daemon on addr with s's TLS material. */
+/* Starts the MHD daemon on addr with s's TLS material: a pool of worker
+ * threads (epoll each), a global and a per-address connection limit, the
+ * idle timeout, and the deadline tracker's notifications. */
 static int start_daemon(struct tw_http_server *s, const struct tw_http_server_options *o,
                         const struct sockaddr_storage *addr, struct tw_buf *err)
 {
-        struct MHD_OptionItem ops[10];
+        struct MHD_OptionItem ops[16];
         unsigned flags = MHD_USE_AUTO_INTERNAL_THREAD;
         const union MHD_DaemonInfo *info;
         size_t n = 0;
 
         if (addr->ss_family == AF_INET6)
                 flags |= MHD_USE_IPv6;
+        if (s->auth_worker)
+                flags |= MHD_ALLOW_SUSPEND_RESUME;
         ops[n++] = (struct MHD_OptionItem){MHD_OPTION_SOCK_ADDR, 0, (void *)(uintptr_t)addr};
-        ops[n++] = (struct MHD_OptionItem){MHD_OPTION_CONNECTION_LIMIT,
-                                           o->connection_limit ? o->connection_limit : 64, NULL};
+        ops[n++] = (struct MHD_OptionItem){MHD_OPTION_THREAD_POOL_SIZE, o->threads, NULL};
+        ops[n++] = (struct MHD_OptionItem){MHD_OPTION_CONNECTION_LIMIT, o->connection_limit, NULL};
         ops[n++] =
-                (struct MHD_OptionItem){MHD_OPTION_CONNECTION_TIMEOUT,
-                                        o->connection_timeout ? o->connection_timeout : 10, NULL};
+                (struct MHD_OptionItem){MHD_OPTION_PER_IP_CONNECTION_LIMIT, o->per_ip_limit, NULL};
+        ops[n++] =
+                (struct MHD_OptionItem){MHD_OPTION_CONNECTION_TIMEOUT, o->connection_timeout, NULL};
+        ops[n++] = (struct MHD_OptionItem){MHD_OPTION_NOTIFY_CONNECTION,
+                                           (intptr_t)(uintptr_t)tw_http_deadlines_notify,
+                                           s->deadlines};
+        ops[n++] =
+                (struct MHD_OptionItem){MHD_OPTION_NOTIFY_COMPLETED,
+                                        (intptr_t)(uintptr_t)tw_http_server_request_completed, s};
         if (o->reuse_port)
                 ops[n++] = (struct MHD_OptionItem){MHD_OPTION_LISTENING_ADDRESS_REUSE, 1, NULL};
         if (s->tls.cert) {
@@ -206,8 +75,8 @@ static int start_daemon(struct tw_http_server *s, const struct tw_http_server_op
         ops[n++] = (struct MHD_OptionItem){MHD_OPTION_END, 0, NULL};
 
         errno = 0;
-        s->mhd = MHD_start_daemon(flags, 0, NULL, NULL, handle, s, MHD_OPTION_ARRAY, ops,
-                                  MHD_OPTION_END);
+        s->mhd = MHD_start_daemon(flags, 0, NULL, NULL, tw_http_server_handle, s, MHD_OPTION_ARRAY,
+                                  ops, MHD_OPTION_END);
         if (!s->mhd) {
                 int e = errno == EADDRINUSE ? EADDRINUSE : EIO;
 
@@ -223,6 +92,26 @@ static int start_daemon(struct tw_http_server *s, const struct tw_http_server_op
         return 0;
 }
 
+/* Fills in the defaults of the limits left 0. */
+static void apply_defaults(struct tw_http_server_options *o)
+{
+        if (!o->listen)
+                o->listen = TW_HTTP_DEFAULT_LISTEN;
+        if (!o->threads)
+                o->threads = TW_HTTP_DEFAULT_THREADS;
+        if (!o->connection_limit)
+                o->connection_limit = TW_HTTP_DEFAULT_CONNECTION_LIMIT;
+        if (!o->per_ip_limit)
+                o->per_ip_limit = TW_HTTP_DEFAULT_PER_IP_LIMIT;
+        if (!o->connection_timeout)
+                o->connection_timeout = TW_HTTP_DEFAULT_TIMEOUT;
+        if (!o->request_timeout_ms)
+                o->request_timeout_ms = 1000u * TW_HTTP_DEFAULT_TIMEOUT;
+        /* MHD splits the connection limit between its threads. */
+        if (o->connection_limit < o->threads)
+                o->connection_limit = o->threads;
+}
+
 int tw_http_server_start(const struct tw_http_server_options *o, struct tw_http_server **ret_server,
                          struct tw_buf *err)
 {
@@ -232,8 +121,7 @@ int tw_http_server_start(const struct tw_http_server_options *o, struct tw_http_
         socklen_t addr_len;
         int r;
 
-        if (!opts.listen)
-                opts.listen = TW_HTTP_DEFAULT_LISTEN;
+        apply_defaults(&opts);
         r = tw_listen_parse(opts.listen, &addr, &addr_len);
         if (r < 0) {
                 if (err)
@@ -259,9 +147,12 @@ int tw_http_server_start(const struct tw_http_server_options *o, struct tw_http_
                 if (r < 0) {
                         if (err && r == -EINVAL)
                                 tw_buf_adds(err, "[web.basic_auth_users]: every hash must be "
-                                                 "bcrypt ($2y$...)\n");
+                                                 "bcrypt ($2y$...) of cost 12 or less\n");
                         goto fail;
                 }
+                r = tw_http_auth_worker_new(s->auth, &s->auth_worker);
+                if (r < 0)
+                        goto fail;
         }
         r = tw_tls_files_load(&s->tls, opts.tls_cert_file, opts.tls_key_file, opts.client_ca_file,
                               err);
@@ -270,6 +161,11 @@ int tw_http_server_start(const struct tw_http_server_options *o, struct tw_http_
         s->mutual_tls = s->tls.trust != NULL;
         s->exposed = !tw_sockaddr_is_loopback((const struct sockaddr *)&addr) && !s->tls.cert &&
                      !s->auth;
+        s->auth_in_clear =
+                !tw_sockaddr_is_loopback((const struct sockaddr *)&addr) && !s->tls.cert && s->auth;
+        r = tw_http_deadlines_new(opts.request_timeout_ms, &s->deadlines);
+        if (r < 0)
+                goto fail;
         r = start_daemon(s, &opts, &addr, err);
         if (r < 0)
                 goto fail;
@@ -284,8 +180,13 @@ void tw_http_server_stop(struct tw_http_server *s)
 {
         if (!s)
                 return;
+        /* The worker resumes every connection it holds (and refuses new
+         * jobs at once): MHD must have none suspended when it stops. */
+        tw_http_auth_worker_stop(s->auth_worker);
         if (s->mhd)
                 MHD_stop_daemon(s->mhd);
+        tw_http_auth_worker_free(s->auth_worker);
+        tw_http_deadlines_free(s->deadlines);
         tw_http_page_unref(s->page);
         tw_http_auth_free(s->auth);
         tw_tls_files_done(&s->tls);
@@ -301,6 +202,16 @@ unsigned short tw_http_server_port(const struct tw_http_server *s)
 bool tw_http_server_exposed(const struct tw_http_server *s)
 {
         return s->exposed;
+}
+
+bool tw_http_server_auth_in_clear(const struct tw_http_server *s)
+{
+        return s->auth_in_clear;
+}
+
+unsigned long tw_http_server_deadlines_expired(const struct tw_http_server *s)
+{
+        return tw_http_deadlines_expired(s->deadlines);
 }
 
 int tw_http_server_publish_gzip(struct tw_http_server *s, struct tw_buf *gz, size_t plain_len)

@@ -2,22 +2,29 @@
 #define TW_EXPORTERS_HTTP_SERVER_H
 
 /*
- * The metrics endpoint: a libmicrohttpd server with one internal polling
- * thread (epoll), a connection limit and a per-connection timeout.
+ * The metrics endpoint: a libmicrohttpd server.
  *
  *   GET|HEAD /metrics  the last published page (text format 0.0.4), gzipped
  *                      when Accept-Encoding allows; 503 before the first publish
- *   GET|HEAD /healthz  200 while the server runs
+ *   GET|HEAD /healthz  200 while the server runs; needs no credentials
  *   GET|HEAD /readyz   503 until the first publish, then 200
  *   GET|HEAD /         a small HTML page linking the others
  *   anything else      404; other methods on these paths 405 with Allow: GET, HEAD
  *
+ * Hostile clients: a pool of worker threads (epoll each), so one slow
+ * request (a bcrypt check) holds up only its own thread's connections; a
+ * global and a per-client-address connection limit (a refused connection is
+ * closed at once); an idle timeout, and an absolute deadline per request
+ * (see http_deadline.h: MHD's own timeout counts idle time only, which a
+ * client sending a byte every few seconds never reaches); failed logins
+ * throttled per client address (see http_auth.h: 429 with Retry-After).
+ *
  * Security, all optional: TLS (tls_cert_file + tls_key_file), mutual TLS
  * (client_ca_file: a request without a client certificate that verifies
- * against it gets 403), HTTP basic auth against bcrypt hashes ($2y$/$2b$,
- * checked with crypt_r; successful checks are cached for a minute under a
- * SHA-256 of the credentials).  A failed or missing login gets 401 with
- * WWW-Authenticate: Basic realm="tokenwatch".  Auth covers every path.
+ * against it gets 403), HTTP basic auth against bcrypt hashes (see
+ * http_auth.h).  A failed or missing login gets 401 with
+ * WWW-Authenticate: Basic realm="tokenwatch".  Auth and the client
+ * certificate cover every path but /healthz.
  *
  * The page is an immutable refcounted object, stored gzipped only:
  * tw_http_server_publish*() swaps it in under a mutex, a scrape takes a
@@ -38,6 +45,10 @@ struct tw_http_server;
 struct tw_web_user;
 
 #define TW_HTTP_DEFAULT_LISTEN "127.0.0.1:9842"
+#define TW_HTTP_DEFAULT_THREADS 4
+#define TW_HTTP_DEFAULT_CONNECTION_LIMIT 256
+#define TW_HTTP_DEFAULT_PER_IP_LIMIT 8
+#define TW_HTTP_DEFAULT_TIMEOUT 10 /* seconds: Prometheus' default scrape_timeout */
 
 struct tw_http_server_options {
         const char *listen;              /* see tw_listen_parse(); NULL: TW_HTTP_DEFAULT_LISTEN */
@@ -46,9 +57,16 @@ struct tw_http_server_options {
         const char *client_ca_file;      /* PEM; requires TLS; client certificates must verify */
         const struct tw_web_user *users; /* basic auth users (copied); none: no auth */
         size_t n_users;
-        unsigned connection_limit;   /* 0: 64 */
-        unsigned connection_timeout; /* seconds; 0: 10 */
-        bool reuse_port;             /* SO_REUSEPORT, to start a replacement before stopping */
+        unsigned threads;            /* worker threads; 0: TW_HTTP_DEFAULT_THREADS */
+        unsigned connection_limit;   /* all clients; 0: TW_HTTP_DEFAULT_CONNECTION_LIMIT */
+        unsigned per_ip_limit;       /* per client address; 0: TW_HTTP_DEFAULT_PER_IP_LIMIT */
+        unsigned connection_timeout; /* idle seconds; 0: TW_HTTP_DEFAULT_TIMEOUT */
+        /* A request (its headers and body, and its response) must be done
+         * this long after the connection opened or its previous request
+         * ended, else the connection is closed; an idle keep-alive
+         * connection is closed after it too.  0: TW_HTTP_DEFAULT_TIMEOUT s. */
+        unsigned request_timeout_ms;
+        bool reuse_port; /* SO_REUSEPORT, to start a replacement before stopping */
 };
 
 /* The options cfg->agent.listen and cfg->web ask for (borrowing cfg's strings). */
@@ -69,6 +87,11 @@ unsigned short tw_http_server_port(const struct tw_http_server *s);
 /* True when listening on a non-loopback address with neither TLS nor
  * basic auth: the caller should warn. */
 bool tw_http_server_exposed(const struct tw_http_server *s);
+/* True when basic auth is served over plain HTTP on a non-loopback
+ * address (passwords cross the network readable): the caller should warn. */
+bool tw_http_server_auth_in_clear(const struct tw_http_server *s);
+/* Connections closed so far for overrunning the request deadline. */
+unsigned long tw_http_server_deadlines_expired(const struct tw_http_server *s);
 
 /* Swaps in a page given as one gzip member (gz, e.g. from a finished
  * struct tw_metrics_out) that inflates to plain_len bytes, and marks the

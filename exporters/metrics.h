@@ -79,10 +79,12 @@ void tw_metrics_out_done(struct tw_metrics_out *o);
 int tw_metrics_render_out(const struct tw_snapshot *snap, const struct tw_agent_status *st,
                           struct tw_metrics_out *o);
 
-/* Appends s as a label value: \ -> \\, " -> \", newline -> \n; everything
- * else (UTF-8 included) verbatim.  0, -ENOMEM or -E2BIG. */
+/* Appends s as a label value: \ -> \\, " -> \", newline -> \n; each byte
+ * that is not part of valid UTF-8 -> U+FFFD; everything else verbatim.
+ * 0, -ENOMEM or -E2BIG. */
 int tw_metrics_escape_label(struct tw_buf *out, const char *s);
-/* Appends s as HELP text: \ -> \\, newline -> \n.  0, -ENOMEM or -E2BIG. */
+/* Appends s as HELP text: \ -> \\, newline -> \n, invalid UTF-8 as for labels.
+ * 0, -ENOMEM or -E2BIG. */
 int tw_metrics_escape_help(struct tw_buf *out, const char *s);
 /* Appends a sample value: an integer when v is one (below 2^53), NaN,
  * +Inf, -Inf, else %.17g.  0, -ENOMEM or -E2BIG. */

@@ -29,10 +29,27 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         a = NULL;
         if (tw_http_auth_new(users, 1, &a) < 0)
                 abort();
+        /* the input as an Authorization header value */
+        {
+                char *user = NULL, *password = NULL;
+
+                if (tw_http_basic_auth_parse(s, &user, &password) == 0) {
+                        if (!user || !password)
+                                abort();
+                        if (tw_http_auth_check(a, NULL, user, password, 0, NULL) ==
+                                    TW_HTTP_AUTH_OK &&
+                            !(strcmp(user, "prometheus") == 0 &&
+                              strcmp(password, "scrape-pw") == 0))
+                                abort(); /* only the right pair logs in */
+                }
+                free(user);
+                free(password);
+        }
+        /* the input as "user:password" */
         colon = strchr(s, ':');
         if (colon)
                 *colon = '\0';
-        if (tw_http_auth_check(a, s, colon ? colon + 1 : NULL, 0) &&
+        if (tw_http_auth_check(a, NULL, s, colon ? colon + 1 : NULL, 0, NULL) == TW_HTTP_AUTH_OK &&
             !(strcmp(s, "prometheus") == 0 && colon && strcmp(colon + 1, "scrape-pw") == 0))
                 abort(); /* only the right pair logs in */
         tw_http_auth_free(a);

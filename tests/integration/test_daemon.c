@@ -3,12 +3,17 @@
  * bad and a good config, SIGTERM with a transfer in flight. */
 #include "agent/daemon.h"
 
-#include "http_client.h"
-
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <cmocka.h>
 #include <errno.h>
 #include <signal.h>
 #include <spawn.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -17,6 +22,7 @@
 extern char **environ;
 
 #include "helpers/helpers.h"
+#include "helpers/http_client.h"
 #include "sim/sim.h"
 
 struct env {
@@ -33,28 +39,33 @@ static void pause_ms(long ms)
         nanosleep(&ts, NULL);
 }
 
+/* Writes the config atomically: the daemon may re-read it at any cycle. */
 static void write_config(struct env *e, const char *listen, const char *extra)
 {
-        FILE *f = fopen(e->config, "w");
+        char tmp[sizeof(e->config) + 8];
+        FILE *f;
 
+        snprintf(tmp, sizeof(tmp), "%s.tmp", e->config);
+        f = fopen(tmp, "w");
         assert_non_null(f);
         fprintf(f,
                 "[astro]\napi_url = %s\ntoken_file = %s\nmax_retries = 0\nrequest_timeout = 60s\n"
                 "[agent]\ninterval = 1s\nlisten = %s\nlog_level = warn\nstate_dir = %s/state\n%s",
                 tw_sim_url(e->sim), e->cred, listen, e->dir, extra ? extra : "");
         assert_int_equal(fclose(f), 0);
+        assert_int_equal(rename(tmp, e->config), 0);
 }
 
 /* GETs /metrics and returns the body (NULL unless 200); caller frees. */
 static char *try_scrape(const struct env *e)
 {
-        struct request rq = {.path = "/metrics"};
-        struct reply r;
+        struct tw_test_request rq = {.path = "/metrics"};
+        struct tw_test_reply r;
         char *body = NULL;
 
-        if (fetch(e->port, &rq, &r) == CURLE_OK && r.status == 200)
+        if (tw_test_fetch(e->port, &rq, &r) == CURLE_OK && r.status == 200)
                 body = tw_buf_steal(&r.body);
-        reply_done(&r);
+        tw_test_reply_done(&r);
         return body;
 }
 
@@ -250,9 +261,16 @@ static void test_daemon_lifecycle(void **state)
         write_config(e, listen, "bogus_key = 1\n");
         kill(e->pid, SIGHUP);
         free(scrape_until(e, "tokenwatch_config_last_reload_success 0", false));
+        /* A config whose server cannot start (TLS files missing): the old
+         * server keeps serving, and the reload is retried every cycle, so
+         * the good config below is taken without another SIGHUP. */
+        write_config(
+                e, listen,
+                "[web]\ntls_cert_file = /nonexistent/c.pem\ntls_key_file = /nonexistent/k.pem\n");
+        kill(e->pid, SIGHUP);
+        free(scrape_until(e, "tokenwatch_config_last_reload_success 0", false));
         /* A good one is taken (same port, creator names now on). */
         write_config(e, listen, "metrics_creator_names = true\n");
-        kill(e->pid, SIGHUP);
         pause_ms(200);
         page = scrape_until(e, "tokenwatch_config_last_reload_success 1", false);
         free(page);

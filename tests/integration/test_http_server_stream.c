@@ -3,17 +3,21 @@
  * progress keeps its page when a new one is published. */
 #include "exporters/http_server.h"
 
-#include "http_client.h"
-
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <cmocka.h>
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
 #include <zlib.h>
 
 #include "exporters/metrics.h"
+#include "helpers/http_client.h"
 
 #define BIG_LINES 120000 /* ~6 MB */
 
@@ -62,14 +66,15 @@ static void gunzip(const char *gz, size_t len, struct tw_buf *out)
 
 static void test_plain_and_gzip_match(void **state)
 {
-        struct request plain = {.path = "/metrics"};
-        struct request gz = {.path = "/metrics", .accept_encoding = "gzip"};
-        struct request head = {.method = "HEAD", .path = "/metrics"};
-        struct request head_gz = {.method = "HEAD", .path = "/metrics", .accept_encoding = "gzip"};
+        struct tw_test_request plain = {.path = "/metrics"};
+        struct tw_test_request gz = {.path = "/metrics", .accept_encoding = "gzip"};
+        struct tw_test_request head = {.method = "HEAD", .path = "/metrics"};
+        struct tw_test_request head_gz = {
+                .method = "HEAD", .path = "/metrics", .accept_encoding = "gzip"};
         struct tw_http_server *s = start();
         unsigned short port = tw_http_server_port(s);
         struct tw_buf page, inflated;
-        struct reply r;
+        struct tw_test_reply r;
         char v[64], want[32];
 
         (void)state;
@@ -77,15 +82,15 @@ static void test_plain_and_gzip_match(void **state)
         assert_true(page.len > (size_t)4 << 20);
         assert_int_equal(tw_http_server_publish(s, page.ptr, page.len), 0);
 
-        assert_int_equal(fetch(port, &plain, &r), CURLE_OK);
+        assert_int_equal(tw_test_fetch(port, &plain, &r), CURLE_OK);
         assert_int_equal(r.status, 200);
-        assert_false(header(&r, "Content-Encoding", v, sizeof(v)));
+        assert_false(tw_test_reply_header(&r, "Content-Encoding", v, sizeof(v)));
         assert_int_equal(r.body.len, page.len);
         assert_memory_equal(r.body.ptr, page.ptr, page.len);
-        reply_done(&r);
+        tw_test_reply_done(&r);
 
-        assert_int_equal(fetch(port, &gz, &r), CURLE_OK);
-        assert_true(header(&r, "Content-Encoding", v, sizeof(v)));
+        assert_int_equal(tw_test_fetch(port, &gz, &r), CURLE_OK);
+        assert_true(tw_test_reply_header(&r, "Content-Encoding", v, sizeof(v)));
         assert_string_equal(v, "gzip");
         assert_true(r.body.len < page.len / 4);
         tw_buf_init(&inflated, TW_METRICS_PAGE_MAX);
@@ -93,22 +98,22 @@ static void test_plain_and_gzip_match(void **state)
         assert_int_equal(inflated.len, page.len);
         assert_memory_equal(inflated.ptr, page.ptr, page.len);
         tw_buf_done(&inflated);
-        reply_done(&r);
+        tw_test_reply_done(&r);
 
         /* HEAD: the plain length without inflating anything; no body. */
         snprintf(want, sizeof(want), "%zu", page.len);
-        assert_int_equal(fetch(port, &head, &r), CURLE_OK);
+        assert_int_equal(tw_test_fetch(port, &head, &r), CURLE_OK);
         assert_int_equal(r.status, 200);
-        assert_true(header(&r, "Content-Length", v, sizeof(v)));
+        assert_true(tw_test_reply_header(&r, "Content-Length", v, sizeof(v)));
         assert_string_equal(v, want);
         assert_int_equal(r.body.len, 0);
-        reply_done(&r);
-        assert_int_equal(fetch(port, &head_gz, &r), CURLE_OK);
+        tw_test_reply_done(&r);
+        assert_int_equal(tw_test_fetch(port, &head_gz, &r), CURLE_OK);
         assert_int_equal(r.status, 200);
-        assert_true(header(&r, "Content-Encoding", v, sizeof(v)));
+        assert_true(tw_test_reply_header(&r, "Content-Encoding", v, sizeof(v)));
         assert_string_equal(v, "gzip");
         assert_int_equal(r.body.len, 0);
-        reply_done(&r);
+        tw_test_reply_done(&r);
 
         tw_buf_done(&page);
         tw_http_server_stop(s);

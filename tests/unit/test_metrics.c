@@ -5,6 +5,8 @@
 #include "metrics_fixture.h"
 
 #include <errno.h>
+#include <iconv.h>
+#include <stdint.h>
 #include <math.h>
 #include <stdio.h>
 #include <zlib.h>
@@ -33,6 +35,23 @@ static void test_escape_label(void **state)
                 {"braces kept", "} {a=\"b\"}", "} {a=\\\"b\\\"}"},
                 {"trailing backslash", "x\\", "x\\\\"},
                 {"all three", "\\\"\n", "\\\\\\\"\\n"},
+                /* Invalid UTF-8: each bad byte becomes U+FFFD (EF BF BD). */
+                {"latin-1 byte", "caf\xe9", "caf\xef\xbf\xbd"},
+                {"lone continuation",
+                 "a\x80"
+                 "b",
+                 "a\xef\xbf\xbd"
+                 "b"},
+                {"truncated at end", "ab\xe2\x82", "ab\xef\xbf\xbd\xef\xbf\xbd"},
+                {"truncated before quote", "\xc3\"", "\xef\xbf\xbd\\\""},
+                {"overlong slash", "\xc0\xaf", "\xef\xbf\xbd\xef\xbf\xbd"},
+                {"overlong 3-byte", "\xe0\x80\xaf", "\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd"},
+                {"surrogate", "\xed\xa0\x80", "\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd"},
+                {"above U+10FFFF", "\xf4\x90\x80\x80",
+                 "\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd"},
+                {"0xff", "\xff", "\xef\xbf\xbd"},
+                {"largest code point kept", "\xf4\x8f\xbf\xbf", "\xf4\x8f\xbf\xbf"},
+                {"U+FFFD itself kept", "\xef\xbf\xbd", "\xef\xbf\xbd"},
         };
         (void)state;
         for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
@@ -53,6 +72,7 @@ static void test_escape_help(void **state)
                 {"backslash", "a\\b", "a\\\\b"},
                 {"quote kept", "say \"hi\"", "say \"hi\""},
                 {"newline", "a\nb", "a\\nb"},
+                {"invalid utf-8", "x\xfe", "x\xef\xbf\xbd"},
         };
         (void)state;
         for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
@@ -276,6 +296,58 @@ static void test_page_deleted_token_disappears(void **state)
         tw_inventory_free(after);
 }
 
+/* What promtool (and Prometheus' parser) require of the bytes of a page:
+ * valid UTF-8 throughout.  iconv is the independent judge. */
+static bool valid_utf8(const char *s, size_t len)
+{
+        iconv_t cd = iconv_open("UTF-8", "UTF-8");
+        char out[4096];
+        char *in = (char *)(uintptr_t)s;
+        bool ok = true;
+
+        assert_true(cd != (iconv_t)-1);
+        while (len && ok) {
+                char *o = out;
+                size_t left = sizeof(out);
+
+                if (iconv(cd, &in, &len, &o, &left) == (size_t)-1 && errno != E2BIG)
+                        ok = false;
+        }
+        iconv_close(cd);
+        return ok;
+}
+
+/* One token whose name and creator are not valid UTF-8 must not make the
+ * whole page invalid: the bad bytes become U+FFFD, the rest is kept. */
+static void test_page_invalid_utf8_name(void **state)
+{
+        struct tw_inventory *inv = tw_inventory_new("org-1", "v1");
+        struct tw_snapshot snap = {.inv = inv};
+        struct tw_buf b;
+
+        (void)state;
+        assert_non_null(inv);
+        fix_token(inv, "tok-a", "deploy caf\xe9 \xff\xfe", "WORKSPACE", "STANDARD",
+                  FIX_NOW + 86400 * 3, FIX_NOW - 3600,
+                  fix_subject("u-1", "USER", NULL,
+                              "Ren\xe9"
+                              "e",
+                              NULL),
+                  "WORKSPACE", "ws-1", "WORKSPACE_OPERATOR");
+        fix_token(inv, "tok-b", "fine \xc3\xa9", "WORKSPACE", "STANDARD", FIX_NOW + 86400 * 3,
+                  FIX_NOW - 3600, fix_subject("u-2", "USER", NULL, NULL, NULL), "WORKSPACE", "ws-1",
+                  "WORKSPACE_OPERATOR");
+        assert_false(valid_utf8("caf\xe9", 4));
+        tw_buf_init(&b, 0);
+        assert_int_equal(tw_metrics_render(&snap, NULL, &b), 0);
+        assert_true(valid_utf8(b.ptr, b.len));
+        assert_non_null(
+                strstr(b.ptr, "token_name=\"deploy caf\xef\xbf\xbd \xef\xbf\xbd\xef\xbf\xbd\""));
+        assert_non_null(strstr(b.ptr, "token_name=\"fine \xc3\xa9\""));
+        tw_buf_done(&b);
+        tw_inventory_free(inv);
+}
+
 static void test_page_no_collection_yet(void **state)
 {
         struct tw_snapshot snap = {0};
@@ -374,6 +446,7 @@ int main(void)
                 cmocka_unit_test(test_page_contract),
                 cmocka_unit_test(test_page_creator_names),
                 cmocka_unit_test(test_page_deleted_token_disappears),
+                cmocka_unit_test(test_page_invalid_utf8_name),
                 cmocka_unit_test(test_page_no_collection_yet),
                 cmocka_unit_test(test_page_cap),
                 cmocka_unit_test(test_gzip_round_trip),

@@ -1,70 +1,49 @@
-/* A small libcurl client for the metrics server's integration tests:
- * one request, status, headers and body captured.  Header-only, included
- * by test_http_server.c. */
-#ifndef TW_TESTS_INTEGRATION_HTTP_CLIENT_H
-#define TW_TESTS_INTEGRATION_HTTP_CLIENT_H
+/* The test HTTP client: see http_client.h. */
+#include "helpers/http_client.h"
 
-#include <stdarg.h>
-#include <stddef.h>
-#include <setjmp.h>
-#include <cmocka.h>
-#include <curl/curl.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
 
-#include "lib/buf.h"
-
-struct reply {
-        long status;
-        struct tw_buf headers;
-        struct tw_buf body;
-};
-
-struct request {
-        const char *method; /* NULL: GET */
-        const char *path;
-        const char *accept_encoding; /* raw header value, NULL: none */
-        bool decode;                 /* let curl decode gzip */
-        const char *userpwd;         /* "user:password" or NULL */
-        bool https;
-        const char *ca_file; /* server CA for https */
-        const char *client_cert, *client_key;
-};
-
-static inline size_t collect(char *data, size_t size, size_t n, void *ud)
+static size_t collect(char *data, size_t size, size_t n, void *ud)
 {
         return tw_buf_add(ud, data, size * n) == 0 ? size * n : 0;
 }
 
-/* Performs req against 127.0.0.1:port; returns the CURLcode. */
-static inline CURLcode fetch(unsigned short port, const struct request *req, struct reply *ret)
+CURLcode tw_test_fetch(unsigned short port, const struct tw_test_request *req,
+                       struct tw_test_reply *ret)
 {
         struct curl_slist *hdrs = NULL;
-        char url[512], ae[256];
+        char url[512], ae[256], iface[64];
         CURLcode rc;
-        CURL *c = curl_easy_init();
+        CURL *c;
 
-        assert_non_null(c);
         memset(ret, 0, sizeof(*ret));
         tw_buf_init(&ret->headers, 0);
         tw_buf_init(&ret->body, 0);
+        c = curl_easy_init();
+        if (!c)
+                return CURLE_OUT_OF_MEMORY;
         snprintf(url, sizeof(url), "%s://127.0.0.1:%u%s", req->https ? "https" : "http", port,
                  req->path);
         curl_easy_setopt(c, CURLOPT_URL, url);
         curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-        curl_easy_setopt(c, CURLOPT_TIMEOUT, 20L);
+        curl_easy_setopt(c, CURLOPT_TIMEOUT, req->timeout ? req->timeout : 20L);
         curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, collect);
         curl_easy_setopt(c, CURLOPT_WRITEDATA, &ret->body);
         curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, collect);
         curl_easy_setopt(c, CURLOPT_HEADERDATA, &ret->headers);
+        if (req->source) {
+                snprintf(iface, sizeof(iface), "host!%s", req->source);
+                curl_easy_setopt(c, CURLOPT_INTERFACE, iface);
+        }
         if (req->method && strcmp(req->method, "HEAD") == 0)
                 curl_easy_setopt(c, CURLOPT_NOBODY, 1L);
         else if (req->method)
                 curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, req->method);
-        if (req->decode)
+        if (req->decode) {
                 curl_easy_setopt(c, CURLOPT_ACCEPT_ENCODING, "gzip");
-        else if (req->accept_encoding) {
+        } else if (req->accept_encoding) {
                 snprintf(ae, sizeof(ae), "Accept-Encoding: %s", req->accept_encoding);
                 hdrs = curl_slist_append(hdrs, ae);
                 curl_easy_setopt(c, CURLOPT_HTTPHEADER, hdrs);
@@ -86,14 +65,14 @@ static inline CURLcode fetch(unsigned short port, const struct request *req, str
         return rc;
 }
 
-static inline void reply_done(struct reply *r)
+void tw_test_reply_done(struct tw_test_reply *r)
 {
         tw_buf_done(&r->headers);
         tw_buf_done(&r->body);
 }
 
-/* The value of header name in r (case-insensitive), copied into out; false if absent. */
-static inline bool header(const struct reply *r, const char *name, char *out, size_t out_size)
+bool tw_test_reply_header(const struct tw_test_reply *r, const char *name, char *out,
+                          size_t out_size)
 {
         size_t n = strlen(name);
 
@@ -110,5 +89,3 @@ static inline bool header(const struct reply *r, const char *name, char *out, si
         }
         return false;
 }
-
-#endif
