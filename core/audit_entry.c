@@ -26,7 +26,7 @@ void tw_ndjson_init(struct tw_ndjson *s, size_t max_line)
 {
         memset(s, 0, sizeof(*s));
         s->max_line = max_line ? max_line : TW_AUDIT_MAX_LINE;
-        tw_buf_init(&s->partial, s->max_line);
+        tw_buf_init(&s->partial, s->max_line + 1); /* + a '\r' */
 }
 
 void tw_ndjson_done(struct tw_ndjson *s)
@@ -61,7 +61,7 @@ static int keep_partial(struct tw_ndjson *s, const char *p, size_t n)
                 s->skipping = true;
                 return 0;
         }
-        return tw_buf_add(&s->partial, p, n) == -ENOMEM ? -ENOMEM : 0;
+        return tw_buf_add(&s->partial, p, n);
 }
 
 int tw_ndjson_feed(struct tw_ndjson *s, const char *data, size_t len, tw_ndjson_line_fn fn,
