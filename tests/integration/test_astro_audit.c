@@ -332,6 +332,33 @@ static void test_collector_honours_429(void **state)
         tw_sim_stop(sim);
 }
 
+static void test_collector_retries_server_errors(void **state)
+{
+        struct sim_opts so = {0};
+        struct tw_sim *sim = start(&so);
+        struct tw_audit_collector *c = collector(sim, NULL, 0, 0);
+        struct tw_sim_fault fault = {.type = TW_SIM_FAULT_STATUS,
+                                     .match = "/audit-logs",
+                                     .status = 503,
+                                     .retry_after = -1,
+                                     .count = 1};
+        struct tw_audit_fetch_result res;
+
+        (void)state;
+        assert_int_equal(tw_sim_add_fault(sim, &fault), 0);
+        assert_int_equal(tw_audit_fetch(c, BASE, &res), 0);
+        assert_int_equal(res.calls, 2);
+        assert_int_equal(res.entries, FIXTURE_ENTRIES);
+        /* A client error is not retried. */
+        fault.status = 400;
+        assert_int_equal(tw_sim_add_fault(sim, &fault), 0);
+        assert_int_equal(tw_audit_fetch(c, BASE, &res), -EPROTO);
+        assert_int_equal(res.calls, 1);
+        assert_int_equal(res.status, 400);
+        tw_audit_collector_free(c);
+        tw_sim_stop(sim);
+}
+
 static void test_collector_keeps_its_own_rate(void **state)
 {
         struct sim_opts so = {0};
@@ -407,6 +434,7 @@ int main(void)
                 cmocka_unit_test(test_collector_backfill_boundary_and_restart),
                 cmocka_unit_test(test_collector_forbidden),
                 cmocka_unit_test(test_collector_honours_429),
+                cmocka_unit_test(test_collector_retries_server_errors),
                 cmocka_unit_test(test_collector_keeps_its_own_rate),
                 cmocka_unit_test(test_collector_skips_long_lines),
                 cmocka_unit_test(test_collector_quarantines_bad_state),
