@@ -76,8 +76,10 @@ struct tw_audit_fetch_result {
         int64_t waited_ms;                    /* slept to keep the rate or Retry-After */
         int64_t cursor_ms;                    /* the cursor after the fetch, TW_NO_TIME: none */
         char request_id[64];                  /* "requestId" of an error body, or "" */
-        const char *error_text;               /* static or NULL */
+        const char *error_text; /* for a person, or NULL; valid until the next fetch */
 };
+/* Note: a retried attempt reads the body again; entries already taken are
+ * skipped (as duplicates), but its skipped lines are counted again. */
 
 /*
  * Creates a collector and loads state_dir/audit-usage.json.  A state file
