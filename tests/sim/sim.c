@@ -81,7 +81,14 @@ static enum MHD_Result queue(struct MHD_Connection *conn, struct sim_reply *repl
 
         if (reply->drop)
                 return MHD_NO;
-        if (reply->huge_bytes) {
+        if (reply->stream) {
+                resp = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 64 * 1024,
+                                                         reply->stream_read, reply->stream,
+                                                         reply->stream_free);
+                if (!resp)
+                        reply->stream_free(reply->stream);
+                reply->stream = NULL;
+        } else if (reply->huge_bytes) {
                 size_t *total = malloc(sizeof(*total));
 
                 if (!total)
@@ -99,7 +106,11 @@ static enum MHD_Result queue(struct MHD_Connection *conn, struct sim_reply *repl
         }
         if (!resp)
                 return MHD_NO;
-        MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, "application/json");
+        MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE,
+                                reply->content_type ? reply->content_type : "application/json");
+        if (reply->content_encoding)
+                MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_ENCODING,
+                                        reply->content_encoding);
         if (reply->retry_after >= 0) {
                 snprintf(ra, sizeof(ra), "%d", reply->retry_after);
                 MHD_add_response_header(resp, MHD_HTTP_HEADER_RETRY_AFTER, ra);
@@ -272,6 +283,7 @@ static void sim_free(struct tw_sim *sim)
         cJSON_Delete(sim->deployments);
         cJSON_Delete(sim->users);
         cJSON_Delete(sim->tokens);
+        sim_audit_free(sim);
         free(sim->credential_token_id);
         free(sim->org_jwt);
         for (size_t i = 0; i < sim->n_ws_creds; i++) {
@@ -296,6 +308,8 @@ static int sim_load(struct tw_sim *sim, const struct tw_sim_options *opts)
                 sim_fixture_empty(sim);
         if (r == 0 && opts->generate_tokens > 0)
                 r = sim_generate(sim, opts->generate_tokens, opts->generate_workspaces);
+        if (r == 0 && opts->audit_fixture_path)
+                r = sim_audit_load(sim, opts->audit_fixture_path);
         if (r == 0)
                 r = sim_credential_init(sim);
         if (r == 0)
@@ -324,6 +338,13 @@ struct tw_sim *tw_sim_start(const struct tw_sim_options *opts)
         sim->latency_ms = opts->latency_ms;
         sim->rate_limit = opts->rate_limit;
         sim->rate_limit_retry_after = opts->rate_limit_retry_after;
+        sim->audit_generate = opts->audit_generate;
+        sim->audit_raw_gzip = opts->audit_raw_gzip;
+        sim->audit_forbidden = opts->audit_forbidden;
+        sim->audit_calls = opts->audit_calls > 0 && opts->audit_calls <= SIM_AUDIT_MAX_CALLS
+                                   ? opts->audit_calls
+                                   : 2;
+        sim->audit_window_ms = opts->audit_window_ms > 0 ? opts->audit_window_ms : 60000;
         if (sim_load(sim, opts) < 0)
                 goto fail;
 

@@ -17,6 +17,10 @@
  *   GET {p}/organizations/{org}/users/{id}
  *   GET {p}/organizations/{org}/workspaces  ?workspaceIds ?offset ?limit
  *   GET {p}/organizations/{org}/deployments ?workspaceIds ?offset ?limit
+ *   GET {p}/organizations/{org}/audit-logs  ?startDate ?endDate  (v1 and platform)
+ *       gzipped NDJSON of the entries in [startDate, endDate), streamed;
+ *       403 for a workspace credential; 2 calls a minute per credential
+ *       (see struct tw_sim_options and sim_audit.c)
  * Paging as documented: offset default 0, limit default 20, limit > 1000 is
  * a 400 (tokens, users, workspaces).  Errors carry {"message","requestId",
  * "statusCode"}.  v1beta1 tokens carry "type" instead of "scope" and no "kind".
@@ -49,6 +53,7 @@
  *   GET /_sim/stats          JSON of struct tw_sim_stats (plus "tokens": the count)
  *   DELETE /_sim/stats       tw_sim_reset_stats()
  *   GET /_sim/requests       the request log: [{"path","auth","status","start_ns"}]
+ *   POST /_sim/audit-logs    body: NDJSON audit entries to add ({"added": n})
  * Fault objects: {"type": "status"|"hang"|"malformed"|"truncated"|"wrong_type"|
  * "missing_field"|"huge"|"drop", "match", "status" (default 500),
  * "retry_after" (default -1: none), "hang_ms", "huge_bytes", "count", "skip"};
@@ -91,6 +96,19 @@ struct tw_sim_options {
          * names a token that is not listed. */
         size_t generate_tokens;
         size_t generate_workspaces;
+        /* Audit logs (GET {p}/organizations/{org}/audit-logs, /v1 and
+         * /platform/v1beta1): an NDJSON fixture of entries (NULL: none;
+         * "timestamp" may be relative, "@-3d"), generated entries spread
+         * evenly over the 90 days before base_time (for benchmarks), a raw
+         * gzip body without Content-Encoding, 403 for every credential, and
+         * the per-credential rate: audit_calls (0: the documented 2) per
+         * audit_window_ms (0: 60000), 429 with Retry-After above it. */
+        const char *audit_fixture_path;
+        size_t audit_generate;
+        bool audit_raw_gzip;
+        bool audit_forbidden;
+        int audit_calls;
+        int64_t audit_window_ms;
 };
 
 /* A fault injected into requests whose path+query contains match (NULL or
@@ -162,6 +180,11 @@ int tw_sim_remove_token(struct tw_sim *sim, const char *token_id);
 /* Adds or replaces a token from a v1 token JSON object (times may be "@+3d"). */
 int tw_sim_put_token(struct tw_sim *sim, const char *token_json);
 size_t tw_sim_token_count(const struct tw_sim *sim);
+
+/* Adds NDJSON audit entries (relative timestamps resolved; a line that is
+ * not an object with a timestamp is kept and served verbatim). */
+int tw_sim_add_audit_entries(struct tw_sim *sim, const char *ndjson, size_t len);
+size_t tw_sim_audit_count(const struct tw_sim *sim);
 
 void tw_sim_get_stats(const struct tw_sim *sim, struct tw_sim_stats *ret);
 /* Copies the request log; free with tw_sim_requests_free. */

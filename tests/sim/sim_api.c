@@ -232,6 +232,8 @@ void sim_api_handle_locked(struct tw_sim *sim, struct MHD_Connection *conn, cons
                 sim_reply_error(reply, 403, "Forbidden: not a member of this organization", seq);
         } else if (n == 2 && gens[g].gen != GEN_IAM) {
                 sim_reply_json(reply, 200, sim->org);
+        } else if (n == 3 && strcmp(segs[2], "audit-logs") == 0 && gens[g].gen != GEN_IAM) {
+                sim_audit_handle_locked(sim, conn, auth_ws, seq, reply);
         } else if (n >= 3 && res_in(segs[2], gens[g].gen)) {
                 if (n == 3)
                         list(sim, q, segs[2], gens[g].gen, auth_ws, reply, seq);

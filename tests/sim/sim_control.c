@@ -292,6 +292,8 @@ void sim_control_handle(struct tw_sim *sim, const char *method, const char *url,
 
         if (strcmp(url, "/_sim/faults") == 0 && strcmp(method, "POST") == 0) {
                 control_faults(sim, body, body_len, reply);
+        } else if (strcmp(url, "/_sim/audit-logs") == 0 && strcmp(method, "POST") == 0) {
+                sim_audit_control(sim, body, body_len, reply);
         } else if (strcmp(url, "/_sim/faults") == 0 && del) {
                 tw_sim_clear_faults(sim);
                 reply_ok(reply, cJSON_CreateObject());

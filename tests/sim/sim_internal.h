@@ -14,6 +14,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "lib/buf.h"
 #include "sim.h"
@@ -31,6 +32,22 @@ struct sim_fault {
         struct tw_sim_fault f; /* f.match owned */
         unsigned skip_left;
         unsigned count_left; /* when f.count > 0 */
+};
+
+/* An audit log entry: its time and its NDJSON line (owned). */
+struct sim_audit_entry {
+        int64_t t_ms;
+        char *line;
+};
+
+#define SIM_AUDIT_MAX_CREDS 16
+#define SIM_AUDIT_MAX_CALLS 64
+
+/* The audit-log calls of one credential within the window. */
+struct sim_audit_rate {
+        uint64_t key; /* hash of the Authorization header */
+        int64_t calls[SIM_AUDIT_MAX_CALLS];
+        size_t n;
 };
 
 struct sim_ws_credential {
@@ -63,6 +80,16 @@ struct tw_sim {
         struct sim_ws_credential ws_creds[SIM_MAX_WS_CREDENTIALS];
         size_t n_ws_creds;
 
+        /* Audit logs (sim_audit.c), sorted by time. */
+        struct sim_audit_entry *audit;
+        size_t n_audit, audit_cap;
+        size_t audit_generate;
+        bool audit_raw_gzip, audit_forbidden;
+        int audit_calls;         /* per credential within audit_window_ms */
+        int64_t audit_window_ms; /* the rate window */
+        struct sim_audit_rate audit_rates[SIM_AUDIT_MAX_CREDS];
+        size_t n_audit_rates;
+
         struct sim_fault faults[SIM_MAX_FAULTS];
         size_t n_faults;
 
@@ -87,6 +114,12 @@ struct sim_reply {
         int retry_after;   /* < 0: none */
         size_t huge_bytes; /* > 0: stream this many bytes instead of body */
         bool drop;         /* close the connection without answering */
+        /* A body produced while sent (sim_audit.c), instead of body. */
+        void *stream;
+        ssize_t (*stream_read)(void *stream, uint64_t pos, char *buf, size_t max);
+        void (*stream_free)(void *stream);
+        const char *content_type;     /* static; NULL: application/json */
+        const char *content_encoding; /* static; NULL: none */
 };
 
 /* sim_fixture.c */
@@ -163,6 +196,15 @@ void sim_control_handle(struct tw_sim *sim, const char *method, const char *url,
                         size_t body_len, struct sim_reply *reply);
 void sim_log_add_locked(struct tw_sim *sim, const char *path, const char *auth, int status,
                         int64_t start_ns);
+
+/* sim_audit.c */
+int sim_audit_load(struct tw_sim *sim, const char *path);
+void sim_audit_free(struct tw_sim *sim);
+/* GET {p}/organizations/{org}/audit-logs (auth_ws: a workspace credential). */
+void sim_audit_handle_locked(struct tw_sim *sim, struct MHD_Connection *conn, const char *auth_ws,
+                             uint64_t seq, struct sim_reply *reply);
+/* POST /_sim/audit-logs. */
+void sim_audit_control(struct tw_sim *sim, const char *body, size_t len, struct sim_reply *reply);
 
 /* sim.c */
 /* Sleeps ms milliseconds, returning early when the server stops. */

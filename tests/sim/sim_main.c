@@ -21,7 +21,9 @@ static const char usage[] =
         "usage: tw-astrosim [--fixture FILE] [--port N] [--port-file FILE]\n"
         "                   [--credential-file FILE] [--base-time RFC3339] [--latency-ms N]\n"
         "                   [--rate-limit N] [--retry-after] [--generate-tokens N]\n"
-        "                   [--generate-workspaces N]\n";
+        "                   [--generate-workspaces N] [--audit-fixture FILE]\n"
+        "                   [--audit-generate N] [--audit-raw-gzip] [--audit-forbidden]\n"
+        "                   [--audit-calls N] [--audit-window-ms N]\n";
 
 /* Writes "PORT\n" to path, atomically (lib/statefile.h). */
 static int write_port_file(const char *path, unsigned short port)
@@ -56,6 +58,12 @@ int main(int argc, char **argv)
                 {"retry-after", no_argument, NULL, 'R'},
                 {"generate-tokens", required_argument, NULL, 't'},
                 {"generate-workspaces", required_argument, NULL, 'w'},
+                {"audit-fixture", required_argument, NULL, 'A'},
+                {"audit-generate", required_argument, NULL, 'G'},
+                {"audit-raw-gzip", no_argument, NULL, 'Z'},
+                {"audit-forbidden", no_argument, NULL, 'F'},
+                {"audit-calls", required_argument, NULL, 'C'},
+                {"audit-window-ms", required_argument, NULL, 'W'},
                 {"help", no_argument, NULL, 'h'},
                 {NULL, 0, NULL, 0}};
         struct tw_sim_options opts = {0};
@@ -103,6 +111,27 @@ int main(int argc, char **argv)
                         break;
                 case 'b':
                         ok = tw_time_parse(optarg, &opts.base_time) == 0;
+                        break;
+                case 'A':
+                        opts.audit_fixture_path = optarg;
+                        break;
+                case 'G':
+                        ok = parse_num(optarg, 1e8, &v);
+                        opts.audit_generate = (size_t)v;
+                        break;
+                case 'Z':
+                        opts.audit_raw_gzip = true;
+                        break;
+                case 'F':
+                        opts.audit_forbidden = true;
+                        break;
+                case 'C':
+                        ok = parse_num(optarg, 64, &v);
+                        opts.audit_calls = (int)v;
+                        break;
+                case 'W':
+                        ok = parse_num(optarg, 86400000, &v);
+                        opts.audit_window_ms = (int64_t)v;
                         break;
                 case 'h':
                         fputs(usage, stdout);
