@@ -9,6 +9,7 @@ packages=(
   zlib1g-dev libgnutls28-dev libcrypt-dev
   libcmocka-dev
   prometheus prometheus-alertmanager wrk gnutls-bin openssl curl jq python3 clang-format
+  scdoc dpkg-dev lintian systemd chromium
 )
 
 missing=()
