@@ -136,7 +136,8 @@ static void check_no_stale(const char *page, struct tw_buf *stale)
 
                         if (close && close < end &&
                             !parser_knows(sections[i], p + 1, (size_t)(close - p - 1)))
-                                tw_buf_printf(stale, "[%s] %.*s: documented, parser does not know it\n",
+                                tw_buf_printf(stale,
+                                              "[%s] %.*s: documented, parser does not know it\n",
                                               sections[i], (int)(close - p - 1), p + 1);
                 }
         }
@@ -195,8 +196,9 @@ static const struct gap_case gap_cases[] = {
          "[astro] api_url: not documented"},
         {"key under another section", "# [astro]\n# [agent]\n*api_url* = URL\n\tDefault: x.\n",
          "[astro] api_url: not documented"},
-        {"key without a default", "# [astro]\n*api_url* = _URL_\n\tThe API.\n*api_version* = v\n"
-                                  "\tDefault: v1.\n",
+        {"key without a default",
+         "# [astro]\n*api_url* = _URL_\n\tThe API.\n*api_version* = v\n"
+         "\tDefault: v1.\n",
          "[astro] api_url: no Default:"},
         {"webhook key", "# [webhook.NAME]\n*url* = x\n\tDefault: none.\n",
          "[webhook] url_file: not documented"},
