@@ -144,7 +144,8 @@ const char *tw_html_sev_class(enum tw_severity s)
 
 void tw_html_sev_pill(struct tw_html *h, enum tw_severity s, bool suppressed)
 {
-        tw_html_rawf(h, "<span class=\"sev %s\">%s</span>", suppressed ? "sup" : tw_html_sev_class(s),
+        tw_html_rawf(h, "<span class=\"sev %s\">%s</span>",
+                     suppressed ? "sup" : tw_html_sev_class(s),
                      s == TW_SEVERITY_NONE ? "ok" : tw_severity_to_string(s));
 }
 
@@ -220,7 +221,7 @@ static enum tw_severity expiry_severity(const struct tw_html *h, int64_t t)
                 crit = cfg->policy.expiry_critical.seconds;
         if (cfg && !cfg->policy.expiry_warning.percent && !cfg->policy.expiry_warning.off)
                 warn = cfg->policy.expiry_warning.seconds;
-        return t - h->now <= crit ? TW_SEVERITY_CRITICAL
+        return t - h->now <= crit   ? TW_SEVERITY_CRITICAL
                : t - h->now <= warn ? TW_SEVERITY_WARNING
                                     : TW_SEVERITY_NONE;
 }
@@ -243,8 +244,8 @@ static void cards(struct tw_html *h)
         tw_html_rawf(h, "%zu</div><div class=\"s\">findings on %zu tokens</div></div>\n", crit,
                      s->tokens_by_severity[TW_SEVERITY_CRITICAL]);
         card_start(h, warn ? "warn" : "ok", "Warning");
-        tw_html_rawf(h, "%zu</div><div class=\"s\">findings on %zu more tokens</div></div>\n",
-                     warn, s->tokens_by_severity[TW_SEVERITY_WARNING]);
+        tw_html_rawf(h, "%zu</div><div class=\"s\">findings on %zu more tokens</div></div>\n", warn,
+                     s->tokens_by_severity[TW_SEVERITY_WARNING]);
         card_start(h, "", "Suppressed");
         tw_html_rawf(h, "%zu</div><div class=\"s\">accepted risks, see Suppressions</div></div>\n",
                      s->n_suppressed);
@@ -314,7 +315,8 @@ static void findings_at(struct tw_html *h, enum tw_severity sev)
         if (n_sev == 0)
                 return;
         tw_html_rawf(h, "<h3>%s (%zu)</h3>\n<ul class=\"findings %s\">\n",
-                     sev == TW_SEVERITY_CRITICAL ? "Critical" : "Warning", n_sev, tw_html_sev_class(sev));
+                     sev == TW_SEVERITY_CRITICAL ? "Critical" : "Warning", n_sev,
+                     tw_html_sev_class(sev));
         for (size_t i = 0; i < inv->n_tokens; i++) {
                 const struct tw_finding *f = NULL;
                 size_t k = h->order[i], n = tw_report_token_findings(h->snap, k, &f);

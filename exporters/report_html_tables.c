@@ -16,6 +16,26 @@ struct ws_count {
         size_t tokens, crit, warn, active, suppressed;
 };
 
+/* "<div class=scroll><table class=rows><thead><tr>" head "</tr></thead>
+ * <tbody>" (head: the <th> cells), or "None." when empty; false then. */
+static bool table_open(struct tw_html *h, bool empty, const char *head)
+{
+        if (empty) {
+                tw_html_raw(h, "<p>None.</p>\n");
+                return false;
+        }
+        tw_html_rawf(h,
+                     "<div class=\"scroll\"><table class=\"rows\"><thead><tr>%s</tr></thead>"
+                     "<tbody>\n",
+                     head);
+        return true;
+}
+
+static void table_close(struct tw_html *h)
+{
+        tw_html_raw(h, "</tbody></table></div>\n");
+}
+
 /* The bucket of token t: its workspace's index, n_ws for organization
  * tokens, n_ws + 1 for a workspace tokenwatch cannot name. */
 static size_t ws_bucket(const struct tw_inventory *inv, const struct tw_token *t)
@@ -85,18 +105,18 @@ void tw_html_workspaces(struct tw_html *h)
         }
         for (size_t i = 0; i < inv->n_tokens; i++)
                 count_token(h, i, &c[ws_bucket(inv, &inv->tokens[i])]);
-        tw_html_raw(h, "<h2 id=\"workspaces\">By workspace</h2>\n<div class=\"scroll\">"
-                       "<table class=\"rows\"><thead><tr><th>Workspace</th>"
-                       "<th class=\"num\">Tokens</th><th class=\"num\">Critical tokens</th>"
-                       "<th class=\"num\">Warning tokens</th><th class=\"num\">Active findings</th>"
-                       "<th class=\"num\">Suppressed findings</th></tr></thead><tbody>\n");
+        tw_html_raw(h, "<h2 id=\"workspaces\">By workspace</h2>\n");
+        table_open(h, false,
+                   "<th>Workspace</th><th class=\"num\">Tokens</th><th class=\"num\">Critical "
+                   "tokens</th><th class=\"num\">Warning tokens</th><th class=\"num\">Active "
+                   "findings</th><th class=\"num\">Suppressed findings</th>");
         for (size_t i = 0; i < inv->n_workspaces; i++)
                 ws_row(h, inv->workspaces[i].name, inv->workspaces[i].id, &c[i]);
         if (c[nb - 2].tokens)
                 ws_row(h, "Organization tokens", NULL, &c[nb - 2]);
         if (c[nb - 1].tokens)
                 ws_row(h, "Workspace not found", NULL, &c[nb - 1]);
-        tw_html_raw(h, "</tbody></table></div>\n");
+        table_close(h);
         free(c);
 }
 
@@ -185,15 +205,13 @@ void tw_html_tokens(struct tw_html *h)
 {
         const struct tw_inventory *inv = h->snap->inv;
 
-        tw_html_rawf(h,
-                     "<h2 id=\"tokens\">Tokens (%zu)</h2>\n<div class=\"scroll\">"
-                     "<table class=\"rows\"><thead><tr><th>Severity</th><th>Token</th>"
-                     "<th>Scope</th><th>Roles</th><th>Created by</th><th>Created</th>"
-                     "<th>Expires</th><th>Last used</th><th>Findings</th></tr></thead><tbody>\n",
-                     inv->n_tokens);
+        tw_html_rawf(h, "<h2 id=\"tokens\">Tokens (%zu)</h2>\n", inv->n_tokens);
+        table_open(h, false,
+                   "<th>Severity</th><th>Token</th><th>Scope</th><th>Roles</th><th>Created "
+                   "by</th><th>Created</th><th>Expires</th><th>Last used</th><th>Findings</th>");
         for (size_t i = 0; i < inv->n_tokens; i++)
                 token_row(h, h->order[i]);
-        tw_html_raw(h, "</tbody></table></div>\n");
+        table_close(h);
 }
 
 static void suppressed_findings(struct tw_html *h)
@@ -201,13 +219,10 @@ static void suppressed_findings(struct tw_html *h)
         const struct tw_inventory *inv = h->snap->inv;
 
         tw_html_raw(h, "<h3>Suppressed findings (accepted risks)</h3>\n");
-        if (h->sum.n_suppressed == 0) {
-                tw_html_raw(h, "<p>None.</p>\n");
+        if (!table_open(h, h->sum.n_suppressed == 0,
+                        "<th>Token</th><th>Finding</th><th>Severity</th><th>Review by</th>"
+                        "<th>Reason</th>"))
                 return;
-        }
-        tw_html_raw(h, "<div class=\"scroll\"><table class=\"rows\"><thead><tr><th>Token</th>"
-                       "<th>Finding</th><th>Severity</th><th>Review by</th><th>Reason</th></tr>"
-                       "</thead><tbody>\n");
         for (size_t i = 0; i < inv->n_tokens; i++) {
                 const struct tw_finding *f = NULL;
                 size_t k = h->order[i], n = tw_report_token_findings(h->snap, k, &f);
@@ -219,8 +234,9 @@ static void suppressed_findings(struct tw_html *h)
                         tw_html_name(h, inv->tokens[k].name);
                         tw_html_raw(h, "</a> <span class=\"id\">");
                         tw_html_text(h, inv->tokens[k].id);
-                        tw_html_rawf(h, "</span></td><td data-l=\"Finding\">%s</td>"
-                                        "<td data-l=\"Severity\">",
+                        tw_html_rawf(h,
+                                     "</span></td><td data-l=\"Finding\">%s</td>"
+                                     "<td data-l=\"Severity\">",
                                      tw_finding_kind_to_string(f[j].kind));
                         tw_html_sev_pill(h, f[j].severity, false);
                         tw_html_raw(h, "</td><td data-l=\"Review by\">");
@@ -231,7 +247,7 @@ static void suppressed_findings(struct tw_html *h)
                         tw_html_raw(h, "</td></tr>\n");
                 }
         }
-        tw_html_raw(h, "</tbody></table></div>\n");
+        table_close(h);
 }
 
 void tw_html_suppressions(struct tw_html *h)
@@ -241,13 +257,10 @@ void tw_html_suppressions(struct tw_html *h)
         tw_html_raw(h, "<h2 id=\"suppressions\">Suppressions</h2>\n");
         suppressed_findings(h);
         tw_html_raw(h, "<h3>Lapsed and stale suppressions</h3>\n");
-        if (!ev || ev->n_notes == 0) {
-                tw_html_raw(h, "<p>None.</p>\n");
+        if (!table_open(h, !ev || ev->n_notes == 0,
+                        "<th>Token ID</th><th>Finding</th><th>Through</th><th>Status</th>"
+                        "<th>Reason</th>"))
                 return;
-        }
-        tw_html_raw(h, "<div class=\"scroll\"><table class=\"rows\"><thead><tr><th>Token ID</th>"
-                       "<th>Finding</th><th>Through</th><th>Status</th><th>Reason</th></tr>"
-                       "</thead><tbody>\n");
         for (size_t i = 0; i < ev->n_notes; i++) {
                 const struct tw_suppression_note *n = &ev->notes[i];
 
@@ -262,7 +275,7 @@ void tw_html_suppressions(struct tw_html *h)
                 tw_html_name(h, n->reason);
                 tw_html_raw(h, "</td></tr>\n");
         }
-        tw_html_raw(h, "</tbody></table></div>\n");
+        table_close(h);
 }
 
 void tw_html_errors(struct tw_html *h)
@@ -272,8 +285,8 @@ void tw_html_errors(struct tw_html *h)
 
         if (inv->n_errors == 0 && (!ev || ev->n_errors == 0))
                 return;
-        tw_html_raw(h, "<h2 id=\"errors\">Errors</h2>\n<div class=\"scroll\"><table class=\"rows\">"
-                       "<thead><tr><th>Where</th><th>Error</th></tr></thead><tbody>\n");
+        tw_html_raw(h, "<h2 id=\"errors\">Errors</h2>\n");
+        table_open(h, false, "<th>Where</th><th>Error</th>");
         for (size_t i = 0; i < inv->n_errors; i++) {
                 tw_html_raw(h, "<tr><td data-l=\"Where\">");
                 tw_html_text(h, inv->errors[i].listing);
@@ -286,5 +299,5 @@ void tw_html_errors(struct tw_html *h)
                 tw_html_text(h, ev->errors[i]);
                 tw_html_raw(h, "</td></tr>\n");
         }
-        tw_html_raw(h, "</tbody></table></div>\n");
+        table_close(h);
 }

@@ -15,7 +15,7 @@
 #define DAY 86400
 #define WIDTH 960
 #define HEIGHT 150
-#define BAND_X 12   /* the expired band: x from BAND_X to BAND_END */
+#define BAND_X 12 /* the expired band: x from BAND_X to BAND_END */
 #define BAND_END 132
 #define AXIS_X0 168 /* day 0 */
 #define AXIS_X1 910 /* day DAYS */
@@ -45,7 +45,8 @@ static void dot(struct tw_html *h, struct stacks *st, unsigned col, size_t token
                 st->more[col]++;
                 return;
         }
-        tw_html_rawf(h, "<a href=\"#t%zu\"><circle class=\"%s\" cx=\"%u\" cy=\"%u\" r=\"5\"><title>",
+        tw_html_rawf(h,
+                     "<a href=\"#t%zu\"><circle class=\"%s\" cx=\"%u\" cy=\"%u\" r=\"5\"><title>",
                      token, tw_html_sev_class(tw_report_token_severity(h->snap, token)), col * STEP,
                      AXIS_Y - 9 - st->n[col] * STEP);
         tw_html_text(h, t->name);
@@ -160,11 +161,12 @@ void tw_html_timeline(struct tw_html *h)
         size_t n_expired = 0, n_upcoming = 0, later = 0;
 
         memset(&st, 0, sizeof(st));
-        tw_html_rawf(h,
-                     "<figure class=\"timeline\"><svg viewBox=\"0 0 %d %d\" role=\"img\" "
-                     "aria-labelledby=\"tl-title\" xmlns=\"http://www.w3.org/2000/svg\">"
-                     "<title id=\"tl-title\">Token expiries: expired, and the next %d days</title>\n",
-                     WIDTH, HEIGHT, DAYS);
+        tw_html_rawf(
+                h,
+                "<figure class=\"timeline\"><svg viewBox=\"0 0 %d %d\" role=\"img\" "
+                "aria-labelledby=\"tl-title\" xmlns=\"http://www.w3.org/2000/svg\">"
+                "<title id=\"tl-title\">Token expiries: expired, and the next %d days</title>\n",
+                WIDTH, HEIGHT, DAYS);
         axis(h);
         if (cfg) {
                 threshold_line(h, &cfg->policy.expiry_warning, "warning", "warn");

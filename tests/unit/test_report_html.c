@@ -36,10 +36,11 @@ static void assert_present(const char *html, const char *what)
 /* What no report may hold, whatever the API sent. */
 static void assert_self_contained(const char *html)
 {
-        static const char *const banned[] = {"<script", "<link", "<img", "<iframe", "<object",
-                                             "<embed", "<form", " src=\"", "url(", "@import",
-                                             "@font-face", "href=\"http", "href=\"/", "\x1b",
-                                             "\xe2\x80\xae" /* U+202E */, "\r"};
+        static const char *const banned[] = {
+                "<script",    "<link",       "<img",     "<iframe", "<object",
+                "<embed",     "<form",       " src=\"",  "url(",    "@import",
+                "@font-face", "href=\"http", "href=\"/", "\x1b",    "\xe2\x80\xae" /* U+202E */,
+                "\r"};
 
         for (size_t i = 0; i < ARRAY_SIZE(banned); i++)
                 assert_absent(html, banned[i]);
@@ -64,11 +65,11 @@ static void test_fixture(void **state)
                 /* the hostile name, escaped, its controls and override as '?' */
                 "=evil &quot;quote&quot; \\back\\slash\\?newline | &lt;b&gt;x&lt;/b&gt; *_[]` "
                 "@team ?[31mred? ?txt.exe \xf0\x9f\x9a\x80",
-                "Data &quot;Eng&quot; | team",                   /* a workspace name */
+                "Data &quot;Eng&quot; | team",                              /* a workspace name */
                 "HTTP 403: not allowed | &lt;i&gt;requestId&lt;/i&gt; r-1", /* an error */
-                "gone | &lt;script&gt;",                         /* a note's reason */
-                "accepted: &quot;SEC-1&quot;",                   /* a suppression reason */
-                "ws-gone | &lt;gone&gt;",                        /* a message */
+                "gone | &lt;script&gt;",                                    /* a note's reason */
+                "accepted: &quot;SEC-1&quot;", /* a suppression reason */
+                "ws-gone | &lt;gone&gt;",      /* a message */
                 "<h3>Critical (2)</h3>",
                 "<h3>Warning (2)</h3>",
                 "<h2 id=\"workspaces\">By workspace</h2>",
