@@ -52,6 +52,36 @@ grep -q 'dpkg-statoverride --update --add root tokenwatch 0640 /etc/tokenwatch/t
 for s in postinst prerm postrm; do sh -n "$ctl/$s" || fail "$s: syntax"; done
 pass "control: conffile, computed Depends ($depends), maintainer scripts"
 
+# The postinst, run against stub commands that log their arguments: with
+# systemd it applies the shipped sysusers.d/tmpfiles.d entries, without it
+# adduser and install; either way the conffile goes to group tokenwatch once.
+postinst_calls() { # $1: "systemd" or "plain"; $2: does a statoverride exist (0/1)
+  local stubs=$E2E_TMP/stubs.$1 c
+  rm -rf "$stubs" && mkdir -p "$stubs"
+  for c in systemd-sysusers systemd-tmpfiles adduser install getent dpkg-statoverride systemctl deb-systemd-invoke; do
+    [[ $1 == plain && $c == systemd-* ]] && continue
+    printf '#!/bin/sh\necho "%s $*" >>"%s/log"\n' "$c" "$stubs" >"$stubs/$c"
+    chmod +x "$stubs/$c"
+  done
+  # "dpkg-statoverride --list" and "getent" fail: nothing there yet
+  printf '#!/bin/sh\necho "dpkg-statoverride $*" >>"%s/log"\n[ "$1" = --list ] && exit %s\nexit 0\n' \
+    "$stubs" "$2" >"$stubs/dpkg-statoverride"
+  printf '#!/bin/sh\nexit 2\n' >"$stubs/getent"
+  PATH=$stubs /bin/sh "$ctl/postinst" configure "" || fail "postinst ($1) failed"
+  cat "$stubs/log"
+}
+calls=$(postinst_calls systemd 1)
+for want in "systemd-sysusers tokenwatch.conf" "systemd-tmpfiles --create tokenwatch.conf" \
+  "dpkg-statoverride --update --add root tokenwatch 0640 /etc/tokenwatch/tokenwatch.ini"; do
+  grep -qxF -- "$want" <<<"$calls" || fail "postinst with systemd: no '$want' in: $calls"
+done
+calls=$(postinst_calls plain 0)
+grep -q '^adduser --system --group .* tokenwatch$' <<<"$calls" || fail "postinst without systemd: $calls"
+grep -qxF "install -d -m 0700 -o tokenwatch -g tokenwatch /var/lib/tokenwatch" <<<"$calls" ||
+  fail "postinst without systemd makes no state dir: $calls"
+! grep -q -- '--add' <<<"$calls" || fail "postinst overrode an administrator's statoverride: $calls"
+pass "postinst: sysusers.d/tmpfiles.d or adduser, and one statoverride (stub commands)"
+
 # The changelog names the version being packaged.
 top=$(cat "$TW_SOURCE_DIR/packaging/deb/changelog")
 [[ $(head -1 <<<"$top") == "tokenwatch ($version) "* ]] ||
