@@ -35,7 +35,7 @@ static void usage(FILE *f)
               "  -V, --version       show the version\n"
               "\n"
               "report options:\n"
-              "  -f, --format F      table (default), json, csv or markdown\n"
+              "  -f, --format F      table (default), json, csv, markdown or html\n"
               "  -o, --output FILE   write the report to FILE instead of stdout\n"
               "      --fail-on S     critical (default), warning or never: exit 1 when an\n"
               "                      unsuppressed finding at or above S exists\n"

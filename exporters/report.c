@@ -18,7 +18,7 @@ static const struct {
         enum tw_report_format format;
 } formats[] = {
         {"table", TW_REPORT_TABLE},       {"json", TW_REPORT_JSON},   {"csv", TW_REPORT_CSV},
-        {"markdown", TW_REPORT_MARKDOWN}, {"md", TW_REPORT_MARKDOWN},
+        {"markdown", TW_REPORT_MARKDOWN}, {"md", TW_REPORT_MARKDOWN}, {"html", TW_REPORT_HTML},
 };
 
 int tw_report_format_from_string(const char *s, enum tw_report_format *ret)
@@ -51,6 +51,9 @@ int tw_report_render(const struct tw_snapshot *snap, enum tw_report_format fmt, 
                 break;
         case TW_REPORT_MARKDOWN:
                 r = tw_report_render_markdown(snap, out);
+                break;
+        case TW_REPORT_HTML:
+                r = tw_report_render_html(snap, out);
                 break;
         }
         /* All or nothing: a failed render leaves out as it was. */

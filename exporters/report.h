@@ -20,9 +20,10 @@ enum tw_report_format {
         TW_REPORT_JSON,
         TW_REPORT_CSV,
         TW_REPORT_MARKDOWN,
+        TW_REPORT_HTML,
 };
 
-/* "table", "json", "csv", "markdown" (or "md").  -EINVAL for anything else. */
+/* "table", "json", "csv", "markdown" (or "md"), "html".  -EINVAL for anything else. */
 int tw_report_format_from_string(const char *s, enum tw_report_format *ret);
 
 /* Appends the whole report to out; on failure out is left as it was.

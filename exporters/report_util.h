@@ -96,5 +96,6 @@ int tw_report_render_json(const struct tw_snapshot *snap, struct tw_buf *out);
 int tw_report_render_csv(const struct tw_snapshot *snap, struct tw_buf *out);
 int tw_report_render_markdown(const struct tw_snapshot *snap, struct tw_buf *out);
 int tw_report_render_table(const struct tw_snapshot *snap, struct tw_buf *out);
+int tw_report_render_html(const struct tw_snapshot *snap, struct tw_buf *out);
 
 #endif

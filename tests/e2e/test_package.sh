@@ -1,0 +1,149 @@
+#!/usr/bin/env bash
+# The Debian package end to end: build it with CPack, list its contents
+# against the expected set, extract it into a temporary root and run the
+# shipped binary on the shipped conffile, create the sysusers.d user and the
+# tmpfiles.d directory inside that root, `systemd-analyze verify` the unit,
+# and let lintian judge it.
+source "$(dirname "$0")/lib.sh"
+: "${TW_BINARY_DIR:?}"
+
+for tool in dpkg-deb dpkg-shlibdeps scdoc; do
+  command -v "$tool" >/dev/null || fail "$tool missing (scripts/install-deps.sh installs it)"
+done
+
+version=$("$TW_BIN" --version | awk '{print $2}')
+arch=$(dpkg --print-architecture)
+deb=$TW_BINARY_DIR/packages/tokenwatch_${version}_${arch}.deb
+rm -f "$deb"
+cmake --build "$TW_BINARY_DIR" --target package >"$E2E_TMP/cpack.log" 2>&1 ||
+  { cat "$E2E_TMP/cpack.log" >&2; fail "cmake --build --target package"; }
+[[ -f $deb ]] || fail "no $deb"
+pass "cmake --build --target package made $(basename "$deb")"
+
+# Contents: every file with its mode and owner; directories are implied.
+dpkg-deb -c "$deb" | awk '$1 !~ /^d/ {print $1, $2, $6}' | sort >"$E2E_TMP/contents"
+sort >"$E2E_TMP/expected" <<LIST
+-rw-r----- root/root ./etc/tokenwatch/tokenwatch.ini
+-rw-r--r-- root/root ./lib/systemd/system/tokenwatch.service
+-rwxr-xr-x root/root ./usr/bin/tokenwatch
+-rw-r--r-- root/root ./usr/lib/sysusers.d/tokenwatch.conf
+-rw-r--r-- root/root ./usr/lib/tmpfiles.d/tokenwatch.conf
+-rw-r--r-- root/root ./usr/share/doc/tokenwatch/changelog.gz
+-rw-r--r-- root/root ./usr/share/doc/tokenwatch/copyright
+-rw-r--r-- root/root ./usr/share/lintian/overrides/tokenwatch
+-rw-r--r-- root/root ./usr/share/man/man5/tokenwatch.ini.5.gz
+-rw-r--r-- root/root ./usr/share/man/man8/tokenwatch.8.gz
+-rw-r--r-- root/root ./usr/share/tokenwatch/tokenwatch-dashboard.json
+-rw-r--r-- root/root ./usr/share/tokenwatch/tokenwatch-rules.yml
+LIST
+diff -u "$E2E_TMP/expected" "$E2E_TMP/contents" || fail "package contents differ from the expected set"
+pass "package contents are the expected set"
+
+# Control: a conffile, shlibdeps-computed dependencies, the maintainer scripts.
+ctl=$E2E_TMP/control
+dpkg-deb -e "$deb" "$ctl"
+[[ $(cat "$ctl/conffiles") == /etc/tokenwatch/tokenwatch.ini ]] || fail "conffiles: $(cat "$ctl/conffiles")"
+depends=$(dpkg-deb -f "$deb" Depends)
+for lib in libc6 libcurl4 libcjson1 libmicrohttpd12 libinih1 libgnutls30; do
+  [[ $depends == *"$lib ("* ]] || fail "Depends lacks $lib (shlibdeps): $depends"
+done
+grep -q 'dpkg-statoverride --update --add root tokenwatch 0640 /etc/tokenwatch/tokenwatch.ini' "$ctl/postinst" ||
+  fail "postinst does not give the conffile to group tokenwatch"
+for s in postinst prerm postrm; do sh -n "$ctl/$s" || fail "$s: syntax"; done
+pass "control: conffile, computed Depends ($depends), maintainer scripts"
+
+# The postinst, run against stub commands that log their arguments: with
+# systemd it applies the shipped sysusers.d/tmpfiles.d entries, without it
+# adduser and install; either way the conffile goes to group tokenwatch once.
+postinst_calls() { # $1: "systemd" or "plain"; $2: does a statoverride exist (0/1)
+  local stubs=$E2E_TMP/stubs.$1 c
+  rm -rf "$stubs" && mkdir -p "$stubs"
+  for c in systemd-sysusers systemd-tmpfiles adduser install getent dpkg-statoverride systemctl deb-systemd-invoke; do
+    [[ $1 == plain && $c == systemd-* ]] && continue
+    printf '#!/bin/sh\necho "%s $*" >>"%s/log"\n' "$c" "$stubs" >"$stubs/$c"
+    chmod +x "$stubs/$c"
+  done
+  # "dpkg-statoverride --list" and "getent" fail: nothing there yet
+  printf '#!/bin/sh\necho "dpkg-statoverride $*" >>"%s/log"\n[ "$1" = --list ] && exit %s\nexit 0\n' \
+    "$stubs" "$2" >"$stubs/dpkg-statoverride"
+  printf '#!/bin/sh\nexit 2\n' >"$stubs/getent"
+  PATH=$stubs /bin/sh "$ctl/postinst" configure "" || fail "postinst ($1) failed"
+  cat "$stubs/log"
+}
+calls=$(postinst_calls systemd 1)
+for want in "systemd-sysusers tokenwatch.conf" "systemd-tmpfiles --create tokenwatch.conf" \
+  "dpkg-statoverride --update --add root tokenwatch 0640 /etc/tokenwatch/tokenwatch.ini"; do
+  grep -qxF -- "$want" <<<"$calls" || fail "postinst with systemd: no '$want' in: $calls"
+done
+calls=$(postinst_calls plain 0)
+grep -q '^adduser --system --group .* tokenwatch$' <<<"$calls" || fail "postinst without systemd: $calls"
+grep -qxF "install -d -m 0700 -o tokenwatch -g tokenwatch /var/lib/tokenwatch" <<<"$calls" ||
+  fail "postinst without systemd makes no state dir: $calls"
+! grep -q -- '--add' <<<"$calls" || fail "postinst overrode an administrator's statoverride: $calls"
+pass "postinst: sysusers.d/tmpfiles.d or adduser, and one statoverride (stub commands)"
+
+# The changelog names the version being packaged.
+top=$(cat "$TW_SOURCE_DIR/packaging/deb/changelog")
+[[ $(head -1 <<<"$top") == "tokenwatch ($version) "* ]] ||
+  fail "packaging/deb/changelog's first entry is not version $version"
+
+root=$E2E_TMP/root
+dpkg-deb -x "$deb" "$root"
+[[ $("$root/usr/bin/tokenwatch" --version) == "tokenwatch $version" ]] || fail "--version from the package"
+"$root/usr/bin/tokenwatch" -c "$root/etc/tokenwatch/tokenwatch.ini" check-config >"$E2E_TMP/cc" ||
+  fail "check-config on the shipped conffile"
+pass "the extracted binary runs: $(cat "$E2E_TMP/cc")"
+cmp -s "$root/etc/tokenwatch/tokenwatch.ini" "$TW_SOURCE_DIR/etc/tokenwatch.ini" ||
+  fail "the conffile is not etc/tokenwatch.ini"
+for page in man8/tokenwatch.8 man5/tokenwatch.ini.5; do
+  gzip -t "$root/usr/share/man/$page.gz" || fail "$page.gz"
+  zcat "$root/usr/share/man/$page.gz" | grep -q '^\.TH' || fail "$page is not a man page"
+done
+pass "man pages are gzipped roff"
+
+# sysusers.d and tmpfiles.d, applied inside the extracted root.
+if command -v systemd-sysusers >/dev/null && command -v systemd-tmpfiles >/dev/null; then
+  systemd-sysusers --root="$root" "$root/usr/lib/sysusers.d/tokenwatch.conf" 2>/dev/null
+  uid=$(awk -F: '$1 == "tokenwatch" {print $3}' "$root/etc/passwd")
+  [[ -n $uid ]] || fail "sysusers.d made no tokenwatch user"
+  awk -F: '$1 == "tokenwatch" && $3 < 1000 && $7 == "/usr/sbin/nologin" {ok=1} END {exit !ok}' "$root/etc/passwd" ||
+    fail "tokenwatch is not a system user without a shell: $(grep tokenwatch "$root/etc/passwd")"
+  systemd-tmpfiles --root="$root" --create "$root/usr/lib/tmpfiles.d/tokenwatch.conf"
+  [[ $(stat -c '%a %u' "$root/var/lib/tokenwatch") == "700 $uid" ]] ||
+    fail "/var/lib/tokenwatch: $(stat -c '%a %u' "$root/var/lib/tokenwatch"), want 700 $uid"
+  pass "sysusers.d makes system user tokenwatch ($uid), tmpfiles.d /var/lib/tokenwatch 0700"
+else
+  echo "skip - systemd-sysusers/systemd-tmpfiles not installed"
+fi
+
+# The unit: it runs the packaged binary; systemd-analyze verify judges it.
+unit=$root/lib/systemd/system/tokenwatch.service
+grep -q '^ExecStart=/usr/bin/tokenwatch -c /etc/tokenwatch/tokenwatch.ini run$' "$unit" ||
+  fail "the unit does not run /usr/bin/tokenwatch"
+! grep -q /usr/local "$unit" || fail "the packaged unit still names /usr/local"
+if command -v systemd-analyze >/dev/null; then
+  # verify checks that ExecStart's binary exists and Documentation's man page
+  # is found: point both at the extracted root (only the binary's path changes).
+  mkdir -p "$E2E_TMP/unit"
+  sed "s#/usr/bin/tokenwatch#$root/usr/bin/tokenwatch#g" "$unit" >"$E2E_TMP/unit/tokenwatch.service"
+  MANPATH=$root/usr/share/man systemd-analyze verify "$E2E_TMP/unit/tokenwatch.service" \
+    >"$E2E_TMP/verify" 2>&1 || { cat "$E2E_TMP/verify" >&2; fail "systemd-analyze verify"; }
+  [[ ! -s $E2E_TMP/verify ]] || { cat "$E2E_TMP/verify" >&2; fail "systemd-analyze verify warns"; }
+  pass "systemd-analyze verify tokenwatch.service: clean"
+else
+  fail "systemd-analyze missing (package systemd)"
+fi
+
+# lintian: no error or warning that is not overridden with a reason.  A
+# sanitizer build is not what ships: its binary is judged differently.
+if grep -q '^TW_SANITIZE:BOOL=ON' "$TW_BINARY_DIR/CMakeCache.txt"; then
+  echo "skip - lintian on a sanitizer build"
+elif command -v lintian >/dev/null; then
+  lintian --fail-on error,warning "$deb" >"$E2E_TMP/lintian" 2>&1 ||
+    { cat "$E2E_TMP/lintian" >&2; fail "lintian"; }
+  ! grep -E '^[EW]: ' "$E2E_TMP/lintian" || fail "lintian tags"
+  pass "lintian: clean (overrides in packaging/deb/lintian-overrides)"
+else
+  fail "lintian missing (scripts/install-deps.sh installs it)"
+fi
+echo "all package checks passed"
