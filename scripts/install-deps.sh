@@ -10,6 +10,7 @@ packages=(
   libcmocka-dev
   prometheus prometheus-alertmanager wrk gnutls-bin openssl curl jq python3 clang-format
   clang-14 libfuzzer-14-dev
+  tzdata
 )
 
 missing=()
