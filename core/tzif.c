@@ -181,9 +181,9 @@ out:
         return r;
 }
 
-static bool zone_name_ok(const char *z)
+bool tw_tz_name_ok(const char *z)
 {
-        size_t n = strlen(z);
+        size_t n = z ? strlen(z) : 0;
 
         if (n == 0 || n > 255 || z[0] == '/' || strstr(z, ".."))
                 return false;
@@ -203,7 +203,7 @@ int tw_tz_load(const char *dir, const char *zone, struct tw_tz **ret)
         ssize_t n;
         int fd = -1, r;
 
-        if (!zone || !ret || !zone_name_ok(zone))
+        if (!zone || !ret || !tw_tz_name_ok(zone))
                 return -EINVAL;
         if (!dir)
                 dir = TW_TZ_DIR;

@@ -44,6 +44,9 @@ int tw_tz_load(const char *dir, const char *zone, struct tw_tz **ret);
 
 void tw_tz_free(struct tw_tz *tz);
 
+/* Whether zone (NULL: no) is a name tw_tz_load() accepts (not whether it exists). */
+bool tw_tz_name_ok(const char *zone);
+
 /* The offset from UTC in seconds (east positive) and whether DST is in
  * effect at instant t.  -ERANGE if |t| > TW_TZ_TIME_MAX. */
 int tw_tz_offset(const struct tw_tz *tz, int64_t t, int32_t *ret_offset, bool *ret_dst);
