@@ -66,7 +66,7 @@ static bool value_ok(const char *s, size_t n)
         if (n == 0 || n > TW_OWNER_VALUE_MAX)
                 return false;
         for (size_t i = 0, len; i < n; i += len) {
-                if (strchr("\"\\<>&`", p[i]) && p[i])
+                if (strchr("\"\\<>&`", p[i]))
                         return false;
                 len = utf8_char(p + i, n - i);
                 if (len == 0)

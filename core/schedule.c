@@ -136,7 +136,9 @@ static int local_day(const struct tw_tz *tz, int64_t now, int64_t *ret)
         return 0;
 }
 
-int tw_schedule_next(const struct tw_schedule *s, const struct tw_tz *tz, int64_t now, int64_t *ret)
+/* The first firing after now (forward) or the last at or before now (backward). */
+static int find(const struct tw_schedule *s, const struct tw_tz *tz, int64_t now, bool forward,
+                int64_t *ret)
 {
         int64_t day, t;
         int r;
@@ -146,31 +148,26 @@ int tw_schedule_next(const struct tw_schedule *s, const struct tw_tz *tz, int64_
         r = local_day(tz, now, &day);
         if (r < 0)
                 return r;
-        /* a week and a day covers every weekday and any offset */
-        for (int64_t d = day - 1; d <= day + 8; d++)
-                if (fires_on(s, tz, d, &t) && t > now) {
+        /* a week and a day each way covers every weekday and any offset */
+        for (int64_t i = 0; i <= 9; i++) {
+                int64_t d = forward ? day - 1 + i : day + 1 - i;
+
+                if (fires_on(s, tz, d, &t) && (forward ? t > now : t <= now)) {
                         *ret = t;
                         return 0;
                 }
+        }
         return -ERANGE;
+}
+
+int tw_schedule_next(const struct tw_schedule *s, const struct tw_tz *tz, int64_t now, int64_t *ret)
+{
+        return find(s, tz, now, true, ret);
 }
 
 int tw_schedule_prev(const struct tw_schedule *s, const struct tw_tz *tz, int64_t now, int64_t *ret)
 {
-        int64_t day, t;
-        int r;
-
-        if (!s || !ret)
-                return -EINVAL;
-        r = local_day(tz, now, &day);
-        if (r < 0)
-                return r;
-        for (int64_t d = day + 1; d >= day - 8; d--)
-                if (fires_on(s, tz, d, &t) && t <= now) {
-                        *ret = t;
-                        return 0;
-                }
-        return -ERANGE;
+        return find(s, tz, now, false, ret);
 }
 
 bool tw_schedule_due(const struct tw_schedule *s, const struct tw_tz *tz, int64_t last_sent,

@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -207,11 +208,9 @@ int tw_tz_load(const char *dir, const char *zone, struct tw_tz **ret)
                 return -EINVAL;
         if (!dir)
                 dir = TW_TZ_DIR;
-        if (strlen(dir) + 1 + strlen(zone) >= sizeof(path))
+        n = snprintf(path, sizeof(path), "%s/%s", dir, zone);
+        if (n < 0 || (size_t)n >= sizeof(path))
                 return -EINVAL;
-        strcpy(path, dir);
-        strcat(path, "/");
-        strcat(path, zone);
         fd = open(path, O_RDONLY | O_CLOEXEC);
         if (fd < 0)
                 return -errno;
@@ -455,26 +454,32 @@ static struct ttype footer_at(const struct posix_tz *z, int64_t t)
         return t >= end && t < start ? std : dst;
 }
 
+/* The index of the first transition after t (n_trans if none). */
+static size_t first_after(const struct tw_tz *tz, int64_t t)
+{
+        size_t lo = 0, hi = tz->n_trans;
+
+        while (lo < hi) {
+                size_t mid = lo + (hi - lo) / 2;
+
+                if (tz->trans[mid] <= t)
+                        lo = mid + 1;
+                else
+                        hi = mid;
+        }
+        return lo;
+}
+
 static struct ttype type_at(const struct tw_tz *tz, int64_t t)
 {
-        size_t lo = 0, hi;
+        size_t i;
 
         if (!tz)
                 return (struct ttype){0, false};
         if (tz->has_footer && (tz->n_trans == 0 || t >= tz->trans[tz->n_trans - 1]))
                 return footer_at(&tz->footer, t);
-        if (tz->n_trans == 0 || t < tz->trans[0])
-                return tz->types[0];
-        hi = tz->n_trans; /* trans[lo] <= t < trans[hi] */
-        while (hi - lo > 1) {
-                size_t mid = lo + (hi - lo) / 2;
-
-                if (tz->trans[mid] <= t)
-                        lo = mid;
-                else
-                        hi = mid;
-        }
-        return tz->types[tz->idx[lo]];
+        i = first_after(tz, t);
+        return tz->types[i == 0 ? 0 : tz->idx[i - 1]];
 }
 
 int tw_tz_offset(const struct tw_tz *tz, int64_t t, int32_t *ret_offset, bool *ret_dst)
@@ -511,9 +516,9 @@ int tw_tz_local_to_utc(const struct tw_tz *tz, int64_t local, int64_t *ret_utc)
          * the one at lo, each transition's inside, the footer's two */
         before = type_at(tz, lo).off;
         try_offset(tz, local, before, &best);
-        for (size_t i = 0; tz && i < tz->n_trans; i++)
-                if (tz->trans[i] > lo && tz->trans[i] <= hi)
-                        try_offset(tz, local, tz->types[tz->idx[i]].off, &best);
+        for (size_t i = tz ? first_after(tz, lo) : 0; tz && i < tz->n_trans && tz->trans[i] <= hi;
+             i++)
+                try_offset(tz, local, tz->types[tz->idx[i]].off, &best);
         if (tz && tz->has_footer && (tz->n_trans == 0 || hi >= tz->trans[tz->n_trans - 1])) {
                 try_offset(tz, local, tz->footer.std_off, &best);
                 try_offset(tz, local, tz->footer.dst_off, &best);
