@@ -56,7 +56,9 @@ int tw_tz_offset(const struct tw_tz *tz, int64_t t, int32_t *ret_offset, bool *r
  * instant).  When local does not occur (the gap when clocks go forward) it is
  * read with the offset in effect before the gap, which lands as far after the
  * gap's start as local is: 02:30 in a 02:00->03:00 gap is 03:30 (as mktime
- * does with tm_isdst = -1).  -ERANGE if |local| > TW_TZ_TIME_MAX. */
+ * does with tm_isdst = -1).  "Before the gap" is 26 hours before: exact for
+ * every zone whose clock changes are more than a day apart (all of tzdata's
+ * current rules).  -ERANGE if |local| > TW_TZ_TIME_MAX. */
 int tw_tz_local_to_utc(const struct tw_tz *tz, int64_t local, int64_t *ret_utc);
 
 #endif
