@@ -11,6 +11,7 @@ packages=(
   prometheus prometheus-alertmanager wrk gnutls-bin openssl curl jq python3 clang-format
   clang-14 libfuzzer-14-dev
   scdoc dpkg-dev lintian systemd chromium
+  tzdata
 )
 
 missing=()
