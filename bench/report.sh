@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# Report benchmark: peak RSS and wall time of `tokenwatch report` per format
+# against tw-astrosim holding 10,000 and 100,000 generated tokens.
+#   Each row: one report to stdout (redirected to a file), measured by
+#   /usr/bin/time (maximum resident set size, elapsed).
+# Run by bench/run.sh after it builds build-bench; never part of the tests.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+B=${BUILD:-build-bench}
+FORMATS=${FORMATS:-json table}
+SIZES=${SIZES:-10000:500 100000:2000}
+tmp=$(mktemp -d)
+pids=()
+cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$tmp"; }
+trap cleanup EXIT
+
+wait_file() { for _ in $(seq 3000); do [[ -s $1 ]] && return 0; sleep 0.1; done; echo "timeout: $1" >&2; exit 1; }
+
+run_size() { # tokens workspaces
+  local n=$1 ws=$2 d=$tmp/$1
+  mkdir -p "$d"
+  "$B/tests/tw-astrosim" --port 0 --port-file "$d/sim.port" --credential-file "$d/cred" \
+    --generate-tokens "$n" --generate-workspaces "$ws" 2>"$d/sim.log" &
+  local sim=$!
+  pids+=($sim)
+  wait_file "$d/sim.port"
+  cat >"$d/tw.ini" <<INI
+[astro]
+api_url = http://127.0.0.1:$(cat "$d/sim.port")
+token_file = $d/cred
+rate_limit = 1000
+[agent]
+log_level = warn
+INI
+  for f in $FORMATS; do
+    # Exit 1 (findings) is the expected outcome on generated data.
+    /usr/bin/time -f "%M %e" -o "$d/time" "$B/tokenwatch" -c "$d/tw.ini" report --format "$f" \
+      --fail-on never >"$d/out.$f" 2>"$d/tw.log" || { cat "$d/tw.log" >&2; exit 1; }
+    read -r kb secs <"$d/time"
+    printf 'tokens=%s format=%s output_mb=%.1f peak_rss_mb=%.1f wall_s=%s\n' "$n" "$f" \
+      "$(awk -v b="$(stat -c %s "$d/out.$f")" 'BEGIN{print b/1048576}')" \
+      "$(awk -v k="$kb" 'BEGIN{print k/1024}')" "$secs"
+  done
+  kill "$sim"
+}
+
+echo "== report: tokenwatch report against tw-astrosim (peak RSS by /usr/bin/time)"
+for s in $SIZES; do run_size "${s%%:*}" "${s##*:}"; done
