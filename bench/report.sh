@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Report benchmark: peak RSS and wall time of `tokenwatch report` per format
 # against tw-astrosim holding 10,000 and 100,000 generated tokens.
-#   Each row: one report to stdout (redirected to a file), measured by
-#   /usr/bin/time (maximum resident set size, elapsed).
+#   Each row: one report to stdout (redirected to a file) or, for JSON, also
+#   with --output FILE, measured by /usr/bin/time (maximum resident set
+#   size, elapsed: collection included).
 # Run by bench/run.sh after it builds build-bench; never part of the tests.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -33,13 +34,18 @@ rate_limit = 1000
 log_level = warn
 INI
   for f in $FORMATS; do
-    # Exit 1 (findings) is the expected outcome on generated data.
-    /usr/bin/time -f "%M %e" -o "$d/time" "$B/tokenwatch" -c "$d/tw.ini" report --format "$f" \
-      --fail-on never >"$d/out.$f" 2>"$d/tw.log" || { cat "$d/tw.log" >&2; exit 1; }
-    read -r kb secs <"$d/time"
-    printf 'tokens=%s format=%s output_mb=%.1f peak_rss_mb=%.1f wall_s=%s\n' "$n" "$f" \
-      "$(awk -v b="$(stat -c %s "$d/out.$f")" 'BEGIN{print b/1048576}')" \
-      "$(awk -v k="$kb" 'BEGIN{print k/1024}')" "$secs"
+    for to in stdout file; do
+      [[ $to == file && $f != json ]] && continue
+      local args=(--format "$f" --fail-on never)
+      [[ $to == file ]] && args+=(--output "$d/out.$f")
+      /usr/bin/time -f "%M %e" -o "$d/time" "$B/tokenwatch" -c "$d/tw.ini" report "${args[@]}" \
+        >"$d/stdout" 2>"$d/tw.log" || { cat "$d/tw.log" >&2; exit 1; }
+      [[ $to == stdout ]] && mv "$d/stdout" "$d/out.$f"
+      read -r kb secs <"$d/time"
+      printf 'tokens=%s format=%s to=%s output_mb=%.1f peak_rss_mb=%.1f wall_s=%s\n' "$n" "$f" \
+        "$to" "$(awk -v b="$(stat -c %s "$d/out.$f")" 'BEGIN{print b/1048576}')" \
+        "$(awk -v k="$kb" 'BEGIN{print k/1024}')" "$secs"
+    done
   done
   kill "$sim"
 }

@@ -94,7 +94,10 @@ size_t tw_report_text_width(const char *s);
  */
 int tw_report_add_markdown(struct tw_buf *out, const char *s);
 
-int tw_report_render_json(const struct tw_snapshot *snap, struct tw_buf *out);
+struct tw_report_sink;
+
+/* JSON goes to a sink as it is rendered (the others render into a buffer). */
+int tw_report_write_json(const struct tw_snapshot *snap, const struct tw_report_sink *sink);
 int tw_report_render_csv(const struct tw_snapshot *snap, struct tw_buf *out);
 int tw_report_render_markdown(const struct tw_snapshot *snap, struct tw_buf *out);
 int tw_report_render_table(const struct tw_snapshot *snap, struct tw_buf *out);
