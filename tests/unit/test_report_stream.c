@@ -48,9 +48,8 @@ static struct tw_snapshot fix_snapshot(bool with_eval, bool many)
                 fix_token(inv, id, FIX_HOSTILE, "WORKSPACE", "STANDARD", FIX_NOW + FIX_DAY * i,
                           TW_NO_TIME, fix_subject("u-1", "USER", NULL, "Alice\nA", NULL), roles);
         }
-        return (struct tw_snapshot){.cfg = cfg,
-                                    .inv = inv,
-                                    .ev = with_eval ? fix_evaluation() : NULL};
+        return (struct tw_snapshot){
+                .cfg = cfg, .inv = inv, .ev = with_eval ? fix_evaluation() : NULL};
 }
 
 static void snapshot_done(struct tw_snapshot *snap)
@@ -145,7 +144,7 @@ static void test_sink_error_stops(void **state)
                 enum tw_report_format fmt;
                 size_t fail_at;
         } cases[] = {
-                {TW_REPORT_TABLE, 1}, {TW_REPORT_CSV, 1}, {TW_REPORT_MARKDOWN, 1},
+                {TW_REPORT_TABLE, 1}, {TW_REPORT_CSV, 1},  {TW_REPORT_MARKDOWN, 1},
                 {TW_REPORT_JSON, 1},  {TW_REPORT_JSON, 2}, {TW_REPORT_JSON, 5},
         };
         struct tw_snapshot snap = fix_snapshot(true, true);
