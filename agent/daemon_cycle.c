@@ -168,9 +168,13 @@ void tw_daemon_cycle(struct tw_daemon *d)
 {
         int64_t now = tw_now(), start = tw_mono_ns();
         struct tw_inventory *inv;
-        struct tw_evaluation *ev;
         bool fresh;
 
+        /* The findings are made again from the inventory below: dropped now,
+         * one set of them is alive while the next inventory is collected,
+         * not two (the published page serves on meanwhile). */
+        tw_evaluation_free(d->ev);
+        d->ev = NULL;
         inv = collect(d, now);
         if (*d->stop) {
                 tw_inventory_free(inv);
@@ -191,16 +195,15 @@ void tw_daemon_cycle(struct tw_daemon *d)
                 inv = NULL;
         }
         /* Re-evaluate even old data: a token expires while the API is down. */
-        ev = d->inv ? evaluate(d, d->inv, now) : NULL;
-        if (ev || fresh) {
-                tw_evaluation_free(d->ev);
-                d->ev = ev;
-        }
+        d->ev = d->inv ? evaluate(d, d->inv, now) : NULL;
         if (d->status.collection_success)
                 d->status.last_success = now;
         d->status.collected = true;
         d->status.collection_duration = (double)(tw_mono_ns() - start) / 1e9;
-        tw_daemon_publish(d);
+        /* A failed evaluation (logged) keeps the previous page, findings
+         * and all, rather than publish the tokens without them. */
+        if (d->ev || !d->inv)
+                tw_daemon_publish(d);
         if (fresh && d->opts->on_cycle) {
                 struct tw_snapshot snap = {.cfg = d->cfg, .inv = d->inv, .ev = d->ev};
 

@@ -4,6 +4,7 @@
 #   daemon peak RSS (VmHWM) at 10,000 and 100,000 tokens
 #   CPU per collection cycle (user+sys over several cycles)
 # Run by bench/run.sh after it builds build-bench; never part of the tests.
+#   SIZES="tokens:workspaces:cycles ..." picks the runs, WRK=0 skips wrk.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 B=${BUILD:-build-bench}
@@ -49,7 +50,7 @@ INI
   gz=$(curl -fs -H 'Accept-Encoding: gzip' "$url/metrics" | wc -c)
   echo "tokens=$n page_bytes=$size gzip_bytes=$gz cpu_per_cycle_s=$(awk -v a="$c0" -v b="$c1" -v t="$tck" -v n="$cycles" 'BEGIN{printf "%.3f", (b-a)/t/n}')" \
        "peak_rss_mb=$(awk '/VmHWM/{printf "%.1f", $2/1024}' /proc/$tw/status)"
-  if [[ $n -eq 10000 ]]; then
+  if [[ $n -eq 10000 && ${WRK:-1} != 0 ]]; then
     echo "-- wrk plain (4 connections, 10 s)"
     wrk -t2 -c4 -d10s --latency "$url/metrics" | grep -E "Requests/sec|99%|50%"
     echo "-- wrk gzip (4 connections, 10 s)"
@@ -63,5 +64,7 @@ INI
 }
 
 echo "== metrics: daemon against tw-astrosim"
-run_one 10000 500 4
-run_one 100000 2000 2
+for s in ${SIZES:-10000:500:4 100000:2000:2}; do
+  IFS=: read -r n ws cycles <<<"$s"
+  run_one "$n" "$ws" "$cycles"
+done
