@@ -76,6 +76,7 @@ static void test_json_stream_is_whole_tree(void **state)
         for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
                 struct tw_snapshot snap = fix_snapshot(cases[i].with_eval, cases[i].many);
                 struct tw_inventory *empty = tw_inventory_new("org-empty", "v1beta1");
+                const struct tw_inventory *fixture = snap.inv;
                 struct tw_buf out;
                 cJSON *root;
                 char *again;
@@ -97,8 +98,7 @@ static void test_json_stream_is_whole_tree(void **state)
                 free(again);
                 cJSON_Delete(root);
                 tw_buf_done(&out);
-                if (cases[i].empty)
-                        snap.inv = NULL;
+                snap.inv = fixture;
                 tw_inventory_free(empty);
                 snapshot_done(&snap);
         }
