@@ -7,21 +7,11 @@
 #   SIZES="tokens:workspaces:cycles ..." picks the runs, WRK=0 skips wrk.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-B=${BUILD:-build-bench}
-tmp=$(mktemp -d)
-pids=()
-cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$tmp"; }
-trap cleanup EXIT
-
-wait_file() { for _ in $(seq 3000); do [[ -s $1 ]] && return 0; sleep 0.1; done; echo "timeout: $1" >&2; exit 1; }
+source bench/lib.sh
 
 run_one() { # tokens workspaces cycles
   local n=$1 ws=$2 cycles=$3 d=$tmp/$1
-  mkdir -p "$d"
-  "$B/tests/tw-astrosim" --port 0 --port-file "$d/sim.port" --credential-file "$d/cred" \
-    --generate-tokens "$n" --generate-workspaces "$ws" 2>"$d/sim.log" &
-  pids+=($!)
-  wait_file "$d/sim.port"
+  start_sim "$d" "$n" "$ws"
   cat >"$d/tw.ini" <<INI
 [astro]
 api_url = http://127.0.0.1:$(cat "$d/sim.port")

@@ -7,24 +7,13 @@
 # Run by bench/run.sh after it builds build-bench; never part of the tests.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-B=${BUILD:-build-bench}
+source bench/lib.sh
 FORMATS=${FORMATS:-json table}
 SIZES=${SIZES:-10000:500 100000:2000}
-tmp=$(mktemp -d)
-pids=()
-cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$tmp"; }
-trap cleanup EXIT
-
-wait_file() { for _ in $(seq 3000); do [[ -s $1 ]] && return 0; sleep 0.1; done; echo "timeout: $1" >&2; exit 1; }
 
 run_size() { # tokens workspaces
   local n=$1 ws=$2 d=$tmp/$1
-  mkdir -p "$d"
-  "$B/tests/tw-astrosim" --port 0 --port-file "$d/sim.port" --credential-file "$d/cred" \
-    --generate-tokens "$n" --generate-workspaces "$ws" 2>"$d/sim.log" &
-  local sim=$!
-  pids+=($sim)
-  wait_file "$d/sim.port"
+  start_sim "$d" "$n" "$ws"
   cat >"$d/tw.ini" <<INI
 [astro]
 api_url = http://127.0.0.1:$(cat "$d/sim.port")
