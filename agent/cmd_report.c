@@ -102,8 +102,12 @@ int tw_cmd_report(const struct tw_report_options *o)
         }
         {
                 struct tw_snapshot snap = {.cfg = cfg, .inv = inv, .ev = ev};
+                struct tw_report_sink to_stdout = {.write = tw_report_write_stdio, .ctx = stdout};
 
-                r = tw_report_render(&snap, fmt, &out);
+                /* To stdout as it is rendered (a 100,000-token JSON report
+                 * is 124 MB); --output replaces the file whole. */
+                r = o->output ? tw_report_render(&snap, fmt, &out)
+                              : tw_report_write(&snap, fmt, &to_stdout);
         }
         if (r < 0) {
                 tw_log(TW_LOG_ERROR, "cannot render the report", "error", strerror(-r), NULL);

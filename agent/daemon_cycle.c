@@ -172,13 +172,20 @@ void tw_daemon_cycle(struct tw_daemon *d)
 {
         int64_t now = tw_now(), start = tw_mono_ns();
         struct tw_inventory *inv;
-        struct tw_evaluation *ev;
         bool fresh;
 
+        /* The findings are made again from the inventory below: dropped now,
+         * one set of them is alive while the next inventory is collected,
+         * not two (the published page serves on meanwhile). */
+        tw_evaluation_free(d->ev);
+        d->ev = NULL;
         inv = collect(d, now, start + tw_config_cycle_timeout(d->cfg) * INT64_C(1000000000));
         if (*d->interrupt) {
-                /* Stopping, or reloading: a cut collection is no data. */
+                /* Stopping, or reloading: a cut collection is no data.  The
+                 * findings come back from the last good inventory, for the
+                 * page a reload publishes. */
                 tw_inventory_free(inv);
+                d->ev = d->inv ? evaluate(d, d->inv, now) : NULL;
                 return;
         }
         /* Publish new data only when every token page was read: a failed
@@ -197,18 +204,17 @@ void tw_daemon_cycle(struct tw_daemon *d)
                 inv = NULL;
         }
         /* Re-evaluate even old data: a token expires while the API is down. */
-        ev = d->inv ? evaluate(d, d->inv, now) : NULL;
-        if (ev || fresh) {
-                tw_evaluation_free(d->ev);
-                d->ev = ev;
-        }
+        d->ev = d->inv ? evaluate(d, d->inv, now) : NULL;
         if (d->status.collection_success)
                 d->status.last_success = now;
         d->status.collected = true;
         d->status.collection_duration = (double)(tw_mono_ns() - start) / 1e9;
         if (fresh)
                 tw_daemon_audit(d, now);
-        tw_daemon_publish(d);
+        /* A failed evaluation (logged) keeps the previous page, findings
+         * and all, rather than publish the tokens without them. */
+        if (d->ev || !d->inv)
+                tw_daemon_publish(d);
         if (d->ev && d->opts->on_cycle) { /* every cycle: alerts must outlive an API outage */
                 struct tw_snapshot snap = {.cfg = d->cfg, .inv = d->inv, .ev = d->ev};
 

@@ -4,23 +4,14 @@
 #   daemon peak RSS (VmHWM) at 10,000 and 100,000 tokens
 #   CPU per collection cycle (user+sys over several cycles)
 # Run by bench/run.sh after it builds build-bench; never part of the tests.
+#   SIZES="tokens:workspaces:cycles ..." picks the runs, WRK=0 skips wrk.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-B=${BUILD:-build-bench}
-tmp=$(mktemp -d)
-pids=()
-cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$tmp"; }
-trap cleanup EXIT
-
-wait_file() { for _ in $(seq 3000); do [[ -s $1 ]] && return 0; sleep 0.1; done; echo "timeout: $1" >&2; exit 1; }
+source bench/lib.sh
 
 run_one() { # tokens workspaces cycles
   local n=$1 ws=$2 cycles=$3 d=$tmp/$1
-  mkdir -p "$d"
-  "$B/tests/tw-astrosim" --port 0 --port-file "$d/sim.port" --credential-file "$d/cred" \
-    --generate-tokens "$n" --generate-workspaces "$ws" 2>"$d/sim.log" &
-  pids+=($!)
-  wait_file "$d/sim.port"
+  start_sim "$d" "$n" "$ws"
   cat >"$d/tw.ini" <<INI
 [astro]
 api_url = http://127.0.0.1:$(cat "$d/sim.port")
@@ -49,7 +40,7 @@ INI
   gz=$(curl -fs -H 'Accept-Encoding: gzip' "$url/metrics" | wc -c)
   echo "tokens=$n page_bytes=$size gzip_bytes=$gz cpu_per_cycle_s=$(awk -v a="$c0" -v b="$c1" -v t="$tck" -v n="$cycles" 'BEGIN{printf "%.3f", (b-a)/t/n}')" \
        "peak_rss_mb=$(awk '/VmHWM/{printf "%.1f", $2/1024}' /proc/$tw/status)"
-  if [[ $n -eq 10000 ]]; then
+  if [[ $n -eq 10000 && ${WRK:-1} != 0 ]]; then
     echo "-- wrk plain (4 connections, 10 s)"
     wrk -t2 -c4 -d10s --latency "$url/metrics" | grep -E "Requests/sec|99%|50%"
     echo "-- wrk gzip (4 connections, 10 s)"
@@ -63,5 +54,7 @@ INI
 }
 
 echo "== metrics: daemon against tw-astrosim"
-run_one 10000 500 4
-run_one 100000 2000 2
+for s in ${SIZES:-10000:500:4 100000:2000:2}; do
+  IFS=: read -r n ws cycles <<<"$s"
+  run_one "$n" "$ws" "$cycles"
+done

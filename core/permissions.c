@@ -27,6 +27,7 @@
 #include <string.h>
 
 #include "core/config.h"
+#include "core/roles.h"
 
 #define ORG_OWNER "ORGANIZATION_OWNER"
 #define ORG_MEMBER "ORGANIZATION_MEMBER"

@@ -2,6 +2,7 @@
 #include "exporters/report.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -31,6 +32,35 @@ int tw_report_format_from_string(const char *s, enum tw_report_format *ret)
         return -EINVAL;
 }
 
+/* A sink's write appending to the struct tw_buf ctx. */
+static int add_to_buf(void *ctx, const char *data, size_t len)
+{
+        return tw_buf_add(ctx, data, len);
+}
+
+int tw_report_write_stdio(void *ctx, const char *data, size_t len)
+{
+        return fwrite(data, 1, len, ctx) == len ? 0 : -EIO;
+}
+
+int tw_report_write(const struct tw_snapshot *snap, enum tw_report_format fmt,
+                    const struct tw_report_sink *sink)
+{
+        struct tw_buf out;
+        int r;
+
+        if (!snap || !snap->inv || !sink || !sink->write)
+                return -EINVAL;
+        if (fmt == TW_REPORT_JSON)
+                return tw_report_write_json(snap, sink);
+        tw_buf_init(&out, TW_REPORT_MAX);
+        r = tw_report_render(snap, fmt, &out);
+        if (r >= 0 && out.len)
+                r = sink->write(sink->ctx, out.ptr, out.len);
+        tw_buf_done(&out);
+        return r;
+}
+
 int tw_report_render(const struct tw_snapshot *snap, enum tw_report_format fmt, struct tw_buf *out)
 {
         size_t len0;
@@ -44,7 +74,8 @@ int tw_report_render(const struct tw_snapshot *snap, enum tw_report_format fmt, 
                 r = tw_report_render_table(snap, out);
                 break;
         case TW_REPORT_JSON:
-                r = tw_report_render_json(snap, out);
+                r = tw_report_write_json(snap,
+                                         &(struct tw_report_sink){.write = add_to_buf, .ctx = out});
                 break;
         case TW_REPORT_CSV:
                 r = tw_report_render_csv(snap, out);

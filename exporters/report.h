@@ -8,6 +8,8 @@
  * Pure functions of the snapshot; thread-safe.
  */
 
+#include <stddef.h>
+
 #include "core/snapshot.h"
 
 struct cJSON;
@@ -32,6 +34,29 @@ int tw_report_format_from_string(const char *s, enum tw_report_format *ret);
  * findings), snap->cfg may be NULL (no policy line).  0, -EINVAL (NULL snap,
  * inventory or out), -ENOMEM or -E2BIG (out->max reached). */
 int tw_report_render(const struct tw_snapshot *snap, enum tw_report_format fmt, struct tw_buf *out);
+
+/* Where tw_report_write() sends the report: write() gets it in pieces, in
+ * order, and returns 0 or a negative errno (which stops the report and is
+ * returned).  ctx is passed through. */
+struct tw_report_sink {
+        int (*write)(void *ctx, const char *data, size_t len);
+        void *ctx;
+};
+
+/* A sink's write for a FILE * ctx (e.g. stdout): fwrite(), -EIO when short. */
+int tw_report_write_stdio(void *ctx, const char *data, size_t len);
+
+/* The report of tw_report_render(), byte for byte, sent to sink instead of
+ * kept: JSON is written while it is rendered, one token at a time, in pieces
+ * of about 64 KiB, so its memory does not grow with the inventory; the other
+ * formats are rendered whole (at most TW_REPORT_MAX bytes) and written once.
+ * Unlike tw_report_render(), a failure may leave part of the report written.
+ * 0, -EINVAL (NULL snap, inventory or sink), -ENOMEM, -E2BIG, or the sink's
+ * error. */
+int tw_report_write(const struct tw_snapshot *snap, enum tw_report_format fmt,
+                    const struct tw_report_sink *sink);
+
+#define TW_REPORT_MAX ((size_t)512 << 20)
 
 /* The JSON report's object for one token, without "findings": the one shape
  * of a token that webhook payloads share with the report.  inv (may be NULL)

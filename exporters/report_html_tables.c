@@ -61,7 +61,7 @@ static void count_token(const struct tw_html *h, size_t token, struct ws_count *
 {
         const struct tw_finding *f = NULL;
         size_t n = tw_report_token_findings(h->snap, token, &f);
-        enum tw_severity s = tw_report_token_severity(h->snap, token);
+        enum tw_severity s = tw_evaluation_token_severity(h->snap->ev, token);
 
         c->tokens++;
         c->crit += s == TW_SEVERITY_CRITICAL;
@@ -165,7 +165,7 @@ static void token_row(struct tw_html *h, size_t k)
         const struct tw_token *t = &h->snap->inv->tokens[k];
 
         tw_html_rawf(h, "<tr id=\"t%zu\"><td data-l=\"Severity\">", k);
-        tw_html_sev_pill(h, tw_report_token_severity(h->snap, k), false);
+        tw_html_sev_pill(h, tw_evaluation_token_severity(h->snap->ev, k), false);
         tw_html_raw(h, "</td><td data-l=\"Token\"><b>");
         tw_html_name(h, t->name);
         tw_html_raw(h, "</b><br><span class=\"id\">");
@@ -182,7 +182,7 @@ static void token_row(struct tw_html *h, size_t k)
         roles_cell(h, t);
         tw_html_raw(h, "<td data-l=\"Created by\">");
         if (t->created_by)
-                tw_html_name(h, tw_report_creator_name(t->created_by));
+                tw_html_name(h, tw_subject_name(t->created_by));
         else
                 tw_html_raw(h, "unknown");
         tw_html_raw(h, "</td><td class=\"d\" data-l=\"Created\">");

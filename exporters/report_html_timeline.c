@@ -47,8 +47,8 @@ static void dot(struct tw_html *h, struct stacks *st, unsigned col, size_t token
         }
         tw_html_rawf(h,
                      "<a href=\"#t%zu\"><circle class=\"%s\" cx=\"%u\" cy=\"%u\" r=\"5\"><title>",
-                     token, tw_html_sev_class(tw_report_token_severity(h->snap, token)), col * STEP,
-                     AXIS_Y - 9 - st->n[col] * STEP);
+                     token, tw_html_sev_class(tw_evaluation_token_severity(h->snap->ev, token)),
+                     col * STEP, AXIS_Y - 9 - st->n[col] * STEP);
         tw_html_text(h, t->name);
         tw_html_raw(h, " (");
         tw_html_text(h, t->id);

@@ -5,6 +5,7 @@
 
 #include <errno.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include <cjson/cJSON.h>
 
@@ -175,19 +176,6 @@ cJSON *tw_report_token_json(const struct tw_inventory *inv, const struct tw_toke
         return o;
 }
 
-static int add_token(const struct tw_snapshot *snap, size_t i, cJSON *arr)
-{
-        cJSON *o = tw_report_token_json(snap->inv, &snap->inv->tokens[i]);
-
-        if (!o)
-                return -ENOMEM;
-        if (!cJSON_AddItemToArray(arr, o)) {
-                cJSON_Delete(o);
-                return -ENOMEM;
-        }
-        return add_findings(snap, i, o);
-}
-
 /* {"warning": n, "critical": n} per kind. */
 static int add_kind_counts(cJSON *parent, const char *key,
                            const size_t counts[_TW_FINDING_KIND_MAX][_TW_SEVERITY_MAX])
@@ -288,43 +276,157 @@ static int add_notes(const struct tw_evaluation *ev, cJSON *root)
         return 0;
 }
 
-int tw_report_render_json(const struct tw_snapshot *snap, struct tw_buf *out)
+/*
+ * The report goes out in pieces, never as one tree: the head (header and
+ * workspaces) and the tail (summary, suppressions, evaluation errors) are
+ * printed by cJSON as two small objects, and the tokens one object at a
+ * time between them.  cJSON_Print() lays an object out with one tab per
+ * level after every newline and separates array items with ", ", so the
+ * spliced text is byte for byte what printing the whole tree gave.
+ */
+#define CHUNK ((size_t)64 << 10)
+
+struct stream {
+        const struct tw_report_sink *sink;
+        struct tw_buf buf;
+};
+
+static int stream_flush(struct stream *s)
 {
-        cJSON *root = cJSON_CreateObject(), *tokens;
-        char *text = NULL;
+        int r = 0;
+
+        if (s->buf.len)
+                r = s->sink->write(s->sink->ctx, s->buf.ptr, s->buf.len);
+        tw_buf_reset(&s->buf);
+        return r;
+}
+
+static int stream_add(struct stream *s, const char *data, size_t len)
+{
+        int r = tw_buf_add(&s->buf, data, len);
+
+        if (r >= 0 && s->buf.len >= CHUNK)
+                r = stream_flush(s);
+        return r;
+}
+
+static int stream_adds(struct stream *s, const char *text)
+{
+        return stream_add(s, text, strlen(text));
+}
+
+/* Adds text printed at the top level as it reads `depth` levels down: every
+ * newline gets depth more tabs (cJSON escapes newlines inside strings, so
+ * every raw one is layout). */
+static int stream_add_nested(struct stream *s, const char *text, size_t len, size_t depth)
+{
+        static const char tabs[] = "\t\t\t\t";
+        const char *nl;
+        int r = 0;
+
+        if (depth > sizeof(tabs) - 1)
+                return -EINVAL;
+        while (r >= 0 && (nl = memchr(text, '\n', len))) {
+                r = stream_add(s, text, (size_t)(nl - text) + 1);
+                if (r >= 0)
+                        r = stream_add(s, tabs, depth);
+                len -= (size_t)(nl - text) + 1;
+                text = nl + 1;
+        }
+        if (r >= 0)
+                r = stream_add(s, text, len);
+        return r;
+}
+
+/* Prints obj, adds text[skip_head .. len - skip_tail] and frees obj
+ * (ownership is taken on every path). */
+static int stream_add_object(struct stream *s, cJSON *obj, size_t skip_head, size_t skip_tail,
+                             size_t depth)
+{
+        char *text = obj ? cJSON_Print(obj) : NULL;
+        size_t len = text ? strlen(text) : 0;
         int r = -ENOMEM;
 
-        if (!root)
-                goto out;
-        r = add_header(snap, root);
-        if (r >= 0)
-                r = add_workspaces(snap->inv, root);
-        if (r < 0)
-                goto out;
-        r = -ENOMEM;
-        tokens = cJSON_AddArrayToObject(root, "tokens");
-        if (!tokens)
-                goto out;
-        for (size_t i = 0; i < snap->inv->n_tokens; i++) {
-                r = add_token(snap, i, tokens);
-                if (r < 0)
-                        goto out;
-        }
-        r = add_summary(snap, root);
-        if (r >= 0)
-                r = add_notes(snap->ev, root);
-        if (r < 0)
-                goto out;
-        text = cJSON_Print(root);
-        if (!text) {
-                r = -ENOMEM;
-                goto out;
-        }
-        r = tw_buf_adds(out, text);
-        if (r >= 0)
-                r = tw_buf_addc(out, '\n');
-out:
+        cJSON_Delete(obj);
+        if (text && len >= skip_head + skip_tail)
+                r = stream_add_nested(s, text + skip_head, len - skip_head - skip_tail, depth);
         free(text);
-        cJSON_Delete(root);
+        return r;
+}
+
+/* Token i with its findings, two levels down (root object, tokens array). */
+static int stream_token(struct stream *s, const struct tw_snapshot *snap, size_t i)
+{
+        cJSON *o = tw_report_token_json(snap->inv, &snap->inv->tokens[i]);
+
+        if (o && add_findings(snap, i, o) < 0) {
+                cJSON_Delete(o);
+                return -ENOMEM;
+        }
+        return stream_add_object(s, o, 0, 0, 2);
+}
+
+/* The root object up to and including the tokens array. */
+static int stream_head(struct stream *s, const struct tw_snapshot *snap)
+{
+        cJSON *head = cJSON_CreateObject();
+        int r = -ENOMEM;
+
+        if (head)
+                r = add_header(snap, head);
+        if (r >= 0)
+                r = add_workspaces(snap->inv, head);
+        if (r < 0) {
+                cJSON_Delete(head);
+                return r;
+        }
+        /* "{\n\t...workspaces...\n}" without its closing "\n}". */
+        r = stream_add_object(s, head, 0, 2, 0);
+        if (r >= 0)
+                r = stream_adds(s, ",\n\t\"tokens\":\t[");
+        for (size_t i = 0; r >= 0 && i < snap->inv->n_tokens; i++) {
+                if (i > 0)
+                        r = stream_adds(s, ", ");
+                if (r >= 0)
+                        r = stream_token(s, snap, i);
+        }
+        if (r >= 0)
+                r = stream_adds(s, "],");
+        return r;
+}
+
+/* The root object after the tokens array, and the final newline. */
+static int stream_tail(struct stream *s, const struct tw_snapshot *snap)
+{
+        cJSON *tail = cJSON_CreateObject();
+        int r = -ENOMEM;
+
+        if (tail)
+                r = add_summary(snap, tail);
+        if (r >= 0)
+                r = add_notes(snap->ev, tail);
+        if (r < 0) {
+                cJSON_Delete(tail);
+                return r;
+        }
+        /* "\n\t\"summary\": ...\n}" without the opening "{". */
+        r = stream_add_object(s, tail, 1, 0, 0);
+        if (r >= 0)
+                r = stream_add(s, "\n", 1);
+        return r;
+}
+
+int tw_report_write_json(const struct tw_snapshot *snap, const struct tw_report_sink *sink)
+{
+        struct stream s = {.sink = sink};
+        int r;
+
+        tw_buf_init(&s.buf, TW_BUF_MAX_DEFAULT);
+        r = stream_head(&s, snap);
+        if (r >= 0)
+                r = stream_tail(&s, snap);
+        if (r >= 0)
+                r = stream_flush(&s);
+        tw_buf_done(&s.buf);
         return r;
 }

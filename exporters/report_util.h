@@ -92,7 +92,10 @@ int tw_report_add_markdown(struct tw_buf *out, const char *s);
  * (=, +, -, @, tab, CR).  NULL s is an empty field. */
 int tw_report_add_csv_cell(struct tw_buf *out, const char *s, bool last);
 
-int tw_report_render_json(const struct tw_snapshot *snap, struct tw_buf *out);
+struct tw_report_sink;
+
+/* JSON goes to a sink as it is rendered (the others render into a buffer). */
+int tw_report_write_json(const struct tw_snapshot *snap, const struct tw_report_sink *sink);
 int tw_report_render_csv(const struct tw_snapshot *snap, struct tw_buf *out);
 int tw_report_render_markdown(const struct tw_snapshot *snap, struct tw_buf *out);
 int tw_report_render_table(const struct tw_snapshot *snap, struct tw_buf *out);

@@ -5,11 +5,20 @@
  * (lib/http_stream.h) and the incremental collector
  * (collectors/astro_audit.h): cursor boundary, persistence, skipped lines.
  */
-#include "sim_selftest.h"
-
 #include <errno.h>
 #include <limits.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
+
+#include <cmocka.h>
+
+#include "helpers/sim_client.h"
 
 #include "collectors/astro_audit.h"
 #include "core/usage.h"
@@ -145,7 +154,7 @@ static void test_sim_forbidden_rate_and_append(void **state)
         struct tw_http_result res;
         struct sink s;
         char url[512];
-        struct resp r;
+        struct tw_test_resp r;
 
         (void)state;
         /* A workspace credential is not an Organization Owner. */
@@ -155,9 +164,9 @@ static void test_sim_forbidden_rate_and_append(void **state)
         tw_buf_done(&s.body);
         /* Entries added at run time are served. */
         snprintf(url, sizeof(url), "%s/_sim/audit-logs", tw_sim_url(sim));
-        req(&r, "POST", url, NULL,
-            "{\"subjectId\":\"u\",\"subjectType\":\"USER\",\"timestamp\":\"@-1m\"}\n"
-            "not json\n");
+        tw_test_req(&r, "POST", url, NULL,
+                    "{\"subjectId\":\"u\",\"subjectType\":\"USER\",\"timestamp\":\"@-1m\"}\n"
+                    "not json\n");
         assert_int_equal(r.status, 200);
         tw_buf_done(&r.body);
         assert_int_equal(tw_sim_audit_count(sim), 20);

@@ -195,7 +195,9 @@ void sim_token_fill(struct tw_sim *sim, struct cJSON *token)
                         set_default_str(by, "username", sim_str(who, "username"));
                         set_default_str(by, "fullName", sim_str(who, "fullName"));
                         set_default_str(by, "avatarUrl", sim_str(who, "avatarUrl"));
-                } else if (type && strcmp(type, "SERVICEKEY") == 0) {
+                } else if (type && strcmp(type, "SERVICEKEY") == 0 &&
+                           !cJSON_GetObjectItemCaseSensitive(by, "apiTokenName")) {
+                        /* Only look up what is missing: the scan is linear. */
                         who = sim_find_by_id(sim->tokens, sim_str(by, "id"), NULL);
                         set_default_str(by, "apiTokenName", sim_str(who, "name"));
                 }
