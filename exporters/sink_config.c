@@ -11,6 +11,7 @@
 #include "exporters/sink_format.h"
 #include "lib/buf.h"
 #include "lib/secret.h"
+#include "lib/url.h"
 
 /* Appends "a, b or c": the formats for which want(format) holds. */
 static void list_formats(struct tw_buf *b, bool (*want)(const struct tw_sink_format *))
@@ -177,6 +178,27 @@ void tw_sink_config_done(struct tw_sink_config *k)
         memset(k, 0, sizeof(*k));
 }
 
+/* The URLs a url_file holds get the checks a url line gets at load (http or
+ * https, plain http only to loopback); the message names the file, never
+ * its content (a webhook URL is a secret). */
+static int check_file_urls(const char *urls, const char *file, struct tw_buf *err)
+{
+        char *copy = strdup(urls), *save = NULL, *tok;
+        int r = copy ? 0 : -ENOMEM;
+
+        for (tok = copy ? strtok_r(copy, ", \t", &save) : NULL; tok && r >= 0;
+             tok = strtok_r(NULL, ", \t", &save)) {
+                r = tw_url_check(tok);
+                if (r == -EPERM)
+                        tw_buf_printf(err, "url_file %s: plain http is allowed to loopback only\n",
+                                      file);
+                else if (r < 0 && r != -ENOMEM)
+                        tw_buf_printf(err, "url_file %s: not an http(s) URL\n", file);
+        }
+        tw_secret_free(copy);
+        return r < 0 ? (r == -ENOMEM ? r : -EINVAL) : 0;
+}
+
 int tw_sink_config_open(const struct tw_sink_config *k, const struct tw_sink_options *base,
                         struct tw_sink **ret, struct tw_buf *err)
 {
@@ -185,6 +207,8 @@ int tw_sink_config_open(const struct tw_sink_config *k, const struct tw_sink_opt
         int r;
 
         r = secret_of(k->url, k->url_file, &url, err);
+        if (r >= 0 && url && !k->url)
+                r = check_file_urls(url, k->url_file, err);
         if (r >= 0)
                 r = secret_of(k->secret, k->secret_file, &secret, err);
         if (r >= 0)

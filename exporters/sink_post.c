@@ -179,7 +179,7 @@ static int prepare(struct tw_sink_post *s, const struct tw_sink_item *it, struct
         }
         h = h ? add_header(h, "Expect:") : NULL; /* no 100-continue round trip */
         if (!h) {
-                free(body);
+                tw_secret_free(body);
                 return -ENOMEM;
         }
         *ret_h = h;
@@ -247,7 +247,7 @@ enum tw_sink_verdict tw_sink_post_deliver(struct tw_sink_post *s, const struct t
                 rejected = true;
         }
         curl_slist_free_all(h);
-        free(body);
+        tw_secret_free(body); /* a PagerDuty body holds the routing key */
         return v == TW_SINK_AGAIN ? v : rejected ? TW_SINK_REFUSED : TW_SINK_DELIVERED;
 }
 
@@ -271,7 +271,7 @@ int tw_sink_post_once(struct tw_sink_post *s, const struct tw_sink_item *it, lon
                         r = -EPROTO;
         }
         curl_slist_free_all(h);
-        free(body);
+        tw_secret_free(body); /* a PagerDuty body holds the routing key */
         if (ret_status)
                 *ret_status = res.status;
         return r;
