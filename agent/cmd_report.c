@@ -22,8 +22,6 @@
 #include "lib/statefile.h"
 #include "exporters/report.h"
 
-#define REPORT_MAX ((size_t)512 << 20)
-
 enum tw_exit tw_exit_code(int config_error, int incomplete, int findings_at_or_above)
 {
         if (config_error)
@@ -53,6 +51,12 @@ static bool has_findings_at(const struct tw_evaluation *ev, enum tw_severity at)
         return false;
 }
 
+/* A report sink's write into the --output file being written. */
+static int write_file(void *ctx, const char *data, size_t len)
+{
+        return tw_atomic_file_write(ctx, data, len);
+}
+
 int tw_cmd_report(const struct tw_report_options *o)
 {
         struct tw_credential_info cred = {0};
@@ -61,11 +65,10 @@ int tw_cmd_report(const struct tw_report_options *o)
         struct tw_evaluation *ev = NULL;
         struct tw_transport *t = NULL;
         enum tw_report_format fmt;
-        struct tw_buf out, err;
+        struct tw_buf err;
         int64_t now = o->now != TW_NO_TIME ? o->now : tw_now();
         int exit_code = TW_EXIT_CONFIG, r;
 
-        tw_buf_init(&out, REPORT_MAX);
         tw_buf_init(&err, 4096);
         if (tw_report_format_from_string(o->format, &fmt) < 0) {
                 tw_log(TW_LOG_ERROR, "unknown report format (table, json, csv, markdown)", "format",
@@ -102,27 +105,28 @@ int tw_cmd_report(const struct tw_report_options *o)
         }
         {
                 struct tw_snapshot snap = {.cfg = cfg, .inv = inv, .ev = ev};
-                struct tw_report_sink to_stdout = {.write = tw_report_write_stdio, .ctx = stdout};
+                struct tw_atomic_file file = {.fd = -1};
+                struct tw_report_sink sink = {.write = tw_report_write_stdio, .ctx = stdout};
 
-                /* To stdout as it is rendered (a 100,000-token JSON report
-                 * is 124 MB); --output replaces the file whole. */
-                r = o->output ? tw_report_render(&snap, fmt, &out)
-                              : tw_report_write(&snap, fmt, &to_stdout);
+                /* Written as it is rendered (a 100,000-token JSON report is
+                 * 124 MB): to stdout, or into a temporary file that then
+                 * replaces --output whole (0600, O_EXCL|O_NOFOLLOW). */
+                r = 0;
+                if (o->output) {
+                        sink = (struct tw_report_sink){.write = write_file, .ctx = &file};
+                        r = tw_atomic_file_begin(&file, o->output);
+                }
+                if (r >= 0)
+                        r = tw_report_write(&snap, fmt, &sink);
+                if (r >= 0 && o->output)
+                        r = tw_atomic_file_commit(&file);
+                tw_atomic_file_abort(&file);
         }
         if (r < 0) {
-                tw_log(TW_LOG_ERROR, "cannot render the report", "error", strerror(-r), NULL);
-                exit_code = TW_EXIT_INCOMPLETE;
-                goto out;
-        }
-        if (o->output) {
-                r = tw_atomic_write_file(o->output, out.ptr ? out.ptr : "", out.len);
-                if (r < 0) {
-                        tw_log(TW_LOG_ERROR, "cannot write the report", "file", o->output, "error",
-                               strerror(-r), NULL);
-                        goto out;
-                }
-        } else if (out.len && fwrite(out.ptr, 1, out.len, stdout) != out.len) {
-                tw_log(TW_LOG_ERROR, "cannot write the report to stdout", NULL);
+                /* Exit 2, as for any other setup error: no partial report
+                 * replaced --output. */
+                tw_log(TW_LOG_ERROR, "cannot write the report", "file",
+                       o->output ? o->output : "(stdout)", "error", strerror(-r), NULL);
                 goto out;
         }
         fflush(stdout);
@@ -134,7 +138,6 @@ out:
         tw_transport_free(t);
         tw_credential_done(&cred);
         tw_config_free(cfg);
-        tw_buf_done(&out);
         tw_buf_done(&err);
         return exit_code;
 }

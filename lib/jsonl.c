@@ -2,13 +2,14 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <libgen.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+
+#include "lib/statefile.h"
 
 /* Writes "path" (n == 0) or "path.n" into out. */
 static int numbered(const char *path, unsigned n, char out[PATH_MAX])
@@ -17,22 +18,6 @@ static int numbered(const char *path, unsigned n, char out[PATH_MAX])
                 n ? snprintf(out, PATH_MAX, "%s.%u", path, n) : snprintf(out, PATH_MAX, "%s", path);
 
         return len < 0 || len >= PATH_MAX ? -ENAMETOOLONG : 0;
-}
-
-static int fsync_parent(const char *path)
-{
-        char copy[PATH_MAX];
-        int fd, r = 0;
-
-        if (snprintf(copy, sizeof(copy), "%s", path) >= (int)sizeof(copy))
-                return -ENAMETOOLONG;
-        fd = open(dirname(copy), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-        if (fd < 0)
-                return -errno;
-        if (fsync(fd) < 0)
-                r = -errno;
-        close(fd);
-        return r;
 }
 
 /* path.<keep-2> -> path.<keep-1>, ..., path -> path.1; the oldest goes. */
@@ -44,7 +29,7 @@ static int rotate(const char *path, unsigned keep)
         if (keep <= 1) {
                 if (unlink(path) < 0 && errno != ENOENT)
                         return -errno;
-                return fsync_parent(path);
+                return tw_fsync_parent(path);
         }
         if ((r = numbered(path, keep - 1, to)) < 0)
                 return r;
@@ -56,23 +41,7 @@ static int rotate(const char *path, unsigned keep)
                 if (rename(from, to) < 0 && errno != ENOENT)
                         return -errno;
         }
-        return fsync_parent(path);
-}
-
-static int write_all(int fd, const char *p, size_t len)
-{
-        while (len) {
-                ssize_t n = write(fd, p, len);
-
-                if (n < 0) {
-                        if (errno == EINTR)
-                                continue;
-                        return -errno;
-                }
-                p += n;
-                len -= (size_t)n;
-        }
-        return 0;
+        return tw_fsync_parent(path);
 }
 
 /* Ends a last line that a crash cut short, so the next line stays whole. */
@@ -87,7 +56,7 @@ static int end_line(int fd)
                 return 0;
         if (pread(fd, &last, 1, st.st_size - 1) != 1)
                 return -EIO;
-        return last == '\n' ? 0 : write_all(fd, "\n", 1);
+        return last == '\n' ? 0 : tw_write_all(fd, "\n", 1);
 }
 
 int tw_jsonl_append(const char *path, const void *data, size_t len,
@@ -122,13 +91,13 @@ int tw_jsonl_append(const char *path, const void *data, size_t len,
                 return -errno;
         r = end_line(fd);
         if (r >= 0)
-                r = write_all(fd, data, len);
+                r = tw_write_all(fd, data, len);
         if (r >= 0 && fsync(fd) < 0)
                 r = -errno;
         if (close(fd) < 0 && r >= 0)
                 r = -errno;
         if (r >= 0 && created)
-                r = fsync_parent(path);
+                r = tw_fsync_parent(path);
         return r;
 }
 

@@ -48,8 +48,10 @@ static int path_of(char *buf, size_t size, const char *dir, const char *name, co
         return n < 0 || (size_t)n >= size ? -ENAMETOOLONG : 0;
 }
 
-static int write_all(int fd, const char *p, size_t len)
+int tw_write_all(int fd, const void *data, size_t len)
 {
+        const char *p = data;
+
         while (len) {
                 ssize_t n = write(fd, p, len);
 
@@ -104,33 +106,78 @@ static int open_exclusive(const char *tmp)
         return fd < 0 ? -errno : fd;
 }
 
-int tw_atomic_write_file(const char *path, const void *data, size_t len)
+int tw_atomic_file_begin(struct tw_atomic_file *f, const char *path)
 {
-        char tmp[4096], dir[4096];
-        int fd, r;
-
-        if (!path || !*path || (!data && len))
+        f->fd = -1;
+        if (!path || !*path)
                 return -EINVAL;
-        r = dir_of(dir, sizeof(dir), path);
-        if (r < 0)
-                return r;
-        if (snprintf(tmp, sizeof(tmp), "%s.tmp-%ld", path, (long)getpid()) >= (int)sizeof(tmp))
+        if (snprintf(f->path, sizeof(f->path), "%s", path) >= (int)sizeof(f->path) ||
+            snprintf(f->tmp, sizeof(f->tmp), "%s.tmp-%ld", path, (long)getpid()) >=
+                    (int)sizeof(f->tmp))
                 return -ENAMETOOLONG;
-        fd = open_exclusive(tmp);
-        if (fd < 0)
-                return fd;
-        r = write_all(fd, data, len);
-        if (r >= 0 && fsync(fd) < 0)
+        f->fd = open_exclusive(f->tmp);
+        return f->fd < 0 ? f->fd : 0;
+}
+
+int tw_atomic_file_write(struct tw_atomic_file *f, const void *data, size_t len)
+{
+        return f->fd < 0 ? -EBADF : tw_write_all(f->fd, data, len);
+}
+
+void tw_atomic_file_abort(struct tw_atomic_file *f)
+{
+        if (f->fd < 0)
+                return;
+        close(f->fd);
+        unlink(f->tmp);
+        f->fd = -1;
+}
+
+int tw_atomic_file_commit(struct tw_atomic_file *f)
+{
+        char dir[4096];
+        int r;
+
+        if (f->fd < 0)
+                return -EBADF;
+        r = dir_of(dir, sizeof(dir), f->path);
+        if (r >= 0 && fsync(f->fd) < 0)
                 r = -errno;
-        if (close(fd) < 0 && r >= 0)
+        if (close(f->fd) < 0 && r >= 0)
                 r = -errno;
-        if (r >= 0 && rename(tmp, path) < 0)
+        f->fd = -1;
+        if (r >= 0 && rename(f->tmp, f->path) < 0)
                 r = -errno;
         if (r < 0) {
-                unlink(tmp);
+                unlink(f->tmp);
                 return r;
         }
         return fsync_dir(dir);
+}
+
+int tw_atomic_write_file(const char *path, const void *data, size_t len)
+{
+        struct tw_atomic_file f;
+        int r;
+
+        if (!data && len)
+                return -EINVAL;
+        r = tw_atomic_file_begin(&f, path);
+        if (r >= 0)
+                r = tw_atomic_file_write(&f, data, len);
+        if (r < 0) {
+                tw_atomic_file_abort(&f);
+                return r;
+        }
+        return tw_atomic_file_commit(&f);
+}
+
+int tw_fsync_parent(const char *path)
+{
+        char dir[4096];
+        int r = dir_of(dir, sizeof(dir), path);
+
+        return r < 0 ? r : fsync_dir(dir);
 }
 
 int tw_statefile_write(const char *dir, const char *name, const void *data, size_t len)

@@ -24,6 +24,26 @@
  * -ENOSPC, -EEXIST if the temporary name stays taken, ...). */
 int tw_atomic_write_file(const char *path, const void *data, size_t len);
 
+/* The same written in pieces, for content too large to hold whole (a
+ * report): begin creates the temporary file, write appends, commit makes it
+ * path (fsync, rename, fsync of the directory) and abort removes it; after a
+ * failed begin or write, call abort.  0 or -errno; abort is idempotent. */
+struct tw_atomic_file {
+        int fd; /* -1: none open */
+        char path[4096];
+        char tmp[4096];
+};
+int tw_atomic_file_begin(struct tw_atomic_file *f, const char *path);
+int tw_atomic_file_write(struct tw_atomic_file *f, const void *data, size_t len);
+int tw_atomic_file_commit(struct tw_atomic_file *f);
+void tw_atomic_file_abort(struct tw_atomic_file *f);
+
+/* Writes all of data to fd, through EINTR and short writes.  0 or -errno. */
+int tw_write_all(int fd, const void *data, size_t len);
+/* fsync()s the directory that holds path, so a rename or create in it is
+ * durable.  0 or -errno. */
+int tw_fsync_parent(const char *path);
+
 /* Creates dir (mode 0700) if missing; its parent must exist.  An existing
  * dir must be a directory (-ENOTDIR) owned by this process's effective user
  * (-TW_STATEFILE_EOWNER) and not writable by group or others

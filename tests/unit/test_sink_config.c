@@ -26,7 +26,8 @@ static const struct {
         {"http to loopback", "http://127.0.0.1:9/SECRETPATH", NULL},
         {"two URLs, the second plain http out", "https://a.example/x, http://b.example/SECRETPATH",
          "plain http is allowed to loopback only"},
-        {"plain http out", "http://hooks.example/SECRETPATH", "plain http is allowed to loopback only"},
+        {"plain http out", "http://hooks.example/SECRETPATH",
+         "plain http is allowed to loopback only"},
         {"not http", "ftp://hooks.example/SECRETPATH", "not an http(s) URL"},
         {"no scheme", "hooks.example/SECRETPATH", "not an http(s) URL"},
 };

@@ -131,6 +131,34 @@ static void test_atomic_write_file(void **state)
         assert_int_equal(tw_atomic_write_file("", "x", 1), -EINVAL);
 }
 
+/* Written in pieces: the old content stays until commit; abort leaves it
+ * and no temporary file behind. */
+static void test_atomic_file_pieces(void **state)
+{
+        struct tw_atomic_file f;
+        char path[256], text[64];
+
+        snprintf(path, sizeof(path), "%s/report.json", (const char *)*state);
+        assert_int_equal(tw_atomic_write_file(path, "old", 3), 0);
+        assert_int_equal(tw_atomic_file_begin(&f, path), 0);
+        assert_int_equal(tw_atomic_file_write(&f, "ne", 2), 0);
+        assert_int_equal(tw_atomic_file_write(&f, "w\n", 2), 0);
+        slurp(path, text, sizeof(text));
+        assert_string_equal(text, "old"); /* not yet */
+        assert_int_equal(tw_atomic_file_commit(&f), 0);
+        tw_atomic_file_abort(&f); /* after commit: nothing to do */
+        slurp(path, text, sizeof(text));
+        assert_string_equal(text, "new\n");
+        assert_int_equal(tw_atomic_file_begin(&f, path), 0);
+        assert_int_equal(tw_atomic_file_write(&f, "half", 4), 0);
+        tw_atomic_file_abort(&f);
+        tw_atomic_file_abort(&f);
+        slurp(path, text, sizeof(text));
+        assert_string_equal(text, "new\n");
+        assert_int_equal(entries(*state, "report.json.tmp"), 0);
+        assert_int_equal(tw_atomic_file_commit(&f), -EBADF);
+}
+
 /* A symlink planted at the target or at the temporary name redirects
  * nothing: the victim it points to keeps its content. */
 static void test_symlinks_not_followed(void **state)
@@ -207,6 +235,7 @@ int main(void)
                 cmocka_unit_test_setup_teardown(test_quarantine, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_ensure_dir, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_atomic_write_file, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_atomic_file_pieces, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_symlinks_not_followed, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_ensure_dir_refuses_unsafe, setup, teardown),
         };
