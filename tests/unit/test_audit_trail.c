@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "evaluate_fixture.h"
+#include "helpers/helpers.h"
 
 #include "exporters/audit_trail.h"
 #include "lib/buf.h"
@@ -23,8 +24,7 @@ static int setup(void **state)
         struct fixture *f = calloc(1, sizeof(*f));
 
         assert_non_null(f);
-        strcpy(f->dir, "/tmp/tw-trail.XXXXXX");
-        assert_non_null(mkdtemp(f->dir));
+        tw_test_tmpdir(f->dir, sizeof(f->dir), "trail");
         snprintf(f->audit, sizeof(f->audit), "%s/%s", f->dir, TW_AUDIT_FILE);
         f->o = (struct tw_audit_trail_options){
                 .state_dir = f->dir,
@@ -38,12 +38,10 @@ static int setup(void **state)
 static int teardown(void **state)
 {
         struct fixture *f = *state;
-        char cmd[128];
+        int r = tw_test_rmtree(f->dir);
 
-        snprintf(cmd, sizeof(cmd), "rm -rf '%s'", f->dir);
-        assert_int_equal(system(cmd), 0);
         free(f);
-        return 0;
+        return r;
 }
 
 /* An inventory of the named tokens (NULL-terminated), collected at `at`. */

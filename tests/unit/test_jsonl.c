@@ -14,6 +14,8 @@
 
 #include <cmocka.h>
 
+#include "helpers/helpers.h"
+
 #include "lib/buf.h"
 #include "lib/jsonl.h"
 
@@ -27,8 +29,7 @@ static int setup(void **state)
         struct fixture *f = calloc(1, sizeof(*f));
 
         assert_non_null(f);
-        strcpy(f->dir, "/tmp/tw-jsonl.XXXXXX");
-        assert_non_null(mkdtemp(f->dir));
+        tw_test_tmpdir(f->dir, sizeof(f->dir), "jsonl");
         snprintf(f->path, sizeof(f->path), "%s/audit.jsonl", f->dir);
         *state = f;
         return 0;
@@ -37,12 +38,10 @@ static int setup(void **state)
 static int teardown(void **state)
 {
         struct fixture *f = *state;
-        char cmd[128];
+        int r = tw_test_rmtree(f->dir);
 
-        snprintf(cmd, sizeof(cmd), "rm -rf '%s'", f->dir);
-        assert_int_equal(system(cmd), 0);
         free(f);
-        return 0;
+        return r;
 }
 
 /* Collects lines as "a|b|c". */
