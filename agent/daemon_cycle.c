@@ -18,6 +18,7 @@
 #include "exporters/audit_trail.h"
 #include "exporters/http_server.h"
 #include "exporters/metrics.h"
+#include "exporters/report.h"
 
 /* Renders the page straight into gzip, extra families included; 0 or a negative errno. */
 static int render_page(struct tw_daemon *d, struct tw_metrics_out *out)
@@ -46,6 +47,36 @@ static int render_page(struct tw_daemon *d, struct tw_metrics_out *out)
         return r;
 }
 
+/* The live view's flush: compresses what piled up (ctx: the gzip page). */
+static int flush_status(void *ctx)
+{
+        return tw_metrics_out_flush(ctx);
+}
+
+/* Renders the live HTML view (/) straight into gzip, once per cycle like the
+ * metrics page, and publishes it; 0 or a negative errno. */
+static int publish_status(struct tw_daemon *d)
+{
+        struct tw_snapshot snap = {.cfg = d->cfg, .inv = d->inv, .ev = d->ev};
+        struct tw_live_status st = {
+                .rendered_at = tw_now(),
+                .data_at = d->inv->collected_at,
+                .last_collection_ok = d->status.collection_success,
+        };
+        struct tw_metrics_out out;
+        int r;
+
+        r = tw_metrics_out_init(&out, TW_REPORT_MAX);
+        if (r == 0)
+                r = tw_report_render_live_html(&snap, &st, &out.text, flush_status, &out);
+        if (r == 0)
+                r = tw_metrics_out_finish(&out);
+        if (r == 0)
+                r = tw_http_server_publish_status_gzip(d->server, &out.gz, out.plain_len);
+        tw_metrics_out_done(&out);
+        return r;
+}
+
 void tw_daemon_publish(struct tw_daemon *d)
 {
         struct tw_metrics_out out;
@@ -56,11 +87,14 @@ void tw_daemon_publish(struct tw_daemon *d)
         r = render_page(d, &out);
         if (r == 0)
                 r = tw_http_server_publish_gzip(d->server, &out.gz, out.plain_len);
+        if (r == 0 && d->inv)
+                r = publish_status(d);
         if (r < 0) {
                 if (tw_complain_failure(&d->complain_publish, tw_now()))
                         tw_log(TW_LOG_ERROR,
-                               "cannot publish the metrics page: the previous page stays", "error",
-                               strerror(-r), NULL);
+                               "cannot publish the metrics page or the status page: the previous "
+                               "page stays",
+                               "error", strerror(-r), NULL);
         } else if (tw_complain_success(&d->complain_publish)) {
                 tw_log(TW_LOG_INFO, "metrics page published again", NULL);
         }

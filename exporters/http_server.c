@@ -188,6 +188,7 @@ void tw_http_server_stop(struct tw_http_server *s)
         tw_http_auth_worker_free(s->auth_worker);
         tw_http_deadlines_free(s->deadlines);
         tw_http_page_unref(s->page);
+        tw_http_page_unref(s->status);
         tw_http_auth_free(s->auth);
         tw_tls_files_done(&s->tls);
         pthread_mutex_destroy(&s->lock);
@@ -214,7 +215,9 @@ unsigned long tw_http_server_deadlines_expired(const struct tw_http_server *s)
         return tw_http_deadlines_expired(s->deadlines);
 }
 
-int tw_http_server_publish_gzip(struct tw_http_server *s, struct tw_buf *gz, size_t plain_len)
+/* Swaps a gzipped page into *slot (under the lock); takes gz. */
+static int publish_slot(struct tw_http_server *s, struct tw_http_page **slot, struct tw_buf *gz,
+                        size_t plain_len)
 {
         struct tw_http_page *p, *old;
         size_t gz_len = gz->len;
@@ -238,12 +241,26 @@ int tw_http_server_publish_gzip(struct tw_http_server *s, struct tw_buf *gz, siz
         p->gz_len = gz_len;
         p->plain_len = plain_len;
         pthread_mutex_lock(&s->lock);
-        old = s->page;
-        s->page = p;
+        old = *slot;
+        *slot = p;
         pthread_mutex_unlock(&s->lock);
-        atomic_store(&s->ready, true);
         tw_http_page_unref(old);
         return 0;
+}
+
+int tw_http_server_publish_gzip(struct tw_http_server *s, struct tw_buf *gz, size_t plain_len)
+{
+        int r = publish_slot(s, &s->page, gz, plain_len);
+
+        if (r == 0)
+                atomic_store(&s->ready, true);
+        return r;
+}
+
+int tw_http_server_publish_status_gzip(struct tw_http_server *s, struct tw_buf *gz,
+                                       size_t plain_len)
+{
+        return publish_slot(s, &s->status, gz, plain_len);
 }
 
 int tw_http_server_publish(struct tw_http_server *s, const char *page, size_t len)

@@ -100,6 +100,12 @@ unsigned long tw_http_server_deadlines_expired(const struct tw_http_server *s);
  * ones get it inflated block by block as it is sent (with Content-Length:
  * plain_len).  Scrapes in progress keep the previous page.  0 or -ENOMEM. */
 int tw_http_server_publish_gzip(struct tw_http_server *s, struct tw_buf *gz, size_t plain_len);
+/* Publishes a gzipped HTML page (plain_len bytes inflated) as the status
+ * page served at / in place of the plain index of links, under the same TLS
+ * and auth as /metrics.  Takes gz as tw_http_server_publish_gzip() does.
+ * 0 or -ENOMEM.  Thread-safe. */
+int tw_http_server_publish_status_gzip(struct tw_http_server *s, struct tw_buf *gz,
+                                       size_t plain_len);
 /* Gzips page (len bytes) and publishes it as tw_http_server_publish_gzip()
  * does.  0, -ENOMEM, -E2BIG, -EIO. */
 int tw_http_server_publish(struct tw_http_server *s, const char *page, size_t len);

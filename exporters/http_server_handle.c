@@ -162,7 +162,11 @@ static bool authorized(struct tw_http_server *s, struct MHD_Connection *c, void 
         return false;
 }
 
-static enum MHD_Result serve_metrics(struct tw_http_server *s, struct MHD_Connection *c)
+/* Serves a published page (gzipped when the client takes it); NULL *slot:
+ * missing (the caller answers). */
+static enum MHD_Result serve_page(struct tw_http_server *s, struct MHD_Connection *c,
+                                  struct tw_http_page *const *slot, const char *content_type,
+                                  bool *ret_missing)
 {
         struct MHD_Response *resp;
         enum MHD_Result ret;
@@ -170,19 +174,20 @@ static enum MHD_Result serve_metrics(struct tw_http_server *s, struct MHD_Connec
         bool gz;
 
         pthread_mutex_lock(&s->lock);
-        p = s->page;
+        p = *slot;
         if (p)
                 atomic_fetch_add(&p->refs, 1);
         pthread_mutex_unlock(&s->lock);
+        *ret_missing = !p;
         if (!p)
-                return reply_text(c, MHD_HTTP_SERVICE_UNAVAILABLE, "no collection finished yet\n");
+                return MHD_NO;
 
         gz = tw_accepts_gzip(
                 MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_ACCEPT_ENCODING));
         resp = tw_http_page_response(p, gz);
         if (!resp)
                 return MHD_NO;
-        MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, TW_METRICS_CONTENT_TYPE);
+        MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, content_type);
         MHD_add_response_header(resp, MHD_HTTP_HEADER_VARY, MHD_HTTP_HEADER_ACCEPT_ENCODING);
         if (gz)
                 MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_ENCODING, "gzip");
@@ -220,13 +225,28 @@ enum MHD_Result tw_http_server_handle(void *cls, struct MHD_Connection *c, const
         if (!get)
                 return reply(c, MHD_HTTP_METHOD_NOT_ALLOWED, "method not allowed\n",
                              "text/plain; charset=utf-8", MHD_HTTP_HEADER_ALLOW, "GET, HEAD");
-        if (strcmp(url, "/metrics") == 0)
-                return serve_metrics(s, c);
+        if (strcmp(url, "/metrics") == 0) {
+                bool missing;
+                enum MHD_Result r = serve_page(s, c, &s->page, TW_METRICS_CONTENT_TYPE, &missing);
+
+                return missing ? reply_text(c, MHD_HTTP_SERVICE_UNAVAILABLE,
+                                            "no collection finished yet\n")
+                               : r;
+        }
         if (strcmp(url, "/readyz") == 0)
                 return atomic_load(&s->ready) ? reply_text(c, MHD_HTTP_OK, "ready\n")
                                               : reply_text(c, MHD_HTTP_SERVICE_UNAVAILABLE,
                                                            "no collection finished yet\n");
-        return reply(c, MHD_HTTP_OK, index_html, "text/html; charset=utf-8", NULL, NULL);
+        {
+                bool missing;
+                enum MHD_Result r =
+                        serve_page(s, c, &s->status, "text/html; charset=utf-8", &missing);
+
+                /* Before the first cycle's view: the plain index of links. */
+                return missing ? reply(c, MHD_HTTP_OK, index_html, "text/html; charset=utf-8", NULL,
+                                       NULL)
+                               : r;
+        }
 }
 
 /* MHD_OPTION_NOTIFY_COMPLETED: frees the request's auth job; the

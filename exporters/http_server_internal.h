@@ -26,8 +26,9 @@ struct tw_http_server {
         struct tw_http_auth *auth; /* NULL: no basic auth */
         struct tw_http_auth_worker *auth_worker;
         struct tw_tls_files tls;
-        pthread_mutex_t lock; /* guards page */
-        struct tw_http_page *page;
+        pthread_mutex_t lock;        /* guards page and status */
+        struct tw_http_page *page;   /* /metrics */
+        struct tw_http_page *status; /* /: the live HTML view, NULL until published */
         atomic_bool ready;
 };
 

@@ -8,7 +8,9 @@
  * Pure functions of the snapshot; thread-safe.
  */
 
+#include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "core/snapshot.h"
 
@@ -57,6 +59,23 @@ int tw_report_write(const struct tw_snapshot *snap, enum tw_report_format fmt,
                     const struct tw_report_sink *sink);
 
 #define TW_REPORT_MAX ((size_t)512 << 20)
+
+/* What the daemon's live view adds to the HTML report. */
+struct tw_live_status {
+        int64_t rendered_at;     /* now */
+        int64_t data_at;         /* when the data shown was collected */
+        bool last_collection_ok; /* false: the data is the last good one */
+};
+
+/* The HTML report as the daemon's status page (/): the same view with a
+ * banner saying how old the data is, whether the last collection failed,
+ * and links to /metrics, /healthz and /readyz.  Appends to out; flush (may
+ * be NULL) is called whenever out holds 64 KiB or more and must take and
+ * empty it (the daemon compresses as it goes, so the page is never whole in
+ * memory).  Without flush, a failure leaves out as it was.  0, -EINVAL,
+ * -ENOMEM, -E2BIG, or flush's error. */
+int tw_report_render_live_html(const struct tw_snapshot *snap, const struct tw_live_status *st,
+                               struct tw_buf *out, int (*flush)(void *ctx), void *flush_ctx);
 
 /* The JSON report's object for one token, without "findings": the one shape
  * of a token that webhook payloads share with the report.  inv (may be NULL)

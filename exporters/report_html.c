@@ -3,6 +3,7 @@
  * inline and a Content-Security-Policy forbids everything else.  Every piece
  * of API or config text goes through tw_html_text(). */
 #include "exporters/report_html.h"
+#include "exporters/report.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -19,6 +20,7 @@
 #include "core/snapshot.h"
 #include "lib/timeutil.h"
 
+#define FLUSH_BYTES ((size_t)64 << 10)
 #define SCRATCH_MAX ((size_t)1 << 20)
 #define DAY 86400
 
@@ -32,6 +34,8 @@ static const char css[] =
         "h2{font-size:1.2em;margin:1.8em 0 .6em;padding-bottom:.2em;border-bottom:1px solid "
         "var(--line)}\n"
         "h3{font-size:1.05em;margin:1.2em 0 .4em}\n"
+        "section.live{border-left:4px solid;padding:2px 12px;margin:12px 0}"
+        "section.live.ok{border-color:#2e7d32}section.live.crit{border-color:#c62828}\n"
         "dl.meta{display:grid;grid-template-columns:max-content 1fr;gap:2px 14px;margin:0;"
         "color:var(--mut)}\n"
         "dl.meta dt{font-weight:600}dl.meta dd{margin:0;overflow-wrap:anywhere}\n"
@@ -90,10 +94,19 @@ static const char css[] =
         "{break-inside:avoid}\n"
         "*{-webkit-print-color-adjust:exact;print-color-adjust:exact}}\n";
 
+/* Hands out what has piled up to the flush callback, if any (a streaming
+ * caller: the daemon's live view goes straight into gzip). */
+static void maybe_flush(struct tw_html *h)
+{
+        if (h->flush && h->r >= 0 && h->out->len >= FLUSH_BYTES)
+                h->r = h->flush(h->flush_ctx);
+}
+
 void tw_html_raw(struct tw_html *h, const char *s)
 {
         if (h->r >= 0)
                 h->r = tw_buf_adds(h->out, s);
+        maybe_flush(h);
 }
 
 void tw_html_rawf(struct tw_html *h, const char *fmt, ...)
@@ -105,6 +118,7 @@ void tw_html_rawf(struct tw_html *h, const char *fmt, ...)
         va_start(ap, fmt);
         h->r = tw_buf_vprintf(h->out, fmt, ap);
         va_end(ap);
+        maybe_flush(h);
 }
 
 void tw_html_text(struct tw_html *h, const char *s)
@@ -126,6 +140,7 @@ void tw_html_text(struct tw_html *h, const char *s)
                                            : *p == '"' ? "&quot;"
                                                        : "&#39;");
         }
+        maybe_flush(h);
 }
 
 void tw_html_date(struct tw_html *h, int64_t t, const char *none_text)
@@ -368,9 +383,33 @@ static int css_hash(char *ret, size_t size)
         return n > 0 && (size_t)n < size ? 0 : -E2BIG;
 }
 
-int tw_report_render_html(const struct tw_snapshot *snap, struct tw_buf *out)
+/* The live view's banner: how old the data is, whether the last collection
+ * worked, and the daemon's other endpoints. */
+static void live_banner(struct tw_html *h, const struct tw_live_status *st)
 {
-        struct tw_html h = {.snap = snap, .out = out, .now = tw_report_generated_at(snap)};
+        char ts[TW_RFC3339_LEN];
+
+        tw_html_rawf(h, "<section class=\"live %s\"><p><strong>Live view</strong>, rendered %s. ",
+                     st->last_collection_ok ? "ok" : "crit", tw_time_format(st->rendered_at, ts));
+        tw_html_rawf(h, "Data collected %s (", tw_time_format(st->data_at, ts));
+        if (h->r >= 0)
+                h->r = tw_describe_delta(st->data_at, st->rendered_at, h->out);
+        tw_html_raw(h, st->last_collection_ok
+                               ? "). The last collection succeeded."
+                               : "). <strong>The last collection failed</strong>: this is the last "
+                                 "good data.");
+        tw_html_raw(h, "</p><p><a href=\"metrics\">/metrics</a> &middot; <a href=\"healthz\">"
+                       "/healthz</a> &middot; <a href=\"readyz\">/readyz</a></p></section>\n");
+}
+
+static int render(const struct tw_snapshot *snap, const struct tw_live_status *live,
+                  struct tw_buf *out, int (*flush)(void *ctx), void *flush_ctx)
+{
+        struct tw_html h = {.snap = snap,
+                            .out = out,
+                            .now = tw_report_generated_at(snap),
+                            .flush = flush,
+                            .flush_ctx = flush_ctx};
         size_t *order = NULL;
         char hash[96];
 
@@ -392,6 +431,8 @@ int tw_report_render_html(const struct tw_snapshot *snap, struct tw_buf *out)
         tw_html_text(&h, snap->inv->organization_id);
         tw_html_rawf(&h, "</title>\n<style>%s</style>\n</head>\n<body>\n", css);
         header(&h);
+        if (live)
+                live_banner(&h, live);
         cards(&h);
         tw_html_raw(&h, "<h2>Expiries</h2>\n");
         tw_html_timeline(&h);
@@ -405,4 +446,25 @@ int tw_report_render_html(const struct tw_snapshot *snap, struct tw_buf *out)
         tw_buf_done(&h.tmp);
         free(order);
         return h.r;
+}
+
+int tw_report_render_html(const struct tw_snapshot *snap, struct tw_buf *out)
+{
+        return render(snap, NULL, out, NULL, NULL);
+}
+
+int tw_report_render_live_html(const struct tw_snapshot *snap, const struct tw_live_status *st,
+                               struct tw_buf *out, int (*flush)(void *ctx), void *flush_ctx)
+{
+        size_t mark = out->len;
+        int r;
+
+        if (!snap || !snap->inv || !st)
+                return -EINVAL;
+        r = render(snap, st, out, flush, flush_ctx);
+        if (r < 0 && !flush && out->ptr) {
+                out->len = mark;
+                out->ptr[mark] = '\0';
+        }
+        return r;
 }

@@ -25,6 +25,10 @@ struct tw_html {
         struct tw_report_summary sum;
         int64_t now;
         int r; /* the first error; later writes do nothing */
+        /* NULL, or called when out holds 64 KiB or more: takes (and
+         * empties) out, returns 0 or a negative errno. */
+        int (*flush)(void *ctx);
+        void *flush_ctx;
 };
 
 /* Markup, appended as is: only constants and numbers, never API text. */

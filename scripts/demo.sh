@@ -4,6 +4,7 @@
 # free loopback port, and prints tokenwatch's report.
 #   scripts/demo.sh                      # table
 #   scripts/demo.sh --format markdown    # any report option
+#   scripts/demo.sh --serve              # the daemon: live status page and metrics, until Ctrl-C
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -33,6 +34,27 @@ token_file = $work/token
 [agent]
 log_level = warn
 INI
+
+if [[ ${1:-} == --serve ]]; then
+  cat >>"$work/demo.ini" <<INI
+interval = 30s
+listen = 127.0.0.1:0
+state_dir = $work/state
+INI
+  build/tokenwatch -c "$work/demo.ini" run --port-file "$work/tw.port" 2>"$work/tw.log" &
+  tw_pid=$!
+  trap 'kill "$tw_pid" 2>/dev/null || true; wait "$tw_pid" 2>/dev/null || true; cleanup' EXIT
+  for _ in $(seq 200); do [[ -s $work/tw.port ]] && break; sleep 0.05; done
+  [[ -s $work/tw.port ]] || { cat "$work/tw.log" >&2; exit 1; }
+  url="http://127.0.0.1:$(cat "$work/tw.port")"
+  echo "tokenwatch is watching the demo organization (Ctrl-C stops it):"
+  echo "  status page  $url/"
+  echo "  metrics      $url/metrics"
+  echo "  health       $url/healthz   readiness $url/readyz"
+  echo "  audit trail  build/tokenwatch -c $work/demo.ini audit"
+  wait "$tw_pid"
+  exit 0
+fi
 
 set +e
 build/tokenwatch -c "$work/demo.ini" report "$@"
