@@ -65,24 +65,22 @@ static cJSON *token_to_json(const struct tw_listed_token *t)
 
 int tw_listing_to_json(const struct tw_listing *l, struct tw_buf *out)
 {
-        cJSON *root = cJSON_CreateObject(), *arr;
+        char ts[TW_RFC3339_LEN];
+        int r;
 
-        if (!root)
-                return -ENOMEM;
-        if (!add_time(root, "observed_at", l->observed_at) ||
-            !(arr = cJSON_AddArrayToObject(root, "tokens")))
-                goto nomem;
-        for (size_t i = 0; i < l->n_tokens; i++) {
-                cJSON *t = token_to_json(&l->tokens[i]);
-
-                if (!t)
-                        goto nomem;
-                cJSON_AddItemToArray(arr, t);
+        /* One token's cJSON object at a time, not a tree of the whole
+         * organization (10,000 tokens would be ~130,000 nodes at once). */
+        if (l->observed_at == TW_NO_TIME)
+                return -EINVAL;
+        r = tw_buf_printf(out, "{\"observed_at\":\"%s\",\"tokens\":[",
+                          tw_time_format(l->observed_at, ts));
+        for (size_t i = 0; r >= 0 && i < l->n_tokens; i++) {
+                if (i)
+                        r = tw_buf_addc(out, ',');
+                if (r >= 0)
+                        r = print_into(token_to_json(&l->tokens[i]), out);
         }
-        return print_into(root, out);
-nomem:
-        cJSON_Delete(root);
-        return -ENOMEM;
+        return r < 0 ? r : tw_buf_adds(out, "]}");
 }
 
 /* Reads an optional string member: absent or null gives NULL; any other

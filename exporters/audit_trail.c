@@ -18,6 +18,7 @@
 #define PENDING_FILE "audit-pending.jsonl"
 #define LISTING_MAX ((size_t)1 << 30)
 #define PENDING_MAX ((size_t)256 << 20)
+#define LISTING_REFRESH 3600 /* seconds between writes of an unchanged listing */
 
 struct tw_audit_trail {
         char *state_dir;
@@ -25,6 +26,7 @@ struct tw_audit_trail {
         struct tw_event_policy policy;
         struct tw_jsonl_rotation rotation;
         struct tw_listing *prev; /* NULL: no listing yet (the next one is a baseline) */
+        int64_t saved_at;        /* when the listing file was last written; 0: never */
         uint64_t counts[_TW_EVENT_KIND_MAX][_TW_SEVERITY_MAX];
 };
 
@@ -348,8 +350,14 @@ int tw_audit_trail_record(struct tw_audit_trail *t, const struct tw_inventory *i
                 r = tw_events_diff(t->prev, cur, tokens_complete, &t->policy, now, &events);
         if (r >= 0)
                 r = carry_over(cur, t->prev, tokens_complete, ev && ev->n_errors == 0);
-        if (r >= 0)
+        /* The file changes when an event does; otherwise only lastUsedAt
+         * moved, which only judges "in use", so the file is refreshed
+         * hourly rather than every cycle (a 10,000-token listing is ~4 MB). */
+        if (r >= 0 && (events.n_events || !t->saved_at || now - t->saved_at >= LISTING_REFRESH)) {
                 r = save(t, cur, &events);
+                if (r >= 0)
+                        t->saved_at = now;
+        }
         if (r < 0) {
                 tw_listing_free(cur);
                 tw_events_done(&events);

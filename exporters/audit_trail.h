@@ -14,6 +14,10 @@
  * A crash after 1 is finished at the next open: the pending events that the
  * audit file does not hold yet are appended then.
  *
+ * The listing file is written when there are events, and otherwise at most
+ * hourly: between events only lastUsedAt moves, and it only judges whether
+ * a token was in use.
+ *
  * A listing that missed tokens (a failed page) keeps the previous record of
  * the tokens it missed, so they neither count as deleted now nor as created
  * when they come back.  Not thread-safe: one caller, the daemon's cycle.
