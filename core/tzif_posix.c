@@ -1,4 +1,5 @@
 #include "core/tzif_posix.h"
+#include "lib/timeutil.h"
 
 #include <errno.h>
 #include <string.h>
@@ -150,30 +151,14 @@ int tw_tz_posix_parse(const char *s, size_t len, struct tw_tz_posix *ret)
 }
 
 /* Days from 1970-01-01 to y-m-d of the proleptic Gregorian calendar. */
-static int64_t days_from_civil(int64_t y, int m, int d)
-{
-        int64_t era, yoe, doy;
-
-        y -= m <= 2;
-        era = (y >= 0 ? y : y - 399) / 400;
-        yoe = y - era * 400;
-        doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-        return era * 146097 + yoe * 365 + yoe / 4 - yoe / 100 + doy - 719468;
-}
-
-static bool is_leap(int64_t y)
-{
-        return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-}
-
 /* The year (proleptic Gregorian) of Unix day z. */
 static int64_t year_of_day(int64_t z)
 {
         int64_t y = 1970 + z / 366;
 
-        while (days_from_civil(y + 1, 1, 1) <= z)
+        while (tw_days_from_civil(y + 1, 1, 1) <= z)
                 y++;
-        while (days_from_civil(y, 1, 1) > z)
+        while (tw_days_from_civil(y, 1, 1) > z)
                 y--;
         return y;
 }
@@ -185,14 +170,14 @@ static int64_t rule_time(const struct tw_tz_rule *r, int64_t y)
         int64_t day;
 
         if (r->kind == 'J') {
-                day = days_from_civil(y, 1, 1) + r->n - 1 + (is_leap(y) && r->n >= 60);
+                day = tw_days_from_civil(y, 1, 1) + r->n - 1 + (tw_is_leap_year(y) && r->n >= 60);
         } else if (r->kind == 'D') {
-                day = days_from_civil(y, 1, 1) + r->n;
+                day = tw_days_from_civil(y, 1, 1) + r->n;
         } else {
-                int64_t first = days_from_civil(y, r->m, 1);
+                int64_t first = tw_days_from_civil(y, r->m, 1);
                 int wday = (int)(((first + 4) % 7 + 7) % 7), len = mdays[r->m - 1];
 
-                if (r->m == 2 && is_leap(y))
+                if (r->m == 2 && tw_is_leap_year(y))
                         len++;
                 day = first + (r->d - wday + 7) % 7 + (int64_t)(r->w - 1) * 7;
                 while (day >= first + len)

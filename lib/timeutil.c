@@ -12,7 +12,12 @@
 #define TIME_MAX 253402300799LL
 
 /* Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant). */
-static int64_t days_from_civil(int64_t y, int m, int d)
+bool tw_is_leap_year(int64_t y)
+{
+        return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+}
+
+int64_t tw_days_from_civil(int64_t y, int m, int d)
 {
         int64_t era, yoe, doy, doe;
 
@@ -52,11 +57,6 @@ static bool digits(const char **p, int n, int *ret)
         *p += n;
         *ret = v;
         return true;
-}
-
-static bool is_leap(int y)
-{
-        return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
 }
 
 int tw_time_parse(const char *s, int64_t *ret_time)
@@ -100,12 +100,12 @@ int tw_time_parse(const char *s, int64_t *ret_time)
                 return -EINVAL;
         if (mo < 1 || mo > 12 || d < 1 || h > 23 || mi > 59 || sec > 60)
                 return -EINVAL;
-        if (d > mdays[mo - 1] + (mo == 2 && is_leap(y)))
+        if (d > mdays[mo - 1] + (mo == 2 && tw_is_leap_year(y)))
                 return -EINVAL;
         if (sec == 60) /* leap second: count it as the next second's start */
                 sec = 59;
 
-        t = days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + sec -
+        t = tw_days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + sec -
             sign * (oh * 3600 + om * 60);
         /* an offset may carry year 0000 or 9999 across: keep to what
          * tw_time_format writes back as four digits */

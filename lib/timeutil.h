@@ -28,6 +28,12 @@ char *tw_time_format(int64_t t, char buf[TW_RFC3339_LEN]);
  * overflows. */
 int tw_duration_parse(const char *s, int64_t *ret_seconds);
 
+/* Days from 1970-01-01 to the proleptic Gregorian date y-m-d (m 1..12,
+ * d 1..31; negative before 1970).  Pure. */
+int64_t tw_days_from_civil(int64_t y, int m, int d);
+/* Whether y is a leap year of the proleptic Gregorian calendar. */
+bool tw_is_leap_year(int64_t y);
+
 /* Wall clock, Unix seconds. */
 int64_t tw_now(void);
 /* Monotonic clock in nanoseconds, for rate limiting and timeouts. */
