@@ -14,6 +14,7 @@
 #include "core/bcrypt.h"
 #include "core/config.h"
 #include "lib/secret.h"
+#include "lib/timeutil.h"
 
 struct cache_entry {
         unsigned char digest[32];
@@ -288,6 +289,19 @@ enum tw_http_auth_result tw_http_auth_finish(struct tw_http_auth *a, const struc
                 throttle_record(e, ok, now);
         pthread_mutex_unlock(&a->lock);
         return ok ? TW_HTTP_AUTH_OK : TW_HTTP_AUTH_DENIED;
+}
+
+void tw_http_auth_abandon(struct tw_http_auth *a, const struct sockaddr *client)
+{
+        unsigned char key[16];
+        struct throttle_entry *e;
+
+        client_key(client, key);
+        pthread_mutex_lock(&a->lock);
+        e = throttle_entry(a, key, tw_mono_ns() / 1000000000);
+        if (e && e->in_flight)
+                e->in_flight--;
+        pthread_mutex_unlock(&a->lock);
 }
 
 bool tw_http_auth_failed_before(struct tw_http_auth *a, const struct sockaddr *client)

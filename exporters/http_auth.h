@@ -72,6 +72,12 @@ enum tw_http_auth_result tw_http_auth_begin(struct tw_http_auth *a, const struct
 enum tw_http_auth_result tw_http_auth_finish(struct tw_http_auth *a, const struct sockaddr *client,
                                              const char *user, const char *password, int64_t now);
 
+/* Gives up a login tw_http_auth_begin() answered PENDING without running
+ * bcrypt (the queue was full, or the server is stopping): the address's run
+ * is no longer under way, and no failure is recorded.  Without it the
+ * address would stay throttled, and its entry pinned, for good. */
+void tw_http_auth_abandon(struct tw_http_auth *a, const struct sockaddr *client);
+
 /* Whether the client's address has failed logins on record (its next
  * bcrypt run can wait behind those of clean addresses). */
 bool tw_http_auth_failed_before(struct tw_http_auth *a, const struct sockaddr *client);

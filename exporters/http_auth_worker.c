@@ -7,6 +7,7 @@
 #include <time.h>
 
 #include "lib/secret.h"
+#include "lib/timeutil.h"
 
 struct tw_http_auth_worker {
         struct tw_http_auth *auth;
@@ -18,14 +19,6 @@ struct tw_http_auth_worker {
         pthread_t threads[TW_HTTP_AUTH_WORKERS];
         unsigned n_threads;
 };
-
-static int64_t mono_seconds(void)
-{
-        struct timespec ts;
-
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        return (int64_t)ts.tv_sec;
-}
 
 /* Marks the job done and hands its connection back to MHD. */
 static void complete(struct tw_http_auth_job *job)
@@ -54,14 +47,16 @@ static void *worker_main(void *arg)
                         w->tail[q] = NULL;
                 w->queued--;
                 if (w->stopping) {
+                        tw_http_auth_abandon(w->auth, (const struct sockaddr *)&job->client);
                         job->busy = true;
                         job->res = TW_HTTP_AUTH_DENIED;
                         complete(job);
                         continue;
                 }
                 pthread_mutex_unlock(&w->lock);
-                job->res = tw_http_auth_finish(w->auth, (const struct sockaddr *)&job->client,
-                                               job->user, job->password, mono_seconds());
+                job->res =
+                        tw_http_auth_finish(w->auth, (const struct sockaddr *)&job->client,
+                                            job->user, job->password, (tw_mono_ns() / 1000000000));
                 complete(job);
                 pthread_mutex_lock(&w->lock);
         }
@@ -141,6 +136,7 @@ void tw_http_auth_worker_submit(struct tw_http_auth_worker *w, struct tw_http_au
         }
         pthread_mutex_unlock(&w->lock);
         if (!queued) {
+                tw_http_auth_abandon(w->auth, (const struct sockaddr *)&job->client);
                 job->busy = true;
                 job->res = TW_HTTP_AUTH_DENIED;
                 complete(job);

@@ -13,20 +13,13 @@
 #include "exporters/http_deadline.h"
 #include "exporters/http_page.h"
 #include "exporters/metrics.h"
+#include "lib/timeutil.h"
 
 static const char index_html[] =
         "<!DOCTYPE html>\n<html><head><title>tokenwatch</title></head><body>\n"
         "<h1>tokenwatch</h1>\n<p>Astro API token inventory for Prometheus.</p>\n<ul>\n"
         "<li><a href=\"metrics\">metrics</a></li>\n<li><a href=\"healthz\">healthz</a></li>\n"
         "<li><a href=\"readyz\">readyz</a></li>\n</ul>\n</body></html>\n";
-
-static int64_t mono_seconds(void)
-{
-        struct timespec ts;
-
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        return (int64_t)ts.tv_sec;
-}
 
 /* Queues a response whose body is a static string, with one extra header
  * (name NULL: none). */
@@ -98,7 +91,8 @@ static enum tw_http_auth_result defer_check(struct tw_http_server *s, struct MHD
         enum tw_http_auth_result res;
 
         if (!job) {
-                res = tw_http_auth_finish(s->auth, client, user, password, mono_seconds());
+                res = tw_http_auth_finish(s->auth, client, user, password,
+                                          (tw_mono_ns() / 1000000000));
                 free(user);
                 tw_secret_free(password);
                 return res;
@@ -145,8 +139,8 @@ static bool authorized(struct tw_http_server *s, struct MHD_Connection *c, void 
                            MHD_lookup_connection_value(c, MHD_HEADER_KIND,
                                                        MHD_HTTP_HEADER_AUTHORIZATION),
                            &user, &password) == 0) {
-                res = tw_http_auth_begin(s->auth, client, user, password, mono_seconds(),
-                                         &retry_after);
+                res = tw_http_auth_begin(s->auth, client, user, password,
+                                         (tw_mono_ns() / 1000000000), &retry_after);
                 if (res == TW_HTTP_AUTH_PENDING) {
                         res = defer_check(s, c, client, user, password, req_cls);
                         user = password = NULL;
