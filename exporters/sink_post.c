@@ -153,11 +153,13 @@ static int prepare(struct tw_sink_post *s, const struct tw_sink_item *it, struct
                 return -EINVAL;
         if (s->format->routing_key) {
                 j = cJSON_Parse(it->body);
-                if (j && s->routing_key) {
+                if (!j) /* a queued body that is not JSON never will be: refuse, don't retry */
+                        return -EINVAL;
+                if (s->routing_key) {
                         cJSON_DeleteItemFromObjectCaseSensitive(j, "routing_key");
                         cJSON_AddStringToObject(j, "routing_key", s->routing_key);
                 }
-                body = j ? cJSON_PrintUnformatted(j) : NULL;
+                body = cJSON_PrintUnformatted(j);
                 cJSON_Delete(j);
         } else {
                 body = strdup(it->body);
