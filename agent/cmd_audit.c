@@ -16,6 +16,7 @@
 #include "lib/buf.h"
 #include "lib/jsonl.h"
 #include "lib/log.h"
+#include "lib/statefile.h"
 #include "lib/timeutil.h"
 
 #define OUTPUT_MAX ((size_t)1 << 30)
@@ -39,9 +40,13 @@ static int take(const char *line, size_t len, void *ctx)
                 return 0;
         }
         if ((c->since != TW_NO_TIME && e.observed_at < c->since) ||
-            (c->o->token_id && strcmp(c->o->token_id, e.token_id) != 0) || c->n >= EVENTS_MAX) {
+            (c->o->token_id && strcmp(c->o->token_id, e.token_id) != 0)) {
                 tw_event_done(&e);
                 return 0;
+        }
+        if (c->n >= EVENTS_MAX) { /* never drop the newest silently */
+                tw_event_done(&e);
+                return -E2BIG;
         }
         if (tw_array_reserve((void **)&c->events, c->n, &c->cap, sizeof(*c->events)) < 0) {
                 tw_event_done(&e);
@@ -51,20 +56,15 @@ static int take(const char *line, size_t len, void *ctx)
         return 0;
 }
 
+/* To stdout, or to path through the one atomic writer (0600, no symlink
+ * followed, never a half-written file). */
 static int write_output(const char *path, const struct tw_buf *out)
 {
-        FILE *f = path ? fopen(path, "w") : stdout;
-        int r = 0;
-
-        if (!f)
-                return -errno;
-        if (out->len && fwrite(out->ptr, 1, out->len, f) != out->len)
-                r = -EIO;
-        if (fflush(f) != 0 && r >= 0)
-                r = -errno;
-        if (path && fclose(f) != 0 && r >= 0)
-                r = -errno;
-        return r;
+        if (path)
+                return tw_atomic_write_file(path, out->ptr ? out->ptr : "", out->len);
+        if (out->len && fwrite(out->ptr, 1, out->len, stdout) != out->len)
+                return -EIO;
+        return fflush(stdout) != 0 ? -errno : 0;
 }
 
 int tw_cmd_audit(const struct tw_audit_options *o)
@@ -93,8 +93,10 @@ int tw_cmd_audit(const struct tw_audit_options *o)
         snprintf(path, sizeof(path), "%s/%s", cfg->agent.state_dir, TW_AUDIT_FILE);
         r = tw_jsonl_read(path, cfg->audit.log_files, TW_AUDIT_LINE_MAX, take, &c, &skipped);
         if (r < 0) {
-                fprintf(stderr, "tokenwatch: cannot read the audit trail %s: %s\n", path,
-                        strerror(-r));
+                fprintf(stderr, "tokenwatch: cannot read the audit trail %s: %s%s\n", path,
+                        strerror(-r),
+                        r == -E2BIG ? " (over 10 million events: narrow with --since or --token)"
+                                    : "");
                 code = TW_EXIT_CONFIG;
                 goto out;
         }

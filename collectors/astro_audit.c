@@ -85,6 +85,9 @@ int tw_audit_collector_new(const struct tw_audit_options *o, int64_t now,
         so.bearer = o->bearer;
         so.user_agent = o->user_agent;
         so.timeout_ms = c->o.timeout_ms;
+        /* An endless or gzip-bomb body ends in -E2BIG, not the timeout:
+         * a 90-day window is hundreds of MB, far below this. */
+        so.max_bytes = (uint64_t)16 << 30;
         so.cancel = o->cancel;
         r = tw_http_stream_new(&so, &c->http);
         if (r < 0)
