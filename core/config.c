@@ -55,6 +55,16 @@ void tw_config_free(struct tw_config *cfg)
                 free(cfg->suppressions[i].reason);
         }
         free(cfg->suppressions);
+        tw_strv_free(cfg->owners.keys, cfg->owners.n_keys);
+        tw_strv_free(cfg->owners.labels, cfg->owners.n_labels);
+        for (size_t i = 0; i < cfg->owners.n_rules; i++) {
+                free((char *)cfg->owners.rules[i].name_glob);
+                free((char *)cfg->owners.rules[i].workspace_id);
+                free((char *)cfg->owners.rules[i].team);
+                free((char *)cfg->owners.rules[i].contact);
+        }
+        free(cfg->owners.rules);
+        free(cfg->owners.rule_lines);
         free(cfg->web.tls_cert_file);
         free(cfg->web.tls_key_file);
         free(cfg->web.client_ca_file);
@@ -67,6 +77,16 @@ void tw_config_free(struct tw_config *cfg)
                 webhook_done(&cfg->webhooks[i]);
         free(cfg->webhooks);
         free(cfg);
+}
+
+void tw_config_owner_policy(const struct tw_config *cfg, struct tw_owner_policy *ret)
+{
+        *ret = (struct tw_owner_policy){
+                .keys = (const char *const *)cfg->owners.keys,
+                .n_keys = cfg->owners.n_keys,
+                .rules = cfg->owners.rules,
+                .n_rules = cfg->owners.n_rules,
+        };
 }
 
 int tw_config_new_default(struct tw_config **ret_config)

@@ -16,6 +16,7 @@
 #include <stdint.h>
 
 #include "core/finding.h"
+#include "core/owner.h"
 #include "lib/log.h"
 
 struct tw_buf;
@@ -119,6 +120,18 @@ struct tw_config {
                 int log_files;         /* default 5: audit files kept, the live one included */
         } audit;
 
+        /* [owners] (issue 12): description keys, label keys and rules.
+         * Strings are owned by the config; see tw_config_owner_policy(). */
+        struct {
+                char **keys; /* NULL: core/owner.h's defaults */
+                size_t n_keys;
+                char **labels; /* owner keys exported as metric labels; NULL: "team" */
+                size_t n_labels;
+                struct tw_owner_rule *rules; /* strings owned */
+                int *rule_lines;
+                size_t n_rules;
+        } owners;
+
         struct tw_suppression *suppressions;
         size_t n_suppressions;
 
@@ -154,6 +167,9 @@ int64_t tw_config_cycle_timeout(const struct tw_config *cfg);
 const char *tw_config_key_at(size_t i, const char **ret_section);
 
 int tw_config_new_default(struct tw_config **ret_config);
+/* The owner policy of cfg's [owners] section, borrowing cfg's strings (valid
+ * while cfg lives), for tw_owner_resolve(). */
+void tw_config_owner_policy(const struct tw_config *cfg, struct tw_owner_policy *ret);
 void tw_config_free(struct tw_config *cfg);
 
 /* The base URL for one API family: "tokens"/"users" or "workspaces"/"deployments",
