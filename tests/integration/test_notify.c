@@ -149,7 +149,7 @@ static void cycle(struct world *w, struct tw_notifier *n, const struct nf_findin
 {
         struct tw_inventory *inv = inventory();
         struct tw_evaluation *ev = nf_evaluation(inv, fs, now);
-        struct tw_snapshot snap = {w->cfg, inv, ev};
+        struct tw_snapshot snap = {.cfg = w->cfg, .inv = inv, .ev = ev};
 
         assert_int_equal(tw_notifier_cycle(n, &snap, now, NULL), 0);
         tw_evaluation_free(ev);
@@ -522,7 +522,7 @@ static void stale_cycle(struct world *w, const struct nf_finding *fs, int64_t no
 {
         struct tw_inventory *inv = inventory();
         struct tw_evaluation *ev = nf_evaluation(inv, fs, now);
-        struct tw_snapshot snap = {w->cfg, inv, ev};
+        struct tw_snapshot snap = {.cfg = w->cfg, .inv = inv, .ev = ev};
         struct tw_notifier_data data = {.stale = true, .collected_at = NOW};
 
         assert_int_equal(tw_notifier_cycle(w->n, &snap, now, &data), 0);
@@ -697,14 +697,14 @@ static void test_secret_file_reread(void **state)
                  "[agent]\nstate_dir = %s\n[webhook.hook]\nurl_file = %s\n", w->dir, path);
         w->cfg = config("%s", cfgtext);
         ev = nf_evaluation(inv, c1, NOW);
-        snap = (struct tw_snapshot){w->cfg, inv, ev};
+        snap = (struct tw_snapshot){.cfg = w->cfg, .inv = inv, .ev = ev};
         tw_notify_hook_on_cycle(h, &snap, &st, false);
         WAIT_FOR(tw_webhook_receiver_delivered(w->rx) == 1);
         tw_evaluation_free(ev);
         snprintf(url, sizeof(url), "http://127.0.0.1:%u/new", tw_webhook_receiver_port(w->rx2));
         write_secret(path, url); /* rotated, same path, same config */
         ev = nf_evaluation(inv, c2, NOW + 60);
-        snap = (struct tw_snapshot){w->cfg, inv, ev};
+        snap = (struct tw_snapshot){.cfg = w->cfg, .inv = inv, .ev = ev};
         tw_notify_hook_on_cycle(h, &snap, &st, false);
         WAIT_FOR(tw_webhook_receiver_delivered(w->rx2) == 1);
         tw_notify_hook_flush(h, 30000);
