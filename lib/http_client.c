@@ -10,18 +10,8 @@
 
 struct tw_http_client {
         struct tw_curl_xfer x;
-        int64_t timeout_ms;
-        volatile sig_atomic_t *cancel; /* of the POST in progress */
+        int64_t timeout_ms; /* x.cancel: of the POST in progress */
 };
-
-/* CURLOPT_XFERINFOFUNCTION: non-zero aborts with CURLE_ABORTED_BY_CALLBACK. */
-static int on_progress(void *ud, curl_off_t dt, curl_off_t dn, curl_off_t ut, curl_off_t un)
-{
-        struct tw_http_client *c = ud;
-
-        (void)dt, (void)dn, (void)ut, (void)un;
-        return c->cancel && *c->cancel ? 1 : 0;
-}
 
 int tw_http_client_new(const struct tw_http_client_options *o, struct tw_http_client **ret_client)
 {
@@ -46,15 +36,12 @@ int tw_http_client_new(const struct tw_http_client_options *o, struct tw_http_cl
          * usable) but only its start is kept. */
         c->x.truncate = true;
         cr = curl_easy_setopt(c->x.easy, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)0);
-        if (cr == CURLE_OK)
-                cr = curl_easy_setopt(c->x.easy, CURLOPT_NOPROGRESS, 0L);
-        if (cr == CURLE_OK)
-                cr = curl_easy_setopt(c->x.easy, CURLOPT_XFERINFOFUNCTION, on_progress);
-        if (cr == CURLE_OK)
-                cr = curl_easy_setopt(c->x.easy, CURLOPT_XFERINFODATA, c);
-        if (cr != CURLE_OK) {
+        r = cr == CURLE_OK              ? tw_curl_xfer_set_cancellable(&c->x)
+            : cr == CURLE_OUT_OF_MEMORY ? -ENOMEM
+                                        : -EINVAL;
+        if (r < 0) {
                 tw_http_client_free(c);
-                return cr == CURLE_OUT_OF_MEMORY ? -ENOMEM : -EINVAL;
+                return r;
         }
         *ret_client = c;
         return 0;
@@ -108,9 +95,9 @@ int tw_http_post(struct tw_http_client *c, const char *url, const struct curl_sl
                 res->error_text = r == -EINVAL ? "invalid URL" : "out of memory";
                 return r;
         }
-        c->cancel = cancel;
+        c->x.cancel = cancel;
         cr = curl_easy_perform(c->x.easy);
-        c->cancel = NULL;
+        c->x.cancel = NULL;
         tw_curl_result(&c->x, cr, res);
         /* The headers and body are the caller's: drop the references. */
         curl_easy_setopt(c->x.easy, CURLOPT_HTTPHEADER, (struct curl_slist *)NULL);

@@ -73,6 +73,28 @@ static size_t write_cb(char *data, size_t size, size_t nmemb, void *userdata)
         return n;
 }
 
+/* CURLOPT_XFERINFOFUNCTION: non-zero aborts with CURLE_ABORTED_BY_CALLBACK. */
+static int on_progress(void *ud, curl_off_t dt, curl_off_t dn, curl_off_t ut, curl_off_t un)
+{
+        const struct tw_curl_xfer *x = ud;
+
+        (void)dt, (void)dn, (void)ut, (void)un;
+        return x->cancel && *x->cancel ? 1 : 0;
+}
+
+int tw_curl_xfer_set_cancellable(struct tw_curl_xfer *x)
+{
+        CURLcode c = curl_easy_setopt(x->easy, CURLOPT_NOPROGRESS, 0L);
+
+        if (c == CURLE_OK)
+                c = curl_easy_setopt(x->easy, CURLOPT_XFERINFOFUNCTION, on_progress);
+        if (c == CURLE_OK)
+                c = curl_easy_setopt(x->easy, CURLOPT_XFERINFODATA, x);
+        if (c == CURLE_OK)
+                return 0;
+        return c == CURLE_OUT_OF_MEMORY ? -ENOMEM : -EINVAL;
+}
+
 int tw_curl_xfer_set_timeout(struct tw_curl_xfer *x, int64_t timeout_ms)
 {
         long timeout = timeout_ms > 0 && timeout_ms < 0x7fffffff ? (long)timeout_ms : 30000;

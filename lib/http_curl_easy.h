@@ -9,6 +9,7 @@
  */
 
 #include <curl/curl.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -24,6 +25,7 @@ struct tw_curl_xfer {
         bool over_cap; /* the body went over body.max: refused, or dropped if truncate */
         bool truncate; /* keep body.max bytes and read the rest away instead of failing */
         void *owner;   /* the transport's request while in flight, else NULL */
+        volatile sig_atomic_t *cancel; /* see tw_curl_xfer_set_cancellable() */
 };
 
 /* The request headers (Authorization, Accept, extra_header); the bearer is
@@ -40,6 +42,10 @@ int tw_curl_xfer_init(struct tw_curl_xfer *x, const struct tw_http_options *o,
 /* The whole-transfer timeout (<= 0: 30 s) and the connect timeout (the
  * same, at most 10 s).  0 or -EINVAL. */
 int tw_curl_xfer_set_timeout(struct tw_curl_xfer *x, int64_t timeout_ms);
+/* Makes the transfer abort (CURLE_ABORTED_BY_CALLBACK) within curl's
+ * progress period once *x->cancel is set; x->cancel may change between
+ * transfers (NULL: never).  0, -ENOMEM or -EINVAL. */
+int tw_curl_xfer_set_cancellable(struct tw_curl_xfer *x);
 /* Frees the easy handle (not in a multi handle any more) and the body. */
 void tw_curl_xfer_done(struct tw_curl_xfer *x);
 

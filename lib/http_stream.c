@@ -14,7 +14,6 @@
 struct tw_http_stream {
         struct tw_curl_xfer x; /* x.body keeps the start of an error body */
         struct curl_slist *headers;
-        volatile sig_atomic_t *cancel;
         uint64_t max_bytes;
 
         /* The GET in progress. */
@@ -28,15 +27,6 @@ struct tw_http_stream {
         z_stream z;
         unsigned char out[OUT_CHUNK];
 };
-
-/* CURLOPT_XFERINFOFUNCTION: non-zero aborts with CURLE_ABORTED_BY_CALLBACK. */
-static int on_progress(void *ud, curl_off_t dt, curl_off_t dn, curl_off_t ut, curl_off_t un)
-{
-        struct tw_http_stream *s = ud;
-
-        (void)dt, (void)dn, (void)ut, (void)un;
-        return s->cancel && *s->cancel ? 1 : 0;
-}
 
 /* Hands n inflated bytes to the caller, within max_bytes. */
 static int deliver(struct tw_http_stream *s, const void *data, size_t n)
@@ -167,7 +157,7 @@ int tw_http_stream_new(const struct tw_http_stream_options *o, struct tw_http_st
                 free(s);
                 return r;
         }
-        s->cancel = o->cancel;
+        s->x.cancel = o->cancel;
         s->max_bytes = o->max_bytes;
 #define SETOPT(opt, val)                                           \
         do {                                                       \
@@ -179,13 +169,13 @@ int tw_http_stream_new(const struct tw_http_stream_options *o, struct tw_http_st
         SETOPT(CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)0);
         SETOPT(CURLOPT_WRITEFUNCTION, write_cb);
         SETOPT(CURLOPT_WRITEDATA, s);
-        SETOPT(CURLOPT_NOPROGRESS, 0L);
-        SETOPT(CURLOPT_XFERINFOFUNCTION, on_progress);
-        SETOPT(CURLOPT_XFERINFODATA, s);
 #undef SETOPT
-        if (c != CURLE_OK) {
+        r = c == CURLE_OK              ? tw_curl_xfer_set_cancellable(&s->x)
+            : c == CURLE_OUT_OF_MEMORY ? -ENOMEM
+                                       : -EINVAL;
+        if (r < 0) {
                 tw_http_stream_free(s);
-                return c == CURLE_OUT_OF_MEMORY ? -ENOMEM : -EINVAL;
+                return r;
         }
         *ret = s;
         return 0;
