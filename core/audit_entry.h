@@ -2,8 +2,8 @@
 #define TW_CORE_AUDIT_ENTRY_H
 
 /*
- * Astro audit log entries: the NDJSON line splitter and the parser of one
- * entry (see "Audit logs" in shared/astro-api.md).
+ * Astro audit log entries: the parser of one entry (see "Audit logs" in
+ * shared/astro-api.md), fed by lib/ndjson's splitter.
  *
  * A response is a stream of bytes cut anywhere; the splitter turns it into
  * lines of at most max_line bytes.  A longer line is skipped whole and
@@ -26,10 +26,11 @@
 #include <stdint.h>
 
 #include "lib/buf.h"
+#include "lib/ndjson.h"
 
 struct cJSON;
 
-#define TW_AUDIT_MAX_LINE ((size_t)1 << 20) /* 1 MiB */
+#define TW_AUDIT_MAX_LINE TW_NDJSON_MAX_LINE /* 1 MiB */
 
 /* Why a line was skipped (a label of tokenwatch_audit_log_skipped_total). */
 enum tw_audit_skip {
@@ -42,31 +43,6 @@ enum tw_audit_skip {
 
 /* "too_long", "malformed", "not_object", "no_timestamp" ("unknown" else). */
 const char *tw_audit_skip_to_string(enum tw_audit_skip reason);
-
-/* Called once per complete line, without its '\n' (a trailing '\r' is
- * removed too); line is NOT NUL-terminated and valid during the call only.
- * Empty lines are not delivered.  A non-zero return stops the feed and is
- * returned by tw_ndjson_feed()/tw_ndjson_finish(). */
-typedef int (*tw_ndjson_line_fn)(void *ctx, const char *line, size_t len);
-
-struct tw_ndjson {
-        struct tw_buf partial; /* the start of a line cut by a chunk boundary */
-        size_t max_line;
-        bool skipping;     /* inside a line already over max_line */
-        uint64_t lines;    /* lines delivered */
-        uint64_t too_long; /* lines skipped for length */
-};
-
-/* max_line 0: TW_AUDIT_MAX_LINE. */
-void tw_ndjson_init(struct tw_ndjson *s, size_t max_line);
-void tw_ndjson_done(struct tw_ndjson *s);
-/* Splits len bytes of data (any cut) into lines.  0, the callback's value,
- * or -ENOMEM.  A line held whole in data is passed without a copy. */
-int tw_ndjson_feed(struct tw_ndjson *s, const char *data, size_t len, tw_ndjson_line_fn fn,
-                   void *ctx);
-/* Delivers a last line that had no '\n' (a complete body may end without
- * one).  Same returns as tw_ndjson_feed(). */
-int tw_ndjson_finish(struct tw_ndjson *s, tw_ndjson_line_fn fn, void *ctx);
 
 enum tw_audit_subject {
         TW_AUDIT_SUBJECT_UNKNOWN,

@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "lib/ndjson.h"
 #include "lib/statefile.h"
 
 /* Writes "path" (n == 0) or "path.n" into out. */
@@ -101,53 +102,53 @@ int tw_jsonl_append(const char *path, const void *data, size_t len,
         return r;
 }
 
+/* Hands the splitter's lines to the caller NUL-terminated. */
+struct reader {
+        tw_jsonl_line_fn fn;
+        void *ctx;
+        char *line; /* max_line + 1 bytes */
+};
+
+static int on_line(void *ud, const char *line, size_t len)
+{
+        struct reader *rd = ud;
+
+        memcpy(rd->line, line, len);
+        rd->line[len] = '\0';
+        return rd->fn(rd->line, len, rd->ctx);
+}
+
 /* Reads one file's lines; see tw_jsonl_read(). */
 static int read_file(const char *path, size_t max_line, tw_jsonl_line_fn fn, void *ctx,
                      size_t *skipped)
 {
+        struct reader rd = {.fn = fn, .ctx = ctx};
         int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-        char *line = NULL;
-        size_t len = 0;
-        bool overlong = false;
-        FILE *f;
-        int c, r = 0;
+        struct tw_ndjson s;
+        char chunk[16384];
+        ssize_t n;
+        int r = 0;
 
         if (fd < 0)
                 return errno == ENOENT ? 0 : -errno;
-        f = fdopen(fd, "r");
-        if (!f) {
-                r = -errno;
+        rd.line = malloc(max_line + 1);
+        if (!rd.line) {
                 close(fd);
-                return r;
-        }
-        line = malloc(max_line + 1);
-        if (!line) {
-                fclose(f);
                 return -ENOMEM;
         }
-        while (r == 0 && (c = getc(f)) != EOF) {
-                if (c != '\n') {
-                        if (len < max_line)
-                                line[len++] = (char)c;
-                        else
-                                overlong = true;
-                        continue;
-                }
-                if (overlong) {
-                        (*skipped)++;
-                } else if (len) {
-                        line[len] = '\0';
-                        r = fn(line, len, ctx);
-                }
-                len = 0;
-                overlong = false;
+        tw_ndjson_init(&s, max_line);
+        while (r == 0 && (n = read(fd, chunk, sizeof(chunk))) != 0) {
+                if (n < 0 && errno != EINTR)
+                        r = -errno;
+                else if (n > 0)
+                        r = tw_ndjson_feed(&s, chunk, (size_t)n, on_line, &rd);
         }
-        if (r == 0 && ferror(f))
-                r = -EIO;
-        if (r == 0 && (len || overlong))
+        *skipped += (size_t)s.too_long;
+        if (r == 0 && tw_ndjson_pending(&s))
                 (*skipped)++; /* a last line cut short */
-        free(line);
-        fclose(f);
+        tw_ndjson_done(&s);
+        free(rd.line);
+        close(fd);
         return r;
 }
 
