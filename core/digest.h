@@ -41,8 +41,8 @@ struct tw_digest_group {
 };
 
 struct tw_digest {
-        int64_t period; /* the firing instant this digest is for (tw_schedule_prev()) */
-        bool stale;     /* built from the last good data: the API could not be listed */
+        int64_t period;    /* the firing instant this digest is for (tw_schedule_prev()) */
+        bool stale;        /* built from the last good data: the API could not be listed */
         int64_t data_from; /* when that data was collected; 0: unknown */
         struct tw_digest_entry *entries; /* by severity (desc), team, name, id, kind */
         size_t n_entries;

@@ -60,8 +60,7 @@ static cJSON *finding_json(const struct tw_sink_ctx *ctx, const struct tw_digest
             add_str_or_null(t, "workspace", tw_sink_workspace(ctx, e->token)) == 0 &&
             add_time_or_null(t, "expires_at", e->token->end_at) == 0 &&
             cJSON_AddStringToObject(o, "kind", tw_finding_kind_to_string(e->finding->kind)) &&
-            cJSON_AddStringToObject(o, "severity",
-                                    tw_severity_to_string(e->finding->severity)) &&
+            cJSON_AddStringToObject(o, "severity", tw_severity_to_string(e->finding->severity)) &&
             cJSON_AddStringToObject(o, "message", e->finding->message ? e->finding->message : ""))
                 return o;
         cJSON_Delete(o);
@@ -148,8 +147,7 @@ int tw_sink_digest_heading(const struct tw_digest *d, size_t g, tw_sink_escape_f
         const struct tw_digest_group *gr = &d->groups[g];
         int r;
 
-        r = tw_buf_adds(out,
-                        gr->severity == TW_SEVERITY_CRITICAL ? "Critical, " : "Warning, ");
+        r = tw_buf_adds(out, gr->severity == TW_SEVERITY_CRITICAL ? "Critical, " : "Warning, ");
         if (r >= 0 && *gr->team) {
                 r = tw_buf_adds(out, "team ");
                 if (r >= 0)
@@ -187,8 +185,7 @@ int tw_sink_digest_line(const struct tw_sink_ctx *ctx, const struct tw_digest *d
         char when[TW_RFC3339_LEN];
         int r;
 
-        r = one_line(esc, out,
-                     e->token->name && *e->token->name ? e->token->name : e->token->id);
+        r = one_line(esc, out, e->token->name && *e->token->name ? e->token->name : e->token->id);
         if (r >= 0)
                 r = tw_buf_adds(out, " (");
         if (r >= 0)

@@ -55,7 +55,7 @@ static int group_section(const struct tw_sink_ctx *ctx, const struct tw_digest *
                 r = tw_sink_digest_heading(d, g, tw_sink_slack_escape, b);
         if (r >= 0)
                 r = tw_buf_addc(b, '*');
-        for (size_t i = gr->first; r >= 0 && i < gr->first + gr->n && *budget > 0; i++) {
+        for (size_t i = gr->first; r >= 0 && i<gr->first + gr->n && * budget> 0; i++) {
                 tw_buf_reset(line);
                 r = tw_buf_adds(line, "\n\xe2\x80\xa2 ");
                 if (r >= 0)

@@ -54,7 +54,9 @@ static int card_body(cJSON *body, const struct tw_sink_ctx *ctx, const struct tw
         r = escaped(&b, tw_sink_digest_title, d);
         if (r >= 0)
                 r = add_text(body, text_of(&b), "Bolder",
-                             d->n_critical ? "Attention" : d->n_warning ? "Warning" : "Good");
+                             d->n_critical  ? "Attention"
+                             : d->n_warning ? "Warning"
+                                            : "Good");
         if (r >= 0 && d->stale) {
                 tw_buf_reset(&b);
                 r = escaped(&b, tw_sink_digest_stale, d);
@@ -95,8 +97,8 @@ int tw_sink_teams_digest(const struct tw_sink_ctx *ctx, const struct tw_digest *
 
         (void)key;
         if (o && cJSON_AddStringToObject(o, "type", "message") &&
-            (atts = cJSON_AddArrayToObject(o, "attachments")) &&
-            (att = cJSON_CreateObject()) && cJSON_AddItemToArray(atts, att) &&
+            (atts = cJSON_AddArrayToObject(o, "attachments")) && (att = cJSON_CreateObject()) &&
+            cJSON_AddItemToArray(atts, att) &&
             cJSON_AddStringToObject(att, "contentType",
                                     "application/vnd.microsoft.card.adaptive") &&
             cJSON_AddNullToObject(att, "contentUrl") &&

@@ -56,7 +56,7 @@ static struct tw_config *load(const char *text, struct tw_buf *err)
 static void test_config(void **unused)
 {
         static const struct {
-                const char *keys; /* the lines after [webhook.x] url = ... */
+                const char *keys;  /* the lines after [webhook.x] url = ... */
                 const char *error; /* NULL: loads */
         } tab[] = {
                 {"digest = daily 09:00\n", NULL},
@@ -206,11 +206,10 @@ static void test_due_table(void **unused)
                 int r;
 
                 one_sink(&s, "generic", tab[i].schedule);
-                r = step(&s, tab[i].last ? at(tab[i].last) : TW_NO_TIME, at(tab[i].now),
-                         &period);
+                r = step(&s, tab[i].last ? at(tab[i].last) : TW_NO_TIME, at(tab[i].now), &period);
                 if (r != tab[i].due || period != at(tab[i].period))
-                        fail_msg("%zu: due %d (want %d), period %lld (want %s)", i, r,
-                                 tab[i].due, (long long)period, tab[i].period);
+                        fail_msg("%zu: due %d (want %d), period %lld (want %s)", i, r, tab[i].due,
+                                 (long long)period, tab[i].period);
                 one_sink_done(&s);
         }
 }
@@ -310,14 +309,12 @@ static struct tw_inventory *team_inventory(void)
         nf_add_token(inv, "tok-a", "deployer", "WORKSPACE", "ws-1", "WORKSPACE_AUTHOR",
                      NOW + 3 * DAY);
         describe(inv, "tok-a", "team=data-eng");
-        nf_add_token(inv, "tok-b", "airflow", "WORKSPACE", "ws-1", "WORKSPACE_AUTHOR",
-                     NOW - DAY);
+        nf_add_token(inv, "tok-b", "airflow", "WORKSPACE", "ws-1", "WORKSPACE_AUTHOR", NOW - DAY);
         describe(inv, "tok-b", "team: data-eng; contact=x@example.com");
         nf_add_token(inv, "tok-c", "trainer", "WORKSPACE", "ws-2", "WORKSPACE_AUTHOR",
                      NOW + 20 * DAY);
         nf_add_token(inv, "tok-d", "admin", NULL, NULL, NULL, TW_NO_TIME);
-        nf_add_token(inv, "tok-e", "muted", "WORKSPACE", "ws-2", "WORKSPACE_AUTHOR",
-                     NOW + 2 * DAY);
+        nf_add_token(inv, "tok-e", "muted", "WORKSPACE", "ws-2", "WORKSPACE_AUTHOR", NOW + 2 * DAY);
         return inv;
 }
 
@@ -422,8 +419,8 @@ static void golden(const char *file, const struct tw_inventory *inv, const struc
 
         c.inv = inv;
         for (size_t i = 0; i < ARRAY_SIZE(formats); i++) {
-                tw_sink_digest_fn fn = tw_sink_digest_builder(tw_sink_format_find(formats[i]),
-                                                              NULL);
+                tw_sink_digest_fn fn =
+                        tw_sink_digest_builder(tw_sink_format_find(formats[i]), NULL);
 
                 assert_non_null(fn);
                 assert_int_equal(fn(&c, d, "0123456789abcdef0123456789abcdef", &p), 0);
@@ -507,8 +504,8 @@ static void test_chat_limits(void **unused)
                 cJSON *t = cJSON_GetObjectItem(b, "text");
 
                 if (t)
-                        assert_true(strlen(cJSON_GetStringValue(
-                                            cJSON_GetObjectItem(t, "text"))) <= 3000);
+                        assert_true(strlen(cJSON_GetStringValue(cJSON_GetObjectItem(t, "text"))) <=
+                                    3000);
         }
         free(text);
         cJSON_Delete(j);
@@ -519,10 +516,10 @@ static void test_chat_limits(void **unused)
         free(text);
         cJSON_Delete(j);
         assert_int_equal(tw_sink_generic_digest(&c, &d, "k", &j), 0); /* every finding */
-        assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItem(
-                                 cJSON_GetArrayItem(cJSON_GetObjectItem(j, "groups"), 0),
-                                 "findings")),
-                         300);
+        assert_int_equal(
+                cJSON_GetArraySize(cJSON_GetObjectItem(
+                        cJSON_GetArrayItem(cJSON_GetObjectItem(j, "groups"), 0), "findings")),
+                300);
         cJSON_Delete(j);
         tw_digest_done(&d);
         tw_evaluation_free(ev);
@@ -560,10 +557,10 @@ static void test_store_digests(void **unused)
 int main(void)
 {
         const struct CMUnitTest tests[] = {
-                cmocka_unit_test(test_config),       cmocka_unit_test(test_due_table),
-                cmocka_unit_test(test_dst_sequence), cmocka_unit_test(test_no_digest),
-                cmocka_unit_test(test_grouping),     cmocka_unit_test(test_key),
-                cmocka_unit_test(test_golden),       cmocka_unit_test(test_chat_limits),
+                cmocka_unit_test(test_config),        cmocka_unit_test(test_due_table),
+                cmocka_unit_test(test_dst_sequence),  cmocka_unit_test(test_no_digest),
+                cmocka_unit_test(test_grouping),      cmocka_unit_test(test_key),
+                cmocka_unit_test(test_golden),        cmocka_unit_test(test_chat_limits),
                 cmocka_unit_test(test_store_digests),
         };
 
