@@ -376,11 +376,13 @@ static int digest_items(struct tw_notifier *n, size_t si, const struct tw_snapsh
 {
         struct nsink *k = &n->sinks[si];
         struct tw_notify_digest_out d;
+        /* dry run: every cycle previews the digest (nothing is recorded) */
+        int64_t last =
+                n->opts.dry_run ? TW_NO_TIME + 1 : tw_notify_store_digest(n->store, k->c.name);
         int r;
 
-        r = tw_notify_digest_step(n->digests, si, k->c.name, k->c.format, &k->c.filter,
-                                  tw_notify_store_digest(n->store, k->c.name), snap, ctx,
-                                  data && data->stale, data ? data->collected_at : 0, &d);
+        r = tw_notify_digest_step(n->digests, si, k->c.name, k->c.format, &k->c.filter, last, snap,
+                                  ctx, data && data->stale, data ? data->collected_at : 0, &d);
         if (r > 0)
                 r = emit(n, k, b, "digest", d.key, d.body, false, ctx->now);
         cJSON_Delete(d.body);

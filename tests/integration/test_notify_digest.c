@@ -77,7 +77,8 @@ static struct tw_config *config(unsigned port, unsigned port2)
                       "events = off\n",
                       port);
         if (port2)
-                tw_buf_printf(&text, "[webhook.both]\nurl = http://127.0.0.1:%u/b\nformat = slack\n"
+                tw_buf_printf(&text,
+                              "[webhook.both]\nurl = http://127.0.0.1:%u/b\nformat = slack\n"
                               "digest = daily 09:00 UTC\nrepeat_interval = 0\n",
                               port2);
         if (tw_config_load_string(text.ptr, "test.ini", &cfg, &err) < 0)
@@ -342,6 +343,31 @@ static void test_events_and_stale(void **state)
         free_all(got, n);
 }
 
+/* --dry-run previews the digest every cycle, sends and records nothing. */
+static void test_dry_run_preview(void **state)
+{
+        struct world *w = *state;
+        struct tw_notifier_options o = {.dry_run = true};
+        struct tw_buf err;
+        char *text = NULL;
+        size_t len = 0;
+        FILE *out = open_memstream(&text, &len);
+
+        assert_non_null(out);
+        o.dry_run_out = out;
+        w->cfg = config(tw_webhook_receiver_port(w->rx), 0);
+        tw_buf_init(&err, 0);
+        assert_int_equal(tw_notifier_new(w->cfg, w->dir, &o, &w->n, &err), 0);
+        tw_buf_done(&err);
+        cycle(w, T_BEFORE);
+        fclose(out);
+        assert_non_null(strstr(text, "# webhook digest: digest\n"));
+        assert_non_null(strstr(text, "\"period\":\t\"2026-05-31T09:00:00Z\""));
+        assert_null(strstr(text, "firing")); /* events = off */
+        free(text);
+        assert_int_equal(tw_webhook_receiver_count(w->rx), 0);
+}
+
 int main(int argc, char **argv)
 {
         const struct CMUnitTest tests[] = {
@@ -351,6 +377,7 @@ int main(int argc, char **argv)
                                                 teardown),
                 cmocka_unit_test_setup_teardown(test_kill_9, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_events_and_stale, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_dry_run_preview, setup, teardown),
         };
 
         if (argc == 4 && strcmp(argv[1], "--kill-child") == 0)

@@ -473,6 +473,42 @@ static void test_golden(void **unused)
         tw_inventory_free(inv);
 }
 
+/* A hostile token name stays text: no Slack link or mention, no Teams
+ * Markdown link, no line break starting a list item of its own. */
+static void test_hostile(void **unused)
+{
+        struct tw_inventory *inv = nf_hostile_inventory();
+        static const struct nf_finding fs[] = {{"tok-a", TW_FINDING_EXPIRING, CRIT, false}, {NULL}};
+        struct tw_evaluation *ev = nf_evaluation(inv, fs, NOW);
+        struct tw_notify_filter flt = {.name = "x", .min_severity = WARN};
+        struct tw_sink_ctx c = nf_sink_ctx;
+        struct tw_digest d;
+        cJSON *j;
+        char *text;
+
+        (void)unused;
+        c.inv = inv;
+        assert_int_equal(tw_digest_build(inv, ev, &flt, NULL, NOW, &d), 0);
+        assert_int_equal(tw_sink_slack_digest(&c, &d, "k", &j), 0);
+        text = cJSON_PrintUnformatted(j);
+        assert_null(strstr(text, "<ci>"));
+        assert_null(strstr(text, "<https://evil.example|click>"));
+        assert_non_null(strstr(text, "&lt;https://evil.example|click&gt;"));
+        assert_null(strstr(text, "`x`\\n")); /* the name's line break became a space */
+        free(text);
+        cJSON_Delete(j);
+        assert_int_equal(tw_sink_teams_digest(&c, &d, "k", &j), 0);
+        text = cJSON_PrintUnformatted(j);
+        assert_null(strstr(text, "[Rotate now](https"));
+        assert_non_null(strstr(text, "\\\\[Rotate now\\\\](https"));
+        assert_null(strstr(text, "`x`\\n"));
+        free(text);
+        cJSON_Delete(j);
+        tw_digest_done(&d);
+        tw_evaluation_free(ev);
+        tw_inventory_free(inv);
+}
+
 /* Many findings: chat bodies stay within their limits and say how many more. */
 static void test_chat_limits(void **unused)
 {
@@ -561,7 +597,7 @@ int main(void)
                 cmocka_unit_test(test_dst_sequence),  cmocka_unit_test(test_no_digest),
                 cmocka_unit_test(test_grouping),      cmocka_unit_test(test_key),
                 cmocka_unit_test(test_golden),        cmocka_unit_test(test_chat_limits),
-                cmocka_unit_test(test_store_digests),
+                cmocka_unit_test(test_store_digests), cmocka_unit_test(test_hostile),
         };
 
         return cmocka_run_group_tests(tests, NULL, NULL);
