@@ -44,9 +44,10 @@ struct tw_notifier {
         size_t n_sinks;
         struct tw_notify_store *store;
         struct tw_notify_state *state;
-        struct tw_notify_digests *digests; /* digest = and events = per sink */
-        uint64_t next_id;                  /* the last id handed out */
-        bool stale;                        /* the last cycle ran on old data (logged once) */
+        /* digest = and events = per sink (exporters/notify_digest.h) */
+        struct tw_notify_digests *digests;
+        uint64_t next_id; /* the last id handed out */
+        bool stale;       /* the last cycle ran on old data (logged once) */
         pthread_mutex_t lock;
 };
 

@@ -23,8 +23,9 @@ struct tw_notify_store {
         cJSON *acks; /* {SINK: id}, guarded by lock */
         struct tw_notify_state *state;
         uint64_t next_id;
-        cJSON *queues;  /* {SINK: [item...]}, every item valid */
-        cJSON *digests; /* {SINK: period of the last digest} */
+        cJSON *queues; /* {SINK: [item...]}, every item valid */
+        /* {SINK: the period of its last digest} */
+        cJSON *digests;
 };
 
 /* An id from JSON: a number in 0 .. 2^53, or -EBADMSG. */
