@@ -226,6 +226,15 @@ static void test_once_per_period_across_restart(void **state)
         assert_int_equal((int)jnum(got[0], "counts", "total"), 2);
         assert_int_equal((int)jnum(got[0], "counts", "critical"), 1);
         free_all(got, n);
+        {
+                struct tw_buf m;
+
+                tw_buf_init(&m, 0);
+                assert_int_equal(tw_notifier_metrics_render(w->n, &m), 0);
+                assert_non_null(strstr(m.ptr, "tokenwatch_notifications_total{sink=\"digest\","
+                                              "event=\"digest\",outcome=\"success\"} 1\n"));
+                tw_buf_done(&m);
+        }
 
         /* restart from the state directory: no second digest for this period */
         tw_notifier_free(w->n);
