@@ -17,6 +17,7 @@
 
 #include "core/finding.h"
 #include "core/owner.h"
+#include "core/schedule.h"
 #include "lib/log.h"
 
 struct tw_buf;
@@ -75,6 +76,15 @@ struct tw_webhook_config {
         char *routing_key_file;
         int64_t repeat_interval; /* default 24h, 0 off */
         size_t queue_max;        /* default 10000 */
+        /* digest = <schedule> (issue 12): one message per period listing every
+         * finding the sink routes; the zone is loaded (and checked) by
+         * exporters/notify_digest.h.  events = off: digests only. */
+        struct tw_webhook_digest {
+                bool on; /* false: no digest (default) */
+                struct tw_schedule schedule;
+        } digest;
+        bool events; /* default true */
+        int digest_line, events_line;
 };
 
 /* [web.basic_auth_users] name = bcrypt hash */

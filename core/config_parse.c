@@ -41,6 +41,7 @@ enum key_type {
         T_SEVERITY,
         T_KINDS,
         T_SIZE,
+        T_SCHEDULE, /* a digest schedule (core/schedule.h), or "off" */
         _T_MAX,
 };
 
@@ -124,6 +125,8 @@ static const struct key_def webhook_keys[] = {
         {"webhook", "routing_key_file", T_STRING, W(routing_key_file), 0, 0, NULL},
         {"webhook", "repeat_interval", T_DURATION, W(repeat_interval), 0, 365 * DAY, "24h"},
         {"webhook", "queue_max", T_SIZE, W(queue_max), 1, 1000000, "10000"},
+        {"webhook", "digest", T_SCHEDULE, W(digest), 0, 0, NULL},
+        {"webhook", "events", T_BOOL, W(events), 0, 0, "on"},
 };
 
 _Static_assert(sizeof(config_keys) / sizeof(config_keys[0]) <= TW_CONFIG_MAX_KEYS, "too many keys");
@@ -455,6 +458,21 @@ static int parse_kinds(const struct key_def *def, void *f, const char *value, st
         return 0;
 }
 
+static int parse_schedule(const struct key_def *def, void *f, const char *value, struct why *why)
+{
+        struct tw_webhook_digest *d = f, nd = {.on = true};
+
+        (void)def;
+        if (strcasecmp(value, "off") == 0) {
+                memset(d, 0, sizeof(*d));
+                return 0;
+        }
+        if (tw_schedule_parse(value, &nd.schedule, &why->text) < 0)
+                return -EINVAL;
+        *d = nd;
+        return 0;
+}
+
 static const struct {
         parse_fn *parse;
         bool seconds; /* its range is shown in seconds */
@@ -480,6 +498,7 @@ static const struct {
         [T_SEVERITY] = {parse_severity, false},
         [T_KINDS] = {parse_kinds, false},
         [T_SIZE] = {parse_size, false},
+        [T_SCHEDULE] = {parse_schedule, false},
 };
 
 _Static_assert(sizeof(types) / sizeof(types[0]) == _T_MAX, "a parser for every key type");

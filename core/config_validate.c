@@ -30,6 +30,11 @@ static void check_webhook(struct tw_config_parser *p, struct tw_webhook_config *
         w->url_line = tw_config_key_line(p, section, "url", i);
         w->secret_line = tw_config_key_line(p, section, "secret", i);
         w->routing_key_line = tw_config_key_line(p, section, "routing_key", i);
+        w->digest_line = tw_config_key_line(p, section, "digest", i);
+        w->events_line = tw_config_key_line(p, section, "events", i);
+        if (!w->events && !w->digest.on)
+                tw_config_error_at(p, w->events_line, section, "events",
+                                   "off needs a digest (the sink would receive nothing)");
         if (w->url && w->url_file)
                 tw_config_error_at(p, w->url_line, section, "url",
                                    "exactly one of url and url_file is required");

@@ -109,6 +109,12 @@ static bool counts(const struct tw_notify_filter *flt, const struct tw_inventory
         return true;
 }
 
+bool tw_notify_filter_routes(const struct tw_notify_filter *flt, const struct tw_inventory *inv,
+                             const struct tw_finding *f)
+{
+        return flt && inv && f && counts(flt, inv, f);
+}
+
 static void entry_done(struct tw_notify_entry *e)
 {
         free(e->token_id);

@@ -112,6 +112,11 @@ struct tw_notify_events {
         size_t n;
 };
 
+/* Whether the sink whose filter is flt routes finding f of inv: what the
+ * state machine counts (see above).  The digest (core/digest.h) uses it. */
+bool tw_notify_filter_routes(const struct tw_notify_filter *flt, const struct tw_inventory *inv,
+                             const struct tw_finding *f);
+
 /* The family a kind belongs to (expired -> expiring). */
 enum tw_finding_kind tw_notify_family(enum tw_finding_kind k);
 

@@ -14,6 +14,7 @@
 #include "core/inventory.h"
 #include "core/notify_state.h"
 #include "core/snapshot.h"
+#include "exporters/notify_digest.h"
 #include "exporters/notify_store.h"
 #include "exporters/sink.h"
 #include "exporters/sink_config.h"
@@ -43,6 +44,8 @@ struct tw_notifier {
         size_t n_sinks;
         struct tw_notify_store *store;
         struct tw_notify_state *state;
+        /* digest = and events = per sink (exporters/notify_digest.h) */
+        struct tw_notify_digests *digests;
         uint64_t next_id; /* the last id handed out */
         bool stale;       /* the last cycle ran on old data (logged once) */
         pthread_mutex_t lock;
@@ -169,6 +172,9 @@ int tw_notifier_new(const struct tw_config *cfg, const char *state_dir,
         r = tw_notify_store_open(n->opts.dry_run ? NULL : n->state_dir, tw_now(), &n->store);
         if (r < 0)
                 goto fail;
+        r = tw_notify_digests_new(cfg, &n->digests, err);
+        if (r < 0)
+                goto fail;
         n->state = tw_notify_store_take_state(n->store);
         n->next_id = tw_notify_store_next_id(n->store);
         for (size_t i = 0; i < n->n_sinks; i++)
@@ -197,6 +203,7 @@ void tw_notifier_free(struct tw_notifier *n)
         }
         tw_notify_state_free(n->state);
         tw_notify_store_free(n->store);
+        tw_notify_digests_free(n->digests);
         pthread_mutex_destroy(&n->lock);
         free(n->sinks);
         free(n->state_dir);
@@ -274,6 +281,8 @@ static int64_t alert_ttl(const struct tw_notifier *n)
 /* Items built for one sink in one cycle, pushed only when all were built. */
 struct batch {
         struct tw_sink_item *head, *tail;
+        bool digest;           /* digest_items() ran: record digest_period */
+        int64_t digest_period; /* exporters/notify_digest.h */
 };
 
 static void batch_done(struct batch *b)
@@ -327,6 +336,8 @@ static int sink_items(struct tw_notifier *n, size_t si, const struct tw_sink_ctx
         char key[64];
         int r = 0;
 
+        if (!tw_notify_digests_events(n->digests, si)) /* events = off: digests only */
+                return 0;
         for (size_t i = 0; i < evs->n; i++)
                 if (evs->events[i].sink == si) {
                         first = count ? first : i;
@@ -355,6 +366,29 @@ static int sink_items(struct tw_notifier *n, size_t si, const struct tw_sink_ctx
                                  body, false, now);
                 cJSON_Delete(body);
         }
+        return r;
+}
+
+/* The sink's digest when one is due (exporters/notify_digest.h); its period
+ * is recorded when the batch is pushed, and persisted with it. */
+static int digest_items(struct tw_notifier *n, size_t si, const struct tw_snapshot *snap,
+                        const struct tw_sink_ctx *ctx, const struct tw_notifier_data *data,
+                        struct batch *b)
+{
+        struct nsink *k = &n->sinks[si];
+        struct tw_notify_digest_out d;
+        /* dry run: every cycle previews the digest (nothing is recorded) */
+        int64_t last =
+                n->opts.dry_run ? TW_NO_TIME + 1 : tw_notify_store_digest(n->store, k->c.name);
+        int r;
+
+        r = tw_notify_digest_step(n->digests, si, k->c.name, k->c.format, &k->c.filter, last, snap,
+                                  ctx, data && data->stale, data ? data->collected_at : 0, &d);
+        if (r > 0)
+                r = emit(n, k, b, "digest", d.key, d.body, false, ctx->now);
+        cJSON_Delete(d.body);
+        b->digest = r >= 0;
+        b->digest_period = d.period;
         return r;
 }
 
@@ -435,9 +469,11 @@ int tw_notifier_cycle(struct tw_notifier *n, const struct tw_snapshot *snap, int
 
                 /* a sink that is closed or cannot build keeps its old state: its events
                  * come again next cycle, and no other sink sends anything twice */
-                if (k->sink || n->opts.dry_run)
+                if (k->sink || n->opts.dry_run) {
                         r = sink_items(n, i, &ctx, &evs, now, &b[i]);
-                else
+                        if (r >= 0)
+                                r = digest_items(n, i, snap, &ctx, data, &b[i]);
+                } else
                         r = -ENOTCONN;
                 if (r < 0) {
                         batch_done(&b[i]);
@@ -463,6 +499,10 @@ int tw_notifier_cycle(struct tw_notifier *n, const struct tw_snapshot *snap, int
         for (size_t i = 0; i < n->n_sinks; i++) {
                 struct tw_sink_item *it = b[i].head, *next;
 
+                if (b[i].digest && tw_notify_store_set_digest(n->store, n->sinks[i].c.name,
+                                                              b[i].digest_period) < 0)
+                        tw_log(TW_LOG_ERROR, "cannot record a digest; it may be sent again", "sink",
+                               n->sinks[i].c.name, NULL);
                 for (; it; it = next) {
                         next = it->next;
                         it->next = NULL;

@@ -12,6 +12,7 @@
 #include "exporters/sink.h"
 #include "lib/log.h"
 #include "lib/statefile.h"
+#include "lib/timeutil.h"
 
 #define STATE_MAX ((size_t)256 << 20)
 #define ID_MAX 9007199254740992.0 /* 2^53: every id up to it is exact in a double */
@@ -23,6 +24,8 @@ struct tw_notify_store {
         struct tw_notify_state *state;
         uint64_t next_id;
         cJSON *queues; /* {SINK: [item...]}, every item valid */
+        /* {SINK: the period of its last digest} */
+        cJSON *digests;
 };
 
 /* An id from JSON: a number in 0 .. 2^53, or -EBADMSG. */
@@ -137,6 +140,67 @@ static int read_file(struct tw_notify_store *st, const char *name, int64_t now, 
         return r == -ENOMEM ? r : 0;
 }
 
+#define TIME_MAX 9.2e18
+
+int tw_notify_store_parse_digests(const cJSON *j, cJSON **ret_digests)
+{
+        const cJSON *it;
+        double d;
+
+        if (j && !cJSON_IsObject(j))
+                return -EBADMSG;
+        cJSON_ArrayForEach (it, j) {
+                d = cJSON_GetNumberValue(it);
+                if (!cJSON_IsNumber(it) || !isfinite(d) || d < -TIME_MAX || d > TIME_MAX)
+                        return -EBADMSG;
+        }
+        *ret_digests = j ? cJSON_Duplicate(j, 1) : cJSON_CreateObject();
+        return *ret_digests ? 0 : -ENOMEM;
+}
+
+/* The "digests" member of a state file whose text parse_state accepted. */
+static int load_digests(struct tw_notify_store *st, const char *text, size_t len)
+{
+        cJSON *j = cJSON_ParseWithLength(text, len);
+        int r;
+
+        if (!j)
+                return -ENOMEM; /* it parsed once: only memory can fail now */
+        r = tw_notify_store_parse_digests(cJSON_GetObjectItemCaseSensitive(j, "digests"),
+                                          &st->digests);
+        cJSON_Delete(j);
+        if (r < 0) {
+                tw_notify_state_free(st->state);
+                st->state = NULL;
+                cJSON_Delete(st->queues);
+                st->queues = NULL;
+                st->next_id = 0;
+        }
+        return r;
+}
+
+int64_t tw_notify_store_digest(struct tw_notify_store *st, const char *sink)
+{
+        const cJSON *v = cJSON_GetObjectItemCaseSensitive(st->digests, sink);
+
+        return cJSON_IsNumber(v) ? (int64_t)cJSON_GetNumberValue(v) : TW_NO_TIME;
+}
+
+int tw_notify_store_set_digest(struct tw_notify_store *st, const char *sink, int64_t period)
+{
+        cJSON *v = cJSON_GetObjectItemCaseSensitive(st->digests, sink);
+
+        if (period == TW_NO_TIME) {
+                cJSON_DeleteItemFromObjectCaseSensitive(st->digests, sink);
+                return 0;
+        }
+        if (v) {
+                cJSON_SetNumberValue(v, (double)period);
+                return 0;
+        }
+        return cJSON_AddNumberToObject(st->digests, sink, (double)period) ? 0 : -ENOMEM;
+}
+
 static int load(struct tw_notify_store *st, int64_t now)
 {
         char *text = NULL;
@@ -158,6 +222,8 @@ static int load(struct tw_notify_store *st, int64_t now)
         r = read_file(st, TW_NOTIFY_STATE_FILE, now, &text, &len);
         if (r >= 0 && text) {
                 r = tw_notify_store_parse_state(text, len, &st->state, &st->next_id, &st->queues);
+                if (r >= 0)
+                        r = load_digests(st, text, len);
                 if (r == -EBADMSG)
                         set_aside(st, TW_NOTIFY_STATE_FILE, r, now);
         }
@@ -187,7 +253,9 @@ int tw_notify_store_open(const char *dir, int64_t now, struct tw_notify_store **
                 st->acks = cJSON_CreateObject();
         if (!st->queues)
                 st->queues = cJSON_CreateObject();
-        if (!st->acks || !st->queues) {
+        if (!st->digests)
+                st->digests = cJSON_CreateObject();
+        if (!st->acks || !st->queues || !st->digests) {
                 r = -ENOMEM;
                 goto fail;
         }
@@ -205,6 +273,7 @@ void tw_notify_store_free(struct tw_notify_store *st)
         pthread_mutex_destroy(&st->lock);
         cJSON_Delete(st->acks);
         cJSON_Delete(st->queues);
+        cJSON_Delete(st->digests);
         tw_notify_state_free(st->state);
         free(st->dir);
         free(st);
@@ -284,6 +353,10 @@ int tw_notify_store_save(struct tw_notify_store *st, uint64_t next_id,
         if (!cJSON_AddItemToObject(root, "queues", queues))
                 goto finish;
         queues = NULL;
+        s = cJSON_Duplicate(st->digests, 1);
+        if (!s || !cJSON_AddItemToObject(root, "digests", s))
+                goto finish;
+        s = NULL;
         text = cJSON_PrintUnformatted(root);
         if (text)
                 r = tw_statefile_write(st->dir, TW_NOTIFY_STATE_FILE, text, strlen(text));

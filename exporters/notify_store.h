@@ -4,8 +4,10 @@
 /*
  * The notifier's files in state_dir, through one owner (lib/statefile.h
  * writes them atomically):
- *   notify-state.json  {"version":1,"next_id":N,"state":{...},"queues":{SINK:[item...]}},
- *                      rewritten once per cycle BEFORE any new item may be sent;
+ *   notify-state.json  {"version":1,"next_id":N,"state":{...},"queues":{SINK:[item...]},
+ *                      "digests":{SINK:period}}, rewritten once per cycle BEFORE any new
+ *                      item may be sent (so a digest's period and its queued item are
+ *                      written together);
  *   notify-acks.json   {SINK: last finished id}, rewritten after each item.
  * Loading validates every number before converting it (ids 0 .. 2^53,
  * times within int64_t, Idempotency-Keys without CR/LF); a file that is
@@ -47,6 +49,15 @@ int tw_notify_store_queue(struct tw_notify_store *st, const char *sink,
 /* A copy of the sink's loaded queue (an array, maybe empty), to save for a
  * sink that is not open.  NULL on -ENOMEM. */
 struct cJSON *tw_notify_store_loaded_queue(struct tw_notify_store *st, const char *sink);
+
+/* The period (tw_schedule_prev() instant) of the sink's last digest, or
+ * TW_NO_TIME if none was recorded. */
+int64_t tw_notify_store_digest(struct tw_notify_store *st, const char *sink);
+/* Records it (TW_NO_TIME: forgets it), for the next tw_notify_store_save().
+ * 0 or -ENOMEM. */
+int tw_notify_store_set_digest(struct tw_notify_store *st, const char *sink, int64_t period);
+/* {SINK: period} with every period a time within int64_t; -EBADMSG, -ENOMEM. */
+int tw_notify_store_parse_digests(const struct cJSON *j, struct cJSON **ret_digests);
 
 /* Writes notify-state.json: next_id, state, and queues (an object SINK:
  * array, ownership taken).  0 or -errno. */

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "core/config.h"
+#include "exporters/notify_digest.h"
 #include "exporters/sink.h"
 #include "exporters/sink_format.h"
 #include "lib/buf.h"
@@ -94,6 +95,8 @@ static int check_one(const struct tw_config *cfg, const struct tw_webhook_config
                 tw_buf_addc(err, '\n');
                 r = -EINVAL;
         }
+        if (tw_notify_digest_check(cfg, w, f, err) < 0)
+                r = -EINVAL;
         return r;
 }
 

@@ -9,7 +9,7 @@
 #include "lib/buf.h"
 
 static const char *const events[TW_SINK_EVENTS] = {
-        "firing", "escalated", "resolved", "reminder", "alerts", "test",
+        "firing", "escalated", "resolved", "reminder", "alerts", "digest", "test",
 };
 static const char *const outcomes[_TW_SINK_OUTCOME_MAX] = {
         [TW_SINK_SUCCESS] = "success",

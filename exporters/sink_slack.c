@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "exporters/sink_digest.h"
 #include "lib/buf.h"
 
 #define HEADER_MAX 150 /* Slack header text limit */
@@ -143,4 +144,10 @@ int tw_sink_slack_build(const struct tw_sink_ctx *ctx, const struct tw_notify_ev
         if (ret_coalesce)
                 *ret_coalesce = false;
         return 0;
+}
+
+/* For the digest (exporters/sink_digest.h). */
+int tw_sink_slack_escape(struct tw_buf *b, const char *s)
+{
+        return mrkdwn(b, s);
 }

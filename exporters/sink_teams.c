@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "exporters/sink_digest.h"
 #include "lib/buf.h"
 
 /* Appends s escaped for Teams Markdown: every character that starts inline
@@ -151,4 +152,10 @@ int tw_sink_teams_build(const struct tw_sink_ctx *ctx, const struct tw_notify_ev
         cJSON_Delete(att);
         cJSON_Delete(o);
         return r < 0 ? r : -ENOMEM;
+}
+
+/* For the digest (exporters/sink_digest.h). */
+int tw_sink_teams_escape(struct tw_buf *b, const char *s)
+{
+        return markdown(b, s);
 }

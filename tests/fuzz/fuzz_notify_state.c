@@ -25,5 +25,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         }
         if (tw_notify_store_parse_acks((const char *)data, size, &acks) == 0)
                 cJSON_Delete(acks);
+        back = cJSON_ParseWithLength((const char *)data, size); /* the digests' periods */
+        if (back && tw_notify_store_parse_digests(cJSON_GetObjectItem(back, "digests"), &acks) == 0)
+                cJSON_Delete(acks);
+        cJSON_Delete(back);
         return 0;
 }
