@@ -106,7 +106,7 @@ static bool counts(const struct tw_notify_filter *flt, const struct tw_inventory
                 return false;
         if (flt->n_workspaces && !token_in_workspaces(flt, inv, &inv->tokens[f->token]))
                 return false;
-        return true;
+        return tw_notify_filter_routes_owner(flt, inv, &inv->tokens[f->token]);
 }
 
 static void entry_done(struct tw_notify_entry *e)

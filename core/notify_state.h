@@ -12,8 +12,10 @@
  * `expiring` family, so expiring -> expired is an escalation of one entry.
  *
  * For each sink, a finding counts when it is unsuppressed, its kind is in
- * the sink's kinds mask, its severity is at least min_severity and (when the
- * sink lists workspaces) its token has a role in one of them.  Then:
+ * the sink's kinds mask, its severity is at least min_severity, (when the
+ * sink lists workspaces) its token has a role in one of them and (when the
+ * sink lists teams or matches) its token's owner passes
+ * tw_notify_filter_routes_owner().  Then:
  *   counted, no entry                      -> FIRING
  *   entry, kind changed or severity higher -> ESCALATED
  *   entry, severity lower                  -> CHANGED (not a notification)
@@ -41,6 +43,7 @@
 
 struct cJSON;
 struct tw_inventory;
+struct tw_owner_policy;
 struct tw_token;
 
 enum tw_notify_event_type {
@@ -88,6 +91,12 @@ struct tw_notify_filter {
         char *const *workspaces; /* ids or names; NULL/0: every token */
         size_t n_workspaces;
         int64_t repeat_interval; /* seconds; 0: no reminders */
+        /* Owner routing (issue 12), borrowed: */
+        char *const *teams; /* owner teams; NULL/0: every team */
+        size_t n_teams;
+        char *const *match; /* "key=value" owner matches; NULL/0: none */
+        size_t n_match;
+        const struct tw_owner_policy *owners; /* resolves owners; NULL: the defaults */
 };
 
 struct tw_notify_event {
@@ -111,6 +120,18 @@ struct tw_notify_events {
         struct tw_notify_event *events; /* per sink, in entry order */
         size_t n;
 };
+
+/*
+ * Whether t's owner (tw_owner_resolve() under flt->owners) passes flt's
+ * teams and match: its team is one of teams (ASCII case-insensitive), and
+ * for each key named in match, its value for that key equals one of the
+ * values given for it (alternatives within a key, all keys required).  The
+ * value of "team" is the resolved team, of "contact" the resolved contact,
+ * of another key the description's pair; an empty value matches nothing.
+ * True when flt lists neither teams nor matches.
+ */
+bool tw_notify_filter_routes_owner(const struct tw_notify_filter *flt,
+                                   const struct tw_inventory *inv, const struct tw_token *t);
 
 /* The family a kind belongs to (expired -> expiring). */
 enum tw_finding_kind tw_notify_family(enum tw_finding_kind k);

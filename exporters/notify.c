@@ -402,6 +402,7 @@ int tw_notifier_cycle(struct tw_notifier *n, const struct tw_snapshot *snap, int
                       const struct tw_notifier_data *data)
 {
         struct tw_sink_ctx ctx = {0};
+        struct tw_owner_policy owners = {0};
         struct tw_notify_filter *f = NULL;
         struct tw_notify_state *st = NULL;
         struct tw_notify_events evs = {0};
@@ -416,6 +417,11 @@ int tw_notifier_cycle(struct tw_notifier *n, const struct tw_snapshot *snap, int
         r = filters_of(n, &f);
         if (r < 0)
                 return r;
+        /* owner routing and labels follow the config the snapshot was made under */
+        if (snap->cfg)
+                tw_config_owner_policy(snap->cfg, &owners);
+        for (size_t i = 0; i < n->n_sinks; i++)
+                f[i].owners = &owners;
         r = tw_notify_state_step(n->state, snap->inv, snap->ev, f, n->n_sinks, now, stale, &st,
                                  &evs);
         free(f);
@@ -430,6 +436,11 @@ int tw_notifier_cycle(struct tw_notifier *n, const struct tw_snapshot *snap, int
         ctx.inv = snap->inv;
         ctx.now = now;
         ctx.alert_ttl = alert_ttl(n);
+        ctx.owners = &owners;
+        if (snap->cfg) {
+                ctx.owner_labels = snap->cfg->owners.labels;
+                ctx.n_owner_labels = snap->cfg->owners.n_labels;
+        }
         for (size_t i = 0; i < n->n_sinks; i++) {
                 struct nsink *k = &n->sinks[i];
 

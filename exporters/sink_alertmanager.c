@@ -5,9 +5,42 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "lib/buf.h"
 #include "lib/timeutil.h"
+#include "core/owner.h"
+
+/* The owner labels: team and the configured ones that have a value.  Owner
+ * values are label-safe by construction (core/owner.h).  A token gone from
+ * the inventory has none: its resolved alert then ends the firing one by
+ * endsAt (alert_ttl) rather than by its label set. */
+static bool owner_labels(const struct tw_sink_ctx *ctx, const struct tw_notify_event *ev, cJSON *l)
+{
+        static const struct tw_owner_policy defaults;
+        struct tw_owner o;
+
+        if (!ev->token ||
+            tw_owner_resolve(ctx->inv, ev->token, ctx->owners ? ctx->owners : &defaults, &o) < 0)
+                return true;
+        if (o.team[0] && !cJSON_AddStringToObject(l, "team", o.team))
+                return false;
+        for (size_t i = 0; i < ctx->n_owner_labels; i++) {
+                const char *k = ctx->owner_labels[i], *v = "";
+
+                if (!k || strcasecmp(k, "team") == 0)
+                        continue;
+                if (strcasecmp(k, "contact") == 0)
+                        v = o.contact;
+                for (size_t j = 0; !*v && j < o.n_pairs; j++)
+                        if (strcasecmp(o.pairs[j].key, k) == 0)
+                                v = o.pairs[j].value;
+                if (*v && !cJSON_GetObjectItemCaseSensitive(l, k) &&
+                    !cJSON_AddStringToObject(l, k, v))
+                        return false;
+        }
+        return true;
+}
 
 static cJSON *alert(const struct tw_sink_ctx *ctx, const struct tw_notify_event *ev,
                     enum tw_finding_kind kind, enum tw_severity sev, int64_t starts, int64_t ends)
@@ -28,7 +61,8 @@ static cJSON *alert(const struct tw_sink_ctx *ctx, const struct tw_notify_event 
              cJSON_AddStringToObject(l, "finding", tw_finding_kind_to_string(kind)) &&
              cJSON_AddStringToObject(l, "severity", tw_severity_to_string(sev)) &&
              cJSON_AddStringToObject(l, "organization_id",
-                                     ctx->organization_id ? ctx->organization_id : "");
+                                     ctx->organization_id ? ctx->organization_id : "") &&
+             owner_labels(ctx, ev, l);
         ok = ok && (an = cJSON_AddObjectToObject(a, "annotations")) &&
              tw_buf_printf(&b, "%s (%s) on token \"%s\"", tw_finding_kind_to_string(kind),
                            tw_severity_to_string(sev), ev->token_name) >= 0 &&

@@ -113,6 +113,25 @@ static int dup_opt(char **dst, const char *src)
         return src && !*dst ? -ENOMEM : 0;
 }
 
+/* Copies src[n] into a new *dst, counting the copies made in *ret_n. */
+static int copy_list(char ***dst, size_t *ret_n, char *const *src, size_t n)
+{
+        int r = 0;
+
+        *ret_n = 0;
+        if (!n)
+                return 0;
+        *dst = calloc(n, sizeof(char *));
+        if (!*dst)
+                return -ENOMEM;
+        for (size_t i = 0; i < n && r >= 0; i++) {
+                r = dup_opt(&(*dst)[i], src[i] ? src[i] : "");
+                if (r >= 0)
+                        (*ret_n)++;
+        }
+        return r;
+}
+
 int tw_sink_config_copy(struct tw_sink_config *k, const struct tw_webhook_config *w)
 {
         int r = 0;
@@ -134,8 +153,13 @@ int tw_sink_config_copy(struct tw_sink_config *k, const struct tw_webhook_config
             dup_opt(&k->routing_key, w->routing_key) < 0 ||
             dup_opt(&k->routing_key_file, w->routing_key_file) < 0)
                 return -ENOMEM;
-        if (!w->n_workspaces)
-                return 0;
+        r = copy_list(&k->teams, &k->filter.n_teams, w->teams, w->n_teams);
+        k->filter.teams = k->teams;
+        if (r >= 0)
+                r = copy_list(&k->match, &k->filter.n_match, w->match, w->n_match);
+        k->filter.match = k->match;
+        if (r < 0 || !w->n_workspaces)
+                return r;
         k->ws = calloc(w->n_workspaces, sizeof(char *));
         if (!k->ws)
                 return -ENOMEM;
@@ -168,6 +192,12 @@ void tw_sink_config_done(struct tw_sink_config *k)
         for (size_t j = 0; j < k->filter.n_workspaces; j++)
                 free(k->ws[j]);
         free(k->ws);
+        for (size_t j = 0; j < k->filter.n_teams; j++)
+                free(k->teams[j]);
+        free(k->teams);
+        for (size_t j = 0; j < k->filter.n_match; j++)
+                free(k->match[j]);
+        free(k->match);
         free(k->name);
         free(k->url_file);
         free(k->secret_file);

@@ -99,6 +99,12 @@ static struct tw_inventory *fix_inventory(void)
                   TW_NO_TIME, fix_subject("sk-1", "SERVICEKEY", NULL, NULL, "bootstrap key"),
                   "DEPLOYMENT", "dep-1", "DEPLOYMENT_ADMIN");
         assert_int_equal(tw_inventory_sort(inv), 0);
+        /* Owners (issue 12): from descriptions, one of them hostile. */
+        inv->tokens[0].description =
+                dup_or_null("deploys DAGs; team=data-eng; repo=github.com/acme/dags");
+        inv->tokens[1].description = dup_or_null(
+                "team=evil\"} 1\nx; repo=<script>; contact=ops@acme.com; owner=\\ back");
+        inv->tokens[2].description = dup_or_null("owner: ml-team\ncontact: ml@acme.com");
         return inv;
 }
 
