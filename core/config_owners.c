@@ -112,7 +112,8 @@ static void add_rule(struct tw_config_parser *p, const char *name, struct tw_own
         for (size_t i = 0; i < cfg->owners.n_rules; i++) {
                 const struct tw_owner_rule *o = &cfg->owners.rules[i];
 
-                if ((rule->name_glob && o->name_glob && strcmp(rule->name_glob, o->name_glob) == 0) ||
+                if ((rule->name_glob && o->name_glob &&
+                     strcmp(rule->name_glob, o->name_glob) == 0) ||
                     (rule->workspace_id && o->workspace_id &&
                      strcmp(rule->workspace_id, o->workspace_id) == 0)) {
                         tw_config_error(p, SECTION, name,

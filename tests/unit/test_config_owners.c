@@ -25,7 +25,8 @@ struct err_case {
 };
 
 static const struct err_case err_cases[] = {
-        {"unknown key", "[owners]\nnope = x\n", "t.ini:2: [owners] nope: unknown key (expected keys"},
+        {"unknown key", "[owners]\nnope = x\n",
+         "t.ini:2: [owners] nope: unknown key (expected keys"},
         {"a bare token key", "[owners]\ntoken = x\n", "t.ini:2: [owners] token: unknown key"},
         {"keys twice", "[owners]\nkeys = team\nkeys = owner\n",
          "t.ini:3: [owners] keys: given twice (first on line 2)"},
@@ -112,15 +113,15 @@ static void test_defaults(void **state)
 /* The documented syntax, with comments, separators in values, rule order. */
 static void test_full_section(void **state)
 {
-        struct tw_config *cfg = load_ok(
-                "[owners]\n"
-                "keys = owner, team , pipeline,repo, contact ; description keys\n"
-                "labels = team, repo\n"
-                "token ci-*-deploy = data-eng, data-eng@acme.com\n"
-                "workspace clx1234567890abcdefghijkl = ml\n"
-                "token  *  = catch all, mailto:x@acme.com\n"
-                "[webhook.eng]\nurl = https://h.example\nteams = data-eng , ML\n"
-                "match = repo = github.com/acme/dags, team=data-eng\n");
+        struct tw_config *cfg =
+                load_ok("[owners]\n"
+                        "keys = owner, team , pipeline,repo, contact ; description keys\n"
+                        "labels = team, repo\n"
+                        "token ci-*-deploy = data-eng, data-eng@acme.com\n"
+                        "workspace clx1234567890abcdefghijkl = ml\n"
+                        "token  *  = catch all, mailto:x@acme.com\n"
+                        "[webhook.eng]\nurl = https://h.example\nteams = data-eng , ML\n"
+                        "match = repo = github.com/acme/dags, team=data-eng\n");
         const struct tw_owner_rule *r = cfg->owners.rules;
         const struct tw_webhook_config *w = &cfg->webhooks[0];
 

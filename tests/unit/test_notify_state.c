@@ -13,6 +13,7 @@
 #include <errno.h>
 
 #include "core/notify_state.h"
+#include "core/owner.h"
 #include "helpers/notify_fixture.h"
 #include "lib/timeutil.h"
 
@@ -51,6 +52,28 @@ struct state_case {
 static char *ws_by_id[] = {"ws-1"};
 static char *ws_by_name[] = {"ML"};
 static char *ws_none[] = {"ws-9"};
+/* Owner routing (issue 12): tok-a's owner is its workspace "Data Eng" (or
+ * "ci" under owners_ci's rule), tok-b's its deployment's workspace "ML",
+ * tok-c's the description's "platform". */
+static char *teams_data_eng[] = {"data eng"};
+static char *teams_ml_platform[] = {"ML", "platform"};
+static char *teams_nobody[] = {"nobody"};
+static char *teams_ci[] = {"ci"};
+static char *match_repo[] = {"repo=github.com/acme/infra"};
+static char *match_teams[] = {"team=ml", "team=Data Eng"};
+static char *match_both[] = {"team=platform", "repo=github.com/acme/other"};
+static char *match_contact[] = {"contact=ops@acme.com"};
+static const struct tw_owner_rule rule_ci[] = {{.name_glob = "deploy*", .team = "ci"}};
+static const struct tw_owner_policy owners_ci = {.rules = rule_ci, .n_rules = 1};
+
+#define ALL_UNUSED                                                              \
+        {                                                                       \
+                {"tok-a", UNUSED, WARN, false}, {"tok-b", UNUSED, WARN, false}, \
+                        {"tok-c", UNUSED, WARN, false},                         \
+                {                                                               \
+                        NULL                                                    \
+                }                                                               \
+        }
 
 #define F_DEFAULT                                            \
         {                                                    \
@@ -232,6 +255,98 @@ static const struct state_case cases[] = {
          {{NULL}},
          0,
          false},
+        {"teams: one, compared without case",
+         {{NULL}},
+         ALL_UNUSED,
+         {.min_severity = WARN, .teams = teams_data_eng, .n_teams = 1},
+         false,
+         {{"tok-a", TW_NOTIFY_FIRING, UNUSED, WARN}},
+         1,
+         false},
+        {"teams: a workspace's and a description's",
+         {{NULL}},
+         ALL_UNUSED,
+         {.min_severity = WARN, .teams = teams_ml_platform, .n_teams = 2},
+         false,
+         {{"tok-b", TW_NOTIFY_FIRING, UNUSED, WARN}, {"tok-c", TW_NOTIFY_FIRING, UNUSED, WARN}},
+         2,
+         false},
+        {"teams: none match",
+         {{NULL}},
+         ALL_UNUSED,
+         {.min_severity = WARN, .teams = teams_nobody, .n_teams = 1},
+         false,
+         {{NULL}},
+         0,
+         false},
+        {"teams: a rule wins over the workspace",
+         {{NULL}},
+         ALL_UNUSED,
+         {.min_severity = WARN, .teams = teams_ci, .n_teams = 1, .owners = &owners_ci},
+         false,
+         {{"tok-a", TW_NOTIFY_FIRING, UNUSED, WARN}},
+         1,
+         false},
+        {"teams: without the rule's policy the workspace answers",
+         {{NULL}},
+         ALL_UNUSED,
+         {.min_severity = WARN, .teams = teams_ci, .n_teams = 1},
+         false,
+         {{NULL}},
+         0,
+         false},
+        {"match: a description key",
+         {{NULL}},
+         ALL_UNUSED,
+         {.min_severity = WARN, .match = match_repo, .n_match = 1},
+         false,
+         {{"tok-c", TW_NOTIFY_FIRING, UNUSED, WARN}},
+         1,
+         false},
+        {"match: values of one key are alternatives",
+         {{NULL}},
+         ALL_UNUSED,
+         {.min_severity = WARN, .match = match_teams, .n_match = 2},
+         false,
+         {{"tok-a", TW_NOTIFY_FIRING, UNUSED, WARN}, {"tok-b", TW_NOTIFY_FIRING, UNUSED, WARN}},
+         2,
+         false},
+        {"match: different keys must all hold",
+         {{NULL}},
+         ALL_UNUSED,
+         {.min_severity = WARN, .match = match_both, .n_match = 2},
+         false,
+         {{NULL}},
+         0,
+         false},
+        {"match: a hostile contact is no value",
+         {{NULL}},
+         ALL_UNUSED,
+         {.min_severity = WARN, .match = match_contact, .n_match = 1},
+         false,
+         {{NULL}},
+         0,
+         false},
+        {"teams and workspaces: both must hold",
+         {{NULL}},
+         ALL_UNUSED,
+         {.min_severity = WARN,
+          .workspaces = ws_by_name,
+          .n_workspaces = 1,
+          .teams = teams_data_eng,
+          .n_teams = 1},
+         false,
+         {{NULL}},
+         0,
+         false},
+        {"teams: an owned token resolves when it leaves the team",
+         {{"tok-c", UNUSED, WARN, NOW - HOUR}},
+         ALL_UNUSED,
+         {.min_severity = WARN, .teams = teams_data_eng, .n_teams = 1},
+         false,
+         {{"tok-a", TW_NOTIFY_FIRING, UNUSED, WARN}, {"tok-c", TW_NOTIFY_RESOLVED, UNUSED, WARN}},
+         1,
+         false},
         {"several tokens in id order",
          {{"tok-b", UNUSED, WARN, NOW - HOUR}},
          {{"tok-c", OVERPRIV, CRIT, false}, {"tok-a", UNUSED, WARN, false}, {NULL}},
@@ -307,6 +422,10 @@ static struct tw_inventory *inventory(bool incomplete)
                      NOW + 200 * DAY);
         nf_add_token(inv, "tok-c", "org-admin", "ORGANIZATION", "org-1", "ORGANIZATION_OWNER",
                      TW_NO_TIME);
+        /* the contact is hostile, so dropped; the team answers */
+        inv->tokens[2].description =
+                nf_strdup("team=platform; repo=github.com/acme/infra; contact=<ops@acme.com>");
+        assert_string_equal(inv->tokens[2].id, "tok-c");
         if (incomplete)
                 assert_int_equal(tw_inventory_add_error(inv, "tokens", "HTTP 500"), 0);
         return inv;
