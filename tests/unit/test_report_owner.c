@@ -64,19 +64,33 @@ struct group_case {
 };
 
 static const struct group_case cases[] = {
-        {"table, worst first", TW_REPORT_TABLE, TW_REPORT_GROUP_NONE,
+        {"table, worst first",
+         TW_REPORT_TABLE,
+         TW_REPORT_GROUP_NONE,
          {"dag runner", "ci deploy", "=evil", "abcdefghij"}},
-        {"table by team", TW_REPORT_TABLE, TW_REPORT_GROUP_TEAM,
+        {"table by team",
+         TW_REPORT_TABLE,
+         TW_REPORT_GROUP_TEAM,
          {"abcdefghij", "dag runner", "ci deploy", "=evil"}},
-        {"json, inventory order", TW_REPORT_JSON, TW_REPORT_GROUP_NONE,
+        {"json, inventory order",
+         TW_REPORT_JSON,
+         TW_REPORT_GROUP_NONE,
          {"\"id\":\t\"tok-a\"", "\"id\":\t\"tok-b\"", "\"id\":\t\"tok-c\"", "\"id\":\t\"tok-d\""}},
-        {"json by team", TW_REPORT_JSON, TW_REPORT_GROUP_TEAM,
+        {"json by team",
+         TW_REPORT_JSON,
+         TW_REPORT_GROUP_TEAM,
          {"\"id\":\t\"tok-d\"", "\"id\":\t\"tok-c\"", "\"id\":\t\"tok-a\"", "\"id\":\t\"tok-b\""}},
-        {"csv by team", TW_REPORT_CSV, TW_REPORT_GROUP_TEAM,
+        {"csv by team",
+         TW_REPORT_CSV,
+         TW_REPORT_GROUP_TEAM,
          {"\r\ntok-d,", "\r\ntok-c,", "\r\ntok-a,", "\r\ntok-b,"}},
-        {"markdown by team", TW_REPORT_MARKDOWN, TW_REPORT_GROUP_TEAM,
+        {"markdown by team",
+         TW_REPORT_MARKDOWN,
+         TW_REPORT_GROUP_TEAM,
          {"| aaa (rule) |", "| analytics (rule) |", "| data-eng (description) |", "| - |"}},
-        {"html by team", TW_REPORT_HTML, TW_REPORT_GROUP_TEAM,
+        {"html by team",
+         TW_REPORT_HTML,
+         TW_REPORT_GROUP_TEAM,
          {"data-l=\"Owner\">aaa (rule)<", "data-l=\"Owner\">analytics (rule)<",
           "data-l=\"Owner\">data-eng (description)<", "data-l=\"Owner\">-<"}},
 };
@@ -87,7 +101,7 @@ static void test_group_by(void **state)
         for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
                 char *text = render(cases[i].fmt, cases[i].group);
                 const char *from = cases[i].fmt == TW_REPORT_MARKDOWN ? strstr(text, "## Tokens")
-                                   : cases[i].fmt == TW_REPORT_HTML ? strstr(text, "id=\"tokens\"")
+                                   : cases[i].fmt == TW_REPORT_HTML  ? strstr(text, "id=\"tokens\"")
                                    : cases[i].fmt == TW_REPORT_TABLE ? strstr(text, "\nSEVERITY")
                                                                      : text;
 
