@@ -2,6 +2,8 @@
  * match, applied to the token's resolved owner. */
 #include "core/notify_state.h"
 
+#include <errno.h>
+#include <stdio.h>
 #include <string.h>
 #include <strings.h>
 
@@ -74,4 +76,34 @@ bool tw_notify_filter_routes_owner(const struct tw_notify_filter *flt,
                         return false;
         }
         return true;
+}
+
+int tw_notify_owner_labels(const struct tw_notify_filter *flt, const struct tw_inventory *inv,
+                           const struct tw_token *t, char **ret)
+{
+        static const struct tw_owner_policy defaults;
+        /* team + up to TW_OWNER_KEYS_MAX labels, each "key=value\n" */
+        char buf[(TW_OWNER_KEYS_MAX + 1) * (2 * TW_OWNER_VALUE_MAX + 3) + 1];
+        size_t len = 0;
+        struct tw_owner o;
+
+        buf[0] = '\0';
+        if (t && tw_owner_resolve(inv, t, flt->owners ? flt->owners : &defaults, &o) == 0) {
+                if (o.team[0])
+                        len += (size_t)snprintf(buf + len, sizeof(buf) - len, "team=%s\n", o.team);
+                for (size_t i = 0; i < flt->n_owner_labels && i < TW_OWNER_KEYS_MAX; i++) {
+                        const char *k = flt->owner_labels[i];
+                        size_t klen = k ? strlen(k) : 0;
+                        const char *v;
+
+                        if (!k || klen > TW_OWNER_VALUE_MAX || strcasecmp(k, "team") == 0)
+                                continue;
+                        v = owner_value(&o, k, klen);
+                        if (*v)
+                                len += (size_t)snprintf(buf + len, sizeof(buf) - len, "%s=%s\n", k,
+                                                        v);
+                }
+        }
+        *ret = strdup(buf);
+        return *ret ? 0 : -ENOMEM;
 }

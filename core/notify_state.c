@@ -114,6 +114,7 @@ static void entry_done(struct tw_notify_entry *e)
         free(e->token_id);
         free(e->token_name);
         free(e->message);
+        free(e->owner);
         memset(e, 0, sizeof(*e));
 }
 
@@ -124,6 +125,7 @@ void tw_notify_event_done(struct tw_notify_event *e)
         free(e->token_id);
         free(e->token_name);
         free(e->message);
+        free(e->owner);
         memset(e, 0, sizeof(*e));
 }
 
@@ -173,7 +175,8 @@ int tw_notify_event_copy(struct tw_notify_event *dst, const struct tw_notify_eve
         e.token_id = dup_or_empty(src->token_id);
         e.token_name = dup_or_empty(src->token_name);
         e.message = dup_or_empty(src->message);
-        if (!e.token_id || !e.token_name || !e.message) {
+        e.owner = dup_or_empty(src->owner);
+        if (!e.token_id || !e.token_name || !e.message || !e.owner) {
                 tw_notify_event_done(&e);
                 return -ENOMEM;
         }
@@ -227,6 +230,7 @@ static int push_event(struct step *st, size_t sink, const char *sink_name,
         ev.token_id = e->token_id;
         ev.token_name = e->token_name;
         ev.message = e->message;
+        ev.owner = e->owner;
         ev.kind = e->kind;
         ev.severity = e->severity;
         ev.prev_kind = prev ? prev->kind : e->kind;
@@ -244,14 +248,21 @@ static int push_event(struct step *st, size_t sink, const char *sink_name,
 
 /* A new entry for candidate c, continuing old (or NULL). */
 static int entry_from(struct tw_notify_entry *ret, const struct cand *c,
-                      const struct tw_notify_entry *old, int64_t now)
+                      const struct tw_notify_entry *old, int64_t now,
+                      const struct tw_notify_filter *flt, const struct tw_inventory *inv)
 {
         struct tw_notify_entry e = {0};
 
         e.token_id = dup_or_empty(c->token->id);
         e.token_name = dup_or_empty(c->token->name);
         e.message = dup_or_empty(c->f->message);
-        if (!e.token_id || !e.token_name || !e.message) {
+        if (old && old->owner)
+                e.owner = strdup(old->owner);
+        else if (flt->keep_owner)
+                (void)tw_notify_owner_labels(flt, inv, c->token, &e.owner);
+        else
+                e.owner = strdup("");
+        if (!e.token_id || !e.token_name || !e.message || !e.owner) {
                 entry_done(&e);
                 return -ENOMEM;
         }
@@ -272,7 +283,8 @@ static int entry_clone(struct tw_notify_entry *ret, const struct tw_notify_entry
         e.token_id = dup_or_empty(old->token_id);
         e.token_name = dup_or_empty(old->token_name);
         e.message = dup_or_empty(old->message);
-        if (!e.token_id || !e.token_name || !e.message) {
+        e.owner = dup_or_empty(old->owner);
+        if (!e.token_id || !e.token_name || !e.message || !e.owner) {
                 entry_done(&e);
                 return -ENOMEM;
         }
@@ -393,7 +405,7 @@ static int step_sink(struct step *st, size_t si, const struct tw_notify_filter *
                         o = NULL;
                 else
                         j++;
-                r = entry_from(e, &c[i], o, now);
+                r = entry_from(e, &c[i], o, now, flt, inv);
                 if (r < 0)
                         goto finish;
                 out->n_entries++;

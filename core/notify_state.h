@@ -70,6 +70,10 @@ struct tw_notify_entry {
         int64_t since;      /* first fired */
         int64_t changed_at; /* kind or severity last changed (== since if never) */
         int64_t last_sent;  /* last FIRING, ESCALATED or REMINDER */
+        /* The owner labels when it first fired (filter.owner_labels), kept
+         * while it lives so an alert's label set never changes: "key=value"
+         * lines, team first; "" for none (issue 12). */
+        char *owner;
 };
 
 struct tw_notify_sink_state {
@@ -97,6 +101,9 @@ struct tw_notify_filter {
         char *const *match; /* "key=value" owner matches; NULL/0: none */
         size_t n_match;
         const struct tw_owner_policy *owners; /* resolves owners; NULL: the defaults */
+        bool keep_owner;                      /* record entries' owner labels (alertmanager) */
+        char *const *owner_labels;            /* which: [owners] labels; NULL/0: team only */
+        size_t n_owner_labels;
 };
 
 struct tw_notify_event {
@@ -113,6 +120,7 @@ struct tw_notify_event {
         int64_t since;            /* the entry's first firing */
         int64_t changed_at;       /* the entry's last kind/severity change */
         int64_t at;               /* now */
+        char *owner;              /* the entry's owner labels ("" none) */
         char idempotency_key[40]; /* stable hex id of (sink, token, kind, event, at) */
 };
 
@@ -132,6 +140,11 @@ struct tw_notify_events {
  */
 bool tw_notify_filter_routes_owner(const struct tw_notify_filter *flt,
                                    const struct tw_inventory *inv, const struct tw_token *t);
+/* t's owner labels as an entry keeps them (see struct tw_notify_entry): team
+ * (when resolved), then each of flt->owner_labels but team that has a value,
+ * as "key=value\n" lines.  *ret is new ("" for none).  -ENOMEM. */
+int tw_notify_owner_labels(const struct tw_notify_filter *flt, const struct tw_inventory *inv,
+                           const struct tw_token *t, char **ret);
 
 /* The family a kind belongs to (expired -> expiring). */
 enum tw_finding_kind tw_notify_family(enum tw_finding_kind k);

@@ -420,8 +420,13 @@ int tw_notifier_cycle(struct tw_notifier *n, const struct tw_snapshot *snap, int
         /* owner routing and labels follow the config the snapshot was made under */
         if (snap->cfg)
                 tw_config_owner_policy(snap->cfg, &owners);
-        for (size_t i = 0; i < n->n_sinks; i++)
+        for (size_t i = 0; i < n->n_sinks; i++) {
                 f[i].owners = &owners;
+                if (snap->cfg) {
+                        f[i].owner_labels = snap->cfg->owners.labels;
+                        f[i].n_owner_labels = snap->cfg->owners.n_labels;
+                }
+        }
         r = tw_notify_state_step(n->state, snap->inv, snap->ev, f, n->n_sinks, now, stale, &st,
                                  &evs);
         free(f);
@@ -436,11 +441,6 @@ int tw_notifier_cycle(struct tw_notifier *n, const struct tw_snapshot *snap, int
         ctx.inv = snap->inv;
         ctx.now = now;
         ctx.alert_ttl = alert_ttl(n);
-        ctx.owners = &owners;
-        if (snap->cfg) {
-                ctx.owner_labels = snap->cfg->owners.labels;
-                ctx.n_owner_labels = snap->cfg->owners.n_labels;
-        }
         for (size_t i = 0; i < n->n_sinks; i++) {
                 struct nsink *k = &n->sinks[i];
 

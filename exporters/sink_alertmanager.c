@@ -5,39 +5,35 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 #include "lib/buf.h"
 #include "lib/timeutil.h"
 #include "core/owner.h"
 
-/* The owner labels: team and the configured ones that have a value.  Owner
- * values are label-safe by construction (core/owner.h).  A token gone from
- * the inventory has none: its resolved alert then ends the firing one by
- * endsAt (alert_ttl) rather than by its label set. */
-static bool owner_labels(const struct tw_sink_ctx *ctx, const struct tw_notify_event *ev, cJSON *l)
+/* The owner labels kept in ev->owner ("key=value" lines, see
+ * core/notify_state.h): a line that is not a usable label, or names a label
+ * already set, is skipped (the state file is read back from disk). */
+static bool owner_labels(const struct tw_notify_event *ev, cJSON *l)
 {
-        static const struct tw_owner_policy defaults;
-        struct tw_owner o;
+        char key[TW_OWNER_VALUE_MAX + 1], value[TW_OWNER_VALUE_MAX + 1];
 
-        if (!ev->token ||
-            tw_owner_resolve(ctx->inv, ev->token, ctx->owners ? ctx->owners : &defaults, &o) < 0)
-                return true;
-        if (o.team[0] && !cJSON_AddStringToObject(l, "team", o.team))
-                return false;
-        for (size_t i = 0; i < ctx->n_owner_labels; i++) {
-                const char *k = ctx->owner_labels[i], *v = "";
+        for (const char *p = ev->owner; p && *p;) {
+                size_t n = strcspn(p, "\n"), k = strcspn(p, "=");
+                bool ok = k < n && k > 0 && k <= TW_OWNER_VALUE_MAX &&
+                          n - k - 1 <= TW_OWNER_VALUE_MAX;
 
-                if (!k || strcasecmp(k, "team") == 0)
-                        continue;
-                if (strcasecmp(k, "contact") == 0)
-                        v = o.contact;
-                for (size_t j = 0; !*v && j < o.n_pairs; j++)
-                        if (strcasecmp(o.pairs[j].key, k) == 0)
-                                v = o.pairs[j].value;
-                if (*v && !cJSON_GetObjectItemCaseSensitive(l, k) &&
-                    !cJSON_AddStringToObject(l, k, v))
+                if (ok) {
+                        memcpy(key, p, k);
+                        key[k] = '\0';
+                        memcpy(value, p + k + 1, n - k - 1);
+                        value[n - k - 1] = '\0';
+                        ok = tw_owner_keys_check((const char *const[]){key}, 1, NULL) == 0 &&
+                             strncmp(key, "__", 2) != 0 && tw_owner_value_ok(value) &&
+                             !cJSON_GetObjectItemCaseSensitive(l, key);
+                }
+                if (ok && !cJSON_AddStringToObject(l, key, value))
                         return false;
+                p += n + (p[n] == '\n');
         }
         return true;
 }
@@ -62,7 +58,7 @@ static cJSON *alert(const struct tw_sink_ctx *ctx, const struct tw_notify_event 
              cJSON_AddStringToObject(l, "severity", tw_severity_to_string(sev)) &&
              cJSON_AddStringToObject(l, "organization_id",
                                      ctx->organization_id ? ctx->organization_id : "") &&
-             owner_labels(ctx, ev, l);
+             owner_labels(ev, l);
         ok = ok && (an = cJSON_AddObjectToObject(a, "annotations")) &&
              tw_buf_printf(&b, "%s (%s) on token \"%s\"", tw_finding_kind_to_string(kind),
                            tw_severity_to_string(sev), ev->token_name) >= 0 &&

@@ -42,10 +42,6 @@ struct tw_sink_ctx {
         int64_t now;                    /* "sent_at" */
         const char *routing_key;        /* pagerduty (a secret: only in the body) */
         int64_t alert_ttl;              /* alertmanager: firing alerts end at now + alert_ttl */
-        /* alertmanager: the owner labels (issue 12), borrowed for the call */
-        const struct tw_owner_policy *owners; /* NULL: the defaults */
-        char *const *owner_labels;            /* [owners] labels; NULL/0: team only */
-        size_t n_owner_labels;
 };
 
 /*
@@ -90,9 +86,9 @@ int tw_sink_pagerduty_build(const struct tw_sink_ctx *ctx, const struct tw_notif
  * now); ESCALATED and CHANGED events also resolve the alert with the
  * previous labels, since kind and severity are labels.  Labels:
  * alertname="TokenwatchFinding", token_id, token_name, finding, severity,
- * organization_id, and the token's owner: team and each of owner_labels
- * that has a value (none for a token gone from the inventory);
- * annotations: summary, description, fix.  *ret_json is an
+ * organization_id, and the owner labels the event's entry keeps (ev->owner:
+ * team and the configured [owners] labels, fixed when it first fired, so a
+ * resolve matches its alert); annotations: summary, description, fix.  *ret_json is an
  * array, empty when there are no events; *ret_coalesce is false when any
  * alert ends now.
  */

@@ -501,6 +501,60 @@ static void test_table(void **unused)
 }
 
 /* Two cycles through the JSON form: the second is quiet, then a reminder a day on. */
+/* An alerting sink's entry keeps the owner labels it first fired with,
+ * through the JSON state, so the resolve of a deleted token carries the
+ * labels of its alert (issue 12). */
+static void test_owner_kept(void **unused)
+{
+        static const struct nf_finding fs[] = {{"tok-c", OVERPRIV, CRIT, false}, {NULL}};
+        static char *labels[] = {"team", "repo"};
+        struct tw_inventory *inv = inventory(false), *gone;
+        struct tw_evaluation *ev = nf_evaluation(inv, fs, NOW), *ev2;
+        struct tw_notify_filter f = {.name = "am",
+                                     .min_severity = WARN,
+                                     .keep_owner = true,
+                                     .owner_labels = labels,
+                                     .n_owner_labels = 2};
+        struct tw_notify_state *s1 = NULL, *s2 = NULL, *s3 = NULL;
+        struct tw_notify_events e1 = {0}, e2 = {0};
+        static const char want[] = "team=platform\nrepo=github.com/acme/infra\n";
+        cJSON *j;
+
+        (void)unused;
+        assert_int_equal(tw_notify_state_step(NULL, inv, ev, &f, 1, NOW, false, &s1, &e1), 0);
+        assert_int_equal(e1.n, 1);
+        assert_string_equal(e1.events[0].owner, want);
+        j = tw_notify_state_to_json(s1);
+        assert_int_equal(tw_notify_state_from_json(j, &s2), 0);
+        cJSON_Delete(j);
+        assert_string_equal(s2->sinks[0].entries[0].owner, want);
+        /* tok-c deleted: its entry resolves with the labels it fired with */
+        gone = tw_inventory_new("org-1", "v1");
+        ev2 = nf_evaluation(gone, (const struct nf_finding[]){{NULL}}, NOW + HOUR);
+        assert_int_equal(tw_notify_state_step(s2, gone, ev2, &f, 1, NOW + HOUR, false, &s3, &e2),
+                         0);
+        assert_int_equal(e2.n, 1);
+        assert_int_equal(e2.events[0].type, TW_NOTIFY_RESOLVED);
+        assert_null(e2.events[0].token);
+        assert_string_equal(e2.events[0].owner, want);
+        /* a sink that does not alert keeps none */
+        f.keep_owner = false;
+        tw_notify_events_done(&e1);
+        tw_notify_state_free(s1);
+        s1 = NULL;
+        assert_int_equal(tw_notify_state_step(NULL, inv, ev, &f, 1, NOW, false, &s1, &e1), 0);
+        assert_string_equal(e1.events[0].owner, "");
+        tw_notify_events_done(&e1);
+        tw_notify_events_done(&e2);
+        tw_notify_state_free(s1);
+        tw_notify_state_free(s2);
+        tw_notify_state_free(s3);
+        tw_evaluation_free(ev);
+        tw_evaluation_free(ev2);
+        tw_inventory_free(inv);
+        tw_inventory_free(gone);
+}
+
 static void test_json_round_trip(void **unused)
 {
         static const struct nf_finding fs[] = {
@@ -676,6 +730,7 @@ int main(void)
                 cmocka_unit_test(test_revert_sink),
                 cmocka_unit_test(test_table),
                 cmocka_unit_test(test_json_round_trip),
+                cmocka_unit_test(test_owner_kept),
                 cmocka_unit_test(test_json_rejects_bad_shapes),
                 cmocka_unit_test(test_idempotency_key_stable),
         };

@@ -47,17 +47,13 @@ static void test_golden(void **unused)
         tw_inventory_free(inv);
 }
 
-/* The labels of the one alert built for event e under labels. */
-static cJSON *labels_of(const struct tw_inventory *inv, const struct tw_notify_event *e,
-                        char *const *labels, size_t n_labels, const struct tw_owner_policy *p)
+/* The labels of the one alert built for event e. */
+static cJSON *labels_of(const struct tw_inventory *inv, const struct tw_notify_event *e)
 {
         struct tw_sink_ctx c = nf_sink_ctx;
         cJSON *j, *l;
 
         c.inv = inv;
-        c.owners = p;
-        c.owner_labels = labels;
-        c.n_owner_labels = n_labels;
         assert_int_equal(tw_sink_alertmanager_build(&c, e, 1, &j, NULL), 0);
         assert_int_equal(cJSON_GetArraySize(j), 1);
         l = cJSON_DetachItemFromObjectCaseSensitive(cJSON_GetArrayItem(j, 0), "labels");
@@ -76,9 +72,9 @@ struct owner_case {
         const char *description;
         char *labels[3];
         size_t n_labels;
-        bool gone;        /* the token left the inventory */
-        bool rule;        /* under a rule giving "ci" to "deploy*" */
-        const char *team; /* NULL: no team label */
+        bool resolved_gone; /* a RESOLVED event: the token left the inventory */
+        bool rule;          /* under a rule giving "ci" to "deploy*" */
+        const char *team;   /* NULL: no team label */
         const char *repo, *contact;
 };
 
@@ -120,14 +116,14 @@ static const struct owner_case owner_cases[] = {
          NULL,
          NULL},
         {"a rule", "deploys things", {NULL}, 0, false, true, "ci", NULL, NULL},
-        {"a token gone has no owner labels",
-         "team=data-eng",
+        {"a resolved alert of a deleted token keeps its labels",
+         "team=data-eng; repo=r1",
          {"repo"},
          1,
          true,
          false,
-         NULL,
-         NULL,
+         "data-eng",
+         "r1",
          NULL},
 };
 
@@ -140,7 +136,12 @@ static void test_owner_labels(void **unused)
         for (size_t i = 0; i < ARRAY_SIZE(owner_cases); i++) {
                 const struct owner_case *oc = &owner_cases[i];
                 struct tw_inventory *inv = tw_inventory_new("org-1", "v1");
+                struct tw_notify_filter f = {.owners = oc->rule ? &ci : NULL,
+                                             .keep_owner = true,
+                                             .owner_labels = oc->labels,
+                                             .n_owner_labels = oc->n_labels};
                 struct tw_notify_event e;
+                char *owner = NULL;
                 cJSON *l;
 
                 print_message("case: %s\n", oc->name);
@@ -148,11 +149,12 @@ static void test_owner_labels(void **unused)
                 nf_add_token(inv, "tok-a", "deployer", "WORKSPACE", "ws-1", "WORKSPACE_AUTHOR",
                              NOW + DAY);
                 inv->tokens[0].description = nf_strdup(oc->description);
-                e = nf_hostile_event(inv, TW_NOTIFY_FIRING, TW_FINDING_EXPIRING,
-                                     TW_SEVERITY_WARNING, "k");
-                if (oc->gone)
-                        e.token = NULL;
-                l = labels_of(inv, &e, oc->labels, oc->n_labels, oc->rule ? &ci : NULL);
+                /* the entry records the labels when it first fires */
+                assert_int_equal(tw_notify_owner_labels(&f, inv, &inv->tokens[0], &owner), 0);
+                e = nf_hostile_event(inv, oc->resolved_gone ? TW_NOTIFY_RESOLVED : TW_NOTIFY_FIRING,
+                                     TW_FINDING_EXPIRING, TW_SEVERITY_WARNING, "k");
+                e.owner = owner;
+                l = labels_of(inv, &e);
                 assert_string_equal(label(l, "alertname"), "TokenwatchFinding");
                 assert_string_equal(label(l, "token_id"), "tok-a");
                 if (oc->team)
@@ -168,8 +170,31 @@ static void test_owner_labels(void **unused)
                 else
                         assert_null(label(l, "contact"));
                 cJSON_Delete(l);
+                free(owner);
                 tw_inventory_free(inv);
         }
+}
+
+/* Owner lines read back from a tampered state file cannot set a label
+ * tokenwatch sets, an invalid label name or a hostile value. */
+static void test_owner_lines_checked(void **unused)
+{
+        struct tw_inventory *inv = nf_hostile_inventory();
+        struct tw_notify_event e = nf_hostile_event(inv, TW_NOTIFY_FIRING, TW_FINDING_EXPIRING,
+                                                    TW_SEVERITY_WARNING, "k");
+        cJSON *l;
+
+        (void)unused;
+        e.owner = "team=ok\nbad-key=1\n__name__=x\ntoken_id=evil\nrepo=a\"b\n=x\nnoequals\nrepo=r";
+        l = labels_of(inv, &e);
+        assert_string_equal(label(l, "team"), "ok");
+        assert_string_equal(label(l, "token_id"), "tok-a");
+        assert_string_equal(label(l, "repo"), "r");
+        assert_null(label(l, "bad-key"));
+        assert_null(label(l, "__name__"));
+        assert_int_equal(cJSON_GetArraySize(l), 8); /* 6 fixed + team + repo */
+        cJSON_Delete(l);
+        tw_inventory_free(inv);
 }
 
 int main(void)
@@ -177,6 +202,7 @@ int main(void)
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_golden),
                 cmocka_unit_test(test_owner_labels),
+                cmocka_unit_test(test_owner_lines_checked),
         };
 
         return cmocka_run_group_tests(tests, NULL, NULL);
