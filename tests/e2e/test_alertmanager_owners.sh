@@ -34,6 +34,28 @@ E2E_PIDS+=($!)
 wait_file "$E2E_TMP/rx.port"
 touch "$E2E_TMP/rx.alerts"
 
+# A generic receiver recording "token_id finding" per notification.
+cat >"$E2E_TMP/gx.py" <<'PY'
+import http.server, json, os, sys
+class H(http.server.BaseHTTPRequestHandler):
+    def do_POST(self):
+        b = json.loads(self.rfile.read(int(self.headers.get("Content-Length", 0))))
+        with open(sys.argv[2], "a") as f:
+            f.write("%s %s\n" % (b["token"]["id"], b["finding"]["kind"]))
+        self.send_response(200)
+        self.end_headers()
+    def log_message(self, *a):
+        pass
+s = http.server.HTTPServer(("127.0.0.1", 0), H)
+open(sys.argv[1] + ".tmp", "w").write(str(s.server_address[1]))
+os.rename(sys.argv[1] + ".tmp", sys.argv[1])
+s.serve_forever()
+PY
+python3 "$E2E_TMP/gx.py" "$E2E_TMP/gx.port" "$E2E_TMP/gx.lines" &
+E2E_PIDS+=($!)
+wait_file "$E2E_TMP/gx.port"
+touch "$E2E_TMP/gx.lines"
+
 # Alertmanager with a routing tree on the owner label.
 port=$(free_port)
 mkdir -p "$E2E_TMP/am"
@@ -63,7 +85,12 @@ curl -fs "$AM/-/ready" >/dev/null || { cat "$E2E_TMP/am.log" >&2; fail "alertman
 cfg=$E2E_TMP/tw.ini
 am_tw_config "$cfg" "" "[owners]
 labels = team, repo
-token legacy-* = data-platform"
+token legacy-* = data-platform
+[webhook.team]
+url = http://127.0.0.1:$(cat "$E2E_TMP/gx.port")/hook
+format = generic
+min_severity = warning
+teams = Data-Platform"
 "$TW_BIN" -c "$cfg" run --port-file "$E2E_TMP/port" 2>>"$E2E_TMP/tw.log" &
 E2E_PIDS+=($!)
 wait_file "$E2E_TMP/port"
@@ -88,6 +115,12 @@ jq -e -s 'all(.[]; .team == "data-platform" and .alertname == "TokenwatchFinding
 jq -e -s 'any(.[]; .token_name == "legacy-airflow-sync")' "$E2E_TMP/rx.alerts" >/dev/null ||
   fail "the [owners] rule's token was not routed"
 pass "every routed alert carries team=data-platform, the rule's token included"
+# [webhook.team] teams = Data-Platform: the same findings, by tokenwatch's own routing
+# (the generic sink sends warning and critical findings alike, as the route does)
+gotg() { awk '{print $1, $2}' "$E2E_TMP/gx.lines" | sort -u; }
+for i in $(seq 300); do [[ $(gotg) == "$want" ]] && break; sleep 0.1; done
+diff -u <(echo "$want") <(gotg) || fail "the teams= sink got other findings than data-platform's"
+pass "a sink with teams = Data-Platform got exactly data-platform's $n_want findings"
 # every active alert carries a team label when its token has an owner
 curl -fs "$AM/api/v2/alerts" | jq -e 'map(select(.labels.team != null)) | length > 0' >/dev/null ||
   fail "no alert carries a team label"
