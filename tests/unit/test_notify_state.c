@@ -15,6 +15,7 @@
 #include "core/notify_state.h"
 #include "core/owner.h"
 #include "helpers/notify_fixture.h"
+#include "lib/arena.h"
 #include "lib/timeutil.h"
 
 #define EXPIRED TW_FINDING_EXPIRED
@@ -423,8 +424,9 @@ static struct tw_inventory *inventory(bool incomplete)
         nf_add_token(inv, "tok-c", "org-admin", "ORGANIZATION", "org-1", "ORGANIZATION_OWNER",
                      TW_NO_TIME);
         /* the contact is hostile, so dropped; the team answers */
-        inv->tokens[2].description =
-                nf_strdup("team=platform; repo=github.com/acme/infra; contact=<ops@acme.com>");
+        inv->tokens[2].description = tw_arena_strdup(
+                &inv->arena, "team=platform; repo=github.com/acme/infra; contact=<ops@acme.com>",
+                &(int){0});
         assert_string_equal(inv->tokens[2].id, "tok-c");
         if (incomplete)
                 assert_int_equal(tw_inventory_add_error(inv, "tokens", "HTTP 500"), 0);

@@ -13,6 +13,7 @@
 
 #include "core/inventory.h"
 #include "core/owner.h"
+#include "lib/arena.h"
 #include "exporters/sink_format.h"
 #include "helpers/golden.h"
 #include "helpers/notify_fixture.h"
@@ -148,7 +149,8 @@ static void test_owner_labels(void **unused)
                 nf_add_workspace(inv, "ws-1", "Data Eng");
                 nf_add_token(inv, "tok-a", "deployer", "WORKSPACE", "ws-1", "WORKSPACE_AUTHOR",
                              NOW + DAY);
-                inv->tokens[0].description = nf_strdup(oc->description);
+                inv->tokens[0].description =
+                        tw_arena_strdup(&inv->arena, oc->description, &(int){0});
                 /* the entry records the labels when it first fires */
                 assert_int_equal(tw_notify_owner_labels(&f, inv, &inv->tokens[0], &owner), 0);
                 e = nf_hostile_event(inv, oc->resolved_gone ? TW_NOTIFY_RESOLVED : TW_NOTIFY_FIRING,
