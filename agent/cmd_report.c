@@ -51,6 +51,23 @@ static bool has_findings_at(const struct tw_evaluation *ev, enum tw_severity at)
         return false;
 }
 
+/* [owners] rules naming a workspace the organization does not have (issue 12). */
+static void log_owner_rules(const struct tw_config *cfg, const struct tw_inventory *inv)
+{
+        struct tw_buf b;
+
+        tw_buf_init(&b, 0);
+        if (tw_config_owner_unknown_workspaces(cfg, inv, &b) > 0)
+                for (char *line = b.ptr, *nl; line && *line; line = nl + 1) {
+                        nl = strchr(line, '\n');
+                        if (!nl)
+                                break;
+                        *nl = '\0';
+                        tw_log(TW_LOG_WARN, "owner rule never matches", "error", line, NULL);
+                }
+        tw_buf_done(&b);
+}
+
 /* A report sink's write into the --output file being written. */
 static int write_file(void *ctx, const char *data, size_t len)
 {
@@ -65,11 +82,17 @@ int tw_cmd_report(const struct tw_report_options *o)
         struct tw_evaluation *ev = NULL;
         struct tw_transport *t = NULL;
         enum tw_report_format fmt;
+        struct tw_report_layout layout = {.group_by = TW_REPORT_GROUP_NONE};
         struct tw_buf err;
         int64_t now = o->now != TW_NO_TIME ? o->now : tw_now();
         int exit_code = TW_EXIT_CONFIG, r;
 
         tw_buf_init(&err, 4096);
+        if (o->group_by && tw_report_group_from_string(o->group_by, &layout.group_by) < 0) {
+                tw_log(TW_LOG_ERROR, "unknown --group-by (none, team)", "group_by", o->group_by,
+                       NULL);
+                goto out;
+        }
         if (tw_report_format_from_string(o->format, &fmt) < 0) {
                 tw_log(TW_LOG_ERROR, "unknown report format (table, json, csv, markdown)", "format",
                        o->format, NULL);
@@ -97,6 +120,7 @@ int tw_cmd_report(const struct tw_report_options *o)
                 goto out;
         }
         log_listing_errors(inv);
+        log_owner_rules(cfg, inv);
         r = tw_evaluate(inv, &cfg->policy, cfg->suppressions, cfg->n_suppressions, now, &ev);
         if (r < 0) {
                 tw_log(TW_LOG_ERROR, "evaluation failed", "error", strerror(-r), NULL);
@@ -117,7 +141,7 @@ int tw_cmd_report(const struct tw_report_options *o)
                         r = tw_atomic_file_begin(&file, o->output);
                 }
                 if (r >= 0)
-                        r = tw_report_write(&snap, fmt, &sink);
+                        r = tw_report_write_opts(&snap, fmt, &layout, &sink);
                 if (r >= 0 && o->output)
                         r = tw_atomic_file_commit(&file);
                 tw_atomic_file_abort(&file);

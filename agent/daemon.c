@@ -216,6 +216,7 @@ static void reload(struct tw_daemon *d)
         }
         tw_config_free(d->cfg);
         d->cfg = cfg;
+        d->owner_rules_checked = false;
         tw_log_setup(cfg->agent.log_level, cfg->agent.log_format);
         d->status.config_reload_success = true;
         tw_log(TW_LOG_INFO, "configuration reloaded", NULL);

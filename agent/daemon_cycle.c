@@ -230,8 +230,10 @@ void tw_daemon_cycle(struct tw_daemon *d)
         for (int k = 0; k < _TW_LISTING_KIND_MAX; k++)
                 d->status.listing_success[k] = inv && inv->listed[k];
         d->status.collection_success = inv && tw_inventory_complete(inv);
-        if (inv)
+        if (inv) {
                 log_listings(d, inv, now);
+                tw_daemon_check_owner_rules(d, inv);
+        }
         if (fresh) {
                 tw_inventory_free(d->inv);
                 d->inv = inv;

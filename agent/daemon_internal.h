@@ -39,6 +39,7 @@ struct tw_daemon {
         volatile sig_atomic_t *stop;      /* set by SIGTERM/SIGINT */
         volatile sig_atomic_t *interrupt; /* set by those and SIGHUP; aborts transfers */
         bool last_cycle_credential_failed;
+        bool owner_rules_checked; /* this config's [owners] rules against the workspaces */
 };
 
 /* One cycle: collect, evaluate, publish, call on_cycle, log. */
@@ -47,6 +48,10 @@ void tw_daemon_cycle(struct tw_daemon *d);
  * events that matter; opens the trail first when needed. */
 void tw_daemon_audit(struct tw_daemon *d, int64_t now);
 void tw_daemon_audit_close(struct tw_daemon *d);
+/* Logs, once per configuration, each [owners] rule naming a workspace inv
+ * does not hold (issue 12: load cannot know the organization's
+ * workspaces); waits for a cycle whose workspaces were all listed. */
+void tw_daemon_check_owner_rules(struct tw_daemon *d, const struct tw_inventory *inv);
 /* Renders the page from the last good data and the status, and publishes it. */
 void tw_daemon_publish(struct tw_daemon *d);
 

@@ -40,6 +40,7 @@ static void usage(FILE *f)
               "      --fail-on S     critical (default), warning or never: exit 1 when an\n"
               "                      unsuppressed finding at or above S exists\n"
               "      --now TIME      evaluate at another RFC 3339 time\n"
+              "      --group-by G    team: group the tokens by their owner's team\n"
               "\n"
               "audit options:\n"
               "  -f, --format F      table (default), json, csv or markdown\n"
@@ -58,7 +59,16 @@ static void usage(FILE *f)
               f);
 }
 
-enum { OPT_FAIL_ON = 256, OPT_NOW, OPT_ONCE, OPT_DRY_RUN, OPT_PORT_FILE, OPT_SINCE, OPT_TOKEN };
+enum {
+        OPT_FAIL_ON = 256,
+        OPT_NOW,
+        OPT_ONCE,
+        OPT_DRY_RUN,
+        OPT_PORT_FILE,
+        OPT_SINCE,
+        OPT_TOKEN,
+        OPT_GROUP_BY
+};
 
 /* Every command's options, as parsed from argv. */
 struct cli {
@@ -171,6 +181,9 @@ static int parse_option(int opt, struct cli *c, int *ret_code)
         case OPT_TOKEN:
                 c->audit.token_id = optarg;
                 return 0;
+        case OPT_GROUP_BY:
+                c->report.group_by = optarg;
+                return 0;
         default:
                 usage(stderr);
                 *ret_code = TW_EXIT_CONFIG;
@@ -193,6 +206,7 @@ int main(int argc, char **argv)
                 {"port-file", required_argument, NULL, OPT_PORT_FILE},
                 {"since", required_argument, NULL, OPT_SINCE},
                 {"token", required_argument, NULL, OPT_TOKEN},
+                {"group-by", required_argument, NULL, OPT_GROUP_BY},
                 {0},
         };
         struct cli c = {

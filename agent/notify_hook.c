@@ -82,6 +82,11 @@ static void fingerprint(const struct tw_config *cfg, unsigned char out[32])
                 add_file(&b, w->routing_key_file);
                 for (size_t j = 0; j < w->n_workspaces; j++)
                         add(&b, w->workspaces[j]);
+                for (size_t j = 0; j < w->n_teams; j++)
+                        add(&b, w->teams[j]);
+                tw_buf_printf(&b, "match\n");
+                for (size_t j = 0; j < w->n_match; j++)
+                        add(&b, w->match[j]);
                 tw_buf_printf(&b, "%d %u %" PRId64 " %d %" PRId64 " %zu\n", (int)w->min_severity,
                               w->kinds, w->timeout, w->max_retries, w->repeat_interval,
                               w->queue_max);

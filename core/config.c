@@ -31,6 +31,8 @@ static void webhook_done(struct tw_webhook_config *w)
         free(w->url_file);
         free(w->format);
         tw_strv_free(w->workspaces, w->n_workspaces);
+        tw_strv_free(w->teams, w->n_teams);
+        tw_strv_free(w->match, w->n_match);
         free(w->secret_file);
         free(w->secret);
         free(w->routing_key);

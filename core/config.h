@@ -21,6 +21,7 @@
 #include "lib/log.h"
 
 struct tw_buf;
+struct tw_inventory;
 
 #define TW_CONFIG_DEFAULT_PATH "/etc/tokenwatch/tokenwatch.ini"
 #define TW_OFF ((int64_t)-1) /* a duration rule switched off */
@@ -68,6 +69,10 @@ struct tw_webhook_config {
         unsigned kinds;                /* bit per enum tw_finding_kind; default all */
         char **workspaces;             /* NULL: every token */
         size_t n_workspaces;
+        char **teams; /* owner teams (issue 12); NULL: every team */
+        size_t n_teams;
+        char **match; /* "key=value" owner matches; NULL: none */
+        size_t n_match;
         int64_t timeout;   /* default 10s */
         int max_retries;   /* default 10 */
         char *secret_file; /* generic: HMAC key file */
@@ -133,7 +138,8 @@ struct tw_config {
         /* [owners] (issue 12): description keys, label keys and rules.
          * Strings are owned by the config; see tw_config_owner_policy(). */
         struct {
-                char **keys; /* NULL: core/owner.h's defaults */
+                /* [owners] keys; NULL: core/owner.h's defaults */
+                char **keys;
                 size_t n_keys;
                 char **labels; /* owner keys exported as metric labels; NULL: "team" */
                 size_t n_labels;
@@ -173,13 +179,20 @@ int64_t tw_config_cycle_timeout(const struct tw_config *cfg);
 /* The keys the parser knows, for documentation checks: the i-th key's name,
  * with its section in *ret_section ("webhook.NAME" sections as "webhook"),
  * or NULL past the last.  Free-form sections ([suppress],
- * [web.basic_auth_users]) have no fixed keys and are not listed. */
+ * [web.basic_auth_users]) have no fixed keys and are not listed; of
+ * [owners], keys and labels are (its rules are free-form). */
 const char *tw_config_key_at(size_t i, const char **ret_section);
 
 int tw_config_new_default(struct tw_config **ret_config);
 /* The owner policy of cfg's [owners] section, borrowing cfg's strings (valid
  * while cfg lives), for tw_owner_resolve(). */
 void tw_config_owner_policy(const struct tw_config *cfg, struct tw_owner_policy *ret);
+/* Appends one line per [owners] rule naming a workspace id that inv does not
+ * hold, once inv's workspaces were all listed ("FILE:LINE: [owners]
+ * workspace ID: ..."): such a rule cannot be checked at load.  Returns how
+ * many, or -ENOMEM. */
+int tw_config_owner_unknown_workspaces(const struct tw_config *cfg, const struct tw_inventory *inv,
+                                       struct tw_buf *out);
 void tw_config_free(struct tw_config *cfg);
 
 /* The base URL for one API family: "tokens"/"users" or "workspaces"/"deployments",

@@ -42,6 +42,8 @@ enum key_type {
         T_KINDS,
         T_SIZE,
         T_SCHEDULE, /* a digest schedule (core/schedule.h), or "off" */
+        T_TEAMS,    /* owner teams, count at offset + sizeof(char **) */
+        T_MATCH,    /* key=value owner matches, likewise */
         _T_MAX,
 };
 
@@ -117,6 +119,8 @@ static const struct key_def webhook_keys[] = {
         {"webhook", "min_severity", T_SEVERITY, W(min_severity), 0, 0, "warning"},
         {"webhook", "kinds", T_KINDS, W(kinds), 0, 0, "*"},
         {"webhook", "workspaces", T_ID_LIST, W(workspaces), 0, 0, NULL},
+        {"webhook", "teams", T_TEAMS, W(teams), 0, 0, NULL},
+        {"webhook", "match", T_MATCH, W(match), 0, 0, NULL},
         {"webhook", "timeout", T_DURATION, W(timeout), 1, 300, "10s"},
         {"webhook", "max_retries", T_INT, W(max_retries), 0, 1000, "10"},
         {"webhook", "secret", T_STRING, W(secret), 0, 0, NULL},
@@ -128,6 +132,10 @@ static const struct key_def webhook_keys[] = {
         {"webhook", "digest", T_SCHEDULE, W(digest), 0, 0, NULL},
         {"webhook", "events", T_BOOL, W(events), 0, 0, "on"},
 };
+
+/* [owners] keys and labels, for tw_config_key_at(): the section's rules
+ * are free-form, so they are parsed in config_owners.c, not by the table. */
+static const char *const owners_keys[] = {"keys", "labels"};
 
 _Static_assert(sizeof(config_keys) / sizeof(config_keys[0]) <= TW_CONFIG_MAX_KEYS, "too many keys");
 _Static_assert(sizeof(webhook_keys) / sizeof(webhook_keys[0]) <= TW_CONFIG_MAX_WEBHOOK_KEYS,
@@ -143,7 +151,10 @@ const char *tw_config_key_at(size_t i, const char **ret_section)
                 k = &config_keys[i];
         else if (i < n_config + n_webhook)
                 k = &webhook_keys[i - n_config];
-        else
+        else if (i < n_config + n_webhook + 2) {
+                *ret_section = "owners";
+                return owners_keys[i - n_config - n_webhook];
+        } else
                 return NULL;
         *ret_section = k->section;
         return k->name;
@@ -473,6 +484,23 @@ static int parse_schedule(const struct key_def *def, void *f, const char *value,
         return 0;
 }
 
+/* [webhook.NAME] teams and match (core/config_owners.c). */
+static int parse_teams(const struct key_def *def, void *f, const char *value, struct why *why)
+{
+        char ***items = f;
+        size_t *n = (size_t *)((char *)f + sizeof(char **));
+        char **v = NULL;
+        size_t nv = 0;
+        int r = tw_config_parse_teams(value, def->type == T_MATCH, &v, &nv, &why->text);
+
+        if (r < 0)
+                return r;
+        tw_strv_free(*items, *n);
+        *items = v;
+        *n = nv;
+        return 0;
+}
+
 static const struct {
         parse_fn *parse;
         bool seconds; /* its range is shown in seconds */
@@ -499,6 +527,8 @@ static const struct {
         [T_KINDS] = {parse_kinds, false},
         [T_SIZE] = {parse_size, false},
         [T_SCHEDULE] = {parse_schedule, false},
+        [T_TEAMS] = {parse_teams, false},
+        [T_MATCH] = {parse_teams, false},
 };
 
 _Static_assert(sizeof(types) / sizeof(types[0]) == _T_MAX, "a parser for every key type");
@@ -616,6 +646,8 @@ int tw_config_handler(void *user, const char *section, const char *name, const c
                           value);
         } else if (strcmp(section, "suppress") == 0) {
                 tw_config_add_suppression(p, name, value);
+        } else if (strcmp(section, "owners") == 0) {
+                tw_config_add_owner(p, name, value);
         } else if (strcmp(section, "web.basic_auth_users") == 0) {
                 tw_config_add_web_user(p, name, value);
         } else if (strncmp(section, "webhook.", 8) == 0 && tw_is_valid_id(section + 8)) {
@@ -630,7 +662,7 @@ int tw_config_handler(void *user, const char *section, const char *name, const c
         } else {
                 tw_config_error(p, section, NULL,
                                 "unknown section (expected astro, agent, policy, audit, suppress, "
-                                "web, web.basic_auth_users or webhook.NAME)");
+                                "owners, web, web.basic_auth_users or webhook.NAME)");
         }
         return 1;
 }

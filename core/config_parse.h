@@ -26,6 +26,7 @@ struct tw_config_parser {
         /* the line each fixed key was first set on, to refuse duplicates */
         int seen[TW_CONFIG_MAX_KEYS];
         int seen_workspaces_line;
+        int owners_keys_line, owners_labels_line; /* [owners] keys, labels */
         /* the same per [webhook.NAME], parallel to cfg->webhooks; freed by the loader */
         int (*webhook_seen)[TW_CONFIG_MAX_WEBHOOK_KEYS];
 };
@@ -39,6 +40,15 @@ int tw_config_webhook_set_defaults(struct tw_webhook_config *w);
 void tw_config_add_suppression(struct tw_config_parser *p, const char *name, const char *value);
 /* [web.basic_auth_users] name = bcrypt hash (config_sections.c) */
 void tw_config_add_web_user(struct tw_config_parser *p, const char *name, const char *value);
+
+/* [owners] keys, labels and rules (config_owners.c) */
+void tw_config_add_owner(struct tw_config_parser *p, const char *name, const char *value);
+/* The checks of [owners] labels and [webhook.NAME] match once the file is read. */
+void tw_config_validate_owners(struct tw_config_parser *p);
+/* [webhook.NAME] teams (match false: owner values) or match (key=value
+ * items, stored as "key=value" without blanks) into a new array. */
+int tw_config_parse_teams(const char *v, bool match, char ***ret, size_t *ret_n,
+                          const char **ret_why);
 
 int tw_config_handler(void *user, const char *section, const char *name, const char *value);
 void tw_config_validate(struct tw_config_parser *p);

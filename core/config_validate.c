@@ -62,4 +62,5 @@ void tw_config_validate(struct tw_config_parser *p)
                                    "mutual TLS needs tls_cert_file and tls_key_file");
         for (size_t i = 0; i < cfg->n_webhooks; i++)
                 check_webhook(p, &cfg->webhooks[i], (long)i);
+        tw_config_validate_owners(p);
 }

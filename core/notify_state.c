@@ -106,7 +106,7 @@ static bool counts(const struct tw_notify_filter *flt, const struct tw_inventory
                 return false;
         if (flt->n_workspaces && !token_in_workspaces(flt, inv, &inv->tokens[f->token]))
                 return false;
-        return true;
+        return tw_notify_filter_routes_owner(flt, inv, &inv->tokens[f->token]);
 }
 
 bool tw_notify_filter_routes(const struct tw_notify_filter *flt, const struct tw_inventory *inv,
@@ -120,6 +120,7 @@ static void entry_done(struct tw_notify_entry *e)
         free(e->token_id);
         free(e->token_name);
         free(e->message);
+        free(e->owner);
         memset(e, 0, sizeof(*e));
 }
 
@@ -130,6 +131,7 @@ void tw_notify_event_done(struct tw_notify_event *e)
         free(e->token_id);
         free(e->token_name);
         free(e->message);
+        free(e->owner);
         memset(e, 0, sizeof(*e));
 }
 
@@ -179,7 +181,8 @@ int tw_notify_event_copy(struct tw_notify_event *dst, const struct tw_notify_eve
         e.token_id = dup_or_empty(src->token_id);
         e.token_name = dup_or_empty(src->token_name);
         e.message = dup_or_empty(src->message);
-        if (!e.token_id || !e.token_name || !e.message) {
+        e.owner = dup_or_empty(src->owner);
+        if (!e.token_id || !e.token_name || !e.message || !e.owner) {
                 tw_notify_event_done(&e);
                 return -ENOMEM;
         }
@@ -233,6 +236,7 @@ static int push_event(struct step *st, size_t sink, const char *sink_name,
         ev.token_id = e->token_id;
         ev.token_name = e->token_name;
         ev.message = e->message;
+        ev.owner = e->owner;
         ev.kind = e->kind;
         ev.severity = e->severity;
         ev.prev_kind = prev ? prev->kind : e->kind;
@@ -250,14 +254,21 @@ static int push_event(struct step *st, size_t sink, const char *sink_name,
 
 /* A new entry for candidate c, continuing old (or NULL). */
 static int entry_from(struct tw_notify_entry *ret, const struct cand *c,
-                      const struct tw_notify_entry *old, int64_t now)
+                      const struct tw_notify_entry *old, int64_t now,
+                      const struct tw_notify_filter *flt, const struct tw_inventory *inv)
 {
         struct tw_notify_entry e = {0};
 
         e.token_id = dup_or_empty(c->token->id);
         e.token_name = dup_or_empty(c->token->name);
         e.message = dup_or_empty(c->f->message);
-        if (!e.token_id || !e.token_name || !e.message) {
+        if (old && old->owner)
+                e.owner = strdup(old->owner);
+        else if (flt->keep_owner)
+                (void)tw_notify_owner_labels(flt, inv, c->token, &e.owner);
+        else
+                e.owner = strdup("");
+        if (!e.token_id || !e.token_name || !e.message || !e.owner) {
                 entry_done(&e);
                 return -ENOMEM;
         }
@@ -278,7 +289,8 @@ static int entry_clone(struct tw_notify_entry *ret, const struct tw_notify_entry
         e.token_id = dup_or_empty(old->token_id);
         e.token_name = dup_or_empty(old->token_name);
         e.message = dup_or_empty(old->message);
-        if (!e.token_id || !e.token_name || !e.message) {
+        e.owner = dup_or_empty(old->owner);
+        if (!e.token_id || !e.token_name || !e.message || !e.owner) {
                 entry_done(&e);
                 return -ENOMEM;
         }
@@ -399,7 +411,7 @@ static int step_sink(struct step *st, size_t si, const struct tw_notify_filter *
                         o = NULL;
                 else
                         j++;
-                r = entry_from(e, &c[i], o, now);
+                r = entry_from(e, &c[i], o, now, flt, inv);
                 if (r < 0)
                         goto finish;
                 out->n_entries++;

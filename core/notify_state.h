@@ -12,8 +12,10 @@
  * `expiring` family, so expiring -> expired is an escalation of one entry.
  *
  * For each sink, a finding counts when it is unsuppressed, its kind is in
- * the sink's kinds mask, its severity is at least min_severity and (when the
- * sink lists workspaces) its token has a role in one of them.  Then:
+ * the sink's kinds mask, its severity is at least min_severity, (when the
+ * sink lists workspaces) its token has a role in one of them and (when the
+ * sink lists teams or matches) its token's owner passes
+ * tw_notify_filter_routes_owner().  Then:
  *   counted, no entry                      -> FIRING
  *   entry, kind changed or severity higher -> ESCALATED
  *   entry, severity lower                  -> CHANGED (not a notification)
@@ -41,6 +43,7 @@
 
 struct cJSON;
 struct tw_inventory;
+struct tw_owner_policy;
 struct tw_token;
 
 enum tw_notify_event_type {
@@ -67,6 +70,10 @@ struct tw_notify_entry {
         int64_t since;      /* first fired */
         int64_t changed_at; /* kind or severity last changed (== since if never) */
         int64_t last_sent;  /* last FIRING, ESCALATED or REMINDER */
+        /* The owner labels when it first fired (filter.owner_labels), kept
+         * while it lives so an alert's label set never changes: "key=value"
+         * lines, team first; "" for none (issue 12). */
+        char *owner;
 };
 
 struct tw_notify_sink_state {
@@ -88,6 +95,15 @@ struct tw_notify_filter {
         char *const *workspaces; /* ids or names; NULL/0: every token */
         size_t n_workspaces;
         int64_t repeat_interval; /* seconds; 0: no reminders */
+        /* Owner routing (issue 12), borrowed: */
+        char *const *teams; /* owner teams; NULL/0: every team */
+        size_t n_teams;
+        char *const *match; /* "key=value" owner matches; NULL/0: none */
+        size_t n_match;
+        const struct tw_owner_policy *owners; /* resolves owners; NULL: the defaults */
+        bool keep_owner;                      /* record entries' owner labels (alertmanager) */
+        char *const *owner_labels;            /* which: [owners] labels; NULL/0: team only */
+        size_t n_owner_labels;
 };
 
 struct tw_notify_event {
@@ -104,6 +120,7 @@ struct tw_notify_event {
         int64_t since;            /* the entry's first firing */
         int64_t changed_at;       /* the entry's last kind/severity change */
         int64_t at;               /* now */
+        char *owner;              /* the entry's owner labels ("" none) */
         char idempotency_key[40]; /* stable hex id of (sink, token, kind, event, at) */
 };
 
@@ -116,6 +133,22 @@ struct tw_notify_events {
  * state machine counts (see above).  The digest (core/digest.h) uses it. */
 bool tw_notify_filter_routes(const struct tw_notify_filter *flt, const struct tw_inventory *inv,
                              const struct tw_finding *f);
+/*
+ * Whether t's owner (tw_owner_resolve() under flt->owners) passes flt's
+ * teams and match: its team is one of teams (ASCII case-insensitive), and
+ * for each key named in match, its value for that key equals one of the
+ * values given for it (alternatives within a key, all keys required).  The
+ * value of "team" is the resolved team, of "contact" the resolved contact,
+ * of another key the description's pair; an empty value matches nothing.
+ * True when flt lists neither teams nor matches.
+ */
+bool tw_notify_filter_routes_owner(const struct tw_notify_filter *flt,
+                                   const struct tw_inventory *inv, const struct tw_token *t);
+/* t's owner labels as an entry keeps them (see struct tw_notify_entry): team
+ * (when resolved), then each of flt->owner_labels but team that has a value,
+ * as "key=value\n" lines.  *ret is new ("" for none).  -ENOMEM. */
+int tw_notify_owner_labels(const struct tw_notify_filter *flt, const struct tw_inventory *inv,
+                           const struct tw_token *t, char **ret);
 
 /* The family a kind belongs to (expired -> expiring). */
 enum tw_finding_kind tw_notify_family(enum tw_finding_kind k);

@@ -25,7 +25,8 @@ static cJSON *entry_to_json(const struct tw_notify_entry *e)
             !cJSON_AddStringToObject(o, "message", e->message) ||
             !add_num(o, "since", (double)e->since) ||
             !add_num(o, "changed_at", (double)e->changed_at) ||
-            !add_num(o, "last_sent", (double)e->last_sent)) {
+            !add_num(o, "last_sent", (double)e->last_sent) ||
+            (e->owner && *e->owner && !cJSON_AddStringToObject(o, "owner", e->owner))) {
                 cJSON_Delete(o);
                 return NULL;
         }
@@ -105,10 +106,15 @@ static int entry_from_json(const cJSON *o, struct tw_notify_entry *ret)
                 r = get_time(o, "changed_at", &e.changed_at);
         if (r >= 0)
                 r = get_time(o, "last_sent", &e.last_sent);
+        if (r >= 0) /* optional (issue 12): states written before it have none */
+                r = cJSON_IsString(cJSON_GetObjectItemCaseSensitive(o, "owner"))
+                            ? get_str(o, "owner", &e.owner)
+                            : ((e.owner = strdup("")) ? 0 : -ENOMEM);
         if (r < 0) {
                 free(e.token_id);
                 free(e.token_name);
                 free(e.message);
+                free(e.owner);
                 return r;
         }
         *ret = e;

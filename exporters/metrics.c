@@ -290,6 +290,8 @@ static int render(struct page *p, const struct tw_snapshot *snap, const struct t
                 st = &none;
         }
         token_info(p, inv, names);
+        if (!p->err)
+                p->err = tw_metrics_owner_info(snap ? snap->cfg : NULL, inv, p->out, p->mo);
         token_roles(p, inv);
         token_times(p, inv, EXPIRY, "astro_token_expiry_timestamp_seconds",
                     "Unix time an Astro API token expires; only tokens that expire, kept after "

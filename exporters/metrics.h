@@ -8,6 +8,7 @@
  *
  * Families (the names are the contract, see issue 4):
  *   astro_token_info{token_id,token_name,token_scope,token_kind,creator_id,organization_id[,creator_name]}
+ *   astro_token_owner_info{token_id,team,source[,<[owners] labels>]}  issue 12
  *   astro_token_role_info{token_id,entity_type,entity_id,entity_name,role}
  *   astro_token_expiry_timestamp_seconds{token_id}     tokens that expire only
  *   astro_token_created_timestamp_seconds{token_id}
@@ -29,6 +30,8 @@
 #include "lib/buf.h"
 
 struct tw_agent_status;
+struct tw_config;
+struct tw_inventory;
 struct z_stream_s;
 
 #define TW_METRICS_CONTENT_TYPE "text/plain; version=0.0.4; charset=utf-8"
@@ -78,6 +81,15 @@ void tw_metrics_out_done(struct tw_metrics_out *o);
  * so more families may follow.  0 or as tw_metrics_out_flush(). */
 int tw_metrics_render_out(const struct tw_snapshot *snap, const struct tw_agent_status *st,
                           struct tw_metrics_out *o);
+
+/* Appends the astro_token_owner_info family for inv (may be NULL: no
+ * samples) under cfg's [owners] (NULL: the defaults) to out; with mo (may
+ * be NULL, then out is mo->text), flushes as the page grows.  Every token
+ * has a series: team "" and source "none" when no source answered; each of
+ * [owners] labels but team is one more label, "" when the owner has no value
+ * for it.  0, -ENOMEM, -E2BIG or as tw_metrics_out_flush(). */
+int tw_metrics_owner_info(const struct tw_config *cfg, const struct tw_inventory *inv,
+                          struct tw_buf *out, struct tw_metrics_out *mo);
 
 /* Appends s as a label value: \ -> \\, " -> \", newline -> \n; each byte
  * that is not part of valid UTF-8 -> U+FFFD; everything else verbatim.

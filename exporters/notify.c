@@ -373,17 +373,19 @@ static int sink_items(struct tw_notifier *n, size_t si, const struct tw_sink_ctx
  * is recorded when the batch is pushed, and persisted with it. */
 static int digest_items(struct tw_notifier *n, size_t si, const struct tw_snapshot *snap,
                         const struct tw_sink_ctx *ctx, const struct tw_notifier_data *data,
-                        struct batch *b)
+                        const struct tw_owner_policy *owners, struct batch *b)
 {
         struct nsink *k = &n->sinks[si];
+        struct tw_notify_filter flt = k->c.filter;
         struct tw_notify_digest_out d;
         /* dry run: every cycle previews the digest (nothing is recorded) */
         int64_t last =
                 n->opts.dry_run ? TW_NO_TIME + 1 : tw_notify_store_digest(n->store, k->c.name);
         int r;
 
-        r = tw_notify_digest_step(n->digests, si, k->c.name, k->c.format, &k->c.filter, last, snap,
-                                  ctx, data && data->stale, data ? data->collected_at : 0, &d);
+        flt.owners = owners; /* teams = and match = route digests too */
+        r = tw_notify_digest_step(n->digests, si, k->c.name, k->c.format, &flt, last, snap, ctx,
+                                  data && data->stale, data ? data->collected_at : 0, &d);
         if (r > 0)
                 r = emit(n, k, b, "digest", d.key, d.body, false, ctx->now);
         cJSON_Delete(d.body);
@@ -436,6 +438,7 @@ int tw_notifier_cycle(struct tw_notifier *n, const struct tw_snapshot *snap, int
                       const struct tw_notifier_data *data)
 {
         struct tw_sink_ctx ctx = {0};
+        struct tw_owner_policy owners = {0};
         struct tw_notify_filter *f = NULL;
         struct tw_notify_state *st = NULL;
         struct tw_notify_events evs = {0};
@@ -450,6 +453,16 @@ int tw_notifier_cycle(struct tw_notifier *n, const struct tw_snapshot *snap, int
         r = filters_of(n, &f);
         if (r < 0)
                 return r;
+        /* owner routing and labels follow the config the snapshot was made under */
+        if (snap->cfg)
+                tw_config_owner_policy(snap->cfg, &owners);
+        for (size_t i = 0; i < n->n_sinks; i++) {
+                f[i].owners = &owners;
+                if (snap->cfg) {
+                        f[i].owner_labels = snap->cfg->owners.labels;
+                        f[i].n_owner_labels = snap->cfg->owners.n_labels;
+                }
+        }
         r = tw_notify_state_step(n->state, snap->inv, snap->ev, f, n->n_sinks, now, stale, &st,
                                  &evs);
         free(f);
@@ -472,7 +485,7 @@ int tw_notifier_cycle(struct tw_notifier *n, const struct tw_snapshot *snap, int
                 if (k->sink || n->opts.dry_run) {
                         r = sink_items(n, i, &ctx, &evs, now, &b[i]);
                         if (r >= 0)
-                                r = digest_items(n, i, snap, &ctx, data, &b[i]);
+                                r = digest_items(n, i, snap, &ctx, data, &owners, &b[i]);
                 } else
                         r = -ENOTCONN;
                 if (r < 0) {

@@ -46,15 +46,21 @@ int tw_report_write_stdio(void *ctx, const char *data, size_t len)
 int tw_report_write(const struct tw_snapshot *snap, enum tw_report_format fmt,
                     const struct tw_report_sink *sink)
 {
+        return tw_report_write_opts(snap, fmt, NULL, sink);
+}
+
+int tw_report_write_opts(const struct tw_snapshot *snap, enum tw_report_format fmt,
+                         const struct tw_report_layout *opts, const struct tw_report_sink *sink)
+{
         struct tw_buf out;
         int r;
 
         if (!snap || !snap->inv || !sink || !sink->write)
                 return -EINVAL;
         if (fmt == TW_REPORT_JSON)
-                return tw_report_write_json(snap, sink);
+                return tw_report_write_json(snap, opts, sink);
         tw_buf_init(&out, TW_REPORT_MAX);
-        r = tw_report_render(snap, fmt, &out);
+        r = tw_report_render_opts(snap, fmt, opts, &out);
         if (r >= 0 && out.len)
                 r = sink->write(sink->ctx, out.ptr, out.len);
         tw_buf_done(&out);
@@ -62,6 +68,12 @@ int tw_report_write(const struct tw_snapshot *snap, enum tw_report_format fmt,
 }
 
 int tw_report_render(const struct tw_snapshot *snap, enum tw_report_format fmt, struct tw_buf *out)
+{
+        return tw_report_render_opts(snap, fmt, NULL, out);
+}
+
+int tw_report_render_opts(const struct tw_snapshot *snap, enum tw_report_format fmt,
+                          const struct tw_report_layout *opts, struct tw_buf *out)
 {
         size_t len0;
         int r = -EINVAL;
@@ -71,20 +83,20 @@ int tw_report_render(const struct tw_snapshot *snap, enum tw_report_format fmt, 
         len0 = out->len;
         switch (fmt) {
         case TW_REPORT_TABLE:
-                r = tw_report_render_table(snap, out);
+                r = tw_report_render_table(snap, opts, out);
                 break;
         case TW_REPORT_JSON:
-                r = tw_report_write_json(snap,
+                r = tw_report_write_json(snap, opts,
                                          &(struct tw_report_sink){.write = add_to_buf, .ctx = out});
                 break;
         case TW_REPORT_CSV:
-                r = tw_report_render_csv(snap, out);
+                r = tw_report_render_csv(snap, opts, out);
                 break;
         case TW_REPORT_MARKDOWN:
-                r = tw_report_render_markdown(snap, out);
+                r = tw_report_render_markdown(snap, opts, out);
                 break;
         case TW_REPORT_HTML:
-                r = tw_report_render_html(snap, out);
+                r = tw_report_render_html(snap, opts, out);
                 break;
         }
         /* All or nothing: a failed render leaves out as it was. */

@@ -27,6 +27,21 @@ enum tw_report_format {
         TW_REPORT_HTML,
 };
 
+/* How rows are grouped (issue 12): `report --group-by team` orders tokens by
+ * their owner's team (tokens without one last), keeping each format's order
+ * within a team. */
+enum tw_report_group {
+        TW_REPORT_GROUP_NONE,
+        TW_REPORT_GROUP_TEAM,
+};
+
+struct tw_report_layout {
+        enum tw_report_group group_by;
+};
+
+/* "none" or "team".  -EINVAL for anything else. */
+int tw_report_group_from_string(const char *s, enum tw_report_group *ret);
+
 /* "table", "json", "csv", "markdown" (or "md"), "html".  -EINVAL for anything else. */
 int tw_report_format_from_string(const char *s, enum tw_report_format *ret);
 
@@ -36,6 +51,9 @@ int tw_report_format_from_string(const char *s, enum tw_report_format *ret);
  * findings), snap->cfg may be NULL (no policy line).  0, -EINVAL (NULL snap,
  * inventory or out), -ENOMEM or -E2BIG (out->max reached). */
 int tw_report_render(const struct tw_snapshot *snap, enum tw_report_format fmt, struct tw_buf *out);
+/* As tw_report_render(), with options (NULL: the defaults). */
+int tw_report_render_opts(const struct tw_snapshot *snap, enum tw_report_format fmt,
+                          const struct tw_report_layout *opts, struct tw_buf *out);
 
 /* Where tw_report_write() sends the report: write() gets it in pieces, in
  * order, and returns 0 or a negative errno (which stops the report and is
@@ -57,6 +75,9 @@ int tw_report_write_stdio(void *ctx, const char *data, size_t len);
  * error. */
 int tw_report_write(const struct tw_snapshot *snap, enum tw_report_format fmt,
                     const struct tw_report_sink *sink);
+/* As tw_report_write(), with options (NULL: the defaults). */
+int tw_report_write_opts(const struct tw_snapshot *snap, enum tw_report_format fmt,
+                         const struct tw_report_layout *opts, const struct tw_report_sink *sink);
 
 #define TW_REPORT_MAX ((size_t)512 << 20)
 

@@ -1,6 +1,7 @@
 /* The CSV report: RFC 4180, one row per token in inventory order. */
 #include "exporters/report_util.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #include "lib/buf.h"
@@ -11,8 +12,9 @@
 
 #define CELL_MAX ((size_t)1 << 20)
 
-static const char header[] = "id,name,scope,kind,roles,created_by,created_at,expires_at,"
-                             "last_used_at,worst_severity,findings,suppressed\r\n";
+static const char header[] = "id,name,scope,kind,roles,created_by,owner,owner_source,"
+                             "created_at,expires_at,last_used_at,worst_severity,findings,"
+                             "suppressed\r\n";
 
 /*
  * Security reviewers open these files in spreadsheets,
@@ -113,6 +115,8 @@ static int add_row(struct tw_buf *out, const struct tw_snapshot *snap, size_t i,
         if (r >= 0)
                 r = tw_report_add_csv_cell(out, tw_subject_name(t->created_by), false);
         if (r >= 0)
+                r = tw_report_owner_csv(snap, i, out);
+        if (r >= 0)
                 r = add_time_cell(out, t->created_at);
         if (r >= 0)
                 r = add_time_cell(out, t->end_at);
@@ -129,15 +133,20 @@ static int add_row(struct tw_buf *out, const struct tw_snapshot *snap, size_t i,
         return r;
 }
 
-int tw_report_render_csv(const struct tw_snapshot *snap, struct tw_buf *out)
+int tw_report_render_csv(const struct tw_snapshot *snap, const struct tw_report_layout *opts,
+                         struct tw_buf *out)
 {
         struct tw_buf tmp;
+        size_t *order = NULL;
         int r;
 
         tw_buf_init(&tmp, CELL_MAX);
-        r = tw_buf_adds(out, header);
+        r = tw_report_order(snap, opts, false, &order);
+        if (r >= 0)
+                r = tw_buf_adds(out, header);
         for (size_t i = 0; r >= 0 && i < snap->inv->n_tokens; i++)
-                r = add_row(out, snap, i, &tmp);
+                r = add_row(out, snap, order[i], &tmp);
         tw_buf_done(&tmp);
+        free(order);
         return r;
 }

@@ -402,8 +402,9 @@ static void live_banner(struct tw_html *h, const struct tw_live_status *st)
                        "/healthz</a> &middot; <a href=\"readyz\">/readyz</a></p></section>\n");
 }
 
-static int render(const struct tw_snapshot *snap, const struct tw_live_status *live,
-                  struct tw_buf *out, int (*flush)(void *ctx), void *flush_ctx)
+static int render(const struct tw_snapshot *snap, const struct tw_report_layout *opts,
+                  const struct tw_live_status *live, struct tw_buf *out, int (*flush)(void *ctx),
+                  void *flush_ctx)
 {
         struct tw_html h = {.snap = snap,
                             .out = out,
@@ -414,7 +415,7 @@ static int render(const struct tw_snapshot *snap, const struct tw_live_status *l
         char hash[96];
 
         tw_buf_init(&h.tmp, SCRATCH_MAX);
-        h.r = tw_report_worst_first(snap, &order);
+        h.r = tw_report_order(snap, opts, true, &order);
         h.order = order;
         if (h.r >= 0)
                 h.r = tw_report_summarize(snap, &h.sum);
@@ -448,9 +449,10 @@ static int render(const struct tw_snapshot *snap, const struct tw_live_status *l
         return h.r;
 }
 
-int tw_report_render_html(const struct tw_snapshot *snap, struct tw_buf *out)
+int tw_report_render_html(const struct tw_snapshot *snap, const struct tw_report_layout *opts,
+                          struct tw_buf *out)
 {
-        return render(snap, NULL, out, NULL, NULL);
+        return render(snap, opts, NULL, out, NULL, NULL);
 }
 
 int tw_report_render_live_html(const struct tw_snapshot *snap, const struct tw_live_status *st,
@@ -461,7 +463,7 @@ int tw_report_render_live_html(const struct tw_snapshot *snap, const struct tw_l
 
         if (!snap || !snap->inv || !st)
                 return -EINVAL;
-        r = render(snap, st, out, flush, flush_ctx);
+        r = render(snap, NULL, st, out, flush, flush_ctx);
         if (r < 0 && !flush && out->ptr) {
                 out->len = mark;
                 out->ptr[mark] = '\0';

@@ -160,6 +160,20 @@ static void findings_cell(struct tw_html *h, size_t token)
         tw_html_raw(h, n ? "</td>" : "none</td>");
 }
 
+/* "</td><td>team (source)</td>" or "-" (exporters/report_owner.c). */
+static void owner_cell(struct tw_html *h, size_t k)
+{
+        struct tw_buf text; /* not h->tmp: tw_html_text() uses it */
+
+        tw_buf_init(&text, 1024);
+        if (h->r >= 0)
+                h->r = tw_report_owner_text(h->snap, k, &text);
+        tw_html_raw(h, "</td><td data-l=\"Owner\">");
+        tw_html_text(h, text.ptr ? text.ptr : "-");
+        tw_html_raw(h, "</td>");
+        tw_buf_done(&text);
+}
+
 static void token_row(struct tw_html *h, size_t k)
 {
         const struct tw_token *t = &h->snap->inv->tokens[k];
@@ -176,7 +190,8 @@ static void token_row(struct tw_html *h, size_t k)
                 tw_html_name(h, t->description);
                 tw_html_raw(h, "</div>");
         }
-        tw_html_raw(h, "</td><td data-l=\"Scope\">");
+        owner_cell(h, k);
+        tw_html_raw(h, "<td data-l=\"Scope\">");
         tw_html_text(h, t->scope ? t->scope : "?");
         tw_html_raw(h, "</td>");
         roles_cell(h, t);
@@ -207,7 +222,8 @@ void tw_html_tokens(struct tw_html *h)
 
         tw_html_rawf(h, "<h2 id=\"tokens\">Tokens (%zu)</h2>\n", inv->n_tokens);
         table_open(h, false,
-                   "<th>Severity</th><th>Token</th><th>Scope</th><th>Roles</th><th>Created "
+                   "<th>Severity</th><th>Token</th><th>Owner</th><th>Scope</th><th>Roles</th>"
+                   "<th>Created "
                    "by</th><th>Created</th><th>Expires</th><th>Last used</th><th>Findings</th>");
         for (size_t i = 0; i < inv->n_tokens; i++)
                 token_row(h, h->order[i]);

@@ -359,7 +359,7 @@ static int stream_token(struct stream *s, const struct tw_snapshot *snap, size_t
 {
         cJSON *o = tw_report_token_json(snap->inv, &snap->inv->tokens[i]);
 
-        if (o && add_findings(snap, i, o) < 0) {
+        if (o && (add_findings(snap, i, o) < 0 || tw_report_owner_json(snap, i, o) < 0)) {
                 cJSON_Delete(o);
                 return -ENOMEM;
         }
@@ -367,8 +367,10 @@ static int stream_token(struct stream *s, const struct tw_snapshot *snap, size_t
 }
 
 /* The root object up to and including the tokens array. */
-static int stream_head(struct stream *s, const struct tw_snapshot *snap)
+static int stream_head(struct stream *s, const struct tw_snapshot *snap,
+                       const struct tw_report_layout *opts)
 {
+        size_t *order = NULL;
         cJSON *head = cJSON_CreateObject();
         int r = -ENOMEM;
 
@@ -383,13 +385,16 @@ static int stream_head(struct stream *s, const struct tw_snapshot *snap)
         /* "{\n\t...workspaces...\n}" without its closing "\n}". */
         r = stream_add_object(s, head, 0, 2, 0);
         if (r >= 0)
+                r = tw_report_order(snap, opts, false, &order);
+        if (r >= 0)
                 r = stream_adds(s, ",\n\t\"tokens\":\t[");
         for (size_t i = 0; r >= 0 && i < snap->inv->n_tokens; i++) {
                 if (i > 0)
                         r = stream_adds(s, ", ");
                 if (r >= 0)
-                        r = stream_token(s, snap, i);
+                        r = stream_token(s, snap, order[i]);
         }
+        free(order);
         if (r >= 0)
                 r = stream_adds(s, "],");
         return r;
@@ -416,13 +421,14 @@ static int stream_tail(struct stream *s, const struct tw_snapshot *snap)
         return r;
 }
 
-int tw_report_write_json(const struct tw_snapshot *snap, const struct tw_report_sink *sink)
+int tw_report_write_json(const struct tw_snapshot *snap, const struct tw_report_layout *opts,
+                         const struct tw_report_sink *sink)
 {
         struct stream s = {.sink = sink};
         int r;
 
         tw_buf_init(&s.buf, TW_BUF_MAX_DEFAULT);
-        r = stream_head(&s, snap);
+        r = stream_head(&s, snap, opts);
         if (r >= 0)
                 r = stream_tail(&s, snap);
         if (r >= 0)

@@ -262,12 +262,21 @@ static void findings_cell(struct md *m, size_t token)
         cell(m, n ? m->tmp.ptr : "-");
 }
 
+/* The owner cell: "team (source)" or "-" (exporters/report_owner.c). */
+static void owner_cell(struct md *m, size_t token)
+{
+        tw_buf_reset(&m->tmp);
+        if (m->r >= 0)
+                m->r = tw_report_owner_text(m->snap, token, &m->tmp);
+        cell(m, m->tmp.ptr ? m->tmp.ptr : "-");
+}
+
 static void tokens(struct md *m)
 {
         const struct tw_inventory *inv = m->snap->inv;
 
-        add(m, "\n## Tokens\n\n| Severity | Token | ID | Scope | Roles | Created by | Expires "
-               "| Last used | Findings |\n|---|---|---|---|---|---|---|---|---|\n");
+        add(m, "\n## Tokens\n\n| Severity | Token | ID | Owner | Scope | Roles | Created by "
+               "| Expires | Last used | Findings |\n|---|---|---|---|---|---|---|---|---|---|\n");
         for (size_t i = 0; i < inv->n_tokens; i++) {
                 const struct tw_token *t = &inv->tokens[m->order[i]];
                 enum tw_severity sev = tw_evaluation_token_severity(m->snap->ev, m->order[i]);
@@ -275,6 +284,7 @@ static void tokens(struct md *m)
                 cell(m, sev == TW_SEVERITY_NONE ? "-" : tw_severity_to_string(sev));
                 cell(m, t->name);
                 cell(m, t->id);
+                owner_cell(m, m->order[i]);
                 cell(m, t->scope);
                 roles_cell(m, t);
                 cell(m, t->created_by ? tw_subject_name(t->created_by) : "-");
@@ -349,13 +359,14 @@ static void errors(struct md *m)
         }
 }
 
-int tw_report_render_markdown(const struct tw_snapshot *snap, struct tw_buf *out)
+int tw_report_render_markdown(const struct tw_snapshot *snap, const struct tw_report_layout *opts,
+                              struct tw_buf *out)
 {
         struct md m = {.snap = snap, .out = out};
         size_t *order = NULL;
 
         tw_buf_init(&m.tmp, TMP_MAX);
-        m.r = tw_report_worst_first(snap, &order);
+        m.r = tw_report_order(snap, opts, true, &order);
         m.order = order;
         if (m.r >= 0)
                 m.r = tw_report_summarize(snap, &m.sum);

@@ -19,6 +19,7 @@
 enum column {
         COL_SEVERITY,
         COL_TOKEN,
+        COL_OWNER,
         COL_SCOPE,
         COL_ROLE,
         COL_EXPIRES,
@@ -31,10 +32,10 @@ static const struct {
         const char *title;
         size_t max_width;
 } columns[_COL_MAX] = {
-        [COL_SEVERITY] = {"SEVERITY", 8},  [COL_TOKEN] = {"TOKEN", 40},
-        [COL_SCOPE] = {"SCOPE", 12},       [COL_ROLE] = {"ROLE", 36},
-        [COL_EXPIRES] = {"EXPIRES", 10},   [COL_LAST_USED] = {"LAST USED", 10},
-        [COL_FINDINGS] = {"FINDINGS", 80},
+        [COL_SEVERITY] = {"SEVERITY", 8},    [COL_TOKEN] = {"TOKEN", 40},
+        [COL_OWNER] = {"OWNER", 40},         [COL_SCOPE] = {"SCOPE", 12},
+        [COL_ROLE] = {"ROLE", 36},           [COL_EXPIRES] = {"EXPIRES", 10},
+        [COL_LAST_USED] = {"LAST USED", 10}, [COL_FINDINGS] = {"FINDINGS", 80},
 };
 
 static int roles_text(const struct tw_token *t, struct tw_buf *tmp)
@@ -76,6 +77,8 @@ static int cell_text(const struct tw_snapshot *snap, size_t i, enum column col, 
                 return tw_buf_adds(tmp, sev == TW_SEVERITY_NONE ? "-" : tw_severity_to_string(sev));
         case COL_TOKEN:
                 return tw_buf_adds(tmp, t->name && *t->name ? t->name : (t->id ? t->id : "?"));
+        case COL_OWNER:
+                return tw_report_owner_text(snap, i, tmp);
         case COL_SCOPE:
                 return tw_buf_adds(tmp, t->scope ? t->scope : "-");
         case COL_ROLE:
@@ -222,7 +225,8 @@ static int add_footer(struct tw_buf *out, const struct tw_snapshot *snap,
         return r;
 }
 
-int tw_report_render_table(const struct tw_snapshot *snap, struct tw_buf *out)
+int tw_report_render_table(const struct tw_snapshot *snap, const struct tw_report_layout *opts,
+                           struct tw_buf *out)
 {
         struct tw_report_summary s = {.scopes = NULL};
         size_t widths[_COL_MAX], *order = NULL;
@@ -230,7 +234,7 @@ int tw_report_render_table(const struct tw_snapshot *snap, struct tw_buf *out)
         int r;
 
         tw_buf_init(&tmp, TMP_MAX);
-        r = tw_report_worst_first(snap, &order);
+        r = tw_report_order(snap, opts, true, &order);
         if (r >= 0)
                 r = tw_report_summarize(snap, &s);
         for (int c = 0; r >= 0 && c < _COL_MAX; c++) {

@@ -93,12 +93,40 @@ int tw_report_add_markdown(struct tw_buf *out, const char *s);
 int tw_report_add_csv_cell(struct tw_buf *out, const char *s, bool last);
 
 struct tw_report_sink;
+struct tw_report_layout;
 
-/* JSON goes to a sink as it is rendered (the others render into a buffer). */
-int tw_report_write_json(const struct tw_snapshot *snap, const struct tw_report_sink *sink);
-int tw_report_render_csv(const struct tw_snapshot *snap, struct tw_buf *out);
-int tw_report_render_markdown(const struct tw_snapshot *snap, struct tw_buf *out);
-int tw_report_render_table(const struct tw_snapshot *snap, struct tw_buf *out);
-int tw_report_render_html(const struct tw_snapshot *snap, struct tw_buf *out);
+/* JSON goes to a sink as it is rendered (the others render into a buffer).
+ * opts may be NULL (the defaults). */
+int tw_report_write_json(const struct tw_snapshot *snap, const struct tw_report_layout *opts,
+                         const struct tw_report_sink *sink);
+int tw_report_render_csv(const struct tw_snapshot *snap, const struct tw_report_layout *opts,
+                         struct tw_buf *out);
+int tw_report_render_markdown(const struct tw_snapshot *snap, const struct tw_report_layout *opts,
+                              struct tw_buf *out);
+int tw_report_render_table(const struct tw_snapshot *snap, const struct tw_report_layout *opts,
+                           struct tw_buf *out);
+int tw_report_render_html(const struct tw_snapshot *snap, const struct tw_report_layout *opts,
+                          struct tw_buf *out);
+
+/*
+ * The owner (issue 12, exporters/report_owner.c), resolved under snap->cfg's
+ * [owners] (the defaults without a config).  Owner values are safe in any
+ * format (core/owner.h); the renderers escape them anyway.
+ */
+struct cJSON;
+struct tw_owner;
+/* Token i's owner; source none and no team when none answers. */
+void tw_report_owner(const struct tw_snapshot *snap, size_t token, struct tw_owner *ret);
+/* Appends "team (source)", or "-" without an owner. */
+int tw_report_owner_text(const struct tw_snapshot *snap, size_t token, struct tw_buf *out);
+/* Adds "owner": {"team", "source", "contact", "keys": {key: value}} to tok
+ * (team and contact null when absent).  -ENOMEM. */
+int tw_report_owner_json(const struct tw_snapshot *snap, size_t token, struct cJSON *tok);
+/* Appends the CSV cells owner,owner_source (neither last). */
+int tw_report_owner_csv(const struct tw_snapshot *snap, size_t token, struct tw_buf *out);
+/* The rows' order: tw_report_worst_first() (worst_first) or inventory
+ * order, then grouped by team when opts asks.  Caller frees.  -ENOMEM. */
+int tw_report_order(const struct tw_snapshot *snap, const struct tw_report_layout *opts,
+                    bool worst_first, size_t **ret_order);
 
 #endif

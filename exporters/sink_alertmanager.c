@@ -8,6 +8,35 @@
 
 #include "lib/buf.h"
 #include "lib/timeutil.h"
+#include "core/owner.h"
+
+/* The owner labels kept in ev->owner ("key=value" lines, see
+ * core/notify_state.h): a line that is not a usable label, or names a label
+ * already set, is skipped (the state file is read back from disk). */
+static bool owner_labels(const struct tw_notify_event *ev, cJSON *l)
+{
+        char key[TW_OWNER_VALUE_MAX + 1], value[TW_OWNER_VALUE_MAX + 1];
+
+        for (const char *p = ev->owner; p && *p;) {
+                size_t n = strcspn(p, "\n"), k = strcspn(p, "=");
+                bool ok = k < n && k > 0 && k <= TW_OWNER_VALUE_MAX &&
+                          n - k - 1 <= TW_OWNER_VALUE_MAX;
+
+                if (ok) {
+                        memcpy(key, p, k);
+                        key[k] = '\0';
+                        memcpy(value, p + k + 1, n - k - 1);
+                        value[n - k - 1] = '\0';
+                        ok = tw_owner_keys_check((const char *const[]){key}, 1, NULL) == 0 &&
+                             strncmp(key, "__", 2) != 0 && tw_owner_value_ok(value) &&
+                             !cJSON_GetObjectItemCaseSensitive(l, key);
+                }
+                if (ok && !cJSON_AddStringToObject(l, key, value))
+                        return false;
+                p += n + (p[n] == '\n');
+        }
+        return true;
+}
 
 static cJSON *alert(const struct tw_sink_ctx *ctx, const struct tw_notify_event *ev,
                     enum tw_finding_kind kind, enum tw_severity sev, int64_t starts, int64_t ends)
@@ -28,7 +57,8 @@ static cJSON *alert(const struct tw_sink_ctx *ctx, const struct tw_notify_event 
              cJSON_AddStringToObject(l, "finding", tw_finding_kind_to_string(kind)) &&
              cJSON_AddStringToObject(l, "severity", tw_severity_to_string(sev)) &&
              cJSON_AddStringToObject(l, "organization_id",
-                                     ctx->organization_id ? ctx->organization_id : "");
+                                     ctx->organization_id ? ctx->organization_id : "") &&
+             owner_labels(ev, l);
         ok = ok && (an = cJSON_AddObjectToObject(a, "annotations")) &&
              tw_buf_printf(&b, "%s (%s) on token \"%s\"", tw_finding_kind_to_string(kind),
                            tw_severity_to_string(sev), ev->token_name) >= 0 &&

@@ -116,6 +116,25 @@ static int dup_opt(char **dst, const char *src)
         return src && !*dst ? -ENOMEM : 0;
 }
 
+/* Copies src[n] into a new *dst, counting the copies made in *ret_n. */
+static int copy_list(char ***dst, size_t *ret_n, char *const *src, size_t n)
+{
+        int r = 0;
+
+        *ret_n = 0;
+        if (!n)
+                return 0;
+        *dst = calloc(n, sizeof(char *));
+        if (!*dst)
+                return -ENOMEM;
+        for (size_t i = 0; i < n && r >= 0; i++) {
+                r = dup_opt(&(*dst)[i], src[i] ? src[i] : "");
+                if (r >= 0)
+                        (*ret_n)++;
+        }
+        return r;
+}
+
 int tw_sink_config_copy(struct tw_sink_config *k, const struct tw_webhook_config *w)
 {
         int r = 0;
@@ -127,6 +146,8 @@ int tw_sink_config_copy(struct tw_sink_config *k, const struct tw_webhook_config
         k->filter.min_severity = w->min_severity;
         k->filter.kinds = w->kinds;
         k->filter.repeat_interval = w->repeat_interval;
+        /* alerts carry owner labels, fixed for an alert's life (issue 12) */
+        k->filter.keep_owner = k->format && k->format->batch;
         k->timeout = w->timeout;
         k->max_retries = w->max_retries;
         k->queue_max = w->queue_max;
@@ -137,8 +158,13 @@ int tw_sink_config_copy(struct tw_sink_config *k, const struct tw_webhook_config
             dup_opt(&k->routing_key, w->routing_key) < 0 ||
             dup_opt(&k->routing_key_file, w->routing_key_file) < 0)
                 return -ENOMEM;
-        if (!w->n_workspaces)
-                return 0;
+        r = copy_list(&k->teams, &k->filter.n_teams, w->teams, w->n_teams);
+        k->filter.teams = k->teams;
+        if (r >= 0)
+                r = copy_list(&k->match, &k->filter.n_match, w->match, w->n_match);
+        k->filter.match = k->match;
+        if (r < 0 || !w->n_workspaces)
+                return r;
         k->ws = calloc(w->n_workspaces, sizeof(char *));
         if (!k->ws)
                 return -ENOMEM;
@@ -171,6 +197,12 @@ void tw_sink_config_done(struct tw_sink_config *k)
         for (size_t j = 0; j < k->filter.n_workspaces; j++)
                 free(k->ws[j]);
         free(k->ws);
+        for (size_t j = 0; j < k->filter.n_teams; j++)
+                free(k->teams[j]);
+        free(k->teams);
+        for (size_t j = 0; j < k->filter.n_match; j++)
+                free(k->match[j]);
+        free(k->match);
         free(k->name);
         free(k->url_file);
         free(k->secret_file);

@@ -25,6 +25,7 @@ struct tw_sink_config {
         const struct tw_sink_format *format;
         struct tw_notify_filter filter; /* filter.name is name, filter.workspaces is ws */
         char **ws;
+        char **teams, **match; /* filter.teams and filter.match (filter.owners: per cycle) */
         /* where the secrets come from (inline ones are wiped when done) */
         char *url, *url_file, *secret, *secret_file, *routing_key, *routing_key_file;
         int64_t timeout; /* seconds */

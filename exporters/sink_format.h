@@ -86,7 +86,9 @@ int tw_sink_pagerduty_build(const struct tw_sink_ctx *ctx, const struct tw_notif
  * now); ESCALATED and CHANGED events also resolve the alert with the
  * previous labels, since kind and severity are labels.  Labels:
  * alertname="TokenwatchFinding", token_id, token_name, finding, severity,
- * organization_id; annotations: summary, description, fix.  *ret_json is an
+ * organization_id, and the owner labels the event's entry keeps (ev->owner:
+ * team and the configured [owners] labels, fixed when it first fired, so a
+ * resolve matches its alert); annotations: summary, description, fix.  *ret_json is an
  * array, empty when there are no events; *ret_coalesce is false when any
  * alert ends now.
  */

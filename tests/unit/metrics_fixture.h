@@ -12,6 +12,7 @@
 
 #include "core/finding.h"
 #include "core/inventory.h"
+#include "lib/arena.h"
 #include "core/status.h"
 #include "lib/timeutil.h"
 #include "lib/http.h"
@@ -99,6 +100,15 @@ static struct tw_inventory *fix_inventory(void)
                   TW_NO_TIME, fix_subject("sk-1", "SERVICEKEY", NULL, NULL, "bootstrap key"),
                   "DEPLOYMENT", "dep-1", "DEPLOYMENT_ADMIN");
         assert_int_equal(tw_inventory_sort(inv), 0);
+        /* Owners (issue 12): from descriptions, one of them hostile (the
+         * inventory's strings live in its arena). */
+        inv->tokens[0].description = tw_arena_strdup(
+                &inv->arena, "deploys DAGs; team=data-eng; repo=github.com/acme/dags", &(int){0});
+        inv->tokens[1].description = tw_arena_strdup(
+                &inv->arena,
+                "team=evil\"} 1\nx; repo=<script>; contact=ops@acme.com; owner=\\ back", &(int){0});
+        inv->tokens[2].description =
+                tw_arena_strdup(&inv->arena, "owner: ml-team\ncontact: ml@acme.com", &(int){0});
         return inv;
 }
 

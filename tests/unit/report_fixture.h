@@ -63,7 +63,14 @@ static void fix_token(struct tw_inventory *inv, const char *id, const char *name
 
         t.id = fix_dup(id);
         t.name = fix_dup(name);
-        t.description = fix_dup(strcmp(id, "tok-d") ? "used by \"CI\"" : NULL);
+        /* Owners (issue 12): tok-a's from its description, tok-b's hostile one
+         * dropped (its team falls to the next source). */
+        t.description = fix_dup(
+                strcmp(id, "tok-a") == 0   ? "used by CI; team=data-eng; repo=github.com/acme/dags"
+                : strcmp(id, "tok-b") == 0 ? "used by \"CI\"; team=<img src=x onerror=alert(1)>; "
+                                             "owner=\"eve\"\ncontact=ops@acme.com"
+                : strcmp(id, "tok-d")      ? "used by \"CI\""
+                                           : NULL);
         t.short_token = fix_dup(strcmp(id, "tok-d") ? "abc1234" : NULL);
         t.scope = fix_dup(scope);
         t.kind = fix_dup(kind);

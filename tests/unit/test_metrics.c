@@ -156,8 +156,12 @@ static void render_fixture(struct tw_buf *out, bool names, bool with_ev)
         struct tw_http_stats http;
         struct tw_snapshot snap;
 
+        static char *labels[] = {"team", "repo"}; /* contacts: only when asked */
+
         memset(&cfg, 0, sizeof(cfg));
         cfg.agent.metrics_creator_names = names;
+        cfg.owners.labels = labels;
+        cfg.owners.n_labels = 2;
         snap = (struct tw_snapshot){.cfg = &cfg, .inv = inv, .ev = ev};
         fix_status(&st, &http);
         tw_buf_init(out, TW_METRICS_PAGE_MAX);

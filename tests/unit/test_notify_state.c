@@ -13,7 +13,9 @@
 #include <errno.h>
 
 #include "core/notify_state.h"
+#include "core/owner.h"
 #include "helpers/notify_fixture.h"
+#include "lib/arena.h"
 #include "lib/timeutil.h"
 
 #define EXPIRED TW_FINDING_EXPIRED
@@ -51,6 +53,28 @@ struct state_case {
 static char *ws_by_id[] = {"ws-1"};
 static char *ws_by_name[] = {"ML"};
 static char *ws_none[] = {"ws-9"};
+/* Owner routing (issue 12): tok-a's owner is its workspace "Data Eng" (or
+ * "ci" under owners_ci's rule), tok-b's its deployment's workspace "ML",
+ * tok-c's the description's "platform". */
+static char *teams_data_eng[] = {"data eng"};
+static char *teams_ml_platform[] = {"ML", "platform"};
+static char *teams_nobody[] = {"nobody"};
+static char *teams_ci[] = {"ci"};
+static char *match_repo[] = {"repo=github.com/acme/infra"};
+static char *match_teams[] = {"team=ml", "team=Data Eng"};
+static char *match_both[] = {"team=platform", "repo=github.com/acme/other"};
+static char *match_contact[] = {"contact=ops@acme.com"};
+static const struct tw_owner_rule rule_ci[] = {{.name_glob = "deploy*", .team = "ci"}};
+static const struct tw_owner_policy owners_ci = {.rules = rule_ci, .n_rules = 1};
+
+#define ALL_UNUSED                                                              \
+        {                                                                       \
+                {"tok-a", UNUSED, WARN, false}, {"tok-b", UNUSED, WARN, false}, \
+                        {"tok-c", UNUSED, WARN, false},                         \
+                {                                                               \
+                        NULL                                                    \
+                }                                                               \
+        }
 
 #define F_DEFAULT                                            \
         {                                                    \
@@ -232,6 +256,98 @@ static const struct state_case cases[] = {
          {{NULL}},
          0,
          false},
+        {"teams: one, compared without case",
+         {{NULL}},
+         ALL_UNUSED,
+         {.min_severity = WARN, .teams = teams_data_eng, .n_teams = 1},
+         false,
+         {{"tok-a", TW_NOTIFY_FIRING, UNUSED, WARN}},
+         1,
+         false},
+        {"teams: a workspace's and a description's",
+         {{NULL}},
+         ALL_UNUSED,
+         {.min_severity = WARN, .teams = teams_ml_platform, .n_teams = 2},
+         false,
+         {{"tok-b", TW_NOTIFY_FIRING, UNUSED, WARN}, {"tok-c", TW_NOTIFY_FIRING, UNUSED, WARN}},
+         2,
+         false},
+        {"teams: none match",
+         {{NULL}},
+         ALL_UNUSED,
+         {.min_severity = WARN, .teams = teams_nobody, .n_teams = 1},
+         false,
+         {{NULL}},
+         0,
+         false},
+        {"teams: a rule wins over the workspace",
+         {{NULL}},
+         ALL_UNUSED,
+         {.min_severity = WARN, .teams = teams_ci, .n_teams = 1, .owners = &owners_ci},
+         false,
+         {{"tok-a", TW_NOTIFY_FIRING, UNUSED, WARN}},
+         1,
+         false},
+        {"teams: without the rule's policy the workspace answers",
+         {{NULL}},
+         ALL_UNUSED,
+         {.min_severity = WARN, .teams = teams_ci, .n_teams = 1},
+         false,
+         {{NULL}},
+         0,
+         false},
+        {"match: a description key",
+         {{NULL}},
+         ALL_UNUSED,
+         {.min_severity = WARN, .match = match_repo, .n_match = 1},
+         false,
+         {{"tok-c", TW_NOTIFY_FIRING, UNUSED, WARN}},
+         1,
+         false},
+        {"match: values of one key are alternatives",
+         {{NULL}},
+         ALL_UNUSED,
+         {.min_severity = WARN, .match = match_teams, .n_match = 2},
+         false,
+         {{"tok-a", TW_NOTIFY_FIRING, UNUSED, WARN}, {"tok-b", TW_NOTIFY_FIRING, UNUSED, WARN}},
+         2,
+         false},
+        {"match: different keys must all hold",
+         {{NULL}},
+         ALL_UNUSED,
+         {.min_severity = WARN, .match = match_both, .n_match = 2},
+         false,
+         {{NULL}},
+         0,
+         false},
+        {"match: a hostile contact is no value",
+         {{NULL}},
+         ALL_UNUSED,
+         {.min_severity = WARN, .match = match_contact, .n_match = 1},
+         false,
+         {{NULL}},
+         0,
+         false},
+        {"teams and workspaces: both must hold",
+         {{NULL}},
+         ALL_UNUSED,
+         {.min_severity = WARN,
+          .workspaces = ws_by_name,
+          .n_workspaces = 1,
+          .teams = teams_data_eng,
+          .n_teams = 1},
+         false,
+         {{NULL}},
+         0,
+         false},
+        {"teams: an owned token resolves when it leaves the team",
+         {{"tok-c", UNUSED, WARN, NOW - HOUR}},
+         ALL_UNUSED,
+         {.min_severity = WARN, .teams = teams_data_eng, .n_teams = 1},
+         false,
+         {{"tok-a", TW_NOTIFY_FIRING, UNUSED, WARN}, {"tok-c", TW_NOTIFY_RESOLVED, UNUSED, WARN}},
+         1,
+         false},
         {"several tokens in id order",
          {{"tok-b", UNUSED, WARN, NOW - HOUR}},
          {{"tok-c", OVERPRIV, CRIT, false}, {"tok-a", UNUSED, WARN, false}, {NULL}},
@@ -307,6 +423,11 @@ static struct tw_inventory *inventory(bool incomplete)
                      NOW + 200 * DAY);
         nf_add_token(inv, "tok-c", "org-admin", "ORGANIZATION", "org-1", "ORGANIZATION_OWNER",
                      TW_NO_TIME);
+        /* the contact is hostile, so dropped; the team answers */
+        inv->tokens[2].description = tw_arena_strdup(
+                &inv->arena, "team=platform; repo=github.com/acme/infra; contact=<ops@acme.com>",
+                &(int){0});
+        assert_string_equal(inv->tokens[2].id, "tok-c");
         if (incomplete)
                 assert_int_equal(tw_inventory_add_error(inv, "tokens", "HTTP 500"), 0);
         return inv;
@@ -382,6 +503,60 @@ static void test_table(void **unused)
 }
 
 /* Two cycles through the JSON form: the second is quiet, then a reminder a day on. */
+/* An alerting sink's entry keeps the owner labels it first fired with,
+ * through the JSON state, so the resolve of a deleted token carries the
+ * labels of its alert (issue 12). */
+static void test_owner_kept(void **unused)
+{
+        static const struct nf_finding fs[] = {{"tok-c", OVERPRIV, CRIT, false}, {NULL}};
+        static char *labels[] = {"team", "repo"};
+        struct tw_inventory *inv = inventory(false), *gone;
+        struct tw_evaluation *ev = nf_evaluation(inv, fs, NOW), *ev2;
+        struct tw_notify_filter f = {.name = "am",
+                                     .min_severity = WARN,
+                                     .keep_owner = true,
+                                     .owner_labels = labels,
+                                     .n_owner_labels = 2};
+        struct tw_notify_state *s1 = NULL, *s2 = NULL, *s3 = NULL;
+        struct tw_notify_events e1 = {0}, e2 = {0};
+        static const char want[] = "team=platform\nrepo=github.com/acme/infra\n";
+        cJSON *j;
+
+        (void)unused;
+        assert_int_equal(tw_notify_state_step(NULL, inv, ev, &f, 1, NOW, false, &s1, &e1), 0);
+        assert_int_equal(e1.n, 1);
+        assert_string_equal(e1.events[0].owner, want);
+        j = tw_notify_state_to_json(s1);
+        assert_int_equal(tw_notify_state_from_json(j, &s2), 0);
+        cJSON_Delete(j);
+        assert_string_equal(s2->sinks[0].entries[0].owner, want);
+        /* tok-c deleted: its entry resolves with the labels it fired with */
+        gone = tw_inventory_new("org-1", "v1");
+        ev2 = nf_evaluation(gone, (const struct nf_finding[]){{NULL}}, NOW + HOUR);
+        assert_int_equal(tw_notify_state_step(s2, gone, ev2, &f, 1, NOW + HOUR, false, &s3, &e2),
+                         0);
+        assert_int_equal(e2.n, 1);
+        assert_int_equal(e2.events[0].type, TW_NOTIFY_RESOLVED);
+        assert_null(e2.events[0].token);
+        assert_string_equal(e2.events[0].owner, want);
+        /* a sink that does not alert keeps none */
+        f.keep_owner = false;
+        tw_notify_events_done(&e1);
+        tw_notify_state_free(s1);
+        s1 = NULL;
+        assert_int_equal(tw_notify_state_step(NULL, inv, ev, &f, 1, NOW, false, &s1, &e1), 0);
+        assert_string_equal(e1.events[0].owner, "");
+        tw_notify_events_done(&e1);
+        tw_notify_events_done(&e2);
+        tw_notify_state_free(s1);
+        tw_notify_state_free(s2);
+        tw_notify_state_free(s3);
+        tw_evaluation_free(ev);
+        tw_evaluation_free(ev2);
+        tw_inventory_free(inv);
+        tw_inventory_free(gone);
+}
+
 static void test_json_round_trip(void **unused)
 {
         static const struct nf_finding fs[] = {
@@ -557,6 +732,7 @@ int main(void)
                 cmocka_unit_test(test_revert_sink),
                 cmocka_unit_test(test_table),
                 cmocka_unit_test(test_json_round_trip),
+                cmocka_unit_test(test_owner_kept),
                 cmocka_unit_test(test_json_rejects_bad_shapes),
                 cmocka_unit_test(test_idempotency_key_stable),
         };

@@ -137,7 +137,8 @@ static void test_json_tokens(void **state)
         assert_json_null(token(root, 1), "kind");
         assert_json_null(token(root, 3), "description");
         assert_json_null(token(root, 3), "short_token");
-        assert_json_str(token(root, 0), "description", "used by \"CI\"");
+        assert_json_str(token(root, 0), "description",
+                        "used by CI; team=data-eng; repo=github.com/acme/dags");
         assert_int_equal(strlen(cJSON_GetStringValue(get(token(root, 3), "name"))), 320);
         cJSON_Delete(root);
 }

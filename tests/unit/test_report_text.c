@@ -110,9 +110,9 @@ static size_t parse_csv(char *s, char *fields[MAX_REC][MAX_FIELD], size_t *n_fie
 static void test_csv_parse_back(void **state)
 {
         static const char *const header[] = {
-                "id",           "name",           "scope",      "kind",
-                "roles",        "created_by",     "created_at", "expires_at",
-                "last_used_at", "worst_severity", "findings",   "suppressed",
+                "id",           "name",           "scope",        "kind",       "roles",
+                "created_by",   "owner",          "owner_source", "created_at", "expires_at",
+                "last_used_at", "worst_severity", "findings",     "suppressed",
         };
         char *csv = fix_render(TW_REPORT_CSV, true, NULL);
         char *fields[MAX_REC][MAX_FIELD];
@@ -122,23 +122,27 @@ static void test_csv_parse_back(void **state)
         (void)state;
         assert_int_equal(n, 5);
         for (size_t r = 0; r < n; r++)
-                assert_int_equal(n_fields[r], 12);
-        for (size_t f = 0; f < 12; f++)
+                assert_int_equal(n_fields[r], 14);
+        for (size_t f = 0; f < 14; f++)
                 assert_string_equal(fields[0][f], header[f]);
         assert_string_equal(fields[1][0], "tok-a");
         assert_string_equal(fields[1][4], "WORKSPACE:Data \"Eng\" | team:WORKSPACE_OPERATOR");
         assert_string_equal(fields[1][5], "Alice A");
-        assert_string_equal(fields[1][9], "critical");
-        assert_string_equal(fields[1][10], "expiring:critical");
+        assert_string_equal(fields[1][6], "data-eng");
+        assert_string_equal(fields[1][7], "description");
+        assert_string_equal(fields[1][11], "critical");
+        assert_string_equal(fields[1][12], "expiring:critical");
         assert_string_equal(fields[2][1], "'" FIX_HOSTILE);
         assert_string_equal(fields[2][4], "ORGANIZATION:org-1:ORGANIZATION_OWNER; "
                                           "WORKSPACE:ws-gone:WORKSPACE_OWNER");
-        assert_string_equal(fields[2][7], ""); /* never expires */
-        assert_string_equal(fields[2][10], "no_expiry:warning; orphaned:warning");
-        assert_string_equal(fields[2][11], "over_privileged:critical");
+        assert_string_equal(fields[2][6], ""); /* a hostile team is no team */
+        assert_string_equal(fields[2][7], "none");
+        assert_string_equal(fields[2][9], ""); /* never expires */
+        assert_string_equal(fields[2][12], "no_expiry:warning; orphaned:warning");
+        assert_string_equal(fields[2][13], "over_privileged:critical");
         assert_string_equal(fields[3][4], "DEPLOYMENT:prod:CUSTOM_DEPLOYER (custom)");
         assert_string_equal(fields[4][5], "");
-        assert_string_equal(fields[4][9], "none");
+        assert_string_equal(fields[4][11], "none");
         free(csv);
 }
 
@@ -237,8 +241,7 @@ static void test_table_layout(void **state)
         assert_null(strstr(text, "\xe2\x80\xae"));
         assert_null(strstr(text, "\xc2\x9b"));
         /* The 300-character name is cut to the column's 40, ending in "…". */
-        assert_non_null(
-                strstr(text, "abcdefghijklmnopqrstuvwxyzabcdefghijklm\xe2\x80\xa6  WORKSPACE"));
+        assert_non_null(strstr(text, "abcdefghijklmnopqrstuvwxyzabcdefghijklm\xe2\x80\xa6  -  "));
         /* Worst first, every column starting where its title does. */
         line = strchr(head, '\n') + 1;
         for (size_t r = 0; r < 4; r++) {

@@ -1,0 +1,78 @@
+/* astro_token_owner_info (issue 12): one series per token naming its owner. */
+#include "exporters/metrics.h"
+
+#include <errno.h>
+#include <string.h>
+#include <strings.h>
+
+#include "core/config.h"
+#include "core/inventory.h"
+#include "core/owner.h"
+#include "lib/buf.h"
+
+#define FAMILY "astro_token_owner_info"
+
+/* The owner's value for a configured label key ("" without one). */
+static const char *label_value(const struct tw_owner *o, const char *key)
+{
+        if (strcasecmp(key, "contact") == 0)
+                return o->contact;
+        for (size_t i = 0; i < o->n_pairs; i++)
+                if (strcasecmp(o->pairs[i].key, key) == 0)
+                        return o->pairs[i].value;
+        return "";
+}
+
+static int put_label(struct tw_buf *out, const char *name, const char *value, bool first)
+{
+        int r = tw_buf_printf(out, "%s%s=\"", first ? "{" : ",", name);
+
+        if (r >= 0)
+                r = tw_metrics_escape_label(out, value);
+        return r < 0 ? r : tw_buf_addc(out, '"');
+}
+
+/* One sample line for token t. */
+static int owner_sample(struct tw_buf *out, const struct tw_inventory *inv,
+                        const struct tw_token *t, const struct tw_config *cfg,
+                        const struct tw_owner_policy *policy)
+{
+        struct tw_owner o;
+        int r = tw_owner_resolve(inv, t, policy, &o);
+
+        if (r < 0)
+                return r == -EINVAL ? 0 : r;
+        r = tw_buf_adds(out, FAMILY);
+        if (r >= 0)
+                r = put_label(out, "token_id", t->id ? t->id : "", true);
+        if (r >= 0)
+                r = put_label(out, "team", o.team, false);
+        if (r >= 0)
+                r = put_label(out, "source", tw_owner_source_name(o.source), false);
+        for (size_t i = 0; r >= 0 && cfg && i < cfg->owners.n_labels; i++) {
+                const char *k = cfg->owners.labels[i];
+
+                if (strcasecmp(k, "team") != 0)
+                        r = put_label(out, k, label_value(&o, k), false);
+        }
+        return r < 0 ? r : tw_buf_adds(out, "} 1\n");
+}
+
+int tw_metrics_owner_info(const struct tw_config *cfg, const struct tw_inventory *inv,
+                          struct tw_buf *out, struct tw_metrics_out *mo)
+{
+        struct tw_owner_policy policy = {0};
+        int r;
+
+        if (cfg)
+                tw_config_owner_policy(cfg, &policy);
+        r = tw_buf_adds(out, "# HELP " FAMILY " The owner of each Astro API token (team, and the "
+                             "source that answered: description, rule, workspace, creator or "
+                             "none), value 1.\n# TYPE " FAMILY " gauge\n");
+        for (size_t i = 0; r >= 0 && inv && i < inv->n_tokens; i++) {
+                r = owner_sample(out, inv, &inv->tokens[i], cfg, &policy);
+                if (r >= 0 && mo && out->len >= TW_METRICS_FLUSH_BYTES)
+                        r = tw_metrics_out_flush(mo);
+        }
+        return r;
+}
