@@ -11,7 +11,7 @@
 struct tw_buf;
 
 #define TW_CONFIG_MAX_KEYS 64
-#define TW_CONFIG_MAX_WEBHOOK_KEYS 16
+#define TW_CONFIG_MAX_WEBHOOK_KEYS 32
 
 struct tw_config_parser {
         struct tw_config *cfg;

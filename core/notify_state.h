@@ -50,12 +50,14 @@ enum tw_notify_event_type {
         TW_NOTIFY_REMINDER,
         TW_NOTIFY_CHANGED, /* severity lowered: only Alertmanager needs it */
         TW_NOTIFY_ACTIVE,  /* still firing: only Alertmanager needs it */
+        TW_NOTIFY_STAGE,   /* an expiry lead time crossed (core/notify_stages.h) */
         _TW_NOTIFY_EVENT_MAX,
 };
 
-/* "firing", "escalated", "resolved", "reminder", "changed", "active". */
+/* "firing", "escalated", "resolved", "reminder", "changed", "active", "stage". */
 const char *tw_notify_event_to_string(enum tw_notify_event_type t);
-/* True for the events a push sink (generic, slack, teams, pagerduty) sends. */
+/* True for the events a push sink (generic, slack, teams, pagerduty) sends
+ * (STAGE: only the formats that send stages). */
 bool tw_notify_event_notifies(enum tw_notify_event_type t);
 
 struct tw_notify_entry {
@@ -69,10 +71,19 @@ struct tw_notify_entry {
         int64_t last_sent;  /* last FIRING, ESCALATED or REMINDER */
 };
 
+/* The last expiry stage notified to a sink for a token (core/notify_stages.h). */
+struct tw_notify_stage_mark {
+        char *token_id;
+        int64_t end_at; /* the expiry it was for: another end_at starts over */
+        int64_t lead;   /* the stage's lead time, seconds before end_at */
+};
+
 struct tw_notify_sink_state {
         char *name;
         struct tw_notify_entry *entries; /* sorted by token id, then family */
         size_t n_entries;
+        struct tw_notify_stage_mark *marks; /* sorted by token id */
+        size_t n_marks;
 };
 
 struct tw_notify_state {
@@ -87,7 +98,8 @@ struct tw_notify_filter {
         unsigned kinds;          /* bit (1u << kind); 0 means all */
         char *const *workspaces; /* ids or names; NULL/0: every token */
         size_t n_workspaces;
-        int64_t repeat_interval; /* seconds; 0: no reminders */
+        int64_t repeat_interval;        /* seconds; 0: no reminders */
+        const struct tw_stages *stages; /* staged expiry notices; NULL or none: off */
 };
 
 struct tw_notify_event {
@@ -105,12 +117,19 @@ struct tw_notify_event {
         int64_t changed_at;       /* the entry's last kind/severity change */
         int64_t at;               /* now */
         char idempotency_key[40]; /* stable hex id of (sink, token, kind, event, at) */
+        int64_t lead;             /* STAGE: the lead time crossed (seconds before expiry) */
 };
 
 struct tw_notify_events {
         struct tw_notify_event *events; /* per sink, in entry order */
         size_t n;
 };
+
+/* Whether finding f counts for the sink filtered by flt (see above). */
+bool tw_notify_filter_counts(const struct tw_notify_filter *flt, const struct tw_inventory *inv,
+                             const struct tw_finding *f);
+/* Fills ev->idempotency_key from (sink, token, kind, event type, at). */
+void tw_notify_event_key(struct tw_notify_event *ev, const char *sink);
 
 /* The family a kind belongs to (expired -> expiring). */
 enum tw_finding_kind tw_notify_family(enum tw_finding_kind k);

@@ -48,6 +48,11 @@ int tw_notify_store_queue(struct tw_notify_store *st, const char *sink,
  * sink that is not open.  NULL on -ENOMEM. */
 struct cJSON *tw_notify_store_loaded_queue(struct tw_notify_store *st, const char *sink);
 
+/* Appends a copy of it to the loaded queue of sink (one that is not open:
+ * the item is saved with it and sent once the sink opens).  -ENOMEM. */
+int tw_notify_store_append(struct tw_notify_store *st, const char *sink,
+                           const struct tw_sink_item *it);
+
 /* Writes notify-state.json: next_id, state, and queues (an object SINK:
  * array, ownership taken).  0 or -errno. */
 int tw_notify_store_save(struct tw_notify_store *st, uint64_t next_id,

@@ -129,6 +129,9 @@ int tw_sink_config_copy(struct tw_sink_config *k, const struct tw_webhook_config
         k->queue_max = w->queue_max;
         if (!k->format)
                 return -EINVAL;
+        k->changes = w->changes;
+        k->stages = w->expiry_notify_at.stages;
+        k->filter.stages = k->format->stages && k->stages.n ? &k->stages : NULL;
         if (!k->name || dup_opt(&k->url, w->url) < 0 || dup_opt(&k->url_file, w->url_file) < 0 ||
             dup_opt(&k->secret, w->secret) < 0 || dup_opt(&k->secret_file, w->secret_file) < 0 ||
             dup_opt(&k->routing_key, w->routing_key) < 0 ||
