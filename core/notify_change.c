@@ -48,7 +48,8 @@ static bool roles_in_workspaces(const struct tw_notify_filter *flt, const struct
                                 *colon = *eq = '\0';
                                 while (*type == ' ')
                                         type++;
-                                if (strcmp(type, "WORKSPACE") == 0 && ws_listed(flt, inv, colon + 1))
+                                if (strcmp(type, "WORKSPACE") == 0 &&
+                                    ws_listed(flt, inv, colon + 1))
                                         return true;
                                 d = strcmp(type, "DEPLOYMENT") == 0 && inv
                                             ? tw_inventory_deployment(inv, colon + 1)

@@ -69,8 +69,8 @@ int tw_notify_stages_revert(struct tw_notify_sink_state *dst,
         struct marks m = {0};
 
         for (size_t i = 0; old && i < old->n_marks; i++)
-                if (add_mark(&m, old->marks[i].token_id, old->marks[i].end_at,
-                             old->marks[i].lead) < 0) {
+                if (add_mark(&m, old->marks[i].token_id, old->marks[i].end_at, old->marks[i].lead) <
+                    0) {
                         tw_notify_stage_marks_free(m.v, m.n);
                         return -ENOMEM;
                 }
@@ -171,9 +171,8 @@ static int stages_sink(struct tw_notify_sink_state *out, const struct tw_notify_
 
                 if (!t->id || t->end_at == TW_NO_TIME)
                         continue;
-                f.severity = exp[i] && exp[i]->severity > TW_SEVERITY_WARNING
-                                     ? exp[i]->severity
-                                     : TW_SEVERITY_WARNING;
+                f.severity = exp[i] && exp[i]->severity > TW_SEVERITY_WARNING ? exp[i]->severity
+                                                                              : TW_SEVERITY_WARNING;
                 f.suppressed = exp[i] && exp[i]->suppressed;
                 if (tw_notify_filter_counts(flt, inv, &f) &&
                     tw_stages_crossed(st, t->end_at, last_index(st, lead), now, &stage)) {

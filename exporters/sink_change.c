@@ -132,10 +132,10 @@ int tw_sink_generic_change(const struct tw_sink_ctx *ctx, const struct tw_event 
             cJSON_AddStringToObject(o, "sent_at", tw_time_format(ctx->now, sent)) &&
             cJSON_AddStringToObject(o, "observed_at", tw_time_format(ev->observed_at, seen)) &&
             cJSON_AddStringToObject(o, "idempotency_key", key ? key : "") &&
-            (t = cJSON_AddObjectToObject(o, "token")) &&
-            add_opt(t, "id", ev->token_id) && add_opt(t, "name", ev->token_name) &&
-            add_opt(t, "scope", ev->scope) && add_opt(o, "before", ev->before) &&
-            add_opt(o, "after", ev->after) && add_opt(o, "detail", ev->detail)) {
+            (t = cJSON_AddObjectToObject(o, "token")) && add_opt(t, "id", ev->token_id) &&
+            add_opt(t, "name", ev->token_name) && add_opt(t, "scope", ev->scope) &&
+            add_opt(o, "before", ev->before) && add_opt(o, "after", ev->after) &&
+            add_opt(o, "detail", ev->detail)) {
                 *ret_json = o;
                 return 0;
         }
