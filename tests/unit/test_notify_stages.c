@@ -27,47 +27,46 @@
 
 struct stage_case {
         const char *name;
-        int64_t end_at;               /* tok-a's, relative to now (TW_NO_TIME: never) */
-        int64_t mark_end, mark_lead;  /* the old mark (lead 0: none); end relative to now */
-        enum tw_severity finding;     /* tok-a's expiring finding (NONE: none) */
-        bool suppressed;              /* that finding is suppressed */
-        bool entry;                   /* the sink already has that finding (no FIRING now) */
-        unsigned kinds;               /* 0: all */
+        int64_t end_at;              /* tok-a's, relative to now (TW_NO_TIME: never) */
+        int64_t mark_end, mark_lead; /* the old mark (lead 0: none); end relative to now */
+        enum tw_severity finding;    /* tok-a's expiring finding (NONE: none) */
+        bool suppressed;             /* that finding is suppressed */
+        bool entry;                  /* the sink already has that finding (no FIRING now) */
+        unsigned kinds;              /* 0: all */
         enum tw_severity min_severity;
-        bool other_workspace;         /* the sink routes ws-9 only */
-        const char *stages;           /* NULL: "60d, 30d, 7d, 1d" */
-        int64_t want_lead;            /* the notice's lead, 0: none */
+        bool other_workspace; /* the sink routes ws-9 only */
+        const char *stages;   /* NULL: "60d, 30d, 7d, 1d" */
+        int64_t want_lead;    /* the notice's lead, 0: none */
         enum tw_severity want_sev;
-        int64_t want_mark;            /* the new mark's lead, 0: none */
+        int64_t want_mark; /* the new mark's lead, 0: none */
 };
 
 static const struct stage_case cases[] = {
-        {"outside every stage", 90 * DAY, 0, 0, NONE, false, false, 0, WARN, false, NULL, 0,
-         NONE, 0},
+        {"outside every stage", 90 * DAY, 0, 0, NONE, false, false, 0, WARN, false, NULL, 0, NONE,
+         0},
         {"crossing 60d notifies", 59 * DAY, 0, 0, NONE, false, false, 0, WARN, false, NULL,
          60 * DAY, WARN, 60 * DAY},
-        {"the same stage again is quiet", 59 * DAY, 59 * DAY, 60 * DAY, NONE, false, false, 0,
-         WARN, false, NULL, 0, NONE, 60 * DAY},
-        {"the next stage notifies", 29 * DAY, 29 * DAY, 60 * DAY, WARN, false, true, 0, WARN,
-         false, NULL, 30 * DAY, WARN, 30 * DAY},
-        {"first seen inside several: the innermost only", 6 * DAY, 0, 0, CRIT, false, true, 0,
-         WARN, false, NULL, 7 * DAY, CRIT, 7 * DAY},
-        {"a new end_at starts over", 59 * DAY, 3 * DAY, 7 * DAY, NONE, false, false, 0, WARN,
-         false, NULL, 60 * DAY, WARN, 60 * DAY},
+        {"the same stage again is quiet", 59 * DAY, 59 * DAY, 60 * DAY, NONE, false, false, 0, WARN,
+         false, NULL, 0, NONE, 60 * DAY},
+        {"the next stage notifies", 29 * DAY, 29 * DAY, 60 * DAY, WARN, false, true, 0, WARN, false,
+         NULL, 30 * DAY, WARN, 30 * DAY},
+        {"first seen inside several: the innermost only", 6 * DAY, 0, 0, CRIT, false, true, 0, WARN,
+         false, NULL, 7 * DAY, CRIT, 7 * DAY},
+        {"a new end_at starts over", 59 * DAY, 3 * DAY, 7 * DAY, NONE, false, false, 0, WARN, false,
+         NULL, 60 * DAY, WARN, 60 * DAY},
         {"the finding fires in the same step: recorded, not sent", 29 * DAY, 29 * DAY, 60 * DAY,
          WARN, false, false, 0, WARN, false, NULL, 0, NONE, 30 * DAY},
-        {"expired: no stage, mark kept", -HOUR, -HOUR, DAY, CRIT, false, true, 0, WARN, false,
-         NULL, 0, NONE, DAY},
-        {"never expires", TW_NO_TIME, 0, 0, NONE, false, false, 0, WARN, false, NULL, 0, NONE,
-         0},
-        {"a sink without expiring hears nothing", 59 * DAY, 0, 0, NONE, false, false,
-         1u << UNUSED, WARN, false, NULL, 0, NONE, 0},
+        {"expired: no stage, mark kept", -HOUR, -HOUR, DAY, CRIT, false, true, 0, WARN, false, NULL,
+         0, NONE, DAY},
+        {"never expires", TW_NO_TIME, 0, 0, NONE, false, false, 0, WARN, false, NULL, 0, NONE, 0},
+        {"a sink without expiring hears nothing", 59 * DAY, 0, 0, NONE, false, false, 1u << UNUSED,
+         WARN, false, NULL, 0, NONE, 0},
         {"a suppressed expiry sends nothing", 29 * DAY, 0, 60 * DAY, WARN, true, false, 0, WARN,
          false, NULL, 0, NONE, 0},
         {"min_severity critical: not for a warning", 29 * DAY, 0, 0, WARN, false, true, 0, CRIT,
          false, NULL, 0, NONE, 0},
-        {"min_severity critical: inside the critical threshold", 20 * HOUR, 0, 0, CRIT, false,
-         true, 0, CRIT, false, NULL, DAY, CRIT, DAY},
+        {"min_severity critical: inside the critical threshold", 20 * HOUR, 0, 0, CRIT, false, true,
+         0, CRIT, false, NULL, DAY, CRIT, DAY},
         {"another workspace's sink hears nothing", 59 * DAY, 0, 0, NONE, false, false, 0, WARN,
          true, NULL, 0, NONE, 0},
         {"a lead no longer configured counts as the stages outside it", 50 * DAY, 50 * DAY,
@@ -140,9 +139,9 @@ static void step(const struct tw_notify_state *old, const struct tw_inventory *i
         memset(ret, 0, sizeof(*ret));
         assert_int_equal(
                 tw_notify_state_step(old, inv, ev, flt, 1, now, false, &ret->st, &ret->evs), 0);
-        assert_int_equal(tw_notify_state_stages(ret->st, old, inv, ev, flt, 1, &ret->evs, now,
-                                                &ret->stages),
-                         0);
+        assert_int_equal(
+                tw_notify_state_stages(ret->st, old, inv, ev, flt, 1, &ret->evs, now, &ret->stages),
+                0);
 }
 
 static void run_done(struct run *r)
@@ -156,8 +155,8 @@ static void check_case(const struct stage_case *tc, int64_t now)
 {
         struct tw_inventory *inv = inventory(now, tc->end_at, false);
         struct nf_finding fs[2] = {{NULL}};
-        struct tw_notify_filter flt = {.name = "a", .min_severity = tc->min_severity,
-                                       .kinds = tc->kinds};
+        struct tw_notify_filter flt = {
+                .name = "a", .min_severity = tc->min_severity, .kinds = tc->kinds};
         struct tw_stages st;
         const char *why = NULL;
         struct tw_notify_state *old;
@@ -211,8 +210,7 @@ static void test_table(void **unused)
         (void)unused;
         for (size_t k = 0; k < ARRAY_SIZE(nows); k++)
                 for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
-                        print_message("case: %s (now %lld)\n", cases[i].name,
-                                      (long long)nows[k]);
+                        print_message("case: %s (now %lld)\n", cases[i].name, (long long)nows[k]);
                         check_case(&cases[i], nows[k]);
                 }
 }
@@ -331,10 +329,14 @@ static void test_json(void **unused)
         static const char *const bad[] = {
                 "{\"sinks\":{\"a\":[]},\"stages\":[]}",
                 "{\"sinks\":{\"a\":[]},\"stages\":{\"a\":{}}}",
-                "{\"sinks\":{\"a\":[]},\"stages\":{\"a\":[{\"token_id\":1,\"end_at\":1,\"lead\":1}]}}",
-                "{\"sinks\":{\"a\":[]},\"stages\":{\"a\":[{\"token_id\":\"t\",\"end_at\":1,\"lead\":0}]}}",
-                "{\"sinks\":{\"a\":[]},\"stages\":{\"a\":[{\"token_id\":\"t\",\"end_at\":1e300,\"lead\":5}]}}",
-                "{\"sinks\":{\"a\":[]},\"stages\":{\"a\":[{\"token_id\":\"t\",\"end_at\":1,\"lead\":5},"
+                "{\"sinks\":{\"a\":[]},\"stages\":{\"a\":[{\"token_id\":1,\"end_at\":1,\"lead\":1}]"
+                "}}",
+                "{\"sinks\":{\"a\":[]},\"stages\":{\"a\":[{\"token_id\":\"t\",\"end_at\":1,"
+                "\"lead\":0}]}}",
+                "{\"sinks\":{\"a\":[]},\"stages\":{\"a\":[{\"token_id\":\"t\",\"end_at\":1e300,"
+                "\"lead\":5}]}}",
+                "{\"sinks\":{\"a\":[]},\"stages\":{\"a\":[{\"token_id\":\"t\",\"end_at\":1,"
+                "\"lead\":5},"
                 "{\"token_id\":\"t\",\"end_at\":1,\"lead\":5}]}}",
         };
         struct tw_notify_state *s = NULL;
@@ -364,7 +366,7 @@ static void test_json(void **unused)
 int main(void)
 {
         const struct CMUnitTest tests[] = {
-                cmocka_unit_test(test_table),  cmocka_unit_test(test_walk_with_restarts),
+                cmocka_unit_test(test_table),       cmocka_unit_test(test_walk_with_restarts),
                 cmocka_unit_test(test_gone_tokens), cmocka_unit_test(test_revert),
                 cmocka_unit_test(test_json),
         };
