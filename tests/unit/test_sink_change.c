@@ -222,12 +222,40 @@ static void test_none_refused(void **unused)
         assert_null(j);
 }
 
+/* A staged expiry notice about the hostile token, in the push formats that send them. */
+static void test_stage_goldens(void **unused)
+{
+        static const char *const formats[] = {"generic", "slack", "teams"};
+        static const char *const files[] = {"notify-stage-generic.json", "notify-stage-slack.json",
+                                            "notify-stage-teams.json"};
+        struct tw_inventory *inv = nf_hostile_inventory();
+        struct tw_notify_event e = nf_hostile_event(inv, TW_NOTIFY_STAGE, TW_FINDING_EXPIRING,
+                                                    TW_SEVERITY_WARNING, "k-stage");
+        const struct tw_sink_format *f;
+
+        (void)unused;
+        e.lead = 7 * DAY;
+        e.message = "Expires at 2026-06-04T12:00:00Z, in less than 7 days (expiry notice). Fix: "
+                    "rotate the token or create a replacement and move its pipelines to it "
+                    "before then.";
+        for (size_t i = 0; i < ARRAY_SIZE(formats); i++) {
+                f = tw_sink_format_find(formats[i]);
+                assert_true(f->stages);
+                nf_golden_bodies(formats[i], files[i], inv, &e, 1);
+        }
+        /* incidents and alerts follow the finding: no notices there */
+        assert_false(tw_sink_format_find("pagerduty")->stages);
+        assert_false(tw_sink_format_find("alertmanager")->stages);
+        tw_inventory_free(inv);
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_goldens),       cmocka_unit_test(test_generic_fields),
                 cmocka_unit_test(test_chat_escaping), cmocka_unit_test(test_pagerduty),
                 cmocka_unit_test(test_alertmanager),  cmocka_unit_test(test_none_refused),
+                cmocka_unit_test(test_stage_goldens),
         };
 
         return cmocka_run_group_tests(tests, NULL, NULL);
