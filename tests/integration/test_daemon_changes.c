@@ -27,10 +27,10 @@
 extern char **environ;
 
 #define IN_USE_ID "cinuse0000000000000000001"
-#define IN_USE                                                                             \
-        "{\"id\":\"" IN_USE_ID "\",\"name\":\"ci-deployer\",\"scope\":\"ORGANIZATION\","   \
-        "\"createdAt\":\"@-10d\",\"lastUsedAt\":\"@-1h\",\"endAt\":\"@+300d\","             \
-        "\"roles\":[{\"entityType\":\"ORGANIZATION\",\"entityId\":\"cm9r8jgormxbek92l8s8wppie\","               \
+#define IN_USE                                                                                    \
+        "{\"id\":\"" IN_USE_ID "\",\"name\":\"ci-deployer\",\"scope\":\"ORGANIZATION\","          \
+        "\"createdAt\":\"@-10d\",\"lastUsedAt\":\"@-1h\",\"endAt\":\"@+300d\","                   \
+        "\"roles\":[{\"entityType\":\"ORGANIZATION\",\"entityId\":\"cm9r8jgormxbek92l8s8wppie\"," \
         "\"role\":\"ORGANIZATION_MEMBER\"}]}"
 
 static void pause_ms(long ms)
@@ -52,8 +52,7 @@ static size_t changes(struct tw_webhook_receiver *rx, cJSON **ret)
                 assert_int_equal(tw_webhook_receiver_get(rx, i, &q), 0);
                 j = cJSON_Parse(q.body);
                 assert_non_null(j);
-                if (strcmp(cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(j, "type"))
-                                   ?: "",
+                if (strcmp(cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(j, "type")) ?: "",
                            "token_change") == 0) {
                         assert_non_null(q.idempotency_key);
                         n++;
@@ -129,9 +128,8 @@ static void test_deleted_in_use_reaches_its_sink(void **unused)
         assert_int_equal(changes(del, &j), 1);
         assert_string_equal(cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(j, "event")),
                             "deleted");
-        assert_string_equal(
-                cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(j, "severity")),
-                "critical");
+        assert_string_equal(cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(j, "severity")),
+                            "critical");
         assert_string_equal(cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(
                                     cJSON_GetObjectItemCaseSensitive(j, "token"), "id")),
                             IN_USE_ID);

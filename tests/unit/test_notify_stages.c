@@ -256,8 +256,7 @@ static void test_walk_with_restarts(void **unused)
                 assert_int_equal(tw_notify_state_from_json(j, &loaded), 0);
                 cJSON_Delete(j);
                 tw_notify_state_free(s);
-                s = loaded;
-                r.st = NULL;
+                s = loaded; /* the next cycle starts from what was saved */
                 run_done(&r);
                 tw_evaluation_free(ev);
                 tw_inventory_free(inv);
