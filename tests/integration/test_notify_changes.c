@@ -20,6 +20,7 @@
 #include <errno.h>
 #include <signal.h>
 #include <spawn.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -358,6 +359,52 @@ static void test_replay_same_key(void **state)
         free(k3);
 }
 
+/* A sink that cannot be opened yet (its url_file is missing) keeps the
+ * changes it routes in the state file, across a restart, and sends them
+ * once it opens; the open sink is not held back. */
+static void test_closed_sink_keeps_changes(void **state)
+{
+        struct tw_notifier_options o = {.backoff_base_ms = 5, .backoff_max_ms = 20};
+        struct tw_events none = {0};
+        struct world *w = *state;
+        char path[128], url[64];
+        struct tw_buf err;
+        cJSON *j;
+        FILE *f;
+
+        for (size_t i = 0; i < ARRAY_SIZE(change_events); i++)
+                change_events[i].observed_at = NOW;
+        snprintf(path, sizeof(path), "%s/late-url", w->dir);
+        w->cfg = config("[webhook.late]\nurl_file = %s\nchanges = deleted\n"
+                        "[webhook.open]\nurl = http://127.0.0.1:%u/o\nchanges = deleted\n",
+                        path, tw_webhook_receiver_port(w->rx));
+        for (int k = 0; k < 2; k++) { /* the second time after a restart */
+                tw_buf_init(&err, 0);
+                assert_int_equal(tw_notifier_new(w->cfg, w->dir, &o, &w->n, &err), 0);
+                assert_non_null(strstr(err.ptr, "webhook late: "));
+                tw_buf_done(&err);
+                if (k == 0)
+                        send_events(w->n, 3);
+                WAIT_FOR(tw_notifier_pending(w->n) == 0);
+                tw_notifier_free(w->n);
+                w->n = NULL;
+        }
+        assert_int_equal(tw_webhook_receiver_count(w->rx), 1);
+        snprintf(url, sizeof(url), "http://127.0.0.1:%u/late", tw_webhook_receiver_port(w->rx2));
+        f = fopen(path, "w");
+        assert_non_null(f);
+        fputs(url, f);
+        assert_int_equal(fclose(f), 0);
+        assert_int_equal(chmod(path, 0600), 0);
+        w->n = notifier(w);
+        assert_int_equal(tw_notifier_events(w->n, &none, NULL, NOW + 60), 0);
+        WAIT_FOR(tw_webhook_receiver_count(w->rx2) == 1 && tw_notifier_pending(w->n) == 0);
+        j = body(w->rx2, 0, NULL);
+        assert_string_equal(jstr(j, "event"), "deleted");
+        cJSON_Delete(j);
+        assert_int_equal(tw_webhook_receiver_count(w->rx), 1); /* nothing twice */
+}
+
 /* One cycle at now; tok-a (20 days left) has no finding: its notices come
  * from the stages alone. */
 static void cycle(struct world *w, int64_t now)
@@ -426,6 +473,7 @@ int main(int argc, char **argv)
                 cmocka_unit_test_setup_teardown(test_kill_9_then_restart, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_replay_same_key, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_stage_once, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_closed_sink_keeps_changes, setup, teardown),
         };
         int r;
 
