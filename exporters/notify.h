@@ -4,8 +4,10 @@
 /*
  * The notifier: after each collection cycle, turns the evaluation into
  * notifications to its sinks, one per [webhook.NAME] (core/notify_state.h
- * decides what is due, exporters/sink_format.h builds the bodies,
- * exporters/sink.h delivers them, one thread per sink).
+ * decides what is due, core/notify_stages.h which staged expiry notices,
+ * exporters/sink_format.h builds the bodies, exporters/sink.h delivers them,
+ * one thread per sink).  The audit trail's token changes come in through
+ * tw_notifier_events() (core/notify_change.h routes them).
  *
  * It runs every cycle, also when the API could not be listed: then it runs
  * on the last good data (stale), re-sends what is firing (Alertmanager's
