@@ -92,6 +92,7 @@ struct tw_webhook_config {
         unsigned changes;
         /* Staged expiry notices; unless set, [policy]'s (copied at load). */
         struct tw_stages_config expiry_notify_at;
+        int expiry_notify_at_line; /* for the format's check */
 };
 
 /* [web.basic_auth_users] name = bcrypt hash */

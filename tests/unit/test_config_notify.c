@@ -12,6 +12,7 @@
 
 #include "core/config.h"
 #include "core/events.h"
+#include "exporters/sink_config.h"
 #include "lib/buf.h"
 
 #define DAY ((int64_t)86400)
@@ -93,11 +94,37 @@ static void test_errors(void **unused)
         }
 }
 
+/* A sink's own stages on a format that sends no notices is an error naming
+ * the line; [policy]'s default does not make one. */
+static void test_format_check(void **unused)
+{
+        struct tw_config *cfg =
+                load("[policy]\nexpiry_notify_at = 30d\n"
+                     "[webhook.pd]\nformat = pagerduty\nrouting_key = R\n"
+                     "[webhook.am]\nformat = alertmanager\nurl = http://127.0.0.1/\n"
+                     "expiry_notify_at = 7d\n"
+                     "[webhook.am2]\nformat = alertmanager\nurl = http://127.0.0.1/\n"
+                     "expiry_notify_at = off\n");
+        struct tw_buf err;
+
+        (void)unused;
+        tw_buf_init(&err, 0);
+        assert_int_equal(tw_sink_config_check(cfg, &err), -EINVAL);
+        assert_non_null(err.ptr);
+        assert_non_null(strstr(err.ptr, "t.ini:9: [webhook.am] expiry_notify_at: staged expiry "
+                                        "notices are only for format = generic, slack or teams\n"));
+        assert_null(strstr(err.ptr, "[webhook.pd]"));
+        assert_null(strstr(err.ptr, "[webhook.am2]"));
+        tw_buf_done(&err);
+        tw_config_free(cfg);
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_values),
                 cmocka_unit_test(test_errors),
+                cmocka_unit_test(test_format_check),
         };
 
         return cmocka_run_group_tests(tests, NULL, NULL);
