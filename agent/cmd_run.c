@@ -22,6 +22,7 @@ int tw_cmd_run(const char *config_path, const struct tw_run_options *o)
                 .port_file = o->port_file,
                 .on_cycle = tw_notify_hook_on_cycle,
                 .extra_metrics = tw_notify_hook_metrics,
+                .on_events = tw_notify_hook_on_events,
                 .userdata = hook,
         };
         int r;

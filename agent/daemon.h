@@ -28,6 +28,7 @@
 
 struct tw_agent_status;
 struct tw_buf;
+struct tw_events;
 struct tw_snapshot;
 
 struct tw_daemon_options {
@@ -48,7 +49,12 @@ struct tw_daemon_options {
          * (e.g. tokenwatch_notifications_total) to out.  0 or a negative
          * errno (the page is then published without the extra part). */
         int (*extra_metrics)(void *userdata, struct tw_buf *out);
-        void *userdata; /* for on_cycle and extra_metrics */
+        /* Called on the daemon's thread when the audit trail recorded token
+         * changes (core/events.h) in a fresh collection, before on_cycle of
+         * the same cycle; snap as for on_cycle.  May be NULL. */
+        void (*on_events)(void *userdata, const struct tw_snapshot *snap,
+                          const struct tw_events *events, bool dry_run);
+        void *userdata; /* for on_cycle, extra_metrics and on_events */
 };
 
 /* Runs until SIGTERM/SIGINT (or one cycle with once).  curl_global_init()

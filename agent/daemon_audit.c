@@ -9,6 +9,7 @@
 
 #include "core/config.h"
 #include "core/events.h"
+#include "core/snapshot.h"
 #include "exporters/audit_trail.h"
 #include "lib/buf.h"
 #include "lib/log.h"
@@ -104,5 +105,10 @@ void tw_daemon_audit(struct tw_daemon *d, int64_t now)
         if (tw_complain_success(&d->complain_audit))
                 tw_log(TW_LOG_INFO, "the audit trail records again", NULL);
         log_events(&ev);
+        if (ev.n_events && d->opts->on_events) { /* the notifier: changes to the sinks */
+                struct tw_snapshot snap = {.cfg = d->cfg, .inv = d->inv, .ev = d->ev};
+
+                d->opts->on_events(d->opts->userdata, &snap, &ev, d->opts->dry_run);
+        }
         tw_events_done(&ev);
 }

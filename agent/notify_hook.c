@@ -59,6 +59,15 @@ static void add_file(struct tw_buf *b, const char *path)
         tw_secret_free(secret);
 }
 
+/* The token change and staged expiry settings of a sink. */
+static void add_notify_settings(struct tw_buf *b, const struct tw_webhook_config *w)
+{
+        tw_buf_printf(b, "changes %u stages", w->changes);
+        for (size_t i = 0; i < w->expiry_notify_at.stages.n; i++)
+                tw_buf_printf(b, " %" PRId64, w->expiry_notify_at.stages.lead[i]);
+        tw_buf_addc(b, '\n');
+}
+
 /* SHA-256 of every setting the notifier is made from, secret files' contents
  * included (only the hash is kept). */
 static void fingerprint(const struct tw_config *cfg, unsigned char out[32])
@@ -90,6 +99,7 @@ static void fingerprint(const struct tw_config *cfg, unsigned char out[32])
                 tw_buf_printf(&b, "%d %u %" PRId64 " %d %" PRId64 " %zu\n", (int)w->min_severity,
                               w->kinds, w->timeout, w->max_retries, w->repeat_interval,
                               w->queue_max);
+                add_notify_settings(&b, w);
         }
         if (!b.ptr || gnutls_hash_fast(GNUTLS_DIG_SHA256, b.ptr, b.len, out) < 0)
                 memset(out, 0, 32);
@@ -147,6 +157,18 @@ void tw_notify_hook_on_cycle(void *userdata, const struct tw_snapshot *snap,
         ensure_notifier(h, snap->cfg, dry_run);
         if (h->n)
                 tw_notifier_cycle(h->n, snap, snap->ev->now, &data);
+}
+
+void tw_notify_hook_on_events(void *userdata, const struct tw_snapshot *snap,
+                              const struct tw_events *events, bool dry_run)
+{
+        struct tw_notify_hook *h = userdata;
+
+        if (!snap || !snap->cfg || !snap->inv || !events)
+                return;
+        ensure_notifier(h, snap->cfg, dry_run);
+        if (h->n)
+                tw_notifier_events(h->n, events, snap->inv, snap->ev ? snap->ev->now : tw_now());
 }
 
 void tw_notify_hook_flush(struct tw_notify_hook *h, int64_t timeout_ms)

@@ -25,6 +25,7 @@
 
 struct tw_agent_status;
 struct tw_buf;
+struct tw_events;
 struct tw_notify_hook;
 struct tw_snapshot;
 
@@ -40,6 +41,9 @@ void tw_notify_hook_flush(struct tw_notify_hook *h, int64_t timeout_ms);
 /* For tw_daemon_options.on_cycle: userdata is the hook. */
 void tw_notify_hook_on_cycle(void *userdata, const struct tw_snapshot *snap,
                              const struct tw_agent_status *status, bool dry_run);
+/* For tw_daemon_options.on_events: token changes to the sinks that route them. */
+void tw_notify_hook_on_events(void *userdata, const struct tw_snapshot *snap,
+                              const struct tw_events *events, bool dry_run);
 /* For tw_daemon_options.extra_metrics: the tokenwatch_notification* families. */
 int tw_notify_hook_metrics(void *userdata, struct tw_buf *out);
 

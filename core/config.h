@@ -18,6 +18,7 @@
 #include "core/finding.h"
 #include "core/owner.h"
 #include "core/schedule.h"
+#include "core/stages.h"
 #include "lib/log.h"
 
 struct tw_buf;
@@ -34,6 +35,13 @@ struct tw_threshold {
         double percentage; /* when percent: 0 < p <= 100 */
 };
 
+/* A list of expiry lead times (core/stages.h) as a key holds it: set tells
+ * whether the key was given (a sink's own setting overrides [policy]'s). */
+struct tw_stages_config {
+        struct tw_stages stages;
+        bool set;
+};
+
 struct tw_policy {
         struct tw_threshold expiry_critical; /* default 7d */
         struct tw_threshold expiry_warning;  /* default 30d */
@@ -43,6 +51,9 @@ struct tw_policy {
         char *max_organization_role;         /* default ORGANIZATION_BILLING_ADMIN */
         char *max_workspace_role;            /* default WORKSPACE_OPERATOR */
         char *max_deployment_role;           /* default DEPLOYMENT_ADMIN */
+        /* Staged expiry notices (issue 12): the default of every sink's
+         * expiry_notify_at; empty (off) by default. */
+        struct tw_stages_config expiry_notify_at;
 };
 
 /* [suppress] <token_id>[.<kind>] = <YYYY-MM-DD> <reason> */
@@ -90,6 +101,13 @@ struct tw_webhook_config {
         } digest;
         bool events; /* default true */
         int digest_line, events_line;
+        /* Token change events (core/events.h) pushed: bit per enum
+         * tw_event_kind; default all (only warning and critical ones are ever
+         * pushed); 0: none. */
+        unsigned changes;
+        /* Staged expiry notices; unless set, [policy]'s (copied at load). */
+        struct tw_stages_config expiry_notify_at;
+        int expiry_notify_at_line; /* for the format's check */
 };
 
 /* [web.basic_auth_users] name = bcrypt hash */

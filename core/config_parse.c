@@ -10,6 +10,7 @@
 
 #include "lib/buf.h"
 #include "core/config_values.h"
+#include "core/events.h"
 #include "core/roles.h"
 
 /*
@@ -44,6 +45,8 @@ enum key_type {
         T_SCHEDULE, /* a digest schedule (core/schedule.h), or "off" */
         T_TEAMS,    /* owner teams, count at offset + sizeof(char **) */
         T_MATCH,    /* key=value owner matches, likewise */
+        T_CHANGES,  /* token change event kinds: a mask, "all" or "none" */
+        T_STAGES,   /* expiry lead times: struct tw_stages_config */
         _T_MAX,
 };
 
@@ -103,6 +106,7 @@ static const struct key_def config_keys[] = {
          "WORKSPACE_OPERATOR"},
         {"policy", "max_deployment_role", T_ROLE_DEPLOYMENT, C(policy.max_deployment_role), 0, 0,
          "DEPLOYMENT_ADMIN"},
+        {"policy", "expiry_notify_at", T_STAGES, C(policy.expiry_notify_at), 0, 0, NULL},
         {"audit", "in_use_window", T_DURATION, C(audit.in_use_window), 60, 90 * DAY, "24h"},
         {"audit", "log_max_bytes", T_SIZE, C(audit.log_max_bytes), 4096, 1099511627776.0,
          "16777216"},
@@ -131,6 +135,8 @@ static const struct key_def webhook_keys[] = {
         {"webhook", "queue_max", T_SIZE, W(queue_max), 1, 1000000, "10000"},
         {"webhook", "digest", T_SCHEDULE, W(digest), 0, 0, NULL},
         {"webhook", "events", T_BOOL, W(events), 0, 0, "on"},
+        {"webhook", "changes", T_CHANGES, W(changes), 0, 0, "all"},
+        {"webhook", "expiry_notify_at", T_STAGES, W(expiry_notify_at), 0, 0, NULL},
 };
 
 /* [owners] keys and labels, for tw_config_key_at(): the section's rules
@@ -501,6 +507,60 @@ static int parse_teams(const struct key_def *def, void *f, const char *value, st
         return 0;
 }
 
+/* "all", "none", or a list of token change event kinds (core/events.h). */
+static int parse_changes(const struct key_def *def, void *f, const char *value, struct why *why)
+{
+        char **items = NULL;
+        size_t n = 0;
+        unsigned mask = 0;
+        int r;
+
+        (void)def;
+        if (strcmp(value, "*") == 0 || strcasecmp(value, "all") == 0) {
+                *(unsigned *)f = (1u << _TW_EVENT_KIND_MAX) - 1;
+                return 0;
+        }
+        if (strcasecmp(value, "none") == 0) {
+                *(unsigned *)f = 0;
+                return 0;
+        }
+        r = tw_parse_id_list(value, &items, &n, &why->text);
+        if (r < 0)
+                return r;
+        for (size_t i = 0; i < n; i++) {
+                enum tw_event_kind k;
+
+                if (tw_event_kind_from_string(items[i], &k) < 0) {
+                        why->text = "unknown change (all, none, created, deleted, rotated, "
+                                    "roles_changed, renamed, description_changed, expired, "
+                                    "creator_departed)";
+                        tw_strv_free(items, n);
+                        return -EINVAL;
+                }
+                mask |= 1u << k;
+        }
+        tw_strv_free(items, n);
+        *(unsigned *)f = mask;
+        return 0;
+}
+
+/* "off" (or empty: no stages) or lead times like "60d, 30d, 7d, 1d". */
+static int parse_stages(const struct key_def *def, void *f, const char *value, struct why *why)
+{
+        struct tw_stages_config *c = f;
+        struct tw_stages st = {0};
+        int r = 0;
+
+        (void)def;
+        if (strcasecmp(value, "off") != 0 && strcasecmp(value, "none") != 0)
+                r = tw_stages_parse(value, &st, &why->text);
+        if (r < 0)
+                return r;
+        c->stages = st;
+        c->set = true;
+        return 0;
+}
+
 static const struct {
         parse_fn *parse;
         bool seconds; /* its range is shown in seconds */
@@ -529,6 +589,8 @@ static const struct {
         [T_SCHEDULE] = {parse_schedule, false},
         [T_TEAMS] = {parse_teams, false},
         [T_MATCH] = {parse_teams, false},
+        [T_CHANGES] = {parse_changes, false},
+        [T_STAGES] = {parse_stages, false},
 };
 
 _Static_assert(sizeof(types) / sizeof(types[0]) == _T_MAX, "a parser for every key type");

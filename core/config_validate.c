@@ -41,6 +41,11 @@ static void check_webhook(struct tw_config_parser *p, struct tw_webhook_config *
         if (w->secret && w->secret_file)
                 tw_config_error_at(p, w->secret_line, section, "secret",
                                    "give secret or secret_file, not both");
+        /* a sink without its own expiry_notify_at takes [policy]'s, wherever
+         * in the file that is */
+        w->expiry_notify_at_line = tw_config_key_line(p, section, "expiry_notify_at", i);
+        if (!w->expiry_notify_at.set)
+                w->expiry_notify_at.stages = p->cfg->policy.expiry_notify_at.stages;
 }
 
 void tw_config_validate(struct tw_config_parser *p)

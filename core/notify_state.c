@@ -8,11 +8,13 @@
 #include <string.h>
 
 #include "core/inventory.h"
+#include "core/notify_stages.h"
 
 static const char *const event_names[_TW_NOTIFY_EVENT_MAX] = {
         [TW_NOTIFY_FIRING] = "firing",     [TW_NOTIFY_ESCALATED] = "escalated",
         [TW_NOTIFY_RESOLVED] = "resolved", [TW_NOTIFY_REMINDER] = "reminder",
         [TW_NOTIFY_CHANGED] = "changed",   [TW_NOTIFY_ACTIVE] = "active",
+        [TW_NOTIFY_STAGE] = "stage",
 };
 
 const char *tw_notify_event_to_string(enum tw_notify_event_type t)
@@ -23,7 +25,7 @@ const char *tw_notify_event_to_string(enum tw_notify_event_type t)
 bool tw_notify_event_notifies(enum tw_notify_event_type t)
 {
         return t == TW_NOTIFY_FIRING || t == TW_NOTIFY_ESCALATED || t == TW_NOTIFY_RESOLVED ||
-               t == TW_NOTIFY_REMINDER;
+               t == TW_NOTIFY_REMINDER || t == TW_NOTIFY_STAGE;
 }
 
 enum tw_finding_kind tw_notify_family(enum tw_finding_kind k)
@@ -154,6 +156,7 @@ void tw_notify_state_free(struct tw_notify_state *s)
                 for (size_t j = 0; j < s->sinks[i].n_entries; j++)
                         entry_done(&s->sinks[i].entries[j]);
                 free(s->sinks[i].entries);
+                tw_notify_stage_marks_free(s->sinks[i].marks, s->sinks[i].n_marks);
                 free(s->sinks[i].name);
         }
         free(s->sinks);
@@ -191,7 +194,7 @@ int tw_notify_event_copy(struct tw_notify_event *dst, const struct tw_notify_eve
 }
 
 /* Fills the idempotency key: hex of SHA-256(sink, token, kind, event, at), cut to 32. */
-static void make_key(struct tw_notify_event *ev, const char *sink)
+void tw_notify_event_key(struct tw_notify_event *ev, const char *sink)
 {
         char in[1024];
         unsigned char md[32];
@@ -244,7 +247,7 @@ static int push_event(struct step *st, size_t sink, const char *sink_name,
         ev.since = e->since;
         ev.changed_at = e->changed_at;
         ev.at = now;
-        make_key(&ev, sink_name);
+        tw_notify_event_key(&ev, sink_name);
         r = tw_notify_event_copy(&st->out.events[st->out.n], &ev);
         if (r < 0)
                 return r;
@@ -498,6 +501,12 @@ int tw_notify_state_revert_sink(struct tw_notify_state *s, const struct tw_notif
                         free(entries);
                         return -ENOMEM;
                 }
+        if (tw_notify_stages_revert(dst, o) < 0) {
+                for (size_t i = 0; i < n; i++)
+                        entry_done(&entries[i]);
+                free(entries);
+                return -ENOMEM;
+        }
         for (size_t i = 0; i < dst->n_entries; i++)
                 entry_done(&dst->entries[i]);
         free(dst->entries);

@@ -53,12 +53,14 @@ enum tw_notify_event_type {
         TW_NOTIFY_REMINDER,
         TW_NOTIFY_CHANGED, /* severity lowered: only Alertmanager needs it */
         TW_NOTIFY_ACTIVE,  /* still firing: only Alertmanager needs it */
+        TW_NOTIFY_STAGE,   /* an expiry lead time crossed (core/notify_stages.h) */
         _TW_NOTIFY_EVENT_MAX,
 };
 
-/* "firing", "escalated", "resolved", "reminder", "changed", "active". */
+/* "firing", "escalated", "resolved", "reminder", "changed", "active", "stage". */
 const char *tw_notify_event_to_string(enum tw_notify_event_type t);
-/* True for the events a push sink (generic, slack, teams, pagerduty) sends. */
+/* True for the events a push sink (generic, slack, teams, pagerduty) sends
+ * (STAGE: only the formats that send stages). */
 bool tw_notify_event_notifies(enum tw_notify_event_type t);
 
 struct tw_notify_entry {
@@ -76,10 +78,19 @@ struct tw_notify_entry {
         char *owner;
 };
 
+/* The last expiry stage notified to a sink for a token (core/notify_stages.h). */
+struct tw_notify_stage_mark {
+        char *token_id;
+        int64_t end_at; /* the expiry it was for: another end_at starts over */
+        int64_t lead;   /* the stage's lead time, seconds before end_at */
+};
+
 struct tw_notify_sink_state {
         char *name;
         struct tw_notify_entry *entries; /* sorted by token id, then family */
         size_t n_entries;
+        struct tw_notify_stage_mark *marks; /* sorted by token id */
+        size_t n_marks;
 };
 
 struct tw_notify_state {
@@ -104,6 +115,7 @@ struct tw_notify_filter {
         bool keep_owner;                      /* record entries' owner labels (alertmanager) */
         char *const *owner_labels;            /* which: [owners] labels; NULL/0: team only */
         size_t n_owner_labels;
+        const struct tw_stages *stages; /* staged expiry notices; NULL or none: off */
 };
 
 struct tw_notify_event {
@@ -122,6 +134,7 @@ struct tw_notify_event {
         int64_t at;               /* now */
         char *owner;              /* the entry's owner labels ("" none) */
         char idempotency_key[40]; /* stable hex id of (sink, token, kind, event, at) */
+        int64_t lead;             /* STAGE: the lead time crossed (seconds before expiry) */
 };
 
 struct tw_notify_events {
@@ -149,6 +162,8 @@ bool tw_notify_filter_routes_owner(const struct tw_notify_filter *flt,
  * as "key=value\n" lines.  *ret is new ("" for none).  -ENOMEM. */
 int tw_notify_owner_labels(const struct tw_notify_filter *flt, const struct tw_inventory *inv,
                            const struct tw_token *t, char **ret);
+/* Fills ev->idempotency_key from (sink, token, kind, event type, at). */
+void tw_notify_event_key(struct tw_notify_event *ev, const char *sink);
 
 /* The family a kind belongs to (expired -> expiring). */
 enum tw_finding_kind tw_notify_family(enum tw_finding_kind k);

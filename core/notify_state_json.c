@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/notify_stages.h"
+
 static bool add_num(cJSON *o, const char *k, double v)
 {
         return cJSON_AddNumberToObject(o, k, v) != NULL;
@@ -33,6 +35,50 @@ static cJSON *entry_to_json(const struct tw_notify_entry *e)
         return o;
 }
 
+/* "stages": {SINK: [mark...]} for the sinks that have marks (additive: a
+ * state file without it loads with no marks). */
+static int add_stage_marks(cJSON *root, const struct tw_notify_state *s)
+{
+        cJSON *o = NULL, *arr;
+
+        for (size_t i = 0; s && i < s->n_sinks; i++) {
+                if (!s->sinks[i].n_marks)
+                        continue;
+                if (!o && !(o = cJSON_AddObjectToObject(root, "stages")))
+                        return -ENOMEM;
+                arr = tw_notify_stage_marks_to_json(&s->sinks[i]);
+                if (!arr || !cJSON_AddItemToObject(o, s->sinks[i].name, arr)) {
+                        cJSON_Delete(arr);
+                        return -ENOMEM;
+                }
+        }
+        return 0;
+}
+
+static int load_stage_marks(const cJSON *j, struct tw_notify_state *s)
+{
+        const cJSON *o = cJSON_GetObjectItemCaseSensitive(j, "stages"), *it;
+        int r;
+
+        if (!o)
+                return 0;
+        if (!cJSON_IsObject(o))
+                return -EBADMSG;
+        cJSON_ArrayForEach (it, o) {
+                struct tw_notify_sink_state *dst = NULL;
+
+                for (size_t i = 0; i < s->n_sinks; i++)
+                        if (strcmp(s->sinks[i].name, it->string) == 0)
+                                dst = &s->sinks[i];
+                if (!dst)
+                        continue; /* every sink of the state is in "sinks" */
+                r = tw_notify_stage_marks_from_json(it, dst);
+                if (r < 0)
+                        return r;
+        }
+        return 0;
+}
+
 cJSON *tw_notify_state_to_json(const struct tw_notify_state *s)
 {
         cJSON *root = cJSON_CreateObject(), *sinks, *arr, *e;
@@ -53,6 +99,8 @@ cJSON *tw_notify_state_to_json(const struct tw_notify_state *s)
                         cJSON_AddItemToArray(arr, e);
                 }
         }
+        if (add_stage_marks(root, s) < 0)
+                goto fail;
         return root;
 fail:
         cJSON_Delete(root);
@@ -178,6 +226,9 @@ int tw_notify_state_from_json(const cJSON *j, struct tw_notify_state **ret_state
                 if (r < 0)
                         goto fail;
         }
+        r = load_stage_marks(j, s);
+        if (r < 0)
+                goto fail;
         *ret_state = s;
         return 0;
 fail:

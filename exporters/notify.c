@@ -12,6 +12,9 @@
 
 #include "core/config.h"
 #include "core/inventory.h"
+#include "core/events.h"
+#include "core/notify_change.h"
+#include "core/notify_stages.h"
 #include "core/notify_state.h"
 #include "core/snapshot.h"
 #include "exporters/notify_digest.h"
@@ -324,9 +327,32 @@ static int emit(struct tw_notifier *n, struct nsink *k, struct batch *b, const c
         return 0;
 }
 
+/* The sink's staged expiry notices (STAGE events) of this cycle. */
+static int stage_items(struct tw_notifier *n, size_t si, const struct tw_sink_ctx *ctx,
+                       const struct tw_notify_events *stages, int64_t now, struct batch *b)
+{
+        struct nsink *k = &n->sinks[si];
+        cJSON *body;
+        int r = 0;
+
+        for (size_t i = 0; stages && i < stages->n && r >= 0; i++) {
+                const struct tw_notify_event *e = &stages->events[i];
+
+                if (e->sink != si)
+                        continue;
+                body = NULL;
+                r = k->c.format->build(ctx, e, 1, &body, NULL);
+                if (r >= 0)
+                        r = emit(n, k, b, "stage", e->idempotency_key, body, false, now);
+                cJSON_Delete(body);
+        }
+        return r;
+}
+
 /* Builds one sink's items for this cycle's events (a sink's events are contiguous). */
 static int sink_items(struct tw_notifier *n, size_t si, const struct tw_sink_ctx *ctx,
-                      const struct tw_notify_events *evs, int64_t now, struct batch *b)
+                      const struct tw_notify_events *evs, const struct tw_notify_events *stages,
+                      int64_t now, struct batch *b)
 {
         struct nsink *k = &n->sinks[si];
         const struct tw_sink_format *f = k->c.format;
@@ -366,6 +392,8 @@ static int sink_items(struct tw_notifier *n, size_t si, const struct tw_sink_ctx
                                  body, false, now);
                 cJSON_Delete(body);
         }
+        if (r >= 0 && f->stages)
+                r = stage_items(n, si, ctx, stages, now, b);
         return r;
 }
 
@@ -441,7 +469,7 @@ int tw_notifier_cycle(struct tw_notifier *n, const struct tw_snapshot *snap, int
         struct tw_owner_policy owners = {0};
         struct tw_notify_filter *f = NULL;
         struct tw_notify_state *st = NULL;
-        struct tw_notify_events evs = {0};
+        struct tw_notify_events evs = {0}, stages = {0};
         struct batch *b = NULL;
         bool stale = data && data->stale;
         int r;
@@ -465,12 +493,16 @@ int tw_notifier_cycle(struct tw_notifier *n, const struct tw_snapshot *snap, int
         }
         r = tw_notify_state_step(n->state, snap->inv, snap->ev, f, n->n_sinks, now, stale, &st,
                                  &evs);
+        if (r >= 0)
+                r = tw_notify_state_stages(st, n->state, snap->inv, snap->ev, f, n->n_sinks, &evs,
+                                           now, &stages);
         free(f);
         b = calloc(n->n_sinks + 1, sizeof(*b));
         if (r < 0 || !b) {
                 free(b);
                 tw_notify_state_free(st);
                 tw_notify_events_done(&evs);
+                tw_notify_events_done(&stages);
                 return r < 0 ? r : -ENOMEM;
         }
         ctx.organization_id = snap->inv->organization_id;
@@ -483,7 +515,7 @@ int tw_notifier_cycle(struct tw_notifier *n, const struct tw_snapshot *snap, int
                 /* a sink that is closed or cannot build keeps its old state: its events
                  * come again next cycle, and no other sink sends anything twice */
                 if (k->sink || n->opts.dry_run) {
-                        r = sink_items(n, i, &ctx, &evs, now, &b[i]);
+                        r = sink_items(n, i, &ctx, &evs, &stages, now, &b[i]);
                         if (r >= 0)
                                 r = digest_items(n, i, snap, &ctx, data, &owners, &b[i]);
                 } else
@@ -500,6 +532,7 @@ int tw_notifier_cycle(struct tw_notifier *n, const struct tw_snapshot *snap, int
                 }
         }
         tw_notify_events_done(&evs);
+        tw_notify_events_done(&stages);
         if (r < 0) {
                 for (size_t i = 0; i < n->n_sinks; i++)
                         batch_done(&b[i]);
@@ -536,6 +569,88 @@ int tw_notifier_cycle(struct tw_notifier *n, const struct tw_snapshot *snap, int
                 if (n->sinks[i].sink)
                         tw_sink_release(n->sinks[i].sink, n->next_id);
         return r;
+}
+
+/* One sink's items for the token change events it routes. */
+static int change_items(struct tw_notifier *n, size_t si, const struct tw_sink_ctx *ctx,
+                        const struct tw_events *ev, int64_t now, struct batch *b)
+{
+        struct nsink *k = &n->sinks[si];
+        char key[40];
+        cJSON *body;
+        int r = 0;
+
+        for (size_t i = 0; i < ev->n_events && r >= 0; i++) {
+                const struct tw_event *e = &ev->events[i];
+
+                if (!k->c.format->change ||
+                    !tw_notify_change_routes(&k->c.filter, k->c.changes, ctx->inv, e))
+                        continue;
+                tw_notify_change_key(k->c.name, e, key);
+                body = NULL;
+                r = k->c.format->change(ctx, e, key, &body);
+                if (r >= 0)
+                        r = emit(n, k, b, "change", key, body, false, now);
+                cJSON_Delete(body);
+        }
+        return r;
+}
+
+int tw_notifier_events(struct tw_notifier *n, const struct tw_events *ev,
+                       const struct tw_inventory *inv, int64_t now)
+{
+        struct tw_sink_ctx ctx = {.inv = inv, .now = now};
+        struct batch b = {0};
+        int r = 0, rr;
+
+        if (!n || !ev)
+                return -EINVAL;
+        ctx.organization_id = inv && inv->organization_id ? inv->organization_id
+                              : n->organization_id        ? n->organization_id
+                                                          : "";
+        ctx.alert_ttl = alert_ttl(n);
+        reopen(n);
+        for (size_t i = 0; i < n->n_sinks; i++) {
+                struct nsink *k = &n->sinks[i];
+                struct tw_sink_item *it, *next;
+
+                ctx.routing_key = NULL;
+                rr = change_items(n, i, &ctx, ev, now, &b);
+                if (rr < 0) {
+                        tw_log(TW_LOG_ERROR, "cannot build token change notifications", "sink",
+                               k->c.name, "error", strerror(-rr), NULL);
+                        batch_done(&b);
+                        r = r < 0 ? r : rr;
+                        continue;
+                }
+                for (it = b.head; it; it = next) {
+                        next = it->next;
+                        it->next = NULL;
+                        if (k->sink) {
+                                if (tw_sink_push(k->sink, it) > 0)
+                                        tw_log(TW_LOG_ERROR,
+                                               "webhook queue full, oldest notifications dropped",
+                                               "sink", k->c.name, NULL);
+                                continue;
+                        }
+                        /* not open: saved with its queue, sent once it opens */
+                        rr = tw_notify_store_append(n->store, k->c.name, it);
+                        tw_sink_item_free(it);
+                        if (rr < 0 && r >= 0)
+                                r = rr;
+                }
+                b.head = b.tail = NULL;
+        }
+        if (n->opts.dry_run)
+                return r;
+        rr = persist(n);
+        if (rr < 0)
+                tw_log(TW_LOG_ERROR, "cannot write the notification state; sending anyway", "dir",
+                       n->state_dir, "error", strerror(-rr), NULL);
+        for (size_t i = 0; i < n->n_sinks; i++)
+                if (n->sinks[i].sink)
+                        tw_sink_release(n->sinks[i].sink, n->next_id);
+        return r < 0 ? r : rr;
 }
 
 /* The event notify-test sends. */

@@ -4,8 +4,10 @@
 /*
  * The notifier: after each collection cycle, turns the evaluation into
  * notifications to its sinks, one per [webhook.NAME] (core/notify_state.h
- * decides what is due, exporters/sink_format.h builds the bodies,
- * exporters/sink.h delivers them, one thread per sink).
+ * decides what is due, core/notify_stages.h which staged expiry notices,
+ * exporters/sink_format.h builds the bodies, exporters/sink.h delivers them,
+ * one thread per sink).  The audit trail's token changes come in through
+ * tw_notifier_events() (core/notify_change.h routes them).
  *
  * It runs every cycle, also when the API could not be listed: then it runs
  * on the last good data (stale), re-sends what is firing (Alertmanager's
@@ -39,6 +41,8 @@
 
 struct tw_buf;
 struct tw_config;
+struct tw_events;
+struct tw_inventory;
 struct tw_notifier;
 struct tw_snapshot;
 
@@ -81,6 +85,21 @@ int tw_notifier_new(const struct tw_config *cfg, const char *state_dir,
  */
 int tw_notifier_cycle(struct tw_notifier *n, const struct tw_snapshot *snap, int64_t now,
                       const struct tw_notifier_data *data);
+
+/*
+ * Token change events (core/events.h, from the audit trail): queues one item
+ * per (sink, event) the sink routes (core/notify_change.h: `changes`,
+ * min_severity, workspaces; severity NONE never), persists the queues, then
+ * lets the sinks send them, like a cycle: after a crash an item is either
+ * sent again with the same Idempotency-Key (derived from sink, token, event
+ * kind and observed_at) or not at all.  A sink that is not open keeps its
+ * items in the state file until it opens.  inv (the current inventory, may be
+ * NULL) places tokens in workspaces.  Call it before tw_notifier_cycle() of
+ * the same collection.  0, -EINVAL, -ENOMEM, or the -errno of a failed state
+ * write (logged; the items are sent anyway).
+ */
+int tw_notifier_events(struct tw_notifier *n, const struct tw_events *ev,
+                       const struct tw_inventory *inv, int64_t now);
 
 /*
  * `notify-test`: sends one test notification to the sink named sink (NULL:

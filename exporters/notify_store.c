@@ -331,6 +331,21 @@ cJSON *tw_notify_store_loaded_queue(struct tw_notify_store *st, const char *sink
         return q ? cJSON_Duplicate(q, 1) : cJSON_CreateArray();
 }
 
+int tw_notify_store_append(struct tw_notify_store *st, const char *sink,
+                           const struct tw_sink_item *it)
+{
+        cJSON *q = cJSON_GetObjectItemCaseSensitive(st->queues, sink);
+        cJSON *j = tw_sink_item_to_json(it);
+
+        if (!q)
+                q = cJSON_AddArrayToObject(st->queues, sink);
+        if (!q || !j || !cJSON_AddItemToArray(q, j)) {
+                cJSON_Delete(j);
+                return -ENOMEM;
+        }
+        return 0;
+}
+
 int tw_notify_store_save(struct tw_notify_store *st, uint64_t next_id,
                          const struct tw_notify_state *state, cJSON *queues)
 {

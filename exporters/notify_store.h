@@ -58,6 +58,10 @@ int64_t tw_notify_store_digest(struct tw_notify_store *st, const char *sink);
 int tw_notify_store_set_digest(struct tw_notify_store *st, const char *sink, int64_t period);
 /* {SINK: period} with every period a time within int64_t; -EBADMSG, -ENOMEM. */
 int tw_notify_store_parse_digests(const struct cJSON *j, struct cJSON **ret_digests);
+/* Appends a copy of it to the loaded queue of sink (one that is not open:
+ * the item is saved with it and sent once the sink opens).  -ENOMEM. */
+int tw_notify_store_append(struct tw_notify_store *st, const char *sink,
+                           const struct tw_sink_item *it);
 
 /* Writes notify-state.json: next_id, state, and queues (an object SINK:
  * array, ownership taken).  0 or -errno. */

@@ -41,7 +41,8 @@ struct tw_sink_format;
 struct tw_sink_item {
         struct tw_sink_item *next;
         uint64_t id;   /* increasing, 1 .. 2^53; persisted */
-        char *event;   /* metrics label: firing|escalated|resolved|reminder|alerts|digest|test */
+        char *event;   /* metrics label:
+                          firing|escalated|resolved|reminder|alerts|change|stage|digest|test */
         char *key;     /* idempotency key (no CR or LF) */
         char *body;    /* JSON */
         bool coalesce; /* superseded by any later item (Alertmanager refresh) */
@@ -112,7 +113,7 @@ struct cJSON *tw_sink_queue_json(struct tw_sink *s);
 int tw_sink_send_now(struct tw_sink *s, const struct tw_sink_item *it, long *ret_status);
 
 /* The metrics rows: events and outcomes. */
-#define TW_SINK_EVENTS 7 /* firing escalated resolved reminder alerts digest test */
+#define TW_SINK_EVENTS 9 /* firing escalated resolved reminder alerts change stage digest test */
 enum tw_sink_outcome {
         TW_SINK_SUCCESS,
         TW_SINK_RETRY,

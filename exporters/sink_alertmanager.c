@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/events.h"
 #include "lib/buf.h"
 #include "lib/timeutil.h"
 #include "core/owner.h"
@@ -76,6 +77,56 @@ static cJSON *alert(const struct tw_sink_ctx *ctx, const struct tw_notify_event 
                 return NULL;
         }
         return a;
+}
+
+/* A token change as one alert that ends TW_SINK_CHANGE_ALERT_TTL after it
+ * was observed (it happened; there is nothing to resolve). */
+int tw_sink_alertmanager_change(const struct tw_sink_ctx *ctx, const struct tw_event *ev,
+                                const char *key, cJSON **ret_json)
+{
+        const bool crit = ev->severity == TW_SEVERITY_CRITICAL;
+        const char *name = crit && ev->kind == TW_EVENT_DELETED   ? "TokenDeletedWhileInUse"
+                           : crit && ev->kind == TW_EVENT_EXPIRED ? "TokenExpiredWhileInUse"
+                                                                  : "TokenChange";
+        char t1[TW_RFC3339_LEN], t2[TW_RFC3339_LEN];
+        cJSON *arr, *a, *l, *an;
+        struct tw_buf b;
+        bool ok;
+
+        (void)key;
+        if (ev->severity == TW_SEVERITY_NONE)
+                return -EINVAL;
+        arr = cJSON_CreateArray();
+        a = cJSON_CreateObject();
+        if (!arr || !a || !cJSON_AddItemToArray(arr, a)) {
+                cJSON_Delete(a);
+                cJSON_Delete(arr);
+                return -ENOMEM;
+        }
+        tw_buf_init(&b, 0);
+        ok = (l = cJSON_AddObjectToObject(a, "labels")) &&
+             cJSON_AddStringToObject(l, "alertname", name) &&
+             cJSON_AddStringToObject(l, "event", tw_event_kind_to_string(ev->kind)) &&
+             cJSON_AddStringToObject(l, "severity", tw_severity_to_string(ev->severity)) &&
+             cJSON_AddStringToObject(l, "token_id", ev->token_id ? ev->token_id : "") &&
+             cJSON_AddStringToObject(l, "token_name", ev->token_name ? ev->token_name : "") &&
+             cJSON_AddStringToObject(l, "organization_id",
+                                     ctx->organization_id ? ctx->organization_id : "") &&
+             (an = cJSON_AddObjectToObject(a, "annotations")) &&
+             tw_sink_change_summary(ev, &b) >= 0 && cJSON_AddStringToObject(an, "summary", b.ptr) &&
+             cJSON_AddStringToObject(an, "description", ev->detail ? ev->detail : "") &&
+             (!ev->before || cJSON_AddStringToObject(an, "before", ev->before)) &&
+             (!ev->after || cJSON_AddStringToObject(an, "after", ev->after)) &&
+             cJSON_AddStringToObject(a, "startsAt", tw_time_format(ev->observed_at, t1)) &&
+             cJSON_AddStringToObject(
+                     a, "endsAt", tw_time_format(ev->observed_at + TW_SINK_CHANGE_ALERT_TTL, t2));
+        tw_buf_done(&b);
+        if (!ok) {
+                cJSON_Delete(arr);
+                return -ENOMEM;
+        }
+        *ret_json = arr;
+        return 0;
 }
 
 static int add(cJSON *arr, cJSON *a)

@@ -55,6 +55,26 @@ static void error_at(struct tw_buf *err, const struct tw_config *cfg,
                       w->name, key);
 }
 
+static bool sends_stages(const struct tw_sink_format *f)
+{
+        return f->stages;
+}
+
+/* A sink's own expiry_notify_at on a format that sends no notices (PagerDuty
+ * incidents and Alertmanager alerts follow the expiring finding) would be
+ * silently ignored: an error.  [policy]'s default just does not apply there. */
+static int check_stages(const struct tw_config *cfg, const struct tw_webhook_config *w,
+                        const struct tw_sink_format *f, struct tw_buf *err)
+{
+        if (f->stages || !w->expiry_notify_at.set || !w->expiry_notify_at.stages.n)
+                return 0;
+        error_at(err, cfg, w, w->expiry_notify_at_line, "expiry_notify_at");
+        tw_buf_adds(err, "staged expiry notices are only for format = ");
+        list_formats(err, sends_stages);
+        tw_buf_addc(err, '\n');
+        return -EINVAL;
+}
+
 static int check_one(const struct tw_config *cfg, const struct tw_webhook_config *w,
                      struct tw_buf *err)
 {
@@ -88,6 +108,8 @@ static int check_one(const struct tw_config *cfg, const struct tw_webhook_config
                               f->name);
                 r = -EINVAL;
         }
+        if (check_stages(cfg, w, f, err) < 0)
+                r = -EINVAL;
         if (!f->routing_key && (w->routing_key || w->routing_key_file)) {
                 error_at(err, cfg, w, w->routing_key_line, "routing_key");
                 tw_buf_adds(err, "only for format = ");
@@ -153,6 +175,9 @@ int tw_sink_config_copy(struct tw_sink_config *k, const struct tw_webhook_config
         k->queue_max = w->queue_max;
         if (!k->format)
                 return -EINVAL;
+        k->changes = w->changes;
+        k->stages = w->expiry_notify_at.stages;
+        k->filter.stages = k->format->stages && k->stages.n ? &k->stages : NULL;
         if (!k->name || dup_opt(&k->url, w->url) < 0 || dup_opt(&k->url_file, w->url_file) < 0 ||
             dup_opt(&k->secret, w->secret) < 0 || dup_opt(&k->secret_file, w->secret_file) < 0 ||
             dup_opt(&k->routing_key, w->routing_key) < 0 ||

@@ -12,6 +12,7 @@
 #include <stdint.h>
 
 #include "core/notify_state.h"
+#include "core/stages.h"
 
 struct tw_buf;
 struct tw_config;
@@ -31,6 +32,8 @@ struct tw_sink_config {
         int64_t timeout; /* seconds */
         int max_retries;
         size_t queue_max;
+        unsigned changes;        /* token change kinds pushed (core/notify_change.h) */
+        struct tw_stages stages; /* expiry_notify_at; filter.stages points here */
 };
 
 /*

@@ -23,26 +23,34 @@ static const struct tw_sink_format formats[] = {
                 .build = tw_sink_generic_build,
                 .reminders = true,
                 .signs = true,
+                .change = tw_sink_generic_change,
+                .stages = true,
         },
         {
                 .name = "slack",
                 .build = tw_sink_slack_build,
                 .reminders = true,
+                .change = tw_sink_slack_change,
+                .stages = true,
         },
         {
                 .name = "teams",
                 .build = tw_sink_teams_build,
                 .reminders = true,
+                .change = tw_sink_teams_change,
+                .stages = true,
         },
         {
                 .name = "pagerduty",
                 .build = tw_sink_pagerduty_build,
+                .change = tw_sink_pagerduty_change,
                 .routing_key = true,
                 .default_url = "https://events.pagerduty.com/v2/enqueue",
         },
         {
                 .name = "alertmanager",
                 .build = tw_sink_alertmanager_build,
+                .change = tw_sink_alertmanager_change,
                 .batch = true,
                 .url_path = "/api/v2/alerts",
         },
@@ -150,11 +158,15 @@ const char *tw_sink_workspace(const struct tw_sink_ctx *ctx, const struct tw_tok
 int tw_sink_summary(const struct tw_notify_event *ev, struct tw_buf *out)
 {
         static const char *const words[_TW_NOTIFY_EVENT_MAX] = {
-                [TW_NOTIFY_FIRING] = "New finding", [TW_NOTIFY_ESCALATED] = "Escalated",
-                [TW_NOTIFY_RESOLVED] = "Resolved",  [TW_NOTIFY_REMINDER] = "Reminder",
-                [TW_NOTIFY_CHANGED] = "Downgraded", [TW_NOTIFY_ACTIVE] = "Active",
+                [TW_NOTIFY_FIRING] = "New finding",  [TW_NOTIFY_ESCALATED] = "Escalated",
+                [TW_NOTIFY_RESOLVED] = "Resolved",   [TW_NOTIFY_REMINDER] = "Reminder",
+                [TW_NOTIFY_CHANGED] = "Downgraded",  [TW_NOTIFY_ACTIVE] = "Active",
+                [TW_NOTIFY_STAGE] = "Expiry notice",
         };
         const char *w = (unsigned)ev->type < _TW_NOTIFY_EVENT_MAX ? words[ev->type] : "Finding";
+
+        if (ev->type == TW_NOTIFY_STAGE)
+                return tw_sink_stage_summary(ev, out);
 
         return tw_buf_printf(out, "%s: %s (%s) on token \"%s\"", w,
                              tw_finding_kind_to_string(ev->kind),

@@ -33,6 +33,7 @@
 
 struct cJSON;
 struct tw_buf;
+struct tw_event;
 struct tw_inventory;
 struct tw_token;
 
@@ -54,15 +55,34 @@ struct tw_sink_ctx {
 typedef int (*tw_sink_build_fn)(const struct tw_sink_ctx *ctx, const struct tw_notify_event *evs,
                                 size_t n, struct cJSON **ret_json, bool *ret_coalesce);
 
+/*
+ * Builds the body of one token change event (core/events.h, severity
+ * warning or critical), delivered with idempotency key key.  Pure.
+ *   generic       {"type":"token_change","event":KIND,"severity",...,"token":{id,name,scope},
+ *                  "before","after","detail","observed_at"}
+ *   slack, teams  a message like a finding's (names escaped the same way)
+ *   pagerduty     a trigger, dedup_key "tokenwatch:<org>:<token_id>:change:<kind>"
+ *   alertmanager  an array of one alert: alertname TokenDeletedWhileInUse,
+ *                 TokenExpiredWhileInUse (critical ones) or TokenChange; labels
+ *                 event, severity, token_id, token_name, organization_id;
+ *                 startsAt observed_at, endsAt TW_SINK_CHANGE_ALERT_TTL later
+ * -EINVAL (severity NONE), -ENOMEM.
+ */
+typedef int (*tw_sink_change_fn)(const struct tw_sink_ctx *ctx, const struct tw_event *ev,
+                                 const char *key, struct cJSON **ret_json);
+#define TW_SINK_CHANGE_ALERT_TTL 3600 /* a change alert ends an hour after it was observed */
+
 struct tw_sink_format {
         const char *name;
         tw_sink_build_fn build;
-        bool batch;              /* one body per cycle from all events (alertmanager) */
-        bool reminders;          /* sends REMINDER events */
-        bool signs;              /* accepts secret/secret_file: X-Tokenwatch-Signature */
-        bool routing_key;        /* needs routing_key(_file), put in the body at send time */
-        const char *default_url; /* when neither url nor url_file is set, or NULL */
-        const char *url_path;    /* appended to URLs that do not end with it, or NULL */
+        tw_sink_change_fn change; /* token change events */
+        bool stages;              /* sends STAGE events (staged expiry notices) */
+        bool batch;               /* one body per cycle from all events (alertmanager) */
+        bool reminders;           /* sends REMINDER events */
+        bool signs;               /* accepts secret/secret_file: X-Tokenwatch-Signature */
+        bool routing_key;         /* needs routing_key(_file), put in the body at send time */
+        const char *default_url;  /* when neither url nor url_file is set, or NULL */
+        const char *url_path;     /* appended to URLs that do not end with it, or NULL */
 };
 
 /* The format named name (NULL: generic), or NULL if there is none. */
@@ -121,6 +141,26 @@ struct tw_sink_facts {
 int tw_sink_facts_init(struct tw_sink_facts *f, const struct tw_sink_ctx *ctx,
                        const struct tw_notify_event *ev);
 void tw_sink_facts_done(struct tw_sink_facts *f);
+
+/* The token change builders, one per format file. */
+int tw_sink_generic_change(const struct tw_sink_ctx *ctx, const struct tw_event *ev,
+                           const char *key, struct cJSON **ret_json);
+int tw_sink_slack_change(const struct tw_sink_ctx *ctx, const struct tw_event *ev, const char *key,
+                         struct cJSON **ret_json);
+int tw_sink_teams_change(const struct tw_sink_ctx *ctx, const struct tw_event *ev, const char *key,
+                         struct cJSON **ret_json);
+int tw_sink_pagerduty_change(const struct tw_sink_ctx *ctx, const struct tw_event *ev,
+                             const char *key, struct cJSON **ret_json);
+int tw_sink_alertmanager_change(const struct tw_sink_ctx *ctx, const struct tw_event *ev,
+                                const char *key, struct cJSON **ret_json);
+
+/* A STAGE event's summary: "Expires in less than 30 days: token \"ci\"". */
+int tw_sink_stage_summary(const struct tw_notify_event *ev, struct tw_buf *out);
+/* Appends e.g. "Deleted while in use: token \"ci\"" or "Token created: \"ci\"". */
+int tw_sink_change_summary(const struct tw_event *ev, struct tw_buf *out);
+/* The chat facts of a change: Token, Token ID, Scope, Change, Before, After;
+ * text is the detail (or the summary), fix what to do for a critical one. */
+int tw_sink_change_facts_init(struct tw_sink_facts *f, const struct tw_event *ev);
 
 /* HMAC-SHA256 of data under key as 64 lowercase hex digits.  -EINVAL, -EIO. */
 int tw_hmac_sha256_hex(const void *key, size_t key_len, const void *data, size_t len,

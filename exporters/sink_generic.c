@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/inventory.h"
 #include "lib/buf.h"
 #include "lib/timeutil.h"
 
@@ -22,6 +23,17 @@ static cJSON *event_token(const struct tw_sink_ctx *ctx, const struct tw_notify_
                 return o;
         cJSON_Delete(o);
         return NULL;
+}
+
+/* A staged expiry notice: "stage": {"lead_seconds", "expires_at"}. */
+static bool add_stage(cJSON *o, const struct tw_notify_event *ev)
+{
+        cJSON *st = cJSON_AddObjectToObject(o, "stage");
+        char when[TW_RFC3339_LEN];
+
+        return st && cJSON_AddNumberToObject(st, "lead_seconds", (double)ev->lead) &&
+               (!ev->token || ev->token->end_at == TW_NO_TIME ||
+                cJSON_AddStringToObject(st, "expires_at", tw_time_format(ev->token->end_at, when)));
 }
 
 int tw_sink_generic_build(const struct tw_sink_ctx *ctx, const struct tw_notify_event *evs,
@@ -52,6 +64,8 @@ int tw_sink_generic_build(const struct tw_sink_ctx *ctx, const struct tw_notify_
             !cJSON_AddStringToObject(f, "severity", tw_severity_to_string(ev->severity)) ||
             !cJSON_AddStringToObject(f, "message", ev->message) ||
             !cJSON_AddStringToObject(f, "since", tw_time_format(ev->since, when)))
+                goto fail;
+        if (ev->type == TW_NOTIFY_STAGE && !add_stage(o, ev))
                 goto fail;
         if (ev->type == TW_NOTIFY_ESCALATED) {
                 prev = cJSON_AddObjectToObject(o, "previous");

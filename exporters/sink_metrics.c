@@ -9,7 +9,8 @@
 #include "lib/buf.h"
 
 static const char *const events[TW_SINK_EVENTS] = {
-        "firing", "escalated", "resolved", "reminder", "alerts", "digest", "test",
+        "firing", "escalated", "resolved", "reminder", "alerts",
+        "change", "stage",     "digest",   "test",
 };
 static const char *const outcomes[_TW_SINK_OUTCOME_MAX] = {
         [TW_SINK_SUCCESS] = "success",
@@ -29,7 +30,7 @@ int tw_sink_event_index(const char *e)
 /* Whether a per-event or a batch sink would ever count this event. */
 static bool relevant(const struct tw_sink_stats *s, int e)
 {
-        if (e == TW_SINK_EVENTS - 1) /* test */
+        if (e == TW_SINK_EVENTS - 1 || e > 4) /* test; change and stage once counted */
                 return false;
         return s->batch ? e == 4 : e != 4;
 }

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/events.h"
 #include "core/inventory.h"
 #include "lib/buf.h"
 #include "lib/timeutil.h"
@@ -60,6 +61,63 @@ static int pd_details(const struct tw_sink_ctx *ctx, const struct tw_notify_even
         free(text);
         free(fixs);
         return ok ? 0 : -ENOMEM;
+}
+
+static bool add_opt(cJSON *o, const char *k, const char *v)
+{
+        return !v || cJSON_AddStringToObject(o, k, v);
+}
+
+/* A token change: a trigger (nothing resolves it: it happened), one
+ * incident per token and change kind. */
+int tw_sink_pagerduty_change(const struct tw_sink_ctx *ctx, const struct tw_event *ev,
+                             const char *key, cJSON **ret_json)
+{
+        const char *org = ctx->organization_id ? ctx->organization_id : "";
+        char when[TW_RFC3339_LEN];
+        cJSON *o = NULL, *p, *d;
+        struct tw_buf b;
+        int r;
+
+        (void)key;
+        if (ev->severity == TW_SEVERITY_NONE)
+                return -EINVAL;
+        tw_buf_init(&b, 0);
+        r = tw_buf_printf(&b, "tokenwatch:%s:%s:change:%s", org, ev->token_id ? ev->token_id : "",
+                          tw_event_kind_to_string(ev->kind));
+        o = r >= 0 ? cJSON_CreateObject() : NULL;
+        if (!o ||
+            !cJSON_AddStringToObject(o, "routing_key", ctx->routing_key ? ctx->routing_key : "") ||
+            !cJSON_AddStringToObject(o, "event_action", "trigger") ||
+            !cJSON_AddStringToObject(o, "dedup_key", b.ptr))
+                goto fail;
+        tw_buf_reset(&b);
+        if (tw_sink_change_summary(ev, &b) < 0)
+                goto fail;
+        cut_utf8(&b, SUMMARY_MAX);
+        p = cJSON_AddObjectToObject(o, "payload");
+        if (!p || !cJSON_AddStringToObject(p, "summary", b.ptr) ||
+            !cJSON_AddStringToObject(p, "source", "tokenwatch") ||
+            !cJSON_AddStringToObject(
+                    p, "severity", ev->severity == TW_SEVERITY_CRITICAL ? "critical" : "warning") ||
+            !cJSON_AddStringToObject(p, "timestamp", tw_time_format(ev->observed_at, when)) ||
+            !cJSON_AddStringToObject(p, "component", ev->token_name ? ev->token_name : "") ||
+            !cJSON_AddStringToObject(p, "group", ev->scope ? ev->scope : "") ||
+            !cJSON_AddStringToObject(p, "class", "token_change") ||
+            !(d = cJSON_AddObjectToObject(p, "custom_details")) ||
+            !cJSON_AddStringToObject(d, "event", tw_event_kind_to_string(ev->kind)) ||
+            !add_opt(d, "token_id", ev->token_id) || !add_opt(d, "token_name", ev->token_name) ||
+            !add_opt(d, "scope", ev->scope) || !add_opt(d, "before", ev->before) ||
+            !add_opt(d, "after", ev->after) || !add_opt(d, "detail", ev->detail) ||
+            !cJSON_AddStringToObject(d, "organization_id", org))
+                goto fail;
+        tw_buf_done(&b);
+        *ret_json = o;
+        return 0;
+fail:
+        tw_buf_done(&b);
+        cJSON_Delete(o);
+        return r < 0 ? r : -ENOMEM;
 }
 
 int tw_sink_pagerduty_build(const struct tw_sink_ctx *ctx, const struct tw_notify_event *evs,

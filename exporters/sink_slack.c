@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "exporters/sink_digest.h"
+#include "core/events.h"
 #include "lib/buf.h"
 
 #define HEADER_MAX 150 /* Slack header text limit */
@@ -66,7 +67,7 @@ static int add_section(cJSON *blocks, const char *key, cJSON *item)
 }
 
 static int slack_blocks(cJSON *blocks, const struct tw_sink_facts *f, struct tw_buf *b,
-                        const char *summary)
+                        const char *summary, const char *text_title)
 {
         cJSON *h = cJSON_CreateObject(), *t, *fields = cJSON_CreateArray();
         size_t len = strlen(summary);
@@ -101,9 +102,57 @@ static int slack_blocks(cJSON *blocks, const struct tw_sink_facts *f, struct tw_
         }
         r = add_section(blocks, "fields", fields);
         if (r >= 0)
-                r = add_section(blocks, "text", mrkdwn_obj(b, "Finding", f->text, false));
+                r = add_section(blocks, "text", mrkdwn_obj(b, text_title, f->text, false));
         if (r >= 0 && f->fix)
                 r = add_section(blocks, "text", mrkdwn_obj(b, "Fix", f->fix, true));
+        return r;
+}
+
+/* A message from facts and a summary (both escaped here). */
+static int slack_message(const struct tw_sink_facts *f, const char *summary, const char *text_title,
+                         cJSON **ret_json)
+{
+        cJSON *o = cJSON_CreateObject(), *blocks = NULL;
+        struct tw_buf b, txt;
+        int r;
+
+        tw_buf_init(&b, 0);
+        tw_buf_init(&txt, 0);
+        r = mrkdwn(&txt, summary);
+        if (r >= 0 && (!o || !cJSON_AddStringToObject(o, "text", txt.ptr ? txt.ptr : "") ||
+                       !(blocks = cJSON_AddArrayToObject(o, "blocks"))))
+                r = -ENOMEM;
+        if (r >= 0)
+                r = slack_blocks(blocks, f, &b, summary, text_title);
+        tw_buf_done(&b);
+        tw_buf_done(&txt);
+        if (r < 0) {
+                cJSON_Delete(o);
+                return r;
+        }
+        *ret_json = o;
+        return 0;
+}
+
+int tw_sink_slack_change(const struct tw_sink_ctx *ctx, const struct tw_event *ev, const char *key,
+                         cJSON **ret_json)
+{
+        struct tw_sink_facts f;
+        struct tw_buf sum;
+        int r;
+
+        (void)ctx;
+        (void)key;
+        if (ev->severity == TW_SEVERITY_NONE)
+                return -EINVAL;
+        tw_buf_init(&sum, 0);
+        r = tw_sink_change_facts_init(&f, ev);
+        if (r >= 0)
+                r = tw_sink_change_summary(ev, &sum);
+        if (r >= 0)
+                r = slack_message(&f, sum.ptr, "Detail", ret_json);
+        tw_sink_facts_done(&f);
+        tw_buf_done(&sum);
         return r;
 }
 
@@ -131,7 +180,7 @@ int tw_sink_slack_build(const struct tw_sink_ctx *ctx, const struct tw_notify_ev
                        !(blocks = cJSON_AddArrayToObject(o, "blocks"))))
                 r = -ENOMEM;
         if (r >= 0)
-                r = slack_blocks(blocks, &f, &b, sum.ptr);
+                r = slack_blocks(blocks, &f, &b, sum.ptr, "Finding");
         tw_sink_facts_done(&f);
         tw_buf_done(&sum);
         tw_buf_done(&b);

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "exporters/sink_digest.h"
+#include "core/events.h"
 #include "lib/buf.h"
 
 /* Appends s escaped for Teams Markdown: every character that starts inline
@@ -108,6 +109,54 @@ static cJSON *teams_card(const struct tw_sink_facts *f, const char *summary, con
                 return NULL;
         }
         return card;
+}
+
+/* {"type":"message","attachments":[card]}; takes card. */
+static int teams_message(cJSON *card, cJSON **ret_json)
+{
+        cJSON *o = cJSON_CreateObject(), *atts, *att = cJSON_CreateObject();
+
+        if (card && o && att && cJSON_AddStringToObject(o, "type", "message") &&
+            (atts = cJSON_AddArrayToObject(o, "attachments")) &&
+            cJSON_AddStringToObject(att, "contentType",
+                                    "application/vnd.microsoft.card.adaptive") &&
+            cJSON_AddNullToObject(att, "contentUrl") &&
+            cJSON_AddItemToObject(att, "content", card)) {
+                cJSON_AddItemToArray(atts, att);
+                *ret_json = o;
+                return 0;
+        }
+        if (!att || !cJSON_GetObjectItemCaseSensitive(att, "content"))
+                cJSON_Delete(card);
+        cJSON_Delete(att);
+        cJSON_Delete(o);
+        return -ENOMEM;
+}
+
+int tw_sink_teams_change(const struct tw_sink_ctx *ctx, const struct tw_event *ev, const char *key,
+                         cJSON **ret_json)
+{
+        struct tw_sink_facts f;
+        struct tw_buf sum;
+        cJSON *card = NULL;
+        int r;
+
+        (void)ctx;
+        (void)key;
+        if (ev->severity == TW_SEVERITY_NONE)
+                return -EINVAL;
+        tw_buf_init(&sum, 0);
+        r = tw_sink_change_facts_init(&f, ev);
+        if (r >= 0)
+                r = tw_sink_change_summary(ev, &sum);
+        if (r >= 0)
+                card = teams_card(&f, sum.ptr,
+                                  ev->severity == TW_SEVERITY_CRITICAL ? "Attention" : "Warning");
+        tw_sink_facts_done(&f);
+        tw_buf_done(&sum);
+        if (r < 0)
+                return r;
+        return teams_message(card, ret_json);
 }
 
 int tw_sink_teams_build(const struct tw_sink_ctx *ctx, const struct tw_notify_event *evs, size_t n,

@@ -50,8 +50,10 @@ expected() {
     sed -n 's/^astro_token_finding{token_id="\([^"]*\)",finding="\([^"]*\)",severity="\([^"]*\)"} 1$/\1 \2 \3/p' | sort
 }
 
-# The same from Alertmanager's active alerts.
+# The same from Alertmanager's active finding alerts (token changes are
+# alerts of their own: TokenDeletedWhileInUse, TokenChange, ...).
 alerts() {
   { curl -fs "$AM/api/v2/alerts?active=true&silenced=false&inhibited=false" || echo '[]'; } |
-    jq -r '.[] | .labels | "\(.token_id) \(.finding) \(.severity)"' | sort
+    jq -r '.[] | .labels | select(.alertname == "TokenwatchFinding") |
+      "\(.token_id) \(.finding) \(.severity)"' | sort
 }

@@ -93,3 +93,14 @@ for i in $(seq 300); do [[ $(alerts) == "$want_after" ]] && break; sleep 0.1; do
 diff -u <(echo "$want_after") <(alerts) || fail "after recovery only $GONE should have resolved"
 [[ $(expected) == "$want_after" ]] || fail "the metrics disagree with the alerts after recovery"
 pass "after recovery only the deleted token $GONE resolved"
+
+# SOON expired during the outage while in use (used an hour before): once
+# fresh data shows it, the token change reaches Alertmanager as its own alert.
+expired_alert() {
+  curl -fs "$AM/api/v2/alerts?active=true" |
+    jq -e --arg id "$SOON" 'any(.[]; .labels.alertname == "TokenExpiredWhileInUse" and
+      .labels.token_id == $id and .labels.event == "expired" and .labels.severity == "critical")' >/dev/null
+}
+for i in $(seq 300); do expired_alert && break; sleep 0.1; done
+expired_alert || fail "no TokenExpiredWhileInUse alert for $SOON"
+pass "the token that expired while in use is a TokenExpiredWhileInUse alert"
