@@ -41,6 +41,11 @@ struct tw_policy {
         char *max_organization_role;         /* default ORGANIZATION_BILLING_ADMIN */
         char *max_workspace_role;            /* default WORKSPACE_OPERATOR */
         char *max_deployment_role;           /* default DEPLOYMENT_ADMIN */
+        /* new_source: a source is new when the token's audit-log usage began
+         * at least new_source_after before the source first appeared; the
+         * finding stays active for new_source_for after that. */
+        int64_t new_source_after; /* default 30d, TW_OFF */
+        int64_t new_source_for;   /* default 7d */
 };
 
 /* [suppress] <token_id>[.<kind>] = <YYYY-MM-DD> <reason> */
