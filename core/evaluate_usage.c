@@ -146,8 +146,7 @@ const char *tw_eval_least_role(const struct tw_eval_ctx *c, const struct tw_toke
         return u ? tw_usage_lowest_role(u, entity_type) : NULL;
 }
 
-int tw_eval_add_evidence(const struct tw_eval_ctx *c, const struct tw_token *t,
-                         struct tw_buf *msg)
+int tw_eval_add_evidence(const struct tw_eval_ctx *c, const struct tw_token *t, struct tw_buf *msg)
 {
         const struct tw_token_usage *u = usage_of(c, t);
         size_t picked[MAX_EVIDENCE], n = 0;

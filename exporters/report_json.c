@@ -2,6 +2,7 @@
  * never renamed.  Absent values are null, never missing keys. */
 #include "exporters/report_util.h"
 #include "exporters/report.h"
+#include "exporters/report_usage.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -289,6 +290,7 @@ static int add_notes(const struct tw_evaluation *ev, cJSON *root)
 struct stream {
         const struct tw_report_sink *sink;
         struct tw_buf buf;
+        struct tw_report_history history; /* the token changes per token */
 };
 
 static int stream_flush(struct stream *s)
@@ -359,7 +361,8 @@ static int stream_token(struct stream *s, const struct tw_snapshot *snap, size_t
 {
         cJSON *o = tw_report_token_json(snap->inv, &snap->inv->tokens[i]);
 
-        if (o && add_findings(snap, i, o) < 0) {
+        if (o && (add_findings(snap, i, o) < 0 ||
+                  tw_report_usage_token_json(snap, &s->history, i, o) < 0)) {
                 cJSON_Delete(o);
                 return -ENOMEM;
         }
@@ -405,6 +408,8 @@ static int stream_tail(struct stream *s, const struct tw_snapshot *snap)
                 r = add_summary(snap, tail);
         if (r >= 0)
                 r = add_notes(snap->ev, tail);
+        if (r >= 0)
+                r = tw_report_usage_root_json(snap, tail);
         if (r < 0) {
                 cJSON_Delete(tail);
                 return r;
@@ -422,11 +427,14 @@ int tw_report_write_json(const struct tw_snapshot *snap, const struct tw_report_
         int r;
 
         tw_buf_init(&s.buf, TW_BUF_MAX_DEFAULT);
-        r = stream_head(&s, snap);
+        r = tw_report_history_init(snap, &s.history);
+        if (r >= 0)
+                r = stream_head(&s, snap);
         if (r >= 0)
                 r = stream_tail(&s, snap);
         if (r >= 0)
                 r = stream_flush(&s);
+        tw_report_history_done(&s.history);
         tw_buf_done(&s.buf);
         return r;
 }

@@ -7,16 +7,17 @@
 #include "core/evaluate.h"
 #include "core/usage.h"
 
-#define MS(t) ((long long)(t) * 1000)
+#define MS(t) ((long long)(t)*1000)
 
 static struct tw_usage *usage_from(const char *tokens_json)
 {
         struct tw_usage *u = NULL;
         char text[8192];
-        int n = snprintf(text, sizeof(text),
-                         "{\"v\":1,\"entries\":1,\"unlinked\":0,\"tokensDropped\":0,\"tokens\":[%s],"
-                         "\"lifecycle\":[]}",
-                         tokens_json);
+        int n = snprintf(
+                text, sizeof(text),
+                "{\"v\":1,\"entries\":1,\"unlinked\":0,\"tokensDropped\":0,\"tokens\":[%s],"
+                "\"lifecycle\":[]}",
+                tokens_json);
 
         assert_true(n > 0 && (size_t)n < sizeof(text));
         assert_int_equal(tw_usage_from_json(text, (size_t)n, NULL, &u), 0);
@@ -51,30 +52,108 @@ struct source_case {
 };
 
 static const struct source_case source_cases[] = {
-        {"a new IP after 40 days of history", 40 * DAY, DAY, 40 * DAY, 0, 30 * DAY, 7 * DAY, NOW,
+        {"a new IP after 40 days of history",
+         40 * DAY,
+         DAY,
+         40 * DAY,
+         0,
+         30 * DAY,
+         7 * DAY,
+         NOW,
          TW_SEVERITY_WARNING,
          {"source IP \"203.0.113.9\" first seen 2026-05-31 12:00 UTC (1 day ago, 2 calls)",
           "not seen in the 30d before (its audit-log usage begins 2026-04-22",
           "Fix: astro organization token rotate tok."},
          "user agent"},
-        {"both kinds new", 40 * DAY, DAY, 2 * HOUR, 0, 30 * DAY, 7 * DAY, NOW, TW_SEVERITY_WARNING,
+        {"both kinds new",
+         40 * DAY,
+         DAY,
+         2 * HOUR,
+         0,
+         30 * DAY,
+         7 * DAY,
+         NOW,
+         TW_SEVERITY_WARNING,
          {"used from sources not seen", "source IP \"203.0.113.9\"",
           "user agent \"curl/8.0 \"<x>\"\" first seen"},
          NULL},
-        {"history too short: no claim", 20 * DAY, DAY, DAY, 0, 30 * DAY, 7 * DAY, NOW,
-         TW_SEVERITY_NONE, {NULL}, NULL},
-        {"exactly N days of history counts", 31 * DAY, DAY, 31 * DAY, 0, 30 * DAY, 7 * DAY, NOW,
-         TW_SEVERITY_WARNING, {"203.0.113.9"}, NULL},
-        {"first seen too long ago: no longer active", 60 * DAY, 8 * DAY, 60 * DAY, 0, 30 * DAY,
-         7 * DAY, NOW, TW_SEVERITY_NONE, {NULL}, NULL},
-        {"a longer active period keeps it", 60 * DAY, 8 * DAY, 60 * DAY, 0, 30 * DAY, 10 * DAY, NOW,
-         TW_SEVERITY_WARNING, {"8 days ago"}, NULL},
-        {"evaluated before the source appeared", 40 * DAY, DAY, 40 * DAY, 0, 30 * DAY, 7 * DAY,
-         NOW - 2 * DAY, TW_SEVERITY_NONE, {NULL}, NULL},
-        {"dropped IPs: no claim about IPs", 40 * DAY, DAY, 40 * DAY, 3, 30 * DAY, 7 * DAY, NOW,
-         TW_SEVERITY_NONE, {NULL}, NULL},
-        {"dropped IPs, a new agent still counts", 40 * DAY, DAY, DAY, 3, 30 * DAY, 7 * DAY, NOW,
-         TW_SEVERITY_WARNING, {"user agent"}, "source IP"},
+        {"history too short: no claim",
+         20 * DAY,
+         DAY,
+         DAY,
+         0,
+         30 * DAY,
+         7 * DAY,
+         NOW,
+         TW_SEVERITY_NONE,
+         {NULL},
+         NULL},
+        {"exactly N days of history counts",
+         31 * DAY,
+         DAY,
+         31 * DAY,
+         0,
+         30 * DAY,
+         7 * DAY,
+         NOW,
+         TW_SEVERITY_WARNING,
+         {"203.0.113.9"},
+         NULL},
+        {"first seen too long ago: no longer active",
+         60 * DAY,
+         8 * DAY,
+         60 * DAY,
+         0,
+         30 * DAY,
+         7 * DAY,
+         NOW,
+         TW_SEVERITY_NONE,
+         {NULL},
+         NULL},
+        {"a longer active period keeps it",
+         60 * DAY,
+         8 * DAY,
+         60 * DAY,
+         0,
+         30 * DAY,
+         10 * DAY,
+         NOW,
+         TW_SEVERITY_WARNING,
+         {"8 days ago"},
+         NULL},
+        {"evaluated before the source appeared",
+         40 * DAY,
+         DAY,
+         40 * DAY,
+         0,
+         30 * DAY,
+         7 * DAY,
+         NOW - 2 * DAY,
+         TW_SEVERITY_NONE,
+         {NULL},
+         NULL},
+        {"dropped IPs: no claim about IPs",
+         40 * DAY,
+         DAY,
+         40 * DAY,
+         3,
+         30 * DAY,
+         7 * DAY,
+         NOW,
+         TW_SEVERITY_NONE,
+         {NULL},
+         NULL},
+        {"dropped IPs, a new agent still counts",
+         40 * DAY,
+         DAY,
+         DAY,
+         3,
+         30 * DAY,
+         7 * DAY,
+         NOW,
+         TW_SEVERITY_WARNING,
+         {"user agent"},
+         "source IP"},
         {"off", 400 * DAY, DAY, DAY, 0, TW_OFF, 7 * DAY, NOW, TW_SEVERITY_NONE, {NULL}, NULL},
 };
 
@@ -170,7 +249,7 @@ static void test_new_source_suppressed(void **state)
 }
 
 #define OP_PUSH "[\"IMAGE_PUSH registry\",4,1]"
-#define OP_DEPLOYS                                                                          \
+#define OP_DEPLOYS                                                                           \
         "[\"POST /v1/organizations/{organizationId}/deployments/{deploymentId}/deploys\",3," \
         "1]"
 #define OP_LIST "[\"GET /v1/organizations/{organizationId}/deployments\",9,1]"
