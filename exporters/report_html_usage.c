@@ -87,8 +87,7 @@ void tw_html_changes(struct tw_html *h)
                              hist->n_events - MAX_CHANGES);
 }
 
-static void usage_row(struct tw_html *h, size_t k, const struct tw_token_usage *u,
-                      struct tw_buf *b)
+static void usage_row(struct tw_html *h, size_t k, const struct tw_token_usage *u, struct tw_buf *b)
 {
         const struct tw_token *t = &h->snap->inv->tokens[k];
         const char *least = tw_report_least_role(u, t);
@@ -97,8 +96,9 @@ static void usage_row(struct tw_html *h, size_t k, const struct tw_token_usage *
         tw_html_name(h, t->name);
         tw_html_raw(h, "</a><br><span class=\"id\">");
         tw_html_text(h, t->id);
-        tw_html_rawf(h, "</span></td><td data-l=\"Calls\">%llu</td><td class=\"d\" "
-                        "data-l=\"First seen\">",
+        tw_html_rawf(h,
+                     "</span></td><td data-l=\"Calls\">%llu</td><td class=\"d\" "
+                     "data-l=\"First seen\">",
                      (unsigned long long)u->calls);
         ms_date(h, u->first_ms);
         tw_html_raw(h, "</td><td class=\"d\" data-l=\"Last seen\">");

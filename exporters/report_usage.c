@@ -185,9 +185,9 @@ static bool add_event(cJSON *arr, const struct tw_event *e)
         }
         return add_time(o, "observed_at", e->observed_at) &&
                add_str(o, "event", tw_event_kind_to_string(e->kind)) &&
-               add_str(o, "severity", e->severity == TW_SEVERITY_NONE
-                                              ? "info"
-                                              : tw_severity_to_string(e->severity)) &&
+               add_str(o, "severity",
+                       e->severity == TW_SEVERITY_NONE ? "info"
+                                                       : tw_severity_to_string(e->severity)) &&
                add_str(o, "token_id", e->token_id) && add_str(o, "token_name", e->token_name) &&
                add_str(o, "scope", e->scope) && add_str(o, "before", e->before) &&
                add_str(o, "after", e->after) && add_str(o, "detail", e->detail);
@@ -223,7 +223,8 @@ static cJSON *usage_json(const struct tw_token_usage *u, const struct tw_token *
         bool ok;
 
         ok = o && add_ms(o, "first_seen", u->first_ms) && add_ms(o, "last_seen", u->last_ms) &&
-             add_num(o, "calls", (double)u->calls) && add_sources(o, "source_ips", u->ips, u->n_ips) &&
+             add_num(o, "calls", (double)u->calls) &&
+             add_sources(o, "source_ips", u->ips, u->n_ips) &&
              add_num(o, "source_ips_total", (double)u->n_ips) &&
              add_num(o, "source_ips_dropped", (double)u->ips_dropped) &&
              add_sources(o, "user_agents", u->agents, u->n_agents) &&

@@ -72,8 +72,8 @@ static void changes(struct md *m, const struct tw_snapshot *snap)
 
                 cell(m, tw_time_format(e->observed_at, ts));
                 cell(m, tw_event_kind_to_string(e->kind));
-                cell(m, e->severity == TW_SEVERITY_NONE ? "info"
-                                                        : tw_severity_to_string(e->severity));
+                cell(m,
+                     e->severity == TW_SEVERITY_NONE ? "info" : tw_severity_to_string(e->severity));
                 tw_buf_reset(&m->tmp);
                 m->r = tw_buf_printf(&m->tmp, "%s (%s)", e->token_name ? e->token_name : "-",
                                      e->token_id ? e->token_id : "?");

@@ -8,7 +8,7 @@
 #include "core/events.h"
 #include "core/usage.h"
 
-#define FIX_MS(t) ((long long)(t) * 1000)
+#define FIX_MS(t) ((long long)(t)*1000)
 
 struct fix_history {
         struct tw_event events[3];
@@ -25,15 +25,16 @@ static void fix_history_init(struct fix_history *f)
                                          .token_id = fix_dup("tok-a"),
                                          .token_name = fix_dup("ci-deploy"),
                                          .scope = fix_dup("WORKSPACE")};
-        f->events[1] = (struct tw_event){.kind = TW_EVENT_ROLES_CHANGED,
-                                         .severity = TW_SEVERITY_WARNING,
-                                         .observed_at = FIX_NOW - 5 * FIX_DAY,
-                                         .token_id = fix_dup("tok-b"),
-                                         .token_name = fix_dup(FIX_HOSTILE),
-                                         .scope = fix_dup("ORGANIZATION"),
-                                         .before = fix_dup("ORGANIZATION:org-1=ORGANIZATION_MEMBER"),
-                                         .after = fix_dup("ORGANIZATION:org-1=<b>OWNER</b> | x"),
-                                         .detail = fix_dup("raised by @team `rm -rf`")};
+        f->events[1] =
+                (struct tw_event){.kind = TW_EVENT_ROLES_CHANGED,
+                                  .severity = TW_SEVERITY_WARNING,
+                                  .observed_at = FIX_NOW - 5 * FIX_DAY,
+                                  .token_id = fix_dup("tok-b"),
+                                  .token_name = fix_dup(FIX_HOSTILE),
+                                  .scope = fix_dup("ORGANIZATION"),
+                                  .before = fix_dup("ORGANIZATION:org-1=ORGANIZATION_MEMBER"),
+                                  .after = fix_dup("ORGANIZATION:org-1=<b>OWNER</b> | x"),
+                                  .detail = fix_dup("raised by @team `rm -rf`")};
         f->events[2] = (struct tw_event){.kind = TW_EVENT_DELETED,
                                          .severity = TW_SEVERITY_CRITICAL,
                                          .observed_at = FIX_NOW - FIX_DAY,
@@ -71,8 +72,8 @@ static struct tw_usage *fix_usage(void)
                 "\"lastPush\":null,\"ips\":[[\"198.51.100.7\",3,%lld,%lld]],\"ipsDropped\":0,"
                 "\"agents\":[[\"python-requests/2.31\",3,%lld,%lld]],\"agentsDropped\":0,"
                 "\"opsDropped\":0,\"ops\":[[\"GRAPHQL <evil>|name\",3,%lld]]}],\"lifecycle\":[]}",
+                FIX_MS(FIX_NOW - 25 * FIX_DAY), FIX_MS(FIX_NOW - 3600), FIX_MS(FIX_NOW - 3600),
                 FIX_MS(FIX_NOW - 25 * FIX_DAY), FIX_MS(FIX_NOW - 3600),
-                FIX_MS(FIX_NOW - 3600), FIX_MS(FIX_NOW - 25 * FIX_DAY), FIX_MS(FIX_NOW - 3600),
                 FIX_MS(FIX_NOW - 2 * FIX_DAY), FIX_MS(FIX_NOW - 2 * FIX_DAY),
                 FIX_MS(FIX_NOW - 25 * FIX_DAY), FIX_MS(FIX_NOW - 3600),
                 FIX_MS(FIX_NOW - 2 * FIX_DAY), FIX_MS(FIX_NOW - 2 * FIX_DAY),
