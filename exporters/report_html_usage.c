@@ -87,6 +87,66 @@ void tw_html_changes(struct tw_html *h)
                              hist->n_events - MAX_CHANGES);
 }
 
+static void lifecycle_row(struct tw_html *h, const struct tw_lifecycle_event *e, struct tw_buf *b)
+{
+        char ts[TW_RFC3339_LEN];
+
+        tw_html_rawf(h,
+                     "<tr><td class=\"d\" data-l=\"When (UTC)\">%s</td><td "
+                     "data-l=\"Action\">%s</td><td data-l=\"Token\">",
+                     tw_time_format(e->at_ms / 1000, ts), tw_lifecycle_action_to_string(e->action));
+        tw_html_name(h, tw_report_lifecycle_token_name(h->snap, e));
+        tw_html_raw(h, "<br><span class=\"id\">");
+        tw_html_text(h, e->token_id ? e->token_id : "new");
+        tw_html_raw(h, "</span></td><td data-l=\"By\">");
+        if (h->r >= 0)
+                h->r = tw_report_actor_text(h->snap, e, b);
+        composed(h, b);
+        tw_html_raw(h, "</td><td data-l=\"Source IP\">");
+        tw_html_text(h, e->source_ip ? e->source_ip : "-");
+        tw_html_raw(h, "</td><td data-l=\"User agent\">");
+        tw_html_text(h, e->user_agent ? e->user_agent : "-");
+        if (e->status < 0)
+                tw_html_raw(h, "</td><td data-l=\"Status\">?</td></tr>\n");
+        else
+                tw_html_rawf(h, "</td><td data-l=\"Status\">%d</td></tr>\n", e->status);
+}
+
+/* The lifecycle events of the last 30 days (the audit logs): who did what. */
+void tw_html_changed_by(struct tw_html *h)
+{
+        const struct tw_usage *u = h->snap->usage;
+        int64_t since = h->now - (int64_t)TW_REPORT_HISTORY_DAYS * 86400;
+        size_t shown = 0;
+        struct tw_buf b;
+
+        if (!u)
+                return;
+        tw_html_raw(h, "<h3>Who changed tokens (Astro audit logs)</h3>\n");
+        tw_buf_init(&b, (size_t)1 << 20);
+        for (size_t k = u->n_lifecycle; k-- > 0;) {
+                const struct tw_lifecycle_event *e = &u->lifecycle[k];
+
+                if (e->at_ms / 1000 < since)
+                        continue;
+                if (shown++ >= MAX_CHANGES)
+                        continue;
+                if (shown == 1)
+                        tw_html_raw(h, "<div class=\"scroll\"><table class=\"rows\"><thead><tr>"
+                                       "<th>When (UTC)</th><th>Action</th><th>Token</th><th>By</th>"
+                                       "<th>Source IP</th><th>User agent</th><th>Status</th></tr>"
+                                       "</thead><tbody>\n");
+                lifecycle_row(h, e, &b);
+        }
+        tw_buf_done(&b);
+        if (shown == 0)
+                tw_html_raw(h, "<p>None in the last 30 days.</p>\n");
+        else
+                tw_html_raw(h, "</tbody></table></div>\n");
+        if (shown > MAX_CHANGES)
+                tw_html_rawf(h, "<p>And %zu older.</p>\n", shown - MAX_CHANGES);
+}
+
 static void usage_row(struct tw_html *h, size_t k, const struct tw_token_usage *u, struct tw_buf *b)
 {
         const struct tw_token *t = &h->snap->inv->tokens[k];

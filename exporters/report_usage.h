@@ -8,6 +8,7 @@
  * fields "events" and "usage".  Pure and thread-safe.
  */
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -58,6 +59,42 @@ int tw_report_usage_token_json(const struct tw_snapshot *snap, const struct tw_r
 /* JSON: adds "events" (every change since "events_since", oldest first, or
  * null) and "events_since" to root.  0 or -ENOMEM. */
 int tw_report_usage_root_json(const struct tw_snapshot *snap, struct cJSON *root);
+
+/* The usage index's lifecycle events (who created, updated, rotated or
+ * deleted a token, from the audit logs) by token id, or a creation's name. */
+struct life_key;
+struct tw_lifecycle_event;
+struct tw_report_lifecycle {
+        struct life_key *keys;
+        size_t n;
+};
+
+#define TW_REPORT_LIFECYCLE_PER_TOKEN 20
+
+/* 0 or -ENOMEM; empty without usage.  Release with _done(). */
+int tw_report_lifecycle_init(const struct tw_snapshot *snap, struct tw_report_lifecycle *l);
+void tw_report_lifecycle_done(struct tw_report_lifecycle *l);
+/* Up to max lifecycle events of token t into out: its creation (matched by
+ * name within 5 minutes of its createdAt), then those naming its id, oldest
+ * first.  Returns how many. */
+size_t tw_report_lifecycle_token(const struct tw_report_lifecycle *l, const struct tw_token *t,
+                                 const struct tw_lifecycle_event **out, size_t max);
+/* The actor's name from the inventory (a user's username, a token's name),
+ * or NULL. */
+const char *tw_report_actor_name(const struct tw_snapshot *snap,
+                                 const struct tw_lifecycle_event *e);
+/* The event's token name, else the listed token's name, or NULL. */
+const char *tw_report_lifecycle_token_name(const struct tw_snapshot *snap,
+                                           const struct tw_lifecycle_event *e);
+/* Appends "user NAME (id)", "API token NAME (id)", the bare id, or "unknown". */
+int tw_report_actor_text(const struct tw_snapshot *snap, const struct tw_lifecycle_event *e,
+                         struct tw_buf *out);
+/* JSON: "changed_by" per token (array, or null without usage) and
+ * "lifecycle" at the top level (every event kept, oldest first, or null). */
+int tw_report_lifecycle_token_json(const struct tw_snapshot *snap,
+                                   const struct tw_report_lifecycle *l, const struct tw_token *t,
+                                   struct cJSON *tok);
+int tw_report_lifecycle_root_json(const struct tw_snapshot *snap, struct cJSON *root);
 
 /* Markdown: the two sections, tokens in the given order (worst first). */
 int tw_report_markdown_usage(const struct tw_snapshot *snap, const size_t *order,

@@ -92,6 +92,54 @@ static void changes(struct md *m, const struct tw_snapshot *snap)
                                      h->n_events - MAX_CHANGES);
 }
 
+/* The lifecycle events of the last 30 days (the audit logs): who did what. */
+static void changed_by(struct md *m, const struct tw_snapshot *snap)
+{
+        const struct tw_usage *u = snap->usage;
+        int64_t since = tw_report_generated_at(snap) - (int64_t)TW_REPORT_HISTORY_DAYS * 86400;
+        size_t shown = 0;
+
+        if (!u)
+                return;
+        add(m, "\n### Who changed tokens (Astro audit logs)\n\n");
+        for (size_t k = u->n_lifecycle; k-- > 0 && m->r >= 0;) {
+                const struct tw_lifecycle_event *e = &u->lifecycle[k];
+                char ts[TW_RFC3339_LEN];
+
+                if (e->at_ms / 1000 < since)
+                        continue;
+                if (shown++ >= MAX_CHANGES)
+                        continue;
+                if (shown == 1)
+                        add(m, "| When (UTC) | Action | Token | By | Source IP | User agent | "
+                               "Status |\n|---|---|---|---|---|---|---|\n");
+                cell(m, tw_time_format(e->at_ms / 1000, ts));
+                cell(m, tw_lifecycle_action_to_string(e->action));
+                tw_buf_reset(&m->tmp);
+                if (m->r >= 0)
+                        m->r = tw_buf_printf(&m->tmp, "%s (%s)",
+                                             tw_report_lifecycle_token_name(snap, e)
+                                                     ? tw_report_lifecycle_token_name(snap, e)
+                                                     : "-",
+                                             e->token_id ? e->token_id : "new");
+                cell(m, m->tmp.ptr);
+                tw_buf_reset(&m->tmp);
+                if (m->r >= 0)
+                        m->r = tw_report_actor_text(snap, e, &m->tmp);
+                cell(m, m->tmp.ptr);
+                cell(m, e->source_ip ? e->source_ip : "-");
+                cell(m, e->user_agent ? e->user_agent : "-");
+                if (m->r >= 0)
+                        m->r = e->status < 0 ? tw_buf_adds(m->out, "| ? ")
+                                             : tw_buf_printf(m->out, "| %d ", e->status);
+                add(m, "|\n");
+        }
+        if (shown == 0)
+                add(m, "None in the last 30 days.\n");
+        else if (m->r >= 0 && shown > MAX_CHANGES)
+                m->r = tw_buf_printf(m->out, "\nAnd %zu older.\n", shown - MAX_CHANGES);
+}
+
 static void usage_row(struct md *m, const struct tw_token *t, const struct tw_token_usage *u)
 {
         const char *least = tw_report_least_role(u, t);
@@ -160,6 +208,7 @@ int tw_report_markdown_usage(const struct tw_snapshot *snap, const size_t *order
 
         tw_buf_init(&m.tmp, (size_t)1 << 20);
         changes(&m, snap);
+        changed_by(&m, snap);
         users(&m, snap, order);
         tw_buf_done(&m.tmp);
         return m.r;

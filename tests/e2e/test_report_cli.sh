@@ -55,17 +55,22 @@ jq -e '.tokens[] | select(.id == "clvq1zxzf1eas1v6a29ybbgat")
     and (.findings[] | select(.kind == "new_source") | .severity == "warning" and (.message | test("203.0.113.66")))' "$E2E_TMP/a.json" >/dev/null ||
   fail "break-glass-admin: a new source IP, no role suggestion (an unknown operation)"
 jq -e '[.tokens[] | select(.usage == null)] | length > 20' "$E2E_TMP/a.json" >/dev/null || fail "tokens without usage have usage null"
+jq -e '.tokens[] | select(.id == "clb80bc9a0fs4e24zumipju47") | .changed_by
+  | length == 2 and .[0].action == "created" and .[0].actor_name == "jane.doe@demo-org.example"
+    and .[1].action == "rotated" and .[1].actor_name == "raj.patel@demo-org.example"' "$E2E_TMP/a.json" >/dev/null ||
+  fail "ml-platform-owner: who created and rotated it, names from the users listing"
 pass "JSON report: events, usage, new_source and the least role from a state_dir"
 "$TW_BIN" -c "$acfg" report --format markdown --now "$BASE" --fail-on never >"$E2E_TMP/a.md" 2>/dev/null
 for want in "## Changes in the last 30 days" "3 changes since 2026-11-01, newest first." \
   "&lt;img src=x onerror=alert(1)&gt; \| \@channel (clgonegonegonegonegone001)" "## Who uses each token" \
-  "From the Astro audit logs: 2 of " "&lt;script&gt;alert('ua')&lt;/script&gt; \| \@here (12)"; do
+  "From the Astro audit logs: 2 of " "&lt;script&gt;alert('ua')&lt;/script&gt; \| \@here (12)" \
+  "| rotated | ml-platform-owner (clb80bc9a0fs4e24zumipju47) | user raj.patel\@demo-org.example (cu6mg0gx3xxqu1bg4psm0zkrn) | 198.51.100.23 | &lt;svg onload=alert(3)&gt; | 200 |"; do
   grep -qF -- "$want" "$E2E_TMP/a.md" || fail "Markdown report lacks: $want"
 done
 "$TW_BIN" -c "$acfg" report --format html --now "$BASE" --fail-on never >"$E2E_TMP/a.html" 2>/dev/null
 grep -qF 'Who uses each token</h2>' "$E2E_TMP/a.html" && grep -qF 'Changes in the last 30 days</h2>' "$E2E_TMP/a.html" ||
   fail "HTML report lacks the audit sections"
-! grep -qE "<img src=x|<script>alert" "$E2E_TMP/a.html" || fail "hostile audit strings unescaped in HTML"
+! grep -qE "<img src=x|<script>alert|<svg onload" "$E2E_TMP/a.html" || fail "hostile audit strings unescaped in HTML"
 pass "Markdown and HTML reports: the audit sections, hostile strings escaped"
 echo '{"v":1,"usage":{"broken":' >"$state/audit-usage.json"
 rm "$state"/audit.jsonl

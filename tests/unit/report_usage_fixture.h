@@ -71,7 +71,16 @@ static struct tw_usage *fix_usage(void)
                 "{\"id\":\"tok-b\",\"first\":%lld,\"last\":%lld,\"calls\":3,\"pushes\":0,"
                 "\"lastPush\":null,\"ips\":[[\"198.51.100.7\",3,%lld,%lld]],\"ipsDropped\":0,"
                 "\"agents\":[[\"python-requests/2.31\",3,%lld,%lld]],\"agentsDropped\":0,"
-                "\"opsDropped\":0,\"ops\":[[\"GRAPHQL <evil>|name\",3,%lld]]}],\"lifecycle\":[]}",
+                "\"opsDropped\":0,\"ops\":[[\"GRAPHQL <evil>|name\",3,%lld]]}],\"lifecycle\":["
+                "{\"at\":%lld,\"action\":\"created\",\"token\":null,\"name\":\"ci deploy\","
+                "\"actor\":\"u-1\",\"actorType\":\"USER\",\"ip\":\"10.0.0.1\",\"ua\":null,"
+                "\"status\":200},"
+                "{\"at\":%lld,\"action\":\"rotated\",\"token\":\"tok-b\",\"name\":null,"
+                "\"actor\":\"tok-a\",\"actorType\":\"SERVICEKEY\",\"ip\":\"203.0.113.9\","
+                "\"ua\":\"<b>bold</b> | @here\",\"status\":200},"
+                "{\"at\":%lld,\"action\":\"deleted\",\"token\":\"tok-gone\",\"name\":"
+                "\"<img src=y>\",\"actor\":\"u-9\",\"actorType\":\"USER\",\"ip\":null,"
+                "\"ua\":null,\"status\":-1}]}",
                 FIX_MS(FIX_NOW - 25 * FIX_DAY), FIX_MS(FIX_NOW - 3600), FIX_MS(FIX_NOW - 3600),
                 FIX_MS(FIX_NOW - 25 * FIX_DAY), FIX_MS(FIX_NOW - 3600),
                 FIX_MS(FIX_NOW - 2 * FIX_DAY), FIX_MS(FIX_NOW - 2 * FIX_DAY),
@@ -80,7 +89,9 @@ static struct tw_usage *fix_usage(void)
                 FIX_MS(FIX_NOW - 3600), FIX_MS(FIX_NOW - 3600), FIX_MS(FIX_NOW - 4 * FIX_DAY),
                 FIX_MS(FIX_NOW - 4 * FIX_DAY), FIX_MS(FIX_NOW - 4 * FIX_DAY),
                 FIX_MS(FIX_NOW - 4 * FIX_DAY), FIX_MS(FIX_NOW - 4 * FIX_DAY),
-                FIX_MS(FIX_NOW - 4 * FIX_DAY), FIX_MS(FIX_NOW - 4 * FIX_DAY));
+                FIX_MS(FIX_NOW - 4 * FIX_DAY), FIX_MS(FIX_NOW - 4 * FIX_DAY),
+                FIX_MS(FIX_NOW - 100 * FIX_DAY + 30), FIX_MS(FIX_NOW - 2 * FIX_DAY),
+                FIX_MS(FIX_NOW - FIX_DAY));
 
         assert_true(n > 0 && (size_t)n < sizeof(text));
         assert_int_equal(tw_usage_from_json(text, (size_t)n, NULL, &u), 0);

@@ -114,6 +114,10 @@ static void test_fixture(void **state)
                 "@channel (2)",
                 "GRAPHQL &lt;evil&gt;|name (3)",
                 "<td data-l=\"Least role\">WORKSPACE_AUTHOR</td>",
+                "<h3>Who changed tokens (Astro audit logs)</h3>",
+                "<td data-l=\"By\">API token ci deploy (tok-a)</td>",
+                "&lt;b&gt;bold&lt;/b&gt; | @here",
+                "&lt;img src=y&gt;",
         };
 
         (void)state;
@@ -122,6 +126,7 @@ static void test_fixture(void **state)
                 assert_present(html, want[i]);
         assert_null(strstr(html, "<script>"));
         assert_null(strstr(html, "<img"));
+        assert_null(strstr(html, "<b>bold"));
         for (size_t i = 0; i < 4; i++) {
                 char id[16], row[32];
 
