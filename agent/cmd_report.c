@@ -111,7 +111,7 @@ static struct tw_usage *load_usage(const char *dir)
 
 struct history {
         struct tw_event *events;
-        size_t n, cap, malformed;
+        size_t n, cap, malformed, dropped;
         int64_t since, now;
 };
 
@@ -126,6 +126,7 @@ static int take_event(const char *line, size_t len, void *ctx)
                 return 0;
         }
         if (e.observed_at < h->since || e.observed_at > h->now || h->n >= HISTORY_MAX) {
+                h->dropped += e.observed_at >= h->since && e.observed_at <= h->now;
                 tw_event_done(&e);
                 return 0;
         }
@@ -174,6 +175,11 @@ static bool load_history(const struct tw_config *cfg, int64_t now, struct histor
                 return false;
         }
         h->malformed += skipped;
+        if (h->dropped)
+                tw_log(TW_LOG_WARN,
+                       "over a million changes in 30 days: the report shows the oldest; "
+                       "tokenwatch audit lists every one",
+                       "file", path, NULL);
         if (h->malformed)
                 tw_log(TW_LOG_WARN, "malformed lines in the audit trail skipped", "file", path,
                        NULL);

@@ -100,8 +100,7 @@ size_t tw_report_lifecycle_token(const struct tw_report_lifecycle *l, const stru
         return n;
 }
 
-const char *tw_report_actor_name(const struct tw_snapshot *snap,
-                                 const struct tw_lifecycle_event *e)
+const char *tw_report_actor_name(const struct tw_snapshot *snap, const struct tw_lifecycle_event *e)
 {
         if (!e->actor_id)
                 return NULL;
@@ -120,7 +119,7 @@ const char *tw_report_actor_name(const struct tw_snapshot *snap,
 }
 
 const char *tw_report_lifecycle_token_name(const struct tw_snapshot *snap,
-                                          const struct tw_lifecycle_event *e)
+                                           const struct tw_lifecycle_event *e)
 {
         const struct tw_token *t;
 

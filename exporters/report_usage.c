@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/types.h>
 
 #include <cjson/cJSON.h>
 
@@ -106,38 +107,45 @@ int tw_report_sources_text(const struct tw_usage_source *src, size_t n, size_t k
         return r;
 }
 
-/* Indices of the k most called operations into out[]; returns how many. */
-static size_t top_ops(const struct tw_token_usage *u, size_t *out, size_t k)
+static int cmp_op(const void *a, const void *b)
 {
-        size_t n = 0;
+        const struct tw_usage_op *x = *(const struct tw_usage_op *const *)a;
+        const struct tw_usage_op *y = *(const struct tw_usage_op *const *)b;
 
-        for (; n < k && n < u->n_ops; n++) {
-                size_t best = SIZE_MAX;
+        if (x->count != y->count)
+                return x->count > y->count ? -1 : 1;
+        return x < y ? -1 : x > y; /* ties: the order kept */
+}
 
-                for (size_t i = 0; i < u->n_ops; i++) {
-                        bool taken = false;
+/* The operations most called first (ties: the index's order), at most k,
+ * into *ret (caller frees).  Returns how many, or -ENOMEM. */
+static ssize_t top_ops(const struct tw_token_usage *u, const struct tw_usage_op ***ret, size_t k)
+{
+        const struct tw_usage_op **v;
 
-                        for (size_t j = 0; j < n; j++)
-                                taken |= out[j] == i;
-                        if (!taken && (best == SIZE_MAX || u->ops[i].count > u->ops[best].count))
-                                best = i;
-                }
-                out[n] = best;
-        }
-        return n;
+        *ret = NULL;
+        v = calloc(u->n_ops ? u->n_ops : 1, sizeof(*v));
+        if (!v)
+                return -ENOMEM;
+        for (size_t i = 0; i < u->n_ops; i++)
+                v[i] = &u->ops[i];
+        qsort(v, u->n_ops, sizeof(*v), cmp_op);
+        *ret = v;
+        return (ssize_t)(u->n_ops < k ? u->n_ops : k);
 }
 
 int tw_report_ops_text(const struct tw_token_usage *u, size_t k, struct tw_buf *out)
 {
-        size_t idx[TOP_SOURCES];
-        size_t m = top_ops(u, idx, k < TOP_SOURCES ? k : TOP_SOURCES);
-        int r = 0;
+        const struct tw_usage_op **top;
+        ssize_t m = top_ops(u, &top, k);
+        int r = m < 0 ? (int)m : 0;
 
-        for (size_t i = 0; r >= 0 && i < m; i++)
-                r = tw_buf_printf(out, "%s%s (%llu)", i ? ", " : "", u->ops[idx[i]].op,
-                                  (unsigned long long)u->ops[idx[i]].count);
-        if (r >= 0 && u->n_ops > m)
-                r = tw_buf_printf(out, " +%zu more", u->n_ops - m);
+        for (ssize_t i = 0; r >= 0 && i < m; i++)
+                r = tw_buf_printf(out, "%s%s (%llu)", i ? ", " : "", top[i]->op,
+                                  (unsigned long long)top[i]->count);
+        if (r >= 0 && u->n_ops > (size_t)m)
+                r = tw_buf_printf(out, " +%zu more", u->n_ops - (size_t)m);
+        free(top);
         return r;
 }
 
@@ -218,12 +226,12 @@ static bool add_sources(cJSON *o, const char *key, const struct tw_usage_source 
 static cJSON *usage_json(const struct tw_token_usage *u, const struct tw_token *t)
 {
         cJSON *o = cJSON_CreateObject(), *ops;
-        size_t idx[32];
-        size_t m = top_ops(u, idx, sizeof(idx) / sizeof(idx[0]));
+        const struct tw_usage_op **top = NULL;
+        ssize_t m = top_ops(u, &top, SIZE_MAX);
         bool ok;
 
-        ok = o && add_ms(o, "first_seen", u->first_ms) && add_ms(o, "last_seen", u->last_ms) &&
-             add_num(o, "calls", (double)u->calls) &&
+        ok = m >= 0 && o && add_ms(o, "first_seen", u->first_ms) &&
+             add_ms(o, "last_seen", u->last_ms) && add_num(o, "calls", (double)u->calls) &&
              add_sources(o, "source_ips", u->ips, u->n_ips) &&
              add_num(o, "source_ips_total", (double)u->n_ips) &&
              add_num(o, "source_ips_dropped", (double)u->ips_dropped) &&
@@ -231,16 +239,17 @@ static cJSON *usage_json(const struct tw_token_usage *u, const struct tw_token *
              add_num(o, "user_agents_total", (double)u->n_agents) &&
              add_num(o, "user_agents_dropped", (double)u->agents_dropped) &&
              (ops = cJSON_AddArrayToObject(o, "operations")) != NULL;
-        for (size_t i = 0; ok && i < m; i++) {
+        for (ssize_t i = 0; ok && i < m; i++) {
                 cJSON *op = cJSON_CreateObject();
 
                 ok = op && cJSON_AddItemToArray(ops, op);
                 if (!ok)
                         cJSON_Delete(op);
-                ok = ok && add_str(op, "operation", u->ops[idx[i]].op) &&
-                     add_num(op, "count", (double)u->ops[idx[i]].count) &&
-                     add_ms(op, "last_seen", u->ops[idx[i]].last_ms);
+                ok = ok && add_str(op, "operation", top[i]->op) &&
+                     add_num(op, "count", (double)top[i]->count) &&
+                     add_ms(op, "last_seen", top[i]->last_ms);
         }
+        free(top);
         ok = ok && add_num(o, "operations_total", (double)u->n_ops) &&
              add_num(o, "operations_dropped", (double)u->ops_dropped) &&
              add_num(o, "image_pushes", (double)u->image_pushes) &&
