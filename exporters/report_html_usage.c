@@ -116,7 +116,8 @@ static void lifecycle_row(struct tw_html *h, const struct tw_lifecycle_event *e,
 void tw_html_changed_by(struct tw_html *h)
 {
         const struct tw_usage *u = h->snap->usage;
-        int64_t since = h->now - (int64_t)TW_REPORT_HISTORY_DAYS * 86400;
+        int64_t since =
+                h->now == TW_NO_TIME ? INT64_MIN : h->now - (int64_t)TW_REPORT_HISTORY_DAYS * 86400;
         size_t shown = 0;
         struct tw_buf b;
 

@@ -96,7 +96,9 @@ static void changes(struct md *m, const struct tw_snapshot *snap)
 static void changed_by(struct md *m, const struct tw_snapshot *snap)
 {
         const struct tw_usage *u = snap->usage;
-        int64_t since = tw_report_generated_at(snap) - (int64_t)TW_REPORT_HISTORY_DAYS * 86400;
+        int64_t now = tw_report_generated_at(snap);
+        int64_t since =
+                now == TW_NO_TIME ? INT64_MIN : now - (int64_t)TW_REPORT_HISTORY_DAYS * 86400;
         size_t shown = 0;
 
         if (!u)
