@@ -54,6 +54,11 @@ struct tw_policy {
         /* Staged expiry notices (issue 12): the default of every sink's
          * expiry_notify_at; empty (off) by default. */
         struct tw_stages_config expiry_notify_at;
+        /* new_source: a source is new when the token's audit-log usage began
+         * at least new_source_after before the source first appeared; the
+         * finding stays active for new_source_for after that. */
+        int64_t new_source_after; /* default 30d, TW_OFF */
+        int64_t new_source_for;   /* default 7d */
 };
 
 /* [suppress] <token_id>[.<kind>] = <YYYY-MM-DD> <reason> */

@@ -107,6 +107,9 @@ static const struct key_def config_keys[] = {
         {"policy", "max_deployment_role", T_ROLE_DEPLOYMENT, C(policy.max_deployment_role), 0, 0,
          "DEPLOYMENT_ADMIN"},
         {"policy", "expiry_notify_at", T_STAGES, C(policy.expiry_notify_at), 0, 0, NULL},
+        {"policy", "new_source_after", T_DURATION_OFF, C(policy.new_source_after), DAY, 3650 * DAY,
+         "30d"},
+        {"policy", "new_source_for", T_DURATION, C(policy.new_source_for), 3600, 365 * DAY, "7d"},
         {"audit", "in_use_window", T_DURATION, C(audit.in_use_window), 60, 90 * DAY, "24h"},
         {"audit", "log_max_bytes", T_SIZE, C(audit.log_max_bytes), 4096, 1099511627776.0,
          "16777216"},
@@ -464,7 +467,7 @@ static int parse_kinds(const struct key_def *def, void *f, const char *value, st
 
                 if (tw_finding_kind_from_string(items[i], &k) < 0) {
                         why->text = "unknown finding kind (expired, expiring, no_expiry, unused, "
-                                    "never_used, orphaned, over_privileged)";
+                                    "never_used, orphaned, over_privileged, new_source)";
                         tw_strv_free(items, n);
                         return -EINVAL;
                 }

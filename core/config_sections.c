@@ -34,7 +34,8 @@ void tw_config_add_suppression(struct tw_config_parser *p, const char *name, con
                 if (tw_finding_kind_from_string(dot + 1, &s.kind) < 0) {
                         tw_config_error(p, "suppress", name,
                                         "unknown finding kind '%s' (expired, expiring, no_expiry, "
-                                        "unused, never_used, orphaned, over_privileged)",
+                                        "unused, never_used, orphaned, over_privileged, "
+                                        "new_source)",
                                         dot + 1);
                         goto fail;
                 }

@@ -21,6 +21,7 @@ static int (*const rules[_TW_FINDING_KIND_MAX])(struct tw_eval_ctx *, const stru
         [TW_FINDING_NEVER_USED] = tw_rule_never_used,
         [TW_FINDING_ORPHANED] = tw_rule_orphaned,
         [TW_FINDING_OVER_PRIVILEGED] = tw_rule_over_privileged,
+        [TW_FINDING_NEW_SOURCE] = tw_rule_new_source,
 };
 
 /* Growable arrays of the evaluation under construction. */
@@ -212,7 +213,14 @@ int tw_evaluate(const struct tw_inventory *inv, const struct tw_policy *policy,
                 const struct tw_suppression *supp, size_t n_supp, int64_t now,
                 struct tw_evaluation **ret_eval)
 {
-        struct tw_eval_ctx c = {.inv = inv, .policy = policy, .now = now};
+        return tw_evaluate_usage(inv, policy, supp, n_supp, NULL, now, ret_eval);
+}
+
+int tw_evaluate_usage(const struct tw_inventory *inv, const struct tw_policy *policy,
+                      const struct tw_suppression *supp, size_t n_supp,
+                      const struct tw_usage *usage, int64_t now, struct tw_evaluation **ret_eval)
+{
+        struct tw_eval_ctx c = {.inv = inv, .policy = policy, .usage = usage, .now = now};
         struct builder b = {.ev = NULL};
         struct tw_buf msg;
         size_t n;

@@ -23,6 +23,7 @@ struct tw_role;
 struct tw_suppression;
 struct tw_threshold;
 struct tw_token;
+struct tw_usage;
 
 /*
  * Judges every token of inv at time now.  On success *ret_eval is a new
@@ -46,6 +47,23 @@ struct tw_token;
 int tw_evaluate(const struct tw_inventory *inv, const struct tw_policy *policy,
                 const struct tw_suppression *supp, size_t n_supp, int64_t now,
                 struct tw_evaluation **ret_eval);
+
+/*
+ * tw_evaluate() with the audit-log usage index (core/usage.h; NULL: none,
+ * the same as tw_evaluate()).  Usage adds:
+ *  - new_source (warning): a token used from a source IP or user agent first
+ *    seen at f, when its usage history began at least
+ *    policy->new_source_after before f (so the N days before f are known
+ *    not to contain it) and sources of that kind were never dropped from
+ *    the bounded index; active while f <= now < f + new_source_for;
+ *  - least privilege: an over_privileged message also names the lowest role
+ *    that allows every operation the token performed (tw_usage_lowest_role)
+ *    with the operations as evidence, and the fix sets that role when it is
+ *    at or below the ceiling; no suggestion when an operation is unknown.
+ */
+int tw_evaluate_usage(const struct tw_inventory *inv, const struct tw_policy *policy,
+                      const struct tw_suppression *supp, size_t n_supp,
+                      const struct tw_usage *usage, int64_t now, struct tw_evaluation **ret_eval);
 
 /* The seconds a threshold amounts to for token t: its duration, or its
  * percentage of t's lifetime (end_at - start_at, truncated to whole seconds;

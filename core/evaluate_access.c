@@ -1,4 +1,5 @@
-/* The access rules: orphaned and over_privileged tokens. */
+/* The access rules: orphaned and over_privileged tokens (with the least
+ * role the audit logs show a token needs, core/evaluate_usage.c). */
 #include "core/evaluate_rules.h"
 
 #include <string.h>
@@ -177,12 +178,30 @@ static const char *ceiling_for(const struct tw_policy *p, const char *entity_typ
         return NULL;
 }
 
-/* Adds the reason and the fix for one role above its ceiling. */
+/* What the token's usage says of one role above its ceiling: the role to
+ * set (the least its operations need when that is at or below the ceiling,
+ * else the ceiling) and the note for the reason (NULL: no suggestion). */
+static const char *least_role(const struct tw_eval_ctx *c, const struct tw_token *t,
+                              const struct tw_role *role, const char *ceiling,
+                              const char **ret_need)
+{
+        const char *need = tw_eval_least_role(c, t, role->entity_type);
+        int rank = tw_role_rank(role->entity_type, need);
+
+        *ret_need = rank >= 0 ? need : NULL;
+        if (*ret_need && rank >= tw_role_rank(role->entity_type, ceiling))
+                return need;
+        return ceiling;
+}
+
+/* Adds the reason and the fix for one role above its ceiling; *ret_evidence
+ * is set when the reason cites the token's usage. */
 static int add_privilege(struct tw_eval_ctx *c, const struct tw_token *t,
                          const struct tw_role *role, const char *ceiling, struct reasons *rs,
-                         struct reasons *fixes)
+                         struct reasons *fixes, bool *ret_evidence)
 {
-        const char *entity_name;
+        const char *entity_name, *need;
+        const char *target = least_role(c, t, role, ceiling, &need);
         int r = 0;
 
         if (reason_next(rs, &r)) {
@@ -203,9 +222,20 @@ static int add_privilege(struct tw_eval_ctx *c, const struct tw_token *t,
                 }
                 if (r >= 0)
                         r = tw_buf_printf(&rs->buf, ", above the ceiling %s", ceiling);
+                if (r >= 0 && need && need == target)
+                        r = tw_buf_printf(&rs->buf,
+                                          ", and every operation it performed is allowed by %s",
+                                          need);
+                else if (r >= 0 && need)
+                        r = tw_buf_printf(&rs->buf,
+                                          ", but the operations it performed need %s, so "
+                                          "lowering it to the ceiling may break its pipelines",
+                                          need);
+                if (need)
+                        *ret_evidence = true;
         }
         if (r >= 0 && reason_next(fixes, &r))
-                r = tw_token_fix_command(t, TW_FIX_UPDATE_ROLE, role, ceiling, &fixes->buf);
+                r = tw_token_fix_command(t, TW_FIX_UPDATE_ROLE, role, target, &fixes->buf);
         return r;
 }
 
@@ -214,6 +244,7 @@ int tw_rule_over_privileged(struct tw_eval_ctx *c, const struct tw_token *t,
 {
         struct reasons rs = {.n = 0}, fixes = {.n = 0};
         enum tw_severity sev = TW_SEVERITY_NONE;
+        bool evidence = false;
         int r = 0;
 
         *ret_severity = TW_SEVERITY_NONE;
@@ -232,7 +263,7 @@ int tw_rule_over_privileged(struct tw_eval_ctx *c, const struct tw_token *t,
                         sev = TW_SEVERITY_CRITICAL;
                 else if (sev < TW_SEVERITY_WARNING)
                         sev = TW_SEVERITY_WARNING;
-                r = add_privilege(c, t, role, ceiling, &rs, &fixes);
+                r = add_privilege(c, t, role, ceiling, &rs, &fixes, &evidence);
         }
         if (r < 0 || sev == TW_SEVERITY_NONE)
                 goto out;
@@ -243,7 +274,11 @@ int tw_rule_over_privileged(struct tw_eval_ctx *c, const struct tw_token *t,
         if (r >= 0)
                 r = reasons_flush(&rs, msg);
         if (r >= 0)
-                r = tw_buf_adds(msg, ". Fix: ");
+                r = tw_buf_addc(msg, '.');
+        if (r >= 0 && evidence)
+                r = tw_eval_add_evidence(c, t, msg);
+        if (r >= 0)
+                r = tw_buf_adds(msg, " Fix: ");
         if (r >= 0)
                 r = reasons_flush(&fixes, msg);
         if (r >= 0)

@@ -17,10 +17,12 @@
 
 struct tw_buf;
 struct tw_policy;
+struct tw_usage;
 
 struct tw_eval_ctx {
         const struct tw_inventory *inv;
         const struct tw_policy *policy;
+        const struct tw_usage *usage; /* NULL: no audit-log usage */
         int64_t now;
         /* Tokens whose orphan check a failed listing of that kind prevented. */
         size_t unchecked[_TW_LISTING_KIND_MAX];
@@ -40,6 +42,17 @@ int tw_rule_orphaned(struct tw_eval_ctx *c, const struct tw_token *t,
                      enum tw_severity *ret_severity, struct tw_buf *msg);
 int tw_rule_over_privileged(struct tw_eval_ctx *c, const struct tw_token *t,
                             enum tw_severity *ret_severity, struct tw_buf *msg);
+/* core/evaluate_usage.c: none without usage. */
+int tw_rule_new_source(struct tw_eval_ctx *c, const struct tw_token *t,
+                       enum tw_severity *ret_severity, struct tw_buf *msg);
+
+/* The lowest role of entity_type allowing every operation token t performed
+ * (tw_usage_lowest_role), or NULL: no usage, or no suggestion. */
+const char *tw_eval_least_role(const struct tw_eval_ctx *c, const struct tw_token *t,
+                               const char *entity_type);
+/* Appends " Operations it performed (audit logs, N kinds): "OP" xN, ... and
+ * K more." (the most called first), or nothing without usage. */
+int tw_eval_add_evidence(const struct tw_eval_ctx *c, const struct tw_token *t, struct tw_buf *msg);
 
 /* Appends s in double quotes, cut (at a UTF-8 boundary, marked "...") after
  * TW_MESSAGE_NAME_MAX bytes so that one hostile name cannot swell a message. */

@@ -18,6 +18,7 @@ static const char *const kind_names[_TW_FINDING_KIND_MAX] = {
         [TW_FINDING_NEVER_USED] = "never_used",
         [TW_FINDING_ORPHANED] = "orphaned",
         [TW_FINDING_OVER_PRIVILEGED] = "over_privileged",
+        [TW_FINDING_NEW_SOURCE] = "new_source",
 };
 
 const char *tw_severity_to_string(enum tw_severity s)

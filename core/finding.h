@@ -25,6 +25,7 @@ enum tw_finding_kind {
         TW_FINDING_NEVER_USED,
         TW_FINDING_ORPHANED,
         TW_FINDING_OVER_PRIVILEGED,
+        TW_FINDING_NEW_SOURCE, /* audit logs: used from a source not seen before */
         _TW_FINDING_KIND_MAX,
 };
 

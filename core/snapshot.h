@@ -1,6 +1,9 @@
 #ifndef TW_CORE_SNAPSHOT_H
 #define TW_CORE_SNAPSHOT_H
 
+#include <stddef.h>
+#include <stdint.h>
+
 /*
  * What exporters read: one collection's inventory, its evaluation and the
  * config they were made under.  Immutable; exporters never call collectors.
@@ -10,12 +13,23 @@ struct tw_config;
 struct tw_inventory;
 struct tw_evaluation;
 struct tw_usage;
+struct tw_event;
+
+/* The token change events of the audit trail (issue 10, Part 1) that a
+ * report shows: those observed at or after since, oldest first. */
+struct tw_event_history {
+        const struct tw_event *events;
+        size_t n_events;
+        int64_t since;
+        size_t skipped; /* malformed lines the reader skipped */
+};
 
 struct tw_snapshot {
         const struct tw_config *cfg;
         const struct tw_inventory *inv;
-        const struct tw_evaluation *ev; /* NULL: not evaluated */
-        const struct tw_usage *usage;   /* audit-log usage (issue 10); NULL: none */
+        const struct tw_evaluation *ev;         /* NULL: not evaluated */
+        const struct tw_usage *usage;           /* audit-log usage (issue 10); NULL: none */
+        const struct tw_event_history *history; /* NULL: no audit trail (yet) */
 };
 
 #endif

@@ -440,6 +440,9 @@ static int render(const struct tw_snapshot *snap, const struct tw_report_layout 
         findings(&h);
         tw_html_workspaces(&h);
         tw_html_tokens(&h);
+        tw_html_changes(&h);
+        tw_html_changed_by(&h);
+        tw_html_usage(&h);
         tw_html_suppressions(&h);
         tw_html_errors(&h);
         tw_html_raw(&h, "</body>\n</html>\n");

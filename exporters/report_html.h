@@ -68,4 +68,10 @@ void tw_html_tokens(struct tw_html *h);
 void tw_html_suppressions(struct tw_html *h);
 void tw_html_errors(struct tw_html *h);
 
+/* The audit sections (exporters/report_html_usage.c): "Changes in the last
+ * 30 days" (snap->history) and "Who uses each token" (snap->usage). */
+void tw_html_changes(struct tw_html *h);
+void tw_html_changed_by(struct tw_html *h); /* lifecycle events from the audit logs */
+void tw_html_usage(struct tw_html *h);
+
 #endif

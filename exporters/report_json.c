@@ -2,6 +2,7 @@
  * never renamed.  Absent values are null, never missing keys. */
 #include "exporters/report_util.h"
 #include "exporters/report.h"
+#include "exporters/report_usage.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -289,6 +290,8 @@ static int add_notes(const struct tw_evaluation *ev, cJSON *root)
 struct stream {
         const struct tw_report_sink *sink;
         struct tw_buf buf;
+        struct tw_report_history history;     /* the token changes per token */
+        struct tw_report_lifecycle lifecycle; /* who changed each token */
 };
 
 static int stream_flush(struct stream *s)
@@ -359,7 +362,10 @@ static int stream_token(struct stream *s, const struct tw_snapshot *snap, size_t
 {
         cJSON *o = tw_report_token_json(snap->inv, &snap->inv->tokens[i]);
 
-        if (o && (add_findings(snap, i, o) < 0 || tw_report_owner_json(snap, i, o) < 0)) {
+        if (o &&
+            (add_findings(snap, i, o) < 0 || tw_report_owner_json(snap, i, o) < 0 ||
+             tw_report_usage_token_json(snap, &s->history, i, o) < 0 ||
+             tw_report_lifecycle_token_json(snap, &s->lifecycle, &snap->inv->tokens[i], o) < 0)) {
                 cJSON_Delete(o);
                 return -ENOMEM;
         }
@@ -410,6 +416,10 @@ static int stream_tail(struct stream *s, const struct tw_snapshot *snap)
                 r = add_summary(snap, tail);
         if (r >= 0)
                 r = add_notes(snap->ev, tail);
+        if (r >= 0)
+                r = tw_report_usage_root_json(snap, tail);
+        if (r >= 0)
+                r = tw_report_lifecycle_root_json(snap, tail);
         if (r < 0) {
                 cJSON_Delete(tail);
                 return r;
@@ -428,11 +438,17 @@ int tw_report_write_json(const struct tw_snapshot *snap, const struct tw_report_
         int r;
 
         tw_buf_init(&s.buf, TW_BUF_MAX_DEFAULT);
-        r = stream_head(&s, snap, opts);
+        r = tw_report_history_init(snap, &s.history);
+        if (r >= 0)
+                r = tw_report_lifecycle_init(snap, &s.lifecycle);
+        if (r >= 0)
+                r = stream_head(&s, snap, opts);
         if (r >= 0)
                 r = stream_tail(&s, snap);
         if (r >= 0)
                 r = stream_flush(&s);
+        tw_report_history_done(&s.history);
+        tw_report_lifecycle_done(&s.lifecycle);
         tw_buf_done(&s.buf);
         return r;
 }

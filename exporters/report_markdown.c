@@ -1,6 +1,7 @@
 /* The Markdown report (GitHub): fit to paste into a security review.
  * Every piece of API or config text goes through tw_report_add_markdown(). */
 #include "exporters/report_util.h"
+#include "exporters/report_usage.h"
 
 #include <stdarg.h>
 #include <stdlib.h>
@@ -339,6 +340,13 @@ static void suppressions(struct md *m)
         }
 }
 
+/* "Changes in the last 30 days" and "Who uses each token" (report_usage_md.c). */
+static void audit_sections(struct md *m)
+{
+        if (m->r >= 0)
+                m->r = tw_report_markdown_usage(m->snap, m->order, m->out);
+}
+
 static void errors(struct md *m)
 {
         const struct tw_inventory *inv = m->snap->inv;
@@ -375,6 +383,7 @@ int tw_report_render_markdown(const struct tw_snapshot *snap, const struct tw_re
                 summary(&m);
                 findings(&m);
                 tokens(&m);
+                audit_sections(&m);
                 suppressions(&m);
                 errors(&m);
         }

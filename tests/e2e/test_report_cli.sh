@@ -12,6 +12,7 @@ api_url = $SIM_URL
 token_file = $SIM_CRED
 [agent]
 log_level = error
+state_dir = $E2E_TMP/no-state
 INI
 
 # Golden reports: the sim's relative times are resolved against BASE and the
@@ -30,6 +31,55 @@ for f in json csv markdown table; do
 done
 jq -e '.complete == true and (.tokens | length) > 20' "$E2E_TMP/out.json" >/dev/null ||
   fail "demo JSON report incomplete"
+
+# The audit sections: a state_dir with an audit trail (one change older than
+# 30 days, one malformed line) and the audit-log collector's usage file.
+state=$E2E_TMP/state
+mkdir -p "$state"
+cp "$TW_SOURCE_DIR/tests/fixtures/report-state/audit.jsonl" "$TW_SOURCE_DIR/tests/fixtures/report-state/audit-usage.json" "$state/"
+acfg=$E2E_TMP/audit.ini
+printf '[astro]\napi_url = %s\ntoken_file = %s\n[agent]\nlog_level = warn\nstate_dir = %s\n' "$SIM_URL" "$SIM_CRED" "$state" >"$acfg"
+"$TW_BIN" -c "$acfg" report --format json --now "$BASE" --fail-on never >"$E2E_TMP/a.json" 2>"$E2E_TMP/a.err"
+jq -e '(.events | length) == 3 and .events_since == "2026-11-01T00:00:00Z"
+  and .events[0].event == "created" and .events[2].token_name == "<img src=x onerror=alert(1)> | @channel"' "$E2E_TMP/a.json" >/dev/null ||
+  fail "the JSON report's events are the last 30 days of the trail"
+grep -q "malformed lines in the audit trail skipped" "$E2E_TMP/a.err" || fail "the malformed line is reported"
+jq -e '.tokens[] | select(.id == "clb80bc9a0fs4e24zumipju47")
+  | (.events | length) == 1 and .usage.calls == 96 and .usage.suggested_role == "WORKSPACE_AUTHOR"
+    and .usage.image_pushes == 12 and .usage.source_ips[0].value == "10.20.0.15"
+    and (.findings[] | select(.kind == "over_privileged") | .message
+         | test("allowed by WORKSPACE_AUTHOR") and test("--role WORKSPACE_AUTHOR"))' "$E2E_TMP/a.json" >/dev/null ||
+  fail "ml-platform-owner: usage, and the least role in its over_privileged finding"
+jq -e '.tokens[] | select(.id == "clvq1zxzf1eas1v6a29ybbgat")
+  | .usage.suggested_role == null
+    and (.findings[] | select(.kind == "new_source") | .severity == "warning" and (.message | test("203.0.113.66")))' "$E2E_TMP/a.json" >/dev/null ||
+  fail "break-glass-admin: a new source IP, no role suggestion (an unknown operation)"
+jq -e '[.tokens[] | select(.usage == null)] | length > 20' "$E2E_TMP/a.json" >/dev/null || fail "tokens without usage have usage null"
+jq -e '.tokens[] | select(.id == "clb80bc9a0fs4e24zumipju47") | .changed_by
+  | length == 2 and .[0].action == "created" and .[0].actor_name == "jane.doe@demo-org.example"
+    and .[1].action == "rotated" and .[1].actor_name == "raj.patel@demo-org.example"' "$E2E_TMP/a.json" >/dev/null ||
+  fail "ml-platform-owner: who created and rotated it, names from the users listing"
+pass "JSON report: events, usage, new_source and the least role from a state_dir"
+"$TW_BIN" -c "$acfg" report --format markdown --now "$BASE" --fail-on never >"$E2E_TMP/a.md" 2>/dev/null
+for want in "## Changes in the last 30 days" "3 changes since 2026-11-01, newest first." \
+  "&lt;img src=x onerror=alert(1)&gt; \| \@channel (clgonegonegonegonegone001)" "## Who uses each token" \
+  "From the Astro audit logs: 2 of " "&lt;script&gt;alert('ua')&lt;/script&gt; \| \@here (12)" \
+  "| rotated | ml-platform-owner (clb80bc9a0fs4e24zumipju47) | user raj.patel\@demo-org.example (cu6mg0gx3xxqu1bg4psm0zkrn) | 198.51.100.23 | &lt;svg onload=alert(3)&gt; | 200 |"; do
+  grep -qF -- "$want" "$E2E_TMP/a.md" || fail "Markdown report lacks: $want"
+done
+"$TW_BIN" -c "$acfg" report --format html --now "$BASE" --fail-on never >"$E2E_TMP/a.html" 2>/dev/null
+grep -qF 'Who uses each token</h2>' "$E2E_TMP/a.html" && grep -qF 'Changes in the last 30 days</h2>' "$E2E_TMP/a.html" ||
+  fail "HTML report lacks the audit sections"
+! grep -qE "<img src=x|<script>alert|<svg onload" "$E2E_TMP/a.html" || fail "hostile audit strings unescaped in HTML"
+pass "Markdown and HTML reports: the audit sections, hostile strings escaped"
+echo '{"v":1,"usage":{"broken":' >"$state/audit-usage.json"
+rm "$state"/audit.jsonl
+"$TW_BIN" -c "$acfg" report --format markdown --now "$BASE" --fail-on never >"$E2E_TMP/b.md" 2>"$E2E_TMP/b.err" ||
+  fail "a corrupt usage file is fatal"
+grep -q "cannot read the audit-log usage" "$E2E_TMP/b.err" || fail "no warning for a corrupt usage file"
+grep -qF "No change history yet" "$E2E_TMP/b.md" && grep -qF "No audit-log usage" "$E2E_TMP/b.md" ||
+  fail "without files the sections say there is no history"
+pass "a corrupt usage file warns, the report goes on; no trail: no history yet"
 
 # --output writes the file and nothing to stdout
 "$TW_BIN" -c "$cfg" report --format json --now "$BASE" --fail-on never -o "$E2E_TMP/r.json" >"$E2E_TMP/stdout"

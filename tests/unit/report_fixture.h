@@ -226,19 +226,31 @@ static struct tw_evaluation *fix_evaluation(void)
         return ev;
 }
 
-/* The fixture rendered in fmt; the caller frees the text. */
+#include "report_usage_fixture.h"
+
+/* The fixture rendered in fmt (with the change history and the usage when
+ * with_eval); the caller frees the text. */
 static char *fix_render(enum tw_report_format fmt, bool with_eval, size_t *ret_len)
 {
         struct tw_config *cfg = NULL;
         struct tw_inventory *inv = fix_inventory();
         struct tw_evaluation *ev = with_eval ? fix_evaluation() : NULL;
+        struct tw_usage *usage = with_eval ? fix_usage() : NULL;
+        struct fix_history hist;
         struct tw_snapshot snap;
         struct tw_buf out;
 
+        fix_history_init(&hist);
         assert_int_equal(tw_config_new_default(&cfg), 0);
-        snap = (struct tw_snapshot){.cfg = cfg, .inv = inv, .ev = ev};
+        snap = (struct tw_snapshot){.cfg = cfg,
+                                    .inv = inv,
+                                    .ev = ev,
+                                    .usage = usage,
+                                    .history = with_eval ? &hist.h : NULL};
         tw_buf_init(&out, 0);
         assert_int_equal(tw_report_render(&snap, fmt, &out), 0);
+        fix_history_done(&hist);
+        tw_usage_free(usage);
         tw_evaluation_free(ev);
         tw_inventory_free(inv);
         tw_config_free(cfg);

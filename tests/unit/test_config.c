@@ -184,6 +184,10 @@ static const struct err_case err_cases[] = {
          "t.ini:2: [policy] unused_after: out of range", NULL},
         {"never_used_after over 10 years", "[policy]\nnever_used_after = 3651d\n",
          "t.ini:2: [policy] never_used_after: out of range", NULL},
+        {"new_source_after under a day", "[policy]\nnew_source_after = 12h\n",
+         "t.ini:2: [policy] new_source_after: out of range", NULL},
+        {"new_source_for off", "[policy]\nnew_source_for = off\n",
+         "t.ini:2: [policy] new_source_for:", NULL},
         {"max_organization_role of another level",
          "[policy]\nmax_organization_role = WORKSPACE_OWNER\n",
          "t.ini:2: [policy] max_organization_role: " ROLE_ERR, NULL},
@@ -319,6 +323,8 @@ static void check_defaults(const struct tw_config *cfg)
         assert_true(cfg->policy.require_expiry);
         assert_int_equal(cfg->policy.unused_after, 90 * DAY);
         assert_int_equal(cfg->policy.never_used_after, 14 * DAY);
+        assert_int_equal(cfg->policy.new_source_after, 30 * DAY);
+        assert_int_equal(cfg->policy.new_source_for, 7 * DAY);
         assert_string_equal(cfg->policy.max_organization_role, "ORGANIZATION_BILLING_ADMIN");
         assert_string_equal(cfg->policy.max_workspace_role, "WORKSPACE_OPERATOR");
         assert_string_equal(cfg->policy.max_deployment_role, "DEPLOYMENT_ADMIN");

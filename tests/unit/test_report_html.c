@@ -103,12 +103,30 @@ static void test_fixture(void **state)
                 "class=\"th crit\"", /* the 7d critical threshold line */
                 "class=\"th warn\"", /* the 30d warning threshold line */
                 "1 expired, 2 expiring in the next 90 days, 0 later, 1 never expire.",
+                /* the audit sections, their hostile strings escaped */
+                "<h2 id=\"changes\">Changes in the last 30 days</h2>",
+                "3 changes since 2025-05-16, newest first.",
+                "&lt;img src=x onerror=alert(1)&gt;",
+                "ORGANIZATION:org-1=&lt;b&gt;OWNER&lt;/b&gt; | x",
+                "<h2 id=\"usage\">Who uses each token</h2>",
+                "2 of 4 tokens called the API.",
+                "astro-cli/1.30 (15), &quot;&gt;&lt;script&gt;alert(1)&lt;/script&gt; | `rm` "
+                "@channel (2)",
+                "GRAPHQL &lt;evil&gt;|name (3)",
+                "<td data-l=\"Least role\">WORKSPACE_AUTHOR</td>",
+                "<h3>Who changed tokens (Astro audit logs)</h3>",
+                "<td data-l=\"By\">API token ci deploy (tok-a)</td>",
+                "&lt;b&gt;bold&lt;/b&gt; | @here",
+                "&lt;img src=y&gt;",
         };
 
         (void)state;
         assert_self_contained(html);
         for (size_t i = 0; i < ARRAY_SIZE(want); i++)
                 assert_present(html, want[i]);
+        assert_null(strstr(html, "<script>"));
+        assert_null(strstr(html, "<img"));
+        assert_null(strstr(html, "<b>bold"));
         for (size_t i = 0; i < 4; i++) {
                 char id[16], row[32];
 
@@ -180,6 +198,9 @@ static void test_empty_and_unevaluated(void **state)
         assert_present(html, "<h2 id=\"tokens\">Tokens (0)</h2>");
         assert_present(html, "0 expired, 0 expiring in the next 90 days, 0 later, 0 never expire.");
         assert_absent(html, "class=\"th "); /* no config, no thresholds */
+        /* no audit trail, no usage: the sections say so */
+        assert_present(html, "<p>No change history yet: the daemon");
+        assert_present(html, "<p>No audit-log usage: it needs");
         free(html);
         tw_inventory_free(inv);
 }
