@@ -148,8 +148,7 @@ static int open_collector(struct tw_daemon_usage *w, int64_t now)
                 if (tw_complain_failure(&w->complain, now))
                         tw_log(TW_LOG_ERROR,
                                "cannot open the audit-log state: retried next interval",
-                               "state_dir", p->state_dir, "error", tw_statefile_strerror(r),
-                               NULL);
+                               "state_dir", p->state_dir, "error", tw_statefile_strerror(r), NULL);
                 return r;
         }
         publish(w);
@@ -205,8 +204,8 @@ static void fetch_once(struct tw_daemon_usage *w)
                 pthread_mutex_unlock(&w->lock);
                 return;
         }
-        r = tw_usage_set_known_tokens(tw_audit_collector_usage(w->col),
-                                      (const char *const *)p->ids, p->n_ids);
+        r = tw_usage_set_known_tokens(tw_audit_collector_usage(w->col), (const char *const *)p->ids,
+                                      p->n_ids);
         if (r == 0)
                 r = tw_audit_fetch(w->col, now, &res);
         if (res.entries)

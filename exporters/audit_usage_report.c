@@ -112,8 +112,8 @@ static int ops_text(const struct tw_token_usage *t, struct tw_buf *out)
 static int actor_text(const struct tw_audit_view *v, const struct tw_lifecycle_event *e,
                       struct tw_buf *out)
 {
-        const char *name = e->actor_type == TW_AUDIT_SUBJECT_SERVICEKEY ? name_of(v, e->actor_id)
-                                                                        : NULL;
+        const char *name =
+                e->actor_type == TW_AUDIT_SUBJECT_SERVICEKEY ? name_of(v, e->actor_id) : NULL;
 
         if (name)
                 return tw_buf_printf(out, "token %s (%s)", name, e->actor_id);
@@ -307,25 +307,24 @@ static size_t shown(const struct tw_audit_view *v, size_t *ret_events)
         return n;
 }
 
-
 /* Runs fn over every row shown, with scratch cells; 0 or a negative errno. */
-#define EACH_ROW(kind, n_cells, arr, n_arr, shown_fn, cells_fn, body)                               \
-        do {                                                                                       \
-                struct tw_buf b_[n_cells];                                                         \
-                for (int c_ = 0; c_ < n_cells; c_++)                                               \
-                        tw_buf_init(&b_[c_], 1 << 20);                                             \
-                for (size_t i_ = 0; r >= 0 && i_ < (n_arr); i_++) {                               \
-                        const kind *row_ = &(arr)[i_];                                             \
-                        if (!shown_fn(v, row_))                                                    \
-                                continue;                                                          \
-                        r = cells_fn(v, row_, b_);                                                 \
-                        if (r >= 0) {                                                              \
-                                struct tw_buf *b = b_;                                             \
-                                body                                                               \
-                        }                                                                          \
-                }                                                                                  \
-                for (int c_ = 0; c_ < n_cells; c_++)                                               \
-                        tw_buf_done(&b_[c_]);                                                      \
+#define EACH_ROW(kind, n_cells, arr, n_arr, shown_fn, cells_fn, body) \
+        do {                                                          \
+                struct tw_buf b_[n_cells];                            \
+                for (int c_ = 0; c_ < n_cells; c_++)                  \
+                        tw_buf_init(&b_[c_], 1 << 20);                \
+                for (size_t i_ = 0; r >= 0 && i_ < (n_arr); i_++) {   \
+                        const kind *row_ = &(arr)[i_];                \
+                        if (!shown_fn(v, row_))                       \
+                                continue;                             \
+                        r = cells_fn(v, row_, b_);                    \
+                        if (r >= 0) {                                 \
+                                struct tw_buf *b = b_;                \
+                                body                                  \
+                        }                                             \
+                }                                                     \
+                for (int c_ = 0; c_ < n_cells; c_++)                  \
+                        tw_buf_done(&b_[c_]);                         \
         } while (0)
 
 int tw_audit_usage_csv(const struct tw_audit_view *v, struct tw_buf *out)
@@ -370,7 +369,8 @@ static int md_row(struct tw_buf *out, const struct tw_buf *b, const int *cols, s
 
 int tw_audit_usage_markdown(const struct tw_audit_view *v, struct tw_buf *out)
 {
-        static const int ucols[] = {U_NAME, U_ID, U_LAST, U_CALLS, U_PUSHES, U_IPS, U_AGENTS, U_OPS};
+        static const int ucols[] = {U_NAME,   U_ID,  U_LAST,   U_CALLS,
+                                    U_PUSHES, U_IPS, U_AGENTS, U_OPS};
         static const int lcols[] = {L_AT, L_ACTION, L_NAME, L_ID, L_ACTOR, L_IP, L_AGENT, L_STATUS};
         size_t n_events, n_tokens;
         int r;
@@ -383,9 +383,10 @@ int tw_audit_usage_markdown(const struct tw_audit_view *v, struct tw_buf *out)
                           "(calls made with them; the top %d sources and operations).\n\n",
                           n_tokens, n_tokens == 1 ? "" : "s", TOP);
         if (r >= 0 && n_tokens)
-                r = tw_buf_adds(out, "| Token | Id | Last seen (UTC) | Calls | Image pushes | Source "
-                                     "IPs | User agents | Operations |\n| --- | --- | --- | --- | "
-                                     "--- | --- | --- | --- |\n");
+                r = tw_buf_adds(out,
+                                "| Token | Id | Last seen (UTC) | Calls | Image pushes | Source "
+                                "IPs | User agents | Operations |\n| --- | --- | --- | --- | "
+                                "--- | --- | --- | --- |\n");
         EACH_ROW(struct tw_token_usage, N_U, v->usage->tokens, n_tokens ? v->usage->n_tokens : 0,
                  token_shown, usage_cells, { r = md_row(out, b, ucols, N_U - 1); });
         if (r >= 0)
@@ -428,8 +429,8 @@ int tw_audit_usage_table(const struct tw_audit_view *v, struct tw_buf *out)
                           n_tokens == 1 ? "" : "s");
         EACH_ROW(struct tw_token_usage, N_U, v->usage->tokens, n_tokens ? v->usage->n_tokens : 0,
                  token_shown, usage_cells, {
-                         r = tw_report_add_terminal(out, b[U_NAME].len ? cell(&b[U_NAME]) : "-",
-                                                    80, NULL);
+                         r = tw_report_add_terminal(out, b[U_NAME].len ? cell(&b[U_NAME]) : "-", 80,
+                                                    NULL);
                          if (r >= 0)
                                  r = tw_buf_printf(out,
                                                    " (%s)\n  last seen %s, first seen %s, %s "
@@ -445,7 +446,8 @@ int tw_audit_usage_table(const struct tw_audit_view *v, struct tw_buf *out)
                                  r = term_line(out, "operations", &b[U_OPS]);
                  });
         if (r >= 0)
-                r = tw_buf_printf(out, "\nWho changed each token (Astro audit logs): %zu change%s\n",
+                r = tw_buf_printf(out,
+                                  "\nWho changed each token (Astro audit logs): %zu change%s\n",
                                   n_events, n_events == 1 ? "" : "s");
         EACH_ROW(struct tw_lifecycle_event, N_L, v->usage->lifecycle,
                  n_events ? v->usage->n_lifecycle : 0, event_shown, event_cells, {

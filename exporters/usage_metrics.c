@@ -50,9 +50,9 @@ static void sample(struct page *p, const char *name, const char *const *labels, 
 }
 
 /* Calls fn for every token of the inventory that has usage. */
-#define FOR_USED_TOKENS(snap, tok, use)                                                            \
-        for (size_t _i = 0; (snap)->inv && (snap)->usage && _i < (snap)->inv->n_tokens; _i++)     \
-                if (((tok) = &(snap)->inv->tokens[_i]) &&                                          \
+#define FOR_USED_TOKENS(snap, tok, use)                                                       \
+        for (size_t _i = 0; (snap)->inv && (snap)->usage && _i < (snap)->inv->n_tokens; _i++) \
+                if (((tok) = &(snap)->inv->tokens[_i]) &&                                     \
                     ((use) = tw_usage_find((snap)->usage, (tok)->id)))
 
 static void token_families(struct page *p, const struct tw_snapshot *snap)
@@ -102,25 +102,30 @@ static void source_family(struct page *p, const struct tw_snapshot *snap)
         FOR_USED_TOKENS(snap, t, u)
         {
                 for (size_t k = 0; k < u->n_ips; k++) {
-                        const char *l[] = {"token_id", t->id, "kind", "ip", "source",
-                                           u->ips[k].value, NULL};
+                        const char *l[] = {"token_id", t->id,           "kind", "ip",
+                                           "source",   u->ips[k].value, NULL};
 
                         sample(p, "astro_token_usage_source_info", l, 1);
                 }
                 for (size_t k = 0; k < u->n_agents; k++) {
-                        const char *l[] = {"token_id", t->id, "kind", "user_agent", "source",
-                                           u->agents[k].value, NULL};
+                        const char *l[] = {"token_id",   t->id,    "kind",
+                                           "user_agent", "source", u->agents[k].value,
+                                           NULL};
 
                         sample(p, "astro_token_usage_source_info", l, 1);
                 }
         }
 }
 
-static void self_families(struct page *p, const struct tw_audit_log_status *st)
+static void self_families(struct page *p, const struct tw_audit_log_status *st, double interval)
 {
         header(p, "tokenwatch_audit_log_enabled", "gauge",
-               "1 while the Astro audit logs are read ([audit] enabled, and no 403 turned it off).");
+               "1 while the Astro audit logs are read ([audit] enabled, and no 403 turned it "
+               "off).");
         sample(p, "tokenwatch_audit_log_enabled", NULL, st && st->enabled ? 1 : 0);
+        header(p, "tokenwatch_audit_log_interval_seconds", "gauge",
+               "[audit] interval: the time between two fetches of the Astro audit logs.");
+        sample(p, "tokenwatch_audit_log_interval_seconds", NULL, interval);
         header(p, "tokenwatch_audit_log_last_success_timestamp_seconds", "gauge",
                "Last successful fetch of the Astro audit logs (Unix seconds).");
         if (st && st->last_success != TW_NO_TIME)
@@ -132,15 +137,13 @@ static void self_families(struct page *p, const struct tw_audit_log_status *st)
         header(p, "tokenwatch_audit_log_skipped_total", "counter",
                "Audit log lines skipped since the agent started, by reason.");
         for (int k = 0; k < _TW_AUDIT_SKIP_MAX; k++) {
-                const char *l[] = {"reason", tw_audit_skip_to_string((enum tw_audit_skip)k),
-                                   NULL};
+                const char *l[] = {"reason", tw_audit_skip_to_string((enum tw_audit_skip)k), NULL};
 
                 sample(p, "tokenwatch_audit_log_skipped_total", l, st ? (double)st->skipped[k] : 0);
         }
         header(p, "tokenwatch_audit_log_fetch_failures_total", "counter",
                "Fetches of the Astro audit logs that failed since the agent started.");
-        sample(p, "tokenwatch_audit_log_fetch_failures_total", NULL,
-               st ? (double)st->failures : 0);
+        sample(p, "tokenwatch_audit_log_fetch_failures_total", NULL, st ? (double)st->failures : 0);
 }
 
 int tw_usage_metrics(const struct tw_snapshot *snap, const struct tw_audit_log_status *st,
@@ -153,6 +156,6 @@ int tw_usage_metrics(const struct tw_snapshot *snap, const struct tw_audit_log_s
         token_families(&p, snap);
         if (snap->cfg && snap->cfg->audit.metrics_sources)
                 source_family(&p, snap);
-        self_families(&p, st);
+        self_families(&p, st, snap->cfg ? (double)snap->cfg->audit.interval : 900);
         return p.err < 0 ? p.err : 0;
 }

@@ -12,6 +12,7 @@
  *                                                        kept, at most the index's cap (16)
  *   astro_token_usage_source_info{token_id,kind,source} 1, only with [audit] metrics_sources
  *   tokenwatch_audit_log_enabled                         1 while the audit logs are read
+ *   tokenwatch_audit_log_interval_seconds                [audit] interval (for the stale alert)
  *   tokenwatch_audit_log_last_success_timestamp_seconds  absent before the first success
  *   tokenwatch_audit_log_entries_total                   entries taken since the agent started
  *   tokenwatch_audit_log_skipped_total{reason}           lines skipped, every reason, 0 included

@@ -81,7 +81,7 @@ pass "usage per token on /metrics, from the audit logs"
 # again, an entry logged while the agent was down is.
 stop_daemon
 curl -fsS -X POST "$SIM_URL/_sim/audit-logs" --data-binary \
-  '{"subjectId":"'$cicd'","subjectType":"SERVICEKEY","organizationId":"cm9r8jgormxbek92l8s8wppie","timestamp":"@-10m","sourceIp":"203.0.113.99","userAgent":"astro-cli/1.30.1","method":"GET","path":"/v1/organizations/cm9r8jgormxbek92l8s8wppie/deployments","responseStatus":200}' \
+  '{"subjectId":"'$cicd'","subjectType":"SERVICEKEY","organizationId":"cm9r8jgormxbek92l8s8wppie","timestamp":"@-10m","sourceIp":"203.0.113.99","userAgent":"ci \"runner\" \\ 2","method":"GET","path":"/v1/organizations/cm9r8jgormxbek92l8s8wppie/deployments","responseStatus":200}' \
   >/dev/null
 reads=$(count_log 'msg="audit logs read"')
 start_daemon
@@ -93,6 +93,8 @@ wait_metric "^astro_token_usage_calls\\{token_id=\"$cicd\"\\} 5$"
 page=$(metrics)
 expect 'tokenwatch_audit_log_entries_total 1'
 expect "astro_token_usage_sources{token_id=\"$cicd\",kind=\"ip\"} 3"
+expect "astro_token_usage_source_info{token_id=\"$cicd\",kind=\"user_agent\",source=\"ci \\\"runner\\\" \\\\ 2\"} 1"
+promtool check metrics <<<"$page" || fail "promtool check metrics: a hostile user agent"
 pass "a restart counts nothing twice and takes what came meanwhile"
 
 # The reviewer's command: who uses each token, who changed it.
