@@ -1,6 +1,5 @@
-/* The audit command's Part 2 sections: who uses each token and who changed
+/* The audit command's Part 2 in CSV, Markdown and the terminal: who uses each token and who changed
  * it, from the Astro audit logs' usage index.  See exporters/audit_report.h. */
-#include <cjson/cJSON.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -9,60 +8,12 @@
 #include "core/events.h"
 #include "core/usage.h"
 #include "exporters/audit_report.h"
+#include "exporters/audit_usage_internal.h"
 #include "exporters/report_util.h"
 #include "lib/buf.h"
 #include "lib/timeutil.h"
 
 #define TOP 5 /* sources and operations shown in the text formats */
-
-/* The token's name from the last listing, or NULL. */
-static const char *name_of(const struct tw_audit_view *v, const char *id)
-{
-        const struct tw_listing *l = v->listing;
-        size_t lo = 0, hi = l && id ? l->n_tokens : 0;
-
-        while (lo < hi) { /* the listing is sorted by id */
-                size_t mid = lo + (hi - lo) / 2;
-                int c = strcmp(id, l->tokens[mid].id);
-
-                if (c == 0)
-                        return l->tokens[mid].name;
-                if (c < 0)
-                        hi = mid;
-                else
-                        lo = mid + 1;
-        }
-        return NULL;
-}
-
-static bool token_shown(const struct tw_audit_view *v, const struct tw_token_usage *t)
-{
-        return (!v->token_id || strcmp(v->token_id, t->token_id) == 0) &&
-               (v->since == TW_NO_TIME || t->last_ms >= v->since * 1000);
-}
-
-static bool event_shown(const struct tw_audit_view *v, const struct tw_lifecycle_event *e)
-{
-        return (!v->token_id || (e->token_id && strcmp(v->token_id, e->token_id) == 0)) &&
-               (v->since == TW_NO_TIME || e->at_ms >= v->since * 1000);
-}
-
-static const char *actor_type(const struct tw_lifecycle_event *e)
-{
-        return e->actor_type == TW_AUDIT_SUBJECT_USER         ? "user"
-               : e->actor_type == TW_AUDIT_SUBJECT_SERVICEKEY ? "token"
-                                                              : "unknown";
-}
-
-/* Seconds, from the index's milliseconds. */
-static char *when(int64_t ms, char buf[TW_RFC3339_LEN])
-{
-        if (ms == TW_NO_TIME) {
-                strcpy(buf, "-");
-                return buf;
-        }
-        return tw_time_format(ms / 1000, buf);
-}
 
 /* The k most called operations first. */
 static size_t top_ops(const struct tw_token_usage *t, const struct tw_usage_op **out, size_t k)
@@ -112,120 +63,14 @@ static int ops_text(const struct tw_token_usage *t, struct tw_buf *out)
 static int actor_text(const struct tw_audit_view *v, const struct tw_lifecycle_event *e,
                       struct tw_buf *out)
 {
-        const char *name =
-                e->actor_type == TW_AUDIT_SUBJECT_SERVICEKEY ? name_of(v, e->actor_id) : NULL;
+        const char *name = e->actor_type == TW_AUDIT_SUBJECT_SERVICEKEY
+                                   ? tw_audit_usage_name_of(v, e->actor_id)
+                                   : NULL;
 
         if (name)
                 return tw_buf_printf(out, "token %s (%s)", name, e->actor_id);
-        return tw_buf_printf(out, "%s %s", actor_type(e), e->actor_id ? e->actor_id : "-");
-}
-
-/* ---- JSON ---- */
-
-static cJSON *sources_json(const struct tw_usage_source *s, size_t n)
-{
-        const struct tw_usage_source **top = calloc(n ? n : 1, sizeof(*top));
-        cJSON *arr = cJSON_CreateArray();
-        char ts[TW_RFC3339_LEN];
-        size_t k = top ? tw_usage_top(s, n, top, n) : 0;
-
-        for (size_t i = 0; arr && i < k; i++) {
-                cJSON *o = cJSON_CreateObject();
-
-                if (!cJSON_AddItemToArray(arr, o) ||
-                    !cJSON_AddStringToObject(o, "value", top[i]->value) ||
-                    !cJSON_AddNumberToObject(o, "count", (double)top[i]->count) ||
-                    !cJSON_AddStringToObject(o, "first_seen", when(top[i]->first_ms, ts)) ||
-                    !cJSON_AddStringToObject(o, "last_seen", when(top[i]->last_ms, ts))) {
-                        cJSON_Delete(arr);
-                        arr = NULL;
-                }
-        }
-        if (!top) {
-                cJSON_Delete(arr);
-                arr = NULL;
-        }
-        free(top);
-        return arr;
-}
-
-static cJSON *token_json(const struct tw_audit_view *v, const struct tw_token_usage *t)
-{
-        cJSON *o = cJSON_CreateObject(), *ops;
-        const char *name = name_of(v, t->token_id);
-        char ts[TW_RFC3339_LEN];
-
-        if (!o || !cJSON_AddStringToObject(o, "token_id", t->token_id) ||
-            !(name ? cJSON_AddStringToObject(o, "token_name", name)
-                   : cJSON_AddNullToObject(o, "token_name")) ||
-            !cJSON_AddStringToObject(o, "first_seen", when(t->first_ms, ts)) ||
-            !cJSON_AddStringToObject(o, "last_seen", when(t->last_ms, ts)) ||
-            !cJSON_AddNumberToObject(o, "calls", (double)t->calls) ||
-            !cJSON_AddNumberToObject(o, "image_pushes", (double)t->image_pushes) ||
-            !(t->last_push_ms == TW_NO_TIME
-                      ? cJSON_AddNullToObject(o, "last_push")
-                      : cJSON_AddStringToObject(o, "last_push", when(t->last_push_ms, ts))) ||
-            !cJSON_AddItemToObject(o, "source_ips", sources_json(t->ips, t->n_ips)) ||
-            !cJSON_AddItemToObject(o, "user_agents", sources_json(t->agents, t->n_agents)) ||
-            !(ops = cJSON_AddArrayToObject(o, "operations")))
-                goto fail;
-        for (size_t i = 0; i < t->n_ops; i++) {
-                cJSON *op = cJSON_CreateObject();
-
-                if (!cJSON_AddItemToArray(ops, op) ||
-                    !cJSON_AddStringToObject(op, "operation", t->ops[i].op) ||
-                    !cJSON_AddNumberToObject(op, "count", (double)t->ops[i].count) ||
-                    !cJSON_AddStringToObject(op, "last_seen", when(t->ops[i].last_ms, ts)))
-                        goto fail;
-        }
-        return o;
-fail:
-        cJSON_Delete(o);
-        return NULL;
-}
-
-static cJSON *event_json(const struct tw_audit_view *v, const struct tw_lifecycle_event *e)
-{
-        cJSON *o = cJSON_CreateObject();
-        const char *name = e->token_name ? e->token_name : name_of(v, e->token_id);
-        const char *actor_name =
-                e->actor_type == TW_AUDIT_SUBJECT_SERVICEKEY ? name_of(v, e->actor_id) : NULL;
-        char ts[TW_RFC3339_LEN];
-#define STR_OR_NULL(k, s) ((s) ? cJSON_AddStringToObject(o, k, s) : cJSON_AddNullToObject(o, k))
-
-        if (!o || !cJSON_AddStringToObject(o, "at", when(e->at_ms, ts)) ||
-            !cJSON_AddStringToObject(o, "action", tw_lifecycle_action_to_string(e->action)) ||
-            !STR_OR_NULL("token_id", e->token_id) || !STR_OR_NULL("token_name", name) ||
-            !cJSON_AddStringToObject(o, "actor_type", actor_type(e)) ||
-            !STR_OR_NULL("actor_id", e->actor_id) || !STR_OR_NULL("actor_name", actor_name) ||
-            !STR_OR_NULL("source_ip", e->source_ip) || !STR_OR_NULL("user_agent", e->user_agent) ||
-            !(e->status < 0 ? cJSON_AddNullToObject(o, "status")
-                            : cJSON_AddNumberToObject(o, "status", e->status))) {
-                cJSON_Delete(o);
-                return NULL;
-        }
-#undef STR_OR_NULL
-        return o;
-}
-
-int tw_audit_usage_json(const struct tw_audit_view *v, struct cJSON *root)
-{
-        cJSON *usage, *life;
-
-        if (!v->usage)
-                return 0;
-        if (!(usage = cJSON_AddArrayToObject(root, "usage")) ||
-            !(life = cJSON_AddArrayToObject(root, "lifecycle")))
-                return -ENOMEM;
-        for (size_t i = 0; i < v->usage->n_tokens; i++)
-                if (token_shown(v, &v->usage->tokens[i]) &&
-                    !cJSON_AddItemToArray(usage, token_json(v, &v->usage->tokens[i])))
-                        return -ENOMEM;
-        for (size_t i = 0; i < v->usage->n_lifecycle; i++)
-                if (event_shown(v, &v->usage->lifecycle[i]) &&
-                    !cJSON_AddItemToArray(life, event_json(v, &v->usage->lifecycle[i])))
-                        return -ENOMEM;
-        return 0;
+        return tw_buf_printf(out, "%s %s", tw_audit_usage_actor_type(e),
+                             e->actor_id ? e->actor_id : "-");
 }
 
 /* ---- text formats: one row of cells per token or event ---- */
@@ -244,11 +89,13 @@ static int usage_cells(const struct tw_audit_view *v, const struct tw_token_usag
                 tw_buf_reset(&b[c]);
         r = tw_buf_adds(&b[U_ID], t->token_id);
         if (r >= 0)
-                r = tw_buf_adds(&b[U_NAME], name_of(v, t->token_id) ? name_of(v, t->token_id) : "");
+                r = tw_buf_adds(&b[U_NAME], tw_audit_usage_name_of(v, t->token_id)
+                                                    ? tw_audit_usage_name_of(v, t->token_id)
+                                                    : "");
         if (r >= 0)
-                r = tw_buf_adds(&b[U_FIRST], when(t->first_ms, ts));
+                r = tw_buf_adds(&b[U_FIRST], tw_audit_usage_when(t->first_ms, ts));
         if (r >= 0)
-                r = tw_buf_adds(&b[U_LAST], when(t->last_ms, ts));
+                r = tw_buf_adds(&b[U_LAST], tw_audit_usage_when(t->last_ms, ts));
         if (r >= 0)
                 r = tw_buf_printf(&b[U_CALLS], "%llu", (unsigned long long)t->calls);
         if (r >= 0)
@@ -265,13 +112,13 @@ static int usage_cells(const struct tw_audit_view *v, const struct tw_token_usag
 static int event_cells(const struct tw_audit_view *v, const struct tw_lifecycle_event *e,
                        struct tw_buf *b)
 {
-        const char *name = e->token_name ? e->token_name : name_of(v, e->token_id);
+        const char *name = e->token_name ? e->token_name : tw_audit_usage_name_of(v, e->token_id);
         char ts[TW_RFC3339_LEN];
         int r;
 
         for (int c = 0; c < N_L; c++)
                 tw_buf_reset(&b[c]);
-        r = tw_buf_adds(&b[L_AT], when(e->at_ms, ts));
+        r = tw_buf_adds(&b[L_AT], tw_audit_usage_when(e->at_ms, ts));
         if (r >= 0)
                 r = tw_buf_adds(&b[L_ACTION], tw_lifecycle_action_to_string(e->action));
         if (r >= 0)
@@ -301,9 +148,9 @@ static size_t shown(const struct tw_audit_view *v, size_t *ret_events)
 
         *ret_events = 0;
         for (size_t i = 0; v->usage && i < v->usage->n_tokens; i++)
-                n += token_shown(v, &v->usage->tokens[i]);
+                n += tw_audit_usage_token_shown(v, &v->usage->tokens[i]);
         for (size_t i = 0; v->usage && i < v->usage->n_lifecycle; i++)
-                *ret_events += event_shown(v, &v->usage->lifecycle[i]);
+                *ret_events += tw_audit_usage_event_shown(v, &v->usage->lifecycle[i]);
         return n;
 }
 
@@ -336,7 +183,7 @@ int tw_audit_usage_csv(const struct tw_audit_view *v, struct tw_buf *out)
                 r = tw_buf_adds(out, "\r\nrecord,token_id,token_name,first_seen,last_seen,calls,"
                                      "image_pushes,source_ips,user_agents,operations\r\n");
         EACH_ROW(struct tw_token_usage, N_U, v->usage->tokens, n_tokens ? v->usage->n_tokens : 0,
-                 token_shown, usage_cells, {
+                 tw_audit_usage_token_shown, usage_cells, {
                          r = tw_report_add_csv_cell(out, "usage", false);
                          for (int c = 0; r >= 0 && c < N_U; c++)
                                  r = tw_report_add_csv_cell(out, cell(&b[c]), c + 1 == N_U);
@@ -345,7 +192,7 @@ int tw_audit_usage_csv(const struct tw_audit_view *v, struct tw_buf *out)
                 r = tw_buf_adds(out, "\r\nrecord,at,action,token_id,token_name,actor,source_ip,"
                                      "user_agent,status\r\n");
         EACH_ROW(struct tw_lifecycle_event, N_L, v->usage->lifecycle,
-                 n_events ? v->usage->n_lifecycle : 0, event_shown, event_cells, {
+                 n_events ? v->usage->n_lifecycle : 0, tw_audit_usage_event_shown, event_cells, {
                          r = tw_report_add_csv_cell(out, "lifecycle", false);
                          for (int c = 0; r >= 0 && c < N_L; c++)
                                  r = tw_report_add_csv_cell(out, cell(&b[c]), c + 1 == N_L);
@@ -388,7 +235,7 @@ int tw_audit_usage_markdown(const struct tw_audit_view *v, struct tw_buf *out)
                                 "IPs | User agents | Operations |\n| --- | --- | --- | --- | "
                                 "--- | --- | --- | --- |\n");
         EACH_ROW(struct tw_token_usage, N_U, v->usage->tokens, n_tokens ? v->usage->n_tokens : 0,
-                 token_shown, usage_cells, { r = md_row(out, b, ucols, N_U - 1); });
+                 tw_audit_usage_token_shown, usage_cells, { r = md_row(out, b, ucols, N_U - 1); });
         if (r >= 0)
                 r = tw_buf_printf(out,
                                   "\n## Who changed each token\n\n%zu change%s in the Astro audit "
@@ -399,7 +246,7 @@ int tw_audit_usage_markdown(const struct tw_audit_view *v, struct tw_buf *out)
                                      "agent | Status |\n| --- | --- | --- | --- | --- | --- | --- "
                                      "| --- |\n");
         EACH_ROW(struct tw_lifecycle_event, N_L, v->usage->lifecycle,
-                 n_events ? v->usage->n_lifecycle : 0, event_shown, event_cells,
+                 n_events ? v->usage->n_lifecycle : 0, tw_audit_usage_event_shown, event_cells,
                  { r = md_row(out, b, lcols, N_L); });
         return r;
 }
@@ -428,7 +275,7 @@ int tw_audit_usage_table(const struct tw_audit_view *v, struct tw_buf *out)
         r = tw_buf_printf(out, "\nWho uses each token (Astro audit logs): %zu token%s\n", n_tokens,
                           n_tokens == 1 ? "" : "s");
         EACH_ROW(struct tw_token_usage, N_U, v->usage->tokens, n_tokens ? v->usage->n_tokens : 0,
-                 token_shown, usage_cells, {
+                 tw_audit_usage_token_shown, usage_cells, {
                          r = tw_report_add_terminal(out, b[U_NAME].len ? cell(&b[U_NAME]) : "-", 80,
                                                     NULL);
                          if (r >= 0)
@@ -450,7 +297,7 @@ int tw_audit_usage_table(const struct tw_audit_view *v, struct tw_buf *out)
                                   "\nWho changed each token (Astro audit logs): %zu change%s\n",
                                   n_events, n_events == 1 ? "" : "s");
         EACH_ROW(struct tw_lifecycle_event, N_L, v->usage->lifecycle,
-                 n_events ? v->usage->n_lifecycle : 0, event_shown, event_cells, {
+                 n_events ? v->usage->n_lifecycle : 0, tw_audit_usage_event_shown, event_cells, {
                          r = tw_buf_printf(out, "%s  %-8s ", cell(&b[L_AT]), cell(&b[L_ACTION]));
                          if (r >= 0)
                                  r = tw_report_add_terminal(

@@ -27,16 +27,20 @@
  * a quote, a backslash, a newline and a byte that is not UTF-8); t3 is
  * used but not listed; t2 is listed and never used. */
 static const char *const entries[] = {
-        "{\"subjectId\":\"t1\",\"subjectType\":\"SERVICEKEY\",\"timestamp\":\"2026-11-01T10:00:00Z\","
+        "{\"subjectId\":\"t1\",\"subjectType\":\"SERVICEKEY\",\"timestamp\":\"2026-11-01T10:00:"
+        "00Z\","
         "\"sourceIp\":\"203.0.113.10\",\"userAgent\":\"astro-cli/1.30.1\",\"method\":\"GET\","
         "\"path\":\"/v1/organizations/o1/deployments\",\"responseStatus\":200}",
-        "{\"subjectId\":\"t1\",\"subjectType\":\"SERVICEKEY\",\"timestamp\":\"2026-11-02T10:00:00Z\","
+        "{\"subjectId\":\"t1\",\"subjectType\":\"SERVICEKEY\",\"timestamp\":\"2026-11-02T10:00:"
+        "00Z\","
         "\"sourceIp\":\"203.0.113.10\",\"userAgent\":\"astro-cli/1.30.1\",\"method\":\"GET\","
         "\"path\":\"/v1/organizations/o1/deployments\",\"responseStatus\":200}",
-        "{\"subjectId\":\"t1\",\"subjectType\":\"SERVICEKEY\",\"timestamp\":\"2026-11-03T10:00:05Z\","
+        "{\"subjectId\":\"t1\",\"subjectType\":\"SERVICEKEY\",\"timestamp\":\"2026-11-03T10:00:"
+        "05Z\","
         "\"sourceIp\":\"198.51.100.7\",\"userAgent\":\"evil \\\"ua\\\" \\\\ \\n\xff\","
         "\"method\":\"GET\",\"path\":\"/v1/organizations/o1/deployments\",\"responseStatus\":200}",
-        "{\"subjectId\":\"t3\",\"subjectType\":\"SERVICEKEY\",\"timestamp\":\"2026-11-03T11:00:00Z\","
+        "{\"subjectId\":\"t3\",\"subjectType\":\"SERVICEKEY\",\"timestamp\":\"2026-11-03T11:00:"
+        "00Z\","
         "\"sourceIp\":\"192.0.2.1\",\"userAgent\":\"curl/8\",\"method\":\"GET\","
         "\"path\":\"/v1/organizations/o1/tokens\",\"responseStatus\":200}",
 };
@@ -110,8 +114,7 @@ static const struct line_case cases[] = {
           "astro_token_usage_calls{token_id=\"t1\"} 3\n",
           "astro_token_usage_sources{token_id=\"t1\",kind=\"ip\"} 2\n",
           "astro_token_usage_sources{token_id=\"t1\",kind=\"user_agent\"} 2\n",
-          "tokenwatch_audit_log_enabled 1\n",
-          "tokenwatch_audit_log_interval_seconds 900\n",
+          "tokenwatch_audit_log_enabled 1\n", "tokenwatch_audit_log_interval_seconds 900\n",
           "tokenwatch_audit_log_last_success_timestamp_seconds 1762170000\n",
           "tokenwatch_audit_log_entries_total 4\n",
           "tokenwatch_audit_log_skipped_total{reason=\"malformed\"} 2\n",
@@ -126,8 +129,7 @@ static const struct line_case cases[] = {
           "astro_token_usage_source_info{token_id=\"t1\",kind=\"ip\",source=\"198.51.100.7\"} 1\n",
           "astro_token_usage_source_info{token_id=\"t1\",kind=\"user_agent\",source=\"evil "
           "\\\"ua\\\" \\\\ \\n\xef\xbf\xbd\"} 1\n",
-          "# TYPE astro_token_usage_source_info gauge\n",
-          NULL},
+          "# TYPE astro_token_usage_source_info gauge\n", NULL},
          {"192.0.2.1", "curl/8", "\xff", NULL}},
         {"no reader yet",
          false,
