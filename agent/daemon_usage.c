@@ -388,8 +388,13 @@ void tw_daemon_usage_cycle(struct tw_daemon *d, int64_t now)
                 w->taken = NULL;
                 w->view.enabled = false;
         }
+        if (d->opts->once && !w->taken && d->cfg->audit.enabled != TW_AUDIT_LOG_OFF &&
+            tw_audit_usage_read(d->cfg->agent.state_dir, &w->taken) < 0)
+                w->taken = NULL; /* the daemon's next run moves a bad file aside, and logs it */
         d->usage = w->taken;
-        if (!w->started && p && p->mode != TW_AUDIT_LOG_OFF)
+        /* One cycle (--once) uses what the daemon saved: a fetch would be
+         * cut short by the exit, and spend one of the 2 calls a minute. */
+        if (!w->started && p && p->mode != TW_AUDIT_LOG_OFF && !d->opts->once)
                 start(w);
 }
 

@@ -18,6 +18,8 @@
  * a 403 turns the reading off with one log line, until the credential
  * changes or the agent restarts.
  *
+ * With --once no thread starts: d->usage is what state_dir holds.
+ *
  * tw_daemon_usage_stop() cancels a fetch in flight (polled every 100 ms)
  * and joins the thread.
  */

@@ -72,8 +72,10 @@ static cJSON *sources_json(const struct tw_usage_source *s, size_t n)
                 if (!cJSON_AddItemToArray(arr, o) ||
                     !cJSON_AddStringToObject(o, "value", top[i]->value) ||
                     !cJSON_AddNumberToObject(o, "count", (double)top[i]->count) ||
-                    !cJSON_AddStringToObject(o, "first_seen", tw_audit_usage_when(top[i]->first_ms, ts)) ||
-                    !cJSON_AddStringToObject(o, "last_seen", tw_audit_usage_when(top[i]->last_ms, ts))) {
+                    !cJSON_AddStringToObject(o, "first_seen",
+                                             tw_audit_usage_when(top[i]->first_ms, ts)) ||
+                    !cJSON_AddStringToObject(o, "last_seen",
+                                             tw_audit_usage_when(top[i]->last_ms, ts))) {
                         cJSON_Delete(arr);
                         arr = NULL;
                 }
@@ -101,7 +103,8 @@ static cJSON *token_json(const struct tw_audit_view *v, const struct tw_token_us
             !cJSON_AddNumberToObject(o, "image_pushes", (double)t->image_pushes) ||
             !(t->last_push_ms == TW_NO_TIME
                       ? cJSON_AddNullToObject(o, "last_push")
-                      : cJSON_AddStringToObject(o, "last_push", tw_audit_usage_when(t->last_push_ms, ts))) ||
+                      : cJSON_AddStringToObject(o, "last_push",
+                                                tw_audit_usage_when(t->last_push_ms, ts))) ||
             !cJSON_AddItemToObject(o, "source_ips", sources_json(t->ips, t->n_ips)) ||
             !cJSON_AddItemToObject(o, "user_agents", sources_json(t->agents, t->n_agents)) ||
             !(ops = cJSON_AddArrayToObject(o, "operations")))
@@ -112,7 +115,8 @@ static cJSON *token_json(const struct tw_audit_view *v, const struct tw_token_us
                 if (!cJSON_AddItemToArray(ops, op) ||
                     !cJSON_AddStringToObject(op, "operation", t->ops[i].op) ||
                     !cJSON_AddNumberToObject(op, "count", (double)t->ops[i].count) ||
-                    !cJSON_AddStringToObject(op, "last_seen", tw_audit_usage_when(t->ops[i].last_ms, ts)))
+                    !cJSON_AddStringToObject(op, "last_seen",
+                                             tw_audit_usage_when(t->ops[i].last_ms, ts)))
                         goto fail;
         }
         return o;
@@ -125,8 +129,9 @@ static cJSON *event_json(const struct tw_audit_view *v, const struct tw_lifecycl
 {
         cJSON *o = cJSON_CreateObject();
         const char *name = e->token_name ? e->token_name : tw_audit_usage_name_of(v, e->token_id);
-        const char *actor_name =
-                e->actor_type == TW_AUDIT_SUBJECT_SERVICEKEY ? tw_audit_usage_name_of(v, e->actor_id) : NULL;
+        const char *actor_name = e->actor_type == TW_AUDIT_SUBJECT_SERVICEKEY
+                                         ? tw_audit_usage_name_of(v, e->actor_id)
+                                         : NULL;
         char ts[TW_RFC3339_LEN];
 #define STR_OR_NULL(k, s) ((s) ? cJSON_AddStringToObject(o, k, s) : cJSON_AddNullToObject(o, k))
 
@@ -164,4 +169,3 @@ int tw_audit_usage_json(const struct tw_audit_view *v, struct cJSON *root)
                         return -ENOMEM;
         return 0;
 }
-

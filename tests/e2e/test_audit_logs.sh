@@ -121,6 +121,14 @@ if grep -rqF "$(cat "$SIM_CRED")" "$state" "$E2E_TMP/tw.log" "$E2E_TMP"/a.*; the
 fi
 pass "tokenwatch audit shows usage and lifecycle actors in every format"
 
+# A reload to enabled = false applies at once: no usage series, enabled 0.
+write_cfg "$SIM_URL" "$SIM_CRED" "enabled = false"
+kill -HUP "$DAEMON_PID"
+wait_metric '^tokenwatch_audit_log_enabled 0$'
+! metrics | grep -q '^astro_token_usage_calls{' || fail "usage series after enabled = false"
+grep -q 'msg="configuration reloaded"' "$E2E_TMP/tw.log" || fail "no reload"
+pass "a reload to enabled = false turns the usage off"
+
 # A state file that does not parse: a clear error from the command (left
 # in place), moved aside and logged by the daemon.
 stop_daemon

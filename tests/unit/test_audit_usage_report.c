@@ -36,16 +36,20 @@ static const char *const entries[] = {
         "\"sourceIp\":\"198.51.100.1\",\"userAgent\":\"Mozilla/5.0\",\"method\":\"POST\","
         "\"path\":\"/v1alpha1/organizations/" ORG "/api-tokens\",\"requestBody\":{\"name\":\"t2 "
         "name\"},\"responseStatus\":200}",
-        "{\"subjectId\":\"" T9 "\",\"subjectType\":\"SERVICEKEY\",\"timestamp\":\"2026-10-02T10:00:00Z\","
+        "{\"subjectId\":\"" T9
+        "\",\"subjectType\":\"SERVICEKEY\",\"timestamp\":\"2026-10-02T10:00:00Z\","
         "\"sourceIp\":\"192.0.2.9\",\"userAgent\":\"astro-cli/1.30.1\",\"method\":\"POST\","
         "\"path\":\"/v1/organizations/" ORG "/tokens/" T1 "/rotate\",\"responseStatus\":200}",
-        "{\"subjectId\":\"" T1 "\",\"subjectType\":\"SERVICEKEY\",\"timestamp\":\"2026-11-01T10:00:00Z\","
+        "{\"subjectId\":\"" T1
+        "\",\"subjectType\":\"SERVICEKEY\",\"timestamp\":\"2026-11-01T10:00:00Z\","
         "\"sourceIp\":\"203.0.113.10\",\"userAgent\":\"astro-cli/1.30.1\",\"method\":\"GET\","
         "\"path\":\"/v1/organizations/" ORG "/deployments/" D1 "\",\"responseStatus\":200}",
-        "{\"subjectId\":\"" T1 "\",\"subjectType\":\"SERVICEKEY\",\"timestamp\":\"2026-11-02T10:00:00Z\","
+        "{\"subjectId\":\"" T1
+        "\",\"subjectType\":\"SERVICEKEY\",\"timestamp\":\"2026-11-02T10:00:00Z\","
         "\"sourceIp\":\"203.0.113.10\",\"userAgent\":\"astro-cli/1.30.1\",\"method\":\"GET\","
         "\"path\":\"/v1/organizations/" ORG "/deployments/" D1 "\",\"responseStatus\":200}",
-        "{\"subjectId\":\"" T1 "\",\"subjectType\":\"SERVICEKEY\",\"timestamp\":\"2026-11-03T10:00:00Z\","
+        "{\"subjectId\":\"" T1
+        "\",\"subjectType\":\"SERVICEKEY\",\"timestamp\":\"2026-11-03T10:00:00Z\","
         "\"sourceIp\":\"198.51.100.7\",\"userAgent\":\"=HYPERLINK(x)|y\",\"method\":\"GET\","
         "\"path\":\"/v1/organizations/" ORG "/deployments/" D1 "\",\"responseStatus\":200}",
         "{\"subjectId\":\"u1\",\"subjectType\":\"USER\",\"timestamp\":\"2026-11-03T10:00:00Z\","
@@ -151,7 +155,11 @@ static const struct format_case cases[] = {
          T0 - 3600,
          {"1 token seen", "1 change in the Astro audit logs", "| deleted |", NULL},
          {"| rotated |", NULL}},
-        {"--since after the last use", TW_REPORT_CSV, NULL, T0 + 1, {NULL},
+        {"--since after the last use",
+         TW_REPORT_CSV,
+         NULL,
+         T0 + 1,
+         {NULL},
          {"usage,", "lifecycle,", "record,", NULL}},
 };
 
@@ -185,8 +193,8 @@ static void formats(void **state)
 static void json(void **state)
 {
         struct fixture *f = *state;
-        struct tw_audit_view v = {.generated_at = T0, .since = TW_NO_TIME, .usage = f->usage,
-                                  .listing = &f->listing};
+        struct tw_audit_view v = {
+                .generated_at = T0, .since = TW_NO_TIME, .usage = f->usage, .listing = &f->listing};
         const cJSON *u, *ev;
         struct tw_buf out;
         cJSON *root;
