@@ -9,7 +9,8 @@ source "$(dirname "$0")/lib.sh"
 base=$(date -u +%Y-%m-%dT%H:%M:%SZ)
 base_s=$(date -u -d "$base" +%s)
 start_sim --fixture "$TW_SOURCE_DIR/tests/fixtures/demo-org.json" \
-  --audit-fixture "$TW_SOURCE_DIR/tests/fixtures/demo-audit.ndjson" --base-time "$base"
+  --audit-fixture "$TW_SOURCE_DIR/tests/fixtures/demo-audit.ndjson" --base-time "$base" \
+  --audit-window-ms 2000 # the daemon starts four times here: keep the sim's 2 calls a window short
 state=$E2E_TMP/state
 cfg=$E2E_TMP/tw.ini
 write_cfg() { # $1: the sim's URL, $2: its credential, $3: [audit] lines
@@ -140,6 +141,16 @@ fi
 grep -q 'audit-usage.json' "$E2E_TMP/err" || fail "the error does not name the file"
 [[ -f $state/audit-usage.json ]] || fail "the audit command moved the state file"
 pass "a bad state file is a clear error of the audit command"
+
+# The daemon moves it aside, says so, and reads the audit logs again.
+write_cfg "$SIM_URL" "$SIM_CRED" ""
+start_daemon
+wait_metric "^astro_token_usage_calls\\{token_id=\"$cicd\"\\} 5$"
+grep -q 'msg="the audit-log state file did not parse: moved aside.*file=' "$E2E_TMP/tw.log" ||
+  fail "the quarantined state file is not logged"
+ls "$state" | grep -q '^audit-usage.json.' || fail "the bad state file was not kept aside"
+stop_daemon
+pass "the daemon quarantines a bad state file, logs it and reads again"
 
 # enabled = auto and a credential that is not an Organization Owner: off,
 # with one log line however many cycles pass.
