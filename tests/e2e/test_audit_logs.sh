@@ -183,6 +183,29 @@ grep -q 'level=error msg="cannot read the Astro audit logs: retried next interva
 stop_daemon
 pass "enabled = true: a 403 is an error, retried"
 
+# A 401 is an error, logged, counted, retried next interval; the token
+# collection goes on.
+start_sim --fixture "$TW_SOURCE_DIR/tests/fixtures/demo-org.json" \
+  --audit-fixture "$TW_SOURCE_DIR/tests/fixtures/demo-audit.ndjson"
+curl -fsS -X POST "$SIM_URL/_sim/faults" \
+  --data-binary '{"type":"status","status":401,"match":"audit-logs","count":1}' >/dev/null
+rm -rf "$state"
+: >"$E2E_TMP/tw.log"
+write_cfg "$SIM_URL" "$SIM_CRED" ""
+start_daemon
+wait_metric '^tokenwatch_audit_log_fetch_failures_total 1$'
+grep -q 'level=error msg="cannot read the Astro audit logs: retried next interval".*401' \
+  "$E2E_TMP/tw.log" || fail "the 401 is not logged"
+cycles=$(count_log 'msg="cycle finished"')
+for _ in $(seq 100); do
+  (($(count_log 'msg="cycle finished"') >= cycles + 2)) && break
+  sleep 0.1
+done
+(($(count_log 'msg="cycle finished"') >= cycles + 2)) || fail "the collection stopped after a 401"
+[[ $(value 'tokenwatch_audit_log_enabled') == 1 ]] || fail "a 401 turned the audit logs off"
+stop_daemon
+pass "a 401 is logged and counted, never fatal"
+
 # SIGTERM during a long backfill: the daemon stops within a second.
 start_sim --fixture "$TW_SOURCE_DIR/tests/fixtures/demo-org.json" --audit-generate 2000000
 rm -rf "$state"
