@@ -1,5 +1,6 @@
 /* `tokenwatch audit`: the audit trail for reviewers, read from state_dir. */
 #include "agent/cmd_audit.h"
+#include "agent/cmd_audit_usage.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -11,6 +12,7 @@
 #include "agent/load_config.h"
 #include "core/config.h"
 #include "core/events.h"
+#include "core/usage.h"
 #include "exporters/audit_report.h"
 #include "exporters/audit_trail.h"
 #include "lib/buf.h"
@@ -74,6 +76,8 @@ int tw_cmd_audit(const struct tw_audit_options *o)
         enum tw_report_format fmt;
         char path[PATH_MAX];
         struct tw_buf out;
+        struct tw_usage *usage = NULL;
+        struct tw_listing *listing = NULL;
         size_t skipped = 0;
         int64_t now = tw_now();
         int r, code = TW_EXIT_OK;
@@ -100,6 +104,10 @@ int tw_cmd_audit(const struct tw_audit_options *o)
                 code = TW_EXIT_CONFIG;
                 goto out;
         }
+        if (tw_cmd_audit_load_usage(cfg->agent.state_dir, &usage, &listing) < 0) {
+                code = TW_EXIT_CONFIG;
+                goto out;
+        }
         {
                 struct tw_audit_view v = {
                         .events = c.events,
@@ -108,6 +116,8 @@ int tw_cmd_audit(const struct tw_audit_options *o)
                         .since = c.since,
                         .token_id = o->token_id,
                         .skipped = skipped + c.malformed,
+                        .usage = usage,
+                        .listing = listing,
                 };
 
                 r = tw_audit_render(&v, fmt, &out);
@@ -126,6 +136,8 @@ out:
         for (size_t i = 0; i < c.n; i++)
                 tw_event_done(&c.events[i]);
         free(c.events);
+        tw_usage_free(usage);
+        tw_listing_free(listing);
         tw_config_free(cfg);
         tw_buf_done(&out);
         return code;

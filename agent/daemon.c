@@ -15,6 +15,7 @@
 #include "lib/buf.h"
 #include "core/config.h"
 #include "agent/daemon_internal.h"
+#include "agent/daemon_usage.h"
 #include "core/finding.h"
 #include "core/inventory.h"
 #include "lib/statefile.h"
@@ -220,6 +221,7 @@ static void reload(struct tw_daemon *d)
         tw_log_setup(cfg->agent.log_level, cfg->agent.log_format);
         d->status.config_reload_success = true;
         tw_log(TW_LOG_INFO, "configuration reloaded", NULL);
+        tw_daemon_usage_cycle(d, tw_now()); /* [audit] changes apply now */
         tw_daemon_publish(d);
         return;
 retry:
@@ -323,6 +325,7 @@ int tw_daemon_run(const char *config_path, const struct tw_daemon_options *opts)
         tw_log(TW_LOG_INFO, d.opts->once ? "one cycle done" : "stopping", NULL);
 out:
         tw_http_server_stop(d.server);
+        tw_daemon_usage_stop(&d);
         tw_daemon_audit_close(&d);
         tw_evaluation_free(d.ev);
         tw_inventory_free(d.inv);

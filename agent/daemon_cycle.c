@@ -1,4 +1,5 @@
 #include "agent/daemon_internal.h"
+#include "agent/daemon_usage.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -23,7 +24,7 @@
 /* Renders the page straight into gzip, extra families included; 0 or a negative errno. */
 static int render_page(struct tw_daemon *d, struct tw_metrics_out *out)
 {
-        struct tw_snapshot snap = {.cfg = d->cfg, .inv = d->inv, .ev = d->ev};
+        struct tw_snapshot snap = {.cfg = d->cfg, .inv = d->inv, .ev = d->ev, .usage = d->usage};
         size_t len;
         int r;
 
@@ -32,6 +33,8 @@ static int render_page(struct tw_daemon *d, struct tw_metrics_out *out)
                 r = tw_metrics_render_out(&snap, &d->status, out);
         if (r == 0 && d->trail)
                 r = tw_audit_trail_metrics(d->trail, &out->text);
+        if (r == 0)
+                r = tw_daemon_usage_metrics(d, &out->text);
         if (r == 0 && d->opts->extra_metrics) {
                 /* Flushed first, so that a failure drops only the extra part. */
                 r = tw_metrics_out_flush(out);
@@ -57,7 +60,7 @@ static int flush_status(void *ctx)
  * metrics page, and publishes it; 0 or a negative errno. */
 static int publish_status(struct tw_daemon *d)
 {
-        struct tw_snapshot snap = {.cfg = d->cfg, .inv = d->inv, .ev = d->ev};
+        struct tw_snapshot snap = {.cfg = d->cfg, .inv = d->inv, .ev = d->ev, .usage = d->usage};
         struct tw_live_status st = {
                 .rendered_at = tw_now(),
                 .data_at = d->inv->collected_at,
@@ -159,15 +162,16 @@ out:
         return inv;
 }
 
-/* Evaluates inv at now; NULL (logged) on failure. */
+/* Evaluates inv at now, with the audit-log usage when there is some (the
+ * new_source findings and least-role hints); NULL (logged) on failure. */
 static struct tw_evaluation *evaluate(const struct tw_daemon *d, const struct tw_inventory *inv,
                                       int64_t now)
 {
         struct tw_evaluation *ev = NULL;
         int r;
 
-        r = tw_evaluate(inv, &d->cfg->policy, d->cfg->suppressions, d->cfg->n_suppressions, now,
-                        &ev);
+        r = tw_evaluate_usage(inv, &d->cfg->policy, d->cfg->suppressions, d->cfg->n_suppressions,
+                              d->usage, now, &ev);
         if (r < 0) {
                 tw_log(TW_LOG_ERROR, "evaluation failed", "error", strerror(-r), NULL);
                 return NULL;
@@ -239,6 +243,8 @@ void tw_daemon_cycle(struct tw_daemon *d)
                 d->inv = inv;
                 inv = NULL;
         }
+        /* The audit-log reader gets this cycle's tokens; d->usage its news. */
+        tw_daemon_usage_cycle(d, now);
         /* Re-evaluate even old data: a token expires while the API is down. */
         d->ev = d->inv ? evaluate(d, d->inv, now) : NULL;
         if (d->status.collection_success)
@@ -252,7 +258,8 @@ void tw_daemon_cycle(struct tw_daemon *d)
         if (d->ev || !d->inv)
                 tw_daemon_publish(d);
         if (d->ev && d->opts->on_cycle) { /* every cycle: alerts must outlive an API outage */
-                struct tw_snapshot snap = {.cfg = d->cfg, .inv = d->inv, .ev = d->ev};
+                struct tw_snapshot snap = {
+                        .cfg = d->cfg, .inv = d->inv, .ev = d->ev, .usage = d->usage};
 
                 d->opts->on_cycle(d->opts->userdata, &snap, &d->status, d->opts->dry_run);
         }

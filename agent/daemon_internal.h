@@ -13,6 +13,7 @@
 
 struct tw_audit_trail;
 struct tw_config;
+struct tw_daemon_usage;
 struct tw_evaluation;
 struct tw_http_server;
 struct tw_inventory;
@@ -30,6 +31,11 @@ struct tw_daemon {
         /* The audit trail of token changes; NULL until it opens (retried each cycle). */
         struct tw_audit_trail *trail;
         char *trail_dir; /* the state_dir it was opened in */
+
+        /* The Astro audit logs' usage index (agent/daemon_usage.h): an
+         * immutable copy taken each cycle, NULL when there is none. */
+        const struct tw_usage *usage;
+        struct tw_daemon_usage *audit_logs; /* the reader thread; NULL until the first cycle */
 
         struct tw_agent_status status;
         struct tw_http_stats http; /* cumulative since start */

@@ -204,6 +204,10 @@ static int on_data(void *ctx, const char *data, size_t len)
 {
         struct fetch *f = ctx;
 
+        /* libcurl's progress callback (which polls cancel too) may wait
+         * while a fast body keeps the write callback busy. */
+        if (f->c->o.cancel && *f->c->o.cancel)
+                return -ECANCELED;
         f->res->bytes += len;
         return tw_ndjson_feed(&f->split, data, len, on_line, f);
 }

@@ -108,4 +108,12 @@ struct tw_usage *tw_audit_collector_usage(struct tw_audit_collector *c);
  */
 int tw_audit_fetch(struct tw_audit_collector *c, int64_t now, struct tw_audit_fetch_result *ret);
 
+/*
+ * Reads the usage index of state_dir/audit-usage.json read-only, for a
+ * reviewer's command: the file is never moved, whatever it holds.  0 with
+ * a new *ret, -ENOENT (no file), -EBADMSG (not the format), -E2BIG, -ENOMEM
+ * or another -errno reading it.
+ */
+int tw_audit_usage_read(const char *state_dir, struct tw_usage **ret);
+
 #endif

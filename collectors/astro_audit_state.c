@@ -209,3 +209,21 @@ int tw_audit_state_load(const char *dir, const struct tw_usage_limits *lim, int6
                 return tw_usage_new(lim, ret_usage);
         return r;
 }
+
+int tw_audit_usage_read(const char *state_dir, struct tw_usage **ret)
+{
+        struct tw_audit_cursor cursor;
+        char *text = NULL;
+        size_t len = 0;
+        int r;
+
+        *ret = NULL;
+        r = tw_statefile_read(state_dir, TW_AUDIT_STATE_FILE, STATE_MAX, &text, &len);
+        if (r < 0)
+                return r;
+        tw_audit_cursor_init(&cursor);
+        r = parse_state(text, len, NULL, &cursor, ret);
+        tw_audit_cursor_done(&cursor);
+        free(text);
+        return r;
+}

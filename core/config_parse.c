@@ -42,11 +42,12 @@ enum key_type {
         T_SEVERITY,
         T_KINDS,
         T_SIZE,
-        T_SCHEDULE, /* a digest schedule (core/schedule.h), or "off" */
-        T_TEAMS,    /* owner teams, count at offset + sizeof(char **) */
-        T_MATCH,    /* key=value owner matches, likewise */
-        T_CHANGES,  /* token change event kinds: a mask, "all" or "none" */
-        T_STAGES,   /* expiry lead times: struct tw_stages_config */
+        T_SCHEDULE,  /* a digest schedule (core/schedule.h), or "off" */
+        T_TEAMS,     /* owner teams, count at offset + sizeof(char **) */
+        T_MATCH,     /* key=value owner matches, likewise */
+        T_CHANGES,   /* token change event kinds: a mask, "all" or "none" */
+        T_STAGES,    /* expiry lead times: struct tw_stages_config */
+        T_AUTO_BOOL, /* auto, or a boolean: enum tw_audit_log_mode */
         _T_MAX,
 };
 
@@ -114,6 +115,12 @@ static const struct key_def config_keys[] = {
         {"audit", "log_max_bytes", T_SIZE, C(audit.log_max_bytes), 4096, 1099511627776.0,
          "16777216"},
         {"audit", "log_files", T_INT, C(audit.log_files), 1, 100, "5"},
+        {"audit", "enabled", T_AUTO_BOOL, C(audit.enabled), 0, 0, "auto"},
+        /* 90 days is the retention of the audit logs. */
+        {"audit", "backfill", T_DURATION, C(audit.backfill), 60, 90 * DAY, "30d"},
+        /* At least 60 s: a fetch and its retries stay within 2 calls a minute. */
+        {"audit", "interval", T_DURATION, C(audit.interval), 60, 7 * DAY, "15m"},
+        {"audit", "metrics_sources", T_BOOL, C(audit.metrics_sources), 0, 0, NULL},
         {"web", "tls_cert_file", T_STRING, C(web.tls_cert_file), 0, 0, NULL},
         {"web", "tls_key_file", T_STRING, C(web.tls_key_file), 0, 0, NULL},
         {"web", "client_ca_file", T_STRING, C(web.client_ca_file), 0, 0, NULL},
@@ -564,6 +571,23 @@ static int parse_stages(const struct key_def *def, void *f, const char *value, s
         return 0;
 }
 
+static int parse_auto_bool(const struct key_def *def, void *f, const char *value, struct why *why)
+{
+        bool b;
+
+        (void)def;
+        if (strcmp(value, "auto") == 0) {
+                *(enum tw_audit_log_mode *)f = TW_AUDIT_LOG_AUTO;
+                return 0;
+        }
+        if (tw_parse_bool(value, &b, &why->text) < 0) {
+                why->text = "expected auto, true or false";
+                return -EINVAL;
+        }
+        *(enum tw_audit_log_mode *)f = b ? TW_AUDIT_LOG_ON : TW_AUDIT_LOG_OFF;
+        return 0;
+}
+
 static const struct {
         parse_fn *parse;
         bool seconds; /* its range is shown in seconds */
@@ -594,6 +618,7 @@ static const struct {
         [T_MATCH] = {parse_teams, false},
         [T_CHANGES] = {parse_changes, false},
         [T_STAGES] = {parse_stages, false},
+        [T_AUTO_BOOL] = {parse_auto_bool, false},
 };
 
 _Static_assert(sizeof(types) / sizeof(types[0]) == _T_MAX, "a parser for every key type");
@@ -657,7 +682,7 @@ static void apply_key(struct tw_config_parser *p, const struct key_def *table, s
                 if (r == -ENOMEM)
                         p->nomem = true;
                 else if (r == -ERANGE && table[i].max > table[i].min)
-                        tw_config_error(p, section, name, "out of range (%g%s to %g%s)",
+                        tw_config_error(p, section, name, "out of range (%.15g%s to %.15g%s)",
                                         table[i].min, is_duration(&table[i]) ? "s" : "",
                                         table[i].max, is_duration(&table[i]) ? "s" : "");
                 else if (r < 0)

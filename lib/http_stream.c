@@ -10,6 +10,7 @@
 
 #define ERROR_BODY_MAX ((size_t)4096)
 #define OUT_CHUNK ((size_t)64 * 1024)
+#define CANCEL_POLL_MS 100
 
 struct tw_http_stream {
         struct tw_curl_xfer x; /* x.body keeps the start of an error body */
@@ -216,6 +217,48 @@ static int finish_body(struct tw_http_stream *s)
         return 0;
 }
 
+/* curl_easy_perform(), but on a multi handle polled every CANCEL_POLL_MS:
+ * libcurl calls the progress callback only about once a second while a
+ * response is slow to come, and cancel must act within ~100 ms. */
+static CURLcode perform(struct tw_http_stream *s)
+{
+        CURLM *m = curl_multi_init();
+        CURLcode result = CURLE_OUT_OF_MEMORY;
+        CURLMsg *msg;
+        int running = 1, left;
+
+        if (!m)
+                return CURLE_OUT_OF_MEMORY;
+        if (curl_multi_add_handle(m, s->x.easy) != CURLM_OK) {
+                curl_multi_cleanup(m);
+                return CURLE_FAILED_INIT;
+        }
+        result = CURLE_RECV_ERROR; /* unless the transfer reports its own end */
+        for (;;) {
+                if (curl_multi_perform(m, &running) != CURLM_OK) {
+                        result = CURLE_RECV_ERROR;
+                        break;
+                }
+                if (!running) {
+                        while ((msg = curl_multi_info_read(m, &left)))
+                                if (msg->msg == CURLMSG_DONE)
+                                        result = msg->data.result;
+                        break;
+                }
+                if (s->x.cancel && *s->x.cancel) {
+                        result = CURLE_ABORTED_BY_CALLBACK;
+                        break;
+                }
+                if (curl_multi_poll(m, NULL, 0, CANCEL_POLL_MS, NULL) != CURLM_OK) {
+                        result = CURLE_RECV_ERROR;
+                        break;
+                }
+        }
+        curl_multi_remove_handle(m, s->x.easy);
+        curl_multi_cleanup(m);
+        return result;
+}
+
 int tw_http_stream_get(struct tw_http_stream *s, const char *url, tw_http_stream_fn fn, void *ctx,
                        struct tw_http_result *ret, uint64_t *ret_inflated)
 {
@@ -233,7 +276,7 @@ int tw_http_stream_get(struct tw_http_stream *s, const char *url, tw_http_stream
                 ret->error_text = r == -EINVAL ? "invalid URL" : "out of memory";
                 goto out;
         }
-        cr = curl_easy_perform(s->x.easy);
+        cr = perform(s);
         tw_curl_result(&s->x, cr, ret);
         if (cr == CURLE_OK && s->ok && s->error == 0)
                 s->error = finish_body(s);
