@@ -28,9 +28,8 @@ struct tw_transport *tw_astro_transport_new(const struct tw_config *cfg, const c
 
 /* The same for one organization ([astro] or [astro.NAME]): each has its own
  * transport, hence its own rate limiter and connection limit. */
-struct tw_transport *tw_astro_transport_new_org(const struct tw_astro_config *a,
-                                                const char *bearer, volatile sig_atomic_t *cancel,
-                                                int64_t deadline_ns);
+struct tw_transport *tw_astro_transport_new_org(const struct tw_astro_config *a, const char *bearer,
+                                                volatile sig_atomic_t *cancel, int64_t deadline_ns);
 
 /* One collection.  Returns 0 and a new inventory (possibly incomplete), or
  * -ENOMEM / -ECANCELED with no inventory. */

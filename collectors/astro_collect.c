@@ -498,15 +498,13 @@ struct tw_transport *tw_astro_transport_new(const struct tw_config *cfg, const c
         return tw_astro_transport_new_org(&cfg->astro, bearer, cancel, deadline_ns);
 }
 
-struct tw_transport *tw_astro_transport_new_org(const struct tw_astro_config *a,
-                                                const char *bearer, volatile sig_atomic_t *cancel,
-                                                int64_t deadline_ns)
+struct tw_transport *tw_astro_transport_new_org(const struct tw_astro_config *a, const char *bearer,
+                                                volatile sig_atomic_t *cancel, int64_t deadline_ns)
 {
         struct tw_http_options o = {
                 .bearer = bearer,
                 /* pin the v1 minor version we were written against */
-                .extra_header =
-                        strcmp(a->api_version, "v1") == 0 ? "X-API-Version: 1.0" : NULL,
+                .extra_header = strcmp(a->api_version, "v1") == 0 ? "X-API-Version: 1.0" : NULL,
                 .timeout_ms = a->request_timeout * 1000,
                 .max_concurrency = a->max_concurrency,
                 .rate_limit = a->rate_limit,
@@ -525,8 +523,7 @@ int tw_astro_collect(const struct tw_config *cfg, const struct tw_credential_inf
 }
 
 int tw_astro_collect_org(const struct tw_astro_config *a, const struct tw_credential_info *cred,
-                         struct tw_transport *transport, int64_t now,
-                         struct tw_inventory **ret_inv)
+                         struct tw_transport *transport, int64_t now, struct tw_inventory **ret_inv)
 {
         struct collect c = {.a = a, .cred = cred, .t = transport};
         int r;

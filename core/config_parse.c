@@ -616,8 +616,8 @@ int tw_config_handler(void *user, const char *section, const char *name, const c
                                   name, value);
         } else {
                 tw_config_error(p, section, NULL,
-                                "unknown section (expected astro, astro.NAME, agent, policy, audit, "
-                                "suppress, web, web.basic_auth_users or webhook.NAME)");
+                                "unknown section (expected astro, agent, policy, audit, suppress, "
+                                "web, web.basic_auth_users or webhook.NAME)");
         }
         return 1;
 }

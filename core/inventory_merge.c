@@ -89,7 +89,8 @@ static int merge_objects(struct tw_inventory *m, const struct tw_inventory *p, s
                 struct tw_workspace w = {dup(p->workspaces[i].id, &failed),
                                          dup(p->workspaces[i].name, &failed)};
 
-                r = failed ? (tw_workspace_done(&w), -ENOMEM) : added(tw_inventory_add_workspace(m, &w));
+                r = failed ? (tw_workspace_done(&w), -ENOMEM)
+                           : added(tw_inventory_add_workspace(m, &w));
         }
         for (size_t i = 0; r == 0 && i < p->n_deployments; i++) {
                 const struct tw_deployment *o = &p->deployments[i];
@@ -165,8 +166,7 @@ int tw_inventory_merge(const struct tw_inventory_part *parts, size_t n, int64_t 
         tw_buf_init(&ids, 1024 * 1024);
         for (size_t i = 0; r == 0 && i < n; i++)
                 r = tw_buf_printf(&ids, "%s%s", i ? "," : "", parts[i].inv->organization_id);
-        m = r == 0 ? tw_inventory_new(ids.ptr ? ids.ptr : "",
-                                      n ? parts[0].inv->api_version : "v1")
+        m = r == 0 ? tw_inventory_new(ids.ptr ? ids.ptr : "", n ? parts[0].inv->api_version : "v1")
                    : NULL;
         tw_buf_done(&ids);
         if (!m)
