@@ -17,6 +17,7 @@ struct tw_report_options {
         const char *output;       /* NULL: stdout */
         enum tw_severity fail_on; /* TW_SEVERITY_NONE: never */
         int64_t now;              /* TW_NO_TIME: the clock */
+        const char *organization; /* --organization: only this one; NULL: every one */
 };
 
 int tw_cmd_report(const struct tw_report_options *o);

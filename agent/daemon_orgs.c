@@ -126,7 +126,9 @@ static int sync_orgs(struct tw_daemon *d)
 
                 st[i].last_success = st[i].credential_expiry = TW_NO_TIME;
                 snprintf(st[i].organization, sizeof(st[i].organization), "%s",
-                         a->organization_id ? a->organization_id : a->name ? a->name : "default");
+                         a->organization_id ? a->organization_id
+                         : a->name          ? a->name
+                                            : "default");
                 for (size_t k = 0; k < d->n_orgs; k++) {
                         if (!d->orgs[k].key || strcmp(d->orgs[k].key, key) != 0)
                                 continue;
@@ -183,8 +185,7 @@ static bool commit(struct tw_daemon *d, struct job *j, struct tw_org_status *st)
 }
 
 /* The merged view of every organization's last good data. */
-static int merge(struct tw_daemon *d, const bool *fresh, int64_t now,
-                 struct tw_inventory **ret_inv)
+static int merge(struct tw_daemon *d, const bool *fresh, int64_t now, struct tw_inventory **ret_inv)
 {
         struct tw_inventory_part *parts = calloc(d->n_orgs, sizeof(*parts));
         size_t n = 0;
@@ -228,7 +229,7 @@ int tw_daemon_collect(struct tw_daemon *d, int64_t now, int64_t deadline_ns,
 {
         struct job *jobs;
         bool *fresh, any_fresh = false;
-        char (*sections)[80];
+        char(*sections)[80];
         int r = 0;
 
         *ret_inv = NULL;
@@ -243,8 +244,8 @@ int tw_daemon_collect(struct tw_daemon *d, int64_t now, int64_t deadline_ns,
                 goto out;
         }
         for (size_t i = 0; i < d->n_orgs; i++) {
-                jobs[i] = (struct job){.d = d, .org = &d->orgs[i], .now = now,
-                                       .deadline_ns = deadline_ns};
+                jobs[i] = (struct job){
+                        .d = d, .org = &d->orgs[i], .now = now, .deadline_ns = deadline_ns};
                 jobs[i].a = tw_config_org(d->cfg, i);
                 jobs[i].section = tw_astro_section(jobs[i].a, sections[i], sizeof(sections[i]));
                 start_job(&jobs[i], d->n_orgs > 1);

@@ -40,6 +40,7 @@ static void usage(FILE *f)
               "      --fail-on S     critical (default), warning or never: exit 1 when an\n"
               "                      unsuppressed finding at or above S exists\n"
               "      --now TIME      evaluate at another RFC 3339 time\n"
+              "      --organization O  only this organization ([astro.NAME] name or id)\n"
               "\n"
               "audit options:\n"
               "  -f, --format F      table (default), json, csv or markdown\n"
@@ -59,6 +60,7 @@ static void usage(FILE *f)
 }
 
 enum { OPT_FAIL_ON = 256, OPT_NOW, OPT_ONCE, OPT_DRY_RUN, OPT_PORT_FILE, OPT_SINCE, OPT_TOKEN };
+enum { OPT_ORGANIZATION = 300 };
 
 /* Every command's options, as parsed from argv. */
 struct cli {
@@ -151,6 +153,9 @@ static int parse_option(int opt, struct cli *c, int *ret_code)
                         return -1;
                 }
                 return 0;
+        case OPT_ORGANIZATION:
+                c->report.organization = optarg;
+                return 0;
         case OPT_ONCE:
                 c->run.once = true;
                 return 0;
@@ -193,6 +198,7 @@ int main(int argc, char **argv)
                 {"port-file", required_argument, NULL, OPT_PORT_FILE},
                 {"since", required_argument, NULL, OPT_SINCE},
                 {"token", required_argument, NULL, OPT_TOKEN},
+                {"organization", required_argument, NULL, OPT_ORGANIZATION},
                 {0},
         };
         struct cli c = {
