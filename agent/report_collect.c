@@ -19,8 +19,8 @@ static struct tw_inventory *failed_inventory(const struct tw_astro_config *a, co
                                              const char *message)
 {
         struct tw_inventory *inv = tw_inventory_new(a->organization_id ? a->organization_id
-                                                    : a->name               ? a->name
-                                                                            : "",
+                                                    : a->name          ? a->name
+                                                                       : "",
                                                     a->api_version);
 
         if (!inv)
@@ -50,8 +50,8 @@ static int collect_one(const struct tw_astro_config *a, bool alone, int64_t now,
          * asks what the policy will say later, not whether we can log in. */
         r = tw_credential_load_org(a, tw_now(), &cred, &err);
         if (r < 0) {
-                tw_log(TW_LOG_ERROR, "cannot use the Astro API credential", "organization",
-                       section, "error", err.ptr, NULL);
+                tw_log(TW_LOG_ERROR, "cannot use the Astro API credential", "organization", section,
+                       "error", err.ptr, NULL);
                 if (alone)
                         code = TW_EXIT_CONFIG;
                 else
@@ -110,9 +110,11 @@ int tw_report_collect(const struct tw_config *cfg, const char *organization, int
                         continue;
                 code = collect_one(a, only || n == 1, now, &inv);
                 if (code == 0)
-                        parts[n_parts++] = (struct tw_inventory_part){
-                                .inv = inv, .name = a->name, .display_name = a->display_name,
-                                .fresh = true};
+                        parts[n_parts++] =
+                                (struct tw_inventory_part){.inv = inv,
+                                                           .name = a->name,
+                                                           .display_name = a->display_name,
+                                                           .fresh = true};
         }
         if (code == 0 && tw_inventory_merge(parts, n_parts, now, ret_inv) < 0) {
                 tw_log(TW_LOG_ERROR, "cannot merge the organizations' data", "error",
