@@ -107,9 +107,11 @@ void tw_daemon_orgs_free(struct tw_daemon *d)
 }
 
 /* Matches d->orgs to the config's organizations (a reload may change
- * them): an organization keeps its state while its section stays. */
+ * them): an organization keeps its state while its section stays.  1 when
+ * an organization with data went away, else 0; -ENOMEM. */
 static int sync_orgs(struct tw_daemon *d)
 {
+        int gone = 0;
         size_t n = tw_config_org_count(d->cfg);
         struct tw_daemon_org *orgs = calloc(n, sizeof(*orgs));
         struct tw_org_status *st = calloc(n, sizeof(*st));
@@ -140,13 +142,15 @@ static int sync_orgs(struct tw_daemon *d)
                 if (!orgs[i].key)
                         orgs[i].key = strdup(key); /* NULL: matched by nothing, fine */
         }
+        for (size_t k = 0; k < d->n_orgs; k++)
+                gone |= d->orgs[k].inv != NULL;
         tw_daemon_orgs_free(d);
         d->orgs = orgs;
         d->org_status = st;
         d->n_orgs = n;
         d->status.orgs = st;
         d->status.n_orgs = n;
-        return 0;
+        return gone;
 }
 
 /* Takes a job's results into its organization's state; true when it
