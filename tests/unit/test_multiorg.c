@@ -16,6 +16,9 @@
 #include "lib/buf.h"
 #include "core/credential.h"
 #include "core/inventory.h"
+#include "core/snapshot.h"
+#include "core/status.h"
+#include "exporters/metrics.h"
 #include "lib/timeutil.h"
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
@@ -270,9 +273,82 @@ static void unmerged(void **state)
         tw_inventory_free(a);
 }
 
+static void want_line(const char *page, const char *line)
+{
+        const char *p = strstr(page, line);
+
+        if (!p || (p != page && p[-1] != '\n') || p[strlen(line)] != '\n')
+                fail_msg("no line \"%s\" in:\n%s", line, page);
+}
+
+/* The page of two organizations: each token names its own, each
+ * organization's health is its own series. */
+static void metrics(void **state)
+{
+        struct tw_inventory *a = org_inventory("org-a", "tok-a", TW_NO_TIME);
+        struct tw_inventory *b = org_inventory("org-b", "tok-b", TW_NO_TIME);
+        const struct tw_inventory_part parts[] = {{a, "prod", "Acme prod", true},
+                                                  {b, "dev", NULL, false}};
+        struct tw_org_status orgs[2] = {
+                {.organization = "org-a",
+                 .collected = true,
+                 .collection_success = true,
+                 .last_success = 1000,
+                 .credential_expiry = 5000},
+                {.organization = "org-b",
+                 .collected = true,
+                 .collection_success = false,
+                 .last_success = TW_NO_TIME,
+                 .credential_expiry = TW_NO_TIME},
+        };
+        struct tw_agent_status st;
+        struct tw_snapshot snap = {0};
+        struct tw_inventory *m = NULL;
+        struct tw_buf page;
+
+        (void)state;
+        for (int k = 0; k < _TW_LISTING_KIND_MAX; k++)
+                orgs[0].listing_success[k] = true;
+        assert_int_equal(tw_inventory_merge(parts, 2, 5000, &m), 0);
+        tw_agent_status_init(&st, "test");
+        st.collected = true;
+        st.orgs = orgs;
+        st.n_orgs = 2;
+        snap.inv = m;
+        tw_buf_init(&page, 0);
+        assert_int_equal(tw_metrics_render(&snap, &st, &page), 0);
+        want_line(page.ptr, "astro_token_created_timestamp_seconds{token_id=\"tok-a\","
+                            "organization=\"org-a\"} 0");
+        want_line(page.ptr, "astro_token_created_timestamp_seconds{token_id=\"tok-b\","
+                            "organization=\"org-b\"} 0");
+        assert_non_null(strstr(page.ptr, "astro_token_info{token_id=\"tok-a\",organization="
+                                         "\"org-a\","));
+        assert_non_null(strstr(page.ptr, "organization_id=\"org-a\",organization_name="
+                                         "\"Acme prod\"}"));
+        assert_non_null(strstr(page.ptr, "organization_id=\"org-b\",organization_name="
+                                         "\"org-b\"}"));
+        want_line(page.ptr, "tokenwatch_collection_success{organization=\"org-a\"} 1");
+        want_line(page.ptr, "tokenwatch_collection_success{organization=\"org-b\"} 0");
+        want_line(page.ptr,
+                  "tokenwatch_listing_success{organization=\"org-a\",listing=\"tokens\"} 1");
+        want_line(page.ptr,
+                  "tokenwatch_listing_success{organization=\"org-b\",listing=\"tokens\"} 0");
+        want_line(page.ptr,
+                  "tokenwatch_last_success_timestamp_seconds{organization=\"org-a\"} 1000");
+        assert_null(strstr(page.ptr,
+                           "tokenwatch_last_success_timestamp_seconds{organization=\"org-b\"}"));
+        want_line(page.ptr, "tokenwatch_credential_expiry_timestamp_seconds{organization="
+                            "\"org-a\"} 5000");
+        assert_null(strstr(page.ptr, "tokenwatch_collection_success 1"));
+        tw_buf_done(&page);
+        tw_inventory_free(m);
+        tw_inventory_free(a);
+        tw_inventory_free(b);
+}
+
 int main(void)
 {
-        struct CMUnitTest tests[ARRAY_SIZE(err_cases) + 6];
+        struct CMUnitTest tests[ARRAY_SIZE(err_cases) + 7];
         size_t n = 0;
 
         for (size_t i = 0; i < ARRAY_SIZE(err_cases); i++)
@@ -283,5 +359,6 @@ int main(void)
         tests[n++] = (struct CMUnitTest)cmocka_unit_test(token_env);
         tests[n++] = (struct CMUnitTest)cmocka_unit_test(merge);
         tests[n++] = (struct CMUnitTest)cmocka_unit_test(unmerged);
+        tests[n++] = (struct CMUnitTest)cmocka_unit_test(metrics);
         return _cmocka_run_group_tests("multiorg", tests, n, NULL, NULL);
 }
