@@ -123,6 +123,11 @@ run_report "$E2E_TMP/all.json"
 [[ $(jq '.tokens | length' "$E2E_TMP/all.json") -eq $n_demo ]] || fail "report over both organizations"
 jq -e '.complete == false and ([.listing_errors[]?, .errors[]? | tostring] | any(test("clean")))' \
   "$E2E_TMP/all.json" >/dev/null || fail "the incomplete report does not name the failing organization"
+set +e
+"$TW_BIN" -c "$cfg" report --format markdown --now "$BASE" --fail-on never >"$E2E_TMP/all.md" 2>/dev/null
+set -e
+grep -q '^| Severity | Organization | Token |' "$E2E_TMP/all.md" || fail "markdown: no organization column"
+[[ $(grep -c '^| [a-z-]* | Demo Org | ' "$E2E_TMP/all.md") -eq $n_demo ]] || fail "markdown rows lack their organization"
 pass "a report over every organization names the failing one and exits 3"
 run_report "$E2E_TMP/none.json" --organization nope
 [[ $REPORT_CODE -eq 2 ]] || fail "report --organization nope exited $REPORT_CODE, want 2"
