@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "agent/load_config.h"
+#include "agent/report_collect.h"
 #include "lib/buf.h"
 #include "core/config.h"
 #include "core/credential.h"
@@ -218,11 +219,9 @@ static int write_file(void *ctx, const char *data, size_t len)
 
 int tw_cmd_report(const struct tw_report_options *o)
 {
-        struct tw_credential_info cred = {0};
         struct tw_config *cfg = NULL;
         struct tw_inventory *inv = NULL;
         struct tw_evaluation *ev = NULL;
-        struct tw_transport *t = NULL;
         struct tw_usage *usage = NULL;
         struct history hist = {0};
         struct tw_event_history history = {0};
@@ -247,24 +246,10 @@ int tw_cmd_report(const struct tw_report_options *o)
         if (tw_agent_load_config(o->config_path, &cfg) < 0)
                 goto out;
         tw_log_setup(cfg->agent.log_level, cfg->agent.log_format);
-        /* The credential's expiry is checked against the real clock: --now
-         * asks what the policy will say later, not whether we can log in. */
-        r = tw_credential_load(cfg, tw_now(), &cred, &err);
-        if (r < 0) {
-                tw_log(TW_LOG_ERROR, "cannot use the Astro API credential", "error", err.ptr, NULL);
+        exit_code = tw_report_collect(cfg, o->organization, now, &inv);
+        if (exit_code != TW_EXIT_OK)
                 goto out;
-        }
-        t = tw_astro_transport_new(cfg, cred.token, NULL, 0);
-        if (!t) {
-                tw_log(TW_LOG_ERROR, "cannot set up HTTP transport", NULL);
-                goto out;
-        }
-        r = tw_astro_collect(cfg, &cred, t, now, &inv);
-        if (r < 0) {
-                tw_log(TW_LOG_ERROR, "collection failed", "error", strerror(-r), NULL);
-                exit_code = TW_EXIT_INCOMPLETE;
-                goto out;
-        }
+        exit_code = TW_EXIT_CONFIG;
         log_listing_errors(inv);
         log_owner_rules(cfg, inv);
         usage = load_usage(cfg->agent.state_dir);
@@ -318,8 +303,6 @@ out:
         tw_usage_free(usage);
         tw_evaluation_free(ev);
         tw_inventory_free(inv);
-        tw_transport_free(t);
-        tw_credential_done(&cred);
         tw_config_free(cfg);
         tw_buf_done(&err);
         return exit_code;

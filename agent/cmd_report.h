@@ -18,6 +18,7 @@ struct tw_report_options {
         enum tw_severity fail_on; /* TW_SEVERITY_NONE: never */
         int64_t now;              /* TW_NO_TIME: the clock */
         const char *group_by;     /* NULL or "none": no grouping; "team" */
+        const char *organization; /* --organization: only this one; NULL: every one */
 };
 
 int tw_cmd_report(const struct tw_report_options *o);

@@ -329,6 +329,7 @@ out:
         tw_daemon_audit_close(&d);
         tw_evaluation_free(d.ev);
         tw_inventory_free(d.inv);
+        tw_daemon_orgs_free(&d);
         tw_config_free(d.cfg);
         remove_signals();
         return r;

@@ -104,64 +104,6 @@ void tw_daemon_publish(struct tw_daemon *d)
         tw_metrics_out_done(&out);
 }
 
-/* Logs each failed listing, rate-limited as one condition. */
-static void log_listings(struct tw_daemon *d, const struct tw_inventory *inv, int64_t now)
-{
-        if (tw_inventory_complete(inv)) {
-                if (tw_complain_success(&d->complain_listing))
-                        tw_log(TW_LOG_INFO, "every listing succeeds again", NULL);
-                return;
-        }
-        if (!tw_complain_failure(&d->complain_listing, now))
-                return;
-        for (size_t i = 0; i < inv->n_errors; i++)
-                tw_log(TW_LOG_ERROR, "listing failed", "listing", inv->errors[i].listing, "error",
-                       inv->errors[i].message, NULL);
-}
-
-/* Collects a new inventory; NULL (logged) when the cycle failed before one.
- * Listings still running at deadline_ns (monotonic) fail. */
-static struct tw_inventory *collect(struct tw_daemon *d, int64_t now, int64_t deadline_ns)
-{
-        struct tw_credential_info cred = {0};
-        struct tw_inventory *inv = NULL;
-        struct tw_transport *t = NULL;
-        struct tw_buf err;
-        int r;
-
-        tw_buf_init(&err, 4096);
-        r = tw_credential_load(d->cfg, now, &cred, &err);
-        d->last_cycle_credential_failed = r < 0;
-        if (r < 0) {
-                if (tw_complain_failure(&d->complain_credential, now))
-                        tw_log(TW_LOG_ERROR, "cannot use the Astro API credential", "error",
-                               err.ptr ? err.ptr : strerror(-r), NULL);
-                goto out;
-        }
-        if (tw_complain_success(&d->complain_credential))
-                tw_log(TW_LOG_INFO, "the Astro API credential works again", NULL);
-        d->status.credential_expiry = cred.claims.exp;
-        t = tw_astro_transport_new(d->cfg, cred.token, d->interrupt, deadline_ns);
-        if (!t) {
-                tw_log(TW_LOG_ERROR, "cannot set up the HTTP transport", "error", strerror(ENOMEM),
-                       NULL);
-                goto out;
-        }
-        r = tw_astro_collect(d->cfg, &cred, t, now, &inv);
-        if (tw_transport_curl_stats(t))
-                tw_http_stats_merge(&d->http, tw_transport_curl_stats(t));
-        d->status.http = &d->http;
-        if (r < 0 && r != -ECANCELED && tw_complain_failure(&d->complain_collect, now))
-                tw_log(TW_LOG_ERROR, "collection failed", "error", strerror(-r), NULL);
-        if (r == 0 && tw_complain_success(&d->complain_collect))
-                tw_log(TW_LOG_INFO, "collection works again", NULL);
-out:
-        tw_transport_free(t);
-        tw_credential_done(&cred);
-        tw_buf_done(&err);
-        return inv;
-}
-
 /* Evaluates inv at now, with the audit-log usage when there is some (the
  * new_source findings and least-role hints); NULL (logged) on failure. */
 static struct tw_evaluation *evaluate(const struct tw_daemon *d, const struct tw_inventory *inv,
@@ -189,16 +131,15 @@ static size_t active_findings(const struct tw_evaluation *ev)
         return n;
 }
 
-/* The cycle's one log line; collected is this cycle's inventory (or NULL). */
-static void log_cycle(const struct tw_daemon *d, const struct tw_inventory *collected, bool fresh,
-                      double seconds)
+/* The cycle's one log line; failed counts this cycle's failed listings. */
+static void log_cycle(const struct tw_daemon *d, size_t n_failed, bool fresh, double seconds)
 {
         char dur[32], tokens[32], findings[32], failed[32];
 
         snprintf(dur, sizeof(dur), "%.3fs", seconds);
         snprintf(tokens, sizeof(tokens), "%zu", d->inv ? d->inv->n_tokens : (size_t)0);
         snprintf(findings, sizeof(findings), "%zu", active_findings(d->ev));
-        snprintf(failed, sizeof(failed), "%zu", collected ? collected->n_errors : (size_t)0);
+        snprintf(failed, sizeof(failed), "%zu", n_failed);
         tw_log(d->status.collection_success ? TW_LOG_INFO : TW_LOG_WARN,
                d->status.collection_success ? "cycle finished"
                                             : "cycle failed: serving the last good data",
@@ -209,16 +150,22 @@ static void log_cycle(const struct tw_daemon *d, const struct tw_inventory *coll
 void tw_daemon_cycle(struct tw_daemon *d)
 {
         int64_t now = tw_now(), start = tw_mono_ns();
-        struct tw_inventory *inv;
+        struct tw_inventory *inv = NULL;
+        size_t n_failed = 0;
         bool fresh;
+        int r;
 
         /* The findings are made again from the inventory below: dropped now,
          * one set of them is alive while the next inventory is collected,
          * not two (the published page serves on meanwhile). */
         tw_evaluation_free(d->ev);
         d->ev = NULL;
-        inv = collect(d, now, start + tw_config_cycle_timeout(d->cfg) * INT64_C(1000000000));
-        if (*d->interrupt) {
+        /* Each organization publishes new data only when all its token
+         * pages were read (agent/daemon_orgs.c); inv is the merged view
+         * when one did. */
+        r = tw_daemon_collect(d, now, start + tw_config_cycle_timeout(d->cfg) * INT64_C(1000000000),
+                              &inv, &n_failed);
+        if (r == -ECANCELED || *d->interrupt) {
                 /* Stopping, or reloading: a cut collection is no data.  The
                  * findings come back from the last good inventory, for the
                  * page a reload publishes. */
@@ -226,18 +173,11 @@ void tw_daemon_cycle(struct tw_daemon *d)
                 d->ev = d->inv ? evaluate(d, d->inv, now) : NULL;
                 return;
         }
-        /* Publish new data only when every token page was read: a failed
-         * token page would make tokens vanish and their alerts resolve.  A
-         * token that alone did not parse is left out (and named) without
-         * holding back the others.  The first cycle publishes whatever it has. */
-        fresh = inv && (inv->all_pages[TW_LISTING_TOKENS] || !d->inv);
-        for (int k = 0; k < _TW_LISTING_KIND_MAX; k++)
-                d->status.listing_success[k] = inv && inv->listed[k];
-        d->status.collection_success = inv && tw_inventory_complete(inv);
-        if (inv) {
-                log_listings(d, inv, now);
+        if (r < 0)
+                tw_log(TW_LOG_ERROR, "collection failed", "error", strerror(-r), NULL);
+        fresh = inv != NULL;
+        if (inv)
                 tw_daemon_check_owner_rules(d, inv);
-        }
         if (fresh) {
                 tw_inventory_free(d->inv);
                 d->inv = inv;
@@ -263,6 +203,5 @@ void tw_daemon_cycle(struct tw_daemon *d)
 
                 d->opts->on_cycle(d->opts->userdata, &snap, &d->status, d->opts->dry_run);
         }
-        log_cycle(d, fresh ? d->inv : inv, fresh, d->status.collection_duration);
-        tw_inventory_free(inv);
+        log_cycle(d, n_failed, fresh, d->status.collection_duration);
 }

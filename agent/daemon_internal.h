@@ -18,6 +18,14 @@ struct tw_evaluation;
 struct tw_http_server;
 struct tw_inventory;
 
+/* One organization's state (agent/daemon_orgs.c), parallel to the config's
+ * organizations (tw_config_org()). */
+struct tw_daemon_org {
+        char *key;                /* its section, to match it across reloads */
+        struct tw_inventory *inv; /* its last good data, or NULL */
+        struct tw_complain complain_credential, complain_collect, complain_listing;
+};
+
 struct tw_daemon {
         const char *config_path;
         const struct tw_daemon_options *opts;
@@ -46,7 +54,21 @@ struct tw_daemon {
         volatile sig_atomic_t *interrupt; /* set by those and SIGHUP; aborts transfers */
         bool last_cycle_credential_failed;
         bool owner_rules_checked; /* this config's [owners] rules against the workspaces */
+
+        struct tw_daemon_org *orgs;
+        struct tw_org_status *org_status; /* parallel to orgs, for status.orgs */
+        size_t n_orgs;
 };
+
+/* Collects every organization (each on its own thread, transport and rate
+ * limiter, listings still running at deadline_ns failing); on success,
+ * updates each organization's last good data and status and returns the
+ * merged inventory in *ret_inv when any organization brought new data
+ * (NULL otherwise).  *ret_failed counts this cycle's failed listings.
+ * Returns -ECANCELED (nothing changed) when interrupted. */
+int tw_daemon_collect(struct tw_daemon *d, int64_t now, int64_t deadline_ns,
+                      struct tw_inventory **ret_inv, size_t *ret_failed);
+void tw_daemon_orgs_free(struct tw_daemon *d);
 
 /* One cycle: collect, evaluate, publish, call on_cycle, log. */
 void tw_daemon_cycle(struct tw_daemon *d);

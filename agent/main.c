@@ -41,6 +41,7 @@ static void usage(FILE *f)
               "                      unsuppressed finding at or above S exists\n"
               "      --now TIME      evaluate at another RFC 3339 time\n"
               "      --group-by G    team: group the tokens by their owner's team\n"
+              "      --organization O  only this organization ([astro.NAME] name or id)\n"
               "\n"
               "audit options:\n"
               "  -f, --format F      table (default), json, csv or markdown\n"
@@ -69,6 +70,7 @@ enum {
         OPT_TOKEN,
         OPT_GROUP_BY
 };
+enum { OPT_ORGANIZATION = 300 };
 
 /* Every command's options, as parsed from argv. */
 struct cli {
@@ -161,6 +163,9 @@ static int parse_option(int opt, struct cli *c, int *ret_code)
                         return -1;
                 }
                 return 0;
+        case OPT_ORGANIZATION:
+                c->report.organization = optarg;
+                return 0;
         case OPT_ONCE:
                 c->run.once = true;
                 return 0;
@@ -207,6 +212,7 @@ int main(int argc, char **argv)
                 {"since", required_argument, NULL, OPT_SINCE},
                 {"token", required_argument, NULL, OPT_TOKEN},
                 {"group-by", required_argument, NULL, OPT_GROUP_BY},
+                {"organization", required_argument, NULL, OPT_ORGANIZATION},
                 {0},
         };
         struct cli c = {

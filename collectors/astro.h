@@ -13,6 +13,7 @@
 #include <signal.h>
 #include <stdint.h>
 
+struct tw_astro_config;
 struct tw_config;
 struct tw_credential_info;
 struct tw_inventory;
@@ -25,9 +26,18 @@ struct tw_transport;
 struct tw_transport *tw_astro_transport_new(const struct tw_config *cfg, const char *bearer,
                                             volatile sig_atomic_t *cancel, int64_t deadline_ns);
 
+/* The same for one organization ([astro] or [astro.NAME]): each has its own
+ * transport, hence its own rate limiter and connection limit. */
+struct tw_transport *tw_astro_transport_new_org(const struct tw_astro_config *a, const char *bearer,
+                                                volatile sig_atomic_t *cancel, int64_t deadline_ns);
+
 /* One collection.  Returns 0 and a new inventory (possibly incomplete), or
  * -ENOMEM / -ECANCELED with no inventory. */
 int tw_astro_collect(const struct tw_config *cfg, const struct tw_credential_info *cred,
                      struct tw_transport *transport, int64_t now, struct tw_inventory **ret_inv);
+/* One collection of one organization's settings. */
+int tw_astro_collect_org(const struct tw_astro_config *a, const struct tw_credential_info *cred,
+                         struct tw_transport *transport, int64_t now,
+                         struct tw_inventory **ret_inv);
 
 #endif

@@ -43,7 +43,7 @@ struct listing {
 };
 
 struct collect {
-        const struct tw_config *cfg;
+        const struct tw_astro_config *a;
         const struct tw_credential_info *cred;
         struct tw_transport *t;
         struct tw_inventory *inv;
@@ -132,12 +132,12 @@ static void listing_failed(struct listing *l, const char *message)
 }
 
 /* Whether a token of this scope is wanted by the config. */
-static bool want_scope(const struct tw_config *cfg, const char *scope)
+static bool want_scope(const struct tw_astro_config *a, const char *scope)
 {
         if (strcmp(scope, "ORGANIZATION") == 0)
-                return cfg->astro.include_organization_tokens;
+                return a->include_organization_tokens;
         if (strcmp(scope, "DEPLOYMENT") == 0)
-                return cfg->astro.include_deployment_tokens;
+                return a->include_deployment_tokens;
         return true;
 }
 
@@ -183,7 +183,7 @@ static int add_parsed(struct listing *l, union item *o)
                 r = tw_inventory_add_deployment(inv, &o->d);
         else if (l->kind == TW_LISTING_USERS)
                 r = tw_inventory_add_user(inv, &o->u);
-        else if (want_scope(l->c->cfg, o->t.scope))
+        else if (want_scope(l->c->a, o->t.scope))
                 r = tw_inventory_add_token(inv, &o->t);
         else {
                 tw_token_done(&o->t);
@@ -406,10 +406,10 @@ static void start_fallback_token_listings(struct collect *c)
                 start_workspace_token_listing(c, c->cred->claims.workspace_ids[i]);
 }
 
-static bool listed_workspace(const struct tw_config *cfg, const char *ws)
+static bool listed_workspace(const struct tw_astro_config *a, const char *ws)
 {
-        for (size_t i = 0; i < cfg->astro.n_workspaces; i++)
-                if (ws && strcmp(cfg->astro.workspaces[i], ws) == 0)
+        for (size_t i = 0; i < a->n_workspaces; i++)
+                if (ws && strcmp(a->workspaces[i], ws) == 0)
                         return true;
         return false;
 }
@@ -422,7 +422,7 @@ static void start_deployment_token_listings(struct collect *c)
         for (size_t i = 0; i < inv->n_deployments; i++) {
                 const struct tw_deployment *d = &inv->deployments[i];
 
-                if (!listed_workspace(c->cfg, d->workspace_id))
+                if (!listed_workspace(c->a, d->workspace_id))
                         continue;
                 snprintf(name, sizeof(name), "tokens deployment=%s", d->id);
                 snprintf(query, sizeof(query), "deploymentId=%s", d->id);
@@ -432,24 +432,24 @@ static void start_deployment_token_listings(struct collect *c)
 
 static void plan(struct collect *c)
 {
-        const struct tw_config *cfg = c->cfg;
+        const struct tw_astro_config *a = c->a;
 
         start_listing(c, TW_LISTING_WORKSPACES, "workspaces", c->platform_base, "workspaces", NULL);
         start_listing(c, TW_LISTING_USERS, "users", c->users_base, "users", NULL);
         start_listing(c, TW_LISTING_DEPLOYMENTS, "deployments", c->platform_base, "deployments",
                       NULL);
-        if (!cfg->astro.workspaces) {
+        if (!a->workspaces) {
                 if (start_listing(c, TW_LISTING_TOKENS, "tokens organization", c->tokens_base,
                                   "tokens", NULL) == 0)
                         c->listings[c->n_listings - 1]->org_wide_tokens = true;
                 return;
         }
-        for (size_t i = 0; i < cfg->astro.n_workspaces; i++)
-                start_workspace_token_listing(c, cfg->astro.workspaces[i]);
-        if (cfg->astro.include_organization_tokens)
+        for (size_t i = 0; i < a->n_workspaces; i++)
+                start_workspace_token_listing(c, a->workspaces[i]);
+        if (a->include_organization_tokens)
                 start_listing(c, TW_LISTING_TOKENS, "tokens organization-scope", c->tokens_base,
                               "tokens", "includeOnlyOrganizationTokens=true");
-        if (cfg->astro.include_deployment_tokens)
+        if (a->include_deployment_tokens)
                 for (size_t i = 0; i < c->n_listings; i++)
                         if (c->listings[i]->kind == TW_LISTING_DEPLOYMENTS)
                                 c->listings[i]->then_deployment_tokens = true;
@@ -479,8 +479,8 @@ static void check_configured_workspaces(struct collect *c)
 
         if (!c->inv->listed[TW_LISTING_WORKSPACES])
                 return;
-        for (size_t i = 0; i < c->cfg->astro.n_workspaces; i++) {
-                const char *ws = c->cfg->astro.workspaces[i];
+        for (size_t i = 0; i < c->a->n_workspaces; i++) {
+                const char *ws = c->a->workspaces[i];
 
                 if (tw_inventory_workspace(c->inv, ws))
                         continue;
@@ -495,15 +495,20 @@ static void check_configured_workspaces(struct collect *c)
 struct tw_transport *tw_astro_transport_new(const struct tw_config *cfg, const char *bearer,
                                             volatile sig_atomic_t *cancel, int64_t deadline_ns)
 {
+        return tw_astro_transport_new_org(&cfg->astro, bearer, cancel, deadline_ns);
+}
+
+struct tw_transport *tw_astro_transport_new_org(const struct tw_astro_config *a, const char *bearer,
+                                                volatile sig_atomic_t *cancel, int64_t deadline_ns)
+{
         struct tw_http_options o = {
                 .bearer = bearer,
                 /* pin the v1 minor version we were written against */
-                .extra_header =
-                        strcmp(cfg->astro.api_version, "v1") == 0 ? "X-API-Version: 1.0" : NULL,
-                .timeout_ms = cfg->astro.request_timeout * 1000,
-                .max_concurrency = cfg->astro.max_concurrency,
-                .rate_limit = cfg->astro.rate_limit,
-                .max_retries = cfg->astro.max_retries,
+                .extra_header = strcmp(a->api_version, "v1") == 0 ? "X-API-Version: 1.0" : NULL,
+                .timeout_ms = a->request_timeout * 1000,
+                .max_concurrency = a->max_concurrency,
+                .rate_limit = a->rate_limit,
+                .max_retries = a->max_retries,
                 .cancel = cancel,
                 .deadline_ns = deadline_ns,
         };
@@ -514,13 +519,19 @@ struct tw_transport *tw_astro_transport_new(const struct tw_config *cfg, const c
 int tw_astro_collect(const struct tw_config *cfg, const struct tw_credential_info *cred,
                      struct tw_transport *transport, int64_t now, struct tw_inventory **ret_inv)
 {
-        struct collect c = {.cfg = cfg, .cred = cred, .t = transport};
+        return tw_astro_collect_org(&cfg->astro, cred, transport, now, ret_inv);
+}
+
+int tw_astro_collect_org(const struct tw_astro_config *a, const struct tw_credential_info *cred,
+                         struct tw_transport *transport, int64_t now, struct tw_inventory **ret_inv)
+{
+        struct collect c = {.a = a, .cred = cred, .t = transport};
         int r;
 
-        c.inv = tw_inventory_new(cred->organization_id, cfg->astro.api_version);
-        c.tokens_base = tw_config_api_base(cfg, "tokens");
-        c.users_base = tw_config_api_base(cfg, "users");
-        c.platform_base = tw_config_api_base(cfg, "workspaces");
+        c.inv = tw_inventory_new(cred->organization_id, a->api_version);
+        c.tokens_base = tw_astro_api_base(a, "tokens");
+        c.users_base = tw_astro_api_base(a, "users");
+        c.platform_base = tw_astro_api_base(a, "workspaces");
         if (!c.inv || !c.tokens_base || !c.users_base || !c.platform_base) {
                 r = -ENOMEM;
                 goto out;

@@ -44,11 +44,10 @@ void tw_config_free(struct tw_config *cfg)
         if (!cfg)
                 return;
         free(cfg->path);
-        free(cfg->astro.api_url);
-        free(cfg->astro.api_version);
-        free(cfg->astro.organization_id);
-        free(cfg->astro.token_file);
-        tw_strv_free(cfg->astro.workspaces, cfg->astro.n_workspaces);
+        tw_astro_config_done(&cfg->astro);
+        for (size_t i = 0; i < cfg->n_orgs; i++)
+                tw_astro_config_done(&cfg->orgs[i]);
+        free(cfg->orgs);
         free(cfg->agent.state_dir);
         free(cfg->agent.listen);
         policy_done(&cfg->policy);
@@ -195,6 +194,7 @@ int tw_config_load_string(const char *text, const char *filename, struct tw_conf
                 tw_config_validate(&p);
 done:
         free(p.webhook_seen);
+        free(p.org_seen);
         if (p.nomem) {
                 tw_config_free(p.cfg);
                 return -ENOMEM;
@@ -293,17 +293,22 @@ int tw_config_load_file(const char *path, struct tw_config **ret_config, struct 
 
 char *tw_config_api_base(const struct tw_config *cfg, const char *resource)
 {
+        return tw_astro_api_base(&cfg->astro, resource);
+}
+
+char *tw_astro_api_base(const struct tw_astro_config *a, const char *resource)
+{
         struct tw_buf b;
         const char *family;
 
         tw_buf_init(&b, 4096);
-        if (strcmp(cfg->astro.api_version, "v1beta1") == 0) {
+        if (strcmp(a->api_version, "v1beta1") == 0) {
                 family = (strcmp(resource, "tokens") == 0 || strcmp(resource, "users") == 0)
                                  ? "iam"
                                  : "platform";
-                if (tw_buf_printf(&b, "%s/%s/v1beta1", cfg->astro.api_url, family) < 0)
+                if (tw_buf_printf(&b, "%s/%s/v1beta1", a->api_url, family) < 0)
                         goto fail;
-        } else if (tw_buf_printf(&b, "%s/v1", cfg->astro.api_url) < 0) {
+        } else if (tw_buf_printf(&b, "%s/v1", a->api_url) < 0) {
                 goto fail;
         }
         return tw_buf_steal(&b);

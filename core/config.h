@@ -122,6 +122,26 @@ struct tw_webhook_config {
         int expiry_notify_at_line; /* for the format's check */
 };
 
+/* [astro] or one [astro.NAME] (issue 12): one organization to watch. */
+struct tw_astro_config {
+        char *name;            /* NAME; NULL for [astro] */
+        char *display_name;    /* for people; NULL: none */
+        int line;              /* the section's first key line; 0 for [astro] */
+        char *api_url;         /* default https://api.astronomer.io */
+        char *api_version;     /* v1 | v1beta1 */
+        char *organization_id; /* NULL: from the credential */
+        char *token_file;      /* NULL: token_env */
+        char *token_env;       /* NULL: $ASTRO_API_TOKEN */
+        char **workspaces;     /* NULL: "*" */
+        size_t n_workspaces;
+        bool include_organization_tokens;
+        bool include_deployment_tokens;
+        int64_t request_timeout; /* seconds, default 30 */
+        int max_concurrency;     /* default 4 */
+        double rate_limit;       /* requests/s, default 20 */
+        int max_retries;         /* default 5 */
+};
+
 /* [web.basic_auth_users] name = bcrypt hash */
 struct tw_web_user {
         char *name;
@@ -131,20 +151,12 @@ struct tw_web_user {
 struct tw_config {
         char *path; /* the file it came from, or "<string>" */
 
-        struct {
-                char *api_url;         /* default https://api.astronomer.io */
-                char *api_version;     /* v1 | v1beta1 */
-                char *organization_id; /* NULL: from the credential */
-                char *token_file;      /* NULL: $ASTRO_API_TOKEN */
-                char **workspaces;     /* NULL: "*" */
-                size_t n_workspaces;
-                bool include_organization_tokens;
-                bool include_deployment_tokens;
-                int64_t request_timeout; /* seconds, default 30 */
-                int max_concurrency;     /* default 4 */
-                double rate_limit;       /* requests/s, default 20 */
-                int max_retries;         /* default 5 */
-        } astro;
+        /* [astro]: the one organization of a single-organization config.
+         * With [astro.NAME] sections, orgs[] holds them and astro keeps its
+         * defaults; walk the organizations with tw_config_org(). */
+        struct tw_astro_config astro;
+        struct tw_astro_config *orgs; /* [astro.NAME], in file order */
+        size_t n_orgs;
 
         struct {
                 int64_t interval;      /* default 5m */
@@ -233,5 +245,17 @@ void tw_config_free(struct tw_config *cfg);
 /* The base URL for one API family: "tokens"/"users" or "workspaces"/"deployments",
  * e.g. "https://api.astronomer.io/v1" or ".../iam/v1beta1".  Caller frees. */
 char *tw_config_api_base(const struct tw_config *cfg, const char *resource);
+char *tw_astro_api_base(const struct tw_astro_config *a, const char *resource);
+
+/* The organizations to watch (core/config_orgs.c): [astro] alone, or every
+ * [astro.NAME] in file order.  tw_config_org(cfg, i) for i below the count. */
+size_t tw_config_org_count(const struct tw_config *cfg);
+const struct tw_astro_config *tw_config_org(const struct tw_config *cfg, size_t i);
+/* How logs and errors name an organization's section: "astro" or "astro.NAME". */
+const char *tw_astro_section(const struct tw_astro_config *a, char *buf, size_t size);
+/* The organization a name given on the command line means: a section NAME,
+ * an organization_id or a display_name; NULL if none. */
+const struct tw_astro_config *tw_config_org_find(const struct tw_config *cfg, const char *name);
+void tw_astro_config_done(struct tw_astro_config *a);
 
 #endif

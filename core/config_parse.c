@@ -79,6 +79,8 @@ static const struct key_def config_keys[] = {
         {"astro", "api_version", T_API_VERSION, C(astro.api_version), 0, 0, "v1"},
         {"astro", "organization_id", T_ID, C(astro.organization_id), 0, 0, NULL},
         {"astro", "token_file", T_STRING, C(astro.token_file), 0, 0, NULL},
+        {"astro", "token_env", T_ID, C(astro.token_env), 0, 0, NULL},
+        {"astro", "display_name", T_STRING, C(astro.display_name), 0, 0, NULL},
         {"astro", "workspaces", T_ID_LIST, C(astro.workspaces), 0, 0, NULL},
         {"astro", "include_organization_tokens", T_BOOL, C(astro.include_organization_tokens), 0, 0,
          "true"},
@@ -729,9 +731,13 @@ int tw_config_handler(void *user, const char *section, const char *name, const c
                 return 1;
         if (!*section) {
                 tw_config_error(p, NULL, name, "key outside of any section");
+        } else if (strncmp(section, "astro.", 6) == 0 && tw_is_valid_id(section + 6)) {
+                tw_config_add_org_key(p, section, name, value);
         } else if (strcmp(section, "astro") == 0 || strcmp(section, "agent") == 0 ||
                    strcmp(section, "policy") == 0 || strcmp(section, "web") == 0 ||
                    strcmp(section, "audit") == 0) {
+                if (strcmp(section, "astro") == 0 && !p->astro_line)
+                        p->astro_line = p->lineno;
                 apply_key(p, config_keys, n_config_keys, section, p->cfg, p->seen, section, name,
                           value);
         } else if (strcmp(section, "suppress") == 0) {
@@ -755,6 +761,48 @@ int tw_config_handler(void *user, const char *section, const char *name, const c
                                 "owners, web, web.basic_auth_users or webhook.NAME)");
         }
         return 1;
+}
+
+/* The [astro] rows, re-based onto a struct tw_astro_config: row i of
+ * astro_rows() is config_keys[first + i] with its offset inside the struct. */
+static size_t astro_rows(struct key_def *rows, size_t max)
+{
+        const size_t n_config = sizeof(config_keys) / sizeof(config_keys[0]);
+        size_t n = 0;
+
+        for (size_t i = 0; i < n_config && n < max; i++)
+                if (strcmp(config_keys[i].section, "astro") == 0) {
+                        rows[n] = config_keys[i];
+                        rows[n++].offset -= C(astro);
+                }
+        return n;
+}
+
+int tw_config_astro_set_defaults(struct tw_astro_config *a)
+{
+        struct key_def rows[TW_CONFIG_MAX_ORG_KEYS];
+
+        return set_defaults(rows, astro_rows(rows, TW_CONFIG_MAX_ORG_KEYS), a);
+}
+
+void tw_config_apply_astro_key(struct tw_config_parser *p, struct tw_astro_config *a, int *seen,
+                               const char *section, const char *name, const char *value)
+{
+        struct key_def rows[TW_CONFIG_MAX_ORG_KEYS];
+
+        apply_key(p, rows, astro_rows(rows, TW_CONFIG_MAX_ORG_KEYS), "astro", a, seen, section,
+                  name, value);
+}
+
+int tw_config_astro_key_line(const int *seen, const char *name)
+{
+        struct key_def rows[TW_CONFIG_MAX_ORG_KEYS];
+        size_t n = astro_rows(rows, TW_CONFIG_MAX_ORG_KEYS);
+
+        for (size_t i = 0; i < n; i++)
+                if (strcmp(rows[i].name, name) == 0)
+                        return seen[i];
+        return 0;
 }
 
 int tw_config_key_line(const struct tw_config_parser *p, const char *section, const char *name,

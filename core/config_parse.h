@@ -12,6 +12,7 @@ struct tw_buf;
 
 #define TW_CONFIG_MAX_KEYS 64
 #define TW_CONFIG_MAX_WEBHOOK_KEYS 32
+#define TW_CONFIG_MAX_ORG_KEYS 16
 
 struct tw_config_parser {
         struct tw_config *cfg;
@@ -29,6 +30,9 @@ struct tw_config_parser {
         int owners_keys_line, owners_labels_line; /* [owners] keys, labels */
         /* the same per [webhook.NAME], parallel to cfg->webhooks; freed by the loader */
         int (*webhook_seen)[TW_CONFIG_MAX_WEBHOOK_KEYS];
+        /* the same per [astro.NAME], parallel to cfg->orgs; freed by the loader */
+        int (*org_seen)[TW_CONFIG_MAX_ORG_KEYS];
+        int astro_line; /* the first line of [astro], 0 if absent */
 };
 
 /* Sets every key's default from the key tables (the values an empty file
@@ -49,6 +53,19 @@ void tw_config_validate_owners(struct tw_config_parser *p);
  * items, stored as "key=value" without blanks) into a new array. */
 int tw_config_parse_teams(const char *v, bool match, char ***ret, size_t *ret_n,
                           const char **ret_why);
+/* [astro] keys for one [astro.NAME] (config_parse.c): the [astro] rows
+ * applied to a, with seen[] indexed like those rows. */
+int tw_config_astro_set_defaults(struct tw_astro_config *a);
+void tw_config_apply_astro_key(struct tw_config_parser *p, struct tw_astro_config *a, int *seen,
+                               const char *section, const char *name, const char *value);
+/* The line of key name in seen[] (0: not set). */
+int tw_config_astro_key_line(const int *seen, const char *name);
+/* [astro.NAME] (config_orgs.c): the section's org, made on first sight;
+ * NULL on -ENOMEM (p->nomem set). */
+void tw_config_add_org_key(struct tw_config_parser *p, const char *section, const char *name,
+                           const char *value);
+/* Checks across organizations: duplicate organization_id, [astro] mixed in. */
+void tw_config_validate_orgs(struct tw_config_parser *p);
 
 int tw_config_handler(void *user, const char *section, const char *name, const char *value);
 void tw_config_validate(struct tw_config_parser *p);

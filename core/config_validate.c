@@ -53,6 +53,7 @@ void tw_config_validate(struct tw_config_parser *p)
         struct tw_config *cfg = p->cfg;
 
         check_thresholds(p);
+        tw_config_validate_orgs(p);
         if (!!cfg->web.tls_cert_file != !!cfg->web.tls_key_file)
                 tw_config_error_at(p,
                                    tw_config_key_line(p, "web",

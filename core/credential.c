@@ -2,6 +2,7 @@
 
 #include <cjson/cJSON.h>
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -172,22 +173,34 @@ void tw_credential_done(struct tw_credential_info *c)
 int tw_credential_load(const struct tw_config *cfg, int64_t now, struct tw_credential_info *ret,
                        struct tw_buf *err)
 {
+        return tw_credential_load_org(&cfg->astro, now, ret, err);
+}
+
+int tw_credential_load_org(const struct tw_astro_config *a, int64_t now,
+                           struct tw_credential_info *ret, struct tw_buf *err)
+{
         struct tw_credential_info c = {0};
-        char when[TW_RFC3339_LEN];
-        const char *org;
+        char when[TW_RFC3339_LEN], sbuf[80], source[128];
+        const char *org, *sec = tw_astro_section(a, sbuf, sizeof(sbuf));
+        const char *env = a->token_env ? a->token_env : "ASTRO_API_TOKEN";
         int r;
 
+        if (a->token_file)
+                snprintf(source, sizeof(source), "[%s] token_file", sec);
+        else
+                snprintf(source, sizeof(source), "%s", env);
         c.claims.exp = c.claims.iat = TW_NO_TIME;
-        if (cfg->astro.token_file) {
-                r = tw_secret_read_file(cfg->astro.token_file, &c.token, err);
+        if (a->token_file) {
+                r = tw_secret_read_file(a->token_file, &c.token, err);
                 if (r < 0)
                         return r;
         } else {
-                r = tw_secret_from_env("ASTRO_API_TOKEN", &c.token);
+                r = tw_secret_from_env(env, &c.token);
                 if (r < 0) {
-                        tw_buf_adds(err, "no Astro API token: set [astro] token_file (a file "
-                                         "readable only by tokenwatch) or the ASTRO_API_TOKEN "
-                                         "environment variable");
+                        tw_buf_printf(err,
+                                      "no Astro API token: set [%s] token_file (a file readable "
+                                      "only by tokenwatch) or the %s environment variable",
+                                      sec, env);
                         return r;
                 }
         }
@@ -208,22 +221,25 @@ int tw_credential_load(const struct tw_config *cfg, int64_t now, struct tw_crede
                 tw_buf_printf(err,
                               "the Astro API token has expired (at %s): rotate it and update "
                               "%s",
-                              tw_time_format(c.claims.exp, when),
-                              cfg->astro.token_file ? "[astro] token_file" : "ASTRO_API_TOKEN");
+                              tw_time_format(c.claims.exp, when), source);
                 r = -EKEYEXPIRED;
                 goto fail;
         }
-        org = cfg->astro.organization_id ? cfg->astro.organization_id : c.claims.organization_id;
+        org = a->organization_id ? a->organization_id : c.claims.organization_id;
         if (!org) {
-                tw_buf_adds(err, "no organization id: set [astro] organization_id, or use an API "
-                                 "token whose JWT names its organization (permissions "
-                                 "\"organizationId:<id>\")");
+                tw_buf_printf(err,
+                              "no organization id: set [%s] organization_id, or use an API "
+                              "token whose JWT names its organization (permissions "
+                              "\"organizationId:<id>\")",
+                              sec);
                 r = -EINVAL;
                 goto fail;
         }
         if (!tw_is_valid_id(org)) {
-                tw_buf_adds(err, "the organization id (from [astro] organization_id or the "
-                                 "credential) is not a valid id");
+                tw_buf_printf(err,
+                              "the organization id (from [%s] organization_id or the "
+                              "credential) is not a valid id",
+                              sec);
                 r = -EINVAL;
                 goto fail;
         }

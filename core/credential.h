@@ -40,6 +40,11 @@ struct tw_credential_info {
  * organization id), -EKEYEXPIRED (exp in the past, checked against now). */
 int tw_credential_load(const struct tw_config *cfg, int64_t now, struct tw_credential_info *ret,
                        struct tw_buf *err);
+/* The same for one organization ([astro] or [astro.NAME]); its token_env
+ * names the environment variable (default ASTRO_API_TOKEN). */
+struct tw_astro_config;
+int tw_credential_load_org(const struct tw_astro_config *a, int64_t now,
+                           struct tw_credential_info *ret, struct tw_buf *err);
 void tw_credential_done(struct tw_credential_info *c);
 
 #endif

@@ -122,6 +122,12 @@ void tw_inventory_free(struct tw_inventory *inv)
         tw_arena_done(&inv->arena);
         free(inv->credential.token_id);
         free(inv->organization_id);
+        for (size_t i = 0; i < inv->n_orgs; i++) {
+                free(inv->orgs[i].id);
+                free(inv->orgs[i].name);
+                free(inv->orgs[i].display_name);
+        }
+        free(inv->orgs);
         free(inv->api_version);
         free(inv);
 }

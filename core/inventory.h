@@ -52,6 +52,7 @@ struct tw_token {
         size_t n_roles;
         struct tw_subject *created_by; /* NULL: not sent */
         struct tw_subject *updated_by; /* NULL: not sent */
+        size_t org;                    /* index in inv->orgs (0 with none) */
 };
 
 struct tw_workspace {
@@ -84,6 +85,15 @@ struct tw_credential {
         int64_t expires_at; /* exp, or TW_NO_TIME */
 };
 
+/* One organization of a merged inventory (issue 12). */
+struct tw_inventory_org {
+        char *id;           /* the organization id */
+        char *name;         /* the [astro.NAME] NAME, or NULL for [astro] */
+        char *display_name; /* for people, or NULL */
+        bool fresh;         /* its data is from this collection, not an older one */
+        int64_t collected_at;
+};
+
 enum tw_listing_kind {
         TW_LISTING_WORKSPACES,
         TW_LISTING_DEPLOYMENTS,
@@ -108,6 +118,10 @@ struct tw_inventory {
         size_t n_tokens, cap_tokens;
         struct tw_listing_error *errors;
         size_t n_errors, cap_errors;
+        /* The organizations a merged inventory covers (tokens point here by
+         * org); none for one collection's inventory: organization_id. */
+        struct tw_inventory_org *orgs;
+        size_t n_orgs;
 
         /* Whether every listing of that kind succeeded: the evaluator must
          * not call a creator "gone" when the users could not be listed. */
@@ -147,6 +161,31 @@ const struct tw_token *tw_inventory_token(const struct tw_inventory *inv, const 
 
 /* The name of the workspace or deployment a role points at, or NULL. */
 const char *tw_inventory_entity_name(const struct tw_inventory *inv, const struct tw_role *role);
+
+/* The organization id of a token ("" if unknown), and how people see its
+ * organization: the display name, else the id. */
+const char *tw_token_organization_id(const struct tw_inventory *inv, const struct tw_token *t);
+const char *tw_token_organization_name(const struct tw_inventory *inv, const struct tw_token *t);
+/* Whether a token belongs to organization org (an id, a NAME or a display name). */
+bool tw_token_in_organization(const struct tw_inventory *inv, const struct tw_token *t,
+                              const char *org);
+
+/* One part of a merge: one organization's inventory and how it is named. */
+struct tw_inventory_part {
+        const struct tw_inventory *inv;
+        const char *name;         /* [astro.NAME], or NULL */
+        const char *display_name; /* or NULL */
+        bool fresh;
+};
+
+/* A new inventory holding copies of every part's objects (core/inventory_merge.c):
+ * tokens carry their part's index in orgs[], listing errors are prefixed with
+ * the organization when there are several, listed[]/all_pages[] hold when
+ * they hold for every part, the credential is the one expiring first, and
+ * organization_id joins the parts' ids with ",".  An object already added by
+ * an earlier part is dropped.  0 or -ENOMEM. */
+int tw_inventory_merge(const struct tw_inventory_part *parts, size_t n, int64_t collected_at,
+                       struct tw_inventory **ret_inv);
 
 /* Sorts tokens by id (stable output for reports and metrics) and rebuilds the index. */
 int tw_inventory_sort(struct tw_inventory *inv);

@@ -16,6 +16,16 @@
 
 struct tw_http_stats;
 
+/* One organization's collection health (issue 12). */
+struct tw_org_status {
+        char organization[128]; /* its id; its config section until the id is known */
+        bool collected;         /* at least one cycle tried it */
+        bool collection_success;
+        bool listing_success[_TW_LISTING_KIND_MAX];
+        int64_t last_success;      /* or TW_NO_TIME */
+        int64_t credential_expiry; /* or TW_NO_TIME */
+};
+
 struct tw_agent_status {
         const char *version;     /* tokenwatch_build_info{version} */
         bool collected;          /* at least one cycle finished (good or bad) */
@@ -29,6 +39,10 @@ struct tw_agent_status {
         int64_t credential_expiry;        /* TW_NO_TIME: unknown or never */
         bool config_reload_success;       /* the last (re)load of the config succeeded */
         int64_t config_reload_time;       /* Unix time of that (re)load, or TW_NO_TIME */
+        /* Per organization: the health families carry an organization
+         * label from these; NULL: one unlabelled series from the fields above. */
+        const struct tw_org_status *orgs;
+        size_t n_orgs;
 };
 
 /* A status with nothing known yet: every time TW_NO_TIME, every flag false

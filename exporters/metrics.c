@@ -81,6 +81,13 @@ static void sample(struct page *p, const char *name, const struct label *labels,
         maybe_flush(p);
 }
 
+/* Every per-token series carries its token's organization (issue 12):
+ * {"token_id", t->id}, ORG_LABEL(inv, t) names a token. */
+#define ORG_LABEL(inv, t)                                            \
+        {                                                            \
+                "organization", tw_token_organization_id((inv), (t)) \
+        }
+
 static void sample0(struct page *p, const char *name, double v)
 {
         sample(p, name, NULL, 0, v);
@@ -93,21 +100,24 @@ static void token_info(struct page *p, const struct tw_inventory *inv, bool name
         for (size_t i = 0; i < inv->n_tokens; i++) {
                 const struct tw_token *t = &inv->tokens[i];
                 const char *creator = t->created_by ? t->created_by->id : "";
+                const char *org = tw_token_organization_id(inv, t);
 
                 if (names)
                         sample(p, "astro_token_info",
-                               LABELS({"token_id", t->id}, {"token_name", t->name},
-                                      {"token_scope", t->scope}, {"token_kind", t->kind},
-                                      {"creator_id", creator},
-                                      {"organization_id", inv->organization_id},
+                               LABELS({"token_id", t->id}, ORG_LABEL(inv, t),
+                                      {"token_name", t->name}, {"token_scope", t->scope},
+                                      {"token_kind", t->kind}, {"creator_id", creator},
+                                      {"organization_id", org},
+                                      {"organization_name", tw_token_organization_name(inv, t)},
                                       {"creator_name", tw_subject_name(t->created_by)}),
                                1);
                 else
                         sample(p, "astro_token_info",
-                               LABELS({"token_id", t->id}, {"token_name", t->name},
-                                      {"token_scope", t->scope}, {"token_kind", t->kind},
-                                      {"creator_id", creator},
-                                      {"organization_id", inv->organization_id}),
+                               LABELS({"token_id", t->id}, ORG_LABEL(inv, t),
+                                      {"token_name", t->name}, {"token_scope", t->scope},
+                                      {"token_kind", t->kind}, {"creator_id", creator},
+                                      {"organization_id", org},
+                                      {"organization_name", tw_token_organization_name(inv, t)}),
                                1);
         }
 }
@@ -123,7 +133,8 @@ static void token_roles(struct page *p, const struct tw_inventory *inv)
                         const struct tw_role *role = &t->roles[j];
 
                         sample(p, "astro_token_role_info",
-                               LABELS({"token_id", t->id}, {"entity_type", role->entity_type},
+                               LABELS({"token_id", t->id}, ORG_LABEL(inv, t),
+                                      {"entity_type", role->entity_type},
                                       {"entity_id", role->entity_id},
                                       {"entity_name", tw_inventory_entity_name(inv, role)},
                                       {"role", role->role}),
@@ -145,7 +156,7 @@ static void token_times(struct page *p, const struct tw_inventory *inv, enum tok
                                                : t->last_used_at;
 
                 if (v != TW_NO_TIME)
-                        sample(p, name, LABELS({"token_id", t->id}), (double)v);
+                        sample(p, name, LABELS({"token_id", t->id}, ORG_LABEL(inv, t)), (double)v);
         }
 }
 
@@ -199,6 +210,7 @@ static void findings(struct page *p, const struct tw_inventory *inv, const struc
                         continue;
                 sample(p, "astro_token_finding",
                        LABELS({"token_id", inv->tokens[f->token].id},
+                              ORG_LABEL(inv, &inv->tokens[f->token]),
                               {"finding", tw_finding_kind_to_string(f->kind)},
                               {"severity", tw_severity_to_string(f->severity)}),
                        1);
@@ -236,6 +248,44 @@ static void api_stats(struct page *p, const struct tw_http_stats *h)
                        h ? (double)h->retries[r] : 0);
 }
 
+enum org_family { COLLECTION, LISTING, LAST_SUCCESS, CREDENTIAL };
+
+/* One organization's health series (issue 12): each organization fails alone. */
+static void org_health(struct page *p, const struct tw_agent_status *st, enum org_family which)
+{
+        for (size_t i = 0; i < st->n_orgs; i++) {
+                const struct tw_org_status *o = &st->orgs[i];
+
+                switch (which) {
+                case COLLECTION:
+                        sample(p, "tokenwatch_collection_success",
+                               LABELS({"organization", o->organization}),
+                               o->collected && o->collection_success);
+                        break;
+                case LISTING:
+                        for (int k = 0; o->collected && k < _TW_LISTING_KIND_MAX; k++)
+                                sample(p, "tokenwatch_listing_success",
+                                       LABELS({"organization", o->organization},
+                                              {"listing",
+                                               tw_listing_kind_to_string((enum tw_listing_kind)k)}),
+                                       o->listing_success[k]);
+                        break;
+                case LAST_SUCCESS:
+                        if (o->last_success != TW_NO_TIME)
+                                sample(p, "tokenwatch_last_success_timestamp_seconds",
+                                       LABELS({"organization", o->organization}),
+                                       (double)o->last_success);
+                        break;
+                case CREDENTIAL:
+                        if (o->credential_expiry != TW_NO_TIME)
+                                sample(p, "tokenwatch_credential_expiry_timestamp_seconds",
+                                       LABELS({"organization", o->organization}),
+                                       (double)o->credential_expiry);
+                        break;
+                }
+        }
+}
+
 static void self_metrics(struct page *p, const struct tw_agent_status *st)
 {
         family(p, "tokenwatch_build_info", "gauge", "tokenwatch build, value 1.");
@@ -244,16 +294,24 @@ static void self_metrics(struct page *p, const struct tw_agent_status *st)
         family(p, "tokenwatch_collection_success", "gauge",
                "Whether the last collection listed everything (1) or not (0); on 0 the token "
                "series are the last good data.");
-        sample0(p, "tokenwatch_collection_success", st->collected && st->collection_success);
+        if (st->n_orgs)
+                org_health(p, st, COLLECTION);
+        else
+                sample0(p, "tokenwatch_collection_success",
+                        st->collected && st->collection_success);
         family(p, "tokenwatch_listing_success", "gauge",
                "Whether every listing of this kind succeeded in the last collection.");
-        for (int k = 0; st->collected && k < _TW_LISTING_KIND_MAX; k++)
+        if (st->n_orgs)
+                org_health(p, st, LISTING);
+        for (int k = 0; !st->n_orgs && st->collected && k < _TW_LISTING_KIND_MAX; k++)
                 sample(p, "tokenwatch_listing_success",
                        LABELS({"listing", tw_listing_kind_to_string((enum tw_listing_kind)k)}),
                        st->listing_success[k]);
         family(p, "tokenwatch_last_success_timestamp_seconds", "gauge",
                "Unix time of the last successful collection.");
-        if (st->last_success != TW_NO_TIME)
+        if (st->n_orgs)
+                org_health(p, st, LAST_SUCCESS);
+        else if (st->last_success != TW_NO_TIME)
                 sample0(p, "tokenwatch_last_success_timestamp_seconds", (double)st->last_success);
         family(p, "tokenwatch_collection_duration_seconds", "gauge",
                "Seconds the last collection took.");
@@ -263,7 +321,9 @@ static void self_metrics(struct page *p, const struct tw_agent_status *st)
         family(p, "tokenwatch_credential_expiry_timestamp_seconds", "gauge",
                "Unix time the agent's own Astro API credential expires (absent: never or "
                "unknown).");
-        if (st->credential_expiry != TW_NO_TIME)
+        if (st->n_orgs)
+                org_health(p, st, CREDENTIAL);
+        else if (st->credential_expiry != TW_NO_TIME)
                 sample0(p, "tokenwatch_credential_expiry_timestamp_seconds",
                         (double)st->credential_expiry);
         family(p, "tokenwatch_config_last_reload_success", "gauge",

@@ -7,16 +7,18 @@
  * functions; thread-safe.
  *
  * Families (the names are the contract, see issue 4):
- *   astro_token_info{token_id,token_name,token_scope,token_kind,creator_id,organization_id[,creator_name]}
- *   astro_token_owner_info{token_id,team,source[,<[owners] labels>]}  issue 12
- *   astro_token_role_info{token_id,entity_type,entity_id,entity_name,role}
- *   astro_token_expiry_timestamp_seconds{token_id}     tokens that expire only
- *   astro_token_created_timestamp_seconds{token_id}
- *   astro_token_last_used_timestamp_seconds{token_id}  tokens that were used only
- *   astro_token_finding{token_id,finding,severity}     active findings
+ *   astro_token_info{token_id,organization,token_name,token_scope,token_kind,creator_id,
+ *                    organization_id,organization_name[,creator_name]}
+ *   astro_token_owner_info{token_id,organization,team,source[,<[owners] labels>]}  issue 12
+ *   astro_token_role_info{token_id,organization,entity_type,entity_id,entity_name,role}
+ *   astro_token_expiry_timestamp_seconds{token_id,organization}  tokens that expire only
+ *   astro_token_created_timestamp_seconds{token_id,organization}
+ *   astro_token_last_used_timestamp_seconds{token_id,organization}  tokens that were used only
+ *   astro_token_finding{token_id,organization,finding,severity}  active findings
  *   astro_token_findings{finding,severity}             every combination, 0 included
  *   astro_tokens{token_scope}
- *   tokenwatch_* self-metrics from struct tw_agent_status
+ *   tokenwatch_* self-metrics from struct tw_agent_status; with status->orgs, the
+ *   collection health families carry {organization} (issue 12)
  * No timestamps.  No e-mail address appears unless cfg->agent.metrics_creator_names
  * asks for creator names (a user's full name, else a service key's token
  * name, else the username, which may be an e-mail address).

@@ -46,6 +46,8 @@ static int owner_sample(struct tw_buf *out, const struct tw_inventory *inv,
         if (r >= 0)
                 r = put_label(out, "token_id", t->id ? t->id : "", true);
         if (r >= 0)
+                r = put_label(out, "organization", tw_token_organization_id(inv, t), false);
+        if (r >= 0)
                 r = put_label(out, "team", o.team, false);
         if (r >= 0)
                 r = put_label(out, "source", tw_owner_source_name(o.source), false);

@@ -14,7 +14,7 @@
 
 static const char header[] = "id,name,scope,kind,roles,created_by,owner,owner_source,"
                              "created_at,expires_at,last_used_at,worst_severity,findings,"
-                             "suppressed\r\n";
+                             "suppressed,organization_id\r\n";
 
 /*
  * Security reviewers open these files in spreadsheets,
@@ -129,7 +129,9 @@ static int add_row(struct tw_buf *out, const struct tw_snapshot *snap, size_t i,
         if (r >= 0)
                 r = add_findings_cell(out, snap, i, false, false, tmp);
         if (r >= 0)
-                r = add_findings_cell(out, snap, i, true, true, tmp);
+                r = add_findings_cell(out, snap, i, true, false, tmp);
+        if (r >= 0)
+                r = tw_report_add_csv_cell(out, tw_token_organization_id(snap->inv, t), true);
         return r;
 }
 

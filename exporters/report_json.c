@@ -164,11 +164,13 @@ cJSON *tw_report_token_json(const struct tw_inventory *inv, const struct tw_toke
 
         if (!o)
                 return NULL;
-        if (!add_str(o, "id", t->id) || !add_str(o, "name", t->name) ||
-            !add_str(o, "description", t->description) || !add_str(o, "scope", t->scope) ||
-            !add_str(o, "kind", t->kind) || !add_str(o, "short_token", t->short_token) ||
-            !add_time(o, "start_at", t->start_at) || !add_time(o, "created_at", t->created_at) ||
-            !add_time(o, "expires_at", t->end_at) ||
+        if (!add_str(o, "id", t->id) ||
+            !add_str(o, "organization_id", tw_token_organization_id(inv, t)) ||
+            !add_str(o, "organization", tw_token_organization_name(inv, t)) ||
+            !add_str(o, "name", t->name) || !add_str(o, "description", t->description) ||
+            !add_str(o, "scope", t->scope) || !add_str(o, "kind", t->kind) ||
+            !add_str(o, "short_token", t->short_token) || !add_time(o, "start_at", t->start_at) ||
+            !add_time(o, "created_at", t->created_at) || !add_time(o, "expires_at", t->end_at) ||
             !add_time(o, "last_used_at", t->last_used_at) || add_creator(t->created_by, o) < 0 ||
             add_roles(inv, t, o) < 0) {
                 cJSON_Delete(o);

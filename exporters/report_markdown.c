@@ -276,13 +276,22 @@ static void tokens(struct md *m)
 {
         const struct tw_inventory *inv = m->snap->inv;
 
-        add(m, "\n## Tokens\n\n| Severity | Token | ID | Owner | Scope | Roles | Created by "
-               "| Expires | Last used | Findings |\n|---|---|---|---|---|---|---|---|---|---|\n");
+        bool orgs = inv->n_orgs > 1; /* several organizations: a column names each */
+
+        add(m, orgs ? "\n## Tokens\n\n| Severity | Organization | Token | ID | Owner | Scope | "
+                      "Roles | "
+                      "Created by | Expires | Last used | Findings |\n"
+                      "|---|---|---|---|---|---|---|---|---|---|---|\n"
+                    : "\n## Tokens\n\n| Severity | Token | ID | Owner | Scope | Roles | Created by "
+                      "| Expires | Last used | Findings "
+                      "|\n|---|---|---|---|---|---|---|---|---|---|\n");
         for (size_t i = 0; i < inv->n_tokens; i++) {
                 const struct tw_token *t = &inv->tokens[m->order[i]];
                 enum tw_severity sev = tw_evaluation_token_severity(m->snap->ev, m->order[i]);
 
                 cell(m, sev == TW_SEVERITY_NONE ? "-" : tw_severity_to_string(sev));
+                if (orgs)
+                        cell(m, tw_token_organization_name(inv, t));
                 cell(m, t->name);
                 cell(m, t->id);
                 owner_cell(m, m->order[i]);

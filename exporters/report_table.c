@@ -18,6 +18,7 @@
 
 enum column {
         COL_SEVERITY,
+        COL_ORG, /* only with several organizations */
         COL_TOKEN,
         COL_OWNER,
         COL_SCOPE,
@@ -32,10 +33,11 @@ static const struct {
         const char *title;
         size_t max_width;
 } columns[_COL_MAX] = {
-        [COL_SEVERITY] = {"SEVERITY", 8},    [COL_TOKEN] = {"TOKEN", 40},
-        [COL_OWNER] = {"OWNER", 40},         [COL_SCOPE] = {"SCOPE", 12},
-        [COL_ROLE] = {"ROLE", 36},           [COL_EXPIRES] = {"EXPIRES", 10},
-        [COL_LAST_USED] = {"LAST USED", 10}, [COL_FINDINGS] = {"FINDINGS", 80},
+        [COL_SEVERITY] = {"SEVERITY", 8},  [COL_ORG] = {"ORGANIZATION", 30},
+        [COL_TOKEN] = {"TOKEN", 40},       [COL_OWNER] = {"OWNER", 40},
+        [COL_SCOPE] = {"SCOPE", 12},       [COL_ROLE] = {"ROLE", 36},
+        [COL_EXPIRES] = {"EXPIRES", 10},   [COL_LAST_USED] = {"LAST USED", 10},
+        [COL_FINDINGS] = {"FINDINGS", 80},
 };
 
 static int roles_text(const struct tw_token *t, struct tw_buf *tmp)
@@ -75,6 +77,8 @@ static int cell_text(const struct tw_snapshot *snap, size_t i, enum column col, 
         case COL_SEVERITY:
                 sev = tw_evaluation_token_severity(snap->ev, i);
                 return tw_buf_adds(tmp, sev == TW_SEVERITY_NONE ? "-" : tw_severity_to_string(sev));
+        case COL_ORG:
+                return tw_buf_adds(tmp, tw_token_organization_name(snap->inv, t));
         case COL_TOKEN:
                 return tw_buf_adds(tmp, t->name && *t->name ? t->name : (t->id ? t->id : "?"));
         case COL_OWNER:
@@ -111,9 +115,12 @@ static int add_line(struct tw_buf *out, const struct tw_snapshot *snap, const si
         size_t w = 0;
         int r = 0;
 
-        for (int c = 0; r >= 0 && c < _COL_MAX; c++) {
-                if (c > 0)
-                        r = pad(out, widths[c - 1] - w + GAP);
+        for (int c = 0, prev = -1; r >= 0 && c < _COL_MAX; c++) {
+                if (c == COL_ORG && snap->inv->n_orgs <= 1)
+                        continue;
+                if (prev >= 0)
+                        r = pad(out, widths[prev] - w + GAP);
+                prev = c;
                 if (r < 0)
                         break;
                 if (order) {

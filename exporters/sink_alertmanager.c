@@ -57,8 +57,7 @@ static cJSON *alert(const struct tw_sink_ctx *ctx, const struct tw_notify_event 
              cJSON_AddStringToObject(l, "token_name", ev->token_name) &&
              cJSON_AddStringToObject(l, "finding", tw_finding_kind_to_string(kind)) &&
              cJSON_AddStringToObject(l, "severity", tw_severity_to_string(sev)) &&
-             cJSON_AddStringToObject(l, "organization_id",
-                                     ctx->organization_id ? ctx->organization_id : "") &&
+             cJSON_AddStringToObject(l, "organization_id", tw_sink_organization(ctx, ev)) &&
              owner_labels(ev, l);
         ok = ok && (an = cJSON_AddObjectToObject(a, "annotations")) &&
              tw_buf_printf(&b, "%s (%s) on token \"%s\"", tw_finding_kind_to_string(kind),

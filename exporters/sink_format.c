@@ -79,6 +79,13 @@ cJSON *tw_sink_token_json(const struct tw_inventory *inv, const struct tw_token 
         return tw_report_token_json(inv, t);
 }
 
+const char *tw_sink_organization(const struct tw_sink_ctx *ctx, const struct tw_notify_event *ev)
+{
+        if (ev && ev->token && ctx->inv)
+                return tw_token_organization_id(ctx->inv, ev->token);
+        return ctx->organization_id ? ctx->organization_id : "";
+}
+
 void tw_sink_split_fix(const char *msg, size_t *ret_len, const char **ret_fix, size_t *ret_fix_len)
 {
         const char *p = msg ? strstr(msg, " Fix: ") : NULL;

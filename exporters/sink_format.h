@@ -125,6 +125,8 @@ struct cJSON *tw_sink_token_json(const struct tw_inventory *inv, const struct tw
 void tw_sink_split_fix(const char *msg, size_t *ret_len, const char **ret_fix, size_t *ret_fix_len);
 /* The name (else id) of the workspace the token belongs to, or NULL. */
 const char *tw_sink_workspace(const struct tw_sink_ctx *ctx, const struct tw_token *t);
+/* The organization id of an event's token (issue 12), else the context's. */
+const char *tw_sink_organization(const struct tw_sink_ctx *ctx, const struct tw_notify_event *ev);
 /* Appends e.g. "Escalated: expiring (critical) on token \"ci\"". */
 int tw_sink_summary(const struct tw_notify_event *ev, struct tw_buf *out);
 

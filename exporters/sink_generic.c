@@ -49,8 +49,7 @@ int tw_sink_generic_build(const struct tw_sink_ctx *ctx, const struct tw_notify_
         if (!o)
                 return -ENOMEM;
         if (!cJSON_AddStringToObject(o, "event", tw_notify_event_to_string(ev->type)) ||
-            !cJSON_AddStringToObject(o, "organization_id",
-                                     ctx->organization_id ? ctx->organization_id : "") ||
+            !cJSON_AddStringToObject(o, "organization_id", tw_sink_organization(ctx, ev)) ||
             !cJSON_AddStringToObject(o, "sent_at", tw_time_format(ctx->now, when)) ||
             !cJSON_AddStringToObject(o, "idempotency_key", ev->idempotency_key))
                 goto fail;

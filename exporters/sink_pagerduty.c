@@ -56,8 +56,7 @@ static int pd_details(const struct tw_sink_ctx *ctx, const struct tw_notify_even
              (!ws || cJSON_AddStringToObject(d, "workspace", ws)) &&
              (!ev->token || ev->token->end_at == TW_NO_TIME ||
               cJSON_AddStringToObject(d, "expires_at", tw_time_format(ev->token->end_at, when))) &&
-             cJSON_AddStringToObject(d, "organization_id",
-                                     ctx->organization_id ? ctx->organization_id : "");
+             cJSON_AddStringToObject(d, "organization_id", tw_sink_organization(ctx, ev));
         free(text);
         free(fixs);
         return ok ? 0 : -ENOMEM;

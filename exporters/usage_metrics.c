@@ -55,6 +55,9 @@ static void sample(struct page *p, const char *name, const char *const *labels, 
                 if (((tok) = &(snap)->inv->tokens[_i]) &&                                     \
                     ((use) = tw_usage_find((snap)->usage, (tok)->id)))
 
+/* Every per-token series carries its token's organization (as in metrics.c). */
+#define ORG(snap, t) tw_token_organization_id((snap)->inv, (t))
+
 static void token_families(struct page *p, const struct tw_snapshot *snap)
 {
         const struct tw_token *t;
@@ -64,7 +67,7 @@ static void token_families(struct page *p, const struct tw_snapshot *snap)
                "Last call made with the token, from the Astro audit logs (Unix seconds).");
         FOR_USED_TOKENS(snap, t, u)
         {
-                const char *l[] = {"token_id", t->id, NULL};
+                const char *l[] = {"token_id", t->id, "organization", ORG(snap, t), NULL};
 
                 sample(p, "astro_token_last_seen_timestamp_seconds", l,
                        (double)(u->last_ms / 1000));
@@ -73,7 +76,7 @@ static void token_families(struct page *p, const struct tw_snapshot *snap)
                "Calls made with the token seen in the Astro audit logs (the backfill and since).");
         FOR_USED_TOKENS(snap, t, u)
         {
-                const char *l[] = {"token_id", t->id, NULL};
+                const char *l[] = {"token_id", t->id, "organization", ORG(snap, t), NULL};
 
                 sample(p, "astro_token_usage_calls", l, (double)u->calls);
         }
@@ -82,8 +85,10 @@ static void token_families(struct page *p, const struct tw_snapshot *snap)
                "used from, as kept by the usage index (at most 16 each).");
         FOR_USED_TOKENS(snap, t, u)
         {
-                const char *ip[] = {"token_id", t->id, "kind", "ip", NULL};
-                const char *ua[] = {"token_id", t->id, "kind", "user_agent", NULL};
+                const char *ip[] = {"token_id", t->id, "organization", ORG(snap, t), "kind",
+                                    "ip",       NULL};
+                const char *ua[] = {"token_id",   t->id, "organization", ORG(snap, t), "kind",
+                                    "user_agent", NULL};
 
                 sample(p, "astro_token_usage_sources", ip, (double)u->n_ips);
                 sample(p, "astro_token_usage_sources", ua, (double)u->n_agents);
@@ -102,15 +107,16 @@ static void source_family(struct page *p, const struct tw_snapshot *snap)
         FOR_USED_TOKENS(snap, t, u)
         {
                 for (size_t k = 0; k < u->n_ips; k++) {
-                        const char *l[] = {"token_id", t->id,           "kind", "ip",
-                                           "source",   u->ips[k].value, NULL};
+                        const char *l[] = {"token_id",   t->id,           "organization",
+                                           ORG(snap, t), "kind",          "ip",
+                                           "source",     u->ips[k].value, NULL};
 
                         sample(p, "astro_token_usage_source_info", l, 1);
                 }
                 for (size_t k = 0; k < u->n_agents; k++) {
-                        const char *l[] = {"token_id",   t->id,    "kind",
-                                           "user_agent", "source", u->agents[k].value,
-                                           NULL};
+                        const char *l[] = {
+                                "token_id",   t->id,    "organization",     ORG(snap, t), "kind",
+                                "user_agent", "source", u->agents[k].value, NULL};
 
                         sample(p, "astro_token_usage_source_info", l, 1);
                 }

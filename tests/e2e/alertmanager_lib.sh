@@ -47,7 +47,7 @@ INI
 # under set -e a failing $(expected) would end the test without a word.
 expected() {
   { curl -fs "http://127.0.0.1:$(cat "$E2E_TMP/port")/metrics" || true; } |
-    sed -n 's/^astro_token_finding{token_id="\([^"]*\)",finding="\([^"]*\)",severity="\([^"]*\)"} 1$/\1 \2 \3/p' | sort
+    sed -n 's/^astro_token_finding{token_id="\([^"]*\)",organization="[^"]*",finding="\([^"]*\)",severity="\([^"]*\)"} 1$/\1 \2 \3/p' | sort
 }
 
 # The same from Alertmanager's active finding alerts (token changes are

@@ -51,7 +51,7 @@ jq -c --arg id "$SOON" --arg e "$(date -u -d "@$soon_epoch" +%Y-%m-%dT%H:%M:%SZ)
   curl -fs -X PUT --data-binary @- "$SIM_URL/_sim/tokens/$SOON" >/dev/null || fail "sim refused PUT"
 soon_seen() {
   curl -fs "$METRICS" | awk -v id="$SOON" -v want="$soon_epoch" \
-    'index($1, "astro_token_expiry_timestamp_seconds{token_id=\"" id "\"") == 1 && $2 + 0 == want { ok = 1 }
+    'index($1, "astro_token_expiry_timestamp_seconds{token_id=\"" id "\",") == 1 && $2 + 0 == want { ok = 1 }
      END { exit !ok }'
 }
 for i in $(seq 200); do soon_seen && break; sleep 0.05; done

@@ -98,10 +98,10 @@ metrics() { curl -fs "http://127.0.0.1:$(cat "$E2E_TMP/port")/metrics" || true; 
 for i in $(seq 200); do metrics | grep -q '^astro_token_finding{' && break; sleep 0.1; done
 
 # The oracle: data-platform's tokens from the owner series, their findings.
-owned=$(metrics | sed -n 's/^astro_token_owner_info{token_id="\([^"]*\)",team="data-platform",.*} 1$/\1/p' | sort -u)
+owned=$(metrics | sed -n 's/^astro_token_owner_info{token_id="\([^"]*\)",organization="[^"]*",team="data-platform",.*} 1$/\1/p' | sort -u)
 [[ -n $owned ]] || { metrics | grep owner_info >&2; fail "no token owned by data-platform"; }
 want=$(metrics |
-  sed -n 's/^astro_token_finding{token_id="\([^"]*\)",finding="\([^"]*\)",severity="[^"]*"} 1$/\1 \2/p' |
+  sed -n 's/^astro_token_finding{token_id="\([^"]*\)",organization="[^"]*",finding="\([^"]*\)",severity="[^"]*"} 1$/\1 \2/p' |
   grep -F -f <(sed 's/$/ /' <<<"$owned") | sort)
 n_want=$(grep -c . <<<"$want" || true)
 [[ $n_want -gt 0 ]] || fail "data-platform has no active findings in the demo organization"

@@ -61,14 +61,17 @@ count_log() { grep -c -- "$1" "$E2E_TMP/tw.log" || true; }
 cicd=cl4kkvmqolewvmtye5npp4wkt # used 4 times in the fixture, from 2 addresses
 start_daemon
 wait_metric '^tokenwatch_audit_log_last_success_timestamp_seconds [0-9]+$'
-wait_metric "^astro_token_usage_calls\\{token_id=\"$cicd\"\\} 4$"
+# every per-token series carries the token's organization (issue 12)
+org=$(metrics | sed -n 's/^astro_token_info{token_id="[^"]*",organization="\([^"]*\)".*/\1/p' | head -n1)
+[[ -n $org ]] || fail "no organization label on astro_token_info"
+wait_metric "^astro_token_usage_calls\\{token_id=\"$cicd\",organization=\"$org\"\\} 4$"
 page=$(metrics)
 expect() { grep -qxF "$1" <<<"$page" || fail "missing: $1"; }
-expect "astro_token_last_seen_timestamp_seconds{token_id=\"$cicd\"} $((base_s - 3600))"
-expect "astro_token_usage_sources{token_id=\"$cicd\",kind=\"ip\"} 2"
-expect "astro_token_usage_sources{token_id=\"$cicd\",kind=\"user_agent\"} 2"
-expect "astro_token_usage_source_info{token_id=\"$cicd\",kind=\"ip\",source=\"198.51.100.77\"} 1"
-expect "astro_token_usage_source_info{token_id=\"$cicd\",kind=\"user_agent\",source=\"docker/24.0.7 go/go1.20.10\"} 1"
+expect "astro_token_last_seen_timestamp_seconds{token_id=\"$cicd\",organization=\"$org\"} $((base_s - 3600))"
+expect "astro_token_usage_sources{token_id=\"$cicd\",organization=\"$org\",kind=\"ip\"} 2"
+expect "astro_token_usage_sources{token_id=\"$cicd\",organization=\"$org\",kind=\"user_agent\"} 2"
+expect "astro_token_usage_source_info{token_id=\"$cicd\",organization=\"$org\",kind=\"ip\",source=\"198.51.100.77\"} 1"
+expect "astro_token_usage_source_info{token_id=\"$cicd\",organization=\"$org\",kind=\"user_agent\",source=\"docker/24.0.7 go/go1.20.10\"} 1"
 expect 'tokenwatch_audit_log_enabled 1'
 expect 'tokenwatch_audit_log_entries_total 17'
 expect 'tokenwatch_audit_log_skipped_total{reason="malformed"} 1'
@@ -90,11 +93,11 @@ for _ in $(seq 200); do
   (($(count_log 'msg="audit logs read"') > reads)) && break
   sleep 0.1
 done
-wait_metric "^astro_token_usage_calls\\{token_id=\"$cicd\"\\} 5$"
+wait_metric "^astro_token_usage_calls\\{token_id=\"$cicd\",organization=\"$org\"\\} 5$"
 page=$(metrics)
 expect 'tokenwatch_audit_log_entries_total 1'
-expect "astro_token_usage_sources{token_id=\"$cicd\",kind=\"ip\"} 3"
-expect "astro_token_usage_source_info{token_id=\"$cicd\",kind=\"user_agent\",source=\"ci \\\"runner\\\" \\\\ 2\"} 1"
+expect "astro_token_usage_sources{token_id=\"$cicd\",organization=\"$org\",kind=\"ip\"} 3"
+expect "astro_token_usage_source_info{token_id=\"$cicd\",organization=\"$org\",kind=\"user_agent\",source=\"ci \\\"runner\\\" \\\\ 2\"} 1"
 promtool check metrics <<<"$page" || fail "promtool check metrics: a hostile user agent"
 pass "a restart counts nothing twice and takes what came meanwhile"
 
@@ -145,7 +148,7 @@ pass "a bad state file is a clear error of the audit command"
 # The daemon moves it aside, says so, and reads the audit logs again.
 write_cfg "$SIM_URL" "$SIM_CRED" ""
 start_daemon
-wait_metric "^astro_token_usage_calls\\{token_id=\"$cicd\"\\} 5$"
+wait_metric "^astro_token_usage_calls\\{token_id=\"$cicd\",organization=\"$org\"\\} 5$"
 grep -q 'msg="the audit-log state file did not parse: moved aside.*file=' "$E2E_TMP/tw.log" ||
   fail "the quarantined state file is not logged"
 ls "$state" | grep -q '^audit-usage.json.' || fail "the bad state file was not kept aside"

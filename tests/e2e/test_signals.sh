@@ -60,7 +60,8 @@ pid=$!
 E2E_PIDS+=("$pid")
 wait_log "the collection's deadline passed" "cycle_timeout did not end the hung collection"
 wait_log 'msg="cycle failed: serving the last good data"' "the deadline did not end the cycle"
-curl -fsS "http://127.0.0.1:$(cat "$E2E_TMP/port2")/metrics" | grep -qx 'tokenwatch_collection_success 0' ||
+curl -fsS "http://127.0.0.1:$(cat "$E2E_TMP/port2")/metrics" >"$E2E_TMP/metrics2"
+grep -qx 'tokenwatch_collection_success{organization="[^"]*"} 0' "$E2E_TMP/metrics2" ||
   fail "a collection cut by its deadline counts as failed"
 kill -TERM "$pid"
 wait "$pid" || fail "exit after SIGTERM"

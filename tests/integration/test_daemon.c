@@ -77,6 +77,9 @@ static char *scrape(const struct env *e)
         return body;
 }
 
+/* The demo fixture's organization: the health series carry it (issue 12). */
+#define DEMO_ORG "cm9r8jgormxbek92l8s8wppie"
+
 static size_t count(const char *page, const char *prefix)
 {
         size_t n = 0;
@@ -217,9 +220,11 @@ static void test_daemon_lifecycle(void **state)
 
         write_config(e, "127.0.0.1:0", NULL);
         start_daemon(e);
-        page = scrape_until(e, "tokenwatch_collection_success 1", false);
+        page = scrape_until(e, "tokenwatch_collection_success{organization=\"" DEMO_ORG "\"} 1",
+                            false);
         assert_int_equal(count(page, "astro_token_info{"), n_tokens);
-        assert_non_null(strstr(page, "tokenwatch_listing_success{listing=\"tokens\"} 1"));
+        assert_non_null(strstr(page, "tokenwatch_listing_success{organization=\"" DEMO_ORG
+                                     "\",listing=\"tokens\"} 1"));
         assert_null(strchr(page, '@'));
         free(page);
 
@@ -236,11 +241,14 @@ static void test_daemon_lifecycle(void **state)
         remove_first_token(e, needle, sizeof(needle));
         page = scrape_until(e, needle, true);
         assert_int_equal(count(page, "astro_token_info{"), n_tokens - 2);
-        assert_non_null(strstr(page, "tokenwatch_listing_success{listing=\"tokens\"} 0"));
-        assert_non_null(strstr(page, "tokenwatch_collection_success 0"));
+        assert_non_null(strstr(page, "tokenwatch_listing_success{organization=\"" DEMO_ORG
+                                     "\",listing=\"tokens\"} 0"));
+        assert_non_null(
+                strstr(page, "tokenwatch_collection_success{organization=\"" DEMO_ORG "\"} 0"));
         free(page);
         assert_int_equal(tw_sim_remove_token(e->sim, "cbadtime00000000000000001"), 0);
-        free(scrape_until(e, "tokenwatch_collection_success 1", false));
+        free(scrape_until(e, "tokenwatch_collection_success{organization=\"" DEMO_ORG "\"} 1",
+                          false));
 
         /* An outage keeps the last good data and says so. */
         {
@@ -249,12 +257,15 @@ static void test_daemon_lifecycle(void **state)
 
                 assert_int_equal(tw_sim_add_fault(e->sim, &f), 0);
         }
-        page = scrape_until(e, "tokenwatch_collection_success 0", false);
+        page = scrape_until(e, "tokenwatch_collection_success{organization=\"" DEMO_ORG "\"} 0",
+                            false);
         assert_int_equal(count(page, "astro_token_info{"), n_tokens - 2);
-        assert_non_null(strstr(page, "tokenwatch_listing_success{listing=\"tokens\"} 0"));
+        assert_non_null(strstr(page, "tokenwatch_listing_success{organization=\"" DEMO_ORG
+                                     "\",listing=\"tokens\"} 0"));
         free(page);
         tw_sim_clear_faults(e->sim);
-        free(scrape_until(e, "tokenwatch_collection_success 1", false));
+        free(scrape_until(e, "tokenwatch_collection_success{organization=\"" DEMO_ORG "\"} 1",
+                          false));
 
         /* SIGHUP with a bad config keeps the old one. */
         snprintf(listen, sizeof(listen), "127.0.0.1:%u", e->port);

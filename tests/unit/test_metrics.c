@@ -258,7 +258,9 @@ static void test_page_contract(void **state)
         assert_null(strstr(b.ptr, "finding=\"over_privileged\",severity=\"critical\"} 1"));
         /* Expiry only for the tokens that expire; kept after expiry (tok-c). */
         assert_int_equal(count_lines_starting(b.ptr, "astro_token_expiry_timestamp_seconds{"), 2);
-        assert_non_null(strstr(b.ptr, "astro_token_expiry_timestamp_seconds{token_id=\"tok-c\"}"));
+        assert_non_null(strstr(
+                b.ptr,
+                "astro_token_expiry_timestamp_seconds{token_id=\"tok-c\",organization=\"org-1\"}"));
         assert_int_equal(count_lines_starting(b.ptr, "astro_token_last_used_timestamp_seconds{"),
                          1);
         /* Self-metrics from the status. */

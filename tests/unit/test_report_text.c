@@ -112,7 +112,7 @@ static void test_csv_parse_back(void **state)
         static const char *const header[] = {
                 "id",           "name",           "scope",        "kind",       "roles",
                 "created_by",   "owner",          "owner_source", "created_at", "expires_at",
-                "last_used_at", "worst_severity", "findings",     "suppressed",
+                "last_used_at", "worst_severity", "findings",     "suppressed", "organization_id",
         };
         char *csv = fix_render(TW_REPORT_CSV, true, NULL);
         char *fields[MAX_REC][MAX_FIELD];
@@ -122,8 +122,8 @@ static void test_csv_parse_back(void **state)
         (void)state;
         assert_int_equal(n, 5);
         for (size_t r = 0; r < n; r++)
-                assert_int_equal(n_fields[r], 14);
-        for (size_t f = 0; f < 14; f++)
+                assert_int_equal(n_fields[r], 15);
+        for (size_t f = 0; f < 15; f++)
                 assert_string_equal(fields[0][f], header[f]);
         assert_string_equal(fields[1][0], "tok-a");
         assert_string_equal(fields[1][4], "WORKSPACE:Data \"Eng\" | team:WORKSPACE_OPERATOR");
