@@ -30,6 +30,7 @@
 static struct params *make_params(const struct tw_daemon *d, int64_t now)
 {
         const struct tw_config *cfg = d->cfg;
+        const struct tw_astro_config *org = tw_config_org(cfg, 0);
         struct tw_credential_info cred = {0};
         struct params *p = calloc(1, sizeof(*p));
         struct tw_buf err;
@@ -45,8 +46,10 @@ static struct params *make_params(const struct tw_daemon *d, int64_t now)
         if (!d->inv)
                 goto out;
         tw_buf_init(&err, 4096);
-        if (tw_credential_load(cfg, now, &cred, &err) == 0) {
-                p->base_url = tw_config_api_base(cfg, "workspaces");
+        /* The first organization's audit logs (the only one with [astro];
+         * with several [astro.NAME], see tw_daemon_usage_cycle()). */
+        if (tw_credential_load_org(org, now, &cred, &err) == 0) {
+                p->base_url = tw_astro_api_base(org, "workspaces");
                 p->org = strdup(cred.organization_id);
                 p->state_dir = strdup(cfg->agent.state_dir);
                 p->bearer = strdup(cred.token);
@@ -113,6 +116,17 @@ void tw_daemon_usage_cycle(struct tw_daemon *d, int64_t now)
                 tw_log(TW_LOG_ERROR, "cannot set up the audit-log reader", "error",
                        strerror(ENOMEM), NULL);
                 return;
+        }
+        if (tw_config_org_count(d->cfg) > 1 && d->cfg->audit.enabled != TW_AUDIT_LOG_OFF &&
+            !w->told_first_org) {
+                char sec[160];
+
+                w->told_first_org = true;
+                tw_log(TW_LOG_WARN,
+                       "several organizations: the Astro audit logs are read for the first one "
+                       "only",
+                       "organization", tw_astro_section(tw_config_org(d->cfg, 0), sec, sizeof(sec)),
+                       NULL);
         }
         p = make_params(d, now);
         pthread_mutex_lock(&w->lock);

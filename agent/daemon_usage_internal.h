@@ -30,6 +30,7 @@ struct tw_daemon_usage {
         pthread_cond_t cond; /* CLOCK_MONOTONIC */
         pthread_t thread;
         bool started;
+        bool told_first_org;          /* several organizations: said once which one is read */
         volatile sig_atomic_t cancel; /* stops the thread, aborts a fetch */
 
         /* Under lock, from the daemon's thread to the reader. */

@@ -110,7 +110,8 @@ static const struct line_case cases[] = {
         {"usage of listed tokens, no source labels",
          false,
          true,
-         {"astro_token_last_seen_timestamp_seconds{token_id=\"t1\",organization=\"o1\"} 1793700005\n",
+         {"astro_token_last_seen_timestamp_seconds{token_id=\"t1\",organization=\"o1\"} "
+          "1793700005\n",
           "astro_token_usage_calls{token_id=\"t1\",organization=\"o1\"} 3\n",
           "astro_token_usage_sources{token_id=\"t1\",organization=\"o1\",kind=\"ip\"} 2\n",
           "astro_token_usage_sources{token_id=\"t1\",organization=\"o1\",kind=\"user_agent\"} 2\n",
@@ -125,9 +126,12 @@ static const struct line_case cases[] = {
         {"sources as labels, escaped and valid UTF-8",
          true,
          true,
-         {"astro_token_usage_source_info{token_id=\"t1\",organization=\"o1\",kind=\"ip\",source=\"203.0.113.10\"} 1\n",
-          "astro_token_usage_source_info{token_id=\"t1\",organization=\"o1\",kind=\"ip\",source=\"198.51.100.7\"} 1\n",
-          "astro_token_usage_source_info{token_id=\"t1\",organization=\"o1\",kind=\"user_agent\",source=\"evil "
+         {"astro_token_usage_source_info{token_id=\"t1\",organization=\"o1\",kind=\"ip\",source="
+          "\"203.0.113.10\"} 1\n",
+          "astro_token_usage_source_info{token_id=\"t1\",organization=\"o1\",kind=\"ip\",source="
+          "\"198.51.100.7\"} 1\n",
+          "astro_token_usage_source_info{token_id=\"t1\",organization=\"o1\",kind=\"user_agent\","
+          "source=\"evil "
           "\\\"ua\\\" \\\\ \\n\xef\xbf\xbd\"} 1\n",
           "# TYPE astro_token_usage_source_info gauge\n", NULL},
          {"192.0.2.1", "curl/8", "\xff", NULL}},
