@@ -99,7 +99,28 @@ static void listed_token_done(struct tw_listed_token *t)
         free(t->description);
         free(t->short_token);
         free(t->scope);
+        free(t->organization_id);
         free(t->roles);
+}
+
+int tw_listed_token_copy(struct tw_listed_token *dst, const struct tw_listed_token *src)
+{
+        *dst = *src;
+        dst->id = strdup(src->id);
+        dst->name = dup_or_null(src->name);
+        dst->description = dup_or_null(src->description);
+        dst->short_token = dup_or_null(src->short_token);
+        dst->scope = dup_or_null(src->scope);
+        dst->organization_id = dup_or_null(src->organization_id);
+        dst->roles = dup_or_null(src->roles);
+        if (!dst->id || (src->name && !dst->name) || (src->description && !dst->description) ||
+            (src->short_token && !dst->short_token) || (src->scope && !dst->scope) ||
+            (src->organization_id && !dst->organization_id) || (src->roles && !dst->roles)) {
+                listed_token_done(dst);
+                memset(dst, 0, sizeof(*dst));
+                return -ENOMEM;
+        }
+        return 0;
 }
 
 void tw_listing_free(struct tw_listing *l)
@@ -158,8 +179,10 @@ int tw_listing_from(const struct tw_inventory *inv, const struct tw_evaluation *
                 lt->description = dup_or_null(t->description);
                 lt->short_token = dup_or_null(t->short_token);
                 lt->scope = dup_or_null(t->scope);
+                lt->organization_id = dup_or_null(tw_token_organization_id(inv, t));
                 if (!lt->id || (t->name && !lt->name) || (t->description && !lt->description) ||
-                    (t->short_token && !lt->short_token) || (t->scope && !lt->scope))
+                    (t->short_token && !lt->short_token) || (t->scope && !lt->scope) ||
+                    !lt->organization_id)
                         goto fail;
                 r = roles_text(t, &lt->roles);
                 if (r < 0)
@@ -203,6 +226,7 @@ void tw_event_done(struct tw_event *e)
         free(e->token_id);
         free(e->token_name);
         free(e->scope);
+        free(e->organization_id);
         free(e->before);
         free(e->after);
         free(e->detail);
@@ -250,11 +274,13 @@ static int add(struct diff *d, enum tw_event_kind kind, enum tw_severity sev,
         e->token_id = strdup(t->id);
         e->token_name = dup_or_null(t->name);
         e->scope = dup_or_null(t->scope);
+        e->organization_id = dup_or_null(t->organization_id);
         e->before = dup_or_null(before);
         e->after = dup_or_null(after);
         e->detail = dup_or_null(detail);
         if (!e->token_id || (t->name && !e->token_name) || (t->scope && !e->scope) ||
-            (before && !e->before) || (after && !e->after) || (detail && !e->detail)) {
+            (t->organization_id && !e->organization_id) || (before && !e->before) ||
+            (after && !e->after) || (detail && !e->detail)) {
                 tw_event_done(e);
                 return -ENOMEM;
         }

@@ -46,7 +46,8 @@ struct tw_listed_token {
         char *description;
         char *short_token;
         char *scope;
-        char *roles; /* canonical: "ENTITY_TYPE:entity_id=ROLE" sorted, joined by ", " */
+        char *organization_id; /* the token's organization; NULL in listings saved before */
+        char *roles;           /* canonical: "ENTITY_TYPE:entity_id=ROLE" sorted, joined by ", " */
         int64_t start_at;
         int64_t end_at;          /* TW_NO_TIME: never expires */
         int64_t last_used_at;    /* TW_NO_TIME: never used */
@@ -71,7 +72,8 @@ struct tw_event {
         char *token_id;
         char *token_name;
         char *scope;
-        char *before; /* NULL where the kind has no before/after */
+        char *organization_id; /* NULL: unknown (a listing saved before organizations) */
+        char *before;          /* NULL where the kind has no before/after */
         char *after;
         char *detail; /* for a person, e.g. "last used 2 hours before" */
 };
@@ -94,6 +96,9 @@ struct tw_event_policy {
 int tw_listing_from(const struct tw_inventory *inv, const struct tw_evaluation *ev,
                     struct tw_listing **ret_listing);
 void tw_listing_free(struct tw_listing *l);
+/* A deep copy of src into *dst (overwritten).  0, or -ENOMEM (then *dst
+ * holds nothing to free). */
+int tw_listed_token_copy(struct tw_listed_token *dst, const struct tw_listed_token *src);
 /* Sorts the tokens by id (after adding some).  0, or -EBADMSG for a duplicate id. */
 int tw_listing_sort(struct tw_listing *l);
 /* The token with that id, or NULL (binary search). */

@@ -51,6 +51,7 @@ static cJSON *token_to_json(const struct tw_listed_token *t)
         if (!o || !add_str(o, "id", t->id) || !add_str(o, "name", t->name) ||
             !add_str(o, "description", t->description) ||
             !add_str(o, "short_token", t->short_token) || !add_str(o, "scope", t->scope) ||
+            (t->organization_id && !add_str(o, "organization_id", t->organization_id)) ||
             !add_str(o, "roles", t->roles) || !add_time(o, "start_at", t->start_at) ||
             !add_time(o, "end_at", t->end_at) || !add_time(o, "last_used_at", t->last_used_at) ||
             !add_time(o, "last_rotated_at", t->last_rotated_at) ||
@@ -125,6 +126,7 @@ static int token_from_json(const cJSON *o, struct tw_listed_token *t)
             (r = get_str(o, "description", &t->description)) < 0 ||
             (r = get_str(o, "short_token", &t->short_token)) < 0 ||
             (r = get_str(o, "scope", &t->scope)) < 0 || (r = get_str(o, "roles", &t->roles)) < 0 ||
+            (r = get_str(o, "organization_id", &t->organization_id)) < 0 ||
             (r = get_time(o, "start_at", &t->start_at)) < 0 ||
             (r = get_time(o, "end_at", &t->end_at)) < 0 ||
             (r = get_time(o, "last_used_at", &t->last_used_at)) < 0 ||
@@ -192,7 +194,9 @@ int tw_event_to_json(const struct tw_event *e, struct tw_buf *out)
                      e->severity == TW_SEVERITY_NONE ? "info"
                                                      : tw_severity_to_string(e->severity)) ||
             !add_str(o, "token_id", e->token_id) || !add_str(o, "token_name", e->token_name) ||
-            !add_str(o, "scope", e->scope) || (e->before && !add_str(o, "before", e->before)) ||
+            !add_str(o, "scope", e->scope) ||
+            (e->organization_id && !add_str(o, "organization_id", e->organization_id)) ||
+            (e->before && !add_str(o, "before", e->before)) ||
             (e->after && !add_str(o, "after", e->after)) ||
             (e->detail && !add_str(o, "detail", e->detail))) {
                 cJSON_Delete(o);
@@ -220,8 +224,10 @@ int tw_event_from_json(const char *json, size_t len, struct tw_event *ret_event)
         if ((r = get_time(o, "observed_at", &e.observed_at)) < 0 ||
             (r = get_str(o, "token_id", &e.token_id)) < 0 ||
             (r = get_str(o, "token_name", &e.token_name)) < 0 ||
-            (r = get_str(o, "scope", &e.scope)) < 0 || (r = get_str(o, "before", &e.before)) < 0 ||
-            (r = get_str(o, "after", &e.after)) < 0 || (r = get_str(o, "detail", &e.detail)) < 0)
+            (r = get_str(o, "scope", &e.scope)) < 0 ||
+            (r = get_str(o, "organization_id", &e.organization_id)) < 0 ||
+            (r = get_str(o, "before", &e.before)) < 0 || (r = get_str(o, "after", &e.after)) < 0 ||
+            (r = get_str(o, "detail", &e.detail)) < 0)
                 goto out;
         r = -EBADMSG;
         if (!e.token_id || e.observed_at == TW_NO_TIME)

@@ -276,19 +276,9 @@ static int carry_over(struct tw_listing *cur, const struct tw_listing *prev, boo
                                      sizeof(*cur->tokens)) < 0)
                         return -ENOMEM;
                 copy = &cur->tokens[cur->n_tokens];
-                *copy = *old;
-                copy->id = strdup(old->id);
-                copy->name = old->name ? strdup(old->name) : NULL;
-                copy->description = old->description ? strdup(old->description) : NULL;
-                copy->short_token = old->short_token ? strdup(old->short_token) : NULL;
-                copy->scope = old->scope ? strdup(old->scope) : NULL;
-                copy->roles = old->roles ? strdup(old->roles) : NULL;
-                cur->n_tokens++;
-                if (!copy->id || (old->name && !copy->name) ||
-                    (old->description && !copy->description) ||
-                    (old->short_token && !copy->short_token) || (old->scope && !copy->scope) ||
-                    (old->roles && !copy->roles))
+                if (tw_listed_token_copy(copy, old) < 0)
                         return -ENOMEM;
+                cur->n_tokens++;
         }
         return tw_listing_sort(cur);
 }

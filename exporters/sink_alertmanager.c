@@ -109,8 +109,7 @@ int tw_sink_alertmanager_change(const struct tw_sink_ctx *ctx, const struct tw_e
              cJSON_AddStringToObject(l, "severity", tw_severity_to_string(ev->severity)) &&
              cJSON_AddStringToObject(l, "token_id", ev->token_id ? ev->token_id : "") &&
              cJSON_AddStringToObject(l, "token_name", ev->token_name ? ev->token_name : "") &&
-             cJSON_AddStringToObject(l, "organization_id",
-                                     ctx->organization_id ? ctx->organization_id : "") &&
+             cJSON_AddStringToObject(l, "organization_id", tw_sink_change_organization(ctx, ev)) &&
              (an = cJSON_AddObjectToObject(a, "annotations")) &&
              tw_sink_change_summary(ev, &b) >= 0 && cJSON_AddStringToObject(an, "summary", b.ptr) &&
              cJSON_AddStringToObject(an, "description", ev->detail ? ev->detail : "") &&

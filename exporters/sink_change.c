@@ -127,8 +127,7 @@ int tw_sink_generic_change(const struct tw_sink_ctx *ctx, const struct tw_event 
         if (o && cJSON_AddStringToObject(o, "type", "token_change") &&
             cJSON_AddStringToObject(o, "event", tw_event_kind_to_string(ev->kind)) &&
             cJSON_AddStringToObject(o, "severity", tw_severity_to_string(ev->severity)) &&
-            cJSON_AddStringToObject(o, "organization_id",
-                                    ctx->organization_id ? ctx->organization_id : "") &&
+            cJSON_AddStringToObject(o, "organization_id", tw_sink_change_organization(ctx, ev)) &&
             cJSON_AddStringToObject(o, "sent_at", tw_time_format(ctx->now, sent)) &&
             cJSON_AddStringToObject(o, "observed_at", tw_time_format(ev->observed_at, seen)) &&
             cJSON_AddStringToObject(o, "idempotency_key", key ? key : "") &&

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/events.h"
 #include "core/inventory.h"
 #include "exporters/report.h"
 #include "lib/buf.h"
@@ -83,6 +84,13 @@ const char *tw_sink_organization(const struct tw_sink_ctx *ctx, const struct tw_
 {
         if (ev && ev->token && ctx->inv)
                 return tw_token_organization_id(ctx->inv, ev->token);
+        return ctx->organization_id ? ctx->organization_id : "";
+}
+
+const char *tw_sink_change_organization(const struct tw_sink_ctx *ctx, const struct tw_event *ev)
+{
+        if (ev && ev->organization_id)
+                return ev->organization_id;
         return ctx->organization_id ? ctx->organization_id : "";
 }
 

@@ -127,6 +127,9 @@ void tw_sink_split_fix(const char *msg, size_t *ret_len, const char **ret_fix, s
 const char *tw_sink_workspace(const struct tw_sink_ctx *ctx, const struct tw_token *t);
 /* The organization id of an event's token (issue 12), else the context's. */
 const char *tw_sink_organization(const struct tw_sink_ctx *ctx, const struct tw_notify_event *ev);
+/* The same for a token change: the event's own organization, else ctx's. */
+struct tw_event;
+const char *tw_sink_change_organization(const struct tw_sink_ctx *ctx, const struct tw_event *ev);
 /* Appends e.g. "Escalated: expiring (critical) on token \"ci\"". */
 int tw_sink_summary(const struct tw_notify_event *ev, struct tw_buf *out);
 

@@ -72,7 +72,7 @@ static bool add_opt(cJSON *o, const char *k, const char *v)
 int tw_sink_pagerduty_change(const struct tw_sink_ctx *ctx, const struct tw_event *ev,
                              const char *key, cJSON **ret_json)
 {
-        const char *org = ctx->organization_id ? ctx->organization_id : "";
+        const char *org = tw_sink_change_organization(ctx, ev);
         char when[TW_RFC3339_LEN];
         cJSON *o = NULL, *p, *d;
         struct tw_buf b;

@@ -306,6 +306,29 @@ static void listing_from_inventory(void **state)
                             "DEPLOYMENT:d1=DEPLOYMENT_ADMIN, WORKSPACE:w2=WORKSPACE_AUTHOR");
         assert_ptr_equal(tw_listing_find(l, "tz"), &l->tokens[1]);
         assert_null(tw_listing_find(l, "nope"));
+        /* each token remembers its organization (issue 12), and a copy too */
+        assert_string_equal(l->tokens[0].organization_id, "org");
+        {
+                struct tw_listed_token copy;
+                struct tw_listing one = {.tokens = &copy, .n_tokens = 1};
+                struct tw_listing *none = listing(NOW - DAY, NULL, 0);
+                struct tw_events evs = {0};
+                struct tw_event_policy ep = {.in_use_window = DAY};
+
+                assert_int_equal(tw_listed_token_copy(&copy, &l->tokens[1]), 0);
+                assert_string_equal(copy.organization_id, "org");
+                assert_string_equal(copy.roles, l->tokens[1].roles);
+                assert_ptr_not_equal(copy.roles, l->tokens[1].roles);
+                one.observed_at = NOW;
+                /* a creation event carries the organization of its token */
+                assert_int_equal(tw_events_diff(none, &one, true, &ep, NOW, &evs), 0);
+                assert_int_equal(evs.n_events, 1);
+                assert_string_equal(evs.events[0].organization_id, "org");
+                tw_events_done(&evs);
+                tw_listing_free(none);
+                free(copy.id), free(copy.name), free(copy.description), free(copy.short_token);
+                free(copy.scope), free(copy.organization_id), free(copy.roles);
+        }
         tw_listing_free(l);
         tw_evaluation_free(ev);
         tw_inventory_free(inv);
@@ -393,6 +416,7 @@ static void event_json_round_trip(void **state)
                 .token_id = "t1",
                 .token_name = "deploy\u202e\n</script>",
                 .scope = "WORKSPACE",
+                .organization_id = "org-1",
                 .before = "WORKSPACE:w1=WORKSPACE_AUTHOR",
                 .after = "WORKSPACE:w1=WORKSPACE_OWNER",
         };
@@ -409,6 +433,7 @@ static void event_json_round_trip(void **state)
         assert_int_equal(back.observed_at, NOW);
         assert_string_equal(back.token_name, e.token_name);
         assert_string_equal(back.after, e.after);
+        assert_string_equal(back.organization_id, "org-1");
         assert_null(back.detail);
         tw_event_done(&back);
 
