@@ -2,7 +2,6 @@
 #include "core/digest.h"
 
 #include <errno.h>
-#include <gnutls/crypto.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,6 +9,7 @@
 
 #include "core/inventory.h"
 #include "core/notify_state.h"
+#include "lib/idkey.h"
 
 static const char *name_of(const struct tw_token *t)
 {
@@ -107,15 +107,5 @@ void tw_digest_done(struct tw_digest *d)
 
 void tw_digest_key(const char *sink, int64_t period, char ret[33])
 {
-        char in[512];
-        unsigned char md[32];
-        int n;
-
-        n = snprintf(in, sizeof(in), "digest\n%s\n%" PRId64, sink ? sink : "", period);
-        if (n < 0 || (size_t)n >= sizeof(in))
-                n = (int)sizeof(in) - 1;
-        if (gnutls_hash_fast(GNUTLS_DIG_SHA256, in, (size_t)n, md) < 0)
-                memset(md, 0, sizeof(md));
-        for (int i = 0; i < 16; i++)
-                snprintf(ret + 2 * i, 3, "%02x", md[i]);
+        tw_idkey(ret, "digest\n%s\n%" PRId64, sink ? sink : "", period);
 }

@@ -1,7 +1,6 @@
 /* Token change events to sinks: routing and keys (core/notify_change.h). */
 #include "core/notify_change.h"
 
-#include <gnutls/crypto.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -9,6 +8,7 @@
 
 #include "core/events.h"
 #include "core/inventory.h"
+#include "lib/idkey.h"
 
 static bool listed(const struct tw_notify_filter *flt, const char *s)
 {
@@ -94,17 +94,6 @@ bool tw_notify_change_routes(const struct tw_notify_filter *flt, unsigned change
 
 void tw_notify_change_key(const char *sink, const struct tw_event *e, char ret[40])
 {
-        char in[1024];
-        unsigned char md[32];
-        int n;
-
-        n = snprintf(in, sizeof(in), "change\n%s\n%s\n%s\n%" PRId64, sink ? sink : "",
-                     e->token_id ? e->token_id : "", tw_event_kind_to_string(e->kind),
-                     e->observed_at);
-        if (n < 0 || (size_t)n >= sizeof(in))
-                n = (int)sizeof(in) - 1;
-        if (gnutls_hash_fast(GNUTLS_DIG_SHA256, in, (size_t)n, md) < 0)
-                memset(md, 0, sizeof(md));
-        for (int i = 0; i < 16; i++)
-                snprintf(ret + 2 * i, 3, "%02x", md[i]);
+        tw_idkey(ret, "change\n%s\n%s\n%s\n%" PRId64, sink ? sink : "",
+                 e->token_id ? e->token_id : "", tw_event_kind_to_string(e->kind), e->observed_at);
 }

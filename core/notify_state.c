@@ -1,7 +1,6 @@
 #include "core/notify_state.h"
 
 #include <errno.h>
-#include <gnutls/crypto.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -9,6 +8,7 @@
 
 #include "core/inventory.h"
 #include "core/notify_stages.h"
+#include "lib/idkey.h"
 
 static const char *const event_names[_TW_NOTIFY_EVENT_MAX] = {
         [TW_NOTIFY_FIRING] = "firing",     [TW_NOTIFY_ESCALATED] = "escalated",
@@ -196,19 +196,8 @@ int tw_notify_event_copy(struct tw_notify_event *dst, const struct tw_notify_eve
 /* Fills the idempotency key: hex of SHA-256(sink, token, kind, event, at), cut to 32. */
 void tw_notify_event_key(struct tw_notify_event *ev, const char *sink)
 {
-        char in[1024];
-        unsigned char md[32];
-        int n;
-
-        n = snprintf(in, sizeof(in), "%s\n%s\n%s\n%s\n%" PRId64, sink, ev->token_id,
-                     tw_finding_kind_to_string(ev->kind), tw_notify_event_to_string(ev->type),
-                     ev->at);
-        if (n < 0 || (size_t)n >= sizeof(in))
-                n = (int)sizeof(in) - 1; /* long ids: the prefix still differs per event */
-        if (gnutls_hash_fast(GNUTLS_DIG_SHA256, in, (size_t)n, md) < 0)
-                memset(md, 0, sizeof(md));
-        for (int i = 0; i < 16; i++)
-                snprintf(ev->idempotency_key + 2 * i, 3, "%02x", md[i]);
+        tw_idkey(ev->idempotency_key, "%s\n%s\n%s\n%s\n%" PRId64, sink, ev->token_id,
+                 tw_finding_kind_to_string(ev->kind), tw_notify_event_to_string(ev->type), ev->at);
 }
 
 struct step {

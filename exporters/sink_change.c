@@ -63,37 +63,20 @@ int tw_sink_stage_summary(const struct tw_notify_event *ev, struct tw_buf *out)
                              (l + 59) / 60, name);
 }
 
-/* Copies v (cut at 512 bytes on a UTF-8 boundary) as the next fact. */
-static void fact(struct tw_sink_facts *f, const char *title, const char *value)
-{
-        const char *v = value ? value : "-";
-        size_t full = strlen(v), len = full;
-
-        if (len >= sizeof(f->value[0])) {
-                len = sizeof(f->value[0]) - 4;
-                while (len > 0 && ((unsigned char)v[len] & 0xC0) == 0x80)
-                        len--;
-        }
-        f->title[f->n] = title;
-        memcpy(f->value[f->n], v, len);
-        strcpy(f->value[f->n] + len, len < full ? "..." : "");
-        f->n++;
-}
-
 int tw_sink_change_facts_init(struct tw_sink_facts *f, const struct tw_event *ev)
 {
         char change[96];
         struct tw_buf b;
 
         memset(f, 0, sizeof(*f));
-        fact(f, "Token", name_of(ev));
-        fact(f, "Token ID", ev->token_id);
-        fact(f, "Scope", ev->scope);
+        tw_sink_fact(f, "Token", name_of(ev));
+        tw_sink_fact(f, "Token ID", ev->token_id);
+        tw_sink_fact(f, "Scope", ev->scope);
         snprintf(change, sizeof(change), "%s (%s)", tw_event_kind_to_string(ev->kind),
                  tw_severity_to_string(ev->severity));
-        fact(f, "Change", change);
-        fact(f, "Before", ev->before);
-        fact(f, "After", ev->after);
+        tw_sink_fact(f, "Change", change);
+        tw_sink_fact(f, "Before", ev->before);
+        tw_sink_fact(f, "After", ev->after);
         tw_buf_init(&b, 0);
         if (ev->detail && *ev->detail)
                 tw_buf_adds(&b, ev->detail);

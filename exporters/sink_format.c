@@ -191,7 +191,7 @@ int tw_sink_summary(const struct tw_notify_event *ev, struct tw_buf *out)
 
 #define TEXT_MAX 2900 /* Slack section text limit is 3000 */
 
-static void fact(struct tw_sink_facts *f, const char *title, const char *value)
+void tw_sink_fact(struct tw_sink_facts *f, const char *title, const char *value)
 {
         const char *v = value ? value : "-";
         size_t full = strlen(v), len = full;
@@ -201,6 +201,8 @@ static void fact(struct tw_sink_facts *f, const char *title, const char *value)
                 while (len > 0 && ((unsigned char)v[len] & 0xC0) == 0x80)
                         len--;
         }
+        if (f->n >= sizeof(f->title) / sizeof(f->title[0]))
+                return;
         f->title[f->n] = title;
         memcpy(f->value[f->n], v, len);
         strcpy(f->value[f->n] + len, len < full ? "..." : "");
@@ -216,18 +218,19 @@ int tw_sink_facts_init(struct tw_sink_facts *f, const struct tw_sink_ctx *ctx,
         size_t len, flen;
 
         memset(f, 0, sizeof(*f));
-        fact(f, "Token", ev->token_name && *ev->token_name ? ev->token_name : ev->token_id);
-        fact(f, "Token ID", ev->token_id);
-        fact(f, "Workspace", ws ? ws : "-");
+        tw_sink_fact(f, "Token", ev->token_name && *ev->token_name ? ev->token_name : ev->token_id);
+        tw_sink_fact(f, "Token ID", ev->token_id);
+        tw_sink_fact(f, "Workspace", ws ? ws : "-");
         snprintf(kind, sizeof(kind), "%s (%s)", tw_finding_kind_to_string(ev->kind),
                  tw_severity_to_string(ev->severity));
-        fact(f, "Finding", kind);
-        fact(f, "Expires",
-             !ev->token                        ? "-"
-             : ev->token->end_at == TW_NO_TIME ? "never"
-                                               : tw_time_format(ev->token->end_at, when));
-        fact(f, "Creator",
-             ev->token && ev->token->created_by ? tw_subject_name(ev->token->created_by) : "-");
+        tw_sink_fact(f, "Finding", kind);
+        tw_sink_fact(f, "Expires",
+                     !ev->token                        ? "-"
+                     : ev->token->end_at == TW_NO_TIME ? "never"
+                                                       : tw_time_format(ev->token->end_at, when));
+        tw_sink_fact(f, "Creator",
+                     ev->token && ev->token->created_by ? tw_subject_name(ev->token->created_by)
+                                                        : "-");
         tw_sink_split_fix(msg, &len, &fix, &flen);
         if (fix && ev->type != TW_NOTIFY_RESOLVED) {
                 f->fix = strndup(fix, flen);

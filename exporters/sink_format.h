@@ -146,6 +146,9 @@ struct tw_sink_facts {
 int tw_sink_facts_init(struct tw_sink_facts *f, const struct tw_sink_ctx *ctx,
                        const struct tw_notify_event *ev);
 void tw_sink_facts_done(struct tw_sink_facts *f);
+/* Appends (title, value) to f (at most 6; value NULL shows as "-"), the
+ * value cut at 512 bytes on a UTF-8 boundary with "..." marking the cut. */
+void tw_sink_fact(struct tw_sink_facts *f, const char *title, const char *value);
 
 /* The token change builders, one per format file. */
 int tw_sink_generic_change(const struct tw_sink_ctx *ctx, const struct tw_event *ev,
