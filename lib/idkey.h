@@ -15,7 +15,6 @@
 /* Writes the key of the formatted text into ret.  A text over 1 KiB is cut
  * (its start still differs per delivery: callers put the varying fields
  * first or keep them short). */
-__attribute__((format(printf, 2, 3))) void tw_idkey(char ret[TW_IDKEY_LEN], const char *fmt,
-                                                    ...);
+__attribute__((format(printf, 2, 3))) void tw_idkey(char ret[TW_IDKEY_LEN], const char *fmt, ...);
 
 #endif
