@@ -12,6 +12,7 @@
 #include "core/snapshot.h"
 #include "exporters/audit_trail.h"
 #include "lib/buf.h"
+#include "exporters/report_usage.h"
 #include "lib/log.h"
 #include "lib/statefile.h"
 
@@ -21,6 +22,28 @@ void tw_daemon_audit_close(struct tw_daemon *d)
         d->trail = NULL;
         free(d->trail_dir);
         d->trail_dir = NULL;
+        tw_audit_history_done(&d->history);
+        d->history_read = false;
+}
+
+const struct tw_event_history *tw_daemon_history(struct tw_daemon *d, int64_t now)
+{
+        int r;
+
+        if (!d->trail)
+                return NULL;
+        if (!d->history_read || now - d->history.now >= 3600) {
+                tw_audit_history_done(&d->history);
+                r = tw_audit_history_load(d->cfg, now, &d->history);
+                if (r < 0)
+                        return NULL; /* logged; tried again next cycle */
+                if (r == 0)          /* no change recorded yet: none in 30 days */
+                        d->history.view = (struct tw_event_history){
+                                .since = now - (int64_t)TW_REPORT_HISTORY_DAYS * 86400};
+                d->history.now = now;
+                d->history_read = true;
+        }
+        return &d->history.view;
 }
 
 /* Opens the trail in the configured state_dir (again after a reload moved
@@ -105,6 +128,8 @@ void tw_daemon_audit(struct tw_daemon *d, int64_t now)
         if (tw_complain_success(&d->complain_audit))
                 tw_log(TW_LOG_INFO, "the audit trail records again", NULL);
         log_events(&ev);
+        if (ev.n_events)
+                d->history_read = false;         /* the status page reads the new lines */
         if (ev.n_events && d->opts->on_events) { /* the notifier: changes to the sinks */
                 struct tw_snapshot snap = {.cfg = d->cfg, .inv = d->inv, .ev = d->ev};
 

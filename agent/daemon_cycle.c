@@ -60,7 +60,11 @@ static int flush_status(void *ctx)
  * metrics page, and publishes it; 0 or a negative errno. */
 static int publish_status(struct tw_daemon *d)
 {
-        struct tw_snapshot snap = {.cfg = d->cfg, .inv = d->inv, .ev = d->ev, .usage = d->usage};
+        struct tw_snapshot snap = {.cfg = d->cfg,
+                                   .inv = d->inv,
+                                   .ev = d->ev,
+                                   .usage = d->usage,
+                                   .history = tw_daemon_history(d, tw_now())};
         struct tw_live_status st = {
                 .rendered_at = tw_now(),
                 .data_at = d->inv->collected_at,

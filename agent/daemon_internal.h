@@ -6,6 +6,7 @@
 #include <signal.h>
 #include <stdbool.h>
 
+#include "exporters/audit_history.h"
 #include "agent/daemon.h"
 #include "lib/log.h"
 #include "core/status.h"
@@ -39,6 +40,10 @@ struct tw_daemon {
         /* The audit trail of token changes; NULL until it opens (retried each cycle). */
         struct tw_audit_trail *trail;
         char *trail_dir; /* the state_dir it was opened in */
+        /* Its last 30 days, for the status page: read again when the trail
+         * records changes, and hourly (the window slides). */
+        struct tw_audit_history history;
+        bool history_read;
 
         /* The Astro audit logs' usage index (agent/daemon_usage.h): an
          * immutable copy taken each cycle, NULL when there is none. */
@@ -72,6 +77,9 @@ void tw_daemon_orgs_free(struct tw_daemon *d);
 
 /* One cycle: collect, evaluate, publish, call on_cycle, log. */
 void tw_daemon_cycle(struct tw_daemon *d);
+/* The changes of the last 30 days for the status page; NULL while no
+ * trail is open.  Reads the trail when it changed or hourly. */
+const struct tw_event_history *tw_daemon_history(struct tw_daemon *d, int64_t now);
 /* Records the published data's changes in the audit trail and logs the
  * events that matter; opens the trail first when needed. */
 void tw_daemon_audit(struct tw_daemon *d, int64_t now);

@@ -82,6 +82,17 @@ grep -qx 'astro_token_events_total{event="expired",severity="critical"} 0' <<<"$
 promtool check metrics <<<"$metrics" || fail "promtool check metrics"
 pass "astro_token_events_total counts each event"
 
+# The live status page (/) lists the trail's changes of the last 30 days (the
+# page is made once per cycle: wait for the one after the last change).
+page() { curl -fsS --compressed "http://127.0.0.1:$(cat "$E2E_TMP/port")/" || true; }
+for i in $(seq 100); do page | grep -q 'e2e-renamed' && break; sleep 0.1; done
+page >"$E2E_TMP/status.html"
+grep -q 'Changes in the last 30 days' "$E2E_TMP/status.html" || fail "no changes section on the status page"
+grep -q 'No change history yet' "$E2E_TMP/status.html" && fail "the status page says there is no history"
+grep -q "$used" "$E2E_TMP/status.html" || fail "the deletion is not on the status page"
+grep -q 'roles_changed' "$E2E_TMP/status.html" || fail "the role change is not on the status page"
+pass "the status page shows the changes the trail recorded"
+
 # A restart neither replays nor loses: a change made while down is seen once.
 stop_daemon
 lines=$(wc -l <"$state/audit.jsonl")
