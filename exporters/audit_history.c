@@ -96,4 +96,3 @@ void tw_audit_history_done(struct tw_audit_history *h)
         free(h->events);
         memset(h, 0, sizeof(*h));
 }
-

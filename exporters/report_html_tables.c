@@ -180,6 +180,10 @@ static void token_row(struct tw_html *h, size_t k)
 
         tw_html_rawf(h, "<tr id=\"t%zu\"><td data-l=\"Severity\">", k);
         tw_html_sev_pill(h, tw_evaluation_token_severity(h->snap->ev, k), false);
+        if (h->snap->inv->n_orgs > 1) { /* several organizations: a column names each */
+                tw_html_raw(h, "</td><td data-l=\"Organization\">");
+                tw_html_text(h, tw_token_organization_name(h->snap->inv, t));
+        }
         tw_html_raw(h, "</td><td data-l=\"Token\"><b>");
         tw_html_name(h, t->name);
         tw_html_raw(h, "</b><br><span class=\"id\">");
@@ -222,9 +226,13 @@ void tw_html_tokens(struct tw_html *h)
 
         tw_html_rawf(h, "<h2 id=\"tokens\">Tokens (%zu)</h2>\n", inv->n_tokens);
         table_open(h, false,
-                   "<th>Severity</th><th>Token</th><th>Owner</th><th>Scope</th><th>Roles</th>"
-                   "<th>Created "
-                   "by</th><th>Created</th><th>Expires</th><th>Last used</th><th>Findings</th>");
+                   inv->n_orgs > 1
+                           ? "<th>Severity</th><th>Organization</th><th>Token</th><th>Owner</th>"
+                             "<th>Scope</th><th>Roles</th><th>Created by</th><th>Created</th>"
+                             "<th>Expires</th><th>Last used</th><th>Findings</th>"
+                           : "<th>Severity</th><th>Token</th><th>Owner</th><th>Scope</th>"
+                             "<th>Roles</th><th>Created by</th><th>Created</th><th>Expires</th>"
+                             "<th>Last used</th><th>Findings</th>");
         for (size_t i = 0; i < inv->n_tokens; i++)
                 token_row(h, h->order[i]);
         table_close(h);

@@ -137,6 +137,12 @@ set +e
 set -e
 grep -q '^SEVERITY  *ORGANIZATION  *TOKEN' "$E2E_TMP/all.table" || fail "table: no organization column"
 [[ $(grep -c '^[a-z-]*  *Demo Org  ' "$E2E_TMP/all.table") -eq $n_demo ]] || fail "table rows lack their organization"
+set +e
+"$TW_BIN" -c "$cfg" report --format html --now "$BASE" --fail-on never >"$E2E_TMP/all.html" 2>/dev/null
+set -e
+grep -q '<th>Severity</th><th>Organization</th><th>Token</th>' "$E2E_TMP/all.html" || fail "html: no organization column"
+[[ $(grep -o '<td data-l="Organization">Demo Org</td>' "$E2E_TMP/all.html" | wc -l) -eq $n_demo ]] ||
+  fail "html rows lack their organization"
 pass "a report over every organization names the failing one and exits 3"
 run_report "$E2E_TMP/none.json" --organization nope
 [[ $REPORT_CODE -eq 2 ]] || fail "report --organization nope exited $REPORT_CODE, want 2"
