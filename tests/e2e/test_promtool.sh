@@ -16,4 +16,14 @@ if [ -n "$lint" ]; then
 fi
 promtool check rules "$src/etc/prometheus/tokenwatch-rules.yml"
 (cd "$src/tests/prometheus" && promtool test rules rules-test.yml)
-echo "promtool: metrics, rules and rule tests pass"
+# Every dashboard query parses: each becomes a recording rule (Grafana's
+# variables replaced by what they may hold) that promtool checks.
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+jq -r '.panels[].targets[]?.expr // empty' "$src/etc/grafana/tokenwatch-dashboard.json" |
+  sed -e 's/\$__rate_interval/5m/g' -e 's/\$[a-z_]*/.*/g' |
+  jq -R -s '{groups: [{name: "dashboard", rules: [split("\n")[] | select(length > 0) | {record: "dashboard:query", expr: .}]}]}' \
+    >"$tmp/dashboard.json"
+[[ $(jq '.groups[0].rules | length' "$tmp/dashboard.json") -gt 10 ]] || { echo "no dashboard queries found"; exit 1; }
+promtool check rules "$tmp/dashboard.json"
+echo "promtool: metrics, rules, rule tests and dashboard queries pass"
