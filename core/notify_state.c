@@ -123,6 +123,7 @@ static void entry_done(struct tw_notify_entry *e)
         free(e->token_name);
         free(e->message);
         free(e->owner);
+        free(e->organization);
         memset(e, 0, sizeof(*e));
 }
 
@@ -134,6 +135,7 @@ void tw_notify_event_done(struct tw_notify_event *e)
         free(e->token_name);
         free(e->message);
         free(e->owner);
+        free(e->organization);
         memset(e, 0, sizeof(*e));
 }
 
@@ -185,7 +187,8 @@ int tw_notify_event_copy(struct tw_notify_event *dst, const struct tw_notify_eve
         e.token_name = dup_or_empty(src->token_name);
         e.message = dup_or_empty(src->message);
         e.owner = dup_or_empty(src->owner);
-        if (!e.token_id || !e.token_name || !e.message || !e.owner) {
+        e.organization = dup_or_empty(src->organization);
+        if (!e.token_id || !e.token_name || !e.message || !e.owner || !e.organization) {
                 tw_notify_event_done(&e);
                 return -ENOMEM;
         }
@@ -229,6 +232,7 @@ static int push_event(struct step *st, size_t sink, const char *sink_name,
         ev.token_name = e->token_name;
         ev.message = e->message;
         ev.owner = e->owner;
+        ev.organization = e->organization;
         ev.kind = e->kind;
         ev.severity = e->severity;
         ev.prev_kind = prev ? prev->kind : e->kind;
@@ -260,7 +264,10 @@ static int entry_from(struct tw_notify_entry *ret, const struct cand *c,
                 (void)tw_notify_owner_labels(flt, inv, c->token, &e.owner);
         else
                 e.owner = strdup("");
-        if (!e.token_id || !e.token_name || !e.message || !e.owner) {
+        e.organization = old && old->organization && *old->organization
+                                 ? strdup(old->organization)
+                                 : dup_or_empty(tw_token_organization_id(inv, c->token));
+        if (!e.token_id || !e.token_name || !e.message || !e.owner || !e.organization) {
                 entry_done(&e);
                 return -ENOMEM;
         }
@@ -282,7 +289,8 @@ static int entry_clone(struct tw_notify_entry *ret, const struct tw_notify_entry
         e.token_name = dup_or_empty(old->token_name);
         e.message = dup_or_empty(old->message);
         e.owner = dup_or_empty(old->owner);
-        if (!e.token_id || !e.token_name || !e.message || !e.owner) {
+        e.organization = dup_or_empty(old->organization);
+        if (!e.token_id || !e.token_name || !e.message || !e.owner || !e.organization) {
                 entry_done(&e);
                 return -ENOMEM;
         }

@@ -76,6 +76,9 @@ struct tw_notify_entry {
          * while it lives so an alert's label set never changes: "key=value"
          * lines, team first; "" for none (issue 12). */
         char *owner;
+        /* The token's organization id when it first fired, so that a
+         * deleted token's resolve names it too; "" unknown (older states). */
+        char *organization;
 };
 
 /* The last expiry stage notified to a sink for a token (core/notify_stages.h). */
@@ -133,6 +136,7 @@ struct tw_notify_event {
         int64_t changed_at;       /* the entry's last kind/severity change */
         int64_t at;               /* now */
         char *owner;              /* the entry's owner labels ("" none) */
+        char *organization;       /* the entry's organization id ("" unknown) */
         char idempotency_key[40]; /* stable hex id of (sink, token, kind, event, at) */
         int64_t lead;             /* STAGE: the lead time crossed (seconds before expiry) */
 };

@@ -28,7 +28,9 @@ static cJSON *entry_to_json(const struct tw_notify_entry *e)
             !add_num(o, "since", (double)e->since) ||
             !add_num(o, "changed_at", (double)e->changed_at) ||
             !add_num(o, "last_sent", (double)e->last_sent) ||
-            (e->owner && *e->owner && !cJSON_AddStringToObject(o, "owner", e->owner))) {
+            (e->owner && *e->owner && !cJSON_AddStringToObject(o, "owner", e->owner)) ||
+            (e->organization && *e->organization &&
+             !cJSON_AddStringToObject(o, "organization", e->organization))) {
                 cJSON_Delete(o);
                 return NULL;
         }
@@ -158,11 +160,16 @@ static int entry_from_json(const cJSON *o, struct tw_notify_entry *ret)
                 r = cJSON_IsString(cJSON_GetObjectItemCaseSensitive(o, "owner"))
                             ? get_str(o, "owner", &e.owner)
                             : ((e.owner = strdup("")) ? 0 : -ENOMEM);
+        if (r >= 0) /* optional too: the organization the entry fired for */
+                r = cJSON_IsString(cJSON_GetObjectItemCaseSensitive(o, "organization"))
+                            ? get_str(o, "organization", &e.organization)
+                            : ((e.organization = strdup("")) ? 0 : -ENOMEM);
         if (r < 0) {
                 free(e.token_id);
                 free(e.token_name);
                 free(e.message);
                 free(e.owner);
+                free(e.organization);
                 return r;
         }
         *ret = e;

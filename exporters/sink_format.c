@@ -84,6 +84,8 @@ const char *tw_sink_organization(const struct tw_sink_ctx *ctx, const struct tw_
 {
         if (ev && ev->token && ctx->inv)
                 return tw_token_organization_id(ctx->inv, ev->token);
+        if (ev && ev->organization && *ev->organization) /* a deleted token's resolve */
+                return ev->organization;
         return ctx->organization_id ? ctx->organization_id : "";
 }
 

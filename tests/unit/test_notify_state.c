@@ -526,12 +526,14 @@ static void test_owner_kept(void **unused)
         assert_int_equal(tw_notify_state_step(NULL, inv, ev, &f, 1, NOW, false, &s1, &e1), 0);
         assert_int_equal(e1.n, 1);
         assert_string_equal(e1.events[0].owner, want);
+        assert_string_equal(e1.events[0].organization, "org-1");
         j = tw_notify_state_to_json(s1);
         assert_int_equal(tw_notify_state_from_json(j, &s2), 0);
         cJSON_Delete(j);
         assert_string_equal(s2->sinks[0].entries[0].owner, want);
-        /* tok-c deleted: its entry resolves with the labels it fired with */
-        gone = tw_inventory_new("org-1", "v1");
+        /* tok-c deleted: its entry resolves with the labels it fired with,
+         * and its own organization, not the merged inventory's joined ids */
+        gone = tw_inventory_new("org-1,org-2", "v1");
         ev2 = nf_evaluation(gone, (const struct nf_finding[]){{NULL}}, NOW + HOUR);
         assert_int_equal(tw_notify_state_step(s2, gone, ev2, &f, 1, NOW + HOUR, false, &s3, &e2),
                          0);
@@ -539,6 +541,7 @@ static void test_owner_kept(void **unused)
         assert_int_equal(e2.events[0].type, TW_NOTIFY_RESOLVED);
         assert_null(e2.events[0].token);
         assert_string_equal(e2.events[0].owner, want);
+        assert_string_equal(e2.events[0].organization, "org-1");
         /* a sink that does not alert keeps none */
         f.keep_owner = false;
         tw_notify_events_done(&e1);
