@@ -83,6 +83,8 @@ static bool in_ranges(uint32_t c, const struct range *r, size_t n)
 /* The terminal cells codepoint c takes (an unsafe one is shown as '?'). */
 static size_t cp_width(uint32_t c)
 {
+        if (c >= 0x20 && c < 0x7F) /* printable ASCII, most of what the API sends */
+                return 1;
         if (unsafe_codepoint(c))
                 return 1;
         if (in_ranges(c, zero_width, sizeof(zero_width) / sizeof(zero_width[0])))
@@ -108,10 +110,13 @@ size_t tw_report_text_width(const char *s)
 int tw_report_add_terminal(struct tw_buf *out, const char *s, size_t max_width, size_t *ret_width)
 {
         const unsigned char *p = (const unsigned char *)s;
-        size_t total = tw_report_text_width(s), keep = total, w = 0;
+        size_t total, keep, w = 0;
         int r = 0;
         uint32_t c;
 
+        /* no cut possible: no need to measure the whole text first */
+        total = max_width == SIZE_MAX && !ret_width ? 0 : tw_report_text_width(s);
+        keep = max_width == SIZE_MAX && !ret_width ? SIZE_MAX : total;
         if (max_width == 0)
                 keep = 0;
         else if (total > max_width)
