@@ -36,6 +36,7 @@
 #include "core/status.h"
 #include "helpers/notify_fixture.h"
 #include "lib/timeutil.h"
+#include "helpers/notify_world.h"
 #include "helpers/webhook_receiver.h"
 
 extern char **environ;
@@ -43,90 +44,12 @@ extern char **environ;
 #define WARN TW_SEVERITY_WARNING
 #define CRIT TW_SEVERITY_CRITICAL
 
-struct world {
-        char dir[64];
-        struct tw_webhook_receiver *rx, *rx2;
-        struct tw_config *cfg;
-        struct tw_notifier *n;
-};
-
-static void sleep_ms(long ms)
-{
-        struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
-
-        nanosleep(&ts, NULL);
-}
-
-/* Polls until cond holds; fails the test after 30 s (a deadline, not a timing assertion). */
-#define WAIT_FOR(cond)                                               \
-        do {                                                         \
-                int i_;                                              \
-                for (i_ = 0; i_ < 3000 && !(cond); i_++)             \
-                        sleep_ms(10);                                \
-                if (!(cond))                                         \
-                        fail_msg("timed out waiting for %s", #cond); \
-        } while (0)
-
-static struct tw_config *config(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static struct tw_config *config(const char *fmt, ...)
-{
-        struct tw_buf text, err;
-        struct tw_config *cfg = NULL;
-        va_list ap;
-
-        tw_buf_init(&text, 0);
-        tw_buf_init(&err, 0);
-        va_start(ap, fmt);
-        assert_int_equal(tw_buf_vprintf(&text, fmt, ap), 0);
-        va_end(ap);
-        if (tw_config_load_string(text.ptr, "test.ini", &cfg, &err) < 0)
-                fail_msg("config: %s", err.ptr);
-        tw_buf_done(&text);
-        tw_buf_done(&err);
-        return cfg;
-}
-
-static struct tw_notifier *notifier(struct world *w, bool dry_run, FILE *out)
+static struct tw_notifier *notifier(struct nf_world *w, bool dry_run, FILE *out)
 {
         struct tw_notifier_options o = {
                 .dry_run = dry_run, .dry_run_out = out, .backoff_base_ms = 5, .backoff_max_ms = 20};
-        struct tw_notifier *n = NULL;
-        struct tw_buf err;
 
-        tw_buf_init(&err, 0);
-        if (tw_notifier_new(w->cfg, w->dir, &o, &n, &err) < 0)
-                fail_msg("notifier: %s", err.ptr);
-        tw_buf_done(&err);
-        return n;
-}
-
-static int setup(void **state)
-{
-        struct world *w = calloc(1, sizeof(*w));
-
-        assert_non_null(w);
-        snprintf(w->dir, sizeof(w->dir), "/tmp/tw-notify-XXXXXX");
-        assert_non_null(mkdtemp(w->dir));
-        assert_int_equal(tw_webhook_receiver_start(&w->rx), 0);
-        assert_int_equal(tw_webhook_receiver_start(&w->rx2), 0);
-        *state = w;
-        return 0;
-}
-
-static int teardown(void **state)
-{
-        struct world *w = *state;
-        char cmd[128];
-
-        tw_notifier_free(w->n);
-        tw_config_free(w->cfg);
-        tw_webhook_receiver_stop(w->rx);
-        tw_webhook_receiver_stop(w->rx2);
-        snprintf(cmd, sizeof(cmd), "rm -rf '%s'", w->dir);
-        if (system(cmd) != 0)
-                return -1;
-        free(w);
-        return 0;
+        return nf_notifier(w, &o);
 }
 
 static struct tw_inventory *inventory(void)
@@ -145,7 +68,8 @@ static struct tw_inventory *inventory(void)
 }
 
 /* One cycle over the given findings at now. */
-static void cycle(struct world *w, struct tw_notifier *n, const struct nf_finding *fs, int64_t now)
+static void cycle(struct nf_world *w, struct tw_notifier *n, const struct nf_finding *fs,
+                  int64_t now)
 {
         struct tw_inventory *inv = inventory();
         struct tw_evaluation *ev = nf_evaluation(inv, fs, now);
@@ -193,23 +117,24 @@ static void test_outage_then_recovery(void **state)
                     {"escalated", "tok-a"},
                     {"resolved", "tok-b"},
                     {"firing", "tok-c"}};
-        struct world *w = *state;
+        struct nf_world *w = *state;
         struct tw_webhook_request got[8];
         struct tw_buf m;
         size_t n;
 
-        w->cfg = config("[webhook.hook]\nurl = http://127.0.0.1:%u/hook\nformat = generic\nsecret "
-                        "= s3cret\n"
-                        "repeat_interval = 0\n",
-                        tw_webhook_receiver_port(w->rx));
+        w->cfg = nf_config(
+                "[webhook.hook]\nurl = http://127.0.0.1:%u/hook\nformat = generic\nsecret "
+                "= s3cret\n"
+                "repeat_interval = 0\n",
+                tw_webhook_receiver_port(w->rx));
         tw_webhook_receiver_fail(w->rx, 503, 0, -1);
         w->n = notifier(w, false, NULL);
         cycle(w, w->n, c1, NOW);
-        WAIT_FOR(tw_webhook_receiver_count(w->rx) >= 6); /* down: retried with backoff */
+        NF_WAIT_FOR(tw_webhook_receiver_count(w->rx) >= 6); /* down: retried with backoff */
         cycle(w, w->n, c2, NOW + 300);
         assert_int_equal(tw_webhook_receiver_delivered(w->rx), 0);
         tw_webhook_receiver_fail(w->rx, 0, 0, -1);
-        WAIT_FOR(tw_notifier_pending(w->n) == 0);
+        NF_WAIT_FOR(tw_notifier_pending(w->n) == 0);
         n = delivered(w->rx, got, 8);
         assert_int_equal(n, ARRAY_SIZE(want)); /* everything, once, in order */
         for (size_t i = 0; i < n; i++) {
@@ -247,16 +172,16 @@ static void test_4xx_not_retried(void **state)
         static const struct nf_finding c1[] = {{"tok-a", TW_FINDING_EXPIRING, WARN, false},
                                                {"tok-b", TW_FINDING_UNUSED, WARN, false},
                                                {NULL}};
-        struct world *w = *state;
+        struct nf_world *w = *state;
         struct tw_webhook_request q;
         struct tw_buf m;
 
-        w->cfg = config("[webhook.hook]\nurl = http://127.0.0.1:%u/hook\nformat = slack\n",
-                        tw_webhook_receiver_port(w->rx));
+        w->cfg = nf_config("[webhook.hook]\nurl = http://127.0.0.1:%u/hook\nformat = slack\n",
+                           tw_webhook_receiver_port(w->rx));
         tw_webhook_receiver_fail(w->rx, 400, 1, -1);
         w->n = notifier(w, false, NULL);
         cycle(w, w->n, c1, NOW);
-        WAIT_FOR(tw_notifier_pending(w->n) == 0);
+        NF_WAIT_FOR(tw_notifier_pending(w->n) == 0);
         assert_int_equal(tw_webhook_receiver_count(w->rx), 2);
         assert_int_equal(tw_webhook_receiver_get(w->rx, 0, &q), 0);
         assert_int_equal(q.status, 400);
@@ -272,15 +197,15 @@ static void test_4xx_not_retried(void **state)
 static void test_retry_after_honoured(void **state)
 {
         static const struct nf_finding c1[] = {{"tok-a", TW_FINDING_EXPIRING, WARN, false}, {NULL}};
-        struct world *w = *state;
+        struct nf_world *w = *state;
         struct tw_webhook_request a, b;
 
-        w->cfg = config("[webhook.hook]\nurl = http://127.0.0.1:%u/hook\nformat = generic\n",
-                        tw_webhook_receiver_port(w->rx));
+        w->cfg = nf_config("[webhook.hook]\nurl = http://127.0.0.1:%u/hook\nformat = generic\n",
+                           tw_webhook_receiver_port(w->rx));
         tw_webhook_receiver_fail(w->rx, 429, 1, 1);
         w->n = notifier(w, false, NULL); /* backoff alone would retry after at most 20 ms */
         cycle(w, w->n, c1, NOW);
-        WAIT_FOR(tw_notifier_pending(w->n) == 0);
+        NF_WAIT_FOR(tw_notifier_pending(w->n) == 0);
         assert_int_equal(tw_webhook_receiver_count(w->rx), 2);
         assert_int_equal(tw_webhook_receiver_get(w->rx, 0, &a), 0);
         assert_int_equal(tw_webhook_receiver_get(w->rx, 1, &b), 0);
@@ -302,14 +227,15 @@ static const struct nf_finding kill_findings[] = {
 
 static struct tw_config *kill_config(unsigned port)
 {
-        return config("[webhook.hook]\nurl = http://127.0.0.1:%u/hook\nformat = generic\n", port);
+        return nf_config("[webhook.hook]\nurl = http://127.0.0.1:%u/hook\nformat = generic\n",
+                         port);
 }
 
 /* The child (this binary run with --kill-child DIR PORT): cycles, then
  * kills itself with -9 while notifications are still queued. */
 static int kill_child(const char *dir, const char *port)
 {
-        struct world w = {0};
+        struct nf_world w = {0};
         struct tw_notifier *child;
 
         snprintf(w.dir, sizeof(w.dir), "%s", dir);
@@ -317,7 +243,7 @@ static int kill_child(const char *dir, const char *port)
         child = notifier(&w, false, NULL);
         cycle(&w, child, kill_findings, NOW);
         while (tw_notifier_pending(child) > 3)
-                sleep_ms(1);
+                nf_sleep_ms(1);
         raise(SIGKILL);
         return 1;
 }
@@ -325,7 +251,7 @@ static int kill_child(const char *dir, const char *port)
 /* A child process cycles, then is killed (-9) mid-delivery; a new notifier finishes the job. */
 static void test_kill_9_then_restart(void **state)
 {
-        struct world *w = *state;
+        struct nf_world *w = *state;
         struct tw_webhook_request got[16];
         char port[16], *argv[] = {"test_notify", "--kill-child", w->dir, port, NULL};
         size_t n, unique = 0;
@@ -343,7 +269,7 @@ static void test_kill_9_then_restart(void **state)
         tw_webhook_receiver_delay(w->rx, 0);
         w->n = notifier(w, false, NULL);
         cycle(w, w->n, kill_findings, NOW + 300); /* same findings: nothing new */
-        WAIT_FOR(tw_notifier_pending(w->n) == 0);
+        NF_WAIT_FOR(tw_notifier_pending(w->n) == 0);
         n = delivered(w->rx, got, 16);
         for (size_t i = 0; i < n; i++) {
                 bool seen = false;
@@ -364,17 +290,17 @@ static void test_alertmanager_ha_pair(void **state)
                                                {"tok-b", TW_FINDING_UNUSED, WARN, false},
                                                {NULL}};
         static const struct nf_finding c2[] = {{"tok-a", TW_FINDING_EXPIRING, WARN, false}, {NULL}};
-        struct world *w = *state;
+        struct nf_world *w = *state;
         struct tw_webhook_receiver *rxs[2] = {w->rx, w->rx2};
 
-        w->cfg = config("[agent]\ninterval = 60s\n[webhook.am]\nurl = "
-                        "http://127.0.0.1:%u,http://127.0.0.1:%u\n"
-                        "format = alertmanager\n",
-                        tw_webhook_receiver_port(w->rx), tw_webhook_receiver_port(w->rx2));
+        w->cfg = nf_config("[agent]\ninterval = 60s\n[webhook.am]\nurl = "
+                           "http://127.0.0.1:%u,http://127.0.0.1:%u\n"
+                           "format = alertmanager\n",
+                           tw_webhook_receiver_port(w->rx), tw_webhook_receiver_port(w->rx2));
         w->n = notifier(w, false, NULL);
         cycle(w, w->n, c1, NOW);
         cycle(w, w->n, c2, NOW + 60);
-        WAIT_FOR(tw_notifier_pending(w->n) == 0);
+        NF_WAIT_FOR(tw_notifier_pending(w->n) == 0);
         for (int k = 0; k < 2; k++) {
                 struct tw_webhook_request q;
                 cJSON *j, *a;
@@ -402,7 +328,7 @@ static void test_alertmanager_ha_pair(void **state)
                 cycle(w, w->n, c2, NOW + 60 * i);
         assert_in_range(tw_notifier_pending(w->n), 1, 2);
         tw_webhook_receiver_fail(w->rx2, 0, 0, -1);
-        WAIT_FOR(tw_notifier_pending(w->n) == 0);
+        NF_WAIT_FOR(tw_notifier_pending(w->n) == 0);
         assert_true(tw_webhook_receiver_delivered(w->rx2) <= 4);
         /* the item rx got while rx2 failed was coalesced: rx got its successor
          * too, so both replicas end with the last refresh (endsAt 12:07 + 3 m) */
@@ -425,15 +351,16 @@ static void test_pagerduty_routing_key_not_stored(void **state)
 {
         static const struct nf_finding c1[] = {{"tok-c", TW_FINDING_OVER_PRIVILEGED, CRIT, false},
                                                {NULL}};
-        struct world *w = *state;
+        struct nf_world *w = *state;
         struct tw_webhook_request q;
         char path[128], *text = NULL;
         FILE *f;
         size_t len = 0;
 
-        w->cfg = config("[webhook.pd]\nurl = http://127.0.0.1:%u/v2/enqueue\nformat = pagerduty\n"
-                        "routing_key = RK-SECRET-1\n",
-                        tw_webhook_receiver_port(w->rx));
+        w->cfg =
+                nf_config("[webhook.pd]\nurl = http://127.0.0.1:%u/v2/enqueue\nformat = pagerduty\n"
+                          "routing_key = RK-SECRET-1\n",
+                          tw_webhook_receiver_port(w->rx));
         tw_webhook_receiver_fail(w->rx, 503, 0, -1);
         w->n = notifier(w, false, NULL);
         cycle(w, w->n, c1, NOW); /* persisted while the sink is down */
@@ -446,7 +373,7 @@ static void test_pagerduty_routing_key_not_stored(void **state)
         assert_null(strstr(text, "RK-SECRET-1"));
         free(text);
         tw_webhook_receiver_fail(w->rx, 0, 0, -1);
-        WAIT_FOR(tw_webhook_receiver_delivered(w->rx) == 1);
+        NF_WAIT_FOR(tw_webhook_receiver_delivered(w->rx) == 1);
         assert_int_equal(tw_webhook_receiver_get(w->rx, tw_webhook_receiver_count(w->rx) - 1, &q),
                          0);
         assert_non_null(strstr(q.body, "\"routing_key\":\"RK-SECRET-1\""));
@@ -456,15 +383,15 @@ static void test_pagerduty_routing_key_not_stored(void **state)
 static void test_dry_run_and_notify_test(void **state)
 {
         static const struct nf_finding c1[] = {{"tok-a", TW_FINDING_EXPIRING, WARN, false}, {NULL}};
-        struct world *w = *state;
+        struct nf_world *w = *state;
         struct tw_webhook_request q;
         struct tw_buf out;
         char *text = NULL, path[128];
         size_t len = 0;
         FILE *f = open_memstream(&text, &len);
 
-        w->cfg = config("[webhook.hook]\nurl = http://127.0.0.1:%u/hook\nformat = teams\n",
-                        tw_webhook_receiver_port(w->rx));
+        w->cfg = nf_config("[webhook.hook]\nurl = http://127.0.0.1:%u/hook\nformat = teams\n",
+                           tw_webhook_receiver_port(w->rx));
         w->n = notifier(w, true, f);
         cycle(w, w->n, c1, NOW);
         fclose(f);
@@ -491,7 +418,7 @@ static void test_dry_run_and_notify_test(void **state)
 static void test_corrupt_state_moved_aside(void **state)
 {
         static const struct nf_finding c1[] = {{"tok-a", TW_FINDING_EXPIRING, WARN, false}, {NULL}};
-        struct world *w = *state;
+        struct nf_world *w = *state;
         char path[128];
         struct dirent *de;
         bool moved = false;
@@ -503,8 +430,8 @@ static void test_corrupt_state_moved_aside(void **state)
         assert_non_null(f);
         fputs("{\"state\": {\"sinks\": tru", f);
         fclose(f);
-        w->cfg = config("[webhook.hook]\nurl = http://127.0.0.1:%u/hook\nformat = generic\n",
-                        tw_webhook_receiver_port(w->rx));
+        w->cfg = nf_config("[webhook.hook]\nurl = http://127.0.0.1:%u/hook\nformat = generic\n",
+                           tw_webhook_receiver_port(w->rx));
         w->n = notifier(w, false, NULL);
         d = opendir(w->dir);
         assert_non_null(d);
@@ -513,12 +440,12 @@ static void test_corrupt_state_moved_aside(void **state)
         closedir(d);
         assert_true(moved);
         cycle(w, w->n, c1, NOW);
-        WAIT_FOR(tw_webhook_receiver_delivered(w->rx) == 1);
+        NF_WAIT_FOR(tw_webhook_receiver_delivered(w->rx) == 1);
         assert_int_equal(access(path, F_OK), 0);
 }
 
 /* One cycle on stale data (the API is down) at now. */
-static void stale_cycle(struct world *w, const struct nf_finding *fs, int64_t now)
+static void stale_cycle(struct nf_world *w, const struct nf_finding *fs, int64_t now)
 {
         struct tw_inventory *inv = inventory();
         struct tw_evaluation *ev = nf_evaluation(inv, fs, now);
@@ -542,21 +469,21 @@ static void test_stale_outage_alertmanager(void **state)
                                                      {NULL}};
         static const struct nf_finding expired[] = {{"tok-a", TW_FINDING_EXPIRED, CRIT, false},
                                                     {NULL}};
-        struct world *w = *state;
+        struct nf_world *w = *state;
         struct tw_webhook_request q;
         char want[32];
         cJSON *j;
         int64_t t;
 
-        w->cfg = config("[agent]\ninterval = 60s\n[webhook.am]\nurl = http://127.0.0.1:%u\n"
-                        "format = alertmanager\n",
-                        tw_webhook_receiver_port(w->rx));
+        w->cfg = nf_config("[agent]\ninterval = 60s\n[webhook.am]\nurl = http://127.0.0.1:%u\n"
+                           "format = alertmanager\n",
+                           tw_webhook_receiver_port(w->rx));
         w->n = notifier(w, false, NULL);
         cycle(w, w->n, c1, NOW);
         /* 20 minutes without data; tok-b missing (a failed page), tok-a expires */
         for (t = NOW + 60; t <= NOW + 1200; t += 60) {
                 stale_cycle(w, t < NOW + 600 ? expiring : expired, t);
-                WAIT_FOR(tw_notifier_pending(w->n) == 0);
+                NF_WAIT_FOR(tw_notifier_pending(w->n) == 0);
                 assert_int_equal(
                         tw_webhook_receiver_get(w->rx, tw_webhook_receiver_count(w->rx) - 1, &q),
                         0);
@@ -579,7 +506,7 @@ static void test_stale_outage_alertmanager(void **state)
         }
         /* fresh data: tok-b is really gone now */
         cycle(w, w->n, expired, NOW + 1260);
-        WAIT_FOR(tw_notifier_pending(w->n) == 0);
+        NF_WAIT_FOR(tw_notifier_pending(w->n) == 0);
         assert_int_equal(tw_webhook_receiver_get(w->rx, tw_webhook_receiver_count(w->rx) - 1, &q),
                          0);
         j = cJSON_Parse(q.body);
@@ -608,20 +535,20 @@ static void test_bad_sink_isolated(void **state)
 {
         static const struct nf_finding c1[] = {{"tok-a", TW_FINDING_EXPIRING, WARN, false}, {NULL}};
         struct tw_notifier_options o = {.backoff_base_ms = 5, .backoff_max_ms = 20};
-        struct world *w = *state;
+        struct nf_world *w = *state;
         char path[128], url[64];
         struct tw_buf err, m;
 
         snprintf(path, sizeof(path), "%s/late-url", w->dir);
-        w->cfg = config("[webhook.bad]\nurl_file = %s\n"
-                        "[webhook.good]\nurl = http://127.0.0.1:%u/hook\n",
-                        path, tw_webhook_receiver_port(w->rx));
+        w->cfg = nf_config("[webhook.bad]\nurl_file = %s\n"
+                           "[webhook.good]\nurl = http://127.0.0.1:%u/hook\n",
+                           path, tw_webhook_receiver_port(w->rx));
         tw_buf_init(&err, 0);
         assert_int_equal(tw_notifier_new(w->cfg, w->dir, &o, &w->n, &err), 0);
         assert_non_null(strstr(err.ptr, "webhook bad: "));
         tw_buf_done(&err);
         cycle(w, w->n, c1, NOW);
-        WAIT_FOR(tw_webhook_receiver_delivered(w->rx) == 1);
+        NF_WAIT_FOR(tw_webhook_receiver_delivered(w->rx) == 1);
         tw_buf_init(&m, 0);
         assert_int_equal(tw_notifier_metrics_render(w->n, &m), 0);
         assert_non_null(strstr(m.ptr, "tokenwatch_notification_sink_up{sink=\"bad\"} 0\n"));
@@ -631,8 +558,8 @@ static void test_bad_sink_isolated(void **state)
         snprintf(url, sizeof(url), "http://127.0.0.1:%u/late", tw_webhook_receiver_port(w->rx2));
         write_secret(path, url);
         cycle(w, w->n, c1, NOW + 60);
-        WAIT_FOR(tw_webhook_receiver_delivered(w->rx2) == 1);
-        WAIT_FOR(tw_notifier_pending(w->n) == 0);
+        NF_WAIT_FOR(tw_webhook_receiver_delivered(w->rx2) == 1);
+        NF_WAIT_FOR(tw_notifier_pending(w->n) == 0);
         assert_int_equal(tw_webhook_receiver_delivered(w->rx), 1); /* good: nothing twice */
         tw_buf_init(&m, 0);
         assert_int_equal(tw_notifier_metrics_render(w->n, &m), 0);
@@ -649,13 +576,13 @@ static void test_reload_while_delivering(void **state)
                                                {"tok-b", TW_FINDING_UNUSED, WARN, false},
                                                {"tok-c", TW_FINDING_OVER_PRIVILEGED, CRIT, false},
                                                {NULL}};
-        struct world *w = *state;
+        struct nf_world *w = *state;
         unsigned p1 = tw_webhook_receiver_port(w->rx), p2 = tw_webhook_receiver_port(w->rx2);
 
-        w->cfg = config("[webhook.one]\nurl = http://127.0.0.1:%u/1\n"
-                        "[webhook.two]\nurl = http://127.0.0.1:%u/2\n"
-                        "[webhook.three]\nurl = http://127.0.0.1:%u/3\nformat = slack\n",
-                        p1, p2, p1);
+        w->cfg = nf_config("[webhook.one]\nurl = http://127.0.0.1:%u/1\n"
+                           "[webhook.two]\nurl = http://127.0.0.1:%u/2\n"
+                           "[webhook.three]\nurl = http://127.0.0.1:%u/3\nformat = slack\n",
+                           p1, p2, p1);
         tw_webhook_receiver_delay(w->rx, 5);
         tw_webhook_receiver_delay(w->rx2, 5);
         for (int i = 0; i < 5; i++) {
@@ -663,12 +590,12 @@ static void test_reload_while_delivering(void **state)
 
                 w->n = notifier(w, false, NULL);
                 cycle(w, w->n, i % 2 ? fs + 1 : fs, NOW + 60 * i);
-                WAIT_FOR(tw_webhook_receiver_count(w->rx) > before); /* delivering */
-                tw_notifier_free(w->n);                              /* the reload */
+                NF_WAIT_FOR(tw_webhook_receiver_count(w->rx) > before); /* delivering */
+                tw_notifier_free(w->n);                                 /* the reload */
                 w->n = NULL;
         }
         w->n = notifier(w, false, NULL);
-        WAIT_FOR(tw_notifier_pending(w->n) == 0);
+        NF_WAIT_FOR(tw_notifier_pending(w->n) == 0);
 }
 
 /* A rotated url_file (same path, new content) takes effect at the next cycle:
@@ -679,7 +606,7 @@ static void test_secret_file_reread(void **state)
         static const struct nf_finding c2[] = {{"tok-a", TW_FINDING_EXPIRING, WARN, false},
                                                {"tok-c", TW_FINDING_OVER_PRIVILEGED, CRIT, false},
                                                {NULL}};
-        struct world *w = *state;
+        struct nf_world *w = *state;
         struct tw_notify_hook *h = tw_notify_hook_new(false);
         struct tw_agent_status st;
         char path[128], url[64], cfgtext[512];
@@ -695,18 +622,18 @@ static void test_secret_file_reread(void **state)
         write_secret(path, url);
         snprintf(cfgtext, sizeof(cfgtext),
                  "[agent]\nstate_dir = %s\n[webhook.hook]\nurl_file = %s\n", w->dir, path);
-        w->cfg = config("%s", cfgtext);
+        w->cfg = nf_config("%s", cfgtext);
         ev = nf_evaluation(inv, c1, NOW);
         snap = (struct tw_snapshot){.cfg = w->cfg, .inv = inv, .ev = ev};
         tw_notify_hook_on_cycle(h, &snap, &st, false);
-        WAIT_FOR(tw_webhook_receiver_delivered(w->rx) == 1);
+        NF_WAIT_FOR(tw_webhook_receiver_delivered(w->rx) == 1);
         tw_evaluation_free(ev);
         snprintf(url, sizeof(url), "http://127.0.0.1:%u/new", tw_webhook_receiver_port(w->rx2));
         write_secret(path, url); /* rotated, same path, same config */
         ev = nf_evaluation(inv, c2, NOW + 60);
         snap = (struct tw_snapshot){.cfg = w->cfg, .inv = inv, .ev = ev};
         tw_notify_hook_on_cycle(h, &snap, &st, false);
-        WAIT_FOR(tw_webhook_receiver_delivered(w->rx2) == 1);
+        NF_WAIT_FOR(tw_webhook_receiver_delivered(w->rx2) == 1);
         tw_notify_hook_flush(h, 30000);
         assert_int_equal(tw_webhook_receiver_delivered(w->rx), 1);
         tw_notify_hook_free(h);
@@ -717,19 +644,30 @@ static void test_secret_file_reread(void **state)
 int main(int argc, char **argv)
 {
         const struct CMUnitTest tests[] = {
-                cmocka_unit_test_setup_teardown(test_outage_then_recovery, setup, teardown),
-                cmocka_unit_test_setup_teardown(test_stale_outage_alertmanager, setup, teardown),
-                cmocka_unit_test_setup_teardown(test_bad_sink_isolated, setup, teardown),
-                cmocka_unit_test_setup_teardown(test_reload_while_delivering, setup, teardown),
-                cmocka_unit_test_setup_teardown(test_secret_file_reread, setup, teardown),
-                cmocka_unit_test_setup_teardown(test_4xx_not_retried, setup, teardown),
-                cmocka_unit_test_setup_teardown(test_retry_after_honoured, setup, teardown),
-                cmocka_unit_test_setup_teardown(test_kill_9_then_restart, setup, teardown),
-                cmocka_unit_test_setup_teardown(test_alertmanager_ha_pair, setup, teardown),
-                cmocka_unit_test_setup_teardown(test_pagerduty_routing_key_not_stored, setup,
-                                                teardown),
-                cmocka_unit_test_setup_teardown(test_dry_run_and_notify_test, setup, teardown),
-                cmocka_unit_test_setup_teardown(test_corrupt_state_moved_aside, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_outage_then_recovery, nf_world_setup,
+                                                nf_world_teardown),
+                cmocka_unit_test_setup_teardown(test_stale_outage_alertmanager, nf_world_setup,
+                                                nf_world_teardown),
+                cmocka_unit_test_setup_teardown(test_bad_sink_isolated, nf_world_setup,
+                                                nf_world_teardown),
+                cmocka_unit_test_setup_teardown(test_reload_while_delivering, nf_world_setup,
+                                                nf_world_teardown),
+                cmocka_unit_test_setup_teardown(test_secret_file_reread, nf_world_setup,
+                                                nf_world_teardown),
+                cmocka_unit_test_setup_teardown(test_4xx_not_retried, nf_world_setup,
+                                                nf_world_teardown),
+                cmocka_unit_test_setup_teardown(test_retry_after_honoured, nf_world_setup,
+                                                nf_world_teardown),
+                cmocka_unit_test_setup_teardown(test_kill_9_then_restart, nf_world_setup,
+                                                nf_world_teardown),
+                cmocka_unit_test_setup_teardown(test_alertmanager_ha_pair, nf_world_setup,
+                                                nf_world_teardown),
+                cmocka_unit_test_setup_teardown(test_pagerduty_routing_key_not_stored,
+                                                nf_world_setup, nf_world_teardown),
+                cmocka_unit_test_setup_teardown(test_dry_run_and_notify_test, nf_world_setup,
+                                                nf_world_teardown),
+                cmocka_unit_test_setup_teardown(test_corrupt_state_moved_aside, nf_world_setup,
+                                                nf_world_teardown),
         };
         int r;
 

@@ -30,95 +30,12 @@
 #include "core/snapshot.h"
 #include "exporters/notify.h"
 #include "helpers/notify_fixture.h"
+#include "helpers/notify_world.h"
 #include "helpers/webhook_receiver.h"
 #include "lib/buf.h"
 #include "lib/timeutil.h"
 
 extern char **environ;
-
-struct world {
-        char dir[64];
-        struct tw_webhook_receiver *rx, *rx2;
-        struct tw_config *cfg;
-        struct tw_notifier *n;
-};
-
-static void sleep_ms(long ms)
-{
-        struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
-
-        nanosleep(&ts, NULL);
-}
-
-#define WAIT_FOR(cond)                                               \
-        do {                                                         \
-                int i_;                                              \
-                for (i_ = 0; i_ < 3000 && !(cond); i_++)             \
-                        sleep_ms(10);                                \
-                if (!(cond))                                         \
-                        fail_msg("timed out waiting for %s", #cond); \
-        } while (0)
-
-static struct tw_config *config(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static struct tw_config *config(const char *fmt, ...)
-{
-        struct tw_buf text, err;
-        struct tw_config *cfg = NULL;
-        va_list ap;
-
-        tw_buf_init(&text, 0);
-        tw_buf_init(&err, 0);
-        va_start(ap, fmt);
-        assert_int_equal(tw_buf_vprintf(&text, fmt, ap), 0);
-        va_end(ap);
-        if (tw_config_load_string(text.ptr, "test.ini", &cfg, &err) < 0)
-                fail_msg("config: %s", err.ptr);
-        tw_buf_done(&text);
-        tw_buf_done(&err);
-        return cfg;
-}
-
-static struct tw_notifier *notifier(struct world *w)
-{
-        struct tw_notifier_options o = {.backoff_base_ms = 5, .backoff_max_ms = 20};
-        struct tw_notifier *n = NULL;
-        struct tw_buf err;
-
-        tw_buf_init(&err, 0);
-        if (tw_notifier_new(w->cfg, w->dir, &o, &n, &err) < 0)
-                fail_msg("notifier: %s", err.ptr);
-        tw_buf_done(&err);
-        return n;
-}
-
-static int setup(void **state)
-{
-        struct world *w = calloc(1, sizeof(*w));
-
-        assert_non_null(w);
-        snprintf(w->dir, sizeof(w->dir), "/tmp/tw-notify-changes-XXXXXX");
-        assert_non_null(mkdtemp(w->dir));
-        assert_int_equal(tw_webhook_receiver_start(&w->rx), 0);
-        assert_int_equal(tw_webhook_receiver_start(&w->rx2), 0);
-        *state = w;
-        return 0;
-}
-
-static int teardown(void **state)
-{
-        struct world *w = *state;
-        char cmd[128];
-
-        tw_notifier_free(w->n);
-        tw_config_free(w->cfg);
-        tw_webhook_receiver_stop(w->rx);
-        tw_webhook_receiver_stop(w->rx2);
-        snprintf(cmd, sizeof(cmd), "rm -rf '%s'", w->dir);
-        if (system(cmd) != 0)
-                return -1;
-        free(w);
-        return 0;
-}
 
 /* The organization after tok-gone was deleted: tok-a (20 days left), tok-new. */
 static struct tw_inventory *inventory(void)
@@ -196,19 +113,19 @@ static const char *jstr(const cJSON *j, const char *k)
  * only) the new token; the rename is a record and reaches nobody. */
 static void test_routing(void **state)
 {
-        struct world *w = *state;
+        struct nf_world *w = *state;
         cJSON *j;
 
-        w->cfg = config("[webhook.deletions]\nurl = http://127.0.0.1:%u/d\nchanges = deleted\n"
-                        "workspaces = ws-1\n"
-                        "[webhook.ml]\nurl = http://127.0.0.1:%u/m\nchanges = created, renamed\n"
-                        "workspaces = ML\n"
-                        "[webhook.quiet]\nurl = http://127.0.0.1:%u/q\nchanges = none\n",
-                        tw_webhook_receiver_port(w->rx), tw_webhook_receiver_port(w->rx2),
-                        tw_webhook_receiver_port(w->rx2));
-        w->n = notifier(w);
+        w->cfg = nf_config("[webhook.deletions]\nurl = http://127.0.0.1:%u/d\nchanges = deleted\n"
+                           "workspaces = ws-1\n"
+                           "[webhook.ml]\nurl = http://127.0.0.1:%u/m\nchanges = created, renamed\n"
+                           "workspaces = ML\n"
+                           "[webhook.quiet]\nurl = http://127.0.0.1:%u/q\nchanges = none\n",
+                           tw_webhook_receiver_port(w->rx), tw_webhook_receiver_port(w->rx2),
+                           tw_webhook_receiver_port(w->rx2));
+        w->n = nf_notifier(w, NULL);
         send_events(w->n, 3);
-        WAIT_FOR(tw_notifier_pending(w->n) == 0);
+        NF_WAIT_FOR(tw_notifier_pending(w->n) == 0);
         assert_int_equal(tw_webhook_receiver_count(w->rx), 1);
         j = body(w->rx, 0, NULL);
         assert_string_equal(jstr(j, "type"), "token_change");
@@ -226,14 +143,15 @@ static void test_routing(void **state)
 /* min_severity applies: a critical-only PagerDuty-like sink gets the deletion only. */
 static void test_min_severity(void **state)
 {
-        struct world *w = *state;
+        struct nf_world *w = *state;
         cJSON *j;
 
-        w->cfg = config("[webhook.pager]\nurl = http://127.0.0.1:%u/p\nmin_severity = critical\n",
-                        tw_webhook_receiver_port(w->rx));
-        w->n = notifier(w);
+        w->cfg =
+                nf_config("[webhook.pager]\nurl = http://127.0.0.1:%u/p\nmin_severity = critical\n",
+                          tw_webhook_receiver_port(w->rx));
+        w->n = nf_notifier(w, NULL);
         send_events(w->n, 3);
-        WAIT_FOR(tw_notifier_pending(w->n) == 0);
+        NF_WAIT_FOR(tw_notifier_pending(w->n) == 0);
         assert_int_equal(tw_webhook_receiver_count(w->rx), 1);
         j = body(w->rx, 0, NULL);
         assert_string_equal(jstr(j, "event"), "deleted");
@@ -242,20 +160,20 @@ static void test_min_severity(void **state)
 
 static struct tw_config *kill_config(unsigned port)
 {
-        return config("[webhook.hook]\nurl = http://127.0.0.1:%u/hook\n", port);
+        return nf_config("[webhook.hook]\nurl = http://127.0.0.1:%u/hook\n", port);
 }
 
 /* The child (this binary with --kill-child DIR PORT): queues the changes,
  * then kills itself with -9 while some are still queued. */
 static int kill_child(const char *dir, const char *port)
 {
-        struct world w = {0};
+        struct nf_world w = {0};
         struct tw_notifier *child;
         size_t n = ARRAY_SIZE(change_events);
 
         snprintf(w.dir, sizeof(w.dir), "%s", dir);
         w.cfg = kill_config((unsigned)atoi(port));
-        child = notifier(&w);
+        child = nf_notifier(&w, NULL);
         /* the same two notifying events, observed at three times: six items */
         for (int k = 0; k < 3; k++) {
                 for (size_t i = 0; i < n; i++)
@@ -263,7 +181,7 @@ static int kill_child(const char *dir, const char *port)
                 send_events(child, n);
         }
         while (tw_notifier_pending(child) > 3)
-                sleep_ms(1);
+                nf_sleep_ms(1);
         raise(SIGKILL);
         return 1;
 }
@@ -300,7 +218,7 @@ static size_t unique_keys(struct tw_webhook_receiver *rx, size_t *ret_total)
  * most the one in flight twice (with the same key), and nothing after. */
 static void test_kill_9_then_restart(void **state)
 {
-        struct world *w = *state;
+        struct nf_world *w = *state;
         char port[16], *argv[] = {"test_notify_changes", "--kill-child", w->dir, port, NULL};
         size_t total, before;
         int status;
@@ -312,18 +230,18 @@ static void test_kill_9_then_restart(void **state)
         assert_int_equal(posix_spawn(&pid, "/proc/self/exe", NULL, NULL, argv, environ), 0);
         assert_int_equal(waitpid(pid, &status, 0), pid);
         assert_true(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
-        sleep_ms(300); /* the receiver records the request cut by the kill */
+        nf_sleep_ms(300); /* the receiver records the request cut by the kill */
         assert_in_range(tw_webhook_receiver_delivered(w->rx), 2, 4); /* killed mid-way */
         tw_webhook_receiver_delay(w->rx, 0);
-        w->n = notifier(w);
-        WAIT_FOR(tw_notifier_pending(w->n) == 0);
+        w->n = nf_notifier(w, NULL);
+        NF_WAIT_FOR(tw_notifier_pending(w->n) == 0);
         assert_int_equal(unique_keys(w->rx, &total), 6);
         assert_in_range(total, 6, 7);
         /* another restart: nothing is sent again */
         tw_notifier_free(w->n);
         before = tw_webhook_receiver_count(w->rx);
-        w->n = notifier(w);
-        sleep_ms(300);
+        w->n = nf_notifier(w, NULL);
+        nf_sleep_ms(300);
         assert_int_equal(tw_notifier_pending(w->n), 0);
         assert_int_equal(tw_webhook_receiver_count(w->rx), before);
 }
@@ -332,23 +250,23 @@ static void test_kill_9_then_restart(void **state)
  * Idempotency-Key, so the receiver can drop it; another event another key. */
 static void test_replay_same_key(void **state)
 {
-        struct world *w = *state;
+        struct nf_world *w = *state;
         char *k1, *k2, *k3;
 
         for (size_t i = 0; i < ARRAY_SIZE(change_events); i++)
                 change_events[i].observed_at = NOW;
-        w->cfg = config("[webhook.hook]\nurl = http://127.0.0.1:%u/hook\nchanges = deleted\n",
-                        tw_webhook_receiver_port(w->rx));
-        w->n = notifier(w);
+        w->cfg = nf_config("[webhook.hook]\nurl = http://127.0.0.1:%u/hook\nchanges = deleted\n",
+                           tw_webhook_receiver_port(w->rx));
+        w->n = nf_notifier(w, NULL);
         send_events(w->n, 1);
-        WAIT_FOR(tw_notifier_pending(w->n) == 0 && tw_webhook_receiver_count(w->rx) == 1);
+        NF_WAIT_FOR(tw_notifier_pending(w->n) == 0 && tw_webhook_receiver_count(w->rx) == 1);
         tw_notifier_free(w->n);
-        w->n = notifier(w);
+        w->n = nf_notifier(w, NULL);
         send_events(w->n, 1);
         change_events[0].observed_at = NOW + 300;
         send_events(w->n, 1);
         change_events[0].observed_at = NOW;
-        WAIT_FOR(tw_notifier_pending(w->n) == 0 && tw_webhook_receiver_count(w->rx) == 3);
+        NF_WAIT_FOR(tw_notifier_pending(w->n) == 0 && tw_webhook_receiver_count(w->rx) == 3);
         cJSON_Delete(body(w->rx, 0, &k1));
         cJSON_Delete(body(w->rx, 1, &k2));
         cJSON_Delete(body(w->rx, 2, &k3));
@@ -366,7 +284,7 @@ static void test_closed_sink_keeps_changes(void **state)
 {
         struct tw_notifier_options o = {.backoff_base_ms = 5, .backoff_max_ms = 20};
         struct tw_events none = {0};
-        struct world *w = *state;
+        struct nf_world *w = *state;
         char path[128], url[64];
         struct tw_buf err;
         cJSON *j;
@@ -375,9 +293,9 @@ static void test_closed_sink_keeps_changes(void **state)
         for (size_t i = 0; i < ARRAY_SIZE(change_events); i++)
                 change_events[i].observed_at = NOW;
         snprintf(path, sizeof(path), "%s/late-url", w->dir);
-        w->cfg = config("[webhook.late]\nurl_file = %s\nchanges = deleted\n"
-                        "[webhook.open]\nurl = http://127.0.0.1:%u/o\nchanges = deleted\n",
-                        path, tw_webhook_receiver_port(w->rx));
+        w->cfg = nf_config("[webhook.late]\nurl_file = %s\nchanges = deleted\n"
+                           "[webhook.open]\nurl = http://127.0.0.1:%u/o\nchanges = deleted\n",
+                           path, tw_webhook_receiver_port(w->rx));
         for (int k = 0; k < 2; k++) { /* the second time after a restart */
                 tw_buf_init(&err, 0);
                 assert_int_equal(tw_notifier_new(w->cfg, w->dir, &o, &w->n, &err), 0);
@@ -385,7 +303,7 @@ static void test_closed_sink_keeps_changes(void **state)
                 tw_buf_done(&err);
                 if (k == 0)
                         send_events(w->n, 3);
-                WAIT_FOR(tw_notifier_pending(w->n) == 0);
+                NF_WAIT_FOR(tw_notifier_pending(w->n) == 0);
                 tw_notifier_free(w->n);
                 w->n = NULL;
         }
@@ -396,9 +314,9 @@ static void test_closed_sink_keeps_changes(void **state)
         fputs(url, f);
         assert_int_equal(fclose(f), 0);
         assert_int_equal(chmod(path, 0600), 0);
-        w->n = notifier(w);
+        w->n = nf_notifier(w, NULL);
         assert_int_equal(tw_notifier_events(w->n, &none, NULL, NOW + 60), 0);
-        WAIT_FOR(tw_webhook_receiver_count(w->rx2) == 1 && tw_notifier_pending(w->n) == 0);
+        NF_WAIT_FOR(tw_webhook_receiver_count(w->rx2) == 1 && tw_notifier_pending(w->n) == 0);
         j = body(w->rx2, 0, NULL);
         assert_string_equal(jstr(j, "event"), "deleted");
         cJSON_Delete(j);
@@ -407,7 +325,7 @@ static void test_closed_sink_keeps_changes(void **state)
 
 /* One cycle at now; tok-a (20 days left) has no finding: its notices come
  * from the stages alone. */
-static void cycle(struct world *w, int64_t now)
+static void cycle(struct nf_world *w, int64_t now)
 {
         struct tw_inventory *inv = inventory();
         struct nf_finding fs[] = {{NULL}};
@@ -443,19 +361,19 @@ static size_t stage_leads(struct tw_webhook_receiver *rx, int64_t *leads, size_t
  * a cycle each: each crossed stage is sent once, the innermost only. */
 static void test_stage_once(void **state)
 {
-        struct world *w = *state;
+        struct nf_world *w = *state;
         int64_t leads[8];
 
-        w->cfg = config("[policy]\nexpiry_notify_at = 60d, 30d\n"
-                        "[webhook.soon]\nurl = http://127.0.0.1:%u/s\nexpiry_notify_at = 21d\n"
-                        "[webhook.policy]\nurl = http://127.0.0.1:%u/p\n"
-                        "[webhook.unused]\nurl = http://127.0.0.1:%u/u\nkinds = unused\n",
-                        tw_webhook_receiver_port(w->rx), tw_webhook_receiver_port(w->rx2),
-                        tw_webhook_receiver_port(w->rx2));
+        w->cfg = nf_config("[policy]\nexpiry_notify_at = 60d, 30d\n"
+                           "[webhook.soon]\nurl = http://127.0.0.1:%u/s\nexpiry_notify_at = 21d\n"
+                           "[webhook.policy]\nurl = http://127.0.0.1:%u/p\n"
+                           "[webhook.unused]\nurl = http://127.0.0.1:%u/u\nkinds = unused\n",
+                           tw_webhook_receiver_port(w->rx), tw_webhook_receiver_port(w->rx2),
+                           tw_webhook_receiver_port(w->rx2));
         for (int k = 0; k < 3; k++) {
-                w->n = notifier(w);
+                w->n = nf_notifier(w, NULL);
                 cycle(w, NOW + 600 * k);
-                WAIT_FOR(tw_notifier_pending(w->n) == 0);
+                NF_WAIT_FOR(tw_notifier_pending(w->n) == 0);
                 tw_notifier_free(w->n);
                 w->n = NULL;
         }
@@ -468,12 +386,16 @@ static void test_stage_once(void **state)
 int main(int argc, char **argv)
 {
         const struct CMUnitTest tests[] = {
-                cmocka_unit_test_setup_teardown(test_routing, setup, teardown),
-                cmocka_unit_test_setup_teardown(test_min_severity, setup, teardown),
-                cmocka_unit_test_setup_teardown(test_kill_9_then_restart, setup, teardown),
-                cmocka_unit_test_setup_teardown(test_replay_same_key, setup, teardown),
-                cmocka_unit_test_setup_teardown(test_stage_once, setup, teardown),
-                cmocka_unit_test_setup_teardown(test_closed_sink_keeps_changes, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_routing, nf_world_setup, nf_world_teardown),
+                cmocka_unit_test_setup_teardown(test_min_severity, nf_world_setup,
+                                                nf_world_teardown),
+                cmocka_unit_test_setup_teardown(test_kill_9_then_restart, nf_world_setup,
+                                                nf_world_teardown),
+                cmocka_unit_test_setup_teardown(test_replay_same_key, nf_world_setup,
+                                                nf_world_teardown),
+                cmocka_unit_test_setup_teardown(test_stage_once, nf_world_setup, nf_world_teardown),
+                cmocka_unit_test_setup_teardown(test_closed_sink_keeps_changes, nf_world_setup,
+                                                nf_world_teardown),
         };
         int r;
 

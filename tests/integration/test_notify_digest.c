@@ -29,6 +29,7 @@
 #include "exporters/notify.h"
 #include "helpers/helpers.h"
 #include "helpers/notify_fixture.h"
+#include "helpers/notify_world.h"
 #include "helpers/webhook_receiver.h"
 #include "lib/buf.h"
 #include "lib/timeutil.h"
@@ -41,29 +42,6 @@ extern char **environ;
 /* 2026-06-01 (a Monday): the digest fires at 09:00 UTC. */
 #define T_BEFORE (NOW - 4 * HOUR) /* 2026-06-01T08:00:00Z */
 #define T_FIRE (NOW - 3 * HOUR)
-
-struct world {
-        char dir[128];
-        struct tw_webhook_receiver *rx, *rx2;
-        struct tw_config *cfg;
-        struct tw_notifier *n;
-};
-
-static void sleep_ms(long ms)
-{
-        struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
-
-        nanosleep(&ts, NULL);
-}
-
-#define WAIT_FOR(cond)                                               \
-        do {                                                         \
-                int i_;                                              \
-                for (i_ = 0; i_ < 3000 && !(cond); i_++)             \
-                        sleep_ms(10);                                \
-                if (!(cond))                                         \
-                        fail_msg("timed out waiting for %s", #cond); \
-        } while (0)
 
 static struct tw_config *config(unsigned port, unsigned port2)
 {
@@ -132,34 +110,9 @@ static void cycle_data(struct tw_notifier *n, const struct tw_config *cfg, int64
         tw_inventory_free(inv);
 }
 
-static void cycle(struct world *w, int64_t now)
+static void cycle(struct nf_world *w, int64_t now)
 {
         cycle_data(w->n, w->cfg, now, NULL);
-}
-
-static int setup(void **state)
-{
-        struct world *w = calloc(1, sizeof(*w));
-
-        assert_non_null(w);
-        tw_test_tmpdir(w->dir, sizeof(w->dir), "digest");
-        assert_int_equal(tw_webhook_receiver_start(&w->rx), 0);
-        assert_int_equal(tw_webhook_receiver_start(&w->rx2), 0);
-        *state = w;
-        return 0;
-}
-
-static int teardown(void **state)
-{
-        struct world *w = *state;
-
-        tw_notifier_free(w->n);
-        tw_config_free(w->cfg);
-        tw_webhook_receiver_stop(w->rx);
-        tw_webhook_receiver_stop(w->rx2);
-        assert_int_equal(tw_test_rmtree(w->dir), 0);
-        free(w);
-        return 0;
 }
 
 /* The bodies of the delivered (2xx) requests, parsed; keys in keys[]. */
@@ -202,7 +155,7 @@ static double jnum(const cJSON *j, const char *a, const char *b)
  * gives no second one for the period; the next day's firing gives the next. */
 static void test_once_per_period_across_restart(void **state)
 {
-        struct world *w = *state;
+        struct nf_world *w = *state;
         cJSON *got[8];
         char keys[8][40];
         size_t n;
@@ -258,7 +211,7 @@ static void test_once_per_period_across_restart(void **state)
  * survives a restart, and is delivered once; no new one is made. */
 static void test_queued_digest_survives_restart(void **state)
 {
-        struct world *w = *state;
+        struct nf_world *w = *state;
         cJSON *got[8];
         char keys[8][40];
         size_t n;
@@ -268,7 +221,7 @@ static void test_queued_digest_survives_restart(void **state)
         w->n = notifier(w->cfg, w->dir);
         cycle(w, T_BEFORE);
         cycle(w, T_FIRE + 30);
-        WAIT_FOR(tw_webhook_receiver_count(w->rx) >= 2); /* retried */
+        NF_WAIT_FOR(tw_webhook_receiver_count(w->rx) >= 2); /* retried */
         tw_notifier_free(w->n);
         w->n = NULL;
         tw_webhook_receiver_fail(w->rx, 0, 0, -1);
@@ -290,14 +243,14 @@ static int kill_child(const char *dir, const char *port)
 
         cycle_data(n, cfg, T_BEFORE, NULL);
         cycle_data(n, cfg, T_FIRE + 30, NULL);
-        sleep_ms(30);
+        nf_sleep_ms(30);
         raise(SIGKILL);
         return 1;
 }
 
 static void test_kill_9(void **state)
 {
-        struct world *w = *state;
+        struct nf_world *w = *state;
         char port[16], *argv[] = {"test_notify_digest", "--kill-child", w->dir, port, NULL};
         cJSON *got[8];
         char keys[8][40];
@@ -329,7 +282,7 @@ static void test_kill_9(void **state)
  * data: the digest still comes, saying so. */
 static void test_events_and_stale(void **state)
 {
-        struct world *w = *state;
+        struct nf_world *w = *state;
         struct tw_notifier_data stale = {.stale = true, .collected_at = T_BEFORE + 600};
         cJSON *got[8];
         char keys[8][40];
@@ -355,7 +308,7 @@ static void test_events_and_stale(void **state)
 /* --dry-run previews the digest every cycle, sends and records nothing. */
 static void test_dry_run_preview(void **state)
 {
-        struct world *w = *state;
+        struct nf_world *w = *state;
         struct tw_notifier_options o = {.dry_run = true};
         struct tw_buf err;
         char *text = NULL;
@@ -380,13 +333,15 @@ static void test_dry_run_preview(void **state)
 int main(int argc, char **argv)
 {
         const struct CMUnitTest tests[] = {
-                cmocka_unit_test_setup_teardown(test_once_per_period_across_restart, setup,
-                                                teardown),
-                cmocka_unit_test_setup_teardown(test_queued_digest_survives_restart, setup,
-                                                teardown),
-                cmocka_unit_test_setup_teardown(test_kill_9, setup, teardown),
-                cmocka_unit_test_setup_teardown(test_events_and_stale, setup, teardown),
-                cmocka_unit_test_setup_teardown(test_dry_run_preview, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_once_per_period_across_restart, nf_world_setup,
+                                                nf_world_teardown),
+                cmocka_unit_test_setup_teardown(test_queued_digest_survives_restart, nf_world_setup,
+                                                nf_world_teardown),
+                cmocka_unit_test_setup_teardown(test_kill_9, nf_world_setup, nf_world_teardown),
+                cmocka_unit_test_setup_teardown(test_events_and_stale, nf_world_setup,
+                                                nf_world_teardown),
+                cmocka_unit_test_setup_teardown(test_dry_run_preview, nf_world_setup,
+                                                nf_world_teardown),
         };
 
         if (argc == 4 && strcmp(argv[1], "--kill-child") == 0)
