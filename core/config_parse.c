@@ -456,35 +456,64 @@ static int parse_severity(const struct key_def *def, void *f, const char *value,
         return 0;
 }
 
-static int parse_kinds(const struct key_def *def, void *f, const char *value, struct why *why)
+/* A bit per name of a list, "*" or "all" for the n_all lowest bits, "none"
+ * (when allowed) for none; from_name gives a name's bit, -1 if unknown. */
+static int parse_mask(const char *value, unsigned n_all, bool allow_none,
+                      int (*from_name)(const char *), const char *unknown, unsigned *ret,
+                      struct why *why)
 {
         char **items = NULL;
         size_t n = 0;
         unsigned mask = 0;
         int r;
 
-        (void)def;
         if (strcmp(value, "*") == 0 || strcasecmp(value, "all") == 0) {
-                *(unsigned *)f = (1u << _TW_FINDING_KIND_MAX) - 1;
+                *ret = (1u << n_all) - 1;
+                return 0;
+        }
+        if (allow_none && strcasecmp(value, "none") == 0) {
+                *ret = 0;
                 return 0;
         }
         r = tw_parse_id_list(value, &items, &n, &why->text);
         if (r < 0)
                 return r;
         for (size_t i = 0; i < n; i++) {
-                enum tw_finding_kind k;
+                int k = from_name(items[i]);
 
-                if (tw_finding_kind_from_string(items[i], &k) < 0) {
-                        why->text = "unknown finding kind (expired, expiring, no_expiry, unused, "
-                                    "never_used, orphaned, over_privileged, new_source)";
+                if (k < 0) {
+                        why->text = unknown;
                         tw_strv_free(items, n);
                         return -EINVAL;
                 }
                 mask |= 1u << k;
         }
         tw_strv_free(items, n);
-        *(unsigned *)f = mask;
+        *ret = mask;
         return 0;
+}
+
+static int finding_kind_bit(const char *name)
+{
+        enum tw_finding_kind k;
+
+        return tw_finding_kind_from_string(name, &k) < 0 ? -1 : (int)k;
+}
+
+static int event_kind_bit(const char *name)
+{
+        enum tw_event_kind k;
+
+        return tw_event_kind_from_string(name, &k) < 0 ? -1 : (int)k;
+}
+
+static int parse_kinds(const struct key_def *def, void *f, const char *value, struct why *why)
+{
+        (void)def;
+        return parse_mask(value, _TW_FINDING_KIND_MAX, false, finding_kind_bit,
+                          "unknown finding kind (expired, expiring, no_expiry, unused, never_used, "
+                          "orphaned, over_privileged, new_source)",
+                          f, why);
 }
 
 static int parse_schedule(const struct key_def *def, void *f, const char *value, struct why *why)
@@ -522,38 +551,11 @@ static int parse_teams(const struct key_def *def, void *f, const char *value, st
 /* "all", "none", or a list of token change event kinds (core/events.h). */
 static int parse_changes(const struct key_def *def, void *f, const char *value, struct why *why)
 {
-        char **items = NULL;
-        size_t n = 0;
-        unsigned mask = 0;
-        int r;
-
         (void)def;
-        if (strcmp(value, "*") == 0 || strcasecmp(value, "all") == 0) {
-                *(unsigned *)f = (1u << _TW_EVENT_KIND_MAX) - 1;
-                return 0;
-        }
-        if (strcasecmp(value, "none") == 0) {
-                *(unsigned *)f = 0;
-                return 0;
-        }
-        r = tw_parse_id_list(value, &items, &n, &why->text);
-        if (r < 0)
-                return r;
-        for (size_t i = 0; i < n; i++) {
-                enum tw_event_kind k;
-
-                if (tw_event_kind_from_string(items[i], &k) < 0) {
-                        why->text = "unknown change (all, none, created, deleted, rotated, "
-                                    "roles_changed, renamed, description_changed, expired, "
-                                    "creator_departed)";
-                        tw_strv_free(items, n);
-                        return -EINVAL;
-                }
-                mask |= 1u << k;
-        }
-        tw_strv_free(items, n);
-        *(unsigned *)f = mask;
-        return 0;
+        return parse_mask(value, _TW_EVENT_KIND_MAX, true, event_kind_bit,
+                          "unknown change (all, none, created, deleted, rotated, roles_changed, "
+                          "renamed, description_changed, expired, creator_departed)",
+                          f, why);
 }
 
 /* "off" (or empty: no stages) or lead times like "60d, 30d, 7d, 1d". */

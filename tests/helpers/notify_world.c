@@ -41,8 +41,7 @@ struct tw_config *nf_config(const char *fmt, ...)
 
 struct tw_notifier *nf_notifier(struct nf_world *w, const struct tw_notifier_options *o)
 {
-        static const struct tw_notifier_options fast = {.backoff_base_ms = 5,
-                                                        .backoff_max_ms = 20};
+        static const struct tw_notifier_options fast = {.backoff_base_ms = 5, .backoff_max_ms = 20};
         struct tw_notifier *n = NULL;
         struct tw_buf err;
 
