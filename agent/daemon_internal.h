@@ -23,7 +23,9 @@ struct tw_inventory;
  * organizations (tw_config_org()). */
 struct tw_daemon_org {
         char *key;                /* its section, to match it across reloads */
-        struct tw_inventory *inv; /* its last good data, or NULL */
+        struct tw_inventory *inv; /* its last good data, or NULL: none yet, or
+                                     handed over whole (a single organization) */
+        bool has_data;            /* it published data once */
         struct tw_complain complain_credential, complain_collect, complain_listing;
 };
 

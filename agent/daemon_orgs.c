@@ -143,7 +143,7 @@ static int sync_orgs(struct tw_daemon *d)
                         orgs[i].key = strdup(key); /* NULL: matched by nothing, fine */
         }
         for (size_t k = 0; k < d->n_orgs; k++)
-                gone |= d->orgs[k].inv != NULL;
+                gone |= d->orgs[k].has_data;
         tw_daemon_orgs_free(d);
         d->orgs = orgs;
         d->org_status = st;
@@ -164,7 +164,7 @@ static bool commit(struct tw_daemon *d, struct job *j, struct tw_org_status *st)
          * token page would make tokens vanish and their alerts resolve.  A
          * token that alone did not parse is left out (and named) without
          * holding back the others.  The first cycle publishes whatever it has. */
-        fresh = inv && (inv->all_pages[TW_LISTING_TOKENS] || !j->org->inv);
+        fresh = inv && (inv->all_pages[TW_LISTING_TOKENS] || !j->org->has_data);
         st->collected = true;
         st->collection_success = inv && tw_inventory_complete(inv);
         for (int k = 0; k < _TW_LISTING_KIND_MAX; k++)
@@ -183,18 +183,37 @@ static bool commit(struct tw_daemon *d, struct job *j, struct tw_org_status *st)
         if (fresh) {
                 tw_inventory_free(j->org->inv);
                 j->org->inv = inv;
+                j->org->has_data = true;
                 j->inv = NULL;
         }
         return fresh;
 }
 
-/* The merged view of every organization's last good data. */
+/* The merged view of every organization's last good data.  A single
+ * organization's inventory is handed over whole rather than copied: it is
+ * only ever needed again to merge with others (after a reload adding an
+ * organization, its tokens come back with its next collection). */
 static int merge(struct tw_daemon *d, const bool *fresh, int64_t now, struct tw_inventory **ret_inv)
 {
-        struct tw_inventory_part *parts = calloc(d->n_orgs, sizeof(*parts));
+        struct tw_inventory_part *parts;
         size_t n = 0;
         int r;
 
+        if (d->n_orgs == 1 && d->orgs[0].inv) {
+                struct tw_inventory_part one = {.inv = d->orgs[0].inv,
+                                                .name = tw_config_org(d->cfg, 0)->name,
+                                                .display_name =
+                                                        tw_config_org(d->cfg, 0)->display_name,
+                                                .fresh = fresh[0]};
+
+                r = tw_inventory_adopt(d->orgs[0].inv, &one);
+                if (r == 0) {
+                        *ret_inv = d->orgs[0].inv;
+                        d->orgs[0].inv = NULL;
+                }
+                return r;
+        }
+        parts = calloc(d->n_orgs, sizeof(*parts));
         if (!parts)
                 return -ENOMEM;
         for (size_t i = 0; i < d->n_orgs; i++) {

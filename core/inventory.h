@@ -187,6 +187,11 @@ struct tw_inventory_part {
 int tw_inventory_merge(const struct tw_inventory_part *parts, size_t n, int64_t collected_at,
                        struct tw_inventory **ret_inv);
 
+/* What tw_inventory_merge() makes of a single part, in place instead of a
+ * copy: part->inv (which must be inv, without a table yet) gets its
+ * organization table.  0, -EINVAL, or -ENOMEM (inv is freed as usual). */
+int tw_inventory_adopt(struct tw_inventory *inv, const struct tw_inventory_part *part);
+
 /* Sorts tokens by id (stable output for reports and metrics) and rebuilds the index. */
 int tw_inventory_sort(struct tw_inventory *inv);
 

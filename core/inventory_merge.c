@@ -155,6 +155,22 @@ static int add_org(struct tw_inventory *m, const struct tw_inventory_part *part)
         return failed ? -ENOMEM : 0;
 }
 
+int tw_inventory_adopt(struct tw_inventory *inv, const struct tw_inventory_part *part)
+{
+        struct tw_inventory_org *orgs = calloc(1, sizeof(*orgs));
+        int r;
+
+        if (!orgs || part->inv != inv || inv->orgs) { /* a collected inventory has no table */
+                free(orgs);
+                return orgs ? -EINVAL : -ENOMEM;
+        }
+        inv->orgs = orgs;
+        r = add_org(inv, part);
+        for (size_t i = 0; r == 0 && i < inv->n_tokens; i++)
+                inv->tokens[i].org = 0;
+        return r == 0 ? tw_inventory_sort(inv) : r;
+}
+
 int tw_inventory_merge(const struct tw_inventory_part *parts, size_t n, int64_t collected_at,
                        struct tw_inventory **ret_inv)
 {

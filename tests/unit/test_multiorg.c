@@ -254,6 +254,35 @@ static void merge(void **state)
         tw_inventory_free(m);
 }
 
+/* A single organization's inventory takes its table in place: what a merge
+ * of it alone would give, without the copy. */
+static void adopt(void **state)
+{
+        struct tw_inventory *a = org_inventory("org-a", "tok-z", 2000);
+        struct tw_inventory *other = org_inventory("org-b", "tok-b", 1000);
+        const struct tw_inventory_part part = {a, "prod", "Acme prod", true};
+        const struct tw_inventory_part wrong = {a, "prod", NULL, true};
+        const struct tw_token *t;
+
+        (void)state;
+        add_token(a, "tok-a", "ws-1");
+        assert_int_equal(tw_inventory_adopt(other, &wrong), -EINVAL); /* part of another */
+        assert_int_equal(tw_inventory_adopt(a, &part), 0);
+        assert_int_equal(tw_inventory_adopt(a, &part), -EINVAL); /* it has a table now */
+        assert_int_equal(a->n_orgs, 1);
+        assert_true(a->orgs[0].fresh);
+        assert_string_equal(a->organization_id, "org-a");
+        assert_string_equal(a->tokens[0].id, "tok-a"); /* sorted, as a merge leaves it */
+        t = tw_inventory_token(a, "tok-z");
+        assert_non_null(t);
+        assert_string_equal(tw_token_organization_id(a, t), "org-a");
+        assert_string_equal(tw_token_organization_name(a, t), "Acme prod");
+        assert_true(tw_token_in_organization(a, t, "prod"));
+        assert_int_equal(a->credential.expires_at, 2000);
+        tw_inventory_free(a);
+        tw_inventory_free(other);
+}
+
 /* One organization's inventory, unmerged: tokens name inv->organization_id. */
 static void unmerged(void **state)
 {
@@ -358,6 +387,7 @@ int main(void)
         tests[n++] = (struct CMUnitTest)cmocka_unit_test(single);
         tests[n++] = (struct CMUnitTest)cmocka_unit_test(token_env);
         tests[n++] = (struct CMUnitTest)cmocka_unit_test(merge);
+        tests[n++] = (struct CMUnitTest)cmocka_unit_test(adopt);
         tests[n++] = (struct CMUnitTest)cmocka_unit_test(unmerged);
         tests[n++] = (struct CMUnitTest)cmocka_unit_test(metrics);
         return _cmocka_run_group_tests("multiorg", tests, n, NULL, NULL);
