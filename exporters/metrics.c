@@ -22,20 +22,10 @@ struct page {
         int err;
 };
 
-struct label {
-        const char *name;
-        const char *value; /* NULL renders as "" */
-};
-
-#define LABELS(...)                          \
-        (const struct label[]){__VA_ARGS__}, \
-                sizeof((const struct label[]){__VA_ARGS__}) / sizeof(struct label)
-
-static void put(struct page *p, const char *s)
-{
-        if (!p->err)
-                p->err = tw_buf_adds(p->out, s);
-}
+#define LABELS(...)                                                      \
+        (const struct tw_metrics_label[]){__VA_ARGS__},                  \
+                sizeof((const struct tw_metrics_label[]){__VA_ARGS__}) / \
+                        sizeof(struct tw_metrics_label)
 
 /* Called after each line or family header: hands full text to deflate. */
 static void maybe_flush(struct page *p)
@@ -47,37 +37,17 @@ static void maybe_flush(struct page *p)
 /* Writes the HELP and TYPE lines of a family. */
 static void family(struct page *p, const char *name, const char *type, const char *help)
 {
-        put(p, "# HELP ");
-        put(p, name);
-        put(p, " ");
         if (!p->err)
-                p->err = tw_metrics_escape_help(p->out, help);
-        put(p, "\n# TYPE ");
-        put(p, name);
-        put(p, " ");
-        put(p, type);
-        put(p, "\n");
+                p->err = tw_metrics_family(p->out, name, type, help);
         maybe_flush(p);
 }
 
 /* Writes one sample line: name{labels} value. */
-static void sample(struct page *p, const char *name, const struct label *labels, size_t n, double v)
+static void sample(struct page *p, const char *name, const struct tw_metrics_label *labels,
+                   size_t n, double v)
 {
-        put(p, name);
-        for (size_t i = 0; i < n; i++) {
-                put(p, i ? "," : "{");
-                put(p, labels[i].name);
-                put(p, "=\"");
-                if (!p->err)
-                        p->err = tw_metrics_escape_label(p->out, labels[i].value);
-                put(p, "\"");
-        }
-        if (n)
-                put(p, "}");
-        put(p, " ");
         if (!p->err)
-                p->err = tw_metrics_format_value(p->out, v);
-        put(p, "\n");
+                p->err = tw_metrics_sample(p->out, name, labels, n, v);
         maybe_flush(p);
 }
 

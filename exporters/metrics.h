@@ -104,6 +104,18 @@ int tw_metrics_escape_help(struct tw_buf *out, const char *s);
  * +Inf, -Inf, else %.17g.  0, -ENOMEM or -E2BIG. */
 int tw_metrics_format_value(struct tw_buf *out, double v);
 
+/* A label of a sample line; value NULL renders as "". */
+struct tw_metrics_label {
+        const char *name;
+        const char *value;
+};
+/* Appends "# HELP name help\n# TYPE name type\n" (help escaped).  0 or -errno. */
+int tw_metrics_family(struct tw_buf *out, const char *name, const char *type, const char *help);
+/* Appends one sample line, name{labels} value, every family of the page
+ * written the one way (values escaped).  0 or -errno. */
+int tw_metrics_sample(struct tw_buf *out, const char *name, const struct tw_metrics_label *labels,
+                      size_t n, double v);
+
 /* Compresses data as one gzip member (RFC 1952, zlib deflate) appended to
  * out.  0, -ENOMEM, -E2BIG or -EIO (zlib failure). */
 int tw_gzip(const void *data, size_t len, struct tw_buf *out);

@@ -94,6 +94,38 @@ int tw_metrics_format_value(struct tw_buf *out, double v)
         return tw_buf_printf(out, "%.17g", v);
 }
 
+int tw_metrics_family(struct tw_buf *out, const char *name, const char *type, const char *help)
+{
+        int r = tw_buf_printf(out, "# HELP %s ", name);
+
+        if (r >= 0)
+                r = tw_metrics_escape_help(out, help);
+        if (r >= 0)
+                r = tw_buf_printf(out, "\n# TYPE %s %s\n", name, type);
+        return r < 0 ? r : 0;
+}
+
+int tw_metrics_sample(struct tw_buf *out, const char *name, const struct tw_metrics_label *labels,
+                      size_t n, double v)
+{
+        int r = tw_buf_adds(out, name);
+
+        for (size_t i = 0; r >= 0 && i < n; i++) {
+                r = tw_buf_printf(out, "%s%s=\"", i ? "," : "{", labels[i].name);
+                if (r >= 0)
+                        r = tw_metrics_escape_label(out, labels[i].value);
+                if (r >= 0)
+                        r = tw_buf_addc(out, '"');
+        }
+        if (r >= 0)
+                r = tw_buf_adds(out, n ? "} " : " ");
+        if (r >= 0)
+                r = tw_metrics_format_value(out, v);
+        if (r >= 0)
+                r = tw_buf_addc(out, '\n');
+        return r < 0 ? r : 0;
+}
+
 int tw_gzip(const void *data, size_t len, struct tw_buf *out)
 {
         z_stream zs;

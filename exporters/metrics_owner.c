@@ -23,41 +23,29 @@ static const char *label_value(const struct tw_owner *o, const char *key)
         return "";
 }
 
-static int put_label(struct tw_buf *out, const char *name, const char *value, bool first)
-{
-        int r = tw_buf_printf(out, "%s%s=\"", first ? "{" : ",", name);
-
-        if (r >= 0)
-                r = tw_metrics_escape_label(out, value);
-        return r < 0 ? r : tw_buf_addc(out, '"');
-}
-
 /* One sample line for token t. */
 static int owner_sample(struct tw_buf *out, const struct tw_inventory *inv,
                         const struct tw_token *t, const struct tw_config *cfg,
                         const struct tw_owner_policy *policy)
 {
+        struct tw_metrics_label l[4 + TW_OWNER_KEYS_MAX];
         struct tw_owner o;
+        size_t n = 0;
         int r = tw_owner_resolve(inv, t, policy, &o);
 
         if (r < 0)
                 return r == -EINVAL ? 0 : r;
-        r = tw_buf_adds(out, FAMILY);
-        if (r >= 0)
-                r = put_label(out, "token_id", t->id ? t->id : "", true);
-        if (r >= 0)
-                r = put_label(out, "organization", tw_token_organization_id(inv, t), false);
-        if (r >= 0)
-                r = put_label(out, "team", o.team, false);
-        if (r >= 0)
-                r = put_label(out, "source", tw_owner_source_name(o.source), false);
-        for (size_t i = 0; r >= 0 && cfg && i < cfg->owners.n_labels; i++) {
+        l[n++] = (struct tw_metrics_label){"token_id", t->id};
+        l[n++] = (struct tw_metrics_label){"organization", tw_token_organization_id(inv, t)};
+        l[n++] = (struct tw_metrics_label){"team", o.team};
+        l[n++] = (struct tw_metrics_label){"source", tw_owner_source_name(o.source)};
+        for (size_t i = 0; cfg && i < cfg->owners.n_labels && n < sizeof(l) / sizeof(l[0]); i++) {
                 const char *k = cfg->owners.labels[i];
 
                 if (strcasecmp(k, "team") != 0)
-                        r = put_label(out, k, label_value(&o, k), false);
+                        l[n++] = (struct tw_metrics_label){k, label_value(&o, k)};
         }
-        return r < 0 ? r : tw_buf_adds(out, "} 1\n");
+        return tw_metrics_sample(out, FAMILY, l, n, 1);
 }
 
 int tw_metrics_owner_info(const struct tw_config *cfg, const struct tw_inventory *inv,
@@ -68,9 +56,9 @@ int tw_metrics_owner_info(const struct tw_config *cfg, const struct tw_inventory
 
         if (cfg)
                 tw_config_owner_policy(cfg, &policy);
-        r = tw_buf_adds(out, "# HELP " FAMILY " The owner of each Astro API token (team, and the "
-                             "source that answered: description, rule, workspace, creator or "
-                             "none), value 1.\n# TYPE " FAMILY " gauge\n");
+        r = tw_metrics_family(out, FAMILY, "gauge",
+                              "The owner of each Astro API token (team, and the source that "
+                              "answered: description, rule, workspace, creator or none), value 1.");
         for (size_t i = 0; r >= 0 && inv && i < inv->n_tokens; i++) {
                 r = owner_sample(out, inv, &inv->tokens[i], cfg, &policy);
                 if (r >= 0 && mo && out->len >= TW_METRICS_FLUSH_BYTES)

@@ -18,35 +18,22 @@ struct page {
         int err;
 };
 
-static void put(struct page *p, const char *s)
-{
-        if (p->err >= 0)
-                p->err = tw_buf_adds(p->out, s);
-}
-
 static void header(struct page *p, const char *name, const char *type, const char *help)
 {
         if (p->err >= 0)
-                p->err = tw_buf_printf(p->out, "# HELP %s %s\n# TYPE %s %s\n", name, help, name,
-                                       type);
+                p->err = tw_metrics_family(p->out, name, type, help);
 }
 
 /* name{k1="v1",...} value: labels as key/value pairs, NULL-terminated. */
 static void sample(struct page *p, const char *name, const char *const *labels, double v)
 {
-        put(p, name);
-        for (size_t i = 0; labels && labels[i]; i += 2) {
-                put(p, i ? "," : "{");
-                put(p, labels[i]);
-                put(p, "=\"");
-                if (p->err >= 0)
-                        p->err = tw_metrics_escape_label(p->out, labels[i + 1]);
-                put(p, "\"");
-        }
-        put(p, labels && labels[0] ? "} " : " ");
+        struct tw_metrics_label l[8];
+        size_t n = 0;
+
+        for (size_t i = 0; labels && labels[i] && n < sizeof(l) / sizeof(l[0]); i += 2)
+                l[n++] = (struct tw_metrics_label){labels[i], labels[i + 1]};
         if (p->err >= 0)
-                p->err = tw_metrics_format_value(p->out, v);
-        put(p, "\n");
+                p->err = tw_metrics_sample(p->out, name, l, n, v);
 }
 
 /* Calls fn for every token of the inventory that has usage. */
