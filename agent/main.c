@@ -7,11 +7,11 @@
 
 #include <curl/curl.h>
 
-#include "agent/cmd_audit.h"
-#include "agent/cmd_report.h"
-#include "agent/commands.h"
-#include "core/config.h"
-#include "agent/cmd_notify_test.h"
+#include "agent/cmd/audit.h"
+#include "agent/cmd/report.h"
+#include "agent/cmd/commands.h"
+#include "core/config/config.h"
+#include "agent/cmd/notify_test.h"
 #include "lib/log.h"
 #include "lib/timeutil.h"
 

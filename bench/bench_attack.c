@@ -21,8 +21,8 @@
 
 #include <curl/curl.h>
 
-#include "core/config.h"
-#include "exporters/http_server.h"
+#include "core/config/config.h"
+#include "exporters/http/server.h"
 #include "helpers/http_attack.h"
 #include "helpers/http_client.h"
 

@@ -17,8 +17,8 @@
 #include <string.h>
 #include <sys/resource.h>
 
-#include "collectors/astro_audit.h"
-#include "core/usage.h"
+#include "collectors/auditlog/auditlog.h"
+#include "core/usage/usage.h"
 #include "lib/secret.h"
 #include "lib/timeutil.h"
 

@@ -16,12 +16,12 @@
 #include <curl/curl.h>
 
 #include "lib/buf.h"
-#include "core/config.h"
+#include "core/config/config.h"
 #include "core/credential.h"
 #include "core/inventory.h"
 #include "lib/timeutil.h"
-#include "collectors/astro.h"
-#include "lib/http.h"
+#include "collectors/astro/astro.h"
+#include "lib/http/http.h"
 
 static struct tw_config *make_config(const char *url, const char *cred, double rate,
                                      const struct tw_inventory *all)

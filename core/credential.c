@@ -7,8 +7,8 @@
 #include <string.h>
 
 #include "lib/buf.h"
-#include "core/config.h"
-#include "core/config_values.h"
+#include "core/config/config.h"
+#include "core/config/values.h"
 #include "lib/secret.h"
 #include "lib/timeutil.h"
 

@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/evaluate.h"
+#include "core/evaluate/evaluate.h"
 #include "core/inventory.h"
 #include "lib/buf.h"
 #include "lib/timeutil.h"

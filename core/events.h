@@ -21,7 +21,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "core/finding.h"
+#include "core/evaluate/finding.h"
 
 struct tw_buf;
 struct tw_evaluation;

@@ -6,8 +6,8 @@
 #include <string.h>
 #include <strings.h>
 
-#include "core/config_values.h"
-#include "core/evaluate.h"
+#include "core/config/values.h"
+#include "core/evaluate/evaluate.h"
 #include "core/inventory.h"
 
 static const char *const default_keys[] = {"owner", "team", "pipeline", "repo", "contact"};

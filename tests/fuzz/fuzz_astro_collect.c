@@ -6,9 +6,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "collectors/astro.h"
-#include "core/config.h"
-#include "core/config_values.h"
+#include "collectors/astro/astro.h"
+#include "core/config/config.h"
+#include "core/config/values.h"
 #include "core/credential.h"
 #include "core/inventory.h"
 #include "helpers/fake_transport.h"

@@ -1,12 +1,12 @@
 /* libFuzzer target: the audit-log NDJSON splitter and entry parser
- * (core/audit_entry.h).  The input is a response body; the first byte picks
+ * (core/usage/auditlog_entry.h).  The input is a response body; the first byte picks
  * the chunk size, so cuts fall everywhere.  Every line must either parse or
  * be skipped with a reason; nothing may crash or leak. */
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
 
-#include "core/audit_entry.h"
+#include "core/usage/auditlog_entry.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -1,4 +1,4 @@
-/* libFuzzer target: loading the persisted usage index (core/usage.h) from
+/* libFuzzer target: loading the persisted usage index (core/usage/usage.h) from
  * untrusted text.  Whatever loads must save again and load back to the same
  * text; nothing may crash or leak. */
 #include <stddef.h>
@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/usage.h"
+#include "core/usage/usage.h"
 #include "lib/buf.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

@@ -6,8 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/config.h"
-#include "exporters/http_auth.h"
+#include "core/config/config.h"
+#include "exporters/http/auth.h"
 #include "fuzz.h"
 
 /* "scrape-pw" at cost 4: cheap enough for thousands of checks a second */

@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/config_values.h"
+#include "core/config/values.h"
 #include "core/credential.h"
 #include "lib/timeutil.h"
 #include "fuzz.h"

@@ -4,7 +4,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "exporters/sink.h"
+#include "exporters/notify/sink.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -5,8 +5,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "core/notify_state.h"
-#include "exporters/notify_store.h"
+#include "core/notify/state.h"
+#include "exporters/notify/store.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -6,7 +6,7 @@
  * GET by calling a test-supplied function, in FIFO order, on run().
  */
 
-#include "lib/http.h"
+#include "lib/http/http.h"
 
 struct tw_buf;
 

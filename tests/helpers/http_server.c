@@ -10,7 +10,7 @@
 #include <string.h>
 
 #include "lib/buf.h"
-#include "exporters/http_server.h"
+#include "exporters/http/server.h"
 
 struct tw_http_server *tw_test_http_server_start(const struct tw_http_server_options *o)
 {

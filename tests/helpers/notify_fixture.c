@@ -10,7 +10,7 @@
 
 #include <cmocka.h>
 
-#include "exporters/sink_format.h"
+#include "exporters/sinks/sinks.h"
 #include "helpers/golden.h"
 #include "lib/timeutil.h"
 

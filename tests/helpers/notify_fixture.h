@@ -12,9 +12,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "core/finding.h"
+#include "core/evaluate/finding.h"
 #include "core/inventory.h"
-#include "core/notify_state.h"
+#include "core/notify/state.h"
 
 struct cJSON;
 struct tw_sink_ctx;

@@ -9,8 +9,8 @@
 
 #include <cmocka.h>
 
-#include "core/config.h"
-#include "exporters/notify.h"
+#include "core/config/config.h"
+#include "exporters/notify/notify.h"
 #include "helpers/helpers.h"
 #include "lib/buf.h"
 

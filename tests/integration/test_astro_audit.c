@@ -2,8 +2,8 @@
  * Audit-log ingestion end to end against tw-astrosim on 127.0.0.1: the sim's
  * audit-logs route (windows, gzip with and without Content-Encoding, 403,
  * 429 with Retry-After, entries added at run time), the streaming GET
- * (lib/http_stream.h) and the incremental collector
- * (collectors/astro_audit.h): cursor boundary, persistence, skipped lines.
+ * (lib/http/stream.h) and the incremental collector
+ * (collectors/auditlog/auditlog.h): cursor boundary, persistence, skipped lines.
  */
 #include <errno.h>
 #include <limits.h>
@@ -20,9 +20,9 @@
 
 #include "helpers/sim_client.h"
 
-#include "collectors/astro_audit.h"
-#include "core/usage.h"
-#include "lib/http_stream.h"
+#include "collectors/auditlog/auditlog.h"
+#include "core/usage/usage.h"
+#include "lib/http/stream.h"
 #include "lib/timeutil.h"
 
 #define ORG "cm9r8jgormxbek92l8s8wppie"

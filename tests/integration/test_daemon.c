@@ -1,7 +1,7 @@
 /* The daemon (tw_daemon_run in a child process) against the test Astro API
  * server: scraped over HTTP, a token deleted, an API outage, SIGHUP with a
  * bad and a good config, SIGTERM with a transfer in flight. */
-#include "agent/daemon.h"
+#include "agent/daemon/daemon.h"
 
 #include <stdarg.h>
 #include <stddef.h>

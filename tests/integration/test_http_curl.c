@@ -1,4 +1,4 @@
-/* Integration tests for the libcurl multi transport (lib/http_curl.c)
+/* Integration tests for the libcurl multi transport (lib/http/curl.c)
  * against a small libmicrohttpd server on 127.0.0.1:0, one thread per
  * connection, whose routes misbehave on purpose:
  *   /ok/<latency_ms>/<tag>              200 {"ok":true} after the latency
@@ -16,7 +16,7 @@
  *   anything else                       404
  * Every route answers GET and POST alike.  The server counts requests in
  * flight, connections, and logs each request with its start time.  The
- * tests of the synchronous POST (lib/http_client.c) and of a webhook
+ * tests of the synchronous POST (lib/http/client.c) and of a webhook
  * sender's connection reuse share it. */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -40,11 +40,11 @@
 #include <curl/curl.h>
 
 #include "lib/timeutil.h"
-#include "lib/http.h"
+#include "lib/http/http.h"
 #include "lib/buf.h"
-#include "lib/http_client.h"
-#include "exporters/sink.h"
-#include "exporters/sink_format.h"
+#include "lib/http/client.h"
+#include "exporters/notify/sink.h"
+#include "exporters/sinks/sinks.h"
 #include "sim/sim.h"
 
 #define MS 1000000LL

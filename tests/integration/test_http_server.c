@@ -1,7 +1,7 @@
 /* The metrics server on 127.0.0.1:0: routes, methods, gzip, readiness,
  * page swaps, the exposure warning.  Auth and TLS are in
  * test_http_server_security.c, hostile clients in test_http_server_attack.c. */
-#include "exporters/http_server.h"
+#include "exporters/http/server.h"
 
 #include <stdarg.h>
 #include <stddef.h>
@@ -16,8 +16,8 @@
 #include "helpers/http_client.h"
 #include "helpers/http_server.h"
 
-#include "core/config.h"
-#include "exporters/metrics.h"
+#include "core/config/config.h"
+#include "exporters/metrics/metrics.h"
 
 static const char page1[] = "# HELP a_metric A.\n# TYPE a_metric gauge\na_metric 1\n";
 static const char page2[] = "# HELP a_metric A.\n# TYPE a_metric gauge\na_metric 2\n";

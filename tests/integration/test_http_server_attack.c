@@ -5,7 +5,7 @@
  * scraper from 127.0.0.1.  These are functional checks: every authorised
  * scrape must succeed within a generous client timeout.  The latency
  * figures are measured by bench/attack.sh, not asserted here. */
-#include "exporters/http_server.h"
+#include "exporters/http/server.h"
 
 #include <stdarg.h>
 #include <stddef.h>
@@ -22,7 +22,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "core/config.h"
+#include "core/config/config.h"
 #include "helpers/http_attack.h"
 #include "helpers/http_client.h"
 #include "helpers/http_server.h"

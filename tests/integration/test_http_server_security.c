@@ -1,6 +1,6 @@
 /* The metrics server's access control on 127.0.0.1:0: basic auth, TLS and
  * mutual TLS (certificates made with openssl at test time). */
-#include "exporters/http_server.h"
+#include "exporters/http/server.h"
 
 #include <stdarg.h>
 #include <stddef.h>
@@ -12,7 +12,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "core/config.h"
+#include "core/config/config.h"
 #include "helpers/http_client.h"
 #include "helpers/http_server.h"
 

@@ -1,7 +1,7 @@
 /* The metrics server with a multi-megabyte page stored gzipped only: plain
  * responses inflated on the fly match gzip ones, HEAD, and a scrape in
  * progress keeps its page when a new one is published. */
-#include "exporters/http_server.h"
+#include "exporters/http/server.h"
 
 #include <stdarg.h>
 #include <stddef.h>
@@ -16,7 +16,7 @@
 #include <unistd.h>
 #include <zlib.h>
 
-#include "exporters/metrics.h"
+#include "exporters/metrics/metrics.h"
 #include "helpers/http_client.h"
 
 #define BIG_LINES 120000 /* ~6 MB */

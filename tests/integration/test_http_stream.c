@@ -1,5 +1,5 @@
 /*
- * The streaming GET (lib/http_stream.h) against a tiny libmicrohttpd server
+ * The streaming GET (lib/http/stream.h) against a tiny libmicrohttpd server
  * on 127.0.0.1 that answers whatever bytes a case sets: plain bodies, gzip
  * with and without Content-Encoding, gzip members back to back, a gzip body
  * cut short, the inflated-size cap, a reader that stops the transfer.
@@ -21,7 +21,7 @@
 #include <curl/curl.h>
 
 #include "lib/buf.h"
-#include "lib/http_stream.h"
+#include "lib/http/stream.h"
 
 /* What the server answers (set before each GET; one GET at a time). */
 static struct {

@@ -1,7 +1,7 @@
 /* lib/http_stream: the cancel flag ends a GET whose server never answers
  * within ~100 ms (the daemon's SIGTERM and reload budget), not after
  * libcurl's once-a-second progress call. */
-#include "lib/http_stream.h"
+#include "lib/http/stream.h"
 
 #include <arpa/inet.h>
 #include <curl/curl.h>

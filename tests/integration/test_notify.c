@@ -28,11 +28,11 @@
 #include <unistd.h>
 
 #include "lib/buf.h"
-#include "core/config.h"
-#include "exporters/notify.h"
+#include "core/config/config.h"
+#include "exporters/notify/notify.h"
 #include "core/snapshot.h"
-#include "exporters/sink_format.h"
-#include "agent/notify_hook.h"
+#include "exporters/sinks/sinks.h"
+#include "agent/daemon/notify_hook.h"
 #include "core/status.h"
 #include "helpers/notify_fixture.h"
 #include "lib/timeutil.h"

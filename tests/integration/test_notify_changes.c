@@ -25,10 +25,10 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "core/config.h"
+#include "core/config/config.h"
 #include "core/events.h"
 #include "core/snapshot.h"
-#include "exporters/notify.h"
+#include "exporters/notify/notify.h"
 #include "helpers/notify_fixture.h"
 #include "helpers/notify_world.h"
 #include "helpers/webhook_receiver.h"

@@ -24,9 +24,9 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "core/config.h"
+#include "core/config/config.h"
 #include "core/snapshot.h"
-#include "exporters/notify.h"
+#include "exporters/notify/notify.h"
 #include "helpers/helpers.h"
 #include "helpers/notify_fixture.h"
 #include "helpers/notify_world.h"

@@ -1,7 +1,7 @@
 /* TLS verification is always on: the API transport, the HTTP client's
  * POST and a webhook delivery all refuse an untrusted server certificate
  * at once, without retrying, and say why (the one classification in
- * lib/http_curl_easy.c).  The server is the metrics server with a
+ * lib/http/curl_easy.c).  The server is the metrics server with a
  * self-signed certificate. */
 #include <errno.h>
 #include <pthread.h>
@@ -18,12 +18,12 @@
 #include <curl/curl.h>
 
 #include "lib/buf.h"
-#include "lib/http.h"
-#include "lib/http_client.h"
-#include "exporters/http_server.h"
-#include "exporters/notify_http.h"
-#include "exporters/sink.h"
-#include "exporters/sink_format.h"
+#include "lib/http/http.h"
+#include "lib/http/client.h"
+#include "exporters/http/server.h"
+#include "exporters/notify/http.h"
+#include "exporters/notify/sink.h"
+#include "exporters/sinks/sinks.h"
 
 #define HOOK_SECRET "T0K3N-in-the-path"
 

@@ -16,11 +16,11 @@ echo "ok - the tree includes one way"
 
 # Each violation below must be reported with its file and line.
 cases=(
-  "core/a.c|#include \"exporters/metrics.h\"|core/ must not include exporters/"
-  "lib/a.c|#include \"core/config.h\"|lib/ must not include core/"
-  "exporters/a.c|#include \"collectors/astro.h\"|exporters/ must not include collectors/"
-  "collectors/a.h|#include \"exporters/report.h\"|collectors/ must not include exporters/"
-  "collectors/a.c|#include \"agent/daemon.h\"|collectors/ must not include agent/"
+  "core/a.c|#include \"exporters/metrics/metrics.h\"|core/ must not include exporters/"
+  "lib/a.c|#include \"core/config/config.h\"|lib/ must not include core/"
+  "exporters/a.c|#include \"collectors/astro/astro.h\"|exporters/ must not include collectors/"
+  "collectors/a.h|#include \"exporters/report/report.h\"|collectors/ must not include exporters/"
+  "collectors/a.c|#include \"agent/daemon/daemon.h\"|collectors/ must not include agent/"
   "core/a.c|#include <microhttpd.h>|core/ must not include <microhttpd.h>"
   "core/a.c|#include \"config.h\"|include with the folder"
 )
@@ -37,7 +37,7 @@ done
 
 # Allowed directions pass.
 rm -rf "$tmp/tree" && mkdir -p "$tmp/tree/agent" "$tmp/tree/exporters"
-printf '#include "collectors/astro.h"\n#include "exporters/report.h"\n' >"$tmp/tree/agent/a.c"
-printf '#include "core/config.h"\n#include "lib/buf.h"\n' >"$tmp/tree/exporters/a.c"
+printf '#include "collectors/astro/astro.h"\n#include "exporters/report/report.h"\n' >"$tmp/tree/agent/a.c"
+printf '#include "core/config/config.h"\n#include "lib/buf.h"\n' >"$tmp/tree/exporters/a.c"
 "$check" "$tmp/tree" >/dev/null || fail "an allowed include was refused"
 echo "ok - allowed directions pass"

@@ -27,7 +27,7 @@
 #include <string.h>
 #include <zlib.h>
 
-#include "core/audit_entry.h"
+#include "core/usage/auditlog_entry.h"
 #include "lib/timeutil.h"
 
 #define CHUNK ((size_t)64 * 1024)

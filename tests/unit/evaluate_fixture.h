@@ -15,7 +15,7 @@
 
 #include <cmocka.h>
 
-#include "core/config.h"
+#include "core/config/config.h"
 #include "core/inventory.h"
 #include "lib/timeutil.h"
 

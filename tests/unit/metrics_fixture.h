@@ -10,12 +10,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/finding.h"
+#include "core/evaluate/finding.h"
 #include "core/inventory.h"
 #include "lib/arena.h"
 #include "core/status.h"
 #include "lib/timeutil.h"
-#include "lib/http.h"
+#include "lib/http/http.h"
 
 #define FIX_NOW 1750000000 /* 2025-06-15T15:06:40Z */
 

@@ -12,12 +12,12 @@
 #include <string.h>
 
 #include "lib/buf.h"
-#include "core/config.h"
-#include "core/finding.h"
+#include "core/config/config.h"
+#include "core/evaluate/finding.h"
 #include "core/inventory.h"
 #include "core/snapshot.h"
 #include "lib/timeutil.h"
-#include "exporters/report.h"
+#include "exporters/report/report.h"
 
 #define FIX_NOW 1750000000 /* 2025-06-15T15:06:40Z */
 #define FIX_DAY 86400

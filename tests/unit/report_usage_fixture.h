@@ -6,7 +6,7 @@
 #include <stdio.h>
 
 #include "core/events.h"
-#include "core/usage.h"
+#include "core/usage/usage.h"
 
 #define FIX_MS(t) ((long long)(t)*1000)
 

@@ -11,11 +11,11 @@
 #include <cmocka.h>
 
 #include "lib/buf.h"
-#include "core/config.h"
+#include "core/config/config.h"
 #include "core/credential.h"
 #include "core/inventory.h"
 #include "lib/timeutil.h"
-#include "collectors/astro.h"
+#include "collectors/astro/astro.h"
 #include "helpers/fake_transport.h"
 
 #define NOW 1795000000 /* 2026-11-18 */

@@ -1,4 +1,4 @@
-/* Astro audit log entries (core/audit_entry.h): the NDJSON splitter over
+/* Astro audit log entries (core/usage/auditlog_entry.h): the NDJSON splitter over
  * every cut of a stream, lines over the cap, and the parser's tolerance of
  * absent, null and mistyped fields. */
 #include <errno.h>
@@ -12,7 +12,7 @@
 
 #include <cmocka.h>
 
-#include "core/audit_entry.h"
+#include "core/usage/auditlog_entry.h"
 #include "lib/buf.h"
 
 /* Collects lines as "a|b|c". */

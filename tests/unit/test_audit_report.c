@@ -1,4 +1,4 @@
-/* The audit command's renderings (exporters/audit_report.h), with hostile
+/* The audit command's renderings (exporters/report/changes.h), with hostile
  * token names in every format. */
 #include <cjson/cJSON.h>
 #include <errno.h>
@@ -6,7 +6,7 @@
 #include "evaluate_fixture.h"
 
 #include "core/events.h"
-#include "exporters/audit_report.h"
+#include "exporters/report/changes.h"
 #include "lib/buf.h"
 
 static const struct tw_event events[] = {

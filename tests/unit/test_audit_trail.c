@@ -1,4 +1,4 @@
-/* The audit trail's writer (exporters/audit_trail.h): events land in the
+/* The audit trail's writer (exporters/trail/trail.h): events land in the
  * audit file once, across restarts, partial listings and crashes. */
 #include <errno.h>
 #include <limits.h>
@@ -9,7 +9,7 @@
 #include "evaluate_fixture.h"
 #include "helpers/helpers.h"
 
-#include "exporters/audit_trail.h"
+#include "exporters/trail/trail.h"
 #include "lib/buf.h"
 #include "lib/statefile.h"
 

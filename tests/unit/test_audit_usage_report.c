@@ -1,7 +1,7 @@
-/* The audit command's Part 2 sections (exporters/audit_usage_*.c): who uses
+/* The audit command's Part 2 sections (exporters/report/usage_view*.c): who uses
  * each token and who changed it, in every format, filtered by --token and
  * --since, with hostile values escaped for each format. */
-#include "exporters/audit_report.h"
+#include "exporters/report/changes.h"
 
 #include <cjson/cJSON.h>
 #include <errno.h>
@@ -14,9 +14,9 @@
 
 #include <cmocka.h>
 
-#include "core/audit_entry.h"
+#include "core/usage/auditlog_entry.h"
 #include "core/events.h"
-#include "core/usage.h"
+#include "core/usage/usage.h"
 #include "lib/buf.h"
 #include "lib/timeutil.h"
 

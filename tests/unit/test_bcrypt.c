@@ -1,5 +1,5 @@
 /* Which basic-auth hashes the config accepts: bcrypt, cost 4..12. */
-#include "core/bcrypt.h"
+#include "lib/bcrypt.h"
 
 #include <stdarg.h>
 #include <stddef.h>
@@ -8,7 +8,7 @@
 #include <errno.h>
 #include <string.h>
 
-#include "core/config.h"
+#include "core/config/config.h"
 #include "lib/buf.h"
 
 static void test_hash_problem(void **state)

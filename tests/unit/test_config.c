@@ -1,6 +1,6 @@
 /* Configuration: every error path and its message, good files, defaults,
  * API base URLs and the documented example (core/config*.c). */
-#include "core/config.h"
+#include "core/config/config.h"
 
 #include <errno.h>
 #include <setjmp.h>

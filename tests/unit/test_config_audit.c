@@ -1,6 +1,6 @@
 /* The [audit] keys of the Astro audit logs (issue 10, Part 2): defaults,
  * good values, and bad values named FILE:LINE: [audit] key. */
-#include "core/config.h"
+#include "core/config/config.h"
 
 #include <errno.h>
 #include <setjmp.h>

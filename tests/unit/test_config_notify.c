@@ -10,9 +10,9 @@
 
 #include <cmocka.h>
 
-#include "core/config.h"
+#include "core/config/config.h"
 #include "core/events.h"
-#include "exporters/sink_config.h"
+#include "exporters/notify/sink_config.h"
 #include "lib/buf.h"
 
 #define DAY ((int64_t)86400)

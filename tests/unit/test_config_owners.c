@@ -1,7 +1,7 @@
 /* [owners] and the owner routing keys of [webhook.NAME] (issue 12):
  * keys, labels and rules as the parser keeps them, and each error naming
- * its line (core/config_owners.c). */
-#include "core/config.h"
+ * its line (core/config/owners.c). */
+#include "core/config/config.h"
 
 #include <errno.h>
 #include <setjmp.h>

@@ -19,7 +19,7 @@
 #include <cmocka.h>
 
 #include "lib/buf.h"
-#include "core/config.h"
+#include "core/config/config.h"
 #include "lib/secret.h"
 #include "lib/timeutil.h"
 

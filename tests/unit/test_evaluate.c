@@ -1,12 +1,12 @@
 /* The evaluator's rules, each at its boundary, with a fixed now. */
-#include "core/evaluate.h"
+#include "core/evaluate/evaluate.h"
 
 #include "evaluate_fixture.h"
 
 #include <errno.h>
 #include <stdio.h>
 
-#include "core/finding.h"
+#include "core/evaluate/finding.h"
 
 /* The finding of kind k on token i, or NULL. */
 static const struct tw_finding *find(const struct tw_evaluation *ev, size_t i,

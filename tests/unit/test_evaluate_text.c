@@ -1,6 +1,6 @@
 /* The evaluator's helpers for people: dates, deltas, durations, thresholds, CLI fixes, policy line.
  */
-#include "core/evaluate.h"
+#include "core/evaluate/evaluate.h"
 
 #include "evaluate_fixture.h"
 

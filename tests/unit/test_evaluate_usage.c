@@ -1,11 +1,11 @@
 /* The findings that read audit-log usage: new_source and the least-privilege
- * evidence of over_privileged (core/evaluate_usage.c), with now a parameter. */
+ * evidence of over_privileged (core/evaluate/usage.c), with now a parameter. */
 #include "evaluate_fixture.h"
 
 #include <stdio.h>
 
-#include "core/evaluate.h"
-#include "core/usage.h"
+#include "core/evaluate/evaluate.h"
+#include "core/usage/usage.h"
 
 #define MS(t) ((long long)(t)*1000)
 

@@ -4,7 +4,7 @@
 
 #include "evaluate_fixture.h"
 
-#include "core/evaluate.h"
+#include "core/evaluate/evaluate.h"
 #include "core/events.h"
 #include "lib/buf.h"
 

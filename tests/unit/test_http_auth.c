@@ -1,5 +1,5 @@
 /* Basic auth against bcrypt hashes, with its cache of successful logins. */
-#include "exporters/http_auth.h"
+#include "exporters/http/auth.h"
 
 #include <stdarg.h>
 #include <stddef.h>
@@ -12,7 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/config.h"
+#include "core/config/config.h"
 #include "helpers/http_server.h"
 
 #define NOW 1000

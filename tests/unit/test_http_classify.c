@@ -1,4 +1,4 @@
-/* The one classification of HTTP attempts (lib/http_curl_easy.c) that the
+/* The one classification of HTTP attempts (lib/http/curl_easy.c) that the
  * API transport and webhook deliveries share: libcurl result and HTTP
  * status into done / retry / fail-now, the errno, and the hint. */
 #include <errno.h>
@@ -12,7 +12,7 @@
 #include <cmocka.h>
 #include <curl/curl.h>
 
-#include "lib/http_curl_easy.h"
+#include "lib/http/curl_easy.h"
 
 #define NONE (-1) /* no retry reason */
 

@@ -2,7 +2,7 @@
  * check-config (tw_parse_listen) and the server (tw_listen_parse) must
  * agree on every case: "::1:9842" once passed the first and failed the
  * second at `run`. */
-#include "exporters/http_server.h"
+#include "exporters/http/server.h"
 
 #include <stdarg.h>
 #include <stddef.h>
@@ -13,8 +13,8 @@
 #include <netinet/in.h>
 #include <string.h>
 
-#include "core/config_values.h"
-#include "core/listen.h"
+#include "core/config/values.h"
+#include "core/config/listen.h"
 
 static void test_listen_parse(void **state)
 {

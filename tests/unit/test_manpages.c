@@ -2,7 +2,7 @@
  * each key of tw_config_key_at() is a term line "*key* ..." under its
  * section's heading "# [section]" ("# [webhook.NAME]" for webhooks), with a
  * "Default:" in its description.  Reads man/tokenwatch.ini.5.scd. */
-#include "core/config.h"
+#include "core/config/config.h"
 
 #include <setjmp.h>
 #include <stdarg.h>

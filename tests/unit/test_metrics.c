@@ -1,6 +1,6 @@
 /* The Prometheus text renderer: escaping, values, the whole page (golden),
  * gzip round trip, Accept-Encoding, caps. */
-#include "exporters/metrics.h"
+#include "exporters/metrics/metrics.h"
 
 #include "metrics_fixture.h"
 
@@ -12,7 +12,7 @@
 #include <zlib.h>
 
 #include "lib/buf.h"
-#include "core/config.h"
+#include "core/config/config.h"
 #include "helpers/helpers.h"
 
 struct str_case {

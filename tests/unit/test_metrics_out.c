@@ -1,7 +1,7 @@
 /* The streaming gzip output of the metrics page: it inflates to exactly the
  * plain render (small fixture, 20,000 hostile tokens), extra families
  * appended after the render, caps. */
-#include "exporters/metrics.h"
+#include "exporters/metrics/metrics.h"
 
 #include "metrics_fixture.h"
 
@@ -10,7 +10,7 @@
 #include <zlib.h>
 
 #include "lib/buf.h"
-#include "core/config.h"
+#include "core/config/config.h"
 
 /* Inflates gz (one gzip member) into out. */
 static void gunzip(const struct tw_buf *gz, struct tw_buf *out)

@@ -1,7 +1,7 @@
 /* Several organizations (issue 12): [astro.NAME] sections and their errors,
  * token_env, and the merged inventory the evaluator and exporters read
- * (core/config_orgs.c, core/credential.c, core/inventory_merge.c). */
-#include "core/config.h"
+ * (core/config/orgs.c, core/credential.c, core/inventory_merge.c). */
+#include "core/config/config.h"
 
 #include <errno.h>
 #include <setjmp.h>
@@ -18,7 +18,7 @@
 #include "core/inventory.h"
 #include "core/snapshot.h"
 #include "core/status.h"
-#include "exporters/metrics.h"
+#include "exporters/metrics/metrics.h"
 #include "lib/timeutil.h"
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))

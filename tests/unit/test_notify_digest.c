@@ -14,14 +14,14 @@
 
 #include <cmocka.h>
 
-#include "core/config.h"
-#include "core/digest.h"
+#include "core/config/config.h"
+#include "core/notify/digest.h"
 #include "core/snapshot.h"
-#include "exporters/notify_digest.h"
-#include "exporters/notify_store.h"
-#include "exporters/sink_config.h"
-#include "exporters/sink_digest.h"
-#include "exporters/sink_format.h"
+#include "exporters/notify/digest.h"
+#include "exporters/notify/store.h"
+#include "exporters/notify/sink_config.h"
+#include "exporters/sinks/digest.h"
+#include "exporters/sinks/sinks.h"
 #include "helpers/golden.h"
 #include "helpers/notify_fixture.h"
 #include "lib/buf.h"

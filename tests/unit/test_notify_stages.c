@@ -13,9 +13,9 @@
 #include <cjson/cJSON.h>
 #include <errno.h>
 
-#include "core/notify_stages.h"
-#include "core/notify_state.h"
-#include "core/stages.h"
+#include "core/notify/state_stages.h"
+#include "core/notify/state.h"
+#include "core/notify/stages.h"
 #include "helpers/notify_fixture.h"
 #include "lib/timeutil.h"
 

@@ -12,7 +12,7 @@
 #include <cjson/cJSON.h>
 #include <errno.h>
 
-#include "core/notify_state.h"
+#include "core/notify/state.h"
 #include "core/owner.h"
 #include "helpers/notify_fixture.h"
 #include "lib/arena.h"

@@ -15,9 +15,9 @@
 
 #include <cmocka.h>
 
-#include "core/notify_state.h"
-#include "exporters/notify_store.h"
-#include "exporters/sink.h"
+#include "core/notify/state.h"
+#include "exporters/notify/store.h"
+#include "exporters/notify/sink.h"
 #include "lib/statefile.h"
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))

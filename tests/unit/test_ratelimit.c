@@ -1,4 +1,4 @@
-/* Unit tests for the token bucket (lib/ratelimit.c): pure, with the
+/* Unit tests for the token bucket (lib/http/ratelimit.c): pure, with the
  * time passed in. */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -7,7 +7,7 @@
 
 #include <cmocka.h>
 
-#include "lib/ratelimit.h"
+#include "lib/http/ratelimit.h"
 
 #define MS 1000000LL
 #define MAX_STEPS 12

@@ -1,6 +1,6 @@
 /* The report: JSON contract (parsed back), formats, caps, golden files.
  * CSV, table and Markdown escaping are in test_report_text.c. */
-#include "exporters/report.h"
+#include "exporters/report/report.h"
 
 #include "report_fixture.h"
 

@@ -3,7 +3,7 @@
  * demo organization's page is pinned by the golden file
  * tests/golden/demo-report.html (tests/e2e/test_html_report.sh), and a real
  * browser loads it there. */
-#include "exporters/report.h"
+#include "exporters/report/report.h"
 
 #include "report_fixture.h"
 

@@ -1,6 +1,6 @@
 /* The owner in the report (issue 12): `--group-by team` in every format,
  * rules from the config, and a hostile description that answers nothing
- * (exporters/report_owner.c). */
+ * (exporters/report/owner.c). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -11,10 +11,10 @@
 #include <cmocka.h>
 
 #include "lib/buf.h"
-#include "core/config.h"
-#include "core/evaluate.h"
+#include "core/config/config.h"
+#include "core/evaluate/evaluate.h"
 #include "core/inventory.h"
-#include "exporters/report.h"
+#include "exporters/report/report.h"
 #include "report_fixture.h"
 
 /* tok-d by rule "aaa", tok-c by rule "analytics", tok-a by description

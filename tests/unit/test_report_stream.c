@@ -1,6 +1,6 @@
 /* The streamed report (tw_report_write): the same bytes as the buffered one,
  * JSON in pieces, and a sink's error stops it. */
-#include "exporters/report.h"
+#include "exporters/report/report.h"
 
 #include "report_fixture.h"
 

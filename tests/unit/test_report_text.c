@@ -1,10 +1,10 @@
 /* The people- and spreadsheet-facing reports: CSV quoting and the formula
  * guard, table alignment and control characters, Markdown escaping. */
-#include "exporters/report_util.h"
+#include "exporters/report/report_internal.h"
 
 #include "report_fixture.h"
 
-#include "exporters/report.h"
+#include "exporters/report/report.h"
 
 struct text_case {
         const char *name;

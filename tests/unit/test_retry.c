@@ -1,5 +1,5 @@
-/* Unit tests for the retry backoff (lib/retry.c) with an injected random
- * source, and the HTTP statistics (lib/http_stats.c). */
+/* Unit tests for the retry backoff (lib/http/retry.c) with an injected random
+ * source, and the HTTP statistics (lib/http/stats.c). */
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -10,8 +10,8 @@
 
 #include <cmocka.h>
 
-#include "lib/http.h"
-#include "lib/retry.h"
+#include "lib/http/http.h"
+#include "lib/http/retry.h"
 
 static double fixed_random(void *ctx)
 {

@@ -1,5 +1,5 @@
 /* The known Astro roles, their order and their entity types. */
-#include "core/config.h"
+#include "core/config/config.h"
 #include "core/roles.h"
 
 #include <errno.h>

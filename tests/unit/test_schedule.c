@@ -9,8 +9,8 @@
 
 #include <cmocka.h>
 
-#include "core/schedule.h"
-#include "core/tzif.h"
+#include "core/notify/schedule.h"
+#include "lib/tz/tzif.h"
 #include "lib/timeutil.h"
 
 static int64_t at(const char *rfc3339)

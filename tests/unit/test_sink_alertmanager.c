@@ -14,7 +14,7 @@
 #include "core/inventory.h"
 #include "core/owner.h"
 #include "lib/arena.h"
-#include "exporters/sink_format.h"
+#include "exporters/sinks/sinks.h"
 #include "helpers/golden.h"
 #include "helpers/notify_fixture.h"
 

@@ -12,7 +12,7 @@
 #include <cmocka.h>
 
 #include "core/events.h"
-#include "exporters/sink_format.h"
+#include "exporters/sinks/sinks.h"
 #include "helpers/golden.h"
 #include "helpers/notify_fixture.h"
 

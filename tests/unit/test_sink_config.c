@@ -14,9 +14,9 @@
 #include <cmocka.h>
 #include <curl/curl.h>
 
-#include "core/config.h"
-#include "exporters/sink.h"
-#include "exporters/sink_config.h"
+#include "core/config/config.h"
+#include "exporters/notify/sink.h"
+#include "exporters/notify/sink_config.h"
 #include "lib/buf.h"
 
 static const struct {

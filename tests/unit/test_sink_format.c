@@ -11,9 +11,9 @@
 
 #include <cmocka.h>
 
-#include "core/config.h"
-#include "exporters/sink_config.h"
-#include "exporters/sink_format.h"
+#include "core/config/config.h"
+#include "exporters/notify/sink_config.h"
+#include "exporters/sinks/sinks.h"
 #include "lib/buf.h"
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))

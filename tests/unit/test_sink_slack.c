@@ -10,7 +10,7 @@
 
 #include <cmocka.h>
 
-#include "exporters/sink_format.h"
+#include "exporters/sinks/sinks.h"
 #include "helpers/notify_fixture.h"
 
 static void test_golden(void **unused)

@@ -10,7 +10,7 @@
 
 #include <cmocka.h>
 
-#include "core/stages.h"
+#include "core/notify/stages.h"
 #include "lib/timeutil.h"
 
 #define DAY ((int64_t)86400)

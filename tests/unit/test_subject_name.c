@@ -11,14 +11,14 @@
 #include <cJSON.h>
 #include <cmocka.h>
 
-#include "core/config.h"
+#include "core/config/config.h"
 #include "core/inventory.h"
-#include "core/notify_state.h"
+#include "core/notify/state.h"
 #include "core/snapshot.h"
 #include "core/status.h"
-#include "exporters/metrics.h"
-#include "exporters/sink_format.h"
-#include "exporters/report.h"
+#include "exporters/metrics/metrics.h"
+#include "exporters/sinks/sinks.h"
+#include "exporters/report/report.h"
 #include "lib/buf.h"
 #include "lib/timeutil.h"
 

@@ -1,9 +1,9 @@
 /* Suppressions ([suppress]): active, lapsed, one kind, stale. */
-#include "core/evaluate.h"
+#include "core/evaluate/evaluate.h"
 
 #include "evaluate_fixture.h"
 
-#include "core/finding.h"
+#include "core/evaluate/finding.h"
 
 struct supp_spec {
         const char *token_id;

@@ -11,7 +11,7 @@
 
 #include <cmocka.h>
 
-#include "core/tzif.h"
+#include "lib/tz/tzif.h"
 #include "lib/timeutil.h"
 
 static int64_t at(const char *rfc3339)

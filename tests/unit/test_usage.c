@@ -1,4 +1,4 @@
-/* What audit log entries mean (core/usage.h, core/permissions.h): path
+/* What audit log entries mean (core/usage/usage.h, core/usage/permissions.h): path
  * templates, token lifecycle calls, per-token usage within its caps, the
  * lowest sufficient role, and the persisted index (untrusted on load). */
 #include <errno.h>
@@ -12,9 +12,9 @@
 
 #include <cmocka.h>
 
-#include "core/audit_entry.h"
-#include "core/permissions.h"
-#include "core/usage.h"
+#include "core/usage/auditlog_entry.h"
+#include "core/usage/permissions.h"
+#include "core/usage/usage.h"
 #include "lib/buf.h"
 #include "lib/timeutil.h"
 

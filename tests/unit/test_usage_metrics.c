@@ -1,7 +1,7 @@
-/* The audit-log families of the metrics page (exporters/usage_metrics.c):
+/* The audit-log families of the metrics page (exporters/metrics/usage.c):
  * per-token usage for listed tokens only, the sources as escaped labels
  * only when asked, and the reader's self-metrics. */
-#include "exporters/usage_metrics.h"
+#include "exporters/metrics/usage.h"
 
 #include <errno.h>
 #include <setjmp.h>
@@ -13,11 +13,11 @@
 
 #include <cmocka.h>
 
-#include "core/audit_entry.h"
-#include "core/config.h"
+#include "core/usage/auditlog_entry.h"
+#include "core/config/config.h"
 #include "core/inventory.h"
 #include "core/snapshot.h"
-#include "core/usage.h"
+#include "core/usage/usage.h"
 #include "lib/buf.h"
 #include "lib/timeutil.h"
 

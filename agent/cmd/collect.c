@@ -1,0 +1,128 @@
+#include "agent/cmd/collect.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "agent/cmd/commands.h"
+#include "lib/buf.h"
+#include "core/config/config.h"
+#include "core/credential.h"
+#include "core/inventory.h"
+#include "lib/http/http.h"
+#include "lib/log.h"
+#include "lib/timeutil.h"
+#include "collectors/astro/astro.h"
+
+/* An organization that could not be collected: no data, one error. */
+static struct tw_inventory *failed_inventory(const struct tw_astro_config *a, const char *what,
+                                             const char *message)
+{
+        struct tw_inventory *inv = tw_inventory_new(a->organization_id ? a->organization_id
+                                                    : a->name          ? a->name
+                                                                       : "",
+                                                    a->api_version);
+
+        if (!inv)
+                return NULL;
+        for (int k = 0; k < _TW_LISTING_KIND_MAX; k++)
+                inv->listed[k] = inv->all_pages[k] = false;
+        if (tw_inventory_add_error(inv, what, message) < 0) {
+                tw_inventory_free(inv);
+                return NULL;
+        }
+        return inv;
+}
+
+/* One organization; 0 with *ret_inv, or an exit code (logged). */
+static int collect_one(const struct tw_astro_config *a, bool alone, int64_t now,
+                       struct tw_inventory **ret_inv)
+{
+        struct tw_credential_info cred = {0};
+        struct tw_transport *t = NULL;
+        struct tw_buf err;
+        char sbuf[80];
+        const char *section = tw_astro_section(a, sbuf, sizeof(sbuf));
+        int r, code = 0;
+
+        tw_buf_init(&err, 4096);
+        /* The credential's expiry is checked against the real clock: --now
+         * asks what the policy will say later, not whether we can log in. */
+        r = tw_credential_load_org(a, tw_now(), &cred, &err);
+        if (r < 0) {
+                tw_log(TW_LOG_ERROR, "cannot use the Astro API credential", "organization", section,
+                       "error", err.ptr, NULL);
+                if (alone)
+                        code = TW_EXIT_CONFIG;
+                else
+                        code = (*ret_inv = failed_inventory(a, "credential", err.ptr))
+                                       ? 0
+                                       : TW_EXIT_CONFIG;
+                goto out;
+        }
+        t = tw_astro_transport_new_org(a, cred.token, NULL, 0);
+        if (!t) {
+                tw_log(TW_LOG_ERROR, "cannot set up HTTP transport", NULL);
+                code = TW_EXIT_CONFIG;
+                goto out;
+        }
+        r = tw_astro_collect_org(a, &cred, t, now, ret_inv);
+        if (r < 0) {
+                tw_log(TW_LOG_ERROR, "collection failed", "organization", section, "error",
+                       strerror(-r), NULL);
+                code = TW_EXIT_INCOMPLETE;
+                if (!alone && (*ret_inv = failed_inventory(a, "collection", strerror(-r))))
+                        code = 0;
+        }
+out:
+        tw_transport_free(t);
+        tw_credential_done(&cred);
+        tw_buf_done(&err);
+        return code;
+}
+
+int tw_report_collect(const struct tw_config *cfg, const char *organization, int64_t now,
+                      struct tw_inventory **ret_inv)
+{
+        size_t n = tw_config_org_count(cfg), n_parts = 0;
+        const struct tw_astro_config *only = NULL;
+        struct tw_inventory_part *parts;
+        int code = 0;
+
+        if (organization) {
+                only = tw_config_org_find(cfg, organization);
+                if (!only) {
+                        tw_log(TW_LOG_ERROR,
+                               "--organization names no organization of the configuration (an "
+                               "[astro.NAME] name, an organization_id or a display_name)",
+                               "organization", organization, NULL);
+                        return TW_EXIT_CONFIG;
+                }
+        }
+        parts = calloc(n, sizeof(*parts));
+        if (!parts)
+                return TW_EXIT_CONFIG;
+        for (size_t i = 0; i < n && code == 0; i++) {
+                const struct tw_astro_config *a = tw_config_org(cfg, i);
+                struct tw_inventory *inv = NULL;
+
+                if (only && a != only)
+                        continue;
+                code = collect_one(a, only || n == 1, now, &inv);
+                if (code == 0)
+                        parts[n_parts++] =
+                                (struct tw_inventory_part){.inv = inv,
+                                                           .name = a->name,
+                                                           .display_name = a->display_name,
+                                                           .fresh = true};
+        }
+        if (code == 0 && tw_inventory_merge(parts, n_parts, now, ret_inv) < 0) {
+                tw_log(TW_LOG_ERROR, "cannot merge the organizations' data", "error",
+                       strerror(ENOMEM), NULL);
+                code = TW_EXIT_CONFIG;
+        }
+        for (size_t i = 0; i < n_parts; i++)
+                tw_inventory_free((struct tw_inventory *)parts[i].inv);
+        free(parts);
+        return code;
+}

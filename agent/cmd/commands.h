@@ -1,0 +1,36 @@
+#ifndef TW_AGENT_CMD_COMMANDS_H
+#define TW_AGENT_CMD_COMMANDS_H
+
+/*
+ * The commands main.c dispatches to, one file each: agent/cmd/run.c,
+ * agent/cmd/report.c (with its options in agent/cmd/report.h),
+ * agent/cmd/check_config.c, agent/cmd/audit.c (options in agent/cmd/audit.h)
+ * and the notify-test command.  Each is a
+ * composition root (config, credential, collector, evaluator, exporters)
+ * and returns the process exit code; curl_global_init() must have run.
+ */
+
+#include <stdbool.h>
+
+enum tw_exit {
+        TW_EXIT_OK = 0,
+        TW_EXIT_FINDINGS = 1,   /* an unsuppressed finding at or above --fail-on */
+        TW_EXIT_CONFIG = 2,     /* configuration or credential error */
+        TW_EXIT_INCOMPLETE = 3, /* a listing failed: the report is partial */
+};
+
+/* `check-config`: prints "FILE: OK (...)" or the errors to stderr. */
+int tw_cmd_check_config(const char *config_path);
+
+struct tw_run_options {
+        bool once;             /* one cycle, then flush the notifications and exit */
+        bool dry_run;          /* print notifications instead of sending them */
+        const char *port_file; /* NULL: none */
+};
+
+/* `run`: the daemon (agent/daemon/daemon.h) with the notifier wired in.  Exit
+ * code 0 after a clean stop, 3 when --once collected incompletely, 2
+ * otherwise. */
+int tw_cmd_run(const char *config_path, const struct tw_run_options *o);
+
+#endif

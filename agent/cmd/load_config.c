@@ -1,0 +1,21 @@
+#include "agent/cmd/load_config.h"
+
+#include <string.h>
+
+#include "core/config/config.h"
+#include "lib/buf.h"
+#include "lib/log.h"
+
+int tw_agent_load_config(const char *path, struct tw_config **ret_config)
+{
+        struct tw_buf err;
+        int r;
+
+        tw_buf_init(&err, 1 << 20);
+        r = tw_config_load_file(path, ret_config, &err);
+        if (r < 0)
+                tw_log_lines(TW_LOG_ERROR, "invalid configuration",
+                             err.ptr ? err.ptr : strerror(-r));
+        tw_buf_done(&err);
+        return r;
+}

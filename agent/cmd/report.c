@@ -1,0 +1,192 @@
+/* `tokenwatch report`: collect once, evaluate, render the review report. */
+#include "agent/cmd/report.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cjson/cJSON.h>
+#include <curl/curl.h>
+#include <unistd.h>
+
+#include "agent/cmd/load_config.h"
+#include "agent/cmd/collect.h"
+#include "lib/buf.h"
+#include "core/config/config.h"
+#include "core/credential.h"
+#include "core/evaluate/evaluate.h"
+#include "core/events.h"
+#include "core/usage/usage.h"
+#include "core/inventory.h"
+#include "lib/log.h"
+#include "core/snapshot.h"
+#include "lib/timeutil.h"
+#include "collectors/astro/astro.h"
+#include "collectors/auditlog/auditlog.h"
+#include "lib/http/http.h"
+#include "lib/jsonl.h"
+#include "lib/statefile.h"
+#include "exporters/trail/history.h"
+#include "exporters/trail/trail.h"
+#include "exporters/report/report.h"
+#include "exporters/report/usage.h"
+
+enum tw_exit tw_exit_code(int config_error, int incomplete, int findings_at_or_above)
+{
+        if (config_error)
+                return TW_EXIT_CONFIG;
+        if (incomplete)
+                return TW_EXIT_INCOMPLETE;
+        if (findings_at_or_above)
+                return TW_EXIT_FINDINGS;
+        return TW_EXIT_OK;
+}
+
+static void log_listing_errors(const struct tw_inventory *inv)
+{
+        for (size_t i = 0; i < inv->n_errors; i++)
+                tw_log(TW_LOG_ERROR, "listing failed", "listing", inv->errors[i].listing, "error",
+                       inv->errors[i].message, NULL);
+}
+
+static bool has_findings_at(const struct tw_evaluation *ev, enum tw_severity at)
+{
+        if (at == TW_SEVERITY_NONE)
+                return false;
+        for (int k = 0; k < _TW_FINDING_KIND_MAX; k++)
+                for (int s = at; s < _TW_SEVERITY_MAX; s++)
+                        if (ev->active[k][s])
+                                return true;
+        return false;
+}
+
+/* [owners] rules naming a workspace the organization does not have (issue 12). */
+static void log_owner_rules(const struct tw_config *cfg, const struct tw_inventory *inv)
+{
+        struct tw_buf b;
+
+        tw_buf_init(&b, 0);
+        if (tw_config_owner_unknown_workspaces(cfg, inv, &b) > 0)
+                for (char *line = b.ptr, *nl; line && *line; line = nl + 1) {
+                        nl = strchr(line, '\n');
+                        if (!nl)
+                                break;
+                        *nl = '\0';
+                        tw_log(TW_LOG_WARN, "owner rule never matches", "error", line, NULL);
+                }
+        tw_buf_done(&b);
+}
+
+/* The usage index the daemon's audit-log collection left in state_dir, or
+ * NULL: absent (audit logs not collected; said at debug level), or bad (a
+ * warning).  Never fatal: the report is then made without usage. */
+static struct tw_usage *load_usage(const char *dir)
+{
+        struct tw_usage *u = NULL;
+        int r = tw_audit_usage_read(dir, &u);
+
+        if (r == -ENOENT)
+                tw_log(TW_LOG_DEBUG,
+                       "no audit-log usage in the state directory: the report has "
+                       "no usage section data",
+                       "file", TW_AUDIT_STATE_FILE, NULL);
+        else if (r < 0)
+                tw_log(TW_LOG_WARN, "cannot read the audit-log usage; the report goes without it",
+                       "file", TW_AUDIT_STATE_FILE, "error",
+                       r == -EBADMSG ? "not the expected format" : strerror(-r), NULL);
+        return r < 0 ? NULL : u;
+}
+
+/* A report sink's write into the --output file being written. */
+static int write_file(void *ctx, const char *data, size_t len)
+{
+        return tw_atomic_file_write(ctx, data, len);
+}
+
+int tw_cmd_report(const struct tw_report_options *o)
+{
+        struct tw_config *cfg = NULL;
+        struct tw_inventory *inv = NULL;
+        struct tw_evaluation *ev = NULL;
+        struct tw_usage *usage = NULL;
+        struct tw_audit_history hist = {0};
+        bool have_history = false;
+        enum tw_report_format fmt;
+        struct tw_report_layout layout = {.group_by = TW_REPORT_GROUP_NONE};
+        struct tw_buf err;
+        int64_t now = o->now != TW_NO_TIME ? o->now : tw_now();
+        int exit_code = TW_EXIT_CONFIG, r;
+
+        tw_buf_init(&err, 4096);
+        if (o->group_by && tw_report_group_from_string(o->group_by, &layout.group_by) < 0) {
+                tw_log(TW_LOG_ERROR, "unknown --group-by (none, team)", "group_by", o->group_by,
+                       NULL);
+                goto out;
+        }
+        if (tw_report_format_from_string(o->format, &fmt) < 0) {
+                tw_log(TW_LOG_ERROR, "unknown report format (table, json, csv, markdown)", "format",
+                       o->format, NULL);
+                goto out;
+        }
+        if (tw_agent_load_config(o->config_path, &cfg) < 0)
+                goto out;
+        tw_log_setup(cfg->agent.log_level, cfg->agent.log_format);
+        exit_code = tw_report_collect(cfg, o->organization, now, &inv);
+        if (exit_code != TW_EXIT_OK)
+                goto out;
+        exit_code = TW_EXIT_CONFIG;
+        log_listing_errors(inv);
+        log_owner_rules(cfg, inv);
+        usage = load_usage(cfg->agent.state_dir);
+        have_history = tw_audit_history_load(cfg, now, &hist) > 0;
+        r = tw_evaluate_usage(inv, &cfg->policy, cfg->suppressions, cfg->n_suppressions, usage, now,
+                              &ev);
+        if (r < 0) {
+                tw_log(TW_LOG_ERROR, "evaluation failed", "error", strerror(-r), NULL);
+                exit_code = TW_EXIT_INCOMPLETE;
+                goto out;
+        }
+        {
+                struct tw_snapshot snap = {.cfg = cfg,
+                                           .inv = inv,
+                                           .ev = ev,
+                                           .usage = usage,
+                                           .history = have_history ? &hist.view : NULL};
+                struct tw_atomic_file file = {.fd = -1};
+                struct tw_report_sink sink = {.write = tw_report_write_stdio, .ctx = stdout};
+
+                /* Written as it is rendered (a 100,000-token JSON report is
+                 * 124 MB): to stdout, or into a temporary file that then
+                 * replaces --output whole (0600, O_EXCL|O_NOFOLLOW). */
+                r = 0;
+                if (o->output) {
+                        sink = (struct tw_report_sink){.write = write_file, .ctx = &file};
+                        r = tw_atomic_file_begin(&file, o->output);
+                }
+                if (r >= 0)
+                        r = tw_report_write_opts(&snap, fmt, &layout, &sink);
+                if (r >= 0 && o->output)
+                        r = tw_atomic_file_commit(&file);
+                tw_atomic_file_abort(&file);
+        }
+        if (r < 0) {
+                /* Exit 2, as for any other setup error: no partial report
+                 * replaced --output. */
+                tw_log(TW_LOG_ERROR, "cannot write the report", "file",
+                       o->output ? o->output : "(stdout)", "error", strerror(-r), NULL);
+                goto out;
+        }
+        fflush(stdout);
+        exit_code = tw_exit_code(0, !tw_inventory_complete(inv) || ev->n_errors > 0,
+                                 has_findings_at(ev, o->fail_on));
+out:
+        tw_audit_history_done(&hist);
+        tw_usage_free(usage);
+        tw_evaluation_free(ev);
+        tw_inventory_free(inv);
+        tw_config_free(cfg);
+        tw_buf_done(&err);
+        return exit_code;
+}

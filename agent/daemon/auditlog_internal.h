@@ -1,0 +1,58 @@
+#ifndef TW_AGENT_DAEMON_AUDITLOG_INTERNAL_H
+#define TW_AGENT_DAEMON_AUDITLOG_INTERNAL_H
+
+/* Shared by agent/daemon_usage*.c only: the audit-log reader's state. */
+
+#include <pthread.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/config/config.h"
+#include "exporters/metrics/usage.h"
+#include "lib/log.h"
+
+struct tw_audit_collector;
+struct tw_usage;
+
+/* What one fetch needs, made on the daemon's thread, owned by the reader. */
+struct params {
+        enum tw_audit_log_mode mode;
+        int64_t backfill, interval;
+        char *base_url, *org, *state_dir, *bearer;
+        char **ids;
+        size_t n_ids;
+};
+
+struct tw_daemon_usage {
+        pthread_mutex_t lock;
+        pthread_cond_t cond; /* CLOCK_MONOTONIC */
+        pthread_t thread;
+        bool started;
+        bool told_first_org;          /* several organizations: said once which one is read */
+        volatile sig_atomic_t cancel; /* stops the thread, aborts a fetch */
+
+        /* Under lock, from the daemon's thread to the reader. */
+        struct params *next;
+        /* Under lock, from the reader to the daemon's thread. */
+        struct tw_usage *published; /* the newest copy, not taken yet */
+        struct tw_audit_log_status status;
+
+        /* The reader's own. */
+        struct params *cur;
+        struct tw_audit_collector *col;
+        bool denied; /* enabled = auto and a 403: off */
+        int64_t next_fetch_ns;
+        struct tw_complain complain;
+
+        /* The daemon thread's own: d->usage points at taken. */
+        struct tw_usage *taken;
+        struct tw_audit_log_status view;
+};
+
+void tw_daemon_usage_params_free(struct params *p);
+/* The reader thread's body (agent/daemon/auditlog_reader.c); arg: the state. */
+void *tw_daemon_usage_reader(void *arg);
+
+#endif

@@ -1,0 +1,96 @@
+#ifndef TW_AGENT_DAEMON_DAEMON_INTERNAL_H
+#define TW_AGENT_DAEMON_DAEMON_INTERNAL_H
+
+/* The daemon's state, shared by agent/daemon*.c only. */
+
+#include <signal.h>
+#include <stdbool.h>
+
+#include "exporters/trail/history.h"
+#include "agent/daemon/daemon.h"
+#include "lib/log.h"
+#include "core/status.h"
+#include "lib/http/http.h"
+
+struct tw_audit_trail;
+struct tw_config;
+struct tw_daemon_usage;
+struct tw_evaluation;
+struct tw_http_server;
+struct tw_inventory;
+
+/* One organization's state (agent/daemon/orgs.c), parallel to the config's
+ * organizations (tw_config_org()). */
+struct tw_daemon_org {
+        char *key;                /* its section, to match it across reloads */
+        struct tw_inventory *inv; /* its last good data, or NULL: none yet, or
+                                     handed over whole (a single organization) */
+        bool has_data;            /* it published data once */
+        struct tw_complain complain_credential, complain_collect, complain_listing;
+};
+
+struct tw_daemon {
+        const char *config_path;
+        const struct tw_daemon_options *opts;
+        struct tw_config *cfg;
+        struct tw_http_server *server; /* NULL: not serving */
+
+        /* The last good data, published until a better one comes. */
+        struct tw_inventory *inv;
+        struct tw_evaluation *ev;
+
+        /* The audit trail of token changes; NULL until it opens (retried each cycle). */
+        struct tw_audit_trail *trail;
+        char *trail_dir; /* the state_dir it was opened in */
+        /* Its last 30 days, for the status page: read again when the trail
+         * records changes, and hourly (the window slides). */
+        struct tw_audit_history history;
+        bool history_read;
+
+        /* The Astro audit logs' usage index (agent/daemon/auditlog.h): an
+         * immutable copy taken each cycle, NULL when there is none. */
+        const struct tw_usage *usage;
+        struct tw_daemon_usage *audit_logs; /* the reader thread; NULL until the first cycle */
+
+        struct tw_agent_status status;
+        struct tw_http_stats http; /* cumulative since start */
+        struct tw_complain complain_credential, complain_collect, complain_listing,
+                complain_publish, complain_audit;
+
+        volatile sig_atomic_t *stop;      /* set by SIGTERM/SIGINT */
+        volatile sig_atomic_t *interrupt; /* set by those and SIGHUP; aborts transfers */
+        bool last_cycle_credential_failed;
+        bool owner_rules_checked; /* this config's [owners] rules against the workspaces */
+
+        struct tw_daemon_org *orgs;
+        struct tw_org_status *org_status; /* parallel to orgs, for status.orgs */
+        size_t n_orgs;
+};
+
+/* Collects every organization (each on its own thread, transport and rate
+ * limiter, listings still running at deadline_ns failing); on success,
+ * updates each organization's last good data and status and returns the
+ * merged inventory in *ret_inv when any organization brought new data
+ * (NULL otherwise).  *ret_failed counts this cycle's failed listings.
+ * Returns -ECANCELED (nothing changed) when interrupted. */
+int tw_daemon_collect(struct tw_daemon *d, int64_t now, int64_t deadline_ns,
+                      struct tw_inventory **ret_inv, size_t *ret_failed);
+void tw_daemon_orgs_free(struct tw_daemon *d);
+
+/* One cycle: collect, evaluate, publish, call on_cycle, log. */
+void tw_daemon_cycle(struct tw_daemon *d);
+/* The changes of the last 30 days for the status page; NULL while no
+ * trail is open.  Reads the trail when it changed or hourly. */
+const struct tw_event_history *tw_daemon_history(struct tw_daemon *d, int64_t now);
+/* Records the published data's changes in the audit trail and logs the
+ * events that matter; opens the trail first when needed. */
+void tw_daemon_audit(struct tw_daemon *d, int64_t now);
+void tw_daemon_audit_close(struct tw_daemon *d);
+/* Logs, once per configuration, each [owners] rule naming a workspace inv
+ * does not hold (issue 12: load cannot know the organization's
+ * workspaces); waits for a cycle whose workspaces were all listed. */
+void tw_daemon_check_owner_rules(struct tw_daemon *d, const struct tw_inventory *inv);
+/* Renders the page from the last good data and the status, and publishes it. */
+void tw_daemon_publish(struct tw_daemon *d);
+
+#endif

@@ -1,0 +1,119 @@
+#ifndef TW_COLLECTORS_AUDITLOG_AUDITLOG_H
+#define TW_COLLECTORS_AUDITLOG_AUDITLOG_H
+
+/*
+ * Incremental fetching of Astro audit logs (issue 10, Part 2; see "Audit
+ * logs" in shared/astro-api.md): GET {base}/organizations/{org}/audit-logs
+ * ?startDate=..., streamed through lib/http_stream (gzip inflated, never
+ * the whole body in memory), split into NDJSON lines (over 1 MiB or
+ * malformed: skipped and counted by reason, never fatal), each entry fed to
+ * a core/usage index.
+ *
+ * The cursor is the time of the newest entry taken plus the identities of
+ * the entries at exactly that time, so an entry on the boundary (startDate
+ * is inclusive) is not counted twice.  Cursor and usage index are persisted
+ * together in state_dir/audit-usage.json (one atomic file: they never
+ * disagree after a crash).  The first fetch goes back `backfill`.
+ *
+ * Rate: never more than 2 calls per rate window (60 s, the documented
+ * limit), retries included; a 429's Retry-After is honoured on top.  A 403
+ * (the credential is not an Organization Owner) is -EACCES, distinct from
+ * other failures: the caller turns the feature off with one log line.
+ *
+ * Usage:
+ *   tw_audit_collector_new(&opts, &c);           // loads the state
+ *   tw_usage_set_known_tokens(tw_audit_collector_usage(c), ids, n);
+ *   r = tw_audit_fetch(c, now, &res);            // each interval
+ *   ... read tw_audit_collector_usage(c) ...
+ *   tw_audit_collector_free(c);
+ *
+ * Library code: no logging.  A collector is used by one thread at a time;
+ * it sleeps on that thread (polling cancel) to keep the rate.
+ * curl_global_init() must have been called.
+ */
+
+#include <signal.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/usage/auditlog_entry.h"
+
+struct tw_usage;
+struct tw_audit_collector;
+
+#define TW_AUDIT_BACKFILL_DEFAULT_S ((int64_t)30 * 86400)
+#define TW_AUDIT_BACKFILL_MAX_S ((int64_t)90 * 86400) /* the retention */
+#define TW_AUDIT_CALLS_PER_WINDOW 2
+#define TW_AUDIT_STATE_FILE "audit-usage.json"
+#define TW_AUDIT_CURSOR_MAX_IDS 4096 /* entries remembered at the boundary time */
+
+struct tw_audit_options {
+        const char *base_url;                 /* "https://api.astronomer.io/v1", or the platform
+                                                 v1beta1 base; no trailing slash needed */
+        const char *organization_id;          /* required */
+        const char *bearer;                   /* copied, wiped on free, never logged */
+        const char *state_dir;                /* NULL: nothing persisted */
+        const char *user_agent;               /* NULL: "tokenwatch/<version>" */
+        int64_t backfill_s;                   /* <= 0: 30 days; capped at 90 days */
+        int64_t timeout_ms;                   /* per call; <= 0: 10 minutes */
+        int64_t rate_window_ms;               /* <= 0: 60000 (2 calls per window) */
+        int max_retries;                      /* <= 0: 2; 429, 5xx, timeouts, connection failures */
+        size_t max_line;                      /* 0: TW_AUDIT_MAX_LINE */
+        const struct tw_usage_limits *limits; /* NULL: the defaults */
+        volatile sig_atomic_t *cancel;        /* may be NULL */
+};
+
+/* What one fetch did. */
+struct tw_audit_fetch_result {
+        uint64_t entries;                     /* entries fed to the usage index */
+        uint64_t duplicates;                  /* entries at or before the cursor, skipped */
+        uint64_t skipped[_TW_AUDIT_SKIP_MAX]; /* lines skipped, by reason */
+        uint64_t bytes;                       /* inflated body bytes */
+        int calls;                            /* HTTP calls made, retries included */
+        long status;                          /* HTTP status of the last call, 0 if none */
+        int64_t retry_after_s;                /* Retry-After of the last call, 0 if none */
+        int64_t waited_ms;                    /* slept to keep the rate or Retry-After */
+        int64_t cursor_ms;                    /* the cursor after the fetch, TW_NO_TIME: none */
+        char request_id[64];                  /* "requestId" of an error body, or "" */
+        const char *error_text; /* for a person, or NULL; valid until the next fetch */
+};
+/* Note: a retried attempt reads the body again; entries already taken are
+ * skipped (as duplicates), but its skipped lines are counted again. */
+
+/*
+ * Creates a collector and loads state_dir/audit-usage.json.  A state file
+ * that does not parse is moved aside (tw_statefile_quarantine) and the
+ * collector starts empty: *ret_quarantined (may be NULL) then receives the
+ * new path, for the caller to log (free it); else NULL.  0, -EINVAL
+ * (options), -ENOMEM, or an I/O error reading the state.
+ */
+int tw_audit_collector_new(const struct tw_audit_options *o, int64_t now,
+                           struct tw_audit_collector **ret, char **ret_quarantined);
+/* Wipes the bearer and frees everything, the usage index included. */
+void tw_audit_collector_free(struct tw_audit_collector *c);
+
+/* The usage index (owned by the collector): set its known tokens before a
+ * fetch, read it after. */
+struct tw_usage *tw_audit_collector_usage(struct tw_audit_collector *c);
+
+/*
+ * One incremental fetch from the cursor (or now - backfill) to now.  Fills
+ * *ret on every path.  Entries taken before a failure stay counted and the
+ * cursor (persisted) moves past them.  Returns 0, -EACCES (403: not an
+ * Organization Owner), -EPERM (401), -EAGAIN (429 after the retries),
+ * -ETIMEDOUT, -EPROTO (another HTTP status or transport failure), -EBADMSG
+ * (a gzip body that does not inflate), -ECANCELED, -ENOMEM, or the error of
+ * writing the state file (the entries are counted in memory all the same).
+ */
+int tw_audit_fetch(struct tw_audit_collector *c, int64_t now, struct tw_audit_fetch_result *ret);
+
+/*
+ * Reads the usage index of state_dir/audit-usage.json read-only, for a
+ * reviewer's command: the file is never moved, whatever it holds.  0 with
+ * a new *ret, -ENOENT (no file), -EBADMSG (not the format), -E2BIG, -ENOMEM
+ * or another -errno reading it.
+ */
+int tw_audit_usage_read(const char *state_dir, struct tw_usage **ret);
+
+#endif

@@ -1,0 +1,235 @@
+/* The evaluator's helpers for people: dates, deltas, durations, CLI fixes, the policy line. */
+#include "core/evaluate/evaluate.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "lib/buf.h"
+#include "core/config/config.h"
+#include "core/config/values.h"
+#include "core/roles.h"
+#include "core/inventory.h"
+#include "lib/timeutil.h"
+
+int64_t tw_threshold_seconds(const struct tw_threshold *th, const struct tw_token *t)
+{
+        int64_t lifetime;
+
+        if (!th || th->off)
+                return TW_OFF;
+        if (!th->percent)
+                return th->seconds;
+        if (!t || t->start_at == TW_NO_TIME || t->end_at == TW_NO_TIME || t->end_at <= t->start_at)
+                return 0;
+        lifetime = t->end_at - t->start_at;
+        return (int64_t)((double)lifetime * th->percentage / 100.0);
+}
+
+const char *tw_token_cli_scope(const struct tw_token *t)
+{
+        if (!t || !t->scope)
+                return NULL;
+        if (strcmp(t->scope, "ORGANIZATION") == 0)
+                return "organization";
+        if (strcmp(t->scope, "WORKSPACE") == 0)
+                return "workspace";
+        if (strcmp(t->scope, "DEPLOYMENT") == 0)
+                return "deployment";
+        return NULL;
+}
+
+/* The entity id of t's first role of entity_type, or NULL. */
+static const char *first_entity(const struct tw_token *t, const char *entity_type)
+{
+        if (!t)
+                return NULL;
+        for (size_t i = 0; i < t->n_roles; i++)
+                if (t->roles[i].entity_type && t->roles[i].entity_id &&
+                    strcmp(t->roles[i].entity_type, entity_type) == 0)
+                        return t->roles[i].entity_id;
+        return NULL;
+}
+
+const char *tw_token_workspace_id(const struct tw_token *t)
+{
+        return first_entity(t, "WORKSPACE");
+}
+
+const char *tw_token_deployment_id(const struct tw_token *t)
+{
+        return first_entity(t, "DEPLOYMENT");
+}
+
+/* The CLI noun for an entity type, or NULL. */
+static const char *entity_noun(const char *entity_type)
+{
+        if (!entity_type)
+                return NULL;
+        if (strcmp(entity_type, "ORGANIZATION") == 0)
+                return "organization";
+        if (strcmp(entity_type, "WORKSPACE") == 0)
+                return "workspace";
+        if (strcmp(entity_type, "DEPLOYMENT") == 0)
+                return "deployment";
+        return NULL;
+}
+
+int tw_token_fix_command(const struct tw_token *t, enum tw_fix_action action,
+                         const struct tw_role *role, const char *new_role, struct tw_buf *out)
+{
+        static const char *const verbs[] = {
+                [TW_FIX_ROTATE] = "rotate",
+                [TW_FIX_DELETE] = "delete",
+                [TW_FIX_UPDATE_ROLE] = "update",
+        };
+        const char *noun, *entity = NULL;
+        size_t len0 = out->len;
+        int r;
+
+        if (!t || !t->id || (unsigned)action > TW_FIX_UPDATE_ROLE)
+                return -EINVAL;
+        if (action == TW_FIX_UPDATE_ROLE && role) {
+                noun = entity_noun(role->entity_type);
+                entity = role->entity_id;
+        } else {
+                noun = tw_token_cli_scope(t);
+                if (noun && strcmp(noun, "workspace") == 0)
+                        entity = tw_token_workspace_id(t);
+                else if (noun && strcmp(noun, "deployment") == 0)
+                        entity = tw_token_deployment_id(t);
+        }
+        if (!noun)
+                return -ENOENT;
+        /* ids come from the API: only a plain id goes into a shell command */
+        if (entity && !tw_is_valid_id(entity))
+                entity = NULL;
+
+        r = tw_buf_printf(out, "astro %s token %s %s", noun, verbs[action],
+                          tw_is_valid_id(t->id) ? t->id : "<token-id>");
+        if (r >= 0 && strcmp(noun, "workspace") == 0)
+                r = tw_buf_printf(out, " --workspace-id %s", entity ? entity : "<workspace-id>");
+        else if (r >= 0 && strcmp(noun, "deployment") == 0)
+                r = tw_buf_printf(out, " --deployment-id %s", entity ? entity : "<deployment-id>");
+        if (r >= 0 && action == TW_FIX_UPDATE_ROLE)
+                r = tw_buf_printf(out, " --role %s", new_role ? new_role : "<role>");
+        if (r < 0) {
+                out->len = len0;
+                if (out->ptr)
+                        out->ptr[len0] = '\0';
+        }
+        return r;
+}
+
+bool tw_role_is_custom(const struct tw_role *role)
+{
+        static const char *const dag_roles[] = {"DAG_VIEWER", "DAG_AUTHOR"};
+
+        if (!role || !role->entity_type || !role->role)
+                return false;
+        if (strcmp(role->entity_type, "DEPLOYMENT") == 0)
+                return tw_role_rank("DEPLOYMENT", role->role) < 0;
+        if (strcmp(role->entity_type, "DAG") == 0) {
+                for (size_t i = 0; i < sizeof(dag_roles) / sizeof(dag_roles[0]); i++)
+                        if (strcmp(role->role, dag_roles[i]) == 0)
+                                return false;
+                return true;
+        }
+        return false;
+}
+
+int tw_describe_date(int64_t t, struct tw_buf *out)
+{
+        char s[TW_RFC3339_LEN];
+
+        tw_time_format(t, s);
+        /* "YYYY-MM-DDTHH:MM:SSZ" -> "YYYY-MM-DD HH:MM UTC" */
+        s[10] = ' ';
+        s[16] = '\0';
+        return tw_buf_printf(out, "%s UTC", s);
+}
+
+int tw_describe_delta(int64_t t, int64_t now, struct tw_buf *out)
+{
+        static const struct {
+                int64_t seconds;
+                const char *unit;
+        } units[] = {{86400, "day"}, {3600, "hour"}, {60, "minute"}, {1, "second"}};
+        int64_t d = t >= now ? t - now : now - t;
+
+        if (d == 0)
+                return tw_buf_adds(out, "now");
+        for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++) {
+                int64_t n = d / units[i].seconds;
+
+                if (n == 0)
+                        continue;
+                return tw_buf_printf(out, "%s%lld %s%s%s", t > now ? "in " : "", (long long)n,
+                                     units[i].unit, n == 1 ? "" : "s", t > now ? "" : " ago");
+        }
+        return 0;
+}
+
+int tw_describe_duration(int64_t seconds, struct tw_buf *out)
+{
+        if (seconds != 0 && seconds % 86400 == 0)
+                return tw_buf_printf(out, "%lldd", (long long)(seconds / 86400));
+        if (seconds != 0 && seconds % 3600 == 0)
+                return tw_buf_printf(out, "%lldh", (long long)(seconds / 3600));
+        if (seconds != 0 && seconds % 60 == 0)
+                return tw_buf_printf(out, "%lldm", (long long)(seconds / 60));
+        return tw_buf_printf(out, "%llds", (long long)seconds);
+}
+
+/* Appends a threshold: "7d", "25% of the lifetime" or "off". */
+static int describe_threshold(const struct tw_threshold *th, struct tw_buf *out)
+{
+        if (th->off)
+                return tw_buf_adds(out, "off");
+        if (th->percent)
+                return tw_buf_printf(out, "%g%% of the lifetime", th->percentage);
+        return tw_describe_duration(th->seconds, out);
+}
+
+/* Appends a duration rule: "after 90d" or "off". */
+static int describe_after(int64_t seconds, struct tw_buf *out)
+{
+        int r;
+
+        if (seconds == TW_OFF)
+                return tw_buf_adds(out, " off");
+        r = tw_buf_adds(out, " after ");
+        return r < 0 ? r : tw_describe_duration(seconds, out);
+}
+
+int tw_policy_describe(const struct tw_policy *p, struct tw_buf *out)
+{
+        int r;
+
+        if (!p)
+                return -EINVAL;
+        r = tw_buf_adds(out, "expiring: critical ");
+        if (r >= 0)
+                r = describe_threshold(&p->expiry_critical, out);
+        if (r >= 0)
+                r = tw_buf_adds(out, ", warning ");
+        if (r >= 0)
+                r = describe_threshold(&p->expiry_warning, out);
+        if (r >= 0)
+                r = tw_buf_adds(out,
+                                p->require_expiry ? "; expiry required" : "; expiry not required");
+        if (r >= 0)
+                r = tw_buf_adds(out, "; unused");
+        if (r >= 0)
+                r = describe_after(p->unused_after, out);
+        if (r >= 0)
+                r = tw_buf_adds(out, "; never used");
+        if (r >= 0)
+                r = describe_after(p->never_used_after, out);
+        if (r >= 0)
+                r = tw_buf_printf(out, "; role ceilings: %s, %s, %s",
+                                  p->max_organization_role ? p->max_organization_role : "none",
+                                  p->max_workspace_role ? p->max_workspace_role : "none",
+                                  p->max_deployment_role ? p->max_deployment_role : "none");
+        return r;
+}

@@ -1,0 +1,306 @@
+/* Staged expiry notices: see core/notify/state_stages.h. */
+#include "core/notify/state_stages.h"
+
+#include <cjson/cJSON.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/evaluate/finding.h"
+#include "core/inventory.h"
+#include "core/notify/stages.h"
+#include "lib/timeutil.h"
+
+void tw_notify_stage_marks_free(struct tw_notify_stage_mark *m, size_t n)
+{
+        for (size_t i = 0; m && i < n; i++)
+                free(m[i].token_id);
+        free(m);
+}
+
+static int cmp_mark(const void *a, const void *b)
+{
+        const struct tw_notify_stage_mark *x = a, *y = b;
+
+        return strcmp(x->token_id, y->token_id);
+}
+
+static const struct tw_notify_stage_mark *find_mark(const struct tw_notify_sink_state *s,
+                                                    const char *id)
+{
+        struct tw_notify_stage_mark key = {.token_id = (char *)id};
+
+        if (!s || !s->n_marks)
+                return NULL;
+        return bsearch(&key, s->marks, s->n_marks, sizeof(key), cmp_mark);
+}
+
+struct marks {
+        struct tw_notify_stage_mark *v;
+        size_t n, cap;
+};
+
+static int add_mark(struct marks *m, const char *id, int64_t end_at, int64_t lead)
+{
+        if (m->n == m->cap) {
+                size_t cap = m->cap ? 2 * m->cap : 16;
+                void *p = realloc(m->v, cap * sizeof(*m->v));
+
+                if (!p)
+                        return -ENOMEM;
+                m->v = p;
+                m->cap = cap;
+        }
+        m->v[m->n].token_id = strdup(id);
+        if (!m->v[m->n].token_id)
+                return -ENOMEM;
+        m->v[m->n].end_at = end_at;
+        m->v[m->n].lead = lead;
+        m->n++;
+        return 0;
+}
+
+int tw_notify_stages_revert(struct tw_notify_sink_state *dst,
+                            const struct tw_notify_sink_state *old)
+{
+        struct marks m = {0};
+
+        for (size_t i = 0; old && i < old->n_marks; i++)
+                if (add_mark(&m, old->marks[i].token_id, old->marks[i].end_at, old->marks[i].lead) <
+                    0) {
+                        tw_notify_stage_marks_free(m.v, m.n);
+                        return -ENOMEM;
+                }
+        tw_notify_stage_marks_free(dst->marks, dst->n_marks);
+        dst->marks = m.v;
+        dst->n_marks = m.n;
+        return 0;
+}
+
+/* The index of the last stage notified, from its lead: the innermost stage
+ * at or outside it (a config change keeps what was already sent). */
+static int last_index(const struct tw_stages *st, int64_t lead)
+{
+        int idx = TW_STAGE_NONE;
+
+        for (size_t i = 0; lead > 0 && i < st->n; i++)
+                if (st->lead[i] >= lead)
+                        idx = (int)i;
+        return idx;
+}
+
+/* "30 days", "12 hours", "90 minutes". */
+static void lead_text(int64_t lead, char *buf, size_t len)
+{
+        if (lead % 86400 == 0)
+                snprintf(buf, len, "%" PRId64 " day%s", lead / 86400, lead == 86400 ? "" : "s");
+        else if (lead % 3600 == 0)
+                snprintf(buf, len, "%" PRId64 " hour%s", lead / 3600, lead == 3600 ? "" : "s");
+        else
+                snprintf(buf, len, "%" PRId64 " minutes", (lead + 59) / 60);
+}
+
+/* Whether the step already fires or escalates the token's expiry for sink si. */
+static bool fired_for(const struct tw_notify_events *fired, size_t si, const char *id)
+{
+        for (size_t i = 0; fired && i < fired->n; i++) {
+                const struct tw_notify_event *e = &fired->events[i];
+
+                if (e->sink == si && tw_notify_family(e->kind) == TW_FINDING_EXPIRING &&
+                    (e->type == TW_NOTIFY_FIRING || e->type == TW_NOTIFY_ESCALATED) &&
+                    strcmp(e->token_id, id) == 0)
+                        return true;
+        }
+        return false;
+}
+
+static int push_stage(struct tw_notify_events *ret, size_t si, const char *sink,
+                      const struct tw_token *t, enum tw_severity sev, int64_t lead, int64_t now)
+{
+        struct tw_notify_event ev = {0};
+        char when[TW_RFC3339_LEN], lt[48], msg[256];
+        void *p;
+        int r;
+
+        lead_text(lead, lt, sizeof(lt));
+        snprintf(msg, sizeof(msg),
+                 "Expires at %s, in less than %s (expiry notice). Fix: rotate the token or "
+                 "create a replacement and move its pipelines to it before then.",
+                 tw_time_format(t->end_at, when), lt);
+        ev.sink = si;
+        ev.type = TW_NOTIFY_STAGE;
+        ev.token = t;
+        ev.token_id = t->id;
+        ev.token_name = t->name;
+        ev.kind = ev.prev_kind = TW_FINDING_EXPIRING;
+        ev.severity = ev.prev_severity = sev;
+        ev.message = msg;
+        ev.since = ev.changed_at = ev.at = now;
+        ev.lead = lead;
+        tw_notify_event_key(&ev, sink);
+        p = realloc(ret->events, (ret->n + 1) * sizeof(ev));
+        if (!p)
+                return -ENOMEM;
+        ret->events = p;
+        r = tw_notify_event_copy(&ret->events[ret->n], &ev);
+        if (r >= 0)
+                ret->n++;
+        return r;
+}
+
+/* One sink's marks and notices; exp[i] is token i's expiry finding or NULL. */
+static int stages_sink(struct tw_notify_sink_state *out, const struct tw_notify_sink_state *old,
+                       size_t si, const struct tw_notify_filter *flt,
+                       const struct tw_inventory *inv, const struct tw_finding *const *exp,
+                       const struct tw_notify_events *fired, int64_t now,
+                       struct tw_notify_events *ret)
+{
+        const struct tw_stages *st = flt->stages;
+        struct marks m = {0};
+        int r = 0;
+
+        for (size_t i = 0; i < inv->n_tokens && r >= 0; i++) {
+                const struct tw_token *t = &inv->tokens[i];
+                const struct tw_notify_stage_mark *om = find_mark(old, t->id);
+                struct tw_finding f = {.token = i, .kind = TW_FINDING_EXPIRING};
+                int64_t lead = om && om->end_at == t->end_at ? om->lead : 0;
+                int stage;
+
+                if (!t->id || t->end_at == TW_NO_TIME)
+                        continue;
+                f.severity = exp[i] && exp[i]->severity > TW_SEVERITY_WARNING ? exp[i]->severity
+                                                                              : TW_SEVERITY_WARNING;
+                f.suppressed = exp[i] && exp[i]->suppressed;
+                if (tw_notify_filter_routes(flt, inv, &f) &&
+                    tw_stages_crossed(st, t->end_at, last_index(st, lead), now, &stage)) {
+                        lead = st->lead[stage];
+                        if (!fired_for(fired, si, t->id))
+                                r = push_stage(ret, si, flt->name, t, f.severity, lead, now);
+                }
+                if (r >= 0 && lead > 0)
+                        r = add_mark(&m, t->id, t->end_at, lead);
+        }
+        /* a partial listing may only have missed a token: keep its mark */
+        for (size_t i = 0; r >= 0 && old && !tw_inventory_complete(inv) && i < old->n_marks; i++)
+                if (!tw_inventory_token(inv, old->marks[i].token_id))
+                        r = add_mark(&m, old->marks[i].token_id, old->marks[i].end_at,
+                                     old->marks[i].lead);
+        if (r < 0) {
+                tw_notify_stage_marks_free(m.v, m.n);
+                return r;
+        }
+        if (m.n)
+                qsort(m.v, m.n, sizeof(*m.v), cmp_mark);
+        tw_notify_stage_marks_free(out->marks, out->n_marks);
+        out->marks = m.v;
+        out->n_marks = m.n;
+        return 0;
+}
+
+int tw_notify_state_stages(struct tw_notify_state *s, const struct tw_notify_state *old,
+                           const struct tw_inventory *inv, const struct tw_evaluation *ev,
+                           const struct tw_notify_filter *filters, size_t n_filters,
+                           const struct tw_notify_events *fired, int64_t now,
+                           struct tw_notify_events *ret)
+{
+        const struct tw_finding **exp;
+        int r = 0;
+
+        if (!s || !inv || !ev || s->n_sinks != n_filters || ev->n_tokens != inv->n_tokens)
+                return -EINVAL;
+        exp = calloc(inv->n_tokens + 1, sizeof(*exp));
+        if (!exp)
+                return -ENOMEM;
+        for (size_t i = 0; i < ev->n_findings; i++) {
+                const struct tw_finding *f = &ev->findings[i];
+
+                if (f->token < inv->n_tokens && tw_notify_family(f->kind) == TW_FINDING_EXPIRING &&
+                    (!exp[f->token] || f->severity > exp[f->token]->severity))
+                        exp[f->token] = f;
+        }
+        for (size_t i = 0; i < n_filters && r >= 0; i++) {
+                const struct tw_notify_filter *flt = &filters[i];
+
+                if (!flt->stages || !flt->stages->n)
+                        continue;
+                r = stages_sink(&s->sinks[i], tw_notify_state_sink(old, flt->name), i, flt, inv,
+                                exp, fired, now, ret);
+        }
+        free(exp);
+        return r;
+}
+
+cJSON *tw_notify_stage_marks_to_json(const struct tw_notify_sink_state *s)
+{
+        cJSON *arr = cJSON_CreateArray(), *o;
+
+        for (size_t i = 0; arr && i < s->n_marks; i++) {
+                o = cJSON_CreateObject();
+                if (o && !cJSON_AddItemToArray(arr, o)) {
+                        cJSON_Delete(o);
+                        o = NULL;
+                }
+                if (!o || !cJSON_AddStringToObject(o, "token_id", s->marks[i].token_id) ||
+                    !cJSON_AddNumberToObject(o, "end_at", (double)s->marks[i].end_at) ||
+                    !cJSON_AddNumberToObject(o, "lead", (double)s->marks[i].lead)) {
+                        cJSON_Delete(arr);
+                        return NULL;
+                }
+        }
+        return arr;
+}
+
+static bool get_time(const cJSON *o, const char *k, int64_t *ret)
+{
+        const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, k);
+        double d;
+
+        if (!cJSON_IsNumber(v))
+                return false;
+        d = cJSON_GetNumberValue(v);
+        if (!isfinite(d) || d < -9.2e18 || d > 9.2e18)
+                return false;
+        *ret = (int64_t)d;
+        return true;
+}
+
+int tw_notify_stage_marks_from_json(const cJSON *arr, struct tw_notify_sink_state *out)
+{
+        const cJSON *it;
+        struct marks m = {0};
+        int r = 0;
+
+        if (!cJSON_IsArray(arr))
+                return -EBADMSG;
+        cJSON_ArrayForEach (it, arr) {
+                const char *id =
+                        cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(it, "token_id"));
+                int64_t end_at, lead;
+
+                if (!cJSON_IsObject(it) || !id || !get_time(it, "end_at", &end_at) ||
+                    !get_time(it, "lead", &lead) || lead <= 0) {
+                        r = -EBADMSG;
+                        break;
+                }
+                r = add_mark(&m, id, end_at, lead);
+                if (r < 0)
+                        break;
+        }
+        if (r >= 0 && m.n) {
+                qsort(m.v, m.n, sizeof(*m.v), cmp_mark);
+                for (size_t i = 1; i < m.n; i++)
+                        if (cmp_mark(&m.v[i - 1], &m.v[i]) == 0)
+                                r = -EBADMSG;
+        }
+        if (r < 0) {
+                tw_notify_stage_marks_free(m.v, m.n);
+                return r;
+        }
+        tw_notify_stage_marks_free(out->marks, out->n_marks);
+        out->marks = m.v;
+        out->n_marks = m.n;
+        return 0;
+}

@@ -1,0 +1,44 @@
+#ifndef TW_EXPORTERS_HTTP_SERVER_INTERNAL_H
+#define TW_EXPORTERS_HTTP_SERVER_INTERNAL_H
+
+/* Shared by exporters/http/server.c (lifecycle, publishing) and
+ * exporters/http/server_handle.c (requests); nobody else includes it. */
+
+#include <microhttpd.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+
+#include "exporters/http/tls.h"
+
+struct tw_http_auth;
+struct tw_http_auth_worker;
+struct tw_http_deadlines;
+struct tw_http_page;
+
+struct tw_http_server {
+        struct MHD_Daemon *mhd;
+        struct tw_http_deadlines *deadlines;
+        unsigned short port;
+        bool exposed;
+        bool auth_in_clear;
+        bool mutual_tls;
+        struct tw_http_auth *auth; /* NULL: no basic auth */
+        struct tw_http_auth_worker *auth_worker;
+        struct tw_tls_files tls;
+        pthread_mutex_t lock;        /* guards page and status */
+        struct tw_http_page *page;   /* /metrics */
+        struct tw_http_page *status; /* /: the live HTML view, NULL until published */
+        atomic_bool ready;
+};
+
+/* The MHD access handler; cls is the server. */
+enum MHD_Result tw_http_server_handle(void *cls, struct MHD_Connection *c, const char *url,
+                                      const char *method, const char *version,
+                                      const char *upload_data, size_t *upload_data_size,
+                                      void **req_cls);
+/* MHD_OPTION_NOTIFY_COMPLETED callback; cls is the server. */
+void tw_http_server_request_completed(void *cls, struct MHD_Connection *c, void **req_cls,
+                                      enum MHD_RequestTerminationCode toe);
+
+#endif

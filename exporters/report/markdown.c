@@ -1,0 +1,403 @@
+/* The Markdown report (GitHub): fit to paste into a security review.
+ * Every piece of API or config text goes through tw_report_add_markdown(). */
+#include "exporters/report/report_internal.h"
+#include "exporters/report/usage.h"
+
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "lib/buf.h"
+#include "core/evaluate/evaluate.h"
+#include "core/inventory.h"
+#include "core/snapshot.h"
+#include "lib/timeutil.h"
+
+#define TMP_MAX ((size_t)1 << 20)
+
+struct md {
+        const struct tw_snapshot *snap;
+        struct tw_buf *out;
+        struct tw_buf tmp;   /* scratch for composed cells */
+        const size_t *order; /* worst first */
+        struct tw_report_summary sum;
+        int r; /* the first error; later calls do nothing */
+};
+
+static void add(struct md *m, const char *s)
+{
+        if (m->r >= 0)
+                m->r = tw_buf_adds(m->out, s);
+}
+
+/* "| text " with text escaped; NULL shows as empty. */
+static void cell(struct md *m, const char *s)
+{
+        add(m, "| ");
+        if (m->r >= 0)
+                m->r = tw_report_add_markdown(m->out, s);
+        add(m, " ");
+}
+
+static void cell_count(struct md *m, size_t n)
+{
+        if (m->r >= 0)
+                m->r = tw_buf_printf(m->out, "| %zu ", n);
+}
+
+static void cell_date(struct md *m, int64_t t, const char *none_text)
+{
+        add(m, "| ");
+        if (m->r >= 0)
+                m->r = tw_report_add_date(m->out, t, none_text);
+        add(m, " ");
+}
+
+static void cell_time(struct md *m, int64_t t)
+{
+        char ts[TW_RFC3339_LEN];
+
+        cell(m, t == TW_NO_TIME ? "unknown" : tw_time_format(t, ts));
+}
+
+static void end_row(struct md *m)
+{
+        add(m, "|\n");
+}
+
+/* Compose into m->tmp with printf; the caller escapes it as a cell. */
+__attribute__((format(printf, 2, 3))) static void tmpf(struct md *m, const char *fmt, ...)
+{
+        va_list ap;
+
+        if (m->r < 0)
+                return;
+        va_start(ap, fmt);
+        m->r = tw_buf_vprintf(&m->tmp, fmt, ap);
+        va_end(ap);
+}
+
+static void header(struct md *m)
+{
+        const struct tw_inventory *inv = m->snap->inv;
+
+        add(m, "# Token security review: ");
+        if (m->r >= 0)
+                m->r = tw_report_add_markdown(m->out, inv->organization_id);
+        add(m, "\n\n| | |\n|---|---|\n");
+        cell(m, "Organization");
+        cell(m, inv->organization_id);
+        end_row(m);
+        cell(m, "Generated");
+        cell_time(m, tw_report_generated_at(m->snap));
+        end_row(m);
+        cell(m, "API version");
+        cell(m, inv->api_version);
+        end_row(m);
+        tw_buf_reset(&m->tmp);
+        tmpf(m, "%s", tw_inventory_complete(inv) ? "yes" : "no, failed listings: ");
+        for (size_t i = 0; i < inv->n_errors; i++)
+                tmpf(m, "%s%s", i ? ", " : "",
+                     inv->errors[i].listing ? inv->errors[i].listing : "?");
+        cell(m, "Complete");
+        cell(m, m->tmp.ptr);
+        end_row(m);
+        tw_buf_reset(&m->tmp);
+        tmpf(m, "%s, expires ", inv->credential.token_id ? inv->credential.token_id : "unknown id");
+        if (m->r >= 0)
+                m->r = tw_report_add_date(&m->tmp, inv->credential.expires_at, "never");
+        cell(m, "Credential");
+        cell(m, m->tmp.ptr);
+        end_row(m);
+        if (m->snap->cfg) {
+                tw_buf_reset(&m->tmp);
+                if (m->r >= 0)
+                        m->r = tw_report_describe_policy(m->snap, &m->tmp);
+                cell(m, "Policy");
+                cell(m, m->tmp.ptr);
+                end_row(m);
+        }
+}
+
+static void summary(struct md *m)
+{
+        const struct tw_report_summary *s = &m->sum;
+        size_t tc = 0, tw = 0, ts = 0;
+
+        add(m, "\n## Summary\n\n| Finding | Critical | Warning | Suppressed |\n"
+               "|---|---:|---:|---:|\n");
+        for (int k = 0; k < _TW_FINDING_KIND_MAX; k++) {
+                size_t sup = s->suppressed[k][TW_SEVERITY_WARNING] +
+                             s->suppressed[k][TW_SEVERITY_CRITICAL];
+
+                cell(m, tw_finding_kind_to_string(k));
+                cell_count(m, s->active[k][TW_SEVERITY_CRITICAL]);
+                cell_count(m, s->active[k][TW_SEVERITY_WARNING]);
+                cell_count(m, sup);
+                end_row(m);
+                tc += s->active[k][TW_SEVERITY_CRITICAL];
+                tw += s->active[k][TW_SEVERITY_WARNING];
+                ts += sup;
+        }
+        add(m, "| **total** ");
+        cell_count(m, tc);
+        cell_count(m, tw);
+        cell_count(m, ts);
+        end_row(m);
+        if (m->r >= 0)
+                m->r = tw_buf_printf(m->out,
+                                     "\n- Tokens: %zu (%zu critical, %zu warning, %zu without "
+                                     "active findings)\n- By scope: ",
+                                     s->n_tokens, s->tokens_by_severity[TW_SEVERITY_CRITICAL],
+                                     s->tokens_by_severity[TW_SEVERITY_WARNING],
+                                     s->tokens_by_severity[TW_SEVERITY_NONE]);
+        for (size_t i = 0; i < s->n_scopes && m->r >= 0; i++) {
+                add(m, i ? ", " : "");
+                m->r = tw_report_add_markdown(m->out,
+                                              *s->scopes[i].scope ? s->scopes[i].scope : "(none)");
+                if (m->r >= 0)
+                        m->r = tw_buf_printf(m->out, " %zu", s->scopes[i].count);
+        }
+        if (m->r >= 0)
+                m->r = tw_buf_printf(m->out, "%s\n- Without expiry: %zu\n- Soonest expiry: ",
+                                     s->n_scopes ? "" : "none", s->without_expiry);
+        if (s->soonest == SIZE_MAX) {
+                add(m, "none\n");
+        } else {
+                const struct tw_token *t = &m->snap->inv->tokens[s->soonest];
+                char when[TW_RFC3339_LEN];
+
+                if (m->r >= 0)
+                        m->r = tw_report_add_markdown(m->out, t->name);
+                add(m, " (");
+                if (m->r >= 0)
+                        m->r = tw_report_add_markdown(m->out, t->id);
+                add(m, ") at ");
+                add(m, tw_time_format(t->end_at, when));
+                add(m, "\n");
+        }
+}
+
+/* The worst active severity of kind k, for ordering the kind sections. */
+static enum tw_severity kind_worst(const struct tw_report_summary *s, int k)
+{
+        if (s->active[k][TW_SEVERITY_CRITICAL])
+                return TW_SEVERITY_CRITICAL;
+        return s->active[k][TW_SEVERITY_WARNING] ? TW_SEVERITY_WARNING : TW_SEVERITY_NONE;
+}
+
+/* One section per kind with active findings: critical then warning rows,
+ * tokens worst first within each. */
+static void findings_of_kind(struct md *m, int k)
+{
+        const struct tw_inventory *inv = m->snap->inv;
+
+        if (m->r >= 0)
+                m->r = tw_buf_printf(m->out, "\n### %s (%zu critical, %zu warning)\n\n",
+                                     tw_finding_kind_to_string(k),
+                                     m->sum.active[k][TW_SEVERITY_CRITICAL],
+                                     m->sum.active[k][TW_SEVERITY_WARNING]);
+        add(m, "| Token | ID | Scope | Severity | Expires | Message |\n"
+               "|---|---|---|---|---|---|\n");
+        for (int sev = _TW_SEVERITY_MAX - 1; sev > TW_SEVERITY_NONE; sev--)
+                for (size_t i = 0; i < inv->n_tokens; i++) {
+                        const struct tw_token *t = &inv->tokens[m->order[i]];
+                        const struct tw_finding *f = NULL;
+                        size_t n = tw_report_token_findings(m->snap, m->order[i], &f);
+
+                        for (size_t j = 0; j < n; j++) {
+                                if (f[j].suppressed || (int)f[j].kind != k ||
+                                    (int)f[j].severity != sev)
+                                        continue;
+                                cell(m, t->name);
+                                cell(m, t->id);
+                                cell(m, t->scope);
+                                cell(m, tw_severity_to_string(f[j].severity));
+                                cell_date(m, t->end_at, "never");
+                                cell(m, f[j].message);
+                                end_row(m);
+                        }
+                }
+}
+
+static void findings(struct md *m)
+{
+        bool any = false;
+
+        add(m, "\n## Findings\n");
+        for (int sev = _TW_SEVERITY_MAX - 1; sev > TW_SEVERITY_NONE; sev--)
+                for (int k = 0; k < _TW_FINDING_KIND_MAX; k++)
+                        if (kind_worst(&m->sum, k) == (enum tw_severity)sev) {
+                                findings_of_kind(m, k);
+                                any = true;
+                        }
+        if (!any)
+                add(m, m->snap->ev ? "\nNo active findings.\n" : "\nNot evaluated.\n");
+}
+
+static void roles_cell(struct md *m, const struct tw_token *t)
+{
+        tw_buf_reset(&m->tmp);
+        for (size_t i = 0; i < t->n_roles; i++) {
+                const struct tw_role *role = &t->roles[i];
+                const char *name = tw_inventory_entity_name(m->snap->inv, role);
+
+                tmpf(m, "%s%s on %s %s%s", i ? "; " : "", role->role ? role->role : "?",
+                     role->entity_type ? role->entity_type : "?",
+                     name ? name : (role->entity_id ? role->entity_id : "?"),
+                     tw_role_is_custom(role) ? " (custom)" : "");
+        }
+        cell(m, t->n_roles ? m->tmp.ptr : "-");
+}
+
+/* The token's finding kinds, suppressed ones marked. */
+static void findings_cell(struct md *m, size_t token)
+{
+        const struct tw_finding *f = NULL;
+        size_t n = tw_report_token_findings(m->snap, token, &f);
+
+        tw_buf_reset(&m->tmp);
+        for (size_t i = 0; i < n; i++)
+                tmpf(m, "%s%s%s", i ? ", " : "", tw_finding_kind_to_string(f[i].kind),
+                     f[i].suppressed ? " (suppressed)" : "");
+        cell(m, n ? m->tmp.ptr : "-");
+}
+
+/* The owner cell: "team (source)" or "-" (exporters/report/owner.c). */
+static void owner_cell(struct md *m, size_t token)
+{
+        tw_buf_reset(&m->tmp);
+        if (m->r >= 0)
+                m->r = tw_report_owner_text(m->snap, token, &m->tmp);
+        cell(m, m->tmp.ptr ? m->tmp.ptr : "-");
+}
+
+static void tokens(struct md *m)
+{
+        const struct tw_inventory *inv = m->snap->inv;
+
+        bool orgs = inv->n_orgs > 1; /* several organizations: a column names each */
+
+        add(m, orgs ? "\n## Tokens\n\n| Severity | Organization | Token | ID | Owner | Scope | "
+                      "Roles | "
+                      "Created by | Expires | Last used | Findings |\n"
+                      "|---|---|---|---|---|---|---|---|---|---|---|\n"
+                    : "\n## Tokens\n\n| Severity | Token | ID | Owner | Scope | Roles | Created by "
+                      "| Expires | Last used | Findings "
+                      "|\n|---|---|---|---|---|---|---|---|---|---|\n");
+        for (size_t i = 0; i < inv->n_tokens; i++) {
+                const struct tw_token *t = &inv->tokens[m->order[i]];
+                enum tw_severity sev = tw_evaluation_token_severity(m->snap->ev, m->order[i]);
+
+                cell(m, sev == TW_SEVERITY_NONE ? "-" : tw_severity_to_string(sev));
+                if (orgs)
+                        cell(m, tw_token_organization_name(inv, t));
+                cell(m, t->name);
+                cell(m, t->id);
+                owner_cell(m, m->order[i]);
+                cell(m, t->scope);
+                roles_cell(m, t);
+                cell(m, t->created_by ? tw_subject_name(t->created_by) : "-");
+                cell_date(m, t->end_at, "never");
+                cell_date(m, t->last_used_at, "never");
+                findings_cell(m, m->order[i]);
+                end_row(m);
+        }
+}
+
+static void suppressions(struct md *m)
+{
+        const struct tw_inventory *inv = m->snap->inv;
+        const struct tw_evaluation *ev = m->snap->ev;
+
+        add(m, "\n## Suppressions\n\n### Suppressed findings (accepted risks)\n\n");
+        if (m->sum.n_suppressed == 0)
+                add(m, "None.\n");
+        else
+                add(m, "| Token | ID | Finding | Severity | Until | Reason |\n"
+                       "|---|---|---|---|---|---|\n");
+        for (size_t i = 0; m->sum.n_suppressed && i < inv->n_tokens; i++) {
+                const struct tw_finding *f = NULL;
+                size_t n = tw_report_token_findings(m->snap, m->order[i], &f);
+
+                for (size_t j = 0; j < n; j++) {
+                        if (!f[j].suppressed)
+                                continue;
+                        cell(m, inv->tokens[m->order[i]].name);
+                        cell(m, inv->tokens[m->order[i]].id);
+                        cell(m, tw_finding_kind_to_string(f[j].kind));
+                        cell(m, tw_severity_to_string(f[j].severity));
+                        cell_time(m, f[j].suppressed_until);
+                        cell(m, f[j].suppressed_reason);
+                        end_row(m);
+                }
+        }
+        add(m, "\n### Lapsed and stale suppressions\n\n");
+        if (!ev || ev->n_notes == 0)
+                add(m, "None.\n");
+        else
+                add(m, "| Token ID | Finding | Until | Status | Reason |\n|---|---|---|---|---|\n");
+        for (size_t i = 0; ev && i < ev->n_notes; i++) {
+                const struct tw_suppression_note *n = &ev->notes[i];
+
+                cell(m, n->token_id);
+                cell(m, n->kind ? n->kind : "all");
+                cell_time(m, n->until);
+                cell(m, n->stale ? "stale: no such token" : "lapsed");
+                cell(m, n->reason);
+                end_row(m);
+        }
+}
+
+/* "Changes in the last 30 days" and "Who uses each token" (report_usage_md.c). */
+static void audit_sections(struct md *m)
+{
+        if (m->r >= 0)
+                m->r = tw_report_markdown_usage(m->snap, m->order, m->out);
+}
+
+static void errors(struct md *m)
+{
+        const struct tw_inventory *inv = m->snap->inv;
+        const struct tw_evaluation *ev = m->snap->ev;
+
+        if (inv->n_errors == 0 && (!ev || ev->n_errors == 0))
+                return;
+        add(m, "\n## Errors\n\n| Where | Error |\n|---|---|\n");
+        for (size_t i = 0; i < inv->n_errors; i++) {
+                cell(m, inv->errors[i].listing);
+                cell(m, inv->errors[i].message);
+                end_row(m);
+        }
+        for (size_t i = 0; ev && i < ev->n_errors; i++) {
+                cell(m, "evaluation");
+                cell(m, ev->errors[i]);
+                end_row(m);
+        }
+}
+
+int tw_report_render_markdown(const struct tw_snapshot *snap, const struct tw_report_layout *opts,
+                              struct tw_buf *out)
+{
+        struct md m = {.snap = snap, .out = out};
+        size_t *order = NULL;
+
+        tw_buf_init(&m.tmp, TMP_MAX);
+        m.r = tw_report_order(snap, opts, true, &order);
+        m.order = order;
+        if (m.r >= 0)
+                m.r = tw_report_summarize(snap, &m.sum);
+        if (m.r >= 0) {
+                header(&m);
+                summary(&m);
+                findings(&m);
+                tokens(&m);
+                audit_sections(&m);
+                suppressions(&m);
+                errors(&m);
+        }
+        tw_report_summary_done(&m.sum);
+        tw_buf_done(&m.tmp);
+        free(order);
+        return m.r;
+}

@@ -1,0 +1,171 @@
+/* Text sanitizers for the people-facing report formats (terminal, Markdown). */
+#include "exporters/report/report_internal.h"
+
+#include <string.h>
+
+#include "lib/buf.h"
+
+#define BAD_CODEPOINT 0xFFFFFFFFu
+#define ELLIPSIS "\xe2\x80\xa6" /* U+2026 */
+
+/* Decodes one UTF-8 sequence at s (strict: no overlongs, surrogates or
+ * values past U+10FFFF).  Returns the bytes used (1 for an invalid byte,
+ * with *cp = BAD_CODEPOINT). */
+static size_t utf8_next(const unsigned char *s, uint32_t *cp)
+{
+        size_t n;
+        uint32_t c, min;
+
+        if (s[0] < 0x80) {
+                *cp = s[0];
+                return 1;
+        }
+        if ((s[0] & 0xE0) == 0xC0) {
+                n = 2, c = s[0] & 0x1F, min = 0x80;
+        } else if ((s[0] & 0xF0) == 0xE0) {
+                n = 3, c = s[0] & 0x0F, min = 0x800;
+        } else if ((s[0] & 0xF8) == 0xF0) {
+                n = 4, c = s[0] & 0x07, min = 0x10000;
+        } else {
+                *cp = BAD_CODEPOINT;
+                return 1;
+        }
+        for (size_t i = 1; i < n; i++) {
+                if ((s[i] & 0xC0) != 0x80) { /* also stops at the NUL */
+                        *cp = BAD_CODEPOINT;
+                        return 1;
+                }
+                c = (c << 6) | (s[i] & 0x3F);
+        }
+        if (c < min || c > 0x10FFFF || (c >= 0xD800 && c <= 0xDFFF)) {
+                *cp = BAD_CODEPOINT;
+                return 1;
+        }
+        *cp = c;
+        return n;
+}
+
+/* True for what must never reach a terminal: C0 and C1 controls, DEL, the
+ * bidirectional overrides and isolates ("Trojan Source"), invalid bytes. */
+static bool unsafe_codepoint(uint32_t c)
+{
+        return c < 0x20 || c == 0x7F || (c >= 0x80 && c <= 0x9F) || (c >= 0x202A && c <= 0x202E) ||
+               (c >= 0x2066 && c <= 0x2069) || c == 0x200E || c == 0x200F || c == 0x061C ||
+               c == BAD_CODEPOINT;
+}
+
+struct range {
+        uint32_t first, last;
+};
+
+/* Combining marks, joiners and variation selectors: drawn on the previous cell. */
+static const struct range zero_width[] = {
+        {0x0300, 0x036F}, {0x1AB0, 0x1AFF}, {0x1DC0, 0x1DFF}, {0x200B, 0x200D},
+        {0x2060, 0x2060}, {0x20D0, 0x20FF}, {0xFE00, 0xFE0F}, {0xE0100, 0xE01EF},
+};
+
+/* East Asian wide characters and emoji: two terminal cells. */
+static const struct range double_width[] = {
+        {0x1100, 0x115F},   {0x2E80, 0x303E},   {0x3041, 0x33FF},   {0x3400, 0x4DBF},
+        {0x4E00, 0x9FFF},   {0xA000, 0xA4CF},   {0xAC00, 0xD7A3},   {0xF900, 0xFAFF},
+        {0xFE30, 0xFE4F},   {0xFF00, 0xFF60},   {0xFFE0, 0xFFE6},   {0x1F300, 0x1F64F},
+        {0x1F680, 0x1F6FF}, {0x1F900, 0x1F9FF}, {0x1FA70, 0x1FAFF}, {0x20000, 0x3FFFD},
+};
+
+static bool in_ranges(uint32_t c, const struct range *r, size_t n)
+{
+        for (size_t i = 0; i < n; i++)
+                if (c >= r[i].first && c <= r[i].last)
+                        return true;
+        return false;
+}
+
+/* The terminal cells codepoint c takes (an unsafe one is shown as '?'). */
+static size_t cp_width(uint32_t c)
+{
+        if (c >= 0x20 && c < 0x7F) /* printable ASCII, most of what the API sends */
+                return 1;
+        if (unsafe_codepoint(c))
+                return 1;
+        if (in_ranges(c, zero_width, sizeof(zero_width) / sizeof(zero_width[0])))
+                return 0;
+        if (in_ranges(c, double_width, sizeof(double_width) / sizeof(double_width[0])))
+                return 2;
+        return 1;
+}
+
+size_t tw_report_text_width(const char *s)
+{
+        const unsigned char *p = (const unsigned char *)s;
+        size_t w = 0;
+        uint32_t c;
+
+        while (p && *p) {
+                p += utf8_next(p, &c);
+                w += cp_width(c);
+        }
+        return w;
+}
+
+int tw_report_add_terminal(struct tw_buf *out, const char *s, size_t max_width, size_t *ret_width)
+{
+        const unsigned char *p = (const unsigned char *)s;
+        size_t total, keep, w = 0;
+        int r = 0;
+        uint32_t c;
+
+        /* no cut possible: no need to measure the whole text first */
+        total = max_width == SIZE_MAX && !ret_width ? 0 : tw_report_text_width(s);
+        keep = max_width == SIZE_MAX && !ret_width ? SIZE_MAX : total;
+        if (max_width == 0)
+                keep = 0;
+        else if (total > max_width)
+                keep = max_width - 1;
+        while (r >= 0 && p && *p) {
+                size_t n = utf8_next(p, &c), cw = cp_width(c);
+
+                if (w + cw > keep)
+                        break;
+                w += cw;
+                if (unsafe_codepoint(c))
+                        r = tw_buf_addc(out, '?');
+                else
+                        r = tw_buf_add(out, p, n);
+                p += n;
+        }
+        if (r >= 0 && max_width > 0 && total > max_width) {
+                r = tw_buf_adds(out, ELLIPSIS);
+                w++;
+        }
+        if (r >= 0 && ret_width)
+                *ret_width = w;
+        return r;
+}
+
+int tw_report_add_markdown(struct tw_buf *out, const char *s)
+{
+        const unsigned char *p = (const unsigned char *)s;
+        int r = 0;
+        uint32_t c;
+
+        while (r >= 0 && p && *p) {
+                size_t n = utf8_next(p, &c);
+
+                if (c == '\n' || c == '\r' || c == '\t')
+                        r = tw_buf_addc(out, ' ');
+                else if (c == '<')
+                        r = tw_buf_adds(out, "&lt;");
+                else if (c == '>')
+                        r = tw_buf_adds(out, "&gt;");
+                else if (c == '&')
+                        r = tw_buf_adds(out, "&amp;");
+                else if (c < 0x80 && strchr("\\|`*_[]~@", (int)c))
+                        r = tw_buf_printf(out, "\\%c", (char)c);
+                else if (unsafe_codepoint(c))
+                        r = tw_buf_addc(out, '?');
+                else
+                        r = tw_buf_add(out, p, n);
+                p += n;
+        }
+        return r;
+}

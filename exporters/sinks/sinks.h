@@ -1,0 +1,180 @@
+#ifndef TW_EXPORTERS_SINKS_SINKS_H
+#define TW_EXPORTERS_SINKS_SINKS_H
+
+/*
+ * Sink formats: what a [webhook.NAME] sink's `format = ...` means.  One
+ * file per format (sink_generic.c, sink_slack.c, ...) holds its body
+ * builder; one row per format in sink_format.c's table says how the
+ * notifier and the sink use it.  Adding a format: a file, a prototype
+ * below, a row, a test file (tests/unit/test_sink_NAME.c).
+ *
+ * Builders are pure functions of (context, events): no clock, thread-safe;
+ * they return cJSON trees the caller prints and deletes.  Names and
+ * messages are user data: cJSON escapes them for JSON, and the chat
+ * formats escape their markup (Slack mrkdwn, Teams Markdown) so that a
+ * token name cannot become a link or formatting.
+ *
+ *   generic       {"event","organization_id","sent_at","idempotency_key",
+ *                  "token":{...},"finding":{"kind","severity","message"}}
+ *   slack         incoming webhook: "text" plus "blocks"
+ *   teams         Workflows webhook: {"type":"message","attachments":[Adaptive Card]}
+ *   pagerduty     Events API v2: routing_key, event_action trigger|resolve,
+ *                 dedup_key "tokenwatch:<org>:<token_id>:<family>" (expired
+ *                 shares expiring's key so the incident escalates in place)
+ *   alertmanager  POST /api/v2/alerts array, built from every event of one
+ *                 sink and cycle (see tw_sink_alertmanager_build())
+ */
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/notify/state.h"
+
+struct cJSON;
+struct tw_buf;
+struct tw_event;
+struct tw_inventory;
+struct tw_token;
+
+struct tw_sink_ctx {
+        const char *organization_id;
+        const struct tw_inventory *inv; /* workspace names; may be NULL */
+        int64_t now;                    /* "sent_at" */
+        const char *routing_key;        /* pagerduty (a secret: only in the body) */
+        int64_t alert_ttl;              /* alertmanager: firing alerts end at now + alert_ttl */
+};
+
+/*
+ * Builds one body.  Per-event formats get one event (n == 1) whose type
+ * satisfies tw_notify_event_notifies(); batch formats get every event of
+ * one sink and cycle.  *ret_coalesce (may be NULL) tells whether a later
+ * body supersedes this one (an Alertmanager refresh that resolves nothing).
+ * -EINVAL (an event the format does not send), -ENOMEM.
+ */
+typedef int (*tw_sink_build_fn)(const struct tw_sink_ctx *ctx, const struct tw_notify_event *evs,
+                                size_t n, struct cJSON **ret_json, bool *ret_coalesce);
+
+/*
+ * Builds the body of one token change event (core/events.h, severity
+ * warning or critical), delivered with idempotency key key.  Pure.
+ *   generic       {"type":"token_change","event":KIND,"severity",...,"token":{id,name,scope},
+ *                  "before","after","detail","observed_at"}
+ *   slack, teams  a message like a finding's (names escaped the same way)
+ *   pagerduty     a trigger, dedup_key "tokenwatch:<org>:<token_id>:change:<kind>"
+ *   alertmanager  an array of one alert: alertname TokenDeletedWhileInUse,
+ *                 TokenExpiredWhileInUse (critical ones) or TokenChange; labels
+ *                 event, severity, token_id, token_name, organization_id;
+ *                 startsAt observed_at, endsAt TW_SINK_CHANGE_ALERT_TTL later
+ * -EINVAL (severity NONE), -ENOMEM.
+ */
+typedef int (*tw_sink_change_fn)(const struct tw_sink_ctx *ctx, const struct tw_event *ev,
+                                 const char *key, struct cJSON **ret_json);
+#define TW_SINK_CHANGE_ALERT_TTL 3600 /* a change alert ends an hour after it was observed */
+
+struct tw_sink_format {
+        const char *name;
+        tw_sink_build_fn build;
+        tw_sink_change_fn change; /* token change events */
+        bool stages;              /* sends STAGE events (staged expiry notices) */
+        bool batch;               /* one body per cycle from all events (alertmanager) */
+        bool reminders;           /* sends REMINDER events */
+        bool signs;               /* accepts secret/secret_file: X-Tokenwatch-Signature */
+        bool routing_key;         /* needs routing_key(_file), put in the body at send time */
+        const char *default_url;  /* when neither url nor url_file is set, or NULL */
+        const char *url_path;     /* appended to URLs that do not end with it, or NULL */
+};
+
+/* The format named name (NULL: generic), or NULL if there is none. */
+const struct tw_sink_format *tw_sink_format_find(const char *name);
+/* The i-th format of the table, or NULL past the last. */
+const struct tw_sink_format *tw_sink_format_at(size_t i);
+
+/* The builders, one per format file. */
+int tw_sink_generic_build(const struct tw_sink_ctx *ctx, const struct tw_notify_event *evs,
+                          size_t n, struct cJSON **ret_json, bool *ret_coalesce);
+int tw_sink_slack_build(const struct tw_sink_ctx *ctx, const struct tw_notify_event *evs, size_t n,
+                        struct cJSON **ret_json, bool *ret_coalesce);
+int tw_sink_teams_build(const struct tw_sink_ctx *ctx, const struct tw_notify_event *evs, size_t n,
+                        struct cJSON **ret_json, bool *ret_coalesce);
+int tw_sink_pagerduty_build(const struct tw_sink_ctx *ctx, const struct tw_notify_event *evs,
+                            size_t n, struct cJSON **ret_json, bool *ret_coalesce);
+/*
+ * Alertmanager: every FIRING, ESCALATED, REMINDER and ACTIVE event is a
+ * firing alert (startsAt: when it reached its current kind and severity,
+ * endsAt: now + alert_ttl); every RESOLVED event a resolved alert (endsAt:
+ * now); ESCALATED and CHANGED events also resolve the alert with the
+ * previous labels, since kind and severity are labels.  Labels:
+ * alertname="TokenwatchFinding", token_id, token_name, finding, severity,
+ * organization_id, and the owner labels the event's entry keeps (ev->owner:
+ * team and the configured [owners] labels, fixed when it first fired, so a
+ * resolve matches its alert); annotations: summary, description, fix.  *ret_json is an
+ * array, empty when there are no events; *ret_coalesce is false when any
+ * alert ends now.
+ */
+int tw_sink_alertmanager_build(const struct tw_sink_ctx *ctx, const struct tw_notify_event *evs,
+                               size_t n, struct cJSON **ret_json, bool *ret_coalesce);
+
+/* Helpers shared by the builders. */
+
+/* The report's token fields (findings excluded), or NULL on -ENOMEM. */
+struct cJSON *tw_sink_token_json(const struct tw_inventory *inv, const struct tw_token *t);
+/* Splits a finding message at its " Fix: " part: *ret_len is the length of
+ * the text before it; *ret_fix points into msg after "Fix: " (NULL if none)
+ * and *ret_fix_len is its length without the final period. */
+void tw_sink_split_fix(const char *msg, size_t *ret_len, const char **ret_fix, size_t *ret_fix_len);
+/* The name (else id) of the workspace the token belongs to, or NULL. */
+const char *tw_sink_workspace(const struct tw_sink_ctx *ctx, const struct tw_token *t);
+/* The organization id of an event's token (issue 12), else the context's. */
+const char *tw_sink_organization(const struct tw_sink_ctx *ctx, const struct tw_notify_event *ev);
+/* The same for a token change: the event's own organization, else ctx's. */
+struct tw_event;
+const char *tw_sink_change_organization(const struct tw_sink_ctx *ctx, const struct tw_event *ev);
+/* Appends e.g. "Escalated: expiring (critical) on token \"ci\"". */
+int tw_sink_summary(const struct tw_notify_event *ev, struct tw_buf *out);
+
+/* The facts a chat message shows, as (title, value) pairs, values cut at
+ * 512 bytes on a UTF-8 boundary; text is the message without its fix. */
+struct tw_sink_facts {
+        const char *title[6];
+        char value[6][512];
+        size_t n;
+        char *text;
+        char *fix; /* NULL: none (or a resolved event) */
+};
+/* Fills f for ev; free with tw_sink_facts_done().  -ENOMEM. */
+int tw_sink_facts_init(struct tw_sink_facts *f, const struct tw_sink_ctx *ctx,
+                       const struct tw_notify_event *ev);
+void tw_sink_facts_done(struct tw_sink_facts *f);
+/* Appends (title, value) to f (at most 6; value NULL shows as "-"), the
+ * value cut at 512 bytes on a UTF-8 boundary with "..." marking the cut. */
+void tw_sink_fact(struct tw_sink_facts *f, const char *title, const char *value);
+
+/* The token change builders, one per format file. */
+int tw_sink_generic_change(const struct tw_sink_ctx *ctx, const struct tw_event *ev,
+                           const char *key, struct cJSON **ret_json);
+int tw_sink_slack_change(const struct tw_sink_ctx *ctx, const struct tw_event *ev, const char *key,
+                         struct cJSON **ret_json);
+int tw_sink_teams_change(const struct tw_sink_ctx *ctx, const struct tw_event *ev, const char *key,
+                         struct cJSON **ret_json);
+int tw_sink_pagerduty_change(const struct tw_sink_ctx *ctx, const struct tw_event *ev,
+                             const char *key, struct cJSON **ret_json);
+int tw_sink_alertmanager_change(const struct tw_sink_ctx *ctx, const struct tw_event *ev,
+                                const char *key, struct cJSON **ret_json);
+
+/* A STAGE event's summary: "Expires in less than 30 days: token \"ci\"". */
+int tw_sink_stage_summary(const struct tw_notify_event *ev, struct tw_buf *out);
+/* Appends e.g. "Deleted while in use: token \"ci\"" or "Token created: \"ci\"". */
+int tw_sink_change_summary(const struct tw_event *ev, struct tw_buf *out);
+/* The chat facts of a change: Token, Token ID, Scope, Change, Before, After;
+ * text is the detail (or the summary), fix what to do for a critical one. */
+int tw_sink_change_facts_init(struct tw_sink_facts *f, const struct tw_event *ev);
+
+/* HMAC-SHA256 of data under key as 64 lowercase hex digits.  -EINVAL, -EIO. */
+int tw_hmac_sha256_hex(const void *key, size_t key_len, const void *data, size_t len,
+                       char ret_hex[65]);
+/* The generic format's signature: "sha256=" + hex HMAC of "<timestamp>.<body>". */
+int tw_sink_sign(const char *secret, int64_t timestamp, const char *body, size_t body_len,
+                 char ret_sig[72]);
+
+#endif

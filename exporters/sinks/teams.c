@@ -1,0 +1,210 @@
+/* Microsoft Teams Workflows webhooks: a message with one Adaptive Card. */
+#include "exporters/sinks/sinks.h"
+
+#include <cjson/cJSON.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "exporters/sinks/digest.h"
+#include "core/events.h"
+#include "lib/buf.h"
+
+/* Appends s escaped for Teams Markdown: every character that starts inline
+ * markup (link brackets, emphasis, code, autolinks) gets a backslash, a
+ * leading list marker too, and line breaks become spaces, so a name like
+ * "[Rotate now](https://evil.example)" shows as typed, not as a link. */
+static int markdown(struct tw_buf *b, const char *s)
+{
+        int r = 0;
+
+        if (s && (*s == '-' || *s == '+' || *s == '#' || *s == '>'))
+                r = tw_buf_addc(b, '\\');
+        for (; s && *s && r >= 0; s++) {
+                if (*s == '\r' || *s == '\n')
+                        r = tw_buf_addc(b, ' ');
+                else if (strchr("\\`*_[]~<>", *s))
+                        r = tw_buf_printf(b, "\\%c", *s);
+                else
+                        r = tw_buf_addc(b, *s);
+        }
+        return r;
+}
+
+/* A TextBlock showing text (escaped); NULL on -ENOMEM. */
+static cJSON *text_block(struct tw_buf *b, const char *text, const char *weight, const char *color)
+{
+        cJSON *t = cJSON_CreateObject();
+
+        tw_buf_reset(b);
+        if (t && markdown(b, text) >= 0 && cJSON_AddStringToObject(t, "type", "TextBlock") &&
+            cJSON_AddStringToObject(t, "text", b->ptr ? b->ptr : "") &&
+            cJSON_AddBoolToObject(t, "wrap", 1) &&
+            (!weight || cJSON_AddStringToObject(t, "weight", weight)) &&
+            (!color || cJSON_AddStringToObject(t, "color", color)))
+                return t;
+        cJSON_Delete(t);
+        return NULL;
+}
+
+static int add_fact(cJSON *facts, struct tw_buf *b, const char *title, const char *value)
+{
+        cJSON *x = cJSON_CreateObject();
+
+        if (!x || !cJSON_AddItemToArray(facts, x))
+                return cJSON_Delete(x), -ENOMEM;
+        tw_buf_reset(b);
+        if (markdown(b, value) < 0 || !cJSON_AddStringToObject(x, "title", title) ||
+            !cJSON_AddStringToObject(x, "value", b->ptr ? b->ptr : ""))
+                return -ENOMEM;
+        return 0;
+}
+
+static int teams_body(cJSON *body, const struct tw_sink_facts *f, const char *summary,
+                      const char *color, struct tw_buf *b)
+{
+        cJSON *fs = cJSON_CreateObject(), *facts, *x;
+
+        x = text_block(b, summary, "Bolder", color);
+        if (!x || !cJSON_AddItemToArray(body, x))
+                return cJSON_Delete(x), cJSON_Delete(fs), -ENOMEM;
+        if (!fs || !cJSON_AddItemToArray(body, fs))
+                return cJSON_Delete(fs), -ENOMEM;
+        facts = cJSON_AddArrayToObject(fs, "facts");
+        if (!cJSON_AddStringToObject(fs, "type", "FactSet") || !facts)
+                return -ENOMEM;
+        for (size_t i = 0; i < f->n; i++)
+                if (add_fact(facts, b, f->title[i], f->value[i]) < 0)
+                        return -ENOMEM;
+        x = text_block(b, f->text, NULL, NULL);
+        if (!x || !cJSON_AddItemToArray(body, x))
+                return cJSON_Delete(x), -ENOMEM;
+        if (f->fix) {
+                x = text_block(b, f->fix, NULL, NULL);
+                if (!x || !cJSON_AddItemToArray(body, x) ||
+                    !cJSON_AddStringToObject(x, "fontType", "Monospace"))
+                        return -ENOMEM;
+        }
+        return 0;
+}
+
+static cJSON *teams_card(const struct tw_sink_facts *f, const char *summary, const char *color)
+{
+        cJSON *card = cJSON_CreateObject(), *body;
+        struct tw_buf b;
+        int r = -ENOMEM;
+
+        tw_buf_init(&b, 0);
+        if (card &&
+            cJSON_AddStringToObject(card, "$schema",
+                                    "http://adaptivecards.io/schemas/adaptive-card.json") &&
+            cJSON_AddStringToObject(card, "type", "AdaptiveCard") &&
+            cJSON_AddStringToObject(card, "version", "1.4") &&
+            (body = cJSON_AddArrayToObject(card, "body")))
+                r = teams_body(body, f, summary, color, &b);
+        tw_buf_done(&b);
+        if (r < 0) {
+                cJSON_Delete(card);
+                return NULL;
+        }
+        return card;
+}
+
+/* {"type":"message","attachments":[card]}; takes card. */
+static int teams_message(cJSON *card, cJSON **ret_json)
+{
+        cJSON *o = cJSON_CreateObject(), *atts, *att = cJSON_CreateObject();
+
+        if (card && o && att && cJSON_AddStringToObject(o, "type", "message") &&
+            (atts = cJSON_AddArrayToObject(o, "attachments")) &&
+            cJSON_AddStringToObject(att, "contentType",
+                                    "application/vnd.microsoft.card.adaptive") &&
+            cJSON_AddNullToObject(att, "contentUrl") &&
+            cJSON_AddItemToObject(att, "content", card)) {
+                cJSON_AddItemToArray(atts, att);
+                *ret_json = o;
+                return 0;
+        }
+        if (!att || !cJSON_GetObjectItemCaseSensitive(att, "content"))
+                cJSON_Delete(card);
+        cJSON_Delete(att);
+        cJSON_Delete(o);
+        return -ENOMEM;
+}
+
+int tw_sink_teams_change(const struct tw_sink_ctx *ctx, const struct tw_event *ev, const char *key,
+                         cJSON **ret_json)
+{
+        struct tw_sink_facts f;
+        struct tw_buf sum;
+        cJSON *card = NULL;
+        int r;
+
+        (void)ctx;
+        (void)key;
+        if (ev->severity == TW_SEVERITY_NONE)
+                return -EINVAL;
+        tw_buf_init(&sum, 0);
+        r = tw_sink_change_facts_init(&f, ev);
+        if (r >= 0)
+                r = tw_sink_change_summary(ev, &sum);
+        if (r >= 0)
+                card = teams_card(&f, sum.ptr,
+                                  ev->severity == TW_SEVERITY_CRITICAL ? "Attention" : "Warning");
+        tw_sink_facts_done(&f);
+        tw_buf_done(&sum);
+        if (r < 0)
+                return r;
+        return teams_message(card, ret_json);
+}
+
+int tw_sink_teams_build(const struct tw_sink_ctx *ctx, const struct tw_notify_event *evs, size_t n,
+                        cJSON **ret_json, bool *ret_coalesce)
+{
+        const struct tw_notify_event *ev = evs;
+        cJSON *o = NULL, *atts, *att = NULL, *card = NULL;
+        const char *color;
+        struct tw_buf sum;
+        struct tw_sink_facts f;
+        int r;
+
+        if (n != 1 || !tw_notify_event_notifies(ev->type))
+                return -EINVAL;
+        color = ev->type == TW_NOTIFY_RESOLVED         ? "Good"
+                : ev->severity == TW_SEVERITY_CRITICAL ? "Attention"
+                                                       : "Warning";
+        tw_buf_init(&sum, 0);
+        r = tw_sink_facts_init(&f, ctx, ev);
+        if (r >= 0)
+                r = tw_sink_summary(ev, &sum);
+        if (r >= 0)
+                card = teams_card(&f, sum.ptr, color);
+        tw_sink_facts_done(&f);
+        tw_buf_done(&sum);
+        o = cJSON_CreateObject();
+        att = cJSON_CreateObject();
+        if (r >= 0 && card && o && att && cJSON_AddStringToObject(o, "type", "message") &&
+            (atts = cJSON_AddArrayToObject(o, "attachments")) &&
+            cJSON_AddStringToObject(att, "contentType",
+                                    "application/vnd.microsoft.card.adaptive") &&
+            cJSON_AddNullToObject(att, "contentUrl") &&
+            cJSON_AddItemToObject(att, "content", card)) {
+                cJSON_AddItemToArray(atts, att);
+                *ret_json = o;
+                if (ret_coalesce)
+                        *ret_coalesce = false;
+                return 0;
+        }
+        if (att && !cJSON_GetObjectItemCaseSensitive(att, "content"))
+                cJSON_Delete(card);
+        cJSON_Delete(att);
+        cJSON_Delete(o);
+        return r < 0 ? r : -ENOMEM;
+}
+
+/* For the digest (exporters/sinks/digest.h). */
+int tw_sink_teams_escape(struct tw_buf *b, const char *s)
+{
+        return markdown(b, s);
+}

@@ -1,0 +1,48 @@
+#ifndef TW_LIB_HTTP_CLIENT_H
+#define TW_LIB_HTTP_CLIENT_H
+
+/*
+ * The synchronous side of the one HTTP client: a POST on the calling
+ * thread, for webhook deliveries.  A client keeps one libcurl easy handle,
+ * so its connections (and TLS sessions) are reused from one POST to the
+ * next.  The outcome is classified exactly as the transport classifies its
+ * attempts (enum tw_http_verdict in lib/http/http.h); retrying is the caller's
+ * business.  Same options as the transport: TLS verification always on,
+ * protocols http and https, redirects never followed, no signals.
+ *
+ * Thread-safety: a client is used by one thread at a time; different
+ * clients are independent.  curl_global_init() must have been called.
+ */
+
+#include <signal.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "lib/http/http.h"
+
+struct curl_slist;
+struct tw_http_client;
+
+struct tw_http_client_options {
+        const char *user_agent; /* default "tokenwatch/<version>" */
+        int64_t timeout_ms;     /* per POST unless the call says otherwise; <= 0: 30 s */
+        size_t max_body;        /* response bytes kept, the rest is read and dropped;
+                                   0: 64 KiB */
+};
+
+/* A new client.  0, -ENOMEM, or -EINVAL if libcurl refuses an option. */
+int tw_http_client_new(const struct tw_http_client_options *o, struct tw_http_client **ret_client);
+/* Closes its connections and frees it; NULL-safe. */
+void tw_http_client_free(struct tw_http_client *c);
+
+/* POSTs len bytes of body to url with headers (made with curl_slist_append;
+ * NULL for none; not copied, only read during the call).  timeout_ms <= 0
+ * uses the client's.  cancel (may be NULL) aborts the transfer soon after
+ * it becomes non-zero (error -ECANCELED).  Fills *res on every path (its
+ * error_text and body point into the client and stay valid until the next
+ * call with it; attempts is 1) and returns res->error. */
+int tw_http_post(struct tw_http_client *c, const char *url, const struct curl_slist *headers,
+                 const char *body, size_t len, int64_t timeout_ms, volatile sig_atomic_t *cancel,
+                 struct tw_http_result *res);
+
+#endif
