@@ -76,7 +76,7 @@ enum { OPT_ORGANIZATION = 300 };
 struct cli {
         struct tw_report_options report; /* report.config_path: -c for every command */
         struct tw_run_options run;
-        struct tw_audit_options audit; /* since_seconds, token_id */
+        struct tw_auditlog_options audit; /* since_seconds, token_id */
         const char *arg; /* the argument after the command (notify-test SINK), or NULL */
 };
 
@@ -102,7 +102,7 @@ static int run_notify_test(const struct cli *c)
 
 static int run_audit(const struct cli *c)
 {
-        struct tw_audit_options o = c->audit;
+        struct tw_auditlog_options o = c->audit;
 
         o.config_path = c->report.config_path;
         o.format = c->report.format;

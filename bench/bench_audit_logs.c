@@ -67,10 +67,10 @@ static int fixture_tokens(const char *path, cJSON **ret_doc, const char ***ret, 
 
 int main(int argc, char **argv)
 {
-        struct tw_audit_options o = {.backfill_s = TW_AUDIT_BACKFILL_MAX_S,
-                                     .timeout_ms = 30 * 60 * 1000};
-        struct tw_audit_fetch_result res;
-        struct tw_audit_collector *c = NULL;
+        struct tw_auditlog_options o = {.backfill_s = TW_AUDITLOG_BACKFILL_MAX_S,
+                                        .timeout_ms = 30 * 60 * 1000};
+        struct tw_auditlog_fetch_result res;
+        struct tw_auditlog_collector *c = NULL;
         char base[512], *cred = NULL;
         const char **ids = NULL;
         cJSON *doc = NULL;
@@ -97,15 +97,15 @@ int main(int argc, char **argv)
         o.organization_id = cJSON_GetStringValue(
                 cJSON_GetObjectItem(cJSON_GetObjectItem(doc, "organization"), "id"));
         o.bearer = cred;
-        r = tw_audit_collector_new(&o, now, &c, NULL);
+        r = tw_auditlog_collector_new(&o, now, &c, NULL);
         tw_secret_free(cred);
-        if (r < 0 || tw_usage_set_known_tokens(tw_audit_collector_usage(c), ids, n_ids) < 0) {
+        if (r < 0 || tw_usage_set_known_tokens(tw_auditlog_collector_usage(c), ids, n_ids) < 0) {
                 fprintf(stderr, "cannot create the collector: %s\n", strerror(-r));
                 return 1;
         }
         idle_kb = proc_kb("VmRSS");
         t0 = tw_mono_ns();
-        r = tw_audit_fetch(c, now, &res);
+        r = tw_auditlog_fetch(c, now, &res);
         t1 = tw_mono_ns();
         peak_kb = proc_kb("VmHWM");
         getrusage(RUSAGE_SELF, &ru);
@@ -116,13 +116,13 @@ int main(int argc, char **argv)
                "peak_above_idle_mb=%.1f cpu_s=%.2f entries_per_cpu_s=%.0f tokens=%zu "
                "unlinked=%llu\n",
                r, (unsigned long long)res.entries,
-               (unsigned long long)res.skipped[TW_AUDIT_SKIP_MALFORMED], res.bytes / 1e6,
+               (unsigned long long)res.skipped[TW_AUDITLOG_SKIP_MALFORMED], res.bytes / 1e6,
                (t1 - t0) / 1e9, res.entries / ((t1 - t0) / 1e9),
                res.bytes / 1e6 / ((t1 - t0) / 1e9), idle_kb / 1024.0, peak_kb / 1024.0,
                (peak_kb - idle_kb) / 1024.0, cpu_s, res.entries / cpu_s,
-               tw_audit_collector_usage(c)->n_tokens,
-               (unsigned long long)tw_audit_collector_usage(c)->unlinked);
-        tw_audit_collector_free(c);
+               tw_auditlog_collector_usage(c)->n_tokens,
+               (unsigned long long)tw_auditlog_collector_usage(c)->unlinked);
+        tw_auditlog_collector_free(c);
         free(ids);
         cJSON_Delete(doc);
         curl_global_cleanup();

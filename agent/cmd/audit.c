@@ -25,7 +25,7 @@
 #define EVENTS_MAX ((size_t)10 << 20)
 
 struct collect {
-        const struct tw_audit_options *o;
+        const struct tw_auditlog_options *o;
         int64_t since;
         struct tw_event *events;
         size_t n, cap, malformed;
@@ -69,7 +69,7 @@ static int write_output(const char *path, const struct tw_buf *out)
         return fflush(stdout) != 0 ? -errno : 0;
 }
 
-int tw_cmd_audit(const struct tw_audit_options *o)
+int tw_cmd_audit(const struct tw_auditlog_options *o)
 {
         struct tw_config *cfg = NULL;
         struct collect c = {.o = o, .since = TW_NO_TIME};
@@ -94,8 +94,8 @@ int tw_cmd_audit(const struct tw_audit_options *o)
         }
         if (o->since_seconds > 0)
                 c.since = now - o->since_seconds;
-        snprintf(path, sizeof(path), "%s/%s", cfg->agent.state_dir, TW_AUDIT_FILE);
-        r = tw_jsonl_read(path, cfg->audit.log_files, TW_AUDIT_LINE_MAX, take, &c, &skipped);
+        snprintf(path, sizeof(path), "%s/%s", cfg->agent.state_dir, TW_TRAIL_FILE);
+        r = tw_jsonl_read(path, cfg->audit.log_files, TW_AUDITLOG_LINE_MAX, take, &c, &skipped);
         if (r < 0) {
                 fprintf(stderr, "tokenwatch: cannot read the audit trail %s: %s%s\n", path,
                         strerror(-r),

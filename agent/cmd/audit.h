@@ -11,7 +11,7 @@
 
 #include <stdint.h>
 
-struct tw_audit_options {
+struct tw_auditlog_options {
         const char *config_path;
         const char *format;    /* table, json, csv, markdown */
         const char *output;    /* NULL: stdout */
@@ -19,6 +19,6 @@ struct tw_audit_options {
         const char *token_id;  /* NULL: every token */
 };
 
-int tw_cmd_audit(const struct tw_audit_options *o);
+int tw_cmd_audit(const struct tw_auditlog_options *o);
 
 #endif

@@ -23,18 +23,18 @@ int tw_cmd_audit_load_usage(const char *state_dir, struct tw_usage **ret_usage,
 
         *ret_usage = NULL;
         *ret_listing = NULL;
-        r = tw_audit_usage_read(state_dir, ret_usage);
+        r = tw_usage_view_read(state_dir, ret_usage);
         if (r == -ENOENT)
                 return 0;
         if (r < 0) {
                 fprintf(stderr, "tokenwatch: cannot read the audit-log usage %s/%s: %s\n",
-                        state_dir, TW_AUDIT_STATE_FILE,
+                        state_dir, TW_AUDITLOG_STATE_FILE,
                         r == -EBADMSG ? "not a tokenwatch usage file (the daemon moves it aside "
                                         "and reads the audit logs again)"
                                       : strerror(-r));
                 return r;
         }
-        if (tw_statefile_read(state_dir, TW_AUDIT_LISTING_FILE, LISTING_MAX, &text, &len) == 0 &&
+        if (tw_statefile_read(state_dir, TW_TRAIL_LISTING_FILE, LISTING_MAX, &text, &len) == 0 &&
             tw_listing_from_json(text, len, ret_listing) < 0)
                 *ret_listing = NULL;
         free(text);

@@ -85,16 +85,16 @@ static void log_owner_rules(const struct tw_config *cfg, const struct tw_invento
 static struct tw_usage *load_usage(const char *dir)
 {
         struct tw_usage *u = NULL;
-        int r = tw_audit_usage_read(dir, &u);
+        int r = tw_usage_view_read(dir, &u);
 
         if (r == -ENOENT)
                 tw_log(TW_LOG_DEBUG,
                        "no audit-log usage in the state directory: the report has "
                        "no usage section data",
-                       "file", TW_AUDIT_STATE_FILE, NULL);
+                       "file", TW_AUDITLOG_STATE_FILE, NULL);
         else if (r < 0)
                 tw_log(TW_LOG_WARN, "cannot read the audit-log usage; the report goes without it",
-                       "file", TW_AUDIT_STATE_FILE, "error",
+                       "file", TW_AUDITLOG_STATE_FILE, "error",
                        r == -EBADMSG ? "not the expected format" : strerror(-r), NULL);
         return r < 0 ? NULL : u;
 }
@@ -111,7 +111,7 @@ int tw_cmd_report(const struct tw_report_options *o)
         struct tw_inventory *inv = NULL;
         struct tw_evaluation *ev = NULL;
         struct tw_usage *usage = NULL;
-        struct tw_audit_history hist = {0};
+        struct tw_trail_history hist = {0};
         bool have_history = false;
         enum tw_report_format fmt;
         struct tw_report_layout layout = {.group_by = TW_REPORT_GROUP_NONE};
@@ -140,7 +140,7 @@ int tw_cmd_report(const struct tw_report_options *o)
         log_listing_errors(inv);
         log_owner_rules(cfg, inv);
         usage = load_usage(cfg->agent.state_dir);
-        have_history = tw_audit_history_load(cfg, now, &hist) > 0;
+        have_history = tw_trail_history_load(cfg, now, &hist) > 0;
         r = tw_evaluate_usage(inv, &cfg->policy, cfg->suppressions, cfg->n_suppressions, usage, now,
                               &ev);
         if (r < 0) {
@@ -182,7 +182,7 @@ int tw_cmd_report(const struct tw_report_options *o)
         exit_code = tw_exit_code(0, !tw_inventory_complete(inv) || ev->n_errors > 0,
                                  has_findings_at(ev, o->fail_on));
 out:
-        tw_audit_history_done(&hist);
+        tw_trail_history_done(&hist);
         tw_usage_free(usage);
         tw_evaluation_free(ev);
         tw_inventory_free(inv);

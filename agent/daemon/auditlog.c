@@ -41,7 +41,7 @@ static struct params *make_params(const struct tw_daemon *d, int64_t now)
         p->mode = cfg->audit.enabled;
         p->backfill = cfg->audit.backfill;
         p->interval = cfg->audit.interval;
-        if (p->mode == TW_AUDIT_LOG_OFF)
+        if (p->mode == TW_AUDITLOG_OFF)
                 return p;
         if (!d->inv)
                 goto out;
@@ -117,7 +117,7 @@ void tw_daemon_usage_cycle(struct tw_daemon *d, int64_t now)
                        strerror(ENOMEM), NULL);
                 return;
         }
-        if (tw_config_org_count(d->cfg) > 1 && d->cfg->audit.enabled != TW_AUDIT_LOG_OFF &&
+        if (tw_config_org_count(d->cfg) > 1 && d->cfg->audit.enabled != TW_AUDITLOG_OFF &&
             !w->told_first_org) {
                 char sec[160];
 
@@ -142,19 +142,19 @@ void tw_daemon_usage_cycle(struct tw_daemon *d, int64_t now)
         }
         w->view = w->status;
         pthread_mutex_unlock(&w->lock);
-        if (d->cfg->audit.enabled == TW_AUDIT_LOG_OFF) {
+        if (d->cfg->audit.enabled == TW_AUDITLOG_OFF) {
                 /* Off: no audit-log data, nor a stale copy of it. */
                 tw_usage_free(w->taken);
                 w->taken = NULL;
                 w->view.enabled = false;
         }
-        if (d->opts->once && !w->taken && d->cfg->audit.enabled != TW_AUDIT_LOG_OFF &&
-            tw_audit_usage_read(d->cfg->agent.state_dir, &w->taken) < 0)
+        if (d->opts->once && !w->taken && d->cfg->audit.enabled != TW_AUDITLOG_OFF &&
+            tw_usage_view_read(d->cfg->agent.state_dir, &w->taken) < 0)
                 w->taken = NULL; /* the daemon's next run moves a bad file aside, and logs it */
         d->usage = w->taken;
         /* One cycle (--once) uses what the daemon saved: a fetch would be
          * cut short by the exit, and spend one of the 2 calls a minute. */
-        if (!w->started && p && p->mode != TW_AUDIT_LOG_OFF && !d->opts->once)
+        if (!w->started && p && p->mode != TW_AUDITLOG_OFF && !d->opts->once)
                 start(w);
 }
 
@@ -178,7 +178,7 @@ void tw_daemon_usage_stop(struct tw_daemon *d)
                 pthread_mutex_unlock(&w->lock);
                 pthread_join(w->thread, NULL);
         }
-        tw_audit_collector_free(w->col);
+        tw_auditlog_collector_free(w->col);
         tw_daemon_usage_params_free(w->cur);
         tw_daemon_usage_params_free(w->next);
         tw_usage_free(w->published);

@@ -13,12 +13,12 @@
 #include "exporters/metrics/usage.h"
 #include "lib/log.h"
 
-struct tw_audit_collector;
+struct tw_auditlog_collector;
 struct tw_usage;
 
 /* What one fetch needs, made on the daemon's thread, owned by the reader. */
 struct params {
-        enum tw_audit_log_mode mode;
+        enum tw_auditlog_mode mode;
         int64_t backfill, interval;
         char *base_url, *org, *state_dir, *bearer;
         char **ids;
@@ -37,18 +37,18 @@ struct tw_daemon_usage {
         struct params *next;
         /* Under lock, from the reader to the daemon's thread. */
         struct tw_usage *published; /* the newest copy, not taken yet */
-        struct tw_audit_log_status status;
+        struct tw_auditlog_status status;
 
         /* The reader's own. */
         struct params *cur;
-        struct tw_audit_collector *col;
+        struct tw_auditlog_collector *col;
         bool denied; /* enabled = auto and a 403: off */
         int64_t next_fetch_ns;
         struct tw_complain complain;
 
         /* The daemon thread's own: d->usage points at taken. */
         struct tw_usage *taken;
-        struct tw_audit_log_status view;
+        struct tw_auditlog_status view;
 };
 
 void tw_daemon_usage_params_free(struct params *p);

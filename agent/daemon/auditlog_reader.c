@@ -71,7 +71,7 @@ static struct tw_usage *copy_usage(const struct tw_usage *u)
  * the next fetch publishes again). */
 static void publish(struct tw_daemon_usage *w)
 {
-        struct tw_usage *copy = copy_usage(tw_audit_collector_usage(w->col)), *old;
+        struct tw_usage *copy = copy_usage(tw_auditlog_collector_usage(w->col)), *old;
 
         if (!copy) {
                 tw_log(TW_LOG_WARN, "cannot copy the audit-log usage index", "error",
@@ -89,7 +89,7 @@ static void publish(struct tw_daemon_usage *w)
 static int open_collector(struct tw_daemon_usage *w, int64_t now)
 {
         const struct params *p = w->cur;
-        struct tw_audit_options o = {
+        struct tw_auditlog_options o = {
                 .base_url = p->base_url,
                 .organization_id = p->org,
                 .bearer = p->bearer,
@@ -102,7 +102,7 @@ static int open_collector(struct tw_daemon_usage *w, int64_t now)
 
         r = tw_statefile_ensure_dir(p->state_dir);
         if (r >= 0)
-                r = tw_audit_collector_new(&o, now, &w->col, &moved);
+                r = tw_auditlog_collector_new(&o, now, &w->col, &moved);
         if (moved) {
                 tw_log(TW_LOG_WARN,
                        "the audit-log state file did not parse: moved aside, the audit logs are "
@@ -123,8 +123,8 @@ static int open_collector(struct tw_daemon_usage *w, int64_t now)
 }
 
 /* Logs a fetch's outcome; rate-limited except the one line of auto's 403. */
-static void log_outcome(struct tw_daemon_usage *w, int r, const struct tw_audit_fetch_result *res,
-                        int64_t now)
+static void log_outcome(struct tw_daemon_usage *w, int r,
+                        const struct tw_auditlog_fetch_result *res, int64_t now)
 {
         char entries[32], status[16];
 
@@ -138,7 +138,7 @@ static void log_outcome(struct tw_daemon_usage *w, int r, const struct tw_audit_
         }
         if (r == -ECANCELED)
                 return;
-        if (r == -EACCES && w->cur->mode == TW_AUDIT_LOG_AUTO) {
+        if (r == -EACCES && w->cur->mode == TW_AUDITLOG_AUTO) {
                 tw_log(TW_LOG_WARN,
                        "the credential may not read the Astro audit logs (403: not an "
                        "Organization Owner): audit-log usage is off; [audit] enabled = true "
@@ -160,7 +160,7 @@ static void log_outcome(struct tw_daemon_usage *w, int r, const struct tw_audit_
 /* One fetch with w->cur (the lock not held). */
 static void fetch_once(struct tw_daemon_usage *w)
 {
-        struct tw_audit_fetch_result res = {0};
+        struct tw_auditlog_fetch_result res = {0};
         const struct params *p = w->cur;
         int64_t now = tw_now();
         int r;
@@ -171,10 +171,10 @@ static void fetch_once(struct tw_daemon_usage *w)
                 pthread_mutex_unlock(&w->lock);
                 return;
         }
-        r = tw_usage_set_known_tokens(tw_audit_collector_usage(w->col), (const char *const *)p->ids,
-                                      p->n_ids);
+        r = tw_usage_set_known_tokens(tw_auditlog_collector_usage(w->col),
+                                      (const char *const *)p->ids, p->n_ids);
         if (r == 0)
-                r = tw_audit_fetch(w->col, now, &res);
+                r = tw_auditlog_fetch(w->col, now, &res);
         if (res.entries)
                 publish(w);
         pthread_mutex_lock(&w->lock);
@@ -183,7 +183,7 @@ static void fetch_once(struct tw_daemon_usage *w)
                 w->status.skipped[k] += res.skipped[k];
         if (r == 0)
                 w->status.last_success = now;
-        else if (r == -EACCES && p->mode == TW_AUDIT_LOG_AUTO)
+        else if (r == -EACCES && p->mode == TW_AUDITLOG_AUTO)
                 w->denied = true;
         else if (r != -ECANCELED)
                 w->status.failures++;
@@ -196,7 +196,7 @@ static void fetch_once(struct tw_daemon_usage *w)
 static void adopt(struct tw_daemon_usage *w)
 {
         if (!same_source(w->cur, w->next)) {
-                tw_audit_collector_free(w->col);
+                tw_auditlog_collector_free(w->col);
                 w->col = NULL;
                 w->denied = false; /* another credential may be an owner */
         }
@@ -216,8 +216,8 @@ void *tw_daemon_usage_reader(void *arg)
 
                 if (w->next)
                         adopt(w);
-                on = w->cur && w->cur->mode != TW_AUDIT_LOG_OFF &&
-                     !(w->denied && w->cur->mode == TW_AUDIT_LOG_AUTO);
+                on = w->cur && w->cur->mode != TW_AUDITLOG_OFF &&
+                     !(w->denied && w->cur->mode == TW_AUDITLOG_AUTO);
                 w->status.enabled = on;
                 if (!on) {
                         pthread_cond_wait(&w->cond, &w->lock);

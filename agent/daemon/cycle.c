@@ -32,7 +32,7 @@ static int render_page(struct tw_daemon *d, struct tw_metrics_out *out)
         if (r == 0)
                 r = tw_metrics_render_out(&snap, &d->status, out);
         if (r == 0 && d->trail)
-                r = tw_audit_trail_metrics(d->trail, &out->text);
+                r = tw_trail_metrics(d->trail, &out->text);
         if (r == 0)
                 r = tw_daemon_usage_metrics(d, &out->text);
         if (r == 0 && d->opts->extra_metrics) {
@@ -196,7 +196,7 @@ void tw_daemon_cycle(struct tw_daemon *d)
         d->status.collected = true;
         d->status.collection_duration = (double)(tw_mono_ns() - start) / 1e9;
         if (fresh)
-                tw_daemon_audit(d, now);
+                tw_daemon_trail(d, now);
         /* A failed evaluation (logged) keeps the previous page, findings
          * and all, rather than publish the tokens without them. */
         if (d->ev || !d->inv)

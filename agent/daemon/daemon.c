@@ -326,7 +326,7 @@ int tw_daemon_run(const char *config_path, const struct tw_daemon_options *opts)
 out:
         tw_http_server_stop(d.server);
         tw_daemon_usage_stop(&d);
-        tw_daemon_audit_close(&d);
+        tw_daemon_trail_close(&d);
         tw_evaluation_free(d.ev);
         tw_inventory_free(d.inv);
         tw_daemon_orgs_free(&d);

@@ -12,7 +12,7 @@
 #include "core/status.h"
 #include "lib/http/http.h"
 
-struct tw_audit_trail;
+struct tw_trail;
 struct tw_config;
 struct tw_daemon_usage;
 struct tw_evaluation;
@@ -40,11 +40,11 @@ struct tw_daemon {
         struct tw_evaluation *ev;
 
         /* The audit trail of token changes; NULL until it opens (retried each cycle). */
-        struct tw_audit_trail *trail;
+        struct tw_trail *trail;
         char *trail_dir; /* the state_dir it was opened in */
         /* Its last 30 days, for the status page: read again when the trail
          * records changes, and hourly (the window slides). */
-        struct tw_audit_history history;
+        struct tw_trail_history history;
         bool history_read;
 
         /* The Astro audit logs' usage index (agent/daemon/auditlog.h): an
@@ -84,8 +84,8 @@ void tw_daemon_cycle(struct tw_daemon *d);
 const struct tw_event_history *tw_daemon_history(struct tw_daemon *d, int64_t now);
 /* Records the published data's changes in the audit trail and logs the
  * events that matter; opens the trail first when needed. */
-void tw_daemon_audit(struct tw_daemon *d, int64_t now);
-void tw_daemon_audit_close(struct tw_daemon *d);
+void tw_daemon_trail(struct tw_daemon *d, int64_t now);
+void tw_daemon_trail_close(struct tw_daemon *d);
 /* Logs, once per configuration, each [owners] rule naming a workspace inv
  * does not hold (issue 12: load cannot know the organization's
  * workspaces); waits for a cycle whose workspaces were all listed. */

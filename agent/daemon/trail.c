@@ -16,13 +16,13 @@
 #include "lib/log.h"
 #include "lib/statefile.h"
 
-void tw_daemon_audit_close(struct tw_daemon *d)
+void tw_daemon_trail_close(struct tw_daemon *d)
 {
-        tw_audit_trail_free(d->trail);
+        tw_trail_free(d->trail);
         d->trail = NULL;
         free(d->trail_dir);
         d->trail_dir = NULL;
-        tw_audit_history_done(&d->history);
+        tw_trail_history_done(&d->history);
         d->history_read = false;
 }
 
@@ -33,8 +33,8 @@ const struct tw_event_history *tw_daemon_history(struct tw_daemon *d, int64_t no
         if (!d->trail)
                 return NULL;
         if (!d->history_read || now - d->history.now >= 3600) {
-                tw_audit_history_done(&d->history);
-                r = tw_audit_history_load(d->cfg, now, &d->history);
+                tw_trail_history_done(&d->history);
+                r = tw_trail_history_load(d->cfg, now, &d->history);
                 if (r < 0)
                         return NULL; /* logged; tried again next cycle */
                 if (r == 0)          /* no change recorded yet: none in 30 days */
@@ -51,7 +51,7 @@ const struct tw_event_history *tw_daemon_history(struct tw_daemon *d, int64_t no
 static bool open_trail(struct tw_daemon *d, int64_t now)
 {
         const struct tw_config *cfg = d->cfg;
-        struct tw_audit_trail_options o = {
+        struct tw_trail_options o = {
                 .state_dir = cfg->agent.state_dir,
                 .policy = {.in_use_window = cfg->audit.in_use_window},
                 .rotation = {.max_bytes = cfg->audit.log_max_bytes,
@@ -61,14 +61,14 @@ static bool open_trail(struct tw_daemon *d, int64_t now)
         int r;
 
         if (d->trail && strcmp(d->trail_dir, cfg->agent.state_dir) == 0) {
-                tw_audit_trail_set_options(d->trail, &o);
+                tw_trail_set_options(d->trail, &o);
                 return true;
         }
-        tw_daemon_audit_close(d);
+        tw_daemon_trail_close(d);
         tw_buf_init(&note, 4096);
         r = tw_statefile_ensure_dir(cfg->agent.state_dir);
         if (r >= 0)
-                r = tw_audit_trail_open(&o, now, &d->trail, &note);
+                r = tw_trail_open(&o, now, &d->trail, &note);
         if (note.len)
                 tw_log(TW_LOG_WARN, "audit trail", "state_dir", cfg->agent.state_dir, "note",
                        note.ptr, NULL);
@@ -76,7 +76,7 @@ static bool open_trail(struct tw_daemon *d, int64_t now)
         if (r >= 0 && !(d->trail_dir = strdup(cfg->agent.state_dir)))
                 r = -ENOMEM;
         if (r < 0) {
-                tw_daemon_audit_close(d);
+                tw_daemon_trail_close(d);
                 if (tw_complain_failure(&d->complain_audit, now))
                         tw_log(TW_LOG_ERROR,
                                "cannot open the audit trail: changes are not recorded", "state_dir",
@@ -111,14 +111,14 @@ static void log_events(const struct tw_events *ev)
         }
 }
 
-void tw_daemon_audit(struct tw_daemon *d, int64_t now)
+void tw_daemon_trail(struct tw_daemon *d, int64_t now)
 {
         struct tw_events ev = {0};
         int r;
 
         if (!d->inv || !open_trail(d, now))
                 return;
-        r = tw_audit_trail_record(d->trail, d->inv, d->ev, now, &ev);
+        r = tw_trail_record(d->trail, d->inv, d->ev, now, &ev);
         if (r < 0) {
                 if (tw_complain_failure(&d->complain_audit, now))
                         tw_log(TW_LOG_ERROR, "cannot record token changes: retried next cycle",

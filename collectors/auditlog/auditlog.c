@@ -18,28 +18,28 @@
 #define DEFAULT_WINDOW_MS ((int64_t)60000)
 #define SLEEP_SLICE_MS 100
 
-struct tw_audit_collector {
-        struct tw_audit_options o; /* strings below are copies */
+struct tw_auditlog_collector {
+        struct tw_auditlog_options o; /* strings below are copies */
         char *base_url, *org, *state_dir;
         struct tw_http_stream *http;
         struct tw_usage *usage;
-        struct tw_audit_cursor cursor;
-        int64_t calls_ns[TW_AUDIT_CALLS_PER_WINDOW]; /* starts of the last calls (monotonic) */
+        struct tw_auditlog_cursor cursor;
+        int64_t calls_ns[TW_AUDITLOG_CALLS_PER_WINDOW]; /* starts of the last calls (monotonic) */
         size_t n_calls;
         uint64_t jitter;
 };
 
 /* The state of one fetch, for the body callbacks. */
 struct fetch {
-        struct tw_audit_collector *c;
-        struct tw_audit_fetch_result *res;
+        struct tw_auditlog_collector *c;
+        struct tw_auditlog_fetch_result *res;
         struct tw_ndjson split;
-        struct tw_audit_cursor progress; /* entries taken in this fetch */
-        bool retrying;                   /* a later attempt: skip what progress covers */
+        struct tw_auditlog_cursor progress; /* entries taken in this fetch */
+        bool retrying;                      /* a later attempt: skip what progress covers */
         int error;
 };
 
-struct tw_usage *tw_audit_collector_usage(struct tw_audit_collector *c)
+struct tw_usage *tw_auditlog_collector_usage(struct tw_auditlog_collector *c)
 {
         return c ? c->usage : NULL;
 }
@@ -53,11 +53,11 @@ static char *trimmed_copy(const char *s)
         return strndup(s, n);
 }
 
-int tw_audit_collector_new(const struct tw_audit_options *o, int64_t now,
-                           struct tw_audit_collector **ret, char **ret_quarantined)
+int tw_auditlog_collector_new(const struct tw_auditlog_options *o, int64_t now,
+                              struct tw_auditlog_collector **ret, char **ret_quarantined)
 {
         struct tw_http_stream_options so = {0};
-        struct tw_audit_collector *c;
+        struct tw_auditlog_collector *c;
         char *quarantined = NULL;
         int r;
 
@@ -67,15 +67,15 @@ int tw_audit_collector_new(const struct tw_audit_options *o, int64_t now,
         if (!c)
                 return -ENOMEM;
         c->o = *o;
-        c->o.backfill_s = o->backfill_s > 0 ? o->backfill_s : TW_AUDIT_BACKFILL_DEFAULT_S;
-        if (c->o.backfill_s > TW_AUDIT_BACKFILL_MAX_S)
-                c->o.backfill_s = TW_AUDIT_BACKFILL_MAX_S;
+        c->o.backfill_s = o->backfill_s > 0 ? o->backfill_s : TW_AUDITLOG_BACKFILL_DEFAULT_S;
+        if (c->o.backfill_s > TW_AUDITLOG_BACKFILL_MAX_S)
+                c->o.backfill_s = TW_AUDITLOG_BACKFILL_MAX_S;
         c->o.timeout_ms = o->timeout_ms > 0 ? o->timeout_ms : DEFAULT_TIMEOUT_MS;
         c->o.rate_window_ms = o->rate_window_ms > 0 ? o->rate_window_ms : DEFAULT_WINDOW_MS;
         c->o.max_retries = o->max_retries > 0 ? o->max_retries : 2;
         c->o.bearer = NULL; /* only the stream client keeps it */
         c->jitter = (uint64_t)now;
-        tw_audit_cursor_init(&c->cursor);
+        tw_auditlog_cursor_init(&c->cursor);
         c->base_url = trimmed_copy(o->base_url);
         c->org = strdup(o->organization_id);
         c->state_dir = o->state_dir ? strdup(o->state_dir) : NULL;
@@ -92,7 +92,8 @@ int tw_audit_collector_new(const struct tw_audit_options *o, int64_t now,
         r = tw_http_stream_new(&so, &c->http);
         if (r < 0)
                 goto fail;
-        r = tw_audit_state_load(c->state_dir, o->limits, now, &c->cursor, &c->usage, &quarantined);
+        r = tw_auditlog_state_load(c->state_dir, o->limits, now, &c->cursor, &c->usage,
+                                   &quarantined);
         if (r < 0)
                 goto fail;
         *ret = c;
@@ -103,17 +104,17 @@ int tw_audit_collector_new(const struct tw_audit_options *o, int64_t now,
         return 0;
 fail:
         free(quarantined);
-        tw_audit_collector_free(c);
+        tw_auditlog_collector_free(c);
         return r;
 }
 
-void tw_audit_collector_free(struct tw_audit_collector *c)
+void tw_auditlog_collector_free(struct tw_auditlog_collector *c)
 {
         if (!c)
                 return;
         tw_http_stream_free(c->http);
         tw_usage_free(c->usage);
-        tw_audit_cursor_done(&c->cursor);
+        tw_auditlog_cursor_done(&c->cursor);
         free(c->base_url);
         free(c->org);
         free(c->state_dir);
@@ -121,7 +122,8 @@ void tw_audit_collector_free(struct tw_audit_collector *c)
 }
 
 /* Sleeps ms in slices, returning -ECANCELED as soon as cancel is set. */
-static int sleep_ms(struct tw_audit_collector *c, int64_t ms, struct tw_audit_fetch_result *res)
+static int sleep_ms(struct tw_auditlog_collector *c, int64_t ms,
+                    struct tw_auditlog_fetch_result *res)
 {
         int64_t end = tw_mono_ns() + ms * 1000000LL, left;
 
@@ -138,16 +140,16 @@ static int sleep_ms(struct tw_audit_collector *c, int64_t ms, struct tw_audit_fe
         return c->o.cancel && *c->o.cancel ? -ECANCELED : 0;
 }
 
-/* Waits until a call keeps within TW_AUDIT_CALLS_PER_WINDOW per window,
+/* Waits until a call keeps within TW_AUDITLOG_CALLS_PER_WINDOW per window,
  * and at least min_wait_ms (a Retry-After); then notes the call (its time
  * is moved to its end by end_call(): the server may count arrivals). */
-static int take_call_slot(struct tw_audit_collector *c, int64_t min_wait_ms,
-                          struct tw_audit_fetch_result *res)
+static int take_call_slot(struct tw_auditlog_collector *c, int64_t min_wait_ms,
+                          struct tw_auditlog_fetch_result *res)
 {
         int64_t wait = min_wait_ms, now = tw_mono_ns();
         int r;
 
-        if (c->n_calls == TW_AUDIT_CALLS_PER_WINDOW) {
+        if (c->n_calls == TW_AUDITLOG_CALLS_PER_WINDOW) {
                 int64_t free_at = c->calls_ns[0] + c->o.rate_window_ms * 1000000LL;
                 int64_t w = (free_at - now + 999999) / 1000000;
 
@@ -156,7 +158,7 @@ static int take_call_slot(struct tw_audit_collector *c, int64_t min_wait_ms,
         }
         if (wait > 0 && (r = sleep_ms(c, wait, res)) < 0)
                 return r;
-        if (c->n_calls == TW_AUDIT_CALLS_PER_WINDOW) {
+        if (c->n_calls == TW_AUDITLOG_CALLS_PER_WINDOW) {
                 memmove(c->calls_ns, c->calls_ns + 1, (c->n_calls - 1) * sizeof(c->calls_ns[0]));
                 c->n_calls--;
         }
@@ -165,7 +167,7 @@ static int take_call_slot(struct tw_audit_collector *c, int64_t min_wait_ms,
         return 0;
 }
 
-static void end_call(struct tw_audit_collector *c)
+static void end_call(struct tw_auditlog_collector *c)
 {
         c->calls_ns[c->n_calls - 1] = tw_mono_ns();
 }
@@ -174,26 +176,26 @@ static void end_call(struct tw_audit_collector *c)
 static int on_line(void *ctx, const char *line, size_t len)
 {
         struct fetch *f = ctx;
-        struct tw_audit_entry e;
-        enum tw_audit_skip why;
+        struct tw_auditlog_entry e;
+        enum tw_auditlog_skip why;
         uint64_t id;
         int r;
 
-        if (tw_audit_entry_parse(line, len, &e, &why) < 0) {
+        if (tw_auditlog_entry_parse(line, len, &e, &why) < 0) {
                 f->res->skipped[why]++;
                 return 0;
         }
-        id = tw_audit_line_identity(line, len);
-        if (tw_audit_cursor_covers(&f->c->cursor, e.time_ms, id) ||
-            (f->retrying && tw_audit_cursor_covers(&f->progress, e.time_ms, id))) {
+        id = tw_auditlog_line_identity(line, len);
+        if (tw_auditlog_cursor_covers(&f->c->cursor, e.time_ms, id) ||
+            (f->retrying && tw_auditlog_cursor_covers(&f->progress, e.time_ms, id))) {
                 f->res->duplicates++;
-                tw_audit_entry_done(&e);
+                tw_auditlog_entry_done(&e);
                 return 0;
         }
         r = tw_usage_add(f->c->usage, &e);
         if (r == 0)
-                r = tw_audit_cursor_advance(&f->progress, e.time_ms, id);
-        tw_audit_entry_done(&e);
+                r = tw_auditlog_cursor_advance(&f->progress, e.time_ms, id);
+        tw_auditlog_entry_done(&e);
         if (r < 0)
                 return r;
         f->res->entries++;
@@ -213,7 +215,7 @@ static int on_data(void *ctx, const char *data, size_t len)
 }
 
 /* The URL of a fetch from the cursor, or from now - backfill. */
-static int fetch_url(struct tw_audit_collector *c, int64_t now, struct tw_buf *url)
+static int fetch_url(struct tw_auditlog_collector *c, int64_t now, struct tw_buf *url)
 {
         int64_t from = c->cursor.last_ms != TW_NO_TIME ? c->cursor.last_ms
                                                        : (now - c->o.backfill_s) * 1000;
@@ -239,7 +241,7 @@ static int outcome_error(const struct tw_http_result *h)
         return -EPROTO;
 }
 
-static void note_request_id(const struct tw_http_result *h, struct tw_audit_fetch_result *res)
+static void note_request_id(const struct tw_http_result *h, struct tw_auditlog_fetch_result *res)
 {
         cJSON *o = h->body_len ? cJSON_ParseWithLength(h->body, h->body_len) : NULL;
         const char *id = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(o, "requestId"));
@@ -252,7 +254,7 @@ static void note_request_id(const struct tw_http_result *h, struct tw_audit_fetc
 /* Calls until done, failed, or out of retries. */
 static int attempt_loop(struct fetch *f, const char *url)
 {
-        struct tw_audit_collector *c = f->c;
+        struct tw_auditlog_collector *c = f->c;
         struct tw_backoff bo = {.base_ms = 1000, .max_ms = 60000, .jitter = TW_JITTER_FULL};
         struct tw_http_result h;
         int64_t wait = 0;
@@ -273,10 +275,10 @@ static int attempt_loop(struct fetch *f, const char *url)
                 f->res->error_text = h.error_text;
                 if (r == 0 && h.verdict == TW_HTTP_DONE) {
                         r = tw_ndjson_finish(&f->split, on_line, f);
-                        f->res->skipped[TW_AUDIT_SKIP_TOO_LONG] += f->split.too_long;
+                        f->res->skipped[TW_AUDITLOG_SKIP_TOO_LONG] += f->split.too_long;
                         return r;
                 }
-                f->res->skipped[TW_AUDIT_SKIP_TOO_LONG] += f->split.too_long;
+                f->res->skipped[TW_AUDITLOG_SKIP_TOO_LONG] += f->split.too_long;
                 note_request_id(&h, f->res);
                 if (h.verdict != TW_HTTP_RETRY || attempt >= c->o.max_retries)
                         return outcome_error(&h);
@@ -286,7 +288,8 @@ static int attempt_loop(struct fetch *f, const char *url)
         }
 }
 
-int tw_audit_fetch(struct tw_audit_collector *c, int64_t now, struct tw_audit_fetch_result *ret)
+int tw_auditlog_fetch(struct tw_auditlog_collector *c, int64_t now,
+                      struct tw_auditlog_fetch_result *ret)
 {
         struct fetch f = {.c = c, .res = ret};
         struct tw_buf url;
@@ -295,7 +298,7 @@ int tw_audit_fetch(struct tw_audit_collector *c, int64_t now, struct tw_audit_fe
         memset(ret, 0, sizeof(*ret));
         ret->cursor_ms = c->cursor.last_ms;
         tw_buf_init(&url, 4096);
-        tw_audit_cursor_init(&f.progress);
+        tw_auditlog_cursor_init(&f.progress);
         tw_ndjson_init(&f.split, c->o.max_line);
         r = fetch_url(c, now, &url);
         if (r < 0)
@@ -303,16 +306,16 @@ int tw_audit_fetch(struct tw_audit_collector *c, int64_t now, struct tw_audit_fe
         r = attempt_loop(&f, url.ptr);
         /* What was taken stays taken, whatever happened after. */
         if (f.progress.last_ms != TW_NO_TIME) {
-                w = tw_audit_cursor_merge(&c->cursor, &f.progress);
+                w = tw_auditlog_cursor_merge(&c->cursor, &f.progress);
                 if (w == 0 && c->state_dir)
-                        w = tw_audit_state_save(c->state_dir, &c->cursor, c->usage);
+                        w = tw_auditlog_state_save(c->state_dir, &c->cursor, c->usage);
                 if (r == 0)
                         r = w;
         }
         ret->cursor_ms = c->cursor.last_ms;
 out:
         tw_ndjson_done(&f.split);
-        tw_audit_cursor_done(&f.progress);
+        tw_auditlog_cursor_done(&f.progress);
         tw_buf_done(&url);
         return r;
 }

@@ -21,11 +21,11 @@
  * other failures: the caller turns the feature off with one log line.
  *
  * Usage:
- *   tw_audit_collector_new(&opts, &c);           // loads the state
- *   tw_usage_set_known_tokens(tw_audit_collector_usage(c), ids, n);
- *   r = tw_audit_fetch(c, now, &res);            // each interval
- *   ... read tw_audit_collector_usage(c) ...
- *   tw_audit_collector_free(c);
+ *   tw_auditlog_collector_new(&opts, &c);           // loads the state
+ *   tw_usage_set_known_tokens(tw_auditlog_collector_usage(c), ids, n);
+ *   r = tw_auditlog_fetch(c, now, &res);            // each interval
+ *   ... read tw_auditlog_collector_usage(c) ...
+ *   tw_auditlog_collector_free(c);
  *
  * Library code: no logging.  A collector is used by one thread at a time;
  * it sleeps on that thread (polling cancel) to keep the rate.
@@ -40,15 +40,15 @@
 #include "core/usage/auditlog_entry.h"
 
 struct tw_usage;
-struct tw_audit_collector;
+struct tw_auditlog_collector;
 
-#define TW_AUDIT_BACKFILL_DEFAULT_S ((int64_t)30 * 86400)
-#define TW_AUDIT_BACKFILL_MAX_S ((int64_t)90 * 86400) /* the retention */
-#define TW_AUDIT_CALLS_PER_WINDOW 2
-#define TW_AUDIT_STATE_FILE "audit-usage.json"
-#define TW_AUDIT_CURSOR_MAX_IDS 4096 /* entries remembered at the boundary time */
+#define TW_AUDITLOG_BACKFILL_DEFAULT_S ((int64_t)30 * 86400)
+#define TW_AUDITLOG_BACKFILL_MAX_S ((int64_t)90 * 86400) /* the retention */
+#define TW_AUDITLOG_CALLS_PER_WINDOW 2
+#define TW_AUDITLOG_STATE_FILE "audit-usage.json"
+#define TW_AUDITLOG_CURSOR_MAX_IDS 4096 /* entries remembered at the boundary time */
 
-struct tw_audit_options {
+struct tw_auditlog_options {
         const char *base_url;                 /* "https://api.astronomer.io/v1", or the platform
                                                  v1beta1 base; no trailing slash needed */
         const char *organization_id;          /* required */
@@ -59,13 +59,13 @@ struct tw_audit_options {
         int64_t timeout_ms;                   /* per call; <= 0: 10 minutes */
         int64_t rate_window_ms;               /* <= 0: 60000 (2 calls per window) */
         int max_retries;                      /* <= 0: 2; 429, 5xx, timeouts, connection failures */
-        size_t max_line;                      /* 0: TW_AUDIT_MAX_LINE */
+        size_t max_line;                      /* 0: TW_AUDITLOG_MAX_LINE */
         const struct tw_usage_limits *limits; /* NULL: the defaults */
         volatile sig_atomic_t *cancel;        /* may be NULL */
 };
 
 /* What one fetch did. */
-struct tw_audit_fetch_result {
+struct tw_auditlog_fetch_result {
         uint64_t entries;                     /* entries fed to the usage index */
         uint64_t duplicates;                  /* entries at or before the cursor, skipped */
         uint64_t skipped[_TW_AUDIT_SKIP_MAX]; /* lines skipped, by reason */
@@ -88,14 +88,14 @@ struct tw_audit_fetch_result {
  * new path, for the caller to log (free it); else NULL.  0, -EINVAL
  * (options), -ENOMEM, or an I/O error reading the state.
  */
-int tw_audit_collector_new(const struct tw_audit_options *o, int64_t now,
-                           struct tw_audit_collector **ret, char **ret_quarantined);
+int tw_auditlog_collector_new(const struct tw_auditlog_options *o, int64_t now,
+                              struct tw_auditlog_collector **ret, char **ret_quarantined);
 /* Wipes the bearer and frees everything, the usage index included. */
-void tw_audit_collector_free(struct tw_audit_collector *c);
+void tw_auditlog_collector_free(struct tw_auditlog_collector *c);
 
 /* The usage index (owned by the collector): set its known tokens before a
  * fetch, read it after. */
-struct tw_usage *tw_audit_collector_usage(struct tw_audit_collector *c);
+struct tw_usage *tw_auditlog_collector_usage(struct tw_auditlog_collector *c);
 
 /*
  * One incremental fetch from the cursor (or now - backfill) to now.  Fills
@@ -106,7 +106,8 @@ struct tw_usage *tw_audit_collector_usage(struct tw_audit_collector *c);
  * (a gzip body that does not inflate), -ECANCELED, -ENOMEM, or the error of
  * writing the state file (the entries are counted in memory all the same).
  */
-int tw_audit_fetch(struct tw_audit_collector *c, int64_t now, struct tw_audit_fetch_result *ret);
+int tw_auditlog_fetch(struct tw_auditlog_collector *c, int64_t now,
+                      struct tw_auditlog_fetch_result *ret);
 
 /*
  * Reads the usage index of state_dir/audit-usage.json read-only, for a
@@ -114,6 +115,6 @@ int tw_audit_fetch(struct tw_audit_collector *c, int64_t now, struct tw_audit_fe
  * a new *ret, -ENOENT (no file), -EBADMSG (not the format), -E2BIG, -ENOMEM
  * or another -errno reading it.
  */
-int tw_audit_usage_read(const char *state_dir, struct tw_usage **ret);
+int tw_usage_view_read(const char *state_dir, struct tw_usage **ret);
 
 #endif

@@ -19,21 +19,21 @@
 #define STATE_MAX ((size_t)256 << 20)
 #define MAX_MS 9007199254740992.0
 
-void tw_audit_cursor_init(struct tw_audit_cursor *c)
+void tw_auditlog_cursor_init(struct tw_auditlog_cursor *c)
 {
         memset(c, 0, sizeof(*c));
         c->last_ms = TW_NO_TIME;
 }
 
-void tw_audit_cursor_done(struct tw_audit_cursor *c)
+void tw_auditlog_cursor_done(struct tw_auditlog_cursor *c)
 {
         if (!c)
                 return;
         free(c->ids);
-        tw_audit_cursor_init(c);
+        tw_auditlog_cursor_init(c);
 }
 
-bool tw_audit_cursor_covers(const struct tw_audit_cursor *c, int64_t t, uint64_t id)
+bool tw_auditlog_cursor_covers(const struct tw_auditlog_cursor *c, int64_t t, uint64_t id)
 {
         if (c->last_ms == TW_NO_TIME || t > c->last_ms)
                 return false;
@@ -45,9 +45,9 @@ bool tw_audit_cursor_covers(const struct tw_audit_cursor *c, int64_t t, uint64_t
         return false;
 }
 
-static int add_id(struct tw_audit_cursor *c, uint64_t id)
+static int add_id(struct tw_auditlog_cursor *c, uint64_t id)
 {
-        if (c->n_ids >= TW_AUDIT_CURSOR_MAX_IDS)
+        if (c->n_ids >= TW_AUDITLOG_CURSOR_MAX_IDS)
                 return 0; /* documented: beyond this, boundary entries may count twice */
         if (tw_array_reserve((void **)&c->ids, c->n_ids, &c->cap_ids, sizeof(*c->ids)) < 0)
                 return -ENOMEM;
@@ -55,7 +55,7 @@ static int add_id(struct tw_audit_cursor *c, uint64_t id)
         return 0;
 }
 
-int tw_audit_cursor_advance(struct tw_audit_cursor *c, int64_t t, uint64_t id)
+int tw_auditlog_cursor_advance(struct tw_auditlog_cursor *c, int64_t t, uint64_t id)
 {
         if (c->last_ms != TW_NO_TIME && t < c->last_ms)
                 return 0;
@@ -66,7 +66,7 @@ int tw_audit_cursor_advance(struct tw_audit_cursor *c, int64_t t, uint64_t id)
         return add_id(c, id);
 }
 
-int tw_audit_cursor_merge(struct tw_audit_cursor *into, const struct tw_audit_cursor *from)
+int tw_auditlog_cursor_merge(struct tw_auditlog_cursor *into, const struct tw_auditlog_cursor *from)
 {
         if (from->last_ms == TW_NO_TIME)
                 return 0;
@@ -77,13 +77,13 @@ int tw_audit_cursor_merge(struct tw_audit_cursor *into, const struct tw_audit_cu
                 return 0;
         }
         for (size_t i = 0; i < from->n_ids; i++)
-                if (!tw_audit_cursor_covers(into, from->last_ms, from->ids[i]) &&
+                if (!tw_auditlog_cursor_covers(into, from->last_ms, from->ids[i]) &&
                     add_id(into, from->ids[i]) < 0)
                         return -ENOMEM;
         return 0;
 }
 
-static cJSON *cursor_to(const struct tw_audit_cursor *c)
+static cJSON *cursor_to(const struct tw_auditlog_cursor *c)
 {
         cJSON *o = cJSON_CreateObject(), *ids;
         char hex[20];
@@ -105,8 +105,8 @@ fail:
         return NULL;
 }
 
-int tw_audit_state_save(const char *dir, const struct tw_audit_cursor *cursor,
-                        const struct tw_usage *usage)
+int tw_auditlog_state_save(const char *dir, const struct tw_auditlog_cursor *cursor,
+                           const struct tw_usage *usage)
 {
         cJSON *root = cJSON_CreateObject(), *u = NULL;
         char *text = NULL;
@@ -125,7 +125,7 @@ int tw_audit_state_save(const char *dir, const struct tw_audit_cursor *cursor,
         }
         text = cJSON_PrintUnformatted(root);
         if (text)
-                r = tw_statefile_write(dir, TW_AUDIT_STATE_FILE, text, strlen(text));
+                r = tw_statefile_write(dir, TW_AUDITLOG_STATE_FILE, text, strlen(text));
 out:
         free(text);
         cJSON_Delete(root);
@@ -133,14 +133,14 @@ out:
 }
 
 /* Reads the cursor object; -EBADMSG if it is not one. */
-static int cursor_from(const cJSON *o, struct tw_audit_cursor *c)
+static int cursor_from(const cJSON *o, struct tw_auditlog_cursor *c)
 {
         const cJSON *last = cJSON_GetObjectItemCaseSensitive(o, "last");
         const cJSON *ids = cJSON_GetObjectItemCaseSensitive(o, "ids"), *it;
         double v;
 
         if (!cJSON_IsObject(o) || !cJSON_IsArray(ids) ||
-            cJSON_GetArraySize(ids) > TW_AUDIT_CURSOR_MAX_IDS)
+            cJSON_GetArraySize(ids) > TW_AUDITLOG_CURSOR_MAX_IDS)
                 return -EBADMSG;
         if (!cJSON_IsNull(last)) {
                 v = cJSON_GetNumberValue(last);
@@ -164,7 +164,7 @@ static int cursor_from(const cJSON *o, struct tw_audit_cursor *c)
 
 /* Parses the state text; -EBADMSG if it is not the format. */
 static int parse_state(const char *text, size_t len, const struct tw_usage_limits *lim,
-                       struct tw_audit_cursor *cursor, struct tw_usage **ret_usage)
+                       struct tw_auditlog_cursor *cursor, struct tw_usage **ret_usage)
 {
         cJSON *root = cJSON_ParseWithLength(text, len);
         const cJSON *v = cJSON_GetObjectItemCaseSensitive(root, "v");
@@ -180,28 +180,29 @@ static int parse_state(const char *text, size_t len, const struct tw_usage_limit
         return r;
 }
 
-int tw_audit_state_load(const char *dir, const struct tw_usage_limits *lim, int64_t now,
-                        struct tw_audit_cursor *cursor, struct tw_usage **ret_usage,
-                        char **ret_quarantined)
+int tw_auditlog_state_load(const char *dir, const struct tw_usage_limits *lim, int64_t now,
+                           struct tw_auditlog_cursor *cursor, struct tw_usage **ret_usage,
+                           char **ret_quarantined)
 {
         char *text = NULL;
         size_t len = 0;
         int r;
 
         *ret_quarantined = NULL;
-        tw_audit_cursor_init(cursor);
-        r = dir ? tw_statefile_read(dir, TW_AUDIT_STATE_FILE, STATE_MAX, &text, &len) : -ENOENT;
+        tw_auditlog_cursor_init(cursor);
+        r = dir ? tw_statefile_read(dir, TW_AUDITLOG_STATE_FILE, STATE_MAX, &text, &len) : -ENOENT;
         if (r == 0) {
                 r = parse_state(text, len, lim, cursor, ret_usage);
                 free(text);
                 if (r == -EBADMSG || r == -E2BIG) {
-                        tw_audit_cursor_done(cursor);
-                        r = tw_statefile_quarantine(dir, TW_AUDIT_STATE_FILE, now, ret_quarantined);
+                        tw_auditlog_cursor_done(cursor);
+                        r = tw_statefile_quarantine(dir, TW_AUDITLOG_STATE_FILE, now,
+                                                    ret_quarantined);
                         if (r == 0)
                                 r = -ENOENT;
                 }
         } else if (r == -E2BIG) {
-                r = tw_statefile_quarantine(dir, TW_AUDIT_STATE_FILE, now, ret_quarantined);
+                r = tw_statefile_quarantine(dir, TW_AUDITLOG_STATE_FILE, now, ret_quarantined);
                 if (r == 0)
                         r = -ENOENT;
         }
@@ -210,20 +211,20 @@ int tw_audit_state_load(const char *dir, const struct tw_usage_limits *lim, int6
         return r;
 }
 
-int tw_audit_usage_read(const char *state_dir, struct tw_usage **ret)
+int tw_usage_view_read(const char *state_dir, struct tw_usage **ret)
 {
-        struct tw_audit_cursor cursor;
+        struct tw_auditlog_cursor cursor;
         char *text = NULL;
         size_t len = 0;
         int r;
 
         *ret = NULL;
-        r = tw_statefile_read(state_dir, TW_AUDIT_STATE_FILE, STATE_MAX, &text, &len);
+        r = tw_statefile_read(state_dir, TW_AUDITLOG_STATE_FILE, STATE_MAX, &text, &len);
         if (r < 0)
                 return r;
-        tw_audit_cursor_init(&cursor);
+        tw_auditlog_cursor_init(&cursor);
         r = parse_state(text, len, NULL, &cursor, ret);
-        tw_audit_cursor_done(&cursor);
+        tw_auditlog_cursor_done(&cursor);
         free(text);
         return r;
 }

@@ -14,30 +14,31 @@ struct tw_usage;
 struct tw_usage_limits;
 
 /* The newest entry time taken, and the identities of the entries taken at
- * exactly that time (at most TW_AUDIT_CURSOR_MAX_IDS). */
-struct tw_audit_cursor {
+ * exactly that time (at most TW_AUDITLOG_CURSOR_MAX_IDS). */
+struct tw_auditlog_cursor {
         int64_t last_ms; /* TW_NO_TIME: nothing taken yet */
         uint64_t *ids;
         size_t n_ids, cap_ids;
 };
 
-void tw_audit_cursor_init(struct tw_audit_cursor *c);
-void tw_audit_cursor_done(struct tw_audit_cursor *c);
+void tw_auditlog_cursor_init(struct tw_auditlog_cursor *c);
+void tw_auditlog_cursor_done(struct tw_auditlog_cursor *c);
 /* Whether the entry (time t, identity id) was already taken. */
-bool tw_audit_cursor_covers(const struct tw_audit_cursor *c, int64_t t, uint64_t id);
+bool tw_auditlog_cursor_covers(const struct tw_auditlog_cursor *c, int64_t t, uint64_t id);
 /* Notes an entry taken.  0 or -ENOMEM. */
-int tw_audit_cursor_advance(struct tw_audit_cursor *c, int64_t t, uint64_t id);
+int tw_auditlog_cursor_advance(struct tw_auditlog_cursor *c, int64_t t, uint64_t id);
 /* Folds `from` into `into` (the newer time wins; equal times unite). */
-int tw_audit_cursor_merge(struct tw_audit_cursor *into, const struct tw_audit_cursor *from);
+int tw_auditlog_cursor_merge(struct tw_auditlog_cursor *into,
+                             const struct tw_auditlog_cursor *from);
 
-/* Writes dir/TW_AUDIT_STATE_FILE atomically.  0, -ENOMEM, or -errno. */
-int tw_audit_state_save(const char *dir, const struct tw_audit_cursor *cursor,
-                        const struct tw_usage *usage);
+/* Writes dir/TW_AUDITLOG_STATE_FILE atomically.  0, -ENOMEM, or -errno. */
+int tw_auditlog_state_save(const char *dir, const struct tw_auditlog_cursor *cursor,
+                           const struct tw_usage *usage);
 /* Reads it into *cursor (initialised) and a new *ret_usage.  Absent: an
  * empty state, 0.  Unparsable: moved aside, empty state, 0, with
  * *ret_quarantined set (else NULL).  -ENOMEM or -errno otherwise. */
-int tw_audit_state_load(const char *dir, const struct tw_usage_limits *lim, int64_t now,
-                        struct tw_audit_cursor *cursor, struct tw_usage **ret_usage,
-                        char **ret_quarantined);
+int tw_auditlog_state_load(const char *dir, const struct tw_usage_limits *lim, int64_t now,
+                           struct tw_auditlog_cursor *cursor, struct tw_usage **ret_usage,
+                           char **ret_quarantined);
 
 #endif

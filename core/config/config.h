@@ -28,10 +28,10 @@ struct tw_inventory;
 #define TW_OFF ((int64_t)-1) /* a duration rule switched off */
 
 /* [audit] enabled: whether the Astro audit logs are read. */
-enum tw_audit_log_mode {
-        TW_AUDIT_LOG_AUTO, /* on while the credential may read them (a 403 turns it off) */
-        TW_AUDIT_LOG_ON,   /* on; a 403 is an error, retried each interval */
-        TW_AUDIT_LOG_OFF,  /* never called */
+enum tw_auditlog_mode {
+        TW_AUDITLOG_AUTO, /* on while the credential may read them (a 403 turns it off) */
+        TW_AUDITLOG_ON,   /* on; a 403 is an error, retried each interval */
+        TW_AUDITLOG_OFF,  /* never called */
 };
 
 /* An expiry threshold: a duration, a percentage of the token's lifetime, or off. */
@@ -176,10 +176,10 @@ struct tw_config {
                 size_t log_max_bytes;  /* default 16 MiB: the audit file rotates past this */
                 int log_files;         /* default 5: audit files kept, the live one included */
                 /* The Astro audit logs (Organization Owner credential). */
-                enum tw_audit_log_mode enabled; /* default auto */
-                int64_t backfill;               /* seconds, default 30d, at most 90d */
-                int64_t interval;               /* seconds, default 15m, at least 60s */
-                bool metrics_sources; /* default false: source IPs/agents are not labels */
+                enum tw_auditlog_mode enabled; /* default auto */
+                int64_t backfill;              /* seconds, default 30d, at most 90d */
+                int64_t interval;              /* seconds, default 15m, at least 60s */
+                bool metrics_sources;          /* default false: source IPs/agents are not labels */
         } audit;
 
         /* [owners] (issue 12): description keys, label keys and rules.

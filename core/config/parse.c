@@ -47,7 +47,7 @@ enum key_type {
         T_MATCH,     /* key=value owner matches, likewise */
         T_CHANGES,   /* token change event kinds: a mask, "all" or "none" */
         T_STAGES,    /* expiry lead times: struct tw_stages_config */
-        T_AUTO_BOOL, /* auto, or a boolean: enum tw_audit_log_mode */
+        T_AUTO_BOOL, /* auto, or a boolean: enum tw_auditlog_mode */
         _T_MAX,
 };
 
@@ -581,14 +581,14 @@ static int parse_auto_bool(const struct key_def *def, void *f, const char *value
 
         (void)def;
         if (strcmp(value, "auto") == 0) {
-                *(enum tw_audit_log_mode *)f = TW_AUDIT_LOG_AUTO;
+                *(enum tw_auditlog_mode *)f = TW_AUDITLOG_AUTO;
                 return 0;
         }
         if (tw_parse_bool(value, &b, &why->text) < 0) {
                 why->text = "expected auto, true or false";
                 return -EINVAL;
         }
-        *(enum tw_audit_log_mode *)f = b ? TW_AUDIT_LOG_ON : TW_AUDIT_LOG_OFF;
+        *(enum tw_auditlog_mode *)f = b ? TW_AUDITLOG_ON : TW_AUDITLOG_OFF;
         return 0;
 }
 

@@ -10,13 +10,13 @@
 
 #include "lib/timeutil.h"
 
-const char *tw_audit_skip_to_string(enum tw_audit_skip reason)
+const char *tw_auditlog_skip_to_string(enum tw_auditlog_skip reason)
 {
         static const char *const names[] = {
-                [TW_AUDIT_SKIP_TOO_LONG] = "too_long",
-                [TW_AUDIT_SKIP_MALFORMED] = "malformed",
-                [TW_AUDIT_SKIP_NOT_OBJECT] = "not_object",
-                [TW_AUDIT_SKIP_NO_TIMESTAMP] = "no_timestamp",
+                [TW_AUDITLOG_SKIP_TOO_LONG] = "too_long",
+                [TW_AUDITLOG_SKIP_MALFORMED] = "malformed",
+                [TW_AUDITLOG_SKIP_NOT_OBJECT] = "not_object",
+                [TW_AUDITLOG_SKIP_NO_TIMESTAMP] = "no_timestamp",
         };
 
         return (unsigned)reason < _TW_AUDIT_SKIP_MAX ? names[reason] : "unknown";
@@ -55,7 +55,7 @@ char *tw_time_format_ms(int64_t t_ms, char *buf, size_t size)
         return buf;
 }
 
-uint64_t tw_audit_line_identity(const char *line, size_t len)
+uint64_t tw_auditlog_line_identity(const char *line, size_t len)
 {
         uint64_t h = 1469598103934665603ULL;
 
@@ -106,7 +106,7 @@ static int find_status(const cJSON *o)
 
 /* Whether the entry's category names the Astronomer registry or the
  * Airflow UI (keys "category" or "eventType", case-insensitive). */
-static enum tw_audit_kind category_of(const cJSON *o)
+static enum tw_auditlog_kind category_of(const cJSON *o)
 {
         static const char *const keys[] = {"category", "eventType"};
 
@@ -117,11 +117,11 @@ static enum tw_audit_kind category_of(const cJSON *o)
                         continue;
                 if (strncasecmp(c, "registry", 8) == 0 ||
                     strncasecmp(c, "container_registry", 18) == 0)
-                        return TW_AUDIT_KIND_REGISTRY;
+                        return TW_AUDITLOG_KIND_REGISTRY;
                 if (strncasecmp(c, "airflow", 7) == 0)
-                        return TW_AUDIT_KIND_AIRFLOW_UI;
+                        return TW_AUDITLOG_KIND_AIRFLOW_UI;
         }
-        return TW_AUDIT_KIND_OTHER;
+        return TW_AUDITLOG_KIND_OTHER;
 }
 
 /* A Docker registry API v2 manifest upload: PUT /v2/<name>/manifests/<ref>. */
@@ -132,7 +132,7 @@ static bool is_image_push(const char *method, const char *path)
 }
 
 /* The "name" of the request body, an object or a JSON document in a string. */
-static void read_request_name(struct tw_audit_entry *e)
+static void read_request_name(struct tw_auditlog_entry *e)
 {
         const cJSON *b = cJSON_GetObjectItemCaseSensitive(e->json, "requestBody");
 
@@ -143,15 +143,15 @@ static void read_request_name(struct tw_audit_entry *e)
         e->request_name = cJSON_IsObject(b) ? str(b, "name") : NULL;
 }
 
-static void fill(struct tw_audit_entry *e)
+static void fill(struct tw_auditlog_entry *e)
 {
         const cJSON *o = e->json;
         const char *type = str(o, "subjectType");
 
-        e->subject = !type                             ? TW_AUDIT_SUBJECT_UNKNOWN
-                     : strcmp(type, "USER") == 0       ? TW_AUDIT_SUBJECT_USER
-                     : strcmp(type, "SERVICEKEY") == 0 ? TW_AUDIT_SUBJECT_SERVICEKEY
-                                                       : TW_AUDIT_SUBJECT_UNKNOWN;
+        e->subject = !type                             ? TW_AUDITLOG_SUBJECT_UNKNOWN
+                     : strcmp(type, "USER") == 0       ? TW_AUDITLOG_SUBJECT_USER
+                     : strcmp(type, "SERVICEKEY") == 0 ? TW_AUDITLOG_SUBJECT_SERVICEKEY
+                                                       : TW_AUDITLOG_SUBJECT_UNKNOWN;
         e->subject_id = str(o, "subjectId");
         e->organization_id = str(o, "organizationId");
         e->source_ip = str(o, "sourceIp");
@@ -165,22 +165,22 @@ static void fill(struct tw_audit_entry *e)
         e->status = find_status(o);
         e->image_push = is_image_push(e->method, e->path);
         e->kind = category_of(o);
-        if (e->kind == TW_AUDIT_KIND_OTHER) {
+        if (e->kind == TW_AUDITLOG_KIND_OTHER) {
                 if (e->image_push)
-                        e->kind = TW_AUDIT_KIND_REGISTRY;
+                        e->kind = TW_AUDITLOG_KIND_REGISTRY;
                 else if (e->method && e->path)
-                        e->kind = TW_AUDIT_KIND_REST;
+                        e->kind = TW_AUDITLOG_KIND_REST;
                 else if (e->operation_name || e->correlation_id)
-                        e->kind = TW_AUDIT_KIND_GRAPHQL;
+                        e->kind = TW_AUDITLOG_KIND_GRAPHQL;
         }
         read_request_name(e);
 }
 
-int tw_audit_entry_parse(const char *line, size_t len, struct tw_audit_entry *ret,
-                         enum tw_audit_skip *ret_reason)
+int tw_auditlog_entry_parse(const char *line, size_t len, struct tw_auditlog_entry *ret,
+                            enum tw_auditlog_skip *ret_reason)
 {
-        struct tw_audit_entry e = {.status = -1};
-        enum tw_audit_skip reason = TW_AUDIT_SKIP_MALFORMED;
+        struct tw_auditlog_entry e = {.status = -1};
+        enum tw_auditlog_skip reason = TW_AUDITLOG_SKIP_MALFORMED;
         const char *ts, *end = NULL;
 
         e.json = cJSON_ParseWithLengthOpts(line, len, &end, false);
@@ -191,10 +191,10 @@ int tw_audit_entry_parse(const char *line, size_t len, struct tw_audit_entry *re
                 end++;
         if (!end || end != line + len)
                 goto bad;
-        reason = TW_AUDIT_SKIP_NOT_OBJECT;
+        reason = TW_AUDITLOG_SKIP_NOT_OBJECT;
         if (!cJSON_IsObject(e.json))
                 goto bad;
-        reason = TW_AUDIT_SKIP_NO_TIMESTAMP;
+        reason = TW_AUDITLOG_SKIP_NO_TIMESTAMP;
         ts = str(e.json, "timestamp");
         if (!ts || tw_time_parse_ms(ts, &e.time_ms) < 0)
                 goto bad;
@@ -208,7 +208,7 @@ bad:
         return -EBADMSG;
 }
 
-void tw_audit_entry_done(struct tw_audit_entry *e)
+void tw_auditlog_entry_done(struct tw_auditlog_entry *e)
 {
         if (!e)
                 return;

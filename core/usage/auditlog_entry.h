@@ -7,12 +7,12 @@
  *
  * A response is a stream of bytes cut anywhere; the splitter turns it into
  * lines of at most max_line bytes.  A longer line is skipped whole and
- * counted (TW_AUDIT_SKIP_TOO_LONG); nothing here is ever fatal for a bad
- * line.  The parser reads one line into a struct tw_audit_entry, tolerating
+ * counted (TW_AUDITLOG_SKIP_TOO_LONG); nothing here is ever fatal for a bad
+ * line.  The parser reads one line into a struct tw_auditlog_entry, tolerating
  * absent fields, null, and values of another type (read as absent).
  *
  *   struct tw_ndjson s;
- *   tw_ndjson_init(&s, TW_AUDIT_MAX_LINE);
+ *   tw_ndjson_init(&s, TW_AUDITLOG_MAX_LINE);
  *   while (more data) tw_ndjson_feed(&s, data, len, on_line, ctx);
  *   tw_ndjson_finish(&s, on_line, ctx);
  *   tw_ndjson_done(&s);
@@ -30,40 +30,40 @@
 
 struct cJSON;
 
-#define TW_AUDIT_MAX_LINE TW_NDJSON_MAX_LINE /* 1 MiB */
+#define TW_AUDITLOG_MAX_LINE TW_NDJSON_MAX_LINE /* 1 MiB */
 
 /* Why a line was skipped (a label of tokenwatch_audit_log_skipped_total). */
-enum tw_audit_skip {
-        TW_AUDIT_SKIP_TOO_LONG,     /* over the line cap */
-        TW_AUDIT_SKIP_MALFORMED,    /* not JSON */
-        TW_AUDIT_SKIP_NOT_OBJECT,   /* JSON, but not an object */
-        TW_AUDIT_SKIP_NO_TIMESTAMP, /* "timestamp" absent, of another type or unparsable */
+enum tw_auditlog_skip {
+        TW_AUDITLOG_SKIP_TOO_LONG,     /* over the line cap */
+        TW_AUDITLOG_SKIP_MALFORMED,    /* not JSON */
+        TW_AUDITLOG_SKIP_NOT_OBJECT,   /* JSON, but not an object */
+        TW_AUDITLOG_SKIP_NO_TIMESTAMP, /* "timestamp" absent, of another type or unparsable */
         _TW_AUDIT_SKIP_MAX,
 };
 
 /* "too_long", "malformed", "not_object", "no_timestamp" ("unknown" else). */
-const char *tw_audit_skip_to_string(enum tw_audit_skip reason);
+const char *tw_auditlog_skip_to_string(enum tw_auditlog_skip reason);
 
-enum tw_audit_subject {
-        TW_AUDIT_SUBJECT_UNKNOWN,
-        TW_AUDIT_SUBJECT_USER,
-        TW_AUDIT_SUBJECT_SERVICEKEY, /* an API token: subject_id is the token's id */
+enum tw_auditlog_subject {
+        TW_AUDITLOG_SUBJECT_UNKNOWN,
+        TW_AUDITLOG_SUBJECT_USER,
+        TW_AUDITLOG_SUBJECT_SERVICEKEY, /* an API token: subject_id is the token's id */
 };
 
-enum tw_audit_kind {
-        TW_AUDIT_KIND_OTHER,      /* an unknown shape: common fields only */
-        TW_AUDIT_KIND_REST,       /* method + path */
-        TW_AUDIT_KIND_GRAPHQL,    /* operationName / correlationId, no method */
-        TW_AUDIT_KIND_REGISTRY,   /* Astronomer container registry access */
-        TW_AUDIT_KIND_AIRFLOW_UI, /* Airflow UI access */
+enum tw_auditlog_kind {
+        TW_AUDITLOG_KIND_OTHER,      /* an unknown shape: common fields only */
+        TW_AUDITLOG_KIND_REST,       /* method + path */
+        TW_AUDITLOG_KIND_GRAPHQL,    /* operationName / correlationId, no method */
+        TW_AUDITLOG_KIND_REGISTRY,   /* Astronomer container registry access */
+        TW_AUDITLOG_KIND_AIRFLOW_UI, /* Airflow UI access */
 };
 
 /* One entry.  Every string points into the entry's parsed JSON (owned by
  * the entry) and is NULL when the field is absent, null or not a string. */
-struct tw_audit_entry {
+struct tw_auditlog_entry {
         int64_t time_ms; /* "timestamp", Unix milliseconds */
-        enum tw_audit_subject subject;
-        enum tw_audit_kind kind;
+        enum tw_auditlog_subject subject;
+        enum tw_auditlog_kind kind;
         const char *subject_id;
         const char *organization_id;
         const char *source_ip;
@@ -82,17 +82,17 @@ struct tw_audit_entry {
 };
 
 /* Parses one line (not necessarily NUL-terminated).  0 with *ret filled
- * (release it with tw_audit_entry_done), -EBADMSG with *ret_reason set
+ * (release it with tw_auditlog_entry_done), -EBADMSG with *ret_reason set
  * (MALFORMED, NOT_OBJECT or NO_TIMESTAMP; ret_reason may be NULL), or
  * -ENOMEM.  *ret is written on success only. */
-int tw_audit_entry_parse(const char *line, size_t len, struct tw_audit_entry *ret,
-                         enum tw_audit_skip *ret_reason);
+int tw_auditlog_entry_parse(const char *line, size_t len, struct tw_auditlog_entry *ret,
+                            enum tw_auditlog_skip *ret_reason);
 /* Frees what the entry owns; NULL-safe; the entry may be parsed into again. */
-void tw_audit_entry_done(struct tw_audit_entry *e);
+void tw_auditlog_entry_done(struct tw_auditlog_entry *e);
 
 /* The identity of a line for de-duplication at a cursor boundary: a 64-bit
  * FNV-1a hash of its bytes (two byte-identical lines are one entry). */
-uint64_t tw_audit_line_identity(const char *line, size_t len);
+uint64_t tw_auditlog_line_identity(const char *line, size_t len);
 
 /* Parses an RFC 3339 date-time keeping milliseconds (further digits are
  * dropped).  0 or -EINVAL. */

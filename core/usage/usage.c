@@ -265,7 +265,7 @@ static char *dup_or_null(const char *s)
         return s ? strdup(s) : NULL;
 }
 
-static int add_lifecycle(struct tw_usage *u, const struct tw_audit_entry *e,
+static int add_lifecycle(struct tw_usage *u, const struct tw_auditlog_entry *e,
                          enum tw_lifecycle_action action, const char *token_id)
 {
         struct tw_lifecycle_event ev = {
@@ -342,19 +342,19 @@ static int count_source(struct tw_usage_source **list, size_t *n, uint64_t *drop
 }
 
 /* The operation an entry stands for, or "" for none. */
-static void operation_of(const struct tw_audit_entry *e, char *buf, size_t size)
+static void operation_of(const struct tw_auditlog_entry *e, char *buf, size_t size)
 {
         char t[OP_MAX];
 
         buf[0] = '\0';
         if (e->image_push) {
                 snprintf(buf, size, "IMAGE_PUSH registry");
-        } else if (e->kind == TW_AUDIT_KIND_AIRFLOW_UI) {
+        } else if (e->kind == TW_AUDITLOG_KIND_AIRFLOW_UI) {
                 snprintf(buf, size, "AIRFLOW_UI");
-        } else if (e->kind == TW_AUDIT_KIND_REST && strlen(e->method) < 16) {
+        } else if (e->kind == TW_AUDITLOG_KIND_REST && strlen(e->method) < 16) {
                 tw_usage_path_template(e->path, t, sizeof(t));
                 snprintf(buf, size, "%.15s %.200s", e->method, t);
-        } else if (e->kind == TW_AUDIT_KIND_GRAPHQL && e->operation_name) {
+        } else if (e->kind == TW_AUDITLOG_KIND_GRAPHQL && e->operation_name) {
                 snprintf(buf, size, "GRAPHQL %.128s", e->operation_name);
         }
 }
@@ -431,7 +431,7 @@ nomem:
         return NULL;
 }
 
-static int add_usage(struct tw_usage *u, const struct tw_audit_entry *e)
+static int add_usage(struct tw_usage *u, const struct tw_auditlog_entry *e)
 {
         struct tw_token_usage *t;
         char op[OP_MAX];
@@ -469,20 +469,20 @@ static int add_usage(struct tw_usage *u, const struct tw_audit_entry *e)
         return r;
 }
 
-int tw_usage_add(struct tw_usage *u, const struct tw_audit_entry *e)
+int tw_usage_add(struct tw_usage *u, const struct tw_auditlog_entry *e)
 {
         enum tw_lifecycle_action action;
         char id[ID_MAX];
         int r;
 
         u->entries++;
-        if (e->kind == TW_AUDIT_KIND_REST &&
+        if (e->kind == TW_AUDITLOG_KIND_REST &&
             tw_usage_lifecycle_match(e->method, e->path, &action, id, sizeof(id))) {
                 r = add_lifecycle(u, e, action, id);
                 if (r < 0)
                         return r;
         }
-        if (e->subject == TW_AUDIT_SUBJECT_SERVICEKEY)
+        if (e->subject == TW_AUDITLOG_SUBJECT_SERVICEKEY)
                 return add_usage(u, e);
         return 0;
 }

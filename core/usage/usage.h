@@ -87,7 +87,7 @@ struct tw_lifecycle_event {
         char *token_id;   /* NULL for a creation (the id is not in the path) */
         char *token_name; /* requestBody "name", or NULL */
         char *actor_id;   /* a user id, or a token id when actor_type is SERVICEKEY */
-        enum tw_audit_subject actor_type;
+        enum tw_auditlog_subject actor_type;
         char *source_ip, *user_agent; /* may be NULL */
         int status;                   /* HTTP status, -1 unknown: a failed attempt is kept */
 };
@@ -116,7 +116,7 @@ void tw_usage_free(struct tw_usage *u);
 int tw_usage_set_known_tokens(struct tw_usage *u, const char *const *ids, size_t n);
 
 /* Accounts one entry.  0 or -ENOMEM (the index stays consistent). */
-int tw_usage_add(struct tw_usage *u, const struct tw_audit_entry *e);
+int tw_usage_add(struct tw_usage *u, const struct tw_auditlog_entry *e);
 
 /* The usage of a token, or NULL if none was seen. */
 const struct tw_token_usage *tw_usage_find(const struct tw_usage *u, const char *token_id);

@@ -76,11 +76,11 @@ static cJSON *token_to(const struct tw_token_usage *t)
         return NULL;
 }
 
-static const char *subject_name(enum tw_audit_subject s)
+static const char *subject_name(enum tw_auditlog_subject s)
 {
-        return s == TW_AUDIT_SUBJECT_USER         ? "USER"
-               : s == TW_AUDIT_SUBJECT_SERVICEKEY ? "SERVICEKEY"
-                                                  : NULL;
+        return s == TW_AUDITLOG_SUBJECT_USER         ? "USER"
+               : s == TW_AUDITLOG_SUBJECT_SERVICEKEY ? "SERVICEKEY"
+                                                     : NULL;
 }
 
 static cJSON *event_to(const struct tw_lifecycle_event *ev)
@@ -297,10 +297,10 @@ static int event_from(struct tw_usage *u, const cJSON *o)
                 if (strcmp(action, tw_lifecycle_action_to_string((enum tw_lifecycle_action)a)) == 0)
                         ev->action = (enum tw_lifecycle_action)a;
         type = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(o, "actorType"));
-        ev->actor_type = !type                             ? TW_AUDIT_SUBJECT_UNKNOWN
-                         : strcmp(type, "USER") == 0       ? TW_AUDIT_SUBJECT_USER
-                         : strcmp(type, "SERVICEKEY") == 0 ? TW_AUDIT_SUBJECT_SERVICEKEY
-                                                           : TW_AUDIT_SUBJECT_UNKNOWN;
+        ev->actor_type = !type                             ? TW_AUDITLOG_SUBJECT_UNKNOWN
+                         : strcmp(type, "USER") == 0       ? TW_AUDITLOG_SUBJECT_USER
+                         : strcmp(type, "SERVICEKEY") == 0 ? TW_AUDITLOG_SUBJECT_SERVICEKEY
+                                                           : TW_AUDITLOG_SUBJECT_UNKNOWN;
         if (ev->action != _TW_LIFECYCLE_MAX)
                 r = 0;
 out:

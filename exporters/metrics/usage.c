@@ -110,7 +110,7 @@ static void source_family(struct page *p, const struct tw_snapshot *snap)
         }
 }
 
-static void self_families(struct page *p, const struct tw_audit_log_status *st, double interval)
+static void self_families(struct page *p, const struct tw_auditlog_status *st, double interval)
 {
         header(p, "tokenwatch_audit_log_enabled", "gauge",
                "1 while the Astro audit logs are read ([audit] enabled, and no 403 turned it "
@@ -130,7 +130,8 @@ static void self_families(struct page *p, const struct tw_audit_log_status *st, 
         header(p, "tokenwatch_audit_log_skipped_total", "counter",
                "Audit log lines skipped since the agent started, by reason.");
         for (int k = 0; k < _TW_AUDIT_SKIP_MAX; k++) {
-                const char *l[] = {"reason", tw_audit_skip_to_string((enum tw_audit_skip)k), NULL};
+                const char *l[] = {"reason", tw_auditlog_skip_to_string((enum tw_auditlog_skip)k),
+                                   NULL};
 
                 sample(p, "tokenwatch_audit_log_skipped_total", l, st ? (double)st->skipped[k] : 0);
         }
@@ -139,7 +140,7 @@ static void self_families(struct page *p, const struct tw_audit_log_status *st, 
         sample(p, "tokenwatch_audit_log_fetch_failures_total", NULL, st ? (double)st->failures : 0);
 }
 
-int tw_usage_metrics(const struct tw_snapshot *snap, const struct tw_audit_log_status *st,
+int tw_usage_metrics(const struct tw_snapshot *snap, const struct tw_auditlog_status *st,
                      struct tw_buf *out)
 {
         struct page p = {.out = out};

@@ -32,7 +32,7 @@ struct tw_buf;
 struct tw_snapshot;
 
 /* What the audit-log reader did, for the self-metrics. */
-struct tw_audit_log_status {
+struct tw_auditlog_status {
         bool enabled;         /* configured on and not switched off by a 403 */
         int64_t last_success; /* Unix seconds, TW_NO_TIME: never */
         uint64_t entries;     /* entries taken, since the agent started */
@@ -43,7 +43,7 @@ struct tw_audit_log_status {
 /* Appends the families above (the source info family when
  * snap->cfg->audit.metrics_sources).  st NULL: the self-metrics say
  * disabled.  0, -ENOMEM or -E2BIG. */
-int tw_usage_metrics(const struct tw_snapshot *snap, const struct tw_audit_log_status *st,
+int tw_usage_metrics(const struct tw_snapshot *snap, const struct tw_auditlog_status *st,
                      struct tw_buf *out);
 
 #endif

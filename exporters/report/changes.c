@@ -60,7 +60,7 @@ static int render_json(const struct tw_audit_view *v, struct tw_buf *out)
         }
         tw_buf_done(&line);
         if (r >= 0)
-                r = tw_audit_usage_json(v, root);
+                r = tw_usage_view_json(v, root);
         s = r >= 0 ? cJSON_Print(root) : NULL;
         cJSON_Delete(root);
         if (r >= 0 && !s)
@@ -244,17 +244,17 @@ int tw_audit_render(const struct tw_audit_view *v, enum tw_report_format fmt, st
         case TW_REPORT_CSV:
                 r = render_csv(v, out);
                 if (r >= 0 && v->usage)
-                        r = tw_audit_usage_csv(v, out);
+                        r = tw_usage_view_csv(v, out);
                 break;
         case TW_REPORT_MARKDOWN:
                 r = render_markdown(v, out);
                 if (r >= 0)
-                        r = tw_audit_usage_markdown(v, out);
+                        r = tw_usage_view_markdown(v, out);
                 break;
         case TW_REPORT_TABLE:
                 r = render_table(v, out);
                 if (r >= 0)
-                        r = tw_audit_usage_table(v, out);
+                        r = tw_usage_view_table(v, out);
                 break;
         default:
                 r = -EINVAL;

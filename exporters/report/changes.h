@@ -42,9 +42,9 @@ int tw_audit_render(const struct tw_audit_view *v, enum tw_report_format fmt, st
  * v->usage.  JSON: "usage" and "lifecycle" arrays added to root.  CSV:
  * blocks after the events, each with its header, first column "usage" or
  * "lifecycle", only when they have rows.  0, -ENOMEM, -E2BIG. */
-int tw_audit_usage_json(const struct tw_audit_view *v, struct cJSON *root);
-int tw_audit_usage_csv(const struct tw_audit_view *v, struct tw_buf *out);
-int tw_audit_usage_markdown(const struct tw_audit_view *v, struct tw_buf *out);
-int tw_audit_usage_table(const struct tw_audit_view *v, struct tw_buf *out);
+int tw_usage_view_json(const struct tw_audit_view *v, struct cJSON *root);
+int tw_usage_view_csv(const struct tw_audit_view *v, struct tw_buf *out);
+int tw_usage_view_markdown(const struct tw_audit_view *v, struct tw_buf *out);
+int tw_usage_view_table(const struct tw_audit_view *v, struct tw_buf *out);
 
 #endif

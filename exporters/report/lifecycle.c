@@ -104,12 +104,12 @@ const char *tw_report_actor_name(const struct tw_snapshot *snap, const struct tw
 {
         if (!e->actor_id)
                 return NULL;
-        if (e->actor_type == TW_AUDIT_SUBJECT_USER) {
+        if (e->actor_type == TW_AUDITLOG_SUBJECT_USER) {
                 const struct tw_user *u = tw_inventory_user(snap->inv, e->actor_id);
 
                 if (u && (u->username || u->full_name))
                         return u->username ? u->username : u->full_name;
-        } else if (e->actor_type == TW_AUDIT_SUBJECT_SERVICEKEY) {
+        } else if (e->actor_type == TW_AUDITLOG_SUBJECT_SERVICEKEY) {
                 const struct tw_token *t = tw_inventory_token(snap->inv, e->actor_id);
 
                 if (t && t->name)
@@ -133,9 +133,9 @@ int tw_report_actor_text(const struct tw_snapshot *snap, const struct tw_lifecyc
                          struct tw_buf *out)
 {
         const char *name = tw_report_actor_name(snap, e);
-        const char *what = e->actor_type == TW_AUDIT_SUBJECT_USER         ? "user "
-                           : e->actor_type == TW_AUDIT_SUBJECT_SERVICEKEY ? "API token "
-                                                                          : "";
+        const char *what = e->actor_type == TW_AUDITLOG_SUBJECT_USER         ? "user "
+                           : e->actor_type == TW_AUDITLOG_SUBJECT_SERVICEKEY ? "API token "
+                                                                             : "";
 
         if (!e->actor_id)
                 return tw_buf_adds(out, "unknown");
@@ -164,9 +164,9 @@ static bool add_event(const struct tw_snapshot *snap, cJSON *arr,
                add_str(o, "token_id", e->token_id) && add_str(o, "token_name", e->token_name) &&
                add_str(o, "actor_id", e->actor_id) &&
                add_str(o, "actor_type",
-                       e->actor_type == TW_AUDIT_SUBJECT_USER         ? "user"
-                       : e->actor_type == TW_AUDIT_SUBJECT_SERVICEKEY ? "token"
-                                                                      : NULL) &&
+                       e->actor_type == TW_AUDITLOG_SUBJECT_USER         ? "user"
+                       : e->actor_type == TW_AUDITLOG_SUBJECT_SERVICEKEY ? "token"
+                                                                         : NULL) &&
                add_str(o, "actor_name", tw_report_actor_name(snap, e)) &&
                add_str(o, "source_ip", e->source_ip) && add_str(o, "user_agent", e->user_agent) &&
                (e->status < 0 ? cJSON_AddNullToObject(o, "status")

@@ -63,13 +63,13 @@ static int ops_text(const struct tw_token_usage *t, struct tw_buf *out)
 static int actor_text(const struct tw_audit_view *v, const struct tw_lifecycle_event *e,
                       struct tw_buf *out)
 {
-        const char *name = e->actor_type == TW_AUDIT_SUBJECT_SERVICEKEY
-                                   ? tw_audit_usage_name_of(v, e->actor_id)
+        const char *name = e->actor_type == TW_AUDITLOG_SUBJECT_SERVICEKEY
+                                   ? tw_usage_view_name_of(v, e->actor_id)
                                    : NULL;
 
         if (name)
                 return tw_buf_printf(out, "token %s (%s)", name, e->actor_id);
-        return tw_buf_printf(out, "%s %s", tw_audit_usage_actor_type(e),
+        return tw_buf_printf(out, "%s %s", tw_usage_view_actor_type(e),
                              e->actor_id ? e->actor_id : "-");
 }
 
@@ -89,13 +89,13 @@ static int usage_cells(const struct tw_audit_view *v, const struct tw_token_usag
                 tw_buf_reset(&b[c]);
         r = tw_buf_adds(&b[U_ID], t->token_id);
         if (r >= 0)
-                r = tw_buf_adds(&b[U_NAME], tw_audit_usage_name_of(v, t->token_id)
-                                                    ? tw_audit_usage_name_of(v, t->token_id)
+                r = tw_buf_adds(&b[U_NAME], tw_usage_view_name_of(v, t->token_id)
+                                                    ? tw_usage_view_name_of(v, t->token_id)
                                                     : "");
         if (r >= 0)
-                r = tw_buf_adds(&b[U_FIRST], tw_audit_usage_when(t->first_ms, ts));
+                r = tw_buf_adds(&b[U_FIRST], tw_usage_view_when(t->first_ms, ts));
         if (r >= 0)
-                r = tw_buf_adds(&b[U_LAST], tw_audit_usage_when(t->last_ms, ts));
+                r = tw_buf_adds(&b[U_LAST], tw_usage_view_when(t->last_ms, ts));
         if (r >= 0)
                 r = tw_buf_printf(&b[U_CALLS], "%llu", (unsigned long long)t->calls);
         if (r >= 0)
@@ -112,13 +112,13 @@ static int usage_cells(const struct tw_audit_view *v, const struct tw_token_usag
 static int event_cells(const struct tw_audit_view *v, const struct tw_lifecycle_event *e,
                        struct tw_buf *b)
 {
-        const char *name = e->token_name ? e->token_name : tw_audit_usage_name_of(v, e->token_id);
+        const char *name = e->token_name ? e->token_name : tw_usage_view_name_of(v, e->token_id);
         char ts[TW_RFC3339_LEN];
         int r;
 
         for (int c = 0; c < N_L; c++)
                 tw_buf_reset(&b[c]);
-        r = tw_buf_adds(&b[L_AT], tw_audit_usage_when(e->at_ms, ts));
+        r = tw_buf_adds(&b[L_AT], tw_usage_view_when(e->at_ms, ts));
         if (r >= 0)
                 r = tw_buf_adds(&b[L_ACTION], tw_lifecycle_action_to_string(e->action));
         if (r >= 0)
@@ -148,9 +148,9 @@ static size_t shown(const struct tw_audit_view *v, size_t *ret_events)
 
         *ret_events = 0;
         for (size_t i = 0; v->usage && i < v->usage->n_tokens; i++)
-                n += tw_audit_usage_token_shown(v, &v->usage->tokens[i]);
+                n += tw_usage_view_token_shown(v, &v->usage->tokens[i]);
         for (size_t i = 0; v->usage && i < v->usage->n_lifecycle; i++)
-                *ret_events += tw_audit_usage_event_shown(v, &v->usage->lifecycle[i]);
+                *ret_events += tw_usage_view_event_shown(v, &v->usage->lifecycle[i]);
         return n;
 }
 
@@ -174,7 +174,7 @@ static size_t shown(const struct tw_audit_view *v, size_t *ret_events)
                         tw_buf_done(&b_[c_]);                         \
         } while (0)
 
-int tw_audit_usage_csv(const struct tw_audit_view *v, struct tw_buf *out)
+int tw_usage_view_csv(const struct tw_audit_view *v, struct tw_buf *out)
 {
         size_t n_events, n_tokens = shown(v, &n_events);
         int r = 0;
@@ -183,7 +183,7 @@ int tw_audit_usage_csv(const struct tw_audit_view *v, struct tw_buf *out)
                 r = tw_buf_adds(out, "\r\nrecord,token_id,token_name,first_seen,last_seen,calls,"
                                      "image_pushes,source_ips,user_agents,operations\r\n");
         EACH_ROW(struct tw_token_usage, N_U, v->usage->tokens, n_tokens ? v->usage->n_tokens : 0,
-                 tw_audit_usage_token_shown, usage_cells, {
+                 tw_usage_view_token_shown, usage_cells, {
                          r = tw_report_add_csv_cell(out, "usage", false);
                          for (int c = 0; r >= 0 && c < N_U; c++)
                                  r = tw_report_add_csv_cell(out, cell(&b[c]), c + 1 == N_U);
@@ -192,7 +192,7 @@ int tw_audit_usage_csv(const struct tw_audit_view *v, struct tw_buf *out)
                 r = tw_buf_adds(out, "\r\nrecord,at,action,token_id,token_name,actor,source_ip,"
                                      "user_agent,status\r\n");
         EACH_ROW(struct tw_lifecycle_event, N_L, v->usage->lifecycle,
-                 n_events ? v->usage->n_lifecycle : 0, tw_audit_usage_event_shown, event_cells, {
+                 n_events ? v->usage->n_lifecycle : 0, tw_usage_view_event_shown, event_cells, {
                          r = tw_report_add_csv_cell(out, "lifecycle", false);
                          for (int c = 0; r >= 0 && c < N_L; c++)
                                  r = tw_report_add_csv_cell(out, cell(&b[c]), c + 1 == N_L);
@@ -214,7 +214,7 @@ static int md_row(struct tw_buf *out, const struct tw_buf *b, const int *cols, s
         return r >= 0 ? tw_buf_adds(out, "\n") : r;
 }
 
-int tw_audit_usage_markdown(const struct tw_audit_view *v, struct tw_buf *out)
+int tw_usage_view_markdown(const struct tw_audit_view *v, struct tw_buf *out)
 {
         static const int ucols[] = {U_NAME,   U_ID,  U_LAST,   U_CALLS,
                                     U_PUSHES, U_IPS, U_AGENTS, U_OPS};
@@ -235,7 +235,7 @@ int tw_audit_usage_markdown(const struct tw_audit_view *v, struct tw_buf *out)
                                 "IPs | User agents | Operations |\n| --- | --- | --- | --- | "
                                 "--- | --- | --- | --- |\n");
         EACH_ROW(struct tw_token_usage, N_U, v->usage->tokens, n_tokens ? v->usage->n_tokens : 0,
-                 tw_audit_usage_token_shown, usage_cells, { r = md_row(out, b, ucols, N_U - 1); });
+                 tw_usage_view_token_shown, usage_cells, { r = md_row(out, b, ucols, N_U - 1); });
         if (r >= 0)
                 r = tw_buf_printf(out,
                                   "\n## Who changed each token\n\n%zu change%s in the Astro audit "
@@ -246,7 +246,7 @@ int tw_audit_usage_markdown(const struct tw_audit_view *v, struct tw_buf *out)
                                      "agent | Status |\n| --- | --- | --- | --- | --- | --- | --- "
                                      "| --- |\n");
         EACH_ROW(struct tw_lifecycle_event, N_L, v->usage->lifecycle,
-                 n_events ? v->usage->n_lifecycle : 0, tw_audit_usage_event_shown, event_cells,
+                 n_events ? v->usage->n_lifecycle : 0, tw_usage_view_event_shown, event_cells,
                  { r = md_row(out, b, lcols, N_L); });
         return r;
 }
@@ -264,7 +264,7 @@ static int term_line(struct tw_buf *out, const char *label, const struct tw_buf 
         return r >= 0 ? tw_buf_addc(out, '\n') : r;
 }
 
-int tw_audit_usage_table(const struct tw_audit_view *v, struct tw_buf *out)
+int tw_usage_view_table(const struct tw_audit_view *v, struct tw_buf *out)
 {
         size_t n_events, n_tokens;
         int r;
@@ -275,7 +275,7 @@ int tw_audit_usage_table(const struct tw_audit_view *v, struct tw_buf *out)
         r = tw_buf_printf(out, "\nWho uses each token (Astro audit logs): %zu token%s\n", n_tokens,
                           n_tokens == 1 ? "" : "s");
         EACH_ROW(struct tw_token_usage, N_U, v->usage->tokens, n_tokens ? v->usage->n_tokens : 0,
-                 tw_audit_usage_token_shown, usage_cells, {
+                 tw_usage_view_token_shown, usage_cells, {
                          r = tw_report_add_terminal(out, b[U_NAME].len ? cell(&b[U_NAME]) : "-", 80,
                                                     NULL);
                          if (r >= 0)
@@ -297,7 +297,7 @@ int tw_audit_usage_table(const struct tw_audit_view *v, struct tw_buf *out)
                                   "\nWho changed each token (Astro audit logs): %zu change%s\n",
                                   n_events, n_events == 1 ? "" : "s");
         EACH_ROW(struct tw_lifecycle_event, N_L, v->usage->lifecycle,
-                 n_events ? v->usage->n_lifecycle : 0, tw_audit_usage_event_shown, event_cells, {
+                 n_events ? v->usage->n_lifecycle : 0, tw_usage_view_event_shown, event_cells, {
                          r = tw_buf_printf(out, "%s  %-8s ", cell(&b[L_AT]), cell(&b[L_ACTION]));
                          if (r >= 0)
                                  r = tw_report_add_terminal(

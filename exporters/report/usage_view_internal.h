@@ -11,13 +11,13 @@
 #include "lib/timeutil.h"
 
 /* The token's name from the last listing, or NULL. */
-const char *tw_audit_usage_name_of(const struct tw_audit_view *v, const char *id);
+const char *tw_usage_view_name_of(const struct tw_audit_view *v, const char *id);
 /* Whether the view's --token and --since keep a token's usage or an event. */
-bool tw_audit_usage_token_shown(const struct tw_audit_view *v, const struct tw_token_usage *t);
-bool tw_audit_usage_event_shown(const struct tw_audit_view *v, const struct tw_lifecycle_event *e);
+bool tw_usage_view_token_shown(const struct tw_audit_view *v, const struct tw_token_usage *t);
+bool tw_usage_view_event_shown(const struct tw_audit_view *v, const struct tw_lifecycle_event *e);
 /* "user", "token" or "unknown". */
-const char *tw_audit_usage_actor_type(const struct tw_lifecycle_event *e);
+const char *tw_usage_view_actor_type(const struct tw_lifecycle_event *e);
 /* RFC 3339 (seconds) of the index's milliseconds, "-" for none. */
-char *tw_audit_usage_when(int64_t ms, char buf[TW_RFC3339_LEN]);
+char *tw_usage_view_when(int64_t ms, char buf[TW_RFC3339_LEN]);
 
 #endif

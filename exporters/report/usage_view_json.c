@@ -9,7 +9,7 @@
 #include "exporters/report/usage_view_internal.h"
 
 /* The token's name from the last listing, or NULL. */
-const char *tw_audit_usage_name_of(const struct tw_audit_view *v, const char *id)
+const char *tw_usage_view_name_of(const struct tw_audit_view *v, const char *id)
 {
         const struct tw_listing *l = v->listing;
         size_t lo = 0, hi = l && id ? l->n_tokens : 0;
@@ -28,27 +28,27 @@ const char *tw_audit_usage_name_of(const struct tw_audit_view *v, const char *id
         return NULL;
 }
 
-bool tw_audit_usage_token_shown(const struct tw_audit_view *v, const struct tw_token_usage *t)
+bool tw_usage_view_token_shown(const struct tw_audit_view *v, const struct tw_token_usage *t)
 {
         return (!v->token_id || strcmp(v->token_id, t->token_id) == 0) &&
                (v->since == TW_NO_TIME || t->last_ms >= v->since * 1000);
 }
 
-bool tw_audit_usage_event_shown(const struct tw_audit_view *v, const struct tw_lifecycle_event *e)
+bool tw_usage_view_event_shown(const struct tw_audit_view *v, const struct tw_lifecycle_event *e)
 {
         return (!v->token_id || (e->token_id && strcmp(v->token_id, e->token_id) == 0)) &&
                (v->since == TW_NO_TIME || e->at_ms >= v->since * 1000);
 }
 
-const char *tw_audit_usage_actor_type(const struct tw_lifecycle_event *e)
+const char *tw_usage_view_actor_type(const struct tw_lifecycle_event *e)
 {
-        return e->actor_type == TW_AUDIT_SUBJECT_USER         ? "user"
-               : e->actor_type == TW_AUDIT_SUBJECT_SERVICEKEY ? "token"
-                                                              : "unknown";
+        return e->actor_type == TW_AUDITLOG_SUBJECT_USER         ? "user"
+               : e->actor_type == TW_AUDITLOG_SUBJECT_SERVICEKEY ? "token"
+                                                                 : "unknown";
 }
 
 /* Seconds, from the index's milliseconds. */
-char *tw_audit_usage_when(int64_t ms, char buf[TW_RFC3339_LEN])
+char *tw_usage_view_when(int64_t ms, char buf[TW_RFC3339_LEN])
 {
         if (ms == TW_NO_TIME) {
                 strcpy(buf, "-");
@@ -73,9 +73,9 @@ static cJSON *sources_json(const struct tw_usage_source *s, size_t n)
                     !cJSON_AddStringToObject(o, "value", top[i]->value) ||
                     !cJSON_AddNumberToObject(o, "count", (double)top[i]->count) ||
                     !cJSON_AddStringToObject(o, "first_seen",
-                                             tw_audit_usage_when(top[i]->first_ms, ts)) ||
+                                             tw_usage_view_when(top[i]->first_ms, ts)) ||
                     !cJSON_AddStringToObject(o, "last_seen",
-                                             tw_audit_usage_when(top[i]->last_ms, ts))) {
+                                             tw_usage_view_when(top[i]->last_ms, ts))) {
                         cJSON_Delete(arr);
                         arr = NULL;
                 }
@@ -91,20 +91,20 @@ static cJSON *sources_json(const struct tw_usage_source *s, size_t n)
 static cJSON *token_json(const struct tw_audit_view *v, const struct tw_token_usage *t)
 {
         cJSON *o = cJSON_CreateObject(), *ops;
-        const char *name = tw_audit_usage_name_of(v, t->token_id);
+        const char *name = tw_usage_view_name_of(v, t->token_id);
         char ts[TW_RFC3339_LEN];
 
         if (!o || !cJSON_AddStringToObject(o, "token_id", t->token_id) ||
             !(name ? cJSON_AddStringToObject(o, "token_name", name)
                    : cJSON_AddNullToObject(o, "token_name")) ||
-            !cJSON_AddStringToObject(o, "first_seen", tw_audit_usage_when(t->first_ms, ts)) ||
-            !cJSON_AddStringToObject(o, "last_seen", tw_audit_usage_when(t->last_ms, ts)) ||
+            !cJSON_AddStringToObject(o, "first_seen", tw_usage_view_when(t->first_ms, ts)) ||
+            !cJSON_AddStringToObject(o, "last_seen", tw_usage_view_when(t->last_ms, ts)) ||
             !cJSON_AddNumberToObject(o, "calls", (double)t->calls) ||
             !cJSON_AddNumberToObject(o, "image_pushes", (double)t->image_pushes) ||
             !(t->last_push_ms == TW_NO_TIME
                       ? cJSON_AddNullToObject(o, "last_push")
                       : cJSON_AddStringToObject(o, "last_push",
-                                                tw_audit_usage_when(t->last_push_ms, ts))) ||
+                                                tw_usage_view_when(t->last_push_ms, ts))) ||
             !cJSON_AddItemToObject(o, "source_ips", sources_json(t->ips, t->n_ips)) ||
             !cJSON_AddItemToObject(o, "user_agents", sources_json(t->agents, t->n_agents)) ||
             !(ops = cJSON_AddArrayToObject(o, "operations")))
@@ -116,7 +116,7 @@ static cJSON *token_json(const struct tw_audit_view *v, const struct tw_token_us
                     !cJSON_AddStringToObject(op, "operation", t->ops[i].op) ||
                     !cJSON_AddNumberToObject(op, "count", (double)t->ops[i].count) ||
                     !cJSON_AddStringToObject(op, "last_seen",
-                                             tw_audit_usage_when(t->ops[i].last_ms, ts)))
+                                             tw_usage_view_when(t->ops[i].last_ms, ts)))
                         goto fail;
         }
         return o;
@@ -128,17 +128,17 @@ fail:
 static cJSON *event_json(const struct tw_audit_view *v, const struct tw_lifecycle_event *e)
 {
         cJSON *o = cJSON_CreateObject();
-        const char *name = e->token_name ? e->token_name : tw_audit_usage_name_of(v, e->token_id);
-        const char *actor_name = e->actor_type == TW_AUDIT_SUBJECT_SERVICEKEY
-                                         ? tw_audit_usage_name_of(v, e->actor_id)
+        const char *name = e->token_name ? e->token_name : tw_usage_view_name_of(v, e->token_id);
+        const char *actor_name = e->actor_type == TW_AUDITLOG_SUBJECT_SERVICEKEY
+                                         ? tw_usage_view_name_of(v, e->actor_id)
                                          : NULL;
         char ts[TW_RFC3339_LEN];
 #define STR_OR_NULL(k, s) ((s) ? cJSON_AddStringToObject(o, k, s) : cJSON_AddNullToObject(o, k))
 
-        if (!o || !cJSON_AddStringToObject(o, "at", tw_audit_usage_when(e->at_ms, ts)) ||
+        if (!o || !cJSON_AddStringToObject(o, "at", tw_usage_view_when(e->at_ms, ts)) ||
             !cJSON_AddStringToObject(o, "action", tw_lifecycle_action_to_string(e->action)) ||
             !STR_OR_NULL("token_id", e->token_id) || !STR_OR_NULL("token_name", name) ||
-            !cJSON_AddStringToObject(o, "actor_type", tw_audit_usage_actor_type(e)) ||
+            !cJSON_AddStringToObject(o, "actor_type", tw_usage_view_actor_type(e)) ||
             !STR_OR_NULL("actor_id", e->actor_id) || !STR_OR_NULL("actor_name", actor_name) ||
             !STR_OR_NULL("source_ip", e->source_ip) || !STR_OR_NULL("user_agent", e->user_agent) ||
             !(e->status < 0 ? cJSON_AddNullToObject(o, "status")
@@ -150,7 +150,7 @@ static cJSON *event_json(const struct tw_audit_view *v, const struct tw_lifecycl
         return o;
 }
 
-int tw_audit_usage_json(const struct tw_audit_view *v, struct cJSON *root)
+int tw_usage_view_json(const struct tw_audit_view *v, struct cJSON *root)
 {
         cJSON *usage, *life;
 
@@ -160,11 +160,11 @@ int tw_audit_usage_json(const struct tw_audit_view *v, struct cJSON *root)
             !(life = cJSON_AddArrayToObject(root, "lifecycle")))
                 return -ENOMEM;
         for (size_t i = 0; i < v->usage->n_tokens; i++)
-                if (tw_audit_usage_token_shown(v, &v->usage->tokens[i]) &&
+                if (tw_usage_view_token_shown(v, &v->usage->tokens[i]) &&
                     !cJSON_AddItemToArray(usage, token_json(v, &v->usage->tokens[i])))
                         return -ENOMEM;
         for (size_t i = 0; i < v->usage->n_lifecycle; i++)
-                if (tw_audit_usage_event_shown(v, &v->usage->lifecycle[i]) &&
+                if (tw_usage_view_event_shown(v, &v->usage->lifecycle[i]) &&
                     !cJSON_AddItemToArray(life, event_json(v, &v->usage->lifecycle[i])))
                         return -ENOMEM;
         return 0;

@@ -22,7 +22,7 @@
 /* Keeps the events observed in [since, now]. */
 static int take_event(const char *line, size_t len, void *ctx)
 {
-        struct tw_audit_history *h = ctx;
+        struct tw_trail_history *h = ctx;
         struct tw_event e;
 
         if (tw_event_from_json(line, len, &e) < 0) {
@@ -57,7 +57,7 @@ static bool trail_exists(const char *path, int keep)
         return false;
 }
 
-int tw_audit_history_load(const struct tw_config *cfg, int64_t now, struct tw_audit_history *h)
+int tw_trail_history_load(const struct tw_config *cfg, int64_t now, struct tw_trail_history *h)
 {
         char path[PATH_MAX];
         size_t skipped = 0;
@@ -65,10 +65,10 @@ int tw_audit_history_load(const struct tw_config *cfg, int64_t now, struct tw_au
 
         h->now = now;
         h->since = now - (int64_t)TW_REPORT_HISTORY_DAYS * 86400;
-        snprintf(path, sizeof(path), "%s/%s", cfg->agent.state_dir, TW_AUDIT_FILE);
+        snprintf(path, sizeof(path), "%s/%s", cfg->agent.state_dir, TW_TRAIL_FILE);
         if (!trail_exists(path, cfg->audit.log_files))
                 return 0;
-        r = tw_jsonl_read(path, (unsigned)cfg->audit.log_files, TW_AUDIT_LINE_MAX, take_event, h,
+        r = tw_jsonl_read(path, (unsigned)cfg->audit.log_files, TW_AUDITLOG_LINE_MAX, take_event, h,
                           &skipped);
         if (r < 0) {
                 tw_log(TW_LOG_WARN, "cannot read the audit trail; its changes are not shown",
@@ -89,7 +89,7 @@ int tw_audit_history_load(const struct tw_config *cfg, int64_t now, struct tw_au
         return 1;
 }
 
-void tw_audit_history_done(struct tw_audit_history *h)
+void tw_trail_history_done(struct tw_trail_history *h)
 {
         for (size_t i = 0; i < h->n; i++)
                 tw_event_done(&h->events[i]);

@@ -17,7 +17,7 @@
 struct tw_config;
 struct tw_event;
 
-struct tw_audit_history {
+struct tw_trail_history {
         struct tw_event_history view; /* what a snapshot points at */
         struct tw_event *events;
         size_t n, cap, malformed, dropped;
@@ -26,9 +26,9 @@ struct tw_audit_history {
 
 /* Fills *h (zeroed by the caller) with the changes observed in
  * [now - 30 days, now].  1: read; 0: no trail yet; a negative errno: it
- * could not be read (logged).  Free with tw_audit_history_done() in every
+ * could not be read (logged).  Free with tw_trail_history_done() in every
  * case. */
-int tw_audit_history_load(const struct tw_config *cfg, int64_t now, struct tw_audit_history *h);
-void tw_audit_history_done(struct tw_audit_history *h);
+int tw_trail_history_load(const struct tw_config *cfg, int64_t now, struct tw_trail_history *h);
+void tw_trail_history_done(struct tw_trail_history *h);
 
 #endif

@@ -20,7 +20,7 @@
 #define PENDING_MAX ((size_t)256 << 20)
 #define LISTING_REFRESH 3600 /* seconds between writes of an unchanged listing */
 
-struct tw_audit_trail {
+struct tw_trail {
         char *state_dir;
         char *audit_path;
         struct tw_event_policy policy;
@@ -30,7 +30,7 @@ struct tw_audit_trail {
         uint64_t counts[_TW_EVENT_KIND_MAX][_TW_SEVERITY_MAX];
 };
 
-void tw_audit_trail_free(struct tw_audit_trail *t)
+void tw_trail_free(struct tw_trail *t)
 {
         if (!t)
                 return;
@@ -40,14 +40,14 @@ void tw_audit_trail_free(struct tw_audit_trail *t)
         free(t);
 }
 
-void tw_audit_trail_set_options(struct tw_audit_trail *t, const struct tw_audit_trail_options *o)
+void tw_trail_set_options(struct tw_trail *t, const struct tw_trail_options *o)
 {
         t->policy = o->policy;
         if (o->rotation.keep >= 1)
                 t->rotation = o->rotation;
 }
 
-int tw_audit_trail_metrics(const struct tw_audit_trail *t, struct tw_buf *out)
+int tw_trail_metrics(const struct tw_trail *t, struct tw_buf *out)
 {
         int r = tw_buf_adds(out, "# HELP astro_token_events_total Token changes seen between "
                                  "collections since the agent started, by event and severity "
@@ -66,7 +66,7 @@ int tw_audit_trail_metrics(const struct tw_audit_trail *t, struct tw_buf *out)
         return r;
 }
 
-void tw_audit_trail_counts(const struct tw_audit_trail *t, uint64_t ret_counts[_TW_EVENT_KIND_MAX])
+void tw_trail_counts(const struct tw_trail *t, uint64_t ret_counts[_TW_EVENT_KIND_MAX])
 {
         for (int k = 0; k < _TW_EVENT_KIND_MAX; k++) {
                 ret_counts[k] = 0;
@@ -76,19 +76,19 @@ void tw_audit_trail_counts(const struct tw_audit_trail *t, uint64_t ret_counts[_
 }
 
 /* Loads the previous listing; a corrupt one is moved aside and noted. */
-static int load_listing(struct tw_audit_trail *t, int64_t now, struct tw_buf *note)
+static int load_listing(struct tw_trail *t, int64_t now, struct tw_buf *note)
 {
         char *data = NULL, *moved = NULL;
         size_t len = 0;
         int r;
 
-        r = tw_statefile_read(t->state_dir, TW_AUDIT_LISTING_FILE, LISTING_MAX, &data, &len);
+        r = tw_statefile_read(t->state_dir, TW_TRAIL_LISTING_FILE, LISTING_MAX, &data, &len);
         if (r == -ENOENT)
                 return 0;
         if (r < 0) {
                 if (note)
                         tw_buf_printf(note, "cannot read %s/%s: %s", t->state_dir,
-                                      TW_AUDIT_LISTING_FILE, strerror(-r));
+                                      TW_TRAIL_LISTING_FILE, strerror(-r));
                 return r;
         }
         r = tw_listing_from_json(data, len, &t->prev);
@@ -96,7 +96,7 @@ static int load_listing(struct tw_audit_trail *t, int64_t now, struct tw_buf *no
         if (r == -ENOMEM)
                 return r;
         if (r < 0) {
-                r = tw_statefile_quarantine(t->state_dir, TW_AUDIT_LISTING_FILE, now, &moved);
+                r = tw_statefile_quarantine(t->state_dir, TW_TRAIL_LISTING_FILE, now, &moved);
                 if (note)
                         tw_buf_printf(note,
                                       "corrupt audit listing moved to %s; the next collection is a "
@@ -161,7 +161,7 @@ static int mark_present(const char *line, size_t len, void *ctx)
 }
 
 /* Appends what the audit file lacks of p. */
-static int append_missing(struct tw_audit_trail *t, struct pending *p)
+static int append_missing(struct tw_trail *t, struct pending *p)
 {
         struct tw_strmap m;
         struct tw_buf out;
@@ -176,8 +176,8 @@ static int append_missing(struct tw_audit_trail *t, struct pending *p)
                         r = 0;
         }
         if (r >= 0)
-                r = tw_jsonl_read(t->audit_path, t->rotation.keep, TW_AUDIT_LINE_MAX, mark_present,
-                                  ctx, NULL);
+                r = tw_jsonl_read(t->audit_path, t->rotation.keep, TW_AUDITLOG_LINE_MAX,
+                                  mark_present, ctx, NULL);
         for (size_t i = 0; i < p->n_lines && r >= 0; i++)
                 if (!p->present[i])
                         r = tw_buf_printf(&out, "%s\n", p->lines[i]);
@@ -191,7 +191,7 @@ static int append_missing(struct tw_audit_trail *t, struct pending *p)
 /* Finishes a record cut short by a crash: when the listing it belongs to was
  * saved, its events are appended (those not there yet); when not, the
  * transition was never committed and the next collection recomputes it. */
-static int recover(struct tw_audit_trail *t, struct tw_buf *note)
+static int recover(struct tw_trail *t, struct tw_buf *note)
 {
         struct pending p = {0};
         char path[PATH_MAX];
@@ -217,10 +217,10 @@ static int recover(struct tw_audit_trail *t, struct tw_buf *note)
         return unlink(path) < 0 && errno != ENOENT ? -errno : 0;
 }
 
-int tw_audit_trail_open(const struct tw_audit_trail_options *o, int64_t now,
-                        struct tw_audit_trail **ret_trail, struct tw_buf *note)
+int tw_trail_open(const struct tw_trail_options *o, int64_t now, struct tw_trail **ret_trail,
+                  struct tw_buf *note)
 {
-        struct tw_audit_trail *t;
+        struct tw_trail *t;
         int r;
 
         if (!o || !o->state_dir || !ret_trail || o->rotation.keep < 1)
@@ -233,15 +233,15 @@ int tw_audit_trail_open(const struct tw_audit_trail_options *o, int64_t now,
         t->state_dir = strdup(o->state_dir);
         t->audit_path = malloc(PATH_MAX);
         if (t->audit_path &&
-            snprintf(t->audit_path, PATH_MAX, "%s/%s", o->state_dir, TW_AUDIT_FILE) >= PATH_MAX) {
-                tw_audit_trail_free(t);
+            snprintf(t->audit_path, PATH_MAX, "%s/%s", o->state_dir, TW_TRAIL_FILE) >= PATH_MAX) {
+                tw_trail_free(t);
                 return -ENAMETOOLONG;
         }
         r = t->state_dir && t->audit_path ? load_listing(t, now, note) : -ENOMEM;
         if (r >= 0)
                 r = recover(t, note);
         if (r < 0) {
-                tw_audit_trail_free(t);
+                tw_trail_free(t);
                 return r;
         }
         *ret_trail = t;
@@ -283,7 +283,7 @@ static int carry_over(struct tw_listing *cur, const struct tw_listing *prev, boo
         return tw_listing_sort(cur);
 }
 
-static int save(struct tw_audit_trail *t, const struct tw_listing *cur, const struct tw_events *ev)
+static int save(struct tw_trail *t, const struct tw_listing *cur, const struct tw_events *ev)
 {
         char when[TW_RFC3339_LEN], path[PATH_MAX];
         struct tw_buf lines, listing;
@@ -311,7 +311,7 @@ static int save(struct tw_audit_trail *t, const struct tw_listing *cur, const st
                 tw_buf_done(&pending);
         }
         if (r >= 0)
-                r = tw_statefile_write(t->state_dir, TW_AUDIT_LISTING_FILE, listing.ptr,
+                r = tw_statefile_write(t->state_dir, TW_TRAIL_LISTING_FILE, listing.ptr,
                                        listing.len);
         if (r >= 0 && lines.len)
                 r = tw_jsonl_append(t->audit_path, lines.ptr, lines.len, &t->rotation);
@@ -325,8 +325,8 @@ static int save(struct tw_audit_trail *t, const struct tw_listing *cur, const st
         return r;
 }
 
-int tw_audit_trail_record(struct tw_audit_trail *t, const struct tw_inventory *inv,
-                          const struct tw_evaluation *ev, int64_t now, struct tw_events *ret_events)
+int tw_trail_record(struct tw_trail *t, const struct tw_inventory *inv,
+                    const struct tw_evaluation *ev, int64_t now, struct tw_events *ret_events)
 {
         bool tokens_complete = inv->listed[TW_LISTING_TOKENS];
         struct tw_listing *cur = NULL;

@@ -33,17 +33,17 @@ struct tw_buf;
 struct tw_evaluation;
 struct tw_inventory;
 
-#define TW_AUDIT_FILE "audit.jsonl"
-#define TW_AUDIT_LISTING_FILE "audit-listing.json"
-#define TW_AUDIT_LINE_MAX (1024 * 1024)
+#define TW_TRAIL_FILE "audit.jsonl"
+#define TW_TRAIL_LISTING_FILE "audit-listing.json"
+#define TW_AUDITLOG_LINE_MAX (1024 * 1024)
 
-struct tw_audit_trail_options {
+struct tw_trail_options {
         const char *state_dir; /* must exist */
         struct tw_event_policy policy;
         struct tw_jsonl_rotation rotation;
 };
 
-struct tw_audit_trail;
+struct tw_trail;
 
 /*
  * Opens the trail: loads the previous listing and finishes an interrupted
@@ -52,9 +52,9 @@ struct tw_audit_trail;
  * no listing: the next collection is a baseline.  -ENOMEM, or -errno when
  * state_dir cannot be read or written (a message in note).
  */
-int tw_audit_trail_open(const struct tw_audit_trail_options *o, int64_t now,
-                        struct tw_audit_trail **ret_trail, struct tw_buf *note);
-void tw_audit_trail_free(struct tw_audit_trail *t);
+int tw_trail_open(const struct tw_trail_options *o, int64_t now, struct tw_trail **ret_trail,
+                  struct tw_buf *note);
+void tw_trail_free(struct tw_trail *t);
 
 /*
  * Records one collection: the events since the previous listing (into
@@ -64,20 +64,19 @@ void tw_audit_trail_free(struct tw_audit_trail *t);
  * -errno from the files (then nothing is lost: the next record retries the
  * same transition).
  */
-int tw_audit_trail_record(struct tw_audit_trail *t, const struct tw_inventory *inv,
-                          const struct tw_evaluation *ev, int64_t now,
-                          struct tw_events *ret_events);
+int tw_trail_record(struct tw_trail *t, const struct tw_inventory *inv,
+                    const struct tw_evaluation *ev, int64_t now, struct tw_events *ret_events);
 
 /* Takes new policy and rotation settings (a reload); the files stay. */
-void tw_audit_trail_set_options(struct tw_audit_trail *t, const struct tw_audit_trail_options *o);
+void tw_trail_set_options(struct tw_trail *t, const struct tw_trail_options *o);
 
 /* Appends the astro_token_events_total{event,severity} counter family
  * (events recorded since the agent started; severity info, warning or
  * critical; every pair, zeros included) in the Prometheus text format.
  * 0, -ENOMEM, -E2BIG. */
-int tw_audit_trail_metrics(const struct tw_audit_trail *t, struct tw_buf *out);
+int tw_trail_metrics(const struct tw_trail *t, struct tw_buf *out);
 
 /* Events recorded since open, per kind, all severities. */
-void tw_audit_trail_counts(const struct tw_audit_trail *t, uint64_t ret_counts[_TW_EVENT_KIND_MAX]);
+void tw_trail_counts(const struct tw_trail *t, uint64_t ret_counts[_TW_EVENT_KIND_MAX]);
 
 #endif

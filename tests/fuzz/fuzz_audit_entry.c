@@ -12,13 +12,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static int on_line(void *ctx, const char *line, size_t len)
 {
-        struct tw_audit_entry e;
-        enum tw_audit_skip why;
+        struct tw_auditlog_entry e;
+        enum tw_auditlog_skip why;
         size_t *n = ctx;
 
-        if (tw_audit_entry_parse(line, len, &e, &why) == 0) {
+        if (tw_auditlog_entry_parse(line, len, &e, &why) == 0) {
                 (*n)++;
-                tw_audit_entry_done(&e);
+                tw_auditlog_entry_done(&e);
         } else if ((unsigned)why >= _TW_AUDIT_SKIP_MAX) {
                 abort();
         }

@@ -169,7 +169,7 @@ static void test_sim_forbidden_rate_and_append(void **state)
                     "not json\n");
         assert_int_equal(r.status, 200);
         tw_buf_done(&r.body);
-        assert_int_equal(tw_sim_audit_count(sim), 20);
+        assert_int_equal(tw_sim_auditlog_count(sim), 20);
         assert_int_equal(stream(sim, tw_sim_org_credential(sim), path, &s, &res, NULL), 0);
         assert_int_equal(res.status, 200);
         /* @-1m and the bad line (served with the entry before it). */
@@ -204,11 +204,11 @@ static void test_stream_cancel_and_reader_stop(void **state)
 }
 
 /* A collector on sim with state in dir. */
-static struct tw_audit_collector *collector(struct tw_sim *sim, const char *dir, int64_t window_ms,
-                                            size_t max_line)
+static struct tw_auditlog_collector *collector(struct tw_sim *sim, const char *dir,
+                                               int64_t window_ms, size_t max_line)
 {
         static const char *const known[] = {TOK, "clfjm8xtjdmzgvoqrzahg9n31"};
-        struct tw_audit_options o = {
+        struct tw_auditlog_options o = {
                 .organization_id = ORG,
                 .bearer = tw_sim_org_credential(sim),
                 .state_dir = dir,
@@ -216,15 +216,15 @@ static struct tw_audit_collector *collector(struct tw_sim *sim, const char *dir,
                 .timeout_ms = 30000,
                 .max_line = max_line,
         };
-        struct tw_audit_collector *c = NULL;
+        struct tw_auditlog_collector *c = NULL;
         char base[256];
         char *quarantined = (char *)"x";
 
         snprintf(base, sizeof(base), "%s/v1/", tw_sim_url(sim));
         o.base_url = base;
-        assert_int_equal(tw_audit_collector_new(&o, BASE, &c, &quarantined), 0);
+        assert_int_equal(tw_auditlog_collector_new(&o, BASE, &c, &quarantined), 0);
         assert_null(quarantined);
-        assert_int_equal(tw_usage_set_known_tokens(tw_audit_collector_usage(c), known, 2), 0);
+        assert_int_equal(tw_usage_set_known_tokens(tw_auditlog_collector_usage(c), known, 2), 0);
         return c;
 }
 
@@ -247,8 +247,8 @@ static void test_collector_backfill_boundary_and_restart(void **state)
         for (int raw = 0; raw <= 1; raw++) {
                 struct sim_opts so = {.raw = raw};
                 struct tw_sim *sim = start(&so);
-                struct tw_audit_fetch_result res;
-                struct tw_audit_collector *c;
+                struct tw_auditlog_fetch_result res;
+                struct tw_auditlog_collector *c;
                 const struct tw_token_usage *t;
                 char dir[64], ts[40], line[256];
 
@@ -256,20 +256,20 @@ static void test_collector_backfill_boundary_and_restart(void **state)
                 print_message("raw gzip: %d\n", raw);
                 make_dir(dir);
                 c = collector(sim, dir, 0, 0);
-                assert_int_equal(tw_audit_fetch(c, BASE, &res), 0);
+                assert_int_equal(tw_auditlog_fetch(c, BASE, &res), 0);
                 assert_int_equal(res.entries, FIXTURE_ENTRIES);
-                assert_int_equal(res.skipped[TW_AUDIT_SKIP_MALFORMED], 1);
+                assert_int_equal(res.skipped[TW_AUDITLOG_SKIP_MALFORMED], 1);
                 assert_int_equal(res.duplicates, 0);
                 assert_int_equal(res.calls, 1);
-                t = tw_usage_find(tw_audit_collector_usage(c), TOK);
+                t = tw_usage_find(tw_auditlog_collector_usage(c), TOK);
                 assert_non_null(t);
                 assert_int_equal(t->calls, 4);
                 assert_int_equal(t->image_pushes, 1);
-                assert_int_equal(tw_audit_collector_usage(c)->n_lifecycle, 6);
+                assert_int_equal(tw_auditlog_collector_usage(c)->n_lifecycle, 6);
                 assert_int_equal(res.cursor_ms, (BASE - 3600) * 1000LL);
 
                 /* Nothing new: the boundary entry comes again and is skipped. */
-                assert_int_equal(tw_audit_fetch(c, BASE, &res), 0);
+                assert_int_equal(tw_auditlog_fetch(c, BASE, &res), 0);
                 assert_int_equal(res.entries, 0);
                 assert_int_equal(res.duplicates, 1);
 
@@ -279,20 +279,20 @@ static void test_collector_backfill_boundary_and_restart(void **state)
                          "{\"subjectId\":\"" TOK "\",\"subjectType\":\"SERVICEKEY\","
                          "\"timestamp\":\"%s\",\"method\":\"GET\",\"path\":\"/v1/x\"}\n",
                          ts);
-                assert_int_equal(tw_sim_add_audit_entries(sim, line, strlen(line)), 0);
-                assert_int_equal(tw_audit_fetch(c, BASE, &res), 0);
+                assert_int_equal(tw_sim_add_auditlog_entries(sim, line, strlen(line)), 0);
+                assert_int_equal(tw_auditlog_fetch(c, BASE, &res), 0);
                 assert_int_equal(res.entries, 1);
                 assert_int_equal(res.duplicates, 1);
-                assert_int_equal(tw_usage_find(tw_audit_collector_usage(c), TOK)->calls, 5);
-                tw_audit_collector_free(c);
+                assert_int_equal(tw_usage_find(tw_auditlog_collector_usage(c), TOK)->calls, 5);
+                tw_auditlog_collector_free(c);
 
                 /* A restart continues from the persisted cursor and usage. */
                 c = collector(sim, dir, 0, 0);
-                assert_int_equal(tw_usage_find(tw_audit_collector_usage(c), TOK)->calls, 5);
-                assert_int_equal(tw_audit_fetch(c, BASE, &res), 0);
+                assert_int_equal(tw_usage_find(tw_auditlog_collector_usage(c), TOK)->calls, 5);
+                assert_int_equal(tw_auditlog_fetch(c, BASE, &res), 0);
                 assert_int_equal(res.entries, 0);
                 assert_int_equal(res.duplicates, 2);
-                tw_audit_collector_free(c);
+                tw_auditlog_collector_free(c);
                 remove_dir(dir);
                 tw_sim_stop(sim);
         }
@@ -302,15 +302,15 @@ static void test_collector_forbidden(void **state)
 {
         struct sim_opts so = {.forbidden = true};
         struct tw_sim *sim = start(&so);
-        struct tw_audit_collector *c = collector(sim, NULL, 0, 0);
-        struct tw_audit_fetch_result res;
+        struct tw_auditlog_collector *c = collector(sim, NULL, 0, 0);
+        struct tw_auditlog_fetch_result res;
 
         (void)state;
-        assert_int_equal(tw_audit_fetch(c, BASE, &res), -EACCES);
+        assert_int_equal(tw_auditlog_fetch(c, BASE, &res), -EACCES);
         assert_int_equal(res.calls, 1); /* not retried */
         assert_int_equal(res.status, 403);
         assert_true(strncmp(res.request_id, "sim-req-", 8) == 0);
-        tw_audit_collector_free(c);
+        tw_auditlog_collector_free(c);
         tw_sim_stop(sim);
 }
 
@@ -318,14 +318,14 @@ static void test_collector_honours_429(void **state)
 {
         struct sim_opts so = {.calls = 1, .window_ms = 1500};
         struct tw_sim *sim = start(&so);
-        struct tw_audit_collector *c = collector(sim, NULL, 0, 0);
-        struct tw_audit_fetch_result res;
+        struct tw_auditlog_collector *c = collector(sim, NULL, 0, 0);
+        struct tw_auditlog_fetch_result res;
         struct tw_sim_request *log = NULL;
         size_t n = 0;
 
         (void)state;
-        assert_int_equal(tw_audit_fetch(c, BASE, &res), 0);
-        assert_int_equal(tw_audit_fetch(c, BASE, &res), 0);
+        assert_int_equal(tw_auditlog_fetch(c, BASE, &res), 0);
+        assert_int_equal(tw_auditlog_fetch(c, BASE, &res), 0);
         assert_int_equal(res.calls, 2);
         assert_int_equal(res.duplicates, 1);
         assert_true(res.waited_ms >= 1000);
@@ -337,7 +337,7 @@ static void test_collector_honours_429(void **state)
         /* The retry came after the Retry-After (2 s), not before. */
         assert_true(log[2].start_ns - log[1].start_ns >= 1000000000LL);
         tw_sim_requests_free(log, n);
-        tw_audit_collector_free(c);
+        tw_auditlog_collector_free(c);
         tw_sim_stop(sim);
 }
 
@@ -345,26 +345,26 @@ static void test_collector_retries_server_errors(void **state)
 {
         struct sim_opts so = {0};
         struct tw_sim *sim = start(&so);
-        struct tw_audit_collector *c = collector(sim, NULL, 0, 0);
+        struct tw_auditlog_collector *c = collector(sim, NULL, 0, 0);
         struct tw_sim_fault fault = {.type = TW_SIM_FAULT_STATUS,
                                      .match = "/audit-logs",
                                      .status = 503,
                                      .retry_after = -1,
                                      .count = 1};
-        struct tw_audit_fetch_result res;
+        struct tw_auditlog_fetch_result res;
 
         (void)state;
         assert_int_equal(tw_sim_add_fault(sim, &fault), 0);
-        assert_int_equal(tw_audit_fetch(c, BASE, &res), 0);
+        assert_int_equal(tw_auditlog_fetch(c, BASE, &res), 0);
         assert_int_equal(res.calls, 2);
         assert_int_equal(res.entries, FIXTURE_ENTRIES);
         /* A client error is not retried. */
         fault.status = 400;
         assert_int_equal(tw_sim_add_fault(sim, &fault), 0);
-        assert_int_equal(tw_audit_fetch(c, BASE, &res), -EPROTO);
+        assert_int_equal(tw_auditlog_fetch(c, BASE, &res), -EPROTO);
         assert_int_equal(res.calls, 1);
         assert_int_equal(res.status, 400);
-        tw_audit_collector_free(c);
+        tw_auditlog_collector_free(c);
         tw_sim_stop(sim);
 }
 
@@ -372,14 +372,14 @@ static void test_collector_keeps_its_own_rate(void **state)
 {
         struct sim_opts so = {0};
         struct tw_sim *sim = start(&so);
-        struct tw_audit_collector *c = collector(sim, NULL, 1000, 0);
-        struct tw_audit_fetch_result res;
+        struct tw_auditlog_collector *c = collector(sim, NULL, 1000, 0);
+        struct tw_auditlog_fetch_result res;
         struct tw_sim_request *log = NULL;
         size_t n = 0;
 
         (void)state;
         for (int i = 0; i < 3; i++) {
-                assert_int_equal(tw_audit_fetch(c, BASE, &res), 0);
+                assert_int_equal(tw_auditlog_fetch(c, BASE, &res), 0);
                 print_message("fetch %d: waited %lld ms\n", i, (long long)res.waited_ms);
         }
         assert_int_equal(tw_sim_get_requests(sim, &log, &n), 0);
@@ -387,7 +387,7 @@ static void test_collector_keeps_its_own_rate(void **state)
         /* Never 3 calls within one window. */
         assert_true(log[2].start_ns - log[0].start_ns >= 1000000000LL);
         tw_sim_requests_free(log, n);
-        tw_audit_collector_free(c);
+        tw_auditlog_collector_free(c);
         tw_sim_stop(sim);
 }
 
@@ -395,15 +395,15 @@ static void test_collector_skips_long_lines(void **state)
 {
         struct sim_opts so = {0};
         struct tw_sim *sim = start(&so);
-        struct tw_audit_collector *c = collector(sim, NULL, 0, 500);
-        struct tw_audit_fetch_result res;
+        struct tw_auditlog_collector *c = collector(sim, NULL, 0, 500);
+        struct tw_auditlog_fetch_result res;
 
         (void)state;
-        assert_int_equal(tw_audit_fetch(c, BASE, &res), 0);
+        assert_int_equal(tw_auditlog_fetch(c, BASE, &res), 0);
         /* The fixture's lines over 500 bytes as served: 501 and 546. */
-        assert_int_equal(res.skipped[TW_AUDIT_SKIP_TOO_LONG], 2);
+        assert_int_equal(res.skipped[TW_AUDITLOG_SKIP_TOO_LONG], 2);
         assert_int_equal(res.entries, FIXTURE_ENTRIES - 2);
-        tw_audit_collector_free(c);
+        tw_auditlog_collector_free(c);
         tw_sim_stop(sim);
 }
 
@@ -411,25 +411,26 @@ static void test_collector_quarantines_bad_state(void **state)
 {
         struct sim_opts so = {0};
         struct tw_sim *sim = start(&so);
-        struct tw_audit_options o = {.organization_id = ORG, .base_url = "http://127.0.0.1:1/v1"};
-        struct tw_audit_collector *c = NULL;
+        struct tw_auditlog_options o = {.organization_id = ORG,
+                                        .base_url = "http://127.0.0.1:1/v1"};
+        struct tw_auditlog_collector *c = NULL;
         char dir[64], path[128], *q = NULL;
         FILE *f;
 
         (void)state;
         make_dir(dir);
-        snprintf(path, sizeof(path), "%s/%s", dir, TW_AUDIT_STATE_FILE);
+        snprintf(path, sizeof(path), "%s/%s", dir, TW_AUDITLOG_STATE_FILE);
         f = fopen(path, "w");
         assert_non_null(f);
         fputs("{\"v\":1,\"cursor\":{\"last\":\"soon\",\"ids\":[]}}", f);
         fclose(f);
         o.state_dir = dir;
-        assert_int_equal(tw_audit_collector_new(&o, BASE, &c, &q), 0);
+        assert_int_equal(tw_auditlog_collector_new(&o, BASE, &c, &q), 0);
         assert_non_null(q);
         assert_int_equal(access(path, F_OK), -1);
-        assert_int_equal(tw_audit_collector_usage(c)->n_tokens, 0);
+        assert_int_equal(tw_auditlog_collector_usage(c)->n_tokens, 0);
         free(q);
-        tw_audit_collector_free(c);
+        tw_auditlog_collector_free(c);
         remove_dir(dir);
         tw_sim_stop(sim);
 }

@@ -183,8 +183,8 @@ size_t tw_sim_token_count(const struct tw_sim *sim);
 
 /* Adds NDJSON audit entries (relative timestamps resolved; a line that is
  * not an object with a timestamp is kept and served verbatim). */
-int tw_sim_add_audit_entries(struct tw_sim *sim, const char *ndjson, size_t len);
-size_t tw_sim_audit_count(const struct tw_sim *sim);
+int tw_sim_add_auditlog_entries(struct tw_sim *sim, const char *ndjson, size_t len);
+size_t tw_sim_auditlog_count(const struct tw_sim *sim);
 
 void tw_sim_get_stats(const struct tw_sim *sim, struct tw_sim_stats *ret);
 /* Copies the request log; free with tw_sim_requests_free. */

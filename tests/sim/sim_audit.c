@@ -6,7 +6,7 @@
  * only.
  *
  * Entries come from an NDJSON fixture (tests/fixtures/demo-audit.ndjson),
- * from POST /_sim/audit-logs or tw_sim_add_audit_entries() at run time, and
+ * from POST /_sim/audit-logs or tw_sim_add_auditlog_entries() at run time, and
  * from a deterministic generator for benchmarks.  A "timestamp" may be
  * relative ("@-3d", "@-2h.250"), resolved against the base time like the
  * fixture's "...At" members.  A line that is not a JSON object with a
@@ -137,7 +137,7 @@ static int add_locked(struct tw_sim *sim, const char *text, size_t len)
         return 0;
 }
 
-int tw_sim_add_audit_entries(struct tw_sim *sim, const char *ndjson, size_t len)
+int tw_sim_add_auditlog_entries(struct tw_sim *sim, const char *ndjson, size_t len)
 {
         int r;
 
@@ -149,7 +149,7 @@ int tw_sim_add_audit_entries(struct tw_sim *sim, const char *ndjson, size_t len)
         return r;
 }
 
-size_t tw_sim_audit_count(const struct tw_sim *sim)
+size_t tw_sim_auditlog_count(const struct tw_sim *sim)
 {
         struct tw_sim *s = (struct tw_sim *)sim;
         size_t n;
@@ -199,7 +199,7 @@ void sim_audit_free(struct tw_sim *sim)
  * the call may pass, else *ret_wait_s is the Retry-After. */
 static bool rate_allow_locked(struct tw_sim *sim, const char *bearer, int *ret_wait_s)
 {
-        uint64_t key = tw_audit_line_identity(bearer, strlen(bearer));
+        uint64_t key = tw_auditlog_line_identity(bearer, strlen(bearer));
         int64_t now = tw_mono_ns(), span = sim->audit_window_ms * 1000000LL;
         struct sim_audit_rate *rt = NULL;
         size_t i, max = (size_t)sim->audit_calls;
@@ -447,15 +447,15 @@ void sim_audit_handle_locked(struct tw_sim *sim, struct MHD_Connection *conn, co
 
 void sim_audit_control(struct tw_sim *sim, const char *body, size_t len, struct sim_reply *reply)
 {
-        size_t before = tw_sim_audit_count(sim);
+        size_t before = tw_sim_auditlog_count(sim);
         cJSON *o;
 
-        if (tw_sim_add_audit_entries(sim, body, len) < 0) {
+        if (tw_sim_add_auditlog_entries(sim, body, len) < 0) {
                 sim_reply_error(reply, 400, "want NDJSON audit entries", 0);
                 return;
         }
         o = cJSON_CreateObject();
-        cJSON_AddNumberToObject(o, "added", (double)(tw_sim_audit_count(sim) - before));
+        cJSON_AddNumberToObject(o, "added", (double)(tw_sim_auditlog_count(sim) - before));
         sim_reply_json(reply, 200, o);
         cJSON_Delete(o);
 }

@@ -85,7 +85,7 @@ static void test_split_callback_stops(void **state)
 
         (void)state;
         tw_ndjson_init(&s, 0);
-        assert_int_equal(s.max_line, TW_AUDIT_MAX_LINE);
+        assert_int_equal(s.max_line, TW_AUDITLOG_MAX_LINE);
         assert_int_equal(tw_ndjson_feed(&s, "a\nb\nc\n", 6, stop_at_b, NULL), 42);
         tw_ndjson_done(&s);
 }
@@ -96,8 +96,8 @@ static void test_parse_shapes(void **state)
 {
         static const struct {
                 const char *name, *line;
-                enum tw_audit_kind kind;
-                enum tw_audit_subject subject;
+                enum tw_auditlog_kind kind;
+                enum tw_auditlog_subject subject;
                 const char *subject_id, *path, *request_name;
                 int status;
                 bool image_push;
@@ -107,52 +107,54 @@ static void test_parse_shapes(void **state)
                  "\"path\":\"/v1alpha1/organizations/o/"
                  "api-tokens\",\"requestBody\":{\"name\":\"n1\"},"
                  "\"responseStatus\":200}",
-                 TW_AUDIT_KIND_REST, TW_AUDIT_SUBJECT_USER, "u1",
+                 TW_AUDITLOG_KIND_REST, TW_AUDITLOG_SUBJECT_USER, "u1",
                  "/v1alpha1/organizations/o/api-tokens", "n1", 200, false},
                 {"body as a JSON string, status as a string",
                  "{\"subjectId\":\"u1\",\"subjectType\":\"USER\"," COMMON ",\"method\":\"POST\","
                  "\"path\":\"/"
                  "p\",\"requestBody\":\"{\\\"name\\\":\\\"n2\\\"}\",\"statusCode\":\"204\"}",
-                 TW_AUDIT_KIND_REST, TW_AUDIT_SUBJECT_USER, "u1", "/p", "n2", 204, false},
+                 TW_AUDITLOG_KIND_REST, TW_AUDITLOG_SUBJECT_USER, "u1", "/p", "n2", 204, false},
                 {"status under status, text after the digits",
                  "{\"subjectType\":\"SERVICEKEY\",\"subjectId\":\"t1\"," COMMON
                  ",\"method\":\"GET\",\"path\":\"/x\",\"status\":\"403 Forbidden\"}",
-                 TW_AUDIT_KIND_REST, TW_AUDIT_SUBJECT_SERVICEKEY, "t1", "/x", NULL, 403, false},
+                 TW_AUDITLOG_KIND_REST, TW_AUDITLOG_SUBJECT_SERVICEKEY, "t1", "/x", NULL, 403,
+                 false},
                 {"graphql",
                  "{\"subjectId\":\"u1\",\"subjectType\":\"USER\"," COMMON
                  ",\"correlationId\":\"c\",\"graphqlClientName\":\"cli\",\"operationName\":\"Q\"}",
-                 TW_AUDIT_KIND_GRAPHQL, TW_AUDIT_SUBJECT_USER, "u1", NULL, NULL, -1, false},
+                 TW_AUDITLOG_KIND_GRAPHQL, TW_AUDITLOG_SUBJECT_USER, "u1", NULL, NULL, -1, false},
                 {"registry push by path",
                  "{\"subjectId\":\"t1\",\"subjectType\":\"SERVICEKEY\"," COMMON
                  ",\"method\":\"PUT\",\"path\":\"/v2/o/d/manifests/deploy-1\",\"statusCode\":201}",
-                 TW_AUDIT_KIND_REGISTRY, TW_AUDIT_SUBJECT_SERVICEKEY, "t1",
+                 TW_AUDITLOG_KIND_REGISTRY, TW_AUDITLOG_SUBJECT_SERVICEKEY, "t1",
                  "/v2/o/d/manifests/deploy-1", NULL, 201, true},
                 {"registry pull by category",
                  "{\"subjectId\":\"t1\",\"subjectType\":\"SERVICEKEY\"," COMMON
                  ",\"category\":\"REGISTRY\",\"method\":\"GET\",\"path\":\"/v2/o/d/blobs/x\"}",
-                 TW_AUDIT_KIND_REGISTRY, TW_AUDIT_SUBJECT_SERVICEKEY, "t1", "/v2/o/d/blobs/x", NULL,
-                 -1, false},
+                 TW_AUDITLOG_KIND_REGISTRY, TW_AUDITLOG_SUBJECT_SERVICEKEY, "t1", "/v2/o/d/blobs/x",
+                 NULL, -1, false},
                 {"airflow ui",
                  "{\"subjectId\":\"u1\",\"subjectType\":\"USER\"," COMMON
                  ",\"category\":\"AIRFLOW_UI\",\"path\":\"/home\"}",
-                 TW_AUDIT_KIND_AIRFLOW_UI, TW_AUDIT_SUBJECT_USER, "u1", "/home", NULL, -1, false},
+                 TW_AUDITLOG_KIND_AIRFLOW_UI, TW_AUDITLOG_SUBJECT_USER, "u1", "/home", NULL, -1,
+                 false},
                 {"unknown fields and shape",
                  "{\"subjectId\":\"u1\",\"subjectType\":\"ROBOT\"," COMMON ",\"x\":{\"y\":[1]}}",
-                 TW_AUDIT_KIND_OTHER, TW_AUDIT_SUBJECT_UNKNOWN, "u1", NULL, NULL, -1, false},
+                 TW_AUDITLOG_KIND_OTHER, TW_AUDITLOG_SUBJECT_UNKNOWN, "u1", NULL, NULL, -1, false},
                 {"nulls and other types",
                  "{\"subjectId\":null,\"subjectType\":42," COMMON
                  ",\"sourceIp\":[\"1.2.3.4\"],\"method\":5,\"path\":{\"a\":1},\"status\":\"OK\","
                  "\"responseStatus\":true,\"statusCode\":99999,\"requestBody\":\"{broken\"}",
-                 TW_AUDIT_KIND_OTHER, TW_AUDIT_SUBJECT_UNKNOWN, NULL, NULL, NULL, -1, false},
+                 TW_AUDITLOG_KIND_OTHER, TW_AUDITLOG_SUBJECT_UNKNOWN, NULL, NULL, NULL, -1, false},
         };
 
         (void)state;
         for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-                struct tw_audit_entry e;
+                struct tw_auditlog_entry e;
 
                 print_message("%s\n", cases[i].name);
                 assert_int_equal(
-                        tw_audit_entry_parse(cases[i].line, strlen(cases[i].line), &e, NULL), 0);
+                        tw_auditlog_entry_parse(cases[i].line, strlen(cases[i].line), &e, NULL), 0);
                 assert_int_equal(e.time_ms, 1761991200250LL);
                 assert_int_equal(e.kind, cases[i].kind);
                 assert_int_equal(e.subject, cases[i].subject);
@@ -170,7 +172,7 @@ static void test_parse_shapes(void **state)
                         assert_null(e.request_name);
                 assert_int_equal(e.status, cases[i].status);
                 assert_int_equal(e.image_push, cases[i].image_push);
-                tw_audit_entry_done(&e);
+                tw_auditlog_entry_done(&e);
         }
 }
 
@@ -178,35 +180,36 @@ static void test_parse_rejects(void **state)
 {
         static const struct {
                 const char *name, *line;
-                enum tw_audit_skip reason;
+                enum tw_auditlog_skip reason;
         } cases[] = {
-                {"cut short", "{\"timestamp\":\"2025-11-01T10:00:00Z\"", TW_AUDIT_SKIP_MALFORMED},
+                {"cut short", "{\"timestamp\":\"2025-11-01T10:00:00Z\"",
+                 TW_AUDITLOG_SKIP_MALFORMED},
                 {"trailing garbage", "{\"timestamp\":\"2025-11-01T10:00:00Z\"} x",
-                 TW_AUDIT_SKIP_MALFORMED},
-                {"not json", "<html>", TW_AUDIT_SKIP_MALFORMED},
-                {"array", "[1,2]", TW_AUDIT_SKIP_NOT_OBJECT},
-                {"string", "\"x\"", TW_AUDIT_SKIP_NOT_OBJECT},
-                {"no timestamp", "{\"subjectId\":\"u\"}", TW_AUDIT_SKIP_NO_TIMESTAMP},
-                {"timestamp a number", "{\"timestamp\":1761991200}", TW_AUDIT_SKIP_NO_TIMESTAMP},
+                 TW_AUDITLOG_SKIP_MALFORMED},
+                {"not json", "<html>", TW_AUDITLOG_SKIP_MALFORMED},
+                {"array", "[1,2]", TW_AUDITLOG_SKIP_NOT_OBJECT},
+                {"string", "\"x\"", TW_AUDITLOG_SKIP_NOT_OBJECT},
+                {"no timestamp", "{\"subjectId\":\"u\"}", TW_AUDITLOG_SKIP_NO_TIMESTAMP},
+                {"timestamp a number", "{\"timestamp\":1761991200}", TW_AUDITLOG_SKIP_NO_TIMESTAMP},
                 {"timestamp unparsable", "{\"timestamp\":\"yesterday\"}",
-                 TW_AUDIT_SKIP_NO_TIMESTAMP},
+                 TW_AUDITLOG_SKIP_NO_TIMESTAMP},
         };
 
         (void)state;
         for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-                struct tw_audit_entry e = {.status = 7};
-                enum tw_audit_skip why = _TW_AUDIT_SKIP_MAX;
+                struct tw_auditlog_entry e = {.status = 7};
+                enum tw_auditlog_skip why = _TW_AUDIT_SKIP_MAX;
 
                 print_message("%s\n", cases[i].name);
                 assert_int_equal(
-                        tw_audit_entry_parse(cases[i].line, strlen(cases[i].line), &e, &why),
+                        tw_auditlog_entry_parse(cases[i].line, strlen(cases[i].line), &e, &why),
                         -EBADMSG);
                 assert_int_equal(why, cases[i].reason);
                 assert_int_equal(e.status, 7); /* untouched */
         }
-        assert_string_equal(tw_audit_skip_to_string(TW_AUDIT_SKIP_TOO_LONG), "too_long");
-        assert_string_equal(tw_audit_skip_to_string(TW_AUDIT_SKIP_MALFORMED), "malformed");
-        assert_string_equal(tw_audit_skip_to_string(_TW_AUDIT_SKIP_MAX), "unknown");
+        assert_string_equal(tw_auditlog_skip_to_string(TW_AUDITLOG_SKIP_TOO_LONG), "too_long");
+        assert_string_equal(tw_auditlog_skip_to_string(TW_AUDITLOG_SKIP_MALFORMED), "malformed");
+        assert_string_equal(tw_auditlog_skip_to_string(_TW_AUDIT_SKIP_MAX), "unknown");
 }
 
 static void test_time_ms(void **state)
@@ -232,7 +235,7 @@ static void test_time_ms(void **state)
         assert_string_equal(tw_time_format_ms(1761991200050LL, buf, sizeof(buf)),
                             "2025-11-01T10:00:00.050Z");
         assert_string_equal(tw_time_format_ms(-1, buf, sizeof(buf)), "1969-12-31T23:59:59.999Z");
-        assert_true(tw_audit_line_identity("a", 1) != tw_audit_line_identity("b", 1));
+        assert_true(tw_auditlog_line_identity("a", 1) != tw_auditlog_line_identity("b", 1));
 }
 
 int main(void)

@@ -16,7 +16,7 @@
 struct fixture {
         char dir[64];
         char audit[PATH_MAX];
-        struct tw_audit_trail_options o;
+        struct tw_trail_options o;
 };
 
 static int setup(void **state)
@@ -25,8 +25,8 @@ static int setup(void **state)
 
         assert_non_null(f);
         tw_test_tmpdir(f->dir, sizeof(f->dir), "trail");
-        snprintf(f->audit, sizeof(f->audit), "%s/%s", f->dir, TW_AUDIT_FILE);
-        f->o = (struct tw_audit_trail_options){
+        snprintf(f->audit, sizeof(f->audit), "%s/%s", f->dir, TW_TRAIL_FILE);
+        f->o = (struct tw_trail_options){
                 .state_dir = f->dir,
                 .policy = {.in_use_window = DAY},
                 .rotation = {.max_bytes = 1 << 20, .keep = 3},
@@ -94,32 +94,32 @@ static void assert_audit(const struct fixture *f, const char *want)
         size_t skipped = 0;
 
         tw_buf_init(&b, 1 << 16);
-        assert_int_equal(tw_jsonl_read(f->audit, 3, TW_AUDIT_LINE_MAX, count_line, &b, &skipped),
+        assert_int_equal(tw_jsonl_read(f->audit, 3, TW_AUDITLOG_LINE_MAX, count_line, &b, &skipped),
                          0);
         assert_string_equal(b.ptr ? b.ptr : "", want);
         assert_int_equal(skipped, 0);
         tw_buf_done(&b);
 }
 
-static struct tw_audit_trail *open_trail(const struct fixture *f, int64_t now)
+static struct tw_trail *open_trail(const struct fixture *f, int64_t now)
 {
-        struct tw_audit_trail *t = NULL;
+        struct tw_trail *t = NULL;
         struct tw_buf note;
 
         tw_buf_init(&note, 4096);
-        assert_int_equal(tw_audit_trail_open(&f->o, now, &t, &note), 0);
+        assert_int_equal(tw_trail_open(&f->o, now, &t, &note), 0);
         assert_int_equal(note.len, 0);
         tw_buf_done(&note);
         return t;
 }
 
-static size_t record(struct tw_audit_trail *t, int64_t at, bool complete, const char *const *ids)
+static size_t record(struct tw_trail *t, int64_t at, bool complete, const char *const *ids)
 {
         struct tw_inventory *inv = inventory(at, complete, ids);
         struct tw_events ev = {0};
         size_t n;
 
-        assert_int_equal(tw_audit_trail_record(t, inv, NULL, at, &ev), 0);
+        assert_int_equal(tw_trail_record(t, inv, NULL, at, &ev), 0);
         n = ev.n_events;
         tw_events_done(&ev);
         tw_inventory_free(inv);
@@ -129,36 +129,36 @@ static size_t record(struct tw_audit_trail *t, int64_t at, bool complete, const 
 static void baseline_then_changes(void **state)
 {
         struct fixture *f = *state;
-        struct tw_audit_trail *t = open_trail(f, NOW);
+        struct tw_trail *t = open_trail(f, NOW);
         uint64_t counts[_TW_EVENT_KIND_MAX];
 
         assert_int_equal(record(t, NOW, true, (const char *[]){"a", "b", NULL}), 0);
         assert_audit(f, "");
         assert_int_equal(record(t, NOW + 60, true, (const char *[]){"b", "c", NULL}), 2);
         assert_audit(f, "deleted:a|created:c");
-        tw_audit_trail_counts(t, counts);
+        tw_trail_counts(t, counts);
         assert_int_equal(counts[TW_EVENT_CREATED], 1);
         assert_int_equal(counts[TW_EVENT_DELETED], 1);
         assert_int_equal(counts[TW_EVENT_ROTATED], 0);
-        tw_audit_trail_free(t);
+        tw_trail_free(t);
 }
 
 /* A restart neither replays a change nor loses one. */
 static void restart(void **state)
 {
         struct fixture *f = *state;
-        struct tw_audit_trail *t = open_trail(f, NOW);
+        struct tw_trail *t = open_trail(f, NOW);
 
         record(t, NOW, true, (const char *[]){"a", "b", NULL});
         record(t, NOW + 60, true, (const char *[]){"a", NULL});
-        tw_audit_trail_free(t);
+        tw_trail_free(t);
         t = open_trail(f, NOW + 120);
         assert_int_equal(record(t, NOW + 120, true, (const char *[]){"a", NULL}), 0);
-        tw_audit_trail_free(t);
+        tw_trail_free(t);
         /* A change made while the agent was down is seen at the next start. */
         t = open_trail(f, NOW + 180);
         assert_int_equal(record(t, NOW + 180, true, (const char *[]){"a", "z", NULL}), 1);
-        tw_audit_trail_free(t);
+        tw_trail_free(t);
         assert_audit(f, "deleted:b|created:z");
 }
 
@@ -167,15 +167,15 @@ static void restart(void **state)
 static void partial_listing(void **state)
 {
         struct fixture *f = *state;
-        struct tw_audit_trail *t = open_trail(f, NOW);
+        struct tw_trail *t = open_trail(f, NOW);
 
         record(t, NOW, true, (const char *[]){"a", "b", "c", NULL});
         assert_int_equal(record(t, NOW + 60, false, (const char *[]){"a", NULL}), 0);
         assert_int_equal(record(t, NOW + 120, false, (const char *[]){NULL}), 0);
-        tw_audit_trail_free(t);
+        tw_trail_free(t);
         t = open_trail(f, NOW + 180);
         assert_int_equal(record(t, NOW + 180, true, (const char *[]){"a", "b", NULL}), 1);
-        tw_audit_trail_free(t);
+        tw_trail_free(t);
         assert_audit(f, "deleted:c");
 }
 
@@ -183,7 +183,7 @@ static void partial_listing(void **state)
  * pending events, and the audit file holding only the first of them. */
 static void crash_after_listing(struct fixture *f, int64_t pending_at, bool first_appended)
 {
-        struct tw_audit_trail *t = open_trail(f, NOW);
+        struct tw_trail *t = open_trail(f, NOW);
         char when[TW_RFC3339_LEN];
         struct tw_buf p;
         const char *l1 =
@@ -197,7 +197,7 @@ static void crash_after_listing(struct fixture *f, int64_t pending_at, bool firs
         record(t, NOW, true, (const char *[]){"a", "b", NULL});
         /* The saved listing of the next collection (b, c) ... */
         record(t, NOW + 60, true, (const char *[]){"b", "c", NULL});
-        tw_audit_trail_free(t);
+        tw_trail_free(t);
         /* ... but the audit file lost the append: rewrite it by hand. */
         assert_int_equal(unlink(f->audit), 0);
         if (first_appended) {
@@ -218,7 +218,7 @@ static void recovers_pending_events(void **state)
         char path[PATH_MAX];
 
         crash_after_listing(f, NOW + 60, true);
-        tw_audit_trail_free(open_trail(f, NOW + 120));
+        tw_trail_free(open_trail(f, NOW + 120));
         assert_audit(f, "created:c|deleted:a"); /* the first not twice */
         snprintf(path, sizeof(path), "%s/audit-pending.jsonl", f->dir);
         assert_int_equal(access(path, F_OK), -1);
@@ -231,24 +231,24 @@ static void drops_uncommitted_pending(void **state)
         struct fixture *f = *state;
 
         crash_after_listing(f, NOW + 30, false);
-        tw_audit_trail_free(open_trail(f, NOW + 120));
+        tw_trail_free(open_trail(f, NOW + 120));
         assert_audit(f, "");
 }
 
 static void corrupt_listing(void **state)
 {
         struct fixture *f = *state;
-        struct tw_audit_trail *t = NULL;
+        struct tw_trail *t = NULL;
         struct tw_buf note;
 
-        assert_int_equal(tw_statefile_write(f->dir, TW_AUDIT_LISTING_FILE, "{\"tokens\":7}", 12),
+        assert_int_equal(tw_statefile_write(f->dir, TW_TRAIL_LISTING_FILE, "{\"tokens\":7}", 12),
                          0);
         tw_buf_init(&note, 4096);
-        assert_int_equal(tw_audit_trail_open(&f->o, NOW, &t, &note), 0);
+        assert_int_equal(tw_trail_open(&f->o, NOW, &t, &note), 0);
         assert_non_null(strstr(note.ptr, "corrupt audit listing moved to"));
         /* A baseline: no burst of "created". */
         assert_int_equal(record(t, NOW, true, (const char *[]){"a", NULL}), 0);
-        tw_audit_trail_free(t);
+        tw_trail_free(t);
         tw_buf_done(&note);
 }
 

@@ -72,11 +72,12 @@ static int setup(void **state)
         assert_int_equal(tw_usage_new(NULL, &f->usage), 0);
         assert_int_equal(tw_usage_set_known_tokens(f->usage, known, ARRAY_SIZE(known)), 0);
         for (size_t i = 0; i < ARRAY_SIZE(entries); i++) {
-                struct tw_audit_entry e;
+                struct tw_auditlog_entry e;
 
-                assert_int_equal(tw_audit_entry_parse(entries[i], strlen(entries[i]), &e, NULL), 0);
+                assert_int_equal(tw_auditlog_entry_parse(entries[i], strlen(entries[i]), &e, NULL),
+                                 0);
                 assert_int_equal(tw_usage_add(f->usage, &e), 0);
-                tw_audit_entry_done(&e);
+                tw_auditlog_entry_done(&e);
         }
         f->tokens[0] = (struct tw_listed_token){.id = T1, .name = "ci|deploy"};
         f->tokens[1] = (struct tw_listed_token){.id = T9, .name = "admin bot"};

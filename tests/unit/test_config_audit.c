@@ -25,7 +25,7 @@ static void defaults(void **state)
         (void)state;
         tw_buf_init(&err, 1 << 16);
         assert_int_equal(tw_config_load_string("[astro]\n", "t.ini", &cfg, &err), 0);
-        assert_int_equal(cfg->audit.enabled, TW_AUDIT_LOG_AUTO);
+        assert_int_equal(cfg->audit.enabled, TW_AUDITLOG_AUTO);
         assert_int_equal(cfg->audit.backfill, 30 * DAY);
         assert_int_equal(cfg->audit.interval, 15 * 60);
         assert_false(cfg->audit.metrics_sources);
@@ -35,18 +35,18 @@ static void defaults(void **state)
 
 struct ok_case {
         const char *text;
-        enum tw_audit_log_mode enabled;
+        enum tw_auditlog_mode enabled;
         int64_t backfill, interval;
         bool metrics_sources;
 };
 
 static const struct ok_case ok_cases[] = {
-        {"[audit]\nenabled = auto\n", TW_AUDIT_LOG_AUTO, 30 * DAY, 900, false},
-        {"[audit]\nenabled = true\n", TW_AUDIT_LOG_ON, 30 * DAY, 900, false},
-        {"[audit]\nenabled = false\n", TW_AUDIT_LOG_OFF, 30 * DAY, 900, false},
-        {"[audit]\nbackfill = 90d\ninterval = 60s\nmetrics_sources = true\n", TW_AUDIT_LOG_AUTO,
+        {"[audit]\nenabled = auto\n", TW_AUDITLOG_AUTO, 30 * DAY, 900, false},
+        {"[audit]\nenabled = true\n", TW_AUDITLOG_ON, 30 * DAY, 900, false},
+        {"[audit]\nenabled = false\n", TW_AUDITLOG_OFF, 30 * DAY, 900, false},
+        {"[audit]\nbackfill = 90d\ninterval = 60s\nmetrics_sources = true\n", TW_AUDITLOG_AUTO,
          90 * DAY, 60, true},
-        {"[audit]\nbackfill = 2h\ninterval = 1h\n", TW_AUDIT_LOG_AUTO, 7200, 3600, false},
+        {"[audit]\nbackfill = 2h\ninterval = 1h\n", TW_AUDITLOG_AUTO, 7200, 3600, false},
 };
 
 static void good_values(void **state)

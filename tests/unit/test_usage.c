@@ -105,11 +105,11 @@ static void test_lifecycle_match(void **state)
 /* Parses and adds one entry line. */
 static void add(struct tw_usage *u, const char *line)
 {
-        struct tw_audit_entry e;
+        struct tw_auditlog_entry e;
 
-        assert_int_equal(tw_audit_entry_parse(line, strlen(line), &e, NULL), 0);
+        assert_int_equal(tw_auditlog_entry_parse(line, strlen(line), &e, NULL), 0);
         assert_int_equal(tw_usage_add(u, &e), 0);
-        tw_audit_entry_done(&e);
+        tw_auditlog_entry_done(&e);
 }
 
 static void call(struct tw_usage *u, const char *tok, const char *ts, const char *ip,
@@ -198,13 +198,13 @@ static void test_lifecycle_actors(void **state)
         assert_null(u->lifecycle[0].token_id);
         assert_string_equal(u->lifecycle[0].token_name, "prod-deployer");
         assert_string_equal(u->lifecycle[0].actor_id, "cu2avs0lnodn3va8sue4abd61");
-        assert_int_equal(u->lifecycle[0].actor_type, TW_AUDIT_SUBJECT_USER);
+        assert_int_equal(u->lifecycle[0].actor_type, TW_AUDITLOG_SUBJECT_USER);
         assert_string_equal(u->lifecycle[0].source_ip, "198.51.100.7");
         assert_int_equal(u->lifecycle[0].status, 200);
         /* A token acting on another, refused: kept with its status. */
         assert_int_equal(u->lifecycle[1].action, TW_LIFECYCLE_DELETED);
         assert_string_equal(u->lifecycle[1].token_id, TOK);
-        assert_int_equal(u->lifecycle[1].actor_type, TW_AUDIT_SUBJECT_SERVICEKEY);
+        assert_int_equal(u->lifecycle[1].actor_type, TW_AUDITLOG_SUBJECT_SERVICEKEY);
         assert_null(u->lifecycle[1].source_ip);
         assert_int_equal(u->lifecycle[1].status, 403);
         tw_usage_free(u);

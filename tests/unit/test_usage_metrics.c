@@ -76,11 +76,12 @@ static int setup(void **state)
         assert_int_equal(tw_usage_new(NULL, &f->usage), 0);
         assert_int_equal(tw_usage_set_known_tokens(f->usage, known, ARRAY_SIZE(known)), 0);
         for (size_t i = 0; i < ARRAY_SIZE(entries); i++) {
-                struct tw_audit_entry e;
+                struct tw_auditlog_entry e;
 
-                assert_int_equal(tw_audit_entry_parse(entries[i], strlen(entries[i]), &e, NULL), 0);
+                assert_int_equal(tw_auditlog_entry_parse(entries[i], strlen(entries[i]), &e, NULL),
+                                 0);
                 assert_int_equal(tw_usage_add(f->usage, &e), 0);
-                tw_audit_entry_done(&e);
+                tw_auditlog_entry_done(&e);
         }
         assert_int_equal(tw_config_new_default(&f->cfg), 0);
         *state = f;
@@ -149,11 +150,11 @@ static void lines(void **state)
 
         for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
                 const struct line_case *c = &cases[i];
-                struct tw_audit_log_status st = {
+                struct tw_auditlog_status st = {
                         .enabled = true,
                         .last_success = 1762170000,
                         .entries = 4,
-                        .skipped = {[TW_AUDIT_SKIP_MALFORMED] = 2},
+                        .skipped = {[TW_AUDITLOG_SKIP_MALFORMED] = 2},
                         .failures = 1,
                 };
                 struct tw_snapshot snap = {.cfg = f->cfg, .inv = f->inv, .usage = f->usage};
