@@ -51,13 +51,22 @@ static char *trim(char *s)
 
 int tw_secret_read_file(const char *path, char **ret_secret, struct tw_buf *err)
 {
+        return tw_secret_read_file_flags(path, 0, ret_secret, err);
+}
+
+int tw_secret_read_file_flags(const char *path, unsigned flags, char **ret_secret,
+                              struct tw_buf *err)
+{
         char *data = NULL, *s, *out;
         struct stat st;
         ssize_t n;
         size_t len = 0;
         int fd, r;
 
-        fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+        fd = open(path,
+                  O_RDONLY | O_CLOEXEC | O_NOCTTY | (flags & TW_SECRET_NOFOLLOW ? O_NOFOLLOW : 0));
+        if (fd < 0 && errno == ELOOP && (flags & TW_SECRET_NOFOLLOW))
+                return fail(err, path, "is a symbolic link; refusing to follow it", -ELOOP);
         if (fd < 0)
                 return fail(err, path, strerror(errno), -errno);
         if (fstat(fd, &st) < 0) {
@@ -69,7 +78,7 @@ int tw_secret_read_file(const char *path, char **ret_secret, struct tw_buf *err)
                 close(fd);
                 return fail(err, path, "not a regular file", -EINVAL);
         }
-        if (st.st_mode & (S_IRWXG | S_IRWXO)) {
+        if ((st.st_mode & (S_IRWXG | S_IRWXO)) && !(flags & TW_SECRET_ANY_MODE)) {
                 close(fd);
                 return fail(err, path,
                             "readable or writable by group or others; refusing to use a secret "

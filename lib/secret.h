@@ -17,6 +17,14 @@ struct tw_buf;
  * err (which may be NULL). */
 int tw_secret_read_file(const char *path, char **ret_secret, struct tw_buf *err);
 
+/* The same with flags: TW_SECRET_ANY_MODE accepts a file group or others
+ * may read (one a platform provides, such as a Kubernetes service-account
+ * token); TW_SECRET_NOFOLLOW refuses a symbolic link (-ELOOP). */
+#define TW_SECRET_ANY_MODE 0x1u
+#define TW_SECRET_NOFOLLOW 0x2u
+int tw_secret_read_file_flags(const char *path, unsigned flags, char **ret_secret,
+                              struct tw_buf *err);
+
 /* Copies the value of an environment variable; -ENOENT if unset or empty. */
 int tw_secret_from_env(const char *name, char **ret_secret);
 
