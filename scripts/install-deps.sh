@@ -6,7 +6,7 @@ set -euo pipefail
 packages=(
   build-essential cmake pkg-config git ca-certificates
   libcurl4-openssl-dev libcjson-dev libmicrohttpd-dev libinih-dev
-  zlib1g-dev libgnutls28-dev libcrypt-dev
+  zlib1g-dev libgnutls28-dev libcrypt-dev libsodium-dev
   libcmocka-dev
   prometheus prometheus-alertmanager wrk gnutls-bin openssl curl jq python3 clang-format
   clang-14 libfuzzer-14-dev
