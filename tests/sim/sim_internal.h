@@ -261,6 +261,15 @@ void sim_write_handle_locked(struct tw_sim *sim, const char *url, const char *me
 /* The sim's clock. */
 int64_t sim_now(const struct tw_sim *sim);
 
+/* sim_write_access.c: whether the credential may manage a token of scope
+ * in workspace ws (scope NULL: any token at all). */
+bool sim_may_manage_locked(struct tw_sim *sim, const struct sim_auth *auth, const char *scope,
+                           const char *ws);
+/* The workspace of a scope's entity (NULL for ORGANIZATION or unknown). */
+const char *sim_entity_workspace(struct tw_sim *sim, const char *scope, const char *entity);
+/* The entity of a token's first role of its scope, or NULL. */
+const char *sim_token_entity(const struct cJSON *token, const char *scope);
+
 /* sim_control.c */
 void sim_control_handle(struct tw_sim *sim, const char *method, const char *url, const char *body,
                         size_t body_len, struct sim_reply *reply);

@@ -62,81 +62,9 @@ static void field_error(struct write_req *w, const char *field, const char *mess
         cJSON_Delete(o);
 }
 
-static bool has_role(const cJSON *token, const char *type, const char *id, const char *role)
-{
-        const cJSON *r;
-
-        cJSON_ArrayForEach (r, cJSON_GetObjectItemCaseSensitive(token, "roles")) {
-                const char *t = sim_str(r, "entityType"), *e = sim_str(r, "entityId");
-                const char *n = sim_str(r, "role");
-
-                if (t && e && n && strcmp(t, type) == 0 && (!id || strcmp(e, id) == 0) &&
-                    strcmp(n, role) == 0)
-                        return true;
-        }
-        return false;
-}
-
-/* Whether the credential may manage a token of scope in workspace ws (the
- * workspace of its entity; NULL for an ORGANIZATION token). */
-static bool may_manage(struct write_req *w, const char *scope, const char *ws)
-{
-        cJSON *me =
-                w->auth->token_id ? sim_find_by_id(w->sim->tokens, w->auth->token_id, NULL) : NULL;
-
-        if (!me)
-                return false;
-        if (has_role(me, "ORGANIZATION", NULL, "ORGANIZATION_OWNER"))
-                return true;
-        return scope && strcmp(scope, "ORGANIZATION") != 0 && ws &&
-               has_role(me, "WORKSPACE", ws, "WORKSPACE_OWNER");
-}
-
-/* The workspace of a token's entity (its first WORKSPACE or DEPLOYMENT role). */
-static const char *entity_workspace(struct tw_sim *sim, const char *scope, const char *entity)
-{
-        if (!scope || !entity)
-                return NULL;
-        if (strcmp(scope, "WORKSPACE") == 0)
-                return entity;
-        if (strcmp(scope, "DEPLOYMENT") == 0)
-                return sim_str(sim_find_by_id(sim->deployments, entity, NULL), "workspaceId");
-        return NULL;
-}
-
-static const char *token_entity(const cJSON *token, const char *scope)
-{
-        const cJSON *r;
-
-        cJSON_ArrayForEach (r, cJSON_GetObjectItemCaseSensitive(token, "roles")) {
-                const char *t = sim_str(r, "entityType");
-
-                if (t && scope && strcmp(t, scope) == 0)
-                        return sim_str(r, "entityId");
-        }
-        return NULL;
-}
-
-/* Whether the credential may manage any token at all (an owner role). */
-static bool may_manage_some(struct write_req *w)
-{
-        cJSON *me =
-                w->auth->token_id ? sim_find_by_id(w->sim->tokens, w->auth->token_id, NULL) : NULL;
-        const cJSON *r;
-
-        cJSON_ArrayForEach (r, cJSON_GetObjectItemCaseSensitive(me, "roles")) {
-                const char *n = sim_str(r, "role");
-
-                if (n &&
-                    (strcmp(n, "ORGANIZATION_OWNER") == 0 || strcmp(n, "WORKSPACE_OWNER") == 0))
-                        return true;
-        }
-        return false;
-}
-
 static bool forbidden(struct write_req *w, const char *scope, const char *ws)
 {
-        if (scope ? may_manage(w, scope, ws) : may_manage_some(w))
+        if (sim_may_manage_locked(w->sim, w->auth, scope, ws))
                 return false;
         sim_reply_error(w->reply, 403,
                         "Forbidden: managing this API token needs the Organization Owner role "
@@ -270,7 +198,7 @@ static void do_create(struct write_req *w, const cJSON *b)
                 return;
         if (strcmp(scope, "ORGANIZATION") == 0)
                 entity = org_id;
-        if (forbidden(w, scope, entity_workspace(w->sim, scope, entity)))
+        if (forbidden(w, scope, sim_entity_workspace(w->sim, scope, entity)))
                 return;
         snprintf(id, sizeof(id), "clsimnew%017llu", (unsigned long long)++w->sim->mint_seq);
         t = cJSON_CreateObject();
@@ -400,7 +328,7 @@ static void on_token(struct write_req *w, enum op op, const char *id, const cJSO
                 sim_reply_error(w->reply, 404, "token not found", w->seq);
                 return;
         }
-        if (forbidden(w, scope, entity_workspace(w->sim, scope, token_entity(t, scope))))
+        if (forbidden(w, scope, sim_entity_workspace(w->sim, scope, sim_token_entity(t, scope))))
                 return;
         if (op == OP_ROTATE)
                 do_rotate(w, t);
