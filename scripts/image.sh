@@ -27,7 +27,7 @@ while (($#)); do
     --binary) binary=$2; shift 2 ;;
     --tag) tag=$2; shift 2 ;;
     --no-latest) latest=0; shift ;;
-    -h | --help) sed -n '2,20p' "$0"; exit 0 ;;
+    -h | --help) sed -n '2,17p' "$0" | cut -c3-; exit 0 ;;
     *) echo "image.sh: unknown argument '$1' (see --help)" >&2; exit 2 ;;
   esac
 done
