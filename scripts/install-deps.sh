@@ -12,6 +12,7 @@ packages=(
   clang-14 libfuzzer-14-dev
   scdoc dpkg-dev lintian systemd chromium
   tzdata
+  buildah iproute2 python3-yaml
 )
 
 missing=()
