@@ -135,6 +135,30 @@ expect_exit 2 "a world-readable token file" "$TW_BIN" -c "$E2E_TMP/open.ini" rep
 grep -q "readable or writable by group or others" "$E2E_TMP/x.err" || fail "token file message"
 printf '[astro]\napi_url = %s\n' "$SIM_URL" >"$E2E_TMP/notoken.ini"
 expect_exit 2 "no credential at all" env -u ASTRO_API_TOKEN "$TW_BIN" -c "$E2E_TMP/notoken.ini" report
+# A credential the API refuses (a JWT with another signature) is a
+# credential error: exit 2 and one line that says what to do.
+sed 's/\.[^.]*$/.d3Jvbmc/' "$SIM_CRED" >"$E2E_TMP/refused-token"
+chmod 600 "$E2E_TMP/refused-token"
+printf '[astro]\napi_url = %s\ntoken_file = %s\n' "$SIM_URL" "$E2E_TMP/refused-token" >"$E2E_TMP/refused.ini"
+expect_exit 2 "a credential the API refuses (401)" "$TW_BIN" -c "$E2E_TMP/refused.ini" report
+[[ $(wc -l <"$E2E_TMP/x.err") -eq 1 ]] || { cat "$E2E_TMP/x.err" >&2; fail "a 401 is said in one line"; }
+grep -qF 'the Astro API refused the credential in [astro] token_file (HTTP 401' "$E2E_TMP/x.err" &&
+  grep -qF 'create a new API token and put it in [astro] token_file' "$E2E_TMP/x.err" || fail "401 message"
+# Not a JWT: not an Astro API token (not "no organization id").
+echo "astro-raw-T0KEN" >"$E2E_TMP/raw-token"
+chmod 600 "$E2E_TMP/raw-token"
+printf '[astro]\napi_url = %s\ntoken_file = %s\norganization_id = cm9r8jgormxbek92l8s8wppie\n' "$SIM_URL" "$E2E_TMP/raw-token" >"$E2E_TMP/raw.ini"
+expect_exit 2 "a credential that is not a JWT" "$TW_BIN" -c "$E2E_TMP/raw.ini" report
+grep -qF "is not an Astro API token" "$E2E_TMP/x.err" || fail "non-JWT message"
+! grep -qF "astro-raw-T0KEN" "$E2E_TMP/x.err" || fail "the raw credential leaked"
+# An API host that does not resolve or refuses connections: the listings
+# fail after one quick retry, in one line naming [astro] api_url.
+for url in https://api.tokenwatch-e2e.invalid "http://127.0.0.1:$(free_port)"; do
+  printf '[astro]\napi_url = %s\ntoken_file = %s\n' "$url" "$SIM_CRED" >"$E2E_TMP/unreach.ini"
+  expect_exit 3 "an unreachable API host ($url)" "$TW_BIN" -c "$E2E_TMP/unreach.ini" report
+  [[ $(wc -l <"$E2E_TMP/x.err") -eq 1 ]] && grep -qF '(after 2 attempts)' "$E2E_TMP/x.err" &&
+    grep -qF '[astro] api_url' "$E2E_TMP/x.err" || { cat "$E2E_TMP/x.err" >&2; fail "unreachable host message"; }
+done
 curl -fsS -X DELETE "$SIM_URL/_sim/faults" >/dev/null
 # ASTRO_API_TOKEN works, and never shows up in the output
 ASTRO_API_TOKEN=$(cat "$SIM_CRED") expect_exit 0 "ASTRO_API_TOKEN from the environment" \
