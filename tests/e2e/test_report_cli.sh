@@ -127,6 +127,29 @@ expect_exit 2 "an unknown command" "$TW_BIN" -c "$bad" frobnicate
 grep -q "unknown command 'frobnicate'" "$E2E_TMP/x.err" || fail "unknown command message"
 expect_exit 0 "--version" "$TW_BIN" --version
 
+# A format that does not exist: the CLI's error style (not a log line),
+# listing every format; each one listed works.
+expect_exit 2 "report --format pdf" "$TW_BIN" -c "$cfg" report --format pdf
+grep -qx "tokenwatch: report --format takes table, json, csv, markdown (or md) or html, not 'pdf'" "$E2E_TMP/x.err" ||
+  { cat "$E2E_TMP/x.err" >&2; fail "report --format pdf message"; }
+for f in $(sed -e 's/.*takes //' -e "s/, not .*//" -e 's/[(),]/ /g' -e 's/ or / /g' "$E2E_TMP/x.err"); do
+  "$TW_BIN" -c "$cfg" report --format "$f" --now "$BASE" --fail-on never >/dev/null 2>&1 || fail "listed report format $f fails"
+done
+pass "every format report --format lists works"
+expect_exit 2 "audit --format html" "$TW_BIN" -c "$acfg" audit --format html
+grep -qx "tokenwatch: audit --format takes table, json, csv or markdown (or md), not 'html'" "$E2E_TMP/x.err" ||
+  { cat "$E2E_TMP/x.err" >&2; fail "audit --format html message"; }
+cp "$TW_SOURCE_DIR/tests/fixtures/report-state/audit.jsonl" "$state/"
+rm -f "$state/audit-usage.json"
+for f in $(sed -e 's/.*takes //' -e "s/, not .*//" -e 's/[(),]/ /g' -e 's/ or / /g' "$E2E_TMP/x.err"); do
+  "$TW_BIN" -c "$acfg" audit --format "$f" >"$E2E_TMP/audit.$f" 2>"$E2E_TMP/audit.$f.err" ||
+    { cat "$E2E_TMP/audit.$f.err" >&2; fail "listed audit format $f fails"; }
+  [[ -s $E2E_TMP/audit.$f ]] || fail "audit --format $f printed nothing"
+done
+pass "every format audit --format lists works"
+expect_exit 2 "report --group-by owner" "$TW_BIN" -c "$cfg" report --group-by owner
+grep -qx "tokenwatch: --group-by takes none or team, not 'owner'" "$E2E_TMP/x.err" || fail "--group-by message"
+
 open=$E2E_TMP/open-token
 cp "$SIM_CRED" "$open"
 chmod 644 "$open"
