@@ -199,7 +199,13 @@ int tw_credential_load_org(const struct tw_astro_config *a, int64_t now,
         tw_credential_source(a, source, sizeof(source));
         c.claims.exp = c.claims.iat = TW_NO_TIME;
         if (a->token_file) {
-                r = tw_secret_read_file(a->token_file, &c.token, err);
+                struct tw_buf why;
+
+                tw_buf_init(&why, 1024);
+                r = tw_secret_read_file(a->token_file, &c.token, &why);
+                if (r < 0)
+                        tw_buf_printf(err, "%s %s", source, why.ptr ? why.ptr : strerror(-r));
+                tw_buf_done(&why);
                 if (r < 0)
                         return r;
         } else {

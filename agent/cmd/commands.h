@@ -30,7 +30,8 @@ struct tw_run_options {
 
 /* `run`: the daemon (agent/daemon/daemon.h) with the notifier wired in.  Exit
  * code 0 after a clean stop, 3 when --once collected incompletely, 2
- * otherwise. */
+ * otherwise: at once when an organization's credential cannot be used at
+ * start (missing, unreadable, not an Astro API token, expired). */
 int tw_cmd_run(const char *config_path, const struct tw_run_options *o);
 
 #endif

@@ -127,6 +127,14 @@ expect_exit 2 "an unknown command" "$TW_BIN" -c "$bad" frobnicate
 grep -q "unknown command 'frobnicate'" "$E2E_TMP/x.err" || fail "unknown command message"
 expect_exit 0 "--version" "$TW_BIN" --version
 
+# run without its credential is a configuration error at start, not a
+# daemon serving "no data yet" forever (timeout: that regression hangs).
+printf '[astro]\napi_url = %s\ntoken_file = %s\n[agent]\nlisten = 127.0.0.1:0\nstate_dir = %s\n' \
+  "$SIM_URL" "$E2E_TMP/no-such-token" "$E2E_TMP/run-state" >"$E2E_TMP/run-notoken.ini"
+expect_exit 2 "run with a missing token file" timeout 20 "$TW_BIN" -c "$E2E_TMP/run-notoken.ini" run
+grep -qF "[astro] token_file $E2E_TMP/no-such-token: No such file or directory" "$E2E_TMP/x.err" ||
+  { cat "$E2E_TMP/x.err" >&2; fail "run names the missing token file"; }
+
 # A format that does not exist: the CLI's error style (not a log line),
 # listing every format; each one listed works.
 expect_exit 2 "report --format pdf" "$TW_BIN" -c "$cfg" report --format pdf
