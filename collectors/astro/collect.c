@@ -403,6 +403,43 @@ static void http_failure(struct listing *l, const struct tw_http_result *res, st
                 tw_buf_adds(msg, " - no such workspace in this organization");
 }
 
+void tw_astro_describe_refusal(const struct tw_astro_config *a, const struct tw_http_result *res,
+                               struct tw_buf *out)
+{
+        char source[128];
+        struct tw_buf why;
+
+        tw_credential_source(a, source, sizeof(source));
+        tw_buf_init(&why, ERR_MAX);
+        tw_astro_describe_error(res->body, res->body_len, &why);
+        tw_buf_printf(out,
+                      "the Astro API refused the credential in %s (HTTP %ld%s%s): create a new "
+                      "API token and put it in %s",
+                      source, res->status, why.ptr ? ": " : "", why.ptr ? why.ptr : "", source);
+        tw_buf_done(&why);
+}
+
+void tw_astro_describe_unreachable(const struct tw_astro_config *a,
+                                   const struct tw_http_result *res, struct tw_buf *out)
+{
+        char sbuf[80];
+        const char *sec = tw_astro_section(a, sbuf, sizeof(sbuf));
+
+        tw_buf_printf(out, "%s (after %d attempt%s): ",
+                      res->error_text ? res->error_text : strerror(-res->error), res->attempts,
+                      res->attempts == 1 ? "" : "s");
+        if (res->error == -EHOSTUNREACH)
+                tw_buf_printf(out,
+                              "the host name in [%s] api_url does not resolve: check its "
+                              "spelling and this machine's DNS",
+                              sec);
+        else
+                tw_buf_printf(out,
+                              "nothing accepts connections at [%s] api_url: check its host "
+                              "and port, and any firewall or proxy",
+                              sec);
+}
+
 /* A failure that is not the listing's but the whole collection's: the API
  * refused the credential (401), or its host is unreachable.  Every listing
  * fails alike, so the first says why in one error ("credential" or
@@ -411,10 +448,7 @@ static bool collection_failure(struct listing *l, const struct tw_http_result *r
                                struct tw_buf *msg)
 {
         struct collect *c = l->c;
-        char sbuf[80], source[128];
-        const char *sec = tw_astro_section(c->a, sbuf, sizeof(sbuf));
         bool rejected = !res->error && res->status == 401;
-        struct tw_buf why;
 
         if (!rejected && !tw_http_unreachable(res))
                 return false;
@@ -425,29 +459,10 @@ static bool collection_failure(struct listing *l, const struct tw_http_result *r
         if (rejected) {
                 c->said_rejected = true;
                 c->inv->credential.rejected = true;
-                tw_credential_source(c->a, source, sizeof(source));
-                tw_buf_init(&why, ERR_MAX);
-                tw_astro_describe_error(res->body, res->body_len, &why);
-                tw_buf_printf(msg,
-                              "the Astro API refused the credential in %s (HTTP 401%s%s): create "
-                              "a new API token and put it in %s",
-                              source, why.ptr ? ": " : "", why.ptr ? why.ptr : "", source);
-                tw_buf_done(&why);
+                tw_astro_describe_refusal(c->a, res, msg);
         } else {
                 c->said_unreachable = true;
-                tw_buf_printf(msg, "%s (after %d attempt%s): ",
-                              res->error_text ? res->error_text : strerror(-res->error),
-                              res->attempts, res->attempts == 1 ? "" : "s");
-                if (res->error == -EHOSTUNREACH)
-                        tw_buf_printf(msg,
-                                      "the host name in [%s] api_url does not resolve: "
-                                      "check its spelling and this machine's DNS",
-                                      sec);
-                else
-                        tw_buf_printf(msg,
-                                      "nothing accepts connections at [%s] api_url: check "
-                                      "its host and port, and any firewall or proxy",
-                                      sec);
+                tw_astro_describe_unreachable(c->a, res, msg);
         }
         listing_failed_as(l, rejected ? "credential" : "connection", msg->ptr);
         return true;

@@ -122,7 +122,13 @@ printf '[astro]\napi_url = %s\ntoken_file = %s\nrate_limit = fast\n' "$SIM_URL" 
 expect_exit 2 "a bad config (beats an incomplete collection)" "$TW_BIN" -c "$bad" report
 grep -q "bad.ini:4: \[astro\] rate_limit: expected a number" "$E2E_TMP/x.err" || fail "config error names file, line and key"
 expect_exit 2 "check-config on a bad file" "$TW_BIN" -c "$bad" check-config
-expect_exit 0 "check-config on the documented example" "$TW_BIN" -c "$TW_SOURCE_DIR/etc/tokenwatch.ini" check-config
+# The documented example is valid; what it lacks here is its credential.
+example=$TW_SOURCE_DIR/etc/tokenwatch.ini
+expect_exit 2 "check-config on the documented example, without its token file" "$TW_BIN" -c "$example" check-config
+grep -qF "$example: the configuration is valid" "$E2E_TMP/x.out" || fail "the example does not parse"
+grep -qF "$example:$(grep -n '^token_file' "$example" | cut -d: -f1): [astro] token_file: /etc/tokenwatch/astro-api-token does not exist: put the Astro API token there" "$E2E_TMP/x.err" &&
+  grep -qxF "1 problem: fix it and run check-config again" "$E2E_TMP/x.err" ||
+  { cat "$E2E_TMP/x.err" >&2; fail "the example's one problem is its missing token file"; }
 expect_exit 2 "an unknown command" "$TW_BIN" -c "$bad" frobnicate
 grep -q "unknown command 'frobnicate'" "$E2E_TMP/x.err" || fail "unknown command message"
 expect_exit 0 "--version" "$TW_BIN" --version
