@@ -3,7 +3,8 @@
 # against the expected set, extract it into a temporary root and run the
 # shipped binary on the shipped conffile, create the sysusers.d user and the
 # tmpfiles.d directory inside that root, `systemd-analyze verify` the unit,
-# and let lintian judge it.
+# build it again from a plain configure without the tests' dependencies, and
+# let lintian judge it.
 source "$(dirname "$0")/lib.sh"
 : "${TW_BINARY_DIR:?}"
 
@@ -82,6 +83,7 @@ grep -qxF "install -d -m 0700 -o tokenwatch -g tokenwatch /var/lib/tokenwatch" <
 ! grep -q -- '--add' <<<"$calls" || fail "postinst overrode an administrator's statoverride: $calls"
 pass "postinst: sysusers.d/tmpfiles.d or adduser, and one statoverride (stub commands)"
 
+
 # The changelog names the version being packaged.
 top=$(cat "$TW_SOURCE_DIR/packaging/deb/changelog")
 [[ $(head -1 <<<"$top") == "tokenwatch ($version) "* ]] ||
@@ -126,6 +128,7 @@ fi
 
 # The unit: it runs the packaged binary; systemd-analyze verify judges it.
 unit=$root/lib/systemd/system/tokenwatch.service
+
 grep -q '^ExecStart=/usr/bin/tokenwatch -c /etc/tokenwatch/tokenwatch.ini run$' "$unit" ||
   fail "the unit does not run /usr/bin/tokenwatch"
 ! grep -q /usr/local "$unit" || fail "the packaged unit still names /usr/local"
@@ -141,6 +144,28 @@ if command -v systemd-analyze >/dev/null; then
 else
   fail "systemd-analyze missing (package systemd)"
 fi
+
+# From a fresh build directory, configured as the README says (no build
+# type) and without the tests' dependencies (cmocka hidden from
+# pkg-config): a Release build, fortified, and the package builds.
+fresh=$E2E_TMP/fresh pc=$E2E_TMP/pkgconfig
+mkdir -p "$pc"
+for d in $(pkg-config --variable pc_path pkg-config | tr : ' '); do
+  [[ -d $d ]] && find "$d" -maxdepth 1 -name '*.pc' ! -name cmocka.pc -exec ln -sf {} "$pc/" \;
+done
+PKG_CONFIG_LIBDIR=$pc cmake -S "$TW_SOURCE_DIR" -B "$fresh" >"$E2E_TMP/fresh.log" 2>&1 ||
+  { cat "$E2E_TMP/fresh.log" >&2; fail "a plain configure"; }
+grep -qx 'CMAKE_BUILD_TYPE:STRING=Release' "$fresh/CMakeCache.txt" || fail "no build type given is not Release"
+grep -qF "cmocka not found: no tests" "$E2E_TMP/fresh.log" || fail "the configure did not do without cmocka"
+PKG_CONFIG_LIBDIR=$pc cmake --build "$fresh" --target package -j2 >>"$E2E_TMP/fresh.log" 2>&1 ||
+  { tail -30 "$E2E_TMP/fresh.log" >&2; fail "cmake --build --target package from a plain configure"; }
+[[ -x $fresh/tests/tw-astrosim ]] || fail "the demo's API server is not built without cmocka"
+fdeb=$fresh/packages/tokenwatch_${version}_${arch}.deb
+dpkg-deb -x "$fdeb" "$E2E_TMP/froot"
+readelf -W --dyn-syms "$E2E_TMP/froot/usr/bin/tokenwatch" >"$E2E_TMP/fsyms"
+grep -qE '__(memcpy|snprintf|vsnprintf|fprintf)_chk@' "$E2E_TMP/fsyms" ||
+  fail "the Release package's binary is not built with _FORTIFY_SOURCE"
+pass "a plain configure builds a fortified Release package, without the tests' dependencies"
 
 # lintian: no error or warning that is not overridden with a reason.  A
 # sanitizer build is not what ships: its binary is judged differently.
