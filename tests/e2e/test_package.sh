@@ -2,9 +2,9 @@
 # The Debian package end to end: build it with CPack, list its contents
 # against the expected set, extract it into a temporary root and run the
 # shipped binary on the shipped conffile, create the sysusers.d user and the
-# tmpfiles.d directory inside that root, `systemd-analyze verify` the unit,
-# build it again from a plain configure without the tests' dependencies, and
-# let lintian judge it.
+# tmpfiles.d directory inside that root, check the unit's text and
+# `systemd-analyze verify` it, build it again from a plain configure without
+# the tests' dependencies, and let lintian judge it.
 source "$(dirname "$0")/lib.sh"
 : "${TW_BINARY_DIR:?}"
 
@@ -128,6 +128,18 @@ fi
 
 # The unit: it runs the packaged binary; systemd-analyze verify judges it.
 unit=$root/lib/systemd/system/tokenwatch.service
+# Its comment is the package's: no by-hand install steps, and the token
+# goes where the shipped conffile's token_file says.
+token_file=$(sed -n 's/^token_file = //p' "$root/etc/tokenwatch/tokenwatch.ini")
+[[ -n $token_file ]] || fail "the conffile names no token_file"
+diff -u "$TW_SOURCE_DIR/packaging/deb/unit-header" <(sed '/^\[Unit\]$/,$d' "$unit") ||
+  fail "the packaged unit's comment is not packaging/deb/unit-header"
+grep -qxF "#   install -m 0600 -o tokenwatch /path/to/token $token_file" "$unit" ||
+  fail "the packaged unit's comment does not put the token at $token_file"
+! grep -qE 'useradd|Install to|/etc/systemd/system' "$unit" || fail "the packaged unit keeps the by-hand steps"
+grep -qxF "#   install -m 0600 -o tokenwatch /path/to/token $token_file" "$TW_SOURCE_DIR/etc/systemd/tokenwatch.service" ||
+  fail "etc/systemd/tokenwatch.service does not put the token at $token_file"
+pass "the packaged unit's comment is the package's, with the conffile's token path"
 
 grep -q '^ExecStart=/usr/bin/tokenwatch -c /etc/tokenwatch/tokenwatch.ini run$' "$unit" ||
   fail "the unit does not run /usr/bin/tokenwatch"
