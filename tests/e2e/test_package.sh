@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # The Debian package end to end: build it with CPack, list its contents
-# against the expected set, extract it into a temporary root and run the
-# shipped binary on the shipped conffile, create the sysusers.d user and the
-# tmpfiles.d directory inside that root, check the unit's text and
-# `systemd-analyze verify` it, build it again from a plain configure without
-# the tests' dependencies, and let lintian judge it.
+# against the expected set, run the maintainer scripts against stubs
+# (postinst; postrm purge in a root of its own), extract it into a temporary
+# root and run the shipped binary on the shipped conffile, create the
+# sysusers.d user and the tmpfiles.d directory inside that root, check the
+# unit's text and `systemd-analyze verify` it, build it again from a plain
+# configure without the tests' dependencies, and let lintian judge it.
 source "$(dirname "$0")/lib.sh"
 : "${TW_BINARY_DIR:?}"
 
@@ -83,6 +84,37 @@ grep -qxF "install -d -m 0700 -o tokenwatch -g tokenwatch /var/lib/tokenwatch" <
 ! grep -q -- '--add' <<<"$calls" || fail "postinst overrode an administrator's statoverride: $calls"
 pass "postinst: sysusers.d/tmpfiles.d or adduser, and one statoverride (stub commands)"
 
+# postrm purge, in a root of its own (DPKG_ROOT) with stub commands: it
+# removes the state directory, and leaves the files an administrator put
+# in /etc/tokenwatch/ (the Astro API token) in place, saying so and naming
+# them; an empty /etc/tokenwatch/ goes silently.
+purge() { # $1: the root
+  local stubs=$E2E_TMP/stubs.purge c
+  rm -rf "$stubs" && mkdir -p "$stubs"
+  for c in dpkg-statoverride systemctl deb-systemd-helper; do
+    printf '#!/bin/sh\necho "%s $*" >>"%s/log"\nexit 0\n' "$c" "$stubs" >"$stubs/$c"
+    chmod +x "$stubs/$c"
+  done
+  DPKG_ROOT=$1 PATH=$stubs:/usr/bin:/bin /bin/sh "$ctl/postrm" purge 2>"$E2E_TMP/purge.err" ||
+    fail "postrm purge failed"
+}
+proot=$E2E_TMP/purge-root
+mkdir -p "$proot/etc/tokenwatch" "$proot/var/lib/tokenwatch"
+echo "secret-T0KEN" >"$proot/etc/tokenwatch/astro-api-token"
+echo "https://hooks.example/T0KEN" >"$proot/etc/tokenwatch/ops-url"
+purge "$proot"
+[[ ! -e $proot/var/lib/tokenwatch ]] || fail "purge kept the state directory"
+[[ -f $proot/etc/tokenwatch/astro-api-token ]] || fail "purge removed the administrator's token file"
+cat "$E2E_TMP/purge.err"
+grep -qF "tokenwatch: purge leaves $proot/etc/tokenwatch/ in place" "$E2E_TMP/purge.err" &&
+  grep -qxF "  $proot/etc/tokenwatch/astro-api-token" "$E2E_TMP/purge.err" &&
+  grep -qxF "  $proot/etc/tokenwatch/ops-url" "$E2E_TMP/purge.err" &&
+  grep -qF "rm -r $proot/etc/tokenwatch" "$E2E_TMP/purge.err" || fail "purge does not say what it left"
+! grep -qF "T0KEN" "$E2E_TMP/purge.err" || fail "purge printed a secret"
+rm "$proot/etc/tokenwatch/"*
+purge "$proot"
+[[ ! -e $proot/etc/tokenwatch ]] && [[ ! -s $E2E_TMP/purge.err ]] || fail "purge of an empty /etc/tokenwatch"
+pass "postrm purge: state removed; the administrator's token stays, named in the output"
 
 # The changelog names the version being packaged.
 top=$(cat "$TW_SOURCE_DIR/packaging/deb/changelog")
