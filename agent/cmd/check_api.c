@@ -79,8 +79,8 @@ static bool org_failed(struct tw_check *c, const struct tw_astro_config *a, cons
                                                        : ": is api_url the Astro API, and "
                                                          "api_version right?");
         }
-        tw_check_problem(c, p->res.status == 401 ? a->token_file_line : a->api_url_line, NULL,
-                         NULL, "%s", msg.ptr ? msg.ptr : "");
+        tw_check_problem(c, p->res.status == 401 ? a->token_file_line : a->api_url_line, NULL, NULL,
+                         "%s", msg.ptr ? msg.ptr : "");
         tw_buf_done(&msg);
         return true;
 }

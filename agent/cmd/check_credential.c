@@ -65,8 +65,8 @@ int tw_check_credential(struct tw_check *c, const struct tw_astro_config *a,
         int r;
 
         tw_credential_source(a, source, sizeof(source));
-        if (a->token_file && !tw_check_secret_file(c, line, sec, "token_file", a->token_file,
-                                                   "the Astro API token"))
+        if (a->token_file &&
+            !tw_check_secret_file(c, line, sec, "token_file", a->token_file, "the Astro API token"))
                 return -1;
         tw_buf_init(&err, 4096);
         r = tw_credential_load_org(a, c->now, &cred, &err);
@@ -112,8 +112,9 @@ void tw_check_describe_role(const struct tw_token *t, struct tw_buf *out, bool *
 
         *ret_owner = is(org, "ORGANIZATION_OWNER");
         if (org) {
-                tw_buf_printf(out, "an Organization API token with role %s: lists every token of "
-                                   "the organization; ",
+                tw_buf_printf(out,
+                              "an Organization API token with role %s: lists every token of "
+                              "the organization; ",
                               org->role);
                 if (*ret_owner)
                         tw_buf_adds(out, "audit logs: yes; rotation: every token");
@@ -137,8 +138,9 @@ void tw_check_describe_role(const struct tw_token *t, struct tw_buf *out, bool *
                               "tokens only; %s; rotation: no (it needs a Workspace Owner)",
                               dep->role, no_audit);
         } else {
-                tw_buf_printf(out, "a %s API token with no role tokenwatch knows: what it may "
-                                   "list is unknown; %s",
+                tw_buf_printf(out,
+                              "a %s API token with no role tokenwatch knows: what it may "
+                              "list is unknown; %s",
                               t->scope ? t->scope : "", no_audit);
         }
 }

@@ -84,9 +84,9 @@ static void check_files(struct tw_check *c, struct hook *h)
             (h->urls = read_secret(c, h->url_line, h->section, "url_file", w->url_file)))
                 check_file_urls(c, h);
         for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
-                if (!files[i].path || !tw_check_secret_file(c, files[i].line, h->section,
-                                                            files[i].key, files[i].path,
-                                                            files[i].what))
+                if (!files[i].path ||
+                    !tw_check_secret_file(c, files[i].line, h->section, files[i].key, files[i].path,
+                                          files[i].what))
                         continue;
                 secret = read_secret(c, files[i].line, h->section, files[i].key, files[i].path);
                 tw_secret_free(secret);
@@ -131,8 +131,8 @@ static void probe_url(struct tw_check *c, const struct hook *h, const char *url)
 static void probe_hook(struct tw_check *c, const struct hook *h)
 {
         const struct tw_sink_format *f = tw_sink_format_find(h->w->format);
-        const char *urls = h->w->url            ? h->w->url
-                           : h->w->url_file     ? h->urls
+        const char *urls = h->w->url             ? h->w->url
+                           : h->w->url_file      ? h->urls
                            : f && f->default_url ? f->default_url
                                                  : NULL;
         char *copy = urls ? strdup(urls) : NULL, *save = NULL;

@@ -116,13 +116,15 @@ static void assert_has(const struct tw_buf *b, const char *want)
 }
 
 #define INI "[agent]\nlog_level = warn\n[astro]\ntoken_file = %s\n"
-#define P_OK "{\"exp\":1801792883,\"apiTokenId\":\"cl6657ttnfefw2oilj7qlpiho\",\"permissions\":[\"organizationId:" ORG "\"]}"
+#define P_OK                                                                                 \
+        "{\"exp\":1801792883,\"apiTokenId\":\"cl6657ttnfefw2oilj7qlpiho\",\"permissions\":[" \
+        "\"organizationId:" ORG "\"]}"
 
 static void test_credential_offline(void **state)
 {
         static const struct {
                 const char *name;
-                const char *file; /* NULL: no file */
+                const char *file;    /* NULL: no file */
                 const char *payload; /* a JWT of it, else file content as is */
                 mode_t mode;
                 int rc;
@@ -351,9 +353,8 @@ static void add_role(struct tw_token *t, const char *type, const char *id, const
 {
         t->roles = realloc(t->roles, (t->n_roles + 1) * sizeof(*t->roles));
         assert_non_null(t->roles);
-        t->roles[t->n_roles++] = (struct tw_role){.entity_type = (char *)type,
-                                                  .entity_id = (char *)id,
-                                                  .role = (char *)role};
+        t->roles[t->n_roles++] = (struct tw_role){
+                .entity_type = (char *)type, .entity_id = (char *)id, .role = (char *)role};
 }
 
 /* What each kind of credential lets tokenwatch do. */
@@ -365,8 +366,8 @@ static void test_describe_role(void **state)
                 bool owner;
                 const char *want;
         } cases[] = {
-                {"organization member", "ORGANIZATION", "ORGANIZATION", "ORGANIZATION_MEMBER",
-                 NULL, false,
+                {"organization member", "ORGANIZATION", "ORGANIZATION", "ORGANIZATION_MEMBER", NULL,
+                 false,
                  "an Organization API token with role ORGANIZATION_MEMBER: lists every token of "
                  "the organization; audit logs: no (they need an Organization Owner); rotation: "
                  "no (it needs an Organization Owner)"},
