@@ -10,7 +10,7 @@ source "$(dirname "$0")/lib.sh"
 : "${TW_BINARY_DIR:?}"
 
 for tool in dpkg-deb dpkg-shlibdeps scdoc; do
-  command -v "$tool" >/dev/null || fail "$tool missing (scripts/install-deps.sh installs it)"
+  command -v "$tool" >/dev/null || fail "$tool missing (scripts/install-deps.sh --test installs it)"
 done
 
 version=$("$TW_BIN" --version | awk '{print $2}')
@@ -221,6 +221,6 @@ elif command -v lintian >/dev/null; then
   ! grep -E '^[EW]: ' "$E2E_TMP/lintian" || fail "lintian tags"
   pass "lintian: clean (overrides in packaging/deb/lintian-overrides)"
 else
-  fail "lintian missing (scripts/install-deps.sh installs it)"
+  fail "lintian missing (scripts/install-deps.sh --test installs it)"
 fi
 echo "all package checks passed"
