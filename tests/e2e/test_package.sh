@@ -10,7 +10,7 @@ source "$(dirname "$0")/lib.sh"
 : "${TW_BINARY_DIR:?}"
 
 for tool in dpkg-deb dpkg-shlibdeps scdoc; do
-  command -v "$tool" >/dev/null || fail "$tool missing (scripts/install-deps.sh --test installs it)"
+  command -v "$tool" >/dev/null || fail "$tool missing (scripts/install-deps.sh installs it)"
 done
 
 version=$("$TW_BIN" --version | awk '{print $2}')
