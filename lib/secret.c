@@ -49,6 +49,13 @@ static char *trim(char *s)
         return s;
 }
 
+bool tw_secret_mode_is_private(uid_t owner, mode_t mode, uid_t euid)
+{
+        if (owner == 0 && euid != 0)
+                return !(mode & (S_IWGRP | S_IXGRP | S_IRWXO));
+        return !(mode & (S_IRWXG | S_IRWXO));
+}
+
 int tw_secret_read_file(const char *path, char **ret_secret, struct tw_buf *err)
 {
         char *data = NULL, *s, *out;
@@ -69,11 +76,14 @@ int tw_secret_read_file(const char *path, char **ret_secret, struct tw_buf *err)
                 close(fd);
                 return fail(err, path, "not a regular file", -EINVAL);
         }
-        if (st.st_mode & (S_IRWXG | S_IRWXO)) {
+        if (!tw_secret_mode_is_private(st.st_uid, st.st_mode, geteuid())) {
                 close(fd);
                 return fail(err, path,
-                            "readable or writable by group or others; refusing to use a secret "
-                            "others can read (run: chmod 600 on it)",
+                            st.st_uid == 0 && geteuid() != 0
+                                    ? "writable by group or accessible by others; refusing to use "
+                                      "a secret others can read (run: chmod 440 on it)"
+                                    : "readable or writable by group or others; refusing to use a "
+                                      "secret others can read (run: chmod 600 on it)",
                             -EPERM);
         }
         if (st.st_size > SECRET_MAX) {

@@ -7,12 +7,21 @@
  * when freed.  Error messages name the file, never its content.
  */
 
+#include <stdbool.h>
 #include <stddef.h>
+#include <sys/types.h>
 
 struct tw_buf;
 
+/* Whether a secret file of this owner and mode, read by euid, is private: no
+ * group or other permission bits at all; except that a root-owned file read by
+ * another user may be readable (only) by its group, the way a Kubernetes Secret
+ * volume with fsGroup or a 0640 root:tokenwatch file grants it (PostgreSQL's
+ * rule for its key file). */
+bool tw_secret_mode_is_private(uid_t owner, mode_t mode, uid_t euid);
+
 /* Reads the first line of path (surrounding whitespace trimmed).  Refuses a
- * file readable or writable by group or others (-EPERM), an empty one
+ * file that is not private (tw_secret_mode_is_private(), -EPERM), an empty one
  * (-ENODATA), one over 64 KiB (-E2BIG).  On failure a message is appended to
  * err (which may be NULL). */
 int tw_secret_read_file(const char *path, char **ret_secret, struct tw_buf *err);

@@ -4,7 +4,7 @@
 #                                    demo (scripts/demo.sh) and the package
 #   scripts/install-deps.sh --test   also what the tests need (scripts/test.sh):
 #                                    cmocka, Prometheus, Alertmanager, Chromium,
-#                                    clang and libFuzzer, lintian, ...
+#                                    clang and libFuzzer, lintian, buildah, ...
 set -euo pipefail
 
 # Building, running, the man pages and the package (dpkg-shlibdeps, file).
@@ -14,12 +14,14 @@ build=(
   zlib1g-dev libgnutls28-dev libcrypt-dev
   scdoc dpkg-dev file
 )
-# The tests: unit tests, real servers, browsers, linters, fuzzing, benchmarks.
+# The tests: unit tests, real servers, browsers, linters, fuzzing, benchmarks,
+# the container image (buildah, iproute2) and the Kubernetes manifests.
 test=(
   libcmocka-dev git
   prometheus prometheus-alertmanager wrk gnutls-bin openssl curl jq python3 clang-format
   clang-14 libfuzzer-14-dev
   lintian systemd chromium
+  buildah iproute2 python3-yaml
 )
 
 case ${1:-} in
