@@ -47,7 +47,7 @@ static void on_done(void *userdata, const struct tw_http_result *res)
 /* Appends the problem a failed GET of the organization means; true if it
  * failed. */
 static bool org_failed(struct tw_check *c, const struct tw_astro_config *a, const char *sec,
-                       const struct probe *p)
+                       const char *org, const struct probe *p)
 {
         struct tw_buf msg;
 
@@ -66,18 +66,23 @@ static bool org_failed(struct tw_check *c, const struct tw_astro_config *a, cons
         } else if (p->res.status == 401) {
                 tw_astro_describe_refusal(a, &p->res, &msg);
         } else {
-                tw_buf_printf(&msg, "[%s] api_url: HTTP %ld for the organization", sec,
-                              p->res.status);
+                if (p->res.status == 403)
+                        tw_buf_printf(&msg,
+                                      "[%s] organization_id: the credential may not read "
+                                      "organization %s (HTTP 403",
+                                      sec, org);
+                else
+                        tw_buf_printf(&msg, "[%s] api_url: HTTP %ld for organization %s (", sec,
+                                      p->res.status, org);
                 if (p->res.body_len) {
-                        tw_buf_adds(&msg, " (");
+                        tw_buf_adds(&msg, p->res.status == 403 ? ": " : "");
                         tw_astro_describe_error(p->res.body, p->res.body_len, &msg);
-                        tw_buf_adds(&msg, ")");
                 }
-                tw_buf_adds(&msg, p->res.status == 403 ? ": the credential belongs to another "
-                                                         "organization, or organization_id is "
-                                                         "wrong"
-                                                       : ": is api_url the Astro API, and "
-                                                         "api_version right?");
+                tw_buf_adds(&msg, p->res.status == 403
+                                          ? "): it belongs to another organization, or "
+                                            "organization_id is wrong"
+                                          : "): is api_url the Astro API, and api_version "
+                                            "right?");
         }
         tw_check_problem(c, p->res.status == 401 ? a->token_file_line : a->api_url_line, NULL, NULL,
                          "%s", msg.ptr ? msg.ptr : "");
@@ -186,10 +191,19 @@ void tw_check_api_online(struct tw_check *c, const struct tw_config *cfg,
                 goto out;
         }
         tw_transport_run(t);
-        if (org_failed(c, a, sec, &org))
+        if (org.done && org.res.status == 403 && cred->claims.n_workspace_ids) {
+                /* A Workspace API token may not read its organization (the
+                 * listings fall back to its workspaces): answered is reachable. */
+                tw_check_note(c,
+                              "[%s] %s: reachable; the organization itself is not readable "
+                              "with this Workspace API token (HTTP 403)",
+                              sec, a->api_url);
+        } else if (org_failed(c, a, sec, cred->organization_id, &org)) {
                 goto out;
+        } else {
+                note_org(c, a, sec, &org);
+        }
         c->n_orgs_reachable++;
-        note_org(c, a, sec, &org);
         check_role(c, cfg, sec, &own);
 out:
         tw_transport_free(t);

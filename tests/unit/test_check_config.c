@@ -26,6 +26,7 @@
 #include "core/credential.h"
 #include "core/inventory.h"
 #include "helpers/helpers.h"
+#include "helpers/sim_client.h"
 #include "lib/buf.h"
 
 #define NOW 1796608883 /* 2026-12-07T02:01:23Z */
@@ -368,6 +369,48 @@ static void test_api_unreachable(void **state)
         free(content);
 }
 
+/* --online against the test Astro API with a Workspace API token: the
+ * organization answers, the token's own object is a 403, so its role is
+ * unknown and said so; nothing is a problem. */
+static void test_api_workspace_credential(void **state)
+{
+        struct tw_sim *sim = tw_test_start_demo();
+        struct tw_credential_info cred = {0};
+        struct tw_config *cfg = NULL;
+        struct tw_check c;
+        struct tw_buf ini, err, token;
+        const char *path;
+
+        (void)state;
+        tw_buf_init(&ini, 0);
+        tw_buf_init(&err, 0);
+        tw_buf_init(&token, 0);
+        tw_buf_printf(&token, "%s\n",
+                      tw_sim_workspace_credential(sim, "cwuo8oc09zcke5raw4y1tgy5c"));
+        path = put("ws-token", token.ptr, 0600);
+        tw_buf_printf(&ini, "[astro]\ntoken_file = %s\napi_url = %s\n", path, tw_sim_url(sim));
+        assert_int_equal(tw_config_load_string(ini.ptr, "tw.ini", &cfg, &err), 0);
+        tw_check_init(&c, "tw.ini", BASE); /* the sim's clock: its credentials' iat */
+        c.owner_uid = geteuid();
+        if (tw_check_credential(&c, &cfg->astro, &cred) < 0)
+                fail_msg("%s", c.problems.ptr);
+        assert_has(&c.notes, ", workspace cwuo8oc09zcke5raw4y1tgy5c;");
+        tw_check_api_online(&c, cfg, &cfg->astro, &cred);
+        print_message("%s", c.notes.ptr);
+        assert_int_equal(c.n_problems, 0);
+        assert_int_equal(c.n_orgs_reachable, 1);
+        assert_has(&c.notes, "reachable; organization " ORG " \"Demo Org\"");
+        assert_has(&c.notes, "[astro] role: unknown: the credential cannot read its own token "
+                             "(HTTP 403), as a Workspace or Deployment API token cannot");
+        tw_check_done(&c);
+        tw_credential_done(&cred);
+        tw_config_free(cfg);
+        tw_buf_done(&ini);
+        tw_buf_done(&err);
+        tw_buf_done(&token);
+        tw_sim_stop(sim);
+}
+
 /* Webhook secret files: readable, private, and a url_file holding URLs. */
 static void test_webhook_files(void **state)
 {
@@ -493,6 +536,7 @@ int main(void)
                 cmocka_unit_test(test_credential_root_group),
                 cmocka_unit_test(test_credential_env),
                 cmocka_unit_test(test_api_unreachable),
+                cmocka_unit_test(test_api_workspace_credential),
                 cmocka_unit_test(test_webhook_files),
                 cmocka_unit_test(test_describe_role),
         };
