@@ -43,6 +43,7 @@ void tw_check_init(struct tw_check *c, const char *config_path, int64_t now)
 
 void tw_check_done(struct tw_check *c)
 {
+        tw_check_as_root(c);
         tw_buf_done(&c->notes);
         tw_buf_done(&c->problems);
 }

@@ -48,7 +48,7 @@ struct tw_check {
         struct tw_buf notes;
         struct tw_buf problems;
         size_t n_problems;
-        size_t n_orgs_usable, n_orgs_reachable, n_hosts, n_hosts_ok; /* for the summary */
+        size_t n_orgs_reachable, n_hosts_reachable; /* online */
 };
 
 /* Starts a check of config_path at now.  The secret files' reader is the

@@ -58,7 +58,6 @@ int tw_cmd_check_config(const char *config_path, bool online)
 
                 if (tw_check_credential(&c, a, &cred) < 0)
                         continue;
-                c.n_orgs_usable++;
                 if (online)
                         tw_check_api_online(&c, cfg, a, &cred);
                 tw_credential_done(&cred);

@@ -106,10 +106,9 @@ static void probe_url(struct tw_check *c, const struct hook *h, const char *url)
 
         if (tw_url_host(url, &host) < 0)
                 return; /* the offline check named it */
-        c->n_hosts++;
         tw_http_probe(url, c->timeout_ms, &res, text, sizeof(text));
         if (res.error == 0) {
-                c->n_hosts_ok++;
+                c->n_hosts_reachable++;
                 tw_check_note(c, "[%s] %s: resolves, %s", h->section, host,
                               https ? "TLS handshake done, certificate verified (nothing sent)"
                                     : "accepts connections (plain http, nothing sent)");
