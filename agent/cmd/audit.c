@@ -83,8 +83,12 @@ int tw_cmd_audit(const struct tw_auditlog_options *o)
         int r, code = TW_EXIT_OK;
 
         tw_buf_init(&out, OUTPUT_MAX);
-        if (tw_report_format_from_string(o->format, &fmt) < 0) {
-                fprintf(stderr, "tokenwatch: --format takes table, json, csv or markdown\n");
+        /* The report's formats, but for html: the audit view has no page. */
+        if (tw_report_format_from_string(o->format, &fmt) < 0 || fmt == TW_REPORT_HTML) {
+                fprintf(stderr,
+                        "tokenwatch: audit --format takes table, json, csv or markdown (or md), "
+                        "not '%s'\n",
+                        o->format);
                 code = TW_EXIT_CONFIG;
                 goto out;
         }

@@ -34,6 +34,15 @@ static struct tw_inventory *failed_inventory(const struct tw_astro_config *a, co
         return inv;
 }
 
+/* Logs the collector's one "credential" error of a refused credential. */
+static void log_rejected(const struct tw_inventory *inv, const char *section)
+{
+        for (size_t i = 0; i < inv->n_errors; i++)
+                if (strcmp(inv->errors[i].listing, "credential") == 0)
+                        tw_log(TW_LOG_ERROR, "cannot use the Astro API credential", "organization",
+                               section, "error", inv->errors[i].message, NULL);
+}
+
 /* One organization; 0 with *ret_inv, or an exit code (logged). */
 static int collect_one(const struct tw_astro_config *a, bool alone, int64_t now,
                        struct tw_inventory **ret_inv)
@@ -67,6 +76,14 @@ static int collect_one(const struct tw_astro_config *a, bool alone, int64_t now,
                 goto out;
         }
         r = tw_astro_collect_org(a, &cred, t, now, ret_inv);
+        if (r == 0 && alone && (*ret_inv)->credential.rejected) {
+                /* Nothing was listed: a credential error, said once. */
+                log_rejected(*ret_inv, section);
+                tw_inventory_free(*ret_inv);
+                *ret_inv = NULL;
+                code = TW_EXIT_CONFIG;
+                goto out;
+        }
         if (r < 0) {
                 tw_log(TW_LOG_ERROR, "collection failed", "organization", section, "error",
                        strerror(-r), NULL);

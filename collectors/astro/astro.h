@@ -14,6 +14,7 @@
 #include <stdint.h>
 
 struct tw_astro_config;
+struct tw_buf;
 struct tw_config;
 struct tw_credential_info;
 struct tw_inventory;
@@ -39,5 +40,14 @@ int tw_astro_collect(const struct tw_config *cfg, const struct tw_credential_inf
 int tw_astro_collect_org(const struct tw_astro_config *a, const struct tw_credential_info *cred,
                          struct tw_transport *transport, int64_t now,
                          struct tw_inventory **ret_inv);
+
+/* The one line that says why no listing of organization a could be made
+ * and what to do, appended to out: the API refused the credential (res is
+ * a 401), or the host in api_url is unreachable (tw_http_unreachable()). */
+struct tw_http_result;
+void tw_astro_describe_refusal(const struct tw_astro_config *a, const struct tw_http_result *res,
+                               struct tw_buf *out);
+void tw_astro_describe_unreachable(const struct tw_astro_config *a,
+                                   const struct tw_http_result *res, struct tw_buf *out);
 
 #endif

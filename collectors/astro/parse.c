@@ -385,10 +385,7 @@ static size_t utf8_len(const unsigned char *s)
         return n;
 }
 
-/* Appends s cut at max bytes on a character boundary (marked "..."), with
- * control characters (C0, DEL, C1) as spaces and each byte of a malformed
- * UTF-8 sequence as '?': a message for a person stays one line of UTF-8. */
-static void add_clean(struct tw_buf *out, const char *s, size_t max)
+void tw_astro_add_clean(struct tw_buf *out, const char *s, size_t max)
 {
         const unsigned char *p = (const unsigned char *)s;
         size_t i = 0, n;
@@ -423,11 +420,11 @@ void tw_astro_describe_error(const char *body, size_t len, struct tw_buf *out)
         msg = cJSON_GetObjectItemCaseSensitive(root, "message");
         rid = cJSON_GetObjectItemCaseSensitive(root, "requestId");
         if (cJSON_IsString(msg) && *msg->valuestring)
-                add_clean(out, msg->valuestring, MESSAGE_MAX);
+                tw_astro_add_clean(out, msg->valuestring, MESSAGE_MAX);
         if (cJSON_IsString(rid) && *rid->valuestring) {
                 tw_buf_adds(out, cJSON_IsString(msg) && *msg->valuestring ? " (requestId "
                                                                           : "(requestId ");
-                add_clean(out, rid->valuestring, 80);
+                tw_astro_add_clean(out, rid->valuestring, 80);
                 tw_buf_addc(out, ')');
         }
         cJSON_Delete(root);

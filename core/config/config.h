@@ -88,6 +88,8 @@ struct tw_webhook_config {
          * on it, naming the lines below (the section's first line if unset). */
         char *format;
         int format_line, url_line, secret_line, routing_key_line;
+        /* the secret files' key lines (the section's first line if unset) */
+        int url_file_line, secret_file_line, routing_key_file_line;
         enum tw_severity min_severity; /* default warning */
         unsigned kinds;                /* bit per enum tw_finding_kind; default all */
         char **workspaces;             /* NULL: every token */
@@ -132,7 +134,9 @@ struct tw_astro_config {
         char *organization_id; /* NULL: from the credential */
         char *token_file;      /* NULL: token_env */
         char *token_env;       /* NULL: $ASTRO_API_TOKEN */
-        char **workspaces;     /* NULL: "*" */
+        /* the lines token_file and api_url are set on; 0: not in the file */
+        int token_file_line, api_url_line;
+        char **workspaces; /* NULL: "*" */
         size_t n_workspaces;
         bool include_organization_tokens;
         bool include_deployment_tokens;

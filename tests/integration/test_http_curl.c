@@ -672,15 +672,40 @@ static void test_connection_refused(void **state)
 
         snprintf(url, sizeof(url), "http://127.0.0.1:%u/ok/0/x", unused_port());
 
-        opts.max_retries = 2;
+        /* Five retries allowed, one taken: a stopped server does not start
+         * within seconds, and the listing should say so at once. */
+        opts.max_retries = 5;
         t = tw_transport_curl_new(&opts);
         assert_non_null(t);
         assert_int_equal(tw_transport_get(t, url, "refused", on_done, &o), 0);
         assert_int_equal(tw_transport_run(t), 0);
         assert_int_equal(o.error, -ECONNREFUSED);
-        assert_int_equal(o.attempts, 3);
+        assert_int_equal(o.attempts, 2);
         assert_true(o.text[0] != '\0');
-        assert_int_equal(tw_transport_curl_stats(t)->retries[TW_RETRY_CONNECTION], 2);
+        assert_int_equal(tw_transport_curl_stats(t)->retries[TW_RETRY_CONNECTION], 1);
+        tw_transport_free(t);
+}
+
+/* A host name that does not resolve (.invalid never does, RFC 6761): one
+ * quick retry, then -EHOSTUNREACH naming the host. */
+static void test_name_not_resolved(void **state)
+{
+        struct tw_http_options opts = default_options();
+        struct tw_transport *t;
+        struct outcome o = {0};
+        (void)state;
+
+        opts.max_retries = 5;
+        t = tw_transport_curl_new(&opts);
+        assert_non_null(t);
+        assert_int_equal(tw_transport_get(t, "http://api.tokenwatch-test.invalid/v1/x",
+                                          "unresolved", on_done, &o),
+                         0);
+        assert_int_equal(tw_transport_run(t), 0);
+        assert_int_equal(o.error, -EHOSTUNREACH);
+        assert_int_equal(o.attempts, 2);
+        assert_non_null(strstr(o.text, "api.tokenwatch-test.invalid"));
+        assert_int_equal(tw_transport_curl_stats(t)->retries[TW_RETRY_CONNECTION], 1);
         tw_transport_free(t);
 }
 
@@ -1142,6 +1167,7 @@ int main(void)
                 cmocka_unit_test(test_timeout),
                 cmocka_unit_test(test_connection_closed),
                 cmocka_unit_test(test_connection_refused),
+                cmocka_unit_test(test_name_not_resolved),
                 cmocka_unit_test(test_body_cap),
                 cmocka_unit_test(test_headers_and_no_redirect),
                 cmocka_unit_test(test_bad_url),

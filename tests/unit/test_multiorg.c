@@ -139,6 +139,8 @@ static void single(void **state)
         tw_buf_done(&errors);
 }
 
+#define DEV_JWT "eyJhbGciOiJub25lIn0.eyJwZXJtaXNzaW9ucyI6WyJ3b3Jrc3BhY2VJZDp3czEiXX0.c2ln"
+
 static void token_env(void **state)
 {
         struct tw_config *cfg = NULL;
@@ -155,9 +157,10 @@ static void token_env(void **state)
         assert_non_null(strstr(errors.ptr, "set [astro.dev] token_file"));
         assert_non_null(strstr(errors.ptr, "the TW_TEST_DEV environment variable"));
         tw_buf_reset(&errors);
-        assert_int_equal(setenv("TW_TEST_DEV", "opaque-secret-token", 1), 0);
+        /* a JWT naming no organization: [astro.dev] organization_id's */
+        assert_int_equal(setenv("TW_TEST_DEV", DEV_JWT, 1), 0);
         assert_int_equal(tw_credential_load_org(tw_config_org(cfg, 0), 0, &cred, &errors), 0);
-        assert_string_equal(cred.token, "opaque-secret-token");
+        assert_string_equal(cred.token, DEV_JWT);
         assert_string_equal(cred.organization_id, "org-b");
         tw_credential_done(&cred);
         unsetenv("TW_TEST_DEV");
