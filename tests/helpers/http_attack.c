@@ -16,6 +16,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "lib/timeutil.h"
+
 #define MAX_SOCKETS 4096
 #define FLOOD_THREADS_MAX 256
 
@@ -44,10 +46,7 @@ struct slot {
 
 static int64_t now_ms(void)
 {
-        struct timespec ts;
-
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+        return tw_mono_ns() / 1000000;
 }
 
 static bool running(struct tw_test_attack *a)

@@ -11,6 +11,8 @@
 #include <string.h>
 #include <time.h>
 
+#include "lib/timeutil.h"
+
 #define BODY_MAX (4 << 20)
 
 struct tw_webhook_receiver {
@@ -43,7 +45,6 @@ static int record(struct tw_webhook_receiver *r, struct MHD_Connection *c, const
                   struct conn *cn)
 {
         struct tw_webhook_request q = {0};
-        struct timespec now;
         int status = 200;
 
         pthread_mutex_lock(&r->lock);
@@ -70,8 +71,7 @@ static int record(struct tw_webhook_receiver *r, struct MHD_Connection *c, const
                 q.signature = dup_header(c, "X-Tokenwatch-Signature");
                 q.content_type = dup_header(c, "Content-Type");
                 q.status = status;
-                clock_gettime(CLOCK_MONOTONIC, &now);
-                q.received_ms = (long long)now.tv_sec * 1000 + now.tv_nsec / 1000000;
+                q.received_ms = (long long)(tw_mono_ns() / 1000000);
                 r->reqs[r->n++] = q;
         }
         pthread_mutex_unlock(&r->lock);
