@@ -24,44 +24,6 @@ static const char *const reserved_labels[] = {
         "finding",  "severity",   "organization", "organization_id",
 };
 
-/* A new string of [b, e) without leading and trailing blanks. */
-static char *trimmed(const char *b, const char *e)
-{
-        while (b < e && isspace((unsigned char)*b))
-                b++;
-        while (e > b && isspace((unsigned char)e[-1]))
-                e--;
-        return strndup(b, (size_t)(e - b));
-}
-
-/* Splits a comma list into trimmed items (empty items kept, for the checks
- * to refuse).  -ENOMEM. */
-static int split_list(const char *v, char ***ret, size_t *ret_n)
-{
-        char **items = NULL, **tmp;
-        size_t n = 0;
-
-        for (const char *p = v;; p++) {
-                const char *e = p + strcspn(p, ",");
-                char *item = trimmed(p, e);
-
-                tmp = item ? realloc(items, (n + 1) * sizeof(*items)) : NULL;
-                if (!tmp) {
-                        free(item);
-                        tw_strv_free(items, n);
-                        return -ENOMEM;
-                }
-                items = tmp;
-                items[n++] = item;
-                if (!*e)
-                        break;
-                p = e;
-        }
-        *ret = items;
-        *ret_n = n;
-        return 0;
-}
-
 static bool listed(char *const *v, size_t n, const char *s)
 {
         for (size_t i = 0; i < n; i++)
@@ -83,7 +45,7 @@ static void set_list(struct tw_config_parser *p, const char *name, const char *v
                 return;
         }
         *seen_line = p->lineno;
-        if (split_list(value, &items, &n) < 0) {
+        if (tw_config_split_list(value, &items, &n) < 0) {
                 p->nomem = true;
                 return;
         }
@@ -149,10 +111,11 @@ static void parse_rule(struct tw_config_parser *p, const char *name, const char 
         size_t word = strcspn(name, " \t");
         const char *arg = name + word + strspn(name + word, " \t");
         const char *comma = strchr(value, ',');
-        char *pattern = trimmed(arg, arg + strlen(arg));
+        char *pattern = tw_config_trimmed(arg, arg + strlen(arg));
 
-        rule.team = comma ? trimmed(value, comma) : trimmed(value, value + strlen(value));
-        rule.contact = comma ? trimmed(comma + 1, comma + 1 + strlen(comma + 1)) : NULL;
+        rule.team = comma ? tw_config_trimmed(value, comma)
+                          : tw_config_trimmed(value, value + strlen(value));
+        rule.contact = comma ? tw_config_trimmed(comma + 1, comma + 1 + strlen(comma + 1)) : NULL;
         if (word == 5 && strncmp(name, "token", 5) == 0)
                 rule.name_glob = pattern;
         else
@@ -174,10 +137,12 @@ static void parse_rule(struct tw_config_parser *p, const char *name, const char 
         add_rule(p, name, &rule);
 }
 
-void tw_config_add_owner(struct tw_config_parser *p, const char *name, const char *value)
+void tw_config_add_owner(struct tw_config_parser *p, const char *section, const char *name,
+                         const char *value)
 {
         size_t word = strcspn(name, " \t");
 
+        (void)section;
         if (strcmp(name, "keys") == 0)
                 set_list(p, name, value, &p->cfg->owners.keys, &p->cfg->owners.n_keys,
                          &p->owners_keys_line);
@@ -248,61 +213,6 @@ void tw_config_validate_owners(struct tw_config_parser *p)
         }
         for (size_t i = 0; i < cfg->n_webhooks; i++)
                 check_match(p, &cfg->webhooks[i], (long)i);
-}
-
-int tw_config_parse_teams(const char *v, bool match, char ***ret, size_t *ret_n,
-                          const char **ret_why)
-{
-        char **items = NULL;
-        size_t n = 0;
-        int r = split_list(v, &items, &n);
-
-        for (size_t i = 0; r >= 0 && i < n; i++) {
-                char *eq = match ? strchr(items[i], '=') : NULL, *key, *val, *norm;
-
-                if (!match) {
-                        if (!tw_owner_value_ok(items[i])) {
-                                *ret_why = "expected a comma-separated list of teams (no control "
-                                           "or \" \\ < > & ` character)";
-                                r = -EINVAL;
-                        }
-                        continue;
-                }
-                if (!eq) {
-                        *ret_why = "expected a comma-separated list of key=value";
-                        r = -EINVAL;
-                        break;
-                }
-                key = trimmed(items[i], eq);
-                val = trimmed(eq + 1, eq + 1 + strlen(eq + 1));
-                norm = key && val ? malloc(strlen(key) + strlen(val) + 2) : NULL;
-                if (!norm) {
-                        r = -ENOMEM;
-                } else if (tw_owner_keys_check((const char *const *)&key, 1, ret_why) < 0) {
-                        r = -EINVAL;
-                } else if (!tw_owner_value_ok(val)) {
-                        *ret_why = "a match value is 1 to 128 bytes with no control or "
-                                   "\" \\ < > & ` character";
-                        r = -EINVAL;
-                } else {
-                        strcpy(norm, key);
-                        strcat(norm, "=");
-                        strcat(norm, val);
-                        free(items[i]);
-                        items[i] = norm;
-                        norm = NULL;
-                }
-                free(norm);
-                free(key);
-                free(val);
-        }
-        if (r < 0) {
-                tw_strv_free(items, n);
-                return r;
-        }
-        *ret = items;
-        *ret_n = n;
-        return 0;
 }
 
 int tw_config_owner_unknown_workspaces(const struct tw_config *cfg, const struct tw_inventory *inv,

@@ -1,0 +1,49 @@
+/* What every section's parser shares: the errors that name file, line,
+ * section and key. */
+#include "core/config/parse.h"
+
+#include <stdarg.h>
+
+#include "lib/buf.h"
+
+static void verror(struct tw_config_parser *p, int line, const char *section, const char *key,
+                   const char *fmt, va_list ap)
+{
+        struct tw_buf *b = p->errors;
+
+        p->n_errors++;
+        if (!b)
+                return;
+        if (line > 0)
+                tw_buf_printf(b, "%s:%d: ", p->filename, line);
+        else
+                tw_buf_printf(b, "%s: ", p->filename);
+        if (section && key)
+                tw_buf_printf(b, "[%s] %s: ", section, key);
+        else if (section)
+                tw_buf_printf(b, "[%s]: ", section);
+        else if (key)
+                tw_buf_printf(b, "%s: ", key);
+        tw_buf_vprintf(b, fmt, ap);
+        tw_buf_addc(b, '\n');
+}
+
+void tw_config_error(struct tw_config_parser *p, const char *section, const char *key,
+                     const char *fmt, ...)
+{
+        va_list ap;
+
+        va_start(ap, fmt);
+        verror(p, p->lineno, section, key, fmt, ap);
+        va_end(ap);
+}
+
+void tw_config_error_at(struct tw_config_parser *p, int line, const char *section, const char *key,
+                        const char *fmt, ...)
+{
+        va_list ap;
+
+        va_start(ap, fmt);
+        verror(p, line, section, key, fmt, ap);
+        va_end(ap);
+}
