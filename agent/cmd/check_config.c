@@ -23,6 +23,7 @@ int tw_cmd_check_config(const char *config_path)
                 tw_config_free(cfg);
                 return TW_EXIT_CONFIG;
         }
+        fputs(cfg->warnings ? cfg->warnings : "", stderr); /* keys under old names */
         printf("%s: OK (%zu webhook%s, %zu suppression%s)\n", config_path, cfg->n_webhooks,
                cfg->n_webhooks == 1 ? "" : "s", cfg->n_suppressions,
                cfg->n_suppressions == 1 ? "" : "s");

@@ -47,6 +47,7 @@ void tw_config_free(struct tw_config *cfg)
         if (!cfg)
                 return;
         free(cfg->path);
+        free(cfg->warnings);
         tw_astro_config_done(&cfg->astro);
         for (size_t i = 0; i < cfg->n_orgs; i++)
                 tw_astro_config_done(&cfg->orgs[i]);
@@ -171,6 +172,7 @@ int tw_config_load_string(const char *text, const char *filename, struct tw_conf
         }
         p.filename = p.cfg->path;
         p.errors = errors;
+        tw_buf_init(&p.warnings, 64 * 1024);
         p.cursor = text;
         p.at_line_start = true;
 
@@ -198,6 +200,11 @@ int tw_config_load_string(const char *text, const char *filename, struct tw_conf
 done:
         free(p.webhook_seen);
         free(p.org_seen);
+        if (!p.nomem && !p.n_errors && p.warnings.len) {
+                p.cfg->warnings = tw_buf_steal(&p.warnings);
+                p.nomem = !p.cfg->warnings;
+        }
+        tw_buf_done(&p.warnings);
         if (p.nomem) {
                 tw_config_free(p.cfg);
                 return -ENOMEM;

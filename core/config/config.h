@@ -27,7 +27,7 @@ struct tw_inventory;
 #define TW_CONFIG_DEFAULT_PATH "/etc/tokenwatch/tokenwatch.ini"
 #define TW_OFF ((int64_t)-1) /* a duration rule switched off */
 
-/* [audit] enabled: whether the Astro audit logs are read. */
+/* [audit_logs] enabled: whether the Astro audit logs are read. */
 enum tw_auditlog_mode {
         TW_AUDITLOG_AUTO, /* on while the credential may read them (a 403 turns it off) */
         TW_AUDITLOG_ON,   /* on; a 403 is an error, retried each interval */
@@ -150,6 +150,10 @@ struct tw_web_user {
 
 struct tw_config {
         char *path; /* the file it came from, or "<string>" */
+        /* What loaded but should change (a key under its old name), one line
+         * each like the errors ("FILE:LINE: [section] key: message\n");
+         * NULL: nothing.  The caller shows them. */
+        char *warnings;
 
         /* [astro]: the one organization of a single-organization config.
          * With [astro.NAME] sections, orgs[] holds them and astro keeps its
@@ -170,17 +174,20 @@ struct tw_config {
 
         struct tw_policy policy;
 
-        /* [audit]: the trail of token changes in state_dir. */
+        /* [trail]: tokenwatch's own record of token changes in state_dir. */
         struct {
                 int64_t in_use_window; /* default 24h: a token used this recently is in use */
-                size_t log_max_bytes;  /* default 16 MiB: the audit file rotates past this */
-                int log_files;         /* default 5: audit files kept, the live one included */
-                /* The Astro audit logs (Organization Owner credential). */
+                size_t max_bytes;      /* default 16 MiB: the trail file rotates past this */
+                int files;             /* default 5: trail files kept, the live one included */
+        } trail;
+
+        /* [audit_logs]: Astro's audit logs (an Organization Owner credential). */
+        struct {
                 enum tw_auditlog_mode enabled; /* default auto */
                 int64_t backfill;              /* seconds, default 30d, at most 90d */
                 int64_t interval;              /* seconds, default 15m, at least 60s */
                 bool metrics_sources;          /* default false: source IPs/agents are not labels */
-        } audit;
+        } auditlog;
 
         /* [owners] (issue 12): description keys, label keys and rules.
          * Strings are owned by the config; see tw_config_owner_policy(). */
@@ -212,7 +219,8 @@ struct tw_config {
 
 /* Parses text as the file named filename.  On success *ret_config is a new
  * config; on failure every error is appended to errors (one per line) and
- * -EINVAL is returned.  -ENOMEM on allocation failure. */
+ * -EINVAL is returned.  -ENOMEM on allocation failure.  A config that
+ * loads may carry warnings (cfg->warnings) for the caller to show. */
 int tw_config_load_string(const char *text, const char *filename, struct tw_config **ret_config,
                           struct tw_buf *errors);
 /* Reads and parses a file; -ENOENT etc. (with a message in errors) if unreadable. */

@@ -51,16 +51,15 @@ static const struct key_def config_keys[] = {
         {"policy", "new_source_after", T_DURATION_OFF, C(policy.new_source_after), DAY, 3650 * DAY,
          "30d"},
         {"policy", "new_source_for", T_DURATION, C(policy.new_source_for), 3600, 365 * DAY, "7d"},
-        {"audit", "in_use_window", T_DURATION, C(audit.in_use_window), 60, 90 * DAY, "24h"},
-        {"audit", "log_max_bytes", T_SIZE, C(audit.log_max_bytes), 4096, 1099511627776.0,
-         "16777216"},
-        {"audit", "log_files", T_INT, C(audit.log_files), 1, 100, "5"},
-        {"audit", "enabled", T_AUTO_BOOL, C(audit.enabled), 0, 0, "auto"},
+        {"trail", "in_use_window", T_DURATION, C(trail.in_use_window), 60, 90 * DAY, "24h"},
+        {"trail", "max_bytes", T_SIZE, C(trail.max_bytes), 4096, 1099511627776.0, "16777216"},
+        {"trail", "files", T_INT, C(trail.files), 1, 100, "5"},
+        {"audit_logs", "enabled", T_AUTO_BOOL, C(auditlog.enabled), 0, 0, "auto"},
         /* 90 days is the retention of the audit logs. */
-        {"audit", "backfill", T_DURATION, C(audit.backfill), 60, 90 * DAY, "30d"},
+        {"audit_logs", "backfill", T_DURATION, C(auditlog.backfill), 60, 90 * DAY, "30d"},
         /* At least 60 s: a fetch and its retries stay within 2 calls a minute. */
-        {"audit", "interval", T_DURATION, C(audit.interval), 60, 7 * DAY, "15m"},
-        {"audit", "metrics_sources", T_BOOL, C(audit.metrics_sources), 0, 0, NULL},
+        {"audit_logs", "interval", T_DURATION, C(auditlog.interval), 60, 7 * DAY, "15m"},
+        {"audit_logs", "metrics_sources", T_BOOL, C(auditlog.metrics_sources), 0, 0, NULL},
         {"web", "tls_cert_file", T_STRING, C(web.tls_cert_file), 0, 0, NULL},
         {"web", "tls_key_file", T_STRING, C(web.tls_key_file), 0, 0, NULL},
         {"web", "client_ca_file", T_STRING, C(web.client_ca_file), 0, 0, NULL},
@@ -87,6 +86,21 @@ static const struct key_def webhook_keys[] = {
         {"webhook", "events", T_BOOL, W(events), 0, 0, "on"},
         {"webhook", "changes", T_CHANGES, W(changes), 0, 0, "all"},
         {"webhook", "expiry_notify_at", T_STAGES, W(expiry_notify_at), 0, 0, NULL},
+};
+
+/* Keys under their old names.  [audit] held the keys of two systems, the
+ * trail of token changes and the Astro audit logs; each key still works
+ * there, with a warning naming its new section and key. */
+static const struct {
+        const char *section, *name, *new_section, *new_name;
+} renamed[] = {
+        {"audit", "in_use_window", "trail", "in_use_window"},
+        {"audit", "log_max_bytes", "trail", "max_bytes"},
+        {"audit", "log_files", "trail", "files"},
+        {"audit", "enabled", "audit_logs", "enabled"},
+        {"audit", "backfill", "audit_logs", "backfill"},
+        {"audit", "interval", "audit_logs", "interval"},
+        {"audit", "metrics_sources", "audit_logs", "metrics_sources"},
 };
 
 /* [owners] keys and labels, for tw_config_key_at(): the section's rules
@@ -146,38 +160,51 @@ static bool is_duration(const struct key_def *def)
         return tw_config_type_in_seconds(def->type);
 }
 
+/* Applies row i of a table, as written under [section] name. */
+static void apply_row(struct tw_config_parser *p, const struct key_def *row, void *base, int *seen,
+                      const char *section, const char *name, const char *value)
+{
+        struct why why;
+        int r;
+
+        if (seen && *seen) {
+                tw_config_error(p, section, name, "given twice (first on line %d)", *seen);
+                return;
+        }
+        if (seen)
+                *seen = p->lineno;
+        r = tw_config_parse_value(row, base, value, &why);
+        if (r == -ENOMEM)
+                p->nomem = true;
+        else if (r == -ERANGE && row->max > row->min)
+                tw_config_error(p, section, name, "out of range (%.15g%s to %.15g%s)", row->min,
+                                is_duration(row) ? "s" : "", row->max, is_duration(row) ? "s" : "");
+        else if (r < 0)
+                tw_config_error(p, section, name, "%s", why.text ? why.text : "invalid value");
+}
+
+/* The row of table_section's key name, or -1. */
+static long find_row(const struct key_def *table, size_t n, const char *table_section,
+                     const char *name)
+{
+        for (size_t i = 0; i < n; i++)
+                if (strcmp(table[i].section, table_section) == 0 &&
+                    strcmp(table[i].name, name) == 0)
+                        return (long)i;
+        return -1;
+}
+
 /* Applies one key of a table; reports unknown keys and bad values. */
 static void apply_key(struct tw_config_parser *p, const struct key_def *table, size_t n,
                       const char *table_section, void *base, int *seen, const char *section,
                       const char *name, const char *value)
 {
-        struct why why;
-        int r;
+        long i = find_row(table, n, table_section, name);
 
-        for (size_t i = 0; i < n; i++) {
-                if (strcmp(table[i].section, table_section) != 0 ||
-                    strcmp(table[i].name, name) != 0)
-                        continue;
-                if (seen && seen[i]) {
-                        tw_config_error(p, section, name, "given twice (first on line %d)",
-                                        seen[i]);
-                        return;
-                }
-                if (seen)
-                        seen[i] = p->lineno;
-                r = tw_config_parse_value(&table[i], base, value, &why);
-                if (r == -ENOMEM)
-                        p->nomem = true;
-                else if (r == -ERANGE && table[i].max > table[i].min)
-                        tw_config_error(p, section, name, "out of range (%.15g%s to %.15g%s)",
-                                        table[i].min, is_duration(&table[i]) ? "s" : "",
-                                        table[i].max, is_duration(&table[i]) ? "s" : "");
-                else if (r < 0)
-                        tw_config_error(p, section, name, "%s",
-                                        why.text ? why.text : "invalid value");
-                return;
-        }
-        tw_config_error(p, section, name, "unknown key");
+        if (i < 0)
+                tw_config_error(p, section, name, "unknown key");
+        else
+                apply_row(p, &table[i], base, seen ? &seen[i] : NULL, section, name, value);
 }
 
 static struct tw_webhook_config *webhook_for(struct tw_config_parser *p, const char *name)
@@ -294,4 +321,26 @@ int tw_config_key_line(const struct tw_config_parser *p, const char *section, co
                         first = line;
         }
         return first;
+}
+
+void tw_config_add_renamed_key(struct tw_config_parser *p, const char *section, const char *name,
+                               const char *value)
+{
+        const size_t n_config = sizeof(config_keys) / sizeof(config_keys[0]);
+
+        for (size_t k = 0; k < sizeof(renamed) / sizeof(renamed[0]); k++) {
+                long i;
+
+                if (strcmp(renamed[k].section, section) != 0 || strcmp(renamed[k].name, name) != 0)
+                        continue;
+                i = find_row(config_keys, n_config, renamed[k].new_section, renamed[k].new_name);
+                if (i < 0)
+                        break; /* a bad row of renamed[]: unit_config_audit catches it */
+                tw_config_warn(p, section, name, "renamed to [%s] %s; the old name still works",
+                               renamed[k].new_section, renamed[k].new_name);
+                /* the same slot: old and new name together are a key given twice */
+                apply_row(p, &config_keys[i], p->cfg, &p->seen[i], section, name, value);
+                return;
+        }
+        tw_config_error(p, section, name, "unknown key");
 }

@@ -19,7 +19,9 @@ static const struct section {
         {"agent", false, tw_config_add_fixed_key},
         {"policy", false, tw_config_add_fixed_key},
         {"web", false, tw_config_add_fixed_key},
-        {"audit", false, tw_config_add_fixed_key},
+        {"trail", false, tw_config_add_fixed_key},
+        {"audit_logs", false, tw_config_add_fixed_key},
+        {"audit", false, tw_config_add_renamed_key},
         {"suppress", false, tw_config_add_suppression},
         {"owners", false, tw_config_add_owner},
         {"web.basic_auth_users", false, tw_config_add_web_user},
@@ -51,7 +53,7 @@ int tw_config_handler(void *user, const char *section, const char *name, const c
                         return 1;
                 }
         tw_config_error(p, section, NULL,
-                        "unknown section (expected astro, agent, policy, audit, suppress, "
-                        "owners, web, web.basic_auth_users or webhook.NAME)");
+                        "unknown section (expected astro, agent, policy, trail, audit_logs, "
+                        "suppress, owners, web, web.basic_auth_users or webhook.NAME)");
         return 1;
 }

@@ -8,8 +8,7 @@
 #include <stddef.h>
 
 #include "core/config/config.h"
-
-struct tw_buf;
+#include "lib/buf.h"
 
 #define TW_CONFIG_MAX_KEYS 64
 #define TW_CONFIG_MAX_WEBHOOK_KEYS 32
@@ -20,6 +19,7 @@ struct tw_config_parser {
         const char *filename;
         struct tw_buf *errors;
         size_t n_errors;
+        struct tw_buf warnings; /* lines like the errors', for cfg->warnings */
         bool nomem;
         /* reader state */
         const char *cursor;
@@ -43,9 +43,14 @@ int tw_config_webhook_set_defaults(struct tw_webhook_config *w);
 
 /* The section parsers the registry (parse.c) calls, one key at a time:
  * section is the section's name as written. */
-/* [astro], [agent], [policy], [web], [audit]: the key table (keys.c) */
+/* [astro], [agent], [policy], [web], [trail], [audit_logs]: the key table
+ * (keys.c) */
 void tw_config_add_fixed_key(struct tw_config_parser *p, const char *section, const char *name,
                              const char *value);
+/* [audit]: keys under their old names, each applied as its new name with a
+ * warning (keys.c) */
+void tw_config_add_renamed_key(struct tw_config_parser *p, const char *section, const char *name,
+                               const char *value);
 /* [webhook.NAME]: the webhook key table (keys.c) */
 void tw_config_add_webhook_key(struct tw_config_parser *p, const char *section, const char *name,
                                const char *value);
@@ -89,5 +94,9 @@ void tw_config_error(struct tw_config_parser *p, const char *section, const char
                      const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 void tw_config_error_at(struct tw_config_parser *p, int line, const char *section, const char *key,
                         const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+/* The same as a warning: the file still loads, and the caller shows
+ * cfg->warnings (tw_config_load_*()). */
+void tw_config_warn(struct tw_config_parser *p, const char *section, const char *key,
+                    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 
 #endif

@@ -1,19 +1,15 @@
-/* What every section's parser shares: the errors that name file, line,
- * section and key. */
+/* What every section's parser shares: the errors and warnings that name
+ * file, line, section and key. */
 #include "core/config/parse.h"
 
 #include <stdarg.h>
 
 #include "lib/buf.h"
 
-static void verror(struct tw_config_parser *p, int line, const char *section, const char *key,
-                   const char *fmt, va_list ap)
+/* Appends "FILE:LINE: [section] key: message\n" to b. */
+static void format_line(struct tw_config_parser *p, struct tw_buf *b, int line, const char *section,
+                        const char *key, const char *fmt, va_list ap)
 {
-        struct tw_buf *b = p->errors;
-
-        p->n_errors++;
-        if (!b)
-                return;
         if (line > 0)
                 tw_buf_printf(b, "%s:%d: ", p->filename, line);
         else
@@ -26,6 +22,14 @@ static void verror(struct tw_config_parser *p, int line, const char *section, co
                 tw_buf_printf(b, "%s: ", key);
         tw_buf_vprintf(b, fmt, ap);
         tw_buf_addc(b, '\n');
+}
+
+static void verror(struct tw_config_parser *p, int line, const char *section, const char *key,
+                   const char *fmt, va_list ap)
+{
+        p->n_errors++;
+        if (p->errors)
+                format_line(p, p->errors, line, section, key, fmt, ap);
 }
 
 void tw_config_error(struct tw_config_parser *p, const char *section, const char *key,
@@ -45,5 +49,15 @@ void tw_config_error_at(struct tw_config_parser *p, int line, const char *sectio
 
         va_start(ap, fmt);
         verror(p, line, section, key, fmt, ap);
+        va_end(ap);
+}
+
+void tw_config_warn(struct tw_config_parser *p, const char *section, const char *key,
+                    const char *fmt, ...)
+{
+        va_list ap;
+
+        va_start(ap, fmt);
+        format_line(p, &p->warnings, p->lineno, section, key, fmt, ap);
         va_end(ap);
 }

@@ -13,7 +13,7 @@ start_sim --fixture "$TW_SOURCE_DIR/tests/fixtures/demo-org.json" \
   --audit-window-ms 2000 # the daemon starts four times here: keep the sim's 2 calls a window short
 state=$E2E_TMP/state
 cfg=$E2E_TMP/tw.ini
-write_cfg() { # $1: the sim's URL, $2: its credential, $3: [audit] lines
+write_cfg() { # $1: the sim's URL, $2: its credential, $3: [audit_logs] lines
   cat >"$cfg" <<INI
 [astro]
 api_url = $1
@@ -23,7 +23,7 @@ max_retries = 0
 interval = 1s
 listen = 127.0.0.1:0
 state_dir = $state
-[audit]
+[audit_logs]
 interval = 60s
 $3
 INI

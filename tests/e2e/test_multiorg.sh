@@ -79,7 +79,7 @@ grep -q "organization=\"$DEMO\",.*organization_name=\"Demo Org\"" "$E2E_TMP/m" |
 grep -q "^astro_token_expiry_timestamp_seconds{token_id=\"[^\"]*\",organization=\"$DEMO\"}" "$E2E_TMP/m" ||
   fail "per-token series lack the organization label"
 pass "both organizations collected, each token labelled with its organization"
-# audit logs ([audit] enabled = auto) are read for the first organization only, said once
+# audit logs ([audit_logs] enabled = auto) are read for the first organization only, said once
 grep -q 'audit logs are read for the first one only.*organization=astro.demo' "$E2E_TMP/tw.log" ||
   fail "no warning that only the first organization's audit logs are read"
 pass "the audit-log reader names the one organization it reads"

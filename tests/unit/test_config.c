@@ -47,7 +47,9 @@ struct err_case {
 static const struct err_case err_cases[] = {
         /* structure */
         {"unknown section", "[astro]\n[bogus]\nkey = 1\n",
-         "t.ini:3: [bogus]: unknown section (expected astro, agent, policy, audit, suppress", NULL},
+         "t.ini:3: [bogus]: unknown section (expected astro, agent, policy, trail, audit_logs, "
+         "suppress",
+         NULL},
         {"webhook section without a name", "[webhook.]\nurl = https://h.example\n",
          "t.ini:2: [webhook.]: unknown section", NULL},
         {"webhook section with a bad name", "[webhook.a b]\nurl = https://h.example\n",
@@ -724,6 +726,8 @@ static void example_file(void **state)
         assert_int_equal(cfg->agent.interval, 300);
         assert_int_equal(cfg->policy.expiry_critical.seconds, 7 * DAY);
         assert_int_equal(cfg->policy.expiry_warning.seconds, 30 * DAY);
+        if (cfg->warnings)
+                fail_msg("the example warns:\n%s", cfg->warnings);
         tw_config_free(cfg);
         tw_buf_done(&path);
         tw_buf_done(&errors);
