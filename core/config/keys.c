@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "core/config/parse.h"
+#include "lib/suggest.h"
 
 #define C(field) offsetof(struct tw_config, field)
 #define W(field) offsetof(struct tw_webhook_config, field)
@@ -201,9 +202,15 @@ static void apply_key(struct tw_config_parser *p, const struct key_def *table, s
 {
         long i = find_row(table, n, table_section, name);
 
-        if (i < 0)
-                tw_config_error(p, section, name, "unknown key");
-        else
+        if (i < 0) {
+                struct tw_suggest near;
+
+                tw_suggest_init(&near, name);
+                for (size_t k = 0; k < n; k++)
+                        if (strcmp(table[k].section, table_section) == 0)
+                                tw_suggest_add(&near, table[k].name);
+                tw_config_unknown_key(p, section, name, tw_suggest_best(&near));
+        } else
                 apply_row(p, &table[i], base, seen ? &seen[i] : NULL, section, name, value);
 }
 
@@ -327,6 +334,7 @@ void tw_config_add_renamed_key(struct tw_config_parser *p, const char *section, 
                                const char *value)
 {
         const size_t n_config = sizeof(config_keys) / sizeof(config_keys[0]);
+        struct tw_suggest near;
 
         for (size_t k = 0; k < sizeof(renamed) / sizeof(renamed[0]); k++) {
                 long i;
@@ -342,5 +350,9 @@ void tw_config_add_renamed_key(struct tw_config_parser *p, const char *section, 
                 apply_row(p, &config_keys[i], p->cfg, &p->seen[i], section, name, value);
                 return;
         }
-        tw_config_error(p, section, name, "unknown key");
+        tw_suggest_init(&near, name);
+        for (size_t k = 0; k < sizeof(renamed) / sizeof(renamed[0]); k++)
+                if (strcmp(renamed[k].section, section) == 0)
+                        tw_suggest_add(&near, renamed[k].name);
+        tw_config_unknown_key(p, section, name, tw_suggest_best(&near));
 }

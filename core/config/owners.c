@@ -13,6 +13,7 @@
 #include "core/config/values.h"
 #include "core/inventory.h"
 #include "lib/buf.h"
+#include "lib/suggest.h"
 
 #define SECTION "owners"
 
@@ -137,6 +138,27 @@ static void parse_rule(struct tw_config_parser *p, const char *name, const char 
         add_rule(p, name, &rule);
 }
 
+/* An [owners] key that is none of its forms, with the nearest form. */
+static void unknown_key(struct tw_config_parser *p, const char *name)
+{
+        static const char *const forms[] = {"keys", "labels", "token", "workspace"};
+        size_t word = strcspn(name, " \t");
+        char head[TW_SUGGEST_MAX_LEN + 1];
+        struct tw_suggest near;
+
+        /* a rule's first word ("tokn GLOB"), or the whole key */
+        snprintf(head, sizeof(head), "%.*s", (int)(word < sizeof(head) ? word : 0), name);
+        tw_suggest_init(&near, head);
+        for (size_t i = 0; i < sizeof(forms) / sizeof(forms[0]); i++)
+                tw_suggest_add(&near, forms[i]);
+        tw_config_error(p, SECTION, name,
+                        "unknown key%s%s%s (expected keys, labels, token GLOB = team[, contact] "
+                        "or workspace ID = team[, contact])",
+                        tw_suggest_best(&near) ? ", did you mean " : "",
+                        tw_suggest_best(&near) ? tw_suggest_best(&near) : "",
+                        tw_suggest_best(&near) ? "?" : "");
+}
+
 void tw_config_add_owner(struct tw_config_parser *p, const char *section, const char *name,
                          const char *value)
 {
@@ -153,9 +175,7 @@ void tw_config_add_owner(struct tw_config_parser *p, const char *section, const 
                                 (word == 9 && strncmp(name, "workspace", 9) == 0)))
                 parse_rule(p, name, value);
         else
-                tw_config_error(p, SECTION, name,
-                                "unknown key (expected keys, labels, token GLOB = team[, contact] "
-                                "or workspace ID = team[, contact])");
+                unknown_key(p, name);
 }
 
 /* Whether key is one an owner has: a configured (or default) key, or "team". */

@@ -4,17 +4,19 @@
 #include "core/config/parse.h"
 
 #include <stdbool.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "core/config/values.h"
+#include "lib/suggest.h"
 
 static const struct section {
         const char *name;
-        bool family; /* name is a prefix: "webhook." + an id */
+        bool family; /* name + "." + an id: [webhook.NAME] */
         void (*add)(struct tw_config_parser *p, const char *section, const char *name,
                     const char *value);
 } sections[] = {
-        {"astro.", true, tw_config_add_org_key},
+        {"astro", true, tw_config_add_org_key},
         {"astro", false, tw_config_add_fixed_key},
         {"agent", false, tw_config_add_fixed_key},
         {"policy", false, tw_config_add_fixed_key},
@@ -25,7 +27,7 @@ static const struct section {
         {"suppress", false, tw_config_add_suppression},
         {"owners", false, tw_config_add_owner},
         {"web.basic_auth_users", false, tw_config_add_web_user},
-        {"webhook.", true, tw_config_add_webhook_key},
+        {"webhook", true, tw_config_add_webhook_key},
 };
 
 static bool matches(const struct section *s, const char *section)
@@ -34,12 +36,41 @@ static bool matches(const struct section *s, const char *section)
 
         if (!s->family)
                 return strcmp(section, s->name) == 0;
-        return strncmp(section, s->name, n) == 0 && tw_is_valid_id(section + n);
+        return strncmp(section, s->name, n) == 0 && section[n] == '.' &&
+               tw_is_valid_id(section + n + 1);
+}
+
+/* The known section nearest to an unknown one, into buf; NULL if none is
+ * near: a section name, or a family's name with the section's ".NAME". */
+static const char *near_section(const char *section, char *buf, size_t size)
+{
+        const char *dot = strchr(section, '.');
+        char head[TW_SUGGEST_MAX_LEN + 1];
+        struct tw_suggest near;
+
+        tw_suggest_init(&near, section);
+        for (size_t i = 0; i < sizeof(sections) / sizeof(sections[0]); i++)
+                if (!sections[i].family)
+                        tw_suggest_add(&near, sections[i].name);
+        if (tw_suggest_best(&near) || !dot || (size_t)(dot - section) >= sizeof(head))
+                return tw_suggest_best(&near);
+        memcpy(head, section, (size_t)(dot - section));
+        head[dot - section] = '\0';
+        tw_suggest_init(&near, head);
+        for (size_t i = 0; i < sizeof(sections) / sizeof(sections[0]); i++)
+                if (sections[i].family)
+                        tw_suggest_add(&near, sections[i].name);
+        if (!tw_suggest_best(&near))
+                return NULL;
+        snprintf(buf, size, "%s%s", tw_suggest_best(&near), dot);
+        return buf;
 }
 
 int tw_config_handler(void *user, const char *section, const char *name, const char *value)
 {
         struct tw_config_parser *p = user;
+        const char *near;
+        char buf[256];
 
         if (p->nomem)
                 return 1;
@@ -52,8 +83,11 @@ int tw_config_handler(void *user, const char *section, const char *name, const c
                         sections[i].add(p, section, name, value);
                         return 1;
                 }
+        near = near_section(section, buf, sizeof(buf));
         tw_config_error(p, section, NULL,
-                        "unknown section (expected astro, agent, policy, trail, audit_logs, "
-                        "suppress, owners, web, web.basic_auth_users or webhook.NAME)");
+                        "unknown section%s%s%s (expected astro, agent, policy, trail, audit_logs, "
+                        "suppress, owners, web, web.basic_auth_users, astro.NAME or "
+                        "webhook.NAME)",
+                        near ? ", did you mean [" : "", near ? near : "", near ? "]?" : "");
         return 1;
 }

@@ -94,6 +94,10 @@ void tw_config_error(struct tw_config_parser *p, const char *section, const char
                      const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 void tw_config_error_at(struct tw_config_parser *p, int line, const char *section, const char *key,
                         const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+/* "unknown key", and "did you mean NEAR?" when near is not NULL (the
+ * nearest known key of the section, lib/suggest.h). */
+void tw_config_unknown_key(struct tw_config_parser *p, const char *section, const char *key,
+                           const char *near);
 /* The same as a warning: the file still loads, and the caller shows
  * cfg->warnings (tw_config_load_*()). */
 void tw_config_warn(struct tw_config_parser *p, const char *section, const char *key,

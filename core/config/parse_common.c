@@ -61,3 +61,12 @@ void tw_config_warn(struct tw_config_parser *p, const char *section, const char 
         format_line(p, &p->warnings, p->lineno, section, key, fmt, ap);
         va_end(ap);
 }
+
+void tw_config_unknown_key(struct tw_config_parser *p, const char *section, const char *key,
+                           const char *near)
+{
+        if (near)
+                tw_config_error(p, section, key, "unknown key, did you mean %s?", near);
+        else
+                tw_config_error(p, section, key, "unknown key");
+}
