@@ -85,7 +85,7 @@ struct tw_credential {
         int64_t expires_at; /* exp, or TW_NO_TIME */
 };
 
-/* One organization of a merged inventory (issue 12). */
+/* One organization of a merged inventory. */
 struct tw_inventory_org {
         char *id;           /* the organization id */
         char *name;         /* the [astro.NAME] NAME, or NULL for [astro] */

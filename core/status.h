@@ -16,7 +16,7 @@
 
 struct tw_http_stats;
 
-/* One organization's collection health (issue 12). */
+/* One organization's collection health. */
 struct tw_org_status {
         char organization[128]; /* its id; its config section until the id is known */
         bool collected;         /* at least one cycle tried it */

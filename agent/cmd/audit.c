@@ -1,6 +1,6 @@
 /* `tokenwatch audit`: the audit trail for reviewers, read from state_dir. */
 #include "agent/cmd/audit.h"
-#include "agent/cmd/audit_usage.h"
+#include "agent/cmd/audit_usage_internal.h"
 
 #include <errno.h>
 #include <limits.h>

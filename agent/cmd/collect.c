@@ -1,4 +1,4 @@
-#include "agent/cmd/collect.h"
+#include "agent/cmd/collect_internal.h"
 
 #include <errno.h>
 #include <stdlib.h>

@@ -2,7 +2,7 @@
 #define TW_AGENT_DAEMON_AUDITLOG_H
 
 /*
- * The daemon's reader of the Astro audit logs (issue 10, Part 2), on a
+ * The daemon's reader of the Astro audit logs, on a
  * thread of its own so that a long backfill never delays a token
  * collection.
  *

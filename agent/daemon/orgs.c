@@ -1,4 +1,4 @@
-/* Collecting several organizations (issue 12): each on its own thread with
+/* Collecting several organizations: each on its own thread with
  * its own credential, transport and rate limiter; each keeps its last good
  * data, so one that fails neither blocks nor empties the others. */
 #include "agent/daemon/daemon_internal.h"

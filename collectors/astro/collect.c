@@ -10,7 +10,7 @@
 #include "core/credential.h"
 #include "core/inventory.h"
 #include "lib/timeutil.h"
-#include "collectors/astro/parse.h"
+#include "collectors/astro/parse_internal.h"
 #include "lib/http/http.h"
 
 #define PAGE_LIMIT 1000  /* the documented maximum */

@@ -1,4 +1,4 @@
-#include "collectors/astro/parse.h"
+#include "collectors/astro/parse_internal.h"
 
 #include <errno.h>
 #include <math.h>

@@ -12,7 +12,7 @@
 #include "lib/buf.h"
 #include "lib/readfile.h"
 #include "lib/secret.h"
-#include "core/config/parse.h"
+#include "core/config/config_internal.h"
 #include "core/config/values.h"
 
 #define CONFIG_MAX_BYTES (1024 * 1024)

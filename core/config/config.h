@@ -58,7 +58,7 @@ struct tw_policy {
         char *max_organization_role;         /* default ORGANIZATION_BILLING_ADMIN */
         char *max_workspace_role;            /* default WORKSPACE_OPERATOR */
         char *max_deployment_role;           /* default DEPLOYMENT_ADMIN */
-        /* Staged expiry notices (issue 12): the default of every sink's
+        /* Staged expiry notices: the default of every sink's
          * expiry_notify_at; empty (off) by default. */
         struct tw_stages_config expiry_notify_at;
         /* new_source: a source is new when the token's audit-log usage began
@@ -92,7 +92,7 @@ struct tw_webhook_config {
         unsigned kinds;                /* bit per enum tw_finding_kind; default all */
         char **workspaces;             /* NULL: every token */
         size_t n_workspaces;
-        char **teams; /* owner teams (issue 12); NULL: every team */
+        char **teams; /* owner teams; NULL: every team */
         size_t n_teams;
         char **match; /* "key=value" owner matches; NULL: none */
         size_t n_match;
@@ -104,7 +104,7 @@ struct tw_webhook_config {
         char *routing_key_file;
         int64_t repeat_interval; /* default 24h, 0 off */
         size_t queue_max;        /* default 10000 */
-        /* digest = <schedule> (issue 12): one message per period listing every
+        /* digest = <schedule>: one message per period listing every
          * finding the sink routes; the zone is loaded (and checked) by
          * exporters/notify/digest.h.  events = off: digests only. */
         struct tw_webhook_digest {
@@ -122,7 +122,7 @@ struct tw_webhook_config {
         int expiry_notify_at_line; /* for the format's check */
 };
 
-/* [astro] or one [astro.NAME] (issue 12): one organization to watch. */
+/* [astro] or one [astro.NAME]: one organization to watch. */
 struct tw_astro_config {
         char *name;            /* NAME; NULL for [astro] */
         char *display_name;    /* for people; NULL: none */
@@ -189,7 +189,7 @@ struct tw_config {
                 bool metrics_sources;          /* default false: source IPs/agents are not labels */
         } auditlog;
 
-        /* [owners] (issue 12): description keys, label keys and rules.
+        /* [owners]: description keys, label keys and rules.
          * Strings are owned by the config; see tw_config_owner_policy(). */
         struct {
                 /* [owners] keys; NULL: core/owner.h's defaults */

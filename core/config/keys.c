@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/config/parse.h"
+#include "core/config/config_internal.h"
 #include "lib/suggest.h"
 
 #define C(field) offsetof(struct tw_config, field)
@@ -105,7 +105,7 @@ static const struct {
 };
 
 /* [owners] keys and labels, for tw_config_key_at(): the section's rules
- * are free-form, so they are parsed in config_owners.c, not by the table. */
+ * are free-form, so they are parsed in owners.c, not by the table. */
 static const char *const owners_keys[] = {"keys", "labels"};
 
 _Static_assert(sizeof(config_keys) / sizeof(config_keys[0]) <= TW_CONFIG_MAX_KEYS, "too many keys");

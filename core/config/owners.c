@@ -1,7 +1,7 @@
-/* [owners] (issue 12): the description keys, the keys exported as labels,
+/* [owners]: the description keys, the keys exported as labels,
  * and the rules "token GLOB = team[, contact]" / "workspace ID = team[,
  * contact]", kept in config order. */
-#include "core/config/parse.h"
+#include "core/config/config_internal.h"
 
 #include <ctype.h>
 #include <errno.h>

@@ -1,7 +1,7 @@
 /* The registry of sections: each section (or family of sections) is one row
  * naming the function that takes its keys.  inih calls tw_config_handler()
  * once per key. */
-#include "core/config/parse.h"
+#include "core/config/config_internal.h"
 
 #include <stdbool.h>
 #include <stdio.h>

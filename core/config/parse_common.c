@@ -1,6 +1,6 @@
 /* What every section's parser shares: the errors and warnings that name
  * file, line, section and key. */
-#include "core/config/parse.h"
+#include "core/config/config_internal.h"
 
 #include <stdarg.h>
 

@@ -1,6 +1,6 @@
 /* The free-form config sections, whose keys are names rather than rows of
  * the key table: [suppress] and [web.basic_auth_users]. */
-#include "core/config/parse.h"
+#include "core/config/config_internal.h"
 
 #include <stdlib.h>
 #include <string.h>

@@ -1,4 +1,4 @@
-#include "exporters/http/deadline.h"
+#include "exporters/http/deadline_internal.h"
 
 #include <errno.h>
 #include <pthread.h>

@@ -1,4 +1,4 @@
-#include "exporters/http/tls.h"
+#include "exporters/http/tls_internal.h"
 
 #include <errno.h>
 #include <gnutls/gnutls.h>

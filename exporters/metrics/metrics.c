@@ -51,7 +51,7 @@ static void sample(struct page *p, const char *name, const struct tw_metrics_lab
         maybe_flush(p);
 }
 
-/* Every per-token series carries its token's organization (issue 12):
+/* Every per-token series carries its token's organization:
  * {"token_id", t->id}, ORG_LABEL(inv, t) names a token. */
 #define ORG_LABEL(inv, t)                                            \
         {                                                            \
@@ -220,7 +220,7 @@ static void api_stats(struct page *p, const struct tw_http_stats *h)
 
 enum org_family { COLLECTION, LISTING, LAST_SUCCESS, CREDENTIAL };
 
-/* One organization's health series (issue 12): each organization fails alone. */
+/* One organization's health series: each organization fails alone. */
 static void org_health(struct page *p, const struct tw_agent_status *st, enum org_family which)
 {
         for (size_t i = 0; i < st->n_orgs; i++) {

@@ -2,7 +2,7 @@
 #define TW_EXPORTERS_METRICS_USAGE_H
 
 /*
- * The metrics of the Astro audit logs (issue 10, Part 2), appended to the
+ * The metrics of the Astro audit logs, appended to the
  * page after the inventory's families:
  *
  *   astro_token_last_seen_timestamp_seconds{token_id}   last call made with the token

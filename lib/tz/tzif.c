@@ -1,7 +1,7 @@
 #include "lib/tz/tzif.h"
 
 #include "lib/readfile.h"
-#include "lib/tz/posix.h"
+#include "lib/tz/posix_internal.h"
 
 #include <errno.h>
 #include <fcntl.h>

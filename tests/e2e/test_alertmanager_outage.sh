@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# An API outage with a real Alertmanager (issue 9 item 1): every token
+# An API outage with a real Alertmanager: every token
 # listing answers HTTP 500 for a while.  The notifier keeps running on the
 # last good data: Alertmanager's endsAt keeps moving past the outage (so an
 # outage longer than the alert lifetime closes nothing: the lifetime is

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Owner labels routed by a real Alertmanager (issue 12): `tokenwatch run`
+# Owner labels routed by a real Alertmanager: `tokenwatch run`
 # against the demo organization, Alertmanager's routing tree sending
 # team="data-platform" alerts to a webhook receiver and everything else to a
 # blackhole.  The receiver must get exactly the active findings of the

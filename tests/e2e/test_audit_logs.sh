@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The Astro audit logs end to end (issue 10, Part 2): the real daemon reads
+# The Astro audit logs end to end: the real daemon reads
 # tw-astrosim's audit logs on its own thread, /metrics shows who uses each
 # token, a restart continues from the cursor without counting anything twice,
 # `tokenwatch audit` shows the usage and the lifecycle actors, a 403 turns
@@ -61,7 +61,7 @@ count_log() { grep -c -- "$1" "$E2E_TMP/tw.log" || true; }
 cicd=cl4kkvmqolewvmtye5npp4wkt # used 4 times in the fixture, from 2 addresses
 start_daemon
 wait_metric '^tokenwatch_audit_log_last_success_timestamp_seconds [0-9]+$'
-# every per-token series carries the token's organization (issue 12)
+# every per-token series carries the token's organization
 org=$(metrics | sed -n 's/^astro_token_info{token_id="[^"]*",organization="\([^"]*\)".*/\1/p' | head -n1)
 [[ -n $org ]] || fail "no organization label on astro_token_info"
 wait_metric "^astro_token_usage_calls\\{token_id=\"$cicd\",organization=\"$org\"\\} 4$"

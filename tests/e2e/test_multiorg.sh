@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Two organizations watched by one agent (issue 12): two tw-astrosim
+# Two organizations watched by one agent: two tw-astrosim
 # processes, one [astro.NAME] each.  Both are collected and labelled; when one
 # stops answering, its collection health goes to 0 and its last good tokens
 # stay, while the other keeps updating; report --organization filters.

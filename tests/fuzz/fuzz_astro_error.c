@@ -2,7 +2,7 @@
  * is bounded, holds no control character and no broken UTF-8 sequence. */
 #include <stdlib.h>
 
-#include "collectors/astro/parse.h"
+#include "collectors/astro/parse_internal.h"
 #include "lib/buf.h"
 #include "lib/utf8.h"
 #include "fuzz.h"

@@ -3,7 +3,7 @@
 #include <errno.h>
 #include <stdlib.h>
 
-#include "collectors/astro/parse.h"
+#include "collectors/astro/parse_internal.h"
 #include "lib/buf.h"
 #include "fuzz.h"
 

@@ -77,7 +77,7 @@ static char *scrape(const struct env *e)
         return body;
 }
 
-/* The demo fixture's organization: the health series carry it (issue 12). */
+/* The demo fixture's organization: the health series carry it. */
 #define DEMO_ORG "cm9r8jgormxbek92l8s8wppie"
 
 static size_t count(const char *page, const char *prefix)

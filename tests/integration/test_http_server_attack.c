@@ -1,4 +1,4 @@
-/* The metrics server under hostile clients on loopback (issue 9, item 2):
+/* The metrics server under hostile clients on loopback:
  * a slowloris of a few hundred sockets, from one address and from many, a
  * wrong-password flood against bcrypt auth, and the absolute request
  * deadline.  Attackers connect from 127.0.0.2 and up, the authorised

@@ -100,7 +100,7 @@ static struct tw_inventory *fix_inventory(void)
                   TW_NO_TIME, fix_subject("sk-1", "SERVICEKEY", NULL, NULL, "bootstrap key"),
                   "DEPLOYMENT", "dep-1", "DEPLOYMENT_ADMIN");
         assert_int_equal(tw_inventory_sort(inv), 0);
-        /* Owners (issue 12): from descriptions, one of them hostile (the
+        /* Owners: from descriptions, one of them hostile (the
          * inventory's strings live in its arena). */
         inv->tokens[0].description = tw_arena_strdup(
                 &inv->arena, "deploys DAGs; team=data-eng; repo=github.com/acme/dags", &(int){0});

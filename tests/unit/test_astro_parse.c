@@ -1,5 +1,5 @@
 /* Parsing Astro API bodies in both generations (collectors/astro/parse.c). */
-#include "collectors/astro/parse.h"
+#include "collectors/astro/parse_internal.h"
 
 #include <errno.h>
 #include <setjmp.h>

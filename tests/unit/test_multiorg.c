@@ -1,4 +1,4 @@
-/* Several organizations (issue 12): [astro.NAME] sections and their errors,
+/* Several organizations: [astro.NAME] sections and their errors,
  * token_env, and the merged inventory the evaluator and exporters read
  * (core/config/orgs.c, core/credential.c, core/inventory_merge.c). */
 #include "core/config/config.h"

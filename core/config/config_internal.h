@@ -1,5 +1,5 @@
-#ifndef TW_CORE_CONFIG_PARSE_H
-#define TW_CORE_CONFIG_PARSE_H
+#ifndef TW_CORE_CONFIG_CONFIG_INTERNAL_H
+#define TW_CORE_CONFIG_CONFIG_INTERNAL_H
 
 /* Internal to core/config: the parser's state, and what the registry of
  * sections (parse.c), the section parsers and the checks share. */

@@ -1,5 +1,5 @@
-#ifndef TW_COLLECTORS_ASTRO_PARSE_H
-#define TW_COLLECTORS_ASTRO_PARSE_H
+#ifndef TW_COLLECTORS_ASTRO_PARSE_INTERNAL_H
+#define TW_COLLECTORS_ASTRO_PARSE_INTERNAL_H
 
 /*
  * Parsing Astro API responses (both API generations) into inventory objects.
