@@ -287,6 +287,9 @@ static void self_metrics(struct page *p, const struct tw_agent_status *st)
                "Seconds the last collection took.");
         if (st->collected)
                 sample0(p, "tokenwatch_collection_duration_seconds", st->collection_duration);
+        family(p, "tokenwatch_cycles_total", "counter",
+               "Collection cycles finished since the agent started, good or failed.");
+        sample0(p, "tokenwatch_cycles_total", (double)st->cycles);
         api_stats(p, st->http);
         family(p, "tokenwatch_credential_expiry_timestamp_seconds", "gauge",
                "Unix time the agent's own Astro API credential expires (absent: never or "

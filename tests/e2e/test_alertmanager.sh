@@ -56,22 +56,19 @@ ready() { curl -fs "http://127.0.0.1:$(cat "$E2E_TMP/port")/readyz" >/dev/null 2
 
 start_daemon
 # kill -9 as soon as the generic receiver got its first notification
-for i in $(seq 400); do [[ -s $E2E_TMP/rx.keys ]] && break; sleep 0.05; done
-[[ -s $E2E_TMP/rx.keys ]] || { cat "$E2E_TMP/tw.log" >&2; fail "no notification arrived"; }
+poll 20 test -s "$E2E_TMP/rx.keys" || { cat "$E2E_TMP/tw.log" >&2; fail "no notification arrived"; }
 kill -9 "$TW_PID"
 wait "$TW_PID" 2>/dev/null || true
 before=$(wc -l <"$E2E_TMP/rx.keys")
 pass "daemon killed with -9 after $before notification(s)"
 
 start_daemon
-for i in $(seq 200); do ready && break; sleep 0.1; done
+wait_for 20 "the daemon's first page" ready
 want=$(expected)
 n_want=$(grep -c . <<<"$want" || true)
 [[ $n_want -gt 5 ]] || fail "expected the demo organization's findings in the metrics, got $n_want"
-for i in $(seq 300); do
-  [[ $(alerts) == "$want" && $(sort -u "$E2E_TMP/rx.keys" | wc -l) -ge $n_want ]] && break
-  sleep 0.1
-done
+converged() { [[ $(alerts) == "$want" && $(sort -u "$E2E_TMP/rx.keys" | wc -l) -ge $n_want ]]; }
+poll 30 converged || true
 diff -u <(echo "$want") <(alerts) || fail "Alertmanager's alerts differ from the active findings"
 pass "Alertmanager shows exactly the $n_want active findings"
 
@@ -81,6 +78,12 @@ curl -fs "$AM/api/v2/alerts" | jq -e --arg org "$(jq -r .organization.id "$TW_SO
   fail "alert labels or annotations missing"
 pass "alerts carry alertname, organization_id, token_name and a summary"
 
+# every notification answered (none still queued or in flight) before counting
+drained() {
+  [[ $(metric "http://127.0.0.1:$(cat "$E2E_TMP/port")" \
+    'tokenwatch_notification_queue_length{sink="hook"}') == 0 ]]
+}
+wait_for 30 "the generic sink's queue to drain" drained
 total=$(wc -l <"$E2E_TMP/rx.keys")
 distinct=$(sort -u "$E2E_TMP/rx.keys" | wc -l)
 [[ $distinct -eq $n_want ]] || fail "generic receiver got $distinct distinct notifications, want $n_want"
@@ -91,7 +94,8 @@ pass "after kill -9 and restart: $distinct notifications, $((total - distinct)) 
 grep -q "^$FIXED " <<<"$want" || fail "token $FIXED has no finding to fix"
 curl -fs -X DELETE "$SIM_URL/_sim/tokens/$FIXED" >/dev/null || fail "sim refused DELETE"
 want_after=$(grep -v "^$FIXED " <<<"$want")
-for i in $(seq 300); do [[ $(alerts) == "$want_after" ]] && break; sleep 0.1; done
+resolved() { [[ $(alerts) == "$want_after" ]]; }
+poll 30 resolved || true
 diff -u <(echo "$want_after") <(alerts) || fail "the fixed token's alert did not resolve"
 pass "deleting token $FIXED resolved its alert"
 

@@ -57,8 +57,6 @@ wait_file "$E2E_TMP/gx.port"
 touch "$E2E_TMP/gx.lines"
 
 # Alertmanager with a routing tree on the owner label.
-port=$(free_port)
-mkdir -p "$E2E_TMP/am"
 cat >"$E2E_TMP/am.yml" <<YML
 route:
   receiver: blackhole
@@ -75,12 +73,7 @@ receivers:
       - url: http://127.0.0.1:$(cat "$E2E_TMP/rx.port")/
         send_resolved: false
 YML
-"$AM_BIN" --config.file="$E2E_TMP/am.yml" --storage.path="$E2E_TMP/am" \
-  --web.listen-address="127.0.0.1:$port" --cluster.listen-address= 2>"$E2E_TMP/am.log" &
-E2E_PIDS+=($!)
-AM="http://127.0.0.1:$port"
-for i in $(seq 200); do curl -fs "$AM/-/ready" >/dev/null 2>&1 && break; sleep 0.05; done
-curl -fs "$AM/-/ready" >/dev/null || { cat "$E2E_TMP/am.log" >&2; fail "alertmanager did not start"; }
+am_start "$E2E_TMP/am.yml"
 
 cfg=$E2E_TMP/tw.ini
 am_tw_config "$cfg" "" "[owners]
@@ -95,7 +88,8 @@ teams = Data-Platform"
 E2E_PIDS+=($!)
 wait_file "$E2E_TMP/port"
 metrics() { curl -fs "http://127.0.0.1:$(cat "$E2E_TMP/port")/metrics" || true; }
-for i in $(seq 200); do metrics | grep -q '^astro_token_finding{' && break; sleep 0.1; done
+has_findings() { metrics | grep -q '^astro_token_finding{'; }
+wait_for 20 "the daemon's findings" has_findings
 
 # The oracle: data-platform's tokens from the owner series, their findings.
 owned=$(metrics | sed -n 's/^astro_token_owner_info{token_id="\([^"]*\)",organization="[^"]*",team="data-platform",.*} 1$/\1/p' | sort -u)
@@ -106,7 +100,8 @@ want=$(metrics |
 n_want=$(grep -c . <<<"$want" || true)
 [[ $n_want -gt 0 ]] || fail "data-platform has no active findings in the demo organization"
 got() { jq -r '"\(.token_id) \(.finding)"' "$E2E_TMP/rx.alerts" | sort -u; }
-for i in $(seq 300); do [[ $(got) == "$want" ]] && break; sleep 0.1; done
+got_want() { [[ $(got) == "$want" ]]; }
+poll 30 got_want || true
 diff -u <(echo "$want") <(got) || { cat "$E2E_TMP/tw.log" >&2; fail "the team route got other alerts than data-platform's findings"; }
 pass "Alertmanager routed exactly data-platform's $n_want findings on the team label"
 
@@ -118,7 +113,8 @@ pass "every routed alert carries team=data-platform, the rule's token included"
 # [webhook.team] teams = Data-Platform: the same findings, by tokenwatch's own routing
 # (the generic sink sends warning and critical findings alike, as the route does)
 gotg() { awk '{print $1, $2}' "$E2E_TMP/gx.lines" | sort -u; }
-for i in $(seq 300); do [[ $(gotg) == "$want" ]] && break; sleep 0.1; done
+gotg_want() { [[ $(gotg) == "$want" ]]; }
+poll 30 gotg_want || true
 diff -u <(echo "$want") <(gotg) || fail "the teams= sink got other findings than data-platform's"
 pass "a sink with teams = Data-Platform got exactly data-platform's $n_want findings"
 # every active alert carries a team label when its token has an owner

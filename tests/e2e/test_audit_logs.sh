@@ -42,18 +42,15 @@ stop_daemon() {
   kill "$DAEMON_PID"
   wait "$DAEMON_PID" 2>/dev/null || true
 }
-metrics() { curl -fsS "http://127.0.0.1:$(cat "$E2E_TMP/port")/metrics"; }
-# Waits (up to ~20 s) until /metrics has a line matching the regex $1.
-wait_metric() {
-  local i
-  for i in $(seq 200); do
-    metrics | grep -qE "$1" && return 0
-    sleep 0.1
-  done
-  metrics | grep -E 'audit_log|usage' >&2 || true
-  cat "$E2E_TMP/tw.log" >&2
-  fail "no metric line matching $1"
+url() { echo "http://127.0.0.1:$(cat "$E2E_TMP/port")"; }
+metrics() { curl -fsS "$(url)/metrics"; }
+e2e_diagnose() {
+  metrics | grep -E 'audit_log|usage' || true
+  cat "$E2E_TMP/tw.log"
 }
+shows() { metrics | grep -qE "$1"; }
+# Waits until /metrics has a line matching the regex $1.
+wait_metric() { wait_for 20 "a metric line matching $1" shows "$1"; }
 # The value of the sample $1 (exact name and labels) on the page.
 value() { metrics | awk -v k="$1" '$1 == k { print $2 }'; }
 count_log() { grep -c -- "$1" "$E2E_TMP/tw.log" || true; }
@@ -89,10 +86,8 @@ curl -fsS -X POST "$SIM_URL/_sim/audit-logs" --data-binary \
   >/dev/null
 reads=$(count_log 'msg="audit logs read"')
 start_daemon
-for _ in $(seq 200); do
-  (($(count_log 'msg="audit logs read"') > reads)) && break
-  sleep 0.1
-done
+read_again() { (($(count_log 'msg="audit logs read"') > reads)); }
+wait_for 20 "the audit logs read after the restart" read_again
 wait_metric "^astro_token_usage_calls\\{token_id=\"$cicd\",organization=\"$org\"\\} 5$"
 page=$(metrics)
 expect 'tokenwatch_audit_log_entries_total 1'
@@ -163,11 +158,9 @@ rm -rf "$state"
 write_cfg "$SIM_URL" "$SIM_CRED" "enabled = auto"
 start_daemon
 wait_metric '^tokenwatch_audit_log_enabled 0$'
-cycles=$(count_log 'msg="cycle finished"')
-for _ in $(seq 100); do
-  (($(count_log 'msg="cycle finished"') >= cycles + 3)) && break
-  sleep 0.1
-done
+# three more cycles, then the 403 must still be one line
+cycles=$(wait_cycles "$(url)" 0)
+wait_cycles "$(url)" $((cycles + 2)) >/dev/null
 [[ $(count_log 'may not read the Astro audit logs') -eq 1 ]] ||
   { cat "$E2E_TMP/tw.log" >&2; fail "the 403 is not one log line"; }
 [[ $(count_log 'level=error') -eq 0 ]] || fail "a 403 under auto is an error"
@@ -199,12 +192,9 @@ start_daemon
 wait_metric '^tokenwatch_audit_log_fetch_failures_total 1$'
 grep -q 'level=error msg="cannot read the Astro audit logs: retried next interval".*401' \
   "$E2E_TMP/tw.log" || fail "the 401 is not logged"
-cycles=$(count_log 'msg="cycle finished"')
-for _ in $(seq 100); do
-  (($(count_log 'msg="cycle finished"') >= cycles + 2)) && break
-  sleep 0.1
-done
-(($(count_log 'msg="cycle finished"') >= cycles + 2)) || fail "the collection stopped after a 401"
+# the collection goes on: two more cycles
+cycles=$(wait_cycles "$(url)" 0)
+wait_cycles "$(url)" $((cycles + 1)) >/dev/null
 [[ $(value 'tokenwatch_audit_log_enabled') == 1 ]] || fail "a 401 turned the audit logs off"
 stop_daemon
 pass "a 401 is logged and counted, never fatal"
@@ -215,11 +205,12 @@ rm -rf "$state"
 : >"$E2E_TMP/tw.log"
 write_cfg "$SIM_URL" "$SIM_CRED" "backfill = 90d"
 start_daemon
-for _ in $(seq 200); do
-  grep -q 'msg="cycle finished"' "$E2E_TMP/tw.log" && break
-  sleep 0.05
-done
-sleep 0.3
+wait_cycles "$(url)" 0 >/dev/null
+# the backfill is in flight: the sim is streaming the audit logs
+backfilling() {
+  curl -fsS "$SIM_URL/_sim/requests" | jq -e 'any(.[]; .path | contains("audit-logs"))' >/dev/null
+}
+wait_for 20 "the backfill request" backfilling
 [[ $(count_log 'msg="audit logs read"') -eq 0 ]] || fail "the backfill was too short to test"
 t0=$(date +%s%N)
 kill "$DAEMON_PID"

@@ -34,16 +34,10 @@ start_daemon() {
   wait_file "$E2E_TMP/port"
   URL="http://127.0.0.1:$(cat "$E2E_TMP/port")"
 }
-# Waits (up to ~20 s) until / holds text $1 ($2: curl options).
-wait_page() {
-  local i
-  for i in $(seq 200); do
-    curl -fs ${2:-} "$URL/" 2>/dev/null | grep -qF "$1" && return 0
-    sleep 0.1
-  done
-  cat "$E2E_TMP/tw.log" >&2
-  fail "/ never showed: $1"
-}
+e2e_diagnose() { cat "$E2E_TMP/tw.log"; }
+page_has() { curl -fs ${2:-} "$URL/" 2>/dev/null | grep -qF "$1"; }
+# Waits until / holds text $1 ($2: curl options).
+wait_page() { wait_for 20 "/ to show: $1" page_has "$1" "${2:-}"; }
 
 write_config ""
 start_daemon

@@ -14,6 +14,7 @@
 #include <cmocka.h>
 
 #include "helpers/sim_client.h"
+#include "helpers/wait.h"
 
 #include <fcntl.h>
 #include <signal.h>
@@ -121,7 +122,6 @@ static void test_binary(void **state)
         char dir[] = "/tmp/tw-sim-bin-XXXXXX", port_file[256], cred_file[256], err_file[256];
         char fixture[4096], url[512], port[32], cred[4096], err[4096];
         posix_spawn_file_actions_t fa;
-        struct timespec ts = {0, 20 * 1000 * 1000};
         struct stat st;
         struct tw_test_resp r;
         pid_t pid;
@@ -150,9 +150,7 @@ static void test_binary(void **state)
                 posix_spawn_file_actions_destroy(&fa);
         }
         /* Wait for the port file (written by rename: never partial). */
-        for (int i = 0; i < 500 && !file_exists(port_file); i++)
-                nanosleep(&ts, NULL);
-        assert_true(file_exists(port_file));
+        TW_TEST_WAIT_FOR(file_exists(port_file), TW_TEST_WAIT_MS);
         slurp(port_file, port, sizeof(port));
         slurp(cred_file, cred, sizeof(cred));
         assert_int_equal(stat(cred_file, &st), 0);

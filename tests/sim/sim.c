@@ -185,6 +185,7 @@ static enum MHD_Result handle_api(struct tw_sim *sim, struct MHD_Connection *con
         allowed = sim_rate_allow_locked(sim, start);
         if (allowed)
                 faulty = sim_fault_pick_locked(sim, path.ptr, &fault);
+        sim->n_faulted += faulty;
         pthread_mutex_unlock(&sim->lock);
 
         sim_sleep(sim, sim->latency_ms);

@@ -176,6 +176,7 @@ static void fix_status(struct tw_agent_status *st, struct tw_http_stats *http)
                 st->listing_success[k] = true;
         st->last_success = FIX_NOW;
         st->collection_duration = 1.25;
+        st->cycles = 3;
         st->http = http;
         st->credential_expiry = FIX_NOW + 86400 * 30;
         st->config_reload_time = FIX_NOW - 600;
