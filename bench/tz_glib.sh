@@ -46,15 +46,10 @@ int tw_tz_parse(const void *data, size_t len, struct tw_tz **ret)
 
 bool tw_tz_name_ok(const char *z)
 {
+        static const char ok[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789/_+.-";
         size_t n = z ? strlen(z) : 0;
 
-        if (n == 0 || n > 255 || z[0] == '/' || strstr(z, ".."))
-                return false;
-        for (size_t i = 0; i < n; i++)
-                if (!((z[i] >= 'a' && z[i] <= 'z') || (z[i] >= 'A' && z[i] <= 'Z') ||
-                      (z[i] >= '0' && z[i] <= '9') || strchr("/_+.-", z[i])))
-                        return false;
-        return true;
+        return n && n <= 255 && z[0] != '/' && !strstr(z, "..") && strspn(z, ok) == n;
 }
 
 int tw_tz_load(const char *dir, const char *zone, struct tw_tz **ret)

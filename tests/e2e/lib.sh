@@ -74,6 +74,22 @@ start_sim() {
   SIM_CRED=$dir/cred
 }
 
+# start_daemon CONFIG: `tokenwatch -c CONFIG run` in the background, its
+# log appended to $E2E_TMP/tw.log; sets DAEMON_PID, and URL once it serves.
+start_daemon() {
+  rm -f "$E2E_TMP/port"
+  "$TW_BIN" -c "$1" run --port-file "$E2E_TMP/port" 2>>"$E2E_TMP/tw.log" &
+  DAEMON_PID=$!
+  E2E_PIDS+=("$DAEMON_PID")
+  wait_file "$E2E_TMP/port"
+  URL="http://127.0.0.1:$(cat "$E2E_TMP/port")"
+}
+# stop_daemon [SIGNAL]: stops it and waits for the exit.
+stop_daemon() {
+  kill -"${1:-TERM}" "$DAEMON_PID"
+  wait "$DAEMON_PID" 2>/dev/null || true
+}
+
 # Free TCP port on loopback for programs that cannot bind port 0 themselves.
 free_port() {
   python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])' 2>/dev/null ||

@@ -44,25 +44,17 @@ am_tw_config "$cfg" "" "[webhook.hook]
 url = http://127.0.0.1:$(cat "$E2E_TMP/rx.port")/hook
 format = generic"
 
-start_daemon() {
-  rm -f "$E2E_TMP/port"
-  "$TW_BIN" -c "$cfg" run --port-file "$E2E_TMP/port" 2>>"$E2E_TMP/tw.log" &
-  TW_PID=$!
-  E2E_PIDS+=($TW_PID)
-  wait_file "$E2E_TMP/port"
-}
 
 ready() { curl -fs "http://127.0.0.1:$(cat "$E2E_TMP/port")/readyz" >/dev/null 2>&1; }
 
-start_daemon
+start_daemon "$cfg"
 # kill -9 as soon as the generic receiver got its first notification
 poll 20 test -s "$E2E_TMP/rx.keys" || { cat "$E2E_TMP/tw.log" >&2; fail "no notification arrived"; }
-kill -9 "$TW_PID"
-wait "$TW_PID" 2>/dev/null || true
+stop_daemon KILL
 before=$(wc -l <"$E2E_TMP/rx.keys")
 pass "daemon killed with -9 after $before notification(s)"
 
-start_daemon
+start_daemon "$cfg"
 wait_for 20 "the daemon's first page" ready
 want=$(expected)
 n_want=$(grep -c . <<<"$want" || true)
@@ -80,8 +72,7 @@ pass "alerts carry alertname, organization_id, token_name and a summary"
 
 # every notification answered (none still queued or in flight) before counting
 drained() {
-  [[ $(metric "http://127.0.0.1:$(cat "$E2E_TMP/port")" \
-    'tokenwatch_notification_queue_length{sink="hook"}') == 0 ]]
+  [[ $(metric "$URL" 'tokenwatch_notification_queue_length{sink="hook"}') == 0 ]]
 }
 wait_for 30 "the generic sink's queue to drain" drained
 total=$(wc -l <"$E2E_TMP/rx.keys")

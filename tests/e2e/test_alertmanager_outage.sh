@@ -19,10 +19,8 @@ am_start
 
 cfg=$E2E_TMP/tw.ini
 am_tw_config "$cfg" "max_retries = 0" ""
-"$TW_BIN" -c "$cfg" run --port-file "$E2E_TMP/port" 2>>"$E2E_TMP/tw.log" &
-E2E_PIDS+=($!)
-wait_file "$E2E_TMP/port"
-METRICS="http://127.0.0.1:$(cat "$E2E_TMP/port")/metrics"
+start_daemon "$cfg"
+METRICS=$URL/metrics
 
 # The earliest endsAt of the active alerts, in Unix seconds.
 min_ends() {

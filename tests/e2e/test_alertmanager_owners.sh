@@ -84,10 +84,8 @@ url = http://127.0.0.1:$(cat "$E2E_TMP/gx.port")/hook
 format = generic
 min_severity = warning
 teams = Data-Platform"
-"$TW_BIN" -c "$cfg" run --port-file "$E2E_TMP/port" 2>>"$E2E_TMP/tw.log" &
-E2E_PIDS+=($!)
-wait_file "$E2E_TMP/port"
-metrics() { curl -fs "http://127.0.0.1:$(cat "$E2E_TMP/port")/metrics" || true; }
+start_daemon "$cfg"
+metrics() { curl -fs "$URL/metrics" || true; }
 has_findings() { metrics | grep -q '^astro_token_finding{'; }
 wait_for 20 "the daemon's findings" has_findings
 

@@ -20,18 +20,6 @@ state_dir = $state
 log_level = info
 INI
 
-DAEMON_PID=
-start_daemon() {
-  rm -f "$E2E_TMP/port"
-  "$TW_BIN" -c "$cfg" run --port-file "$E2E_TMP/port" 2>>"$E2E_TMP/tw.log" &
-  DAEMON_PID=$!
-  E2E_PIDS+=("$DAEMON_PID")
-  wait_file "$E2E_TMP/port"
-}
-stop_daemon() {
-  kill "$DAEMON_PID"
-  wait "$DAEMON_PID" 2>/dev/null || true
-}
 e2e_diagnose() { cat "$E2E_TMP/tw.log"; }
 has_event() { # KIND TOKEN
   [[ -f $state/audit.jsonl ]] &&
@@ -40,10 +28,9 @@ has_event() { # KIND TOKEN
 }
 # Waits until the audit file holds an event of kind $1 for token $2.
 wait_event() { wait_for 20 "a $1 event for $2 in the audit file" has_event "$1" "$2"; }
-url() { echo "http://127.0.0.1:$(cat "$E2E_TMP/port")"; }
 sim() { curl -fsS -X "$1" "$SIM_URL/_sim/tokens/$2" ${3:+--data-binary "$3"} >/dev/null; }
 
-start_daemon
+start_daemon "$cfg"
 wait_file "$state/audit-listing.json"
 [[ ! -s $state/audit.jsonl ]] || fail "the first collection is a baseline, not a burst of events"
 pass "the first collection is a baseline"
@@ -81,7 +68,7 @@ pass "astro_token_events_total counts each event"
 
 # The live status page (/) lists the trail's changes of the last 30 days (the
 # page is made once per cycle: wait for the one after the last change).
-page() { curl -fsS --compressed "$(url)/" || true; }
+page() { curl -fsS --compressed "$URL/" || true; }
 shows_rename() { page | grep -q 'e2e-renamed'; }
 wait_for 10 "the rename on the status page" shows_rename
 page >"$E2E_TMP/status.html"
@@ -95,11 +82,11 @@ pass "the status page shows the changes the trail recorded"
 stop_daemon
 lines=$(wc -l <"$state/audit.jsonl")
 sim DELETE "$new"
-start_daemon
+start_daemon "$cfg"
 wait_event deleted "$new"
 # Three more cycles must add nothing.
-cycles=$(wait_cycles "$(url)" 0)
-wait_cycles "$(url)" $((cycles + 2)) >/dev/null
+cycles=$(wait_cycles "$URL" 0)
+wait_cycles "$URL" $((cycles + 2)) >/dev/null
 [[ $(wc -l <"$state/audit.jsonl") -eq $((lines + 1)) ]] || {
   cat "$state/audit.jsonl" >&2
   fail "the restart replayed or lost events"

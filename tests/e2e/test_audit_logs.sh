@@ -30,18 +30,7 @@ INI
 }
 write_cfg "$SIM_URL" "$SIM_CRED" "metrics_sources = true"
 
-DAEMON_PID=
-start_daemon() {
-  rm -f "$E2E_TMP/port"
-  "$TW_BIN" -c "$cfg" run --port-file "$E2E_TMP/port" 2>>"$E2E_TMP/tw.log" &
-  DAEMON_PID=$!
-  E2E_PIDS+=("$DAEMON_PID")
-  wait_file "$E2E_TMP/port"
-}
-stop_daemon() {
-  kill "$DAEMON_PID"
-  wait "$DAEMON_PID" 2>/dev/null || true
-}
+# the port file, not $URL: a reload with listen = 127.0.0.1:0 moves the server
 url() { echo "http://127.0.0.1:$(cat "$E2E_TMP/port")"; }
 metrics() { curl -fsS "$(url)/metrics"; }
 e2e_diagnose() {
@@ -56,7 +45,7 @@ value() { metrics | awk -v k="$1" '$1 == k { print $2 }'; }
 count_log() { grep -c -- "$1" "$E2E_TMP/tw.log" || true; }
 
 cicd=cl4kkvmqolewvmtye5npp4wkt # used 4 times in the fixture, from 2 addresses
-start_daemon
+start_daemon "$cfg"
 wait_metric '^tokenwatch_audit_log_last_success_timestamp_seconds [0-9]+$'
 # every per-token series carries the token's organization
 org=$(metrics | sed -n 's/^astro_token_info{token_id="[^"]*",organization="\([^"]*\)".*/\1/p' | head -n1)
@@ -85,7 +74,7 @@ curl -fsS -X POST "$SIM_URL/_sim/audit-logs" --data-binary \
   '{"subjectId":"'$cicd'","subjectType":"SERVICEKEY","organizationId":"cm9r8jgormxbek92l8s8wppie","timestamp":"@-10m","sourceIp":"203.0.113.99","userAgent":"ci \"runner\" \\ 2","method":"GET","path":"/v1/organizations/cm9r8jgormxbek92l8s8wppie/deployments","responseStatus":200}' \
   >/dev/null
 reads=$(count_log 'msg="audit logs read"')
-start_daemon
+start_daemon "$cfg"
 read_again() { (($(count_log 'msg="audit logs read"') > reads)); }
 wait_for 20 "the audit logs read after the restart" read_again
 wait_metric "^astro_token_usage_calls\\{token_id=\"$cicd\",organization=\"$org\"\\} 5$"
@@ -142,7 +131,7 @@ pass "a bad state file is a clear error of the audit command"
 
 # The daemon moves it aside, says so, and reads the audit logs again.
 write_cfg "$SIM_URL" "$SIM_CRED" ""
-start_daemon
+start_daemon "$cfg"
 wait_metric "^astro_token_usage_calls\\{token_id=\"$cicd\",organization=\"$org\"\\} 5$"
 grep -q 'msg="the audit-log state file did not parse: moved aside.*file=' "$E2E_TMP/tw.log" ||
   fail "the quarantined state file is not logged"
@@ -156,7 +145,7 @@ start_sim --fixture "$TW_SOURCE_DIR/tests/fixtures/demo-org.json" --audit-forbid
 rm -rf "$state"
 : >"$E2E_TMP/tw.log"
 write_cfg "$SIM_URL" "$SIM_CRED" "enabled = auto"
-start_daemon
+start_daemon "$cfg"
 wait_metric '^tokenwatch_audit_log_enabled 0$'
 # three more cycles, then the 403 must still be one line
 cycles=$(wait_cycles "$(url)" 0)
@@ -171,7 +160,7 @@ pass "enabled = auto: a 403 turns it off with one log line"
 
 write_cfg "$SIM_URL" "$SIM_CRED" "enabled = true"
 : >"$E2E_TMP/tw.log"
-start_daemon
+start_daemon "$cfg"
 wait_metric '^tokenwatch_audit_log_fetch_failures_total 1$'
 grep -q 'level=error msg="cannot read the Astro audit logs: retried next interval".*403' \
   "$E2E_TMP/tw.log" || fail "enabled = true: the 403 is not logged as an error"
@@ -188,7 +177,7 @@ curl -fsS -X POST "$SIM_URL/_sim/faults" \
 rm -rf "$state"
 : >"$E2E_TMP/tw.log"
 write_cfg "$SIM_URL" "$SIM_CRED" ""
-start_daemon
+start_daemon "$cfg"
 wait_metric '^tokenwatch_audit_log_fetch_failures_total 1$'
 grep -q 'level=error msg="cannot read the Astro audit logs: retried next interval".*401' \
   "$E2E_TMP/tw.log" || fail "the 401 is not logged"
@@ -204,7 +193,7 @@ start_sim --fixture "$TW_SOURCE_DIR/tests/fixtures/demo-org.json" --audit-genera
 rm -rf "$state"
 : >"$E2E_TMP/tw.log"
 write_cfg "$SIM_URL" "$SIM_CRED" "backfill = 90d"
-start_daemon
+start_daemon "$cfg"
 wait_cycles "$(url)" 0 >/dev/null
 # the backfill is in flight: the sim is streaming the audit logs
 backfilling() {

@@ -52,10 +52,7 @@ pass "two organizations with the same id are a config error naming the line"
 
 export TW_CLEAN_TOKEN
 TW_CLEAN_TOKEN=$(cat "$CLEAN_CRED")
-"$TW_BIN" -c "$cfg" run --port-file "$E2E_TMP/port" 2>"$E2E_TMP/tw.log" &
-E2E_PIDS+=($!)
-wait_file "$E2E_TMP/port"
-URL="http://127.0.0.1:$(cat "$E2E_TMP/port")"
+start_daemon "$cfg"
 
 scrape() { curl -fsS "$URL/metrics" >"$E2E_TMP/m" 2>/dev/null; }
 has() { grep -qxF "$1" "$E2E_TMP/m"; }

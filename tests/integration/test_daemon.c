@@ -62,16 +62,6 @@ static char *scrape(const struct env *e)
 /* The demo fixture's organization: the health series carry it. */
 #define DEMO_ORG "cm9r8jgormxbek92l8s8wppie"
 
-static size_t count(const char *page, const char *prefix)
-{
-        size_t n = 0;
-
-        for (const char *p = page; p && *p; p = strchr(p, '\n'), p = p ? p + 1 : NULL)
-                if (strncmp(p, prefix, strlen(prefix)) == 0)
-                        n++;
-        return n;
-}
-
 /* Scrapes until the page contains (or, with absent, lacks) needle. */
 static char *scrape_until(const struct env *e, const char *needle, bool absent)
 {
@@ -187,7 +177,7 @@ static void test_daemon_lifecycle(void **state)
         start_daemon(e);
         page = scrape_until(e, "tokenwatch_collection_success{organization=\"" DEMO_ORG "\"} 1",
                             false);
-        assert_int_equal(count(page, "astro_token_info{"), n_tokens);
+        assert_int_equal(tw_test_count_lines(page, "astro_token_info{"), n_tokens);
         assert_non_null(strstr(page, "tokenwatch_listing_success{organization=\"" DEMO_ORG
                                      "\",listing=\"tokens\"} 1"));
         assert_null(strchr(page, '@'));
@@ -196,7 +186,7 @@ static void test_daemon_lifecycle(void **state)
         /* A deleted token disappears at the next cycle. */
         remove_first_token(e, needle, sizeof(needle));
         page = scrape_until(e, needle, true);
-        assert_int_equal(count(page, "astro_token_info{"), n_tokens - 1);
+        assert_int_equal(tw_test_count_lines(page, "astro_token_info{"), n_tokens - 1);
         free(page);
 
         /* A token that does not parse is left out without holding back the
@@ -205,7 +195,7 @@ static void test_daemon_lifecycle(void **state)
         assert_int_equal(tw_sim_put_token(e->sim, BAD_TOKEN), 0);
         remove_first_token(e, needle, sizeof(needle));
         page = scrape_until(e, needle, true);
-        assert_int_equal(count(page, "astro_token_info{"), n_tokens - 2);
+        assert_int_equal(tw_test_count_lines(page, "astro_token_info{"), n_tokens - 2);
         assert_non_null(strstr(page, "tokenwatch_listing_success{organization=\"" DEMO_ORG
                                      "\",listing=\"tokens\"} 0"));
         assert_non_null(
@@ -224,7 +214,7 @@ static void test_daemon_lifecycle(void **state)
         }
         page = scrape_until(e, "tokenwatch_collection_success{organization=\"" DEMO_ORG "\"} 0",
                             false);
-        assert_int_equal(count(page, "astro_token_info{"), n_tokens - 2);
+        assert_int_equal(tw_test_count_lines(page, "astro_token_info{"), n_tokens - 2);
         assert_non_null(strstr(page, "tokenwatch_listing_success{organization=\"" DEMO_ORG
                                      "\",listing=\"tokens\"} 0"));
         free(page);

@@ -13,6 +13,7 @@
 
 #include <cmocka.h>
 
+#include "helpers/helpers.h"
 #include "helpers/sim_client.h"
 #include "helpers/wait.h"
 
@@ -104,16 +105,13 @@ static bool file_exists(const char *path)
         return stat(path, &st) == 0;
 }
 
-/* Reads a small file into buf (NUL-terminated). */
+/* Reads a file into buf (NUL-terminated, cut to fit). */
 static void slurp(const char *path, char *buf, size_t size)
 {
-        FILE *f = fopen(path, "r");
-        size_t n;
+        char *data = tw_test_read_file(path, NULL);
 
-        assert_non_null(f);
-        n = fread(buf, 1, size - 1, f);
-        buf[n] = '\0';
-        fclose(f);
+        snprintf(buf, size, "%s", data);
+        free(data);
 }
 
 static void test_binary(void **state)

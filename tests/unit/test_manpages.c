@@ -147,20 +147,9 @@ static void check_no_stale(const char *page, struct tw_buf *stale)
 static char *read_page(const char *name)
 {
         char path[4096];
-        struct tw_buf b;
-        char chunk[4096];
-        size_t n;
-        FILE *f;
 
         snprintf(path, sizeof(path), "%s/man/%s", tw_test_source_dir(), name);
-        f = fopen(path, "rb");
-        if (!f)
-                fail_msg("cannot read %s", path);
-        tw_buf_init(&b, PAGE_MAX);
-        while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
-                assert_int_equal(tw_buf_add(&b, chunk, n), 0);
-        fclose(f);
-        return tw_buf_steal(&b);
+        return tw_test_read_file(path, NULL);
 }
 
 static void test_every_key_documented(void **state)
