@@ -35,8 +35,7 @@ static size_t utf8_char(const char *p, size_t n)
         uint32_t cp;
         size_t len = tw_utf8_decode(p, n, &cp);
 
-        /* C0 controls, DEL and C1 controls */
-        if (len == 0 || cp < 0x20 || (cp >= 0x7f && cp <= 0x9f))
+        if (len == 0 || tw_utf8_is_control(cp))
                 return 0;
         return len;
 }

@@ -47,6 +47,11 @@ bool tw_utf8_valid(const char *s, size_t n)
         return true;
 }
 
+bool tw_utf8_is_control(uint32_t cp)
+{
+        return cp < 0x20 || (cp >= 0x7F && cp <= 0x9F);
+}
+
 size_t tw_utf8_cut(const char *s, size_t len, size_t max)
 {
         if (len <= max)

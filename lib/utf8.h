@@ -24,6 +24,10 @@ size_t tw_utf8_decode(const char *s, size_t n, uint32_t *ret_cp);
 /* Whether the n bytes at s are well-formed UTF-8 (NUL bytes included). */
 bool tw_utf8_valid(const char *s, size_t n);
 
+/* Whether code point cp is a control character: C0 (below U+0020), DEL
+ * or C1 (U+0080..U+009F). */
+bool tw_utf8_is_control(uint32_t cp);
+
 /* The length of the longest prefix of s (len bytes) that is at most max
  * bytes and does not end inside a multi-byte sequence: len when len <= max,
  * else max backed up over continuation bytes.  For valid UTF-8 the prefix

@@ -382,7 +382,7 @@ static void add_clean(struct tw_buf *out, const char *s, size_t max)
                         break;
                 if (n == 0)
                         tw_buf_addc(out, '?');
-                else if (cp < 0x20 || (cp >= 0x7f && cp <= 0x9f))
+                else if (tw_utf8_is_control(cp))
                         tw_buf_addc(out, ' ');
                 else
                         tw_buf_add(out, s + i, n);

@@ -90,6 +90,23 @@ static void test_valid(void **state)
                                  cases[i].valid ? "valid" : "invalid");
 }
 
+static void test_is_control(void **state)
+{
+        static const struct {
+                uint32_t cp;
+                bool control;
+        } cases[] = {
+                {0x00, true},  {0x0A, true},  {0x1F, true},    {0x20, false},
+                {0x7E, false}, {0x7F, true},  {0x80, true},    {0x85, true},
+                {0x9F, true},  {0xA0, false}, {0x202E, false}, {0x10FFFF, false},
+        };
+        (void)state;
+        for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+                if (tw_utf8_is_control(cases[i].cp) != cases[i].control)
+                        fail_msg("U+%04X: want %s", (unsigned)cases[i].cp,
+                                 cases[i].control ? "control" : "not control");
+}
+
 static void test_cut(void **state)
 {
         static const struct {
@@ -123,6 +140,7 @@ int main(void)
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_decode),
                 cmocka_unit_test(test_valid),
+                cmocka_unit_test(test_is_control),
                 cmocka_unit_test(test_cut),
         };
 
