@@ -12,49 +12,20 @@ source "$(dirname "$0")/alertmanager_lib.sh"
 start_sim --fixture "$TW_SOURCE_DIR/tests/fixtures/demo-org.json"
 
 # A receiver that appends each notification's alerts as JSON lines.
-cat >"$E2E_TMP/rx.py" <<'PY'
-import http.server, json, os, sys
-class H(http.server.BaseHTTPRequestHandler):
-    def do_POST(self):
-        body = json.loads(self.rfile.read(int(self.headers.get("Content-Length", 0))))
-        with open(sys.argv[2], "a") as f:
-            for a in body.get("alerts", []):
-                f.write(json.dumps(a["labels"], sort_keys=True) + "\n")
-        self.send_response(200)
-        self.end_headers()
-    def log_message(self, *a):
-        pass
-s = http.server.HTTPServer(("127.0.0.1", 0), H)
-open(sys.argv[1] + ".tmp", "w").write(str(s.server_address[1]))
-os.rename(sys.argv[1] + ".tmp", sys.argv[1])
-s.serve_forever()
+start_receiver rx <<'PY'
+import json
+def record(headers, body):
+    return "".join(json.dumps(a["labels"], sort_keys=True) + "\n"
+                   for a in json.loads(body).get("alerts", []))
 PY
-python3 "$E2E_TMP/rx.py" "$E2E_TMP/rx.port" "$E2E_TMP/rx.alerts" &
-E2E_PIDS+=($!)
-wait_file "$E2E_TMP/rx.port"
-touch "$E2E_TMP/rx.alerts"
 
 # A generic receiver recording "token_id finding" per notification.
-cat >"$E2E_TMP/gx.py" <<'PY'
-import http.server, json, os, sys
-class H(http.server.BaseHTTPRequestHandler):
-    def do_POST(self):
-        b = json.loads(self.rfile.read(int(self.headers.get("Content-Length", 0))))
-        with open(sys.argv[2], "a") as f:
-            f.write("%s %s\n" % (b["token"]["id"], b["finding"]["kind"]))
-        self.send_response(200)
-        self.end_headers()
-    def log_message(self, *a):
-        pass
-s = http.server.HTTPServer(("127.0.0.1", 0), H)
-open(sys.argv[1] + ".tmp", "w").write(str(s.server_address[1]))
-os.rename(sys.argv[1] + ".tmp", sys.argv[1])
-s.serve_forever()
+start_receiver gx <<'PY'
+import json
+def record(headers, body):
+    b = json.loads(body)
+    return "%s %s\n" % (b["token"]["id"], b["finding"]["kind"])
 PY
-python3 "$E2E_TMP/gx.py" "$E2E_TMP/gx.port" "$E2E_TMP/gx.lines" &
-E2E_PIDS+=($!)
-wait_file "$E2E_TMP/gx.port"
-touch "$E2E_TMP/gx.lines"
 
 # Alertmanager with a routing tree on the owner label.
 cat >"$E2E_TMP/am.yml" <<YML
@@ -97,20 +68,20 @@ want=$(metrics |
   grep -F -f <(sed 's/$/ /' <<<"$owned") | sort)
 n_want=$(grep -c . <<<"$want" || true)
 [[ $n_want -gt 0 ]] || fail "data-platform has no active findings in the demo organization"
-got() { jq -r '"\(.token_id) \(.finding)"' "$E2E_TMP/rx.alerts" | sort -u; }
+got() { jq -r '"\(.token_id) \(.finding)"' "$E2E_TMP/rx.out" | sort -u; }
 got_want() { [[ $(got) == "$want" ]]; }
 poll 30 got_want || true
 diff -u <(echo "$want") <(got) || { cat "$E2E_TMP/tw.log" >&2; fail "the team route got other alerts than data-platform's findings"; }
 pass "Alertmanager routed exactly data-platform's $n_want findings on the team label"
 
 jq -e -s 'all(.[]; .team == "data-platform" and .alertname == "TokenwatchFinding")' \
-  "$E2E_TMP/rx.alerts" >/dev/null || fail "an alert without team=data-platform reached the route"
-jq -e -s 'any(.[]; .token_name == "legacy-airflow-sync")' "$E2E_TMP/rx.alerts" >/dev/null ||
+  "$E2E_TMP/rx.out" >/dev/null || fail "an alert without team=data-platform reached the route"
+jq -e -s 'any(.[]; .token_name == "legacy-airflow-sync")' "$E2E_TMP/rx.out" >/dev/null ||
   fail "the [owners] rule's token was not routed"
 pass "every routed alert carries team=data-platform, the rule's token included"
 # [webhook.team] teams = Data-Platform: the same findings, by tokenwatch's own routing
 # (the generic sink sends warning and critical findings alike, as the route does)
-gotg() { awk '{print $1, $2}' "$E2E_TMP/gx.lines" | sort -u; }
+gotg() { awk '{print $1, $2}' "$E2E_TMP/gx.out" | sort -u; }
 gotg_want() { [[ $(gotg) == "$want" ]]; }
 poll 30 gotg_want || true
 diff -u <(echo "$want") <(gotg) || fail "the teams= sink got other findings than data-platform's"
