@@ -2,6 +2,8 @@
 
 #include <errno.h>
 #include <math.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include "lib/timeutil.h"
 
@@ -17,6 +19,19 @@ bool tw_json_add_time(cJSON *o, const char *key, int64_t t)
         if (t == TW_NO_TIME)
                 return cJSON_AddNullToObject(o, key) != NULL;
         return cJSON_AddStringToObject(o, key, tw_time_format(t, ts)) != NULL;
+}
+
+int tw_json_get_str(const cJSON *o, const char *key, char **ret)
+{
+        const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
+
+        *ret = NULL;
+        if (!v || cJSON_IsNull(v))
+                return 0;
+        if (!cJSON_IsString(v))
+                return -EBADMSG;
+        *ret = strdup(v->valuestring);
+        return *ret ? 0 : -ENOMEM;
 }
 
 int tw_json_get_time(const cJSON *o, const char *key, int64_t *ret_time)

@@ -26,6 +26,11 @@ bool tw_json_add_str(cJSON *o, const char *key, const char *s);
  * TW_NO_TIME.  false only when out of memory. */
 bool tw_json_add_time(cJSON *o, const char *key, int64_t t);
 
+/* Reads what tw_json_add_str() wrote: a new copy of the string (the caller
+ * frees it), or NULL for null or no member.  0, -EBADMSG for another type
+ * (*ret is then NULL), -ENOMEM. */
+int tw_json_get_str(const cJSON *o, const char *key, char **ret);
+
 /* Reads what tw_json_add_time() wrote: an RFC 3339 string (any offset,
  * lib/timeutil.h), or null or no member for TW_NO_TIME.  0, or -EBADMSG
  * for anything else (*ret_time is then TW_NO_TIME). */

@@ -42,6 +42,36 @@ static void test_add(void **state)
         cJSON_Delete(o);
 }
 
+static void test_get_str(void **state)
+{
+        static const struct {
+                const char *name, *json;
+                int r;
+                const char *want; /* NULL: none */
+        } cases[] = {
+                {"a string", "{\"s\":\"tok \\\"a\\\"\"}", 0, "tok \"a\""},
+                {"empty", "{\"s\":\"\"}", 0, ""},
+                {"null", "{\"s\":null}", 0, NULL},
+                {"absent", "{}", 0, NULL},
+                {"a number", "{\"s\":1}", -EBADMSG, NULL},
+                {"an array", "{\"s\":[]}", -EBADMSG, NULL},
+        };
+        (void)state;
+        for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+                cJSON *o = cJSON_Parse(cases[i].json);
+                char *s = (char *)"untouched";
+                int r = tw_json_get_str(o, "s", &s);
+
+                if (r != cases[i].r)
+                        fail_msg("%s: %d, want %d", cases[i].name, r, cases[i].r);
+                if (cases[i].want ? !s || strcmp(s, cases[i].want) != 0 : s != NULL)
+                        fail_msg("%s: \"%s\", want \"%s\"", cases[i].name, s ? s : "(null)",
+                                 cases[i].want ? cases[i].want : "(null)");
+                free(s);
+                cJSON_Delete(o);
+        }
+}
+
 static void test_get_time(void **state)
 {
         static const struct {
@@ -157,9 +187,9 @@ static void test_get_int64(void **state)
 int main(void)
 {
         const struct CMUnitTest tests[] = {
-                cmocka_unit_test(test_add),        cmocka_unit_test(test_get_time),
-                cmocka_unit_test(test_round_trip), cmocka_unit_test(test_number),
-                cmocka_unit_test(test_get_int64),
+                cmocka_unit_test(test_add),      cmocka_unit_test(test_get_str),
+                cmocka_unit_test(test_get_time), cmocka_unit_test(test_round_trip),
+                cmocka_unit_test(test_number),   cmocka_unit_test(test_get_int64),
         };
 
         return cmocka_run_group_tests(tests, NULL, NULL);
