@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "lib/buf.h"
+#include "lib/json.h"
 #include "core/config/config.h"
 #include "core/config/values.h"
 #include "lib/secret.h"
@@ -78,11 +79,11 @@ void tw_jwt_claims_done(struct tw_jwt_claims *c)
 
 static int64_t number_claim(const cJSON *payload, const char *name)
 {
-        const cJSON *v = cJSON_GetObjectItemCaseSensitive(payload, name);
+        double d;
 
-        if (!cJSON_IsNumber(v) || v->valuedouble < 0 || v->valuedouble > 1e13)
+        if (tw_json_number(cJSON_GetObjectItemCaseSensitive(payload, name), 0, 1e13, &d) < 0)
                 return TW_NO_TIME;
-        return (int64_t)v->valuedouble;
+        return (int64_t)d;
 }
 
 static int add_permission(struct tw_jwt_claims *c, const char *perm)

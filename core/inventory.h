@@ -86,7 +86,7 @@ struct tw_credential {
         bool rejected;      /* the API answered 401: invalid, expired or revoked */
 };
 
-/* One organization of a merged inventory (issue 12). */
+/* One organization of a merged inventory. */
 struct tw_inventory_org {
         char *id;           /* the organization id */
         char *name;         /* the [astro.NAME] NAME, or NULL for [astro] */

@@ -1,5 +1,3 @@
-/* explicit_bzero() is a glibc/BSD extension. */
-#define _DEFAULT_SOURCE
 #include "lib/secret.h"
 
 #include <ctype.h>
@@ -11,14 +9,9 @@
 #include <unistd.h>
 
 #include "lib/buf.h"
+#include "lib/readfile.h"
 
 #define SECRET_MAX (64 * 1024)
-
-void tw_wipe(void *p, size_t n)
-{
-        if (p)
-                explicit_bzero(p, n);
-}
 
 void tw_secret_free(char *secret)
 {
@@ -66,7 +59,6 @@ int tw_secret_read_file_flags(const char *path, unsigned flags, char **ret_secre
 {
         char *data = NULL, *s, *out;
         struct stat st;
-        ssize_t n;
         size_t len = 0;
         int fd, r;
 
@@ -96,31 +88,15 @@ int tw_secret_read_file_flags(const char *path, unsigned flags, char **ret_secre
                                       "secret others can read (run: chmod 600 on it)",
                             -EPERM);
         }
-        if (st.st_size > SECRET_MAX) {
-                close(fd);
-                return fail(err, path, "larger than 64 KiB", -E2BIG);
-        }
-        data = malloc(SECRET_MAX + 1);
-        if (!data) {
-                close(fd);
-                return -ENOMEM;
-        }
-        while (len < SECRET_MAX && (n = read(fd, data + len, SECRET_MAX - len)) != 0) {
-                if (n < 0) {
-                        if (errno == EINTR)
-                                continue;
-                        r = -errno;
-                        close(fd);
-                        tw_wipe(data, len);
-                        free(data);
-                        return fail(err, path, strerror(-r), r);
-                }
-                len += (size_t)n;
-        }
+        r = tw_read_fd(fd, SECRET_MAX, TW_READ_SECRET, &data, &len);
         close(fd);
-        data[len] = '\0';
+        if (r == -E2BIG)
+                return fail(err, path, "larger than 64 KiB", r);
+        if (r < 0)
+                return fail(err, path, strerror(-r), r);
         s = trim(data);
         if (!*s) {
+                tw_wipe(data, len);
                 free(data);
                 return fail(err, path, "is empty", -ENODATA);
         }

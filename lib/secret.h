@@ -11,6 +11,8 @@
 #include <stddef.h>
 #include <sys/types.h>
 
+#include "lib/wipe.h" /* tw_wipe(), the one wipe */
+
 struct tw_buf;
 
 /* Whether a secret file of this owner and mode, read by euid, is private: no
@@ -37,11 +39,6 @@ int tw_secret_read_file_flags(const char *path, unsigned flags, char **ret_secre
 
 /* Copies the value of an environment variable; -ENOENT if unset or empty. */
 int tw_secret_from_env(const char *name, char **ret_secret);
-
-/* Zeroes n bytes with explicit_bzero(), which the compiler may not drop as a
- * dead store; NULL-safe.  The one wipe: every secret in memory goes through
- * it (or tw_secret_free). */
-void tw_wipe(void *p, size_t n);
 
 /* Wipes a NUL-terminated secret and frees it; NULL-safe. */
 void tw_secret_free(char *secret);

@@ -1,6 +1,6 @@
 /* `tokenwatch audit`: the audit trail for reviewers, read from state_dir. */
 #include "agent/cmd/audit.h"
-#include "agent/cmd/audit_usage.h"
+#include "agent/cmd/audit_usage_internal.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -99,7 +99,7 @@ int tw_cmd_audit(const struct tw_auditlog_options *o)
         if (o->since_seconds > 0)
                 c.since = now - o->since_seconds;
         snprintf(path, sizeof(path), "%s/%s", cfg->agent.state_dir, TW_TRAIL_FILE);
-        r = tw_jsonl_read(path, cfg->audit.log_files, TW_AUDITLOG_LINE_MAX, take, &c, &skipped);
+        r = tw_jsonl_read(path, cfg->trail.files, TW_AUDITLOG_LINE_MAX, take, &c, &skipped);
         if (r < 0) {
                 fprintf(stderr, "tokenwatch: cannot read the audit trail %s: %s%s\n", path,
                         strerror(-r),

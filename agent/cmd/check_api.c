@@ -144,8 +144,8 @@ static void check_role(struct tw_check *c, const struct tw_config *cfg, const ch
         tw_buf_printf(&b, "[%s] role: ", sec);
         tw_check_describe_role(&t, &b, &owner);
         tw_check_note(c, "%s", b.ptr ? b.ptr : "");
-        if (!owner && cfg->audit.enabled == TW_AUDITLOG_ON)
-                tw_check_problem(c, 0, "audit", "enabled",
+        if (!owner && cfg->auditlog.enabled == TW_AUDITLOG_ON)
+                tw_check_problem(c, 0, "audit_logs", "enabled",
                                  "on, but the audit logs need an Organization Owner credential "
                                  "and [%s]'s is not one: set enabled = auto (read them while "
                                  "permitted) or off",

@@ -50,6 +50,7 @@ int tw_cmd_check_config(const char *config_path, bool online)
                         tw_check_problem(&c, 0, NULL, NULL, "%s", strerror(-r));
                 goto print;
         }
+        fputs(cfg->warnings ? cfg->warnings : "", stderr); /* keys under old names */
         tw_check_note(&c, "%s: the configuration is valid (%zu suppression%s)", config_path,
                       cfg->n_suppressions, cfg->n_suppressions == 1 ? "" : "s");
         for (size_t i = 0; i < tw_config_org_count(cfg); i++) {

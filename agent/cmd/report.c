@@ -12,7 +12,7 @@
 #include <unistd.h>
 
 #include "agent/cmd/load_config.h"
-#include "agent/cmd/collect.h"
+#include "agent/cmd/collect_internal.h"
 #include "lib/buf.h"
 #include "core/config/config.h"
 #include "core/credential.h"
@@ -62,7 +62,7 @@ static bool has_findings_at(const struct tw_evaluation *ev, enum tw_severity at)
         return false;
 }
 
-/* [owners] rules naming a workspace the organization does not have (issue 12). */
+/* [owners] rules naming a workspace the organization does not have. */
 static void log_owner_rules(const struct tw_config *cfg, const struct tw_inventory *inv)
 {
         struct tw_buf b;

@@ -38,9 +38,9 @@ static struct params *make_params(const struct tw_daemon *d, int64_t now)
 
         if (!p)
                 return NULL;
-        p->mode = cfg->audit.enabled;
-        p->backfill = cfg->audit.backfill;
-        p->interval = cfg->audit.interval;
+        p->mode = cfg->auditlog.enabled;
+        p->backfill = cfg->auditlog.backfill;
+        p->interval = cfg->auditlog.interval;
         if (p->mode == TW_AUDITLOG_OFF)
                 return p;
         if (!d->inv)
@@ -117,7 +117,7 @@ void tw_daemon_usage_cycle(struct tw_daemon *d, int64_t now)
                        strerror(ENOMEM), NULL);
                 return;
         }
-        if (tw_config_org_count(d->cfg) > 1 && d->cfg->audit.enabled != TW_AUDITLOG_OFF &&
+        if (tw_config_org_count(d->cfg) > 1 && d->cfg->auditlog.enabled != TW_AUDITLOG_OFF &&
             !w->told_first_org) {
                 char sec[160];
 
@@ -142,13 +142,13 @@ void tw_daemon_usage_cycle(struct tw_daemon *d, int64_t now)
         }
         w->view = w->status;
         pthread_mutex_unlock(&w->lock);
-        if (d->cfg->audit.enabled == TW_AUDITLOG_OFF) {
+        if (d->cfg->auditlog.enabled == TW_AUDITLOG_OFF) {
                 /* Off: no audit-log data, nor a stale copy of it. */
                 tw_usage_free(w->taken);
                 w->taken = NULL;
                 w->view.enabled = false;
         }
-        if (d->opts->once && !w->taken && d->cfg->audit.enabled != TW_AUDITLOG_OFF &&
+        if (d->opts->once && !w->taken && d->cfg->auditlog.enabled != TW_AUDITLOG_OFF &&
             tw_usage_view_read(d->cfg->agent.state_dir, &w->taken) < 0)
                 w->taken = NULL; /* the daemon's next run moves a bad file aside, and logs it */
         d->usage = w->taken;

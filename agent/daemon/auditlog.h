@@ -2,16 +2,16 @@
 #define TW_AGENT_DAEMON_AUDITLOG_H
 
 /*
- * The daemon's reader of the Astro audit logs (issue 10, Part 2), on a
+ * The daemon's reader of the Astro audit logs, on a
  * thread of its own so that a long backfill never delays a token
  * collection.
  *
  * Each cycle (the daemon's thread) tw_daemon_usage_cycle() hands the thread
- * what it needs: [audit] settings, the API base, the organization, the
+ * what it needs: [audit_logs] settings, the API base, the organization, the
  * bearer (loaded as collect() loads it) and the ids of the listed tokens;
  * and takes the newest copy of the usage index the thread published, which
  * d->usage then points at (owned here; the thread never touches it).  The
- * thread fetches at once, then every [audit] interval; after each fetch it
+ * thread fetches at once, then every [audit_logs] interval; after each fetch it
  * publishes a deep copy of the index (mutex + swap).
  *
  * Errors are logged here, rate-limited; none is fatal.  With enabled = auto

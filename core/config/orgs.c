@@ -1,6 +1,6 @@
-/* [astro.NAME] (issue 12): one section per organization, each with the keys
+/* [astro.NAME]: one section per organization, each with the keys
  * of [astro] (plus display_name and token_env), and the checks across them. */
-#include "core/config/parse.h"
+#include "core/config/config_internal.h"
 
 #include <stdio.h>
 #include <stdlib.h>

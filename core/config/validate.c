@@ -1,5 +1,5 @@
 /* Checks that span several keys, run once the whole file is parsed. */
-#include "core/config/parse.h"
+#include "core/config/config_internal.h"
 
 #include <stdio.h>
 #include <string.h>

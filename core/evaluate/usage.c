@@ -1,5 +1,5 @@
 /*
- * The rules that read the audit-log usage index (issue 10, Part 2):
+ * The rules that read the audit-log usage index:
  * new_source, and the least-privilege evidence of over_privileged.
  *
  * new_source, precisely.  For a token with usage u and a source s (a source

@@ -2,7 +2,7 @@
 #define TW_CORE_NOTIFY_DIGEST_H
 
 /*
- * A sink's digest (issue 12, [webhook.NAME] digest = ...): every active
+ * A sink's digest ([webhook.NAME] digest = ...): every active
  * finding the sink routes at one instant, grouped by severity (critical
  * first) and then by owning team (core/owner.h; findings whose owner no
  * source answers for come last, team ""), with counts.

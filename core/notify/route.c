@@ -1,4 +1,4 @@
-/* Owner routing of a notification sink (issue 12): [webhook.NAME] teams and
+/* Owner routing of a notification sink: [webhook.NAME] teams and
  * match, applied to the token's resolved owner. */
 #include "core/notify/state.h"
 

@@ -74,7 +74,7 @@ struct tw_notify_entry {
         int64_t last_sent;  /* last FIRING, ESCALATED or REMINDER */
         /* The owner labels when it first fired (filter.owner_labels), kept
          * while it lives so an alert's label set never changes: "key=value"
-         * lines, team first; "" for none (issue 12). */
+         * lines, team first; "" for none. */
         char *owner;
         /* The token's organization id when it first fired, so that a
          * deleted token's resolve names it too; "" unknown (older states). */
@@ -109,7 +109,7 @@ struct tw_notify_filter {
         char *const *workspaces; /* ids or names; NULL/0: every token */
         size_t n_workspaces;
         int64_t repeat_interval; /* seconds; 0: no reminders */
-        /* Owner routing (issue 12), borrowed: */
+        /* Owner routing, borrowed: */
         char *const *teams; /* owner teams; NULL/0: every team */
         size_t n_teams;
         char *const *match; /* "key=value" owner matches; NULL/0: none */

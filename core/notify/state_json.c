@@ -156,7 +156,7 @@ static int entry_from_json(const cJSON *o, struct tw_notify_entry *ret)
                 r = get_time(o, "changed_at", &e.changed_at);
         if (r >= 0)
                 r = get_time(o, "last_sent", &e.last_sent);
-        if (r >= 0) /* optional (issue 12): states written before it have none */
+        if (r >= 0) /* optional: states written before it have none */
                 r = cJSON_IsString(cJSON_GetObjectItemCaseSensitive(o, "owner"))
                             ? get_str(o, "owner", &e.owner)
                             : ((e.owner = strdup("")) ? 0 : -ENOMEM);

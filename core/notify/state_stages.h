@@ -2,7 +2,7 @@
 #define TW_CORE_NOTIFY_STATE_STAGES_H
 
 /*
- * Staged expiry notices (issue 12, `expiry_notify_at = 60d, 30d, 7d, 1d`):
+ * Staged expiry notices (`expiry_notify_at = 60d, 30d, 7d, 1d`):
  * one STAGE event per sink as a token crosses each lead time before its
  * end_at, once each (core/notify/stages.h), besides the FIRING/ESCALATED events the
  * expiry thresholds drive.  Pure: no clock, no I/O.

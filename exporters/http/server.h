@@ -15,14 +15,14 @@
  * request (a bcrypt check) holds up only its own thread's connections; a
  * global and a per-client-address connection limit (a refused connection is
  * closed at once); an idle timeout, and an absolute deadline per request
- * (see http_deadline.h: MHD's own timeout counts idle time only, which a
+ * (see deadline_internal.h: MHD's own timeout counts idle time only, which a
  * client sending a byte every few seconds never reaches); failed logins
- * throttled per client address (see http_auth.h: 429 with Retry-After).
+ * throttled per client address (see auth_internal.h: 429 with Retry-After).
  *
  * Security, all optional: TLS (tls_cert_file + tls_key_file), mutual TLS
  * (client_ca_file: a request without a client certificate that verifies
  * against it gets 403), HTTP basic auth against bcrypt hashes (see
- * http_auth.h).  A failed or missing login gets 401 with
+ * auth_internal.h).  A failed or missing login gets 401 with
  * WWW-Authenticate: Basic realm="tokenwatch".  Auth and the client
  * certificate cover every path but /healthz.
  *

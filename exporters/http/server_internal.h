@@ -9,7 +9,7 @@
 #include <stdatomic.h>
 #include <stdbool.h>
 
-#include "exporters/http/tls.h"
+#include "exporters/http/tls_internal.h"
 
 struct tw_http_auth;
 struct tw_http_auth_worker;

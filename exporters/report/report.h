@@ -27,7 +27,7 @@ enum tw_report_format {
         TW_REPORT_HTML,
 };
 
-/* How rows are grouped (issue 12): `report --group-by team` orders tokens by
+/* How rows are grouped: `report --group-by team` orders tokens by
  * their owner's team (tokens without one last), keeping each format's order
  * within a team. */
 enum tw_report_group {

@@ -109,7 +109,7 @@ int tw_report_render_html(const struct tw_snapshot *snap, const struct tw_report
                           struct tw_buf *out);
 
 /*
- * The owner (issue 12, exporters/report/owner.c), resolved under snap->cfg's
+ * The owner (exporters/report/owner.c), resolved under snap->cfg's
  * [owners] (the defaults without a config).  Owner values are safe in any
  * format (core/owner.h); the renderers escape them anyway.
  */

@@ -2,7 +2,7 @@
 #define TW_EXPORTERS_SINKS_DIGEST_H
 
 /*
- * Digest bodies (issue 12, [webhook.NAME] digest = ...): one message per
+ * Digest bodies ([webhook.NAME] digest = ...): one message per
  * sink and period from a core/notify/digest.h digest, one builder per format that
  * takes digests.  Pure, like the event builders (exporters/sinks/sinks.h):
  * no clock, thread-safe; names, teams and messages are escaped as the event

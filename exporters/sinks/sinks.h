@@ -125,7 +125,7 @@ struct cJSON *tw_sink_token_json(const struct tw_inventory *inv, const struct tw
 void tw_sink_split_fix(const char *msg, size_t *ret_len, const char **ret_fix, size_t *ret_fix_len);
 /* The name (else id) of the workspace the token belongs to, or NULL. */
 const char *tw_sink_workspace(const struct tw_sink_ctx *ctx, const struct tw_token *t);
-/* The organization id of an event's token (issue 12), else the context's. */
+/* The organization id of an event's token, else the context's. */
 const char *tw_sink_organization(const struct tw_sink_ctx *ctx, const struct tw_notify_event *ev);
 /* The same for a token change: the event's own organization, else ctx's. */
 struct tw_event;

@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "lib/http/curl_easy.h"
+#include "lib/http/curl_easy_internal.h"
 
 #define DEFAULT_MAX_BODY ((size_t)64 * 1024) /* receivers' answers are not read */
 

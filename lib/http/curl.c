@@ -6,8 +6,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "lib/http/curl_easy.h"
-#include "lib/http/ratelimit.h"
+#include "lib/http/curl_easy_internal.h"
+#include "lib/http/ratelimit_internal.h"
 #include "lib/http/retry.h"
 #include "lib/timeutil.h"
 

@@ -1,4 +1,4 @@
-#include "lib/http/curl_easy.h"
+#include "lib/http/curl_easy_internal.h"
 
 #include <errno.h>
 #include <stdio.h>

@@ -4,7 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "lib/http/curl_easy.h"
+#include "lib/http/curl_easy_internal.h"
 
 #define PROBE_TIMEOUT_MS 10000
 

@@ -73,11 +73,11 @@ diff -u "$E2E_TMP/want" "$E2E_TMP/requests" || fail "--online made other request
 ! grep -qF "T0K3N" "$E2E_TMP/out" "$E2E_TMP/err" || fail "the webhook URL's path was printed"
 pass "--online: reachable, the organization's id and name, the role and what it enables; two GETs; the webhook host got nothing"
 
-# [audit] enabled = on with a credential that cannot read the audit logs.
-printf '[audit]\nenabled = on\n' >>"$cfg"
+# [audit_logs] enabled = on with a credential that cannot read the audit logs.
+printf '[audit_logs]\nenabled = on\n' >>"$cfg"
 run_cc 2 --online
-has "$cfg: [audit] enabled: on, but the audit logs need an Organization Owner credential" "$E2E_TMP/err"
-pass "--online: [audit] enabled = on needs an Organization Owner"
+has "$cfg: [audit_logs] enabled: on, but the audit logs need an Organization Owner credential" "$E2E_TMP/err"
+pass "--online: [audit_logs] enabled = on needs an Organization Owner"
 
 # An Organization Owner credential: audit logs and rotation enabled.
 jq --arg id "$CRED_ID" '(.tokens[] | select(.id == $id) | .roles[0].role) = "ORGANIZATION_OWNER"' \

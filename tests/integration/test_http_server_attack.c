@@ -1,4 +1,4 @@
-/* The metrics server under hostile clients on loopback (issue 9, item 2):
+/* The metrics server under hostile clients on loopback:
  * a slowloris of a few hundred sockets, from one address and from many, a
  * wrong-password flood against bcrypt auth, and the absolute request
  * deadline.  Attackers connect from 127.0.0.2 and up, the authorised
@@ -26,18 +26,12 @@
 #include "helpers/http_attack.h"
 #include "helpers/http_client.h"
 #include "helpers/http_server.h"
+#include "helpers/wait.h"
 
 static const char page[] = "# HELP a_metric A.\n# TYPE a_metric gauge\na_metric 1\n";
 
 static char hash[128];
 static struct tw_web_user user = {.name = "prom", .hash = hash};
-
-static void sleep_ms(long ms)
-{
-        struct timespec ts = {.tv_sec = ms / 1000, .tv_nsec = (ms % 1000) * 1000000L};
-
-        nanosleep(&ts, NULL);
-}
 
 /* n authorised scrapes from 127.0.0.1, each of which must succeed. */
 static void scrape_ok(unsigned short port, unsigned n)
@@ -52,7 +46,7 @@ static void scrape_ok(unsigned short port, unsigned n)
                         fail_msg("scrape %u under attack: curl %d (%s), status %ld", i, rc,
                                  curl_easy_strerror(rc), r.status);
                 tw_test_reply_done(&r);
-                sleep_ms(200);
+                tw_test_sleep_ms(200); /* a scraper's pace, not a wait */
         }
 }
 
@@ -98,12 +92,13 @@ static void test_slowloris(void **state)
                 struct tw_test_attack_stats st;
 
                 assert_int_equal(tw_test_attack_start(&ao, &a), 0);
-                sleep_ms(500); /* the attack takes hold: not needed for correctness */
+                /* the attack takes hold: every socket opened once */
+                TW_TEST_WAIT_FOR((tw_test_attack_stats(a, &st), st.connects >= ao.sockets),
+                                 TW_TEST_WAIT_MS);
                 scrape_ok(ao.port, 10);
-                /* Wait (bounded) for the deadline to close a trickling socket:
-                 * the idle timeout never would, a byte arrives every 500 ms. */
-                for (int t = 0; t < 300 && tw_http_server_deadlines_expired(s) == 0; t++)
-                        sleep_ms(100);
+                /* The deadline closes a trickling socket (the idle timeout
+                 * never would, a byte arrives every 500 ms). */
+                TW_TEST_WAIT_FOR(tw_http_server_deadlines_expired(s) > 0, TW_TEST_WAIT_MS);
                 scrape_ok(ao.port, 2);
                 tw_test_attack_stop(a, &st);
                 if (tw_http_server_deadlines_expired(s) == 0)
@@ -137,7 +132,9 @@ static void test_password_flood(void **state)
                 struct tw_test_attack_stats st;
 
                 assert_int_equal(tw_test_attack_start(&ao, &a), 0);
-                sleep_ms(500);
+                /* the flood takes hold: wrong passwords are being answered */
+                TW_TEST_WAIT_FOR((tw_test_attack_stats(a, &st), st.status_401 > 0),
+                                 TW_TEST_WAIT_MS);
                 scrape_ok(ao.port, 10);
                 tw_test_attack_stop(a, &st);
                 print_message("flood from %u: %lu answers, %lu 401, %lu 429\n", sources[i],

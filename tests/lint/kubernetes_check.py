@@ -59,7 +59,7 @@ def load_manifests(mdir):
 
 
 def daemon_defaults(src):
-    parse = read(os.path.join(src, "core/config/parse.c"))
+    parse = read(os.path.join(src, "core/config/keys.c"))
     port = re.search(r'"agent", "listen",[^"]*"[^"]*:(\d+)"', parse)
     handler = read(os.path.join(src, "exporters/http/server_handle.c"))
     paths = set(re.findall(r'strcmp\(url, "(/[a-z]+)"\)', handler))

@@ -32,13 +32,7 @@ void sim_sleep(struct tw_sim *sim, int ms)
 
         if (ms <= 0)
                 return;
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        ts.tv_sec += ms / 1000;
-        ts.tv_nsec += (long)(ms % 1000) * 1000000L;
-        if (ts.tv_nsec >= 1000000000L) {
-                ts.tv_sec++;
-                ts.tv_nsec -= 1000000000L;
-        }
+        ts = tw_mono_timespec(tw_mono_ns() + ms * INT64_C(1000000));
         pthread_mutex_lock(&sim->lock);
         while (!sim->stopping &&
                pthread_cond_timedwait(&sim->stop_cond, &sim->lock, &ts) != ETIMEDOUT)
@@ -159,6 +153,7 @@ static enum MHD_Result handle_api(struct tw_sim *sim, struct MHD_Connection *con
                           start);
         if (allowed)
                 faulty = sim_faults_pick(&sim->faults, method, path.ptr, &fault);
+        sim->n_faulted += faulty;
         pthread_mutex_unlock(&sim->lock);
 
         sim_sleep(sim, sim->latency_ms);

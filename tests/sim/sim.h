@@ -174,6 +174,7 @@ struct tw_sim_fault {
 struct tw_sim_stats {
         uint64_t requests;   /* API requests (control routes excluded) */
         uint64_t status_429; /* 429s answered (faults and rate limit) */
+        uint64_t faults;     /* requests a fault was applied to (a hang: from its start) */
         int max_in_flight;   /* most API requests being served at once */
         double max_rate_1s;  /* most API requests started within any 1 s window */
 };

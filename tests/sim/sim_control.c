@@ -81,6 +81,7 @@ void tw_sim_get_stats(const struct tw_sim *sim, struct tw_sim_stats *ret)
         pthread_mutex_lock(&s->lock);
         ret->requests = sim->n_requests;
         ret->status_429 = sim->n_429;
+        ret->faults = sim->n_faulted;
         ret->max_in_flight = sim->max_in_flight;
         ret->max_rate_1s = max_rate_locked(sim);
         pthread_mutex_unlock(&s->lock);
@@ -137,6 +138,7 @@ void tw_sim_reset_stats(struct tw_sim *sim)
         pthread_mutex_lock(&sim->lock);
         sim->n_requests = 0;
         sim->n_429 = 0;
+        sim->n_faulted = 0;
         sim->max_in_flight = 0;
         tw_sim_requests_free(sim->log, sim->log_len);
         sim->log = NULL;
@@ -239,6 +241,7 @@ static void control_stats(struct tw_sim *sim, struct sim_reply *reply)
         tw_sim_get_stats(sim, &st);
         cJSON_AddNumberToObject(o, "requests", (double)st.requests);
         cJSON_AddNumberToObject(o, "status_429", (double)st.status_429);
+        cJSON_AddNumberToObject(o, "faults", (double)st.faults);
         cJSON_AddNumberToObject(o, "max_in_flight", st.max_in_flight);
         cJSON_AddNumberToObject(o, "max_rate_1s", st.max_rate_1s);
         cJSON_AddNumberToObject(o, "tokens", (double)tw_sim_token_count(sim));

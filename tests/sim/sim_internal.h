@@ -142,7 +142,7 @@ struct tw_sim {
         size_t window_cap, window_len, window_head;
 
         /* Stats. */
-        uint64_t n_requests, n_429;
+        uint64_t n_requests, n_429, n_faulted;
         atomic_int in_flight;
         int max_in_flight;
         struct tw_sim_request *log;

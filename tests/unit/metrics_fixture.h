@@ -100,7 +100,7 @@ static struct tw_inventory *fix_inventory(void)
                   TW_NO_TIME, fix_subject("sk-1", "SERVICEKEY", NULL, NULL, "bootstrap key"),
                   "DEPLOYMENT", "dep-1", "DEPLOYMENT_ADMIN");
         assert_int_equal(tw_inventory_sort(inv), 0);
-        /* Owners (issue 12): from descriptions, one of them hostile (the
+        /* Owners: from descriptions, one of them hostile (the
          * inventory's strings live in its arena). */
         inv->tokens[0].description = tw_arena_strdup(
                 &inv->arena, "deploys DAGs; team=data-eng; repo=github.com/acme/dags", &(int){0});
@@ -176,6 +176,7 @@ static void fix_status(struct tw_agent_status *st, struct tw_http_stats *http)
                 st->listing_success[k] = true;
         st->last_success = FIX_NOW;
         st->collection_duration = 1.25;
+        st->cycles = 3;
         st->http = http;
         st->credential_expiry = FIX_NOW + 86400 * 30;
         st->config_reload_time = FIX_NOW - 600;

@@ -63,7 +63,7 @@ static void fix_token(struct tw_inventory *inv, const char *id, const char *name
 
         t.id = fix_dup(id);
         t.name = fix_dup(name);
-        /* Owners (issue 12): tok-a's from its description, tok-b's hostile one
+        /* Owners: tok-a's from its description, tok-b's hostile one
          * dropped (its team falls to the next source). */
         t.description = fix_dup(
                 strcmp(id, "tok-a") == 0   ? "used by CI; team=data-eng; repo=github.com/acme/dags"

@@ -306,7 +306,7 @@ static void listing_from_inventory(void **state)
                             "DEPLOYMENT:d1=DEPLOYMENT_ADMIN, WORKSPACE:w2=WORKSPACE_AUTHOR");
         assert_ptr_equal(tw_listing_find(l, "tz"), &l->tokens[1]);
         assert_null(tw_listing_find(l, "nope"));
-        /* each token remembers its organization (issue 12), and a copy too */
+        /* each token remembers its organization, and a copy too */
         assert_string_equal(l->tokens[0].organization_id, "org");
         {
                 struct tw_listed_token copy;

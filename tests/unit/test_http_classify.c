@@ -12,7 +12,7 @@
 #include <cmocka.h>
 #include <curl/curl.h>
 
-#include "lib/http/curl_easy.h"
+#include "lib/http/curl_easy_internal.h"
 
 #define NONE (-1) /* no retry reason */
 

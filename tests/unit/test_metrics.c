@@ -13,6 +13,7 @@
 
 #include "lib/buf.h"
 #include "core/config/config.h"
+#include "helpers/golden.h"
 #include "helpers/helpers.h"
 
 struct str_case {
@@ -170,73 +171,14 @@ static void render_fixture(struct tw_buf *out, bool names, bool with_ev)
         tw_inventory_free(inv);
 }
 
-static char *read_file(const char *path, size_t *ret_len)
-{
-        FILE *f = fopen(path, "rb");
-        struct tw_buf b;
-        char chunk[4096];
-        size_t n;
-
-        if (!f)
-                return NULL;
-        tw_buf_init(&b, 0);
-        while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
-                assert_int_equal(tw_buf_add(&b, chunk, n), 0);
-        fclose(f);
-        *ret_len = b.len;
-        return tw_buf_steal(&b);
-}
-
-/* Compares text with the golden file; TW_UPDATE_GOLDEN=1 rewrites it. */
-static void check_golden(const char *name, const char *text, size_t len)
-{
-        char path[4096];
-        const char *update = getenv("TW_UPDATE_GOLDEN");
-        size_t glen = 0;
-        char *golden;
-
-        snprintf(path, sizeof(path), "%s/tests/golden/%s", tw_test_source_dir(), name);
-        if (update && strcmp(update, "1") == 0) {
-                FILE *f = fopen(path, "wb");
-
-                assert_non_null(f);
-                assert_int_equal(fwrite(text, 1, len, f), len);
-                assert_int_equal(fclose(f), 0);
-                return;
-        }
-        golden = read_file(path, &glen);
-        if (!golden)
-                fail_msg("%s missing: run with TW_UPDATE_GOLDEN=1 to create it", path);
-        if (glen != len || memcmp(golden, text, len) != 0) {
-                size_t i = 0;
-
-                while (i < len && i < glen && golden[i] == text[i])
-                        i++;
-                fail_msg("%s differs at byte %zu: got \"%.80s\" want \"%.80s\" "
-                         "(TW_UPDATE_GOLDEN=1 rewrites it)",
-                         path, i, text + i, golden + i);
-        }
-        free(golden);
-}
-
 static void test_page_golden(void **state)
 {
         struct tw_buf b;
 
         (void)state;
         render_fixture(&b, false, true);
-        check_golden("metrics-small.prom", b.ptr, b.len);
+        tw_golden_check("metrics-small.prom", b.ptr, b.len);
         tw_buf_done(&b);
-}
-
-static size_t count_lines_starting(const char *page, const char *prefix)
-{
-        size_t n = 0;
-
-        for (const char *p = page; p && *p; p = strchr(p, '\n'), p = p ? p + 1 : NULL)
-                if (strncmp(p, prefix, strlen(prefix)) == 0)
-                        n++;
-        return n;
 }
 
 static void test_page_contract(void **state)
@@ -249,20 +191,19 @@ static void test_page_contract(void **state)
         assert_null(strchr(b.ptr, '@'));
         assert_null(strstr(b.ptr, "creator_name"));
         /* Every finding x severity combination, zeros included. */
-        assert_int_equal(count_lines_starting(b.ptr, "astro_token_findings{"),
+        assert_int_equal(tw_test_count_lines(b.ptr, "astro_token_findings{"),
                          _TW_FINDING_KIND_MAX * (_TW_SEVERITY_MAX - 1));
         assert_non_null(strstr(
                 b.ptr, "astro_token_findings{finding=\"orphaned\",severity=\"warning\"} 0\n"));
         /* Suppressed findings are not active. */
-        assert_int_equal(count_lines_starting(b.ptr, "astro_token_finding{"), 3);
+        assert_int_equal(tw_test_count_lines(b.ptr, "astro_token_finding{"), 3);
         assert_null(strstr(b.ptr, "finding=\"over_privileged\",severity=\"critical\"} 1"));
         /* Expiry only for the tokens that expire; kept after expiry (tok-c). */
-        assert_int_equal(count_lines_starting(b.ptr, "astro_token_expiry_timestamp_seconds{"), 2);
+        assert_int_equal(tw_test_count_lines(b.ptr, "astro_token_expiry_timestamp_seconds{"), 2);
         assert_non_null(strstr(
                 b.ptr,
                 "astro_token_expiry_timestamp_seconds{token_id=\"tok-c\",organization=\"org-1\"}"));
-        assert_int_equal(count_lines_starting(b.ptr, "astro_token_last_used_timestamp_seconds{"),
-                         1);
+        assert_int_equal(tw_test_count_lines(b.ptr, "astro_token_last_used_timestamp_seconds{"), 1);
         /* Self-metrics from the status. */
         assert_non_null(strstr(b.ptr, "tokenwatch_collection_success 1\n"));
         tw_buf_done(&b);
@@ -297,7 +238,7 @@ static void test_page_deleted_token_disappears(void **state)
         assert_null(strstr(b.ptr, "tok-b"));
         assert_null(strstr(b.ptr, "tok-c"));
         /* Not evaluated: no finding counts at all rather than false zeros. */
-        assert_int_equal(count_lines_starting(b.ptr, "astro_token_findings{"), 0);
+        assert_int_equal(tw_test_count_lines(b.ptr, "astro_token_findings{"), 0);
         tw_buf_done(&b);
         tw_inventory_free(after);
 }
@@ -363,7 +304,7 @@ static void test_page_no_collection_yet(void **state)
         tw_buf_init(&b, 0);
         assert_int_equal(tw_metrics_render(&snap, NULL, &b), 0);
         assert_non_null(strstr(b.ptr, "# TYPE astro_token_info gauge\n"));
-        assert_int_equal(count_lines_starting(b.ptr, "astro_token_info{"), 0);
+        assert_int_equal(tw_test_count_lines(b.ptr, "astro_token_info{"), 0);
         assert_non_null(strstr(b.ptr, "tokenwatch_collection_success 0\n"));
         assert_null(strstr(b.ptr, "\ntokenwatch_last_success_timestamp_seconds "));
         tw_buf_done(&b);
@@ -384,21 +325,14 @@ static void test_page_cap(void **state)
 
 static void gunzip_and_compare(const struct tw_buf *gz, const char *want, size_t want_len)
 {
-        z_stream zs;
-        char *out = malloc(want_len + 16);
+        struct tw_buf out;
 
-        assert_non_null(out);
-        memset(&zs, 0, sizeof(zs));
-        assert_int_equal(inflateInit2(&zs, 15 + 16), Z_OK);
-        zs.next_in = (unsigned char *)gz->ptr;
-        zs.avail_in = (uInt)gz->len;
-        zs.next_out = (unsigned char *)out;
-        zs.avail_out = (uInt)(want_len + 16);
-        assert_int_equal(inflate(&zs, Z_FINISH), Z_STREAM_END);
-        assert_int_equal(zs.total_out, want_len);
-        assert_memory_equal(out, want, want_len);
-        inflateEnd(&zs);
-        free(out);
+        tw_buf_init(&out, 0);
+        tw_test_gunzip(gz->ptr, gz->len, &out);
+        assert_int_equal(out.len, want_len);
+        if (want_len)
+                assert_memory_equal(out.ptr, want, want_len);
+        tw_buf_done(&out);
 }
 
 static void test_gzip_round_trip(void **state)

@@ -11,28 +11,7 @@
 
 #include "lib/buf.h"
 #include "core/config/config.h"
-
-/* Inflates gz (one gzip member) into out. */
-static void gunzip(const struct tw_buf *gz, struct tw_buf *out)
-{
-        unsigned char chunk[16384];
-        z_stream zs;
-        int zr;
-
-        memset(&zs, 0, sizeof(zs));
-        assert_int_equal(inflateInit2(&zs, 15 + 16), Z_OK);
-        zs.next_in = (unsigned char *)gz->ptr;
-        zs.avail_in = (uInt)gz->len;
-        do {
-                zs.next_out = chunk;
-                zs.avail_out = sizeof(chunk);
-                zr = inflate(&zs, Z_NO_FLUSH);
-                assert_true(zr == Z_OK || zr == Z_STREAM_END);
-                assert_int_equal(tw_buf_add(out, chunk, sizeof(chunk) - zs.avail_out), 0);
-        } while (zr != Z_STREAM_END);
-        assert_int_equal(zs.avail_in, 0);
-        inflateEnd(&zs);
-}
+#include "helpers/helpers.h"
 
 /* Renders snap both ways and checks the gzip inflates to the plain page;
  * extra (may be NULL) is appended to both after the render. */
@@ -57,7 +36,7 @@ static void check_same(const char *name, const struct tw_snapshot *snap,
         assert_int_equal(o.text.len, 0);
         if (o.plain_len != plain.len)
                 fail_msg("%s: plain_len %zu, want %zu", name, o.plain_len, plain.len);
-        gunzip(&o.gz, &inflated);
+        tw_test_gunzip(o.gz.ptr, o.gz.len, &inflated);
         if (inflated.len != plain.len || memcmp(inflated.ptr, plain.ptr, plain.len) != 0)
                 fail_msg("%s: the gzip page does not inflate to the plain one", name);
         tw_metrics_out_done(&o);

@@ -1,4 +1,4 @@
-/* Several organizations (issue 12): [astro.NAME] sections and their errors,
+/* Several organizations: [astro.NAME] sections and their errors,
  * token_env, and the merged inventory the evaluator and exporters read
  * (core/config/orgs.c, core/credential.c, core/inventory_merge.c). */
 #include "core/config/config.h"
@@ -19,6 +19,7 @@
 #include "core/snapshot.h"
 #include "core/status.h"
 #include "exporters/metrics/metrics.h"
+#include "helpers/config_case.h"
 #include "lib/timeutil.h"
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
@@ -65,16 +66,8 @@ static const struct err_case err_cases[] = {
 static void run_err(void **state)
 {
         const struct err_case *c = *state;
-        struct tw_config *cfg = NULL;
-        struct tw_buf errors;
 
-        tw_buf_init(&errors, 0);
-        assert_int_equal(load(c->text, &cfg, &errors), -EINVAL);
-        assert_null(cfg);
-        assert_non_null(errors.ptr);
-        if (!strstr(errors.ptr, c->want))
-                fail_msg("errors:\n%s\nwant: %s", errors.ptr, c->want);
-        tw_buf_done(&errors);
+        free(tw_test_config_refused(c->name, c->text, c->want));
 }
 
 static void sections(void **state)

@@ -1,4 +1,4 @@
-/* Digests (issue 12): when one is due (now as a parameter, across
+/* Digests: when one is due (now as a parameter, across
  * Europe/Berlin's DST changes), what it holds (routing, grouping by
  * severity and team, counts), the bodies (goldens with a hostile name, an
  * empty digest, stale data), the config checks and the store's record. */

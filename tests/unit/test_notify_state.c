@@ -53,7 +53,7 @@ struct state_case {
 static char *ws_by_id[] = {"ws-1"};
 static char *ws_by_name[] = {"ML"};
 static char *ws_none[] = {"ws-9"};
-/* Owner routing (issue 12): tok-a's owner is its workspace "Data Eng" (or
+/* Owner routing: tok-a's owner is its workspace "Data Eng" (or
  * "ci" under owners_ci's rule), tok-b's its deployment's workspace "ML",
  * tok-c's the description's "platform". */
 static char *teams_data_eng[] = {"data eng"};
@@ -505,7 +505,7 @@ static void test_table(void **unused)
 /* Two cycles through the JSON form: the second is quiet, then a reminder a day on. */
 /* An alerting sink's entry keeps the owner labels it first fired with,
  * through the JSON state, so the resolve of a deleted token carries the
- * labels of its alert (issue 12). */
+ * labels of its alert. */
 static void test_owner_kept(void **unused)
 {
         static const struct nf_finding fs[] = {{"tok-c", OVERPRIV, CRIT, false}, {NULL}};

@@ -1,4 +1,4 @@
-/* The owner in the report (issue 12): `--group-by team` in every format,
+/* The owner in the report: `--group-by team` in every format,
  * rules from the config, and a hostile description that answers nothing
  * (exporters/report/owner.c). */
 #include <setjmp.h>

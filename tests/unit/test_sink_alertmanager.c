@@ -1,5 +1,5 @@
 /* Alertmanager: the golden alerts of one cycle (hostile name), and the
- * owner labels Alertmanager's routing tree can use (issue 12). */
+ * owner labels Alertmanager's routing tree can use. */
 #include <cjson/cJSON.h>
 #include <errno.h>
 #include <setjmp.h>

@@ -1,5 +1,5 @@
-#ifndef TW_LIB_HTTP_RATELIMIT_H
-#define TW_LIB_HTTP_RATELIMIT_H
+#ifndef TW_LIB_HTTP_RATELIMIT_INTERNAL_H
+#define TW_LIB_HTTP_RATELIMIT_INTERNAL_H
 
 /*
  * A token bucket for request starts.  Pure: the caller passes the monotonic

@@ -1,14 +1,14 @@
-#ifndef TW_CORE_CONFIG_PARSE_H
-#define TW_CORE_CONFIG_PARSE_H
+#ifndef TW_CORE_CONFIG_CONFIG_INTERNAL_H
+#define TW_CORE_CONFIG_CONFIG_INTERNAL_H
 
-/* Internal to the config parser: shared between config.c and config_parse.c. */
+/* Internal to core/config: the parser's state, and what the registry of
+ * sections (parse.c), the section parsers and the checks share. */
 
 #include <stdbool.h>
 #include <stddef.h>
 
 #include "core/config/config.h"
-
-struct tw_buf;
+#include "lib/buf.h"
 
 #define TW_CONFIG_MAX_KEYS 64
 #define TW_CONFIG_MAX_WEBHOOK_KEYS 32
@@ -19,6 +19,7 @@ struct tw_config_parser {
         const char *filename;
         struct tw_buf *errors;
         size_t n_errors;
+        struct tw_buf warnings; /* lines like the errors', for cfg->warnings */
         bool nomem;
         /* reader state */
         const char *cursor;
@@ -40,34 +41,46 @@ struct tw_config_parser {
 int tw_config_set_defaults(struct tw_config *cfg);
 int tw_config_webhook_set_defaults(struct tw_webhook_config *w);
 
-/* [suppress] <token_id>[.<kind>] = <YYYY-MM-DD> <reason> (config_sections.c) */
-void tw_config_add_suppression(struct tw_config_parser *p, const char *name, const char *value);
-/* [web.basic_auth_users] name = bcrypt hash (config_sections.c) */
-void tw_config_add_web_user(struct tw_config_parser *p, const char *name, const char *value);
-
-/* [owners] keys, labels and rules (config_owners.c) */
-void tw_config_add_owner(struct tw_config_parser *p, const char *name, const char *value);
+/* The section parsers the registry (parse.c) calls, one key at a time:
+ * section is the section's name as written. */
+/* [astro], [agent], [policy], [web], [trail], [audit_logs]: the key table
+ * (keys.c) */
+void tw_config_add_fixed_key(struct tw_config_parser *p, const char *section, const char *name,
+                             const char *value);
+/* [audit]: keys under their old names, each applied as its new name with a
+ * warning (keys.c) */
+void tw_config_add_renamed_key(struct tw_config_parser *p, const char *section, const char *name,
+                               const char *value);
+/* [webhook.NAME]: the webhook key table (keys.c) */
+void tw_config_add_webhook_key(struct tw_config_parser *p, const char *section, const char *name,
+                               const char *value);
+/* [suppress] <token_id>[.<kind>] = <YYYY-MM-DD> <reason> (sections.c) */
+void tw_config_add_suppression(struct tw_config_parser *p, const char *section, const char *name,
+                               const char *value);
+/* [web.basic_auth_users] name = bcrypt hash (sections.c) */
+void tw_config_add_web_user(struct tw_config_parser *p, const char *section, const char *name,
+                            const char *value);
+/* [owners] keys, labels and rules (owners.c) */
+void tw_config_add_owner(struct tw_config_parser *p, const char *section, const char *name,
+                         const char *value);
 /* The checks of [owners] labels and [webhook.NAME] match once the file is read. */
 void tw_config_validate_owners(struct tw_config_parser *p);
-/* [webhook.NAME] teams (match false: owner values) or match (key=value
- * items, stored as "key=value" without blanks) into a new array. */
-int tw_config_parse_teams(const char *v, bool match, char ***ret, size_t *ret_n,
-                          const char **ret_why);
-/* [astro] keys for one [astro.NAME] (config_parse.c): the [astro] rows
- * applied to a, with seen[] indexed like those rows. */
+/* [astro] keys for one [astro.NAME] (keys.c): the [astro] rows applied to
+ * a, with seen[] indexed like those rows. */
 int tw_config_astro_set_defaults(struct tw_astro_config *a);
 void tw_config_apply_astro_key(struct tw_config_parser *p, struct tw_astro_config *a, int *seen,
                                const char *section, const char *name, const char *value);
 /* The line of key name in seen[] (0: not set). */
 int tw_config_astro_key_line(const int *seen, const char *name);
-/* [astro.NAME] (config_orgs.c): the section's org, made on first sight;
- * NULL on -ENOMEM (p->nomem set). */
+/* [astro.NAME] (orgs.c): the section's org, made on first sight. */
 void tw_config_add_org_key(struct tw_config_parser *p, const char *section, const char *name,
                            const char *value);
 /* Checks across organizations: duplicate organization_id, [astro] mixed in. */
 void tw_config_validate_orgs(struct tw_config_parser *p);
 
+/* inih's handler: the registry of sections (parse.c). */
 int tw_config_handler(void *user, const char *section, const char *name, const char *value);
+/* The checks that span keys, once the file is read (validate.c). */
 void tw_config_validate(struct tw_config_parser *p);
 /* The line a key was set on, for errors that span keys: for a webhook key
  * (webhook >= 0) the key's line, else its section's first key line; 0 if the
@@ -75,10 +88,19 @@ void tw_config_validate(struct tw_config_parser *p);
 int tw_config_key_line(const struct tw_config_parser *p, const char *section, const char *name,
                        long webhook);
 
-/* Appends "FILE:LINE: [section] key: message" (section/key may be NULL). */
+/* Appends "FILE:LINE: [section] key: message" (section/key may be NULL)
+ * (parse_common.c). */
 void tw_config_error(struct tw_config_parser *p, const char *section, const char *key,
                      const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 void tw_config_error_at(struct tw_config_parser *p, int line, const char *section, const char *key,
                         const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+/* "unknown key", and "did you mean NEAR?" when near is not NULL (the
+ * nearest known key of the section, lib/suggest.h). */
+void tw_config_unknown_key(struct tw_config_parser *p, const char *section, const char *key,
+                           const char *near);
+/* The same as a warning: the file still loads, and the caller shows
+ * cfg->warnings (tw_config_load_*()). */
+void tw_config_warn(struct tw_config_parser *p, const char *section, const char *key,
+                    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 
 #endif

@@ -1,5 +1,5 @@
-#ifndef TW_EXPORTERS_HTTP_AUTH_H
-#define TW_EXPORTERS_HTTP_AUTH_H
+#ifndef TW_EXPORTERS_HTTP_AUTH_INTERNAL_H
+#define TW_EXPORTERS_HTTP_AUTH_INTERNAL_H
 
 /*
  * HTTP basic auth against bcrypt hashes ($2y$, $2b$, $2a$, cost at most

@@ -1,5 +1,5 @@
-#ifndef TW_EXPORTERS_HTTP_PAGE_H
-#define TW_EXPORTERS_HTTP_PAGE_H
+#ifndef TW_EXPORTERS_HTTP_PAGE_INTERNAL_H
+#define TW_EXPORTERS_HTTP_PAGE_INTERNAL_H
 
 /* The metrics server's published page and its responses; internal to
  * exporters/http/server.c.  A page is immutable and refcounted: every

@@ -1,5 +1,5 @@
-#ifndef TW_EXPORTERS_HTTP_AUTH_WORKER_H
-#define TW_EXPORTERS_HTTP_AUTH_WORKER_H
+#ifndef TW_EXPORTERS_HTTP_AUTH_WORKER_INTERNAL_H
+#define TW_EXPORTERS_HTTP_AUTH_WORKER_INTERNAL_H
 
 /*
  * bcrypt checks off the metrics server's connection threads; internal to
@@ -14,7 +14,7 @@
  * job.  Jobs from addresses with failed logins on record wait behind the
  * others, so a scraper's login is not queued behind an attack's.  At most
  * TW_HTTP_AUTH_QUEUE_MAX jobs wait; beyond that a request is
- * answered 503 at once (the throttle in http_auth.h allows one job per
+ * answered 503 at once (the throttle in auth_internal.h allows one job per
  * client address, so the queue fills only from that many addresses).
  *
  * Thread-safe.  Stop it (tw_http_auth_worker_stop) before MHD_stop_daemon:
@@ -26,7 +26,7 @@
 #include <stdint.h>
 #include <sys/socket.h>
 
-#include "exporters/http/auth.h"
+#include "exporters/http/auth_internal.h"
 
 struct MHD_Connection;
 struct tw_http_auth_worker;

@@ -1,5 +1,5 @@
-#ifndef TW_EXPORTERS_HTTP_TLS_H
-#define TW_EXPORTERS_HTTP_TLS_H
+#ifndef TW_EXPORTERS_HTTP_TLS_INTERNAL_H
+#define TW_EXPORTERS_HTTP_TLS_INTERNAL_H
 
 /*
  * TLS material for the metrics server and the mutual-TLS check.

@@ -1,8 +1,8 @@
-#ifndef TW_AGENT_CMD_COLLECT_H
-#define TW_AGENT_CMD_COLLECT_H
+#ifndef TW_AGENT_CMD_COLLECT_INTERNAL_H
+#define TW_AGENT_CMD_COLLECT_INTERNAL_H
 
-/* `tokenwatch report`'s collection: every organization of the config, or
- * only the one --organization names, as one merged inventory. */
+/* `tokenwatch report`'s collection: every organization of the
+ * config, or only the one --organization names, as one merged inventory. */
 
 #include <stdint.h>
 

@@ -1,9 +1,9 @@
-#ifndef TW_LIB_HTTP_CURL_EASY_H
-#define TW_LIB_HTTP_CURL_EASY_H
+#ifndef TW_LIB_HTTP_CURL_EASY_INTERNAL_H
+#define TW_LIB_HTTP_CURL_EASY_INTERNAL_H
 
 /*
- * Internal to lib's libcurl client (the multi transport in http_curl.c and
- * the synchronous client in http_client.c): one easy handle slot with its
+ * Internal to lib's libcurl client (the multi transport in curl.c and
+ * the synchronous client in client.c): one easy handle slot with its
  * capped body buffer, the shared request headers, and the one
  * classification of curl results and HTTP statuses.  Not for other callers.
  */

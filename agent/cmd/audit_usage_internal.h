@@ -1,5 +1,5 @@
-#ifndef TW_AGENT_CMD_AUDIT_USAGE_H
-#define TW_AGENT_CMD_AUDIT_USAGE_H
+#ifndef TW_AGENT_CMD_AUDIT_USAGE_INTERNAL_H
+#define TW_AGENT_CMD_AUDIT_USAGE_INTERNAL_H
 
 /* `tokenwatch audit`'s Part 2 input: the usage index the daemon keeps in
  * state_dir/audit-usage.json, read only (never moved aside, whatever it

@@ -1,5 +1,5 @@
-#ifndef TW_LIB_TZ_POSIX_H
-#define TW_LIB_TZ_POSIX_H
+#ifndef TW_LIB_TZ_POSIX_INTERNAL_H
+#define TW_LIB_TZ_POSIX_INTERNAL_H
 
 /*
  * POSIX TZ strings as TZif footers carry them (RFC 8536 section 3.3):

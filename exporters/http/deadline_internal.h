@@ -1,5 +1,5 @@
-#ifndef TW_EXPORTERS_HTTP_DEADLINE_H
-#define TW_EXPORTERS_HTTP_DEADLINE_H
+#ifndef TW_EXPORTERS_HTTP_DEADLINE_INTERNAL_H
+#define TW_EXPORTERS_HTTP_DEADLINE_INTERNAL_H
 
 /*
  * An absolute deadline per request for the metrics server; internal to
