@@ -8,6 +8,7 @@
 
 #include "core/inventory.h"
 #include "core/notify/state_stages.h"
+#include "lib/buf.h"
 #include "lib/idkey.h"
 
 static const char *const event_names[_TW_NOTIFY_EVENT_MAX] = {
@@ -248,16 +249,31 @@ static int push_event(struct step *st, size_t sink, const char *sink_name,
         return 0;
 }
 
+/* The finding's message, or NULL on -ENOMEM. */
+static char *message_of(const struct tw_evaluation *ev, const struct tw_inventory *inv,
+                        const struct tw_finding *f)
+{
+        struct tw_buf b;
+        char *s = NULL;
+
+        tw_buf_init(&b, TW_BUF_MAX_DEFAULT);
+        if (tw_finding_text(ev, inv, f, &b) >= 0)
+                s = tw_buf_steal(&b);
+        tw_buf_done(&b);
+        return s;
+}
+
 /* A new entry for candidate c, continuing old (or NULL). */
 static int entry_from(struct tw_notify_entry *ret, const struct cand *c,
                       const struct tw_notify_entry *old, int64_t now,
-                      const struct tw_notify_filter *flt, const struct tw_inventory *inv)
+                      const struct tw_notify_filter *flt, const struct tw_inventory *inv,
+                      const struct tw_evaluation *ev)
 {
         struct tw_notify_entry e = {0};
 
         e.token_id = dup_or_empty(c->token->id);
         e.token_name = dup_or_empty(c->token->name);
-        e.message = dup_or_empty(c->f->message);
+        e.message = message_of(ev, inv, c->f);
         if (old && old->owner)
                 e.owner = strdup(old->owner);
         else if (flt->keep_owner)
@@ -411,7 +427,7 @@ static int step_sink(struct step *st, size_t si, const struct tw_notify_filter *
                         o = NULL;
                 else
                         j++;
-                r = entry_from(e, &c[i], o, now, flt, inv);
+                r = entry_from(e, &c[i], o, now, flt, inv, ev);
                 if (r < 0)
                         goto finish;
                 out->n_entries++;

@@ -86,7 +86,7 @@ static int add_findings_cell(struct tw_buf *out, const struct tw_snapshot *snap,
                              bool suppressed, bool last, struct tw_buf *tmp)
 {
         const struct tw_finding *f = NULL;
-        size_t n = tw_report_token_findings(snap, token, &f);
+        size_t n = tw_evaluation_token_findings(snap->ev, token, &f);
         int r = 0;
 
         tw_buf_reset(tmp);

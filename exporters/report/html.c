@@ -338,7 +338,7 @@ static void findings_at(struct tw_html *h, enum tw_severity sev)
                      tw_html_sev_class(sev));
         for (size_t i = 0; i < inv->n_tokens; i++) {
                 const struct tw_finding *f = NULL;
-                size_t k = h->order[i], n = tw_report_token_findings(h->snap, k, &f);
+                size_t k = h->order[i], n = tw_evaluation_token_findings(h->snap->ev, k, &f);
 
                 for (size_t j = 0; j < n; j++) {
                         if (f[j].suppressed || f[j].severity != sev)
@@ -349,7 +349,10 @@ static void findings_at(struct tw_html *h, enum tw_severity sev)
                         tw_html_text(h, inv->tokens[k].id);
                         tw_html_rawf(h, "</span> &middot; %s",
                                      tw_finding_kind_to_string(f[j].kind));
-                        message_and_fix(h, f[j].message);
+                        tw_buf_reset(&h->msg);
+                        if (h->r >= 0)
+                                h->r = tw_finding_text(h->snap->ev, inv, &f[j], &h->msg);
+                        message_and_fix(h, h->msg.ptr);
                         tw_html_raw(h, "</li>\n");
                 }
         }
@@ -415,6 +418,7 @@ static int render(const struct tw_snapshot *snap, const struct tw_report_layout 
         char hash[96];
 
         tw_buf_init(&h.tmp, SCRATCH_MAX);
+        tw_buf_init(&h.msg, SCRATCH_MAX);
         h.r = tw_report_order(snap, opts, true, &order);
         h.order = order;
         if (h.r >= 0)
@@ -448,6 +452,7 @@ static int render(const struct tw_snapshot *snap, const struct tw_report_layout 
         tw_html_raw(&h, "</body>\n</html>\n");
         tw_report_summary_done(&h.sum);
         tw_buf_done(&h.tmp);
+        tw_buf_done(&h.msg);
         free(order);
         return h.r;
 }

@@ -21,6 +21,7 @@ struct tw_html {
         const struct tw_snapshot *snap;
         struct tw_buf *out;
         struct tw_buf tmp;   /* scratch for sanitizing */
+        struct tw_buf msg;   /* a finding's message */
         const size_t *order; /* token indices, worst first */
         struct tw_report_summary sum;
         int64_t now;

@@ -120,11 +120,13 @@ static int add_roles(const struct tw_inventory *inv, const struct tw_token *t, c
         return 0;
 }
 
-static int add_findings(const struct tw_snapshot *snap, size_t token, cJSON *tok)
+static int add_findings(const struct tw_snapshot *snap, size_t token, cJSON *tok,
+                        struct tw_buf *msg)
 {
         cJSON *arr = cJSON_AddArrayToObject(tok, "findings"), *o;
         const struct tw_finding *f = NULL;
-        size_t n = tw_report_token_findings(snap, token, &f);
+        size_t n = tw_evaluation_token_findings(snap->ev, token, &f);
+        int r;
 
         if (!arr)
                 return -ENOMEM;
@@ -132,9 +134,13 @@ static int add_findings(const struct tw_snapshot *snap, size_t token, cJSON *tok
                 o = add_object(arr);
                 if (!o)
                         return -ENOMEM;
+                tw_buf_reset(msg);
+                r = tw_finding_text(snap->ev, snap->inv, &f[i], msg);
+                if (r < 0)
+                        return r;
                 if (!add_str(o, "kind", tw_finding_kind_to_string(f[i].kind)) ||
                     !add_str(o, "severity", tw_severity_to_string(f[i].severity)) ||
-                    !add_str(o, "message", f[i].message ? f[i].message : "") ||
+                    !add_str(o, "message", msg->ptr ? msg->ptr : "") ||
                     !cJSON_AddBoolToObject(o, "suppressed", f[i].suppressed) ||
                     !add_time(o, "suppressed_until",
                               f[i].suppressed ? f[i].suppressed_until : TW_NO_TIME) ||
@@ -292,6 +298,7 @@ static int add_notes(const struct tw_evaluation *ev, cJSON *root)
 struct stream {
         const struct tw_report_sink *sink;
         struct tw_buf buf;
+        struct tw_buf msg;                    /* one finding's message */
         struct tw_report_history history;     /* the token changes per token */
         struct tw_report_lifecycle lifecycle; /* who changed each token */
 };
@@ -365,7 +372,7 @@ static int stream_token(struct stream *s, const struct tw_snapshot *snap, size_t
         cJSON *o = tw_report_token_json(snap->inv, &snap->inv->tokens[i]);
 
         if (o &&
-            (add_findings(snap, i, o) < 0 || tw_report_owner_json(snap, i, o) < 0 ||
+            (add_findings(snap, i, o, &s->msg) < 0 || tw_report_owner_json(snap, i, o) < 0 ||
              tw_report_usage_token_json(snap, &s->history, i, o) < 0 ||
              tw_report_lifecycle_token_json(snap, &s->lifecycle, &snap->inv->tokens[i], o) < 0)) {
                 cJSON_Delete(o);
@@ -440,6 +447,7 @@ int tw_report_write_json(const struct tw_snapshot *snap, const struct tw_report_
         int r;
 
         tw_buf_init(&s.buf, TW_BUF_MAX_DEFAULT);
+        tw_buf_init(&s.msg, TW_BUF_MAX_DEFAULT);
         r = tw_report_history_init(snap, &s.history);
         if (r >= 0)
                 r = tw_report_lifecycle_init(snap, &s.lifecycle);
@@ -452,5 +460,6 @@ int tw_report_write_json(const struct tw_snapshot *snap, const struct tw_report_
         tw_report_history_done(&s.history);
         tw_report_lifecycle_done(&s.lifecycle);
         tw_buf_done(&s.buf);
+        tw_buf_done(&s.msg);
         return r;
 }

@@ -203,7 +203,7 @@ static void findings_of_kind(struct md *m, int k)
                 for (size_t i = 0; i < inv->n_tokens; i++) {
                         const struct tw_token *t = &inv->tokens[m->order[i]];
                         const struct tw_finding *f = NULL;
-                        size_t n = tw_report_token_findings(m->snap, m->order[i], &f);
+                        size_t n = tw_evaluation_token_findings(m->snap->ev, m->order[i], &f);
 
                         for (size_t j = 0; j < n; j++) {
                                 if (f[j].suppressed || (int)f[j].kind != k ||
@@ -214,7 +214,10 @@ static void findings_of_kind(struct md *m, int k)
                                 cell(m, t->scope);
                                 cell(m, tw_severity_to_string(f[j].severity));
                                 cell_date(m, t->end_at, "never");
-                                cell(m, f[j].message);
+                                tw_buf_reset(&m->tmp);
+                                if (m->r >= 0)
+                                        m->r = tw_finding_text(m->snap->ev, inv, &f[j], &m->tmp);
+                                cell(m, m->tmp.ptr);
                                 end_row(m);
                         }
                 }
@@ -254,7 +257,7 @@ static void roles_cell(struct md *m, const struct tw_token *t)
 static void findings_cell(struct md *m, size_t token)
 {
         const struct tw_finding *f = NULL;
-        size_t n = tw_report_token_findings(m->snap, token, &f);
+        size_t n = tw_evaluation_token_findings(m->snap->ev, token, &f);
 
         tw_buf_reset(&m->tmp);
         for (size_t i = 0; i < n; i++)
@@ -318,7 +321,7 @@ static void suppressions(struct md *m)
                        "|---|---|---|---|---|---|\n");
         for (size_t i = 0; m->sum.n_suppressed && i < inv->n_tokens; i++) {
                 const struct tw_finding *f = NULL;
-                size_t n = tw_report_token_findings(m->snap, m->order[i], &f);
+                size_t n = tw_evaluation_token_findings(m->snap->ev, m->order[i], &f);
 
                 for (size_t j = 0; j < n; j++) {
                         if (!f[j].suppressed)

@@ -112,22 +112,6 @@ int64_t tw_report_generated_at(const struct tw_snapshot *snap)
         return snap->ev ? snap->ev->now : snap->inv->collected_at;
 }
 
-size_t tw_report_token_findings(const struct tw_snapshot *snap, size_t token,
-                                const struct tw_finding **ret_first)
-{
-        const struct tw_evaluation *ev = snap->ev;
-        size_t first, n;
-
-        if (!ev || token >= ev->n_tokens || !ev->token_first || !ev->token_count)
-                return 0;
-        first = ev->token_first[token];
-        n = ev->token_count[token];
-        if (n == 0 || first > ev->n_findings || n > ev->n_findings - first)
-                return 0;
-        *ret_first = &ev->findings[first];
-        return n;
-}
-
 struct order_key {
         size_t index;
         enum tw_severity severity;
@@ -213,7 +197,7 @@ static void count_findings(const struct tw_snapshot *snap, size_t token,
                            struct tw_report_summary *s)
 {
         const struct tw_finding *f = NULL;
-        size_t n = tw_report_token_findings(snap, token, &f);
+        size_t n = tw_evaluation_token_findings(snap->ev, token, &f);
 
         for (size_t i = 0; i < n; i++) {
                 if ((unsigned)f[i].kind >= _TW_FINDING_KIND_MAX ||

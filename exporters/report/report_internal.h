@@ -43,11 +43,6 @@ struct tw_report_summary {
 /* ev->now with an evaluation, else the inventory's collected_at. */
 int64_t tw_report_generated_at(const struct tw_snapshot *snap);
 
-/* The findings of token i: returns how many, *ret_first points at the first.
- * 0 without an evaluation or when the evaluation does not cover token i. */
-size_t tw_report_token_findings(const struct tw_snapshot *snap, size_t token,
-                                const struct tw_finding **ret_first);
-
 /* The token indices worst first: worst unsuppressed severity, then soonest
  * expiry (never-expiring last), then inventory order.  *ret_order is a new
  * array of inv->n_tokens entries (caller frees).  -ENOMEM. */

@@ -51,17 +51,20 @@ static int add_str_or_null(cJSON *o, const char *key, const char *s)
         return cJSON_AddStringToObject(o, key, s) ? 0 : -ENOMEM;
 }
 
-static cJSON *finding_json(const struct tw_sink_ctx *ctx, const struct tw_digest_entry *e)
+static cJSON *finding_json(const struct tw_sink_ctx *ctx, const struct tw_digest *d,
+                           const struct tw_digest_entry *e, struct tw_buf *msg)
 {
         cJSON *o = cJSON_CreateObject(), *t = cJSON_AddObjectToObject(o, "token");
 
-        if (t && cJSON_AddStringToObject(t, "id", e->token->id) &&
+        tw_buf_reset(msg);
+        if (t && tw_finding_text(d->ev, d->inv, e->finding, msg) >= 0 &&
+            cJSON_AddStringToObject(t, "id", e->token->id) &&
             cJSON_AddStringToObject(t, "name", e->token->name ? e->token->name : "") &&
             add_str_or_null(t, "workspace", tw_sink_workspace(ctx, e->token)) == 0 &&
             add_time_or_null(t, "expires_at", e->token->end_at) == 0 &&
             cJSON_AddStringToObject(o, "kind", tw_finding_kind_to_string(e->finding->kind)) &&
             cJSON_AddStringToObject(o, "severity", tw_severity_to_string(e->finding->severity)) &&
-            cJSON_AddStringToObject(o, "message", e->finding->message ? e->finding->message : ""))
+            cJSON_AddStringToObject(o, "message", msg->ptr ? msg->ptr : ""))
                 return o;
         cJSON_Delete(o);
         return NULL;
@@ -71,6 +74,8 @@ static int add_group(cJSON *groups, const struct tw_sink_ctx *ctx, const struct 
                      const struct tw_digest_group *g)
 {
         cJSON *o = cJSON_CreateObject(), *fs, *f;
+        struct tw_buf msg;
+        int r = 0;
 
         if (!o || !cJSON_AddItemToArray(groups, o))
                 return cJSON_Delete(o), -ENOMEM;
@@ -79,12 +84,16 @@ static int add_group(cJSON *groups, const struct tw_sink_ctx *ctx, const struct 
             !cJSON_AddNumberToObject(o, "count", (double)g->n) ||
             !(fs = cJSON_AddArrayToObject(o, "findings")))
                 return -ENOMEM;
-        for (size_t i = g->first; i < g->first + g->n; i++) {
-                f = finding_json(ctx, &d->entries[i]);
-                if (!f || !cJSON_AddItemToArray(fs, f))
-                        return cJSON_Delete(f), -ENOMEM;
+        tw_buf_init(&msg, TW_BUF_MAX_DEFAULT);
+        for (size_t i = g->first; i < g->first + g->n && r >= 0; i++) {
+                f = finding_json(ctx, d, &d->entries[i], &msg);
+                if (!f || !cJSON_AddItemToArray(fs, f)) {
+                        cJSON_Delete(f);
+                        r = -ENOMEM;
+                }
         }
-        return 0;
+        tw_buf_done(&msg);
+        return r;
 }
 
 int tw_sink_generic_digest(const struct tw_sink_ctx *ctx, const struct tw_digest *d,

@@ -80,6 +80,37 @@ static int cmp_finding(const void *a, const void *b)
         return (int)x->kind - (int)y->kind;
 }
 
+/* The data a finding of kind k of token t is made of: its times, and a
+ * first-role reason for the kinds that list reasons. */
+static void nf_finding_data(struct tw_evaluation *ev, struct tw_finding *f,
+                            const struct tw_token *t)
+{
+        struct tw_finding_reason *rs;
+
+        f->fix = f->kind == TW_FINDING_OVER_PRIVILEGED ? TW_FIX_UPDATE_ROLE
+                 : f->kind == TW_FINDING_EXPIRED || f->kind == TW_FINDING_EXPIRING ||
+                                 f->kind == TW_FINDING_NEW_SOURCE
+                         ? TW_FIX_ROTATE
+                         : TW_FIX_DELETE;
+        f->at = f->kind == TW_FINDING_UNUSED ? t->last_used_at : t->end_at;
+        f->after = f->severity == TW_SEVERITY_CRITICAL ? 7 * DAY : 30 * DAY;
+        f->first_reason = ev->n_reasons;
+        if ((f->kind != TW_FINDING_ORPHANED && f->kind != TW_FINDING_OVER_PRIVILEGED) ||
+            !t->n_roles)
+                return;
+        rs = &ev->reasons[ev->n_reasons++];
+        *rs = (struct tw_finding_reason){
+                .kind = f->kind == TW_FINDING_ORPHANED ? TW_REASON_ENTITY_GONE
+                                                       : TW_REASON_ROLE_ABOVE,
+                .ceiling = strcmp(t->roles[0].entity_type, "ORGANIZATION") == 0
+                                   ? "ORGANIZATION_BILLING_ADMIN"
+                                   : "WORKSPACE_OPERATOR",
+                .at = TW_NO_TIME,
+        };
+        rs->target = rs->ceiling;
+        f->n_reasons = 1;
+}
+
 /* An evaluation of inv holding exactly the findings given. */
 struct tw_evaluation *nf_evaluation(const struct tw_inventory *inv, const struct nf_finding *fs,
                                     int64_t now)
@@ -93,25 +124,22 @@ struct tw_evaluation *nf_evaluation(const struct tw_inventory *inv, const struct
         ev->now = now;
         ev->n_tokens = inv->n_tokens;
         ev->findings = calloc(n + 1, sizeof(*ev->findings));
+        ev->reasons = calloc(n + 1, sizeof(*ev->reasons));
         ev->token_first = calloc(inv->n_tokens + 1, sizeof(size_t));
         ev->token_count = calloc(inv->n_tokens + 1, sizeof(size_t));
-        assert_true(ev->findings && ev->token_first && ev->token_count);
+        assert_true(ev->findings && ev->reasons && ev->token_first && ev->token_count);
         for (size_t i = 0; i < n; i++) {
                 struct tw_finding *f = &ev->findings[i];
                 const struct tw_token *t = tw_inventory_token(inv, fs[i].token_id);
-                char msg[256];
 
                 assert_non_null(t);
                 f->token = (size_t)(t - inv->tokens);
                 f->kind = fs[i].kind;
                 f->severity = fs[i].severity;
-                snprintf(msg, sizeof(msg),
-                         "Token \"%s\" is %s. Fix: astro organization token rotate %s.", t->name,
-                         tw_finding_kind_to_string(f->kind), t->id);
-                f->message = nf_strdup(msg);
+                nf_finding_data(ev, f, t);
                 f->suppressed = fs[i].suppressed;
                 f->suppressed_until = fs[i].suppressed ? now + DAY : TW_NO_TIME;
-                f->suppressed_reason = fs[i].suppressed ? nf_strdup("accepted") : NULL;
+                f->suppressed_reason = fs[i].suppressed ? "accepted" : NULL;
         }
         ev->n_findings = n;
         if (n)

@@ -16,7 +16,9 @@
 #include <cmocka.h>
 
 #include "core/config/config.h"
+#include "core/evaluate/finding.h"
 #include "core/inventory.h"
+#include "lib/buf.h"
 #include "lib/timeutil.h"
 
 #define NOW ((int64_t)1780315200) /* 2026-06-01T12:00:00Z */
@@ -46,6 +48,17 @@ static inline char *xstrdup(const char *s)
 }
 
 /* The defaults. */
+/* f's message with its fix (tw_finding_text()), in a buffer the next call reuses. */
+static inline const char *finding_text(const struct tw_evaluation *ev,
+                                       const struct tw_inventory *inv, const struct tw_finding *f)
+{
+        static struct tw_buf b = {.max = TW_BUF_MAX_DEFAULT};
+
+        tw_buf_reset(&b);
+        assert_int_equal(tw_finding_text(ev, inv, f, &b), 0);
+        return b.ptr ? b.ptr : "";
+}
+
 static inline void policy_default(struct tw_policy *p)
 {
         memset(p, 0, sizeof(*p));

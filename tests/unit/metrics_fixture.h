@@ -144,7 +144,7 @@ static struct tw_evaluation *fix_evaluation(void)
                 f->token = rows[i].token;
                 f->kind = rows[i].kind;
                 f->severity = rows[i].sev;
-                f->message = dup_or_null("message");
+                f->at = TW_NO_TIME;
                 f->suppressed = rows[i].suppressed;
                 f->suppressed_until = rows[i].suppressed ? FIX_NOW + 86400 : TW_NO_TIME;
                 if (!ev->token_count[f->token])

@@ -156,18 +156,9 @@ static struct tw_inventory *fix_inventory(void)
         return inv;
 }
 
-static void fix_note(struct tw_suppression_note *n, const char *token, const char *kind,
-                     int64_t until, const char *reason, bool stale)
-{
-        n->token_id = fix_dup(token);
-        n->kind = fix_dup(kind);
-        n->until = until;
-        n->reason = fix_dup(reason);
-        n->stale = stale;
-}
-
 /* The findings described at fix_inventory(), a lapsed and a stale note and
- * an evaluation error. */
+ * an evaluation error.  Strings are literals (the evaluation's arena stays
+ * empty). */
 static struct tw_evaluation *fix_evaluation(void)
 {
         static const struct {
@@ -175,17 +166,26 @@ static struct tw_evaluation *fix_evaluation(void)
                 enum tw_finding_kind kind;
                 enum tw_severity sev;
                 bool suppressed;
-                const char *message;
+                enum tw_fix_action fix;
+                int64_t at, after;
         } rows[] = {
-                {0, TW_FINDING_EXPIRING, TW_SEVERITY_CRITICAL, false,
-                 "expires in 3 days; rotate: astro workspace token rotate tok-a --workspace-id "
-                 "ws-1"},
-                {1, TW_FINDING_NO_EXPIRY, TW_SEVERITY_WARNING, false, "never expires"},
-                {1, TW_FINDING_ORPHANED, TW_SEVERITY_WARNING, false,
-                 "role on a workspace that no longer exists:\nws-gone | <gone>"},
-                {1, TW_FINDING_OVER_PRIVILEGED, TW_SEVERITY_CRITICAL, true,
-                 "ORGANIZATION_OWNER above the ceiling"},
-                {2, TW_FINDING_EXPIRED, TW_SEVERITY_CRITICAL, false, "expired 1 day ago"},
+                {0, TW_FINDING_EXPIRING, TW_SEVERITY_CRITICAL, false, TW_FIX_ROTATE,
+                 FIX_NOW + FIX_DAY * 3, FIX_DAY * 7},
+                {1, TW_FINDING_NO_EXPIRY, TW_SEVERITY_WARNING, false, TW_FIX_DELETE, TW_NO_TIME, 0},
+                {1, TW_FINDING_ORPHANED, TW_SEVERITY_WARNING, false, TW_FIX_DELETE, TW_NO_TIME, 0},
+                {1, TW_FINDING_OVER_PRIVILEGED, TW_SEVERITY_CRITICAL, true, TW_FIX_UPDATE_ROLE,
+                 TW_NO_TIME, 0},
+                {2, TW_FINDING_EXPIRED, TW_SEVERITY_CRITICAL, false, TW_FIX_ROTATE,
+                 FIX_NOW - FIX_DAY, 0},
+        };
+        /* tok-b's ws-gone role, and its ORGANIZATION_OWNER role above the ceiling */
+        static const struct tw_finding_reason reasons[] = {
+                {.kind = TW_REASON_ENTITY_GONE, .role = 1, .at = TW_NO_TIME},
+                {.kind = TW_REASON_ROLE_ABOVE,
+                 .role = 0,
+                 .ceiling = "ORGANIZATION_BILLING_ADMIN",
+                 .target = "ORGANIZATION_BILLING_ADMIN",
+                 .at = TW_NO_TIME},
         };
         size_t n = sizeof(rows) / sizeof(rows[0]);
         struct tw_evaluation *ev = calloc(1, sizeof(*ev));
@@ -195,9 +195,13 @@ static struct tw_evaluation *fix_evaluation(void)
         ev->findings = calloc(n, sizeof(*ev->findings));
         ev->token_first = calloc(4, sizeof(size_t));
         ev->token_count = calloc(4, sizeof(size_t));
+        ev->reasons = calloc(2, sizeof(*ev->reasons));
         ev->notes = calloc(2, sizeof(*ev->notes));
         ev->errors = calloc(1, sizeof(char *));
-        assert_true(ev->findings && ev->token_first && ev->token_count && ev->notes && ev->errors);
+        assert_true(ev->findings && ev->token_first && ev->token_count && ev->reasons &&
+                    ev->notes && ev->errors);
+        memcpy(ev->reasons, reasons, sizeof(reasons));
+        ev->n_reasons = 2;
         ev->n_findings = n;
         ev->n_tokens = 4;
         for (size_t i = 0; i < n; i++) {
@@ -206,10 +210,15 @@ static struct tw_evaluation *fix_evaluation(void)
                 f->token = rows[i].token;
                 f->kind = rows[i].kind;
                 f->severity = rows[i].sev;
-                f->message = fix_dup(rows[i].message);
+                f->fix = rows[i].fix;
+                f->at = rows[i].at;
+                f->after = rows[i].after;
+                f->first_reason = f->kind == TW_FINDING_OVER_PRIVILEGED ? 1 : 0;
+                f->n_reasons =
+                        f->kind == TW_FINDING_ORPHANED || f->kind == TW_FINDING_OVER_PRIVILEGED;
                 f->suppressed = rows[i].suppressed;
                 f->suppressed_until = rows[i].suppressed ? FIX_NOW + FIX_DAY * 10 : TW_NO_TIME;
-                f->suppressed_reason = fix_dup(rows[i].suppressed ? "accepted: \"SEC-1\"" : NULL);
+                f->suppressed_reason = rows[i].suppressed ? "accepted: \"SEC-1\"" : NULL;
                 if (!ev->token_count[f->token])
                         ev->token_first[f->token] = i;
                 ev->token_count[f->token]++;
@@ -218,10 +227,12 @@ static struct tw_evaluation *fix_evaluation(void)
                 else
                         ev->active[f->kind][f->severity]++;
         }
-        fix_note(&ev->notes[0], "tok-a", "unused", FIX_NOW - FIX_DAY, "old exception", false);
-        fix_note(&ev->notes[1], "tok-zzz", NULL, FIX_NOW + FIX_DAY, "gone | <script>", true);
+        ev->notes[0] = (struct tw_suppression_note){"tok-a", "unused", FIX_NOW - FIX_DAY,
+                                                    "old exception", false};
+        ev->notes[1] = (struct tw_suppression_note){"tok-zzz", NULL, FIX_NOW + FIX_DAY,
+                                                    "gone | <script>", true};
         ev->n_notes = 2;
-        ev->errors[0] = fix_dup("orphan check of 1 token skipped: deployments not listed");
+        ev->errors[0] = "orphan check of 1 token skipped: deployments not listed";
         ev->n_errors = 1;
         return ev;
 }

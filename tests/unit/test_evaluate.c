@@ -19,7 +19,7 @@ static const struct tw_finding *find(const struct tw_evaluation *ev, size_t i,
 }
 
 /* Checks the evaluation's invariants: order, per-token index, counts. */
-static void check_invariants(const struct tw_evaluation *ev)
+static void check_invariants(const struct tw_evaluation *ev, const struct tw_inventory *inv)
 {
         size_t active = 0, sum = 0;
 
@@ -39,7 +39,7 @@ static void check_invariants(const struct tw_evaluation *ev)
                         active += ev->active[k][s];
         assert_int_equal(active + ev->suppressed_count, ev->n_findings);
         for (size_t j = 0; j < ev->n_findings; j++) {
-                assert_non_null(ev->findings[j].message);
+                assert_true(*finding_text(ev, inv, &ev->findings[j]));
                 assert_true(ev->findings[j].severity > TW_SEVERITY_NONE);
         }
 }
@@ -233,7 +233,7 @@ static void run_time_case(void **state)
                 tc->tweak(&p);
 
         assert_int_equal(tw_evaluate(inv, &p, NULL, 0, NOW, &ev), 0);
-        check_invariants(ev);
+        check_invariants(ev, inv);
         assert_int_equal(ev->now, NOW);
         assert_int_equal(ev->n_tokens, 1);
         assert_int_equal(ev->n_errors, 0);
@@ -243,7 +243,8 @@ static void run_time_case(void **state)
                 if (tc->expect[k] == TW_SEVERITY_NONE) {
                         if (f)
                                 fail_msg("unexpected %s finding: %s",
-                                         tw_finding_kind_to_string(f->kind), f->message);
+                                         tw_finding_kind_to_string(f->kind),
+                                         finding_text(ev, inv, f));
                         continue;
                 }
                 assert_non_null(f);
@@ -256,7 +257,7 @@ static void run_time_case(void **state)
         }
         assert_int_equal(ev->n_findings, n);
         for (size_t i = 0; i < ARRAY_SIZE(tc->msg_has) && tc->msg_has[i]; i++)
-                assert_has(find(ev, 0, tc->msg_kind)->message, tc->msg_has[i]);
+                assert_has(finding_text(ev, inv, find(ev, 0, tc->msg_kind)), tc->msg_has[i]);
         tw_evaluation_free(ev);
         tw_inventory_free(inv);
 }
@@ -451,7 +452,7 @@ static void run_access_case(void **state)
                 p.max_workspace_role = (char *)ac->max_workspace_role;
 
         assert_int_equal(tw_evaluate(inv, &p, NULL, 0, NOW, &ev), 0);
-        check_invariants(ev);
+        check_invariants(ev, inv);
         assert_int_equal(ev->token_count[0], 0); /* the healthy token */
         fo = find(ev, 1, TW_FINDING_ORPHANED);
         fp = find(ev, 1, TW_FINDING_OVER_PRIVILEGED);
@@ -460,9 +461,9 @@ static void run_access_case(void **state)
         assert_int_equal(ev->token_count[1], (fo != NULL) + (fp != NULL));
         f = fo ? fo : fp;
         for (size_t i = 0; i < ARRAY_SIZE(ac->msg_has) && ac->msg_has[i]; i++)
-                assert_has(f->message, ac->msg_has[i]);
+                assert_has(finding_text(ev, inv, f), ac->msg_has[i]);
         if (f && strcmp(ac->token.scope, "TEAM") == 0)
-                assert_null(strstr(f->message, "Fix:"));
+                assert_null(strstr(finding_text(ev, inv, f), "Fix:"));
         if (ac->error_has) {
                 assert_int_equal(ev->n_errors, 1);
                 assert_has(ev->errors[0], ac->error_has);
@@ -500,7 +501,7 @@ static void test_counts_and_errors(void **state)
         policy_default(&p);
 
         assert_int_equal(tw_evaluate(inv, &p, NULL, 0, NOW, &ev), 0);
-        check_invariants(ev);
+        check_invariants(ev, inv);
         assert_int_equal(ev->n_tokens, 3);
         assert_int_equal(ev->n_findings, 5);
         /* token order is the inventory's (unsorted: c, a, b) */
@@ -565,10 +566,11 @@ static void test_hostile_names(void **state)
         add_token(inv, &b);
         policy_default(&p);
         assert_int_equal(tw_evaluate(inv, &p, NULL, 0, NOW, &ev), 0);
-        assert_has(ev->findings[0].message, "Token \"evil\" name\nwith newline\" expired");
-        assert_has(ev->findings[1].message, "xxx...\" expired");
-        assert_null(strchr(ev->findings[1].message, (char)0xC3));
-        assert_true(strlen(ev->findings[1].message) < 400);
+        assert_has(finding_text(ev, inv, &ev->findings[0]),
+                   "Token \"evil\" name\nwith newline\" expired");
+        assert_has(finding_text(ev, inv, &ev->findings[1]), "xxx...\" expired");
+        assert_null(strchr(finding_text(ev, inv, &ev->findings[1]), (char)0xC3));
+        assert_true(strlen(finding_text(ev, inv, &ev->findings[1])) < 400);
         tw_evaluation_free(ev);
         tw_inventory_free(inv);
         free(huge);

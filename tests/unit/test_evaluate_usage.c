@@ -203,10 +203,10 @@ static void test_new_source(void **state)
                 f = find(ev, 0, TW_FINDING_NEW_SOURCE);
                 assert_int_equal(f ? f->severity : TW_SEVERITY_NONE, c->want);
                 for (size_t k = 0; f && k < ARRAY_SIZE(c->has) && c->has[k]; k++)
-                        if (!strstr(f->message, c->has[k]))
-                                fail_msg("'%s' not in '%s'", c->has[k], f->message);
+                        if (!strstr(finding_text(ev, inv, f), c->has[k]))
+                                fail_msg("'%s' not in '%s'", c->has[k], finding_text(ev, inv, f));
                 if (f && c->lacks)
-                        assert_null(strstr(f->message, c->lacks));
+                        assert_null(strstr(finding_text(ev, inv, f), c->lacks));
                 assert_int_equal(ev->active[TW_FINDING_NEW_SOURCE][TW_SEVERITY_WARNING],
                                  c->want == TW_SEVERITY_WARNING);
                 tw_evaluation_free(ev);
@@ -373,11 +373,11 @@ static void test_least_privilege(void **state)
                 f = find(ev, 0, TW_FINDING_OVER_PRIVILEGED);
                 assert_int_equal(f ? f->severity : TW_SEVERITY_NONE, c->want);
                 for (size_t k = 0; f && k < ARRAY_SIZE(c->has) && c->has[k]; k++)
-                        if (!strstr(f->message, c->has[k]))
-                                fail_msg("'%s' not in '%s'", c->has[k], f->message);
+                        if (!strstr(finding_text(ev, inv, f), c->has[k]))
+                                fail_msg("'%s' not in '%s'", c->has[k], finding_text(ev, inv, f));
                 for (size_t k = 0; f && k < ARRAY_SIZE(c->lacks) && c->lacks[k]; k++)
-                        if (strstr(f->message, c->lacks[k]))
-                                fail_msg("'%s' in '%s'", c->lacks[k], f->message);
+                        if (strstr(finding_text(ev, inv, f), c->lacks[k]))
+                                fail_msg("'%s' in '%s'", c->lacks[k], finding_text(ev, inv, f));
                 tw_evaluation_free(ev);
                 tw_usage_free(u);
                 tw_inventory_free(inv);

@@ -313,7 +313,8 @@ static struct tw_inventory *team_inventory(void)
         describe(inv, "tok-b", "team: data-eng; contact=x@example.com");
         nf_add_token(inv, "tok-c", "trainer", "WORKSPACE", "ws-2", "WORKSPACE_AUTHOR",
                      NOW + 20 * DAY);
-        nf_add_token(inv, "tok-d", "admin", NULL, NULL, NULL, TW_NO_TIME);
+        nf_add_token(inv, "tok-d", "admin", "ORGANIZATION", "org-1", "ORGANIZATION_OWNER",
+                     TW_NO_TIME);
         nf_add_token(inv, "tok-e", "muted", "WORKSPACE", "ws-2", "WORKSPACE_AUTHOR", NOW + 2 * DAY);
         return inv;
 }
