@@ -29,19 +29,6 @@ struct builder {
         size_t cap_findings, cap_notes, cap_errors;
 };
 
-struct tw_finding_reason *tw_eval_add_reason(struct tw_eval_ctx *c, enum tw_reason_kind kind)
-{
-        struct tw_evaluation *ev = c->ev;
-        struct tw_finding_reason *rs;
-
-        if (tw_array_reserve((void **)&ev->reasons, ev->n_reasons, &c->cap_reasons,
-                             sizeof(*ev->reasons)) < 0)
-                return NULL;
-        rs = &ev->reasons[ev->n_reasons++];
-        *rs = (struct tw_finding_reason){.kind = kind, .at = TW_NO_TIME};
-        return rs;
-}
-
 /* Appends an error built from msg. */
 static int add_error(struct builder *b, const struct tw_buf *msg)
 {

@@ -170,8 +170,5 @@ int tw_finding_message(const struct tw_evaluation *ev, const struct tw_inventory
                        const struct tw_finding *f, struct tw_buf *out);
 int tw_finding_fix(const struct tw_evaluation *ev, const struct tw_inventory *inv,
                    const struct tw_finding *f, struct tw_buf *out);
-/* The message, then " Fix: <command>." when there is one. */
-int tw_finding_text(const struct tw_evaluation *ev, const struct tw_inventory *inv,
-                    const struct tw_finding *f, struct tw_buf *out);
 
 #endif

@@ -11,47 +11,12 @@
 #include "lib/buf.h"
 #include "lib/timeutil.h"
 
-int tw_message_add_quoted(struct tw_buf *msg, const char *s)
-{
-        size_t len = s ? strlen(s) : 0;
-        bool cut = len > TW_MESSAGE_NAME_MAX;
-        int r;
-
-        if (cut) {
-                len = TW_MESSAGE_NAME_MAX;
-                /* back up over UTF-8 continuation bytes */
-                while (len > 0 && ((unsigned char)s[len] & 0xC0) == 0x80)
-                        len--;
-        }
-        r = tw_buf_addc(msg, '"');
-        if (r >= 0 && len)
-                r = tw_buf_add(msg, s, len);
-        if (r >= 0 && cut)
-                r = tw_buf_adds(msg, "...");
-        if (r >= 0)
-                r = tw_buf_addc(msg, '"');
-        return r;
-}
-
 /* Appends 'Token "NAME"'. */
 static int add_token(struct tw_buf *msg, const struct tw_token *t)
 {
         int r = tw_buf_adds(msg, "Token ");
 
         return r < 0 ? r : tw_message_add_quoted(msg, t->name ? t->name : t->id);
-}
-
-int tw_message_add_when(struct tw_buf *msg, int64_t t, int64_t now)
-{
-        int r = tw_describe_date(t, msg);
-
-        if (r >= 0)
-                r = tw_buf_adds(msg, " (");
-        if (r >= 0)
-                r = tw_describe_delta(t, now, msg);
-        if (r >= 0)
-                r = tw_buf_addc(msg, ')');
-        return r;
 }
 
 /* Appends how an expiry threshold was reached: "7d" or "25% of its 7d
@@ -154,8 +119,8 @@ int tw_finding_message(const struct tw_evaluation *ev, const struct tw_inventory
 }
 
 /* Appends the update commands of an over_privileged finding. */
-static int add_role_fixes(struct tw_buf *out, const struct tw_token *t,
-                          const struct tw_finding *f, const struct tw_finding_reason *rs)
+static int add_role_fixes(struct tw_buf *out, const struct tw_token *t, const struct tw_finding *f,
+                          const struct tw_finding_reason *rs)
 {
         int r = 0;
 
@@ -188,31 +153,6 @@ int tw_finding_fix(const struct tw_evaluation *ev, const struct tw_inventory *in
                 r = tw_token_fix_command(t, f->fix, NULL, NULL, out);
         if (r == -ENOENT)
                 r = 0; /* the CLI has no command for the token's scope */
-        if (r < 0 && out->ptr) {
-                out->len = len0;
-                out->ptr[len0] = '\0';
-        }
-        return r;
-}
-
-int tw_finding_text(const struct tw_evaluation *ev, const struct tw_inventory *inv,
-                    const struct tw_finding *f, struct tw_buf *out)
-{
-        size_t len0 = out->len, mark;
-        int r = tw_finding_message(ev, inv, f, out);
-
-        if (r >= 0) {
-                mark = out->len;
-                r = tw_buf_adds(out, " Fix: ");
-                if (r >= 0)
-                        r = tw_finding_fix(ev, inv, f, out);
-                if (r >= 0 && out->len == mark + 6) {
-                        out->len = mark;
-                        out->ptr[mark] = '\0';
-                } else if (r >= 0) {
-                        r = tw_buf_addc(out, '.');
-                }
-        }
         if (r < 0 && out->ptr) {
                 out->len = len0;
                 out->ptr[len0] = '\0';

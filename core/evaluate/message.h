@@ -2,9 +2,11 @@
 #define TW_CORE_EVALUATE_MESSAGE_H
 
 /*
- * Internal to the message renderers (core/evaluate/message_access.c and message.c): the pieces
- * tw_finding_message() is made of.  Each appends to msg; 0, -EINVAL (a
- * reason that does not fit its token), -ENOMEM or -E2BIG.
+ * Internal to the message renderers: the pieces tw_finding_message()
+ * (core/evaluate/message.c) is made of.  The quoting and dates are in
+ * text.c with the other helpers for people, the reasons in
+ * message_access.c.  Each appends to msg; 0, -EINVAL (a reason that does
+ * not fit its token), -ENOMEM or -E2BIG.
  */
 
 #include <stdint.h>

@@ -41,8 +41,9 @@ static int add_orphan_reason(struct tw_buf *b, const struct tw_token *t,
                 if (r >= 0)
                         r = add_subject(b, s, s->username ? s->username : s->full_name);
                 if (r >= 0)
-                        r = rs->text ? tw_buf_printf(b, ", is %s", rs->text)
-                                     : tw_buf_adds(b, ", is no longer a member of the organization");
+                        r = rs->text
+                                    ? tw_buf_printf(b, ", is %s", rs->text)
+                                    : tw_buf_adds(b, ", is no longer a member of the organization");
                 return r;
         case TW_REASON_CREATOR_TOKEN:
                 if (!s || !s->id)
@@ -67,8 +68,8 @@ static int add_orphan_reason(struct tw_buf *b, const struct tw_token *t,
 
 /* One role above its ceiling: "it holds R in workspace "W" (id), above the
  * ceiling C" and what the token's operations say of it. */
-static int add_privilege(struct tw_buf *b, const struct tw_inventory *inv,
-                         const struct tw_token *t, const struct tw_finding_reason *rs)
+static int add_privilege(struct tw_buf *b, const struct tw_inventory *inv, const struct tw_token *t,
+                         const struct tw_finding_reason *rs)
 {
         const struct tw_role *role;
         const char *entity_name;
@@ -197,6 +198,7 @@ int tw_message_add_sources(struct tw_buf *msg, const struct tw_finding *f,
         }
         if (r >= 0 && f->n_more)
                 r = tw_buf_printf(msg, "; and %u more", (unsigned)f->n_more);
-        return r < 0 ? r : tw_buf_adds(msg, ". If it is not one of the token's pipelines, "
-                                            "rotate it.");
+        return r < 0 ? r
+                     : tw_buf_adds(msg, ". If it is not one of the token's pipelines, "
+                                        "rotate it.");
 }

@@ -1,4 +1,5 @@
-/* The evaluator's helpers for people: dates, deltas, durations, CLI fixes, the policy line. */
+/* The evaluator's helpers for people: dates, deltas, durations, quoted
+ * names, CLI fixes, the policy line. */
 #include "core/evaluate/evaluate.h"
 
 #include <errno.h>
@@ -6,6 +7,7 @@
 #include <string.h>
 
 #include "lib/buf.h"
+#include "core/evaluate/message.h"
 #include "core/config/config.h"
 #include "core/config/values.h"
 #include "core/roles.h"
@@ -231,5 +233,40 @@ int tw_policy_describe(const struct tw_policy *p, struct tw_buf *out)
                                   p->max_organization_role ? p->max_organization_role : "none",
                                   p->max_workspace_role ? p->max_workspace_role : "none",
                                   p->max_deployment_role ? p->max_deployment_role : "none");
+        return r;
+}
+
+int tw_message_add_quoted(struct tw_buf *msg, const char *s)
+{
+        size_t len = s ? strlen(s) : 0;
+        bool cut = len > TW_MESSAGE_NAME_MAX;
+        int r;
+
+        if (cut) {
+                len = TW_MESSAGE_NAME_MAX;
+                /* back up over UTF-8 continuation bytes */
+                while (len > 0 && ((unsigned char)s[len] & 0xC0) == 0x80)
+                        len--;
+        }
+        r = tw_buf_addc(msg, '"');
+        if (r >= 0 && len)
+                r = tw_buf_add(msg, s, len);
+        if (r >= 0 && cut)
+                r = tw_buf_adds(msg, "...");
+        if (r >= 0)
+                r = tw_buf_addc(msg, '"');
+        return r;
+}
+
+int tw_message_add_when(struct tw_buf *msg, int64_t t, int64_t now)
+{
+        int r = tw_describe_date(t, msg);
+
+        if (r >= 0)
+                r = tw_buf_adds(msg, " (");
+        if (r >= 0)
+                r = tw_describe_delta(t, now, msg);
+        if (r >= 0)
+                r = tw_buf_addc(msg, ')');
         return r;
 }

@@ -7,32 +7,9 @@
 #include <string.h>
 
 #include "core/inventory.h"
-#include "core/notify/state_stages.h"
+#include "core/notify/marks.h"
 #include "lib/buf.h"
-#include "lib/idkey.h"
-
-static const char *const event_names[_TW_NOTIFY_EVENT_MAX] = {
-        [TW_NOTIFY_FIRING] = "firing",     [TW_NOTIFY_ESCALATED] = "escalated",
-        [TW_NOTIFY_RESOLVED] = "resolved", [TW_NOTIFY_REMINDER] = "reminder",
-        [TW_NOTIFY_CHANGED] = "changed",   [TW_NOTIFY_ACTIVE] = "active",
-        [TW_NOTIFY_STAGE] = "stage",
-};
-
-const char *tw_notify_event_to_string(enum tw_notify_event_type t)
-{
-        return (unsigned)t < _TW_NOTIFY_EVENT_MAX ? event_names[t] : "unknown";
-}
-
-bool tw_notify_event_notifies(enum tw_notify_event_type t)
-{
-        return t == TW_NOTIFY_FIRING || t == TW_NOTIFY_ESCALATED || t == TW_NOTIFY_RESOLVED ||
-               t == TW_NOTIFY_REMINDER || t == TW_NOTIFY_STAGE;
-}
-
-enum tw_finding_kind tw_notify_family(enum tw_finding_kind k)
-{
-        return k == TW_FINDING_EXPIRED ? TW_FINDING_EXPIRING : k;
-}
+#include "lib/timeutil.h"
 
 /* A finding that counts for one sink. */
 struct cand {
@@ -57,98 +34,15 @@ static int cmp_cand(const void *a, const void *b)
         return cmp_key(x->token->id, x->f->kind, y->token->id, y->f->kind);
 }
 
-static bool name_listed(const struct tw_notify_filter *flt, const char *s)
-{
-        for (size_t i = 0; s && i < flt->n_workspaces; i++)
-                if (flt->workspaces[i] && strcmp(flt->workspaces[i], s) == 0)
-                        return true;
-        return false;
-}
-
-/* Whether the workspace (by id) is one the sink routes, by id or name. */
-static bool workspace_listed(const struct tw_notify_filter *flt, const struct tw_inventory *inv,
-                             const char *ws_id)
-{
-        const struct tw_workspace *w;
-
-        if (name_listed(flt, ws_id))
-                return true;
-        w = ws_id ? tw_inventory_workspace(inv, ws_id) : NULL;
-        return w && name_listed(flt, w->name);
-}
-
-static bool token_in_workspaces(const struct tw_notify_filter *flt, const struct tw_inventory *inv,
-                                const struct tw_token *t)
-{
-        for (size_t i = 0; i < t->n_roles; i++) {
-                const struct tw_role *r = &t->roles[i];
-                const struct tw_deployment *d;
-
-                if (!r->entity_type || !r->entity_id)
-                        continue;
-                if (strcmp(r->entity_type, "WORKSPACE") == 0 &&
-                    workspace_listed(flt, inv, r->entity_id))
-                        return true;
-                if (strcmp(r->entity_type, "DEPLOYMENT") == 0) {
-                        d = tw_inventory_deployment(inv, r->entity_id);
-                        if (d && workspace_listed(flt, inv, d->workspace_id))
-                                return true;
-                }
-        }
-        return false;
-}
-
-static bool counts(const struct tw_notify_filter *flt, const struct tw_inventory *inv,
-                   const struct tw_finding *f)
-{
-        if (f->suppressed || f->token >= inv->n_tokens)
-                return false;
-        if (flt->kinds && !(flt->kinds & (1u << f->kind)))
-                return false;
-        if (f->severity < flt->min_severity || f->severity == TW_SEVERITY_NONE)
-                return false;
-        if (flt->n_workspaces && !token_in_workspaces(flt, inv, &inv->tokens[f->token]))
-                return false;
-        return tw_notify_filter_routes_owner(flt, inv, &inv->tokens[f->token]);
-}
-
-bool tw_notify_filter_routes(const struct tw_notify_filter *flt, const struct tw_inventory *inv,
-                             const struct tw_finding *f)
-{
-        return flt && inv && f && counts(flt, inv, f);
-}
-
 static void entry_done(struct tw_notify_entry *e)
 {
         free(e->token_id);
         free(e->token_name);
         free(e->message);
+        free(e->fix);
         free(e->owner);
         free(e->organization);
         memset(e, 0, sizeof(*e));
-}
-
-void tw_notify_event_done(struct tw_notify_event *e)
-{
-        if (!e)
-                return;
-        free(e->token_id);
-        free(e->token_name);
-        free(e->message);
-        free(e->owner);
-        free(e->organization);
-        memset(e, 0, sizeof(*e));
-}
-
-void tw_notify_events_done(struct tw_notify_events *e)
-{
-        if (!e)
-                return;
-        for (size_t i = 0; i < e->n; i++)
-                tw_notify_event_done(&e->events[i]);
-        free(e->events);
-        e->events = NULL;
-        e->n = 0;
 }
 
 void tw_notify_state_free(struct tw_notify_state *s)
@@ -180,58 +74,27 @@ static char *dup_or_empty(const char *s)
         return strdup(s ? s : "");
 }
 
-int tw_notify_event_copy(struct tw_notify_event *dst, const struct tw_notify_event *src)
-{
-        struct tw_notify_event e = *src;
-
-        e.token_id = dup_or_empty(src->token_id);
-        e.token_name = dup_or_empty(src->token_name);
-        e.message = dup_or_empty(src->message);
-        e.owner = dup_or_empty(src->owner);
-        e.organization = dup_or_empty(src->organization);
-        if (!e.token_id || !e.token_name || !e.message || !e.owner || !e.organization) {
-                tw_notify_event_done(&e);
-                return -ENOMEM;
-        }
-        *dst = e;
-        return 0;
-}
-
-/* Fills the idempotency key: hex of SHA-256(sink, token, kind, event, at), cut to 32. */
-void tw_notify_event_key(struct tw_notify_event *ev, const char *sink)
-{
-        tw_idkey(ev->idempotency_key, "%s\n%s\n%s\n%s\n%" PRId64, sink, ev->token_id,
-                 tw_finding_kind_to_string(ev->kind), tw_notify_event_to_string(ev->type), ev->at);
-}
-
 struct step {
         struct tw_notify_events out;
-        size_t cap;
+        const struct tw_inventory *inv;
 };
 
+/* Appends the event of entry e (prev: the entry before, or NULL); tok is
+ * e's token when the inventory still has it. */
 static int push_event(struct step *st, size_t sink, const char *sink_name,
                       enum tw_notify_event_type type, const struct tw_token *tok,
                       const struct tw_notify_entry *e, const struct tw_notify_entry *prev,
                       int64_t now)
 {
-        struct tw_notify_event ev = {0};
+        struct tw_notify_event ev = {.expires_at = TW_NO_TIME};
         int r;
 
-        if (st->out.n == st->cap) {
-                size_t ncap = st->cap ? st->cap * 2 : 16;
-                void *p = realloc(st->out.events, ncap * sizeof(ev));
-
-                if (!p)
-                        return -ENOMEM;
-                st->out.events = p;
-                st->cap = ncap;
-        }
         ev.sink = sink;
         ev.type = type;
-        ev.token = tok;
         ev.token_id = e->token_id;
         ev.token_name = e->token_name;
         ev.message = e->message;
+        ev.fix = e->fix;
         ev.owner = e->owner;
         ev.organization = e->organization;
         ev.kind = e->kind;
@@ -242,22 +105,22 @@ static int push_event(struct step *st, size_t sink, const char *sink_name,
         ev.changed_at = e->changed_at;
         ev.at = now;
         tw_notify_event_key(&ev, sink_name);
-        r = tw_notify_event_copy(&st->out.events[st->out.n], &ev);
+        /* the token object only for what push sinks send (not ACTIVE/CHANGED) */
+        r = tok ? tw_notify_event_set_token(&ev, st->inv, tok, tw_notify_event_notifies(type)) : 0;
         if (r < 0)
                 return r;
-        st->out.n++;
-        return 0;
+        return tw_notify_events_push(&st->out, &ev);
 }
 
-/* The finding's message, or NULL on -ENOMEM. */
-static char *message_of(const struct tw_evaluation *ev, const struct tw_inventory *inv,
-                        const struct tw_finding *f)
+/* The finding's message (fix: its fix), or NULL on -ENOMEM. */
+static char *render(const struct tw_evaluation *ev, const struct tw_inventory *inv,
+                    const struct tw_finding *f, bool fix)
 {
         struct tw_buf b;
         char *s = NULL;
 
         tw_buf_init(&b, TW_BUF_MAX_DEFAULT);
-        if (tw_finding_text(ev, inv, f, &b) >= 0)
+        if ((fix ? tw_finding_fix(ev, inv, f, &b) : tw_finding_message(ev, inv, f, &b)) >= 0)
                 s = tw_buf_steal(&b);
         tw_buf_done(&b);
         return s;
@@ -273,7 +136,8 @@ static int entry_from(struct tw_notify_entry *ret, const struct cand *c,
 
         e.token_id = dup_or_empty(c->token->id);
         e.token_name = dup_or_empty(c->token->name);
-        e.message = message_of(ev, inv, c->f);
+        e.message = render(ev, inv, c->f, false);
+        e.fix = render(ev, inv, c->f, true);
         if (old && old->owner)
                 e.owner = strdup(old->owner);
         else if (flt->keep_owner)
@@ -283,7 +147,7 @@ static int entry_from(struct tw_notify_entry *ret, const struct cand *c,
         e.organization = old && old->organization && *old->organization
                                  ? strdup(old->organization)
                                  : dup_or_empty(tw_token_organization_id(inv, c->token));
-        if (!e.token_id || !e.token_name || !e.message || !e.owner || !e.organization) {
+        if (!e.token_id || !e.token_name || !e.message || !e.fix || !e.owner || !e.organization) {
                 entry_done(&e);
                 return -ENOMEM;
         }
@@ -304,9 +168,10 @@ static int entry_clone(struct tw_notify_entry *ret, const struct tw_notify_entry
         e.token_id = dup_or_empty(old->token_id);
         e.token_name = dup_or_empty(old->token_name);
         e.message = dup_or_empty(old->message);
+        e.fix = dup_or_empty(old->fix);
         e.owner = dup_or_empty(old->owner);
         e.organization = dup_or_empty(old->organization);
-        if (!e.token_id || !e.token_name || !e.message || !e.owner || !e.organization) {
+        if (!e.token_id || !e.token_name || !e.message || !e.fix || !e.owner || !e.organization) {
                 entry_done(&e);
                 return -ENOMEM;
         }
@@ -343,7 +208,7 @@ static int collect(const struct tw_notify_filter *flt, const struct tw_inventory
         if (!c)
                 return -ENOMEM;
         for (size_t i = 0; i < ev->n_findings; i++)
-                if (counts(flt, inv, &ev->findings[i]))
+                if (tw_notify_filter_routes(flt, inv, &ev->findings[i]))
                         c[n++] = (struct cand){&inv->tokens[ev->findings[i].token],
                                                &ev->findings[i]};
         if (n)
@@ -455,7 +320,7 @@ int tw_notify_state_step(const struct tw_notify_state *old, const struct tw_inve
                          struct tw_notify_state **ret_state, struct tw_notify_events *ret_events)
 {
         struct tw_notify_state *s = NULL;
-        struct step st = {0};
+        struct step st = {.inv = inv};
         int r;
 
         if (!inv || !ev || (n_filters && !filters) || ev->n_tokens != inv->n_tokens)

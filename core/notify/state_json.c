@@ -1,4 +1,5 @@
-/* The notification state to and from JSON (see core/notify/state.h). */
+/* The notification state to and from JSON (see core/notify/state.h).  Keys
+ * added later are optional when read: owner, organization, fix, stages. */
 #include "core/notify/state.h"
 
 #include <cjson/cJSON.h>
@@ -7,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/notify/state_stages.h"
+#include "core/notify/marks.h"
 
 static bool add_num(cJSON *o, const char *k, double v)
 {
@@ -25,6 +26,7 @@ static cJSON *entry_to_json(const struct tw_notify_entry *e)
             !cJSON_AddStringToObject(o, "kind", tw_finding_kind_to_string(e->kind)) ||
             !cJSON_AddStringToObject(o, "severity", tw_severity_to_string(e->severity)) ||
             !cJSON_AddStringToObject(o, "message", e->message) ||
+            (e->fix && *e->fix && !cJSON_AddStringToObject(o, "fix", e->fix)) ||
             !add_num(o, "since", (double)e->since) ||
             !add_num(o, "changed_at", (double)e->changed_at) ||
             !add_num(o, "last_sent", (double)e->last_sent) ||
@@ -119,6 +121,15 @@ static int get_str(const cJSON *o, const char *k, char **ret)
         return *ret ? 0 : -ENOMEM;
 }
 
+/* A key states written before it was added lack: "" then. */
+static int opt_str(const cJSON *o, const char *k, char **ret)
+{
+        if (cJSON_IsString(cJSON_GetObjectItemCaseSensitive(o, k)))
+                return get_str(o, k, ret);
+        *ret = strdup("");
+        return *ret ? 0 : -ENOMEM;
+}
+
 static int get_time(const cJSON *o, const char *k, int64_t *ret)
 {
         const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, k);
@@ -156,18 +167,17 @@ static int entry_from_json(const cJSON *o, struct tw_notify_entry *ret)
                 r = get_time(o, "changed_at", &e.changed_at);
         if (r >= 0)
                 r = get_time(o, "last_sent", &e.last_sent);
-        if (r >= 0) /* optional (issue 12): states written before it have none */
-                r = cJSON_IsString(cJSON_GetObjectItemCaseSensitive(o, "owner"))
-                            ? get_str(o, "owner", &e.owner)
-                            : ((e.owner = strdup("")) ? 0 : -ENOMEM);
-        if (r >= 0) /* optional too: the organization the entry fired for */
-                r = cJSON_IsString(cJSON_GetObjectItemCaseSensitive(o, "organization"))
-                            ? get_str(o, "organization", &e.organization)
-                            : ((e.organization = strdup("")) ? 0 : -ENOMEM);
+        if (r >= 0)
+                r = opt_str(o, "fix", &e.fix);
+        if (r >= 0)
+                r = opt_str(o, "owner", &e.owner);
+        if (r >= 0)
+                r = opt_str(o, "organization", &e.organization);
         if (r < 0) {
                 free(e.token_id);
                 free(e.token_name);
                 free(e.message);
+                free(e.fix);
                 free(e.owner);
                 free(e.organization);
                 return r;

@@ -293,37 +293,25 @@ static void cards(struct tw_html *h)
         tw_html_raw(h, "</div></div>\n</div>\n");
 }
 
-/* The message without its " Fix: <command>." tail, then the command. */
-static void message_and_fix(struct tw_html *h, const char *msg)
+/* The finding's message, then its fix command when there is one. */
+static void message_and_fix(struct tw_html *h, const struct tw_finding *f)
 {
-        const char *fix = NULL, *p = msg;
-        char *head = NULL, *cmd = NULL;
+        const struct tw_inventory *inv = h->snap->inv;
 
-        while (p && (p = strstr(p, " Fix: ")) != NULL)
-                fix = p++;
-        if (!fix) {
-                tw_html_raw(h, "<div>");
-                tw_html_text(h, msg);
-                tw_html_raw(h, "</div>");
+        tw_buf_reset(&h->msg);
+        if (h->r >= 0)
+                h->r = tw_finding_message(h->snap->ev, inv, f, &h->msg);
+        tw_html_raw(h, "<div>");
+        tw_html_text(h, h->msg.ptr);
+        tw_html_raw(h, "</div>");
+        tw_buf_reset(&h->msg);
+        if (h->r >= 0)
+                h->r = tw_finding_fix(h->snap->ev, inv, f, &h->msg);
+        if (h->msg.len == 0)
                 return;
-        }
-        head = strndup(msg, (size_t)(fix - msg));
-        cmd = strdup(fix + 6);
-        if (!head || !cmd) {
-                h->r = h->r < 0 ? h->r : -ENOMEM;
-        } else {
-                size_t n = strlen(cmd);
-
-                if (n && cmd[n - 1] == '.')
-                        cmd[n - 1] = '\0';
-                tw_html_raw(h, "<div>");
-                tw_html_text(h, head);
-                tw_html_raw(h, "</div><div class=\"fix\">Fix: <code>");
-                tw_html_text(h, cmd);
-                tw_html_raw(h, "</code></div>");
-        }
-        free(head);
-        free(cmd);
+        tw_html_raw(h, "<div class=\"fix\">Fix: <code>");
+        tw_html_text(h, h->msg.ptr);
+        tw_html_raw(h, "</code></div>");
 }
 
 static void findings_at(struct tw_html *h, enum tw_severity sev)
@@ -349,10 +337,7 @@ static void findings_at(struct tw_html *h, enum tw_severity sev)
                         tw_html_text(h, inv->tokens[k].id);
                         tw_html_rawf(h, "</span> &middot; %s",
                                      tw_finding_kind_to_string(f[j].kind));
-                        tw_buf_reset(&h->msg);
-                        if (h->r >= 0)
-                                h->r = tw_finding_text(h->snap->ev, inv, &f[j], &h->msg);
-                        message_and_fix(h, h->msg.ptr);
+                        message_and_fix(h, &f[j]);
                         tw_html_raw(h, "</li>\n");
                 }
         }

@@ -14,6 +14,7 @@
 #include "core/evaluate/evaluate.h"
 #include "core/inventory.h"
 #include "core/snapshot.h"
+#include "core/token_json.h"
 #include "lib/timeutil.h"
 
 /* Adds s, or null for NULL.  NULL on -ENOMEM. */
@@ -98,28 +99,6 @@ static int add_workspaces(const struct tw_inventory *inv, cJSON *root)
         return 0;
 }
 
-static int add_roles(const struct tw_inventory *inv, const struct tw_token *t, cJSON *tok)
-{
-        cJSON *arr = cJSON_AddArrayToObject(tok, "roles"), *o;
-
-        if (!arr)
-                return -ENOMEM;
-        for (size_t i = 0; i < t->n_roles; i++) {
-                const struct tw_role *role = &t->roles[i];
-
-                o = add_object(arr);
-                if (!o)
-                        return -ENOMEM;
-                if (!add_str(o, "entity_type", role->entity_type) ||
-                    !add_str(o, "entity_id", role->entity_id) ||
-                    !add_str(o, "entity_name", inv ? tw_inventory_entity_name(inv, role) : NULL) ||
-                    !add_str(o, "role", role->role) ||
-                    !cJSON_AddBoolToObject(o, "custom_role", tw_role_is_custom(role)))
-                        return -ENOMEM;
-        }
-        return 0;
-}
-
 static int add_findings(const struct tw_snapshot *snap, size_t token, cJSON *tok,
                         struct tw_buf *msg)
 {
@@ -135,12 +114,18 @@ static int add_findings(const struct tw_snapshot *snap, size_t token, cJSON *tok
                 if (!o)
                         return -ENOMEM;
                 tw_buf_reset(msg);
-                r = tw_finding_text(snap->ev, snap->inv, &f[i], msg);
+                r = tw_finding_message(snap->ev, snap->inv, &f[i], msg);
                 if (r < 0)
                         return r;
                 if (!add_str(o, "kind", tw_finding_kind_to_string(f[i].kind)) ||
                     !add_str(o, "severity", tw_severity_to_string(f[i].severity)) ||
-                    !add_str(o, "message", msg->ptr ? msg->ptr : "") ||
+                    !add_str(o, "message", msg->ptr ? msg->ptr : ""))
+                        return -ENOMEM;
+                tw_buf_reset(msg);
+                r = tw_finding_fix(snap->ev, snap->inv, &f[i], msg);
+                if (r < 0)
+                        return r;
+                if (!add_str(o, "fix", msg->len ? msg->ptr : NULL) ||
                     !cJSON_AddBoolToObject(o, "suppressed", f[i].suppressed) ||
                     !add_time(o, "suppressed_until",
                               f[i].suppressed ? f[i].suppressed_until : TW_NO_TIME) ||
@@ -149,40 +134,6 @@ static int add_findings(const struct tw_snapshot *snap, size_t token, cJSON *tok
                         return -ENOMEM;
         }
         return 0;
-}
-
-static int add_creator(const struct tw_subject *s, cJSON *tok)
-{
-        cJSON *o;
-
-        if (!s)
-                return cJSON_AddNullToObject(tok, "created_by") ? 0 : -ENOMEM;
-        o = cJSON_AddObjectToObject(tok, "created_by");
-        if (!o || !add_str(o, "id", s->id) || !add_str(o, "subject_type", s->subject_type) ||
-            !add_str(o, "name", tw_subject_name(s)))
-                return -ENOMEM;
-        return 0;
-}
-
-cJSON *tw_report_token_json(const struct tw_inventory *inv, const struct tw_token *t)
-{
-        cJSON *o = cJSON_CreateObject();
-
-        if (!o)
-                return NULL;
-        if (!add_str(o, "id", t->id) ||
-            !add_str(o, "organization_id", tw_token_organization_id(inv, t)) ||
-            !add_str(o, "organization", tw_token_organization_name(inv, t)) ||
-            !add_str(o, "name", t->name) || !add_str(o, "description", t->description) ||
-            !add_str(o, "scope", t->scope) || !add_str(o, "kind", t->kind) ||
-            !add_str(o, "short_token", t->short_token) || !add_time(o, "start_at", t->start_at) ||
-            !add_time(o, "created_at", t->created_at) || !add_time(o, "expires_at", t->end_at) ||
-            !add_time(o, "last_used_at", t->last_used_at) || add_creator(t->created_by, o) < 0 ||
-            add_roles(inv, t, o) < 0) {
-                cJSON_Delete(o);
-                return NULL;
-        }
-        return o;
 }
 
 /* {"warning": n, "critical": n} per kind. */
@@ -369,7 +320,7 @@ static int stream_add_object(struct stream *s, cJSON *obj, size_t skip_head, siz
 /* Token i with its findings, two levels down (root object, tokens array). */
 static int stream_token(struct stream *s, const struct tw_snapshot *snap, size_t i)
 {
-        cJSON *o = tw_report_token_json(snap->inv, &snap->inv->tokens[i]);
+        cJSON *o = tw_token_json(snap->inv, &snap->inv->tokens[i]);
 
         if (o &&
             (add_findings(snap, i, o, &s->msg) < 0 || tw_report_owner_json(snap, i, o) < 0 ||

@@ -186,6 +186,27 @@ static enum tw_severity kind_worst(const struct tw_report_summary *s, int k)
         return s->active[k][TW_SEVERITY_WARNING] ? TW_SEVERITY_WARNING : TW_SEVERITY_NONE;
 }
 
+/* The finding's message, then "Fix: <command>." when there is one. */
+static void message_cell(struct md *m, const struct tw_finding *f)
+{
+        size_t mark;
+
+        tw_buf_reset(&m->tmp);
+        if (m->r >= 0)
+                m->r = tw_finding_message(m->snap->ev, m->snap->inv, f, &m->tmp);
+        mark = m->tmp.len;
+        tmpf(m, " Fix: ");
+        if (m->r >= 0)
+                m->r = tw_finding_fix(m->snap->ev, m->snap->inv, f, &m->tmp);
+        if (m->r >= 0 && m->tmp.len == mark + 6) {
+                m->tmp.len = mark;
+                m->tmp.ptr[mark] = '\0';
+        } else {
+                tmpf(m, ".");
+        }
+        cell(m, m->tmp.ptr);
+}
+
 /* One section per kind with active findings: critical then warning rows,
  * tokens worst first within each. */
 static void findings_of_kind(struct md *m, int k)
@@ -214,10 +235,7 @@ static void findings_of_kind(struct md *m, int k)
                                 cell(m, t->scope);
                                 cell(m, tw_severity_to_string(f[j].severity));
                                 cell_date(m, t->end_at, "never");
-                                tw_buf_reset(&m->tmp);
-                                if (m->r >= 0)
-                                        m->r = tw_finding_text(m->snap->ev, inv, &f[j], &m->tmp);
-                                cell(m, m->tmp.ptr);
+                                message_cell(m, &f[j]);
                                 end_row(m);
                         }
                 }

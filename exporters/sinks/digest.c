@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "core/notify/digest.h"
+#include "core/notify/event.h"
 #include "core/inventory.h"
 #include "exporters/sinks/sinks.h"
 #include "lib/buf.h"
@@ -57,14 +58,16 @@ static cJSON *finding_json(const struct tw_sink_ctx *ctx, const struct tw_digest
         cJSON *o = cJSON_CreateObject(), *t = cJSON_AddObjectToObject(o, "token");
 
         tw_buf_reset(msg);
-        if (t && tw_finding_text(d->ev, d->inv, e->finding, msg) >= 0 &&
+        if (t && tw_finding_message(d->ev, d->inv, e->finding, msg) >= 0 &&
             cJSON_AddStringToObject(t, "id", e->token->id) &&
             cJSON_AddStringToObject(t, "name", e->token->name ? e->token->name : "") &&
-            add_str_or_null(t, "workspace", tw_sink_workspace(ctx, e->token)) == 0 &&
+            add_str_or_null(t, "workspace", tw_notify_token_workspace(ctx->inv, e->token)) == 0 &&
             add_time_or_null(t, "expires_at", e->token->end_at) == 0 &&
             cJSON_AddStringToObject(o, "kind", tw_finding_kind_to_string(e->finding->kind)) &&
             cJSON_AddStringToObject(o, "severity", tw_severity_to_string(e->finding->severity)) &&
-            cJSON_AddStringToObject(o, "message", msg->ptr ? msg->ptr : ""))
+            cJSON_AddStringToObject(o, "message", msg->ptr ? msg->ptr : "") &&
+            (tw_buf_reset(msg), tw_finding_fix(d->ev, d->inv, e->finding, msg) >= 0) &&
+            add_str_or_null(o, "fix", msg->ptr) == 0)
                 return o;
         cJSON_Delete(o);
         return NULL;
@@ -190,7 +193,7 @@ int tw_sink_digest_line(const struct tw_sink_ctx *ctx, const struct tw_digest *d
                         tw_sink_escape_fn esc, struct tw_buf *out)
 {
         const struct tw_digest_entry *e = &d->entries[i];
-        const char *ws = tw_sink_workspace(ctx, e->token);
+        const char *ws = tw_notify_token_workspace(ctx->inv, e->token);
         char when[TW_RFC3339_LEN];
         int r;
 

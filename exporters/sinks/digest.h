@@ -11,8 +11,8 @@
  *   generic  {"event":"digest","organization_id","sent_at","idempotency_key",
  *             "period","stale","data_from","counts":{"total","critical","warning"},
  *             "groups":[{"severity","team","count","findings":[{"token":{"id","name",
- *             "workspace","expires_at"},"kind","severity","message"}]}]}
- *             (team and workspace null when none; every finding listed)
+ *             "workspace","expires_at"},"kind","severity","message","fix"}]}]}
+ *             (team, workspace and fix null when none; every finding listed)
  *   slack    "text" plus blocks: a header, a stale-data note, one section per
  *            (severity, team) group (a long group ends with "...and N more")
  *   teams    one Adaptive Card: a title, a stale-data note, per group a

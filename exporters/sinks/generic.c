@@ -6,17 +6,16 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/inventory.h"
 #include "lib/buf.h"
 #include "lib/timeutil.h"
 
 /* The token object, or {id, name} when the token is gone. */
-static cJSON *event_token(const struct tw_sink_ctx *ctx, const struct tw_notify_event *ev)
+static cJSON *event_token(const struct tw_notify_event *ev)
 {
         cJSON *o;
 
-        if (ev->token)
-                return tw_sink_token_json(ctx->inv, ev->token);
+        if (ev->token_json)
+                return cJSON_Duplicate(ev->token_json, true);
         o = cJSON_CreateObject();
         if (o && cJSON_AddStringToObject(o, "id", ev->token_id) &&
             cJSON_AddStringToObject(o, "name", ev->token_name))
@@ -32,8 +31,8 @@ static bool add_stage(cJSON *o, const struct tw_notify_event *ev)
         char when[TW_RFC3339_LEN];
 
         return st && cJSON_AddNumberToObject(st, "lead_seconds", (double)ev->lead) &&
-               (!ev->token || ev->token->end_at == TW_NO_TIME ||
-                cJSON_AddStringToObject(st, "expires_at", tw_time_format(ev->token->end_at, when)));
+               (!ev->listed || ev->expires_at == TW_NO_TIME ||
+                cJSON_AddStringToObject(st, "expires_at", tw_time_format(ev->expires_at, when)));
 }
 
 int tw_sink_generic_build(const struct tw_sink_ctx *ctx, const struct tw_notify_event *evs,
@@ -53,7 +52,7 @@ int tw_sink_generic_build(const struct tw_sink_ctx *ctx, const struct tw_notify_
             !cJSON_AddStringToObject(o, "sent_at", tw_time_format(ctx->now, when)) ||
             !cJSON_AddStringToObject(o, "idempotency_key", ev->idempotency_key))
                 goto fail;
-        tok = event_token(ctx, ev);
+        tok = event_token(ev);
         if (!tok || !cJSON_AddItemToObject(o, "token", tok)) {
                 cJSON_Delete(tok);
                 goto fail;
@@ -61,7 +60,9 @@ int tw_sink_generic_build(const struct tw_sink_ctx *ctx, const struct tw_notify_
         f = cJSON_AddObjectToObject(o, "finding");
         if (!f || !cJSON_AddStringToObject(f, "kind", tw_finding_kind_to_string(ev->kind)) ||
             !cJSON_AddStringToObject(f, "severity", tw_severity_to_string(ev->severity)) ||
-            !cJSON_AddStringToObject(f, "message", ev->message) ||
+            !cJSON_AddStringToObject(f, "message", ev->message ? ev->message : "") ||
+            !(ev->fix && *ev->fix ? cJSON_AddStringToObject(f, "fix", ev->fix)
+                                  : cJSON_AddNullToObject(f, "fix")) ||
             !cJSON_AddStringToObject(f, "since", tw_time_format(ev->since, when)))
                 goto fail;
         if (ev->type == TW_NOTIFY_STAGE && !add_stage(o, ev))

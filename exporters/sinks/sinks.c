@@ -1,5 +1,5 @@
-/* The table of sink formats, and the helpers the builders share (token
- * object, fixes, facts, signing). */
+/* The table of sink formats, and the helpers the builders share (facts,
+ * summaries, signing). */
 #include "exporters/sinks/sinks.h"
 
 #include <cjson/cJSON.h>
@@ -12,7 +12,6 @@
 
 #include "core/events.h"
 #include "core/inventory.h"
-#include "exporters/report/report.h"
 #include "lib/buf.h"
 #include "lib/secret.h"
 #include "lib/timeutil.h"
@@ -74,17 +73,9 @@ const struct tw_sink_format *tw_sink_format_find(const char *name)
         return NULL;
 }
 
-cJSON *tw_sink_token_json(const struct tw_inventory *inv, const struct tw_token *t)
-{
-        /* "the same fields as the report's token, findings excluded" */
-        return tw_report_token_json(inv, t);
-}
-
 const char *tw_sink_organization(const struct tw_sink_ctx *ctx, const struct tw_notify_event *ev)
 {
-        if (ev && ev->token && ctx->inv)
-                return tw_token_organization_id(ctx->inv, ev->token);
-        if (ev && ev->organization && *ev->organization) /* a deleted token's resolve */
+        if (ev && ev->organization && *ev->organization)
                 return ev->organization;
         return ctx->organization_id ? ctx->organization_id : "";
 }
@@ -94,18 +85,6 @@ const char *tw_sink_change_organization(const struct tw_sink_ctx *ctx, const str
         if (ev && ev->organization_id)
                 return ev->organization_id;
         return ctx->organization_id ? ctx->organization_id : "";
-}
-
-void tw_sink_split_fix(const char *msg, size_t *ret_len, const char **ret_fix, size_t *ret_fix_len)
-{
-        const char *p = msg ? strstr(msg, " Fix: ") : NULL;
-        size_t n = p ? strlen(p + 6) : 0;
-
-        if (n && p[6 + n - 1] == '.')
-                n--;
-        *ret_len = p ? (size_t)(p - msg) : (msg ? strlen(msg) : 0);
-        *ret_fix = p ? p + 6 : NULL;
-        *ret_fix_len = n;
 }
 
 int tw_hmac_sha256_hex(const void *key, size_t key_len, const void *data, size_t len,
@@ -142,34 +121,6 @@ int tw_sink_sign(const char *secret, int64_t timestamp, const char *body, size_t
         tw_wipe(b.ptr, b.len);
         tw_buf_done(&b);
         return r;
-}
-
-static const char *ws_name(const struct tw_inventory *inv, const char *id)
-{
-        const struct tw_workspace *w = inv && id ? tw_inventory_workspace(inv, id) : NULL;
-
-        return w && w->name ? w->name : id;
-}
-
-const char *tw_sink_workspace(const struct tw_sink_ctx *ctx, const struct tw_token *t)
-{
-        const struct tw_inventory *inv = ctx ? ctx->inv : NULL;
-
-        for (size_t i = 0; t && i < t->n_roles; i++) {
-                const struct tw_role *r = &t->roles[i];
-                const struct tw_deployment *d;
-
-                if (!r->entity_type || !r->entity_id)
-                        continue;
-                if (strcmp(r->entity_type, "WORKSPACE") == 0)
-                        return ws_name(inv, r->entity_id);
-                if (strcmp(r->entity_type, "DEPLOYMENT") == 0 && inv) {
-                        d = tw_inventory_deployment(inv, r->entity_id);
-                        if (d && d->workspace_id)
-                                return ws_name(inv, d->workspace_id);
-                }
-        }
-        return NULL;
 }
 
 int tw_sink_summary(const struct tw_notify_event *ev, struct tw_buf *out)
@@ -214,28 +165,25 @@ void tw_sink_fact(struct tw_sink_facts *f, const char *title, const char *value)
 int tw_sink_facts_init(struct tw_sink_facts *f, const struct tw_sink_ctx *ctx,
                        const struct tw_notify_event *ev)
 {
-        const char *ws = tw_sink_workspace(ctx, ev->token);
         char when[TW_RFC3339_LEN], kind[64];
-        const char *fix, *msg = ev->message ? ev->message : "";
-        size_t len, flen;
+        const char *msg = ev->message ? ev->message : "";
+        size_t len = strlen(msg);
 
+        (void)ctx;
         memset(f, 0, sizeof(*f));
         tw_sink_fact(f, "Token", ev->token_name && *ev->token_name ? ev->token_name : ev->token_id);
         tw_sink_fact(f, "Token ID", ev->token_id);
-        tw_sink_fact(f, "Workspace", ws ? ws : "-");
+        tw_sink_fact(f, "Workspace", ev->workspace ? ev->workspace : "-");
         snprintf(kind, sizeof(kind), "%s (%s)", tw_finding_kind_to_string(ev->kind),
                  tw_severity_to_string(ev->severity));
         tw_sink_fact(f, "Finding", kind);
         tw_sink_fact(f, "Expires",
-                     !ev->token                        ? "-"
-                     : ev->token->end_at == TW_NO_TIME ? "never"
-                                                       : tw_time_format(ev->token->end_at, when));
-        tw_sink_fact(f, "Creator",
-                     ev->token && ev->token->created_by ? tw_subject_name(ev->token->created_by)
-                                                        : "-");
-        tw_sink_split_fix(msg, &len, &fix, &flen);
-        if (fix && ev->type != TW_NOTIFY_RESOLVED) {
-                f->fix = strndup(fix, flen);
+                     !ev->listed                    ? "-"
+                     : ev->expires_at == TW_NO_TIME ? "never"
+                                                    : tw_time_format(ev->expires_at, when));
+        tw_sink_fact(f, "Creator", ev->creator ? ev->creator : "-");
+        if (ev->fix && *ev->fix && ev->type != TW_NOTIFY_RESOLVED) {
+                f->fix = strdup(ev->fix);
                 if (!f->fix)
                         return -ENOMEM;
         }

@@ -15,7 +15,8 @@
  * token name cannot become a link or formatting.
  *
  *   generic       {"event","organization_id","sent_at","idempotency_key",
- *                  "token":{...},"finding":{"kind","severity","message"}}
+ *                  "token":{...},"finding":{"kind","severity","message","fix","since"}}
+ *                  ("fix": the Astro CLI command, null when there is none)
  *   slack         incoming webhook: "text" plus "blocks"
  *   teams         Workflows webhook: {"type":"message","attachments":[Adaptive Card]}
  *   pagerduty     Events API v2: routing_key, event_action trigger|resolve,
@@ -35,7 +36,6 @@ struct cJSON;
 struct tw_buf;
 struct tw_event;
 struct tw_inventory;
-struct tw_token;
 
 struct tw_sink_ctx {
         const char *organization_id;
@@ -117,15 +117,7 @@ int tw_sink_alertmanager_build(const struct tw_sink_ctx *ctx, const struct tw_no
 
 /* Helpers shared by the builders. */
 
-/* The report's token fields (findings excluded), or NULL on -ENOMEM. */
-struct cJSON *tw_sink_token_json(const struct tw_inventory *inv, const struct tw_token *t);
-/* Splits a finding message at its " Fix: " part: *ret_len is the length of
- * the text before it; *ret_fix points into msg after "Fix: " (NULL if none)
- * and *ret_fix_len is its length without the final period. */
-void tw_sink_split_fix(const char *msg, size_t *ret_len, const char **ret_fix, size_t *ret_fix_len);
-/* The name (else id) of the workspace the token belongs to, or NULL. */
-const char *tw_sink_workspace(const struct tw_sink_ctx *ctx, const struct tw_token *t);
-/* The organization id of an event's token (issue 12), else the context's. */
+/* The organization id of an event's token, else the context's. */
 const char *tw_sink_organization(const struct tw_sink_ctx *ctx, const struct tw_notify_event *ev);
 /* The same for a token change: the event's own organization, else ctx's. */
 struct tw_event;
@@ -134,7 +126,7 @@ const char *tw_sink_change_organization(const struct tw_sink_ctx *ctx, const str
 int tw_sink_summary(const struct tw_notify_event *ev, struct tw_buf *out);
 
 /* The facts a chat message shows, as (title, value) pairs, values cut at
- * 512 bytes on a UTF-8 boundary; text is the message without its fix. */
+ * 512 bytes on a UTF-8 boundary; text is the event's message, fix its fix. */
 struct tw_sink_facts {
         const char *title[6];
         char value[6][512];

@@ -10,7 +10,9 @@
 
 #include <cmocka.h>
 
+#include "core/evaluate/evaluate.h"
 #include "exporters/sinks/sinks.h"
+#include "lib/buf.h"
 #include "helpers/golden.h"
 #include "lib/timeutil.h"
 
@@ -162,28 +164,40 @@ struct tw_inventory *nf_hostile_inventory(void)
         return inv;
 }
 
-struct tw_notify_event nf_hostile_event(const struct tw_inventory *inv,
-                                        enum tw_notify_event_type type, enum tw_finding_kind kind,
-                                        enum tw_severity sev, const char *key)
+const struct tw_notify_event *nf_hostile_event(struct tw_notify_events *evs,
+                                               const struct tw_inventory *inv,
+                                               enum tw_notify_event_type type,
+                                               enum tw_finding_kind kind, enum tw_severity sev,
+                                               const char *key)
 {
         const struct tw_token *t = tw_inventory_token(inv, "tok-a");
-        struct tw_notify_event e = {0};
+        struct tw_notify_event e = {.expires_at = TW_NO_TIME};
+        struct tw_buf fix;
 
+        assert_non_null(t);
+        tw_buf_init(&fix, 0);
+        assert_int_equal(tw_token_fix_command(t, TW_FIX_ROTATE, NULL, NULL, &fix), 0);
         e.type = type;
-        e.token = type == TW_NOTIFY_RESOLVED ? NULL : t; /* resolved: the token was deleted */
         e.token_id = "tok-a";
         e.token_name = NF_HOSTILE;
         e.kind = kind;
         e.severity = sev;
         e.prev_kind = TW_FINDING_EXPIRING;
         e.prev_severity = TW_SEVERITY_WARNING;
-        e.message = "Token \"" NF_HOSTILE "\" expires 2026-06-04 12:00 UTC (in 3 days). "
-                    "Fix: astro workspace token rotate tok-a --workspace-id ws-1.";
+        e.message = "Token \"" NF_HOSTILE "\" expires 2026-06-04 12:00 UTC (in 3 days).";
+        e.fix = fix.ptr;
+        e.organization = "org-1";
         e.since = NOW - 2 * DAY;
         e.changed_at = NOW - HOUR;
         e.at = NOW;
         snprintf(e.idempotency_key, sizeof(e.idempotency_key), "%s", key);
-        return e;
+        /* resolved: the token was deleted, only the copies are left */
+        if (type != TW_NOTIFY_RESOLVED)
+                assert_int_equal(
+                        tw_notify_event_set_token(&e, inv, t, tw_notify_event_notifies(type)), 0);
+        assert_int_equal(tw_notify_events_push(evs, &e), 0);
+        tw_buf_done(&fix);
+        return &evs->events[evs->n - 1];
 }
 
 const struct tw_sink_ctx nf_sink_ctx = {
@@ -193,16 +207,16 @@ const struct tw_sink_ctx nf_sink_ctx = {
         .alert_ttl = 900,
 };
 
-void nf_hostile_events(const struct tw_inventory *inv, struct tw_notify_event ret[4])
+void nf_hostile_events(struct tw_notify_events *evs, const struct tw_inventory *inv)
 {
-        ret[0] = nf_hostile_event(inv, TW_NOTIFY_FIRING, TW_FINDING_EXPIRING, TW_SEVERITY_WARNING,
-                                  "k-firing");
-        ret[1] = nf_hostile_event(inv, TW_NOTIFY_ESCALATED, TW_FINDING_EXPIRING,
-                                  TW_SEVERITY_CRITICAL, "k-escalated");
-        ret[2] = nf_hostile_event(inv, TW_NOTIFY_RESOLVED, TW_FINDING_EXPIRING,
-                                  TW_SEVERITY_CRITICAL, "k-resolved");
-        ret[3] = nf_hostile_event(inv, TW_NOTIFY_REMINDER, TW_FINDING_EXPIRING,
-                                  TW_SEVERITY_CRITICAL, "k-reminder");
+        nf_hostile_event(evs, inv, TW_NOTIFY_FIRING, TW_FINDING_EXPIRING, TW_SEVERITY_WARNING,
+                         "k-firing");
+        nf_hostile_event(evs, inv, TW_NOTIFY_ESCALATED, TW_FINDING_EXPIRING, TW_SEVERITY_CRITICAL,
+                         "k-escalated");
+        nf_hostile_event(evs, inv, TW_NOTIFY_RESOLVED, TW_FINDING_EXPIRING, TW_SEVERITY_CRITICAL,
+                         "k-resolved");
+        nf_hostile_event(evs, inv, TW_NOTIFY_REMINDER, TW_FINDING_EXPIRING, TW_SEVERITY_CRITICAL,
+                         "k-reminder");
 }
 
 void nf_golden_bodies(const char *format, const char *file, const struct tw_inventory *inv,
@@ -232,10 +246,11 @@ void nf_golden_bodies(const char *format, const char *file, const struct tw_inve
 void nf_golden_format(const char *format, const char *file, size_t n)
 {
         struct tw_inventory *inv = nf_hostile_inventory();
-        struct tw_notify_event evs[4];
+        struct tw_notify_events evs = {0};
 
         assert_true(n <= 4);
-        nf_hostile_events(inv, evs);
-        nf_golden_bodies(format, file, inv, evs, n);
+        nf_hostile_events(&evs, inv);
+        nf_golden_bodies(format, file, inv, evs.events, n);
+        tw_notify_events_done(&evs);
         tw_inventory_free(inv);
 }

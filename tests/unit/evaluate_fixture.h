@@ -48,14 +48,26 @@ static inline char *xstrdup(const char *s)
 }
 
 /* The defaults. */
-/* f's message with its fix (tw_finding_text()), in a buffer the next call reuses. */
-static inline const char *finding_text(const struct tw_evaluation *ev,
-                                       const struct tw_inventory *inv, const struct tw_finding *f)
+/* f's message (tw_finding_message()), in a buffer the next call reuses. */
+static inline const char *finding_message(const struct tw_evaluation *ev,
+                                          const struct tw_inventory *inv,
+                                          const struct tw_finding *f)
 {
         static struct tw_buf b = {.max = TW_BUF_MAX_DEFAULT};
 
         tw_buf_reset(&b);
-        assert_int_equal(tw_finding_text(ev, inv, f, &b), 0);
+        assert_int_equal(tw_finding_message(ev, inv, f, &b), 0);
+        return b.ptr ? b.ptr : "";
+}
+
+/* f's fix (tw_finding_fix()), "" for none, in a buffer the next call reuses. */
+static inline const char *finding_fix(const struct tw_evaluation *ev,
+                                      const struct tw_inventory *inv, const struct tw_finding *f)
+{
+        static struct tw_buf b = {.max = TW_BUF_MAX_DEFAULT};
+
+        tw_buf_reset(&b);
+        assert_int_equal(tw_finding_fix(ev, inv, f, &b), 0);
         return b.ptr ? b.ptr : "";
 }
 

@@ -39,7 +39,10 @@ static void check_invariants(const struct tw_evaluation *ev, const struct tw_inv
                         active += ev->active[k][s];
         assert_int_equal(active + ev->suppressed_count, ev->n_findings);
         for (size_t j = 0; j < ev->n_findings; j++) {
-                assert_true(*finding_text(ev, inv, &ev->findings[j]));
+                /* a message for a person; the fix is never in it */
+                assert_true(*finding_message(ev, inv, &ev->findings[j]));
+                assert_null(strstr(finding_message(ev, inv, &ev->findings[j]), "Fix"));
+                assert_null(strstr(finding_message(ev, inv, &ev->findings[j]), "astro "));
                 assert_true(ev->findings[j].severity > TW_SEVERITY_NONE);
         }
 }
@@ -59,6 +62,7 @@ struct time_case {
         enum tw_severity expect[_TW_FINDING_KIND_MAX];
         enum tw_finding_kind msg_kind;
         const char *msg_has[3];
+        const char *fix; /* msg_kind's fix: the exact command */
 };
 
 #define W TW_SEVERITY_WARNING
@@ -108,8 +112,8 @@ static const struct time_case time_cases[] = {
          .end = NOW,
          .expect = {[TW_FINDING_EXPIRED] = C},
          TW_FINDING_EXPIRED,
-         {"Token \"t\" expired on 2026-06-01 12:00 UTC (now)",
-          "Fix: astro organization token rotate t."}},
+         {"Token \"t\" expired on 2026-06-01 12:00 UTC (now)"},
+         .fix = "astro organization token rotate t"},
         {"expired: end_at one second ago",
          .end = NOW - 1,
          .expect = {[TW_FINDING_EXPIRED] = C},
@@ -126,8 +130,8 @@ static const struct time_case time_cases[] = {
          .end = NOW + 7 * DAY,
          .expect = {[TW_FINDING_EXPIRING] = C},
          TW_FINDING_EXPIRING,
-         {"expires on 2026-06-08 12:00 UTC (in 7 days)", "critical threshold (7d)",
-          "Fix: astro organization token rotate t."}},
+         {"expires on 2026-06-08 12:00 UTC (in 7 days)", "critical threshold (7d)"},
+         .fix = "astro organization token rotate t"},
         {"expiring critical: 7d - 1s",
          .end = NOW + 7 * DAY - 1,
          .expect = {[TW_FINDING_EXPIRING] = C},
@@ -180,15 +184,16 @@ static const struct time_case time_cases[] = {
          .end = TW_NO_TIME,
          .expect = {[TW_FINDING_NO_EXPIRY] = W},
          TW_FINDING_NO_EXPIRY,
-         {"never expires", "Fix: astro organization token delete t."}},
+         {"never expires"},
+         .fix = "astro organization token delete t"},
         {"no expiry, not required", .end = TW_NO_TIME, .tweak = no_require},
         {"unused: last used exactly 90d ago", .last_used = NOW - 90 * DAY},
         {"unused: last used 90d + 1s ago",
          .last_used = NOW - 90 * DAY - 1,
          .expect = {[TW_FINDING_UNUSED] = W},
          TW_FINDING_UNUSED,
-         {"was last used on 2026-03-03 11:59 UTC (90 days ago), more than 90d ago",
-          "Fix: astro organization token delete t."}},
+         {"was last used on 2026-03-03 11:59 UTC (90 days ago), more than 90d ago"},
+         .fix = "astro organization token delete t"},
         {"unused: last used 90d - 1s ago", .last_used = NOW - 90 * DAY + 1},
         {"unused off", .last_used = NOW - 1000 * DAY, .tweak = unused_off},
         {"never used: created exactly 14d ago", .created = NOW - 14 * DAY, .last_used = TW_NO_TIME},
@@ -198,8 +203,8 @@ static const struct time_case time_cases[] = {
          .expect = {[TW_FINDING_NEVER_USED] = W},
          TW_FINDING_NEVER_USED,
          {"has never been used since it was created on 2026-05-18 11:59 UTC (14 days ago), more "
-          "than 14d ago",
-          "Fix: astro organization token delete t."}},
+          "than 14d ago"},
+         .fix = "astro organization token delete t"},
         {"never used: created 14d - 1s ago", .created = NOW - 14 * DAY + 1,
          .last_used = TW_NO_TIME},
         {"never used off", .created = NOW - 400 * DAY, .last_used = TW_NO_TIME, .tweak = never_off},
@@ -244,7 +249,7 @@ static void run_time_case(void **state)
                         if (f)
                                 fail_msg("unexpected %s finding: %s",
                                          tw_finding_kind_to_string(f->kind),
-                                         finding_text(ev, inv, f));
+                                         finding_message(ev, inv, f));
                         continue;
                 }
                 assert_non_null(f);
@@ -257,7 +262,9 @@ static void run_time_case(void **state)
         }
         assert_int_equal(ev->n_findings, n);
         for (size_t i = 0; i < ARRAY_SIZE(tc->msg_has) && tc->msg_has[i]; i++)
-                assert_has(finding_text(ev, inv, find(ev, 0, tc->msg_kind)), tc->msg_has[i]);
+                assert_has(finding_message(ev, inv, find(ev, 0, tc->msg_kind)), tc->msg_has[i]);
+        if (tc->fix)
+                assert_string_equal(finding_fix(ev, inv, find(ev, 0, tc->msg_kind)), tc->fix);
         tw_evaluation_free(ev);
         tw_inventory_free(inv);
 }
@@ -271,6 +278,7 @@ struct access_case {
         const char *max_workspace_role; /* NULL: default */
         enum tw_severity orphaned, over_privileged;
         const char *msg_has[4]; /* in the orphaned, else the over_privileged message */
+        const char *fix;        /* that finding's fix: the exact command ("": none) */
         const char *error_has;  /* NULL: no evaluation error */
 };
 
@@ -302,8 +310,8 @@ static const struct access_case access_cases[] = {
          .orphaned = W,
          .msg_has = {"Token \"deployer\" is orphaned: its creator, user \"jane@example.com\" "
                      "(u-gone), "
-                     "is no longer a member of the organization.",
-                     "Fix: astro organization token delete t."}},
+                     "is no longer a member of the organization."},
+         .fix = "astro organization token delete t"},
         {.name = "creator inactive",
          .token = TOK("ORGANIZATION", .roles = {ORG_MEMBER}, .creator_type = "USER",
                       .creator_id = "u-inactive", .creator_label = "inactive@example.com"),
@@ -329,8 +337,8 @@ static const struct access_case access_cases[] = {
                       .creator_label = "ci-org-admin"),
          .orphaned = W,
          .msg_has =
-                 {"it was created by API token \"ci-org-admin\" (sk-gone), which no longer exists",
-                  "Fix: astro workspace token delete t --workspace-id ws1."}},
+                 {"it was created by API token \"ci-org-admin\" (sk-gone), which no longer exists"},
+         .fix = "astro workspace token delete t --workspace-id ws1"},
         {.name = "servicekey gone but users not listed: still judged",
          .token = TOK("ORGANIZATION", .roles = {ORG_MEMBER}, .creator_type = "SERVICEKEY",
                       .creator_id = "sk-gone"),
@@ -346,13 +354,13 @@ static const struct access_case access_cases[] = {
          .token = TOK("WORKSPACE", .roles = {{"WORKSPACE", "ws-gone", "WORKSPACE_AUTHOR"}}),
          .orphaned = W,
          .msg_has =
-                 {"its WORKSPACE_AUTHOR role points at workspace ws-gone, which no longer exists",
-                  "Fix: astro workspace token delete t --workspace-id ws-gone."}},
+                 {"its WORKSPACE_AUTHOR role points at workspace ws-gone, which no longer exists"},
+         .fix = "astro workspace token delete t --workspace-id ws-gone"},
         {.name = "dangling deployment role",
          .token = TOK("DEPLOYMENT", .roles = {{"DEPLOYMENT", "dep-gone", "DEPLOYMENT_ADMIN"}}),
          .orphaned = W,
-         .msg_has = {"its DEPLOYMENT_ADMIN role points at deployment dep-gone",
-                     "Fix: astro deployment token delete t --deployment-id dep-gone."}},
+         .msg_has = {"its DEPLOYMENT_ADMIN role points at deployment dep-gone"},
+         .fix = "astro deployment token delete t --deployment-id dep-gone"},
         {.name = "workspaces not listed: error",
          .token = TOK("WORKSPACE", .roles = {{"WORKSPACE", "ws-gone", "WORKSPACE_AUTHOR"}}),
          .unlisted = {[TW_LISTING_WORKSPACES] = true},
@@ -374,15 +382,15 @@ static const struct access_case access_cases[] = {
          .orphaned = W,
          .msg_has = {"is BANNED; its WORKSPACE_MEMBER role points at workspace ws-gone",
                      "; its DEPLOYMENT_ADMIN role points at deployment dep-gone, which no longer "
-                     "exists.",
-                     "Fix: astro organization token delete t."}},
+                     "exists."},
+         .fix = "astro organization token delete t"},
         {.name = "organization owner: critical",
          .token = TOK("ORGANIZATION", .roles = {{"ORGANIZATION", "org1", "ORGANIZATION_OWNER"}}),
          .over_privileged = C,
          .msg_has = {"Token \"deployer\" is over-privileged: it holds ORGANIZATION_OWNER, above "
                      "the ceiling "
-                     "ORGANIZATION_BILLING_ADMIN.",
-                     "Fix: astro organization token update t --role ORGANIZATION_BILLING_ADMIN."}},
+                     "ORGANIZATION_BILLING_ADMIN."},
+         .fix = "astro organization token update t --role ORGANIZATION_BILLING_ADMIN"},
         {.name = "organization role at the ceiling",
          .token = TOK("ORGANIZATION",
                       .roles = {{"ORGANIZATION", "org1", "ORGANIZATION_BILLING_ADMIN"}})},
@@ -390,16 +398,16 @@ static const struct access_case access_cases[] = {
          .token = TOK("WORKSPACE", .roles = {{"WORKSPACE", "ws1", "WORKSPACE_OWNER"}}),
          .over_privileged = W,
          .msg_has = {"it holds WORKSPACE_OWNER in workspace \"Prod\" (ws1), above the ceiling "
-                     "WORKSPACE_OPERATOR",
-                     "Fix: astro workspace token update t --workspace-id ws1 --role "
-                     "WORKSPACE_OPERATOR."}},
+                     "WORKSPACE_OPERATOR"},
+         .fix = "astro workspace token update t --workspace-id ws1 --role WORKSPACE_OPERATOR"},
         {.name = "workspace operator at the ceiling",
          .token = TOK("WORKSPACE", .roles = {{"WORKSPACE", "ws1", "WORKSPACE_OPERATOR"}})},
         {.name = "stricter ceiling: author over member",
          .token = TOK("WORKSPACE", .roles = {{"WORKSPACE", "ws1", "WORKSPACE_AUTHOR"}}),
          .max_workspace_role = "WORKSPACE_MEMBER",
          .over_privileged = W,
-         .msg_has = {"--role WORKSPACE_MEMBER"}},
+         .msg_has = {"above the ceiling WORKSPACE_MEMBER."},
+         .fix = "astro workspace token update t --workspace-id ws1 --role WORKSPACE_MEMBER"},
         {.name = "organization owner and workspace owner: both reasons",
          .token = TOK("ORGANIZATION", .roles = {{"ORGANIZATION", "org1", "ORGANIZATION_OWNER"},
                                                 {"WORKSPACE", "ws1", "WORKSPACE_OWNER"}}),
@@ -407,9 +415,9 @@ static const struct access_case access_cases[] = {
          .msg_has =
                  {"it holds ORGANIZATION_OWNER, above the ceiling ORGANIZATION_BILLING_ADMIN; it "
                   "holds "
-                  "WORKSPACE_OWNER in workspace \"Prod\" (ws1)",
-                  "Fix: astro organization token update t --role ORGANIZATION_BILLING_ADMIN; astro "
-                  "workspace token update t --workspace-id ws1 --role WORKSPACE_OPERATOR."}},
+                  "WORKSPACE_OWNER in workspace \"Prod\" (ws1)"},
+         .fix = "astro organization token update t --role ORGANIZATION_BILLING_ADMIN; astro "
+                "workspace token update t --workspace-id ws1 --role WORKSPACE_OPERATOR"},
         {.name = "custom deployment role: never flagged",
          .token = TOK("DEPLOYMENT", .roles = {{"DEPLOYMENT", "dep1", "MY_CUSTOM_ROLE"}})},
         {.name = "deployment admin at the ceiling",
@@ -430,7 +438,8 @@ static const struct access_case access_cases[] = {
         {.name = "unknown scope: no CLI fix",
          .token = TOK("TEAM", .roles = {{"WORKSPACE", "ws-gone", "WORKSPACE_MEMBER"}}),
          .orphaned = W,
-         .msg_has = {"which no longer exists."}},
+         .msg_has = {"which no longer exists."},
+         .fix = ""},
 };
 
 static void run_access_case(void **state)
@@ -461,9 +470,9 @@ static void run_access_case(void **state)
         assert_int_equal(ev->token_count[1], (fo != NULL) + (fp != NULL));
         f = fo ? fo : fp;
         for (size_t i = 0; i < ARRAY_SIZE(ac->msg_has) && ac->msg_has[i]; i++)
-                assert_has(finding_text(ev, inv, f), ac->msg_has[i]);
-        if (f && strcmp(ac->token.scope, "TEAM") == 0)
-                assert_null(strstr(finding_text(ev, inv, f), "Fix:"));
+                assert_has(finding_message(ev, inv, f), ac->msg_has[i]);
+        if (ac->fix)
+                assert_string_equal(finding_fix(ev, inv, f), ac->fix);
         if (ac->error_has) {
                 assert_int_equal(ev->n_errors, 1);
                 assert_has(ev->errors[0], ac->error_has);
@@ -566,11 +575,11 @@ static void test_hostile_names(void **state)
         add_token(inv, &b);
         policy_default(&p);
         assert_int_equal(tw_evaluate(inv, &p, NULL, 0, NOW, &ev), 0);
-        assert_has(finding_text(ev, inv, &ev->findings[0]),
+        assert_has(finding_message(ev, inv, &ev->findings[0]),
                    "Token \"evil\" name\nwith newline\" expired");
-        assert_has(finding_text(ev, inv, &ev->findings[1]), "xxx...\" expired");
-        assert_null(strchr(finding_text(ev, inv, &ev->findings[1]), (char)0xC3));
-        assert_true(strlen(finding_text(ev, inv, &ev->findings[1])) < 400);
+        assert_has(finding_message(ev, inv, &ev->findings[1]), "xxx...\" expired");
+        assert_null(strchr(finding_message(ev, inv, &ev->findings[1]), (char)0xC3));
+        assert_true(strlen(finding_message(ev, inv, &ev->findings[1])) < 400);
         tw_evaluation_free(ev);
         tw_inventory_free(inv);
         free(huge);

@@ -183,8 +183,12 @@ static void check_case(const struct stage_case *tc, int64_t now)
                 assert_int_equal(r.stages.events[0].severity, tc->want_sev);
                 assert_int_equal(r.stages.events[0].kind, EXPIRING);
                 assert_string_equal(r.stages.events[0].token_id, "tok-a");
-                assert_non_null(r.stages.events[0].token);
-                assert_non_null(strstr(r.stages.events[0].message, " Fix: "));
+                assert_true(r.stages.events[0].listed);
+                assert_non_null(r.stages.events[0].token_json);
+                /* the fix is the command, never in the message */
+                assert_non_null(strstr(r.stages.events[0].fix, "token rotate tok-a"));
+                assert_int_equal(strncmp(r.stages.events[0].fix, "astro ", 6), 0);
+                assert_null(strstr(r.stages.events[0].message, "Fix"));
                 assert_int_equal(strlen(r.stages.events[0].idempotency_key), 32);
         } else {
                 assert_int_equal(r.stages.n, 0);

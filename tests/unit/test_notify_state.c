@@ -539,7 +539,8 @@ static void test_owner_kept(void **unused)
                          0);
         assert_int_equal(e2.n, 1);
         assert_int_equal(e2.events[0].type, TW_NOTIFY_RESOLVED);
-        assert_null(e2.events[0].token);
+        assert_false(e2.events[0].listed);
+        assert_null(e2.events[0].token_json);
         assert_string_equal(e2.events[0].owner, want);
         assert_string_equal(e2.events[0].organization, "org-1");
         /* a sink that does not alert keeps none */

@@ -177,8 +177,8 @@ static void test_json_findings(void **state)
         assert_json_str(f, "severity", "warning");
         assert_json_str(f, "message",
                         "Token \"" FIX_HOSTILE "\" is orphaned: its WORKSPACE_OWNER role points at "
-                        "workspace ws-gone, which no longer exists. Fix: astro organization token "
-                        "delete tok-b.");
+                        "workspace ws-gone, which no longer exists.");
+        assert_json_str(f, "fix", "astro organization token delete tok-b");
         assert_true(cJSON_IsFalse(get(f, "suppressed")));
         assert_json_null(f, "suppressed_until");
         assert_json_null(f, "suppressed_reason");
