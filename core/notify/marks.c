@@ -43,8 +43,8 @@ int tw_notify_marks_add(struct tw_notify_marks *m, const char *id, int64_t end_a
         copy = strdup(id);
         if (!copy)
                 return -ENOMEM;
-        m->v[m->n++] = (struct tw_notify_stage_mark){.token_id = copy, .end_at = end_at,
-                                                      .lead = lead};
+        m->v[m->n++] =
+                (struct tw_notify_stage_mark){.token_id = copy, .end_at = end_at, .lead = lead};
         return 0;
 }
 
