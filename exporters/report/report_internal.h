@@ -2,9 +2,11 @@
 #define TW_EXPORTERS_REPORT_REPORT_INTERNAL_H
 
 /*
- * Internal to the report renderers (exporters/report*.c): what every format
- * computes the same way — the order of tokens, the summary, display names —
- * and the text sanitizers for people-facing formats.  Pure and thread-safe.
+ * Internal to the report renderers (the files of exporters/report): what
+ * every format computes the same way — the order of tokens, the summary,
+ * display names (report_common.c, owner.c) — and the text sanitizers for
+ * people-facing formats (text.c).  These sit below the formats and call none
+ * of them; report.c dispatches to the formats.  Pure and thread-safe.
  */
 
 #include <stdbool.h>
