@@ -91,4 +91,3 @@ void tw_html_delta(struct tw_html *h, int64_t t)
         if (h->r >= 0)
                 h->r = tw_describe_delta(t, h->now, h->out);
 }
-

@@ -1,5 +1,5 @@
 /* The Markdown report (GitHub): fit to paste into a security review.
- * Every piece of API or config text goes through tw_report_add_markdown(). */
+ * Written with lib/md.h: every piece of API or config text is escaped. */
 #include "exporters/report/report_internal.h"
 #include "exporters/report/usage.h"
 
@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "lib/buf.h"
+#include "lib/md.h"
 #include "core/evaluate/evaluate.h"
 #include "core/inventory.h"
 #include "core/snapshot.h"
@@ -16,40 +17,34 @@
 #define TMP_MAX ((size_t)1 << 20)
 
 struct md {
+        struct tw_md w;
         const struct tw_snapshot *snap;
-        struct tw_buf *out;
         struct tw_buf tmp;   /* scratch for composed cells */
         const size_t *order; /* worst first */
         struct tw_report_summary sum;
-        int r; /* the first error; later calls do nothing */
 };
 
 static void add(struct md *m, const char *s)
 {
-        if (m->r >= 0)
-                m->r = tw_buf_adds(m->out, s);
+        tw_md_raw(&m->w, s);
 }
 
 /* "| text " with text escaped; NULL shows as empty. */
 static void cell(struct md *m, const char *s)
 {
-        add(m, "| ");
-        if (m->r >= 0)
-                m->r = tw_report_add_markdown(m->out, s);
-        add(m, " ");
+        tw_md_cell(&m->w, s);
 }
 
 static void cell_count(struct md *m, size_t n)
 {
-        if (m->r >= 0)
-                m->r = tw_buf_printf(m->out, "| %zu ", n);
+        tw_md_printf(&m->w, "| %zu ", n);
 }
 
 static void cell_date(struct md *m, int64_t t, const char *none_text)
 {
         add(m, "| ");
-        if (m->r >= 0)
-                m->r = tw_report_add_date(m->out, t, none_text);
+        if (m->w.r >= 0)
+                m->w.r = tw_report_add_date(m->w.out, t, none_text);
         add(m, " ");
 }
 
@@ -62,7 +57,7 @@ static void cell_time(struct md *m, int64_t t)
 
 static void end_row(struct md *m)
 {
-        add(m, "|\n");
+        tw_md_row_end(&m->w);
 }
 
 /* Compose into m->tmp with printf; the caller escapes it as a cell. */
@@ -70,21 +65,26 @@ __attribute__((format(printf, 2, 3))) static void tmpf(struct md *m, const char 
 {
         va_list ap;
 
-        if (m->r < 0)
+        if (m->w.r < 0)
                 return;
         va_start(ap, fmt);
-        m->r = tw_buf_vprintf(&m->tmp, fmt, ap);
+        m->w.r = tw_buf_vprintf(&m->tmp, fmt, ap);
         va_end(ap);
 }
+
+#define TABLE(m, align, ...)                                     \
+        tw_md_table(&(m)->w, (const char *const[]){__VA_ARGS__}, \
+                    sizeof((const char *const[]){__VA_ARGS__}) / sizeof(const char *), align)
 
 static void header(struct md *m)
 {
         const struct tw_inventory *inv = m->snap->inv;
 
         add(m, "# Token security review: ");
-        if (m->r >= 0)
-                m->r = tw_report_add_markdown(m->out, inv->organization_id);
-        add(m, "\n\n| | |\n|---|---|\n");
+        if (m->w.r >= 0)
+                m->w.r = tw_md_escape(m->w.out, inv->organization_id);
+        add(m, "\n\n");
+        TABLE(m, NULL, "", "");
         cell(m, "Organization");
         cell(m, inv->organization_id);
         end_row(m);
@@ -104,15 +104,15 @@ static void header(struct md *m)
         end_row(m);
         tw_buf_reset(&m->tmp);
         tmpf(m, "%s, expires ", inv->credential.token_id ? inv->credential.token_id : "unknown id");
-        if (m->r >= 0)
-                m->r = tw_report_add_date(&m->tmp, inv->credential.expires_at, "never");
+        if (m->w.r >= 0)
+                m->w.r = tw_report_add_date(&m->tmp, inv->credential.expires_at, "never");
         cell(m, "Credential");
         cell(m, m->tmp.ptr);
         end_row(m);
         if (m->snap->cfg) {
                 tw_buf_reset(&m->tmp);
-                if (m->r >= 0)
-                        m->r = tw_report_describe_policy(m->snap, &m->tmp);
+                if (m->w.r >= 0)
+                        m->w.r = tw_report_describe_policy(m->snap, &m->tmp);
                 cell(m, "Policy");
                 cell(m, m->tmp.ptr);
                 end_row(m);
@@ -124,8 +124,8 @@ static void summary(struct md *m)
         const struct tw_report_summary *s = &m->sum;
         size_t tc = 0, tw = 0, ts = 0;
 
-        add(m, "\n## Summary\n\n| Finding | Critical | Warning | Suppressed |\n"
-               "|---|---:|---:|---:|\n");
+        add(m, "\n## Summary\n\n");
+        TABLE(m, "lrrr", "Finding", "Critical", "Warning", "Suppressed");
         for (int k = 0; k < _TW_FINDING_KIND_MAX; k++) {
                 size_t sup = s->suppressed[k][TW_SEVERITY_WARNING] +
                              s->suppressed[k][TW_SEVERITY_CRITICAL];
@@ -144,34 +144,34 @@ static void summary(struct md *m)
         cell_count(m, tw);
         cell_count(m, ts);
         end_row(m);
-        if (m->r >= 0)
-                m->r = tw_buf_printf(m->out,
-                                     "\n- Tokens: %zu (%zu critical, %zu warning, %zu without "
-                                     "active findings)\n- By scope: ",
-                                     s->n_tokens, s->tokens_by_severity[TW_SEVERITY_CRITICAL],
-                                     s->tokens_by_severity[TW_SEVERITY_WARNING],
-                                     s->tokens_by_severity[TW_SEVERITY_NONE]);
-        for (size_t i = 0; i < s->n_scopes && m->r >= 0; i++) {
+        if (m->w.r >= 0)
+                m->w.r = tw_buf_printf(m->w.out,
+                                       "\n- Tokens: %zu (%zu critical, %zu warning, %zu without "
+                                       "active findings)\n- By scope: ",
+                                       s->n_tokens, s->tokens_by_severity[TW_SEVERITY_CRITICAL],
+                                       s->tokens_by_severity[TW_SEVERITY_WARNING],
+                                       s->tokens_by_severity[TW_SEVERITY_NONE]);
+        for (size_t i = 0; i < s->n_scopes && m->w.r >= 0; i++) {
                 add(m, i ? ", " : "");
-                m->r = tw_report_add_markdown(m->out,
-                                              *s->scopes[i].scope ? s->scopes[i].scope : "(none)");
-                if (m->r >= 0)
-                        m->r = tw_buf_printf(m->out, " %zu", s->scopes[i].count);
+                m->w.r =
+                        tw_md_escape(m->w.out, *s->scopes[i].scope ? s->scopes[i].scope : "(none)");
+                if (m->w.r >= 0)
+                        m->w.r = tw_buf_printf(m->w.out, " %zu", s->scopes[i].count);
         }
-        if (m->r >= 0)
-                m->r = tw_buf_printf(m->out, "%s\n- Without expiry: %zu\n- Soonest expiry: ",
-                                     s->n_scopes ? "" : "none", s->without_expiry);
+        if (m->w.r >= 0)
+                m->w.r = tw_buf_printf(m->w.out, "%s\n- Without expiry: %zu\n- Soonest expiry: ",
+                                       s->n_scopes ? "" : "none", s->without_expiry);
         if (s->soonest == SIZE_MAX) {
                 add(m, "none\n");
         } else {
                 const struct tw_token *t = &m->snap->inv->tokens[s->soonest];
                 char when[TW_RFC3339_LEN];
 
-                if (m->r >= 0)
-                        m->r = tw_report_add_markdown(m->out, t->name);
+                if (m->w.r >= 0)
+                        m->w.r = tw_md_escape(m->w.out, t->name);
                 add(m, " (");
-                if (m->r >= 0)
-                        m->r = tw_report_add_markdown(m->out, t->id);
+                if (m->w.r >= 0)
+                        m->w.r = tw_md_escape(m->w.out, t->id);
                 add(m, ") at ");
                 add(m, tw_time_format(t->end_at, when));
                 add(m, "\n");
@@ -192,13 +192,13 @@ static void message_cell(struct md *m, const struct tw_finding *f)
         size_t mark;
 
         tw_buf_reset(&m->tmp);
-        if (m->r >= 0)
-                m->r = tw_finding_message(m->snap->ev, m->snap->inv, f, &m->tmp);
+        if (m->w.r >= 0)
+                m->w.r = tw_finding_message(m->snap->ev, m->snap->inv, f, &m->tmp);
         mark = m->tmp.len;
         tmpf(m, " Fix: ");
-        if (m->r >= 0)
-                m->r = tw_finding_fix(m->snap->ev, m->snap->inv, f, &m->tmp);
-        if (m->r >= 0 && m->tmp.len == mark + 6) {
+        if (m->w.r >= 0)
+                m->w.r = tw_finding_fix(m->snap->ev, m->snap->inv, f, &m->tmp);
+        if (m->w.r >= 0 && m->tmp.len == mark + 6) {
                 m->tmp.len = mark;
                 m->tmp.ptr[mark] = '\0';
         } else {
@@ -213,13 +213,12 @@ static void findings_of_kind(struct md *m, int k)
 {
         const struct tw_inventory *inv = m->snap->inv;
 
-        if (m->r >= 0)
-                m->r = tw_buf_printf(m->out, "\n### %s (%zu critical, %zu warning)\n\n",
-                                     tw_finding_kind_to_string(k),
-                                     m->sum.active[k][TW_SEVERITY_CRITICAL],
-                                     m->sum.active[k][TW_SEVERITY_WARNING]);
-        add(m, "| Token | ID | Scope | Severity | Expires | Message |\n"
-               "|---|---|---|---|---|---|\n");
+        if (m->w.r >= 0)
+                m->w.r = tw_buf_printf(m->w.out, "\n### %s (%zu critical, %zu warning)\n\n",
+                                       tw_finding_kind_to_string(k),
+                                       m->sum.active[k][TW_SEVERITY_CRITICAL],
+                                       m->sum.active[k][TW_SEVERITY_WARNING]);
+        TABLE(m, NULL, "Token", "ID", "Scope", "Severity", "Expires", "Message");
         for (int sev = _TW_SEVERITY_MAX - 1; sev > TW_SEVERITY_NONE; sev--)
                 for (size_t i = 0; i < inv->n_tokens; i++) {
                         const struct tw_token *t = &inv->tokens[m->order[i]];
@@ -288,8 +287,8 @@ static void findings_cell(struct md *m, size_t token)
 static void owner_cell(struct md *m, size_t token)
 {
         tw_buf_reset(&m->tmp);
-        if (m->r >= 0)
-                m->r = tw_report_owner_text(m->snap, token, &m->tmp);
+        if (m->w.r >= 0)
+                m->w.r = tw_report_owner_text(m->snap, token, &m->tmp);
         cell(m, m->tmp.ptr ? m->tmp.ptr : "-");
 }
 
@@ -299,13 +298,13 @@ static void tokens(struct md *m)
 
         bool orgs = inv->n_orgs > 1; /* several organizations: a column names each */
 
-        add(m, orgs ? "\n## Tokens\n\n| Severity | Organization | Token | ID | Owner | Scope | "
-                      "Roles | "
-                      "Created by | Expires | Last used | Findings |\n"
-                      "|---|---|---|---|---|---|---|---|---|---|---|\n"
-                    : "\n## Tokens\n\n| Severity | Token | ID | Owner | Scope | Roles | Created by "
-                      "| Expires | Last used | Findings "
-                      "|\n|---|---|---|---|---|---|---|---|---|---|\n");
+        add(m, "\n## Tokens\n\n");
+        if (orgs)
+                TABLE(m, NULL, "Severity", "Organization", "Token", "ID", "Owner", "Scope", "Roles",
+                      "Created by", "Expires", "Last used", "Findings");
+        else
+                TABLE(m, NULL, "Severity", "Token", "ID", "Owner", "Scope", "Roles", "Created by",
+                      "Expires", "Last used", "Findings");
         for (size_t i = 0; i < inv->n_tokens; i++) {
                 const struct tw_token *t = &inv->tokens[m->order[i]];
                 enum tw_severity sev = tw_evaluation_token_severity(m->snap->ev, m->order[i]);
@@ -335,8 +334,7 @@ static void suppressions(struct md *m)
         if (m->sum.n_suppressed == 0)
                 add(m, "None.\n");
         else
-                add(m, "| Token | ID | Finding | Severity | Until | Reason |\n"
-                       "|---|---|---|---|---|---|\n");
+                TABLE(m, NULL, "Token", "ID", "Finding", "Severity", "Until", "Reason");
         for (size_t i = 0; m->sum.n_suppressed && i < inv->n_tokens; i++) {
                 const struct tw_finding *f = NULL;
                 size_t n = tw_evaluation_token_findings(m->snap->ev, m->order[i], &f);
@@ -357,7 +355,7 @@ static void suppressions(struct md *m)
         if (!ev || ev->n_notes == 0)
                 add(m, "None.\n");
         else
-                add(m, "| Token ID | Finding | Until | Status | Reason |\n|---|---|---|---|---|\n");
+                TABLE(m, NULL, "Token ID", "Finding", "Until", "Status", "Reason");
         for (size_t i = 0; ev && i < ev->n_notes; i++) {
                 const struct tw_suppression_note *n = &ev->notes[i];
 
@@ -373,8 +371,8 @@ static void suppressions(struct md *m)
 /* "Changes in the last 30 days" and "Who uses each token" (report_usage_md.c). */
 static void audit_sections(struct md *m)
 {
-        if (m->r >= 0)
-                m->r = tw_report_markdown_usage(m->snap, m->order, m->out);
+        if (m->w.r >= 0)
+                m->w.r = tw_report_markdown_usage(m->snap, m->order, m->w.out);
 }
 
 static void errors(struct md *m)
@@ -384,7 +382,8 @@ static void errors(struct md *m)
 
         if (inv->n_errors == 0 && (!ev || ev->n_errors == 0))
                 return;
-        add(m, "\n## Errors\n\n| Where | Error |\n|---|---|\n");
+        add(m, "\n## Errors\n\n");
+        TABLE(m, NULL, "Where", "Error");
         for (size_t i = 0; i < inv->n_errors; i++) {
                 cell(m, inv->errors[i].listing);
                 cell(m, inv->errors[i].message);
@@ -400,15 +399,16 @@ static void errors(struct md *m)
 int tw_report_render_markdown(const struct tw_snapshot *snap, const struct tw_report_layout *opts,
                               struct tw_buf *out)
 {
-        struct md m = {.snap = snap, .out = out};
+        struct md m = {.snap = snap};
         size_t *order = NULL;
 
+        tw_md_init(&m.w, out);
         tw_buf_init(&m.tmp, TMP_MAX);
-        m.r = tw_report_order(snap, opts, true, &order);
+        m.w.r = tw_report_order(snap, opts, true, &order);
         m.order = order;
-        if (m.r >= 0)
-                m.r = tw_report_summarize(snap, &m.sum);
-        if (m.r >= 0) {
+        if (m.w.r >= 0)
+                m.w.r = tw_report_summarize(snap, &m.sum);
+        if (m.w.r >= 0) {
                 header(&m);
                 summary(&m);
                 findings(&m);
@@ -420,5 +420,5 @@ int tw_report_render_markdown(const struct tw_snapshot *snap, const struct tw_re
         tw_report_summary_done(&m.sum);
         tw_buf_done(&m.tmp);
         free(order);
-        return m.r;
+        return m.w.r;
 }

@@ -76,14 +76,6 @@ int tw_report_add_terminal(struct tw_buf *out, const char *s, size_t max_width, 
 /* The display width of s as tw_report_add_terminal() counts it. */
 size_t tw_report_text_width(const char *s);
 
-/*
- * Text for a GitHub Markdown table cell: escapes \ | ` * _ [ ] ~ @ with a
- * backslash, < > & as HTML entities, turns CR/LF/tab into a space and other
- * control characters into '?', so a hostile name can neither break the table
- * nor inject HTML, links or mentions.  NULL s appends nothing.
- */
-int tw_report_add_markdown(struct tw_buf *out, const char *s);
-
 /* Appends one RFC 4180 CSV field and its separator (",", or CRLF when last),
  * with a leading apostrophe for a cell a spreadsheet would run as a formula
  * (=, +, -, @, tab, CR).  NULL s is an empty field. */

@@ -1,5 +1,5 @@
-/* Text sanitizers for the people-facing report formats (terminal, Markdown,
- * CSV). */
+/* Text sanitizers for the people-facing report formats: terminal and CSV
+ * (Markdown is lib/md.h). */
 #include "exporters/report/report_internal.h"
 
 #include <string.h>
@@ -140,34 +140,6 @@ int tw_report_add_terminal(struct tw_buf *out, const char *s, size_t max_width, 
         }
         if (r >= 0 && ret_width)
                 *ret_width = w;
-        return r;
-}
-
-int tw_report_add_markdown(struct tw_buf *out, const char *s)
-{
-        const unsigned char *p = (const unsigned char *)s;
-        int r = 0;
-        uint32_t c;
-
-        while (r >= 0 && p && *p) {
-                size_t n = utf8_next(p, &c);
-
-                if (c == '\n' || c == '\r' || c == '\t')
-                        r = tw_buf_addc(out, ' ');
-                else if (c == '<')
-                        r = tw_buf_adds(out, "&lt;");
-                else if (c == '>')
-                        r = tw_buf_adds(out, "&gt;");
-                else if (c == '&')
-                        r = tw_buf_adds(out, "&amp;");
-                else if (c < 0x80 && strchr("\\|`*_[]~@", (int)c))
-                        r = tw_buf_printf(out, "\\%c", (char)c);
-                else if (unsafe_codepoint(c))
-                        r = tw_buf_addc(out, '?');
-                else
-                        r = tw_buf_add(out, p, n);
-                p += n;
-        }
         return r;
 }
 

@@ -12,27 +12,7 @@
 #include "core/events.h"
 #include "core/notify/digest.h"
 #include "lib/buf.h"
-
-/* Appends s escaped for Teams Markdown: every character that starts inline
- * markup (link brackets, emphasis, code, autolinks) gets a backslash, a
- * leading list marker too, and line breaks become spaces, so a name like
- * "[Rotate now](https://evil.example)" shows as typed, not as a link. */
-static int markdown(struct tw_buf *b, const char *s)
-{
-        int r = 0;
-
-        if (s && (*s == '-' || *s == '+' || *s == '#' || *s == '>'))
-                r = tw_buf_addc(b, '\\');
-        for (; s && *s && r >= 0; s++) {
-                if (*s == '\r' || *s == '\n')
-                        r = tw_buf_addc(b, ' ');
-                else if (strchr("\\`*_[]~<>", *s))
-                        r = tw_buf_printf(b, "\\%c", *s);
-                else
-                        r = tw_buf_addc(b, *s);
-        }
-        return r;
-}
+#include "lib/md.h"
 
 /* A TextBlock showing text (escaped); NULL on -ENOMEM. */
 static cJSON *text_block(struct tw_buf *b, const char *text, const char *weight, const char *color)
@@ -40,7 +20,7 @@ static cJSON *text_block(struct tw_buf *b, const char *text, const char *weight,
         cJSON *t = cJSON_CreateObject();
 
         tw_buf_reset(b);
-        if (t && markdown(b, text) >= 0 && cJSON_AddStringToObject(t, "type", "TextBlock") &&
+        if (t && tw_md_escape(b, text) >= 0 && cJSON_AddStringToObject(t, "type", "TextBlock") &&
             cJSON_AddStringToObject(t, "text", b->ptr ? b->ptr : "") &&
             cJSON_AddBoolToObject(t, "wrap", 1) &&
             (!weight || cJSON_AddStringToObject(t, "weight", weight)) &&
@@ -57,7 +37,7 @@ static int add_fact(cJSON *facts, struct tw_buf *b, const char *title, const cha
         if (!x || !cJSON_AddItemToArray(facts, x))
                 return cJSON_Delete(x), -ENOMEM;
         tw_buf_reset(b);
-        if (markdown(b, value) < 0 || !cJSON_AddStringToObject(x, "title", title) ||
+        if (tw_md_escape(b, value) < 0 || !cJSON_AddStringToObject(x, "title", title) ||
             !cJSON_AddStringToObject(x, "value", b->ptr ? b->ptr : ""))
                 return -ENOMEM;
         return 0;
@@ -235,7 +215,7 @@ static int escaped(struct tw_buf *out, int (*fill)(const struct tw_digest *, str
         tw_buf_init(&raw, 0);
         r = fill(d, &raw);
         if (r >= 0)
-                r = markdown(out, text_of(&raw));
+                r = tw_md_escape(out, text_of(&raw));
         tw_buf_done(&raw);
         return r;
 }
@@ -263,7 +243,7 @@ static int card_body(cJSON *body, const struct tw_sink_ctx *ctx, const struct tw
                 const struct tw_digest_group *gr = &d->groups[g];
 
                 tw_buf_reset(&b);
-                r = tw_sink_digest_heading(d, g, markdown, &b);
+                r = tw_sink_digest_heading(d, g, tw_md_escape, &b);
                 if (r >= 0)
                         r = add_text(body, text_of(&b), "Bolder", NULL);
                 tw_buf_reset(&b);
@@ -271,7 +251,7 @@ static int card_body(cJSON *body, const struct tw_sink_ctx *ctx, const struct tw
                 for (size_t i = gr->first; r >= 0 && i < gr->first + gr->n && budget > 0; i++) {
                         r = tw_buf_adds(&b, shown ? "\n- " : "- ");
                         if (r >= 0)
-                                r = tw_sink_digest_line(ctx, d, i, markdown, &b);
+                                r = tw_sink_digest_line(ctx, d, i, tw_md_escape, &b);
                         shown++;
                         budget--;
                 }

