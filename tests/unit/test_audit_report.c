@@ -3,7 +3,22 @@
 #include <cjson/cJSON.h>
 #include <errno.h>
 
-#include "evaluate_fixture.h"
+#include "helpers/evaluate_fixture.h"
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "core/config/config.h"
+#include "core/evaluate/finding.h"
+#include "core/inventory.h"
+#include "lib/buf.h"
+#include "lib/timeutil.h"
 
 #include "core/events.h"
 #include "exporters/report/changes.h"

@@ -1,7 +1,22 @@
 /* The evaluator's rules, each at its boundary, with a fixed now. */
 #include "core/evaluate/evaluate.h"
 
-#include "evaluate_fixture.h"
+#include "helpers/evaluate_fixture.h"
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "core/config/config.h"
+#include "core/evaluate/finding.h"
+#include "core/inventory.h"
+#include "lib/buf.h"
+#include "lib/timeutil.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -40,9 +55,9 @@ static void check_invariants(const struct tw_evaluation *ev, const struct tw_inv
         assert_int_equal(active + ev->suppressed_count, ev->n_findings);
         for (size_t j = 0; j < ev->n_findings; j++) {
                 /* a message for a person; the fix is never in it */
-                assert_true(*finding_message(ev, inv, &ev->findings[j]));
-                assert_null(strstr(finding_message(ev, inv, &ev->findings[j]), "Fix"));
-                assert_null(strstr(finding_message(ev, inv, &ev->findings[j]), "astro "));
+                assert_true(*ef_finding_message(ev, inv, &ev->findings[j]));
+                assert_null(strstr(ef_finding_message(ev, inv, &ev->findings[j]), "Fix"));
+                assert_null(strstr(ef_finding_message(ev, inv, &ev->findings[j]), "astro "));
                 assert_true(ev->findings[j].severity > TW_SEVERITY_NONE);
         }
 }
@@ -219,7 +234,7 @@ static void run_time_case(void **state)
 {
         const struct time_case *tc = *state;
         struct token_spec spec = HEALTHY_TOKEN("t");
-        struct tw_inventory *inv = base_inventory();
+        struct tw_inventory *inv = ef_base_inventory();
         struct tw_evaluation *ev = NULL;
         struct tw_policy p;
         size_t n = 0;
@@ -232,8 +247,8 @@ static void run_time_case(void **state)
                 spec.created = tc->created;
         if (tc->last_used)
                 spec.last_used = tc->last_used;
-        add_token(inv, &spec);
-        policy_default(&p);
+        ef_add_token(inv, &spec);
+        ef_policy_default(&p);
         if (tc->tweak)
                 tc->tweak(&p);
 
@@ -249,7 +264,7 @@ static void run_time_case(void **state)
                         if (f)
                                 fail_msg("unexpected %s finding: %s",
                                          tw_finding_kind_to_string(f->kind),
-                                         finding_message(ev, inv, f));
+                                         ef_finding_message(ev, inv, f));
                         continue;
                 }
                 assert_non_null(f);
@@ -262,9 +277,9 @@ static void run_time_case(void **state)
         }
         assert_int_equal(ev->n_findings, n);
         for (size_t i = 0; i < ARRAY_SIZE(tc->msg_has) && tc->msg_has[i]; i++)
-                assert_has(finding_message(ev, inv, find(ev, 0, tc->msg_kind)), tc->msg_has[i]);
+                assert_has(ef_finding_message(ev, inv, find(ev, 0, tc->msg_kind)), tc->msg_has[i]);
         if (tc->fix)
-                assert_string_equal(finding_fix(ev, inv, find(ev, 0, tc->msg_kind)), tc->fix);
+                assert_string_equal(ef_finding_fix(ev, inv, find(ev, 0, tc->msg_kind)), tc->fix);
         tw_evaluation_free(ev);
         tw_inventory_free(inv);
 }
@@ -446,17 +461,17 @@ static void run_access_case(void **state)
 {
         const struct access_case *ac = *state;
         struct token_spec other = HEALTHY_TOKEN("other");
-        struct tw_inventory *inv = base_inventory();
+        struct tw_inventory *inv = ef_base_inventory();
         struct tw_evaluation *ev = NULL;
         const struct tw_finding *fo, *fp, *f;
         struct tw_policy p;
 
-        add_token(inv, &other);
-        add_token(inv, &ac->token);
+        ef_add_token(inv, &other);
+        ef_add_token(inv, &ac->token);
         assert_int_equal(tw_inventory_sort(inv), 0); /* "other" < "t" */
         for (int k = 0; k < _TW_LISTING_KIND_MAX; k++)
                 inv->listed[k] = !ac->unlisted[k];
-        policy_default(&p);
+        ef_policy_default(&p);
         if (ac->max_workspace_role)
                 p.max_workspace_role = (char *)ac->max_workspace_role;
 
@@ -470,9 +485,9 @@ static void run_access_case(void **state)
         assert_int_equal(ev->token_count[1], (fo != NULL) + (fp != NULL));
         f = fo ? fo : fp;
         for (size_t i = 0; i < ARRAY_SIZE(ac->msg_has) && ac->msg_has[i]; i++)
-                assert_has(finding_message(ev, inv, f), ac->msg_has[i]);
+                assert_has(ef_finding_message(ev, inv, f), ac->msg_has[i]);
         if (ac->fix)
-                assert_string_equal(finding_fix(ev, inv, f), ac->fix);
+                assert_string_equal(ef_finding_fix(ev, inv, f), ac->fix);
         if (ac->error_has) {
                 assert_int_equal(ev->n_errors, 1);
                 assert_has(ev->errors[0], ac->error_has);
@@ -489,7 +504,7 @@ static void run_access_case(void **state)
 static void test_counts_and_errors(void **state)
 {
         struct token_spec a = HEALTHY_TOKEN("a"), b = HEALTHY_TOKEN("b"), c = HEALTHY_TOKEN("c");
-        struct tw_inventory *inv = base_inventory();
+        struct tw_inventory *inv = ef_base_inventory();
         struct tw_evaluation *ev = NULL;
         struct tw_policy p;
 
@@ -503,11 +518,11 @@ static void test_counts_and_errors(void **state)
         b.creator_id = "u-banned";
         c.end = TW_NO_TIME;            /* no expiry */
         c.last_used = NOW - 100 * DAY; /* unused */
-        add_token(inv, &c);
-        add_token(inv, &a);
-        add_token(inv, &b);
+        ef_add_token(inv, &c);
+        ef_add_token(inv, &a);
+        ef_add_token(inv, &b);
         inv->listed[TW_LISTING_USERS] = false;
-        policy_default(&p);
+        ef_policy_default(&p);
 
         assert_int_equal(tw_evaluate(inv, &p, NULL, 0, NOW, &ev), 0);
         check_invariants(ev, inv);
@@ -539,7 +554,7 @@ static void test_empty_inventory(void **state)
         struct tw_policy p;
 
         (void)state;
-        policy_default(&p);
+        ef_policy_default(&p);
         assert_int_equal(tw_evaluate(inv, &p, NULL, 0, NOW, &ev), 0);
         assert_int_equal(ev->n_tokens, 0);
         assert_int_equal(ev->n_findings, 0);
@@ -556,7 +571,7 @@ static void test_empty_inventory(void **state)
 static void test_hostile_names(void **state)
 {
         struct token_spec a = HEALTHY_TOKEN("a"), b = HEALTHY_TOKEN("b");
-        struct tw_inventory *inv = base_inventory();
+        struct tw_inventory *inv = ef_base_inventory();
         struct tw_evaluation *ev = NULL;
         struct tw_policy p;
         char *huge = malloc(10001);
@@ -571,15 +586,15 @@ static void test_hostile_names(void **state)
         a.end = NOW;
         b.name = huge;
         b.end = NOW;
-        add_token(inv, &a);
-        add_token(inv, &b);
-        policy_default(&p);
+        ef_add_token(inv, &a);
+        ef_add_token(inv, &b);
+        ef_policy_default(&p);
         assert_int_equal(tw_evaluate(inv, &p, NULL, 0, NOW, &ev), 0);
-        assert_has(finding_message(ev, inv, &ev->findings[0]),
+        assert_has(ef_finding_message(ev, inv, &ev->findings[0]),
                    "Token \"evil\" name\nwith newline\" expired");
-        assert_has(finding_message(ev, inv, &ev->findings[1]), "xxx...\" expired");
-        assert_null(strchr(finding_message(ev, inv, &ev->findings[1]), (char)0xC3));
-        assert_true(strlen(finding_message(ev, inv, &ev->findings[1])) < 400);
+        assert_has(ef_finding_message(ev, inv, &ev->findings[1]), "xxx...\" expired");
+        assert_null(strchr(ef_finding_message(ev, inv, &ev->findings[1]), (char)0xC3));
+        assert_true(strlen(ef_finding_message(ev, inv, &ev->findings[1])) < 400);
         tw_evaluation_free(ev);
         tw_inventory_free(inv);
         free(huge);

@@ -2,7 +2,22 @@
  */
 #include "core/evaluate/evaluate.h"
 
-#include "evaluate_fixture.h"
+#include "helpers/evaluate_fixture.h"
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "core/config/config.h"
+#include "core/evaluate/finding.h"
+#include "core/inventory.h"
+#include "lib/buf.h"
+#include "lib/timeutil.h"
 
 #include <errno.h>
 
@@ -193,7 +208,7 @@ static void run_fix_case(void **state)
         struct tw_buf b;
 
         memcpy(spec.roles, c->roles, sizeof(c->roles));
-        add_token(inv, &spec);
+        ef_add_token(inv, &spec);
         t = &inv->tokens[0];
         tw_buf_init(&b, 0);
         assert_int_equal(tw_buf_adds(&b, "prefix "), 0);
@@ -289,7 +304,7 @@ static void test_policy_describe(void **state)
         struct tw_buf b;
 
         (void)state;
-        policy_default(&p);
+        ef_policy_default(&p);
         tw_buf_init(&b, 0);
         assert_int_equal(tw_policy_describe(&p, &b), 0);
         assert_string_equal(

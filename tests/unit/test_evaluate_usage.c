@@ -1,6 +1,21 @@
 /* The findings that read audit-log usage: new_source and the least-privilege
  * evidence of over_privileged (core/evaluate/usage.c), with now a parameter. */
-#include "evaluate_fixture.h"
+#include "helpers/evaluate_fixture.h"
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "core/config/config.h"
+#include "core/evaluate/finding.h"
+#include "core/inventory.h"
+#include "lib/buf.h"
+#include "lib/timeutil.h"
 
 #include <stdio.h>
 
@@ -170,12 +185,12 @@ static const struct tw_finding *find(const struct tw_evaluation *ev, size_t toke
 static struct tw_inventory *one_token(const char *scope, const char *etype, const char *eid,
                                       const char *role)
 {
-        struct tw_inventory *inv = base_inventory();
+        struct tw_inventory *inv = ef_base_inventory();
         struct token_spec s = HEALTHY_TOKEN("tok");
 
         s.scope = scope;
         s.roles[0] = (struct role_spec){etype, eid, role};
-        add_token(inv, &s);
+        ef_add_token(inv, &s);
         return inv;
 }
 
@@ -193,7 +208,7 @@ static void test_new_source(void **state)
                 char tok[4096];
 
                 print_message("case: %s\n", c->name);
-                policy_default(&p);
+                ef_policy_default(&p);
                 p.new_source_after = c->after;
                 p.new_source_for = c->active_for;
                 token_usage_json(tok, sizeof(tok), NOW - c->history, NOW - c->ip_age,
@@ -203,13 +218,13 @@ static void test_new_source(void **state)
                 f = find(ev, 0, TW_FINDING_NEW_SOURCE);
                 assert_int_equal(f ? f->severity : TW_SEVERITY_NONE, c->want);
                 for (size_t k = 0; f && k < ARRAY_SIZE(c->has) && c->has[k]; k++)
-                        if (!strstr(finding_message(ev, inv, f), c->has[k]))
+                        if (!strstr(ef_finding_message(ev, inv, f), c->has[k]))
                                 fail_msg("'%s' not in '%s'", c->has[k],
-                                         finding_message(ev, inv, f));
+                                         ef_finding_message(ev, inv, f));
                 if (f && c->lacks)
-                        assert_null(strstr(finding_message(ev, inv, f), c->lacks));
+                        assert_null(strstr(ef_finding_message(ev, inv, f), c->lacks));
                 if (f)
-                        assert_string_equal(finding_fix(ev, inv, f),
+                        assert_string_equal(ef_finding_fix(ev, inv, f),
                                             "astro organization token rotate tok");
                 assert_int_equal(ev->active[TW_FINDING_NEW_SOURCE][TW_SEVERITY_WARNING],
                                  c->want == TW_SEVERITY_WARNING);
@@ -238,7 +253,7 @@ static void test_new_source_suppressed(void **state)
         char tok[4096];
 
         (void)state;
-        policy_default(&p);
+        ef_policy_default(&p);
         p.new_source_after = 30 * DAY;
         p.new_source_for = 7 * DAY;
         token_usage_json(tok, sizeof(tok), NOW - 40 * DAY, NOW - DAY, 0, NOW - 40 * DAY, NULL, 0);
@@ -373,7 +388,7 @@ static void test_least_privilege(void **state)
                 char tok[4096];
 
                 print_message("case: %s\n", c->name);
-                policy_default(&p);
+                ef_policy_default(&p);
                 if (c->ops) {
                         token_usage_json(tok, sizeof(tok), NOW - 10 * DAY, NOW - 10 * DAY, 0,
                                          NOW - 10 * DAY, c->ops, c->ops_dropped);
@@ -383,14 +398,15 @@ static void test_least_privilege(void **state)
                 f = find(ev, 0, TW_FINDING_OVER_PRIVILEGED);
                 assert_int_equal(f ? f->severity : TW_SEVERITY_NONE, c->want);
                 for (size_t k = 0; f && k < ARRAY_SIZE(c->has) && c->has[k]; k++)
-                        if (!strstr(finding_message(ev, inv, f), c->has[k]))
+                        if (!strstr(ef_finding_message(ev, inv, f), c->has[k]))
                                 fail_msg("'%s' not in '%s'", c->has[k],
-                                         finding_message(ev, inv, f));
+                                         ef_finding_message(ev, inv, f));
                 for (size_t k = 0; f && k < ARRAY_SIZE(c->lacks) && c->lacks[k]; k++)
-                        if (strstr(finding_message(ev, inv, f), c->lacks[k]))
-                                fail_msg("'%s' in '%s'", c->lacks[k], finding_message(ev, inv, f));
+                        if (strstr(ef_finding_message(ev, inv, f), c->lacks[k]))
+                                fail_msg("'%s' in '%s'", c->lacks[k],
+                                         ef_finding_message(ev, inv, f));
                 if (f)
-                        assert_string_equal(finding_fix(ev, inv, f), c->fix);
+                        assert_string_equal(ef_finding_fix(ev, inv, f), c->fix);
                 tw_evaluation_free(ev);
                 tw_usage_free(u);
                 tw_inventory_free(inv);

@@ -36,9 +36,18 @@ static const struct escape_case escape_cases[] = {
         {"mention", NULL, "@security-team", "\\@security-team"},
         {"one line", NULL, "a\nb\r\nc\td", "a b  c d"},
         {"terminal escape", NULL, "\x1b[2J", "?\\[2J"},
-        {"bidi override", NULL, "a\xe2\x80\xae" "b", "a?b"},
-        {"C1 control", NULL, "a\xc2\x85" "b", "a?b"},
-        {"invalid byte", NULL, "a\xff" "b", "a?b"},
+        {"bidi override", NULL,
+         "a\xe2\x80\xae"
+         "b",
+         "a?b"},
+        {"C1 control", NULL,
+         "a\xc2\x85"
+         "b",
+         "a?b"},
+        {"invalid byte", NULL,
+         "a\xff"
+         "b",
+         "a?b"},
         {"overlong", NULL, "\xc0\xaf", "??"},
         {"emoji kept", NULL, "\xf0\x9f\x9a\x80", "\xf0\x9f\x9a\x80"},
         {"quotes kept", NULL, "\"q\" 'q'", "\"q\" 'q'"},

@@ -1,35 +1,25 @@
-/* A small in-code inventory with hostile names and a hand-built evaluation
- * (no evaluator), for the report renderers' tests (test_report*.c). */
-#ifndef TW_TESTS_UNIT_REPORT_FIXTURE_H
-#define TW_TESTS_UNIT_REPORT_FIXTURE_H
+/* The report renderers' fixture (tests/helpers/report_fixture.h): an
+ * inventory with hostile names and a hand-built evaluation. */
+#include "helpers/report_fixture.h"
 
+#include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
-#include <stdint.h>
-#include <setjmp.h>
-#include <cmocka.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "lib/buf.h"
+#include <cmocka.h>
+
 #include "core/config/config.h"
 #include "core/evaluate/finding.h"
 #include "core/inventory.h"
 #include "core/snapshot.h"
-#include "lib/timeutil.h"
+#include "core/usage/usage.h"
 #include "exporters/report/report.h"
+#include "lib/buf.h"
+#include "lib/timeutil.h"
 
-#define FIX_NOW 1750000000 /* 2025-06-15T15:06:40Z */
-#define FIX_DAY 86400
-
-/* Quotes, backslashes, a newline, table and HTML syntax, a formula, a
- * terminal escape, a bidi override, emoji. */
-#define FIX_HOSTILE                                                                      \
-        "=evil \"quote\" \\back\\slash\\\nnewline | <b>x</b> *_[]` @team \x1b[31mred\r " \
-        "\xe2\x80\xae"                                                                   \
-        "txt.exe \xf0\x9f\x9a\x80"
-
-static char *fix_dup(const char *s)
+char *fix_dup(const char *s)
 {
         char *d;
 
@@ -40,7 +30,7 @@ static char *fix_dup(const char *s)
         return d;
 }
 
-static struct tw_subject *fix_subject(const char *id, const char *type, const char *username,
+struct tw_subject *fix_subject(const char *id, const char *type, const char *username,
                                       const char *full_name, const char *token_name)
 {
         struct tw_subject *s = calloc(1, sizeof(*s));
@@ -55,7 +45,7 @@ static struct tw_subject *fix_subject(const char *id, const char *type, const ch
 }
 
 /* A token with up to two roles ("TYPE", "entity", "ROLE" triples; NULL ends). */
-static void fix_token(struct tw_inventory *inv, const char *id, const char *name, const char *scope,
+void fix_token(struct tw_inventory *inv, const char *id, const char *name, const char *scope,
                       const char *kind, int64_t end_at, int64_t last_used,
                       struct tw_subject *creator, const char *const roles[6])
 {
@@ -92,11 +82,11 @@ static void fix_token(struct tw_inventory *inv, const char *id, const char *name
         assert_int_equal(tw_inventory_add_token(inv, &t), 0);
 }
 
-static char *fix_long_name(void)
+/* A name of 300 codepoints: 290 ASCII, 5 two-byte, 5 emoji. */
+static char *make_long_name(void)
 {
         struct tw_buf b;
 
-        /* 300 codepoints: 290 ASCII, 5 two-byte, 5 emoji. */
         tw_buf_init(&b, 0);
         for (int i = 0; i < 290; i++)
                 assert_int_equal(tw_buf_addc(&b, (char)('a' + i % 26)), 0);
@@ -115,7 +105,7 @@ static char *fix_long_name(void)
  * tok-d  300-character name, no creator, no roles, no findings
  * One failed listing.
  */
-static struct tw_inventory *fix_inventory(void)
+struct tw_inventory *fix_inventory(void)
 {
         static const char *const roles_a[6] = {"WORKSPACE", "ws-1", "WORKSPACE_OPERATOR"};
         static const char *const roles_b[6] = {"ORGANIZATION", "org-1",   "ORGANIZATION_OWNER",
@@ -124,7 +114,7 @@ static struct tw_inventory *fix_inventory(void)
         struct tw_inventory *inv = tw_inventory_new("org-1", "v1");
         struct tw_workspace w = {0};
         struct tw_deployment d = {0};
-        char *long_name = fix_long_name();
+        char *long_name = make_long_name();
 
         assert_non_null(inv);
         inv->collected_at = FIX_NOW - 60;
@@ -159,7 +149,7 @@ static struct tw_inventory *fix_inventory(void)
 /* The findings described at fix_inventory(), a lapsed and a stale note and
  * an evaluation error.  Strings are literals (the evaluation's arena stays
  * empty). */
-static struct tw_evaluation *fix_evaluation(void)
+struct tw_evaluation *fix_evaluation(void)
 {
         static const struct {
                 size_t token;
@@ -237,11 +227,11 @@ static struct tw_evaluation *fix_evaluation(void)
         return ev;
 }
 
-#include "report_usage_fixture.h"
+
 
 /* The fixture rendered in fmt (with the change history and the usage when
  * with_eval); the caller frees the text. */
-static char *fix_render(enum tw_report_format fmt, bool with_eval, size_t *ret_len)
+char *fix_render(enum tw_report_format fmt, bool with_eval, size_t *ret_len)
 {
         struct tw_config *cfg = NULL;
         struct tw_inventory *inv = fix_inventory();
@@ -269,5 +259,3 @@ static char *fix_render(enum tw_report_format fmt, bool with_eval, size_t *ret_l
                 *ret_len = out.len;
         return tw_buf_steal(&out);
 }
-
-#endif
