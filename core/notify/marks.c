@@ -8,14 +8,8 @@
 #include <string.h>
 
 #include "core/notify/state.h"
+#include "lib/arena.h"
 #include "lib/buf.h"
-
-void tw_notify_stage_marks_free(struct tw_notify_stage_mark *m, size_t n)
-{
-        for (size_t i = 0; m && i < n; i++)
-                free(m[i].token_id);
-        free(m);
-}
 
 static int cmp_mark(const void *a, const void *b)
 {
@@ -36,12 +30,13 @@ const struct tw_notify_stage_mark *tw_notify_stage_mark_find(const struct tw_not
 
 int tw_notify_marks_add(struct tw_notify_marks *m, const char *id, int64_t end_at, int64_t lead)
 {
-        char *copy;
+        int failed = 0;
+        const char *copy;
 
         if (tw_array_reserve((void **)&m->v, m->n, &m->cap, sizeof(*m->v)) < 0)
                 return -ENOMEM;
-        copy = strdup(id);
-        if (!copy)
+        copy = tw_arena_strdup(m->arena, id, &failed);
+        if (failed || !copy)
                 return -ENOMEM;
         m->v[m->n++] =
                 (struct tw_notify_stage_mark){.token_id = copy, .end_at = end_at, .lead = lead};
@@ -50,8 +45,9 @@ int tw_notify_marks_add(struct tw_notify_marks *m, const char *id, int64_t end_a
 
 void tw_notify_marks_done(struct tw_notify_marks *m)
 {
-        tw_notify_stage_marks_free(m->v, m->n);
-        memset(m, 0, sizeof(*m));
+        free(m->v);
+        m->v = NULL;
+        m->n = m->cap = 0;
 }
 
 int tw_notify_marks_install(struct tw_notify_marks *m, struct tw_notify_sink_state *dst)
@@ -63,17 +59,18 @@ int tw_notify_marks_install(struct tw_notify_marks *m, struct tw_notify_sink_sta
                         tw_notify_marks_done(m);
                         return -EBADMSG;
                 }
-        tw_notify_stage_marks_free(dst->marks, dst->n_marks);
+        free(dst->marks);
         dst->marks = m->v;
         dst->n_marks = m->n;
-        memset(m, 0, sizeof(*m));
+        m->v = NULL;
+        m->n = m->cap = 0;
         return 0;
 }
 
 int tw_notify_stages_revert(struct tw_notify_sink_state *dst,
-                            const struct tw_notify_sink_state *old)
+                            const struct tw_notify_sink_state *old, struct tw_arena *arena)
 {
-        struct tw_notify_marks m = {0};
+        struct tw_notify_marks m = {.arena = arena};
 
         for (size_t i = 0; old && i < old->n_marks; i++)
                 if (tw_notify_marks_add(&m, old->marks[i].token_id, old->marks[i].end_at,
@@ -118,10 +115,11 @@ static bool get_time(const cJSON *o, const char *k, int64_t *ret)
         return true;
 }
 
-int tw_notify_stage_marks_from_json(const cJSON *arr, struct tw_notify_sink_state *out)
+int tw_notify_stage_marks_from_json(const cJSON *arr, struct tw_notify_sink_state *out,
+                                    struct tw_arena *arena)
 {
         const cJSON *it;
-        struct tw_notify_marks m = {0};
+        struct tw_notify_marks m = {.arena = arena};
         int r = 0;
 
         if (!cJSON_IsArray(arr))

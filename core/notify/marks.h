@@ -12,19 +12,22 @@
 #include <stdint.h>
 
 struct cJSON;
+struct tw_arena;
 struct tw_notify_stage_mark;
 struct tw_notify_sink_state;
 
-/* Marks under construction: add, then install into a sink state. */
+/* Marks under construction: add, then install into a sink state.  The ids
+ * are copied into arena (the state's). */
 struct tw_notify_marks {
+        struct tw_arena *arena;
         struct tw_notify_stage_mark *v;
         size_t n, cap;
 };
 
-/* Appends a copy of (id, end_at, lead).  0 or -ENOMEM. */
+/* Appends (a copy of id, end_at, lead).  0 or -ENOMEM. */
 int tw_notify_marks_add(struct tw_notify_marks *m, const char *id, int64_t end_at, int64_t lead);
-/* Sorts m by token id and gives it to dst (whose old marks are freed); m is
- * empty again.  -EBADMSG (m is freed) when two marks name one token. */
+/* Sorts m by token id and gives it to dst (whose old marks array is freed);
+ * m is empty again.  -EBADMSG (m is freed) when two marks name one token. */
 int tw_notify_marks_install(struct tw_notify_marks *m, struct tw_notify_sink_state *dst);
 void tw_notify_marks_done(struct tw_notify_marks *m);
 
@@ -32,13 +35,15 @@ void tw_notify_marks_done(struct tw_notify_marks *m);
 const struct tw_notify_stage_mark *tw_notify_stage_mark_find(const struct tw_notify_sink_state *s,
                                                              const char *id);
 
-/* Replaces dst's marks with copies of old's (none when old is NULL).  -ENOMEM. */
+/* Replaces dst's marks with copies of old's (none when old is NULL), their
+ * ids in arena.  -ENOMEM. */
 int tw_notify_stages_revert(struct tw_notify_sink_state *dst,
-                            const struct tw_notify_sink_state *old);
-void tw_notify_stage_marks_free(struct tw_notify_stage_mark *m, size_t n);
+                            const struct tw_notify_sink_state *old, struct tw_arena *arena);
 
-/* The marks as a JSON array / from one (into out, sorted).  -EBADMSG, -ENOMEM. */
+/* The marks as a JSON array / from one (into out, sorted, ids in arena).
+ * -EBADMSG, -ENOMEM. */
 struct cJSON *tw_notify_stage_marks_to_json(const struct tw_notify_sink_state *s);
-int tw_notify_stage_marks_from_json(const struct cJSON *arr, struct tw_notify_sink_state *out);
+int tw_notify_stage_marks_from_json(const struct cJSON *arr, struct tw_notify_sink_state *out,
+                                    struct tw_arena *arena);
 
 #endif

@@ -34,29 +34,16 @@ static int cmp_cand(const void *a, const void *b)
         return cmp_key(x->token->id, x->f->kind, y->token->id, y->f->kind);
 }
 
-static void entry_done(struct tw_notify_entry *e)
-{
-        free(e->token_id);
-        free(e->token_name);
-        free(e->message);
-        free(e->fix);
-        free(e->owner);
-        free(e->organization);
-        memset(e, 0, sizeof(*e));
-}
-
 void tw_notify_state_free(struct tw_notify_state *s)
 {
         if (!s)
                 return;
         for (size_t i = 0; i < s->n_sinks; i++) {
-                for (size_t j = 0; j < s->sinks[i].n_entries; j++)
-                        entry_done(&s->sinks[i].entries[j]);
                 free(s->sinks[i].entries);
-                tw_notify_stage_marks_free(s->sinks[i].marks, s->sinks[i].n_marks);
-                free(s->sinks[i].name);
+                free(s->sinks[i].marks);
         }
         free(s->sinks);
+        tw_arena_done(&s->arena);
         free(s);
 }
 
@@ -69,14 +56,19 @@ const struct tw_notify_sink_state *tw_notify_state_sink(const struct tw_notify_s
         return NULL;
 }
 
-static char *dup_or_empty(const char *s)
-{
-        return strdup(s ? s : "");
-}
+/* A finding's strings, rendered once per step whatever the number of
+ * sinks it counts for, in the new state's arena. */
+struct rendered {
+        const char *token_id, *token_name, *message, *fix, *organization;
+};
 
 struct step {
         struct tw_notify_events out;
         const struct tw_inventory *inv;
+        const struct tw_evaluation *ev;
+        struct tw_arena *arena; /* the new state's */
+        struct rendered *cache; /* per finding of ev; NULL message: not yet */
+        struct tw_buf tmp;
 };
 
 /* Appends the event of entry e (prev: the entry before, or NULL); tok is
@@ -112,45 +104,84 @@ static int push_event(struct step *st, size_t sink, const char *sink_name,
         return tw_notify_events_push(&st->out, &ev);
 }
 
-/* The finding's message (fix: its fix), or NULL on -ENOMEM. */
-static char *render(const struct tw_evaluation *ev, const struct tw_inventory *inv,
-                    const struct tw_finding *f, bool fix)
+/* A copy of text in a, "" for NULL; NULL on -ENOMEM. */
+static const char *copy(struct tw_arena *a, const char *text)
 {
-        struct tw_buf b;
-        char *s = NULL;
+        int failed = 0;
+        const char *p = tw_arena_strdup(a, text ? text : "", &failed);
 
-        tw_buf_init(&b, TW_BUF_MAX_DEFAULT);
-        if ((fix ? tw_finding_fix(ev, inv, f, &b) : tw_finding_message(ev, inv, f, &b)) >= 0)
-                s = tw_buf_steal(&b);
-        tw_buf_done(&b);
-        return s;
+        return failed ? NULL : p;
+}
+
+/* The same for text that repeats (owner labels, organizations). */
+static const char *intern(struct tw_arena *a, const char *text)
+{
+        int failed = 0;
+        const char *p = tw_arena_intern(a, text ? text : "", &failed);
+
+        return failed ? NULL : p;
+}
+
+/* Finding f's rendering (once per step), or NULL on -ENOMEM. */
+static const struct rendered *render(struct step *st, const struct cand *c)
+{
+        struct rendered *rd = &st->cache[c->f - st->ev->findings];
+        int r;
+
+        if (rd->message)
+                return rd;
+        tw_buf_reset(&st->tmp);
+        r = tw_finding_message(st->ev, st->inv, c->f, &st->tmp);
+        rd->message = r >= 0 ? copy(st->arena, st->tmp.ptr) : NULL;
+        tw_buf_reset(&st->tmp);
+        r = tw_finding_fix(st->ev, st->inv, c->f, &st->tmp);
+        rd->fix = r >= 0 ? copy(st->arena, st->tmp.ptr) : NULL;
+        rd->token_id = copy(st->arena, c->token->id);
+        rd->token_name = copy(st->arena, c->token->name);
+        rd->organization = intern(st->arena, tw_token_organization_id(st->inv, c->token));
+        if (!rd->message || !rd->fix || !rd->token_id || !rd->token_name || !rd->organization) {
+                rd->message = NULL;
+                return NULL;
+        }
+        return rd;
+}
+
+/* The owner labels of a new entry (filter.keep_owner), or NULL on -ENOMEM. */
+static const char *owner_of(struct step *st, const struct tw_notify_filter *flt,
+                            const struct tw_token *t)
+{
+        char *labels = NULL;
+        const char *p;
+
+        if (!flt->keep_owner)
+                return "";
+        if (tw_notify_owner_labels(flt, st->inv, t, &labels) < 0)
+                return NULL;
+        p = intern(st->arena, labels);
+        free(labels);
+        return p;
 }
 
 /* A new entry for candidate c, continuing old (or NULL). */
-static int entry_from(struct tw_notify_entry *ret, const struct cand *c,
+static int entry_from(struct step *st, struct tw_notify_entry *ret, const struct cand *c,
                       const struct tw_notify_entry *old, int64_t now,
-                      const struct tw_notify_filter *flt, const struct tw_inventory *inv,
-                      const struct tw_evaluation *ev)
+                      const struct tw_notify_filter *flt)
 {
+        const struct rendered *rd = render(st, c);
         struct tw_notify_entry e = {0};
 
-        e.token_id = dup_or_empty(c->token->id);
-        e.token_name = dup_or_empty(c->token->name);
-        e.message = render(ev, inv, c->f, false);
-        e.fix = render(ev, inv, c->f, true);
-        if (old && old->owner)
-                e.owner = strdup(old->owner);
-        else if (flt->keep_owner)
-                (void)tw_notify_owner_labels(flt, inv, c->token, &e.owner);
-        else
-                e.owner = strdup("");
-        e.organization = old && old->organization && *old->organization
-                                 ? strdup(old->organization)
-                                 : dup_or_empty(tw_token_organization_id(inv, c->token));
-        if (!e.token_id || !e.token_name || !e.message || !e.fix || !e.owner || !e.organization) {
-                entry_done(&e);
+        if (!rd)
                 return -ENOMEM;
-        }
+        e.token_id = rd->token_id;
+        e.token_name = rd->token_name;
+        e.message = rd->message;
+        e.fix = rd->fix;
+        e.owner = old && old->owner ? intern(st->arena, old->owner) : owner_of(st, flt, c->token);
+        e.organization = old && old->organization && *old->organization
+                                 ? intern(st->arena, old->organization)
+                                 : rd->organization;
+        if (!e.owner || !e.organization)
+                return -ENOMEM;
         e.kind = c->f->kind;
         e.severity = c->f->severity;
         e.since = old ? old->since : now;
@@ -161,20 +192,20 @@ static int entry_from(struct tw_notify_entry *ret, const struct cand *c,
         return 0;
 }
 
-static int entry_clone(struct tw_notify_entry *ret, const struct tw_notify_entry *old)
+/* A copy of old whose strings live in a. */
+static int entry_clone(struct tw_arena *a, struct tw_notify_entry *ret,
+                       const struct tw_notify_entry *old)
 {
         struct tw_notify_entry e = *old;
 
-        e.token_id = dup_or_empty(old->token_id);
-        e.token_name = dup_or_empty(old->token_name);
-        e.message = dup_or_empty(old->message);
-        e.fix = dup_or_empty(old->fix);
-        e.owner = dup_or_empty(old->owner);
-        e.organization = dup_or_empty(old->organization);
-        if (!e.token_id || !e.token_name || !e.message || !e.fix || !e.owner || !e.organization) {
-                entry_done(&e);
+        e.token_id = copy(a, old->token_id);
+        e.token_name = copy(a, old->token_name);
+        e.message = copy(a, old->message);
+        e.fix = copy(a, old->fix);
+        e.owner = intern(a, old->owner);
+        e.organization = intern(a, old->organization);
+        if (!e.token_id || !e.token_name || !e.message || !e.fix || !e.owner || !e.organization)
                 return -ENOMEM;
-        }
         *ret = e;
         return 0;
 }
@@ -231,85 +262,82 @@ static int collect(const struct tw_notify_filter *flt, const struct tw_inventory
         return 0;
 }
 
-/* On stale data a downgrade is not believed either: the old entry stays. */
-static int keep_old(struct tw_notify_entry *e, const struct tw_notify_entry *old)
+/* An old entry no longer counted: it resolves when the data is complete,
+ * else it is kept as it was and stays ACTIVE. */
+static int uncounted(struct step *st, size_t si, const struct tw_notify_filter *flt,
+                     const struct tw_notify_entry *o, bool complete, int64_t now,
+                     struct tw_notify_sink_state *out)
 {
-        struct tw_notify_entry copy;
-        int r = entry_clone(&copy, old);
+        struct tw_notify_entry *e = &out->entries[out->n_entries];
+        int r;
 
+        if (complete)
+                return push_event(st, si, flt->name, TW_NOTIFY_RESOLVED,
+                                  tw_inventory_token(st->inv, o->token_id), o, NULL, now);
+        r = entry_clone(st->arena, e, o);
         if (r < 0)
                 return r;
-        entry_done(e);
-        *e = copy;
-        return 0;
+        out->n_entries++;
+        return push_event(st, si, flt->name, TW_NOTIFY_ACTIVE, NULL, e, NULL, now);
+}
+
+/* A counted candidate, continuing old (or NULL): its entry and its event. */
+static int counted(struct step *st, size_t si, const struct tw_notify_filter *flt,
+                   const struct cand *c, const struct tw_notify_entry *o, bool stale, int64_t now,
+                   struct tw_notify_sink_state *out)
+{
+        struct tw_notify_entry *e = &out->entries[out->n_entries];
+        enum tw_notify_event_type type;
+        int r;
+
+        r = entry_from(st, e, c, o, now, flt);
+        if (r < 0)
+                return r;
+        out->n_entries++;
+        type = decide(e, o, flt, now);
+        if (type == TW_NOTIFY_CHANGED && stale) {
+                /* on stale data a downgrade is not believed either */
+                r = entry_clone(st->arena, e, o);
+                if (r < 0)
+                        return r;
+                type = TW_NOTIFY_ACTIVE;
+                o = NULL;
+        }
+        return push_event(st, si, flt->name, type, c->token, e, o, now);
 }
 
 static int step_sink(struct step *st, size_t si, const struct tw_notify_filter *flt,
-                     const struct tw_notify_sink_state *old, const struct tw_inventory *inv,
-                     const struct tw_evaluation *ev, int64_t now, bool stale,
+                     const struct tw_notify_sink_state *old, int64_t now, bool stale,
                      struct tw_notify_sink_state *out)
 {
         struct cand *c = NULL;
         size_t nc = 0, i = 0, j = 0, n_old = old ? old->n_entries : 0;
-        bool complete = tw_inventory_complete(inv) && !stale;
-        enum tw_notify_event_type type;
+        bool complete = tw_inventory_complete(st->inv) && !stale;
         int r;
 
-        r = collect(flt, inv, ev, &c, &nc);
+        r = collect(flt, st->inv, st->ev, &c, &nc);
         if (r < 0)
                 return r;
         out->entries = calloc(nc + n_old + 1, sizeof(*out->entries));
-        if (!out->entries) {
+        if (!out->entries)
                 r = -ENOMEM;
-                goto finish;
-        }
-        while (i < nc || j < n_old) {
+        /* both sorted by (token id, family): a merge */
+        while (r >= 0 && (i < nc || j < n_old)) {
                 const struct tw_notify_entry *o = j < n_old ? &old->entries[j] : NULL;
-                struct tw_notify_entry *e = &out->entries[out->n_entries];
                 int cmp = i >= nc ? 1
                           : !o    ? -1
                                   : cmp_key(c[i].token->id, c[i].f->kind, o->token_id, o->kind);
 
-                if (cmp > 0) { /* an old entry no longer counted */
+                if (cmp > 0) {
+                        r = uncounted(st, si, flt, o, complete, now, out);
                         j++;
-                        if (complete) {
-                                r = push_event(st, si, flt->name, TW_NOTIFY_RESOLVED,
-                                               tw_inventory_token(inv, o->token_id), o, NULL, now);
-                                if (r < 0)
-                                        goto finish;
-                                continue;
-                        }
-                        r = entry_clone(e, o);
-                        if (r < 0)
-                                goto finish;
-                        out->n_entries++;
-                        r = push_event(st, si, flt->name, TW_NOTIFY_ACTIVE, NULL, e, NULL, now);
-                        if (r < 0)
-                                goto finish;
                         continue;
                 }
-                if (cmp < 0)
-                        o = NULL;
-                else
+                if (cmp == 0)
                         j++;
-                r = entry_from(e, &c[i], o, now, flt, inv, ev);
-                if (r < 0)
-                        goto finish;
-                out->n_entries++;
-                type = decide(e, o, flt, now);
-                if (type == TW_NOTIFY_CHANGED && stale) {
-                        r = keep_old(e, o);
-                        if (r < 0)
-                                goto finish;
-                        type = TW_NOTIFY_ACTIVE;
-                        o = NULL;
-                }
-                r = push_event(st, si, flt->name, type, c[i].token, e, o, now);
-                if (r < 0)
-                        goto finish;
+                r = counted(st, si, flt, &c[i], cmp == 0 ? o : NULL, stale, now, out);
                 i++;
         }
-finish:
         free(c);
         return r;
 }
@@ -320,37 +348,43 @@ int tw_notify_state_step(const struct tw_notify_state *old, const struct tw_inve
                          struct tw_notify_state **ret_state, struct tw_notify_events *ret_events)
 {
         struct tw_notify_state *s = NULL;
-        struct step st = {.inv = inv};
-        int r;
+        struct step st = {.inv = inv, .ev = ev};
+        int r = -ENOMEM;
 
         if (!inv || !ev || (n_filters && !filters) || ev->n_tokens != inv->n_tokens)
                 return -EINVAL;
+        tw_buf_init(&st.tmp, TW_BUF_MAX_DEFAULT);
         s = calloc(1, sizeof(*s));
         if (!s)
-                return -ENOMEM;
-        s->sinks = calloc(n_filters + 1, sizeof(*s->sinks));
-        if (!s->sinks) {
-                r = -ENOMEM;
                 goto fail;
-        }
+        tw_arena_init(&s->arena);
+        st.arena = &s->arena;
+        s->sinks = calloc(n_filters + 1, sizeof(*s->sinks));
+        st.cache = calloc(ev->n_findings + 1, sizeof(*st.cache));
+        if (!s->sinks || !st.cache)
+                goto fail;
         for (size_t i = 0; i < n_filters; i++) {
                 struct tw_notify_sink_state *out = &s->sinks[s->n_sinks];
 
-                out->name = dup_or_empty(filters[i].name);
+                out->name = copy(&s->arena, filters[i].name);
                 if (!out->name) {
                         r = -ENOMEM;
                         goto fail;
                 }
                 s->n_sinks++;
-                r = step_sink(&st, i, &filters[i], tw_notify_state_sink(old, filters[i].name), inv,
-                              ev, now, stale, out);
+                r = step_sink(&st, i, &filters[i], tw_notify_state_sink(old, filters[i].name), now,
+                              stale, out);
                 if (r < 0)
                         goto fail;
         }
+        free(st.cache);
+        tw_buf_done(&st.tmp);
         *ret_state = s;
         *ret_events = st.out;
         return 0;
 fail:
+        free(st.cache);
+        tw_buf_done(&st.tmp);
         tw_notify_state_free(s);
         tw_notify_events_done(&st.out);
         return r;
@@ -373,20 +407,14 @@ int tw_notify_state_revert_sink(struct tw_notify_state *s, const struct tw_notif
         if (!entries)
                 return -ENOMEM;
         for (size_t i = 0; i < n; i++)
-                if (entry_clone(&entries[i], &o->entries[i]) < 0) {
-                        while (i-- > 0)
-                                entry_done(&entries[i]);
+                if (entry_clone(&s->arena, &entries[i], &o->entries[i]) < 0) {
                         free(entries);
                         return -ENOMEM;
                 }
-        if (tw_notify_stages_revert(dst, o) < 0) {
-                for (size_t i = 0; i < n; i++)
-                        entry_done(&entries[i]);
+        if (tw_notify_stages_revert(dst, o, &s->arena) < 0) {
                 free(entries);
                 return -ENOMEM;
         }
-        for (size_t i = 0; i < dst->n_entries; i++)
-                entry_done(&dst->entries[i]);
         free(dst->entries);
         dst->entries = entries;
         dst->n_entries = n;

@@ -41,6 +41,7 @@
 
 #include "core/evaluate/finding.h"
 #include "core/notify/event.h"
+#include "lib/arena.h"
 
 struct cJSON;
 struct tw_inventory;
@@ -48,33 +49,33 @@ struct tw_owner_policy;
 struct tw_token;
 
 struct tw_notify_entry {
-        char *token_id;
-        char *token_name;
+        const char *token_id;
+        const char *token_name;
         enum tw_finding_kind kind; /* the current kind (expired or expiring for that family) */
         enum tw_severity severity;
-        char *message;      /* the finding for a person (tw_finding_message()) */
-        char *fix;          /* its Astro CLI command (tw_finding_fix()); "" none */
-        int64_t since;      /* first fired */
-        int64_t changed_at; /* kind or severity last changed (== since if never) */
-        int64_t last_sent;  /* last FIRING, ESCALATED or REMINDER */
+        const char *message; /* the finding for a person (tw_finding_message()) */
+        const char *fix;     /* its Astro CLI command (tw_finding_fix()); "" none */
+        int64_t since;       /* first fired */
+        int64_t changed_at;  /* kind or severity last changed (== since if never) */
+        int64_t last_sent;   /* last FIRING, ESCALATED or REMINDER */
         /* The owner labels when it first fired (filter.owner_labels), kept
          * while it lives so an alert's label set never changes: "key=value"
          * lines, team first; "" for none. */
-        char *owner;
+        const char *owner;
         /* The token's organization id when it first fired, so that a
          * deleted token's resolve names it too; "" unknown (older states). */
-        char *organization;
+        const char *organization;
 };
 
 /* The last expiry stage notified to a sink for a token (core/notify/state_stages.h). */
 struct tw_notify_stage_mark {
-        char *token_id;
+        const char *token_id;
         int64_t end_at; /* the expiry it was for: another end_at starts over */
         int64_t lead;   /* the stage's lead time, seconds before end_at */
 };
 
 struct tw_notify_sink_state {
-        char *name;
+        const char *name;
         struct tw_notify_entry *entries; /* sorted by token id, then family */
         size_t n_entries;
         struct tw_notify_stage_mark *marks; /* sorted by token id */
@@ -84,6 +85,10 @@ struct tw_notify_sink_state {
 struct tw_notify_state {
         struct tw_notify_sink_state *sinks;
         size_t n_sinks;
+        /* Every string of the state (sink names, entries, marks): one
+         * allocation per 64 KiB, not six per entry.  A state built by hand
+         * (tests) may leave it empty and point at strings it keeps alive. */
+        struct tw_arena arena;
 };
 
 /* A sink's view of the findings. */

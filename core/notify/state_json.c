@@ -76,7 +76,7 @@ static int load_stage_marks(const cJSON *j, struct tw_notify_state *s)
                                 dst = &s->sinks[i];
                 if (!dst)
                         continue; /* every sink of the state is in "sinks" */
-                r = tw_notify_stage_marks_from_json(it, dst);
+                r = tw_notify_stage_marks_from_json(it, dst, &s->arena);
                 if (r < 0)
                         return r;
         }
@@ -111,23 +111,25 @@ fail:
         return NULL;
 }
 
-static int get_str(const cJSON *o, const char *k, char **ret)
+/* Member k, a string, copied into a. */
+static int get_str(struct tw_arena *a, const cJSON *o, const char *k, const char **ret)
 {
         const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, k);
+        int failed = 0;
 
         if (!cJSON_IsString(v))
                 return -EBADMSG;
-        *ret = strdup(v->valuestring);
-        return *ret ? 0 : -ENOMEM;
+        *ret = tw_arena_strdup(a, v->valuestring, &failed);
+        return failed ? -ENOMEM : 0;
 }
 
 /* A key states written before it was added lack: "" then. */
-static int opt_str(const cJSON *o, const char *k, char **ret)
+static int opt_str(struct tw_arena *a, const cJSON *o, const char *k, const char **ret)
 {
         if (cJSON_IsString(cJSON_GetObjectItemCaseSensitive(o, k)))
-                return get_str(o, k, ret);
-        *ret = strdup("");
-        return *ret ? 0 : -ENOMEM;
+                return get_str(a, o, k, ret);
+        *ret = "";
+        return 0;
 }
 
 static int get_time(const cJSON *o, const char *k, int64_t *ret)
@@ -144,7 +146,7 @@ static int get_time(const cJSON *o, const char *k, int64_t *ret)
         return 0;
 }
 
-static int entry_from_json(const cJSON *o, struct tw_notify_entry *ret)
+static int entry_from_json(struct tw_arena *a, const cJSON *o, struct tw_notify_entry *ret)
 {
         struct tw_notify_entry e = {0};
         const cJSON *k = cJSON_GetObjectItemCaseSensitive(o, "kind");
@@ -156,11 +158,11 @@ static int entry_from_json(const cJSON *o, struct tw_notify_entry *ret)
         if (tw_finding_kind_from_string(k->valuestring, &e.kind) < 0 ||
             tw_severity_from_string(sv->valuestring, &e.severity) < 0)
                 return -EBADMSG;
-        r = get_str(o, "token_id", &e.token_id);
+        r = get_str(a, o, "token_id", &e.token_id);
         if (r >= 0)
-                r = get_str(o, "token_name", &e.token_name);
+                r = get_str(a, o, "token_name", &e.token_name);
         if (r >= 0)
-                r = get_str(o, "message", &e.message);
+                r = get_str(a, o, "message", &e.message);
         if (r >= 0)
                 r = get_time(o, "since", &e.since);
         if (r >= 0)
@@ -168,20 +170,13 @@ static int entry_from_json(const cJSON *o, struct tw_notify_entry *ret)
         if (r >= 0)
                 r = get_time(o, "last_sent", &e.last_sent);
         if (r >= 0)
-                r = opt_str(o, "fix", &e.fix);
+                r = opt_str(a, o, "fix", &e.fix);
         if (r >= 0)
-                r = opt_str(o, "owner", &e.owner);
+                r = opt_str(a, o, "owner", &e.owner);
         if (r >= 0)
-                r = opt_str(o, "organization", &e.organization);
-        if (r < 0) {
-                free(e.token_id);
-                free(e.token_name);
-                free(e.message);
-                free(e.fix);
-                free(e.owner);
-                free(e.organization);
+                r = opt_str(a, o, "organization", &e.organization);
+        if (r < 0)
                 return r;
-        }
         *ret = e;
         return 0;
 }
@@ -196,19 +191,19 @@ static int cmp_entry(const void *a, const void *b)
         return (int)tw_notify_family(x->kind) - (int)tw_notify_family(y->kind);
 }
 
-static int sink_from_json(const cJSON *arr, struct tw_notify_sink_state *out)
+static int sink_from_json(struct tw_arena *a, const cJSON *arr, struct tw_notify_sink_state *out)
 {
         const cJSON *it;
-        int n = cJSON_GetArraySize(arr), r;
+        int n = cJSON_GetArraySize(arr), r, failed = 0;
 
         if (!cJSON_IsArray(arr))
                 return -EBADMSG;
-        out->name = strdup(arr->string);
+        out->name = tw_arena_strdup(a, arr->string, &failed);
         out->entries = calloc((size_t)n + 1, sizeof(*out->entries));
-        if (!out->name || !out->entries)
+        if (failed || !out->entries)
                 return -ENOMEM;
         cJSON_ArrayForEach (it, arr) {
-                r = entry_from_json(it, &out->entries[out->n_entries]);
+                r = entry_from_json(a, it, &out->entries[out->n_entries]);
                 if (r < 0)
                         return r;
                 out->n_entries++;
@@ -232,6 +227,7 @@ int tw_notify_state_from_json(const cJSON *j, struct tw_notify_state **ret_state
         s = calloc(1, sizeof(*s));
         if (!s)
                 return -ENOMEM;
+        tw_arena_init(&s->arena);
         s->sinks = calloc((size_t)cJSON_GetArraySize(sinks) + 1, sizeof(*s->sinks));
         if (!s->sinks) {
                 r = -ENOMEM;
@@ -239,7 +235,7 @@ int tw_notify_state_from_json(const cJSON *j, struct tw_notify_state **ret_state
         }
         cJSON_ArrayForEach (it, sinks) {
                 s->n_sinks++;
-                r = sink_from_json(it, &s->sinks[s->n_sinks - 1]);
+                r = sink_from_json(&s->arena, it, &s->sinks[s->n_sinks - 1]);
                 if (r < 0)
                         goto fail;
         }

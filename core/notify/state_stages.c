@@ -90,14 +90,14 @@ static int push_stage(struct tw_notify_events *ret, size_t si, const char *sink,
 }
 
 /* One sink's marks and notices; exp[i] is token i's expiry finding or NULL. */
-static int stages_sink(struct tw_notify_sink_state *out, const struct tw_notify_sink_state *old,
-                       size_t si, const struct tw_notify_filter *flt,
-                       const struct tw_inventory *inv, const struct tw_finding *const *exp,
-                       const struct tw_notify_events *fired, int64_t now,
-                       struct tw_notify_events *ret)
+static int stages_sink(struct tw_arena *arena, struct tw_notify_sink_state *out,
+                       const struct tw_notify_sink_state *old, size_t si,
+                       const struct tw_notify_filter *flt, const struct tw_inventory *inv,
+                       const struct tw_finding *const *exp, const struct tw_notify_events *fired,
+                       int64_t now, struct tw_notify_events *ret)
 {
         const struct tw_stages *st = flt->stages;
-        struct tw_notify_marks m = {0};
+        struct tw_notify_marks m = {.arena = arena};
         int r = 0;
 
         for (size_t i = 0; i < inv->n_tokens && r >= 0; i++) {
@@ -159,8 +159,8 @@ int tw_notify_state_stages(struct tw_notify_state *s, const struct tw_notify_sta
 
                 if (!flt->stages || !flt->stages->n)
                         continue;
-                r = stages_sink(&s->sinks[i], tw_notify_state_sink(old, flt->name), i, flt, inv,
-                                exp, fired, now, ret);
+                r = stages_sink(&s->arena, &s->sinks[i], tw_notify_state_sink(old, flt->name), i,
+                                flt, inv, exp, fired, now, ret);
         }
         free(exp);
         return r;

@@ -23,9 +23,8 @@ char *ef_strdup(const char *s)
 }
 
 /* f's message (tw_finding_message()), in a buffer the next call reuses. */
-const char *ef_finding_message(const struct tw_evaluation *ev,
-                                          const struct tw_inventory *inv,
-                                          const struct tw_finding *f)
+const char *ef_finding_message(const struct tw_evaluation *ev, const struct tw_inventory *inv,
+                               const struct tw_finding *f)
 {
         static struct tw_buf b = {.max = TW_BUF_MAX_DEFAULT};
 
@@ -35,8 +34,8 @@ const char *ef_finding_message(const struct tw_evaluation *ev,
 }
 
 /* f's fix (tw_finding_fix()), "" for none, in a buffer the next call reuses. */
-const char *ef_finding_fix(const struct tw_evaluation *ev,
-                                      const struct tw_inventory *inv, const struct tw_finding *f)
+const char *ef_finding_fix(const struct tw_evaluation *ev, const struct tw_inventory *inv,
+                           const struct tw_finding *f)
 {
         static struct tw_buf b = {.max = TW_BUF_MAX_DEFAULT};
 
@@ -99,8 +98,7 @@ void ef_add_token(struct tw_inventory *inv, const struct token_spec *s)
         assert_int_equal(tw_inventory_add_token(inv, &t), 0);
 }
 
-void ef_add_user(struct tw_inventory *inv, const char *id, const char *username,
-                            const char *status)
+void ef_add_user(struct tw_inventory *inv, const char *id, const char *username, const char *status)
 {
         struct tw_user u = {
                 .id = ef_strdup(id), .username = ef_strdup(username), .status = ef_strdup(status)};
@@ -116,10 +114,11 @@ void ef_add_workspace(struct tw_inventory *inv, const char *id, const char *name
 }
 
 void ef_add_deployment(struct tw_inventory *inv, const char *id, const char *name,
-                                  const char *workspace_id)
+                       const char *workspace_id)
 {
-        struct tw_deployment d = {
-                .id = ef_strdup(id), .name = ef_strdup(name), .workspace_id = ef_strdup(workspace_id)};
+        struct tw_deployment d = {.id = ef_strdup(id),
+                                  .name = ef_strdup(name),
+                                  .workspace_id = ef_strdup(workspace_id)};
 
         assert_int_equal(tw_inventory_add_deployment(inv, &d), 0);
 }

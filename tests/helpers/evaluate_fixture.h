@@ -37,22 +37,21 @@ struct token_spec {
 /* strdup that fails the test on -ENOMEM; NULL stays NULL. */
 char *ef_strdup(const char *s);
 /* f's message (tw_finding_message()), in a buffer the next call reuses. */
-const char *ef_finding_message(const struct tw_evaluation *ev,
-                                          const struct tw_inventory *inv,
-                                          const struct tw_finding *f);
+const char *ef_finding_message(const struct tw_evaluation *ev, const struct tw_inventory *inv,
+                               const struct tw_finding *f);
 /* f's fix (tw_finding_fix()), "" for none, in a buffer the next call reuses. */
-const char *ef_finding_fix(const struct tw_evaluation *ev,
-                                      const struct tw_inventory *inv, const struct tw_finding *f);
+const char *ef_finding_fix(const struct tw_evaluation *ev, const struct tw_inventory *inv,
+                           const struct tw_finding *f);
 /* The documented defaults: 7d/30d, expiry required, unused 90d, never used
  * 14d, ceilings BILLING_ADMIN, OPERATOR, DEPLOYMENT_ADMIN. */
 void ef_policy_default(struct tw_policy *p);
 /* Adds the token, user, workspace, deployment described. */
 void ef_add_token(struct tw_inventory *inv, const struct token_spec *s);
 void ef_add_user(struct tw_inventory *inv, const char *id, const char *username,
-                            const char *status);
+                 const char *status);
 void ef_add_workspace(struct tw_inventory *inv, const char *id, const char *name);
 void ef_add_deployment(struct tw_inventory *inv, const char *id, const char *name,
-                                  const char *workspace_id);
+                       const char *workspace_id);
 /* An organization with users, a workspace and a deployment, and no tokens yet. */
 struct tw_inventory *ef_base_inventory(void);
 

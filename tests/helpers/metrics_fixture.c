@@ -28,7 +28,7 @@ char *mf_dup(const char *s)
 }
 
 struct tw_subject *mf_subject(const char *id, const char *type, const char *username,
-                                      const char *full_name, const char *token_name)
+                              const char *full_name, const char *token_name)
 {
         struct tw_subject *s = calloc(1, sizeof(*s));
 
@@ -42,9 +42,8 @@ struct tw_subject *mf_subject(const char *id, const char *type, const char *user
 }
 
 void mf_token(struct tw_inventory *inv, const char *id, const char *name, const char *scope,
-                      const char *kind, int64_t end_at, int64_t last_used,
-                      struct tw_subject *creator, const char *role_type, const char *role_entity,
-                      const char *role)
+              const char *kind, int64_t end_at, int64_t last_used, struct tw_subject *creator,
+              const char *role_type, const char *role_entity, const char *role)
 {
         struct tw_token t = {0};
 
@@ -87,15 +86,15 @@ struct tw_inventory *mf_inventory(void)
         d.workspace_id = mf_dup("ws-1");
         assert_int_equal(tw_inventory_add_deployment(inv, &d), 0);
         mf_token(inv, "tok-a", "ci deploy", "WORKSPACE", "STANDARD", FIX_NOW + 86400 * 3,
-                  FIX_NOW - 3600, mf_subject("u-1", "USER", "alice@example.com", "Alice A", NULL),
-                  "WORKSPACE", "ws-1", "WORKSPACE_OPERATOR");
+                 FIX_NOW - 3600, mf_subject("u-1", "USER", "alice@example.com", "Alice A", NULL),
+                 "WORKSPACE", "ws-1", "WORKSPACE_OPERATOR");
         mf_token(inv, "tok-b", "evil \"quote\" \\back\\slash\nnewline } # \xf0\x9f\x9a\x80",
-                  "ORGANIZATION", NULL, TW_NO_TIME, TW_NO_TIME,
-                  mf_subject("u-2", "USER", "bob@example.com", NULL, NULL), "ORGANIZATION",
-                  "org-1", "ORGANIZATION_OWNER");
+                 "ORGANIZATION", NULL, TW_NO_TIME, TW_NO_TIME,
+                 mf_subject("u-2", "USER", "bob@example.com", NULL, NULL), "ORGANIZATION", "org-1",
+                 "ORGANIZATION_OWNER");
         mf_token(inv, "tok-c", "dag runner", "FUTURE_SCOPE", "DIRECT_ACCESS", FIX_NOW - 86400,
-                  TW_NO_TIME, mf_subject("sk-1", "SERVICEKEY", NULL, NULL, "bootstrap key"),
-                  "DEPLOYMENT", "dep-1", "DEPLOYMENT_ADMIN");
+                 TW_NO_TIME, mf_subject("sk-1", "SERVICEKEY", NULL, NULL, "bootstrap key"),
+                 "DEPLOYMENT", "dep-1", "DEPLOYMENT_ADMIN");
         assert_int_equal(tw_inventory_sort(inv), 0);
         /* Owners (issue 12): from descriptions, one of them hostile (the
          * inventory's strings live in its arena). */

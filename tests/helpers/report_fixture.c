@@ -31,7 +31,7 @@ char *fix_dup(const char *s)
 }
 
 struct tw_subject *fix_subject(const char *id, const char *type, const char *username,
-                                      const char *full_name, const char *token_name)
+                               const char *full_name, const char *token_name)
 {
         struct tw_subject *s = calloc(1, sizeof(*s));
 
@@ -46,8 +46,8 @@ struct tw_subject *fix_subject(const char *id, const char *type, const char *use
 
 /* A token with up to two roles ("TYPE", "entity", "ROLE" triples; NULL ends). */
 void fix_token(struct tw_inventory *inv, const char *id, const char *name, const char *scope,
-                      const char *kind, int64_t end_at, int64_t last_used,
-                      struct tw_subject *creator, const char *const roles[6])
+               const char *kind, int64_t end_at, int64_t last_used, struct tw_subject *creator,
+               const char *const roles[6])
 {
         struct tw_token t = {0};
 
@@ -226,8 +226,6 @@ struct tw_evaluation *fix_evaluation(void)
         ev->n_errors = 1;
         return ev;
 }
-
-
 
 /* The fixture rendered in fmt (with the change history and the usage when
  * with_eval); the caller frees the text. */

@@ -442,14 +442,14 @@ static struct tw_notify_state *old_state(const struct entry_spec *es)
         s->sinks = calloc(1, sizeof(*s->sinks));
         assert_non_null(s->sinks);
         s->n_sinks = 1;
-        s->sinks[0].name = nf_strdup("a");
+        s->sinks[0].name = "a";
         s->sinks[0].entries = calloc(4, sizeof(struct tw_notify_entry));
         for (; n < 3 && es[n].token_id; n++) {
                 struct tw_notify_entry *e = &s->sinks[0].entries[n];
 
-                e->token_id = nf_strdup(es[n].token_id);
-                e->token_name = nf_strdup(es[n].token_id);
-                e->message = nf_strdup("old message");
+                e->token_id = es[n].token_id;
+                e->token_name = es[n].token_id;
+                e->message = "old message";
                 e->kind = es[n].kind;
                 e->severity = es[n].severity;
                 e->since = NOW - 2 * DAY;
