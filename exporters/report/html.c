@@ -253,8 +253,8 @@ static void findings_at(struct tw_html *h, enum tw_severity sev)
                         tw_html_name(h, inv->tokens[k].name);
                         tw_html_raw(h, "</b></a> <span class=\"id\">");
                         tw_html_text(h, inv->tokens[k].id);
-                        tw_html_rawf(h, "</span> &middot; %s",
-                                     tw_finding_kind_to_string(f[j].kind));
+                        tw_html_raw(h, "</span> &middot; ");
+                        tw_html_raw(h, tw_finding_kind_to_string(f[j].kind));
                         message_and_fix(h, &f[j]);
                         tw_html_raw(h, "</li>\n");
                 }

@@ -81,9 +81,12 @@ const char *tw_html_sev_class(enum tw_severity s)
 
 void tw_html_sev_pill(struct tw_html *h, enum tw_severity s, bool suppressed)
 {
-        tw_html_rawf(h, "<span class=\"sev %s\">%s</span>",
-                     suppressed ? "sup" : tw_html_sev_class(s),
-                     s == TW_SEVERITY_NONE ? "ok" : tw_severity_to_string(s));
+        /* no printf: a page has one per token and finding */
+        tw_html_raw(h, "<span class=\"sev ");
+        tw_html_raw(h, suppressed ? "sup" : tw_html_sev_class(s));
+        tw_html_raw(h, "\">");
+        tw_html_raw(h, s == TW_SEVERITY_NONE ? "ok" : tw_severity_to_string(s));
+        tw_html_raw(h, "</span>");
 }
 
 void tw_html_delta(struct tw_html *h, int64_t t)

@@ -150,7 +150,8 @@ static void findings_cell(struct tw_html *h, size_t token)
         for (size_t i = 0; i < n; i++) {
                 tw_html_raw(h, i ? "<br>" : "");
                 tw_html_sev_pill(h, f[i].severity, f[i].suppressed);
-                tw_html_rawf(h, " %s", tw_finding_kind_to_string(f[i].kind));
+                tw_html_raw(h, " ");
+                tw_html_raw(h, tw_finding_kind_to_string(f[i].kind));
                 if (f[i].suppressed) {
                         tw_html_raw(h, " <span class=\"id\">suppressed through ");
                         tw_html_date(h, f[i].suppressed_until - 1, "?");

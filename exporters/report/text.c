@@ -123,8 +123,19 @@ int tw_report_add_terminal(struct tw_buf *out, const char *s, size_t max_width, 
         else if (total > max_width)
                 keep = max_width - 1;
         while (r >= 0 && p && *p) {
-                size_t n = utf8_next(p, &c), cw = cp_width(c);
+                size_t n, cw;
 
+                /* a run of printable ASCII (most of what the API sends) goes at once */
+                for (n = 0; p[n] >= 0x20 && p[n] < 0x7F && w + n < keep; n++)
+                        ;
+                if (n > 0) {
+                        r = tw_buf_add(out, p, n);
+                        w += n;
+                        p += n;
+                        continue;
+                }
+                n = utf8_next(p, &c);
+                cw = cp_width(c);
                 if (w + cw > keep)
                         break;
                 w += cw;

@@ -68,6 +68,10 @@ static const struct duration_case duration_cases[] = {
         {"zero", 0, "0s"},
         {"a day and a second", DAY + 1, "86401s"},
         {"one hour", HOUR, "1h"},
+        {"negative days", -3 * DAY, "-3d"},
+        {"negative seconds", -45, "-45s"},
+        {"largest", INT64_MAX, "9223372036854775807s"},
+        {"smallest", INT64_MIN, "-9223372036854775808s"},
 };
 
 static void run_duration_case(void **state)
