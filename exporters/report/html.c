@@ -212,7 +212,7 @@ static void cards(struct tw_html *h)
 }
 
 /* The finding's message, then its fix command when there is one. */
-static void message_and_fix(struct tw_html *h, const struct tw_finding *f)
+static void finding_body(struct tw_html *h, const struct tw_finding *f)
 {
         const struct tw_inventory *inv = h->snap->inv;
 
@@ -255,7 +255,7 @@ static void findings_at(struct tw_html *h, enum tw_severity sev)
                         tw_html_text(h, inv->tokens[k].id);
                         tw_html_raw(h, "</span> &middot; ");
                         tw_html_raw(h, tw_finding_kind_to_string(f[j].kind));
-                        message_and_fix(h, &f[j]);
+                        finding_body(h, &f[j]);
                         tw_html_raw(h, "</li>\n");
                 }
         }
