@@ -16,41 +16,16 @@
 #include "lib/http/http.h"
 #include "lib/timeutil.h"
 
-char *mf_dup(const char *s)
-{
-        char *d;
-
-        if (!s)
-                return NULL;
-        d = strdup(s);
-        assert_non_null(d);
-        return d;
-}
-
-struct tw_subject *mf_subject(const char *id, const char *type, const char *username,
-                              const char *full_name, const char *token_name)
-{
-        struct tw_subject *s = calloc(1, sizeof(*s));
-
-        assert_non_null(s);
-        s->id = mf_dup(id);
-        s->subject_type = mf_dup(type);
-        s->username = mf_dup(username);
-        s->full_name = mf_dup(full_name);
-        s->api_token_name = mf_dup(token_name);
-        return s;
-}
-
 void mf_token(struct tw_inventory *inv, const char *id, const char *name, const char *scope,
               const char *kind, int64_t end_at, int64_t last_used, struct tw_subject *creator,
               const char *role_type, const char *role_entity, const char *role)
 {
         struct tw_token t = {0};
 
-        t.id = mf_dup(id);
-        t.name = mf_dup(name);
-        t.scope = mf_dup(scope);
-        t.kind = mf_dup(kind);
+        t.id = fix_dup(id);
+        t.name = fix_dup(name);
+        t.scope = fix_dup(scope);
+        t.kind = fix_dup(kind);
         t.start_at = FIX_NOW - 86400 * 100;
         t.created_at = FIX_NOW - 86400 * 100;
         t.updated_at = t.created_at;
@@ -61,9 +36,9 @@ void mf_token(struct tw_inventory *inv, const char *id, const char *name, const 
         if (role) {
                 t.roles = calloc(1, sizeof(*t.roles));
                 assert_non_null(t.roles);
-                t.roles[0].entity_type = mf_dup(role_type);
-                t.roles[0].entity_id = mf_dup(role_entity);
-                t.roles[0].role = mf_dup(role);
+                t.roles[0].entity_type = fix_dup(role_type);
+                t.roles[0].entity_id = fix_dup(role_entity);
+                t.roles[0].role = fix_dup(role);
                 t.n_roles = 1;
         }
         assert_int_equal(tw_inventory_add_token(inv, &t), 0);
@@ -78,22 +53,22 @@ struct tw_inventory *mf_inventory(void)
         struct tw_deployment d = {0};
 
         assert_non_null(inv);
-        w.id = mf_dup("ws-1");
-        w.name = mf_dup("Data \"Eng\" \\ team\nB");
+        w.id = fix_dup("ws-1");
+        w.name = fix_dup("Data \"Eng\" \\ team\nB");
         assert_int_equal(tw_inventory_add_workspace(inv, &w), 0);
-        d.id = mf_dup("dep-1");
-        d.name = mf_dup("prod");
-        d.workspace_id = mf_dup("ws-1");
+        d.id = fix_dup("dep-1");
+        d.name = fix_dup("prod");
+        d.workspace_id = fix_dup("ws-1");
         assert_int_equal(tw_inventory_add_deployment(inv, &d), 0);
         mf_token(inv, "tok-a", "ci deploy", "WORKSPACE", "STANDARD", FIX_NOW + 86400 * 3,
-                 FIX_NOW - 3600, mf_subject("u-1", "USER", "alice@example.com", "Alice A", NULL),
+                 FIX_NOW - 3600, fix_subject("u-1", "USER", "alice@example.com", "Alice A", NULL),
                  "WORKSPACE", "ws-1", "WORKSPACE_OPERATOR");
         mf_token(inv, "tok-b", "evil \"quote\" \\back\\slash\nnewline } # \xf0\x9f\x9a\x80",
                  "ORGANIZATION", NULL, TW_NO_TIME, TW_NO_TIME,
-                 mf_subject("u-2", "USER", "bob@example.com", NULL, NULL), "ORGANIZATION", "org-1",
+                 fix_subject("u-2", "USER", "bob@example.com", NULL, NULL), "ORGANIZATION", "org-1",
                  "ORGANIZATION_OWNER");
         mf_token(inv, "tok-c", "dag runner", "FUTURE_SCOPE", "DIRECT_ACCESS", FIX_NOW - 86400,
-                 TW_NO_TIME, mf_subject("sk-1", "SERVICEKEY", NULL, NULL, "bootstrap key"),
+                 TW_NO_TIME, fix_subject("sk-1", "SERVICEKEY", NULL, NULL, "bootstrap key"),
                  "DEPLOYMENT", "dep-1", "DEPLOYMENT_ADMIN");
         assert_int_equal(tw_inventory_sort(inv), 0);
         /* Owners (issue 12): from descriptions, one of them hostile (the

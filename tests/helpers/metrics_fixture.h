@@ -4,7 +4,8 @@
 /*
  * A small in-code inventory with hostile names, its evaluation and an agent
  * status, for the metrics renderer's tests (test_metrics*.c).  Functions
- * fail the running cmocka test on allocation failure.
+ * fail the running cmocka test on allocation failure.  Creators are made
+ * with the report fixture's fix_subject() (helpers/report_fixture.h).
  */
 
 #include <stdint.h>
@@ -15,13 +16,8 @@ struct tw_http_stats;
 struct tw_inventory;
 struct tw_subject;
 
-#define FIX_NOW 1750000000 /* 2025-06-15T15:06:40Z */
+#include "helpers/report_fixture.h" /* FIX_NOW, fix_dup(), fix_subject() */
 
-/* strdup that fails the test on -ENOMEM; NULL stays NULL. */
-char *mf_dup(const char *s);
-/* A new subject (creator) with the fields given. */
-struct tw_subject *mf_subject(const char *id, const char *type, const char *username,
-                              const char *full_name, const char *token_name);
 /* Adds a token with one role (role NULL: none); takes creator. */
 void mf_token(struct tw_inventory *inv, const char *id, const char *name, const char *scope,
               const char *kind, int64_t end_at, int64_t last_used, struct tw_subject *creator,

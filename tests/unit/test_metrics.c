@@ -304,7 +304,7 @@ static void test_page_deleted_token_disappears(void **state)
         assert_non_null(after);
         /* The next collection lists only tok-a. */
         mf_token(after, "tok-a", "ci deploy", "WORKSPACE", "STANDARD", FIX_NOW + 86400 * 3,
-                 FIX_NOW - 3600, mf_subject("u-1", "USER", NULL, NULL, NULL), "WORKSPACE", "ws-1",
+                 FIX_NOW - 3600, fix_subject("u-1", "USER", NULL, NULL, NULL), "WORKSPACE", "ws-1",
                  "WORKSPACE_OPERATOR");
         tw_buf_init(&b, 0);
         assert_int_equal(tw_metrics_render(&snap, NULL, &b), 0);
@@ -350,13 +350,13 @@ static void test_page_invalid_utf8_name(void **state)
         assert_non_null(inv);
         mf_token(inv, "tok-a", "deploy caf\xe9 \xff\xfe", "WORKSPACE", "STANDARD",
                  FIX_NOW + 86400 * 3, FIX_NOW - 3600,
-                 mf_subject("u-1", "USER", NULL,
-                            "Ren\xe9"
-                            "e",
-                            NULL),
+                 fix_subject("u-1", "USER", NULL,
+                             "Ren\xe9"
+                             "e",
+                             NULL),
                  "WORKSPACE", "ws-1", "WORKSPACE_OPERATOR");
         mf_token(inv, "tok-b", "fine \xc3\xa9", "WORKSPACE", "STANDARD", FIX_NOW + 86400 * 3,
-                 FIX_NOW - 3600, mf_subject("u-2", "USER", NULL, NULL, NULL), "WORKSPACE", "ws-1",
+                 FIX_NOW - 3600, fix_subject("u-2", "USER", NULL, NULL, NULL), "WORKSPACE", "ws-1",
                  "WORKSPACE_OPERATOR");
         assert_false(valid_utf8("caf\xe9", 4));
         tw_buf_init(&b, 0);

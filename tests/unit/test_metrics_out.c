@@ -94,7 +94,7 @@ static struct tw_inventory *big_inventory(size_t n)
                 mf_token(inv, id, name, i % 3 ? "WORKSPACE" : "ORGANIZATION", "STANDARD",
                          i % 2 ? FIX_NOW + (int64_t)i : TW_NO_TIME,
                          i % 5 ? TW_NO_TIME : FIX_NOW - (int64_t)i,
-                         mf_subject("u-1", "USER", NULL, NULL, NULL), "WORKSPACE", "ws-1",
+                         fix_subject("u-1", "USER", NULL, NULL, NULL), "WORKSPACE", "ws-1",
                          "WORKSPACE_OPERATOR");
         }
         assert_int_equal(tw_inventory_sort(inv), 0);
