@@ -41,6 +41,8 @@ struct tw_digest_group {
 };
 
 struct tw_digest {
+        const struct tw_inventory *inv; /* borrowed: what the entries point into */
+        const struct tw_evaluation *ev; /* borrowed */
         int64_t period;    /* the firing instant this digest is for (tw_schedule_prev()) */
         bool stale;        /* built from the last good data: the API could not be listed */
         int64_t data_from; /* when that data was collected; 0: unknown */

@@ -43,13 +43,4 @@ int tw_notify_state_stages(struct tw_notify_state *s, const struct tw_notify_sta
                            const struct tw_notify_events *fired, int64_t now,
                            struct tw_notify_events *ret);
 
-/* Replaces dst's marks with copies of old's (none when old is NULL).  -ENOMEM. */
-int tw_notify_stages_revert(struct tw_notify_sink_state *dst,
-                            const struct tw_notify_sink_state *old);
-void tw_notify_stage_marks_free(struct tw_notify_stage_mark *m, size_t n);
-
-/* The marks as a JSON array / from one (into out, sorted).  -EBADMSG, -ENOMEM. */
-struct cJSON *tw_notify_stage_marks_to_json(const struct tw_notify_sink_state *s);
-int tw_notify_stage_marks_from_json(const struct cJSON *arr, struct tw_notify_sink_state *out);
-
 #endif

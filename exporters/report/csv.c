@@ -16,44 +16,6 @@ static const char header[] = "id,name,scope,kind,roles,created_by,owner,owner_so
                              "created_at,expires_at,last_used_at,worst_severity,findings,"
                              "suppressed,organization_id\r\n";
 
-/*
- * Security reviewers open these files in spreadsheets,
- * which run a cell starting with =, +, -, @ (or a tab or CR before one) as a
- * formula: a token named "=HYPERLINK(...)" would be code.  Such a cell gets a
- * leading apostrophe (OWASP's "CSV injection" advice), which spreadsheets
- * show as text.  Then RFC 4180: a field holding '"', ',', CR or LF is quoted,
- * with '"' doubled.
- */
-int tw_report_add_csv_cell(struct tw_buf *out, const char *s, bool last)
-{
-        bool guard, quote;
-        int r = 0;
-
-        if (!s)
-                s = "";
-        guard = *s && strchr("=+-@\t\r", *s);
-        quote = strpbrk(s, "\",\r\n") != NULL;
-        if (quote)
-                r = tw_buf_addc(out, '"');
-        if (r >= 0 && guard)
-                r = tw_buf_addc(out, '\'');
-        for (const char *p = s; r >= 0 && *p;) {
-                size_t n = strcspn(p, "\"");
-
-                r = tw_buf_add(out, p, n);
-                p += n;
-                if (r >= 0 && *p == '"') {
-                        r = tw_buf_adds(out, "\"\"");
-                        p++;
-                }
-        }
-        if (r >= 0 && quote)
-                r = tw_buf_addc(out, '"');
-        if (r >= 0)
-                r = tw_buf_adds(out, last ? "\r\n" : ",");
-        return r;
-}
-
 static int add_time_cell(struct tw_buf *out, int64_t t)
 {
         char ts[TW_RFC3339_LEN];
@@ -86,7 +48,7 @@ static int add_findings_cell(struct tw_buf *out, const struct tw_snapshot *snap,
                              bool suppressed, bool last, struct tw_buf *tmp)
 {
         const struct tw_finding *f = NULL;
-        size_t n = tw_report_token_findings(snap, token, &f);
+        size_t n = tw_evaluation_token_findings(snap->ev, token, &f);
         int r = 0;
 
         tw_buf_reset(tmp);

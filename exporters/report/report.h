@@ -14,10 +14,7 @@
 
 #include "core/snapshot.h"
 
-struct cJSON;
 struct tw_buf;
-struct tw_inventory;
-struct tw_token;
 
 enum tw_report_format {
         TW_REPORT_TABLE,
@@ -97,10 +94,5 @@ struct tw_live_status {
  * -ENOMEM, -E2BIG, or flush's error. */
 int tw_report_render_live_html(const struct tw_snapshot *snap, const struct tw_live_status *st,
                                struct tw_buf *out, int (*flush)(void *ctx), void *flush_ctx);
-
-/* The JSON report's object for one token, without "findings": the one shape
- * of a token that webhook payloads share with the report.  inv (may be NULL)
- * names the roles' entities.  NULL on -ENOMEM; free with cJSON_Delete(). */
-struct cJSON *tw_report_token_json(const struct tw_inventory *inv, const struct tw_token *t);
 
 #endif

@@ -1,4 +1,5 @@
-/* Text sanitizers for the people-facing report formats (terminal, Markdown). */
+/* Text sanitizers for the people-facing report formats: terminal and CSV
+ * (Markdown is lib/md.h). */
 #include "exporters/report/report_internal.h"
 
 #include <string.h>
@@ -122,8 +123,19 @@ int tw_report_add_terminal(struct tw_buf *out, const char *s, size_t max_width, 
         else if (total > max_width)
                 keep = max_width - 1;
         while (r >= 0 && p && *p) {
-                size_t n = utf8_next(p, &c), cw = cp_width(c);
+                size_t n, cw;
 
+                /* a run of printable ASCII (most of what the API sends) goes at once */
+                for (n = 0; p[n] >= 0x20 && p[n] < 0x7F && w + n < keep; n++)
+                        ;
+                if (n > 0) {
+                        r = tw_buf_add(out, p, n);
+                        w += n;
+                        p += n;
+                        continue;
+                }
+                n = utf8_next(p, &c);
+                cw = cp_width(c);
                 if (w + cw > keep)
                         break;
                 w += cw;
@@ -142,30 +154,40 @@ int tw_report_add_terminal(struct tw_buf *out, const char *s, size_t max_width, 
         return r;
 }
 
-int tw_report_add_markdown(struct tw_buf *out, const char *s)
+/*
+ * Security reviewers open these files in spreadsheets,
+ * which run a cell starting with =, +, -, @ (or a tab or CR before one) as a
+ * formula: a token named "=HYPERLINK(...)" would be code.  Such a cell gets a
+ * leading apostrophe (OWASP's "CSV injection" advice), which spreadsheets
+ * show as text.  Then RFC 4180: a field holding '"', ',', CR or LF is quoted,
+ * with '"' doubled.
+ */
+int tw_report_add_csv_cell(struct tw_buf *out, const char *s, bool last)
 {
-        const unsigned char *p = (const unsigned char *)s;
+        bool guard, quote;
         int r = 0;
-        uint32_t c;
 
-        while (r >= 0 && p && *p) {
-                size_t n = utf8_next(p, &c);
+        if (!s)
+                s = "";
+        guard = *s && strchr("=+-@\t\r", *s);
+        quote = strpbrk(s, "\",\r\n") != NULL;
+        if (quote)
+                r = tw_buf_addc(out, '"');
+        if (r >= 0 && guard)
+                r = tw_buf_addc(out, '\'');
+        for (const char *p = s; r >= 0 && *p;) {
+                size_t n = strcspn(p, "\"");
 
-                if (c == '\n' || c == '\r' || c == '\t')
-                        r = tw_buf_addc(out, ' ');
-                else if (c == '<')
-                        r = tw_buf_adds(out, "&lt;");
-                else if (c == '>')
-                        r = tw_buf_adds(out, "&gt;");
-                else if (c == '&')
-                        r = tw_buf_adds(out, "&amp;");
-                else if (c < 0x80 && strchr("\\|`*_[]~@", (int)c))
-                        r = tw_buf_printf(out, "\\%c", (char)c);
-                else if (unsafe_codepoint(c))
-                        r = tw_buf_addc(out, '?');
-                else
-                        r = tw_buf_add(out, p, n);
+                r = tw_buf_add(out, p, n);
                 p += n;
+                if (r >= 0 && *p == '"') {
+                        r = tw_buf_adds(out, "\"\"");
+                        p++;
+                }
         }
+        if (r >= 0 && quote)
+                r = tw_buf_addc(out, '"');
+        if (r >= 0)
+                r = tw_buf_adds(out, last ? "\r\n" : ",");
         return r;
 }

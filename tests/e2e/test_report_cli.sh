@@ -47,8 +47,8 @@ grep -q "malformed lines in the audit trail skipped" "$E2E_TMP/a.err" || fail "t
 jq -e '.tokens[] | select(.id == "clb80bc9a0fs4e24zumipju47")
   | (.events | length) == 1 and .usage.calls == 96 and .usage.suggested_role == "WORKSPACE_AUTHOR"
     and .usage.image_pushes == 12 and .usage.source_ips[0].value == "10.20.0.15"
-    and (.findings[] | select(.kind == "over_privileged") | .message
-         | test("allowed by WORKSPACE_AUTHOR") and test("--role WORKSPACE_AUTHOR"))' "$E2E_TMP/a.json" >/dev/null ||
+    and (.findings[] | select(.kind == "over_privileged")
+         | (.message | test("allowed by WORKSPACE_AUTHOR")) and (.fix | test("--role WORKSPACE_AUTHOR$")))' "$E2E_TMP/a.json" >/dev/null ||
   fail "ml-platform-owner: usage, and the least role in its over_privileged finding"
 jq -e '.tokens[] | select(.id == "clvq1zxzf1eas1v6a29ybbgat")
   | .usage.suggested_role == null

@@ -2,7 +2,22 @@
  * gzip round trip, Accept-Encoding, caps. */
 #include "exporters/metrics/metrics.h"
 
-#include "metrics_fixture.h"
+#include "helpers/metrics_fixture.h"
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "core/evaluate/finding.h"
+#include "core/inventory.h"
+#include "core/status.h"
+#include "lib/arena.h"
+#include "lib/http/http.h"
+#include "lib/timeutil.h"
 
 #include <errno.h>
 #include <iconv.h>
@@ -150,8 +165,8 @@ static void test_accepts_gzip(void **state)
 /* Renders the fixture into a new buffer; creator names on request. */
 static void render_fixture(struct tw_buf *out, bool names, bool with_ev)
 {
-        struct tw_inventory *inv = fix_inventory();
-        struct tw_evaluation *ev = with_ev ? fix_evaluation() : NULL;
+        struct tw_inventory *inv = mf_inventory();
+        struct tw_evaluation *ev = with_ev ? mf_evaluation() : NULL;
         struct tw_config cfg;
         struct tw_agent_status st;
         struct tw_http_stats http;
@@ -164,7 +179,7 @@ static void render_fixture(struct tw_buf *out, bool names, bool with_ev)
         cfg.owners.labels = labels;
         cfg.owners.n_labels = 2;
         snap = (struct tw_snapshot){.cfg = &cfg, .inv = inv, .ev = ev};
-        fix_status(&st, &http);
+        mf_status(&st, &http);
         tw_buf_init(out, TW_METRICS_PAGE_MAX);
         assert_int_equal(tw_metrics_render(&snap, &st, out), 0);
         tw_evaluation_free(ev);
@@ -229,9 +244,9 @@ static void test_page_deleted_token_disappears(void **state)
         (void)state;
         assert_non_null(after);
         /* The next collection lists only tok-a. */
-        fix_token(after, "tok-a", "ci deploy", "WORKSPACE", "STANDARD", FIX_NOW + 86400 * 3,
-                  FIX_NOW - 3600, fix_subject("u-1", "USER", NULL, NULL, NULL), "WORKSPACE", "ws-1",
-                  "WORKSPACE_OPERATOR");
+        mf_token(after, "tok-a", "ci deploy", "WORKSPACE", "STANDARD", FIX_NOW + 86400 * 3,
+                 FIX_NOW - 3600, fix_subject("u-1", "USER", NULL, NULL, NULL), "WORKSPACE", "ws-1",
+                 "WORKSPACE_OPERATOR");
         tw_buf_init(&b, 0);
         assert_int_equal(tw_metrics_render(&snap, NULL, &b), 0);
         assert_non_null(strstr(b.ptr, "token_id=\"tok-a\""));
@@ -274,16 +289,16 @@ static void test_page_invalid_utf8_name(void **state)
 
         (void)state;
         assert_non_null(inv);
-        fix_token(inv, "tok-a", "deploy caf\xe9 \xff\xfe", "WORKSPACE", "STANDARD",
-                  FIX_NOW + 86400 * 3, FIX_NOW - 3600,
-                  fix_subject("u-1", "USER", NULL,
-                              "Ren\xe9"
-                              "e",
-                              NULL),
-                  "WORKSPACE", "ws-1", "WORKSPACE_OPERATOR");
-        fix_token(inv, "tok-b", "fine \xc3\xa9", "WORKSPACE", "STANDARD", FIX_NOW + 86400 * 3,
-                  FIX_NOW - 3600, fix_subject("u-2", "USER", NULL, NULL, NULL), "WORKSPACE", "ws-1",
-                  "WORKSPACE_OPERATOR");
+        mf_token(inv, "tok-a", "deploy caf\xe9 \xff\xfe", "WORKSPACE", "STANDARD",
+                 FIX_NOW + 86400 * 3, FIX_NOW - 3600,
+                 fix_subject("u-1", "USER", NULL,
+                             "Ren\xe9"
+                             "e",
+                             NULL),
+                 "WORKSPACE", "ws-1", "WORKSPACE_OPERATOR");
+        mf_token(inv, "tok-b", "fine \xc3\xa9", "WORKSPACE", "STANDARD", FIX_NOW + 86400 * 3,
+                 FIX_NOW - 3600, fix_subject("u-2", "USER", NULL, NULL, NULL), "WORKSPACE", "ws-1",
+                 "WORKSPACE_OPERATOR");
         assert_false(valid_utf8("caf\xe9", 4));
         tw_buf_init(&b, 0);
         assert_int_equal(tw_metrics_render(&snap, NULL, &b), 0);
@@ -312,7 +327,7 @@ static void test_page_no_collection_yet(void **state)
 
 static void test_page_cap(void **state)
 {
-        struct tw_inventory *inv = fix_inventory();
+        struct tw_inventory *inv = mf_inventory();
         struct tw_snapshot snap = {.inv = inv};
         struct tw_buf b;
 

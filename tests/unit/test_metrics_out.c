@@ -3,7 +3,22 @@
  * appended after the render, caps. */
 #include "exporters/metrics/metrics.h"
 
-#include "metrics_fixture.h"
+#include "helpers/metrics_fixture.h"
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "core/evaluate/finding.h"
+#include "core/inventory.h"
+#include "core/status.h"
+#include "lib/arena.h"
+#include "lib/http/http.h"
+#include "lib/timeutil.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -55,11 +70,11 @@ static struct tw_inventory *big_inventory(size_t n)
                 snprintf(id, sizeof(id), "tok-%06zu", i);
                 snprintf(name, sizeof(name),
                          "evil \"%zu\" \\back\\slash\nnewline } # \xf0\x9f\x9a\x80", i);
-                fix_token(inv, id, name, i % 3 ? "WORKSPACE" : "ORGANIZATION", "STANDARD",
-                          i % 2 ? FIX_NOW + (int64_t)i : TW_NO_TIME,
-                          i % 5 ? TW_NO_TIME : FIX_NOW - (int64_t)i,
-                          fix_subject("u-1", "USER", NULL, NULL, NULL), "WORKSPACE", "ws-1",
-                          "WORKSPACE_OPERATOR");
+                mf_token(inv, id, name, i % 3 ? "WORKSPACE" : "ORGANIZATION", "STANDARD",
+                         i % 2 ? FIX_NOW + (int64_t)i : TW_NO_TIME,
+                         i % 5 ? TW_NO_TIME : FIX_NOW - (int64_t)i,
+                         fix_subject("u-1", "USER", NULL, NULL, NULL), "WORKSPACE", "ws-1",
+                         "WORKSPACE_OPERATOR");
         }
         assert_int_equal(tw_inventory_sort(inv), 0);
         return inv;
@@ -67,8 +82,8 @@ static struct tw_inventory *big_inventory(size_t n)
 
 static void test_inflates_to_plain(void **state)
 {
-        struct tw_inventory *small = fix_inventory(), *big = big_inventory(20000);
-        struct tw_evaluation *ev = fix_evaluation();
+        struct tw_inventory *small = mf_inventory(), *big = big_inventory(20000);
+        struct tw_evaluation *ev = mf_evaluation();
         struct tw_agent_status st;
         struct tw_http_stats http;
         struct tw_config cfg;
@@ -89,7 +104,7 @@ static void test_inflates_to_plain(void **state)
 
         (void)state;
         memset(&cfg, 0, sizeof(cfg));
-        fix_status(&st, &http);
+        mf_status(&st, &http);
         for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
                 check_same(cases[i].name, &cases[i].snap, cases[i].st, cases[i].extra);
         tw_evaluation_free(ev);

@@ -442,14 +442,14 @@ static struct tw_notify_state *old_state(const struct entry_spec *es)
         s->sinks = calloc(1, sizeof(*s->sinks));
         assert_non_null(s->sinks);
         s->n_sinks = 1;
-        s->sinks[0].name = nf_strdup("a");
+        s->sinks[0].name = "a";
         s->sinks[0].entries = calloc(4, sizeof(struct tw_notify_entry));
         for (; n < 3 && es[n].token_id; n++) {
                 struct tw_notify_entry *e = &s->sinks[0].entries[n];
 
-                e->token_id = nf_strdup(es[n].token_id);
-                e->token_name = nf_strdup(es[n].token_id);
-                e->message = nf_strdup("old message");
+                e->token_id = es[n].token_id;
+                e->token_name = es[n].token_id;
+                e->message = "old message";
                 e->kind = es[n].kind;
                 e->severity = es[n].severity;
                 e->since = NOW - 2 * DAY;
@@ -539,7 +539,8 @@ static void test_owner_kept(void **unused)
                          0);
         assert_int_equal(e2.n, 1);
         assert_int_equal(e2.events[0].type, TW_NOTIFY_RESOLVED);
-        assert_null(e2.events[0].token);
+        assert_false(e2.events[0].listed);
+        assert_null(e2.events[0].token_json);
         assert_string_equal(e2.events[0].owner, want);
         assert_string_equal(e2.events[0].organization, "org-1");
         /* a sink that does not alert keeps none */

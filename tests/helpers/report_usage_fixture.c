@@ -1,23 +1,21 @@
-/* The audit parts of the report fixture: a change history and an audit-log
- * usage index with hostile strings (report_fixture.h's fix_render uses them). */
-#ifndef TW_TESTS_UNIT_REPORT_USAGE_FIXTURE_H
-#define TW_TESTS_UNIT_REPORT_USAGE_FIXTURE_H
+/* The audit parts of the report fixture (tests/helpers/report_fixture.h): a
+ * change history and an audit-log usage index with hostile strings. */
+#include "helpers/report_fixture.h"
 
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
+#include <string.h>
+
+#include <cmocka.h>
 
 #include "core/events.h"
 #include "core/usage/usage.h"
 
 #define FIX_MS(t) ((long long)(t)*1000)
 
-struct fix_history {
-        struct tw_event events[3];
-        struct tw_event_history h;
-};
-
-/* Three changes, oldest first: tok-a created, tok-b's roles raised (hostile
- * values), a hostile-named token deleted while in use. */
-static void fix_history_init(struct fix_history *f)
+void fix_history_init(struct fix_history *f)
 {
         memset(f, 0, sizeof(*f));
         f->events[0] = (struct tw_event){.kind = TW_EVENT_CREATED,
@@ -46,7 +44,7 @@ static void fix_history_init(struct fix_history *f)
                 .events = f->events, .n_events = 3, .since = FIX_NOW - 30 * FIX_DAY};
 }
 
-static void fix_history_done(struct fix_history *f)
+void fix_history_done(struct fix_history *f)
 {
         for (size_t i = 0; i < 3; i++)
                 tw_event_done(&f->events[i]);
@@ -54,7 +52,7 @@ static void fix_history_done(struct fix_history *f)
 
 /* tok-a deploys (images, deploys) from two IPs, one with a hostile user
  * agent; tok-b called an operation not in the permission table. */
-static struct tw_usage *fix_usage(void)
+struct tw_usage *fix_usage(void)
 {
         struct tw_usage *u = NULL;
         char text[8192];
@@ -97,5 +95,3 @@ static struct tw_usage *fix_usage(void)
         assert_int_equal(tw_usage_from_json(text, (size_t)n, NULL, &u), 0);
         return u;
 }
-
-#endif

@@ -1,35 +1,25 @@
-/* A small in-code inventory with hostile names and a hand-built evaluation
- * (no evaluator), for the report renderers' tests (test_report*.c). */
-#ifndef TW_TESTS_UNIT_REPORT_FIXTURE_H
-#define TW_TESTS_UNIT_REPORT_FIXTURE_H
+/* The report renderers' fixture (tests/helpers/report_fixture.h): an
+ * inventory with hostile names and a hand-built evaluation. */
+#include "helpers/report_fixture.h"
 
+#include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
-#include <stdint.h>
-#include <setjmp.h>
-#include <cmocka.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "lib/buf.h"
+#include <cmocka.h>
+
 #include "core/config/config.h"
 #include "core/evaluate/finding.h"
 #include "core/inventory.h"
 #include "core/snapshot.h"
-#include "lib/timeutil.h"
+#include "core/usage/usage.h"
 #include "exporters/report/report.h"
+#include "lib/buf.h"
+#include "lib/timeutil.h"
 
-#define FIX_NOW 1750000000 /* 2025-06-15T15:06:40Z */
-#define FIX_DAY 86400
-
-/* Quotes, backslashes, a newline, table and HTML syntax, a formula, a
- * terminal escape, a bidi override, emoji. */
-#define FIX_HOSTILE                                                                      \
-        "=evil \"quote\" \\back\\slash\\\nnewline | <b>x</b> *_[]` @team \x1b[31mred\r " \
-        "\xe2\x80\xae"                                                                   \
-        "txt.exe \xf0\x9f\x9a\x80"
-
-static char *fix_dup(const char *s)
+char *fix_dup(const char *s)
 {
         char *d;
 
@@ -40,8 +30,8 @@ static char *fix_dup(const char *s)
         return d;
 }
 
-static struct tw_subject *fix_subject(const char *id, const char *type, const char *username,
-                                      const char *full_name, const char *token_name)
+struct tw_subject *fix_subject(const char *id, const char *type, const char *username,
+                               const char *full_name, const char *token_name)
 {
         struct tw_subject *s = calloc(1, sizeof(*s));
 
@@ -55,9 +45,9 @@ static struct tw_subject *fix_subject(const char *id, const char *type, const ch
 }
 
 /* A token with up to two roles ("TYPE", "entity", "ROLE" triples; NULL ends). */
-static void fix_token(struct tw_inventory *inv, const char *id, const char *name, const char *scope,
-                      const char *kind, int64_t end_at, int64_t last_used,
-                      struct tw_subject *creator, const char *const roles[6])
+void fix_token(struct tw_inventory *inv, const char *id, const char *name, const char *scope,
+               const char *kind, int64_t end_at, int64_t last_used, struct tw_subject *creator,
+               const char *const roles[6])
 {
         struct tw_token t = {0};
 
@@ -92,11 +82,11 @@ static void fix_token(struct tw_inventory *inv, const char *id, const char *name
         assert_int_equal(tw_inventory_add_token(inv, &t), 0);
 }
 
-static char *fix_long_name(void)
+/* A name of 300 codepoints: 290 ASCII, 5 two-byte, 5 emoji. */
+static char *make_long_name(void)
 {
         struct tw_buf b;
 
-        /* 300 codepoints: 290 ASCII, 5 two-byte, 5 emoji. */
         tw_buf_init(&b, 0);
         for (int i = 0; i < 290; i++)
                 assert_int_equal(tw_buf_addc(&b, (char)('a' + i % 26)), 0);
@@ -115,7 +105,7 @@ static char *fix_long_name(void)
  * tok-d  300-character name, no creator, no roles, no findings
  * One failed listing.
  */
-static struct tw_inventory *fix_inventory(void)
+struct tw_inventory *fix_inventory(void)
 {
         static const char *const roles_a[6] = {"WORKSPACE", "ws-1", "WORKSPACE_OPERATOR"};
         static const char *const roles_b[6] = {"ORGANIZATION", "org-1",   "ORGANIZATION_OWNER",
@@ -124,7 +114,7 @@ static struct tw_inventory *fix_inventory(void)
         struct tw_inventory *inv = tw_inventory_new("org-1", "v1");
         struct tw_workspace w = {0};
         struct tw_deployment d = {0};
-        char *long_name = fix_long_name();
+        char *long_name = make_long_name();
 
         assert_non_null(inv);
         inv->collected_at = FIX_NOW - 60;
@@ -156,36 +146,36 @@ static struct tw_inventory *fix_inventory(void)
         return inv;
 }
 
-static void fix_note(struct tw_suppression_note *n, const char *token, const char *kind,
-                     int64_t until, const char *reason, bool stale)
-{
-        n->token_id = fix_dup(token);
-        n->kind = fix_dup(kind);
-        n->until = until;
-        n->reason = fix_dup(reason);
-        n->stale = stale;
-}
-
 /* The findings described at fix_inventory(), a lapsed and a stale note and
- * an evaluation error. */
-static struct tw_evaluation *fix_evaluation(void)
+ * an evaluation error.  Strings are literals (the evaluation's arena stays
+ * empty). */
+struct tw_evaluation *fix_evaluation(void)
 {
         static const struct {
                 size_t token;
                 enum tw_finding_kind kind;
                 enum tw_severity sev;
                 bool suppressed;
-                const char *message;
+                enum tw_fix_action fix;
+                int64_t at, after;
         } rows[] = {
-                {0, TW_FINDING_EXPIRING, TW_SEVERITY_CRITICAL, false,
-                 "expires in 3 days; rotate: astro workspace token rotate tok-a --workspace-id "
-                 "ws-1"},
-                {1, TW_FINDING_NO_EXPIRY, TW_SEVERITY_WARNING, false, "never expires"},
-                {1, TW_FINDING_ORPHANED, TW_SEVERITY_WARNING, false,
-                 "role on a workspace that no longer exists:\nws-gone | <gone>"},
-                {1, TW_FINDING_OVER_PRIVILEGED, TW_SEVERITY_CRITICAL, true,
-                 "ORGANIZATION_OWNER above the ceiling"},
-                {2, TW_FINDING_EXPIRED, TW_SEVERITY_CRITICAL, false, "expired 1 day ago"},
+                {0, TW_FINDING_EXPIRING, TW_SEVERITY_CRITICAL, false, TW_FIX_ROTATE,
+                 FIX_NOW + FIX_DAY * 3, FIX_DAY * 7},
+                {1, TW_FINDING_NO_EXPIRY, TW_SEVERITY_WARNING, false, TW_FIX_DELETE, TW_NO_TIME, 0},
+                {1, TW_FINDING_ORPHANED, TW_SEVERITY_WARNING, false, TW_FIX_DELETE, TW_NO_TIME, 0},
+                {1, TW_FINDING_OVER_PRIVILEGED, TW_SEVERITY_CRITICAL, true, TW_FIX_UPDATE_ROLE,
+                 TW_NO_TIME, 0},
+                {2, TW_FINDING_EXPIRED, TW_SEVERITY_CRITICAL, false, TW_FIX_ROTATE,
+                 FIX_NOW - FIX_DAY, 0},
+        };
+        /* tok-b's ws-gone role, and its ORGANIZATION_OWNER role above the ceiling */
+        static const struct tw_finding_reason reasons[] = {
+                {.kind = TW_REASON_ENTITY_GONE, .role = 1, .at = TW_NO_TIME},
+                {.kind = TW_REASON_ROLE_ABOVE,
+                 .role = 0,
+                 .ceiling = "ORGANIZATION_BILLING_ADMIN",
+                 .target = "ORGANIZATION_BILLING_ADMIN",
+                 .at = TW_NO_TIME},
         };
         size_t n = sizeof(rows) / sizeof(rows[0]);
         struct tw_evaluation *ev = calloc(1, sizeof(*ev));
@@ -195,9 +185,13 @@ static struct tw_evaluation *fix_evaluation(void)
         ev->findings = calloc(n, sizeof(*ev->findings));
         ev->token_first = calloc(4, sizeof(size_t));
         ev->token_count = calloc(4, sizeof(size_t));
+        ev->reasons = calloc(2, sizeof(*ev->reasons));
         ev->notes = calloc(2, sizeof(*ev->notes));
         ev->errors = calloc(1, sizeof(char *));
-        assert_true(ev->findings && ev->token_first && ev->token_count && ev->notes && ev->errors);
+        assert_true(ev->findings && ev->token_first && ev->token_count && ev->reasons &&
+                    ev->notes && ev->errors);
+        memcpy(ev->reasons, reasons, sizeof(reasons));
+        ev->n_reasons = 2;
         ev->n_findings = n;
         ev->n_tokens = 4;
         for (size_t i = 0; i < n; i++) {
@@ -206,10 +200,15 @@ static struct tw_evaluation *fix_evaluation(void)
                 f->token = rows[i].token;
                 f->kind = rows[i].kind;
                 f->severity = rows[i].sev;
-                f->message = fix_dup(rows[i].message);
+                f->fix = rows[i].fix;
+                f->at = rows[i].at;
+                f->after = rows[i].after;
+                f->first_reason = f->kind == TW_FINDING_OVER_PRIVILEGED ? 1 : 0;
+                f->n_reasons =
+                        f->kind == TW_FINDING_ORPHANED || f->kind == TW_FINDING_OVER_PRIVILEGED;
                 f->suppressed = rows[i].suppressed;
                 f->suppressed_until = rows[i].suppressed ? FIX_NOW + FIX_DAY * 10 : TW_NO_TIME;
-                f->suppressed_reason = fix_dup(rows[i].suppressed ? "accepted: \"SEC-1\"" : NULL);
+                f->suppressed_reason = rows[i].suppressed ? "accepted: \"SEC-1\"" : NULL;
                 if (!ev->token_count[f->token])
                         ev->token_first[f->token] = i;
                 ev->token_count[f->token]++;
@@ -218,19 +217,19 @@ static struct tw_evaluation *fix_evaluation(void)
                 else
                         ev->active[f->kind][f->severity]++;
         }
-        fix_note(&ev->notes[0], "tok-a", "unused", FIX_NOW - FIX_DAY, "old exception", false);
-        fix_note(&ev->notes[1], "tok-zzz", NULL, FIX_NOW + FIX_DAY, "gone | <script>", true);
+        ev->notes[0] = (struct tw_suppression_note){"tok-a", "unused", FIX_NOW - FIX_DAY,
+                                                    "old exception", false};
+        ev->notes[1] = (struct tw_suppression_note){"tok-zzz", NULL, FIX_NOW + FIX_DAY,
+                                                    "gone | <script>", true};
         ev->n_notes = 2;
-        ev->errors[0] = fix_dup("orphan check of 1 token skipped: deployments not listed");
+        ev->errors[0] = "orphan check of 1 token skipped: deployments not listed";
         ev->n_errors = 1;
         return ev;
 }
 
-#include "report_usage_fixture.h"
-
 /* The fixture rendered in fmt (with the change history and the usage when
  * with_eval); the caller frees the text. */
-static char *fix_render(enum tw_report_format fmt, bool with_eval, size_t *ret_len)
+char *fix_render(enum tw_report_format fmt, bool with_eval, size_t *ret_len)
 {
         struct tw_config *cfg = NULL;
         struct tw_inventory *inv = fix_inventory();
@@ -258,5 +257,3 @@ static char *fix_render(enum tw_report_format fmt, bool with_eval, size_t *ret_l
                 *ret_len = out.len;
         return tw_buf_steal(&out);
 }
-
-#endif
