@@ -63,4 +63,12 @@ int tw_http_request(struct tw_http_client *c, const char *method, const char *ur
  * with c. */
 const char *tw_http_client_header(struct tw_http_client *c, const char *name);
 
+/* Request headers that may hold a credential (lib/http/headers.c): appends
+ * the line fmt makes to *h; every line is wiped when the list is freed with
+ * tw_http_headers_free().  0 or -ENOMEM (then *h is freed and NULL). */
+int tw_http_header_add(struct curl_slist **h, const char *fmt, ...)
+        __attribute__((format(printf, 2, 3)));
+/* Wipes every line of h, then frees it; NULL-safe. */
+void tw_http_headers_free(struct curl_slist *h);
+
 #endif
