@@ -42,6 +42,9 @@ enum key_type {
         T_CHANGES,   /* token change event kinds: a mask, "all" or "none" */
         T_STAGES,    /* expiry lead times: struct tw_stages_config */
         T_AUTO_BOOL, /* auto, or a boolean: enum tw_auditlog_mode */
+        T_LEAD,      /* a struct tw_threshold that is never off: [rotation] before */
+        T_STRATEGY,  /* replace or rotate: enum tw_rotation_strategy */
+        T_DAYS,      /* a whole number of days ("90d" or "90") as an int in [min, max] */
         _T_MAX,
 };
 

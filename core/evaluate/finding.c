@@ -1,6 +1,7 @@
 #include "core/evaluate/finding.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -49,6 +50,22 @@ int tw_finding_kind_from_string(const char *s, enum tw_finding_kind *ret)
                         return 0;
                 }
         return -EINVAL;
+}
+
+void tw_finding_kind_list(char *buf, size_t size)
+{
+        size_t len = 0;
+
+        if (!size)
+                return;
+        buf[0] = '\0';
+        for (int i = 0; i < _TW_FINDING_KIND_MAX && len < size; i++) {
+                int n = snprintf(buf + len, size - len, "%s%s", i ? ", " : "", kind_names[i]);
+
+                if (n < 0)
+                        break;
+                len += (size_t)n;
+        }
 }
 
 void tw_evaluation_free(struct tw_evaluation *ev)

@@ -142,6 +142,9 @@ const char *tw_severity_to_string(enum tw_severity s);
 int tw_severity_from_string(const char *s, enum tw_severity *ret);
 const char *tw_finding_kind_to_string(enum tw_finding_kind k);
 int tw_finding_kind_from_string(const char *s, enum tw_finding_kind *ret);
+/* Every kind's name, "expired, expiring, ..., missing_copy", into buf
+ * (cut to size, always terminated), for messages that list them. */
+void tw_finding_kind_list(char *buf, size_t size);
 
 /* The findings of token i: returns how many, *ret_first points at the
  * first.  0 (and *ret_first untouched) when ev is NULL or does not cover
