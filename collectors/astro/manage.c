@@ -126,7 +126,8 @@ void tw_astro_issued_done(struct tw_astro_issued *i)
 }
 
 /* Waits until a request of this method may start under Astro's write
- * limits (a bucket of one: starts at least 1/rate apart). */
+ * limits: starts at least 1.1/rate apart, so that no window of a second
+ * holds more than rate of them even when their arrivals jitter. */
 static int pace(struct tw_astro_manage *m, const char *method)
 {
         bool post = strcmp(method, "POST") == 0, del = strcmp(method, "DELETE") == 0;
@@ -139,7 +140,7 @@ static int pace(struct tw_astro_manage *m, const char *method)
                 return 0;
         if (*next > now)
                 r = tw_nap_ms((*next - now + 999999) / 1000000, m->o.cancel);
-        *next = tw_mono_ns() + (int64_t)(1e9 / rate);
+        *next = tw_mono_ns() + (int64_t)(1.1e9 / rate);
         return r;
 }
 
@@ -219,6 +220,12 @@ static int perform(struct tw_astro_manage *m, const struct req *q, struct tw_htt
         int64_t max_wait = m->o.max_wait_s > 0 ? m->o.max_wait_s : 60, delay;
         struct curl_slist *h = NULL;
         int r = make_headers(m, q, &h);
+
+        /* A request that must not be sent twice never rides a reused
+         * connection: libcurl repeats those by itself when they close
+         * unanswered (lib/http/client.h). */
+        if (r == 0)
+                r = tw_http_client_fresh(m->http, !q->repeatable);
 
         for (int attempt = 0; r == 0; attempt++) {
                 bool limited;
@@ -492,8 +499,9 @@ static int list_page(const struct tw_http_result *res, tw_astro_token_fn fn, voi
         return r;
 }
 
-int tw_astro_token_list(struct tw_astro_manage *m, const char *workspace_id, tw_astro_token_fn fn,
-                        void *userdata, size_t *ret_skipped, struct tw_buf *err)
+int tw_astro_token_list(struct tw_astro_manage *m, const char *filter, const char *id,
+                        tw_astro_token_fn fn, void *userdata, size_t *ret_skipped,
+                        struct tw_buf *err)
 {
         struct req q = {.method = "GET", .what = "list the tokens", .repeatable = true};
         struct tw_http_result res;
@@ -502,14 +510,16 @@ int tw_astro_token_list(struct tw_astro_manage *m, const char *workspace_id, tw_
         struct tw_buf url;
         int r = 0;
 
-        if (workspace_id && bad_id(workspace_id, err))
+        if (filter && (strcmp(filter, "workspaceId") != 0 && strcmp(filter, "deploymentId") != 0))
+                return -EINVAL;
+        if (filter && bad_id(id, err))
                 return -EINVAL;
         tw_buf_init(&url, 8192);
         for (long offset = 0, pages = 0; r == 0 && pages < MAX_PAGES; pages++, offset += (long)n) {
                 tw_buf_reset(&url);
-                r = tw_buf_printf(&url, "%s?offset=%ld&limit=%d%s%s", m->tokens_base, offset,
-                                  PAGE_LIMIT, workspace_id ? "&workspaceId=" : "",
-                                  workspace_id ? workspace_id : "");
+                r = tw_buf_printf(&url, "%s?offset=%ld&limit=%d%s%s%s%s", m->tokens_base, offset,
+                                  PAGE_LIMIT, filter ? "&" : "", filter ? filter : "",
+                                  filter ? "=" : "", filter ? id : "");
                 q.url = url.ptr;
                 if (r == 0)
                         r = perform(m, &q, &res, err);

@@ -112,11 +112,13 @@ int tw_astro_token_get(struct tw_astro_manage *m, const char *id, struct tw_toke
 /* Called for each listed token; the token is valid during the call only.
  * A negative return stops the listing and is returned. */
 typedef int (*tw_astro_token_fn)(void *userdata, const struct tw_token *t);
-/* GET .../tokens, every page (?workspaceId=workspace_id when not NULL: what a
- * Workspace Owner credential may list).  Tokens that do not parse are
- * skipped (counted in *ret_skipped, may be NULL). */
-int tw_astro_token_list(struct tw_astro_manage *m, const char *workspace_id, tw_astro_token_fn fn,
-                        void *userdata, size_t *ret_skipped, struct tw_buf *err);
+/* GET .../tokens, every page, filtered by ?filter=id when filter is not
+ * NULL ("workspaceId" or "deploymentId": what a Workspace Owner credential
+ * may list).  Tokens that do not parse are skipped (counted in
+ * *ret_skipped, may be NULL). */
+int tw_astro_token_list(struct tw_astro_manage *m, const char *filter, const char *id,
+                        tw_astro_token_fn fn, void *userdata, size_t *ret_skipped,
+                        struct tw_buf *err);
 
 /* Whether value authenticates: one GET .../organizations with it as the
  * bearer.  0 (it does), -EACCES (401: refused), or an error as above. */

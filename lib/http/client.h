@@ -58,6 +58,14 @@ int tw_http_request(struct tw_http_client *c, const char *method, const char *ur
                     const struct curl_slist *headers, const char *body, size_t len,
                     int64_t timeout_ms, volatile sig_atomic_t *cancel, struct tw_http_result *res);
 
+/* Whether the next requests must open a new connection (fresh true) or
+ * may reuse one (the default).  libcurl sends a request again, by itself,
+ * when a reused connection closes before any answer came; for a write that
+ * must never be sent twice (one that creates something), that repeat could
+ * be the second copy of a request the server already carried out.  A new
+ * connection is never repeated that way.  0, or -EINVAL. */
+int tw_http_client_fresh(struct tw_http_client *c, bool fresh);
+
 /* The value of the last response's header name (case-insensitive; the last
  * one if repeated), or NULL if it had none.  Valid until the next request
  * with c. */

@@ -168,11 +168,13 @@ static void test_list(void **state)
         size_t skipped = 9;
 
         assert_int_equal(tw_astro_token_create(w->m, &ws_token, &a, &w->err), 0);
-        assert_int_equal(tw_astro_token_list(w->m, NULL, count_token, &all, &skipped, &w->err), 0);
+        assert_int_equal(
+                tw_astro_token_list(w->m, NULL, NULL, count_token, &all, &skipped, &w->err), 0);
         assert_int_equal(all.n, tw_sim_token_count(w->sim));
         assert_int_equal(all.named, 1);
         assert_int_equal(skipped, 0);
-        assert_int_equal(tw_astro_token_list(w->m, WS, count_token, &ws, NULL, &w->err), 0);
+        assert_int_equal(
+                tw_astro_token_list(w->m, "workspaceId", WS, count_token, &ws, NULL, &w->err), 0);
         assert_true(ws.n < all.n);
         assert_int_equal(ws.named, 1);
         tw_astro_issued_done(&a);
@@ -236,7 +238,9 @@ static void test_429_retried(void **state)
 }
 
 /* The create committed but its answer was lost, or a 5xx came: -EIO, and
- * the request was not sent again (one token made, not two). */
+ * the request was not sent again (one token made, not two) - also when it
+ * went out on a reused connection, which libcurl repeats by itself when it
+ * closes unanswered. */
 static void test_unknown_outcome_not_repeated(void **state)
 {
         struct world *w = *state;
@@ -250,9 +254,12 @@ static void test_unknown_outcome_not_repeated(void **state)
                                           .count = 1};
         struct tw_sim_writes before, after;
         struct tw_astro_issued a = {0}, b = {0};
+        struct tw_token got = {0};
 
         tw_sim_get_writes(w->sim, &before);
         assert_int_equal(tw_sim_add_fault(w->sim, &drop), 0);
+        assert_int_equal(tw_astro_token_get(w->m, OWNER, &got, &w->err), 0); /* a connection */
+        tw_token_done(&got);
         assert_int_equal(tw_astro_token_create(w->m, &ws_token, &a, &w->err), -EIO);
         assert_null(a.value);
         assert_non_null(strstr(w->err.ptr, "outcome is unknown"));
