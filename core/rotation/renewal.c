@@ -77,7 +77,6 @@ void tw_renewal_done(struct tw_renewal *r)
         free(r->old.scope);
         free(r->old.entity_id);
         free(r->old.role);
-        free(r->old.workspace_id);
         for (size_t i = 0; i < r->old.n_extra_roles; i++)
                 role_done(&r->old.extra_roles[i]);
         free(r->old.extra_roles);

@@ -93,8 +93,6 @@ struct tw_renewal_token {
         char *scope;
         char *entity_id; /* the workspace or deployment of its scope's role; NULL: org */
         char *role;      /* the role of its own scope */
-        char *workspace_id; /* the workspace its tokens are listed in (a twin is looked
-                               for there); NULL: organization-wide */
         struct tw_role *extra_roles; /* the other roles, set on the twin after create */
         size_t n_extra_roles;
         int expiry_days;   /* the old token's expiryPeriodInDays (0: unknown) */

@@ -45,8 +45,7 @@ static bool add_token(cJSON *root, const struct tw_renewal_token *t)
                tw_json_add_str(o, "description", t->description) &&
                tw_json_add_str(o, "scope", t->scope) &&
                tw_json_add_str(o, "entity_id", t->entity_id) &&
-               tw_json_add_str(o, "role", t->role) &&
-               tw_json_add_str(o, "workspace_id", t->workspace_id) && add_roles(o, t) &&
+               tw_json_add_str(o, "role", t->role) && add_roles(o, t) &&
                cJSON_AddNumberToObject(o, "expiry_days", t->expiry_days) &&
                tw_json_add_time(o, "end_at", t->end_at) &&
                tw_json_add_time(o, "issued_at", t->issued_at);
@@ -227,7 +226,6 @@ static int read_token(const cJSON *o, struct tw_renewal_token *t)
             (r = get_str(o, "scope", true, &t->scope)) < 0 ||
             (r = get_id(o, "entity_id", false, &t->entity_id)) < 0 ||
             (r = get_str(o, "role", true, &t->role)) < 0 ||
-            (r = get_id(o, "workspace_id", false, &t->workspace_id)) < 0 ||
             (r = read_roles(cJSON_GetObjectItemCaseSensitive(o, "extra_roles"), t)) < 0 ||
             (r = tw_json_get_time(o, "end_at", &t->end_at)) < 0 ||
             (r = tw_json_get_time(o, "issued_at", &t->issued_at)) < 0 ||
