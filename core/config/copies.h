@@ -28,16 +28,16 @@ struct tw_copy_setting {
 
 /* [deliver.NAME]: one copy of one token. */
 struct tw_copy_config {
-        char *name;       /* NAME */
-        int line;         /* the section's first key line */
-        char *token;      /* the Astro token: its id, or its exact name */
-        int token_line;   /* 0: not given (an error at load) */
-        char *astro;      /* the [astro.NAME] NAME given, or NULL */
+        char *name;                 /* NAME */
+        int line;                   /* the section's first key line */
+        char *token;                /* the Astro token: its id, or its exact name */
+        int token_line;             /* 0: not given (an error at load) */
+        char *astro;                /* the [astro.NAME] NAME given, or NULL */
         int astro_line, adopt_line; /* 0: not given */
-        size_t org;       /* the organization, for tw_config_org() */
-        char *type;       /* github | gitlab | vault | kubernetes | file | exec */
-        bool adopt;       /* may a renewal overwrite a copy tokenwatch did not write (false) */
-        int64_t timeout;  /* seconds, from the timeout key; 0: the store's default (30 s) */
+        size_t org;                 /* the organization, for tw_config_org() */
+        char *type;                 /* github | gitlab | vault | kubernetes | file | exec */
+        bool adopt;      /* may a renewal overwrite a copy tokenwatch did not write (false) */
+        int64_t timeout; /* seconds, from the timeout key; 0: the store's default (30 s) */
         /* Every store key (type, api_url, credential_file, ca_file, timeout
          * and the type's own keys), in file order; token, astro and adopt are
          * not among them. */
@@ -61,8 +61,8 @@ struct tw_copy_type {
         const char *const *keys;
         /* the keys it needs, NULL-ended; "a|b" means exactly one of a and b */
         const char *const *required;
-        bool readable;  /* a check reads the value back (its JWT says which token) */
-        bool checkable; /* a check can say anything at all (exec: no) */
+        bool readable;     /* a check reads the value back (its JWT says which token) */
+        bool checkable;    /* a check can say anything at all (exec: no) */
         const char *label; /* for people: "GitHub", "GitLab", "Vault", ... */
 };
 

@@ -6,10 +6,9 @@
 
 #define NET_KEYS "api_url", "credential_file", "ca_file", "timeout"
 
-static const char *const github_keys[] = {NET_KEYS,      "repository",
-                                          "environment", "github_org",
-                                          "visibility",  "selected_repository_ids",
-                                          "secret",      NULL};
+static const char *const github_keys[] = {NET_KEYS,     "repository", "environment",
+                                          "github_org", "visibility", "selected_repository_ids",
+                                          "secret",     NULL};
 static const char *const github_required[] = {"secret", "repository|github_org", "credential_file",
                                               NULL};
 static const char *const gitlab_keys[] = {NET_KEYS,   "project",           "group",

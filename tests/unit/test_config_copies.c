@@ -23,7 +23,7 @@
 
 #define GH "[deliver.dags]\ntoken = ci-deploy\ntype = github\n"
 #define GH_KEYS "credential_file = /etc/tw/gh\nrepository = acme/dags\nsecret = ASTRO_API_TOKEN\n"
-#define TWO_ORGS                                                              \
+#define TWO_ORGS                                                             \
         "[astro.prod]\norganization_id = org-prod\ntoken_file = /etc/tw/p\n" \
         "[astro.dev]\norganization_id = org-dev\ntoken_file = /etc/tw/d\n"
 
@@ -50,9 +50,9 @@ static void defaults(void **state)
 /* A GitHub copy: its keys in file order, with lines; adopt; timeout. */
 static void github_copy(void **state)
 {
-        struct tw_config *cfg = tw_test_config_load(
-                "github", "[astro]\n" GH GH_KEYS "adopt = yes\ntimeout = 2m\n"
-                          "api_url = https://ghe.example/api/v3/\n");
+        struct tw_config *cfg =
+                tw_test_config_load("github", "[astro]\n" GH GH_KEYS "adopt = yes\ntimeout = 2m\n"
+                                              "api_url = https://ghe.example/api/v3/\n");
         const struct tw_copy_config *c;
 
         (void)state;
@@ -91,38 +91,45 @@ struct ok_case {
 };
 
 static const struct ok_case ok_cases[] = {
-        {"gitlab project", "[deliver.g]\ntoken = t\ntype = gitlab\nproject = acme/dags\n"
-                           "variable = ASTRO_API_TOKEN\ncredential_file = /x\n"
-                           "environment_scope = production\n",
+        {"gitlab project",
+         "[deliver.g]\ntoken = t\ntype = gitlab\nproject = acme/dags\n"
+         "variable = ASTRO_API_TOKEN\ncredential_file = /x\n"
+         "environment_scope = production\n",
          1, 0},
-        {"gitlab group", "[deliver.g]\ntoken = t\ntype = gitlab\ngroup = 42\nvariable = V\n"
-                         "credential_file = /x\n",
+        {"gitlab group",
+         "[deliver.g]\ntoken = t\ntype = gitlab\ngroup = 42\nvariable = V\n"
+         "credential_file = /x\n",
          1, 0},
-        {"vault", "[deliver.v]\ntoken = t\ntype = vault\nmount = kv\npath = ci/astro\nkey = token\n"
-                  "namespace = team\ncredential_file = /x\napi_url = https://vault.example:8200\n",
+        {"vault",
+         "[deliver.v]\ntoken = t\ntype = vault\nmount = kv\npath = ci/astro\nkey = token\n"
+         "namespace = team\ncredential_file = /x\napi_url = https://vault.example:8200\n",
          1, 0},
-        {"kubernetes in-cluster", "[deliver.k]\ntoken = t\ntype = kubernetes\nsecret = astro\n"
-                                  "key = token\n",
+        {"kubernetes in-cluster",
+         "[deliver.k]\ntoken = t\ntype = kubernetes\nsecret = astro\n"
+         "key = token\n",
          1, 0},
-        {"file", "[deliver.f]\ntoken = t\ntype = file\npath = /var/lib/runner/astro-token\n", 1,
-         0},
-        {"exec", "[deliver.x]\ntoken = t\ntype = exec\ncommand = /usr/local/bin/push-token\n"
-                 "timeout = 10s\n",
+        {"file", "[deliver.f]\ntoken = t\ntype = file\npath = /var/lib/runner/astro-token\n", 1, 0},
+        {"exec",
+         "[deliver.x]\ntoken = t\ntype = exec\ncommand = /usr/local/bin/push-token\n"
+         "timeout = 10s\n",
          1, 0},
-        {"github organization", "[deliver.o]\ntoken = t\ntype = github\ngithub_org = acme\n"
-                                "secret = S\ncredential_file = /x\nvisibility = selected\n"
-                                "selected_repository_ids = 1,2\n",
+        {"github organization",
+         "[deliver.o]\ntoken = t\ntype = github\ngithub_org = acme\n"
+         "secret = S\ncredential_file = /x\nvisibility = selected\n"
+         "selected_repository_ids = 1,2\n",
          1, 0},
         {"an environment secret", GH GH_KEYS "environment = prod\n", 1, 0},
         {"the organization named", TWO_ORGS GH GH_KEYS "astro = dev\n", 1, 1},
-        {"astro with the one [astro.NAME]", "[astro.prod]\ntoken_file = /p\n" GH GH_KEYS "astro = prod\n", 1, 0},
+        {"astro with the one [astro.NAME]",
+         "[astro.prod]\ntoken_file = /p\n" GH GH_KEYS "astro = prod\n", 1, 0},
         {"one token, two stores",
          GH GH_KEYS "[deliver.dags-staging]\ntoken = ci-deploy\ntype = github\n"
                     "credential_file = /etc/tw/gh\nrepository = acme/dags\nenvironment = staging\n"
                     "secret = ASTRO_API_TOKEN\n",
          2, 0},
-        {"a section in two parts", "[deliver.s]\ntoken = t\n[agent]\ninterval = 5m\n"
-                                   "[deliver.s]\ntype = file\npath = /x\n",
+        {"a section in two parts",
+         "[deliver.s]\ntoken = t\n[agent]\ninterval = 5m\n"
+         "[deliver.s]\ntype = file\npath = /x\n",
          1, 0},
 };
 
@@ -135,8 +142,8 @@ static void good_copies(void **state)
 
                 if (cfg->n_copies != c->n_copies ||
                     cfg->copies[cfg->n_copies - 1].org != c->org_of_last)
-                        fail_msg("%s: %zu copies, last of organization %zu", c->name,
-                                 cfg->n_copies, cfg->copies[cfg->n_copies - 1].org);
+                        fail_msg("%s: %zu copies, last of organization %zu", c->name, cfg->n_copies,
+                                 cfg->copies[cfg->n_copies - 1].org);
                 tw_config_free(cfg);
         }
 }
@@ -152,13 +159,14 @@ struct rot_case {
 };
 
 static const struct rot_case rot_cases[] = {
-        {"all keys", "[rotation]\nenabled = true\nbefore = 14d\nstrategy = rotate\n"
-                     "retire_after = 0\nexpiry = 90d\ntoken_file = /etc/tw/owner\n",
+        {"all keys",
+         "[rotation]\nenabled = true\nbefore = 14d\nstrategy = rotate\n"
+         "retire_after = 0\nexpiry = 90d\ntoken_file = /etc/tw/owner\n",
          true, false, 14 * DAY, 0, TW_ROTATION_ROTATE, 0, 90},
         {"a share of the lifetime", "[rotation]\nbefore = 33%\nexpiry = 365\n", false, true, 0, 33,
          TW_ROTATION_REPLACE, 3600, 365},
-        {"hours of days", "[rotation]\nexpiry = 48h\nretire_after = 30d\n", false, false,
-         30 * DAY, 0, TW_ROTATION_REPLACE, 30 * DAY, 2},
+        {"hours of days", "[rotation]\nexpiry = 48h\nretire_after = 30d\n", false, false, 30 * DAY,
+         0, TW_ROTATION_REPLACE, 30 * DAY, 2},
         {"token_env", "[rotation]\ntoken_env = ASTRO_OWNER_TOKEN\n", false, false, 30 * DAY, 0,
          TW_ROTATION_REPLACE, 3600, 0},
 };
@@ -203,7 +211,8 @@ static const struct err_case err_cases[] = {
          "t.ini:7: [deliver.dags] repositry: unknown key, did you mean repository?"},
         {"a typo of token", "[deliver.d]\ntokn = x\n",
          "t.ini:2: [deliver.d] tokn: unknown key, did you mean token?"},
-        {"nothing near", GH GH_KEYS "colour = blue\n", "t.ini:7: [deliver.dags] colour: unknown key\n"},
+        {"nothing near", GH GH_KEYS "colour = blue\n",
+         "t.ini:7: [deliver.dags] colour: unknown key\n"},
         {"a store key twice", GH GH_KEYS "secret = OTHER\n",
          "t.ini:7: [deliver.dags] secret: given twice (first on line 6)"},
         {"token twice", GH GH_KEYS "token = other\n",
@@ -225,7 +234,8 @@ static const struct err_case err_cases[] = {
          "t.ini:7: [deliver.dags] astro: expected the NAME of an [astro.NAME] section"},
         {"adopt not a boolean", GH GH_KEYS "adopt = maybe\n",
          "t.ini:7: [deliver.dags] adopt: expected true or false"},
-        {"a bad section name", "[deliver.a b]\ntoken = x\n", "t.ini:2: [deliver.a b]: unknown section"},
+        {"a bad section name", "[deliver.a b]\ntoken = x\n",
+         "t.ini:2: [deliver.a b]: unknown section"},
         /* the section, once the file is read */
         {"token missing", "[deliver.d]\ntype = file\npath = /x\n",
          "t.ini:2: [deliver.d] token: missing: the Astro token this secret holds"},
@@ -239,19 +249,22 @@ static const struct err_case err_cases[] = {
          "t.ini:7: [deliver.dags] mount: not used by type github (it takes api_url, "
          "credential_file, ca_file, timeout, repository, environment, github_org, visibility, "
          "selected_repository_ids, secret)"},
-        {"file takes no credential", "[deliver.f]\ntoken = x\ntype = file\npath = /x\n"
-                                     "credential_file = /y\n",
+        {"file takes no credential",
+         "[deliver.f]\ntoken = x\ntype = file\npath = /x\n"
+         "credential_file = /y\n",
          "t.ini:5: [deliver.f] credential_file: not used by type file (it takes path)"},
-        {"vault key missing", "[deliver.v]\ntoken = x\ntype = vault\npath = p\n"
-                              "credential_file = /y\n",
+        {"vault key missing",
+         "[deliver.v]\ntoken = x\ntype = vault\npath = p\n"
+         "credential_file = /y\n",
          "t.ini:2: [deliver.v] key: missing (type vault needs it)"},
         {"github credential missing", GH "repository = a/b\nsecret = S\n",
          "t.ini:2: [deliver.dags] credential_file: missing (type github needs it)"},
         {"neither repository nor organization", GH "credential_file = /x\nsecret = S\n",
          "t.ini:2: [deliver.dags] repository: missing: type github needs repository or "
          "github_org"},
-        {"both project and group", "[deliver.g]\ntoken = t\ntype = gitlab\nproject = 1\n"
-                                   "group = 2\nvariable = V\ncredential_file = /x\n",
+        {"both project and group",
+         "[deliver.g]\ntoken = t\ntype = gitlab\nproject = 1\n"
+         "group = 2\nvariable = V\ncredential_file = /x\n",
          "t.ini:5: [deliver.g] group: set only one of project and group"},
         {"exec without command", "[deliver.x]\ntoken = t\ntype = exec\n",
          "t.ini:2: [deliver.x] command: missing (type exec needs it)"},
@@ -295,7 +308,8 @@ static const struct err_case err_cases[] = {
          "t.ini:2: [rotation] expiry: out of range (1 to 3650)"},
         {"enabled", "[rotation]\nenabled = sometimes\n",
          "t.ini:2: [rotation] enabled: expected true or false"},
-        {"token_env", "[rotation]\ntoken_env = $OWNER\n", "t.ini:2: [rotation] token_env: expected an id"},
+        {"token_env", "[rotation]\ntoken_env = $OWNER\n",
+         "t.ini:2: [rotation] token_env: expected an id"},
         {"both credentials", "[rotation]\ntoken_file = /x\n\ntoken_env = OWNER\n",
          "t.ini:4: [rotation] token_env: give token_file or token_env, not both"},
         {"[rotation] typo", "[rotation]\nstratgy = rotate\n",
@@ -388,10 +402,10 @@ static void example_copies(void **state)
 int main(void)
 {
         const struct CMUnitTest tests[] = {
-                cmocka_unit_test(defaults),     cmocka_unit_test(github_copy),
-                cmocka_unit_test(good_copies),  cmocka_unit_test(good_rotation),
+                cmocka_unit_test(defaults),       cmocka_unit_test(github_copy),
+                cmocka_unit_test(good_copies),    cmocka_unit_test(good_rotation),
                 cmocka_unit_test(rotation_lines), cmocka_unit_test(bad_values),
-                cmocka_unit_test(every_error),  cmocka_unit_test(key_list),
+                cmocka_unit_test(every_error),    cmocka_unit_test(key_list),
                 cmocka_unit_test(example_copies),
         };
 

@@ -31,8 +31,8 @@ static void same_types(void **state)
                         fail_msg("type %s: no store of that name", t->type);
                 for (; t->keys[k] && ops->keys[k]; k++)
                         if (strcmp(t->keys[k], ops->keys[k]) != 0)
-                                fail_msg("type %s: key %zu is %s here, %s in the store", t->type,
-                                         k, t->keys[k], ops->keys[k]);
+                                fail_msg("type %s: key %zu is %s here, %s in the store", t->type, k,
+                                         t->keys[k], ops->keys[k]);
                 if (t->keys[k] || ops->keys[k])
                         fail_msg("type %s: %s has more keys", t->type,
                                  t->keys[k] ? "the configuration" : "the store");
