@@ -39,11 +39,11 @@ enum tw_copy_status {
 /* One copy as last checked (safe to log and keep: never the value). */
 struct tw_copy_state {
         enum tw_copy_status status;
-        int64_t checked_at; /* the last check, good or failed; TW_NO_TIME: never */
-        bool exists;        /* the secret (and its key) is there */
-        int64_t updated_at; /* the store's time of its last change; TW_NO_TIME */
-        bool readable;      /* the value was read back (and wiped) */
-        bool holds_jwt;     /* ... and its payload parsed */
+        int64_t checked_at;                /* the last check, good or failed; TW_NO_TIME: never */
+        bool exists;                       /* the secret (and its key) is there */
+        int64_t updated_at;                /* the store's time of its last change; TW_NO_TIME */
+        bool readable;                     /* the value was read back (and wiped) */
+        bool holds_jwt;                    /* ... and its payload parsed */
         char api_token_id[TW_COPY_ID_MAX]; /* the payload's apiTokenId; "" */
         int64_t iat;                       /* the payload's; TW_NO_TIME */
         int error;                         /* FAILED: the negative errno */

@@ -16,7 +16,7 @@
 
 static int conflict(struct rotate_run *x, struct tw_renewal_copy *c, const char *what)
 {
-        c->state = TW_COPY_CONFLICT;
+        c->state = TW_DELIVERY_CONFLICT;
         x->out->conflict = true;
         tw_buf_reset(&x->err);
         tw_buf_printf(&x->err,
@@ -38,9 +38,9 @@ static bool already(const struct tw_renewal_copy *c, const struct tw_deliver_ops
          * went through; an exec copy is written again (its program takes
          * the same value twice). */
         return ops->readable == false && strcmp(c->type, "exec") != 0 &&
-               c->state == TW_COPY_WRITING && st->exists && strcmp(st->version, c->version) != 0 &&
-               st->updated_at != TW_NO_TIME && c->write_started_at != TW_NO_TIME &&
-               st->updated_at + SKEW >= c->write_started_at;
+               c->state == TW_DELIVERY_WRITING && st->exists &&
+               strcmp(st->version, c->version) != 0 && st->updated_at != TW_NO_TIME &&
+               c->write_started_at != TW_NO_TIME && st->updated_at + SKEW >= c->write_started_at;
 }
 
 static int delivered(struct rotate_run *x, size_t i, const struct tw_deliver_state *st)
@@ -50,11 +50,11 @@ static int delivered(struct rotate_run *x, size_t i, const struct tw_deliver_sta
         bool all = true;
         int r;
 
-        c->state = TW_COPY_DELIVERED;
+        c->state = TW_DELIVERY_DONE;
         if (tw_renewal_set_str(&c->delivered_version, st->version) < 0)
                 return -ENOMEM;
         for (size_t k = 0; k < x->r.n_copies; k++)
-                all &= x->r.copies[k].state == TW_COPY_DELIVERED;
+                all &= x->r.copies[k].state == TW_DELIVERY_DONE;
         if (all) {
                 x->r.step = TW_RENEWAL_DELIVERED;
                 x->r.delivered_at = tw_now();
@@ -92,7 +92,7 @@ static int write_copy(struct rotate_run *x, size_t i, const struct tw_deliver_op
         char point[32];
         int r;
 
-        c->state = TW_COPY_WRITING;
+        c->state = TW_DELIVERY_WRITING;
         c->write_started_at = tw_now();
         snprintf(point, sizeof(point), "writing:%zu", i);
         r = rotate_journal_save(x, point);

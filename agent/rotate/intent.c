@@ -165,7 +165,7 @@ static int build(struct rotate_run *x, const struct tw_token *t, int64_t now)
         r->failures = failures;
         r->last_error = last;
         r->manual = manual;
-        rr = tw_renewal_set_token(r, t);
+        rr = tw_renewal_set_token(r, t, now);
         if (rr == -EINVAL)
                 tw_buf_printf(&x->err,
                               "the token %s has no role of its own scope (%s): a twin "

@@ -26,7 +26,7 @@ static void roles_line(struct tw_buf *out, const struct tw_token *t)
 static void token_section(struct rotate_run *x, const struct tw_token *t, struct tw_buf *out)
 {
         char a[TW_RFC3339_LEN], b[TW_RFC3339_LEN], sec[80];
-        int64_t now = tw_now(), renew_at = tw_rotation_renew_at(t, &x->cfg->rotation.before);
+        int64_t now = tw_now(), renew_at = tw_rotation_renew_at(t, &x->cfg->rotation.before, now);
 
         tw_buf_printf(out, "Token\n  id            %s\n  name          %s\n", t->id, t->name);
         tw_buf_printf(out, "  organization  %s ([%s])\n  scope         %s\n  roles         ",
@@ -223,7 +223,7 @@ int tw_rotate_plan(const struct tw_rotate_options *o, size_t org, const char *to
                 x.r.retire_after = o->cfg->rotation.retire_after;
                 x.r.expiry_days = o->cfg->rotation.expiry_days ? o->cfg->rotation.expiry_days
                                                                : t.expiry_period_days;
-                r = tw_renewal_set_token(&x.r, &t);
+                r = tw_renewal_set_token(&x.r, &t, tw_now());
                 if (r == -EINVAL)
                         tw_buf_printf(&x.err, "the token has no role of its own scope");
         }

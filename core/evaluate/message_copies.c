@@ -13,8 +13,7 @@
 static const struct tw_copy_verdict *verdict_of(const struct tw_evaluation *ev,
                                                 const struct tw_finding_reason *rs)
 {
-        return rs->kind == TW_REASON_COPY && rs->copy < ev->n_copies ? &ev->copies[rs->copy]
-                                                                     : NULL;
+        return rs->kind == TW_REASON_COPY && rs->copy < ev->n_copies ? &ev->copies[rs->copy] : NULL;
 }
 
 /* What is wrong with one stale copy, after its name. */

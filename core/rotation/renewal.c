@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/copies.h"
 #include "core/rotation/rotation.h"
 #include "lib/secret.h"
 #include "lib/timeutil.h"
@@ -15,11 +16,11 @@ static const char *const step_names[_TW_RENEWAL_STEP_MAX] = {
         [TW_RENEWAL_VERIFIED] = "verified", [TW_RENEWAL_RETIRED] = "retired",
 };
 
-static const char *const copy_state_names[_TW_COPY_STATE_MAX] = {
-        [TW_COPY_PENDING] = "pending",
-        [TW_COPY_WRITING] = "writing",
-        [TW_COPY_DELIVERED] = "delivered",
-        [TW_COPY_CONFLICT] = "conflict",
+static const char *const delivery_names[_TW_DELIVERY_MAX] = {
+        [TW_DELIVERY_PENDING] = "pending",
+        [TW_DELIVERY_WRITING] = "writing",
+        [TW_DELIVERY_DONE] = "delivered",
+        [TW_DELIVERY_CONFLICT] = "conflict",
 };
 
 const char *tw_renewal_step_to_string(enum tw_renewal_step s)
@@ -27,9 +28,9 @@ const char *tw_renewal_step_to_string(enum tw_renewal_step s)
         return (unsigned)s < _TW_RENEWAL_STEP_MAX ? step_names[s] : "unknown";
 }
 
-const char *tw_copy_state_to_string(enum tw_copy_state s)
+const char *tw_delivery_to_string(enum tw_delivery s)
 {
-        return (unsigned)s < _TW_COPY_STATE_MAX ? copy_state_names[s] : "unknown";
+        return (unsigned)s < _TW_DELIVERY_MAX ? delivery_names[s] : "unknown";
 }
 
 int tw_renewal_set_str(char **field, const char *value)
@@ -114,7 +115,7 @@ static int role_copy(struct tw_role *dst, const struct tw_role *src)
         return 0;
 }
 
-int tw_renewal_set_token(struct tw_renewal *r, const struct tw_token *t)
+int tw_renewal_set_token(struct tw_renewal *r, const struct tw_token *t, int64_t now)
 {
         struct tw_renewal_token *o = &r->old;
         const struct tw_role *own = NULL;
@@ -142,7 +143,7 @@ int tw_renewal_set_token(struct tw_renewal *r, const struct tw_token *t)
                         o->n_extra_roles++;
         o->expiry_days = t->expiry_period_days;
         o->end_at = t->end_at;
-        o->issued_at = tw_rotation_issued_at(t);
+        o->issued_at = tw_token_issued_at(t, now);
         return rr;
 }
 
@@ -160,7 +161,7 @@ int tw_renewal_add_copy(struct tw_renewal *r, const char *name, const char *type
         c->updated_at = updated_at;
         c->write_started_at = TW_NO_TIME;
         c->adopted = adopted;
-        c->state = TW_COPY_PENDING;
+        c->state = TW_DELIVERY_PENDING;
         if (tw_renewal_set_str(&c->name, name) < 0 || tw_renewal_set_str(&c->type, type) < 0 ||
             tw_renewal_set_str(&c->version, version ? version : "") < 0) {
                 copy_done(c);
@@ -174,7 +175,7 @@ int tw_renewal_add_copy(struct tw_renewal *r, const char *name, const char *type
 static bool all_delivered(const struct tw_renewal *r, size_t *ret_first)
 {
         for (size_t i = 0; i < r->n_copies; i++)
-                if (r->copies[i].state != TW_COPY_DELIVERED) {
+                if (r->copies[i].state != TW_DELIVERY_DONE) {
                         *ret_first = i;
                         return false;
                 }

@@ -63,12 +63,12 @@ enum tw_renewal_step {
         _TW_RENEWAL_STEP_MAX,
 };
 
-enum tw_copy_state {
-        TW_COPY_PENDING,
-        TW_COPY_WRITING, /* the write may have been sent (at write_started_at) */
-        TW_COPY_DELIVERED,
-        TW_COPY_CONFLICT, /* changed by someone else since the intent: never overwritten */
-        _TW_COPY_STATE_MAX,
+enum tw_delivery {
+        TW_DELIVERY_PENDING,
+        TW_DELIVERY_WRITING, /* the write may have been sent (at write_started_at) */
+        TW_DELIVERY_DONE,
+        TW_DELIVERY_CONFLICT, /* changed by someone else since the intent: never overwritten */
+        _TW_DELIVERY_MAX,
 };
 
 /* One copy ([deliver.NAME]) of the token. */
@@ -79,7 +79,7 @@ struct tw_renewal_copy {
         bool existed;
         char *version;      /* the store's concurrency token; "" none */
         int64_t updated_at; /* TW_NO_TIME: unknown */
-        enum tw_copy_state state;
+        enum tw_delivery state;
         int64_t write_started_at; /* WRITING and after; TW_NO_TIME */
         char *delivered_version;  /* DELIVERED: the store's version after the write */
         bool adopted;             /* allowed by `adopt`, though tokenwatch did not write it */
@@ -97,7 +97,7 @@ struct tw_renewal_token {
         size_t n_extra_roles;
         int expiry_days;   /* the old token's expiryPeriodInDays (0: unknown) */
         int64_t end_at;    /* TW_NO_TIME: never */
-        int64_t issued_at; /* tw_rotation_issued_at(); TW_NO_TIME */
+        int64_t issued_at; /* its current value's, tw_token_issued_at(); TW_NO_TIME */
 };
 
 struct tw_renewal {
@@ -134,10 +134,10 @@ void tw_renewal_done(struct tw_renewal *r);
 /* Wipes and drops the value (once every copy holds it). */
 void tw_renewal_drop_value(struct tw_renewal *r);
 
-/* Fills r->old from t (strings copied; roles split into its scope's role
- * and the extra ones).  -EINVAL (a token without a role of its scope),
- * -ENOMEM. */
-int tw_renewal_set_token(struct tw_renewal *r, const struct tw_token *t);
+/* Fills r->old from t as seen at now (strings copied; roles split into its
+ * scope's role and the extra ones).  -EINVAL (a token without a role of
+ * its scope), -ENOMEM. */
+int tw_renewal_set_token(struct tw_renewal *r, const struct tw_token *t, int64_t now);
 /* Appends a copy (strings copied).  -ENOMEM. */
 int tw_renewal_add_copy(struct tw_renewal *r, const char *name, const char *type, bool existed,
                         const char *version, int64_t updated_at, bool adopted);
@@ -146,7 +146,7 @@ int tw_renewal_set_str(char **field, const char *value);
 
 /* "intent", "issuing", ... and "pending", "writing", ...; NULL-safe. */
 const char *tw_renewal_step_to_string(enum tw_renewal_step s);
-const char *tw_copy_state_to_string(enum tw_copy_state s);
+const char *tw_delivery_to_string(enum tw_delivery s);
 
 /* The journal as one JSON document (appended to out: holds the value!).
  * 0, -ENOMEM, -E2BIG. */

@@ -64,7 +64,7 @@ static bool add_copies(cJSON *root, const struct tw_renewal *r)
                     !cJSON_AddBoolToObject(e, "existed", c->existed) ||
                     !tw_json_add_str(e, "version", c->version) ||
                     !tw_json_add_time(e, "updated_at", c->updated_at) ||
-                    !tw_json_add_str(e, "state", tw_copy_state_to_string(c->state)) ||
+                    !tw_json_add_str(e, "state", tw_delivery_to_string(c->state)) ||
                     !tw_json_add_time(e, "write_started_at", c->write_started_at) ||
                     !tw_json_add_str(e, "delivered_version", c->delivered_version) ||
                     !cJSON_AddBoolToObject(e, "adopted", c->adopted))
@@ -183,7 +183,7 @@ static const char *step_name(int i)
 
 static const char *state_name(int i)
 {
-        return tw_copy_state_to_string((enum tw_copy_state)i);
+        return tw_delivery_to_string((enum tw_delivery)i);
 }
 
 static const char *strategy_name(int i)
@@ -251,11 +251,11 @@ static int read_copy(const cJSON *e, struct tw_renewal_copy *c)
             (r = tw_json_get_time(e, "write_started_at", &c->write_started_at)) < 0 ||
             (r = get_str(e, "state", true, &state)) < 0)
                 return r;
-        i = name_index(state, state_name, _TW_COPY_STATE_MAX);
+        i = name_index(state, state_name, _TW_DELIVERY_MAX);
         free(state);
         if (i < 0 || !get_bool(e, "existed", &c->existed) || !get_bool(e, "adopted", &c->adopted))
                 return -EBADMSG;
-        c->state = (enum tw_copy_state)i;
+        c->state = (enum tw_delivery)i;
         return 0;
 }
 
@@ -340,7 +340,7 @@ static int check_step(const struct tw_renewal *r)
         if (r->step >= TW_RENEWAL_DELIVERED && r->delivered_at == TW_NO_TIME)
                 return -EBADMSG;
         for (size_t i = 0; r->step >= TW_RENEWAL_DELIVERED && i < r->n_copies; i++)
-                if (r->copies[i].state != TW_COPY_DELIVERED)
+                if (r->copies[i].state != TW_DELIVERY_DONE)
                         return -EBADMSG;
         return 0;
 }

@@ -4,19 +4,12 @@
 #include <errno.h>
 #include <string.h>
 
+#include "core/copies.h"
 #include "core/inventory.h"
 #include "lib/timeutil.h"
 
-int64_t tw_rotation_issued_at(const struct tw_token *t)
-{
-        int64_t start = t->start_at != TW_NO_TIME ? t->start_at : t->created_at;
-
-        if (t->last_rotated_at != TW_NO_TIME && (start == TW_NO_TIME || t->last_rotated_at > start))
-                return t->last_rotated_at;
-        return start;
-}
-
-int64_t tw_rotation_renew_at(const struct tw_token *t, const struct tw_threshold *before)
+int64_t tw_rotation_renew_at(const struct tw_token *t, const struct tw_threshold *before,
+                             int64_t now)
 {
         int64_t issued, life;
 
@@ -26,7 +19,7 @@ int64_t tw_rotation_renew_at(const struct tw_token *t, const struct tw_threshold
                 return t->end_at;
         if (!before->percent)
                 return t->end_at - before->seconds;
-        issued = tw_rotation_issued_at(t);
+        issued = tw_token_issued_at(t, now);
         life = issued != TW_NO_TIME && issued < t->end_at ? t->end_at - issued : 0;
         return t->end_at - (int64_t)((double)life * before->percentage / 100.0);
 }
@@ -34,7 +27,7 @@ int64_t tw_rotation_renew_at(const struct tw_token *t, const struct tw_threshold
 bool tw_rotation_due(const struct tw_token *t, bool has_copies, const struct tw_threshold *before,
                      int64_t now, int64_t *ret_renew_at)
 {
-        int64_t at = tw_rotation_renew_at(t, before);
+        int64_t at = tw_rotation_renew_at(t, before, now);
 
         if (ret_renew_at)
                 *ret_renew_at = at;

@@ -9,8 +9,9 @@
  * Due: a token is renewed when it has at least one [deliver.NAME] copy
  * (never a token whose copies tokenwatch does not know), it expires, and
  * now >= its renewal time: endAt minus `before`, a duration or a share of
- * the token's lifetime (from its last issue, lastRotatedAt or startAt, to
- * endAt), as cert-manager's renewBefore and renewBeforePercentage.
+ * the token's lifetime (from its current value's issue, core/copies.h's
+ * tw_token_issued_at(), to endAt), as cert-manager's renewBefore and
+ * renewBeforePercentage.
  *
  * Backoff after failures: an hour, doubling, capped at 32 hours (as
  * cert-manager), and never past the token's endAt: a backoff that would
@@ -38,14 +39,12 @@ struct tw_token;
 #define TW_ROTATION_LAST_TRY 600            /* the last attempt, 10 min before endAt */
 #define TW_ROTATION_MIN_BACKOFF 300         /* never sooner than 5 min after a failure */
 
-/* When the token was last issued: lastRotatedAt when later than startAt,
- * else startAt, else createdAt (TW_NO_TIME if none). */
-int64_t tw_rotation_issued_at(const struct tw_token *t);
-
 /* When t is to be renewed under before (a duration, or a percentage of its
- * lifetime), or TW_NO_TIME when it never expires.  before->off (a threshold
+ * lifetime from its current value's issue, tw_token_issued_at(t, now), to
+ * endAt), or TW_NO_TIME when it never expires.  before->off (a threshold
  * switched off) renews at endAt. */
-int64_t tw_rotation_renew_at(const struct tw_token *t, const struct tw_threshold *before);
+int64_t tw_rotation_renew_at(const struct tw_token *t, const struct tw_threshold *before,
+                             int64_t now);
 
 /* Whether t is due at now: it has copies, it expires, now >= renew time.
  * *ret_renew_at (may be NULL) gets the renew time (TW_NO_TIME: never). */

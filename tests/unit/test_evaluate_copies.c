@@ -28,10 +28,10 @@
 #define SKEW TW_COPY_SKEW
 #define NONE TW_NO_TIME
 
-#define GH_COPY                                                                       \
+#define GH_COPY                                                                          \
         "[deliver.gh]\ntoken = ci-deploy\ntype = github\ncredential_file = /etc/tw/gh\n" \
         "repository = acme/dags\nsecret = ASTRO_API_TOKEN\n"
-#define VAULT_COPY                                                                    \
+#define VAULT_COPY                                                                        \
         "[deliver.vault]\ntoken = ci-deploy\ntype = vault\ncredential_file = /etc/tw/v\n" \
         "path = ci/astro\nkey = token\n"
 
@@ -60,8 +60,8 @@ static struct tw_evaluation *evaluate(const struct tw_inventory *inv, const stru
         struct tw_eval_inputs in = {.copies = &copies};
         struct tw_evaluation *ev = NULL;
 
-        assert_int_equal(tw_evaluate_with(inv, &cfg->policy, cfg->suppressions,
-                                          cfg->n_suppressions, &in, NOW, &ev),
+        assert_int_equal(tw_evaluate_with(inv, &cfg->policy, cfg->suppressions, cfg->n_suppressions,
+                                          &in, NOW, &ev),
                          0);
         return ev;
 }
@@ -116,15 +116,14 @@ static void verdicts(void **state)
                 {"written at the rotation", ROTATED, CREATED, STORE(ROTATED), TW_COPY_CURRENT},
                 {"written after", ROTATED, CREATED, STORE(NOW - HOUR), TW_COPY_CURRENT},
                 {"within the skew", ROTATED, CREATED, STORE(ROTATED - SKEW), TW_COPY_CURRENT},
-                {"just past the skew", ROTATED, CREATED, STORE(ROTATED - SKEW - 1),
-                 TW_COPY_OLDER},
+                {"just past the skew", ROTATED, CREATED, STORE(ROTATED - SKEW - 1), TW_COPY_OLDER},
                 {"written before the rotation", ROTATED, CREATED, STORE(ROTATED - DAY),
                  TW_COPY_OLDER},
                 /* never rotated (or a replacement): against createdAt */
                 {"never rotated, written after creation", NONE, CREATED, STORE(CREATED + 1),
                  TW_COPY_CURRENT},
-                {"never rotated, written before creation", NONE, CREATED,
-                 STORE(CREATED - SKEW - 1), TW_COPY_OLDER},
+                {"never rotated, written before creation", NONE, CREATED, STORE(CREATED - SKEW - 1),
+                 TW_COPY_OLDER},
                 /* a server without lastRotatedAt: a later startAt is the rotation */
                 {"startAt moved", NONE, NOW - DAY, STORE(NOW - 2 * DAY), TW_COPY_OLDER},
                 {"startAt in the future is no issue yet", NONE, NOW + DAY, STORE(NOW - 2 * DAY),
@@ -133,10 +132,10 @@ static void verdicts(void **state)
                 /* a value read back */
                 {"this token, this issue", ROTATED, CREATED, VALUE("tok", ROTATED),
                  TW_COPY_CURRENT},
-                {"this token, iat within the skew", ROTATED, CREATED,
-                 VALUE("tok", ROTATED - SKEW), TW_COPY_CURRENT},
-                {"this token, an earlier issue", ROTATED, CREATED,
-                 VALUE("tok", ROTATED - SKEW - 1), TW_COPY_OLD_VALUE},
+                {"this token, iat within the skew", ROTATED, CREATED, VALUE("tok", ROTATED - SKEW),
+                 TW_COPY_CURRENT},
+                {"this token, an earlier issue", ROTATED, CREATED, VALUE("tok", ROTATED - SKEW - 1),
+                 TW_COPY_OLD_VALUE},
                 {"this token, no iat", ROTATED, CREATED, VALUE("tok", NONE), TW_COPY_CURRENT},
                 {"another token", ROTATED, CREATED, VALUE("other", NOW), TW_COPY_OTHER_TOKEN},
                 {"a JWT naming no token", ROTATED, CREATED, VALUE("", NOW), TW_COPY_NOT_A_TOKEN},
@@ -234,7 +233,7 @@ static void missing_message(void **state)
 
 struct resolve_case {
         const char *name, *token;
-        bool twin; /* a second token named ci-deploy */
+        bool twin;              /* a second token named ci-deploy */
         const char *want_error; /* NULL: resolved to "tok" */
 };
 
@@ -326,9 +325,9 @@ static void not_judged(void **state)
 /* [suppress] TOKEN.stale_copy holds the finding back like any other. */
 static void suppressed(void **state)
 {
-        struct tw_config *cfg =
-                tw_test_config_load("suppressed", GH_COPY "[suppress]\n"
-                                                          "tok.stale_copy = 2099-01-01 moving CI\n");
+        struct tw_config *cfg = tw_test_config_load("suppressed", GH_COPY
+                                                    "[suppress]\n"
+                                                    "tok.stale_copy = 2099-01-01 moving CI\n");
         struct tw_inventory *inv = inventory(ROTATED, CREATED);
         struct tw_copy_state st = STORE(ROTATED - DAY);
         struct tw_evaluation *ev = evaluate(inv, cfg, &st);
@@ -385,8 +384,8 @@ static void many_copies(void **state)
         (void)state;
         for (int i = 0; i < 12; i++) {
                 len += (size_t)snprintf(text + len, sizeof(text) - len,
-                                        "[deliver.f%d]\ntoken = tok\ntype = file\npath = /f%d\n",
-                                        i, i);
+                                        "[deliver.f%d]\ntoken = tok\ntype = file\npath = /f%d\n", i,
+                                        i);
                 st[i] = checked(false, NONE, false, false, NULL, NONE);
         }
         cfg = tw_test_config_load("many", text);
@@ -406,10 +405,10 @@ static void many_copies(void **state)
 int main(void)
 {
         const struct CMUnitTest tests[] = {
-                cmocka_unit_test(verdicts),      cmocka_unit_test(message_and_fix),
+                cmocka_unit_test(verdicts),        cmocka_unit_test(message_and_fix),
                 cmocka_unit_test(missing_message), cmocka_unit_test(resolution),
-                cmocka_unit_test(not_judged),    cmocka_unit_test(suppressed),
-                cmocka_unit_test(organizations), cmocka_unit_test(many_copies),
+                cmocka_unit_test(not_judged),      cmocka_unit_test(suppressed),
+                cmocka_unit_test(organizations),   cmocka_unit_test(many_copies),
         };
 
         return cmocka_run_group_tests(tests, NULL, NULL);

@@ -44,7 +44,7 @@ static void make(struct tw_renewal *r)
                              .expiry_period_days = 90};
 
         tw_renewal_init(r);
-        assert_int_equal(tw_renewal_set_token(r, &t), 0);
+        assert_int_equal(tw_renewal_set_token(r, &t, T0 + 87 * 86400), 0);
         assert_int_equal(tw_renewal_set_str(&r->organization, "prod"), 0);
         assert_int_equal(tw_renewal_set_str(&r->organization_id, "corg1"), 0);
         r->strategy = TW_ROTATION_REPLACE;
@@ -86,9 +86,9 @@ static void test_round_trip(void **state)
         assert_string_equal(a.old.role, "ORGANIZATION_MEMBER");
         assert_null(a.old.entity_id);
         issue(&a);
-        a.copies[0].state = TW_COPY_DELIVERED;
+        a.copies[0].state = TW_DELIVERY_DONE;
         assert_int_equal(tw_renewal_set_str(&a.copies[0].delivered_version, "v2"), 0);
-        a.copies[1].state = TW_COPY_WRITING;
+        a.copies[1].state = TW_DELIVERY_WRITING;
         a.copies[1].write_started_at = T0 + 87 * 86400 + 9;
         a.failures = 2;
         a.next_attempt = T0 + 88 * 86400;
@@ -105,7 +105,7 @@ static void test_round_trip(void **state)
         assert_string_equal(b.old.name, a.old.name);
         assert_string_equal(b.value, VALUE);
         assert_int_equal(b.step, TW_RENEWAL_ISSUED);
-        assert_int_equal(b.copies[1].state, TW_COPY_WRITING);
+        assert_int_equal(b.copies[1].state, TW_DELIVERY_WRITING);
         assert_true(b.copies[1].adopted);
         assert_int_equal(b.copies[0].updated_at, T0 - 10);
         assert_int_equal(b.next_attempt, T0 + 88 * 86400);
@@ -197,7 +197,7 @@ static void test_step_invariants(void **state)
         j = to_json(&a);
         assert_int_equal(tw_renewal_from_json(j, strlen(j), &b), -EBADMSG);
         free(j);
-        a.copies[0].state = a.copies[1].state = TW_COPY_DELIVERED;
+        a.copies[0].state = a.copies[1].state = TW_DELIVERY_DONE;
         j = to_json(&a);
         assert_int_equal(tw_renewal_from_json(j, strlen(j), &b), 0);
         tw_renewal_done(&b);
@@ -219,7 +219,7 @@ struct next_case {
         const char *name;
         enum tw_renewal_step step;
         enum tw_rotation_strategy strategy;
-        enum tw_copy_state copy0, copy1;
+        enum tw_delivery copy0, copy1;
         bool roles_done;
         int64_t next_attempt;
         int64_t now;
@@ -229,8 +229,8 @@ struct next_case {
 };
 
 #define NOW (T0 + 100)
-#define P TW_COPY_PENDING
-#define DV TW_COPY_DELIVERED
+#define P TW_DELIVERY_PENDING
+#define DV TW_DELIVERY_DONE
 
 static const struct next_case next_cases[] = {
         {"intent: issue", TW_RENEWAL_INTENT, TW_ROTATION_REPLACE, P, P, false, TW_NO_TIME, NOW,
@@ -247,10 +247,10 @@ static const struct next_case next_cases[] = {
          TW_NO_TIME, NOW, TW_RENEWAL_DO_DELIVER, 0, 0},
         {"roles set: deliver copy 0", TW_RENEWAL_ISSUED, TW_ROTATION_REPLACE, P, P, true,
          TW_NO_TIME, NOW, TW_RENEWAL_DO_DELIVER, 0, 0},
-        {"copy 0 delivered: copy 1", TW_RENEWAL_ISSUED, TW_ROTATION_REPLACE, DV, TW_COPY_WRITING,
-         true, TW_NO_TIME, NOW, TW_RENEWAL_DO_DELIVER, 1, 0},
-        {"a conflict is looked at again", TW_RENEWAL_ISSUED, TW_ROTATION_REPLACE, TW_COPY_CONFLICT,
-         DV, true, TW_NO_TIME, NOW, TW_RENEWAL_DO_DELIVER, 0, 0},
+        {"copy 0 delivered: copy 1", TW_RENEWAL_ISSUED, TW_ROTATION_REPLACE, DV,
+         TW_DELIVERY_WRITING, true, TW_NO_TIME, NOW, TW_RENEWAL_DO_DELIVER, 1, 0},
+        {"a conflict is looked at again", TW_RENEWAL_ISSUED, TW_ROTATION_REPLACE,
+         TW_DELIVERY_CONFLICT, DV, true, TW_NO_TIME, NOW, TW_RENEWAL_DO_DELIVER, 0, 0},
         {"all delivered: verify", TW_RENEWAL_ISSUED, TW_ROTATION_REPLACE, DV, DV, true, TW_NO_TIME,
          NOW, TW_RENEWAL_DO_VERIFY, 0, 0},
         {"delivered: verify", TW_RENEWAL_DELIVERED, TW_ROTATION_REPLACE, DV, DV, true, TW_NO_TIME,
@@ -349,7 +349,7 @@ static void test_set_token_needs_its_role(void **state)
 
         (void)state;
         tw_renewal_init(&r);
-        assert_int_equal(tw_renewal_set_token(&r, &t), -EINVAL);
+        assert_int_equal(tw_renewal_set_token(&r, &t, T0), -EINVAL);
         tw_renewal_done(&r);
 }
 

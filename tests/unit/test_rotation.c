@@ -190,19 +190,6 @@ static void test_retire(void **state)
         }
 }
 
-static void test_issued_at(void **state)
-{
-        struct tw_token t = {.start_at = T0, .created_at = T0 - 5, .last_rotated_at = TW_NO_TIME};
-
-        (void)state;
-        assert_int_equal(tw_rotation_issued_at(&t), T0);
-        t.last_rotated_at = T0 + 10;
-        assert_int_equal(tw_rotation_issued_at(&t), T0 + 10);
-        t.start_at = TW_NO_TIME;
-        t.last_rotated_at = TW_NO_TIME;
-        assert_int_equal(tw_rotation_issued_at(&t), T0 - 5);
-}
-
 static void test_strategy_names(void **state)
 {
         enum tw_rotation_strategy s;
@@ -222,7 +209,6 @@ int main(void)
                 cmocka_unit_test(test_due),
                 cmocka_unit_test(test_backoff),
                 cmocka_unit_test(test_retire),
-                cmocka_unit_test(test_issued_at),
                 cmocka_unit_test(test_strategy_names),
         };
 
