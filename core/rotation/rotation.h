@@ -73,6 +73,19 @@ struct tw_retire_input {
 enum tw_retire_verdict tw_rotation_retire(const struct tw_retire_input *in, int64_t now,
                                           int64_t *ret_at);
 
+/* What the renewals did, for the metrics (exporters/metrics/renewal.h):
+ * plain data the daemon copies for each page. */
+#define TW_RENEWAL_STATS_MAX 1024 /* tokens with a next attempt shown */
+struct tw_renewal_stats {
+        uint64_t success; /* renewals verified since the agent started */
+        uint64_t failure; /* failed attempts since the agent started */
+        struct tw_renewal_retry {
+                char token_id[64];
+                int64_t at; /* the next attempt after a failure or a held retire */
+        } retries[TW_RENEWAL_STATS_MAX];
+        size_t n_retries;
+};
+
 /* "replace"/"rotate" to a strategy: 0 or -EINVAL. */
 int tw_rotation_strategy_from_string(const char *s, enum tw_rotation_strategy *ret);
 
