@@ -128,6 +128,8 @@ static void describe(const struct tw_renewal *r, struct tw_rotate_journal *j)
                  r->organization ? r->organization : "");
         j->step = r->step;
         j->next_at = r->next_attempt;
+        j->retry_at =
+                r->failures > 0 || r->step == TW_RENEWAL_VERIFIED ? r->next_attempt : TW_NO_TIME;
         if (r->step == TW_RENEWAL_VERIFIED && r->strategy == TW_ROTATION_REPLACE) {
                 j->waits_for_retire = true;
                 if (j->next_at == TW_NO_TIME || j->next_at < r->delivered_at + r->retire_after)

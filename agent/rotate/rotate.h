@@ -140,6 +140,16 @@ struct tw_rotate_outcome {
 int tw_rotate_token(const struct tw_rotate_options *o, size_t org, const char *token_id,
                     struct tw_rotate_outcome *ret);
 
+/*
+ * The change event an outcome makes, observed at now: renewed (info; after
+ * the new token, replaced_by it for a replacement), renewal_failed
+ * (critical; the reason and the next attempt in the detail) or retire_held
+ * (warning).  1 with *e filled (tw_event_done() frees it), 0 when the
+ * outcome is none of them, -ENOMEM.
+ */
+struct tw_event;
+int tw_rotate_event(const struct tw_rotate_outcome *o, int64_t now, struct tw_event *e);
+
 /* A journal found in state_dir. */
 struct tw_rotate_journal {
         char token_id[64];
@@ -147,6 +157,8 @@ struct tw_rotate_journal {
         enum tw_renewal_step step;
         int64_t next_at;       /* when it has something to do (TW_NO_TIME: now) */
         bool waits_for_retire; /* VERIFIED, replace: its old token's use matters */
+        int64_t retry_at;      /* the next attempt after a failure or a held deletion;
+                                  TW_NO_TIME: none */
 };
 
 /*
