@@ -16,6 +16,7 @@
 #include "core/config/config.h"
 #include "agent/daemon/daemon_internal.h"
 #include "agent/daemon/auditlog.h"
+#include "agent/daemon/renew.h"
 #include "core/evaluate/finding.h"
 #include "core/inventory.h"
 #include "lib/statefile.h"
@@ -325,6 +326,7 @@ int tw_daemon_run(const char *config_path, const struct tw_daemon_options *opts)
         tw_log(TW_LOG_INFO, d.opts->once ? "one cycle done" : "stopping", NULL);
 out:
         tw_http_server_stop(d.server);
+        tw_daemon_renew_stop(&d);
         tw_daemon_usage_stop(&d);
         tw_daemon_trail_close(&d);
         tw_evaluation_free(d.ev);

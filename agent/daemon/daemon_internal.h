@@ -51,6 +51,9 @@ struct tw_daemon {
          * immutable copy taken each cycle, NULL when there is none. */
         const struct tw_usage *usage;
         struct tw_daemon_usage *audit_logs; /* the reader thread; NULL until the first cycle */
+        /* The renewals (agent/daemon/renew.h): the thread; NULL until the first cycle. */
+        struct tw_daemon_renew *renew;
+        bool renew_said_off;
 
         struct tw_agent_status status;
         struct tw_http_stats http; /* cumulative since start */
