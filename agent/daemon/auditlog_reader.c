@@ -2,7 +2,6 @@
  * agent/daemon/auditlog.h. */
 #include "agent/daemon/auditlog_internal.h"
 
-#include <cjson/cJSON.h>
 #include <errno.h>
 #include <pthread.h>
 #include <signal.h>
@@ -55,27 +54,16 @@ static bool same_source(const struct params *a, const struct params *b)
                same(a->bearer, b->bearer);
 }
 
-/* A deep copy of the index for the daemon's thread (the known set aside). */
-static struct tw_usage *copy_usage(const struct tw_usage *u)
-{
-        struct tw_usage *copy = NULL;
-        cJSON *tree = NULL;
-
-        if (tw_usage_to_cjson(u, &tree) == 0 && tw_usage_from_cjson(tree, &u->lim, &copy) < 0)
-                copy = NULL;
-        cJSON_Delete(tree);
-        return copy;
-}
-
-/* Hands the daemon's thread a copy of the index (nothing if out of memory:
- * the next fetch publishes again). */
+/* Hands the daemon's thread a copy of the index (nothing if it cannot be
+ * made: the next fetch publishes again). */
 static void publish(struct tw_daemon_usage *w)
 {
-        struct tw_usage *copy = copy_usage(tw_auditlog_collector_usage(w->col)), *old;
+        struct tw_usage *copy = NULL, *old;
+        int r = tw_usage_copy(tw_auditlog_collector_usage(w->col), &copy);
 
-        if (!copy) {
-                tw_log(TW_LOG_WARN, "cannot copy the audit-log usage index", "error",
-                       strerror(ENOMEM), NULL);
+        if (r < 0) {
+                tw_log(TW_LOG_WARN, "cannot copy the audit-log usage index", "error", strerror(-r),
+                       NULL);
                 return;
         }
         pthread_mutex_lock(&w->lock);

@@ -260,9 +260,50 @@ bool tw_usage_lifecycle_match(const char *method, const char *path,
         return false;
 }
 
-static char *dup_or_null(const char *s)
+/* Where s (n bytes) is cut to fit TW_USAGE_VALUE_MAX with "...": n when it
+ * fits, else a byte offset that splits no UTF-8 character.  (A small
+ * helper of its own until lib/ has one for cutting UTF-8.) */
+static size_t cap_cut(const char *s, size_t n)
 {
-        return s ? strdup(s) : NULL;
+        size_t cut = TW_USAGE_VALUE_MAX - 3;
+
+        if (n <= TW_USAGE_VALUE_MAX)
+                return n;
+        /* Back over continuation bytes (at most 3: a longer run is not UTF-8). */
+        for (int i = 0; i < 3 && cut > 0 && ((unsigned char)s[cut] & 0xc0) == 0x80; i++)
+                cut--;
+        return cut;
+}
+
+/* A copy of s capped as cap_cut() says, "..." marking a cut; NULL for NULL
+ * (and on -ENOMEM: the callers check). */
+static char *dup_capped(const char *s)
+{
+        size_t n, cut;
+        char *c;
+
+        if (!s)
+                return NULL;
+        n = strlen(s);
+        cut = cap_cut(s, n);
+        if (cut == n)
+                return strdup(s);
+        c = malloc(cut + 4);
+        if (c) {
+                memcpy(c, s, cut);
+                memcpy(c + cut, "...", 4);
+        }
+        return c;
+}
+
+/* Whether stored (a capped copy) is what dup_capped(value) would make. */
+static bool same_capped(const char *stored, const char *value)
+{
+        size_t n = strlen(value), cut = cap_cut(value, n);
+
+        if (cut == n)
+                return strcmp(stored, value) == 0;
+        return strncmp(stored, value, cut) == 0 && strcmp(stored + cut, "...") == 0;
 }
 
 static int add_lifecycle(struct tw_usage *u, const struct tw_auditlog_entry *e,
@@ -276,10 +317,10 @@ static int add_lifecycle(struct tw_usage *u, const struct tw_auditlog_entry *e,
         };
 
         ev.token_id = token_id[0] ? strdup(token_id) : NULL;
-        ev.token_name = dup_or_null(e->request_name);
-        ev.actor_id = dup_or_null(e->subject_id);
-        ev.source_ip = dup_or_null(e->source_ip);
-        ev.user_agent = dup_or_null(e->user_agent);
+        ev.token_name = dup_capped(e->request_name);
+        ev.actor_id = dup_capped(e->subject_id);
+        ev.source_ip = dup_capped(e->source_ip);
+        ev.user_agent = dup_capped(e->user_agent);
         if ((token_id[0] && !ev.token_id) || (e->request_name && !ev.token_name) ||
             (e->subject_id && !ev.actor_id) || (e->source_ip && !ev.source_ip) ||
             (e->user_agent && !ev.user_agent))
@@ -311,7 +352,7 @@ static int count_source(struct tw_usage_source **list, size_t *n, uint64_t *drop
         if (!value)
                 return 0;
         for (size_t i = 0; i < *n; i++) {
-                if (strcmp(s[i].value, value) == 0) {
+                if (same_capped(s[i].value, value)) {
                         s[i].count++;
                         if (t > s[i].last_ms)
                                 s[i].last_ms = t;
@@ -322,7 +363,7 @@ static int count_source(struct tw_usage_source **list, size_t *n, uint64_t *drop
                 if (s[i].last_ms < s[victim].last_ms)
                         victim = i;
         }
-        copy = strdup(value);
+        copy = dup_capped(value);
         if (!copy)
                 return -ENOMEM;
         if (*n < max) {
