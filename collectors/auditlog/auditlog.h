@@ -9,11 +9,20 @@
  * malformed: skipped and counted by reason, never fatal), each entry fed to
  * a core/usage index.
  *
- * The cursor is the time of the newest entry taken plus the identities of
- * the entries at exactly that time, so an entry on the boundary (startDate
- * is inclusive) is not counted twice.  Cursor and usage index are persisted
- * together in state_dir/audit-usage.json (one atomic file: they never
- * disagree after a crash).  The first fetch goes back `backfill`.
+ * Each fetch asks for [startDate, endDate = the request time).  The cursor
+ * (collectors/auditlog/cursor.h) is a floor and the identities of the
+ * entries taken since: a fetch that read its whole window moves the floor
+ * to the request time less an overlap (5 minutes), so entries that reach the
+ * logs late with an earlier time are read on the next fetch, and the
+ * identities ("requestId" and time, else the line's hash) keep every entry
+ * counted once, thousands in one millisecond included.  A fetch that fails
+ * part-way leaves the floor where the stream was complete.  An entry dated
+ * after the request time plus a skew (5 minutes) is skipped and counted
+ * ("future"): it neither counts as usage nor moves the cursor, which never
+ * passes the request time (a loaded one is brought back).  Cursor and usage
+ * index are persisted together in state_dir/audit-usage.json (one atomic
+ * file: they never disagree after a crash).  The first fetch goes back
+ * `backfill`.
  *
  * Rate: never more than 2 calls per rate window (60 s, the documented
  * limit), retries included; a 429's Retry-After is honoured on top.  A 403
@@ -46,20 +55,22 @@ struct tw_auditlog_collector;
 #define TW_AUDITLOG_BACKFILL_MAX_S ((int64_t)90 * 86400) /* the retention */
 #define TW_AUDITLOG_CALLS_PER_WINDOW 2
 #define TW_AUDITLOG_STATE_FILE "audit-usage.json"
-#define TW_AUDITLOG_CURSOR_MAX_IDS 4096 /* entries remembered at the boundary time */
 
 struct tw_auditlog_options {
-        const char *base_url;                 /* "https://api.astronomer.io/v1", or the platform
-                                                 v1beta1 base; no trailing slash needed */
-        const char *organization_id;          /* required */
-        const char *bearer;                   /* copied, wiped on free, never logged */
-        const char *state_dir;                /* NULL: nothing persisted */
-        const char *user_agent;               /* NULL: "tokenwatch/<version>" */
-        int64_t backfill_s;                   /* <= 0: 30 days; capped at 90 days */
-        int64_t timeout_ms;                   /* per call; <= 0: 10 minutes */
-        int64_t rate_window_ms;               /* <= 0: 60000 (2 calls per window) */
-        int max_retries;                      /* <= 0: 2; 429, 5xx, timeouts, connection failures */
-        size_t max_line;                      /* 0: TW_AUDITLOG_MAX_LINE */
+        const char *base_url;        /* "https://api.astronomer.io/v1", or the platform
+                                        v1beta1 base; no trailing slash needed */
+        const char *organization_id; /* required */
+        const char *bearer;          /* copied, wiped on free, never logged */
+        const char *state_dir;       /* NULL: nothing persisted */
+        const char *user_agent;      /* NULL: "tokenwatch/<version>" */
+        int64_t backfill_s;          /* <= 0: 30 days; capped at 90 days */
+        int64_t timeout_ms;          /* per call; <= 0: 10 minutes */
+        int64_t rate_window_ms;      /* <= 0: 60000 (2 calls per window) */
+        int max_retries;             /* <= 0: 2; 429, 5xx, timeouts, connection failures */
+        size_t max_line;             /* 0: TW_AUDITLOG_MAX_LINE */
+        int64_t overlap_ms; /* <= 0: 5 minutes read again by each fetch, for late entries */
+        int64_t skew_ms;    /* <= 0: 5 minutes: entries later than the request time + this are
+                               skipped as "future" */
         const struct tw_usage_limits *limits; /* NULL: the defaults */
         volatile sig_atomic_t *cancel;        /* may be NULL */
 };
@@ -67,15 +78,16 @@ struct tw_auditlog_options {
 /* What one fetch did. */
 struct tw_auditlog_fetch_result {
         uint64_t entries;                     /* entries fed to the usage index */
-        uint64_t duplicates;                  /* entries at or before the cursor, skipped */
+        uint64_t duplicates;                  /* entries the cursor covers, skipped */
+        uint64_t evicted;                     /* identities the cursor forgot for room */
         uint64_t skipped[_TW_AUDIT_SKIP_MAX]; /* lines skipped, by reason */
         uint64_t bytes;                       /* inflated body bytes */
         int calls;                            /* HTTP calls made, retries included */
         long status;                          /* HTTP status of the last call, 0 if none */
         int64_t retry_after_s;                /* Retry-After of the last call, 0 if none */
         int64_t waited_ms;                    /* slept to keep the rate or Retry-After */
-        int64_t cursor_ms;                    /* the cursor after the fetch, TW_NO_TIME: none */
-        char request_id[64];                  /* "requestId" of an error body, or "" */
+        int64_t cursor_ms;      /* the cursor's floor after the fetch, TW_NO_TIME: none */
+        char request_id[64];    /* "requestId" of an error body, or "" */
         const char *error_text; /* for a person, or NULL; valid until the next fetch */
 };
 /* Note: a retried attempt reads the body again; entries already taken are
@@ -99,8 +111,8 @@ struct tw_usage *tw_auditlog_collector_usage(struct tw_auditlog_collector *c);
 
 /*
  * One incremental fetch from the cursor (or now - backfill) to now.  Fills
- * *ret on every path.  Entries taken before a failure stay counted and the
- * cursor (persisted) moves past them.  Returns 0, -EACCES (403: not an
+ * *ret on every path.  Entries taken before a failure stay counted (and are
+ * persisted as taken); the floor stays.  Returns 0, -EACCES (403: not an
  * Organization Owner), -EPERM (401), -EAGAIN (429 after the retries),
  * -ETIMEDOUT, -EPROTO (another HTTP status or transport failure), -EBADMSG
  * (a gzip body that does not inflate), -ECANCELED, -ENOMEM, or the error of

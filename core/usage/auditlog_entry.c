@@ -17,6 +17,7 @@ const char *tw_auditlog_skip_to_string(enum tw_auditlog_skip reason)
                 [TW_AUDITLOG_SKIP_MALFORMED] = "malformed",
                 [TW_AUDITLOG_SKIP_NOT_OBJECT] = "not_object",
                 [TW_AUDITLOG_SKIP_NO_TIMESTAMP] = "no_timestamp",
+                [TW_AUDITLOG_SKIP_FUTURE] = "future",
         };
 
         return (unsigned)reason < _TW_AUDIT_SKIP_MAX ? names[reason] : "unknown";
@@ -61,6 +62,20 @@ uint64_t tw_auditlog_line_identity(const char *line, size_t len)
 
         for (size_t i = 0; i < len; i++) {
                 h ^= (unsigned char)line[i];
+                h *= 1099511628211ULL;
+        }
+        return h;
+}
+
+uint64_t tw_auditlog_entry_identity(const struct tw_auditlog_entry *e, const char *line, size_t len)
+{
+        uint64_t h;
+
+        if (!e->request_id || !*e->request_id)
+                return tw_auditlog_line_identity(line, len);
+        h = tw_auditlog_line_identity(e->request_id, strlen(e->request_id));
+        for (int i = 0; i < 8; i++) { /* the time's bytes, FNV-1a on */
+                h ^= (uint64_t)e->time_ms >> (8 * i) & 0xff;
                 h *= 1099511628211ULL;
         }
         return h;

@@ -21,8 +21,7 @@ static char *dup_str(const char *s, bool *failed)
         return c;
 }
 
-static struct tw_usage_source *copy_sources(const struct tw_usage_source *s, size_t n,
-                                            bool *failed)
+static struct tw_usage_source *copy_sources(const struct tw_usage_source *s, size_t n, bool *failed)
 {
         struct tw_usage_source *c = calloc(n ? n : 1, sizeof(*c));
 
