@@ -49,12 +49,18 @@ static struct params *make_params(const struct tw_daemon *d, int64_t now)
         /* The first organization's audit logs (the only one with [astro];
          * with several [astro.NAME], see tw_daemon_usage_cycle()). */
         if (tw_credential_load_org(org, now, &cred, &err) == 0) {
+                char file[160];
+
+                tw_auditlog_state_file(org->name, file, sizeof(file));
                 p->base_url = tw_astro_api_base(org, "workspaces");
+                p->api_url = strdup(org->api_url);
                 p->org = strdup(cred.organization_id);
                 p->state_dir = strdup(cfg->agent.state_dir);
+                p->state_file = strdup(file);
                 p->bearer = strdup(cred.token);
                 p->ids = calloc(d->inv->n_tokens ? d->inv->n_tokens : 1, sizeof(*p->ids));
-                ok = p->base_url && p->org && p->state_dir && p->bearer && p->ids;
+                ok = p->base_url && p->api_url && p->org && p->state_dir && p->state_file &&
+                     p->bearer && p->ids;
                 for (size_t i = 0; ok && i < d->inv->n_tokens; i++)
                         ok = (p->ids[p->n_ids++] = strdup(d->inv->tokens[i].id)) != NULL;
         }
@@ -149,7 +155,8 @@ void tw_daemon_usage_cycle(struct tw_daemon *d, int64_t now)
                 w->view.enabled = false;
         }
         if (d->opts->once && !w->taken && d->cfg->audit.enabled != TW_AUDITLOG_OFF &&
-            tw_usage_view_read(d->cfg->agent.state_dir, &w->taken) < 0)
+            tw_usage_view_read(d->cfg->agent.state_dir, TW_AUDITLOG_STATE_FILE, NULL,
+                               tw_config_org(d->cfg, 0)->api_url, &w->taken) < 0)
                 w->taken = NULL; /* the daemon's next run moves a bad file aside, and logs it */
         d->usage = w->taken;
         /* One cycle (--once) uses what the daemon saved: a fetch would be

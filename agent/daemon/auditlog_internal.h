@@ -20,7 +20,7 @@ struct tw_usage;
 struct params {
         enum tw_auditlog_mode mode;
         int64_t backfill, interval;
-        char *base_url, *org, *state_dir, *bearer;
+        char *base_url, *api_url, *org, *state_dir, *state_file, *bearer;
         char **ids;
         size_t n_ids;
 };

@@ -29,8 +29,10 @@ void tw_daemon_usage_params_free(struct params *p)
         if (!p)
                 return;
         free(p->base_url);
+        free(p->api_url);
         free(p->org);
         free(p->state_dir);
+        free(p->state_file);
         if (p->bearer) {
                 tw_wipe(p->bearer, strlen(p->bearer));
                 free(p->bearer);
@@ -50,7 +52,8 @@ static bool same(const char *a, const char *b)
 static bool same_source(const struct params *a, const struct params *b)
 {
         return a && b && a->backfill == b->backfill && same(a->base_url, b->base_url) &&
-               same(a->org, b->org) && same(a->state_dir, b->state_dir) &&
+               same(a->api_url, b->api_url) && same(a->org, b->org) &&
+               same(a->state_dir, b->state_dir) && same(a->state_file, b->state_file) &&
                same(a->bearer, b->bearer);
 }
 
@@ -79,25 +82,32 @@ static int open_collector(struct tw_daemon_usage *w, int64_t now)
         const struct params *p = w->cur;
         struct tw_auditlog_options o = {
                 .base_url = p->base_url,
+                .api_url = p->api_url,
                 .organization_id = p->org,
                 .bearer = p->bearer,
                 .state_dir = p->state_dir,
+                .state_file = p->state_file,
                 .backfill_s = p->backfill,
                 .cancel = &w->cancel,
         };
-        char *moved = NULL;
+        struct tw_auditlog_moved moved = {0};
         int r;
 
         r = tw_statefile_ensure_dir(p->state_dir);
         if (r >= 0)
                 r = tw_auditlog_collector_new(&o, now, &w->col, &moved);
-        if (moved) {
+        if (moved.path && moved.other)
+                tw_log(TW_LOG_WARN,
+                       "the audit-log state file belongs to another organization or API: moved "
+                       "aside, not merged; the audit logs are read again from the backfill",
+                       "file", moved.path, "names", moved.named, "organization", p->org, "api_url",
+                       p->api_url, NULL);
+        else if (moved.path)
                 tw_log(TW_LOG_WARN,
                        "the audit-log state file did not parse: moved aside, the audit logs are "
                        "read again from the backfill",
-                       "file", moved, NULL);
-                free(moved);
-        }
+                       "file", moved.path, NULL);
+        free(moved.path);
         if (r < 0) {
                 w->col = NULL;
                 if (tw_complain_failure(&w->complain, now))

@@ -23,7 +23,8 @@
 
 struct tw_auditlog_collector {
         struct tw_auditlog_options o; /* strings below are copies */
-        char *base_url, *org, *state_dir;
+        char *base_url, *org, *state_dir, *api_url, *state_file;
+        struct tw_auditlog_owner owner; /* the strings above */
         struct tw_http_stream *http;
         struct tw_usage *usage;
         struct tw_auditlog_cursor cursor;
@@ -55,11 +56,12 @@ static char *trimmed_copy(const char *s)
 }
 
 int tw_auditlog_collector_new(const struct tw_auditlog_options *o, int64_t now,
-                              struct tw_auditlog_collector **ret, char **ret_quarantined)
+                              struct tw_auditlog_collector **ret,
+                              struct tw_auditlog_moved *ret_moved)
 {
         struct tw_http_stream_options so = {0};
         struct tw_auditlog_collector *c;
-        char *quarantined = NULL;
+        struct tw_auditlog_moved moved = {0};
         int r;
 
         if (!o || !o->base_url || !o->organization_id || !*o->organization_id)
@@ -80,11 +82,15 @@ int tw_auditlog_collector_new(const struct tw_auditlog_options *o, int64_t now,
         c->jitter = (uint64_t)now;
         tw_auditlog_cursor_init(&c->cursor);
         c->base_url = trimmed_copy(o->base_url);
+        c->api_url = trimmed_copy(o->api_url ? o->api_url : o->base_url);
         c->org = strdup(o->organization_id);
         c->state_dir = o->state_dir ? strdup(o->state_dir) : NULL;
+        c->state_file = strdup(o->state_file ? o->state_file : TW_AUDITLOG_STATE_FILE);
         r = -ENOMEM;
-        if (!c->base_url || !c->org || (o->state_dir && !c->state_dir))
+        if (!c->base_url || !c->api_url || !c->org || !c->state_file ||
+            (o->state_dir && !c->state_dir))
                 goto fail;
+        c->owner = (struct tw_auditlog_owner){c->state_file, c->org, c->api_url};
         so.bearer = o->bearer;
         so.user_agent = o->user_agent;
         so.timeout_ms = c->o.timeout_ms;
@@ -95,20 +101,20 @@ int tw_auditlog_collector_new(const struct tw_auditlog_options *o, int64_t now,
         r = tw_http_stream_new(&so, &c->http);
         if (r < 0)
                 goto fail;
-        r = tw_auditlog_state_load(c->state_dir, o->limits, now, &c->cursor, &c->usage,
-                                   &quarantined);
+        r = tw_auditlog_state_load(c->state_dir, &c->owner, o->limits, now, &c->cursor, &c->usage,
+                                   &moved);
         if (r == 0)
                 r = tw_auditlog_cursor_clamp(&c->cursor, now * 1000, c->o.overlap_ms, c->o.skew_ms);
         if (r < 0)
                 goto fail;
         *ret = c;
-        if (ret_quarantined)
-                *ret_quarantined = quarantined;
+        if (ret_moved)
+                *ret_moved = moved;
         else
-                free(quarantined);
+                free(moved.path);
         return 0;
 fail:
-        free(quarantined);
+        free(moved.path);
         tw_auditlog_collector_free(c);
         return r;
 }
@@ -121,8 +127,10 @@ void tw_auditlog_collector_free(struct tw_auditlog_collector *c)
         tw_usage_free(c->usage);
         tw_auditlog_cursor_done(&c->cursor);
         free(c->base_url);
+        free(c->api_url);
         free(c->org);
         free(c->state_dir);
+        free(c->state_file);
         free(c);
 }
 
@@ -318,7 +326,7 @@ int tw_auditlog_fetch(struct tw_auditlog_collector *c, int64_t now,
          * (in the cursor's set), whatever happened after. */
         w = r == 0 ? tw_auditlog_cursor_complete(&c->cursor, now * 1000, c->o.overlap_ms) : 0;
         if (w == 0 && c->state_dir && (r == 0 || ret->entries))
-                w = tw_auditlog_state_save(c->state_dir, &c->cursor, c->usage);
+                w = tw_auditlog_state_save(c->state_dir, &c->owner, &c->cursor, c->usage);
         if (r == 0)
                 r = w;
         ret->cursor_ms = c->cursor.floor_ms;

@@ -20,9 +20,10 @@
  * after the request time plus a skew (5 minutes) is skipped and counted
  * ("future"): it neither counts as usage nor moves the cursor, which never
  * passes the request time (a loaded one is brought back).  Cursor and usage
- * index are persisted together in state_dir/audit-usage.json (one atomic
- * file: they never disagree after a crash).  The first fetch goes back
- * `backfill`.
+ * index are persisted together in one state file per organization (one
+ * atomic file: they never disagree after a crash), which names the
+ * organization and API URL it belongs to: a file of another one is moved
+ * aside, never merged.  The first fetch goes back `backfill`.
  *
  * Rate: never more than 2 calls per rate window (60 s, the documented
  * limit), retries included; a 429's Retry-After is honoured on top.  A 403
@@ -54,12 +55,15 @@ struct tw_auditlog_collector;
 #define TW_AUDITLOG_BACKFILL_DEFAULT_S ((int64_t)30 * 86400)
 #define TW_AUDITLOG_BACKFILL_MAX_S ((int64_t)90 * 86400) /* the retention */
 #define TW_AUDITLOG_CALLS_PER_WINDOW 2
-#define TW_AUDITLOG_STATE_FILE "audit-usage.json"
+#define TW_AUDITLOG_STATE_FILE "audit-usage.json" /* for [astro]; see tw_auditlog_state_file() */
 
 struct tw_auditlog_options {
         const char *base_url;        /* "https://api.astronomer.io/v1", or the platform
                                         v1beta1 base; no trailing slash needed */
         const char *organization_id; /* required */
+        const char *api_url;         /* the server as configured, named in the state file with the
+                                        organization; NULL: base_url */
+        const char *state_file;      /* its name in state_dir; NULL: TW_AUDITLOG_STATE_FILE */
         const char *bearer;          /* copied, wiped on free, never logged */
         const char *state_dir;       /* NULL: nothing persisted */
         const char *user_agent;      /* NULL: "tokenwatch/<version>" */
@@ -93,15 +97,27 @@ struct tw_auditlog_fetch_result {
 /* Note: a retried attempt reads the body again; entries already taken are
  * skipped (as duplicates), but its skipped lines are counted again. */
 
+/* A state file moved aside when a collector was made. */
+struct tw_auditlog_moved {
+        char *path;      /* where it went (free it), or NULL: nothing moved */
+        bool other;      /* it names another organization or API URL (else: it did not parse) */
+        char named[256]; /* with other: the organization id and API URL it names */
+};
+
+/* The state file's name for the organization of section [astro] (name NULL)
+ * or [astro.NAME]: "audit-usage.json" or "audit-usage.NAME.json". */
+void tw_auditlog_state_file(const char *name, char *buf, size_t size);
+
 /*
- * Creates a collector and loads state_dir/audit-usage.json.  A state file
- * that does not parse is moved aside (tw_statefile_quarantine) and the
- * collector starts empty: *ret_quarantined (may be NULL) then receives the
- * new path, for the caller to log (free it); else NULL.  0, -EINVAL
- * (options), -ENOMEM, or an I/O error reading the state.
+ * Creates a collector and loads its state file.  A state file that does not
+ * parse, or names another organization or API URL, is moved aside
+ * (tw_statefile_quarantine) and the collector starts empty: *ret_moved (may
+ * be NULL) says so, for the caller to log; its path is NULL otherwise.  0,
+ * -EINVAL (options), -ENOMEM, or an I/O error reading the state.
  */
 int tw_auditlog_collector_new(const struct tw_auditlog_options *o, int64_t now,
-                              struct tw_auditlog_collector **ret, char **ret_quarantined);
+                              struct tw_auditlog_collector **ret,
+                              struct tw_auditlog_moved *ret_moved);
 /* Wipes the bearer and frees everything, the usage index included. */
 void tw_auditlog_collector_free(struct tw_auditlog_collector *c);
 
@@ -122,11 +138,13 @@ int tw_auditlog_fetch(struct tw_auditlog_collector *c, int64_t now,
                       struct tw_auditlog_fetch_result *ret);
 
 /*
- * Reads the usage index of state_dir/audit-usage.json read-only, for a
- * reviewer's command: the file is never moved, whatever it holds.  0 with
- * a new *ret, -ENOENT (no file), -EBADMSG (not the format), -E2BIG, -ENOMEM
- * or another -errno reading it.
+ * Reads the usage index of state_dir/file read-only, for a reviewer's
+ * command: the file is never moved, whatever it holds.  organization_id and
+ * api_url (each NULL: not checked) must be those the file names.  0 with a
+ * new *ret, -ENOENT (no file), -EBADMSG (not the format), -ESRCH (another
+ * organization's), -E2BIG, -ENOMEM or another -errno reading it.
  */
-int tw_usage_view_read(const char *state_dir, struct tw_usage **ret);
+int tw_usage_view_read(const char *state_dir, const char *file, const char *organization_id,
+                       const char *api_url, struct tw_usage **ret);
 
 #endif

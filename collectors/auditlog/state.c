@@ -1,5 +1,6 @@
-/* The audit-log collector's state file ("audit-usage.json"):
- *   {"v":2,"cursor":{"floor":<ms>|null,"seen":[[<ms>,"<16 hex>"],...]},"usage":{...}}
+/* The audit-log collector's state file ("audit-usage[.NAME].json"):
+ *   {"v":2,"organization":{"id":"...","apiUrl":"..."},
+ *    "cursor":{"floor":<ms>|null,"seen":[[<ms>,"<16 hex>"],...]},"usage":{...}}
  * A version 1 file (a cursor without the overlap window) is not this format. */
 #include "collectors/auditlog/state.h"
 
@@ -48,14 +49,25 @@ fail:
         return NULL;
 }
 
-int tw_auditlog_state_save(const char *dir, const struct tw_auditlog_cursor *cursor,
-                           const struct tw_usage *usage)
+void tw_auditlog_state_file(const char *name, char *buf, size_t size)
 {
-        cJSON *root = cJSON_CreateObject(), *u = NULL;
+        if (name)
+                snprintf(buf, size, "audit-usage.%s.json", name);
+        else
+                snprintf(buf, size, "%s", TW_AUDITLOG_STATE_FILE);
+}
+
+int tw_auditlog_state_save(const char *dir, const struct tw_auditlog_owner *owner,
+                           const struct tw_auditlog_cursor *cursor, const struct tw_usage *usage)
+{
+        cJSON *root = cJSON_CreateObject(), *u = NULL, *org;
         char *text = NULL;
         int r = -ENOMEM;
 
         if (!root || !cJSON_AddNumberToObject(root, "v", 2) ||
+            !(org = cJSON_AddObjectToObject(root, "organization")) ||
+            !cJSON_AddStringToObject(org, "id", owner->organization_id) ||
+            !cJSON_AddStringToObject(org, "apiUrl", owner->api_url) ||
             !cJSON_AddItemToObject(root, "cursor", cursor_to(cursor)))
                 goto out;
         r = tw_usage_to_cjson(usage, &u);
@@ -68,7 +80,7 @@ int tw_auditlog_state_save(const char *dir, const struct tw_auditlog_cursor *cur
         }
         text = cJSON_PrintUnformatted(root);
         if (text)
-                r = tw_statefile_write(dir, TW_AUDITLOG_STATE_FILE, text, strlen(text));
+                r = tw_statefile_write(dir, owner->file, text, strlen(text));
 out:
         free(text);
         cJSON_Delete(root);
@@ -115,16 +127,38 @@ static int cursor_from(const cJSON *o, struct tw_auditlog_cursor *c)
         return 0;
 }
 
-/* Parses the state text; -EBADMSG if it is not the format. */
-static int parse_state(const char *text, size_t len, const struct tw_usage_limits *lim,
-                       struct tw_auditlog_cursor *cursor, struct tw_usage **ret_usage)
+/* Whether the file (root) names the owner's organization and API URL (a
+ * NULL in owner is not checked); if not, what it names goes to named. */
+static bool same_owner(const cJSON *root, const struct tw_auditlog_owner *owner, char *named,
+                       size_t size)
+{
+        const cJSON *org = cJSON_GetObjectItemCaseSensitive(root, "organization");
+        const char *id = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(org, "id"));
+        const char *url = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(org, "apiUrl"));
+
+        if (id && url && (!owner->organization_id || strcmp(id, owner->organization_id) == 0) &&
+            (!owner->api_url || strcmp(url, owner->api_url) == 0))
+                return true;
+        if (named)
+                snprintf(named, size, "%.100s at %.140s", id ? id : "no organization",
+                         url ? url : "no API URL");
+        return false;
+}
+
+/* Parses the state text; -EBADMSG if it is not the format, -ESRCH if it
+ * is another owner's. */
+static int parse_state(const char *text, size_t len, const struct tw_auditlog_owner *owner,
+                       const struct tw_usage_limits *lim, struct tw_auditlog_cursor *cursor,
+                       struct tw_usage **ret_usage, char *named, size_t named_size)
 {
         cJSON *root = cJSON_ParseWithLength(text, len);
         const cJSON *v = cJSON_GetObjectItemCaseSensitive(root, "v");
         int r = -EBADMSG;
 
         if (cJSON_IsObject(root) && cJSON_IsNumber(v) && cJSON_GetNumberValue(v) == 2) {
-                r = cursor_from(cJSON_GetObjectItemCaseSensitive(root, "cursor"), cursor);
+                r = same_owner(root, owner, named, named_size) ? 0 : -ESRCH;
+                if (r == 0)
+                        r = cursor_from(cJSON_GetObjectItemCaseSensitive(root, "cursor"), cursor);
                 if (r == 0)
                         r = tw_usage_from_cjson(cJSON_GetObjectItemCaseSensitive(root, "usage"),
                                                 lim, ret_usage);
@@ -133,29 +167,27 @@ static int parse_state(const char *text, size_t len, const struct tw_usage_limit
         return r;
 }
 
-int tw_auditlog_state_load(const char *dir, const struct tw_usage_limits *lim, int64_t now,
+int tw_auditlog_state_load(const char *dir, const struct tw_auditlog_owner *owner,
+                           const struct tw_usage_limits *lim, int64_t now,
                            struct tw_auditlog_cursor *cursor, struct tw_usage **ret_usage,
-                           char **ret_quarantined)
+                           struct tw_auditlog_moved *ret_moved)
 {
         char *text = NULL;
         size_t len = 0;
         int r;
 
-        *ret_quarantined = NULL;
+        memset(ret_moved, 0, sizeof(*ret_moved));
         tw_auditlog_cursor_init(cursor);
-        r = dir ? tw_statefile_read(dir, TW_AUDITLOG_STATE_FILE, STATE_MAX, &text, &len) : -ENOENT;
+        r = dir ? tw_statefile_read(dir, owner->file, STATE_MAX, &text, &len) : -ENOENT;
         if (r == 0) {
-                r = parse_state(text, len, lim, cursor, ret_usage);
+                r = parse_state(text, len, owner, lim, cursor, ret_usage, ret_moved->named,
+                                sizeof(ret_moved->named));
                 free(text);
-                if (r == -EBADMSG || r == -E2BIG) {
-                        tw_auditlog_cursor_done(cursor);
-                        r = tw_statefile_quarantine(dir, TW_AUDITLOG_STATE_FILE, now,
-                                                    ret_quarantined);
-                        if (r == 0)
-                                r = -ENOENT;
-                }
-        } else if (r == -E2BIG) {
-                r = tw_statefile_quarantine(dir, TW_AUDITLOG_STATE_FILE, now, ret_quarantined);
+                ret_moved->other = r == -ESRCH;
+        }
+        if (r == -EBADMSG || r == -E2BIG || r == -ESRCH) {
+                tw_auditlog_cursor_done(cursor);
+                r = tw_statefile_quarantine(dir, owner->file, now, &ret_moved->path);
                 if (r == 0)
                         r = -ENOENT;
         }
@@ -164,19 +196,21 @@ int tw_auditlog_state_load(const char *dir, const struct tw_usage_limits *lim, i
         return r;
 }
 
-int tw_usage_view_read(const char *state_dir, struct tw_usage **ret)
+int tw_usage_view_read(const char *state_dir, const char *file, const char *organization_id,
+                       const char *api_url, struct tw_usage **ret)
 {
+        const struct tw_auditlog_owner owner = {file, organization_id, api_url};
         struct tw_auditlog_cursor cursor;
         char *text = NULL;
         size_t len = 0;
         int r;
 
         *ret = NULL;
-        r = tw_statefile_read(state_dir, TW_AUDITLOG_STATE_FILE, STATE_MAX, &text, &len);
+        r = tw_statefile_read(state_dir, file, STATE_MAX, &text, &len);
         if (r < 0)
                 return r;
         tw_auditlog_cursor_init(&cursor);
-        r = parse_state(text, len, NULL, &cursor, ret);
+        r = parse_state(text, len, &owner, NULL, &cursor, ret, NULL, 0);
         tw_auditlog_cursor_done(&cursor);
         free(text);
         return r;

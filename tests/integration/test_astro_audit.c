@@ -218,12 +218,12 @@ static struct tw_auditlog_collector *collector(struct tw_sim *sim, const char *d
         };
         struct tw_auditlog_collector *c = NULL;
         char base[256];
-        char *quarantined = (char *)"x";
+        struct tw_auditlog_moved moved;
 
         snprintf(base, sizeof(base), "%s/v1/", tw_sim_url(sim));
         o.base_url = base;
-        assert_int_equal(tw_auditlog_collector_new(&o, BASE, &c, &quarantined), 0);
-        assert_null(quarantined);
+        assert_int_equal(tw_auditlog_collector_new(&o, BASE, &c, &moved), 0);
+        assert_null(moved.path);
         assert_int_equal(tw_usage_set_known_tokens(tw_auditlog_collector_usage(c), known, 2), 0);
         return c;
 }
@@ -415,7 +415,8 @@ static void test_collector_quarantines_bad_state(void **state)
         struct tw_auditlog_options o = {.organization_id = ORG,
                                         .base_url = "http://127.0.0.1:1/v1"};
         struct tw_auditlog_collector *c = NULL;
-        char dir[64], path[128], *q = NULL;
+        struct tw_auditlog_moved moved;
+        char dir[64], path[128];
         FILE *f;
 
         (void)state;
@@ -426,11 +427,12 @@ static void test_collector_quarantines_bad_state(void **state)
         fputs("{\"v\":1,\"cursor\":{\"last\":\"soon\",\"ids\":[]}}", f);
         fclose(f);
         o.state_dir = dir;
-        assert_int_equal(tw_auditlog_collector_new(&o, BASE, &c, &q), 0);
-        assert_non_null(q);
+        assert_int_equal(tw_auditlog_collector_new(&o, BASE, &c, &moved), 0);
+        assert_non_null(moved.path);
+        assert_false(moved.other);
         assert_int_equal(access(path, F_OK), -1);
         assert_int_equal(tw_auditlog_collector_usage(c)->n_tokens, 0);
-        free(q);
+        free(moved.path);
         tw_auditlog_collector_free(c);
         remove_dir(dir);
         tw_sim_stop(sim);

@@ -68,7 +68,8 @@ static void remove_dir(const char *dir)
 
 /* A collector on sim for organization org with state in dir (may be NULL). */
 static struct tw_auditlog_collector *collector_for(struct tw_sim *sim, const char *org,
-                                                   const char *dir, char **ret_moved)
+                                                   const char *dir,
+                                                   struct tw_auditlog_moved *ret_moved)
 {
         static const char *const known[] = {TOK, TOK2};
         struct tw_auditlog_options o = {
@@ -81,15 +82,16 @@ static struct tw_auditlog_collector *collector_for(struct tw_sim *sim, const cha
         };
         struct tw_auditlog_collector *c = NULL;
         char base[256];
-        char *moved = NULL;
+        struct tw_auditlog_moved moved;
 
         snprintf(base, sizeof(base), "%s/v1", tw_sim_url(sim));
         o.base_url = base;
+        o.api_url = tw_sim_url(sim);
         assert_int_equal(tw_auditlog_collector_new(&o, BASE, &c, &moved), 0);
         if (ret_moved)
                 *ret_moved = moved;
         else
-                assert_null(moved);
+                assert_null(moved.path);
         assert_int_equal(tw_usage_set_known_tokens(tw_auditlog_collector_usage(c), known, 2), 0);
         return c;
 }
@@ -317,6 +319,82 @@ static void test_late_entry_is_read(void **state)
         tw_sim_stop(sim);
 }
 
+/* The state file names its organization and API URL: another
+ * organization's (the config now watches another one with the same
+ * state_dir) is moved aside, not merged into the new one's usage. */
+static void test_state_of_another_organization_set_aside(void **state)
+{
+        struct tw_sim *sim = start();
+        struct tw_auditlog_fetch_result res;
+        struct tw_auditlog_collector *c;
+        struct tw_auditlog_moved moved;
+        struct tw_usage *view = NULL;
+        char dir[64], path[128];
+
+        (void)state;
+        make_dir(dir);
+        snprintf(path, sizeof(path), "%s/%s", dir, TW_AUDITLOG_STATE_FILE);
+        add_call(sim, TOK, (BASE - 60) * 1000LL, "ci", "r-1");
+        c = collector(sim, dir);
+        assert_int_equal(tw_auditlog_fetch(c, BASE, &res), 0);
+        assert_int_equal(res.entries, 1);
+        tw_auditlog_collector_free(c);
+
+        /* A reviewer's command: the right owner reads it, another is told. */
+        assert_int_equal(
+                tw_usage_view_read(dir, TW_AUDITLOG_STATE_FILE, ORG, tw_sim_url(sim), &view), 0);
+        assert_int_equal(view->n_tokens, 1);
+        tw_usage_free(view);
+        assert_int_equal(tw_usage_view_read(dir, TW_AUDITLOG_STATE_FILE,
+                                            "cmotherorg00000000000000z", NULL, &view),
+                         -ESRCH);
+        assert_int_equal(access(path, F_OK), 0);
+
+        /* The daemon of another organization sets it aside. */
+        c = collector_for(sim, "cmotherorg00000000000000z", dir, &moved);
+        assert_non_null(moved.path);
+        assert_true(moved.other);
+        assert_non_null(strstr(moved.named, ORG));
+        assert_int_equal(tw_auditlog_collector_usage(c)->n_tokens, 0);
+        assert_int_equal(access(moved.path, F_OK), 0);
+        free(moved.path);
+        tw_auditlog_collector_free(c);
+        remove_dir(dir);
+        tw_sim_stop(sim);
+}
+
+/* A state file whose cursor is in the future (written by an older version
+ * that followed an entry dated 2099) is brought back to the request time. */
+static void test_loaded_future_cursor_is_clamped(void **state)
+{
+        struct tw_sim *sim = start();
+        struct tw_auditlog_fetch_result res;
+        struct tw_auditlog_collector *c;
+        char dir[64], path[128];
+        FILE *f;
+
+        (void)state;
+        make_dir(dir);
+        snprintf(path, sizeof(path), "%s/%s", dir, TW_AUDITLOG_STATE_FILE);
+        f = fopen(path, "w");
+        assert_non_null(f);
+        fprintf(f,
+                "{\"v\":2,\"organization\":{\"id\":\"" ORG "\",\"apiUrl\":\"%s\"},"
+                "\"cursor\":{\"floor\":4070908800000,\"seen\":[]},\"usage\":{\"v\":1,"
+                "\"entries\":0,\"unlinked\":0,\"tokensDropped\":0,\"tokens\":[],"
+                "\"lifecycle\":[]}}",
+                tw_sim_url(sim));
+        fclose(f);
+        add_call(sim, TOK, (BASE - 60) * 1000LL, "ci", "r-1");
+        c = collector(sim, dir);
+        assert_int_equal(tw_auditlog_fetch(c, BASE, &res), 0);
+        assert_int_equal(res.entries, 1);
+        assert_true(res.cursor_ms <= BASE * 1000LL);
+        tw_auditlog_collector_free(c);
+        remove_dir(dir);
+        tw_sim_stop(sim);
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
@@ -325,6 +403,8 @@ int main(void)
                 cmocka_unit_test(test_many_entries_in_one_millisecond),
                 cmocka_unit_test(test_cut_stream_keeps_the_cursor),
                 cmocka_unit_test(test_late_entry_is_read),
+                cmocka_unit_test(test_state_of_another_organization_set_aside),
+                cmocka_unit_test(test_loaded_future_cursor_is_clamped),
         };
 
         curl_global_init(CURL_GLOBAL_DEFAULT);
