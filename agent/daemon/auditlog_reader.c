@@ -59,7 +59,7 @@ static bool same_source(const struct params *a, const struct params *b)
 
 /* Hands the daemon's thread a copy of the index (nothing if it cannot be
  * made: the next fetch publishes again). */
-static void publish(struct tw_daemon_usage *w)
+static void publish(struct tw_auditlog_reader *w)
 {
         struct tw_usage *copy = NULL, *old;
         int r = tw_usage_copy(tw_auditlog_collector_usage(w->col), &copy);
@@ -74,10 +74,12 @@ static void publish(struct tw_daemon_usage *w)
         w->published = copy;
         pthread_mutex_unlock(&w->lock);
         tw_usage_free(old);
+        if (w->on_news)
+                w->on_news(w->userdata);
 }
 
 /* Opens the collector (its state file) for w->cur; 0 or a negative errno (logged). */
-static int open_collector(struct tw_daemon_usage *w, int64_t now)
+static int open_collector(struct tw_auditlog_reader *w, int64_t now)
 {
         const struct params *p = w->cur;
         struct tw_auditlog_options o = {
@@ -121,7 +123,7 @@ static int open_collector(struct tw_daemon_usage *w, int64_t now)
 }
 
 /* Logs a fetch's outcome; rate-limited except the one line of auto's 403. */
-static void log_outcome(struct tw_daemon_usage *w, int r,
+static void log_outcome(struct tw_auditlog_reader *w, int r,
                         const struct tw_auditlog_fetch_result *res, int64_t now)
 {
         char entries[32], status[16];
@@ -130,8 +132,10 @@ static void log_outcome(struct tw_daemon_usage *w, int r,
         snprintf(status, sizeof(status), "%ld", res->status);
         if (r == 0) {
                 if (tw_complain_success(&w->complain))
-                        tw_log(TW_LOG_INFO, "the Astro audit logs are read again", NULL);
-                tw_log(TW_LOG_INFO, "audit logs read", "entries", entries, NULL);
+                        tw_log(TW_LOG_INFO, "the Astro audit logs are read again", "organization",
+                               w->cur->org, NULL);
+                tw_log(TW_LOG_INFO, "audit logs read", "organization", w->cur->org, "entries",
+                       entries, NULL);
                 return;
         }
         if (r == -ECANCELED)
@@ -141,12 +145,13 @@ static void log_outcome(struct tw_daemon_usage *w, int r,
                        "the credential may not read the Astro audit logs (403: not an "
                        "Organization Owner): audit-log usage is off; [audit] enabled = true "
                        "retries every interval, false silences this",
-                       NULL);
+                       "organization", w->cur->org, NULL);
                 return;
         }
         if (!tw_complain_failure(&w->complain, now))
                 return;
-        tw_log(TW_LOG_ERROR, "cannot read the Astro audit logs: retried next interval", "error",
+        tw_log(TW_LOG_ERROR, "cannot read the Astro audit logs: retried next interval",
+               "organization", w->cur->org, "error",
                r == -EACCES  ? "403: the credential is not an Organization Owner"
                : r == -EPERM ? "401: the credential was refused"
                : r == -EAGAIN
@@ -156,7 +161,7 @@ static void log_outcome(struct tw_daemon_usage *w, int r,
 }
 
 /* One fetch with w->cur (the lock not held). */
-static void fetch_once(struct tw_daemon_usage *w)
+static void fetch_once(struct tw_auditlog_reader *w)
 {
         struct tw_auditlog_fetch_result res = {0};
         const struct params *p = w->cur;
@@ -191,7 +196,7 @@ static void fetch_once(struct tw_daemon_usage *w)
 }
 
 /* Takes w->next (lock held); a new source needs a new collector. */
-static void adopt(struct tw_daemon_usage *w)
+static void adopt(struct tw_auditlog_reader *w)
 {
         if (!same_source(w->cur, w->next)) {
                 tw_auditlog_collector_free(w->col);
@@ -205,7 +210,7 @@ static void adopt(struct tw_daemon_usage *w)
 
 void *tw_daemon_usage_reader(void *arg)
 {
-        struct tw_daemon_usage *w = arg;
+        struct tw_auditlog_reader *w = arg;
 
         pthread_mutex_lock(&w->lock);
         while (!w->cancel) {
