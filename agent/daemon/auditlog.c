@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "agent/daemon/daemon_internal.h"
 #include "collectors/auditlog/auditlog.h"
@@ -88,7 +89,18 @@ out:
         return p;
 }
 
-static struct tw_auditlog_reader *reader_new(const char *key)
+/* A reader's news (its thread): noted, and the daemon's thread woken. */
+static void on_news(void *userdata)
+{
+        struct tw_daemon_usage *u = userdata;
+
+        atomic_store(&u->news, true);
+        if (u->wake_fd >= 0 && write(u->wake_fd, "u", 1) < 0) {
+                /* full pipe: a wake-up is pending anyway */
+        }
+}
+
+static struct tw_auditlog_reader *reader_new(struct tw_daemon_usage *u, const char *key)
 {
         struct tw_auditlog_reader *w = calloc(1, sizeof(*w));
         pthread_condattr_t ca;
@@ -107,6 +119,8 @@ static struct tw_auditlog_reader *reader_new(const char *key)
         pthread_condattr_destroy(&ca);
         w->status.last_success = TW_NO_TIME;
         w->view = w->status;
+        w->on_news = on_news;
+        w->userdata = u;
         return w;
 }
 
@@ -182,7 +196,7 @@ static int sync_readers(struct tw_daemon *d, struct tw_daemon_usage *u)
                 key = tw_astro_section(tw_config_org(d->cfg, i), buf, sizeof(buf));
                 if (find_reader(u, key) < u->n)
                         continue;
-                if (!(rs[i] = reader_new(key))) {
+                if (!(rs[i] = reader_new(u, key))) {
                         for (size_t k = 0; k < i; k++)
                                 reader_free(rs[k]);
                         free(rs);
@@ -206,19 +220,12 @@ static int sync_readers(struct tw_daemon *d, struct tw_daemon_usage *u)
         return 0;
 }
 
-/* Feeds one reader its params and takes its news; true when it had some. */
-static bool feed(struct tw_daemon *d, struct tw_auditlog_reader *w, const struct tw_astro_config *a,
-                 int64_t now)
+/* Takes a reader's newest copy and status (lock held); true when it had a
+ * new copy. */
+static bool take_locked(struct tw_auditlog_reader *w)
 {
-        struct params *p = make_params(d, a, now);
         bool news = false;
 
-        pthread_mutex_lock(&w->lock);
-        if (p) {
-                tw_daemon_usage_params_free(w->next);
-                w->next = p;
-                pthread_cond_broadcast(&w->cond);
-        }
         if (w->published) {
                 tw_usage_free(w->taken);
                 w->taken = w->published;
@@ -226,6 +233,23 @@ static bool feed(struct tw_daemon *d, struct tw_auditlog_reader *w, const struct
                 news = true;
         }
         w->view = w->status;
+        return news;
+}
+
+/* Feeds one reader its params and takes its news; true when it had some. */
+static bool feed(struct tw_daemon *d, struct tw_auditlog_reader *w, const struct tw_astro_config *a,
+                 int64_t now)
+{
+        struct params *p = make_params(d, a, now);
+        bool news;
+
+        pthread_mutex_lock(&w->lock);
+        if (p) {
+                tw_daemon_usage_params_free(w->next);
+                w->next = p;
+                pthread_cond_broadcast(&w->cond);
+        }
+        news = take_locked(w);
         pthread_mutex_unlock(&w->lock);
         if (d->cfg->audit.enabled == TW_AUDITLOG_OFF) {
                 /* Off: no audit-log data, nor a stale copy of it. */
@@ -319,11 +343,17 @@ void tw_daemon_usage_cycle(struct tw_daemon *d, int64_t now)
         bool news = false;
         size_t had;
 
-        if (!u && !(u = d->audit_logs = calloc(1, sizeof(*u)))) {
-                tw_log(TW_LOG_ERROR, "cannot set up the audit-log reader", "error",
-                       strerror(ENOMEM), NULL);
-                return;
+        if (!u) {
+                if (!(u = calloc(1, sizeof(*u)))) {
+                        tw_log(TW_LOG_ERROR, "cannot set up the audit-log reader", "error",
+                               strerror(ENOMEM), NULL);
+                        return;
+                }
+                u->wake_fd = d->wake_fd;
+                d->audit_logs = u;
         }
+        /* Whatever the readers did so far is taken below. */
+        atomic_store(&u->news, false);
         had = u->n;
         if (sync_readers(d, u) < 0) {
                 tw_log(TW_LOG_ERROR, "cannot set up the audit-log readers", "error",
@@ -335,6 +365,30 @@ void tw_daemon_usage_cycle(struct tw_daemon *d, int64_t now)
                 news |= feed(d, u->readers[i], tw_config_org(d->cfg, i), now);
         sum_views(u);
         point_usage(d, u, news);
+}
+
+bool tw_daemon_usage_take(struct tw_daemon *d)
+{
+        struct tw_daemon_usage *u = d->audit_logs;
+        bool news = false;
+
+        if (!u || !atomic_exchange(&u->news, false))
+                return false;
+        for (size_t i = 0; i < u->n; i++) {
+                struct tw_auditlog_reader *w = u->readers[i];
+
+                pthread_mutex_lock(&w->lock);
+                news |= take_locked(w);
+                pthread_mutex_unlock(&w->lock);
+                if (d->cfg->audit.enabled == TW_AUDITLOG_OFF) {
+                        tw_usage_free(w->taken);
+                        w->taken = NULL;
+                        w->view.enabled = false;
+                }
+        }
+        sum_views(u);
+        point_usage(d, u, news);
+        return true;
 }
 
 int tw_daemon_usage_metrics(const struct tw_daemon *d, struct tw_buf *out)

@@ -27,13 +27,19 @@
  * and joins the threads.
  */
 
+#include <stdbool.h>
 #include <stdint.h>
 
 struct tw_buf;
 struct tw_daemon;
 
-/* Feeds the thread (starting it the first time) and takes its news. */
+/* Feeds the readers (starting them the first time) and takes their news. */
 void tw_daemon_usage_cycle(struct tw_daemon *d, int64_t now);
+/* Takes what the readers fetched since the last look, between cycles (a
+ * reader writes to d->wake_fd after each fetch); true when anything was
+ * taken: d->usage or the self-metrics changed, the page is to be made
+ * again. */
+bool tw_daemon_usage_take(struct tw_daemon *d);
 /* Appends the audit-log families to the metrics page: 0 or a negative errno. */
 int tw_daemon_usage_metrics(const struct tw_daemon *d, struct tw_buf *out);
 /* Stops the thread and frees everything; d->usage is NULL after. */

@@ -5,6 +5,7 @@
 
 #include <pthread.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -39,7 +40,8 @@ struct tw_auditlog_reader {
         /* Under lock, from the reader to the daemon's thread. */
         struct tw_usage *published; /* the newest copy, not taken yet */
         struct tw_auditlog_status status;
-        /* Called (lock not held) after each publish, on the reader's thread. */
+        /* Called (lock not held) on the reader's thread after each fetch
+         * (new usage, or only new status). */
         void (*on_news)(void *userdata);
         void *userdata;
 
@@ -61,6 +63,8 @@ struct tw_daemon_usage {
         size_t n;
         struct tw_usage *merged;        /* several organizations: d->usage points here */
         struct tw_auditlog_status view; /* the readers' together, for the metrics */
+        atomic_bool news;               /* a reader fetched since the daemon's thread looked */
+        int wake_fd;                    /* written to wake the daemon's thread, or -1 */
 };
 
 void tw_daemon_usage_params_free(struct params *p);

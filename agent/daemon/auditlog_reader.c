@@ -74,8 +74,6 @@ static void publish(struct tw_auditlog_reader *w)
         w->published = copy;
         pthread_mutex_unlock(&w->lock);
         tw_usage_free(old);
-        if (w->on_news)
-                w->on_news(w->userdata);
 }
 
 /* Opens the collector (its state file) for w->cur; 0 or a negative errno (logged). */
@@ -193,6 +191,8 @@ static void fetch_once(struct tw_auditlog_reader *w)
         w->status.enabled = !w->denied;
         pthread_mutex_unlock(&w->lock);
         log_outcome(w, r, &res, now);
+        if (w->on_news && r != -ECANCELED)
+                w->on_news(w->userdata);
 }
 
 /* Takes w->next (lock held); a new source needs a new collector. */

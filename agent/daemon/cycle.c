@@ -125,6 +125,17 @@ static struct tw_evaluation *evaluate(const struct tw_daemon *d, const struct tw
         return ev;
 }
 
+void tw_daemon_refresh(struct tw_daemon *d)
+{
+        if (d->inv) {
+                tw_evaluation_free(d->ev);
+                d->ev = evaluate(d, d->inv, tw_now());
+        }
+        /* As after a cycle: a failed evaluation keeps the previous page. */
+        if (d->ev || !d->inv)
+                tw_daemon_publish(d);
+}
+
 static size_t active_findings(const struct tw_evaluation *ev)
 {
         size_t n = 0;

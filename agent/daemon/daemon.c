@@ -261,6 +261,10 @@ static void wait_until(struct tw_daemon *d, int64_t deadline)
                     0)
                         while (read(wake_fd[0], drain, sizeof(drain)) > 0)
                                 ;
+                /* The audit logs were read: their usage and status reach
+                 * the pages now, not at the next cycle. */
+                if (!got_stop && tw_daemon_usage_take(d))
+                        tw_daemon_refresh(d);
                 if (got_reload && !got_stop) {
                         got_reload = 0;
                         got_interrupt = 0;
@@ -277,6 +281,7 @@ int tw_daemon_run(const char *config_path, const struct tw_daemon_options *opts)
         int r;
 
         memset(&d, 0, sizeof(d));
+        d.wake_fd = -1;
         d.config_path = config_path;
         d.opts = opts ? opts : &no_opts;
         d.stop = &got_stop;
@@ -293,6 +298,7 @@ int tw_daemon_run(const char *config_path, const struct tw_daemon_options *opts)
                 tw_log(TW_LOG_ERROR, "cannot set up signal handling", "error", strerror(-r), NULL);
                 goto out;
         }
+        d.wake_fd = wake_fd[1];
         tw_log(TW_LOG_INFO, "tokenwatch starting", "version", TW_VERSION, "config", config_path,
                NULL);
         if (!d.opts->once && !d.opts->no_server) {
