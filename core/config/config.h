@@ -64,7 +64,7 @@ struct tw_policy {
         /* new_source: a source is new when the token's audit-log usage began
          * at least new_source_after before the source first appeared; the
          * finding stays active for new_source_for after that. */
-        int64_t new_source_after; /* default 30d, TW_OFF */
+        int64_t new_source_after; /* the learning period; default 7d, TW_OFF */
         int64_t new_source_for;   /* default 7d */
 };
 

@@ -110,8 +110,10 @@ static const struct key_def config_keys[] = {
         {"policy", "max_deployment_role", T_ROLE_DEPLOYMENT, C(policy.max_deployment_role), 0, 0,
          "DEPLOYMENT_ADMIN"},
         {"policy", "expiry_notify_at", T_STAGES, C(policy.expiry_notify_at), 0, 0, NULL},
+        /* The learning period: short, so that a fresh install (30 days of
+         * backfill) can tell a new source. */
         {"policy", "new_source_after", T_DURATION_OFF, C(policy.new_source_after), DAY, 3650 * DAY,
-         "30d"},
+         "7d"},
         {"policy", "new_source_for", T_DURATION, C(policy.new_source_for), 3600, 365 * DAY, "7d"},
         {"audit", "in_use_window", T_DURATION, C(audit.in_use_window), 60, 90 * DAY, "24h"},
         {"audit", "log_max_bytes", T_SIZE, C(audit.log_max_bytes), 4096, 1099511627776.0,
