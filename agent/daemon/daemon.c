@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <unistd.h>
 
 #include "agent/cmd/load_config.h"
@@ -81,6 +82,55 @@ static void remove_signals(void)
                         close(wake_fd[i]);
                 wake_fd[i] = -1;
         }
+}
+
+#define LOCK_FILE "tokenwatch.lock"
+
+/* Takes the exclusive lock of state directory dir: 0 with *ret_fd (its
+ * file holds this PID), -EBUSY when another process holds it, or -errno;
+ * every failure logged, naming the directory (and the holder's PID). */
+static int lock_state_dir(const char *dir, int *ret_fd)
+{
+        char path[4096], pid[32] = "";
+        ssize_t n;
+        int fd, r;
+
+        r = tw_statefile_ensure_dir(dir);
+        if (r < 0) {
+                tw_log(TW_LOG_ERROR, "cannot use the state directory", "state_dir", dir, "error",
+                       tw_statefile_strerror(r), NULL);
+                return r;
+        }
+        if (snprintf(path, sizeof(path), "%s/%s", dir, LOCK_FILE) >= (int)sizeof(path))
+                return -ENAMETOOLONG;
+        fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+        if (fd < 0) {
+                r = -errno;
+                tw_log(TW_LOG_ERROR, "cannot open the state directory's lock file", "file", path,
+                       "error", strerror(-r), NULL);
+                return r;
+        }
+        if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+                r = errno == EWOULDBLOCK ? -EBUSY : -errno;
+                n = pread(fd, pid, sizeof(pid) - 1, 0);
+                pid[n > 0 ? (size_t)n : 0] = '\0';
+                pid[strcspn(pid, "\n")] = '\0';
+                close(fd);
+                tw_log(TW_LOG_ERROR,
+                       r == -EBUSY ? "another tokenwatch daemon runs on this state directory: "
+                                     "one daemon per state_dir (see Running two agents in "
+                                     "tokenwatch(8))"
+                                   : "cannot lock the state directory",
+                       "state_dir", dir, "pid", *pid ? pid : "unknown", "error", strerror(-r),
+                       NULL);
+                return r;
+        }
+        n = snprintf(pid, sizeof(pid), "%ld\n", (long)getpid());
+        if (ftruncate(fd, 0) < 0 || tw_write_all(fd, pid, (size_t)n) < 0) {
+                /* The lock holds all the same; only the PID shown to others is missing. */
+        }
+        *ret_fd = fd;
+        return 0;
 }
 
 /* Writes "PORT\n" to path, atomically and privately (lib/statefile.h). */
@@ -192,6 +242,17 @@ static void reload(struct tw_daemon *d)
         tw_log(TW_LOG_INFO, "reloading the configuration", "file", d->config_path, NULL);
         if (tw_agent_load_config(d->config_path, &cfg) < 0)
                 goto failed;
+        if (strcmp(cfg->agent.state_dir, d->cfg->agent.state_dir) != 0) {
+                int fd;
+
+                /* Another state directory: ours before anything writes there. */
+                if (lock_state_dir(cfg->agent.state_dir, &fd) < 0) {
+                        tw_config_free(cfg);
+                        goto failed;
+                }
+                close(d->lock_fd);
+                d->lock_fd = fd;
+        }
         if (old && !same_port(old, cfg->agent.listen)) {
                 /* Another address: the new server starts beside the old one. */
                 if (start_server(d, cfg, &fresh) < 0)
@@ -282,6 +343,7 @@ int tw_daemon_run(const char *config_path, const struct tw_daemon_options *opts)
 
         memset(&d, 0, sizeof(d));
         d.wake_fd = -1;
+        d.lock_fd = -1;
         d.config_path = config_path;
         d.opts = opts ? opts : &no_opts;
         d.stop = &got_stop;
@@ -293,6 +355,9 @@ int tw_daemon_run(const char *config_path, const struct tw_daemon_options *opts)
         if (r < 0)
                 return -EINVAL;
         tw_log_setup(d.cfg->agent.log_level, d.cfg->agent.log_format);
+        r = lock_state_dir(d.cfg->agent.state_dir, &d.lock_fd);
+        if (r < 0)
+                goto out;
         r = install_signals();
         if (r < 0) {
                 tw_log(TW_LOG_ERROR, "cannot set up signal handling", "error", strerror(-r), NULL);
@@ -332,11 +397,15 @@ int tw_daemon_run(const char *config_path, const struct tw_daemon_options *opts)
 out:
         tw_http_server_stop(d.server);
         tw_daemon_usage_stop(&d);
+        if (d.lock_fd >= 0 && d.opts->on_stop)
+                d.opts->on_stop(d.opts->userdata, d.opts->once);
         tw_daemon_trail_close(&d);
         tw_evaluation_free(d.ev);
         tw_inventory_free(d.inv);
         tw_daemon_orgs_free(&d);
         tw_config_free(d.cfg);
         remove_signals();
+        if (d.lock_fd >= 0)
+                close(d.lock_fd); /* releases the lock */
         return r;
 }

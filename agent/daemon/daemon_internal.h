@@ -58,6 +58,7 @@ struct tw_daemon {
                 complain_publish, complain_audit;
 
         int wake_fd;                      /* written to wake the main loop (-1: none) */
+        int lock_fd;                      /* state_dir/tokenwatch.lock, flock()ed (-1: none) */
         volatile sig_atomic_t *stop;      /* set by SIGTERM/SIGINT */
         volatile sig_atomic_t *interrupt; /* set by those and SIGHUP; aborts transfers */
         bool last_cycle_credential_failed;
