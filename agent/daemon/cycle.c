@@ -94,7 +94,7 @@ void tw_daemon_publish(struct tw_daemon *d)
         r = render_page(d, &out);
         if (r == 0)
                 r = tw_http_server_publish_gzip(d->server, &out.gz, out.plain_len);
-        if (r == 0 && d->inv)
+        if (r == 0 && d->inv && d->cfg->web.status_page)
                 r = publish_status(d);
         if (r < 0) {
                 if (tw_complain_failure(&d->complain_publish, tw_now()))

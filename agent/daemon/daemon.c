@@ -22,6 +22,7 @@
 #include "lib/statefile.h"
 #include "lib/timeutil.h"
 #include "exporters/http/server.h"
+#include "exporters/report/report.h"
 
 /* got_interrupt is the collection's cancel flag: any of these signals cuts a
  * cycle short, so that SIGTERM and SIGHUP are honoured within the
@@ -150,10 +151,13 @@ static int start_server(struct tw_daemon *d, const struct tw_config *cfg,
         struct tw_http_server_options o;
         sigset_t block, old;
         struct tw_buf err;
-        char port[16];
+        char port[16], csp[256];
         int r;
 
         tw_http_server_options_from_config(cfg, &o);
+        /* The status page's policy as a header too (a <meta> cannot forbid framing). */
+        if (tw_report_html_csp(csp, sizeof(csp)) == 0)
+                o.status_csp = csp;
         tw_buf_init(&err, 4096);
         sigemptyset(&block);
         sigaddset(&block, SIGHUP);

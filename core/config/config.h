@@ -204,6 +204,7 @@ struct tw_config {
                 char *client_ca_file;
                 struct tw_web_user *users;
                 size_t n_users;
+                bool status_page; /* serve the status page at /; default true */
         } web;
 
         struct tw_webhook_config *webhooks;

@@ -128,6 +128,7 @@ static const struct key_def config_keys[] = {
         {"web", "tls_cert_file", T_STRING, C(web.tls_cert_file), 0, 0, NULL},
         {"web", "tls_key_file", T_STRING, C(web.tls_key_file), 0, 0, NULL},
         {"web", "client_ca_file", T_STRING, C(web.client_ca_file), 0, 0, NULL},
+        {"web", "status_page", T_BOOL, C(web.status_page), 0, 0, "true"},
 };
 
 static const struct key_def webhook_keys[] = {

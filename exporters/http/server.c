@@ -32,6 +32,7 @@ void tw_http_server_options_from_config(const struct tw_config *cfg,
         ret->client_ca_file = cfg->web.client_ca_file;
         ret->users = cfg->web.users;
         ret->n_users = cfg->web.n_users;
+        ret->status_page_off = !cfg->web.status_page;
 }
 
 /* Starts the MHD daemon on addr with s's TLS material: a pool of worker
@@ -112,6 +113,21 @@ static void apply_defaults(struct tw_http_server_options *o)
                 o->connection_limit = o->threads;
 }
 
+/* The status page's policy: its own with frame-ancestors 'none' added (a
+ * <meta> policy cannot say it), or the one of every other answer. */
+static int status_policy(const struct tw_http_server_options *o, char **ret)
+{
+        struct tw_buf b;
+        int r;
+
+        tw_buf_init(&b, 4096);
+        r = o->status_csp ? tw_buf_printf(&b, "%s; frame-ancestors 'none'", o->status_csp)
+                          : tw_buf_adds(&b, TW_HTTP_CSP);
+        *ret = r == 0 ? tw_buf_steal(&b) : NULL;
+        tw_buf_done(&b);
+        return *ret ? 0 : r < 0 ? r : -ENOMEM;
+}
+
 int tw_http_server_start(const struct tw_http_server_options *o, struct tw_http_server **ret_server,
                          struct tw_buf *err)
 {
@@ -142,6 +158,10 @@ int tw_http_server_start(const struct tw_http_server_options *o, struct tw_http_
         if (!s)
                 return -ENOMEM;
         pthread_mutex_init(&s->lock, NULL);
+        s->status_page_off = opts.status_page_off;
+        r = status_policy(&opts, &s->status_csp);
+        if (r < 0)
+                goto fail;
         if (opts.n_users) {
                 r = tw_http_auth_new(opts.users, opts.n_users, &s->auth);
                 if (r < 0) {
@@ -192,6 +212,7 @@ void tw_http_server_stop(struct tw_http_server *s)
         tw_http_auth_free(s->auth);
         tw_tls_files_done(&s->tls);
         pthread_mutex_destroy(&s->lock);
+        free(s->status_csp);
         free(s);
 }
 

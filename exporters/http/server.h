@@ -19,6 +19,12 @@
  * client sending a byte every few seconds never reaches); failed logins
  * throttled per client address (see http_auth.h: 429 with Retry-After).
  *
+ * Every answer carries Content-Security-Policy (default-src 'none' with
+ * frame-ancestors 'none'; the status page's own policy, status_csp, with
+ * frame-ancestors 'none' added), X-Content-Type-Options: nosniff,
+ * Cache-Control: no-store and Referrer-Policy: no-referrer.  With
+ * status_page_off, / answers 404 whatever was published.
+ *
  * Security, all optional: TLS (tls_cert_file + tls_key_file), mutual TLS
  * (client_ca_file: a request without a client certificate that verifies
  * against it gets 403), HTTP basic auth against bcrypt hashes (see
@@ -67,6 +73,10 @@ struct tw_http_server_options {
          * connection is closed after it too.  0: TW_HTTP_DEFAULT_TIMEOUT s. */
         unsigned request_timeout_ms;
         bool reuse_port; /* SO_REUSEPORT, to start a replacement before stopping */
+        /* The status page's Content-Security-Policy (its stylesheet's hash;
+         * copied), frame-ancestors 'none' added; NULL: default-src 'none'. */
+        const char *status_csp;
+        bool status_page_off; /* [web] status_page = false: / is 404 */
 };
 
 /* The options cfg->agent.listen and cfg->web ask for (borrowing cfg's strings). */
