@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <time.h>
 
 #include "lib/buf.h"
@@ -53,6 +54,8 @@ static int start_daemon(struct tw_http_server *s, const struct tw_http_server_op
         ops[n++] = (struct MHD_OptionItem){MHD_OPTION_SOCK_ADDR, 0, (void *)(uintptr_t)addr};
         ops[n++] = (struct MHD_OptionItem){MHD_OPTION_THREAD_POOL_SIZE, o->threads, NULL};
         ops[n++] = (struct MHD_OptionItem){MHD_OPTION_CONNECTION_LIMIT, o->connection_limit, NULL};
+        ops[n++] = (struct MHD_OptionItem){MHD_OPTION_CONNECTION_MEMORY_LIMIT,
+                                           (intptr_t)TW_HTTP_CONNECTION_MEMORY, NULL};
         ops[n++] =
                 (struct MHD_OptionItem){MHD_OPTION_PER_IP_CONNECTION_LIMIT, o->per_ip_limit, NULL};
         ops[n++] =
@@ -93,6 +96,33 @@ static int start_daemon(struct tw_http_server *s, const struct tw_http_server_op
         return 0;
 }
 
+/* Descriptors left for the rest of the process (state files, the HTTP
+ * client, logs) when the connection limit follows RLIMIT_NOFILE. */
+#define FD_RESERVE 128
+
+/* The connection limit within the descriptors this process may open. */
+static unsigned within_fd_limit(unsigned limit)
+{
+        struct rlimit rl;
+
+        if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY &&
+            rl.rlim_cur < (rlim_t)limit + FD_RESERVE)
+                return rl.rlim_cur > 2 * FD_RESERVE ? (unsigned)(rl.rlim_cur - FD_RESERVE)
+                                                    : (unsigned)(rl.rlim_cur / 2);
+        return limit;
+}
+
+/* How many connections the deadline tracker keeps before it makes room:
+ * a sixteenth of the limit below it, at least two per worker thread. */
+static unsigned keep_open(const struct tw_http_server_options *o)
+{
+        unsigned room = o->connection_limit / 16;
+
+        if (room < 2 * o->threads)
+                room = 2 * o->threads;
+        return room < o->connection_limit ? o->connection_limit - room : 1;
+}
+
 /* Fills in the defaults of the limits left 0. */
 static void apply_defaults(struct tw_http_server_options *o)
 {
@@ -108,6 +138,7 @@ static void apply_defaults(struct tw_http_server_options *o)
                 o->connection_timeout = TW_HTTP_DEFAULT_TIMEOUT;
         if (!o->request_timeout_ms)
                 o->request_timeout_ms = 1000u * TW_HTTP_DEFAULT_TIMEOUT;
+        o->connection_limit = within_fd_limit(o->connection_limit);
         /* MHD splits the connection limit between its threads. */
         if (o->connection_limit < o->threads)
                 o->connection_limit = o->threads;
@@ -183,7 +214,7 @@ int tw_http_server_start(const struct tw_http_server_options *o, struct tw_http_
                      !s->auth;
         s->auth_in_clear =
                 !tw_sockaddr_is_loopback((const struct sockaddr *)&addr) && !s->tls.cert && s->auth;
-        r = tw_http_deadlines_new(opts.request_timeout_ms, &s->deadlines);
+        r = tw_http_deadlines_new(opts.request_timeout_ms, keep_open(&opts), &s->deadlines);
         if (r < 0)
                 goto fail;
         r = start_daemon(s, &opts, &addr, err);
@@ -234,6 +265,11 @@ bool tw_http_server_auth_in_clear(const struct tw_http_server *s)
 unsigned long tw_http_server_deadlines_expired(const struct tw_http_server *s)
 {
         return tw_http_deadlines_expired(s->deadlines);
+}
+
+unsigned long tw_http_server_evicted(const struct tw_http_server *s)
+{
+        return tw_http_deadlines_evicted(s->deadlines);
 }
 
 /* Swaps a gzipped page into *slot (under the lock); takes gz. */

@@ -133,6 +133,11 @@ static void slowloris_step(struct tw_test_attack *a, struct slot *slots, struct 
                 atomic_store(&a->max_open, open);
 }
 
+unsigned long tw_test_attack_open(struct tw_test_attack *a)
+{
+        return atomic_load(&a->max_open);
+}
+
 static void *slowloris_main(void *arg)
 {
         struct tw_test_attack *a = ((struct thread_arg *)arg)->a;

@@ -46,6 +46,8 @@ struct tw_test_attack;
 
 /* Starts the attack.  0, -ENOMEM, -EINVAL or -errno (thread creation). */
 int tw_test_attack_start(const struct tw_test_attack_options *o, struct tw_test_attack **ret);
+/* The most sockets connected at once so far (a running attack). */
+unsigned long tw_test_attack_open(struct tw_test_attack *a);
 /* Stops the attack (within the 10 s a flood socket waits for an answer),
  * joins its threads, copies its counts
  * to ret (may be NULL) and frees it.  NULL-safe. */

@@ -96,9 +96,9 @@ static void test_every_answer_has_the_headers(void **state)
 
                         tw_buf_init(&gz, 1 << 20);
                         assert_int_equal(tw_gzip(status_html, sizeof(status_html) - 1, &gz), 0);
-                        assert_int_equal(tw_http_server_publish_status_gzip(
-                                                 s, &gz, sizeof(status_html) - 1),
-                                         0);
+                        assert_int_equal(
+                                tw_http_server_publish_status_gzip(s, &gz, sizeof(status_html) - 1),
+                                0);
                 }
         }
         tw_http_server_stop(s);
