@@ -191,9 +191,10 @@ static const struct tw_owner_rule *match_rule(const struct tw_owner_policy *p,
         return NULL;
 }
 
-/* The still-active creator's name, or NULL. */
-static const char *active_creator(const struct tw_inventory *inv, const struct tw_subject *s)
+/* The still-active creator's name (a member of t's own organization), or NULL. */
+static const char *active_creator(const struct tw_inventory *inv, const struct tw_token *t)
 {
+        const struct tw_subject *s = t->created_by;
         const struct tw_user *u;
 
         if (!inv || !s || !s->id)
@@ -201,7 +202,7 @@ static const char *active_creator(const struct tw_inventory *inv, const struct t
         if (streq(s->subject_type, "USER")) {
                 if (!inv->listed[TW_LISTING_USERS])
                         return NULL;
-                u = tw_inventory_user(inv, s->id);
+                u = tw_inventory_org_user(inv, t, s->id);
                 if (!u || streq(u->status, "INACTIVE") || streq(u->status, "BANNED"))
                         return NULL;
         } else if (streq(s->subject_type, "SERVICEKEY")) {
@@ -245,7 +246,7 @@ int tw_owner_resolve(const struct tw_inventory *inv, const struct tw_token *t,
         } else if (inv && ws && (streq(t->scope, "WORKSPACE") || streq(t->scope, "DEPLOYMENT")) &&
                    (w = tw_inventory_workspace(inv, ws)) && tw_owner_value_ok(w->name)) {
                 answer(&o, TW_OWNER_WORKSPACE, w->name);
-        } else if ((v = active_creator(inv, t->created_by)) && tw_owner_value_ok(v)) {
+        } else if ((v = active_creator(inv, t)) && tw_owner_value_ok(v)) {
                 answer(&o, TW_OWNER_CREATOR, v);
         }
         if ((v = pair_value(&o, "contact")))

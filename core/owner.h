@@ -19,7 +19,8 @@
  *   3. TW_OWNER_WORKSPACE: the name of that workspace, for tokens of scope
  *      WORKSPACE or DEPLOYMENT.
  *   4. TW_OWNER_CREATOR: tw_subject_name() of the creator while it is still
- *      active: a user listed and not INACTIVE or BANNED (the evaluator's test),
+ *      active: a user listed in the token's own organization and not INACTIVE
+ *      or BANNED there (the evaluator's test),
  *      or an API token still in the inventory.  Needs the users (or tokens)
  *      listing to have succeeded: an unknown state does not answer.
  *

@@ -58,8 +58,10 @@ static int add_subject(struct tw_buf *b, const struct tw_subject *s, const char 
         return tw_buf_adds(b, s->id);
 }
 
-/* Adds the reason a departed creator gives, if any. */
-static int judge_creator(struct tw_eval_ctx *c, const struct tw_subject *s, struct reasons *rs)
+/* Adds the reason a departed creator of t gives, if any: a user is looked
+ * up among the members of t's own organization. */
+static int judge_creator(struct tw_eval_ctx *c, const struct tw_token *t,
+                         const struct tw_subject *s, struct reasons *rs)
 {
         const struct tw_user *u;
         int r = 0;
@@ -69,7 +71,7 @@ static int judge_creator(struct tw_eval_ctx *c, const struct tw_subject *s, stru
                         c->unchecked[TW_LISTING_USERS]++;
                         return 0;
                 }
-                u = tw_inventory_user(c->inv, s->id);
+                u = tw_inventory_org_user(c->inv, t, s->id);
                 if (u && !streq(u->status, "INACTIVE") && !streq(u->status, "BANNED"))
                         return 0;
                 if (!reason_next(rs, &r))
@@ -144,7 +146,7 @@ int tw_rule_orphaned(struct tw_eval_ctx *c, const struct tw_token *t,
         *ret_severity = TW_SEVERITY_NONE;
         tw_buf_init(&rs.buf, LIST_MAX);
         if (t->created_by && t->created_by->id)
-                r = judge_creator(c, t->created_by, &rs);
+                r = judge_creator(c, t, t->created_by, &rs);
         if (r >= 0)
                 r = judge_roles(c, t, &rs);
         if (r < 0 || rs.n == 0)

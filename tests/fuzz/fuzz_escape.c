@@ -24,10 +24,11 @@
 /* The code point at p (n bytes left) into *cp, its length, or 0 if not UTF-8. */
 static size_t utf8(const unsigned char *p, size_t n, uint32_t *cp)
 {
-        size_t len = p[0] < 0x80 ? 1 : p[0] >= 0xc2 && p[0] <= 0xdf ? 2
-                                     : p[0] >= 0xe0 && p[0] <= 0xef ? 3
-                                     : p[0] >= 0xf0 && p[0] <= 0xf4 ? 4
-                                                                    : 0;
+        size_t len = p[0] < 0x80                    ? 1
+                     : p[0] >= 0xc2 && p[0] <= 0xdf ? 2
+                     : p[0] >= 0xe0 && p[0] <= 0xef ? 3
+                     : p[0] >= 0xf0 && p[0] <= 0xf4 ? 4
+                                                    : 0;
 
         if (!len || len > n)
                 return 0;
@@ -70,8 +71,8 @@ static void check_html(const char *s, size_t n)
                 uint32_t cp;
 
                 len = utf8((const unsigned char *)s + i, n - i, &cp);
-                if (!len || is_control(cp) || is_bidi(cp) || (cp < 0x80 && strchr("<>\"'", (int)cp)) ||
-                    (cp == '&' && !entity_at(s + i)))
+                if (!len || is_control(cp) || is_bidi(cp) ||
+                    (cp < 0x80 && strchr("<>\"'", (int)cp)) || (cp == '&' && !entity_at(s + i)))
                         abort();
         }
 }

@@ -43,8 +43,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         if (s.hour < 0 || s.hour > 23 || s.minute < 0 || s.minute > 59 ||
             (s.kind == TW_SCHEDULE_WEEKLY && (s.wday < 0 || s.wday > 6)))
                 abort();
-        if (s.zone[0] && (!tw_tz_name_ok(s.zone) ||
-                          tw_tz_load(NULL, s.zone, &tz) < 0))
+        if (s.zone[0] && (!tw_tz_name_ok(s.zone) || tw_tz_load(NULL, s.zone, &tz) < 0))
                 goto out; /* a zone this system does not have */
         if (tw_schedule_prev(&s, tz, now, &prev) < 0 || tw_schedule_next(&s, tz, now, &next) < 0)
                 goto out; /* outside the zone's range */
