@@ -237,20 +237,22 @@ int tw_owner_resolve(const struct tw_inventory *inv, const struct tw_token *t,
 
         parse_description(t->description, keys, n_keys, &o);
         ws = token_workspace(inv, t);
-        if ((v = pair_value(&o, "team")) || (v = pair_value(&o, "owner"))) {
-                answer(&o, TW_OWNER_DESCRIPTION, v);
-        } else if ((rule = match_rule(policy, t, ws))) {
+        /* The administrator's rules first: a description is written by
+         * whoever can create a token, and must not route it away. */
+        if ((rule = match_rule(policy, t, ws))) {
                 answer(&o, TW_OWNER_RULE, rule->team);
                 if (tw_owner_value_ok(rule->contact))
                         copy_value(o.contact, rule->contact, strlen(rule->contact));
+        } else if ((v = pair_value(&o, "team")) || (v = pair_value(&o, "owner"))) {
+                answer(&o, TW_OWNER_DESCRIPTION, v);
         } else if (inv && ws && (streq(t->scope, "WORKSPACE") || streq(t->scope, "DEPLOYMENT")) &&
                    (w = tw_inventory_workspace(inv, ws)) && tw_owner_value_ok(w->name)) {
                 answer(&o, TW_OWNER_WORKSPACE, w->name);
         } else if ((v = active_creator(inv, t)) && tw_owner_value_ok(v)) {
                 answer(&o, TW_OWNER_CREATOR, v);
         }
-        if ((v = pair_value(&o, "contact")))
-                copy_value(o.contact, v, strlen(v));
+        if (!o.contact[0] && (v = pair_value(&o, "contact")))
+                copy_value(o.contact, v, strlen(v)); /* fills in, never overrides a rule's */
         *ret = o;
         return 0;
 }

@@ -2,8 +2,9 @@
  * the text anyone who can create a token writes.  Input: a description,
  * then optionally after a NUL byte a token name.  Whatever resolves must be
  * usable in any format (tw_owner_value_ok), pairs only of configured keys,
- * a team exactly when a source answered, and the [owners] rule (names
- * starting "ci-") answers for no other name. */
+ * a team exactly when a source answered; and the [owners] rule (names
+ * starting "ci-") answers for those names whatever the description says,
+ * and for no other name. */
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -35,7 +36,9 @@ static void check(const struct tw_owner *o, const struct tw_owner_policy *p, con
                 if (!known || !tw_owner_value_ok(o->pairs[i].value))
                         abort();
         }
-        if (o->source == TW_OWNER_RULE && (!rule || strcmp(o->team, "platform") != 0))
+        if (rule && (o->source != TW_OWNER_RULE || strcmp(o->team, "platform") != 0))
+                abort();
+        if (!rule && o->source == TW_OWNER_RULE)
                 abort();
 }
 

@@ -42,7 +42,8 @@ static enum tw_owner_source owner_source(const struct tw_inventory *inv, const c
  * member of B), by carol, and by bob (ACTIVE in B). */
 static void build(struct tw_inventory **ret_a, struct tw_inventory **ret_b)
 {
-        struct tw_inventory *a = tw_inventory_new("orgA", "v1"), *b = tw_inventory_new("orgB", "v1");
+        struct tw_inventory *a = tw_inventory_new("orgA", "v1"),
+                            *b = tw_inventory_new("orgB", "v1");
         struct token_spec t = HEALTHY_TOKEN("tok-a");
 
         assert_non_null(a);
