@@ -8,7 +8,10 @@
  *    escaped by a backslash, no < >, every & an entity, no CR, LF or tab, no
  *    control character;
  *  - a label value (tw_metrics_escape_label): a backslash only before \, "
- *    or n, no raw " or newline, valid UTF-8. */
+ *    or n, no raw " or newline, valid UTF-8;
+ *  - a CSV cell (tw_report_add_csv_cell): no control character but the row's
+ *    CRLF, no bidirectional character, valid UTF-8, and a cell whose text
+ *    starts (after blanks) with = + - @ guarded by an apostrophe. */
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -111,6 +114,30 @@ static void check_label(const char *s, size_t n)
         }
 }
 
+static void check_csv(const char *s, size_t n)
+{
+        size_t i = 0, len;
+
+        if (n < 2 || s[n - 2] != '\r' || s[n - 1] != '\n')
+                abort();
+        n -= 2;
+        i += i < n && s[i] == '"';
+        if (i < n && s[i] != '\'') {
+                size_t b = i + strspn(s + i, " ");
+
+                if (b < n && strchr("=+-@", s[b]))
+                        abort(); /* a formula without its guard */
+        }
+        for (i = 0; i < n; i += len) {
+                uint32_t cp;
+
+                len = utf8((const unsigned char *)s + i, n - i, &cp);
+                if (!len || is_control(cp) || is_bidi(cp) || cp == 0x200e || cp == 0x200f ||
+                    cp == 0x061c)
+                        abort();
+        }
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
         char *text = malloc(size + 1);
@@ -137,6 +164,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         if (tw_metrics_escape_label(&out, text) < 0)
                 abort();
         check_label(out.ptr ? out.ptr : "", out.len);
+        tw_buf_reset(&out);
+        if (tw_report_add_csv_cell(&out, text, true) < 0)
+                abort();
+        check_csv(out.ptr ? out.ptr : "", out.len);
         tw_buf_done(&out);
         tw_buf_done(&h.tmp);
         free(text);

@@ -90,15 +90,15 @@ static int unrouted_lines(const char *path)
 
 static void test_unrouted_findings_counted_and_logged_once(void **state)
 {
-        static const struct nf_finding warn_a[] = {{"tok-a", TW_FINDING_EXPIRING, WARN, false},
-                                                   {"tok-c", TW_FINDING_OVER_PRIVILEGED, CRIT,
-                                                    false},
-                                                   {"tok-c", TW_FINDING_NO_EXPIRY, WARN, true},
-                                                   {NULL}};
-        static const struct nf_finding crit_a[] = {{"tok-a", TW_FINDING_EXPIRING, CRIT, false},
-                                                   {"tok-c", TW_FINDING_OVER_PRIVILEGED, CRIT,
-                                                    false},
-                                                   {NULL}};
+        static const struct nf_finding warn_a[] = {
+                {"tok-a", TW_FINDING_EXPIRING, WARN, false},
+                {"tok-c", TW_FINDING_OVER_PRIVILEGED, CRIT, false},
+                {"tok-c", TW_FINDING_NO_EXPIRY, WARN, true},
+                {NULL}};
+        static const struct nf_finding crit_a[] = {
+                {"tok-a", TW_FINDING_EXPIRING, CRIT, false},
+                {"tok-c", TW_FINDING_OVER_PRIVILEGED, CRIT, false},
+                {NULL}};
         struct nf_world *w = *state;
         char log[128];
         int saved = dup(STDERR_FILENO), fd;
@@ -143,8 +143,7 @@ static void test_unrouted_findings_counted_and_logged_once(void **state)
  * owner routing leaves the finding out, and that is said. */
 static void test_team_routing_leaves_a_finding_out(void **state)
 {
-        static const struct nf_finding fs[] = {{"tok-a", TW_FINDING_EXPIRING, WARN, false},
-                                               {NULL}};
+        static const struct nf_finding fs[] = {{"tok-a", TW_FINDING_EXPIRING, WARN, false}, {NULL}};
         struct nf_world *w = *state;
 
         w->cfg = nf_config("[owners]\nworkspace ws-1 = data-eng\n"
