@@ -25,7 +25,7 @@ static void usage(FILE *f)
               "Commands:\n"
               "  run                 collect every [agent] interval and serve metrics (default)\n"
               "  report              collect once and print the security review report\n"
-              "  check-config        validate the configuration; exit 0, or 2 with the errors\n"
+              "  check-config        check the configuration, credential and webhook files\n"
               "  notify-test [SINK]  send one test notification to every (or one) webhook\n"
               "  audit               print the token changes recorded in [agent] state_dir\n"
               "\n"
@@ -49,6 +49,10 @@ static void usage(FILE *f)
               "      --since D       only the last D (e.g. 30d, 12h)\n"
               "      --token ID      only this token's changes\n"
               "\n"
+              "check-config options:\n"
+              "      --online        also call the Astro API (two GETs per organization) and\n"
+              "                      connect to each webhook's host (no message is sent)\n"
+              "\n"
               "run options:\n"
               "      --once          one cycle, then exit\n"
               "      --dry-run       print the notifications instead of sending them\n"
@@ -68,7 +72,8 @@ enum {
         OPT_PORT_FILE,
         OPT_SINCE,
         OPT_TOKEN,
-        OPT_GROUP_BY
+        OPT_GROUP_BY,
+        OPT_ONLINE
 };
 enum { OPT_ORGANIZATION = 300 };
 
@@ -77,6 +82,7 @@ struct cli {
         struct tw_report_options report; /* report.config_path: -c for every command */
         struct tw_run_options run;
         struct tw_auditlog_options audit; /* since_seconds, token_id */
+        bool online;                      /* check-config --online */
         const char *arg; /* the argument after the command (notify-test SINK), or NULL */
 };
 
@@ -92,7 +98,7 @@ static int run_report(const struct cli *c)
 
 static int run_check_config(const struct cli *c)
 {
-        return tw_cmd_check_config(c->report.config_path);
+        return tw_cmd_check_config(c->report.config_path, c->online);
 }
 
 static int run_notify_test(const struct cli *c)
@@ -189,6 +195,9 @@ static int parse_option(int opt, struct cli *c, int *ret_code)
         case OPT_GROUP_BY:
                 c->report.group_by = optarg;
                 return 0;
+        case OPT_ONLINE:
+                c->online = true;
+                return 0;
         default:
                 usage(stderr);
                 *ret_code = TW_EXIT_CONFIG;
@@ -213,6 +222,7 @@ int main(int argc, char **argv)
                 {"token", required_argument, NULL, OPT_TOKEN},
                 {"group-by", required_argument, NULL, OPT_GROUP_BY},
                 {"organization", required_argument, NULL, OPT_ORGANIZATION},
+                {"online", no_argument, NULL, OPT_ONLINE},
                 {0},
         };
         struct cli c = {

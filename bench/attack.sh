@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The metrics endpoint under hostile clients (issue 9, item 2): authorised
+# The metrics endpoint under hostile clients: authorised
 # scrape latency while a slowloris or a wrong-password flood runs, all on
 # loopback.  Usage: [SCRAPES=40] bench/attack.sh [BUILD_DIR]   (default build-bench, Release)
 # Prints one line per scenario (see bench/bench_attack.c); never part of ctest.

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "lib/buf.h"
+#include "lib/json.h"
 #include "core/config/config.h"
 #include "core/config/values.h"
 #include "lib/secret.h"
@@ -78,11 +79,11 @@ void tw_jwt_claims_done(struct tw_jwt_claims *c)
 
 static int64_t number_claim(const cJSON *payload, const char *name)
 {
-        const cJSON *v = cJSON_GetObjectItemCaseSensitive(payload, name);
+        double d;
 
-        if (!cJSON_IsNumber(v) || v->valuedouble < 0 || v->valuedouble > 1e13)
+        if (tw_json_number(cJSON_GetObjectItemCaseSensitive(payload, name), 0, 1e13, &d) < 0)
                 return TW_NO_TIME;
-        return (int64_t)v->valuedouble;
+        return (int64_t)d;
 }
 
 static int add_permission(struct tw_jwt_claims *c, const char *perm)
@@ -170,6 +171,17 @@ void tw_credential_done(struct tw_credential_info *c)
         memset(c, 0, sizeof(*c));
 }
 
+const char *tw_credential_source(const struct tw_astro_config *a, char *buf, size_t size)
+{
+        char sbuf[80];
+
+        if (a->token_file)
+                snprintf(buf, size, "[%s] token_file", tw_astro_section(a, sbuf, sizeof(sbuf)));
+        else
+                snprintf(buf, size, "%s", a->token_env ? a->token_env : "ASTRO_API_TOKEN");
+        return buf;
+}
+
 int tw_credential_load(const struct tw_config *cfg, int64_t now, struct tw_credential_info *ret,
                        struct tw_buf *err)
 {
@@ -185,13 +197,16 @@ int tw_credential_load_org(const struct tw_astro_config *a, int64_t now,
         const char *env = a->token_env ? a->token_env : "ASTRO_API_TOKEN";
         int r;
 
-        if (a->token_file)
-                snprintf(source, sizeof(source), "[%s] token_file", sec);
-        else
-                snprintf(source, sizeof(source), "%s", env);
+        tw_credential_source(a, source, sizeof(source));
         c.claims.exp = c.claims.iat = TW_NO_TIME;
         if (a->token_file) {
-                r = tw_secret_read_file(a->token_file, &c.token, err);
+                struct tw_buf why;
+
+                tw_buf_init(&why, 1024);
+                r = tw_secret_read_file(a->token_file, &c.token, &why);
+                if (r < 0)
+                        tw_buf_printf(err, "%s %s", source, why.ptr ? why.ptr : strerror(-r));
+                tw_buf_done(&why);
                 if (r < 0)
                         return r;
         } else {
@@ -207,13 +222,16 @@ int tw_credential_load_org(const struct tw_astro_config *a, int64_t now,
         r = tw_jwt_decode(c.token, &c.claims);
         if (r == -ENOMEM)
                 goto fail;
-        if (r < 0) {
-                /* Not a JWT we can read: still usable as a bearer, but we
-                 * learn neither its expiry nor its organization. */
-                c.claims.exp = c.claims.iat = TW_NO_TIME;
-        } else if (c.claims.n_permissions == 0) {
-                tw_buf_adds(err, "the credential is not an Astro API token (its JWT has no "
-                                 "permissions)");
+        if (r < 0 || c.claims.n_permissions == 0) {
+                /* Astro API tokens are JWTs whose payload lists the
+                 * permissions; the Astro CLI refuses anything else too. */
+                tw_buf_printf(err,
+                              "the credential in %s is not an Astro API token (%s): create an "
+                              "API token in Astro and put it there",
+                              source,
+                              r < 0 ? "an Astro API token is a JWT, three base64url parts "
+                                      "separated by dots"
+                                    : "its JWT lists no permissions");
                 r = -EINVAL;
                 goto fail;
         }

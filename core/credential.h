@@ -36,8 +36,9 @@ struct tw_credential_info {
 
 /* Loads the credential the config names and resolves the organization id.
  * On failure appends a message to err (never the token) and returns
- * -ENOENT (no token), -EPERM (token file too open), -EINVAL (no
- * organization id), -EKEYEXPIRED (exp in the past, checked against now). */
+ * -ENOENT (no token), -EPERM (token file too open), -EINVAL (not an Astro
+ * API token: not a JWT, or a JWT without permissions; or no organization
+ * id), -EKEYEXPIRED (exp in the past, checked against now). */
 int tw_credential_load(const struct tw_config *cfg, int64_t now, struct tw_credential_info *ret,
                        struct tw_buf *err);
 /* The same for one organization ([astro] or [astro.NAME]); its token_env
@@ -46,5 +47,10 @@ struct tw_astro_config;
 int tw_credential_load_org(const struct tw_astro_config *a, int64_t now,
                            struct tw_credential_info *ret, struct tw_buf *err);
 void tw_credential_done(struct tw_credential_info *c);
+
+/* Where an organization's credential comes from, for messages: "[astro]
+ * token_file" (or "[astro.NAME] token_file"), or the environment variable's
+ * name.  Written into buf (at least 128 bytes make it whole); returns buf. */
+const char *tw_credential_source(const struct tw_astro_config *a, char *buf, size_t size);
 
 #endif

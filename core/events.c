@@ -142,14 +142,13 @@ static int cmp_listed(const void *a, const void *b)
 /* Sets the evaluator's flags of token i. */
 static void set_flags(struct tw_listed_token *lt, const struct tw_evaluation *ev, size_t i)
 {
-        if (!ev || i >= ev->n_tokens)
-                return;
-        for (size_t j = 0; j < ev->token_count[i]; j++) {
-                const struct tw_finding *f = &ev->findings[ev->token_first[i] + j];
+        const struct tw_finding *f = NULL;
+        size_t n = tw_evaluation_token_findings(ev, i, &f);
 
-                lt->creator_departed |= f->kind == TW_FINDING_ORPHANED;
-                lt->no_expiry |= f->kind == TW_FINDING_NO_EXPIRY;
-                lt->over_privileged |= f->kind == TW_FINDING_OVER_PRIVILEGED;
+        for (size_t j = 0; j < n; j++) {
+                lt->creator_departed |= f[j].kind == TW_FINDING_ORPHANED;
+                lt->no_expiry |= f[j].kind == TW_FINDING_NO_EXPIRY;
+                lt->over_privileged |= f[j].kind == TW_FINDING_OVER_PRIVILEGED;
         }
 }
 

@@ -83,9 +83,10 @@ struct tw_listing_error {
 struct tw_credential {
         char *token_id;     /* apiTokenId, or NULL */
         int64_t expires_at; /* exp, or TW_NO_TIME */
+        bool rejected;      /* the API answered 401: invalid, expired or revoked */
 };
 
-/* One organization of a merged inventory (issue 12). */
+/* One organization of a merged inventory. */
 struct tw_inventory_org {
         char *id;           /* the organization id */
         char *name;         /* the [astro.NAME] NAME, or NULL for [astro] */

@@ -1,4 +1,4 @@
-/* Several organizations' inventories as one (issue 12): the evaluator and
+/* Several organizations' inventories as one: the evaluator and
  * every exporter read one inventory; its tokens say which organization
  * they belong to. */
 #include "core/inventory.h"

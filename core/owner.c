@@ -9,6 +9,7 @@
 #include "core/config/values.h"
 #include "core/evaluate/evaluate.h"
 #include "core/inventory.h"
+#include "lib/utf8.h"
 
 static const char *const default_keys[] = {"owner", "team", "pipeline", "repo", "contact"};
 
@@ -29,31 +30,12 @@ static bool streq(const char *a, const char *b)
 }
 
 /* The length of the valid, non-control UTF-8 sequence at p (n bytes left), or 0. */
-static size_t utf8_char(const unsigned char *p, size_t n)
+static size_t utf8_char(const char *p, size_t n)
 {
         uint32_t cp;
-        size_t len;
+        size_t len = tw_utf8_decode(p, n, &cp);
 
-        if (p[0] < 0x80)
-                return p[0] >= 0x20 && p[0] != 0x7f ? 1 : 0;
-        if (p[0] >= 0xc2 && p[0] <= 0xdf)
-                len = 2, cp = p[0] & 0x1f;
-        else if (p[0] >= 0xe0 && p[0] <= 0xef)
-                len = 3, cp = p[0] & 0x0f;
-        else if (p[0] >= 0xf0 && p[0] <= 0xf4)
-                len = 4, cp = p[0] & 0x07;
-        else
-                return 0;
-        if (len > n)
-                return 0;
-        for (size_t i = 1; i < len; i++) {
-                if ((p[i] & 0xc0) != 0x80)
-                        return 0;
-                cp = cp << 6 | (p[i] & 0x3f);
-        }
-        /* overlong, surrogate, beyond U+10FFFF, or a C1 control */
-        if ((len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) || cp > 0x10ffff ||
-            (cp >= 0xd800 && cp <= 0xdfff) || (cp >= 0x80 && cp <= 0x9f))
+        if (len == 0 || tw_utf8_is_control(cp))
                 return 0;
         return len;
 }
@@ -61,14 +43,12 @@ static size_t utf8_char(const unsigned char *p, size_t n)
 /* Whether the n bytes at s are a usable owner value. */
 static bool value_ok(const char *s, size_t n)
 {
-        const unsigned char *p = (const unsigned char *)s;
-
         if (n == 0 || n > TW_OWNER_VALUE_MAX)
                 return false;
         for (size_t i = 0, len; i < n; i += len) {
-                if (strchr("\"\\<>&`", p[i]))
+                if (strchr("\"\\<>&`", s[i]))
                         return false;
-                len = utf8_char(p + i, n - i);
+                len = utf8_char(s + i, n - i);
                 if (len == 0)
                         return false;
         }

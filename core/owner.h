@@ -2,7 +2,7 @@
 #define TW_CORE_OWNER_H
 
 /*
- * Who owns a token (issue 12).  Four sources are asked in order and the first
+ * Who owns a token.  Four sources are asked in order and the first
  * that answers with a team wins; the result names that source.  The
  * administrator's rules come first: a description is written by whoever can
  * create a token, and must not route its findings away from a team.

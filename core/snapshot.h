@@ -15,7 +15,7 @@ struct tw_evaluation;
 struct tw_usage;
 struct tw_event;
 
-/* The token change events of the audit trail (issue 10, Part 1) that a
+/* The token change events of the audit trail that a
  * report shows: those observed at or after since, oldest first. */
 struct tw_event_history {
         const struct tw_event *events;
@@ -28,7 +28,7 @@ struct tw_snapshot {
         const struct tw_config *cfg;
         const struct tw_inventory *inv;
         const struct tw_evaluation *ev;         /* NULL: not evaluated */
-        const struct tw_usage *usage;           /* audit-log usage (issue 10); NULL: none */
+        const struct tw_usage *usage;           /* audit-log usage; NULL: none */
         const struct tw_event_history *history; /* NULL: no audit trail (yet) */
 };
 

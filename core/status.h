@@ -16,7 +16,7 @@
 
 struct tw_http_stats;
 
-/* One organization's collection health (issue 12). */
+/* One organization's collection health. */
 struct tw_org_status {
         char organization[128]; /* its id; its config section until the id is known */
         bool collected;         /* at least one cycle tried it */
@@ -35,6 +35,7 @@ struct tw_agent_status {
         bool listing_success[_TW_LISTING_KIND_MAX];
         int64_t last_success;             /* Unix time of the last good cycle, or TW_NO_TIME */
         double collection_duration;       /* seconds the last cycle took */
+        uint64_t cycles;                  /* cycles finished since start (good or bad) */
         const struct tw_http_stats *http; /* cumulative since start; NULL: none yet */
         int64_t credential_expiry;        /* TW_NO_TIME: unknown or never */
         bool config_reload_success;       /* the last (re)load of the config succeeded */

@@ -108,6 +108,11 @@ void tw_log(enum tw_log_level level, const char *msg, ...)
 
 void tw_log_lines(enum tw_log_level level, const char *msg, const char *text)
 {
+        tw_log_lines_as(level, msg, "error", text);
+}
+
+void tw_log_lines_as(enum tw_log_level level, const char *msg, const char *field, const char *text)
+{
         const char *p = text;
 
         while (p && *p) {
@@ -115,7 +120,7 @@ void tw_log_lines(enum tw_log_level level, const char *msg, const char *text)
                 char *line = strndup(p, n);
 
                 if (line)
-                        tw_log(level, msg, "error", line, NULL);
+                        tw_log(level, msg, field, line, NULL);
                 free(line);
                 p += n;
                 p += *p == '\n';

@@ -25,6 +25,8 @@ void tw_log(enum tw_log_level level, const char *msg, ...) __attribute__((sentin
 /* Logs each line of a multi-line text (config errors) as one line with the
  * text in the "error" field. */
 void tw_log_lines(enum tw_log_level level, const char *msg, const char *text);
+/* The same with the text in field (config warnings: "warning"). */
+void tw_log_lines_as(enum tw_log_level level, const char *msg, const char *field, const char *text);
 
 /*
  * Rate-limited complaints for repeated failures (after collectd's c_complain):

@@ -1,5 +1,3 @@
-/* explicit_bzero() is a glibc/BSD extension. */
-#define _DEFAULT_SOURCE
 #include "lib/secret.h"
 
 #include <ctype.h>
@@ -11,14 +9,9 @@
 #include <unistd.h>
 
 #include "lib/buf.h"
+#include "lib/readfile.h"
 
 #define SECRET_MAX (64 * 1024)
-
-void tw_wipe(void *p, size_t n)
-{
-        if (p)
-                explicit_bzero(p, n);
-}
 
 void tw_secret_free(char *secret)
 {
@@ -49,15 +42,30 @@ static char *trim(char *s)
         return s;
 }
 
+bool tw_secret_mode_is_private(uid_t owner, mode_t mode, uid_t euid)
+{
+        if (owner == 0 && euid != 0)
+                return !(mode & (S_IWGRP | S_IXGRP | S_IRWXO));
+        return !(mode & (S_IRWXG | S_IRWXO));
+}
+
 int tw_secret_read_file(const char *path, char **ret_secret, struct tw_buf *err)
+{
+        return tw_secret_read_file_flags(path, 0, ret_secret, err);
+}
+
+int tw_secret_read_file_flags(const char *path, unsigned flags, char **ret_secret,
+                              struct tw_buf *err)
 {
         char *data = NULL, *s, *out;
         struct stat st;
-        ssize_t n;
         size_t len = 0;
         int fd, r;
 
-        fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+        fd = open(path,
+                  O_RDONLY | O_CLOEXEC | O_NOCTTY | (flags & TW_SECRET_NOFOLLOW ? O_NOFOLLOW : 0));
+        if (fd < 0 && errno == ELOOP && (flags & TW_SECRET_NOFOLLOW))
+                return fail(err, path, "is a symbolic link; refusing to follow it", -ELOOP);
         if (fd < 0)
                 return fail(err, path, strerror(errno), -errno);
         if (fstat(fd, &st) < 0) {
@@ -69,38 +77,26 @@ int tw_secret_read_file(const char *path, char **ret_secret, struct tw_buf *err)
                 close(fd);
                 return fail(err, path, "not a regular file", -EINVAL);
         }
-        if (st.st_mode & (S_IRWXG | S_IRWXO)) {
+        if (!(flags & TW_SECRET_ANY_MODE) &&
+            !tw_secret_mode_is_private(st.st_uid, st.st_mode, geteuid())) {
                 close(fd);
                 return fail(err, path,
-                            "readable or writable by group or others; refusing to use a secret "
-                            "others can read (run: chmod 600 on it)",
+                            st.st_uid == 0 && geteuid() != 0
+                                    ? "writable by group or accessible by others; refusing to use "
+                                      "a secret others can read (run: chmod 440 on it)"
+                                    : "readable or writable by group or others; refusing to use a "
+                                      "secret others can read (run: chmod 600 on it)",
                             -EPERM);
         }
-        if (st.st_size > SECRET_MAX) {
-                close(fd);
-                return fail(err, path, "larger than 64 KiB", -E2BIG);
-        }
-        data = malloc(SECRET_MAX + 1);
-        if (!data) {
-                close(fd);
-                return -ENOMEM;
-        }
-        while (len < SECRET_MAX && (n = read(fd, data + len, SECRET_MAX - len)) != 0) {
-                if (n < 0) {
-                        if (errno == EINTR)
-                                continue;
-                        r = -errno;
-                        close(fd);
-                        tw_wipe(data, len);
-                        free(data);
-                        return fail(err, path, strerror(-r), r);
-                }
-                len += (size_t)n;
-        }
+        r = tw_read_fd(fd, SECRET_MAX, TW_READ_SECRET, &data, &len);
         close(fd);
-        data[len] = '\0';
+        if (r == -E2BIG)
+                return fail(err, path, "larger than 64 KiB", r);
+        if (r < 0)
+                return fail(err, path, strerror(-r), r);
         s = trim(data);
         if (!*s) {
+                tw_wipe(data, len);
                 free(data);
                 return fail(err, path, "is empty", -ENODATA);
         }

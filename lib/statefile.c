@@ -9,7 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "lib/buf.h"
+#include "lib/readfile.h"
 
 int tw_statefile_ensure_dir(const char *dir)
 {
@@ -191,38 +191,10 @@ int tw_statefile_write(const char *dir, const char *name, const void *data, size
 int tw_statefile_read(const char *dir, const char *name, size_t max, char **ret_data,
                       size_t *ret_len)
 {
-        char path[4096], chunk[8192];
-        struct tw_buf b;
-        ssize_t n;
-        int fd, r;
+        char path[4096];
+        int r = path_of(path, sizeof(path), dir, name, NULL);
 
-        r = path_of(path, sizeof(path), dir, name, NULL);
-        if (r < 0)
-                return r;
-        fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-        if (fd < 0)
-                return -errno;
-        tw_buf_init(&b, max);
-        for (;;) {
-                n = read(fd, chunk, sizeof(chunk));
-                if (n < 0 && errno == EINTR)
-                        continue;
-                if (n <= 0) {
-                        r = n < 0 ? -errno : 0;
-                        break;
-                }
-                r = tw_buf_add(&b, chunk, (size_t)n);
-                if (r < 0)
-                        break;
-        }
-        close(fd);
-        if (r < 0) {
-                tw_buf_done(&b);
-                return r;
-        }
-        *ret_len = b.len;
-        *ret_data = tw_buf_steal(&b);
-        return *ret_data ? 0 : -ENOMEM;
+        return r < 0 ? r : tw_read_file(path, max, TW_READ_NOFOLLOW, ret_data, ret_len);
 }
 
 int tw_statefile_quarantine(const char *dir, const char *name, int64_t now, char **ret_path)

@@ -5,17 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* FNV-1a, 64 bit. */
-static uint64_t hash(const char *s)
-{
-        uint64_t h = 1469598103934665603ULL;
-
-        for (; *s; s++) {
-                h ^= (unsigned char)*s;
-                h *= 1099511628211ULL;
-        }
-        return h;
-}
+#include "lib/fnv.h"
 
 void tw_strmap_init(struct tw_strmap *m)
 {
@@ -31,7 +21,7 @@ void tw_strmap_done(struct tw_strmap *m)
 
 static size_t slot(const struct tw_strmap *m, const char *key)
 {
-        size_t i = (size_t)hash(key) & (m->cap - 1);
+        size_t i = (size_t)tw_fnv1a_str(key) & (m->cap - 1);
 
         while (m->keys[i] && strcmp(m->keys[i], key) != 0)
                 i = (i + 1) & (m->cap - 1);

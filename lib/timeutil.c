@@ -187,3 +187,9 @@ int64_t tw_mono_ns(void)
         clock_gettime(CLOCK_MONOTONIC, &ts);
         return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 }
+
+struct timespec tw_mono_timespec(int64_t mono_ns)
+{
+        return (struct timespec){.tv_sec = (time_t)(mono_ns / 1000000000),
+                                 .tv_nsec = (long)(mono_ns % 1000000000)};
+}

@@ -10,6 +10,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <time.h>
 
 #define TW_NO_TIME INT64_MIN
 #define TW_RFC3339_LEN 32 /* enough for "YYYY-MM-DDTHH:MM:SSZ" and a NUL */
@@ -36,7 +37,12 @@ bool tw_is_leap_year(int64_t y);
 
 /* Wall clock, Unix seconds. */
 int64_t tw_now(void);
-/* Monotonic clock in nanoseconds, for rate limiting and timeouts. */
+/* Monotonic clock in nanoseconds, for rate limiting and timeouts: the one
+ * reader of CLOCK_MONOTONIC. */
 int64_t tw_mono_ns(void);
+/* A tw_mono_ns() time (>= 0) as the absolute timespec that
+ * pthread_cond_timedwait() takes on a condition variable whose clock is
+ * CLOCK_MONOTONIC (pthread_condattr_setclock).  Pure. */
+struct timespec tw_mono_timespec(int64_t mono_ns);
 
 #endif

@@ -3,7 +3,8 @@
 #
 #   agent/  ->  collectors/, exporters/  ->  core/  ->  lib/
 #
-# A file may include headers of its own folder and of the folders below it.
+# A file may include headers of its own folder and of the folders below it;
+# a header named *_internal.h is private to its own folder (tests aside).
 # collectors/ and exporters/ are peers and never include each other; only
 # agent/ (the program) meets both.  lib/ and core/ do no network or HTTP
 # serving of their own: libmicrohttpd stays in exporters/, and libcurl in lib/'s
@@ -33,10 +34,14 @@ for layer in lib core collectors exporters agent; do
     lineno=0
     while IFS= read -r line; do
       lineno=$((lineno + 1))
-      if [[ $line =~ ^[[:space:]]*#[[:space:]]*include[[:space:]]*\"([a-z_]+)/[^\"]+\" ]]; then
-        target=${BASH_REMATCH[1]}
+      if [[ $line =~ ^[[:space:]]*#[[:space:]]*include[[:space:]]*\"(([a-z_]+)/[^\"]+)\" ]]; then
+        header=${BASH_REMATCH[1]}
+        target=${BASH_REMATCH[2]}
         if [[ " ${allowed[$layer]} " != *" $target "* ]]; then
           echo "$file:$lineno: $layer/ must not include $target/ (${line#*#include })"
+          bad=1
+        elif [[ $header == *_internal.h && ${header%/*} != "${file%/*}" ]]; then
+          echo "$file:$lineno: ${header} is private to ${header%/*}/"
           bad=1
         fi
       elif [[ $line =~ ^[[:space:]]*#[[:space:]]*include[[:space:]]*\"[^/\"]+\" ]]; then

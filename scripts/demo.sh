@@ -1,16 +1,13 @@
 #!/usr/bin/env bash
-# The main job on a bundled demo organization: installs the dependencies,
-# builds, starts the test Astro API server with the demo organization on a
-# free loopback port, and prints tokenwatch's report.
+# The main job on a bundled demo organization: installs what building and
+# running needs (not the tests' dependencies), builds, starts the test Astro
+# API server with the demo organization on a free loopback port, and prints
+# tokenwatch's report.
 #   scripts/demo.sh                      # table
 #   scripts/demo.sh --format markdown    # any report option
 #   scripts/demo.sh --serve              # the daemon: live status page and metrics, until Ctrl-C
 set -euo pipefail
 cd "$(dirname "$0")/.."
-
-scripts/install-deps.sh
-cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo -DTW_WERROR=OFF >/dev/null
-cmake --build build -j"$(nproc)" --target tokenwatch tw-astrosim >/dev/null
 
 work=$(mktemp -d)
 sim_pid=
@@ -19,6 +16,39 @@ cleanup() {
   rm -rf "$work"
 }
 trap cleanup EXIT
+
+# Runs a build step with its progress on one line (make's "[ 42%]") instead
+# of a silent wait; its whole output only if it fails.
+progress() { # label command...
+  local label=$1 line pct last=-1 rc
+  shift
+  if [[ -t 2 ]]; then printf '%s ...' "$label" >&2; else printf '%s ...\n' "$label" >&2; fi
+  set +e
+  "$@" 2>&1 | tee "$work/build.log" | while IFS= read -r line; do
+    [[ $line =~ ^\[\ *([0-9]+)%\] ]] || continue
+    pct=${BASH_REMATCH[1]}
+    ((pct > last)) || continue # each target counts from its own start: show the most
+    if [[ -t 2 ]]; then
+      printf '\r%s %3d%%' "$label" "$pct" >&2
+    elif ((pct / 25 > last / 25)); then
+      printf '%s %3d%%\n' "$label" "$pct" >&2
+    fi
+    last=$pct
+  done
+  rc=${PIPESTATUS[0]}
+  set -e
+  if [[ -t 2 ]]; then printf '\r%s done\n' "$label" >&2; fi
+  if ((rc != 0)); then
+    cat "$work/build.log" >&2
+    exit "$rc"
+  fi
+}
+
+scripts/install-deps.sh
+progress "Configuring the build in build/" \
+  cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo -DTW_WERROR=OFF
+progress "Building tokenwatch and the demo Astro API server" \
+  cmake --build build -j"$(nproc)" --target tokenwatch tw-astrosim
 
 build/tests/tw-astrosim --fixture tests/fixtures/demo-org.json --port 0 \
   --port-file "$work/port" --credential-file "$work/token" 2>"$work/sim.log" &

@@ -1,6 +1,6 @@
 /* `tokenwatch audit`: the audit trail for reviewers, read from state_dir. */
 #include "agent/cmd/audit.h"
-#include "agent/cmd/audit_usage.h"
+#include "agent/cmd/audit_usage_internal.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -83,8 +83,12 @@ int tw_cmd_audit(const struct tw_auditlog_options *o)
         int r, code = TW_EXIT_OK;
 
         tw_buf_init(&out, OUTPUT_MAX);
-        if (tw_report_format_from_string(o->format, &fmt) < 0) {
-                fprintf(stderr, "tokenwatch: --format takes table, json, csv or markdown\n");
+        /* The report's formats, but for html: the audit view has no page. */
+        if (tw_report_format_from_string(o->format, &fmt) < 0 || fmt == TW_REPORT_HTML) {
+                fprintf(stderr,
+                        "tokenwatch: audit --format takes table, json, csv or markdown (or md), "
+                        "not '%s'\n",
+                        o->format);
                 code = TW_EXIT_CONFIG;
                 goto out;
         }
@@ -95,7 +99,7 @@ int tw_cmd_audit(const struct tw_auditlog_options *o)
         if (o->since_seconds > 0)
                 c.since = now - o->since_seconds;
         snprintf(path, sizeof(path), "%s/%s", cfg->agent.state_dir, TW_TRAIL_FILE);
-        r = tw_jsonl_read(path, cfg->audit.log_files, TW_AUDITLOG_LINE_MAX, take, &c, &skipped);
+        r = tw_jsonl_read(path, cfg->trail.files, TW_AUDITLOG_LINE_MAX, take, &c, &skipped);
         if (r < 0) {
                 fprintf(stderr, "tokenwatch: cannot read the audit trail %s: %s%s\n", path,
                         strerror(-r),

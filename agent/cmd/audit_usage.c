@@ -1,5 +1,5 @@
-/* See agent/cmd/audit_usage.h. */
-#include "agent/cmd/audit_usage.h"
+/* See agent/cmd/audit_usage_internal.h. */
+#include "agent/cmd/audit_usage_internal.h"
 
 #include <errno.h>
 #include <stdio.h>

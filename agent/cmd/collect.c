@@ -1,4 +1,4 @@
-#include "agent/cmd/collect.h"
+#include "agent/cmd/collect_internal.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -7,9 +7,7 @@
 #include "agent/cmd/commands.h"
 #include "lib/buf.h"
 #include "core/config/config.h"
-#include "core/credential.h"
 #include "core/inventory.h"
-#include "lib/http/http.h"
 #include "lib/log.h"
 #include "lib/timeutil.h"
 #include "collectors/astro/astro.h"
@@ -34,50 +32,61 @@ static struct tw_inventory *failed_inventory(const struct tw_astro_config *a, co
         return inv;
 }
 
+/* Logs the collector's one "credential" error of a refused credential. */
+static void log_rejected(const struct tw_inventory *inv, const char *section)
+{
+        for (size_t i = 0; i < inv->n_errors; i++)
+                if (strcmp(inv->errors[i].listing, "credential") == 0)
+                        tw_log(TW_LOG_ERROR, "cannot use the Astro API credential", "organization",
+                               section, "error", inv->errors[i].message, NULL);
+}
+
 /* One organization; 0 with *ret_inv, or an exit code (logged). */
 static int collect_one(const struct tw_astro_config *a, bool alone, int64_t now,
                        struct tw_inventory **ret_inv)
 {
-        struct tw_credential_info cred = {0};
-        struct tw_transport *t = NULL;
-        struct tw_buf err;
+        struct tw_astro_one one;
         char sbuf[80];
         const char *section = tw_astro_section(a, sbuf, sizeof(sbuf));
-        int r, code = 0;
+        int code = 0;
 
-        tw_buf_init(&err, 4096);
         /* The credential's expiry is checked against the real clock: --now
          * asks what the policy will say later, not whether we can log in. */
-        r = tw_credential_load_org(a, tw_now(), &cred, &err);
-        if (r < 0) {
+        tw_astro_collect_one(a, tw_now(), now, NULL, 0, &one);
+        switch (one.step) {
+        case TW_ASTRO_COLLECTED:
+                if (alone && one.inv->credential.rejected) {
+                        /* Nothing was listed: a credential error, said once. */
+                        log_rejected(one.inv, section);
+                        code = TW_EXIT_CONFIG;
+                        break;
+                }
+                *ret_inv = one.inv;
+                one.inv = NULL;
+                break;
+        case TW_ASTRO_CREDENTIAL:
                 tw_log(TW_LOG_ERROR, "cannot use the Astro API credential", "organization", section,
-                       "error", err.ptr, NULL);
+                       "error", one.message.ptr, NULL);
                 if (alone)
                         code = TW_EXIT_CONFIG;
                 else
-                        code = (*ret_inv = failed_inventory(a, "credential", err.ptr))
+                        code = (*ret_inv = failed_inventory(a, "credential", one.message.ptr))
                                        ? 0
                                        : TW_EXIT_CONFIG;
-                goto out;
-        }
-        t = tw_astro_transport_new_org(a, cred.token, NULL, 0);
-        if (!t) {
+                break;
+        case TW_ASTRO_TRANSPORT:
                 tw_log(TW_LOG_ERROR, "cannot set up HTTP transport", NULL);
                 code = TW_EXIT_CONFIG;
-                goto out;
-        }
-        r = tw_astro_collect_org(a, &cred, t, now, ret_inv);
-        if (r < 0) {
+                break;
+        case TW_ASTRO_COLLECTION:
                 tw_log(TW_LOG_ERROR, "collection failed", "organization", section, "error",
-                       strerror(-r), NULL);
+                       strerror(-one.error), NULL);
                 code = TW_EXIT_INCOMPLETE;
-                if (!alone && (*ret_inv = failed_inventory(a, "collection", strerror(-r))))
+                if (!alone && (*ret_inv = failed_inventory(a, "collection", strerror(-one.error))))
                         code = 0;
+                break;
         }
-out:
-        tw_transport_free(t);
-        tw_credential_done(&cred);
-        tw_buf_done(&err);
+        tw_astro_one_done(&one);
         return code;
 }
 

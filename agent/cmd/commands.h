@@ -19,8 +19,11 @@ enum tw_exit {
         TW_EXIT_INCOMPLETE = 3, /* a listing failed: the report is partial */
 };
 
-/* `check-config`: prints "FILE: OK (...)" or the errors to stderr. */
-int tw_cmd_check_config(const char *config_path);
+/* `check-config`: the configuration, each organization's credential and
+ * each webhook's secret files (agent/cmd/check.h); with online also each
+ * organization's API and each webhook's host.  What was checked goes to
+ * stdout, each problem to stderr; 0, or TW_EXIT_CONFIG when there is one. */
+int tw_cmd_check_config(const char *config_path, bool online);
 
 struct tw_run_options {
         bool once;             /* one cycle, then flush the notifications and exit */
@@ -30,7 +33,8 @@ struct tw_run_options {
 
 /* `run`: the daemon (agent/daemon/daemon.h) with the notifier wired in.  Exit
  * code 0 after a clean stop, 3 when --once collected incompletely, 2
- * otherwise. */
+ * otherwise: at once when an organization's credential cannot be used at
+ * start (missing, unreadable, not an Astro API token, expired). */
 int tw_cmd_run(const char *config_path, const struct tw_run_options *o);
 
 #endif

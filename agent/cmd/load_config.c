@@ -16,6 +16,9 @@ int tw_agent_load_config(const char *path, struct tw_config **ret_config)
         if (r < 0)
                 tw_log_lines(TW_LOG_ERROR, "invalid configuration",
                              err.ptr ? err.ptr : strerror(-r));
+        else if ((*ret_config)->warnings)
+                tw_log_lines_as(TW_LOG_WARN, "configuration to update", "warning",
+                                (*ret_config)->warnings);
         tw_buf_done(&err);
         return r;
 }

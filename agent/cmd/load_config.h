@@ -4,7 +4,8 @@
 /*
  * Loading the configuration the way every command does: parse and validate
  * path, and on failure log every error (one "invalid configuration" record
- * with the lines).  Used by `run` (at start and on SIGHUP) and `report`;
+ * with the lines); a config that loads with warnings (keys under their old
+ * names) logs each.  Used by `run` (at start and on SIGHUP) and `report`;
  * `check-config` prints to stderr instead.
  */
 

@@ -24,6 +24,7 @@ int tw_cmd_notify_test(const char *config_path, const char *sink)
         r = tw_config_load_file(config_path, &cfg, &err);
         if (r >= 0) {
                 tw_log_setup(cfg->agent.log_level, cfg->agent.log_format);
+                tw_log_lines_as(TW_LOG_WARN, "configuration to update", "warning", cfg->warnings);
                 r = tw_notifier_new(cfg, NULL, &o, &n, &err);
         }
         if (r < 0) {

@@ -12,8 +12,8 @@
 #include <unistd.h>
 
 #include "agent/cmd/load_config.h"
-#include "agent/cmd/audit_usage.h"
-#include "agent/cmd/collect.h"
+#include "agent/cmd/audit_usage_internal.h"
+#include "agent/cmd/collect_internal.h"
 #include "lib/buf.h"
 #include "core/config/config.h"
 #include "core/credential.h"
@@ -63,7 +63,7 @@ static bool has_findings_at(const struct tw_evaluation *ev, enum tw_severity at)
         return false;
 }
 
-/* [owners] rules naming a workspace the organization does not have (issue 12). */
+/* [owners] rules naming a workspace the organization does not have. */
 static void log_owner_rules(const struct tw_config *cfg, const struct tw_inventory *inv)
 {
         struct tw_buf b;
@@ -124,13 +124,15 @@ int tw_cmd_report(const struct tw_report_options *o)
 
         tw_buf_init(&err, 4096);
         if (o->group_by && tw_report_group_from_string(o->group_by, &layout.group_by) < 0) {
-                tw_log(TW_LOG_ERROR, "unknown --group-by (none, team)", "group_by", o->group_by,
-                       NULL);
+                fprintf(stderr, "tokenwatch: --group-by takes none or team, not '%s'\n",
+                        o->group_by);
                 goto out;
         }
         if (tw_report_format_from_string(o->format, &fmt) < 0) {
-                tw_log(TW_LOG_ERROR, "unknown report format (table, json, csv, markdown)", "format",
-                       o->format, NULL);
+                fprintf(stderr,
+                        "tokenwatch: report --format takes table, json, csv, markdown (or md) "
+                        "or html, not '%s'\n",
+                        o->format);
                 goto out;
         }
         if (tw_agent_load_config(o->config_path, &cfg) < 0)

@@ -9,9 +9,51 @@
 
 #include <errno.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "agent/daemon/daemon.h"
 #include "agent/daemon/notify_hook.h"
+#include "core/config/config.h"
+#include "core/credential.h"
+#include "lib/buf.h"
+#include "lib/log.h"
+#include "lib/timeutil.h"
+
+/* Whether every organization's credential can be used now.  A daemon
+ * started without one would serve nothing but "no data yet" forever: that
+ * is a configuration error to say at once.  A config that does not load
+ * passes here: the daemon says why it does not. */
+static bool credentials_usable(const char *config_path)
+{
+        struct tw_credential_info cred = {0};
+        struct tw_config *cfg = NULL;
+        struct tw_buf err;
+        char sbuf[80];
+        bool ok = true;
+
+        tw_buf_init(&err, 4096);
+        if (tw_config_load_file(config_path, &cfg, &err) < 0)
+                goto out;
+        tw_log_setup(cfg->agent.log_level, cfg->agent.log_format);
+        for (size_t i = 0; i < tw_config_org_count(cfg); i++) {
+                const struct tw_astro_config *a = tw_config_org(cfg, i);
+                int r;
+
+                tw_buf_reset(&err);
+                r = tw_credential_load_org(a, tw_now(), &cred, &err);
+                tw_credential_done(&cred);
+                if (r == 0)
+                        continue;
+                tw_log(TW_LOG_ERROR, "cannot use the Astro API credential: not starting",
+                       "organization", tw_astro_section(a, sbuf, sizeof(sbuf)), "error",
+                       err.ptr ? err.ptr : strerror(-r), NULL);
+                ok = false;
+        }
+out:
+        tw_config_free(cfg);
+        tw_buf_done(&err);
+        return ok;
+}
 
 int tw_cmd_run(const char *config_path, const struct tw_run_options *o)
 {
@@ -30,6 +72,10 @@ int tw_cmd_run(const char *config_path, const struct tw_run_options *o)
 
         if (!hook) {
                 fprintf(stderr, "tokenwatch: out of memory\n");
+                return TW_EXIT_CONFIG;
+        }
+        if (!credentials_usable(config_path)) {
+                tw_notify_hook_free(hook);
                 return TW_EXIT_CONFIG;
         }
         r = tw_daemon_run(config_path, &d);

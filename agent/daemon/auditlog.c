@@ -60,9 +60,9 @@ static struct params *make_params(const struct tw_daemon *d, const struct tw_ast
 
         if (!p)
                 return NULL;
-        p->mode = cfg->audit.enabled;
-        p->backfill = cfg->audit.backfill;
-        p->interval = cfg->audit.interval;
+        p->mode = cfg->auditlog.enabled;
+        p->backfill = cfg->auditlog.backfill;
+        p->interval = cfg->auditlog.interval;
         if (p->mode == TW_AUDITLOG_OFF)
                 return p;
         if (!d->inv)
@@ -251,14 +251,14 @@ static bool feed(struct tw_daemon *d, struct tw_auditlog_reader *w, const struct
         }
         news = take_locked(w);
         pthread_mutex_unlock(&w->lock);
-        if (d->cfg->audit.enabled == TW_AUDITLOG_OFF) {
+        if (d->cfg->auditlog.enabled == TW_AUDITLOG_OFF) {
                 /* Off: no audit-log data, nor a stale copy of it. */
                 news |= w->taken != NULL;
                 tw_usage_free(w->taken);
                 w->taken = NULL;
                 w->view.enabled = false;
         }
-        if (d->opts->once && !w->taken && d->cfg->audit.enabled != TW_AUDITLOG_OFF) {
+        if (d->opts->once && !w->taken && d->cfg->auditlog.enabled != TW_AUDITLOG_OFF) {
                 char file[160];
 
                 /* One cycle (--once) uses what the daemon saved: a fetch
@@ -380,7 +380,7 @@ bool tw_daemon_usage_take(struct tw_daemon *d)
                 pthread_mutex_lock(&w->lock);
                 news |= take_locked(w);
                 pthread_mutex_unlock(&w->lock);
-                if (d->cfg->audit.enabled == TW_AUDITLOG_OFF) {
+                if (d->cfg->auditlog.enabled == TW_AUDITLOG_OFF) {
                         tw_usage_free(w->taken);
                         w->taken = NULL;
                         w->view.enabled = false;

@@ -8,13 +8,13 @@
  * [astro], audit-usage.NAME.json for [astro.NAME]).
  *
  * Each cycle (the daemon's thread) tw_daemon_usage_cycle() hands every
- * reader what it needs: [audit] settings, its organization's API base, id
+ * reader what it needs: [audit_logs] settings, its organization's API base, id
  * and bearer (loaded as collect() loads them) and the ids of its listed
  * tokens; and takes the newest copy of each usage index a reader published.
  * d->usage then points at the only one, or at their merge (owned here; the
- * threads never touch it).  A reader fetches at once, then every [audit]
- * interval; after each fetch it publishes a deep copy of its index (mutex +
- * swap).
+ * threads never touch it).  A reader fetches at once, then every
+ * [audit_logs] interval; after each fetch it publishes a deep copy of its
+ * index (mutex + swap).
  *
  * Errors are logged by the readers, rate-limited, naming the organization;
  * none is fatal.  With enabled = auto a 403 turns that organization's

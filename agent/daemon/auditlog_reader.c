@@ -141,7 +141,7 @@ static void log_outcome(struct tw_auditlog_reader *w, int r,
         if (r == -EACCES && w->cur->mode == TW_AUDITLOG_AUTO) {
                 tw_log(TW_LOG_WARN,
                        "the credential may not read the Astro audit logs (403: not an "
-                       "Organization Owner): audit-log usage is off; [audit] enabled = true "
+                       "Organization Owner): audit-log usage is off; [audit_logs] enabled = true "
                        "retries every interval, false silences this",
                        "organization", w->cur->org, NULL);
                 return;

@@ -205,6 +205,9 @@ void tw_daemon_cycle(struct tw_daemon *d)
         if (d->status.collection_success)
                 d->status.last_success = now;
         d->status.collected = true;
+        /* counted in the page this cycle publishes: a page showing n + 1
+         * comes after cycle n's notifications were queued */
+        d->status.cycles++;
         d->status.collection_duration = (double)(tw_mono_ns() - start) / 1e9;
         if (fresh)
                 tw_daemon_trail(d, now);

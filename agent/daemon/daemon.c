@@ -286,7 +286,7 @@ static void reload(struct tw_daemon *d)
         tw_log_setup(cfg->agent.log_level, cfg->agent.log_format);
         d->status.config_reload_success = true;
         tw_log(TW_LOG_INFO, "configuration reloaded", NULL);
-        tw_daemon_usage_cycle(d, tw_now()); /* [audit] changes apply now */
+        tw_daemon_usage_cycle(d, tw_now()); /* [audit_logs] changes apply now */
         tw_daemon_publish(d);
         return;
 retry:

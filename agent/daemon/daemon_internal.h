@@ -89,7 +89,7 @@ const struct tw_event_history *tw_daemon_history(struct tw_daemon *d, int64_t no
 void tw_daemon_trail(struct tw_daemon *d, int64_t now);
 void tw_daemon_trail_close(struct tw_daemon *d);
 /* Logs, once per configuration, each [owners] rule naming a workspace inv
- * does not hold (issue 12: load cannot know the organization's
+ * does not hold (load cannot know the organization's
  * workspaces); waits for a cycle whose workspaces were all listed. */
 void tw_daemon_check_owner_rules(struct tw_daemon *d, const struct tw_inventory *inv);
 /* Renders the page from the last good data and the status, and publishes it. */

@@ -1,4 +1,4 @@
-/* Collecting several organizations (issue 12): each on its own thread with
+/* Collecting several organizations: each on its own thread with
  * its own credential, transport and rate limiter; each keeps its last good
  * data, so one that fails neither blocks nor empties the others. */
 #include "agent/daemon/daemon_internal.h"
@@ -11,7 +11,6 @@
 
 #include "lib/buf.h"
 #include "core/config/config.h"
-#include "core/credential.h"
 #include "core/inventory.h"
 #include "lib/timeutil.h"
 #include "collectors/astro/astro.h"
@@ -23,60 +22,46 @@ struct job {
         const struct tw_astro_config *a;
         const char *section;
         int64_t now, deadline_ns;
-        /* results */
-        struct tw_inventory *inv;
-        struct tw_transport *t; /* kept for its statistics */
-        bool credential_failed;
-        int64_t credential_expiry;
-        char organization_id[128];
+        struct tw_astro_one one; /* the results */
         pthread_t thread;
         bool started;
 };
 
+/* Collects, and logs what changed since the last cycle (rate-limited). */
 static void *run_job(void *arg)
 {
         struct job *j = arg;
-        struct tw_credential_info cred = {0};
-        struct tw_buf err;
-        int r;
+        struct tw_astro_one *one = &j->one;
 
-        tw_buf_init(&err, 4096);
-        j->credential_expiry = TW_NO_TIME;
-        r = tw_credential_load_org(j->a, j->now, &cred, &err);
-        j->credential_failed = r < 0;
-        if (r < 0) {
+        tw_astro_collect_one(j->a, j->now, j->now, j->d->interrupt, j->deadline_ns, one);
+        if (one->step == TW_ASTRO_CREDENTIAL) {
                 if (tw_complain_failure(&j->org->complain_credential, j->now))
                         tw_log(TW_LOG_ERROR, "cannot use the Astro API credential", "organization",
-                               j->section, "error", err.ptr ? err.ptr : strerror(-r), NULL);
-                goto out;
+                               j->section, "error",
+                               one->message.ptr ? one->message.ptr : strerror(-one->error), NULL);
+                return NULL;
         }
         if (tw_complain_success(&j->org->complain_credential))
                 tw_log(TW_LOG_INFO, "the Astro API credential works again", "organization",
                        j->section, NULL);
-        j->credential_expiry = cred.claims.exp;
-        snprintf(j->organization_id, sizeof(j->organization_id), "%s", cred.organization_id);
-        j->t = tw_astro_transport_new_org(j->a, cred.token, j->d->interrupt, j->deadline_ns);
-        if (!j->t) {
+        if (one->step == TW_ASTRO_TRANSPORT) {
                 tw_log(TW_LOG_ERROR, "cannot set up the HTTP transport", "error", strerror(ENOMEM),
                        NULL);
-                goto out;
+                return NULL;
         }
-        r = tw_astro_collect_org(j->a, &cred, j->t, j->now, &j->inv);
-        if (r < 0 && r != -ECANCELED && tw_complain_failure(&j->org->complain_collect, j->now))
+        if (one->error < 0 && one->error != -ECANCELED &&
+            tw_complain_failure(&j->org->complain_collect, j->now))
                 tw_log(TW_LOG_ERROR, "collection failed", "organization", j->section, "error",
-                       strerror(-r), NULL);
-        if (r == 0 && tw_complain_success(&j->org->complain_collect))
+                       strerror(-one->error), NULL);
+        if (one->error == 0 && tw_complain_success(&j->org->complain_collect))
                 tw_log(TW_LOG_INFO, "collection works again", "organization", j->section, NULL);
-out:
-        tw_credential_done(&cred);
-        tw_buf_done(&err);
         return NULL;
 }
 
 /* Logs each failed listing, rate-limited as one condition per organization. */
 static void log_listings(struct job *j)
 {
-        const struct tw_inventory *inv = j->inv;
+        const struct tw_inventory *inv = j->one.inv;
 
         if (tw_inventory_complete(inv)) {
                 if (tw_complain_success(&j->org->complain_listing))
@@ -157,7 +142,8 @@ static int sync_orgs(struct tw_daemon *d)
  * brought new data. */
 static bool commit(struct tw_daemon *d, struct job *j, struct tw_org_status *st)
 {
-        struct tw_inventory *inv = j->inv;
+        struct tw_inventory *inv = j->one.inv;
+        bool credential_failed = j->one.step == TW_ASTRO_CREDENTIAL;
         bool fresh;
 
         /* Publish new data only when every token page was read: a failed
@@ -171,20 +157,20 @@ static bool commit(struct tw_daemon *d, struct job *j, struct tw_org_status *st)
                 st->listing_success[k] = inv && inv->listed[k];
         if (st->collection_success)
                 st->last_success = j->now;
-        if (j->organization_id[0])
-                memcpy(st->organization, j->organization_id, sizeof(st->organization));
-        if (!j->credential_failed)
-                st->credential_expiry = j->credential_expiry;
+        if (j->one.organization_id[0])
+                snprintf(st->organization, sizeof(st->organization), "%s", j->one.organization_id);
+        if (!credential_failed)
+                st->credential_expiry = j->one.credential_expiry;
         if (inv)
                 log_listings(j);
-        if (j->t && tw_transport_curl_stats(j->t))
-                tw_http_stats_merge(&d->http, tw_transport_curl_stats(j->t));
+        if (j->one.transport && tw_transport_curl_stats(j->one.transport))
+                tw_http_stats_merge(&d->http, tw_transport_curl_stats(j->one.transport));
         d->status.http = &d->http;
         if (fresh) {
                 tw_inventory_free(j->org->inv);
                 j->org->inv = inv;
                 j->org->has_data = true;
-                j->inv = NULL;
+                j->one.inv = NULL;
         }
         return fresh;
 }
@@ -289,10 +275,10 @@ int tw_daemon_collect(struct tw_daemon *d, int64_t now, int64_t deadline_ns,
         for (size_t i = 0; i < d->n_orgs; i++) {
                 struct tw_org_status *st = &d->org_status[i];
 
-                *ret_failed += jobs[i].inv ? jobs[i].inv->n_errors : 0;
+                *ret_failed += jobs[i].one.inv ? jobs[i].one.inv->n_errors : 0;
                 fresh[i] = commit(d, &jobs[i], st);
                 any_fresh |= fresh[i];
-                d->last_cycle_credential_failed |= jobs[i].credential_failed;
+                d->last_cycle_credential_failed |= jobs[i].one.step == TW_ASTRO_CREDENTIAL;
                 d->status.collection_success &= st->collection_success;
                 for (int k = 0; k < _TW_LISTING_KIND_MAX; k++)
                         d->status.listing_success[k] &= st->listing_success[k];
@@ -305,10 +291,8 @@ int tw_daemon_collect(struct tw_daemon *d, int64_t now, int64_t deadline_ns,
                 tw_log(TW_LOG_ERROR, "cannot merge the organizations' data: keeping the last",
                        "error", strerror(ENOMEM), NULL);
 out:
-        for (size_t i = 0; jobs && i < d->n_orgs; i++) {
-                tw_inventory_free(jobs[i].inv);
-                tw_transport_free(jobs[i].t);
-        }
+        for (size_t i = 0; jobs && i < d->n_orgs; i++)
+                tw_astro_one_done(&jobs[i].one);
         free(jobs);
         free(fresh);
         free(sections);

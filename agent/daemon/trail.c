@@ -53,9 +53,8 @@ static bool open_trail(struct tw_daemon *d, int64_t now)
         const struct tw_config *cfg = d->cfg;
         struct tw_trail_options o = {
                 .state_dir = cfg->agent.state_dir,
-                .policy = {.in_use_window = cfg->audit.in_use_window},
-                .rotation = {.max_bytes = cfg->audit.log_max_bytes,
-                             .keep = (unsigned)cfg->audit.log_files},
+                .policy = {.in_use_window = cfg->trail.in_use_window},
+                .rotation = {.max_bytes = cfg->trail.max_bytes, .keep = (unsigned)cfg->trail.files},
         };
         struct tw_buf note;
         int r;

@@ -51,6 +51,9 @@ struct collect {
         struct listing **listings;
         size_t n_listings;
         int fatal; /* -ENOMEM */
+        /* A refused credential or an unreachable host fails every listing
+         * alike: said once, in one error, not once per listing. */
+        bool said_rejected, said_unreachable;
 };
 
 static void listing_free(struct listing *l)
@@ -121,14 +124,21 @@ fail:
         return r;
 }
 
-static void listing_failed(struct listing *l, const char *message)
+/* Marks l failed; message (NULL: none, already said) becomes an error of
+ * the listing named name (NULL: l's). */
+static void listing_failed_as(struct listing *l, const char *name, const char *message)
 {
         struct collect *c = l->c;
 
-        if (tw_inventory_add_error(c->inv, l->name, message) < 0)
+        if (message && tw_inventory_add_error(c->inv, name ? name : l->name, message) < 0)
                 c->fatal = -ENOMEM;
         c->inv->listed[l->kind] = false;
         c->inv->all_pages[l->kind] = false;
+}
+
+static void listing_failed(struct listing *l, const char *message)
+{
+        listing_failed_as(l, NULL, message);
 }
 
 /* Whether a token of this scope is wanted by the config. */
@@ -301,6 +311,8 @@ static int check_new_page(struct listing *l, const cJSON *items, struct tw_buf *
 }
 
 static void http_failure(struct listing *l, const struct tw_http_result *res, struct tw_buf *msg);
+static bool collection_failure(struct listing *l, const struct tw_http_result *res,
+                               struct tw_buf *msg);
 static void start_fallback_token_listings(struct collect *c);
 static void start_deployment_token_listings(struct collect *c);
 
@@ -319,8 +331,10 @@ static void on_page(void *userdata, const struct tw_http_result *res)
                         start_fallback_token_listings(c);
                         goto out;
                 }
-                http_failure(l, res, &msg);
-                listing_failed(l, msg.ptr);
+                if (!collection_failure(l, res, &msg)) {
+                        http_failure(l, res, &msg);
+                        listing_failed(l, msg.ptr);
+                }
                 goto out;
         }
         tw_buf_printf(&msg, "page at offset %ld: ", l->offset);
@@ -379,9 +393,7 @@ static void http_failure(struct listing *l, const struct tw_http_result *res, st
                 tw_buf_printf(msg, " after %d attempts", res->attempts);
         tw_buf_adds(msg, ": ");
         tw_astro_describe_error(res->body, res->body_len, msg);
-        if (res->status == 401)
-                tw_buf_adds(msg, " - the API token is invalid, expired or revoked: rotate it");
-        else if (res->status == 403 && l->org_wide_tokens)
+        if (res->status == 403 && l->org_wide_tokens)
                 tw_buf_adds(msg, " - a Workspace or Deployment API token cannot list the whole "
                                  "organization: use an Organization API token, or name the "
                                  "workspaces in [astro] workspaces");
@@ -389,6 +401,71 @@ static void http_failure(struct listing *l, const struct tw_http_result *res, st
                 tw_buf_adds(msg, " - the API token lacks the permission for this listing");
         else if (res->status == 404 && strstr(l->name, "workspace="))
                 tw_buf_adds(msg, " - no such workspace in this organization");
+}
+
+void tw_astro_describe_refusal(const struct tw_astro_config *a, const struct tw_http_result *res,
+                               struct tw_buf *out)
+{
+        char source[128];
+        struct tw_buf why;
+
+        tw_credential_source(a, source, sizeof(source));
+        tw_buf_init(&why, ERR_MAX);
+        tw_astro_describe_error(res->body, res->body_len, &why);
+        tw_buf_printf(out,
+                      "the Astro API refused the credential in %s (HTTP %ld%s%s): create a new "
+                      "API token and put it in %s",
+                      source, res->status, why.ptr ? ": " : "", why.ptr ? why.ptr : "", source);
+        tw_buf_done(&why);
+}
+
+void tw_astro_describe_unreachable(const struct tw_astro_config *a,
+                                   const struct tw_http_result *res, struct tw_buf *out)
+{
+        char sbuf[80];
+        const char *sec = tw_astro_section(a, sbuf, sizeof(sbuf));
+
+        tw_buf_printf(out, "%s (after %d attempt%s): ",
+                      res->error_text ? res->error_text : strerror(-res->error), res->attempts,
+                      res->attempts == 1 ? "" : "s");
+        if (res->error == -EHOSTUNREACH)
+                tw_buf_printf(out,
+                              "the host name in [%s] api_url does not resolve: check its "
+                              "spelling and this machine's DNS",
+                              sec);
+        else
+                tw_buf_printf(out,
+                              "nothing accepts connections at [%s] api_url: check its host "
+                              "and port, and any firewall or proxy",
+                              sec);
+}
+
+/* A failure that is not the listing's but the whole collection's: the API
+ * refused the credential (401), or its host is unreachable.  Every listing
+ * fails alike, so the first says why in one error ("credential" or
+ * "connection") and the others only fail.  false for any other failure. */
+static bool collection_failure(struct listing *l, const struct tw_http_result *res,
+                               struct tw_buf *msg)
+{
+        struct collect *c = l->c;
+        bool rejected = !res->error && res->status == 401;
+
+        if (!rejected && !tw_http_unreachable(res))
+                return false;
+        if (rejected ? c->said_rejected : c->said_unreachable) {
+                listing_failed_as(l, NULL, NULL);
+                return true;
+        }
+        if (rejected) {
+                c->said_rejected = true;
+                c->inv->credential.rejected = true;
+                tw_astro_describe_refusal(c->a, res, msg);
+        } else {
+                c->said_unreachable = true;
+                tw_astro_describe_unreachable(c->a, res, msg);
+        }
+        listing_failed_as(l, rejected ? "credential" : "connection", msg->ptr);
+        return true;
 }
 
 static void start_workspace_token_listing(struct collect *c, const char *ws)

@@ -3,12 +3,15 @@
 #include <errno.h>
 #include <math.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "core/config/values.h"
 #include "lib/buf.h"
+#include "lib/json.h"
 #include "lib/timeutil.h"
+#include "lib/utf8.h"
 
 #define MESSAGE_MAX 300
 
@@ -29,8 +32,7 @@ static int get_count(const cJSON *root, const char *name, long *ret, struct tw_b
                 tw_buf_printf(err, "response has no numeric \"%s\"", name);
                 return -EBADMSG;
         }
-        d = cJSON_GetNumberValue(v);
-        if (!isfinite(d) || d < 0 || d > 1e12 || d != floor(d)) {
+        if (tw_json_number(v, 0, 1e12, &d) < 0 || d != floor(d)) {
                 tw_buf_printf(err, "response has an invalid \"%s\"", name);
                 return -EBADMSG;
         }
@@ -286,9 +288,9 @@ int tw_astro_parse_token(const cJSON *json, struct tw_token *ret, struct tw_buf 
                 t.start_at = t.created_at;
         v = cJSON_GetObjectItemCaseSensitive(json, "expiryPeriodInDays");
         if (v && !cJSON_IsNull(v)) {
-                double d = cJSON_GetNumberValue(v);
+                double d;
 
-                if (!cJSON_IsNumber(v) || !isfinite(d) || d < 0 || d > 100000) {
+                if (tw_json_number(v, 0, 100000, &d) < 0) {
                         r = field_error(&o, "expiryPeriodInDays", "is not a number of days");
                         goto fail;
                 }
@@ -366,45 +368,26 @@ fail:
         return r;
 }
 
-/* The length of the well-formed UTF-8 sequence at s (1 to 4), or 0 for a
- * malformed one (overlong, surrogate, past U+10FFFF, cut short). */
-static size_t utf8_len(const unsigned char *s)
-{
-        size_t n = s[0] < 0x80                    ? 1
-                   : s[0] >= 0xC2 && s[0] <= 0xDF ? 2
-                   : (s[0] & 0xF0) == 0xE0        ? 3
-                   : s[0] >= 0xF0 && s[0] <= 0xF4 ? 4
-                                                  : 0;
-
-        for (size_t k = 1; k < n; k++)
-                if ((s[k] & 0xC0) != 0x80)
-                        return 0;
-        if ((s[0] == 0xE0 && s[1] < 0xA0) || (s[0] == 0xED && s[1] >= 0xA0) ||
-            (s[0] == 0xF0 && s[1] < 0x90) || (s[0] == 0xF4 && s[1] >= 0x90))
-                return 0;
-        return n;
-}
-
 /* Appends s cut at max bytes on a character boundary (marked "..."), with
  * control characters (C0, DEL, C1) as spaces and each byte of a malformed
  * UTF-8 sequence as '?': a message for a person stays one line of UTF-8. */
-static void add_clean(struct tw_buf *out, const char *s, size_t max)
+void tw_astro_add_clean(struct tw_buf *out, const char *s, size_t max)
 {
-        const unsigned char *p = (const unsigned char *)s;
         size_t i = 0, n;
+        uint32_t cp;
 
-        for (; p[i]; i += n ? n : 1) {
-                n = utf8_len(p + i);
+        for (; s[i]; i += n ? n : 1) {
+                n = tw_utf8_decode(s + i, SIZE_MAX, &cp);
                 if (i + (n ? n : 1) > max)
                         break;
                 if (n == 0)
                         tw_buf_addc(out, '?');
-                else if (p[i] < 0x20 || p[i] == 0x7f || (p[i] == 0xC2 && p[i + 1] < 0xA0))
+                else if (tw_utf8_is_control(cp))
                         tw_buf_addc(out, ' ');
                 else
                         tw_buf_add(out, s + i, n);
         }
-        if (p[i])
+        if (s[i])
                 tw_buf_adds(out, "...");
 }
 
@@ -423,11 +406,11 @@ void tw_astro_describe_error(const char *body, size_t len, struct tw_buf *out)
         msg = cJSON_GetObjectItemCaseSensitive(root, "message");
         rid = cJSON_GetObjectItemCaseSensitive(root, "requestId");
         if (cJSON_IsString(msg) && *msg->valuestring)
-                add_clean(out, msg->valuestring, MESSAGE_MAX);
+                tw_astro_add_clean(out, msg->valuestring, MESSAGE_MAX);
         if (cJSON_IsString(rid) && *rid->valuestring) {
                 tw_buf_adds(out, cJSON_IsString(msg) && *msg->valuestring ? " (requestId "
                                                                           : "(requestId ");
-                add_clean(out, rid->valuestring, 80);
+                tw_astro_add_clean(out, rid->valuestring, 80);
                 tw_buf_addc(out, ')');
         }
         cJSON_Delete(root);

@@ -38,6 +38,12 @@ int tw_astro_parse_workspace(const cJSON *obj, struct tw_workspace *ret, struct 
 int tw_astro_parse_deployment(const cJSON *obj, struct tw_deployment *ret, struct tw_buf *err);
 int tw_astro_parse_user(const cJSON *obj, struct tw_user *ret, struct tw_buf *err);
 
+/* Appends s, a string the API sent, for a person: cut at max bytes on a
+ * character boundary (marked "..."), control characters (C0, DEL, C1) as
+ * spaces, each byte of a malformed UTF-8 sequence as '?', so it stays one
+ * line of valid UTF-8. */
+void tw_astro_add_clean(struct tw_buf *out, const char *s, size_t max);
+
 /* An error body {"message","requestId","statusCode"}: appends
  * "<message> (requestId <id>)" to out, the message cut at 300 bytes (the id
  * at 80) on a UTF-8 character boundary, control characters made spaces and

@@ -298,7 +298,8 @@ static int attempt_loop(struct fetch *f, const char *url)
                 }
                 f->res->skipped[TW_AUDITLOG_SKIP_TOO_LONG] += f->split.too_long;
                 note_request_id(&h, f->res);
-                if (h.verdict != TW_HTTP_RETRY || attempt >= c->o.max_retries)
+                if (h.verdict != TW_HTTP_RETRY || attempt >= c->o.max_retries ||
+                    (tw_http_unreachable(&h) && attempt >= TW_HTTP_UNREACHABLE_RETRIES))
                         return outcome_error(&h);
                 wait = h.retry_after_s > 0 ? h.retry_after_s * 1000
                                            : tw_retry_backoff_ms(&bo, attempt + 1, 0, tw_splitmix64,

@@ -2,7 +2,7 @@
 #define TW_COLLECTORS_AUDITLOG_AUDITLOG_H
 
 /*
- * Incremental fetching of Astro audit logs (issue 10, Part 2; see "Audit
+ * Incremental fetching of Astro audit logs (see "Audit
  * logs" in shared/astro-api.md): GET {base}/organizations/{org}/audit-logs
  * ?startDate=..., streamed through lib/http_stream (gzip inflated, never
  * the whole body in memory), split into NDJSON lines (over 1 MiB or

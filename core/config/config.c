@@ -1,15 +1,18 @@
 #include "core/config/config.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <ini.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "lib/buf.h"
+#include "lib/readfile.h"
 #include "lib/secret.h"
-#include "core/config/parse.h"
+#include "core/config/config_internal.h"
 #include "core/config/values.h"
 
 #define CONFIG_MAX_BYTES (1024 * 1024)
@@ -44,6 +47,7 @@ void tw_config_free(struct tw_config *cfg)
         if (!cfg)
                 return;
         free(cfg->path);
+        free(cfg->warnings);
         tw_astro_config_done(&cfg->astro);
         for (size_t i = 0; i < cfg->n_orgs; i++)
                 tw_astro_config_done(&cfg->orgs[i]);
@@ -168,6 +172,7 @@ int tw_config_load_string(const char *text, const char *filename, struct tw_conf
         }
         p.filename = p.cfg->path;
         p.errors = errors;
+        tw_buf_init(&p.warnings, 64 * 1024);
         p.cursor = text;
         p.at_line_start = true;
 
@@ -195,6 +200,11 @@ int tw_config_load_string(const char *text, const char *filename, struct tw_conf
 done:
         free(p.webhook_seen);
         free(p.org_seen);
+        if (!p.nomem && !p.n_errors && p.warnings.len) {
+                p.cfg->warnings = tw_buf_steal(&p.warnings);
+                p.nomem = !p.cfg->warnings;
+        }
+        tw_buf_done(&p.warnings);
         if (p.nomem) {
                 tw_config_free(p.cfg);
                 return -ENOMEM;
@@ -244,43 +254,34 @@ int tw_config_load_file(const char *path, struct tw_config **ret_config, struct 
 {
         struct tw_config *cfg = NULL;
         struct stat st;
-        struct tw_buf text;
-        char chunk[8192];
-        size_t n;
-        FILE *f;
-        int r = 0;
+        char *text = NULL;
+        size_t len = 0;
+        int fd, r;
 
-        f = fopen(path, "re");
-        if (!f) {
+        fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+        if (fd < 0) {
                 r = -errno;
-                tw_buf_printf(errors, "%s: cannot read: %s\n", path, strerror(errno));
+                tw_buf_printf(errors, "%s: cannot read: %s\n", path, strerror(-r));
                 return r;
         }
-        if (fstat(fileno(f), &st) < 0)
+        if (fstat(fd, &st) < 0)
                 st.st_mode = 0777; /* unknown: treat as shared */
-        tw_buf_init(&text, CONFIG_MAX_BYTES);
-        while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0) {
-                r = tw_buf_add(&text, chunk, n);
-                if (r < 0)
-                        break;
-        }
-        if (r == 0 && ferror(f))
-                r = -EIO;
-        fclose(f);
+        /* it may hold inline secrets */
+        r = tw_read_fd(fd, CONFIG_MAX_BYTES, TW_READ_SECRET, &text, &len);
+        close(fd);
         if (r < 0) {
                 tw_buf_printf(errors, "%s: cannot read: %s\n", path,
                               r == -E2BIG ? "larger than 1 MiB" : strerror(-r));
-                tw_buf_done(&text);
                 return r;
         }
-        if (text.len != strlen(text.ptr ? text.ptr : "")) {
+        if (len != strlen(text)) {
                 tw_buf_printf(errors, "%s: contains NUL bytes\n", path);
-                tw_buf_done(&text);
-                return -EINVAL;
+                r = -EINVAL;
+        } else {
+                r = tw_config_load_string(text, path, &cfg, errors);
         }
-        r = tw_config_load_string(text.ptr ? text.ptr : "", path, &cfg, errors);
-        tw_wipe(text.ptr, text.len); /* it may hold inline secrets */
-        tw_buf_done(&text);
+        tw_wipe(text, len);
+        free(text);
         if (r == 0 && (st.st_mode & (S_IRWXG | S_IRWXO)))
                 r = refuse_shared_secrets(cfg, path, errors);
         if (r < 0) {

@@ -27,7 +27,7 @@ struct tw_inventory;
 #define TW_CONFIG_DEFAULT_PATH "/etc/tokenwatch/tokenwatch.ini"
 #define TW_OFF ((int64_t)-1) /* a duration rule switched off */
 
-/* [audit] enabled: whether the Astro audit logs are read. */
+/* [audit_logs] enabled: whether the Astro audit logs are read. */
 enum tw_auditlog_mode {
         TW_AUDITLOG_AUTO, /* on while the credential may read them (a 403 turns it off) */
         TW_AUDITLOG_ON,   /* on; a 403 is an error, retried each interval */
@@ -58,7 +58,7 @@ struct tw_policy {
         char *max_organization_role;         /* default ORGANIZATION_BILLING_ADMIN */
         char *max_workspace_role;            /* default WORKSPACE_OPERATOR */
         char *max_deployment_role;           /* default DEPLOYMENT_ADMIN */
-        /* Staged expiry notices (issue 12): the default of every sink's
+        /* Staged expiry notices: the default of every sink's
          * expiry_notify_at; empty (off) by default. */
         struct tw_stages_config expiry_notify_at;
         /* new_source: a source is new when the token's audit-log usage began
@@ -88,11 +88,13 @@ struct tw_webhook_config {
          * on it, naming the lines below (the section's first line if unset). */
         char *format;
         int format_line, url_line, secret_line, routing_key_line;
+        /* the secret files' key lines (the section's first line if unset) */
+        int url_file_line, secret_file_line, routing_key_file_line;
         enum tw_severity min_severity; /* default warning */
         unsigned kinds;                /* bit per enum tw_finding_kind; default all */
         char **workspaces;             /* NULL: every token */
         size_t n_workspaces;
-        char **teams; /* owner teams (issue 12); NULL: every team */
+        char **teams; /* owner teams; NULL: every team */
         size_t n_teams;
         char **match; /* "key=value" owner matches; NULL: none */
         size_t n_match;
@@ -104,7 +106,7 @@ struct tw_webhook_config {
         char *routing_key_file;
         int64_t repeat_interval; /* default 24h, 0 off */
         size_t queue_max;        /* default 10000 */
-        /* digest = <schedule> (issue 12): one message per period listing every
+        /* digest = <schedule>: one message per period listing every
          * finding the sink routes; the zone is loaded (and checked) by
          * exporters/notify/digest.h.  events = off: digests only. */
         struct tw_webhook_digest {
@@ -122,7 +124,7 @@ struct tw_webhook_config {
         int expiry_notify_at_line; /* for the format's check */
 };
 
-/* [astro] or one [astro.NAME] (issue 12): one organization to watch. */
+/* [astro] or one [astro.NAME]: one organization to watch. */
 struct tw_astro_config {
         char *name;            /* NAME; NULL for [astro] */
         char *display_name;    /* for people; NULL: none */
@@ -132,7 +134,9 @@ struct tw_astro_config {
         char *organization_id; /* NULL: from the credential */
         char *token_file;      /* NULL: token_env */
         char *token_env;       /* NULL: $ASTRO_API_TOKEN */
-        char **workspaces;     /* NULL: "*" */
+        /* the lines token_file and api_url are set on; 0: not in the file */
+        int token_file_line, api_url_line;
+        char **workspaces; /* NULL: "*" */
         size_t n_workspaces;
         bool include_organization_tokens;
         bool include_deployment_tokens;
@@ -150,6 +154,10 @@ struct tw_web_user {
 
 struct tw_config {
         char *path; /* the file it came from, or "<string>" */
+        /* What loaded but should change (a key under its old name), one line
+         * each like the errors ("FILE:LINE: [section] key: message\n");
+         * NULL: nothing.  The caller shows them. */
+        char *warnings;
 
         /* [astro]: the one organization of a single-organization config.
          * With [astro.NAME] sections, orgs[] holds them and astro keeps its
@@ -170,19 +178,22 @@ struct tw_config {
 
         struct tw_policy policy;
 
-        /* [audit]: the trail of token changes in state_dir. */
+        /* [trail]: tokenwatch's own record of token changes in state_dir. */
         struct {
                 int64_t in_use_window; /* default 24h: a token used this recently is in use */
-                size_t log_max_bytes;  /* default 16 MiB: the audit file rotates past this */
-                int log_files;         /* default 5: audit files kept, the live one included */
-                /* The Astro audit logs (Organization Owner credential). */
+                size_t max_bytes;      /* default 16 MiB: the trail file rotates past this */
+                int files;             /* default 5: trail files kept, the live one included */
+        } trail;
+
+        /* [audit_logs]: Astro's audit logs (an Organization Owner credential). */
+        struct {
                 enum tw_auditlog_mode enabled; /* default auto */
                 int64_t backfill;              /* seconds, default 30d, at most 90d */
                 int64_t interval;              /* seconds, default 15m, at least 60s */
                 bool metrics_sources;          /* default false: source IPs/agents are not labels */
-        } audit;
+        } auditlog;
 
-        /* [owners] (issue 12): description keys, label keys and rules.
+        /* [owners]: description keys, label keys and rules.
          * Strings are owned by the config; see tw_config_owner_policy(). */
         struct {
                 /* [owners] keys; NULL: core/owner.h's defaults */
@@ -213,7 +224,8 @@ struct tw_config {
 
 /* Parses text as the file named filename.  On success *ret_config is a new
  * config; on failure every error is appended to errors (one per line) and
- * -EINVAL is returned.  -ENOMEM on allocation failure. */
+ * -EINVAL is returned.  -ENOMEM on allocation failure.  A config that
+ * loads may carry warnings (cfg->warnings) for the caller to show. */
 int tw_config_load_string(const char *text, const char *filename, struct tw_config **ret_config,
                           struct tw_buf *errors);
 /* Reads and parses a file; -ENOENT etc. (with a message in errors) if unreadable. */

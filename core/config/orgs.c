@@ -1,6 +1,6 @@
-/* [astro.NAME] (issue 12): one section per organization, each with the keys
+/* [astro.NAME]: one section per organization, each with the keys
  * of [astro] (plus display_name and token_env), and the checks across them. */
-#include "core/config/parse.h"
+#include "core/config/config_internal.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -74,9 +74,14 @@ void tw_config_validate_orgs(struct tw_config_parser *p)
                                    "[astro.%s] on line %d)",
                                    cfg->orgs[0].name, cfg->orgs[0].line);
         }
+        p->cfg->astro.token_file_line = tw_config_key_line(p, "astro", "token_file", -1);
+        p->cfg->astro.api_url_line = tw_config_key_line(p, "astro", "api_url", -1);
         for (size_t i = 0; i < cfg->n_orgs; i++) {
                 const struct tw_astro_config *a = &cfg->orgs[i];
 
+                p->cfg->orgs[i].token_file_line =
+                        tw_config_astro_key_line(p->org_seen[i], "token_file");
+                p->cfg->orgs[i].api_url_line = tw_config_astro_key_line(p->org_seen[i], "api_url");
                 snprintf(section, sizeof(section), "astro.%s", a->name);
                 if (a->token_file && a->token_env)
                         tw_config_error_at(p, tw_config_astro_key_line(p->org_seen[i], "token_env"),

@@ -1,7 +1,7 @@
-/* [owners] (issue 12): the description keys, the keys exported as labels,
+/* [owners]: the description keys, the keys exported as labels,
  * and the rules "token GLOB = team[, contact]" / "workspace ID = team[,
  * contact]", kept in config order. */
-#include "core/config/parse.h"
+#include "core/config/config_internal.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -13,6 +13,7 @@
 #include "core/config/values.h"
 #include "core/inventory.h"
 #include "lib/buf.h"
+#include "lib/suggest.h"
 
 #define SECTION "owners"
 
@@ -23,44 +24,6 @@ static const char *const reserved_labels[] = {
         "token_id", "token_name", "source",       "alertname",
         "finding",  "severity",   "organization", "organization_id",
 };
-
-/* A new string of [b, e) without leading and trailing blanks. */
-static char *trimmed(const char *b, const char *e)
-{
-        while (b < e && isspace((unsigned char)*b))
-                b++;
-        while (e > b && isspace((unsigned char)e[-1]))
-                e--;
-        return strndup(b, (size_t)(e - b));
-}
-
-/* Splits a comma list into trimmed items (empty items kept, for the checks
- * to refuse).  -ENOMEM. */
-static int split_list(const char *v, char ***ret, size_t *ret_n)
-{
-        char **items = NULL, **tmp;
-        size_t n = 0;
-
-        for (const char *p = v;; p++) {
-                const char *e = p + strcspn(p, ",");
-                char *item = trimmed(p, e);
-
-                tmp = item ? realloc(items, (n + 1) * sizeof(*items)) : NULL;
-                if (!tmp) {
-                        free(item);
-                        tw_strv_free(items, n);
-                        return -ENOMEM;
-                }
-                items = tmp;
-                items[n++] = item;
-                if (!*e)
-                        break;
-                p = e;
-        }
-        *ret = items;
-        *ret_n = n;
-        return 0;
-}
 
 static bool listed(char *const *v, size_t n, const char *s)
 {
@@ -83,7 +46,7 @@ static void set_list(struct tw_config_parser *p, const char *name, const char *v
                 return;
         }
         *seen_line = p->lineno;
-        if (split_list(value, &items, &n) < 0) {
+        if (tw_config_split_list(value, &items, &n) < 0) {
                 p->nomem = true;
                 return;
         }
@@ -149,10 +112,11 @@ static void parse_rule(struct tw_config_parser *p, const char *name, const char 
         size_t word = strcspn(name, " \t");
         const char *arg = name + word + strspn(name + word, " \t");
         const char *comma = strchr(value, ',');
-        char *pattern = trimmed(arg, arg + strlen(arg));
+        char *pattern = tw_config_trimmed(arg, arg + strlen(arg));
 
-        rule.team = comma ? trimmed(value, comma) : trimmed(value, value + strlen(value));
-        rule.contact = comma ? trimmed(comma + 1, comma + 1 + strlen(comma + 1)) : NULL;
+        rule.team = comma ? tw_config_trimmed(value, comma)
+                          : tw_config_trimmed(value, value + strlen(value));
+        rule.contact = comma ? tw_config_trimmed(comma + 1, comma + 1 + strlen(comma + 1)) : NULL;
         if (word == 5 && strncmp(name, "token", 5) == 0)
                 rule.name_glob = pattern;
         else
@@ -174,10 +138,33 @@ static void parse_rule(struct tw_config_parser *p, const char *name, const char 
         add_rule(p, name, &rule);
 }
 
-void tw_config_add_owner(struct tw_config_parser *p, const char *name, const char *value)
+/* An [owners] key that is none of its forms, with the nearest form. */
+static void unknown_key(struct tw_config_parser *p, const char *name)
+{
+        static const char *const forms[] = {"keys", "labels", "token", "workspace"};
+        size_t word = strcspn(name, " \t");
+        char head[TW_SUGGEST_MAX_LEN + 1];
+        struct tw_suggest near;
+
+        /* a rule's first word ("tokn GLOB"), or the whole key */
+        snprintf(head, sizeof(head), "%.*s", (int)(word < sizeof(head) ? word : 0), name);
+        tw_suggest_init(&near, head);
+        for (size_t i = 0; i < sizeof(forms) / sizeof(forms[0]); i++)
+                tw_suggest_add(&near, forms[i]);
+        tw_config_error(p, SECTION, name,
+                        "unknown key%s%s%s (expected keys, labels, token GLOB = team[, contact] "
+                        "or workspace ID = team[, contact])",
+                        tw_suggest_best(&near) ? ", did you mean " : "",
+                        tw_suggest_best(&near) ? tw_suggest_best(&near) : "",
+                        tw_suggest_best(&near) ? "?" : "");
+}
+
+void tw_config_add_owner(struct tw_config_parser *p, const char *section, const char *name,
+                         const char *value)
 {
         size_t word = strcspn(name, " \t");
 
+        (void)section;
         if (strcmp(name, "keys") == 0)
                 set_list(p, name, value, &p->cfg->owners.keys, &p->cfg->owners.n_keys,
                          &p->owners_keys_line);
@@ -188,9 +175,7 @@ void tw_config_add_owner(struct tw_config_parser *p, const char *name, const cha
                                 (word == 9 && strncmp(name, "workspace", 9) == 0)))
                 parse_rule(p, name, value);
         else
-                tw_config_error(p, SECTION, name,
-                                "unknown key (expected keys, labels, token GLOB = team[, contact] "
-                                "or workspace ID = team[, contact])");
+                unknown_key(p, name);
 }
 
 /* Whether key is one an owner has: a configured (or default) key, or "team". */
@@ -248,61 +233,6 @@ void tw_config_validate_owners(struct tw_config_parser *p)
         }
         for (size_t i = 0; i < cfg->n_webhooks; i++)
                 check_match(p, &cfg->webhooks[i], (long)i);
-}
-
-int tw_config_parse_teams(const char *v, bool match, char ***ret, size_t *ret_n,
-                          const char **ret_why)
-{
-        char **items = NULL;
-        size_t n = 0;
-        int r = split_list(v, &items, &n);
-
-        for (size_t i = 0; r >= 0 && i < n; i++) {
-                char *eq = match ? strchr(items[i], '=') : NULL, *key, *val, *norm;
-
-                if (!match) {
-                        if (!tw_owner_value_ok(items[i])) {
-                                *ret_why = "expected a comma-separated list of teams (no control "
-                                           "or \" \\ < > & ` character)";
-                                r = -EINVAL;
-                        }
-                        continue;
-                }
-                if (!eq) {
-                        *ret_why = "expected a comma-separated list of key=value";
-                        r = -EINVAL;
-                        break;
-                }
-                key = trimmed(items[i], eq);
-                val = trimmed(eq + 1, eq + 1 + strlen(eq + 1));
-                norm = key && val ? malloc(strlen(key) + strlen(val) + 2) : NULL;
-                if (!norm) {
-                        r = -ENOMEM;
-                } else if (tw_owner_keys_check((const char *const *)&key, 1, ret_why) < 0) {
-                        r = -EINVAL;
-                } else if (!tw_owner_value_ok(val)) {
-                        *ret_why = "a match value is 1 to 128 bytes with no control or "
-                                   "\" \\ < > & ` character";
-                        r = -EINVAL;
-                } else {
-                        strcpy(norm, key);
-                        strcat(norm, "=");
-                        strcat(norm, val);
-                        free(items[i]);
-                        items[i] = norm;
-                        norm = NULL;
-                }
-                free(norm);
-                free(key);
-                free(val);
-        }
-        if (r < 0) {
-                tw_strv_free(items, n);
-                return r;
-        }
-        *ret = items;
-        *ret_n = n;
-        return 0;
 }
 
 int tw_config_owner_unknown_workspaces(const struct tw_config *cfg, const struct tw_inventory *inv,

@@ -1,6 +1,6 @@
 /* The free-form config sections, whose keys are names rather than rows of
  * the key table: [suppress] and [web.basic_auth_users]. */
-#include "core/config/parse.h"
+#include "core/config/config_internal.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -10,7 +10,8 @@
 #include "lib/bcrypt.h"
 
 /* [suppress] <token_id>[.<kind>] = <YYYY-MM-DD> <reason> */
-void tw_config_add_suppression(struct tw_config_parser *p, const char *name, const char *value)
+void tw_config_add_suppression(struct tw_config_parser *p, const char *section, const char *name,
+                               const char *value)
 {
         struct tw_config *cfg = p->cfg;
         struct tw_suppression s = {0}, *tmp;
@@ -18,6 +19,7 @@ void tw_config_add_suppression(struct tw_config_parser *p, const char *name, con
         char date[16];
         size_t dlen = strcspn(value, " \t");
 
+        (void)section;
         s.all_kinds = true;
         s.line = p->lineno;
         s.token_id = dot ? strndup(name, (size_t)(dot - name)) : strdup(name);
@@ -75,12 +77,14 @@ fail:
 }
 
 /* [web.basic_auth_users] name = bcrypt hash ($2y$, $2b$ or $2a$) */
-void tw_config_add_web_user(struct tw_config_parser *p, const char *name, const char *value)
+void tw_config_add_web_user(struct tw_config_parser *p, const char *section, const char *name,
+                            const char *value)
 {
         struct tw_config *cfg = p->cfg;
         const char *why = tw_bcrypt_hash_problem(value);
         struct tw_web_user *tmp;
 
+        (void)section;
         if (why) {
                 tw_config_error(p, "web.basic_auth_users", name, "%s", why);
                 return;

@@ -1,5 +1,5 @@
 /* Checks that span several keys, run once the whole file is parsed. */
-#include "core/config/parse.h"
+#include "core/config/config_internal.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -30,6 +30,9 @@ static void check_webhook(struct tw_config_parser *p, struct tw_webhook_config *
         w->url_line = tw_config_key_line(p, section, "url", i);
         w->secret_line = tw_config_key_line(p, section, "secret", i);
         w->routing_key_line = tw_config_key_line(p, section, "routing_key", i);
+        w->url_file_line = tw_config_key_line(p, section, "url_file", i);
+        w->secret_file_line = tw_config_key_line(p, section, "secret_file", i);
+        w->routing_key_file_line = tw_config_key_line(p, section, "routing_key_file", i);
         w->digest_line = tw_config_key_line(p, section, "digest", i);
         w->events_line = tw_config_key_line(p, section, "events", i);
         if (!w->events && !w->digest.on)

@@ -33,4 +33,15 @@ int tw_parse_listen(const char *v, const char **ret_why);
 /* "YYYY-MM-DD" as the Unix time of that day's 00:00 UTC. */
 int tw_parse_date(const char *v, int64_t *ret, const char **ret_why);
 
+/* core/config/owner_values.c: */
+/* A new string of [b, e) without leading and trailing blanks; NULL on -ENOMEM. */
+char *tw_config_trimmed(const char *b, const char *e);
+/* Splits a comma list into trimmed items (empty items kept, for the
+ * caller's checks to refuse).  0 or -ENOMEM. */
+int tw_config_split_list(const char *v, char ***ret, size_t *ret_n);
+/* [webhook.NAME] teams (match false: owner values) or match (key=value
+ * items, stored as "key=value" without blanks) into a new array. */
+int tw_config_parse_teams(const char *v, bool match, char ***ret, size_t *ret_n,
+                          const char **ret_why);
+
 #endif

@@ -10,10 +10,9 @@
 #include "core/inventory.h"
 #include "lib/timeutil.h"
 
-#define MESSAGE_MAX ((size_t)256 << 10)
+#define ERROR_MAX ((size_t)4 << 10)
 
-static int (*const rules[_TW_FINDING_KIND_MAX])(struct tw_eval_ctx *, const struct tw_token *,
-                                                enum tw_severity *, struct tw_buf *) = {
+static const tw_rule_fn rules[_TW_FINDING_KIND_MAX] = {
         [TW_FINDING_EXPIRED] = tw_rule_expired,
         [TW_FINDING_EXPIRING] = tw_rule_expiring,
         [TW_FINDING_NO_EXPIRY] = tw_rule_no_expiry,
@@ -30,44 +29,19 @@ struct builder {
         size_t cap_findings, cap_notes, cap_errors;
 };
 
-/* Appends a finding; takes ownership of message on every path. */
-static int add_finding(struct builder *b, size_t token, enum tw_finding_kind kind,
-                       enum tw_severity sev, char *message)
+/* Appends an error built from msg. */
+static int add_error(struct builder *b, const struct tw_buf *msg)
 {
         struct tw_evaluation *ev = b->ev;
-        int r;
-
-        r = tw_array_reserve((void **)&ev->findings, ev->n_findings, &b->cap_findings,
-                             sizeof(*ev->findings));
-        if (r < 0) {
-                free(message);
-                return r;
-        }
-        ev->findings[ev->n_findings++] = (struct tw_finding){
-                .token = token,
-                .kind = kind,
-                .severity = sev,
-                .message = message,
-                .suppressed = false,
-                .suppressed_until = TW_NO_TIME,
-                .suppressed_reason = NULL,
-        };
-        return 0;
-}
-
-/* Appends an error built from msg (which is reset). */
-static int add_error(struct builder *b, struct tw_buf *msg)
-{
-        struct tw_evaluation *ev = b->ev;
-        char *s;
-        int r;
+        const char *s;
+        int r, failed = 0;
 
         r = tw_array_reserve((void **)&ev->errors, ev->n_errors, &b->cap_errors,
                              sizeof(*ev->errors));
         if (r < 0)
                 return r;
-        s = tw_buf_steal(msg);
-        if (!s)
+        s = tw_arena_strdup(&ev->arena, msg->ptr ? msg->ptr : "", &failed);
+        if (failed)
                 return -ENOMEM;
         ev->errors[ev->n_errors++] = s;
         return 0;
@@ -77,50 +51,53 @@ static int add_note(struct builder *b, const struct tw_suppression *s, bool stal
 {
         struct tw_evaluation *ev = b->ev;
         struct tw_suppression_note n = {.until = s->until, .stale = stale};
-        int r;
+        int r, failed = 0;
 
         r = tw_array_reserve((void **)&ev->notes, ev->n_notes, &b->cap_notes, sizeof(*ev->notes));
         if (r < 0)
                 return r;
-        n.token_id = strdup(s->token_id ? s->token_id : "");
-        n.reason = strdup(s->reason ? s->reason : "");
+        n.token_id = tw_arena_strdup(&ev->arena, s->token_id ? s->token_id : "", &failed);
+        n.reason = tw_arena_strdup(&ev->arena, s->reason ? s->reason : "", &failed);
         if (!s->all_kinds)
-                n.kind = strdup(tw_finding_kind_to_string(s->kind));
-        if (!n.token_id || !n.reason || (!s->all_kinds && !n.kind)) {
-                free(n.token_id);
-                free(n.reason);
-                free(n.kind);
+                n.kind = tw_finding_kind_to_string(s->kind);
+        if (failed)
                 return -ENOMEM;
-        }
         ev->notes[ev->n_notes++] = n;
         return 0;
 }
 
-/* Runs every rule on token i. */
-static int judge_token(struct builder *b, struct tw_eval_ctx *c, size_t i, struct tw_buf *msg)
+/* Runs every rule on token i: one finding per kind that applies. */
+static int judge_token(struct builder *b, struct tw_eval_ctx *c, size_t i)
 {
         const struct tw_token *t = &c->inv->tokens[i];
+        struct tw_evaluation *ev = b->ev;
         int r;
 
-        b->ev->token_first[i] = b->ev->n_findings;
+        ev->token_first[i] = ev->n_findings;
         for (int k = 0; k < _TW_FINDING_KIND_MAX; k++) {
-                enum tw_severity sev = TW_SEVERITY_NONE;
-                char *s;
+                struct tw_finding f = {
+                        .token = i,
+                        .kind = (enum tw_finding_kind)k,
+                        .severity = TW_SEVERITY_NONE,
+                        .at = TW_NO_TIME,
+                        .first_reason = ev->n_reasons,
+                        .suppressed_until = TW_NO_TIME,
+                };
 
-                tw_buf_reset(msg);
-                r = rules[k](c, t, &sev, msg);
+                r = rules[k](c, t, &f);
                 if (r < 0)
                         return r;
-                if (sev == TW_SEVERITY_NONE)
+                if (f.severity == TW_SEVERITY_NONE) {
+                        ev->n_reasons = f.first_reason; /* what the rule listed goes */
                         continue;
-                s = tw_buf_steal(msg);
-                if (!s)
-                        return -ENOMEM;
-                r = add_finding(b, i, (enum tw_finding_kind)k, sev, s);
+                }
+                r = tw_array_reserve((void **)&ev->findings, ev->n_findings, &b->cap_findings,
+                                     sizeof(*ev->findings));
                 if (r < 0)
                         return r;
+                ev->findings[ev->n_findings++] = f;
         }
-        b->ev->token_count[i] = b->ev->n_findings - b->ev->token_first[i];
+        ev->token_count[i] = ev->n_findings - ev->token_first[i];
         return 0;
 }
 
@@ -160,16 +137,16 @@ static int suppress(struct tw_evaluation *ev, size_t i, const struct tw_suppress
 {
         for (size_t j = ev->token_first[i]; j < ev->token_first[i] + ev->token_count[i]; j++) {
                 struct tw_finding *f = &ev->findings[j];
-                char *reason;
+                const char *reason;
+                int failed = 0;
 
                 if (!s->all_kinds && f->kind != s->kind)
                         continue;
                 if (f->suppressed && f->suppressed_until >= s->until)
                         continue;
-                reason = strdup(s->reason ? s->reason : "");
-                if (!reason)
+                reason = tw_arena_intern(&ev->arena, s->reason ? s->reason : "", &failed);
+                if (failed)
                         return -ENOMEM;
-                free(f->suppressed_reason);
                 f->suppressed = true;
                 f->suppressed_until = s->until;
                 f->suppressed_reason = reason;
@@ -228,11 +205,13 @@ int tw_evaluate_usage(const struct tw_inventory *inv, const struct tw_policy *po
 
         if (!inv || !policy || !ret_eval || (n_supp && !supp))
                 return -EINVAL;
-        tw_buf_init(&msg, MESSAGE_MAX);
+        tw_buf_init(&msg, ERROR_MAX);
         r = -ENOMEM;
         b.ev = calloc(1, sizeof(*b.ev));
         if (!b.ev)
                 goto out;
+        tw_arena_init(&b.ev->arena);
+        c.ev = b.ev;
         b.ev->now = now;
         b.ev->n_tokens = inv->n_tokens;
         n = inv->n_tokens ? inv->n_tokens : 1;
@@ -243,7 +222,7 @@ int tw_evaluate_usage(const struct tw_inventory *inv, const struct tw_policy *po
 
         r = 0;
         for (size_t i = 0; i < inv->n_tokens && r >= 0; i++)
-                r = judge_token(&b, &c, i, &msg);
+                r = judge_token(&b, &c, i);
         if (r >= 0)
                 r = add_unchecked_errors(&b, &c, &msg);
         if (r >= 0)

@@ -29,8 +29,9 @@ struct tw_usage;
  * Judges every token of inv at time now.  On success *ret_eval is a new
  * evaluation (free with tw_evaluation_free()) in which:
  *  - findings are sorted by token index, then kind; a token has at most one
- *    finding per kind, with the highest severity that applies and a message
- *    naming every reason and the Astro CLI fix;
+ *    finding per kind, with the highest severity that applies, the facts
+ *    its message is made of and the action that fixes it (finding.h:
+ *    tw_finding_message() and tw_finding_fix() render them);
  *  - token_first/token_count index them per token (n_tokens == inv->n_tokens);
  *  - a finding matched by a suppression with now < until is suppressed (the
  *    latest such until and its reason are kept) and counts in suppressed_count,
@@ -41,8 +42,7 @@ struct tw_usage;
  *  - errors say which orphan checks could not be made because a listing
  *    failed (users, tokens, workspaces, deployments), with how many tokens
  *    were left unchecked.
- * supp may be NULL when n_supp is 0.  -EINVAL on NULL inputs, -ENOMEM, or
- * -E2BIG if a message would exceed its cap.
+ * supp may be NULL when n_supp is 0.  -EINVAL on NULL inputs, -ENOMEM.
  */
 int tw_evaluate(const struct tw_inventory *inv, const struct tw_policy *policy,
                 const struct tw_suppression *supp, size_t n_supp, int64_t now,
@@ -56,7 +56,7 @@ int tw_evaluate(const struct tw_inventory *inv, const struct tw_policy *policy,
  *    policy->new_source_after before f (so the N days before f are known
  *    not to contain it) and sources of that kind were never dropped from
  *    the bounded index; active while f <= now < f + new_source_for;
- *  - least privilege: an over_privileged message also names the lowest role
+ *  - least privilege: an over_privileged finding also names the lowest role
  *    that allows every operation the token performed (tw_usage_lowest_role)
  *    with the operations as evidence, and the fix sets that role when it is
  *    at or below the ceiling; no suggestion when an operation is unknown.
@@ -76,12 +76,6 @@ const char *tw_token_cli_scope(const struct tw_token *t);
 /* The entity id of the token's first WORKSPACE (DEPLOYMENT) role, or NULL. */
 const char *tw_token_workspace_id(const struct tw_token *t);
 const char *tw_token_deployment_id(const struct tw_token *t);
-
-enum tw_fix_action {
-        TW_FIX_ROTATE,      /* expired, expiring */
-        TW_FIX_DELETE,      /* unused, never used, orphaned, no expiry */
-        TW_FIX_UPDATE_ROLE, /* over-privileged */
-};
 
 /*
  * Appends the Astro CLI command that fixes token t, e.g.

@@ -55,41 +55,39 @@ void tw_evaluation_free(struct tw_evaluation *ev)
 {
         if (!ev)
                 return;
-        for (size_t i = 0; i < ev->n_findings; i++) {
-                free(ev->findings[i].message);
-                free(ev->findings[i].suppressed_reason);
-        }
-        for (size_t i = 0; i < ev->n_notes; i++) {
-                free(ev->notes[i].token_id);
-                free(ev->notes[i].kind);
-                free(ev->notes[i].reason);
-        }
-        for (size_t i = 0; i < ev->n_errors; i++)
-                free(ev->errors[i]);
         free(ev->findings);
         free(ev->token_first);
         free(ev->token_count);
+        free(ev->reasons);
         free(ev->notes);
         free(ev->errors);
+        tw_arena_done(&ev->arena);
         free(ev);
+}
+
+size_t tw_evaluation_token_findings(const struct tw_evaluation *ev, size_t token,
+                                    const struct tw_finding **ret_first)
+{
+        size_t first, n;
+
+        if (!ev || token >= ev->n_tokens || !ev->token_first || !ev->token_count)
+                return 0;
+        first = ev->token_first[token];
+        n = ev->token_count[token];
+        if (n == 0 || first > ev->n_findings || n > ev->n_findings - first)
+                return 0;
+        *ret_first = &ev->findings[first];
+        return n;
 }
 
 enum tw_severity tw_evaluation_token_severity(const struct tw_evaluation *ev, size_t token)
 {
+        const struct tw_finding *f = NULL;
+        size_t n = tw_evaluation_token_findings(ev, token, &f);
         enum tw_severity s = TW_SEVERITY_NONE;
-        size_t first, n;
 
-        if (!ev || token >= ev->n_tokens || !ev->token_first || !ev->token_count)
-                return s;
-        first = ev->token_first[token];
-        n = ev->token_count[token];
-        if (first > ev->n_findings || n > ev->n_findings - first)
-                return s;
-        for (size_t i = first; i < first + n; i++) {
-                const struct tw_finding *f = &ev->findings[i];
-
-                if (!f->suppressed && f->severity > s && f->severity < _TW_SEVERITY_MAX)
-                        s = f->severity;
-        }
+        for (size_t i = 0; i < n; i++)
+                if (!f[i].suppressed && f[i].severity > s && f[i].severity < _TW_SEVERITY_MAX)
+                        s = f[i].severity;
         return s;
 }

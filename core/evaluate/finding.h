@@ -4,11 +4,23 @@
 /*
  * Findings: the evaluator's judgement of the inventory.  An evaluation is
  * immutable once built and may be read from any number of threads.
+ *
+ * A finding is data: its kind and severity, the facts its message is made
+ * of (times, thresholds, reasons) and the action that fixes it.  The
+ * sentence for a person and the Astro CLI command are rendered on demand
+ * (tw_finding_message(), tw_finding_fix()), only by what shows them.  An
+ * evaluation is read together with the inventory it was made from: findings
+ * name their token, and reasons their token's roles, by index.
  */
 
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+
+#include "lib/arena.h"
+
+struct tw_buf;
+struct tw_inventory;
 
 enum tw_severity {
         TW_SEVERITY_NONE = 0,
@@ -29,22 +41,66 @@ enum tw_finding_kind {
         _TW_FINDING_KIND_MAX,
 };
 
+/* What fixes a finding (tw_token_fix_command() renders it). */
+enum tw_fix_action {
+        TW_FIX_ROTATE,      /* expired, expiring, new_source */
+        TW_FIX_DELETE,      /* unused, never used, orphaned, no expiry */
+        TW_FIX_UPDATE_ROLE, /* over-privileged: each ROLE_ABOVE reason sets its target */
+};
+
+/* One reason of an orphaned or over-privileged token, one new source, or
+ * one operation cited as evidence. */
+enum tw_reason_kind {
+        TW_REASON_CREATOR_USER,  /* orphaned: the user who created it left;
+                                    text: the user's status (NULL: no longer a member) */
+        TW_REASON_CREATOR_TOKEN, /* orphaned: the API token that created it is gone */
+        TW_REASON_ENTITY_GONE,   /* orphaned: the role's workspace or deployment is gone */
+        TW_REASON_ROLE_ABOVE,    /* over_privileged: the role is above its ceiling */
+        TW_REASON_OPERATION,     /* over_privileged evidence: text called count times */
+        TW_REASON_SOURCE_IP,     /* new_source: text first seen at, count calls */
+        TW_REASON_SOURCE_AGENT,  /* the same for a user agent */
+};
+
+struct tw_finding_reason {
+        enum tw_reason_kind kind;
+        size_t role;         /* ENTITY_GONE, ROLE_ABOVE: index into the token's roles */
+        const char *text;    /* see the kinds (the evaluation's arena) */
+        const char *ceiling; /* ROLE_ABOVE: the policy's ceiling (static role name) */
+        const char *need;    /* ROLE_ABOVE: the least role its operations need, or NULL */
+        const char *target;  /* ROLE_ABOVE: the role the fix sets (need or ceiling) */
+        int64_t at;          /* SOURCE_*: first seen */
+        uint64_t count;      /* OPERATION, SOURCE_*: calls */
+};
+
 struct tw_finding {
         size_t token; /* index into the inventory's tokens */
         enum tw_finding_kind kind;
         enum tw_severity severity;
-        char *message; /* for a person, with the fix */
+        enum tw_fix_action fix;
         bool suppressed;
-        int64_t suppressed_until; /* TW_NO_TIME unless suppressed */
-        char *suppressed_reason;  /* NULL unless suppressed */
+        /* What the message is made of (by kind): */
+        int64_t at;     /* expired, expiring: the expiry; unused: last use; never_used:
+                           creation; new_source: when the token's audit-log usage begins */
+        int64_t after;  /* unused, never_used, new_source: the policy's duration;
+                           expiring: the threshold reached, in seconds */
+        double percent; /* expiring: that threshold as a % of the lifetime; 0: a duration */
+        /* reasons[first_reason ..+ n_reasons) of the evaluation: orphaned and
+         * over_privileged list their reasons (then, for over_privileged with
+         * evidence, n_evidence OPERATION reasons), new_source its sources;
+         * n_more were found past those listed. */
+        size_t first_reason;
+        uint32_t n_reasons, n_evidence, n_more;
+        uint32_t n_ops;                /* over_privileged evidence: operation kinds in all */
+        int64_t suppressed_until;      /* TW_NO_TIME unless suppressed */
+        const char *suppressed_reason; /* NULL unless suppressed */
 };
 
 /* A note about a suppression: one that lapsed, or one naming no token. */
 struct tw_suppression_note {
-        char *token_id;
-        char *kind; /* NULL: the whole token */
+        const char *token_id;
+        const char *kind; /* NULL: the whole token */
         int64_t until;
-        char *reason;
+        const char *reason;
         bool stale; /* true: no such token; false: lapsed */
 };
 
@@ -58,19 +114,27 @@ struct tw_evaluation {
         size_t *token_count;
         size_t n_tokens;
 
+        struct tw_finding_reason *reasons;
+        size_t n_reasons;
+
         struct tw_suppression_note *notes;
         size_t n_notes;
 
         /* Problems that make the evaluation itself incomplete, e.g. orphan
          * detection impossible because the users could not be listed. */
-        char **errors;
+        const char **errors;
         size_t n_errors;
 
         /* Active (unsuppressed) findings by kind and severity. */
         size_t active[_TW_FINDING_KIND_MAX][_TW_SEVERITY_MAX];
         size_t suppressed_count;
+
+        /* Every string above.  A hand-built evaluation (tests) may leave it
+         * empty and point at strings it keeps alive itself. */
+        struct tw_arena arena;
 };
 
+/* Frees the arrays and the arena (never a string on its own).  NULL-safe. */
 void tw_evaluation_free(struct tw_evaluation *ev);
 
 const char *tw_severity_to_string(enum tw_severity s);
@@ -79,9 +143,32 @@ int tw_severity_from_string(const char *s, enum tw_severity *ret);
 const char *tw_finding_kind_to_string(enum tw_finding_kind k);
 int tw_finding_kind_from_string(const char *s, enum tw_finding_kind *ret);
 
+/* The findings of token i: returns how many, *ret_first points at the
+ * first.  0 (and *ret_first untouched) when ev is NULL or does not cover
+ * token i, or its index arrays are inconsistent. */
+size_t tw_evaluation_token_findings(const struct tw_evaluation *ev, size_t token,
+                                    const struct tw_finding **ret_first);
+
 /* The highest severity among the token's unsuppressed findings: the one
  * function every output ranks tokens by.  TW_SEVERITY_NONE when ev is NULL
  * or token is out of range.  Thread-safe on an immutable evaluation. */
 enum tw_severity tw_evaluation_token_severity(const struct tw_evaluation *ev, size_t token);
+
+/*
+ * The finding rendered for people (core/evaluate/message.c).  inv is the
+ * inventory ev was made from.  Both append to out and are thread-safe on an
+ * immutable evaluation; 0, -EINVAL (f not of ev's inventory), -ENOMEM, -E2BIG.
+ *  - tw_finding_message(): one paragraph naming the token (quoted, cut at
+ *    TW_MESSAGE_NAME_MAX bytes), what is wrong with every reason, and for
+ *    over_privileged the operations cited as evidence; never the fix.
+ *  - tw_finding_fix(): the Astro CLI command that fixes it, e.g.
+ *    "astro workspace token rotate ID --workspace-id WS"; over_privileged
+ *    lists one update per role ("; " between them, "; and N more" past ten).
+ *    Nothing is appended when the CLI has no command for the token's scope.
+ */
+int tw_finding_message(const struct tw_evaluation *ev, const struct tw_inventory *inv,
+                       const struct tw_finding *f, struct tw_buf *out);
+int tw_finding_fix(const struct tw_evaluation *ev, const struct tw_inventory *inv,
+                   const struct tw_finding *f, struct tw_buf *out);
 
 #endif

@@ -2,10 +2,12 @@
 #define TW_CORE_EVALUATE_RULES_H
 
 /*
- * Internal to the evaluator (core/evaluate*.c): one function per finding
- * kind.  Each judges one token: it sets *ret_severity (TW_SEVERITY_NONE: no
- * finding of that kind) and, for a finding, appends the message to msg
- * (empty on entry).  0, -ENOMEM or -E2BIG.
+ * Internal to the evaluator (the files of core/evaluate): one function per finding
+ * kind.  Each judges one token and, for a finding, sets f->severity (left
+ * TW_SEVERITY_NONE: no finding of that kind) and the data its message is
+ * made of (core/evaluate/finding.h); the caller has set f->token, f->kind and
+ * the suppression fields.  Reasons are appended with tw_eval_add_reason();
+ * the caller drops those of a token that got no finding.  0 or -ENOMEM.
  */
 
 #include <stddef.h>
@@ -15,7 +17,6 @@
 #include "core/evaluate/finding.h"
 #include "core/inventory.h"
 
-struct tw_buf;
 struct tw_policy;
 struct tw_usage;
 
@@ -26,41 +27,36 @@ struct tw_eval_ctx {
         int64_t now;
         /* Tokens whose orphan check a failed listing of that kind prevented. */
         size_t unchecked[_TW_LISTING_KIND_MAX];
+        struct tw_evaluation *ev; /* the one being built: its reasons and arena */
+        size_t cap_reasons;
 };
 
-int tw_rule_expired(struct tw_eval_ctx *c, const struct tw_token *t, enum tw_severity *ret_severity,
-                    struct tw_buf *msg);
-int tw_rule_expiring(struct tw_eval_ctx *c, const struct tw_token *t,
-                     enum tw_severity *ret_severity, struct tw_buf *msg);
-int tw_rule_no_expiry(struct tw_eval_ctx *c, const struct tw_token *t,
-                      enum tw_severity *ret_severity, struct tw_buf *msg);
-int tw_rule_unused(struct tw_eval_ctx *c, const struct tw_token *t, enum tw_severity *ret_severity,
-                   struct tw_buf *msg);
-int tw_rule_never_used(struct tw_eval_ctx *c, const struct tw_token *t,
-                       enum tw_severity *ret_severity, struct tw_buf *msg);
-int tw_rule_orphaned(struct tw_eval_ctx *c, const struct tw_token *t,
-                     enum tw_severity *ret_severity, struct tw_buf *msg);
-int tw_rule_over_privileged(struct tw_eval_ctx *c, const struct tw_token *t,
-                            enum tw_severity *ret_severity, struct tw_buf *msg);
+/* A message lists at most this many reasons (roles, creators), then "and N more". */
+#define TW_EVAL_MAX_REASONS 10
+
+typedef int (*tw_rule_fn)(struct tw_eval_ctx *c, const struct tw_token *t, struct tw_finding *f);
+
+int tw_rule_expired(struct tw_eval_ctx *c, const struct tw_token *t, struct tw_finding *f);
+int tw_rule_expiring(struct tw_eval_ctx *c, const struct tw_token *t, struct tw_finding *f);
+int tw_rule_no_expiry(struct tw_eval_ctx *c, const struct tw_token *t, struct tw_finding *f);
+int tw_rule_unused(struct tw_eval_ctx *c, const struct tw_token *t, struct tw_finding *f);
+int tw_rule_never_used(struct tw_eval_ctx *c, const struct tw_token *t, struct tw_finding *f);
+int tw_rule_orphaned(struct tw_eval_ctx *c, const struct tw_token *t, struct tw_finding *f);
+int tw_rule_over_privileged(struct tw_eval_ctx *c, const struct tw_token *t, struct tw_finding *f);
 /* core/evaluate/usage.c: none without usage. */
-int tw_rule_new_source(struct tw_eval_ctx *c, const struct tw_token *t,
-                       enum tw_severity *ret_severity, struct tw_buf *msg);
+int tw_rule_new_source(struct tw_eval_ctx *c, const struct tw_token *t, struct tw_finding *f);
+
+/* A zeroed reason of that kind appended to the evaluation, or NULL on
+ * -ENOMEM.  The pointer is valid until the next call. */
+struct tw_finding_reason *tw_eval_add_reason(struct tw_eval_ctx *c, enum tw_reason_kind kind);
 
 /* The lowest role of entity_type allowing every operation token t performed
  * (tw_usage_lowest_role), or NULL: no usage, or no suggestion. */
 const char *tw_eval_least_role(const struct tw_eval_ctx *c, const struct tw_token *t,
                                const char *entity_type);
-/* Appends " Operations it performed (audit logs, N kinds): "OP" xN, ... and
- * K more." (the most called first), or nothing without usage. */
-int tw_eval_add_evidence(const struct tw_eval_ctx *c, const struct tw_token *t, struct tw_buf *msg);
-
-/* Appends s in double quotes, cut (at a UTF-8 boundary, marked "...") after
- * TW_MESSAGE_NAME_MAX bytes so that one hostile name cannot swell a message. */
-#define TW_MESSAGE_NAME_MAX 128
-int tw_message_add_quoted(struct tw_buf *msg, const char *s);
-/* Appends 'Token "NAME"'. */
-int tw_message_add_token(struct tw_buf *msg, const struct tw_token *t);
-/* Appends " Fix: <astro command>." when the CLI has a command for t's scope. */
-int tw_message_add_fix(struct tw_buf *msg, const struct tw_token *t, enum tw_fix_action action);
+/* Appends to f the operations token t performed (the most called first, at
+ * most five) as OPERATION reasons, and their number of kinds; nothing
+ * without usage.  0 or -ENOMEM. */
+int tw_eval_add_evidence(struct tw_eval_ctx *c, const struct tw_token *t, struct tw_finding *f);
 
 #endif

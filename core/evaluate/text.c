@@ -1,11 +1,14 @@
-/* The evaluator's helpers for people: dates, deltas, durations, CLI fixes, the policy line. */
+/* The evaluator's helpers for people: dates, deltas, durations, quoted
+ * names, CLI fixes, the policy line. */
 #include "core/evaluate/evaluate.h"
 
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "lib/buf.h"
+#include "core/evaluate/message.h"
 #include "core/config/config.h"
 #include "core/config/values.h"
 #include "core/roles.h"
@@ -75,6 +78,16 @@ static const char *entity_noun(const char *entity_type)
         return NULL;
 }
 
+/* Appends the strings of the NULL-terminated list w. */
+static int add_words(struct tw_buf *out, const char *const *w)
+{
+        int r = 0;
+
+        for (; *w && r >= 0; w++)
+                r = tw_buf_adds(out, *w);
+        return r;
+}
+
 int tw_token_fix_command(const struct tw_token *t, enum tw_fix_action action,
                          const struct tw_role *role, const char *new_role, struct tw_buf *out)
 {
@@ -105,14 +118,19 @@ int tw_token_fix_command(const struct tw_token *t, enum tw_fix_action action,
         if (entity && !tw_is_valid_id(entity))
                 entity = NULL;
 
-        r = tw_buf_printf(out, "astro %s token %s %s", noun, verbs[action],
-                          tw_is_valid_id(t->id) ? t->id : "<token-id>");
+        r = add_words(out,
+                      (const char *const[]){"astro ", noun, " token ", verbs[action], " ",
+                                            tw_is_valid_id(t->id) ? t->id : "<token-id>", NULL});
         if (r >= 0 && strcmp(noun, "workspace") == 0)
-                r = tw_buf_printf(out, " --workspace-id %s", entity ? entity : "<workspace-id>");
+                r = add_words(out, (const char *const[]){" --workspace-id ",
+                                                         entity ? entity : "<workspace-id>", NULL});
         else if (r >= 0 && strcmp(noun, "deployment") == 0)
-                r = tw_buf_printf(out, " --deployment-id %s", entity ? entity : "<deployment-id>");
+                r = add_words(out,
+                              (const char *const[]){" --deployment-id ",
+                                                    entity ? entity : "<deployment-id>", NULL});
         if (r >= 0 && action == TW_FIX_UPDATE_ROLE)
-                r = tw_buf_printf(out, " --role %s", new_role ? new_role : "<role>");
+                r = add_words(out, (const char *const[]){" --role ", new_role ? new_role : "<role>",
+                                                         NULL});
         if (r < 0) {
                 out->len = len0;
                 if (out->ptr)
@@ -138,15 +156,29 @@ bool tw_role_is_custom(const struct tw_role *role)
         return false;
 }
 
+/* Appends v in decimal: every message has a few numbers, and printf is
+ * measured to matter where a page holds ten thousand messages. */
+static int add_u64(struct tw_buf *out, uint64_t v)
+{
+        char d[20];
+        size_t n = 0;
+
+        do
+                d[sizeof(d) - ++n] = (char)('0' + v % 10);
+        while ((v /= 10) != 0);
+        return tw_buf_add(out, d + sizeof(d) - n, n);
+}
+
 int tw_describe_date(int64_t t, struct tw_buf *out)
 {
         char s[TW_RFC3339_LEN];
+        int r;
 
         tw_time_format(t, s);
         /* "YYYY-MM-DDTHH:MM:SSZ" -> "YYYY-MM-DD HH:MM UTC" */
         s[10] = ' ';
-        s[16] = '\0';
-        return tw_buf_printf(out, "%s UTC", s);
+        r = tw_buf_add(out, s, 16);
+        return r < 0 ? r : tw_buf_adds(out, " UTC");
 }
 
 int tw_describe_delta(int64_t t, int64_t now, struct tw_buf *out)
@@ -161,24 +193,46 @@ int tw_describe_delta(int64_t t, int64_t now, struct tw_buf *out)
                 return tw_buf_adds(out, "now");
         for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++) {
                 int64_t n = d / units[i].seconds;
+                int r = 0;
 
                 if (n == 0)
                         continue;
-                return tw_buf_printf(out, "%s%lld %s%s%s", t > now ? "in " : "", (long long)n,
-                                     units[i].unit, n == 1 ? "" : "s", t > now ? "" : " ago");
+                if (t > now)
+                        r = tw_buf_adds(out, "in ");
+                if (r >= 0)
+                        r = add_u64(out, (uint64_t)n);
+                if (r >= 0)
+                        r = tw_buf_addc(out, ' ');
+                if (r >= 0)
+                        r = tw_buf_adds(out, units[i].unit);
+                if (r >= 0 && n != 1)
+                        r = tw_buf_addc(out, 's');
+                if (r >= 0 && t <= now)
+                        r = tw_buf_adds(out, " ago");
+                return r;
         }
         return 0;
 }
 
 int tw_describe_duration(int64_t seconds, struct tw_buf *out)
 {
-        if (seconds != 0 && seconds % 86400 == 0)
-                return tw_buf_printf(out, "%lldd", (long long)(seconds / 86400));
-        if (seconds != 0 && seconds % 3600 == 0)
-                return tw_buf_printf(out, "%lldh", (long long)(seconds / 3600));
-        if (seconds != 0 && seconds % 60 == 0)
-                return tw_buf_printf(out, "%lldm", (long long)(seconds / 60));
-        return tw_buf_printf(out, "%llds", (long long)seconds);
+        static const struct {
+                int64_t seconds;
+                char unit;
+        } units[] = {{86400, 'd'}, {3600, 'h'}, {60, 'm'}, {1, 's'}};
+        size_t i = 0;
+        int64_t q;
+        int r = 0;
+
+        while (i + 1 < sizeof(units) / sizeof(units[0]) &&
+               (seconds == 0 || seconds % units[i].seconds != 0))
+                i++;
+        q = seconds / units[i].seconds;
+        if (q < 0)
+                r = tw_buf_addc(out, '-');
+        if (r >= 0)
+                r = add_u64(out, q < 0 ? (uint64_t)0 - (uint64_t)q : (uint64_t)q);
+        return r < 0 ? r : tw_buf_addc(out, units[i].unit);
 }
 
 /* Appends a threshold: "7d", "25% of the lifetime" or "off". */
@@ -231,5 +285,40 @@ int tw_policy_describe(const struct tw_policy *p, struct tw_buf *out)
                                   p->max_organization_role ? p->max_organization_role : "none",
                                   p->max_workspace_role ? p->max_workspace_role : "none",
                                   p->max_deployment_role ? p->max_deployment_role : "none");
+        return r;
+}
+
+int tw_message_add_quoted(struct tw_buf *msg, const char *s)
+{
+        size_t len = s ? strlen(s) : 0;
+        bool cut = len > TW_MESSAGE_NAME_MAX;
+        int r;
+
+        if (cut) {
+                len = TW_MESSAGE_NAME_MAX;
+                /* back up over UTF-8 continuation bytes */
+                while (len > 0 && ((unsigned char)s[len] & 0xC0) == 0x80)
+                        len--;
+        }
+        r = tw_buf_addc(msg, '"');
+        if (r >= 0 && len)
+                r = tw_buf_add(msg, s, len);
+        if (r >= 0 && cut)
+                r = tw_buf_adds(msg, "...");
+        if (r >= 0)
+                r = tw_buf_addc(msg, '"');
+        return r;
+}
+
+int tw_message_add_when(struct tw_buf *msg, int64_t t, int64_t now)
+{
+        int r = tw_describe_date(t, msg);
+
+        if (r >= 0)
+                r = tw_buf_adds(msg, " (");
+        if (r >= 0)
+                r = tw_describe_delta(t, now, msg);
+        if (r >= 0)
+                r = tw_buf_addc(msg, ')');
         return r;
 }

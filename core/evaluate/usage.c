@@ -1,6 +1,6 @@
 /*
- * The rules that read the audit-log usage index (issue 10, Part 2):
- * new_source, and the least-privilege evidence of over_privileged.
+ * The rules that read the audit-log usage index: new_source, and the
+ * least-privilege evidence of over_privileged.
  *
  * new_source, precisely.  For a token with usage u and a source s (a source
  * IP or a user agent) first seen at f = s.first:
@@ -17,13 +17,14 @@
  */
 #include "core/evaluate/rules.h"
 
+#include <errno.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <string.h>
 
 #include "core/config/config.h"
 #include "core/roles.h"
 #include "core/usage/usage.h"
-#include "lib/buf.h"
 #include "lib/timeutil.h"
 
 #define MAX_LISTED 5
@@ -47,95 +48,55 @@ static bool source_is_new(const struct tw_token_usage *u, const struct tw_usage_
         return f <= now && now - f < active_for;
 }
 
-/* Appends '<what> "VALUE" first seen DATE (DELTA, N calls)'. */
-static int add_source(struct tw_buf *msg, const char *what, const struct tw_usage_source *s,
-                      int64_t now)
-{
-        int r = tw_buf_printf(msg, "%s ", what);
-
-        if (r >= 0)
-                r = tw_message_add_quoted(msg, s->value);
-        if (r >= 0)
-                r = tw_buf_adds(msg, " first seen ");
-        if (r >= 0)
-                r = tw_describe_date(s->first_ms / 1000, msg);
-        if (r >= 0)
-                r = tw_buf_adds(msg, " (");
-        if (r >= 0)
-                r = tw_describe_delta(s->first_ms / 1000, now, msg);
-        if (r >= 0)
-                r = tw_buf_printf(msg, ", %llu call%s)", (unsigned long long)s->count,
-                                  s->count == 1 ? "" : "s");
-        return r;
-}
-
-/* Lists the new sources of one kind into msg; *n counts them all. */
+/* Lists the new sources of one kind as reasons; *n counts them all. */
 static int list_new(struct tw_eval_ctx *c, const struct tw_token_usage *u,
                     const struct tw_usage_source *src, size_t n_src, uint64_t dropped,
-                    const char *what, size_t *n, struct tw_buf *msg)
+                    enum tw_reason_kind kind, uint32_t *n)
 {
-        int r = 0;
+        struct tw_finding_reason *rs;
+        int failed = 0;
 
         if (dropped)
                 return 0;
-        for (size_t i = 0; i < n_src && r >= 0; i++) {
+        for (size_t i = 0; i < n_src && !failed; i++) {
                 if (!source_is_new(u, &src[i], c->policy->new_source_after,
                                    c->policy->new_source_for, c->now))
                         continue;
                 if ((*n)++ >= MAX_LISTED)
                         continue;
-                if (*n > 1)
-                        r = tw_buf_adds(msg, "; ");
-                if (r >= 0)
-                        r = add_source(msg, what, &src[i], c->now);
+                rs = tw_eval_add_reason(c, kind);
+                if (!rs)
+                        return -ENOMEM;
+                rs->text =
+                        tw_arena_strdup(&c->ev->arena, src[i].value ? src[i].value : "", &failed);
+                rs->at = src[i].first_ms / 1000;
+                rs->count = src[i].count;
         }
-        return r;
+        return failed ? -ENOMEM : 0;
 }
 
-int tw_rule_new_source(struct tw_eval_ctx *c, const struct tw_token *t,
-                       enum tw_severity *ret_severity, struct tw_buf *msg)
+int tw_rule_new_source(struct tw_eval_ctx *c, const struct tw_token *t, struct tw_finding *f)
 {
         const struct tw_token_usage *u = usage_of(c, t);
         int64_t after = c->policy->new_source_after;
-        struct tw_buf list;
-        size_t n = 0;
+        uint32_t n = 0;
         int r;
 
-        *ret_severity = TW_SEVERITY_NONE;
         if (!u || after == TW_OFF || after <= 0 || c->policy->new_source_for <= 0)
                 return 0;
-        tw_buf_init(&list, (size_t)64 << 10);
-        r = list_new(c, u, u->ips, u->n_ips, u->ips_dropped, "source IP", &n, &list);
+        r = list_new(c, u, u->ips, u->n_ips, u->ips_dropped, TW_REASON_SOURCE_IP, &n);
         if (r >= 0)
-                r = list_new(c, u, u->agents, u->n_agents, u->agents_dropped, "user agent", &n,
-                             &list);
+                r = list_new(c, u, u->agents, u->n_agents, u->agents_dropped,
+                             TW_REASON_SOURCE_AGENT, &n);
         if (r < 0 || n == 0)
-                goto out;
-        r = tw_message_add_token(msg, t);
-        if (r >= 0)
-                r = tw_buf_printf(msg, " was used from %s not seen in the ",
-                                  n == 1 ? "a source" : "sources");
-        if (r >= 0)
-                r = tw_describe_duration(after, msg);
-        if (r >= 0)
-                r = tw_buf_adds(msg, " before (its audit-log usage begins ");
-        if (r >= 0)
-                r = tw_describe_date(u->first_ms / 1000, msg);
-        if (r >= 0)
-                r = tw_buf_adds(msg, "): ");
-        if (r >= 0)
-                r = tw_buf_add(msg, list.ptr ? list.ptr : "", list.len);
-        if (r >= 0 && n > MAX_LISTED)
-                r = tw_buf_printf(msg, "; and %zu more", n - MAX_LISTED);
-        if (r >= 0)
-                r = tw_buf_adds(msg, ". If it is not one of the token's pipelines, rotate it.");
-        if (r >= 0)
-                r = tw_message_add_fix(msg, t, TW_FIX_ROTATE);
-        if (r >= 0)
-                *ret_severity = TW_SEVERITY_WARNING;
-out:
-        tw_buf_done(&list);
-        return r;
+                return r;
+        f->severity = TW_SEVERITY_WARNING;
+        f->fix = TW_FIX_ROTATE;
+        f->at = u->first_ms / 1000;
+        f->after = after;
+        f->n_reasons = n < MAX_LISTED ? n : MAX_LISTED;
+        f->n_more = n - f->n_reasons;
+        return 0;
 }
 
 const char *tw_eval_least_role(const struct tw_eval_ctx *c, const struct tw_token *t,
@@ -146,11 +107,12 @@ const char *tw_eval_least_role(const struct tw_eval_ctx *c, const struct tw_toke
         return u ? tw_usage_lowest_role(u, entity_type) : NULL;
 }
 
-int tw_eval_add_evidence(const struct tw_eval_ctx *c, const struct tw_token *t, struct tw_buf *msg)
+int tw_eval_add_evidence(struct tw_eval_ctx *c, const struct tw_token *t, struct tw_finding *f)
 {
         const struct tw_token_usage *u = usage_of(c, t);
         size_t picked[MAX_EVIDENCE], n = 0;
-        int r;
+        struct tw_finding_reason *rs;
+        int failed = 0;
 
         if (!u || u->n_ops == 0)
                 return 0;
@@ -168,21 +130,14 @@ int tw_eval_add_evidence(const struct tw_eval_ctx *c, const struct tw_token *t, 
                 }
                 picked[n] = best;
         }
-        r = tw_buf_printf(msg, " Operations it performed (audit logs, %zu kind%s): ", u->n_ops,
-                          u->n_ops == 1 ? "" : "s");
-        for (size_t j = 0; r >= 0 && j < n; j++) {
-                const struct tw_usage_op *op = &u->ops[picked[j]];
-
-                if (j > 0)
-                        r = tw_buf_adds(msg, ", ");
-                if (r >= 0)
-                        r = tw_message_add_quoted(msg, op->op);
-                if (r >= 0)
-                        r = tw_buf_printf(msg, " x%llu", (unsigned long long)op->count);
+        for (size_t j = 0; j < n && !failed; j++) {
+                rs = tw_eval_add_reason(c, TW_REASON_OPERATION);
+                if (!rs)
+                        return -ENOMEM;
+                rs->text = tw_arena_intern(&c->ev->arena, u->ops[picked[j]].op, &failed);
+                rs->count = u->ops[picked[j]].count;
         }
-        if (r >= 0 && u->n_ops > n)
-                r = tw_buf_printf(msg, " and %zu more", u->n_ops - n);
-        if (r >= 0)
-                r = tw_buf_addc(msg, '.');
-        return r;
+        f->n_evidence = (uint32_t)n;
+        f->n_ops = u->n_ops > UINT32_MAX ? UINT32_MAX : (uint32_t)u->n_ops;
+        return failed ? -ENOMEM : 0;
 }

@@ -63,7 +63,7 @@ int tw_digest_build(const struct tw_inventory *inv, const struct tw_evaluation *
                     int64_t period, struct tw_digest *ret)
 {
         const struct tw_owner_policy none = {0};
-        struct tw_digest d = {.period = period};
+        struct tw_digest d = {.inv = inv, .ev = ev, .period = period};
         struct tw_owner owner;
         int r;
 

@@ -2,7 +2,7 @@
 #define TW_CORE_NOTIFY_DIGEST_H
 
 /*
- * A sink's digest (issue 12, [webhook.NAME] digest = ...): every active
+ * A sink's digest ([webhook.NAME] digest = ...): every active
  * finding the sink routes at one instant, grouped by severity (critical
  * first) and then by owning team (core/owner.h; findings whose owner no
  * source answers for come last, team ""), with counts.
@@ -41,6 +41,8 @@ struct tw_digest_group {
 };
 
 struct tw_digest {
+        const struct tw_inventory *inv; /* borrowed: what the entries point into */
+        const struct tw_evaluation *ev; /* borrowed */
         int64_t period;    /* the firing instant this digest is for (tw_schedule_prev()) */
         bool stale;        /* built from the last good data: the API could not be listed */
         int64_t data_from; /* when that data was collected; 0: unknown */

@@ -1,5 +1,6 @@
-/* Owner routing of a notification sink (issue 12): [webhook.NAME] teams and
- * match, applied to the token's resolved owner. */
+/* What a notification sink routes: its kinds, severity and workspaces,
+ * and its owner routing ([webhook.NAME] teams and match, applied to the
+ * token's resolved owner). */
 #include "core/notify/state.h"
 
 #include <errno.h>
@@ -7,7 +8,69 @@
 #include <string.h>
 #include <strings.h>
 
+#include "core/inventory.h"
 #include "core/owner.h"
+
+static bool name_listed(const struct tw_notify_filter *flt, const char *s)
+{
+        for (size_t i = 0; s && i < flt->n_workspaces; i++)
+                if (flt->workspaces[i] && strcmp(flt->workspaces[i], s) == 0)
+                        return true;
+        return false;
+}
+
+/* Whether the workspace (by id) is one the sink routes, by id or name. */
+static bool workspace_listed(const struct tw_notify_filter *flt, const struct tw_inventory *inv,
+                             const char *ws_id)
+{
+        const struct tw_workspace *w;
+
+        if (name_listed(flt, ws_id))
+                return true;
+        w = ws_id ? tw_inventory_workspace(inv, ws_id) : NULL;
+        return w && name_listed(flt, w->name);
+}
+
+static bool token_in_workspaces(const struct tw_notify_filter *flt, const struct tw_inventory *inv,
+                                const struct tw_token *t)
+{
+        for (size_t i = 0; i < t->n_roles; i++) {
+                const struct tw_role *r = &t->roles[i];
+                const struct tw_deployment *d;
+
+                if (!r->entity_type || !r->entity_id)
+                        continue;
+                if (strcmp(r->entity_type, "WORKSPACE") == 0 &&
+                    workspace_listed(flt, inv, r->entity_id))
+                        return true;
+                if (strcmp(r->entity_type, "DEPLOYMENT") == 0) {
+                        d = tw_inventory_deployment(inv, r->entity_id);
+                        if (d && workspace_listed(flt, inv, d->workspace_id))
+                                return true;
+                }
+        }
+        return false;
+}
+
+static bool counts(const struct tw_notify_filter *flt, const struct tw_inventory *inv,
+                   const struct tw_finding *f)
+{
+        if (f->suppressed || f->token >= inv->n_tokens)
+                return false;
+        if (flt->kinds && !(flt->kinds & (1u << f->kind)))
+                return false;
+        if (f->severity < flt->min_severity || f->severity == TW_SEVERITY_NONE)
+                return false;
+        if (flt->n_workspaces && !token_in_workspaces(flt, inv, &inv->tokens[f->token]))
+                return false;
+        return tw_notify_filter_routes_owner(flt, inv, &inv->tokens[f->token]);
+}
+
+bool tw_notify_filter_routes(const struct tw_notify_filter *flt, const struct tw_inventory *inv,
+                             const struct tw_finding *f)
+{
+        return flt && inv && f && counts(flt, inv, f);
+}
 
 /* The owner's value for key ("" when it has none). */
 static const char *owner_value(const struct tw_owner *o, const char *key, size_t klen)

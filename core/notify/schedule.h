@@ -2,7 +2,7 @@
 #define TW_CORE_NOTIFY_SCHEDULE_H
 
 /*
- * Digest schedules (issue 12): "daily HH:MM [ZONE]" or "weekly DAY HH:MM
+ * Digest schedules: "daily HH:MM [ZONE]" or "weekly DAY HH:MM
  * [ZONE]", DAY one of mon..sun (or the full English name, any case), ZONE a
  * tz database name (default UTC), e.g. "weekly mon 09:00 Europe/Berlin".
  *

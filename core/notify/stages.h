@@ -2,7 +2,7 @@
 #define TW_CORE_NOTIFY_STAGES_H
 
 /*
- * Staged expiry lead times (issue 12): `expiry_notify_at = 60d, 30d, 7d, 1d`
+ * Staged expiry lead times: `expiry_notify_at = 60d, 30d, 7d, 1d`
  * sends one notification as a token crosses each stage, once each.
  *
  * Stages are kept sorted from the longest lead (index 0, the outermost) to the

@@ -7,31 +7,9 @@
 #include <string.h>
 
 #include "core/inventory.h"
-#include "core/notify/state_stages.h"
-#include "lib/idkey.h"
-
-static const char *const event_names[_TW_NOTIFY_EVENT_MAX] = {
-        [TW_NOTIFY_FIRING] = "firing",     [TW_NOTIFY_ESCALATED] = "escalated",
-        [TW_NOTIFY_RESOLVED] = "resolved", [TW_NOTIFY_REMINDER] = "reminder",
-        [TW_NOTIFY_CHANGED] = "changed",   [TW_NOTIFY_ACTIVE] = "active",
-        [TW_NOTIFY_STAGE] = "stage",
-};
-
-const char *tw_notify_event_to_string(enum tw_notify_event_type t)
-{
-        return (unsigned)t < _TW_NOTIFY_EVENT_MAX ? event_names[t] : "unknown";
-}
-
-bool tw_notify_event_notifies(enum tw_notify_event_type t)
-{
-        return t == TW_NOTIFY_FIRING || t == TW_NOTIFY_ESCALATED || t == TW_NOTIFY_RESOLVED ||
-               t == TW_NOTIFY_REMINDER || t == TW_NOTIFY_STAGE;
-}
-
-enum tw_finding_kind tw_notify_family(enum tw_finding_kind k)
-{
-        return k == TW_FINDING_EXPIRED ? TW_FINDING_EXPIRING : k;
-}
+#include "core/notify/marks.h"
+#include "lib/buf.h"
+#include "lib/timeutil.h"
 
 /* A finding that counts for one sink. */
 struct cand {
@@ -56,112 +34,16 @@ static int cmp_cand(const void *a, const void *b)
         return cmp_key(x->token->id, x->f->kind, y->token->id, y->f->kind);
 }
 
-static bool name_listed(const struct tw_notify_filter *flt, const char *s)
-{
-        for (size_t i = 0; s && i < flt->n_workspaces; i++)
-                if (flt->workspaces[i] && strcmp(flt->workspaces[i], s) == 0)
-                        return true;
-        return false;
-}
-
-/* Whether the workspace (by id) is one the sink routes, by id or name. */
-static bool workspace_listed(const struct tw_notify_filter *flt, const struct tw_inventory *inv,
-                             const char *ws_id)
-{
-        const struct tw_workspace *w;
-
-        if (name_listed(flt, ws_id))
-                return true;
-        w = ws_id ? tw_inventory_workspace(inv, ws_id) : NULL;
-        return w && name_listed(flt, w->name);
-}
-
-static bool token_in_workspaces(const struct tw_notify_filter *flt, const struct tw_inventory *inv,
-                                const struct tw_token *t)
-{
-        for (size_t i = 0; i < t->n_roles; i++) {
-                const struct tw_role *r = &t->roles[i];
-                const struct tw_deployment *d;
-
-                if (!r->entity_type || !r->entity_id)
-                        continue;
-                if (strcmp(r->entity_type, "WORKSPACE") == 0 &&
-                    workspace_listed(flt, inv, r->entity_id))
-                        return true;
-                if (strcmp(r->entity_type, "DEPLOYMENT") == 0) {
-                        d = tw_inventory_deployment(inv, r->entity_id);
-                        if (d && workspace_listed(flt, inv, d->workspace_id))
-                                return true;
-                }
-        }
-        return false;
-}
-
-static bool counts(const struct tw_notify_filter *flt, const struct tw_inventory *inv,
-                   const struct tw_finding *f)
-{
-        if (f->suppressed || f->token >= inv->n_tokens)
-                return false;
-        if (flt->kinds && !(flt->kinds & (1u << f->kind)))
-                return false;
-        if (f->severity < flt->min_severity || f->severity == TW_SEVERITY_NONE)
-                return false;
-        if (flt->n_workspaces && !token_in_workspaces(flt, inv, &inv->tokens[f->token]))
-                return false;
-        return tw_notify_filter_routes_owner(flt, inv, &inv->tokens[f->token]);
-}
-
-bool tw_notify_filter_routes(const struct tw_notify_filter *flt, const struct tw_inventory *inv,
-                             const struct tw_finding *f)
-{
-        return flt && inv && f && counts(flt, inv, f);
-}
-
-static void entry_done(struct tw_notify_entry *e)
-{
-        free(e->token_id);
-        free(e->token_name);
-        free(e->message);
-        free(e->owner);
-        free(e->organization);
-        memset(e, 0, sizeof(*e));
-}
-
-void tw_notify_event_done(struct tw_notify_event *e)
-{
-        if (!e)
-                return;
-        free(e->token_id);
-        free(e->token_name);
-        free(e->message);
-        free(e->owner);
-        free(e->organization);
-        memset(e, 0, sizeof(*e));
-}
-
-void tw_notify_events_done(struct tw_notify_events *e)
-{
-        if (!e)
-                return;
-        for (size_t i = 0; i < e->n; i++)
-                tw_notify_event_done(&e->events[i]);
-        free(e->events);
-        e->events = NULL;
-        e->n = 0;
-}
-
 void tw_notify_state_free(struct tw_notify_state *s)
 {
         if (!s)
                 return;
         for (size_t i = 0; i < s->n_sinks; i++) {
-                for (size_t j = 0; j < s->sinks[i].n_entries; j++)
-                        entry_done(&s->sinks[i].entries[j]);
                 free(s->sinks[i].entries);
-                tw_notify_stage_marks_free(s->sinks[i].marks, s->sinks[i].n_marks);
-                free(s->sinks[i].name);
+                free(s->sinks[i].marks);
         }
         free(s->sinks);
+        tw_arena_done(&s->arena);
         free(s);
 }
 
@@ -174,63 +56,37 @@ const struct tw_notify_sink_state *tw_notify_state_sink(const struct tw_notify_s
         return NULL;
 }
 
-static char *dup_or_empty(const char *s)
-{
-        return strdup(s ? s : "");
-}
-
-int tw_notify_event_copy(struct tw_notify_event *dst, const struct tw_notify_event *src)
-{
-        struct tw_notify_event e = *src;
-
-        e.token_id = dup_or_empty(src->token_id);
-        e.token_name = dup_or_empty(src->token_name);
-        e.message = dup_or_empty(src->message);
-        e.owner = dup_or_empty(src->owner);
-        e.organization = dup_or_empty(src->organization);
-        if (!e.token_id || !e.token_name || !e.message || !e.owner || !e.organization) {
-                tw_notify_event_done(&e);
-                return -ENOMEM;
-        }
-        *dst = e;
-        return 0;
-}
-
-/* Fills the idempotency key: hex of SHA-256(sink, token, kind, event, at), cut to 32. */
-void tw_notify_event_key(struct tw_notify_event *ev, const char *sink)
-{
-        tw_idkey(ev->idempotency_key, "%s\n%s\n%s\n%s\n%" PRId64, sink, ev->token_id,
-                 tw_finding_kind_to_string(ev->kind), tw_notify_event_to_string(ev->type), ev->at);
-}
+/* A finding's strings, rendered once per step whatever the number of
+ * sinks it counts for, in the new state's arena. */
+struct rendered {
+        const char *token_id, *token_name, *message, *fix, *organization;
+};
 
 struct step {
         struct tw_notify_events out;
-        size_t cap;
+        const struct tw_inventory *inv;
+        const struct tw_evaluation *ev;
+        struct tw_arena *arena; /* the new state's */
+        struct rendered *cache; /* per finding of ev; NULL message: not yet */
+        struct tw_buf tmp;
 };
 
+/* Appends the event of entry e (prev: the entry before, or NULL); tok is
+ * e's token when the inventory still has it. */
 static int push_event(struct step *st, size_t sink, const char *sink_name,
                       enum tw_notify_event_type type, const struct tw_token *tok,
                       const struct tw_notify_entry *e, const struct tw_notify_entry *prev,
                       int64_t now)
 {
-        struct tw_notify_event ev = {0};
+        struct tw_notify_event ev = {.expires_at = TW_NO_TIME};
         int r;
 
-        if (st->out.n == st->cap) {
-                size_t ncap = st->cap ? st->cap * 2 : 16;
-                void *p = realloc(st->out.events, ncap * sizeof(ev));
-
-                if (!p)
-                        return -ENOMEM;
-                st->out.events = p;
-                st->cap = ncap;
-        }
         ev.sink = sink;
         ev.type = type;
-        ev.token = tok;
         ev.token_id = e->token_id;
         ev.token_name = e->token_name;
         ev.message = e->message;
+        ev.fix = e->fix;
         ev.owner = e->owner;
         ev.organization = e->organization;
         ev.kind = e->kind;
@@ -241,36 +97,91 @@ static int push_event(struct step *st, size_t sink, const char *sink_name,
         ev.changed_at = e->changed_at;
         ev.at = now;
         tw_notify_event_key(&ev, sink_name);
-        r = tw_notify_event_copy(&st->out.events[st->out.n], &ev);
+        /* the token object only for what push sinks send (not ACTIVE/CHANGED) */
+        r = tok ? tw_notify_event_set_token(&ev, st->inv, tok, tw_notify_event_notifies(type)) : 0;
         if (r < 0)
                 return r;
-        st->out.n++;
-        return 0;
+        return tw_notify_events_push(&st->out, &ev);
+}
+
+/* A copy of text in a, "" for NULL; NULL on -ENOMEM. */
+static const char *copy(struct tw_arena *a, const char *text)
+{
+        int failed = 0;
+        const char *p = tw_arena_strdup(a, text ? text : "", &failed);
+
+        return failed ? NULL : p;
+}
+
+/* The same for text that repeats (owner labels, organizations). */
+static const char *intern(struct tw_arena *a, const char *text)
+{
+        int failed = 0;
+        const char *p = tw_arena_intern(a, text ? text : "", &failed);
+
+        return failed ? NULL : p;
+}
+
+/* Finding f's rendering (once per step), or NULL on -ENOMEM. */
+static const struct rendered *render(struct step *st, const struct cand *c)
+{
+        struct rendered *rd = &st->cache[c->f - st->ev->findings];
+        int r;
+
+        if (rd->message)
+                return rd;
+        tw_buf_reset(&st->tmp);
+        r = tw_finding_message(st->ev, st->inv, c->f, &st->tmp);
+        rd->message = r >= 0 ? copy(st->arena, st->tmp.ptr) : NULL;
+        tw_buf_reset(&st->tmp);
+        r = tw_finding_fix(st->ev, st->inv, c->f, &st->tmp);
+        rd->fix = r >= 0 ? copy(st->arena, st->tmp.ptr) : NULL;
+        rd->token_id = copy(st->arena, c->token->id);
+        rd->token_name = copy(st->arena, c->token->name);
+        rd->organization = intern(st->arena, tw_token_organization_id(st->inv, c->token));
+        if (!rd->message || !rd->fix || !rd->token_id || !rd->token_name || !rd->organization) {
+                rd->message = NULL;
+                return NULL;
+        }
+        return rd;
+}
+
+/* The owner labels of a new entry (filter.keep_owner), or NULL on -ENOMEM. */
+static const char *owner_of(struct step *st, const struct tw_notify_filter *flt,
+                            const struct tw_token *t)
+{
+        char *labels = NULL;
+        const char *p;
+
+        if (!flt->keep_owner)
+                return "";
+        if (tw_notify_owner_labels(flt, st->inv, t, &labels) < 0)
+                return NULL;
+        p = intern(st->arena, labels);
+        free(labels);
+        return p;
 }
 
 /* A new entry for candidate c, continuing old (or NULL). */
-static int entry_from(struct tw_notify_entry *ret, const struct cand *c,
+static int entry_from(struct step *st, struct tw_notify_entry *ret, const struct cand *c,
                       const struct tw_notify_entry *old, int64_t now,
-                      const struct tw_notify_filter *flt, const struct tw_inventory *inv)
+                      const struct tw_notify_filter *flt)
 {
+        const struct rendered *rd = render(st, c);
         struct tw_notify_entry e = {0};
 
-        e.token_id = dup_or_empty(c->token->id);
-        e.token_name = dup_or_empty(c->token->name);
-        e.message = dup_or_empty(c->f->message);
-        if (old && old->owner)
-                e.owner = strdup(old->owner);
-        else if (flt->keep_owner)
-                (void)tw_notify_owner_labels(flt, inv, c->token, &e.owner);
-        else
-                e.owner = strdup("");
-        e.organization = old && old->organization && *old->organization
-                                 ? strdup(old->organization)
-                                 : dup_or_empty(tw_token_organization_id(inv, c->token));
-        if (!e.token_id || !e.token_name || !e.message || !e.owner || !e.organization) {
-                entry_done(&e);
+        if (!rd)
                 return -ENOMEM;
-        }
+        e.token_id = rd->token_id;
+        e.token_name = rd->token_name;
+        e.message = rd->message;
+        e.fix = rd->fix;
+        e.owner = old && old->owner ? intern(st->arena, old->owner) : owner_of(st, flt, c->token);
+        e.organization = old && old->organization && *old->organization
+                                 ? intern(st->arena, old->organization)
+                                 : rd->organization;
+        if (!e.owner || !e.organization)
+                return -ENOMEM;
         e.kind = c->f->kind;
         e.severity = c->f->severity;
         e.since = old ? old->since : now;
@@ -281,19 +192,20 @@ static int entry_from(struct tw_notify_entry *ret, const struct cand *c,
         return 0;
 }
 
-static int entry_clone(struct tw_notify_entry *ret, const struct tw_notify_entry *old)
+/* A copy of old whose strings live in a. */
+static int entry_clone(struct tw_arena *a, struct tw_notify_entry *ret,
+                       const struct tw_notify_entry *old)
 {
         struct tw_notify_entry e = *old;
 
-        e.token_id = dup_or_empty(old->token_id);
-        e.token_name = dup_or_empty(old->token_name);
-        e.message = dup_or_empty(old->message);
-        e.owner = dup_or_empty(old->owner);
-        e.organization = dup_or_empty(old->organization);
-        if (!e.token_id || !e.token_name || !e.message || !e.owner || !e.organization) {
-                entry_done(&e);
+        e.token_id = copy(a, old->token_id);
+        e.token_name = copy(a, old->token_name);
+        e.message = copy(a, old->message);
+        e.fix = copy(a, old->fix);
+        e.owner = intern(a, old->owner);
+        e.organization = intern(a, old->organization);
+        if (!e.token_id || !e.token_name || !e.message || !e.fix || !e.owner || !e.organization)
                 return -ENOMEM;
-        }
         *ret = e;
         return 0;
 }
@@ -327,7 +239,7 @@ static int collect(const struct tw_notify_filter *flt, const struct tw_inventory
         if (!c)
                 return -ENOMEM;
         for (size_t i = 0; i < ev->n_findings; i++)
-                if (counts(flt, inv, &ev->findings[i]))
+                if (tw_notify_filter_routes(flt, inv, &ev->findings[i]))
                         c[n++] = (struct cand){&inv->tokens[ev->findings[i].token],
                                                &ev->findings[i]};
         if (n)
@@ -350,85 +262,82 @@ static int collect(const struct tw_notify_filter *flt, const struct tw_inventory
         return 0;
 }
 
-/* On stale data a downgrade is not believed either: the old entry stays. */
-static int keep_old(struct tw_notify_entry *e, const struct tw_notify_entry *old)
+/* An old entry no longer counted: it resolves when the data is complete,
+ * else it is kept as it was and stays ACTIVE. */
+static int uncounted(struct step *st, size_t si, const struct tw_notify_filter *flt,
+                     const struct tw_notify_entry *o, bool complete, int64_t now,
+                     struct tw_notify_sink_state *out)
 {
-        struct tw_notify_entry copy;
-        int r = entry_clone(&copy, old);
+        struct tw_notify_entry *e = &out->entries[out->n_entries];
+        int r;
 
+        if (complete)
+                return push_event(st, si, flt->name, TW_NOTIFY_RESOLVED,
+                                  tw_inventory_token(st->inv, o->token_id), o, NULL, now);
+        r = entry_clone(st->arena, e, o);
         if (r < 0)
                 return r;
-        entry_done(e);
-        *e = copy;
-        return 0;
+        out->n_entries++;
+        return push_event(st, si, flt->name, TW_NOTIFY_ACTIVE, NULL, e, NULL, now);
+}
+
+/* A counted candidate, continuing old (or NULL): its entry and its event. */
+static int counted(struct step *st, size_t si, const struct tw_notify_filter *flt,
+                   const struct cand *c, const struct tw_notify_entry *o, bool stale, int64_t now,
+                   struct tw_notify_sink_state *out)
+{
+        struct tw_notify_entry *e = &out->entries[out->n_entries];
+        enum tw_notify_event_type type;
+        int r;
+
+        r = entry_from(st, e, c, o, now, flt);
+        if (r < 0)
+                return r;
+        out->n_entries++;
+        type = decide(e, o, flt, now);
+        if (type == TW_NOTIFY_CHANGED && stale) {
+                /* on stale data a downgrade is not believed either */
+                r = entry_clone(st->arena, e, o);
+                if (r < 0)
+                        return r;
+                type = TW_NOTIFY_ACTIVE;
+                o = NULL;
+        }
+        return push_event(st, si, flt->name, type, c->token, e, o, now);
 }
 
 static int step_sink(struct step *st, size_t si, const struct tw_notify_filter *flt,
-                     const struct tw_notify_sink_state *old, const struct tw_inventory *inv,
-                     const struct tw_evaluation *ev, int64_t now, bool stale,
+                     const struct tw_notify_sink_state *old, int64_t now, bool stale,
                      struct tw_notify_sink_state *out)
 {
         struct cand *c = NULL;
         size_t nc = 0, i = 0, j = 0, n_old = old ? old->n_entries : 0;
-        bool complete = tw_inventory_complete(inv) && !stale;
-        enum tw_notify_event_type type;
+        bool complete = tw_inventory_complete(st->inv) && !stale;
         int r;
 
-        r = collect(flt, inv, ev, &c, &nc);
+        r = collect(flt, st->inv, st->ev, &c, &nc);
         if (r < 0)
                 return r;
         out->entries = calloc(nc + n_old + 1, sizeof(*out->entries));
-        if (!out->entries) {
+        if (!out->entries)
                 r = -ENOMEM;
-                goto finish;
-        }
-        while (i < nc || j < n_old) {
+        /* both sorted by (token id, family): a merge */
+        while (r >= 0 && (i < nc || j < n_old)) {
                 const struct tw_notify_entry *o = j < n_old ? &old->entries[j] : NULL;
-                struct tw_notify_entry *e = &out->entries[out->n_entries];
                 int cmp = i >= nc ? 1
                           : !o    ? -1
                                   : cmp_key(c[i].token->id, c[i].f->kind, o->token_id, o->kind);
 
-                if (cmp > 0) { /* an old entry no longer counted */
+                if (cmp > 0) {
+                        r = uncounted(st, si, flt, o, complete, now, out);
                         j++;
-                        if (complete) {
-                                r = push_event(st, si, flt->name, TW_NOTIFY_RESOLVED,
-                                               tw_inventory_token(inv, o->token_id), o, NULL, now);
-                                if (r < 0)
-                                        goto finish;
-                                continue;
-                        }
-                        r = entry_clone(e, o);
-                        if (r < 0)
-                                goto finish;
-                        out->n_entries++;
-                        r = push_event(st, si, flt->name, TW_NOTIFY_ACTIVE, NULL, e, NULL, now);
-                        if (r < 0)
-                                goto finish;
                         continue;
                 }
-                if (cmp < 0)
-                        o = NULL;
-                else
+                if (cmp == 0)
                         j++;
-                r = entry_from(e, &c[i], o, now, flt, inv);
-                if (r < 0)
-                        goto finish;
-                out->n_entries++;
-                type = decide(e, o, flt, now);
-                if (type == TW_NOTIFY_CHANGED && stale) {
-                        r = keep_old(e, o);
-                        if (r < 0)
-                                goto finish;
-                        type = TW_NOTIFY_ACTIVE;
-                        o = NULL;
-                }
-                r = push_event(st, si, flt->name, type, c[i].token, e, o, now);
-                if (r < 0)
-                        goto finish;
+                r = counted(st, si, flt, &c[i], cmp == 0 ? o : NULL, stale, now, out);
                 i++;
         }
-finish:
         free(c);
         return r;
 }
@@ -439,37 +348,43 @@ int tw_notify_state_step(const struct tw_notify_state *old, const struct tw_inve
                          struct tw_notify_state **ret_state, struct tw_notify_events *ret_events)
 {
         struct tw_notify_state *s = NULL;
-        struct step st = {0};
-        int r;
+        struct step st = {.inv = inv, .ev = ev};
+        int r = -ENOMEM;
 
         if (!inv || !ev || (n_filters && !filters) || ev->n_tokens != inv->n_tokens)
                 return -EINVAL;
+        tw_buf_init(&st.tmp, TW_BUF_MAX_DEFAULT);
         s = calloc(1, sizeof(*s));
         if (!s)
-                return -ENOMEM;
-        s->sinks = calloc(n_filters + 1, sizeof(*s->sinks));
-        if (!s->sinks) {
-                r = -ENOMEM;
                 goto fail;
-        }
+        tw_arena_init(&s->arena);
+        st.arena = &s->arena;
+        s->sinks = calloc(n_filters + 1, sizeof(*s->sinks));
+        st.cache = calloc(ev->n_findings + 1, sizeof(*st.cache));
+        if (!s->sinks || !st.cache)
+                goto fail;
         for (size_t i = 0; i < n_filters; i++) {
                 struct tw_notify_sink_state *out = &s->sinks[s->n_sinks];
 
-                out->name = dup_or_empty(filters[i].name);
+                out->name = copy(&s->arena, filters[i].name);
                 if (!out->name) {
                         r = -ENOMEM;
                         goto fail;
                 }
                 s->n_sinks++;
-                r = step_sink(&st, i, &filters[i], tw_notify_state_sink(old, filters[i].name), inv,
-                              ev, now, stale, out);
+                r = step_sink(&st, i, &filters[i], tw_notify_state_sink(old, filters[i].name), now,
+                              stale, out);
                 if (r < 0)
                         goto fail;
         }
+        free(st.cache);
+        tw_buf_done(&st.tmp);
         *ret_state = s;
         *ret_events = st.out;
         return 0;
 fail:
+        free(st.cache);
+        tw_buf_done(&st.tmp);
         tw_notify_state_free(s);
         tw_notify_events_done(&st.out);
         return r;
@@ -492,20 +407,14 @@ int tw_notify_state_revert_sink(struct tw_notify_state *s, const struct tw_notif
         if (!entries)
                 return -ENOMEM;
         for (size_t i = 0; i < n; i++)
-                if (entry_clone(&entries[i], &o->entries[i]) < 0) {
-                        while (i-- > 0)
-                                entry_done(&entries[i]);
+                if (entry_clone(&s->arena, &entries[i], &o->entries[i]) < 0) {
                         free(entries);
                         return -ENOMEM;
                 }
-        if (tw_notify_stages_revert(dst, o) < 0) {
-                for (size_t i = 0; i < n; i++)
-                        entry_done(&entries[i]);
+        if (tw_notify_stages_revert(dst, o, &s->arena) < 0) {
                 free(entries);
                 return -ENOMEM;
         }
-        for (size_t i = 0; i < dst->n_entries; i++)
-                entry_done(&dst->entries[i]);
         free(dst->entries);
         dst->entries = entries;
         dst->n_entries = n;

@@ -40,56 +40,42 @@
 #include <stdint.h>
 
 #include "core/evaluate/finding.h"
+#include "core/notify/event.h"
+#include "lib/arena.h"
 
 struct cJSON;
 struct tw_inventory;
 struct tw_owner_policy;
 struct tw_token;
 
-enum tw_notify_event_type {
-        TW_NOTIFY_FIRING,
-        TW_NOTIFY_ESCALATED,
-        TW_NOTIFY_RESOLVED,
-        TW_NOTIFY_REMINDER,
-        TW_NOTIFY_CHANGED, /* severity lowered: only Alertmanager needs it */
-        TW_NOTIFY_ACTIVE,  /* still firing: only Alertmanager needs it */
-        TW_NOTIFY_STAGE,   /* an expiry lead time crossed (core/notify/state_stages.h) */
-        _TW_NOTIFY_EVENT_MAX,
-};
-
-/* "firing", "escalated", "resolved", "reminder", "changed", "active", "stage". */
-const char *tw_notify_event_to_string(enum tw_notify_event_type t);
-/* True for the events a push sink (generic, slack, teams, pagerduty) sends
- * (STAGE: only the formats that send stages). */
-bool tw_notify_event_notifies(enum tw_notify_event_type t);
-
 struct tw_notify_entry {
-        char *token_id;
-        char *token_name;
+        const char *token_id;
+        const char *token_name;
         enum tw_finding_kind kind; /* the current kind (expired or expiring for that family) */
         enum tw_severity severity;
-        char *message;
-        int64_t since;      /* first fired */
-        int64_t changed_at; /* kind or severity last changed (== since if never) */
-        int64_t last_sent;  /* last FIRING, ESCALATED or REMINDER */
+        const char *message; /* the finding for a person (tw_finding_message()) */
+        const char *fix;     /* its Astro CLI command (tw_finding_fix()); "" none */
+        int64_t since;       /* first fired */
+        int64_t changed_at;  /* kind or severity last changed (== since if never) */
+        int64_t last_sent;   /* last FIRING, ESCALATED or REMINDER */
         /* The owner labels when it first fired (filter.owner_labels), kept
          * while it lives so an alert's label set never changes: "key=value"
-         * lines, team first; "" for none (issue 12). */
-        char *owner;
+         * lines, team first; "" for none. */
+        const char *owner;
         /* The token's organization id when it first fired, so that a
          * deleted token's resolve names it too; "" unknown (older states). */
-        char *organization;
+        const char *organization;
 };
 
 /* The last expiry stage notified to a sink for a token (core/notify/state_stages.h). */
 struct tw_notify_stage_mark {
-        char *token_id;
+        const char *token_id;
         int64_t end_at; /* the expiry it was for: another end_at starts over */
         int64_t lead;   /* the stage's lead time, seconds before end_at */
 };
 
 struct tw_notify_sink_state {
-        char *name;
+        const char *name;
         struct tw_notify_entry *entries; /* sorted by token id, then family */
         size_t n_entries;
         struct tw_notify_stage_mark *marks; /* sorted by token id */
@@ -99,6 +85,10 @@ struct tw_notify_sink_state {
 struct tw_notify_state {
         struct tw_notify_sink_state *sinks;
         size_t n_sinks;
+        /* Every string of the state (sink names, entries, marks): one
+         * allocation per 64 KiB, not six per entry.  A state built by hand
+         * (tests) may leave it empty and point at strings it keeps alive. */
+        struct tw_arena arena;
 };
 
 /* A sink's view of the findings. */
@@ -109,7 +99,7 @@ struct tw_notify_filter {
         char *const *workspaces; /* ids or names; NULL/0: every token */
         size_t n_workspaces;
         int64_t repeat_interval; /* seconds; 0: no reminders */
-        /* Owner routing (issue 12), borrowed: */
+        /* Owner routing, borrowed: */
         char *const *teams; /* owner teams; NULL/0: every team */
         size_t n_teams;
         char *const *match; /* "key=value" owner matches; NULL/0: none */
@@ -119,31 +109,6 @@ struct tw_notify_filter {
         char *const *owner_labels;            /* which: [owners] labels; NULL/0: team only */
         size_t n_owner_labels;
         const struct tw_stages *stages; /* staged expiry notices; NULL or none: off */
-};
-
-struct tw_notify_event {
-        size_t sink; /* index into the filters given to tw_notify_state_step() */
-        enum tw_notify_event_type type;
-        const struct tw_token *token; /* borrowed from the inventory; NULL if gone */
-        char *token_id;
-        char *token_name;
-        enum tw_finding_kind kind;
-        enum tw_severity severity;
-        char *message;
-        enum tw_finding_kind prev_kind; /* ESCALATED/CHANGED: before */
-        enum tw_severity prev_severity;
-        int64_t since;            /* the entry's first firing */
-        int64_t changed_at;       /* the entry's last kind/severity change */
-        int64_t at;               /* now */
-        char *owner;              /* the entry's owner labels ("" none) */
-        char *organization;       /* the entry's organization id ("" unknown) */
-        char idempotency_key[40]; /* stable hex id of (sink, token, kind, event, at) */
-        int64_t lead;             /* STAGE: the lead time crossed (seconds before expiry) */
-};
-
-struct tw_notify_events {
-        struct tw_notify_event *events; /* per sink, in entry order */
-        size_t n;
 };
 
 /* Whether the sink whose filter is flt routes finding f of inv: what the
@@ -166,12 +131,6 @@ bool tw_notify_filter_routes_owner(const struct tw_notify_filter *flt,
  * as "key=value\n" lines.  *ret is new ("" for none).  -ENOMEM. */
 int tw_notify_owner_labels(const struct tw_notify_filter *flt, const struct tw_inventory *inv,
                            const struct tw_token *t, char **ret);
-/* Fills ev->idempotency_key from (sink, token, kind, event type, at). */
-void tw_notify_event_key(struct tw_notify_event *ev, const char *sink);
-
-/* The family a kind belongs to (expired -> expiring). */
-enum tw_finding_kind tw_notify_family(enum tw_finding_kind k);
-
 /*
  * One step.  old may be NULL (no state yet); sinks of old not named in
  * filters are dropped silently, new sinks start empty.  inv and ev must
@@ -191,10 +150,6 @@ int tw_notify_state_revert_sink(struct tw_notify_state *s, const struct tw_notif
                                 const char *name);
 
 void tw_notify_state_free(struct tw_notify_state *s);
-void tw_notify_events_done(struct tw_notify_events *e);
-void tw_notify_event_done(struct tw_notify_event *e);
-/* Deep copy into *dst (token stays borrowed).  -ENOMEM. */
-int tw_notify_event_copy(struct tw_notify_event *dst, const struct tw_notify_event *src);
 const struct tw_notify_sink_state *tw_notify_state_sink(const struct tw_notify_state *s,
                                                         const char *name);
 

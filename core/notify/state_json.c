@@ -1,4 +1,5 @@
-/* The notification state to and from JSON (see core/notify/state.h). */
+/* The notification state to and from JSON (see core/notify/state.h).  Keys
+ * added later are optional when read: owner, organization, fix, stages. */
 #include "core/notify/state.h"
 
 #include <cjson/cJSON.h>
@@ -7,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/notify/state_stages.h"
+#include "core/notify/marks.h"
 
 static bool add_num(cJSON *o, const char *k, double v)
 {
@@ -25,6 +26,7 @@ static cJSON *entry_to_json(const struct tw_notify_entry *e)
             !cJSON_AddStringToObject(o, "kind", tw_finding_kind_to_string(e->kind)) ||
             !cJSON_AddStringToObject(o, "severity", tw_severity_to_string(e->severity)) ||
             !cJSON_AddStringToObject(o, "message", e->message) ||
+            (e->fix && *e->fix && !cJSON_AddStringToObject(o, "fix", e->fix)) ||
             !add_num(o, "since", (double)e->since) ||
             !add_num(o, "changed_at", (double)e->changed_at) ||
             !add_num(o, "last_sent", (double)e->last_sent) ||
@@ -74,7 +76,7 @@ static int load_stage_marks(const cJSON *j, struct tw_notify_state *s)
                                 dst = &s->sinks[i];
                 if (!dst)
                         continue; /* every sink of the state is in "sinks" */
-                r = tw_notify_stage_marks_from_json(it, dst);
+                r = tw_notify_stage_marks_from_json(it, dst, &s->arena);
                 if (r < 0)
                         return r;
         }
@@ -109,14 +111,25 @@ fail:
         return NULL;
 }
 
-static int get_str(const cJSON *o, const char *k, char **ret)
+/* Member k, a string, copied into a. */
+static int get_str(struct tw_arena *a, const cJSON *o, const char *k, const char **ret)
 {
         const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, k);
+        int failed = 0;
 
         if (!cJSON_IsString(v))
                 return -EBADMSG;
-        *ret = strdup(v->valuestring);
-        return *ret ? 0 : -ENOMEM;
+        *ret = tw_arena_strdup(a, v->valuestring, &failed);
+        return failed ? -ENOMEM : 0;
+}
+
+/* A key states written before it was added lack: "" then. */
+static int opt_str(struct tw_arena *a, const cJSON *o, const char *k, const char **ret)
+{
+        if (cJSON_IsString(cJSON_GetObjectItemCaseSensitive(o, k)))
+                return get_str(a, o, k, ret);
+        *ret = "";
+        return 0;
 }
 
 static int get_time(const cJSON *o, const char *k, int64_t *ret)
@@ -133,7 +146,7 @@ static int get_time(const cJSON *o, const char *k, int64_t *ret)
         return 0;
 }
 
-static int entry_from_json(const cJSON *o, struct tw_notify_entry *ret)
+static int entry_from_json(struct tw_arena *a, const cJSON *o, struct tw_notify_entry *ret)
 {
         struct tw_notify_entry e = {0};
         const cJSON *k = cJSON_GetObjectItemCaseSensitive(o, "kind");
@@ -145,33 +158,25 @@ static int entry_from_json(const cJSON *o, struct tw_notify_entry *ret)
         if (tw_finding_kind_from_string(k->valuestring, &e.kind) < 0 ||
             tw_severity_from_string(sv->valuestring, &e.severity) < 0)
                 return -EBADMSG;
-        r = get_str(o, "token_id", &e.token_id);
+        r = get_str(a, o, "token_id", &e.token_id);
         if (r >= 0)
-                r = get_str(o, "token_name", &e.token_name);
+                r = get_str(a, o, "token_name", &e.token_name);
         if (r >= 0)
-                r = get_str(o, "message", &e.message);
+                r = get_str(a, o, "message", &e.message);
         if (r >= 0)
                 r = get_time(o, "since", &e.since);
         if (r >= 0)
                 r = get_time(o, "changed_at", &e.changed_at);
         if (r >= 0)
                 r = get_time(o, "last_sent", &e.last_sent);
-        if (r >= 0) /* optional (issue 12): states written before it have none */
-                r = cJSON_IsString(cJSON_GetObjectItemCaseSensitive(o, "owner"))
-                            ? get_str(o, "owner", &e.owner)
-                            : ((e.owner = strdup("")) ? 0 : -ENOMEM);
-        if (r >= 0) /* optional too: the organization the entry fired for */
-                r = cJSON_IsString(cJSON_GetObjectItemCaseSensitive(o, "organization"))
-                            ? get_str(o, "organization", &e.organization)
-                            : ((e.organization = strdup("")) ? 0 : -ENOMEM);
-        if (r < 0) {
-                free(e.token_id);
-                free(e.token_name);
-                free(e.message);
-                free(e.owner);
-                free(e.organization);
+        if (r >= 0)
+                r = opt_str(a, o, "fix", &e.fix);
+        if (r >= 0)
+                r = opt_str(a, o, "owner", &e.owner);
+        if (r >= 0)
+                r = opt_str(a, o, "organization", &e.organization);
+        if (r < 0)
                 return r;
-        }
         *ret = e;
         return 0;
 }
@@ -186,19 +191,19 @@ static int cmp_entry(const void *a, const void *b)
         return (int)tw_notify_family(x->kind) - (int)tw_notify_family(y->kind);
 }
 
-static int sink_from_json(const cJSON *arr, struct tw_notify_sink_state *out)
+static int sink_from_json(struct tw_arena *a, const cJSON *arr, struct tw_notify_sink_state *out)
 {
         const cJSON *it;
-        int n = cJSON_GetArraySize(arr), r;
+        int n = cJSON_GetArraySize(arr), r, failed = 0;
 
         if (!cJSON_IsArray(arr))
                 return -EBADMSG;
-        out->name = strdup(arr->string);
+        out->name = tw_arena_strdup(a, arr->string, &failed);
         out->entries = calloc((size_t)n + 1, sizeof(*out->entries));
-        if (!out->name || !out->entries)
+        if (failed || !out->entries)
                 return -ENOMEM;
         cJSON_ArrayForEach (it, arr) {
-                r = entry_from_json(it, &out->entries[out->n_entries]);
+                r = entry_from_json(a, it, &out->entries[out->n_entries]);
                 if (r < 0)
                         return r;
                 out->n_entries++;
@@ -222,6 +227,7 @@ int tw_notify_state_from_json(const cJSON *j, struct tw_notify_state **ret_state
         s = calloc(1, sizeof(*s));
         if (!s)
                 return -ENOMEM;
+        tw_arena_init(&s->arena);
         s->sinks = calloc((size_t)cJSON_GetArraySize(sinks) + 1, sizeof(*s->sinks));
         if (!s->sinks) {
                 r = -ENOMEM;
@@ -229,7 +235,7 @@ int tw_notify_state_from_json(const cJSON *j, struct tw_notify_state **ret_state
         }
         cJSON_ArrayForEach (it, sinks) {
                 s->n_sinks++;
-                r = sink_from_json(it, &s->sinks[s->n_sinks - 1]);
+                r = sink_from_json(&s->arena, it, &s->sinks[s->n_sinks - 1]);
                 if (r < 0)
                         goto fail;
         }

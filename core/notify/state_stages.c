@@ -1,84 +1,19 @@
 /* Staged expiry notices: see core/notify/state_stages.h. */
 #include "core/notify/state_stages.h"
 
-#include <cjson/cJSON.h>
 #include <errno.h>
 #include <inttypes.h>
-#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/evaluate/evaluate.h"
 #include "core/evaluate/finding.h"
 #include "core/inventory.h"
+#include "core/notify/marks.h"
 #include "core/notify/stages.h"
+#include "lib/buf.h"
 #include "lib/timeutil.h"
-
-void tw_notify_stage_marks_free(struct tw_notify_stage_mark *m, size_t n)
-{
-        for (size_t i = 0; m && i < n; i++)
-                free(m[i].token_id);
-        free(m);
-}
-
-static int cmp_mark(const void *a, const void *b)
-{
-        const struct tw_notify_stage_mark *x = a, *y = b;
-
-        return strcmp(x->token_id, y->token_id);
-}
-
-static const struct tw_notify_stage_mark *find_mark(const struct tw_notify_sink_state *s,
-                                                    const char *id)
-{
-        struct tw_notify_stage_mark key = {.token_id = (char *)id};
-
-        if (!s || !s->n_marks)
-                return NULL;
-        return bsearch(&key, s->marks, s->n_marks, sizeof(key), cmp_mark);
-}
-
-struct marks {
-        struct tw_notify_stage_mark *v;
-        size_t n, cap;
-};
-
-static int add_mark(struct marks *m, const char *id, int64_t end_at, int64_t lead)
-{
-        if (m->n == m->cap) {
-                size_t cap = m->cap ? 2 * m->cap : 16;
-                void *p = realloc(m->v, cap * sizeof(*m->v));
-
-                if (!p)
-                        return -ENOMEM;
-                m->v = p;
-                m->cap = cap;
-        }
-        m->v[m->n].token_id = strdup(id);
-        if (!m->v[m->n].token_id)
-                return -ENOMEM;
-        m->v[m->n].end_at = end_at;
-        m->v[m->n].lead = lead;
-        m->n++;
-        return 0;
-}
-
-int tw_notify_stages_revert(struct tw_notify_sink_state *dst,
-                            const struct tw_notify_sink_state *old)
-{
-        struct marks m = {0};
-
-        for (size_t i = 0; old && i < old->n_marks; i++)
-                if (add_mark(&m, old->marks[i].token_id, old->marks[i].end_at, old->marks[i].lead) <
-                    0) {
-                        tw_notify_stage_marks_free(m.v, m.n);
-                        return -ENOMEM;
-                }
-        tw_notify_stage_marks_free(dst->marks, dst->n_marks);
-        dst->marks = m.v;
-        dst->n_marks = m.n;
-        return 0;
-}
 
 /* The index of the last stage notified, from its lead: the innermost stage
  * at or outside it (a config change keeps what was already sent). */
@@ -118,53 +53,56 @@ static bool fired_for(const struct tw_notify_events *fired, size_t si, const cha
 }
 
 static int push_stage(struct tw_notify_events *ret, size_t si, const char *sink,
-                      const struct tw_token *t, enum tw_severity sev, int64_t lead, int64_t now)
+                      const struct tw_inventory *inv, const struct tw_token *t,
+                      enum tw_severity sev, int64_t lead, int64_t now)
 {
         struct tw_notify_event ev = {0};
         char when[TW_RFC3339_LEN], lt[48], msg[256];
-        void *p;
+        struct tw_buf fix;
         int r;
 
         lead_text(lead, lt, sizeof(lt));
         snprintf(msg, sizeof(msg),
-                 "Expires at %s, in less than %s (expiry notice). Fix: rotate the token or "
-                 "create a replacement and move its pipelines to it before then.",
+                 "Expires at %s, in less than %s (expiry notice): rotate the token, or create a "
+                 "replacement and move its pipelines to it, before then.",
                  tw_time_format(t->end_at, when), lt);
+        tw_buf_init(&fix, 4096);
+        r = tw_token_fix_command(t, TW_FIX_ROTATE, NULL, NULL, &fix);
+        if (r == -ENOENT)
+                r = 0; /* no command for the token's scope */
         ev.sink = si;
         ev.type = TW_NOTIFY_STAGE;
-        ev.token = t;
         ev.token_id = t->id;
         ev.token_name = t->name;
         ev.kind = ev.prev_kind = TW_FINDING_EXPIRING;
         ev.severity = ev.prev_severity = sev;
         ev.message = msg;
+        ev.fix = fix.ptr ? fix.ptr : "";
         ev.since = ev.changed_at = ev.at = now;
         ev.lead = lead;
         tw_notify_event_key(&ev, sink);
-        p = realloc(ret->events, (ret->n + 1) * sizeof(ev));
-        if (!p)
-                return -ENOMEM;
-        ret->events = p;
-        r = tw_notify_event_copy(&ret->events[ret->n], &ev);
         if (r >= 0)
-                ret->n++;
+                r = tw_notify_event_set_token(&ev, inv, t, true);
+        if (r >= 0)
+                r = tw_notify_events_push(ret, &ev);
+        tw_buf_done(&fix);
         return r;
 }
 
 /* One sink's marks and notices; exp[i] is token i's expiry finding or NULL. */
-static int stages_sink(struct tw_notify_sink_state *out, const struct tw_notify_sink_state *old,
-                       size_t si, const struct tw_notify_filter *flt,
-                       const struct tw_inventory *inv, const struct tw_finding *const *exp,
-                       const struct tw_notify_events *fired, int64_t now,
-                       struct tw_notify_events *ret)
+static int stages_sink(struct tw_arena *arena, struct tw_notify_sink_state *out,
+                       const struct tw_notify_sink_state *old, size_t si,
+                       const struct tw_notify_filter *flt, const struct tw_inventory *inv,
+                       const struct tw_finding *const *exp, const struct tw_notify_events *fired,
+                       int64_t now, struct tw_notify_events *ret)
 {
         const struct tw_stages *st = flt->stages;
-        struct marks m = {0};
+        struct tw_notify_marks m = {.arena = arena};
         int r = 0;
 
         for (size_t i = 0; i < inv->n_tokens && r >= 0; i++) {
                 const struct tw_token *t = &inv->tokens[i];
-                const struct tw_notify_stage_mark *om = find_mark(old, t->id);
+                const struct tw_notify_stage_mark *om = tw_notify_stage_mark_find(old, t->id);
                 struct tw_finding f = {.token = i, .kind = TW_FINDING_EXPIRING};
                 int64_t lead = om && om->end_at == t->end_at ? om->lead : 0;
                 int stage;
@@ -178,26 +116,21 @@ static int stages_sink(struct tw_notify_sink_state *out, const struct tw_notify_
                     tw_stages_crossed(st, t->end_at, last_index(st, lead), now, &stage)) {
                         lead = st->lead[stage];
                         if (!fired_for(fired, si, t->id))
-                                r = push_stage(ret, si, flt->name, t, f.severity, lead, now);
+                                r = push_stage(ret, si, flt->name, inv, t, f.severity, lead, now);
                 }
                 if (r >= 0 && lead > 0)
-                        r = add_mark(&m, t->id, t->end_at, lead);
+                        r = tw_notify_marks_add(&m, t->id, t->end_at, lead);
         }
         /* a partial listing may only have missed a token: keep its mark */
         for (size_t i = 0; r >= 0 && old && !tw_inventory_complete(inv) && i < old->n_marks; i++)
                 if (!tw_inventory_token(inv, old->marks[i].token_id))
-                        r = add_mark(&m, old->marks[i].token_id, old->marks[i].end_at,
-                                     old->marks[i].lead);
+                        r = tw_notify_marks_add(&m, old->marks[i].token_id, old->marks[i].end_at,
+                                                old->marks[i].lead);
         if (r < 0) {
-                tw_notify_stage_marks_free(m.v, m.n);
+                tw_notify_marks_done(&m);
                 return r;
         }
-        if (m.n)
-                qsort(m.v, m.n, sizeof(*m.v), cmp_mark);
-        tw_notify_stage_marks_free(out->marks, out->n_marks);
-        out->marks = m.v;
-        out->n_marks = m.n;
-        return 0;
+        return tw_notify_marks_install(&m, out);
 }
 
 int tw_notify_state_stages(struct tw_notify_state *s, const struct tw_notify_state *old,
@@ -226,81 +159,9 @@ int tw_notify_state_stages(struct tw_notify_state *s, const struct tw_notify_sta
 
                 if (!flt->stages || !flt->stages->n)
                         continue;
-                r = stages_sink(&s->sinks[i], tw_notify_state_sink(old, flt->name), i, flt, inv,
-                                exp, fired, now, ret);
+                r = stages_sink(&s->arena, &s->sinks[i], tw_notify_state_sink(old, flt->name), i,
+                                flt, inv, exp, fired, now, ret);
         }
         free(exp);
         return r;
-}
-
-cJSON *tw_notify_stage_marks_to_json(const struct tw_notify_sink_state *s)
-{
-        cJSON *arr = cJSON_CreateArray(), *o;
-
-        for (size_t i = 0; arr && i < s->n_marks; i++) {
-                o = cJSON_CreateObject();
-                if (o && !cJSON_AddItemToArray(arr, o)) {
-                        cJSON_Delete(o);
-                        o = NULL;
-                }
-                if (!o || !cJSON_AddStringToObject(o, "token_id", s->marks[i].token_id) ||
-                    !cJSON_AddNumberToObject(o, "end_at", (double)s->marks[i].end_at) ||
-                    !cJSON_AddNumberToObject(o, "lead", (double)s->marks[i].lead)) {
-                        cJSON_Delete(arr);
-                        return NULL;
-                }
-        }
-        return arr;
-}
-
-static bool get_time(const cJSON *o, const char *k, int64_t *ret)
-{
-        const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, k);
-        double d;
-
-        if (!cJSON_IsNumber(v))
-                return false;
-        d = cJSON_GetNumberValue(v);
-        if (!isfinite(d) || d < -9.2e18 || d > 9.2e18)
-                return false;
-        *ret = (int64_t)d;
-        return true;
-}
-
-int tw_notify_stage_marks_from_json(const cJSON *arr, struct tw_notify_sink_state *out)
-{
-        const cJSON *it;
-        struct marks m = {0};
-        int r = 0;
-
-        if (!cJSON_IsArray(arr))
-                return -EBADMSG;
-        cJSON_ArrayForEach (it, arr) {
-                const char *id =
-                        cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(it, "token_id"));
-                int64_t end_at, lead;
-
-                if (!cJSON_IsObject(it) || !id || !get_time(it, "end_at", &end_at) ||
-                    !get_time(it, "lead", &lead) || lead <= 0) {
-                        r = -EBADMSG;
-                        break;
-                }
-                r = add_mark(&m, id, end_at, lead);
-                if (r < 0)
-                        break;
-        }
-        if (r >= 0 && m.n) {
-                qsort(m.v, m.n, sizeof(*m.v), cmp_mark);
-                for (size_t i = 1; i < m.n; i++)
-                        if (cmp_mark(&m.v[i - 1], &m.v[i]) == 0)
-                                r = -EBADMSG;
-        }
-        if (r < 0) {
-                tw_notify_stage_marks_free(m.v, m.n);
-                return r;
-        }
-        tw_notify_stage_marks_free(out->marks, out->n_marks);
-        out->marks = m.v;
-        out->n_marks = m.n;
-        return 0;
 }

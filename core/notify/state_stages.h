@@ -2,7 +2,7 @@
 #define TW_CORE_NOTIFY_STATE_STAGES_H
 
 /*
- * Staged expiry notices (issue 12, `expiry_notify_at = 60d, 30d, 7d, 1d`):
+ * Staged expiry notices (`expiry_notify_at = 60d, 30d, 7d, 1d`):
  * one STAGE event per sink as a token crosses each lead time before its
  * end_at, once each (core/notify/stages.h), besides the FIRING/ESCALATED events the
  * expiry thresholds drive.  Pure: no clock, no I/O.
@@ -42,14 +42,5 @@ int tw_notify_state_stages(struct tw_notify_state *s, const struct tw_notify_sta
                            const struct tw_notify_filter *filters, size_t n_filters,
                            const struct tw_notify_events *fired, int64_t now,
                            struct tw_notify_events *ret);
-
-/* Replaces dst's marks with copies of old's (none when old is NULL).  -ENOMEM. */
-int tw_notify_stages_revert(struct tw_notify_sink_state *dst,
-                            const struct tw_notify_sink_state *old);
-void tw_notify_stage_marks_free(struct tw_notify_stage_mark *m, size_t n);
-
-/* The marks as a JSON array / from one (into out, sorted).  -EBADMSG, -ENOMEM. */
-struct cJSON *tw_notify_stage_marks_to_json(const struct tw_notify_sink_state *s);
-int tw_notify_stage_marks_from_json(const struct cJSON *arr, struct tw_notify_sink_state *out);
 
 #endif

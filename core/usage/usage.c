@@ -9,6 +9,7 @@
 #include "core/usage/permissions.h"
 #include "lib/buf.h"
 #include "lib/timeutil.h"
+#include "lib/utf8.h"
 
 #define OP_MAX 256
 #define ID_MAX 128
@@ -261,18 +262,10 @@ bool tw_usage_lifecycle_match(const char *method, const char *path,
 }
 
 /* Where s (n bytes) is cut to fit TW_USAGE_VALUE_MAX with "...": n when it
- * fits, else a byte offset that splits no UTF-8 character.  (A small
- * helper of its own until lib/ has one for cutting UTF-8.) */
+ * fits, else a byte offset that splits no UTF-8 character. */
 static size_t cap_cut(const char *s, size_t n)
 {
-        size_t cut = TW_USAGE_VALUE_MAX - 3;
-
-        if (n <= TW_USAGE_VALUE_MAX)
-                return n;
-        /* Back over continuation bytes (at most 3: a longer run is not UTF-8). */
-        for (int i = 0; i < 3 && cut > 0 && ((unsigned char)s[cut] & 0xc0) == 0x80; i++)
-                cut--;
-        return cut;
+        return n <= TW_USAGE_VALUE_MAX ? n : tw_utf8_cut(s, n, TW_USAGE_VALUE_MAX - 3);
 }
 
 /* A copy of s capped as cap_cut() says, "..." marking a cut; NULL for NULL

@@ -2,7 +2,7 @@
 #define TW_CORE_USAGE_USAGE_H
 
 /*
- * What Astro audit log entries mean for tokenwatch (issue 10, Part 2):
+ * What Astro audit log entries mean for tokenwatch:
  *
  * - lifecycle actors: who created, updated, rotated or deleted a token,
  *   from which source IP and user agent, read from the token paths of the

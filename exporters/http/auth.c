@@ -1,4 +1,4 @@
-#include "exporters/http/auth.h"
+#include "exporters/http/auth_internal.h"
 
 #include <crypt.h>
 #include <errno.h>

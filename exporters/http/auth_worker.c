@@ -1,4 +1,4 @@
-#include "exporters/http/auth_worker.h"
+#include "exporters/http/auth_worker_internal.h"
 
 #include <errno.h>
 #include <microhttpd.h>

@@ -1,4 +1,4 @@
-#include "exporters/http/deadline.h"
+#include "exporters/http/deadline_internal.h"
 
 #include <errno.h>
 #include <pthread.h>
@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <sys/socket.h>
 #include <time.h>
+
+#include "lib/timeutil.h"
 
 /* How often the sweeper looks: the deadline is kept to within this. */
 #define SWEEP_MS 100
@@ -32,10 +34,7 @@ struct tw_http_deadlines {
 
 static uint64_t mono_ms(void)
 {
-        struct timespec ts;
-
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+        return (uint64_t)(tw_mono_ns() / 1000000);
 }
 
 /* Shuts down every socket whose request is past the deadline. */
@@ -75,14 +74,9 @@ static void *sweeper_main(void *arg)
 
         pthread_mutex_lock(&d->lock);
         while (!d->stopping) {
-                struct timespec until;
+                struct timespec until =
+                        tw_mono_timespec(tw_mono_ns() + SWEEP_MS * INT64_C(1000000));
 
-                clock_gettime(CLOCK_MONOTONIC, &until);
-                until.tv_nsec += SWEEP_MS * 1000000L;
-                if (until.tv_nsec >= 1000000000L) {
-                        until.tv_sec++;
-                        until.tv_nsec -= 1000000000L;
-                }
                 pthread_cond_timedwait(&d->wake, &d->lock, &until);
                 sweep(d, mono_ms());
         }

@@ -1,4 +1,4 @@
-#include "exporters/http/page.h"
+#include "exporters/http/page_internal.h"
 
 #include <stdint.h>
 #include <stdlib.h>

@@ -15,12 +15,12 @@
 #include "lib/buf.h"
 #include "lib/secret.h"
 #include "core/config/config.h"
-#include "exporters/http/auth.h"
-#include "exporters/http/auth_worker.h"
-#include "exporters/http/deadline.h"
-#include "exporters/http/page.h"
+#include "exporters/http/auth_internal.h"
+#include "exporters/http/auth_worker_internal.h"
+#include "exporters/http/deadline_internal.h"
+#include "exporters/http/page_internal.h"
 #include "exporters/http/server_internal.h"
-#include "exporters/http/tls.h"
+#include "exporters/http/tls_internal.h"
 #include "exporters/metrics/metrics.h"
 
 void tw_http_server_options_from_config(const struct tw_config *cfg,

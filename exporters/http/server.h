@@ -17,11 +17,11 @@
  * leaves) with a small memory pool per connection (16 KiB), and a
  * per-client-address limit (a refused connection is closed at once); room
  * kept under the global limit by shutting down the connection whose request
- * has waited longest when a new one comes (deadline.h), so a slowloris from
+ * has waited longest when a new one comes (deadline_internal.h), so a slowloris from
  * many addresses never fills it; an idle timeout, and an absolute deadline
- * per request (deadline.h: MHD's own timeout counts idle time only, which a
+ * per request (deadline_internal.h: MHD's own timeout counts idle time only, which a
  * client sending a byte every few seconds never reaches); failed logins
- * throttled per client address (see http_auth.h: 429 with Retry-After).
+ * throttled per client address (see auth_internal.h: 429 with Retry-After).
  *
  * Every answer carries Content-Security-Policy (default-src 'none' with
  * frame-ancestors 'none'; the status page's own policy, status_csp, with
@@ -32,7 +32,7 @@
  * Security, all optional: TLS (tls_cert_file + tls_key_file), mutual TLS
  * (client_ca_file: a request without a client certificate that verifies
  * against it gets 403), HTTP basic auth against bcrypt hashes (see
- * http_auth.h).  A failed or missing login gets 401 with
+ * auth_internal.h).  A failed or missing login gets 401 with
  * WWW-Authenticate: Basic realm="tokenwatch".  Auth and the client
  * certificate cover every path but /healthz.
  *

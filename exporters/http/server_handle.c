@@ -8,10 +8,10 @@
 #include <time.h>
 
 #include "lib/secret.h"
-#include "exporters/http/auth.h"
-#include "exporters/http/auth_worker.h"
-#include "exporters/http/deadline.h"
-#include "exporters/http/page.h"
+#include "exporters/http/auth_internal.h"
+#include "exporters/http/auth_worker_internal.h"
+#include "exporters/http/deadline_internal.h"
+#include "exporters/http/page_internal.h"
 #include "exporters/metrics/metrics.h"
 #include "lib/timeutil.h"
 

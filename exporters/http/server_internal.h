@@ -9,7 +9,7 @@
 #include <stdatomic.h>
 #include <stdbool.h>
 
-#include "exporters/http/tls.h"
+#include "exporters/http/tls_internal.h"
 
 /* The Content-Security-Policy of every answer but the status page. */
 #define TW_HTTP_CSP \

@@ -1,55 +1,35 @@
-#include "exporters/http/tls.h"
+#include "exporters/http/tls_internal.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <gnutls/gnutls.h>
 #include <microhttpd.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include "lib/buf.h"
+#include "lib/readfile.h"
 #include "lib/secret.h"
 
-/* Reads a whole file (at most TW_TLS_FILE_MAX bytes) as a C string. */
+/* Reads a whole file (at most TW_TLS_FILE_MAX bytes) as a C string; a
+ * private key may be among them, so nothing is left behind unwiped. */
 static int read_pem(const char *what, const char *path, char **ret, struct tw_buf *err)
 {
-        struct tw_buf b;
-        char chunk[4096];
-        ssize_t n;
-        int fd, r = 0;
+        char *data = NULL;
+        size_t len = 0;
+        int r = tw_read_file(path, TW_TLS_FILE_MAX, TW_READ_SECRET, &data, &len);
 
-        fd = open(path, O_RDONLY | O_CLOEXEC);
-        if (fd < 0) {
-                r = -errno;
-                if (err)
-                        tw_buf_printf(err, "[web] %s %s: %s\n", what, path, strerror(-r));
-                return r;
-        }
-        tw_buf_init(&b, TW_TLS_FILE_MAX);
-        while ((n = read(fd, chunk, sizeof(chunk))) != 0) {
-                if (n < 0 && errno == EINTR)
-                        continue;
-                r = n < 0 ? -errno : tw_buf_add(&b, chunk, (size_t)n);
-                if (r < 0)
-                        break;
-        }
-        tw_wipe(chunk, sizeof(chunk));
-        close(fd);
-        if (r == 0 && b.len == 0)
+        if (r == 0 && len == 0) {
+                free(data);
                 r = -ENODATA;
+        }
         if (r < 0) {
                 if (err)
                         tw_buf_printf(err, "[web] %s %s: %s\n", what, path,
                                       r == -E2BIG ? "larger than 1 MiB" : strerror(-r));
-                if (b.ptr)
-                        tw_wipe(b.ptr, b.alloc);
-                tw_buf_done(&b);
                 return r;
         }
-        *ret = tw_buf_steal(&b);
-        return *ret ? 0 : -ENOMEM;
+        *ret = data;
+        return 0;
 }
 
 int tw_tls_files_load(struct tw_tls_files *t, const char *cert_file, const char *key_file,

@@ -9,34 +9,7 @@
 #include <zlib.h>
 
 #include "lib/buf.h"
-
-/* The length of the valid UTF-8 sequence at s (RFC 3629: no overlong
- * forms, no surrogates, nothing above U+10FFFF), or 0 if it is not one. */
-static size_t utf8_len(const unsigned char *s)
-{
-        size_t n;
-        unsigned cp;
-
-        if (s[0] < 0x80)
-                return 1;
-        if (s[0] >= 0xc2 && s[0] <= 0xdf)
-                n = 2, cp = s[0] & 0x1f;
-        else if (s[0] >= 0xe0 && s[0] <= 0xef)
-                n = 3, cp = s[0] & 0x0f;
-        else if (s[0] >= 0xf0 && s[0] <= 0xf4)
-                n = 4, cp = s[0] & 0x07;
-        else
-                return 0;
-        for (size_t i = 1; i < n; i++) {
-                if ((s[i] & 0xc0) != 0x80) /* the terminating NUL stops here too */
-                        return 0;
-                cp = cp << 6 | (s[i] & 0x3f);
-        }
-        if ((n == 3 && (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff))) ||
-            (n == 4 && (cp < 0x10000 || cp > 0x10ffff)))
-                return 0;
-        return n;
-}
+#include "lib/utf8.h"
 
 /* Appends s with backslash and newline escaped, and double quotes when
  * quotes; each byte that is not part of valid UTF-8 becomes U+FFFD, since
@@ -48,7 +21,7 @@ static int escape(struct tw_buf *out, const char *s, bool quotes)
 
         while (*s) {
                 const char *rep = NULL;
-                size_t n = utf8_len((const unsigned char *)s);
+                size_t n = tw_utf8_decode(s, SIZE_MAX, NULL);
 
                 if (n == 0)
                         rep = "\xef\xbf\xbd";

@@ -51,7 +51,7 @@ static void sample(struct page *p, const char *name, const struct tw_metrics_lab
         maybe_flush(p);
 }
 
-/* Every per-token series carries its token's organization (issue 12):
+/* Every per-token series carries its token's organization:
  * {"token_id", t->id}, ORG_LABEL(inv, t) names a token. */
 #define ORG_LABEL(inv, t)                                            \
         {                                                            \
@@ -220,7 +220,7 @@ static void api_stats(struct page *p, const struct tw_http_stats *h)
 
 enum org_family { COLLECTION, LISTING, LAST_SUCCESS, CREDENTIAL };
 
-/* One organization's health series (issue 12): each organization fails alone. */
+/* One organization's health series: each organization fails alone. */
 static void org_health(struct page *p, const struct tw_agent_status *st, enum org_family which)
 {
         for (size_t i = 0; i < st->n_orgs; i++) {
@@ -287,6 +287,9 @@ static void self_metrics(struct page *p, const struct tw_agent_status *st)
                "Seconds the last collection took.");
         if (st->collected)
                 sample0(p, "tokenwatch_collection_duration_seconds", st->collection_duration);
+        family(p, "tokenwatch_cycles_total", "counter",
+               "Collection cycles finished since the agent started, good or failed.");
+        sample0(p, "tokenwatch_cycles_total", (double)st->cycles);
         api_stats(p, st->http);
         family(p, "tokenwatch_credential_expiry_timestamp_seconds", "gauge",
                "Unix time the agent's own Astro API credential expires (absent: never or "

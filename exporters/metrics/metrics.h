@@ -6,10 +6,10 @@
  * findings and the agent's self-metrics rendered as one page.  Pure
  * functions; thread-safe.
  *
- * Families (the names are the contract, see issue 4):
+ * Families (the names are the contract):
  *   astro_token_info{token_id,organization,token_name,token_scope,token_kind,creator_id,
  *                    organization_id,organization_name[,creator_name]}
- *   astro_token_owner_info{token_id,organization,team,source[,<[owners] labels>]}  issue 12
+ *   astro_token_owner_info{token_id,organization,team,source[,<[owners] labels>]}
  *   astro_token_role_info{token_id,organization,entity_type,entity_id,entity_name,role}
  *   astro_token_expiry_timestamp_seconds{token_id,organization}  tokens that expire only
  *   astro_token_created_timestamp_seconds{token_id,organization}
@@ -18,7 +18,7 @@
  *   astro_token_findings{finding,severity}             every combination, 0 included
  *   astro_tokens{token_scope}
  *   tokenwatch_* self-metrics from struct tw_agent_status; with status->orgs, the
- *   collection health families carry {organization} (issue 12)
+ *   collection health families carry {organization}
  * No timestamps.  No e-mail address appears unless cfg->agent.metrics_creator_names
  * asks for creator names (a user's full name, else a service key's token
  * name, else the username, which may be an e-mail address).

@@ -1,4 +1,4 @@
-/* astro_token_owner_info (issue 12): one series per token naming its owner. */
+/* astro_token_owner_info: one series per token naming its owner. */
 #include "exporters/metrics/metrics.h"
 
 #include <errno.h>

@@ -82,7 +82,7 @@ static void token_families(struct page *p, const struct tw_snapshot *snap)
         }
 }
 
-/* The source info family, with [audit] metrics_sources only. */
+/* The source info family, with [audit_logs] metrics_sources only. */
 static void source_family(struct page *p, const struct tw_snapshot *snap)
 {
         const struct tw_token *t;
@@ -113,11 +113,11 @@ static void source_family(struct page *p, const struct tw_snapshot *snap)
 static void self_families(struct page *p, const struct tw_auditlog_status *st, double interval)
 {
         header(p, "tokenwatch_audit_log_enabled", "gauge",
-               "1 while the Astro audit logs are read ([audit] enabled, and no 403 turned it "
+               "1 while the Astro audit logs are read ([audit_logs] enabled, and no 403 turned it "
                "off).");
         sample(p, "tokenwatch_audit_log_enabled", NULL, st && st->enabled ? 1 : 0);
         header(p, "tokenwatch_audit_log_interval_seconds", "gauge",
-               "[audit] interval: the time between two fetches of the Astro audit logs.");
+               "[audit_logs] interval: the time between two fetches of the Astro audit logs.");
         sample(p, "tokenwatch_audit_log_interval_seconds", NULL, interval);
         header(p, "tokenwatch_audit_log_last_success_timestamp_seconds", "gauge",
                "Last successful fetch of the Astro audit logs (Unix seconds).");
@@ -148,8 +148,8 @@ int tw_usage_metrics(const struct tw_snapshot *snap, const struct tw_auditlog_st
         if (!snap || !out)
                 return -EINVAL;
         token_families(&p, snap);
-        if (snap->cfg && snap->cfg->audit.metrics_sources)
+        if (snap->cfg && snap->cfg->auditlog.metrics_sources)
                 source_family(&p, snap);
-        self_families(&p, st, snap->cfg ? (double)snap->cfg->audit.interval : 900);
+        self_families(&p, st, snap->cfg ? (double)snap->cfg->auditlog.interval : 900);
         return p.err < 0 ? p.err : 0;
 }

@@ -2,7 +2,7 @@
 #define TW_EXPORTERS_METRICS_USAGE_H
 
 /*
- * The metrics of the Astro audit logs (issue 10, Part 2), appended to the
+ * The metrics of the Astro audit logs, appended to the
  * page after the inventory's families:
  *
  *   astro_token_last_seen_timestamp_seconds{token_id}   last call made with the token
@@ -10,10 +10,10 @@
  *   astro_token_usage_sources{token_id,kind}            distinct source IPs (kind="ip")
  *                                                        and user agents (kind="user_agent")
  *                                                        kept, at most the index's cap (16)
- *   astro_token_usage_source_info{token_id,kind,source} 1, only with [audit] metrics_sources
+ *   astro_token_usage_source_info{token_id,kind,source} 1, only with [audit_logs] metrics_sources
  *   tokenwatch_audit_log_enabled                         1 while the audit logs are read
- *   tokenwatch_audit_log_interval_seconds                [audit] interval (for the stale alert)
- *   tokenwatch_audit_log_last_success_timestamp_seconds  absent before the first success
+ *   tokenwatch_audit_log_interval_seconds                [audit_logs] interval (for the stale
+ * alert) tokenwatch_audit_log_last_success_timestamp_seconds  absent before the first success
  *   tokenwatch_audit_log_entries_total                   entries taken since the agent started
  *   tokenwatch_audit_log_skipped_total{reason}           lines skipped, every reason, 0 included
  *   tokenwatch_audit_log_fetch_failures_total            failed fetches since the agent started
@@ -41,7 +41,7 @@ struct tw_auditlog_status {
 };
 
 /* Appends the families above (the source info family when
- * snap->cfg->audit.metrics_sources).  st NULL: the self-metrics say
+ * snap->cfg->auditlog.metrics_sources).  st NULL: the self-metrics say
  * disabled.  0, -ENOMEM or -E2BIG. */
 int tw_usage_metrics(const struct tw_snapshot *snap, const struct tw_auditlog_status *st,
                      struct tw_buf *out);

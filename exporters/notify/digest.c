@@ -12,7 +12,6 @@
 #include "core/notify/schedule.h"
 #include "core/snapshot.h"
 #include "lib/tz/tzif.h"
-#include "exporters/sinks/digest.h"
 #include "exporters/sinks/sinks.h"
 #include "lib/buf.h"
 #include "lib/timeutil.h"
@@ -46,14 +45,14 @@ int tw_notify_digest_check(const struct tw_config *cfg, const struct tw_webhook_
                            const struct tw_sink_format *f, struct tw_buf *err)
 {
         struct tw_tz *tz = NULL;
-        const char *why = NULL;
         int r;
 
         if (!w->digest.on)
                 return 0;
-        if (!tw_sink_digest_builder(f, &why)) {
+        if (!f->digest) {
                 error_at(err, cfg, w, "digest");
-                tw_buf_printf(err, "not for format = %s: %s\n", f->name, why);
+                tw_buf_printf(err, "not for format = %s: %s\n", f->name,
+                              f->no_digest ? f->no_digest : "this format takes no digests");
                 return -EINVAL;
         }
         r = load_zone(&w->digest.schedule, &tz);
@@ -123,7 +122,7 @@ int tw_notify_digest_step(const struct tw_notify_digests *d, size_t i, const cha
 {
         const struct one *o = d && i < d->n ? &d->sinks[i] : NULL;
         struct tw_owner_policy policy, *pol = NULL;
-        tw_sink_digest_fn build = tw_sink_digest_builder(f, NULL);
+        tw_sink_digest_fn build = f ? f->digest : NULL;
         struct tw_digest dg;
         int64_t prev;
         int r;

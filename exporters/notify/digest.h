@@ -2,7 +2,7 @@
 #define TW_EXPORTERS_NOTIFY_DIGEST_H
 
 /*
- * The notifier's digests (issue 12): [webhook.NAME] digest = <schedule>
+ * The notifier's digests: [webhook.NAME] digest = <schedule>
  * and events = on|off.
  *
  * When: a digest is due when a firing of the sink's schedule lies in

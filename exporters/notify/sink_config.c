@@ -168,7 +168,7 @@ int tw_sink_config_copy(struct tw_sink_config *k, const struct tw_webhook_config
         k->filter.min_severity = w->min_severity;
         k->filter.kinds = w->kinds;
         k->filter.repeat_interval = w->repeat_interval;
-        /* alerts carry owner labels, fixed for an alert's life (issue 12) */
+        /* alerts carry owner labels, fixed for an alert's life */
         k->filter.keep_owner = k->format && k->format->batch;
         k->timeout = w->timeout;
         k->max_retries = w->max_retries;

@@ -8,6 +8,7 @@
 #include "core/events.h"
 #include "exporters/report/report_internal.h"
 #include "lib/buf.h"
+#include "lib/md.h"
 #include "lib/timeutil.h"
 
 #define TEXT_MAX 4096
@@ -98,62 +99,48 @@ static int render_csv(const struct tw_audit_view *v, struct tw_buf *out)
 
 static int render_markdown(const struct tw_audit_view *v, struct tw_buf *out)
 {
+        static const char *const titles[] = {"Observed (UTC)", "Event",  "Severity", "Token",
+                                             "Scope",          "Change", "Detail"};
         struct tw_buf tmp;
-        int r;
+        struct tw_md m;
 
         tw_buf_init(&tmp, TEXT_MAX * 4);
-        r = tw_buf_printf(out, "## Token changes\n\n%zu event%s", v->n_events,
-                          v->n_events == 1 ? "" : "s");
-        if (r >= 0 && v->since != TW_NO_TIME) {
-                r = tw_buf_adds(out, " since ");
-                if (r >= 0)
-                        r = tw_report_add_date(out, v->since, "");
+        tw_md_init(&m, out);
+        tw_md_printf(&m, "## Token changes\n\n%zu event%s", v->n_events,
+                     v->n_events == 1 ? "" : "s");
+        if (v->since != TW_NO_TIME) {
+                tw_md_raw(&m, " since ");
+                if (m.r >= 0)
+                        m.r = tw_report_add_date(out, v->since, "");
         }
-        if (r >= 0 && v->token_id) {
-                r = tw_buf_adds(out, " for token `");
-                if (r >= 0)
-                        r = tw_report_add_markdown(out, v->token_id);
-                if (r >= 0)
-                        r = tw_buf_adds(out, "`");
+        if (v->token_id) {
+                tw_md_raw(&m, " for token `");
+                tw_md_text(&m, v->token_id);
+                tw_md_raw(&m, "`");
         }
-        if (r >= 0)
-                r = tw_buf_adds(out, ".\n\n| Observed (UTC) | Event | Severity | Token | Scope | "
-                                     "Change | Detail |\n| --- | --- | --- | --- | --- | --- | "
-                                     "--- |\n");
-        for (size_t i = 0; r >= 0 && i < v->n_events; i++) {
+        tw_md_raw(&m, ".\n\n");
+        tw_md_table(&m, titles, sizeof(titles) / sizeof(titles[0]), NULL);
+        for (size_t i = 0; m.r >= 0 && i < v->n_events; i++) {
                 const struct tw_event *e = &v->events[i];
                 char ts[TW_RFC3339_LEN];
 
                 tw_buf_reset(&tmp);
-                r = change_text(e, &tmp);
-                if (r >= 0)
-                        r = tw_buf_printf(
-                                out, "| %s | %s | %s | ", tw_time_format(e->observed_at, ts),
-                                tw_event_kind_to_string(e->kind), severity_name(e->severity));
-                if (r >= 0)
-                        r = tw_report_add_markdown(out,
-                                                   e->token_name ? e->token_name : e->token_id);
-                if (r >= 0)
-                        r = tw_buf_adds(out, " (");
-                if (r >= 0)
-                        r = tw_report_add_markdown(out, e->token_id);
-                if (r >= 0)
-                        r = tw_buf_adds(out, ") | ");
-                if (r >= 0)
-                        r = tw_report_add_markdown(out, e->scope ? e->scope : "");
-                if (r >= 0)
-                        r = tw_buf_adds(out, " | ");
-                if (r >= 0)
-                        r = tw_report_add_markdown(out, tmp.ptr ? tmp.ptr : "");
-                if (r >= 0)
-                        r = tw_buf_adds(out, " | ");
-                if (r >= 0)
-                        r = tw_report_add_markdown(out, e->detail ? e->detail : "");
-                if (r >= 0)
-                        r = tw_buf_adds(out, " |\n");
+                m.r = change_text(e, &tmp);
+                tw_md_cell_raw(&m, tw_time_format(e->observed_at, ts));
+                tw_md_cell_raw(&m, tw_event_kind_to_string(e->kind));
+                tw_md_cell_raw(&m, severity_name(e->severity));
+                tw_md_raw(&m, "| ");
+                tw_md_text(&m, e->token_name ? e->token_name : e->token_id);
+                tw_md_raw(&m, " (");
+                tw_md_text(&m, e->token_id);
+                tw_md_raw(&m, ") ");
+                tw_md_cell(&m, e->scope ? e->scope : "");
+                tw_md_cell(&m, tmp.ptr ? tmp.ptr : "");
+                tw_md_cell(&m, e->detail ? e->detail : "");
+                tw_md_row_end(&m);
         }
         tw_buf_done(&tmp);
-        return r;
+        return m.r;
 }
 
 enum { COL_TIME, COL_EVENT, COL_SEVERITY, COL_TOKEN, COL_CHANGE, N_COLS };

@@ -1,7 +1,6 @@
 /* The CSV report: RFC 4180, one row per token in inventory order. */
 #include "exporters/report/report_internal.h"
 
-#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -16,80 +15,6 @@
 static const char header[] = "id,name,scope,kind,roles,created_by,owner,owner_source,"
                              "created_at,expires_at,last_used_at,worst_severity,findings,"
                              "suppressed,organization_id\r\n";
-
-/* Whether s is printable ASCII only (most of what the API sends). */
-static bool plain(const char *s)
-{
-        for (; *s; s++)
-                if ((unsigned char)*s < 0x20 || (unsigned char)*s > 0x7e)
-                        return false;
-        return true;
-}
-
-/* s as a reviewer may read it, into tmp: CR, LF and tab as blanks; every
- * other control character, bidirectional override, isolate or mark and
- * invalid UTF-8 byte as '?' (tw_report_add_terminal()). */
-static int clean(const char *s, struct tw_buf *tmp)
-{
-        struct tw_buf blanks;
-        int r;
-
-        tw_buf_init(&blanks, CELL_MAX);
-        r = tw_buf_adds(&blanks, s);
-        for (size_t i = 0; r >= 0 && i < blanks.len; i++)
-                if (strchr("\r\n\t", blanks.ptr[i]))
-                        blanks.ptr[i] = ' ';
-        if (r >= 0)
-                r = tw_report_add_terminal(tmp, blanks.ptr ? blanks.ptr : "", SIZE_MAX, NULL);
-        tw_buf_done(&blanks);
-        return r;
-}
-
-/*
- * Security reviewers open these files in spreadsheets,
- * which run a cell starting with =, +, -, @ (or a tab or CR before one) as a
- * formula: a token named "=HYPERLINK(...)" would be code.  Such a cell (its
- * first character after blanks) gets a leading apostrophe (OWASP's "CSV
- * injection" advice), which spreadsheets show as text.  Control and
- * bidirectional characters never reach the file (clean()).  Then RFC 4180:
- * a field holding '"' or ',' is quoted, with '"' doubled.
- */
-int tw_report_add_csv_cell(struct tw_buf *out, const char *s, bool last)
-{
-        struct tw_buf tmp;
-        bool guard, quote;
-        int r = 0;
-
-        if (!s)
-                s = "";
-        tw_buf_init(&tmp, CELL_MAX);
-        if (!plain(s)) {
-                r = clean(s, &tmp);
-                s = tmp.ptr ? tmp.ptr : "";
-        }
-        guard = strchr("=+-@", s[strspn(s, " ")]) && s[strspn(s, " ")];
-        quote = strpbrk(s, "\",") != NULL;
-        if (r >= 0 && quote)
-                r = tw_buf_addc(out, '"');
-        if (r >= 0 && guard)
-                r = tw_buf_addc(out, '\'');
-        for (const char *p = s; r >= 0 && *p;) {
-                size_t n = strcspn(p, "\"");
-
-                r = tw_buf_add(out, p, n);
-                p += n;
-                if (r >= 0 && *p == '"') {
-                        r = tw_buf_adds(out, "\"\"");
-                        p++;
-                }
-        }
-        if (r >= 0 && quote)
-                r = tw_buf_addc(out, '"');
-        if (r >= 0)
-                r = tw_buf_adds(out, last ? "\r\n" : ",");
-        tw_buf_done(&tmp);
-        return r;
-}
 
 static int add_time_cell(struct tw_buf *out, int64_t t)
 {
@@ -123,7 +48,7 @@ static int add_findings_cell(struct tw_buf *out, const struct tw_snapshot *snap,
                              bool suppressed, bool last, struct tw_buf *tmp)
 {
         const struct tw_finding *f = NULL;
-        size_t n = tw_report_token_findings(snap, token, &f);
+        size_t n = tw_evaluation_token_findings(snap->ev, token, &f);
         int r = 0;
 
         tw_buf_reset(tmp);

@@ -6,7 +6,6 @@
 #include "exporters/report/report.h"
 
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,7 +19,6 @@
 #include "core/snapshot.h"
 #include "lib/timeutil.h"
 
-#define FLUSH_BYTES ((size_t)64 << 10)
 #define SCRATCH_MAX ((size_t)1 << 20)
 #define DAY 86400
 
@@ -93,86 +91,6 @@ static const char css[] =
         ".scroll{overflow:visible}h2,h3{break-after:avoid}tr,.card,ul.findings li,figure"
         "{break-inside:avoid}\n"
         "*{-webkit-print-color-adjust:exact;print-color-adjust:exact}}\n";
-
-/* Hands out what has piled up to the flush callback, if any (a streaming
- * caller: the daemon's live view goes straight into gzip). */
-static void maybe_flush(struct tw_html *h)
-{
-        if (h->flush && h->r >= 0 && h->out->len >= FLUSH_BYTES)
-                h->r = h->flush(h->flush_ctx);
-}
-
-void tw_html_raw(struct tw_html *h, const char *s)
-{
-        if (h->r >= 0)
-                h->r = tw_buf_adds(h->out, s);
-        maybe_flush(h);
-}
-
-void tw_html_rawf(struct tw_html *h, const char *fmt, ...)
-{
-        va_list ap;
-
-        if (h->r < 0)
-                return;
-        va_start(ap, fmt);
-        h->r = tw_buf_vprintf(h->out, fmt, ap);
-        va_end(ap);
-        maybe_flush(h);
-}
-
-void tw_html_text(struct tw_html *h, const char *s)
-{
-        if (!s || h->r < 0)
-                return;
-        tw_buf_reset(&h->tmp);
-        h->r = tw_report_add_terminal(&h->tmp, s, SIZE_MAX, NULL);
-        for (const char *p = h->tmp.ptr; h->r >= 0 && p && *p; p++) {
-                size_t n = strcspn(p, "&<>\"'");
-
-                h->r = tw_buf_add(h->out, p, n);
-                p += n;
-                if (!*p || h->r < 0)
-                        break;
-                h->r = tw_buf_adds(h->out, *p == '&'   ? "&amp;"
-                                           : *p == '<' ? "&lt;"
-                                           : *p == '>' ? "&gt;"
-                                           : *p == '"' ? "&quot;"
-                                                       : "&#39;");
-        }
-        maybe_flush(h);
-}
-
-void tw_html_date(struct tw_html *h, int64_t t, const char *none_text)
-{
-        if (h->r >= 0)
-                h->r = tw_report_add_date(h->out, t, none_text);
-}
-
-void tw_html_name(struct tw_html *h, const char *s)
-{
-        tw_html_raw(h, "<bdi>");
-        tw_html_text(h, s && *s ? s : "(no name)");
-        tw_html_raw(h, "</bdi>");
-}
-
-const char *tw_html_sev_class(enum tw_severity s)
-{
-        return s == TW_SEVERITY_CRITICAL ? "crit" : s == TW_SEVERITY_WARNING ? "warn" : "ok";
-}
-
-void tw_html_sev_pill(struct tw_html *h, enum tw_severity s, bool suppressed)
-{
-        tw_html_rawf(h, "<span class=\"sev %s\">%s</span>",
-                     suppressed ? "sup" : tw_html_sev_class(s),
-                     s == TW_SEVERITY_NONE ? "ok" : tw_severity_to_string(s));
-}
-
-void tw_html_delta(struct tw_html *h, int64_t t)
-{
-        if (h->r >= 0)
-                h->r = tw_describe_delta(t, h->now, h->out);
-}
 
 static void header(struct tw_html *h)
 {
@@ -293,37 +211,25 @@ static void cards(struct tw_html *h)
         tw_html_raw(h, "</div></div>\n</div>\n");
 }
 
-/* The message without its " Fix: <command>." tail, then the command. */
-static void message_and_fix(struct tw_html *h, const char *msg)
+/* The finding's message, then its fix command when there is one. */
+static void finding_body(struct tw_html *h, const struct tw_finding *f)
 {
-        const char *fix = NULL, *p = msg;
-        char *head = NULL, *cmd = NULL;
+        const struct tw_inventory *inv = h->snap->inv;
 
-        while (p && (p = strstr(p, " Fix: ")) != NULL)
-                fix = p++;
-        if (!fix) {
-                tw_html_raw(h, "<div>");
-                tw_html_text(h, msg);
-                tw_html_raw(h, "</div>");
+        tw_buf_reset(&h->msg);
+        if (h->r >= 0)
+                h->r = tw_finding_message(h->snap->ev, inv, f, &h->msg);
+        tw_html_raw(h, "<div>");
+        tw_html_text(h, h->msg.ptr);
+        tw_html_raw(h, "</div>");
+        tw_buf_reset(&h->msg);
+        if (h->r >= 0)
+                h->r = tw_finding_fix(h->snap->ev, inv, f, &h->msg);
+        if (h->msg.len == 0)
                 return;
-        }
-        head = strndup(msg, (size_t)(fix - msg));
-        cmd = strdup(fix + 6);
-        if (!head || !cmd) {
-                h->r = h->r < 0 ? h->r : -ENOMEM;
-        } else {
-                size_t n = strlen(cmd);
-
-                if (n && cmd[n - 1] == '.')
-                        cmd[n - 1] = '\0';
-                tw_html_raw(h, "<div>");
-                tw_html_text(h, head);
-                tw_html_raw(h, "</div><div class=\"fix\">Fix: <code>");
-                tw_html_text(h, cmd);
-                tw_html_raw(h, "</code></div>");
-        }
-        free(head);
-        free(cmd);
+        tw_html_raw(h, "<div class=\"fix\">Fix: <code>");
+        tw_html_text(h, h->msg.ptr);
+        tw_html_raw(h, "</code></div>");
 }
 
 static void findings_at(struct tw_html *h, enum tw_severity sev)
@@ -338,7 +244,7 @@ static void findings_at(struct tw_html *h, enum tw_severity sev)
                      tw_html_sev_class(sev));
         for (size_t i = 0; i < inv->n_tokens; i++) {
                 const struct tw_finding *f = NULL;
-                size_t k = h->order[i], n = tw_report_token_findings(h->snap, k, &f);
+                size_t k = h->order[i], n = tw_evaluation_token_findings(h->snap->ev, k, &f);
 
                 for (size_t j = 0; j < n; j++) {
                         if (f[j].suppressed || f[j].severity != sev)
@@ -347,9 +253,9 @@ static void findings_at(struct tw_html *h, enum tw_severity sev)
                         tw_html_name(h, inv->tokens[k].name);
                         tw_html_raw(h, "</b></a> <span class=\"id\">");
                         tw_html_text(h, inv->tokens[k].id);
-                        tw_html_rawf(h, "</span> &middot; %s",
-                                     tw_finding_kind_to_string(f[j].kind));
-                        message_and_fix(h, f[j].message);
+                        tw_html_raw(h, "</span> &middot; ");
+                        tw_html_raw(h, tw_finding_kind_to_string(f[j].kind));
+                        finding_body(h, &f[j]);
                         tw_html_raw(h, "</li>\n");
                 }
         }
@@ -429,6 +335,7 @@ static int render(const struct tw_snapshot *snap, const struct tw_report_layout 
         char csp[256];
 
         tw_buf_init(&h.tmp, SCRATCH_MAX);
+        tw_buf_init(&h.msg, SCRATCH_MAX);
         h.r = tw_report_order(snap, opts, true, &order);
         h.order = order;
         if (h.r >= 0)
@@ -461,6 +368,7 @@ static int render(const struct tw_snapshot *snap, const struct tw_report_layout 
         tw_html_raw(&h, "</body>\n</html>\n");
         tw_report_summary_done(&h.sum);
         tw_buf_done(&h.tmp);
+        tw_buf_done(&h.msg);
         free(order);
         return h.r;
 }

@@ -2,9 +2,10 @@
 #define TW_EXPORTERS_REPORT_HTML_H
 
 /*
- * Internal to the HTML report (exporters/report/html*.c): the render state
- * and the escaping writers its parts share.  Not thread-shared: one render
- * per struct tw_html.
+ * Internal to the HTML report (html.c, the page, and its sections in
+ * html_tables.c, html_timeline.c, html_usage.c): the render state and the
+ * escaping writers they share (html_common.c, below them).  Not
+ * thread-shared: one render per struct tw_html.
  */
 
 #include <stdbool.h>
@@ -21,6 +22,7 @@ struct tw_html {
         const struct tw_snapshot *snap;
         struct tw_buf *out;
         struct tw_buf tmp;   /* scratch for sanitizing */
+        struct tw_buf msg;   /* a finding's message */
         const size_t *order; /* token indices, worst first */
         struct tw_report_summary sum;
         int64_t now;

@@ -60,7 +60,7 @@ static size_t ws_bucket(const struct tw_inventory *inv, const struct tw_token *t
 static void count_token(const struct tw_html *h, size_t token, struct ws_count *c)
 {
         const struct tw_finding *f = NULL;
-        size_t n = tw_report_token_findings(h->snap, token, &f);
+        size_t n = tw_evaluation_token_findings(h->snap->ev, token, &f);
         enum tw_severity s = tw_evaluation_token_severity(h->snap->ev, token);
 
         c->tokens++;
@@ -144,13 +144,14 @@ static void roles_cell(struct tw_html *h, const struct tw_token *t)
 static void findings_cell(struct tw_html *h, size_t token)
 {
         const struct tw_finding *f = NULL;
-        size_t n = tw_report_token_findings(h->snap, token, &f);
+        size_t n = tw_evaluation_token_findings(h->snap->ev, token, &f);
 
         tw_html_raw(h, "<td data-l=\"Findings\">");
         for (size_t i = 0; i < n; i++) {
                 tw_html_raw(h, i ? "<br>" : "");
                 tw_html_sev_pill(h, f[i].severity, f[i].suppressed);
-                tw_html_rawf(h, " %s", tw_finding_kind_to_string(f[i].kind));
+                tw_html_raw(h, " ");
+                tw_html_raw(h, tw_finding_kind_to_string(f[i].kind));
                 if (f[i].suppressed) {
                         tw_html_raw(h, " <span class=\"id\">suppressed through ");
                         tw_html_date(h, f[i].suppressed_until - 1, "?");
@@ -249,7 +250,7 @@ static void suppressed_findings(struct tw_html *h)
                 return;
         for (size_t i = 0; i < inv->n_tokens; i++) {
                 const struct tw_finding *f = NULL;
-                size_t k = h->order[i], n = tw_report_token_findings(h->snap, k, &f);
+                size_t k = h->order[i], n = tw_evaluation_token_findings(h->snap->ev, k, &f);
 
                 for (size_t j = 0; j < n; j++) {
                         if (!f[j].suppressed)

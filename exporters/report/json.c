@@ -14,6 +14,7 @@
 #include "core/evaluate/evaluate.h"
 #include "core/inventory.h"
 #include "core/snapshot.h"
+#include "core/token_json.h"
 #include "lib/timeutil.h"
 
 /* Adds s, or null for NULL.  NULL on -ENOMEM. */
@@ -98,33 +99,13 @@ static int add_workspaces(const struct tw_inventory *inv, cJSON *root)
         return 0;
 }
 
-static int add_roles(const struct tw_inventory *inv, const struct tw_token *t, cJSON *tok)
-{
-        cJSON *arr = cJSON_AddArrayToObject(tok, "roles"), *o;
-
-        if (!arr)
-                return -ENOMEM;
-        for (size_t i = 0; i < t->n_roles; i++) {
-                const struct tw_role *role = &t->roles[i];
-
-                o = add_object(arr);
-                if (!o)
-                        return -ENOMEM;
-                if (!add_str(o, "entity_type", role->entity_type) ||
-                    !add_str(o, "entity_id", role->entity_id) ||
-                    !add_str(o, "entity_name", inv ? tw_inventory_entity_name(inv, role) : NULL) ||
-                    !add_str(o, "role", role->role) ||
-                    !cJSON_AddBoolToObject(o, "custom_role", tw_role_is_custom(role)))
-                        return -ENOMEM;
-        }
-        return 0;
-}
-
-static int add_findings(const struct tw_snapshot *snap, size_t token, cJSON *tok)
+static int add_findings(const struct tw_snapshot *snap, size_t token, cJSON *tok,
+                        struct tw_buf *msg)
 {
         cJSON *arr = cJSON_AddArrayToObject(tok, "findings"), *o;
         const struct tw_finding *f = NULL;
-        size_t n = tw_report_token_findings(snap, token, &f);
+        size_t n = tw_evaluation_token_findings(snap->ev, token, &f);
+        int r;
 
         if (!arr)
                 return -ENOMEM;
@@ -132,9 +113,19 @@ static int add_findings(const struct tw_snapshot *snap, size_t token, cJSON *tok
                 o = add_object(arr);
                 if (!o)
                         return -ENOMEM;
+                tw_buf_reset(msg);
+                r = tw_finding_message(snap->ev, snap->inv, &f[i], msg);
+                if (r < 0)
+                        return r;
                 if (!add_str(o, "kind", tw_finding_kind_to_string(f[i].kind)) ||
                     !add_str(o, "severity", tw_severity_to_string(f[i].severity)) ||
-                    !add_str(o, "message", f[i].message ? f[i].message : "") ||
+                    !add_str(o, "message", msg->ptr ? msg->ptr : ""))
+                        return -ENOMEM;
+                tw_buf_reset(msg);
+                r = tw_finding_fix(snap->ev, snap->inv, &f[i], msg);
+                if (r < 0)
+                        return r;
+                if (!add_str(o, "fix", msg->len ? msg->ptr : NULL) ||
                     !cJSON_AddBoolToObject(o, "suppressed", f[i].suppressed) ||
                     !add_time(o, "suppressed_until",
                               f[i].suppressed ? f[i].suppressed_until : TW_NO_TIME) ||
@@ -143,40 +134,6 @@ static int add_findings(const struct tw_snapshot *snap, size_t token, cJSON *tok
                         return -ENOMEM;
         }
         return 0;
-}
-
-static int add_creator(const struct tw_subject *s, cJSON *tok)
-{
-        cJSON *o;
-
-        if (!s)
-                return cJSON_AddNullToObject(tok, "created_by") ? 0 : -ENOMEM;
-        o = cJSON_AddObjectToObject(tok, "created_by");
-        if (!o || !add_str(o, "id", s->id) || !add_str(o, "subject_type", s->subject_type) ||
-            !add_str(o, "name", tw_subject_name(s)))
-                return -ENOMEM;
-        return 0;
-}
-
-cJSON *tw_report_token_json(const struct tw_inventory *inv, const struct tw_token *t)
-{
-        cJSON *o = cJSON_CreateObject();
-
-        if (!o)
-                return NULL;
-        if (!add_str(o, "id", t->id) ||
-            !add_str(o, "organization_id", tw_token_organization_id(inv, t)) ||
-            !add_str(o, "organization", tw_token_organization_name(inv, t)) ||
-            !add_str(o, "name", t->name) || !add_str(o, "description", t->description) ||
-            !add_str(o, "scope", t->scope) || !add_str(o, "kind", t->kind) ||
-            !add_str(o, "short_token", t->short_token) || !add_time(o, "start_at", t->start_at) ||
-            !add_time(o, "created_at", t->created_at) || !add_time(o, "expires_at", t->end_at) ||
-            !add_time(o, "last_used_at", t->last_used_at) || add_creator(t->created_by, o) < 0 ||
-            add_roles(inv, t, o) < 0) {
-                cJSON_Delete(o);
-                return NULL;
-        }
-        return o;
 }
 
 /* {"warning": n, "critical": n} per kind. */
@@ -292,6 +249,7 @@ static int add_notes(const struct tw_evaluation *ev, cJSON *root)
 struct stream {
         const struct tw_report_sink *sink;
         struct tw_buf buf;
+        struct tw_buf msg;                    /* one finding's message */
         struct tw_report_history history;     /* the token changes per token */
         struct tw_report_lifecycle lifecycle; /* who changed each token */
 };
@@ -362,10 +320,10 @@ static int stream_add_object(struct stream *s, cJSON *obj, size_t skip_head, siz
 /* Token i with its findings, two levels down (root object, tokens array). */
 static int stream_token(struct stream *s, const struct tw_snapshot *snap, size_t i)
 {
-        cJSON *o = tw_report_token_json(snap->inv, &snap->inv->tokens[i]);
+        cJSON *o = tw_token_json(snap->inv, &snap->inv->tokens[i]);
 
         if (o &&
-            (add_findings(snap, i, o) < 0 || tw_report_owner_json(snap, i, o) < 0 ||
+            (add_findings(snap, i, o, &s->msg) < 0 || tw_report_owner_json(snap, i, o) < 0 ||
              tw_report_usage_token_json(snap, &s->history, i, o) < 0 ||
              tw_report_lifecycle_token_json(snap, &s->lifecycle, &snap->inv->tokens[i], o) < 0)) {
                 cJSON_Delete(o);
@@ -440,6 +398,7 @@ int tw_report_write_json(const struct tw_snapshot *snap, const struct tw_report_
         int r;
 
         tw_buf_init(&s.buf, TW_BUF_MAX_DEFAULT);
+        tw_buf_init(&s.msg, TW_BUF_MAX_DEFAULT);
         r = tw_report_history_init(snap, &s.history);
         if (r >= 0)
                 r = tw_report_lifecycle_init(snap, &s.lifecycle);
@@ -452,5 +411,6 @@ int tw_report_write_json(const struct tw_snapshot *snap, const struct tw_report_
         tw_report_history_done(&s.history);
         tw_report_lifecycle_done(&s.lifecycle);
         tw_buf_done(&s.buf);
+        tw_buf_done(&s.msg);
         return r;
 }

@@ -1,4 +1,4 @@
-/* The owner in the report (issue 12): each token's team and the source that
+/* The owner in the report: each token's team and the source that
  * answered, in every format, and `report --group-by team`. */
 #include "exporters/report/report_internal.h"
 

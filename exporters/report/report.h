@@ -14,10 +14,7 @@
 
 #include "core/snapshot.h"
 
-struct cJSON;
 struct tw_buf;
-struct tw_inventory;
-struct tw_token;
 
 enum tw_report_format {
         TW_REPORT_TABLE,
@@ -27,7 +24,7 @@ enum tw_report_format {
         TW_REPORT_HTML,
 };
 
-/* How rows are grouped (issue 12): `report --group-by team` orders tokens by
+/* How rows are grouped: `report --group-by team` orders tokens by
  * their owner's team (tokens without one last), keeping each format's order
  * within a team. */
 enum tw_report_group {
@@ -101,10 +98,5 @@ struct tw_live_status {
 int tw_report_html_csp(char *buf, size_t size);
 int tw_report_render_live_html(const struct tw_snapshot *snap, const struct tw_live_status *st,
                                struct tw_buf *out, int (*flush)(void *ctx), void *flush_ctx);
-
-/* The JSON report's object for one token, without "findings": the one shape
- * of a token that webhook payloads share with the report.  inv (may be NULL)
- * names the roles' entities.  NULL on -ENOMEM; free with cJSON_Delete(). */
-struct cJSON *tw_report_token_json(const struct tw_inventory *inv, const struct tw_token *t);
 
 #endif

@@ -2,9 +2,11 @@
 #define TW_EXPORTERS_REPORT_REPORT_INTERNAL_H
 
 /*
- * Internal to the report renderers (exporters/report*.c): what every format
- * computes the same way — the order of tokens, the summary, display names —
- * and the text sanitizers for people-facing formats.  Pure and thread-safe.
+ * Internal to the report renderers (the files of exporters/report): what
+ * every format computes the same way — the order of tokens, the summary,
+ * display names (report_common.c, owner.c) — and the text sanitizers for
+ * people-facing formats (text.c).  These sit below the formats and call none
+ * of them; report.c dispatches to the formats.  Pure and thread-safe.
  */
 
 #include <stdbool.h>
@@ -43,11 +45,6 @@ struct tw_report_summary {
 /* ev->now with an evaluation, else the inventory's collected_at. */
 int64_t tw_report_generated_at(const struct tw_snapshot *snap);
 
-/* The findings of token i: returns how many, *ret_first points at the first.
- * 0 without an evaluation or when the evaluation does not cover token i. */
-size_t tw_report_token_findings(const struct tw_snapshot *snap, size_t token,
-                                const struct tw_finding **ret_first);
-
 /* The token indices worst first: worst unsuppressed severity, then soonest
  * expiry (never-expiring last), then inventory order.  *ret_order is a new
  * array of inv->n_tokens entries (caller frees).  -ENOMEM. */
@@ -79,17 +76,11 @@ int tw_report_add_terminal(struct tw_buf *out, const char *s, size_t max_width, 
 /* The display width of s as tw_report_add_terminal() counts it. */
 size_t tw_report_text_width(const char *s);
 
-/*
- * Text for a GitHub Markdown table cell: escapes \ | ` * _ [ ] ~ @ with a
- * backslash, < > & as HTML entities, turns CR/LF/tab into a space and other
- * control characters into '?', so a hostile name can neither break the table
- * nor inject HTML, links or mentions.  NULL s appends nothing.
- */
-int tw_report_add_markdown(struct tw_buf *out, const char *s);
-
-/* Appends one RFC 4180 CSV field and its separator (",", or CRLF when last),
- * with a leading apostrophe for a cell a spreadsheet would run as a formula
- * (=, +, -, @, tab, CR).  NULL s is an empty field. */
+/* Appends one RFC 4180 CSV field and its separator (",", or CRLF when last):
+ * CR, LF and tab as blanks, every other control character, bidirectional
+ * override, isolate or mark and invalid UTF-8 byte as '?', and a leading
+ * apostrophe for a cell a spreadsheet would run as a formula (=, +, -, @
+ * after blanks).  NULL s is an empty field. */
 int tw_report_add_csv_cell(struct tw_buf *out, const char *s, bool last);
 
 struct tw_report_sink;
@@ -109,7 +100,7 @@ int tw_report_render_html(const struct tw_snapshot *snap, const struct tw_report
                           struct tw_buf *out);
 
 /*
- * The owner (issue 12, exporters/report/owner.c), resolved under snap->cfg's
+ * The owner (exporters/report/owner.c), resolved under snap->cfg's
  * [owners] (the defaults without a config).  Owner values are safe in any
  * format (core/owner.h); the renderers escape them anyway.
  */

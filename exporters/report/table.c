@@ -54,7 +54,7 @@ static int roles_text(const struct tw_token *t, struct tw_buf *tmp)
 static int findings_text(const struct tw_snapshot *snap, size_t token, struct tw_buf *tmp)
 {
         const struct tw_finding *f = NULL;
-        size_t n = tw_report_token_findings(snap, token, &f);
+        size_t n = tw_evaluation_token_findings(snap->ev, token, &f);
         int r = 0;
 
         for (size_t i = 0; r >= 0 && i < n; i++)

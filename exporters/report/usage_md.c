@@ -1,6 +1,6 @@
 /* The Markdown report's audit sections: "Changes in the last 30 days" (the
- * audit trail) and "Who uses each token" (the audit-log usage).  Every
- * piece of API text goes through tw_report_add_markdown(). */
+ * audit trail) and "Who uses each token" (the audit-log usage), written
+ * with lib/md.h: every piece of API text is escaped. */
 #include "exporters/report/usage.h"
 
 #include <errno.h>
@@ -13,6 +13,7 @@
 #include "core/usage/usage.h"
 #include "exporters/report/report_internal.h"
 #include "lib/buf.h"
+#include "lib/md.h"
 #include "lib/timeutil.h"
 
 /* Rows past this are counted, not listed: `tokenwatch audit` has them all. */
@@ -20,23 +21,18 @@
 #define TOP 3
 
 struct md {
-        struct tw_buf *out;
+        struct tw_md w;
         struct tw_buf tmp;
-        int r;
 };
 
 static void add(struct md *m, const char *s)
 {
-        if (m->r >= 0)
-                m->r = tw_buf_adds(m->out, s);
+        tw_md_raw(&m->w, s);
 }
 
 static void cell(struct md *m, const char *s)
 {
-        add(m, "| ");
-        if (m->r >= 0)
-                m->r = tw_report_add_markdown(m->out, s);
-        add(m, " ");
+        tw_md_cell(&m->w, s);
 }
 
 static void cell_ms(struct md *m, int64_t ms)
@@ -56,17 +52,19 @@ static void changes(struct md *m, const struct tw_snapshot *snap)
                        "in the audit trail of its state directory.\n");
                 return;
         }
-        if (m->r >= 0)
-                m->r = tw_buf_printf(m->out, "%zu change%s since ", h->n_events,
-                                     h->n_events == 1 ? "" : "s");
-        if (m->r >= 0)
-                m->r = tw_report_add_date(m->out, h->since, "?");
+        if (m->w.r >= 0)
+                m->w.r = tw_buf_printf(m->w.out, "%zu change%s since ", h->n_events,
+                                       h->n_events == 1 ? "" : "s");
+        if (m->w.r >= 0)
+                m->w.r = tw_report_add_date(m->w.out, h->since, "?");
         add(m, h->n_events ? ", newest first.\n\n" : ".\n");
         if (h->n_events == 0)
                 return;
-        add(m, "| Observed (UTC) | Event | Severity | Token | Change | Detail |\n"
-               "|---|---|---|---|---|---|\n");
-        for (size_t k = 0; k < h->n_events && k < MAX_CHANGES && m->r >= 0; k++) {
+        tw_md_table(&m->w,
+                    (const char *const[]){"Observed (UTC)", "Event", "Severity", "Token", "Change",
+                                          "Detail"},
+                    6, NULL);
+        for (size_t k = 0; k < h->n_events && k < MAX_CHANGES && m->w.r >= 0; k++) {
                 const struct tw_event *e = &h->events[h->n_events - 1 - k];
                 char ts[TW_RFC3339_LEN];
 
@@ -75,21 +73,22 @@ static void changes(struct md *m, const struct tw_snapshot *snap)
                 cell(m,
                      e->severity == TW_SEVERITY_NONE ? "info" : tw_severity_to_string(e->severity));
                 tw_buf_reset(&m->tmp);
-                m->r = tw_buf_printf(&m->tmp, "%s (%s)", e->token_name ? e->token_name : "-",
-                                     e->token_id ? e->token_id : "?");
+                m->w.r = tw_buf_printf(&m->tmp, "%s (%s)", e->token_name ? e->token_name : "-",
+                                       e->token_id ? e->token_id : "?");
                 cell(m, m->tmp.ptr);
                 tw_buf_reset(&m->tmp);
-                if (m->r >= 0)
-                        m->r = tw_report_event_change(e, &m->tmp);
+                if (m->w.r >= 0)
+                        m->w.r = tw_report_event_change(e, &m->tmp);
                 cell(m, m->tmp.ptr ? m->tmp.ptr : "");
                 cell(m, e->detail);
                 add(m, "|\n");
         }
-        if (m->r >= 0 && h->n_events > MAX_CHANGES)
-                m->r = tw_buf_printf(m->out,
-                                     "\nAnd %zu older (`tokenwatch audit --since 30d` lists every "
-                                     "one).\n",
-                                     h->n_events - MAX_CHANGES);
+        if (m->w.r >= 0 && h->n_events > MAX_CHANGES)
+                m->w.r =
+                        tw_buf_printf(m->w.out,
+                                      "\nAnd %zu older (`tokenwatch audit --since 30d` lists every "
+                                      "one).\n",
+                                      h->n_events - MAX_CHANGES);
 }
 
 /* The lifecycle events of the last 30 days (the audit logs): who did what. */
@@ -104,7 +103,7 @@ static void changed_by(struct md *m, const struct tw_snapshot *snap)
         if (!u)
                 return;
         add(m, "\n### Who changed tokens (Astro audit logs)\n\n");
-        for (size_t k = u->n_lifecycle; k-- > 0 && m->r >= 0;) {
+        for (size_t k = u->n_lifecycle; k-- > 0 && m->w.r >= 0;) {
                 const struct tw_lifecycle_event *e = &u->lifecycle[k];
                 char ts[TW_RFC3339_LEN];
 
@@ -113,33 +112,35 @@ static void changed_by(struct md *m, const struct tw_snapshot *snap)
                 if (shown++ >= MAX_CHANGES)
                         continue;
                 if (shown == 1)
-                        add(m, "| When (UTC) | Action | Token | By | Source IP | User agent | "
-                               "Status |\n|---|---|---|---|---|---|---|\n");
+                        tw_md_table(&m->w,
+                                    (const char *const[]){"When (UTC)", "Action", "Token", "By",
+                                                          "Source IP", "User agent", "Status"},
+                                    7, NULL);
                 cell(m, tw_time_format(e->at_ms / 1000, ts));
                 cell(m, tw_lifecycle_action_to_string(e->action));
                 tw_buf_reset(&m->tmp);
-                if (m->r >= 0)
-                        m->r = tw_buf_printf(&m->tmp, "%s (%s)",
-                                             tw_report_lifecycle_token_name(snap, e)
-                                                     ? tw_report_lifecycle_token_name(snap, e)
-                                                     : "-",
-                                             e->token_id ? e->token_id : "new");
+                if (m->w.r >= 0)
+                        m->w.r = tw_buf_printf(&m->tmp, "%s (%s)",
+                                               tw_report_lifecycle_token_name(snap, e)
+                                                       ? tw_report_lifecycle_token_name(snap, e)
+                                                       : "-",
+                                               e->token_id ? e->token_id : "new");
                 cell(m, m->tmp.ptr);
                 tw_buf_reset(&m->tmp);
-                if (m->r >= 0)
-                        m->r = tw_report_actor_text(snap, e, &m->tmp);
+                if (m->w.r >= 0)
+                        m->w.r = tw_report_actor_text(snap, e, &m->tmp);
                 cell(m, m->tmp.ptr);
                 cell(m, e->source_ip ? e->source_ip : "-");
                 cell(m, e->user_agent ? e->user_agent : "-");
-                if (m->r >= 0)
-                        m->r = e->status < 0 ? tw_buf_adds(m->out, "| ? ")
-                                             : tw_buf_printf(m->out, "| %d ", e->status);
+                if (m->w.r >= 0)
+                        m->w.r = e->status < 0 ? tw_buf_adds(m->w.out, "| ? ")
+                                               : tw_buf_printf(m->w.out, "| %d ", e->status);
                 add(m, "|\n");
         }
         if (shown == 0)
                 add(m, "None in the last 30 days.\n");
-        else if (m->r >= 0 && shown > MAX_CHANGES)
-                m->r = tw_buf_printf(m->out, "\nAnd %zu older.\n", shown - MAX_CHANGES);
+        else if (m->w.r >= 0 && shown > MAX_CHANGES)
+                m->w.r = tw_buf_printf(m->w.out, "\nAnd %zu older.\n", shown - MAX_CHANGES);
 }
 
 static void usage_row(struct md *m, const struct tw_token *t, const struct tw_token_usage *u)
@@ -147,27 +148,27 @@ static void usage_row(struct md *m, const struct tw_token *t, const struct tw_to
         const char *least = tw_report_least_role(u, t);
 
         tw_buf_reset(&m->tmp);
-        if (m->r >= 0)
-                m->r = tw_buf_printf(&m->tmp, "%s (%s)", t->name ? t->name : "-", t->id);
+        if (m->w.r >= 0)
+                m->w.r = tw_buf_printf(&m->tmp, "%s (%s)", t->name ? t->name : "-", t->id);
         cell(m, m->tmp.ptr);
-        if (m->r >= 0)
-                m->r = tw_buf_printf(m->out, "| %llu ", (unsigned long long)u->calls);
+        if (m->w.r >= 0)
+                m->w.r = tw_buf_printf(m->w.out, "| %llu ", (unsigned long long)u->calls);
         cell_ms(m, u->first_ms);
         cell_ms(m, u->last_ms);
         tw_buf_reset(&m->tmp);
-        if (m->r >= 0)
-                m->r = tw_report_sources_text(u->ips, u->n_ips, TOP, &m->tmp);
+        if (m->w.r >= 0)
+                m->w.r = tw_report_sources_text(u->ips, u->n_ips, TOP, &m->tmp);
         cell(m, m->tmp.ptr ? m->tmp.ptr : "");
         tw_buf_reset(&m->tmp);
-        if (m->r >= 0)
-                m->r = tw_report_sources_text(u->agents, u->n_agents, TOP, &m->tmp);
+        if (m->w.r >= 0)
+                m->w.r = tw_report_sources_text(u->agents, u->n_agents, TOP, &m->tmp);
         cell(m, m->tmp.ptr ? m->tmp.ptr : "");
         tw_buf_reset(&m->tmp);
-        if (m->r >= 0)
-                m->r = tw_report_ops_text(u, TOP, &m->tmp);
+        if (m->w.r >= 0)
+                m->w.r = tw_report_ops_text(u, TOP, &m->tmp);
         cell(m, m->tmp.ptr ? m->tmp.ptr : "");
-        if (m->r >= 0)
-                m->r = tw_buf_printf(m->out, "| %llu ", (unsigned long long)u->image_pushes);
+        if (m->w.r >= 0)
+                m->w.r = tw_buf_printf(m->w.out, "| %llu ", (unsigned long long)u->image_pushes);
         cell(m, least ? least : "-");
         add(m, "|\n");
 }
@@ -185,16 +186,20 @@ static void users(struct md *m, const struct tw_snapshot *snap, const size_t *or
         }
         for (size_t i = 0; i < inv->n_tokens; i++)
                 used += tw_report_token_usage(snap, &inv->tokens[i]) != NULL;
-        if (m->r >= 0)
-                m->r = tw_buf_printf(m->out,
-                                     "From the Astro audit logs: %zu of %zu token%s called the "
-                                     "API.\n",
-                                     used, inv->n_tokens, inv->n_tokens == 1 ? "" : "s");
+        if (m->w.r >= 0)
+                m->w.r = tw_buf_printf(m->w.out,
+                                       "From the Astro audit logs: %zu of %zu token%s called the "
+                                       "API.\n",
+                                       used, inv->n_tokens, inv->n_tokens == 1 ? "" : "s");
         if (used == 0)
                 return;
-        add(m, "\n| Token | Calls | First seen | Last seen | Source IPs | User agents | "
-               "Operations | Image pushes | Least role |\n|---|---|---|---|---|---|---|---|---|\n");
-        for (size_t i = 0; i < inv->n_tokens && m->r >= 0; i++) {
+        add(m, "\n");
+        tw_md_table(&m->w,
+                    (const char *const[]){"Token", "Calls", "First seen", "Last seen", "Source IPs",
+                                          "User agents", "Operations", "Image pushes",
+                                          "Least role"},
+                    9, NULL);
+        for (size_t i = 0; i < inv->n_tokens && m->w.r >= 0; i++) {
                 const struct tw_token *t = &inv->tokens[order ? order[i] : i];
                 const struct tw_token_usage *u = tw_report_token_usage(snap, t);
 
@@ -206,12 +211,13 @@ static void users(struct md *m, const struct tw_snapshot *snap, const size_t *or
 int tw_report_markdown_usage(const struct tw_snapshot *snap, const size_t *order,
                              struct tw_buf *out)
 {
-        struct md m = {.out = out};
+        struct md m;
 
+        tw_md_init(&m.w, out);
         tw_buf_init(&m.tmp, (size_t)1 << 20);
         changes(&m, snap);
         changed_by(&m, snap);
         users(&m, snap, order);
         tw_buf_done(&m.tmp);
-        return m.r;
+        return m.w.r;
 }

@@ -11,6 +11,7 @@
 #include "exporters/report/usage_view_internal.h"
 #include "exporters/report/report_internal.h"
 #include "lib/buf.h"
+#include "lib/md.h"
 #include "lib/timeutil.h"
 
 #define TOP 5 /* sources and operations shown in the text formats */
@@ -200,18 +201,11 @@ int tw_usage_view_csv(const struct tw_audit_view *v, struct tw_buf *out)
         return r;
 }
 
-static int md_row(struct tw_buf *out, const struct tw_buf *b, const int *cols, size_t n)
+static void md_row(struct tw_md *m, const struct tw_buf *b, const int *cols, size_t n)
 {
-        int r = tw_buf_adds(out, "|");
-
-        for (size_t c = 0; r >= 0 && c < n; c++) {
-                r = tw_buf_adds(out, " ");
-                if (r >= 0)
-                        r = tw_report_add_markdown(out, cell(&b[cols[c]]));
-                if (r >= 0)
-                        r = tw_buf_adds(out, " |");
-        }
-        return r >= 0 ? tw_buf_adds(out, "\n") : r;
+        for (size_t c = 0; c < n; c++)
+                tw_md_cell(m, cell(&b[cols[c]]));
+        tw_md_row_end(m);
 }
 
 int tw_usage_view_markdown(const struct tw_audit_view *v, struct tw_buf *out)
@@ -219,35 +213,44 @@ int tw_usage_view_markdown(const struct tw_audit_view *v, struct tw_buf *out)
         static const int ucols[] = {U_NAME,   U_ID,  U_LAST,   U_CALLS,
                                     U_PUSHES, U_IPS, U_AGENTS, U_OPS};
         static const int lcols[] = {L_AT, L_ACTION, L_NAME, L_ID, L_ACTOR, L_IP, L_AGENT, L_STATUS};
+        static const char *const utitles[] = {"Token",       "Id",           "Last seen (UTC)",
+                                              "Calls",       "Image pushes", "Source IPs",
+                                              "User agents", "Operations"};
+        static const char *const ltitles[] = {"At (UTC)", "Action",    "Token",      "Id",
+                                              "By",       "Source IP", "User agent", "Status"};
         size_t n_events, n_tokens;
+        struct tw_md m;
         int r;
 
         if (!v->usage)
                 return 0;
+        tw_md_init(&m, out);
         n_tokens = shown(v, &n_events);
-        r = tw_buf_printf(out,
-                          "\n## Who uses each token\n\n%zu token%s seen in the Astro audit logs "
-                          "(calls made with them; the top %d sources and operations).\n\n",
-                          n_tokens, n_tokens == 1 ? "" : "s", TOP);
-        if (r >= 0 && n_tokens)
-                r = tw_buf_adds(out,
-                                "| Token | Id | Last seen (UTC) | Calls | Image pushes | Source "
-                                "IPs | User agents | Operations |\n| --- | --- | --- | --- | "
-                                "--- | --- | --- | --- |\n");
+        tw_md_printf(&m,
+                     "\n## Who uses each token\n\n%zu token%s seen in the Astro audit logs "
+                     "(calls made with them; the top %d sources and operations).\n\n",
+                     n_tokens, n_tokens == 1 ? "" : "s", TOP);
+        if (n_tokens)
+                tw_md_table(&m, utitles, N_U - 1, NULL);
+        r = m.r;
         EACH_ROW(struct tw_token_usage, N_U, v->usage->tokens, n_tokens ? v->usage->n_tokens : 0,
-                 tw_usage_view_token_shown, usage_cells, { r = md_row(out, b, ucols, N_U - 1); });
-        if (r >= 0)
-                r = tw_buf_printf(out,
-                                  "\n## Who changed each token\n\n%zu change%s in the Astro audit "
-                                  "logs (user ids as logged).\n\n",
-                                  n_events, n_events == 1 ? "" : "s");
-        if (r >= 0 && n_events)
-                r = tw_buf_adds(out, "| At (UTC) | Action | Token | Id | By | Source IP | User "
-                                     "agent | Status |\n| --- | --- | --- | --- | --- | --- | --- "
-                                     "| --- |\n");
+                 tw_usage_view_token_shown, usage_cells, {
+                         md_row(&m, b, ucols, N_U - 1);
+                         r = m.r;
+                 });
+        m.r = r;
+        tw_md_printf(&m,
+                     "\n## Who changed each token\n\n%zu change%s in the Astro audit "
+                     "logs (user ids as logged).\n\n",
+                     n_events, n_events == 1 ? "" : "s");
+        if (n_events)
+                tw_md_table(&m, ltitles, N_L, NULL);
+        r = m.r;
         EACH_ROW(struct tw_lifecycle_event, N_L, v->usage->lifecycle,
-                 n_events ? v->usage->n_lifecycle : 0, tw_usage_view_event_shown, event_cells,
-                 { r = md_row(out, b, lcols, N_L); });
+                 n_events ? v->usage->n_lifecycle : 0, tw_usage_view_event_shown, event_cells, {
+                         md_row(&m, b, lcols, N_L);
+                         r = m.r;
+                 });
         return r;
 }
 

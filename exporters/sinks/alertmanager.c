@@ -1,5 +1,6 @@
 /* Alertmanager API v2 alerts (POST /api/v2/alerts). */
 #include "exporters/sinks/sinks.h"
+#include "exporters/sinks/sinks_common.h"
 
 #include <cjson/cJSON.h>
 #include <errno.h>
@@ -44,13 +45,10 @@ static cJSON *alert(const struct tw_sink_ctx *ctx, const struct tw_notify_event 
 {
         cJSON *a = cJSON_CreateObject(), *l, *an;
         char t1[TW_RFC3339_LEN], t2[TW_RFC3339_LEN];
-        const char *fix;
         struct tw_buf b;
-        size_t len, flen;
         bool ok;
 
         tw_buf_init(&b, 0);
-        tw_sink_split_fix(ev->message, &len, &fix, &flen);
         ok = a && (l = cJSON_AddObjectToObject(a, "labels")) &&
              cJSON_AddStringToObject(l, "alertname", "TokenwatchFinding") &&
              cJSON_AddStringToObject(l, "token_id", ev->token_id) &&
@@ -63,11 +61,8 @@ static cJSON *alert(const struct tw_sink_ctx *ctx, const struct tw_notify_event 
              tw_buf_printf(&b, "%s (%s) on token \"%s\"", tw_finding_kind_to_string(kind),
                            tw_severity_to_string(sev), ev->token_name) >= 0 &&
              cJSON_AddStringToObject(an, "summary", b.ptr);
-        tw_buf_reset(&b);
-        ok = ok && tw_buf_add(&b, ev->message ? ev->message : "", len) >= 0 &&
-             cJSON_AddStringToObject(an, "description", b.ptr ? b.ptr : "") &&
-             (tw_buf_reset(&b), tw_buf_add(&b, fix ? fix : "", flen) >= 0) &&
-             cJSON_AddStringToObject(an, "fix", b.ptr ? b.ptr : "") &&
+        ok = ok && cJSON_AddStringToObject(an, "description", ev->message ? ev->message : "") &&
+             cJSON_AddStringToObject(an, "fix", ev->fix ? ev->fix : "") &&
              cJSON_AddStringToObject(a, "startsAt", tw_time_format(starts, t1)) &&
              cJSON_AddStringToObject(a, "endsAt", tw_time_format(ends, t2));
         tw_buf_done(&b);

@@ -1,6 +1,7 @@
 /* PagerDuty Events API v2: trigger and resolve, one incident per token and
  * finding family. */
 #include "exporters/sinks/sinks.h"
+#include "exporters/sinks/sinks_common.h"
 
 #include <cjson/cJSON.h>
 #include <errno.h>
@@ -8,7 +9,6 @@
 #include <string.h>
 
 #include "core/events.h"
-#include "core/inventory.h"
 #include "lib/buf.h"
 #include "lib/timeutil.h"
 
@@ -31,34 +31,18 @@ static void cut_utf8(struct tw_buf *b, size_t max)
 static int pd_details(const struct tw_sink_ctx *ctx, const struct tw_notify_event *ev, cJSON *p)
 {
         cJSON *d = cJSON_AddObjectToObject(p, "custom_details");
-        const char *fix, *ws = tw_sink_workspace(ctx, ev->token);
         char when[TW_RFC3339_LEN];
-        size_t len, flen;
-        char *text, *fixs = NULL;
         bool ok;
 
-        if (!d)
-                return -ENOMEM;
-        tw_sink_split_fix(ev->message, &len, &fix, &flen);
-        text = strndup(ev->message, len);
-        if (fix)
-                fixs = strndup(fix, flen);
-        if (!text || (fix && !fixs)) {
-                free(text);
-                free(fixs);
-                return -ENOMEM;
-        }
-        ok = cJSON_AddStringToObject(d, "token_id", ev->token_id) &&
+        ok = d && cJSON_AddStringToObject(d, "token_id", ev->token_id) &&
              cJSON_AddStringToObject(d, "token_name", ev->token_name) &&
              cJSON_AddStringToObject(d, "finding", tw_finding_kind_to_string(ev->kind)) &&
-             cJSON_AddStringToObject(d, "message", text) &&
-             (!fixs || cJSON_AddStringToObject(d, "fix", fixs)) &&
-             (!ws || cJSON_AddStringToObject(d, "workspace", ws)) &&
-             (!ev->token || ev->token->end_at == TW_NO_TIME ||
-              cJSON_AddStringToObject(d, "expires_at", tw_time_format(ev->token->end_at, when))) &&
+             cJSON_AddStringToObject(d, "message", ev->message ? ev->message : "") &&
+             (!ev->fix || !*ev->fix || cJSON_AddStringToObject(d, "fix", ev->fix)) &&
+             (!ev->workspace || cJSON_AddStringToObject(d, "workspace", ev->workspace)) &&
+             (!ev->listed || ev->expires_at == TW_NO_TIME ||
+              cJSON_AddStringToObject(d, "expires_at", tw_time_format(ev->expires_at, when))) &&
              cJSON_AddStringToObject(d, "organization_id", tw_sink_organization(ctx, ev));
-        free(text);
-        free(fixs);
         return ok ? 0 : -ENOMEM;
 }
 
@@ -162,8 +146,7 @@ int tw_sink_pagerduty_build(const struct tw_sink_ctx *ctx, const struct tw_notif
                     p, "severity", ev->severity == TW_SEVERITY_CRITICAL ? "critical" : "warning") ||
             !cJSON_AddStringToObject(p, "timestamp", tw_time_format(ev->changed_at, when)) ||
             !cJSON_AddStringToObject(p, "component", ev->token_name) ||
-            !cJSON_AddStringToObject(p, "group",
-                                     ev->token && ev->token->scope ? ev->token->scope : "") ||
+            !cJSON_AddStringToObject(p, "group", ev->scope ? ev->scope : "") ||
             !cJSON_AddStringToObject(p, "class", tw_finding_kind_to_string(ev->kind)))
                 goto finish;
         r = pd_details(ctx, ev, p);

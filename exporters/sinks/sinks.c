@@ -1,21 +1,7 @@
-/* The table of sink formats, and the helpers the builders share (token
- * object, fixes, facts, signing). */
+/* The table of sink formats: one row per format (exporters/sinks/sinks.h). */
 #include "exporters/sinks/sinks.h"
 
-#include <cjson/cJSON.h>
-#include <errno.h>
-#include <gnutls/crypto.h>
-#include <inttypes.h>
-#include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
-
-#include "core/events.h"
-#include "core/inventory.h"
-#include "exporters/report/report.h"
-#include "lib/buf.h"
-#include "lib/secret.h"
-#include "lib/timeutil.h"
 
 /* One row per format; the first is the default. */
 static const struct tw_sink_format formats[] = {
@@ -25,6 +11,7 @@ static const struct tw_sink_format formats[] = {
                 .reminders = true,
                 .signs = true,
                 .change = tw_sink_generic_change,
+                .digest = tw_sink_generic_digest,
                 .stages = true,
         },
         {
@@ -32,6 +19,7 @@ static const struct tw_sink_format formats[] = {
                 .build = tw_sink_slack_build,
                 .reminders = true,
                 .change = tw_sink_slack_change,
+                .digest = tw_sink_slack_digest,
                 .stages = true,
         },
         {
@@ -39,12 +27,15 @@ static const struct tw_sink_format formats[] = {
                 .build = tw_sink_teams_build,
                 .reminders = true,
                 .change = tw_sink_teams_change,
+                .digest = tw_sink_teams_digest,
                 .stages = true,
         },
         {
                 .name = "pagerduty",
                 .build = tw_sink_pagerduty_build,
                 .change = tw_sink_pagerduty_change,
+                .no_digest = "PagerDuty opens one incident per finding; a digest would open an "
+                             "incident that nothing resolves",
                 .routing_key = true,
                 .default_url = "https://events.pagerduty.com/v2/enqueue",
         },
@@ -52,6 +43,8 @@ static const struct tw_sink_format formats[] = {
                 .name = "alertmanager",
                 .build = tw_sink_alertmanager_build,
                 .change = tw_sink_alertmanager_change,
+                .no_digest = "Alertmanager receives alerts, not messages: group and repeat them "
+                             "in Alertmanager's route (group_interval, repeat_interval) instead",
                 .batch = true,
                 .url_path = "/api/v2/alerts",
         },
@@ -72,184 +65,4 @@ const struct tw_sink_format *tw_sink_format_find(const char *name)
                 if (strcmp(formats[i].name, name) == 0)
                         return &formats[i];
         return NULL;
-}
-
-cJSON *tw_sink_token_json(const struct tw_inventory *inv, const struct tw_token *t)
-{
-        /* "the same fields as the report's token, findings excluded" */
-        return tw_report_token_json(inv, t);
-}
-
-const char *tw_sink_organization(const struct tw_sink_ctx *ctx, const struct tw_notify_event *ev)
-{
-        if (ev && ev->token && ctx->inv)
-                return tw_token_organization_id(ctx->inv, ev->token);
-        if (ev && ev->organization && *ev->organization) /* a deleted token's resolve */
-                return ev->organization;
-        return ctx->organization_id ? ctx->organization_id : "";
-}
-
-const char *tw_sink_change_organization(const struct tw_sink_ctx *ctx, const struct tw_event *ev)
-{
-        if (ev && ev->organization_id)
-                return ev->organization_id;
-        return ctx->organization_id ? ctx->organization_id : "";
-}
-
-void tw_sink_split_fix(const char *msg, size_t *ret_len, const char **ret_fix, size_t *ret_fix_len)
-{
-        const char *p = msg ? strstr(msg, " Fix: ") : NULL;
-        size_t n = p ? strlen(p + 6) : 0;
-
-        if (n && p[6 + n - 1] == '.')
-                n--;
-        *ret_len = p ? (size_t)(p - msg) : (msg ? strlen(msg) : 0);
-        *ret_fix = p ? p + 6 : NULL;
-        *ret_fix_len = n;
-}
-
-int tw_hmac_sha256_hex(const void *key, size_t key_len, const void *data, size_t len,
-                       char ret_hex[65])
-{
-        unsigned char md[32];
-
-        if (!key || (!data && len))
-                return -EINVAL;
-        if (gnutls_hmac_fast(GNUTLS_MAC_SHA256, key, key_len, data, len, md) < 0)
-                return -EIO;
-        for (int i = 0; i < 32; i++)
-                snprintf(ret_hex + 2 * i, 3, "%02x", md[i]);
-        return 0;
-}
-
-int tw_sink_sign(const char *secret, int64_t timestamp, const char *body, size_t body_len,
-                 char ret_sig[72])
-{
-        struct tw_buf b;
-        char hex[65];
-        int r;
-
-        if (!secret || !body)
-                return -EINVAL;
-        tw_buf_init(&b, body_len + 64);
-        r = tw_buf_printf(&b, "%" PRId64 ".", timestamp);
-        if (r >= 0)
-                r = tw_buf_add(&b, body, body_len);
-        if (r >= 0)
-                r = tw_hmac_sha256_hex(secret, strlen(secret), b.ptr, b.len, hex);
-        if (r >= 0)
-                snprintf(ret_sig, 72, "sha256=%s", hex);
-        tw_wipe(b.ptr, b.len);
-        tw_buf_done(&b);
-        return r;
-}
-
-static const char *ws_name(const struct tw_inventory *inv, const char *id)
-{
-        const struct tw_workspace *w = inv && id ? tw_inventory_workspace(inv, id) : NULL;
-
-        return w && w->name ? w->name : id;
-}
-
-const char *tw_sink_workspace(const struct tw_sink_ctx *ctx, const struct tw_token *t)
-{
-        const struct tw_inventory *inv = ctx ? ctx->inv : NULL;
-
-        for (size_t i = 0; t && i < t->n_roles; i++) {
-                const struct tw_role *r = &t->roles[i];
-                const struct tw_deployment *d;
-
-                if (!r->entity_type || !r->entity_id)
-                        continue;
-                if (strcmp(r->entity_type, "WORKSPACE") == 0)
-                        return ws_name(inv, r->entity_id);
-                if (strcmp(r->entity_type, "DEPLOYMENT") == 0 && inv) {
-                        d = tw_inventory_deployment(inv, r->entity_id);
-                        if (d && d->workspace_id)
-                                return ws_name(inv, d->workspace_id);
-                }
-        }
-        return NULL;
-}
-
-int tw_sink_summary(const struct tw_notify_event *ev, struct tw_buf *out)
-{
-        static const char *const words[_TW_NOTIFY_EVENT_MAX] = {
-                [TW_NOTIFY_FIRING] = "New finding",  [TW_NOTIFY_ESCALATED] = "Escalated",
-                [TW_NOTIFY_RESOLVED] = "Resolved",   [TW_NOTIFY_REMINDER] = "Reminder",
-                [TW_NOTIFY_CHANGED] = "Downgraded",  [TW_NOTIFY_ACTIVE] = "Active",
-                [TW_NOTIFY_STAGE] = "Expiry notice",
-        };
-        const char *w = (unsigned)ev->type < _TW_NOTIFY_EVENT_MAX ? words[ev->type] : "Finding";
-
-        if (ev->type == TW_NOTIFY_STAGE)
-                return tw_sink_stage_summary(ev, out);
-
-        return tw_buf_printf(out, "%s: %s (%s) on token \"%s\"", w,
-                             tw_finding_kind_to_string(ev->kind),
-                             tw_severity_to_string(ev->severity),
-                             ev->token_name && *ev->token_name ? ev->token_name : ev->token_id);
-}
-
-#define TEXT_MAX 2900 /* Slack section text limit is 3000 */
-
-void tw_sink_fact(struct tw_sink_facts *f, const char *title, const char *value)
-{
-        const char *v = value ? value : "-";
-        size_t full = strlen(v), len = full;
-
-        if (len >= sizeof(f->value[0])) {
-                len = sizeof(f->value[0]) - 4;
-                while (len > 0 && ((unsigned char)v[len] & 0xC0) == 0x80)
-                        len--;
-        }
-        if (f->n >= sizeof(f->title) / sizeof(f->title[0]))
-                return;
-        f->title[f->n] = title;
-        memcpy(f->value[f->n], v, len);
-        strcpy(f->value[f->n] + len, len < full ? "..." : "");
-        f->n++;
-}
-
-int tw_sink_facts_init(struct tw_sink_facts *f, const struct tw_sink_ctx *ctx,
-                       const struct tw_notify_event *ev)
-{
-        const char *ws = tw_sink_workspace(ctx, ev->token);
-        char when[TW_RFC3339_LEN], kind[64];
-        const char *fix, *msg = ev->message ? ev->message : "";
-        size_t len, flen;
-
-        memset(f, 0, sizeof(*f));
-        tw_sink_fact(f, "Token", ev->token_name && *ev->token_name ? ev->token_name : ev->token_id);
-        tw_sink_fact(f, "Token ID", ev->token_id);
-        tw_sink_fact(f, "Workspace", ws ? ws : "-");
-        snprintf(kind, sizeof(kind), "%s (%s)", tw_finding_kind_to_string(ev->kind),
-                 tw_severity_to_string(ev->severity));
-        tw_sink_fact(f, "Finding", kind);
-        tw_sink_fact(f, "Expires",
-                     !ev->token                        ? "-"
-                     : ev->token->end_at == TW_NO_TIME ? "never"
-                                                       : tw_time_format(ev->token->end_at, when));
-        tw_sink_fact(f, "Creator",
-                     ev->token && ev->token->created_by ? tw_subject_name(ev->token->created_by)
-                                                        : "-");
-        tw_sink_split_fix(msg, &len, &fix, &flen);
-        if (fix && ev->type != TW_NOTIFY_RESOLVED) {
-                f->fix = strndup(fix, flen);
-                if (!f->fix)
-                        return -ENOMEM;
-        }
-        if (len > TEXT_MAX)
-                len = TEXT_MAX;
-        while (len > 0 && ((unsigned char)msg[len] & 0xC0) == 0x80)
-                len--;
-        f->text = strndup(msg, len);
-        return f->text ? 0 : -ENOMEM;
-}
-
-void tw_sink_facts_done(struct tw_sink_facts *f)
-{
-        free(f->text);
-        free(f->fix);
-        f->text = f->fix = NULL;
 }

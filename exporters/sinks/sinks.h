@@ -3,10 +3,12 @@
 
 /*
  * Sink formats: what a [webhook.NAME] sink's `format = ...` means.  One
- * file per format (sink_generic.c, sink_slack.c, ...) holds its body
- * builder; one row per format in sink_format.c's table says how the
- * notifier and the sink use it.  Adding a format: a file, a prototype
- * below, a row, a test file (tests/unit/test_sink_NAME.c).
+ * file per format (exporters/sinks/generic.c, slack.c, ...) holds its
+ * builders: findings, token changes and digests; one row per format in
+ * sinks.c's table says how the notifier and the sink use it, and which of
+ * them the format has.  Helpers the builders share are in sinks_common.c,
+ * below them.  Adding a format: a file, its prototypes below, a row, a test
+ * file (tests/unit/test_sink_NAME.c).
  *
  * Builders are pure functions of (context, events): no clock, thread-safe;
  * they return cJSON trees the caller prints and deletes.  Names and
@@ -15,7 +17,8 @@
  * token name cannot become a link or formatting.
  *
  *   generic       {"event","organization_id","sent_at","idempotency_key",
- *                  "token":{...},"finding":{"kind","severity","message"}}
+ *                  "token":{...},"finding":{"kind","severity","message","fix","since"}}
+ *                  ("fix": the Astro CLI command, null when there is none)
  *   slack         incoming webhook: "text" plus "blocks"
  *   teams         Workflows webhook: {"type":"message","attachments":[Adaptive Card]}
  *   pagerduty     Events API v2: routing_key, event_action trigger|resolve,
@@ -32,10 +35,8 @@
 #include "core/notify/state.h"
 
 struct cJSON;
-struct tw_buf;
 struct tw_event;
 struct tw_inventory;
-struct tw_token;
 
 struct tw_sink_ctx {
         const char *organization_id;
@@ -72,10 +73,37 @@ typedef int (*tw_sink_change_fn)(const struct tw_sink_ctx *ctx, const struct tw_
                                  const char *key, struct cJSON **ret_json);
 #define TW_SINK_CHANGE_ALERT_TTL 3600 /* a change alert ends an hour after it was observed */
 
+/*
+ * Builds the digest body ([webhook.NAME] digest = ...) of one sink and
+ * period from a core/notify/digest.h digest.  Pure, like the event
+ * builders; names, teams and messages are escaped as the event bodies
+ * escape them.
+ *
+ *   generic  {"event":"digest","organization_id","sent_at","idempotency_key",
+ *             "period","stale","data_from","counts":{"total","critical","warning"},
+ *             "groups":[{"severity","team","count","findings":[{"token":{"id","name",
+ *             "workspace","expires_at"},"kind","severity","message","fix"}]}]}
+ *             (team, workspace and fix null when none; every finding listed)
+ *   slack    "text" plus blocks: a header, a stale-data note, one section per
+ *            (severity, team) group (a long group ends with "...and N more")
+ *   teams    one Adaptive Card: a title, a stale-data note, per group a
+ *            heading and a list (at most TW_DIGEST_CHAT_MAX lines in all)
+ * An empty digest is sent too ("nothing to report"): a daily all-clear tells
+ * the team the agent is alive.  Alertmanager (alerts, not messages) and
+ * PagerDuty (one incident per finding: a digest would open an incident that
+ * nothing resolves) take no digests.
+ */
+struct tw_digest;
+typedef int (*tw_sink_digest_fn)(const struct tw_sink_ctx *ctx, const struct tw_digest *d,
+                                 const char *key, struct cJSON **ret_json);
+#define TW_DIGEST_CHAT_MAX 100 /* finding lines a chat message shows */
+
 struct tw_sink_format {
         const char *name;
         tw_sink_build_fn build;
         tw_sink_change_fn change; /* token change events */
+        tw_sink_digest_fn digest; /* digests; NULL: the format takes none, */
+        const char *no_digest;    /* and this says why */
         bool stages;              /* sends STAGE events (staged expiry notices) */
         bool batch;               /* one body per cycle from all events (alertmanager) */
         bool reminders;           /* sends REMINDER events */
@@ -108,47 +136,12 @@ int tw_sink_pagerduty_build(const struct tw_sink_ctx *ctx, const struct tw_notif
  * alertname="TokenwatchFinding", token_id, token_name, finding, severity,
  * organization_id, and the owner labels the event's entry keeps (ev->owner:
  * team and the configured [owners] labels, fixed when it first fired, so a
- * resolve matches its alert); annotations: summary, description, fix.  *ret_json is an
- * array, empty when there are no events; *ret_coalesce is false when any
- * alert ends now.
+ * resolve matches its alert); annotations: summary, description, fix.
+ * *ret_json is an array, empty when there are no events; *ret_coalesce is
+ * false when any alert ends now.
  */
 int tw_sink_alertmanager_build(const struct tw_sink_ctx *ctx, const struct tw_notify_event *evs,
                                size_t n, struct cJSON **ret_json, bool *ret_coalesce);
-
-/* Helpers shared by the builders. */
-
-/* The report's token fields (findings excluded), or NULL on -ENOMEM. */
-struct cJSON *tw_sink_token_json(const struct tw_inventory *inv, const struct tw_token *t);
-/* Splits a finding message at its " Fix: " part: *ret_len is the length of
- * the text before it; *ret_fix points into msg after "Fix: " (NULL if none)
- * and *ret_fix_len is its length without the final period. */
-void tw_sink_split_fix(const char *msg, size_t *ret_len, const char **ret_fix, size_t *ret_fix_len);
-/* The name (else id) of the workspace the token belongs to, or NULL. */
-const char *tw_sink_workspace(const struct tw_sink_ctx *ctx, const struct tw_token *t);
-/* The organization id of an event's token (issue 12), else the context's. */
-const char *tw_sink_organization(const struct tw_sink_ctx *ctx, const struct tw_notify_event *ev);
-/* The same for a token change: the event's own organization, else ctx's. */
-struct tw_event;
-const char *tw_sink_change_organization(const struct tw_sink_ctx *ctx, const struct tw_event *ev);
-/* Appends e.g. "Escalated: expiring (critical) on token \"ci\"". */
-int tw_sink_summary(const struct tw_notify_event *ev, struct tw_buf *out);
-
-/* The facts a chat message shows, as (title, value) pairs, values cut at
- * 512 bytes on a UTF-8 boundary; text is the message without its fix. */
-struct tw_sink_facts {
-        const char *title[6];
-        char value[6][512];
-        size_t n;
-        char *text;
-        char *fix; /* NULL: none (or a resolved event) */
-};
-/* Fills f for ev; free with tw_sink_facts_done().  -ENOMEM. */
-int tw_sink_facts_init(struct tw_sink_facts *f, const struct tw_sink_ctx *ctx,
-                       const struct tw_notify_event *ev);
-void tw_sink_facts_done(struct tw_sink_facts *f);
-/* Appends (title, value) to f (at most 6; value NULL shows as "-"), the
- * value cut at 512 bytes on a UTF-8 boundary with "..." marking the cut. */
-void tw_sink_fact(struct tw_sink_facts *f, const char *title, const char *value);
 
 /* The token change builders, one per format file. */
 int tw_sink_generic_change(const struct tw_sink_ctx *ctx, const struct tw_event *ev,
@@ -162,13 +155,13 @@ int tw_sink_pagerduty_change(const struct tw_sink_ctx *ctx, const struct tw_even
 int tw_sink_alertmanager_change(const struct tw_sink_ctx *ctx, const struct tw_event *ev,
                                 const char *key, struct cJSON **ret_json);
 
-/* A STAGE event's summary: "Expires in less than 30 days: token \"ci\"". */
-int tw_sink_stage_summary(const struct tw_notify_event *ev, struct tw_buf *out);
-/* Appends e.g. "Deleted while in use: token \"ci\"" or "Token created: \"ci\"". */
-int tw_sink_change_summary(const struct tw_event *ev, struct tw_buf *out);
-/* The chat facts of a change: Token, Token ID, Scope, Change, Before, After;
- * text is the detail (or the summary), fix what to do for a critical one. */
-int tw_sink_change_facts_init(struct tw_sink_facts *f, const struct tw_event *ev);
+/* The digest builders of the formats that take digests. */
+int tw_sink_generic_digest(const struct tw_sink_ctx *ctx, const struct tw_digest *d,
+                           const char *key, struct cJSON **ret_json);
+int tw_sink_slack_digest(const struct tw_sink_ctx *ctx, const struct tw_digest *d, const char *key,
+                         struct cJSON **ret_json);
+int tw_sink_teams_digest(const struct tw_sink_ctx *ctx, const struct tw_digest *d, const char *key,
+                         struct cJSON **ret_json);
 
 /* HMAC-SHA256 of data under key as 64 lowercase hex digits.  -EINVAL, -EIO. */
 int tw_hmac_sha256_hex(const void *key, size_t key_len, const void *data, size_t len,

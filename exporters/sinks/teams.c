@@ -1,4 +1,5 @@
-/* Microsoft Teams Workflows webhooks: a message with one Adaptive Card. */
+/* Microsoft Teams Workflows webhooks: a message with one Adaptive Card; a
+ * digest is one card with a heading and a list per group. */
 #include "exporters/sinks/sinks.h"
 
 #include <cjson/cJSON.h>
@@ -7,30 +8,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "exporters/sinks/digest.h"
+#include "exporters/sinks/sinks_common.h"
 #include "core/events.h"
+#include "core/notify/digest.h"
 #include "lib/buf.h"
-
-/* Appends s escaped for Teams Markdown: every character that starts inline
- * markup (link brackets, emphasis, code, autolinks) gets a backslash, a
- * leading list marker too, and line breaks become spaces, so a name like
- * "[Rotate now](https://evil.example)" shows as typed, not as a link. */
-static int markdown(struct tw_buf *b, const char *s)
-{
-        int r = 0;
-
-        if (s && (*s == '-' || *s == '+' || *s == '#' || *s == '>'))
-                r = tw_buf_addc(b, '\\');
-        for (; s && *s && r >= 0; s++) {
-                if (*s == '\r' || *s == '\n')
-                        r = tw_buf_addc(b, ' ');
-                else if (strchr("\\`*_[]~<>", *s))
-                        r = tw_buf_printf(b, "\\%c", *s);
-                else
-                        r = tw_buf_addc(b, *s);
-        }
-        return r;
-}
+#include "lib/md.h"
 
 /* A TextBlock showing text (escaped); NULL on -ENOMEM. */
 static cJSON *text_block(struct tw_buf *b, const char *text, const char *weight, const char *color)
@@ -38,7 +20,7 @@ static cJSON *text_block(struct tw_buf *b, const char *text, const char *weight,
         cJSON *t = cJSON_CreateObject();
 
         tw_buf_reset(b);
-        if (t && markdown(b, text) >= 0 && cJSON_AddStringToObject(t, "type", "TextBlock") &&
+        if (t && tw_md_escape(b, text) >= 0 && cJSON_AddStringToObject(t, "type", "TextBlock") &&
             cJSON_AddStringToObject(t, "text", b->ptr ? b->ptr : "") &&
             cJSON_AddBoolToObject(t, "wrap", 1) &&
             (!weight || cJSON_AddStringToObject(t, "weight", weight)) &&
@@ -55,7 +37,7 @@ static int add_fact(cJSON *facts, struct tw_buf *b, const char *title, const cha
         if (!x || !cJSON_AddItemToArray(facts, x))
                 return cJSON_Delete(x), -ENOMEM;
         tw_buf_reset(b);
-        if (markdown(b, value) < 0 || !cJSON_AddStringToObject(x, "title", title) ||
+        if (tw_md_escape(b, value) < 0 || !cJSON_AddStringToObject(x, "title", title) ||
             !cJSON_AddStringToObject(x, "value", b->ptr ? b->ptr : ""))
                 return -ENOMEM;
         return 0;
@@ -203,8 +185,110 @@ int tw_sink_teams_build(const struct tw_sink_ctx *ctx, const struct tw_notify_ev
         return r < 0 ? r : -ENOMEM;
 }
 
-/* For the digest (exporters/sinks/digest.h). */
-int tw_sink_teams_escape(struct tw_buf *b, const char *s)
+/* Appends a TextBlock with text (already escaped); NULL-safe options. */
+static int add_text(cJSON *body, const char *text, const char *weight, const char *color)
 {
-        return markdown(b, s);
+        cJSON *t = cJSON_CreateObject();
+
+        if (!t || !cJSON_AddItemToArray(body, t))
+                return cJSON_Delete(t), -ENOMEM;
+        if (!cJSON_AddStringToObject(t, "type", "TextBlock") ||
+            !cJSON_AddStringToObject(t, "text", text) || !cJSON_AddBoolToObject(t, "wrap", 1) ||
+            (weight && !cJSON_AddStringToObject(t, "weight", weight)) ||
+            (color && !cJSON_AddStringToObject(t, "color", color)))
+                return -ENOMEM;
+        return 0;
+}
+
+static const char *text_of(const struct tw_buf *b)
+{
+        return b->ptr ? b->ptr : "";
+}
+
+/* The plain-text helpers' output through the Teams escaper. */
+static int escaped(struct tw_buf *out, int (*fill)(const struct tw_digest *, struct tw_buf *),
+                   const struct tw_digest *d)
+{
+        struct tw_buf raw;
+        int r;
+
+        tw_buf_init(&raw, 0);
+        r = fill(d, &raw);
+        if (r >= 0)
+                r = tw_md_escape(out, text_of(&raw));
+        tw_buf_done(&raw);
+        return r;
+}
+
+static int card_body(cJSON *body, const struct tw_sink_ctx *ctx, const struct tw_digest *d)
+{
+        struct tw_buf b;
+        size_t budget = TW_DIGEST_CHAT_MAX, shown;
+        int r;
+
+        tw_buf_init(&b, 0);
+        r = escaped(&b, tw_sink_digest_title, d);
+        if (r >= 0)
+                r = add_text(body, text_of(&b), "Bolder",
+                             d->n_critical  ? "Attention"
+                             : d->n_warning ? "Warning"
+                                            : "Good");
+        if (r >= 0 && d->stale) {
+                tw_buf_reset(&b);
+                r = escaped(&b, tw_sink_digest_stale, d);
+                if (r >= 0)
+                        r = add_text(body, text_of(&b), NULL, "Warning");
+        }
+        for (size_t g = 0; r >= 0 && g < d->n_groups; g++) {
+                const struct tw_digest_group *gr = &d->groups[g];
+
+                tw_buf_reset(&b);
+                r = tw_sink_digest_heading(d, g, tw_md_escape, &b);
+                if (r >= 0)
+                        r = add_text(body, text_of(&b), "Bolder", NULL);
+                tw_buf_reset(&b);
+                shown = 0;
+                for (size_t i = gr->first; r >= 0 && i < gr->first + gr->n && budget > 0; i++) {
+                        r = tw_buf_adds(&b, shown ? "\n- " : "- ");
+                        if (r >= 0)
+                                r = tw_sink_digest_line(ctx, d, i, tw_md_escape, &b);
+                        shown++;
+                        budget--;
+                }
+                if (r >= 0 && shown < gr->n)
+                        r = tw_buf_printf(&b, "%s...and %zu more", shown ? "\n\n" : "",
+                                          gr->n - shown);
+                if (r >= 0)
+                        r = add_text(body, text_of(&b), NULL, NULL);
+        }
+        tw_buf_done(&b);
+        return r;
+}
+
+int tw_sink_teams_digest(const struct tw_sink_ctx *ctx, const struct tw_digest *d, const char *key,
+                         cJSON **ret_json)
+{
+        cJSON *o = cJSON_CreateObject(), *atts, *att, *card, *body;
+        int r = -ENOMEM;
+
+        (void)key;
+        if (o && cJSON_AddStringToObject(o, "type", "message") &&
+            (atts = cJSON_AddArrayToObject(o, "attachments")) && (att = cJSON_CreateObject()) &&
+            cJSON_AddItemToArray(atts, att) &&
+            cJSON_AddStringToObject(att, "contentType",
+                                    "application/vnd.microsoft.card.adaptive") &&
+            cJSON_AddNullToObject(att, "contentUrl") &&
+            (card = cJSON_AddObjectToObject(att, "content")) &&
+            cJSON_AddStringToObject(card, "$schema",
+                                    "http://adaptivecards.io/schemas/adaptive-card.json") &&
+            cJSON_AddStringToObject(card, "type", "AdaptiveCard") &&
+            cJSON_AddStringToObject(card, "version", "1.4") &&
+            (body = cJSON_AddArrayToObject(card, "body")))
+                r = card_body(body, ctx, d);
+        if (r < 0) {
+                cJSON_Delete(o);
+                return r;
+        }
+        *ret_json = o;
+        return 0;
 }

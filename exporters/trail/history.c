@@ -66,9 +66,9 @@ int tw_trail_history_load(const struct tw_config *cfg, int64_t now, struct tw_tr
         h->now = now;
         h->since = now - (int64_t)TW_REPORT_HISTORY_DAYS * 86400;
         snprintf(path, sizeof(path), "%s/%s", cfg->agent.state_dir, TW_TRAIL_FILE);
-        if (!trail_exists(path, cfg->audit.log_files))
+        if (!trail_exists(path, cfg->trail.files))
                 return 0;
-        r = tw_jsonl_read(path, (unsigned)cfg->audit.log_files, TW_AUDITLOG_LINE_MAX, take_event, h,
+        r = tw_jsonl_read(path, (unsigned)cfg->trail.files, TW_AUDITLOG_LINE_MAX, take_event, h,
                           &skipped);
         if (r < 0) {
                 tw_log(TW_LOG_WARN, "cannot read the audit trail; its changes are not shown",

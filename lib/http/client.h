@@ -2,19 +2,20 @@
 #define TW_LIB_HTTP_CLIENT_H
 
 /*
- * The synchronous side of the one HTTP client: a POST on the calling
- * thread, for webhook deliveries.  A client keeps one libcurl easy handle,
- * so its connections (and TLS sessions) are reused from one POST to the
- * next.  The outcome is classified exactly as the transport classifies its
- * attempts (enum tw_http_verdict in lib/http/http.h); retrying is the caller's
- * business.  Same options as the transport: TLS verification always on,
- * protocols http and https, redirects never followed, no signals.
+ * The synchronous side of the one HTTP client: one request at a time on the
+ * calling thread, for webhook deliveries (POST) and the secret stores
+ * (GET, PUT, PATCH, DELETE).  A client keeps one libcurl easy handle, so its
+ * connections (and TLS sessions) are reused from one request to the next.  The outcome is
+ * classified exactly as the transport classifies its attempts (enum tw_http_verdict in
+ * lib/http/http.h); retrying is the caller's business.  Same options as the transport: TLS
+ * verification always on, protocols http and https, redirects never followed, no signals.
  *
  * Thread-safety: a client is used by one thread at a time; different
  * clients are independent.  curl_global_init() must have been called.
  */
 
 #include <signal.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -28,6 +29,11 @@ struct tw_http_client_options {
         int64_t timeout_ms;     /* per POST unless the call says otherwise; <= 0: 30 s */
         size_t max_body;        /* response bytes kept, the rest is read and dropped;
                                    0: 64 KiB */
+        bool whole_body;        /* a response over max_body fails with -E2BIG instead
+                                   of being cut (for answers that are parsed) */
+        const char *ca_file;    /* CA bundle trusted instead of the system's (e.g. a
+                                   Kubernetes service account's ca.crt); verification
+                                   stays on.  NULL: the system's */
 };
 
 /* A new client.  0, -ENOMEM, or -EINVAL if libcurl refuses an option. */
@@ -44,5 +50,17 @@ void tw_http_client_free(struct tw_http_client *c);
 int tw_http_post(struct tw_http_client *c, const char *url, const struct curl_slist *headers,
                  const char *body, size_t len, int64_t timeout_ms, volatile sig_atomic_t *cancel,
                  struct tw_http_result *res);
+
+/* The same for any method: "GET", "POST", "PUT", "PATCH" or "DELETE" (-EINVAL
+ * otherwise).  body may be NULL for none (then len is ignored); a GET
+ * never sends one. */
+int tw_http_request(struct tw_http_client *c, const char *method, const char *url,
+                    const struct curl_slist *headers, const char *body, size_t len,
+                    int64_t timeout_ms, volatile sig_atomic_t *cancel, struct tw_http_result *res);
+
+/* The value of the last response's header name (case-insensitive; the last
+ * one if repeated), or NULL if it had none.  Valid until the next request
+ * with c. */
+const char *tw_http_client_header(struct tw_http_client *c, const char *name);
 
 #endif

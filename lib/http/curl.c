@@ -6,8 +6,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "lib/http/curl_easy.h"
-#include "lib/http/ratelimit.h"
+#include "lib/http/curl_easy_internal.h"
+#include "lib/http/ratelimit_internal.h"
 #include "lib/http/retry.h"
 #include "lib/timeutil.h"
 
@@ -191,6 +191,14 @@ static int64_t start_ready(struct curl_transport *t, int64_t now)
         return -1;
 }
 
+/* How many retries an outcome gets: an unreachable host one at most. */
+static int retries_allowed(const struct curl_transport *t, const struct tw_http_result *res)
+{
+        if (tw_http_unreachable(res) && t->max_retries > TW_HTTP_UNREACHABLE_RETRIES)
+                return TW_HTTP_UNREACHABLE_RETRIES;
+        return t->max_retries;
+}
+
 /* Decides what follows one finished attempt: a scheduled retry or the
  * callback. */
 static void finish(struct curl_transport *t, struct tw_curl_xfer *x, CURLcode code)
@@ -206,7 +214,7 @@ static void finish(struct curl_transport *t, struct tw_curl_xfer *x, CURLcode co
         if (!res.error && res.status == 429)
                 t->stats.rate_limited++;
 
-        if (res.verdict == TW_HTTP_RETRY && r->attempts <= t->max_retries) {
+        if (res.verdict == TW_HTTP_RETRY && r->attempts <= retries_allowed(t, &res)) {
                 t->stats.retries[res.reason]++;
                 delay_ms = tw_retry_backoff_ms(&t->backoff, r->attempts, r->prev_delay_ms,
                                                tw_splitmix64, &t->rng);

@@ -1,4 +1,4 @@
-#include "lib/http/curl_easy.h"
+#include "lib/http/curl_easy_internal.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -217,6 +217,8 @@ void tw_http_classify(CURLcode code, bool over_cap, long status, struct tw_http_
                 return;
         case CURLE_COULDNT_RESOLVE_HOST:
         case CURLE_COULDNT_RESOLVE_PROXY:
+                res->error = -EHOSTUNREACH;
+                break;
         case CURLE_COULDNT_CONNECT:
                 res->error = -ECONNREFUSED;
                 break;

@@ -14,6 +14,7 @@
  * final outcome only, exactly once per get().
  */
 
+#include <errno.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -36,8 +37,10 @@ enum tw_retry_reason {
 /* What one attempt came to, by the one classification of libcurl results
  * and HTTP statuses that the transport and tw_http_post() share:
  *   DONE   2xx;
- *   RETRY  429, 5xx, timeouts, connection failures (refused, reset, cut
- *          short, TLS handshake): another attempt may succeed;
+ *   RETRY  429, 5xx, timeouts, connection failures (a name that does not
+ *          resolve, refused, reset, cut short, TLS handshake): another
+ *          attempt may succeed (an unreachable host gets one at most: see
+ *          tw_http_unreachable());
  *   FAIL   anything else: 1xx, 3xx (never followed), other 4xx, an
  *          untrusted TLS certificate, a bad URL, a body over the cap,
  *          cancelled, out of memory.  Retrying cannot help. */
@@ -49,7 +52,9 @@ enum tw_http_verdict {
 
 struct tw_http_result {
         long status;            /* HTTP status of the final attempt, 0 if none */
-        int error;              /* 0, or -ETIMEDOUT, -ECONNREFUSED, -E2BIG (body over cap),
+        int error;              /* 0, or -ETIMEDOUT, -EHOSTUNREACH (the host name does not
+                                   resolve), -ECONNREFUSED (no connection to the host),
+                                   -E2BIG (body over cap),
                                    -ECANCELED, -EPROTO (other transport failure),
                                    -EINVAL (malformed or non-http(s) URL), -ENOMEM,
                                    -EKEYREJECTED (TLS certificate not trusted: not retried) */
@@ -65,6 +70,17 @@ struct tw_http_result {
                                          (capped at TW_RETRY_AFTER_MAX_S), 0 if none */
         long new_connections;         /* connections the final attempt opened (0: reused) */
 };
+
+/* Whether the attempt never reached the host: its name does not resolve
+ * or it refused the connection.  A wrong URL or a stopped server does not
+ * heal in seconds, so the transport retries such an attempt once at most
+ * (TW_HTTP_UNREACHABLE_RETRIES), soon, and the caller says which URL to
+ * check. */
+#define TW_HTTP_UNREACHABLE_RETRIES 1
+static inline bool tw_http_unreachable(const struct tw_http_result *res)
+{
+        return res->error == -EHOSTUNREACH || res->error == -ECONNREFUSED;
+}
 
 /* Called once per get() with the final outcome, on the thread running run(). */
 typedef void (*tw_http_done_fn)(void *userdata, const struct tw_http_result *res);

@@ -1,4 +1,4 @@
-#include "lib/http/ratelimit.h"
+#include "lib/http/ratelimit_internal.h"
 
 #include <math.h>
 

@@ -6,7 +6,7 @@
 #include <string.h>
 #include <zlib.h>
 
-#include "lib/http/curl_easy.h"
+#include "lib/http/curl_easy_internal.h"
 
 #define ERROR_BODY_MAX ((size_t)4096)
 #define OUT_CHUNK ((size_t)64 * 1024)

@@ -1,4 +1,4 @@
-#include "lib/tz/posix.h"
+#include "lib/tz/posix_internal.h"
 #include "lib/timeutil.h"
 
 #include <errno.h>

@@ -1,6 +1,7 @@
 #include "lib/tz/tzif.h"
 
-#include "lib/tz/posix.h"
+#include "lib/readfile.h"
+#include "lib/tz/posix_internal.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -184,12 +185,10 @@ bool tw_tz_name_ok(const char *z)
 
 int tw_tz_load(const char *dir, const char *zone, struct tw_tz **ret)
 {
-        char path[4096];
-        unsigned char *data = NULL;
+        char path[4096], *data = NULL;
         size_t len = 0;
         struct stat st;
-        ssize_t n;
-        int fd = -1, r;
+        int fd, n, r;
 
         if (!zone || !ret || !tw_tz_name_ok(zone))
                 return -EINVAL;
@@ -202,29 +201,12 @@ int tw_tz_load(const char *dir, const char *zone, struct tw_tz **ret)
         if (fd < 0)
                 return -errno;
         r = -EBADMSG;
-        if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode))
-                goto out;
-        r = -ENOMEM;
-        data = malloc(TW_TZ_FILE_MAX + 1);
-        if (!data)
-                goto out;
-        /* read one byte past the cap to tell a full file from a larger one */
-        while (len <= TW_TZ_FILE_MAX) {
-                n = read(fd, data + len, TW_TZ_FILE_MAX + 1 - len);
-                if (n < 0 && errno == EINTR)
-                        continue;
-                if (n < 0) {
-                        r = -errno;
-                        goto out;
-                }
-                if (n == 0)
-                        break;
-                len += (size_t)n;
-        }
-        r = len > TW_TZ_FILE_MAX ? -E2BIG : tw_tz_parse(data, len, ret);
-out:
-        free(data);
+        if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode))
+                r = tw_read_fd(fd, TW_TZ_FILE_MAX, 0, &data, &len);
         close(fd);
+        if (r == 0)
+                r = tw_tz_parse(data, len, ret);
+        free(data);
         return r;
 }
 

@@ -18,6 +18,24 @@
  *
  * A parsed zone is immutable: any number of threads may query it.  Only
  * tw_tz_load() does I/O.  A NULL zone means UTC in every query.
+ *
+ * Why hand-parsed, not glib's GTimeZone: bench/tz_glib.sh builds this API
+ * over GTimeZone (100 lines in place of tzif.c and posix.c, about 500) and
+ * measures it against the tree (2026-12-07, Debian 12, glib 2.74.6, both
+ * Release builds of one commit):
+ * - A from-scratch image would ship two more shared libraries,
+ *   libglib-2.0.so.0 (1,273,360 bytes) and libpcre2-8.so.0 (629,384):
+ *   1.8 MiB on top of the 36 the binary needs today (20.2 MB), +9 %.
+ * - An idle daemon is 0.8 MB bigger: VmRSS median of five runs 11,992 kB
+ *   today, 12,804 kB with glib (one collection of the demo organization, a
+ *   digest sink on Europe/Berlin, then idle).  The stripped binary barely
+ *   changes (501,912 vs 497,816 bytes).
+ * - GTimeZone reads files only: no parsing from memory, so no fuzz target
+ *   (fuzz_tzif) and no unit test of crafted bytes; and g_malloc() aborts
+ *   when memory runs out, where every function here returns -ENOMEM.
+ * What keeping it costs: RFC 8536 and the POSIX TZ rules are stable, and
+ * unit_tzif and fuzz_tzif cover this code.  Revisit if glib is linked for
+ * another reason.
  */
 
 #include <stdbool.h>

@@ -4,19 +4,50 @@ AM_BIN=${TW_ALERTMANAGER_BIN:-/usr/bin/prometheus-alertmanager}
 [[ -x $AM_BIN ]] || fail "$AM_BIN not installed (Debian package prometheus-alertmanager)"
 command -v jq >/dev/null || fail "jq not installed"
 
-# Starts Alertmanager on loopback (its own storage, no cluster, a receiver
-# that sends nothing); sets AM to its URL.
+# Starts Alertmanager on loopback (its own storage, no cluster) with the
+# configuration file $1, by default a receiver that sends nothing; sets AM
+# to its URL.
 am_start() {
-  local port
+  local port yml=${1:-$E2E_TMP/am.yml}
   port=$(free_port)
   mkdir -p "$E2E_TMP/am"
-  printf 'route:\n  receiver: blackhole\nreceivers:\n  - name: blackhole\n' >"$E2E_TMP/am.yml"
-  "$AM_BIN" --config.file="$E2E_TMP/am.yml" --storage.path="$E2E_TMP/am" \
+  [[ -n ${1:-} ]] ||
+    printf 'route:\n  receiver: blackhole\nreceivers:\n  - name: blackhole\n' >"$yml"
+  "$AM_BIN" --config.file="$yml" --storage.path="$E2E_TMP/am" \
     --web.listen-address="127.0.0.1:$port" --cluster.listen-address= 2>"$E2E_TMP/am.log" &
   E2E_PIDS+=($!)
   AM="http://127.0.0.1:$port"
-  for i in $(seq 200); do curl -fs "$AM/-/ready" >/dev/null 2>&1 && break; sleep 0.05; done
-  curl -fs "$AM/-/ready" >/dev/null || { cat "$E2E_TMP/am.log" >&2; fail "alertmanager did not start"; }
+  poll 10 am_ready || { cat "$E2E_TMP/am.log" >&2; fail "alertmanager did not start"; }
+}
+am_ready() { curl -fs "$AM/-/ready" >/dev/null 2>&1; }
+
+# start_receiver NAME: a webhook receiver on 127.0.0.1:0 appending, for
+# each POST, what record(headers, body) returns to $E2E_TMP/NAME.out;
+# record is Python read from stdin.  Its port is in $E2E_TMP/NAME.port.
+start_receiver() {
+  {
+    cat
+    cat <<'PY'
+import http.server, os, sys
+class H(http.server.BaseHTTPRequestHandler):
+    def do_POST(self):
+        text = record(self.headers, self.rfile.read(int(self.headers.get("Content-Length", 0))))
+        with open(sys.argv[2], "a") as f:
+            f.write(text)
+        self.send_response(200)
+        self.end_headers()
+    def log_message(self, *a):
+        pass
+s = http.server.HTTPServer(("127.0.0.1", 0), H)
+open(sys.argv[1] + ".tmp", "w").write(str(s.server_address[1]))
+os.rename(sys.argv[1] + ".tmp", sys.argv[1])
+s.serve_forever()
+PY
+  } >"$E2E_TMP/$1.py"
+  touch "$E2E_TMP/$1.out"
+  python3 "$E2E_TMP/$1.py" "$E2E_TMP/$1.port" "$E2E_TMP/$1.out" &
+  E2E_PIDS+=($!)
+  wait_file "$E2E_TMP/$1.port"
 }
 
 # Writes the daemon's config to $1 (mode 0600): the test API (with the

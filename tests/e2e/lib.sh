@@ -17,11 +17,49 @@ trap e2e_cleanup EXIT
 fail() { echo "FAIL: $*" >&2; exit 1; }
 pass() { echo "ok - $*"; }
 
-# Waits until file $1 exists and is not empty (up to ~10 s).
-wait_file() {
-  local i
-  for i in $(seq 200); do [[ -s $1 ]] && return 0; sleep 0.05; done
-  fail "timed out waiting for $1"
+# The one wait of the shell tests.  poll SECONDS CMD [ARGS...] runs the
+# command every 0.05 s until it succeeds (status 0), or returns 1 once
+# SECONDS have passed: a deadline, never a timing assertion.  No test sleeps a
+# fixed time and then checks that nothing happened: it waits for a positive
+# signal that the daemon got past the point where it would have happened
+# (wait_cycles: more collection cycles over), then checks.
+poll() {
+  local deadline=$((${EPOCHREALTIME/./} + $1 * 1000000))
+  shift
+  until "$@"; do
+    ((${EPOCHREALTIME/./} < deadline)) || return 1
+    sleep 0.05
+  done
+}
+# wait_for SECONDS WHAT CMD [ARGS...]: poll, and fail the test naming WHAT
+# when the deadline passes (after e2e_diagnose, when the test defines one
+# to print what helps, e.g. the daemon's log).
+wait_for() {
+  local secs=$1 what=$2
+  shift 2
+  poll "$secs" "$@" && return 0
+  if declare -F e2e_diagnose >/dev/null; then e2e_diagnose >&2 || true; fi
+  fail "timed out after ${secs}s waiting for $what"
+}
+
+# Waits until file $1 exists and is not empty.
+wait_file() { wait_for 10 "$1" test -s "$1"; }
+
+# metric URL SERIES: the value of the sample named exactly SERIES ("name" or
+# "name{labels}", no space in them) on URL/metrics; empty when absent.
+metric() { curl -fsS "$1/metrics" 2>/dev/null | awk -v k="$2" '$1 == k { print $2 }'; }
+# cycles_above URL N: true once the daemon at URL has finished more than N
+# collection cycles (tokenwatch_cycles_total).
+cycles_above() {
+  local v
+  v=$(metric "$1" tokenwatch_cycles_total)
+  [[ -n $v ]] && ((v > $2))
+}
+# wait_cycles URL N: waits until cycle N + 1 of the daemon at URL is over
+# (then every notification of cycle N is queued), and prints the count.
+wait_cycles() {
+  wait_for 30 "cycle $(($2 + 1)) of the daemon at $1" cycles_above "$1" "$2"
+  metric "$1" tokenwatch_cycles_total
 }
 
 # Starts tw-astrosim with extra arguments; sets SIM_URL and SIM_CRED.
@@ -34,6 +72,22 @@ start_sim() {
   wait_file "$dir/port"
   SIM_URL="http://127.0.0.1:$(cat "$dir/port")"
   SIM_CRED=$dir/cred
+}
+
+# start_daemon CONFIG: `tokenwatch -c CONFIG run` in the background, its
+# log appended to $E2E_TMP/tw.log; sets DAEMON_PID, and URL once it serves.
+start_daemon() {
+  rm -f "$E2E_TMP/port"
+  "$TW_BIN" -c "$1" run --port-file "$E2E_TMP/port" 2>>"$E2E_TMP/tw.log" &
+  DAEMON_PID=$!
+  E2E_PIDS+=("$DAEMON_PID")
+  wait_file "$E2E_TMP/port"
+  URL="http://127.0.0.1:$(cat "$E2E_TMP/port")"
+}
+# stop_daemon [SIGNAL]: stops it and waits for the exit.
+stop_daemon() {
+  kill -"${1:-TERM}" "$DAEMON_PID"
+  wait "$DAEMON_PID" 2>/dev/null || true
 }
 
 # Free TCP port on loopback for programs that cannot bind port 0 themselves.

@@ -17,61 +17,35 @@ start_sim --fixture "$TW_SOURCE_DIR/tests/fixtures/demo-org.json"
 am_start
 
 # A slow generic receiver that records each Idempotency-Key (one line per POST).
-cat >"$E2E_TMP/rx.py" <<'PY'
-import http.server, sys, time
-class H(http.server.BaseHTTPRequestHandler):
-    def do_POST(self):
-        self.rfile.read(int(self.headers.get("Content-Length", 0)))
-        time.sleep(0.05)
-        with open(sys.argv[2], "a") as f:
-            f.write(self.headers.get("Idempotency-Key", "-") + "\n")
-        self.send_response(200)
-        self.end_headers()
-    def log_message(self, *a):
-        pass
-s = http.server.HTTPServer(("127.0.0.1", 0), H)
-open(sys.argv[1] + ".tmp", "w").write(str(s.server_address[1]))
-import os; os.rename(sys.argv[1] + ".tmp", sys.argv[1])
-s.serve_forever()
+start_receiver rx <<'PY'
+import time
+def record(headers, body):
+    time.sleep(0.05)
+    return headers.get("Idempotency-Key", "-") + "\n"
 PY
-python3 "$E2E_TMP/rx.py" "$E2E_TMP/rx.port" "$E2E_TMP/rx.keys" &
-E2E_PIDS+=($!)
-wait_file "$E2E_TMP/rx.port"
-touch "$E2E_TMP/rx.keys"
 
 cfg=$E2E_TMP/tw.ini
 am_tw_config "$cfg" "" "[webhook.hook]
 url = http://127.0.0.1:$(cat "$E2E_TMP/rx.port")/hook
 format = generic"
 
-start_daemon() {
-  rm -f "$E2E_TMP/port"
-  "$TW_BIN" -c "$cfg" run --port-file "$E2E_TMP/port" 2>>"$E2E_TMP/tw.log" &
-  TW_PID=$!
-  E2E_PIDS+=($TW_PID)
-  wait_file "$E2E_TMP/port"
-}
 
 ready() { curl -fs "http://127.0.0.1:$(cat "$E2E_TMP/port")/readyz" >/dev/null 2>&1; }
 
-start_daemon
+start_daemon "$cfg"
 # kill -9 as soon as the generic receiver got its first notification
-for i in $(seq 400); do [[ -s $E2E_TMP/rx.keys ]] && break; sleep 0.05; done
-[[ -s $E2E_TMP/rx.keys ]] || { cat "$E2E_TMP/tw.log" >&2; fail "no notification arrived"; }
-kill -9 "$TW_PID"
-wait "$TW_PID" 2>/dev/null || true
-before=$(wc -l <"$E2E_TMP/rx.keys")
+poll 20 test -s "$E2E_TMP/rx.out" || { cat "$E2E_TMP/tw.log" >&2; fail "no notification arrived"; }
+stop_daemon KILL
+before=$(wc -l <"$E2E_TMP/rx.out")
 pass "daemon killed with -9 after $before notification(s)"
 
-start_daemon
-for i in $(seq 200); do ready && break; sleep 0.1; done
+start_daemon "$cfg"
+wait_for 20 "the daemon's first page" ready
 want=$(expected)
 n_want=$(grep -c . <<<"$want" || true)
 [[ $n_want -gt 5 ]] || fail "expected the demo organization's findings in the metrics, got $n_want"
-for i in $(seq 300); do
-  [[ $(alerts) == "$want" && $(sort -u "$E2E_TMP/rx.keys" | wc -l) -ge $n_want ]] && break
-  sleep 0.1
-done
+converged() { [[ $(alerts) == "$want" && $(sort -u "$E2E_TMP/rx.out" | wc -l) -ge $n_want ]]; }
+poll 30 converged || true
 diff -u <(echo "$want") <(alerts) || fail "Alertmanager's alerts differ from the active findings"
 pass "Alertmanager shows exactly the $n_want active findings"
 
@@ -81,8 +55,13 @@ curl -fs "$AM/api/v2/alerts" | jq -e --arg org "$(jq -r .organization.id "$TW_SO
   fail "alert labels or annotations missing"
 pass "alerts carry alertname, organization_id, token_name and a summary"
 
-total=$(wc -l <"$E2E_TMP/rx.keys")
-distinct=$(sort -u "$E2E_TMP/rx.keys" | wc -l)
+# every notification answered (none still queued or in flight) before counting
+drained() {
+  [[ $(metric "$URL" 'tokenwatch_notification_queue_length{sink="hook"}') == 0 ]]
+}
+wait_for 30 "the generic sink's queue to drain" drained
+total=$(wc -l <"$E2E_TMP/rx.out")
+distinct=$(sort -u "$E2E_TMP/rx.out" | wc -l)
 [[ $distinct -eq $n_want ]] || fail "generic receiver got $distinct distinct notifications, want $n_want"
 [[ $total -le $((distinct + 1)) ]] || fail "$((total - distinct)) notifications sent twice after kill -9"
 pass "after kill -9 and restart: $distinct notifications, $((total - distinct)) repeated (the one in flight at most)"
@@ -91,7 +70,8 @@ pass "after kill -9 and restart: $distinct notifications, $((total - distinct)) 
 grep -q "^$FIXED " <<<"$want" || fail "token $FIXED has no finding to fix"
 curl -fs -X DELETE "$SIM_URL/_sim/tokens/$FIXED" >/dev/null || fail "sim refused DELETE"
 want_after=$(grep -v "^$FIXED " <<<"$want")
-for i in $(seq 300); do [[ $(alerts) == "$want_after" ]] && break; sleep 0.1; done
+resolved() { [[ $(alerts) == "$want_after" ]]; }
+poll 30 resolved || true
 diff -u <(echo "$want_after") <(alerts) || fail "the fixed token's alert did not resolve"
 pass "deleting token $FIXED resolved its alert"
 

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# An API outage with a real Alertmanager (issue 9 item 1): every token
+# An API outage with a real Alertmanager: every token
 # listing answers HTTP 500 for a while.  The notifier keeps running on the
 # last good data: Alertmanager's endsAt keeps moving past the outage (so an
 # outage longer than the alert lifetime closes nothing: the lifetime is
@@ -19,10 +19,8 @@ am_start
 
 cfg=$E2E_TMP/tw.ini
 am_tw_config "$cfg" "max_retries = 0" ""
-"$TW_BIN" -c "$cfg" run --port-file "$E2E_TMP/port" 2>>"$E2E_TMP/tw.log" &
-E2E_PIDS+=($!)
-wait_file "$E2E_TMP/port"
-METRICS="http://127.0.0.1:$(cat "$E2E_TMP/port")/metrics"
+start_daemon "$cfg"
+METRICS=$URL/metrics
 
 # The earliest endsAt of the active alerts, in Unix seconds.
 min_ends() {
@@ -32,11 +30,11 @@ sent() {
   curl -fs "$METRICS" | sed -n 's/^tokenwatch_notifications_total{sink="am",event="alerts",outcome="success"} //p'
 }
 
-for i in $(seq 300); do
+matched() { # sets want
   want=$(expected)
-  [[ -n $want && $(alerts) == "$want" ]] && break
-  sleep 0.1
-done
+  [[ -n $want && $(alerts) == "$want" ]]
+}
+poll 30 matched || true
 [[ $(alerts) == "$want" ]] || { diff -u <(echo "$want") <(alerts); fail "alerts never matched the findings"; }
 grep -q "^$SOON expiring critical" <<<"$want" || fail "$SOON is not expiring (critical): $want"
 grep -q "^$GONE " <<<"$want" || fail "$GONE has no finding"
@@ -54,8 +52,7 @@ soon_seen() {
     'index($1, "astro_token_expiry_timestamp_seconds{token_id=\"" id "\",") == 1 && $2 + 0 == want { ok = 1 }
      END { exit !ok }'
 }
-for i in $(seq 200); do soon_seen && break; sleep 0.05; done
-soon_seen || fail "the daemon did not see $SOON's new expiry"
+wait_for 10 "the daemon to see $SOON's new expiry" soon_seen
 (($(date +%s) < soon_epoch - 2)) || fail "too slow: $SOON expired before the outage"
 
 # The outage: every token listing fails; GONE is deleted meanwhile.
@@ -68,15 +65,14 @@ sent0=$(sent)
 
 # SOON expires during the outage: escalated on the old data.
 want_outage=$(sed "s/^$SOON expiring critical$/$SOON expired critical/" <<<"$want" | sort)
-for i in $(seq 600); do [[ $(alerts) == "$want_outage" ]] && break; sleep 0.1; done
+outage_alerts() { [[ $(alerts) == "$want_outage" ]]; }
+poll 60 outage_alerts || true
 diff -u <(echo "$want_outage") <(alerts) || fail "during the outage the alerts should be the old findings, $SOON expired"
 pass "during the outage nothing resolved and $SOON was escalated to expired"
 
 # Each cycle renews the lifetime: no alert can lapse however long the outage.
-for i in $(seq 300); do
-  (( $(min_ends) > ends0 + 4 )) && break
-  sleep 0.1
-done
+renewed() { (($(min_ends) > ends0 + 4)); }
+poll 30 renewed || true
 ends1=$(min_ends)
 (( ends1 > ends0 + 4 )) || fail "endsAt not renewed during the outage ($ends0 -> $ends1)"
 (( ends1 > outage_start + 170 )) || fail "an alert would lapse within the outage (endsAt $ends1)"
@@ -89,7 +85,8 @@ pass "the log says once which data notifications run on"
 # Recovery: only the token really gone resolves.
 curl -fs -X DELETE "$SIM_URL/_sim/faults" >/dev/null || fail "sim refused to clear faults"
 want_after=$(grep -v "^$GONE " <<<"$want_outage")
-for i in $(seq 300); do [[ $(alerts) == "$want_after" ]] && break; sleep 0.1; done
+recovered() { [[ $(alerts) == "$want_after" ]]; }
+poll 30 recovered || true
 diff -u <(echo "$want_after") <(alerts) || fail "after recovery only $GONE should have resolved"
 [[ $(expected) == "$want_after" ]] || fail "the metrics disagree with the alerts after recovery"
 pass "after recovery only the deleted token $GONE resolved"
@@ -101,6 +98,5 @@ expired_alert() {
     jq -e --arg id "$SOON" 'any(.[]; .labels.alertname == "TokenExpiredWhileInUse" and
       .labels.token_id == $id and .labels.event == "expired" and .labels.severity == "critical")' >/dev/null
 }
-for i in $(seq 300); do expired_alert && break; sleep 0.1; done
-expired_alert || fail "no TokenExpiredWhileInUse alert for $SOON"
+wait_for 30 "a TokenExpiredWhileInUse alert for $SOON" expired_alert
 pass "the token that expired while in use is a TokenExpiredWhileInUse alert"

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Owner labels routed by a real Alertmanager (issue 12): `tokenwatch run`
+# Owner labels routed by a real Alertmanager: `tokenwatch run`
 # against the demo organization, Alertmanager's routing tree sending
 # team="data-platform" alerts to a webhook receiver and everything else to a
 # blackhole.  The receiver must get exactly the active findings of the
@@ -12,53 +12,22 @@ source "$(dirname "$0")/alertmanager_lib.sh"
 start_sim --fixture "$TW_SOURCE_DIR/tests/fixtures/demo-org.json"
 
 # A receiver that appends each notification's alerts as JSON lines.
-cat >"$E2E_TMP/rx.py" <<'PY'
-import http.server, json, os, sys
-class H(http.server.BaseHTTPRequestHandler):
-    def do_POST(self):
-        body = json.loads(self.rfile.read(int(self.headers.get("Content-Length", 0))))
-        with open(sys.argv[2], "a") as f:
-            for a in body.get("alerts", []):
-                f.write(json.dumps(a["labels"], sort_keys=True) + "\n")
-        self.send_response(200)
-        self.end_headers()
-    def log_message(self, *a):
-        pass
-s = http.server.HTTPServer(("127.0.0.1", 0), H)
-open(sys.argv[1] + ".tmp", "w").write(str(s.server_address[1]))
-os.rename(sys.argv[1] + ".tmp", sys.argv[1])
-s.serve_forever()
+start_receiver rx <<'PY'
+import json
+def record(headers, body):
+    return "".join(json.dumps(a["labels"], sort_keys=True) + "\n"
+                   for a in json.loads(body).get("alerts", []))
 PY
-python3 "$E2E_TMP/rx.py" "$E2E_TMP/rx.port" "$E2E_TMP/rx.alerts" &
-E2E_PIDS+=($!)
-wait_file "$E2E_TMP/rx.port"
-touch "$E2E_TMP/rx.alerts"
 
 # A generic receiver recording "token_id finding" per notification.
-cat >"$E2E_TMP/gx.py" <<'PY'
-import http.server, json, os, sys
-class H(http.server.BaseHTTPRequestHandler):
-    def do_POST(self):
-        b = json.loads(self.rfile.read(int(self.headers.get("Content-Length", 0))))
-        with open(sys.argv[2], "a") as f:
-            f.write("%s %s\n" % (b["token"]["id"], b["finding"]["kind"]))
-        self.send_response(200)
-        self.end_headers()
-    def log_message(self, *a):
-        pass
-s = http.server.HTTPServer(("127.0.0.1", 0), H)
-open(sys.argv[1] + ".tmp", "w").write(str(s.server_address[1]))
-os.rename(sys.argv[1] + ".tmp", sys.argv[1])
-s.serve_forever()
+start_receiver gx <<'PY'
+import json
+def record(headers, body):
+    b = json.loads(body)
+    return "%s %s\n" % (b["token"]["id"], b["finding"]["kind"])
 PY
-python3 "$E2E_TMP/gx.py" "$E2E_TMP/gx.port" "$E2E_TMP/gx.lines" &
-E2E_PIDS+=($!)
-wait_file "$E2E_TMP/gx.port"
-touch "$E2E_TMP/gx.lines"
 
 # Alertmanager with a routing tree on the owner label.
-port=$(free_port)
-mkdir -p "$E2E_TMP/am"
 cat >"$E2E_TMP/am.yml" <<YML
 route:
   receiver: blackhole
@@ -75,12 +44,7 @@ receivers:
       - url: http://127.0.0.1:$(cat "$E2E_TMP/rx.port")/
         send_resolved: false
 YML
-"$AM_BIN" --config.file="$E2E_TMP/am.yml" --storage.path="$E2E_TMP/am" \
-  --web.listen-address="127.0.0.1:$port" --cluster.listen-address= 2>"$E2E_TMP/am.log" &
-E2E_PIDS+=($!)
-AM="http://127.0.0.1:$port"
-for i in $(seq 200); do curl -fs "$AM/-/ready" >/dev/null 2>&1 && break; sleep 0.05; done
-curl -fs "$AM/-/ready" >/dev/null || { cat "$E2E_TMP/am.log" >&2; fail "alertmanager did not start"; }
+am_start "$E2E_TMP/am.yml"
 
 cfg=$E2E_TMP/tw.ini
 am_tw_config "$cfg" "" "[owners]
@@ -91,11 +55,10 @@ url = http://127.0.0.1:$(cat "$E2E_TMP/gx.port")/hook
 format = generic
 min_severity = warning
 teams = Data-Platform"
-"$TW_BIN" -c "$cfg" run --port-file "$E2E_TMP/port" 2>>"$E2E_TMP/tw.log" &
-E2E_PIDS+=($!)
-wait_file "$E2E_TMP/port"
-metrics() { curl -fs "http://127.0.0.1:$(cat "$E2E_TMP/port")/metrics" || true; }
-for i in $(seq 200); do metrics | grep -q '^astro_token_finding{' && break; sleep 0.1; done
+start_daemon "$cfg"
+metrics() { curl -fs "$URL/metrics" || true; }
+has_findings() { metrics | grep -q '^astro_token_finding{'; }
+wait_for 20 "the daemon's findings" has_findings
 
 # The oracle: data-platform's tokens from the owner series, their findings.
 owned=$(metrics | sed -n 's/^astro_token_owner_info{token_id="\([^"]*\)",organization="[^"]*",team="data-platform",.*} 1$/\1/p' | sort -u)
@@ -105,20 +68,22 @@ want=$(metrics |
   grep -F -f <(sed 's/$/ /' <<<"$owned") | sort)
 n_want=$(grep -c . <<<"$want" || true)
 [[ $n_want -gt 0 ]] || fail "data-platform has no active findings in the demo organization"
-got() { jq -r '"\(.token_id) \(.finding)"' "$E2E_TMP/rx.alerts" | sort -u; }
-for i in $(seq 300); do [[ $(got) == "$want" ]] && break; sleep 0.1; done
+got() { jq -r '"\(.token_id) \(.finding)"' "$E2E_TMP/rx.out" | sort -u; }
+got_want() { [[ $(got) == "$want" ]]; }
+poll 30 got_want || true
 diff -u <(echo "$want") <(got) || { cat "$E2E_TMP/tw.log" >&2; fail "the team route got other alerts than data-platform's findings"; }
 pass "Alertmanager routed exactly data-platform's $n_want findings on the team label"
 
 jq -e -s 'all(.[]; .team == "data-platform" and .alertname == "TokenwatchFinding")' \
-  "$E2E_TMP/rx.alerts" >/dev/null || fail "an alert without team=data-platform reached the route"
-jq -e -s 'any(.[]; .token_name == "legacy-airflow-sync")' "$E2E_TMP/rx.alerts" >/dev/null ||
+  "$E2E_TMP/rx.out" >/dev/null || fail "an alert without team=data-platform reached the route"
+jq -e -s 'any(.[]; .token_name == "legacy-airflow-sync")' "$E2E_TMP/rx.out" >/dev/null ||
   fail "the [owners] rule's token was not routed"
 pass "every routed alert carries team=data-platform, the rule's token included"
 # [webhook.team] teams = Data-Platform: the same findings, by tokenwatch's own routing
 # (the generic sink sends warning and critical findings alike, as the route does)
-gotg() { awk '{print $1, $2}' "$E2E_TMP/gx.lines" | sort -u; }
-for i in $(seq 300); do [[ $(gotg) == "$want" ]] && break; sleep 0.1; done
+gotg() { awk '{print $1, $2}' "$E2E_TMP/gx.out" | sort -u; }
+gotg_want() { [[ $(gotg) == "$want" ]]; }
+poll 30 gotg_want || true
 diff -u <(echo "$want") <(gotg) || fail "the teams= sink got other findings than data-platform's"
 pass "a sink with teams = Data-Platform got exactly data-platform's $n_want findings"
 # every active alert carries a team label when its token has an owner

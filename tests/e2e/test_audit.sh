@@ -20,33 +20,17 @@ state_dir = $state
 log_level = info
 INI
 
-DAEMON_PID=
-start_daemon() {
-  rm -f "$E2E_TMP/port"
-  "$TW_BIN" -c "$cfg" run --port-file "$E2E_TMP/port" 2>>"$E2E_TMP/tw.log" &
-  DAEMON_PID=$!
-  E2E_PIDS+=("$DAEMON_PID")
-  wait_file "$E2E_TMP/port"
+e2e_diagnose() { cat "$E2E_TMP/tw.log"; }
+has_event() { # KIND TOKEN
+  [[ -f $state/audit.jsonl ]] &&
+    jq -se --arg k "$1" --arg t "$2" 'any(.[]; .event == $k and .token_id == $t)' \
+      "$state/audit.jsonl" >/dev/null 2>&1
 }
-stop_daemon() {
-  kill "$DAEMON_PID"
-  wait "$DAEMON_PID" 2>/dev/null || true
-}
-# Waits (up to ~20 s) until the audit file holds an event of kind $1 for token $2.
-wait_event() {
-  local i
-  for i in $(seq 200); do
-    [[ -f $state/audit.jsonl ]] &&
-      jq -se --arg k "$1" --arg t "$2" 'any(.[]; .event == $k and .token_id == $t)' \
-        "$state/audit.jsonl" >/dev/null 2>&1 && return 0
-    sleep 0.1
-  done
-  cat "$E2E_TMP/tw.log" >&2
-  fail "no $1 event for $2 in the audit file"
-}
+# Waits until the audit file holds an event of kind $1 for token $2.
+wait_event() { wait_for 20 "a $1 event for $2 in the audit file" has_event "$1" "$2"; }
 sim() { curl -fsS -X "$1" "$SIM_URL/_sim/tokens/$2" ${3:+--data-binary "$3"} >/dev/null; }
 
-start_daemon
+start_daemon "$cfg"
 wait_file "$state/audit-listing.json"
 [[ ! -s $state/audit.jsonl ]] || fail "the first collection is a baseline, not a burst of events"
 pass "the first collection is a baseline"
@@ -84,8 +68,9 @@ pass "astro_token_events_total counts each event"
 
 # The live status page (/) lists the trail's changes of the last 30 days (the
 # page is made once per cycle: wait for the one after the last change).
-page() { curl -fsS --compressed "http://127.0.0.1:$(cat "$E2E_TMP/port")/" || true; }
-for i in $(seq 100); do page | grep -q 'e2e-renamed' && break; sleep 0.1; done
+page() { curl -fsS --compressed "$URL/" || true; }
+shows_rename() { page | grep -q 'e2e-renamed'; }
+wait_for 10 "the rename on the status page" shows_rename
 page >"$E2E_TMP/status.html"
 grep -q 'Changes in the last 30 days' "$E2E_TMP/status.html" || fail "no changes section on the status page"
 grep -q 'No change history yet' "$E2E_TMP/status.html" && fail "the status page says there is no history"
@@ -97,15 +82,11 @@ pass "the status page shows the changes the trail recorded"
 stop_daemon
 lines=$(wc -l <"$state/audit.jsonl")
 sim DELETE "$new"
-start_daemon
+start_daemon "$cfg"
 wait_event deleted "$new"
-# Three more cycles, counted in the log, must add nothing.
-cycles=$(grep -c 'msg="cycle finished"' "$E2E_TMP/tw.log")
-for _ in $(seq 200); do
-  (($(grep -c 'msg="cycle finished"' "$E2E_TMP/tw.log") >= cycles + 3)) && break
-  sleep 0.1
-done
-(($(grep -c 'msg="cycle finished"' "$E2E_TMP/tw.log") >= cycles + 3)) || fail "the daemon stopped cycling"
+# Three more cycles must add nothing.
+cycles=$(wait_cycles "$URL" 0)
+wait_cycles "$URL" $((cycles + 2)) >/dev/null
 [[ $(wc -l <"$state/audit.jsonl") -eq $((lines + 1)) ]] || {
   cat "$state/audit.jsonl" >&2
   fail "the restart replayed or lost events"
@@ -132,9 +113,12 @@ jq -e --arg u "$used" 'any(.events[]; .event == "creator_departed")' "$E2E_TMP/a
   fail "tokens created by the deleted token are orphaned now"
 "$TW_BIN" -c "$cfg" audit --since 1h --format json | jq -e --argjson n "$total" '.events | length == $n' >/dev/null ||
   fail "audit --since 1h"
-sleep 1.1 # --since counts whole seconds back from now
-"$TW_BIN" -c "$cfg" audit --since 1s --format json | jq -e '.events | length == 0' >/dev/null ||
-  fail "audit --since 1s"
+# --since counts whole seconds back from now: the last event leaves the
+# last second once a second has passed
+none_since_1s() {
+  "$TW_BIN" -c "$cfg" audit --since 1s --format json | jq -e '.events | length == 0' >/dev/null
+}
+wait_for 5 "audit --since 1s to leave out the events of before" none_since_1s
 if grep -rqF "$(cat "$SIM_CRED")" "$state" "$E2E_TMP/tw.log" "$E2E_TMP"/a.*; then
   fail "the credential leaked into the audit trail"
 fi

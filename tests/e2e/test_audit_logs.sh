@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The Astro audit logs end to end (issue 10, Part 2): the real daemon reads
+# The Astro audit logs end to end: the real daemon reads
 # tw-astrosim's audit logs on its own thread, /metrics shows who uses each
 # token, a restart continues from the cursor without counting anything twice,
 # `tokenwatch audit` shows the usage and the lifecycle actors, a 403 turns
@@ -13,7 +13,7 @@ start_sim --fixture "$TW_SOURCE_DIR/tests/fixtures/demo-org.json" \
   --audit-window-ms 2000 # the daemon starts four times here: keep the sim's 2 calls a window short
 state=$E2E_TMP/state
 cfg=$E2E_TMP/tw.ini
-write_cfg() { # $1: the sim's URL, $2: its credential, $3: [audit] lines
+write_cfg() { # $1: the sim's URL, $2: its credential, $3: [audit_logs] lines
   cat >"$cfg" <<INI
 [astro]
 api_url = $1
@@ -23,45 +23,31 @@ max_retries = 0
 interval = 1s
 listen = 127.0.0.1:0
 state_dir = $state
-[audit]
+[audit_logs]
 interval = 60s
 $3
 INI
 }
 write_cfg "$SIM_URL" "$SIM_CRED" "metrics_sources = true"
 
-DAEMON_PID=
-start_daemon() {
-  rm -f "$E2E_TMP/port"
-  "$TW_BIN" -c "$cfg" run --port-file "$E2E_TMP/port" 2>>"$E2E_TMP/tw.log" &
-  DAEMON_PID=$!
-  E2E_PIDS+=("$DAEMON_PID")
-  wait_file "$E2E_TMP/port"
+# the port file, not $URL: a reload with listen = 127.0.0.1:0 moves the server
+url() { echo "http://127.0.0.1:$(cat "$E2E_TMP/port")"; }
+metrics() { curl -fsS "$(url)/metrics"; }
+e2e_diagnose() {
+  metrics | grep -E 'audit_log|usage' || true
+  cat "$E2E_TMP/tw.log"
 }
-stop_daemon() {
-  kill "$DAEMON_PID"
-  wait "$DAEMON_PID" 2>/dev/null || true
-}
-metrics() { curl -fsS "http://127.0.0.1:$(cat "$E2E_TMP/port")/metrics"; }
-# Waits (up to ~20 s) until /metrics has a line matching the regex $1.
-wait_metric() {
-  local i
-  for i in $(seq 200); do
-    metrics | grep -qE "$1" && return 0
-    sleep 0.1
-  done
-  metrics | grep -E 'audit_log|usage' >&2 || true
-  cat "$E2E_TMP/tw.log" >&2
-  fail "no metric line matching $1"
-}
+shows() { metrics | grep -qE "$1"; }
+# Waits until /metrics has a line matching the regex $1.
+wait_metric() { wait_for 20 "a metric line matching $1" shows "$1"; }
 # The value of the sample $1 (exact name and labels) on the page.
 value() { metrics | awk -v k="$1" '$1 == k { print $2 }'; }
 count_log() { grep -c -- "$1" "$E2E_TMP/tw.log" || true; }
 
 cicd=cl4kkvmqolewvmtye5npp4wkt # used 4 times in the fixture, from 2 addresses
-start_daemon
+start_daemon "$cfg"
 wait_metric '^tokenwatch_audit_log_last_success_timestamp_seconds [0-9]+$'
-# every per-token series carries the token's organization (issue 12)
+# every per-token series carries the token's organization
 org=$(metrics | sed -n 's/^astro_token_info{token_id="[^"]*",organization="\([^"]*\)".*/\1/p' | head -n1)
 [[ -n $org ]] || fail "no organization label on astro_token_info"
 wait_metric "^astro_token_usage_calls\\{token_id=\"$cicd\",organization=\"$org\"\\} 4$"
@@ -89,11 +75,9 @@ curl -fsS -X POST "$SIM_URL/_sim/audit-logs" --data-binary \
   '{"subjectId":"'$cicd'","subjectType":"SERVICEKEY","organizationId":"cm9r8jgormxbek92l8s8wppie","timestamp":"@-1m","sourceIp":"203.0.113.99","userAgent":"ci \"runner\" \\ 2","method":"GET","path":"/v1/organizations/cm9r8jgormxbek92l8s8wppie/deployments","responseStatus":200}' \
   >/dev/null
 reads=$(count_log 'msg="audit logs read"')
-start_daemon
-for _ in $(seq 200); do
-  (($(count_log 'msg="audit logs read"') > reads)) && break
-  sleep 0.1
-done
+start_daemon "$cfg"
+read_again() { (($(count_log 'msg="audit logs read"') > reads)); }
+wait_for 20 "the audit logs read after the restart" read_again
 wait_metric "^astro_token_usage_calls\\{token_id=\"$cicd\",organization=\"$org\"\\} 5$"
 page=$(metrics)
 expect 'tokenwatch_audit_log_entries_total 1'
@@ -148,7 +132,7 @@ pass "a bad state file is a clear error of the audit command"
 
 # The daemon moves it aside, says so, and reads the audit logs again.
 write_cfg "$SIM_URL" "$SIM_CRED" ""
-start_daemon
+start_daemon "$cfg"
 wait_metric "^astro_token_usage_calls\\{token_id=\"$cicd\",organization=\"$org\"\\} 5$"
 grep -q 'msg="the audit-log state file did not parse: moved aside.*file=' "$E2E_TMP/tw.log" ||
   fail "the quarantined state file is not logged"
@@ -162,13 +146,11 @@ start_sim --fixture "$TW_SOURCE_DIR/tests/fixtures/demo-org.json" --audit-forbid
 rm -rf "$state"
 : >"$E2E_TMP/tw.log"
 write_cfg "$SIM_URL" "$SIM_CRED" "enabled = auto"
-start_daemon
+start_daemon "$cfg"
 wait_metric '^tokenwatch_audit_log_enabled 0$'
-cycles=$(count_log 'msg="cycle finished"')
-for _ in $(seq 100); do
-  (($(count_log 'msg="cycle finished"') >= cycles + 3)) && break
-  sleep 0.1
-done
+# three more cycles, then the 403 must still be one line
+cycles=$(wait_cycles "$(url)" 0)
+wait_cycles "$(url)" $((cycles + 2)) >/dev/null
 [[ $(count_log 'may not read the Astro audit logs') -eq 1 ]] ||
   { cat "$E2E_TMP/tw.log" >&2; fail "the 403 is not one log line"; }
 [[ $(count_log 'level=error') -eq 0 ]] || fail "a 403 under auto is an error"
@@ -179,7 +161,7 @@ pass "enabled = auto: a 403 turns it off with one log line"
 
 write_cfg "$SIM_URL" "$SIM_CRED" "enabled = true"
 : >"$E2E_TMP/tw.log"
-start_daemon
+start_daemon "$cfg"
 wait_metric '^tokenwatch_audit_log_fetch_failures_total 1$'
 grep -q 'level=error msg="cannot read the Astro audit logs: retried next interval".*403' \
   "$E2E_TMP/tw.log" || fail "enabled = true: the 403 is not logged as an error"
@@ -196,16 +178,13 @@ curl -fsS -X POST "$SIM_URL/_sim/faults" \
 rm -rf "$state"
 : >"$E2E_TMP/tw.log"
 write_cfg "$SIM_URL" "$SIM_CRED" ""
-start_daemon
+start_daemon "$cfg"
 wait_metric '^tokenwatch_audit_log_fetch_failures_total 1$'
 grep -q 'level=error msg="cannot read the Astro audit logs: retried next interval".*401' \
   "$E2E_TMP/tw.log" || fail "the 401 is not logged"
-cycles=$(count_log 'msg="cycle finished"')
-for _ in $(seq 100); do
-  (($(count_log 'msg="cycle finished"') >= cycles + 2)) && break
-  sleep 0.1
-done
-(($(count_log 'msg="cycle finished"') >= cycles + 2)) || fail "the collection stopped after a 401"
+# the collection goes on: two more cycles
+cycles=$(wait_cycles "$(url)" 0)
+wait_cycles "$(url)" $((cycles + 1)) >/dev/null
 [[ $(value 'tokenwatch_audit_log_enabled') == 1 ]] || fail "a 401 turned the audit logs off"
 stop_daemon
 pass "a 401 is logged and counted, never fatal"
@@ -215,12 +194,13 @@ start_sim --fixture "$TW_SOURCE_DIR/tests/fixtures/demo-org.json" --audit-genera
 rm -rf "$state"
 : >"$E2E_TMP/tw.log"
 write_cfg "$SIM_URL" "$SIM_CRED" "backfill = 90d"
-start_daemon
-for _ in $(seq 200); do
-  grep -q 'msg="cycle finished"' "$E2E_TMP/tw.log" && break
-  sleep 0.05
-done
-sleep 0.3
+start_daemon "$cfg"
+wait_cycles "$(url)" 0 >/dev/null
+# the backfill is in flight: the sim is streaming the audit logs
+backfilling() {
+  curl -fsS "$SIM_URL/_sim/requests" | jq -e 'any(.[]; .path | contains("audit-logs"))' >/dev/null
+}
+wait_for 20 "the backfill request" backfilling
 [[ $(count_log 'msg="audit logs read"') -eq 0 ]] || fail "the backfill was too short to test"
 t0=$(date +%s%N)
 kill "$DAEMON_PID"

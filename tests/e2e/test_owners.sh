@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Owners end to end (issue 12): [owners] rules over the demo organization,
+# Owners end to end: [owners] rules over the demo organization,
 # the owner in the JSON report, `report --group-by team`, and a rule naming
 # a workspace the organization does not have, reported with its line.
 source "$(dirname "$0")/lib.sh"

@@ -50,8 +50,8 @@ grep -q "malformed lines in the audit trail skipped" "$E2E_TMP/a.err" || fail "t
 jq -e '.tokens[] | select(.id == "clb80bc9a0fs4e24zumipju47")
   | (.events | length) == 1 and .usage.calls == 96 and .usage.suggested_role == "WORKSPACE_AUTHOR"
     and .usage.image_pushes == 12 and .usage.source_ips[0].value == "10.20.0.15"
-    and (.findings[] | select(.kind == "over_privileged") | .message
-         | test("allowed by WORKSPACE_AUTHOR") and test("--role WORKSPACE_AUTHOR"))' "$E2E_TMP/a.json" >/dev/null ||
+    and (.findings[] | select(.kind == "over_privileged")
+         | (.message | test("allowed by WORKSPACE_AUTHOR")) and (.fix | test("--role WORKSPACE_AUTHOR$")))' "$E2E_TMP/a.json" >/dev/null ||
   fail "ml-platform-owner: usage, and the least role in its over_privileged finding"
 jq -e '.tokens[] | select(.id == "clvq1zxzf1eas1v6a29ybbgat")
   | .usage.suggested_role == null
@@ -133,10 +133,47 @@ printf '[astro]\napi_url = %s\ntoken_file = %s\nrate_limit = fast\n' "$SIM_URL" 
 expect_exit 2 "a bad config (beats an incomplete collection)" "$TW_BIN" -c "$bad" report
 grep -q "bad.ini:4: \[astro\] rate_limit: expected a number" "$E2E_TMP/x.err" || fail "config error names file, line and key"
 expect_exit 2 "check-config on a bad file" "$TW_BIN" -c "$bad" check-config
-expect_exit 0 "check-config on the documented example" "$TW_BIN" -c "$TW_SOURCE_DIR/etc/tokenwatch.ini" check-config
+# The documented example is valid; what it lacks here is its credential.
+example=$TW_SOURCE_DIR/etc/tokenwatch.ini
+expect_exit 2 "check-config on the documented example, without its token file" "$TW_BIN" -c "$example" check-config
+grep -qF "$example: the configuration is valid" "$E2E_TMP/x.out" || fail "the example does not parse"
+grep -qF "$example:$(grep -n '^token_file' "$example" | cut -d: -f1): [astro] token_file: /etc/tokenwatch/astro-api-token does not exist: put the Astro API token there" "$E2E_TMP/x.err" &&
+  grep -qxF "1 problem: fix it and run check-config again" "$E2E_TMP/x.err" ||
+  { cat "$E2E_TMP/x.err" >&2; fail "the example's one problem is its missing token file"; }
 expect_exit 2 "an unknown command" "$TW_BIN" -c "$bad" frobnicate
 grep -q "unknown command 'frobnicate'" "$E2E_TMP/x.err" || fail "unknown command message"
 expect_exit 0 "--version" "$TW_BIN" --version
+
+# run without its credential is a configuration error at start, not a
+# daemon serving "no data yet" forever (timeout: that regression hangs).
+printf '[astro]\napi_url = %s\ntoken_file = %s\n[agent]\nlisten = 127.0.0.1:0\nstate_dir = %s\n' \
+  "$SIM_URL" "$E2E_TMP/no-such-token" "$E2E_TMP/run-state" >"$E2E_TMP/run-notoken.ini"
+expect_exit 2 "run with a missing token file" timeout 20 "$TW_BIN" -c "$E2E_TMP/run-notoken.ini" run
+grep -qF "[astro] token_file $E2E_TMP/no-such-token: No such file or directory" "$E2E_TMP/x.err" ||
+  { cat "$E2E_TMP/x.err" >&2; fail "run names the missing token file"; }
+
+# A format that does not exist: the CLI's error style (not a log line),
+# listing every format; each one listed works.
+expect_exit 2 "report --format pdf" "$TW_BIN" -c "$cfg" report --format pdf
+grep -qx "tokenwatch: report --format takes table, json, csv, markdown (or md) or html, not 'pdf'" "$E2E_TMP/x.err" ||
+  { cat "$E2E_TMP/x.err" >&2; fail "report --format pdf message"; }
+for f in $(sed -e 's/.*takes //' -e "s/, not .*//" -e 's/[(),]/ /g' -e 's/ or / /g' "$E2E_TMP/x.err"); do
+  "$TW_BIN" -c "$cfg" report --format "$f" --now "$BASE" --fail-on never >/dev/null 2>&1 || fail "listed report format $f fails"
+done
+pass "every format report --format lists works"
+expect_exit 2 "audit --format html" "$TW_BIN" -c "$acfg" audit --format html
+grep -qx "tokenwatch: audit --format takes table, json, csv or markdown (or md), not 'html'" "$E2E_TMP/x.err" ||
+  { cat "$E2E_TMP/x.err" >&2; fail "audit --format html message"; }
+cp "$TW_SOURCE_DIR/tests/fixtures/report-state/audit.jsonl" "$state/"
+rm -f "$state/audit-usage.json"
+for f in $(sed -e 's/.*takes //' -e "s/, not .*//" -e 's/[(),]/ /g' -e 's/ or / /g' "$E2E_TMP/x.err"); do
+  "$TW_BIN" -c "$acfg" audit --format "$f" >"$E2E_TMP/audit.$f" 2>"$E2E_TMP/audit.$f.err" ||
+    { cat "$E2E_TMP/audit.$f.err" >&2; fail "listed audit format $f fails"; }
+  [[ -s $E2E_TMP/audit.$f ]] || fail "audit --format $f printed nothing"
+done
+pass "every format audit --format lists works"
+expect_exit 2 "report --group-by owner" "$TW_BIN" -c "$cfg" report --group-by owner
+grep -qx "tokenwatch: --group-by takes none or team, not 'owner'" "$E2E_TMP/x.err" || fail "--group-by message"
 
 open=$E2E_TMP/open-token
 cp "$SIM_CRED" "$open"
@@ -146,6 +183,30 @@ expect_exit 2 "a world-readable token file" "$TW_BIN" -c "$E2E_TMP/open.ini" rep
 grep -q "readable or writable by group or others" "$E2E_TMP/x.err" || fail "token file message"
 printf '[astro]\napi_url = %s\n' "$SIM_URL" >"$E2E_TMP/notoken.ini"
 expect_exit 2 "no credential at all" env -u ASTRO_API_TOKEN "$TW_BIN" -c "$E2E_TMP/notoken.ini" report
+# A credential the API refuses (a JWT with another signature) is a
+# credential error: exit 2 and one line that says what to do.
+sed 's/\.[^.]*$/.d3Jvbmc/' "$SIM_CRED" >"$E2E_TMP/refused-token"
+chmod 600 "$E2E_TMP/refused-token"
+printf '[astro]\napi_url = %s\ntoken_file = %s\n' "$SIM_URL" "$E2E_TMP/refused-token" >"$E2E_TMP/refused.ini"
+expect_exit 2 "a credential the API refuses (401)" "$TW_BIN" -c "$E2E_TMP/refused.ini" report
+[[ $(wc -l <"$E2E_TMP/x.err") -eq 1 ]] || { cat "$E2E_TMP/x.err" >&2; fail "a 401 is said in one line"; }
+grep -qF 'the Astro API refused the credential in [astro] token_file (HTTP 401' "$E2E_TMP/x.err" &&
+  grep -qF 'create a new API token and put it in [astro] token_file' "$E2E_TMP/x.err" || fail "401 message"
+# Not a JWT: not an Astro API token (not "no organization id").
+echo "astro-raw-T0KEN" >"$E2E_TMP/raw-token"
+chmod 600 "$E2E_TMP/raw-token"
+printf '[astro]\napi_url = %s\ntoken_file = %s\norganization_id = cm9r8jgormxbek92l8s8wppie\n' "$SIM_URL" "$E2E_TMP/raw-token" >"$E2E_TMP/raw.ini"
+expect_exit 2 "a credential that is not a JWT" "$TW_BIN" -c "$E2E_TMP/raw.ini" report
+grep -qF "is not an Astro API token" "$E2E_TMP/x.err" || fail "non-JWT message"
+! grep -qF "astro-raw-T0KEN" "$E2E_TMP/x.err" || fail "the raw credential leaked"
+# An API host that does not resolve or refuses connections: the listings
+# fail after one quick retry, in one line naming [astro] api_url.
+for url in https://api.tokenwatch-e2e.invalid "http://127.0.0.1:$(free_port)"; do
+  printf '[astro]\napi_url = %s\ntoken_file = %s\n' "$url" "$SIM_CRED" >"$E2E_TMP/unreach.ini"
+  expect_exit 3 "an unreachable API host ($url)" "$TW_BIN" -c "$E2E_TMP/unreach.ini" report
+  [[ $(wc -l <"$E2E_TMP/x.err") -eq 1 ]] && grep -qF '(after 2 attempts)' "$E2E_TMP/x.err" &&
+    grep -qF '[astro] api_url' "$E2E_TMP/x.err" || { cat "$E2E_TMP/x.err" >&2; fail "unreachable host message"; }
+done
 curl -fsS -X DELETE "$SIM_URL/_sim/faults" >/dev/null
 # ASTRO_API_TOKEN works, and never shows up in the output
 ASTRO_API_TOKEN=$(cat "$SIM_CRED") expect_exit 0 "ASTRO_API_TOKEN from the environment" \

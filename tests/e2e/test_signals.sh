@@ -22,13 +22,10 @@ log_level = info
 $1
 INI
 }
-# Waits (up to ~10 s, far less than the sim's 30 s) for a log line.
-wait_log() {
-  local i
-  for i in $(seq 100); do grep -q "$1" "$E2E_TMP/tw.log" && return 0; sleep 0.1; done
-  cat "$E2E_TMP/tw.log" >&2
-  fail "$2"
-}
+e2e_diagnose() { cat "$E2E_TMP/tw.log"; }
+# Waits (up to 10 s, far less than the sim's 30 s) for a log line.
+wait_log() { wait_for 10 "$2" grep -q "$1" "$E2E_TMP/tw.log"; }
+gone() { ! kill -0 "$1" 2>/dev/null; }
 in_flight() { curl -fsS "$SIM_URL/_sim/stats" | jq -e '.max_in_flight >= 1' >/dev/null; }
 
 write_config ""
@@ -36,8 +33,7 @@ write_config ""
 pid=$!
 E2E_PIDS+=("$pid")
 wait_file "$E2E_TMP/port"
-for _ in $(seq 100); do in_flight && break; sleep 0.1; done
-in_flight || fail "the collection never reached the API"
+wait_for 10 "the collection to reach the API" in_flight
 
 # SIGHUP while the collection hangs: reloaded now, not after 30 s.
 write_config "metrics_creator_names = true"
@@ -47,8 +43,7 @@ pass "SIGHUP reloads during a hung collection"
 
 # SIGTERM while the next collection hangs: the process ends now.
 kill -TERM "$pid"
-for _ in $(seq 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-! kill -0 "$pid" 2>/dev/null || fail "SIGTERM was not honoured during a hung collection"
+poll 10 gone "$pid" || fail "SIGTERM was not honoured during a hung collection"
 wait "$pid" || fail "the daemon exited non-zero after SIGTERM"
 pass "SIGTERM stops during a hung collection"
 

@@ -26,27 +26,13 @@ $1
 INI
   chmod 600 "$cfg"
 }
-start_daemon() {
-  rm -f "$E2E_TMP/port"
-  "$TW_BIN" -c "$cfg" run --port-file "$E2E_TMP/port" 2>>"$E2E_TMP/tw.log" &
-  DAEMON=$!
-  E2E_PIDS+=("$DAEMON")
-  wait_file "$E2E_TMP/port"
-  URL="http://127.0.0.1:$(cat "$E2E_TMP/port")"
-}
-# Waits (up to ~20 s) until / holds text $1 ($2: curl options).
-wait_page() {
-  local i
-  for i in $(seq 200); do
-    curl -fs ${2:-} "$URL/" 2>/dev/null | grep -qF "$1" && return 0
-    sleep 0.1
-  done
-  cat "$E2E_TMP/tw.log" >&2
-  fail "/ never showed: $1"
-}
+e2e_diagnose() { cat "$E2E_TMP/tw.log"; }
+page_has() { curl -fs ${2:-} "$URL/" 2>/dev/null | grep -qF "$1"; }
+# Waits until / holds text $1 ($2: curl options).
+wait_page() { wait_for 20 "/ to show: $1" page_has "$1" "${2:-}"; }
 
 write_config ""
-start_daemon
+start_daemon "$cfg"
 wait_page "The last collection succeeded."
 curl -fsS -D "$E2E_TMP/headers" "$URL/" -o "$E2E_TMP/page.html"
 grep -qi '^content-type: text/html; charset=utf-8' "$E2E_TMP/headers" || fail "/ is not HTML"
@@ -107,23 +93,21 @@ wait_page "The last collection succeeded."
 pass "a failed collection is said on the page, over the last good data"
 
 # Behind the same basic auth as /metrics.
-kill "$DAEMON"
-wait "$DAEMON" 2>/dev/null || true
+stop_daemon
 write_config "[web.basic_auth_users]
 prometheus = $HASH"
-start_daemon
+start_daemon "$cfg"
 [[ $(curl -s -o /dev/null -w '%{http_code}' "$URL/") == 401 ]] || fail "/ answers without credentials"
 wait_page "Live view" "-u prometheus:scrape-pw"
 pass "/ is behind the same basic auth as /metrics"
 
 # [web] status_page = false: / is gone, /metrics stays.
-kill "$DAEMON"
-wait "$DAEMON" 2>/dev/null || true
+stop_daemon
 write_config "[web]
 status_page = false"
-start_daemon
-for _ in $(seq 200); do curl -fs "$URL/metrics" >/dev/null 2>&1 && break; sleep 0.1; done
-curl -fsS "$URL/metrics" | grep -q '^astro_token_info{' || fail "/metrics without the status page"
+start_daemon "$cfg"
+metrics_ready() { curl -fsS "$URL/metrics" 2>/dev/null | grep -q '^astro_token_info{'; }
+wait_for 20 "/metrics without the status page" metrics_ready
 [[ $(curl -s -o "$E2E_TMP/off.html" -w '%{http_code}' "$URL/") == 404 ]] || fail "/ answers with status_page = false"
 ! grep -q 'Live view' "$E2E_TMP/off.html" || fail "the status page is served with status_page = false"
 pass "[web] status_page = false turns the status page off"

@@ -4,37 +4,8 @@
 
 #include "collectors/astro/parse.h"
 #include "lib/buf.h"
+#include "lib/utf8.h"
 #include "fuzz.h"
-
-/* Whether s[0..n) is well-formed UTF-8 (RFC 3629). */
-static bool valid_utf8(const unsigned char *s, size_t n)
-{
-        size_t i = 0;
-
-        while (i < n) {
-                unsigned char c = s[i];
-                size_t len = c < 0x80             ? 1
-                             : (c & 0xE0) == 0xC0 ? 2
-                             : (c & 0xF0) == 0xE0 ? 3
-                             : (c & 0xF8) == 0xF0 ? 4
-                                                  : 0;
-                uint32_t cp;
-
-                if (len == 0 || i + len > n)
-                        return false;
-                cp = len == 1 ? c : len == 2 ? c & 0x1F : len == 3 ? c & 0x0F : c & 0x07;
-                for (size_t k = 1; k < len; k++) {
-                        if ((s[i + k] & 0xC0) != 0x80)
-                                return false;
-                        cp = cp << 6 | (s[i + k] & 0x3F);
-                }
-                if ((len == 2 && cp < 0x80) || (len == 3 && cp < 0x800) ||
-                    (len == 4 && (cp < 0x10000 || cp > 0x10FFFF)) || (cp >= 0xD800 && cp <= 0xDFFF))
-                        return false;
-                i += len;
-        }
-        return true;
-}
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -49,7 +20,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         for (size_t i = 0; i < out.len; i++)
                 if ((unsigned char)out.ptr[i] < 0x20 || out.ptr[i] == 0x7f)
                         abort();
-        if (!valid_utf8((const unsigned char *)out.ptr, out.len))
+        if (!tw_utf8_valid(out.ptr, out.len))
                 abort();
         tw_buf_done(&out);
         return 0;

@@ -7,7 +7,7 @@
 #include <string.h>
 
 #include "core/config/config.h"
-#include "exporters/http/auth.h"
+#include "exporters/http/auth_internal.h"
 #include "fuzz.h"
 
 /* "scrape-pw" at cost 4: cheap enough for thousands of checks a second */

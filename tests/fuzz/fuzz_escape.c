@@ -4,9 +4,9 @@
  * no unescaped quote:
  *  - HTML text (tw_html_text): no < > " ', every & an entity we write, no
  *    control character, no bidirectional override or isolate, valid UTF-8;
- *  - a Markdown table cell (tw_report_add_markdown): \ | ` * _ [ ] ~ @ only
- *    escaped by a backslash, no < >, every & an entity, no CR, LF or tab, no
- *    control character;
+ *  - Markdown (tw_md_escape): \ | ` * _ [ ] ~ @ (and - + # starting the
+ *    text) only escaped by a backslash, no < >, every & an entity, no CR, LF
+ *    or tab, no control character;
  *  - a label value (tw_metrics_escape_label): a backslash only before \, "
  *    or n, no raw " or newline, valid UTF-8;
  *  - a CSV cell (tw_report_add_csv_cell): no control character but the row's
@@ -23,6 +23,7 @@
 #include "exporters/report/html.h"
 #include "exporters/report/report_internal.h"
 #include "lib/buf.h"
+#include "lib/md.h"
 
 /* The code point at p (n bytes left) into *cp, its length, or 0 if not UTF-8. */
 static size_t utf8(const unsigned char *p, size_t n, uint32_t *cp)
@@ -86,7 +87,7 @@ static void check_markdown(const char *s, size_t n)
                 unsigned char c = (unsigned char)s[i];
 
                 if (c == '\\') {
-                        if (i + 1 >= n || !strchr("\\|`*_[]~@", s[i + 1]))
+                        if (i + 1 >= n || !strchr("\\|`*_[]~@-+#", s[i + 1]))
                                 abort();
                         i++;
                         continue;
@@ -157,7 +158,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                 abort();
         check_html(out.ptr ? out.ptr : "", out.len);
         tw_buf_reset(&out);
-        if (tw_report_add_markdown(&out, text) < 0)
+        if (tw_md_escape(&out, text) < 0)
                 abort();
         check_markdown(out.ptr ? out.ptr : "", out.len);
         tw_buf_reset(&out);

@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "lib/buf.h"
+#include "lib/readfile.h"
 #include "helpers/helpers.h"
 
 #define GOLDEN_MAX ((size_t)64 << 20)
@@ -20,29 +20,6 @@ int tw_golden_updating(void)
         const char *u = getenv("TW_UPDATE_GOLDEN");
 
         return u && strcmp(u, "1") == 0;
-}
-
-/* The whole file, or NULL when it cannot be read. */
-static char *slurp(const char *path, size_t *ret_len)
-{
-        FILE *f = fopen(path, "rb");
-        struct tw_buf b;
-        char chunk[4096];
-        size_t n;
-        int r = 0;
-
-        if (!f)
-                return NULL;
-        tw_buf_init(&b, GOLDEN_MAX);
-        while (r >= 0 && (n = fread(chunk, 1, sizeof(chunk), f)) > 0)
-                r = tw_buf_add(&b, chunk, n);
-        fclose(f);
-        if (r < 0) {
-                tw_buf_done(&b);
-                return NULL;
-        }
-        *ret_len = b.len;
-        return tw_buf_steal(&b);
 }
 
 /* The line of s (len bytes) holding offset off, as [*start, *end). */
@@ -81,7 +58,7 @@ static void describe_difference(char *msg, size_t size, const char *path, const 
 void tw_golden_check(const char *name, const char *actual, size_t len)
 {
         char path[4096], msg[8192];
-        char *want;
+        char *want = NULL;
         size_t wlen = 0;
 
         if (snprintf(path, sizeof(path), "%s/tests/golden/%s", tw_test_source_dir(), name) >=
@@ -97,8 +74,7 @@ void tw_golden_check(const char *name, const char *actual, size_t len)
                 print_message("updated %s (%zu bytes)\n", path, len);
                 return;
         }
-        want = slurp(path, &wlen);
-        if (!want)
+        if (tw_read_file(path, GOLDEN_MAX, 0, &want, &wlen) < 0)
                 fail_msg("%s missing: run with TW_UPDATE_GOLDEN=1 to create it", path);
         if (wlen != len || (len && memcmp(want, actual, len) != 0)) {
                 describe_difference(msg, sizeof(msg), path, actual ? actual : "", len, want, wlen);

@@ -16,6 +16,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "helpers/wait.h"
+#include "lib/timeutil.h"
+
 #define MAX_SOCKETS 4096
 #define FLOOD_THREADS_MAX 256
 
@@ -44,10 +47,7 @@ struct slot {
 
 static int64_t now_ms(void)
 {
-        struct timespec ts;
-
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+        return tw_mono_ns() / 1000000;
 }
 
 static bool running(struct tw_test_attack *a)
@@ -133,11 +133,6 @@ static void slowloris_step(struct tw_test_attack *a, struct slot *slots, struct 
                 atomic_store(&a->max_open, open);
 }
 
-unsigned long tw_test_attack_open(struct tw_test_attack *a)
-{
-        return atomic_load(&a->max_open);
-}
-
 static void *slowloris_main(void *arg)
 {
         struct tw_test_attack *a = ((struct thread_arg *)arg)->a;
@@ -212,7 +207,7 @@ static void *flood_main(void *arg)
                                          status == 401 || status == 429);
                 } else {
                         atomic_fetch_add(&a->closed, 1);
-                        nanosleep(&(struct timespec){.tv_nsec = 10000000}, NULL);
+                        tw_test_sleep_ms(10); /* the server closed: reconnect soon */
                 }
         }
         return NULL;
@@ -251,6 +246,16 @@ int tw_test_attack_start(const struct tw_test_attack_options *o, struct tw_test_
         return 0;
 }
 
+void tw_test_attack_stats(struct tw_test_attack *a, struct tw_test_attack_stats *ret)
+{
+        ret->connects = atomic_load(&a->connects);
+        ret->closed = atomic_load(&a->closed);
+        ret->responses = atomic_load(&a->responses);
+        ret->status_401 = atomic_load(&a->status_401);
+        ret->status_429 = atomic_load(&a->status_429);
+        ret->max_open = atomic_load(&a->max_open);
+}
+
 void tw_test_attack_stop(struct tw_test_attack *a, struct tw_test_attack_stats *ret)
 {
         if (!a)
@@ -258,13 +263,7 @@ void tw_test_attack_stop(struct tw_test_attack *a, struct tw_test_attack_stats *
         atomic_store(&a->stop, true);
         for (unsigned i = 0; i < a->n_threads; i++)
                 pthread_join(a->threads[i], NULL);
-        if (ret) {
-                ret->connects = atomic_load(&a->connects);
-                ret->closed = atomic_load(&a->closed);
-                ret->responses = atomic_load(&a->responses);
-                ret->status_401 = atomic_load(&a->status_401);
-                ret->status_429 = atomic_load(&a->status_429);
-                ret->max_open = atomic_load(&a->max_open);
-        }
+        if (ret)
+                tw_test_attack_stats(a, ret);
         free(a);
 }

@@ -46,8 +46,9 @@ struct tw_test_attack;
 
 /* Starts the attack.  0, -ENOMEM, -EINVAL or -errno (thread creation). */
 int tw_test_attack_start(const struct tw_test_attack_options *o, struct tw_test_attack **ret);
-/* The most sockets connected at once so far (a running attack). */
-unsigned long tw_test_attack_open(struct tw_test_attack *a);
+/* Copies the counts so far to ret, while the attack runs: a test waits
+ * on them for the attack to take hold. */
+void tw_test_attack_stats(struct tw_test_attack *a, struct tw_test_attack_stats *ret);
 /* Stops the attack (within the 10 s a flood socket waits for an answer),
  * joins its threads, copies its counts
  * to ret (may be NULL) and frees it.  NULL-safe. */

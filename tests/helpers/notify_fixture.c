@@ -10,7 +10,9 @@
 
 #include <cmocka.h>
 
+#include "core/evaluate/evaluate.h"
 #include "exporters/sinks/sinks.h"
+#include "lib/buf.h"
 #include "helpers/golden.h"
 #include "lib/timeutil.h"
 
@@ -80,6 +82,37 @@ static int cmp_finding(const void *a, const void *b)
         return (int)x->kind - (int)y->kind;
 }
 
+/* The data a finding of kind k of token t is made of: its times, and a
+ * first-role reason for the kinds that list reasons. */
+static void nf_finding_data(struct tw_evaluation *ev, struct tw_finding *f,
+                            const struct tw_token *t)
+{
+        struct tw_finding_reason *rs;
+
+        f->fix = f->kind == TW_FINDING_OVER_PRIVILEGED ? TW_FIX_UPDATE_ROLE
+                 : f->kind == TW_FINDING_EXPIRED || f->kind == TW_FINDING_EXPIRING ||
+                                 f->kind == TW_FINDING_NEW_SOURCE
+                         ? TW_FIX_ROTATE
+                         : TW_FIX_DELETE;
+        f->at = f->kind == TW_FINDING_UNUSED ? t->last_used_at : t->end_at;
+        f->after = f->severity == TW_SEVERITY_CRITICAL ? 7 * DAY : 30 * DAY;
+        f->first_reason = ev->n_reasons;
+        if ((f->kind != TW_FINDING_ORPHANED && f->kind != TW_FINDING_OVER_PRIVILEGED) ||
+            !t->n_roles)
+                return;
+        rs = &ev->reasons[ev->n_reasons++];
+        *rs = (struct tw_finding_reason){
+                .kind = f->kind == TW_FINDING_ORPHANED ? TW_REASON_ENTITY_GONE
+                                                       : TW_REASON_ROLE_ABOVE,
+                .ceiling = strcmp(t->roles[0].entity_type, "ORGANIZATION") == 0
+                                   ? "ORGANIZATION_BILLING_ADMIN"
+                                   : "WORKSPACE_OPERATOR",
+                .at = TW_NO_TIME,
+        };
+        rs->target = rs->ceiling;
+        f->n_reasons = 1;
+}
+
 /* An evaluation of inv holding exactly the findings given. */
 struct tw_evaluation *nf_evaluation(const struct tw_inventory *inv, const struct nf_finding *fs,
                                     int64_t now)
@@ -93,25 +126,22 @@ struct tw_evaluation *nf_evaluation(const struct tw_inventory *inv, const struct
         ev->now = now;
         ev->n_tokens = inv->n_tokens;
         ev->findings = calloc(n + 1, sizeof(*ev->findings));
+        ev->reasons = calloc(n + 1, sizeof(*ev->reasons));
         ev->token_first = calloc(inv->n_tokens + 1, sizeof(size_t));
         ev->token_count = calloc(inv->n_tokens + 1, sizeof(size_t));
-        assert_true(ev->findings && ev->token_first && ev->token_count);
+        assert_true(ev->findings && ev->reasons && ev->token_first && ev->token_count);
         for (size_t i = 0; i < n; i++) {
                 struct tw_finding *f = &ev->findings[i];
                 const struct tw_token *t = tw_inventory_token(inv, fs[i].token_id);
-                char msg[256];
 
                 assert_non_null(t);
                 f->token = (size_t)(t - inv->tokens);
                 f->kind = fs[i].kind;
                 f->severity = fs[i].severity;
-                snprintf(msg, sizeof(msg),
-                         "Token \"%s\" is %s. Fix: astro organization token rotate %s.", t->name,
-                         tw_finding_kind_to_string(f->kind), t->id);
-                f->message = nf_strdup(msg);
+                nf_finding_data(ev, f, t);
                 f->suppressed = fs[i].suppressed;
                 f->suppressed_until = fs[i].suppressed ? now + DAY : TW_NO_TIME;
-                f->suppressed_reason = fs[i].suppressed ? nf_strdup("accepted") : NULL;
+                f->suppressed_reason = fs[i].suppressed ? "accepted" : NULL;
         }
         ev->n_findings = n;
         if (n)
@@ -134,28 +164,40 @@ struct tw_inventory *nf_hostile_inventory(void)
         return inv;
 }
 
-struct tw_notify_event nf_hostile_event(const struct tw_inventory *inv,
-                                        enum tw_notify_event_type type, enum tw_finding_kind kind,
-                                        enum tw_severity sev, const char *key)
+const struct tw_notify_event *nf_hostile_event(struct tw_notify_events *evs,
+                                               const struct tw_inventory *inv,
+                                               enum tw_notify_event_type type,
+                                               enum tw_finding_kind kind, enum tw_severity sev,
+                                               const char *key)
 {
         const struct tw_token *t = tw_inventory_token(inv, "tok-a");
-        struct tw_notify_event e = {0};
+        struct tw_notify_event e = {.expires_at = TW_NO_TIME};
+        struct tw_buf fix;
 
+        assert_non_null(t);
+        tw_buf_init(&fix, 0);
+        assert_int_equal(tw_token_fix_command(t, TW_FIX_ROTATE, NULL, NULL, &fix), 0);
         e.type = type;
-        e.token = type == TW_NOTIFY_RESOLVED ? NULL : t; /* resolved: the token was deleted */
         e.token_id = "tok-a";
         e.token_name = NF_HOSTILE;
         e.kind = kind;
         e.severity = sev;
         e.prev_kind = TW_FINDING_EXPIRING;
         e.prev_severity = TW_SEVERITY_WARNING;
-        e.message = "Token \"" NF_HOSTILE "\" expires 2026-06-04 12:00 UTC (in 3 days). "
-                    "Fix: astro workspace token rotate tok-a --workspace-id ws-1.";
+        e.message = "Token \"" NF_HOSTILE "\" expires 2026-06-04 12:00 UTC (in 3 days).";
+        e.fix = fix.ptr;
+        e.organization = "org-1";
         e.since = NOW - 2 * DAY;
         e.changed_at = NOW - HOUR;
         e.at = NOW;
         snprintf(e.idempotency_key, sizeof(e.idempotency_key), "%s", key);
-        return e;
+        /* resolved: the token was deleted, only the copies are left */
+        if (type != TW_NOTIFY_RESOLVED)
+                assert_int_equal(
+                        tw_notify_event_set_token(&e, inv, t, tw_notify_event_notifies(type)), 0);
+        assert_int_equal(tw_notify_events_push(evs, &e), 0);
+        tw_buf_done(&fix);
+        return &evs->events[evs->n - 1];
 }
 
 const struct tw_sink_ctx nf_sink_ctx = {
@@ -165,16 +207,16 @@ const struct tw_sink_ctx nf_sink_ctx = {
         .alert_ttl = 900,
 };
 
-void nf_hostile_events(const struct tw_inventory *inv, struct tw_notify_event ret[4])
+void nf_hostile_events(struct tw_notify_events *evs, const struct tw_inventory *inv)
 {
-        ret[0] = nf_hostile_event(inv, TW_NOTIFY_FIRING, TW_FINDING_EXPIRING, TW_SEVERITY_WARNING,
-                                  "k-firing");
-        ret[1] = nf_hostile_event(inv, TW_NOTIFY_ESCALATED, TW_FINDING_EXPIRING,
-                                  TW_SEVERITY_CRITICAL, "k-escalated");
-        ret[2] = nf_hostile_event(inv, TW_NOTIFY_RESOLVED, TW_FINDING_EXPIRING,
-                                  TW_SEVERITY_CRITICAL, "k-resolved");
-        ret[3] = nf_hostile_event(inv, TW_NOTIFY_REMINDER, TW_FINDING_EXPIRING,
-                                  TW_SEVERITY_CRITICAL, "k-reminder");
+        nf_hostile_event(evs, inv, TW_NOTIFY_FIRING, TW_FINDING_EXPIRING, TW_SEVERITY_WARNING,
+                         "k-firing");
+        nf_hostile_event(evs, inv, TW_NOTIFY_ESCALATED, TW_FINDING_EXPIRING, TW_SEVERITY_CRITICAL,
+                         "k-escalated");
+        nf_hostile_event(evs, inv, TW_NOTIFY_RESOLVED, TW_FINDING_EXPIRING, TW_SEVERITY_CRITICAL,
+                         "k-resolved");
+        nf_hostile_event(evs, inv, TW_NOTIFY_REMINDER, TW_FINDING_EXPIRING, TW_SEVERITY_CRITICAL,
+                         "k-reminder");
 }
 
 void nf_golden_bodies(const char *format, const char *file, const struct tw_inventory *inv,
@@ -204,10 +246,11 @@ void nf_golden_bodies(const char *format, const char *file, const struct tw_inve
 void nf_golden_format(const char *format, const char *file, size_t n)
 {
         struct tw_inventory *inv = nf_hostile_inventory();
-        struct tw_notify_event evs[4];
+        struct tw_notify_events evs = {0};
 
         assert_true(n <= 4);
-        nf_hostile_events(inv, evs);
-        nf_golden_bodies(format, file, inv, evs, n);
+        nf_hostile_events(&evs, inv);
+        nf_golden_bodies(format, file, inv, evs.events, n);
+        tw_notify_events_done(&evs);
         tw_inventory_free(inv);
 }

@@ -55,14 +55,18 @@ struct tw_evaluation *nf_evaluation(const struct tw_inventory *inv, const struct
         "now](https://evil.example/login) "                        \
         "<https://evil.example|click> *bold*"
 struct tw_inventory *nf_hostile_inventory(void);
-/* An event about the hostile token (a RESOLVED one has no token: deleted). */
-struct tw_notify_event nf_hostile_event(const struct tw_inventory *inv,
-                                        enum tw_notify_event_type type, enum tw_finding_kind kind,
-                                        enum tw_severity sev, const char *key);
+/* Appends an event about the hostile token to evs and returns it (valid
+ * until the next push): its message, its real fix command, and the token's
+ * fields, except for a RESOLVED one (the token was deleted: not listed). */
+const struct tw_notify_event *nf_hostile_event(struct tw_notify_events *evs,
+                                               const struct tw_inventory *inv,
+                                               enum tw_notify_event_type type,
+                                               enum tw_finding_kind kind, enum tw_severity sev,
+                                               const char *key);
 extern const struct tw_sink_ctx nf_sink_ctx;
-/* FIRING, ESCALATED, RESOLVED, REMINDER events about the hostile token, in
- * ret[4]. */
-void nf_hostile_events(const struct tw_inventory *inv, struct tw_notify_event ret[4]);
+/* Appends FIRING, ESCALATED, RESOLVED, REMINDER events about the hostile
+ * token to evs. */
+void nf_hostile_events(struct tw_notify_events *evs, const struct tw_inventory *inv);
 /* Builds each of the n events with the named format into one JSON array and
  * compares it with tests/golden/FILE (tw_golden_check()). */
 void nf_golden_bodies(const char *format, const char *file, const struct tw_inventory *inv,

@@ -14,13 +14,6 @@
 #include "helpers/helpers.h"
 #include "lib/buf.h"
 
-void nf_sleep_ms(long ms)
-{
-        struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
-
-        nanosleep(&ts, NULL);
-}
-
 struct tw_config *nf_config(const char *fmt, ...)
 {
         struct tw_buf text, err;

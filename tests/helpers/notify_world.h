@@ -8,6 +8,7 @@
  * the test owns w->cfg and w->n (teardown frees them).
  */
 
+#include "helpers/wait.h"
 #include "helpers/webhook_receiver.h"
 
 struct tw_config;
@@ -24,18 +25,11 @@ struct nf_world {
 int nf_world_setup(void **state);
 int nf_world_teardown(void **state);
 
-void nf_sleep_ms(long ms);
-
+/* The notifier tests' names for tests/helpers/wait.h. */
+#define nf_sleep_ms(ms) tw_test_sleep_ms(ms)
 /* Polls until cond holds; fails the test after 30 s (a deadline, not a
  * timing assertion). */
-#define NF_WAIT_FOR(cond)                                            \
-        do {                                                         \
-                int i_;                                              \
-                for (i_ = 0; i_ < 3000 && !(cond); i_++)             \
-                        nf_sleep_ms(10);                             \
-                if (!(cond))                                         \
-                        fail_msg("timed out waiting for %s", #cond); \
-        } while (0)
+#define NF_WAIT_FOR(cond) TW_TEST_WAIT_FOR(cond, TW_TEST_WAIT_MS)
 
 /* A config from the formatted text; fails the test if it does not load. */
 struct tw_config *nf_config(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

@@ -11,6 +11,9 @@
 #include <string.h>
 #include <time.h>
 
+#include "helpers/wait.h"
+#include "lib/timeutil.h"
+
 #define BODY_MAX (4 << 20)
 
 struct tw_webhook_receiver {
@@ -43,7 +46,6 @@ static int record(struct tw_webhook_receiver *r, struct MHD_Connection *c, const
                   struct conn *cn)
 {
         struct tw_webhook_request q = {0};
-        struct timespec now;
         int status = 200;
 
         pthread_mutex_lock(&r->lock);
@@ -70,8 +72,7 @@ static int record(struct tw_webhook_receiver *r, struct MHD_Connection *c, const
                 q.signature = dup_header(c, "X-Tokenwatch-Signature");
                 q.content_type = dup_header(c, "Content-Type");
                 q.status = status;
-                clock_gettime(CLOCK_MONOTONIC, &now);
-                q.received_ms = (long long)now.tv_sec * 1000 + now.tv_nsec / 1000000;
+                q.received_ms = (long long)(tw_mono_ns() / 1000000);
                 r->reqs[r->n++] = q;
         }
         pthread_mutex_unlock(&r->lock);
@@ -86,7 +87,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
         struct conn *cn = *con_cls;
         struct MHD_Response *resp;
         enum MHD_Result ret;
-        struct timespec delay = {0, 0};
+        int delay_ms;
         char ra[16];
         int status;
 
@@ -113,10 +114,10 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
                 return MHD_YES;
         }
         pthread_mutex_lock(&r->lock);
-        delay.tv_nsec = (long)r->delay_ms * 1000000L;
+        delay_ms = r->delay_ms;
         pthread_mutex_unlock(&r->lock);
-        if (delay.tv_nsec)
-                nanosleep(&delay, NULL); /* a slow receiver, for crash tests */
+        if (delay_ms)
+                tw_test_sleep_ms(delay_ms); /* a slow receiver, for crash tests */
         status = strcmp(method, "POST") == 0 ? record(r, c, url, cn) : 405;
         if (cn->too_big)
                 status = 413;

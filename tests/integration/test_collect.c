@@ -1,12 +1,15 @@
 /* The collector with the real libcurl transport against tw-astrosim on
  * 127.0.0.1:0: paging, both API generations, faults, rate and concurrency. */
+#include <arpa/inet.h>
 #include <errno.h>
+#include <netinet/in.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -379,6 +382,26 @@ static void test_rate_and_concurrency_bounds(void **state)
         tw_sim_stop(sim);
 }
 
+/* A loopback port that was free a moment ago and has no listener. */
+static unsigned unused_port(void)
+{
+        struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = 0};
+        socklen_t len = sizeof(sa);
+        int fd;
+
+        sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        fd = socket(AF_INET, SOCK_STREAM, 0);
+        assert_true(fd >= 0);
+        assert_int_equal(bind(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+        assert_int_equal(getsockname(fd, (struct sockaddr *)&sa, &len), 0);
+        close(fd);
+        return ntohs(sa.sin_port);
+}
+
+/* A well-formed JWT the server does not know (its payload names no
+ * organization: [astro] organization_id does). */
+#define BAD_JWT "eyJhbGciOiJub25lIn0.eyJwZXJtaXNzaW9ucyI6WyJ3b3Jrc3BhY2VJZDp3czEiXX0.c2ln"
+
 static void test_bad_credential(void **state)
 {
         struct tw_sim *sim = start(5, 1);
@@ -394,7 +417,7 @@ static void test_bad_credential(void **state)
         tw_buf_printf(&ini, "[astro]\napi_url = %s\norganization_id = %s\n", tw_sim_url(sim),
                       tw_sim_organization_id(sim));
         assert_int_equal(tw_config_load_string(ini.ptr, "t.ini", &cfg, &err), 0);
-        setenv("ASTRO_API_TOKEN", "not-a-valid-token", 1);
+        setenv("ASTRO_API_TOKEN", BAD_JWT, 1);
         assert_int_equal(tw_credential_load(cfg, tw_now(), &cred, &err), 0);
         unsetenv("ASTRO_API_TOKEN");
         struct tw_http_options o = {.bearer = cred.token,
@@ -404,12 +427,21 @@ static void test_bad_credential(void **state)
                                     .max_retries = 2};
         t = tw_transport_curl_new(&o);
         assert_int_equal(tw_astro_collect(cfg, &cred, t, tw_now(), &inv), 0);
-        assert_int_equal(inv->n_errors, 4);
-        for (size_t i = 0; i < inv->n_errors; i++) {
-                assert_non_null(strstr(inv->errors[i].message, "HTTP 401"));
-                assert_non_null(strstr(inv->errors[i].message, "requestId"));
-                assert_null(strstr(inv->errors[i].message, "not-a-valid-token"));
-        }
+        /* Four listings refused alike: one error that says what to do. */
+        assert_true(inv->credential.rejected);
+        assert_int_equal(inv->n_errors, 1);
+        assert_string_equal(inv->errors[0].listing, "credential");
+        print_message("%s\n", inv->errors[0].message);
+        assert_non_null(
+                strstr(inv->errors[0].message,
+                       "the Astro API refused the credential in ASTRO_API_TOKEN (HTTP 401: "));
+        assert_non_null(strstr(inv->errors[0].message, "requestId"));
+        assert_non_null(strstr(inv->errors[0].message,
+                               "): create a new API token and put it in ASTRO_API_TOKEN"));
+        assert_null(strstr(inv->errors[0].message, BAD_JWT));
+        for (int k = 0; k < _TW_LISTING_KIND_MAX; k++)
+                assert_false(inv->listed[k]);
+        assert_false(tw_inventory_complete(inv));
         tw_inventory_free(inv);
         tw_transport_free(t);
         tw_credential_done(&cred);
@@ -437,6 +469,63 @@ static int teardown(void **state)
         return 0;
 }
 
+/* An API host that does not resolve, or refuses connections: every
+ * listing fails after one quick retry, and one error names the key to
+ * check.  The transport as the collector makes it (max_retries 5). */
+static void test_unreachable_api(void **state)
+{
+        static const struct {
+                const char *name;
+                const char *url_fmt; /* %u: a port with no listener */
+                const char *want;
+        } cases[] = {
+                {"name does not resolve", "https://api.tokenwatch-test.invalid",
+                 "the host name in [astro] api_url does not resolve"},
+                {"connection refused", "http://127.0.0.1:%u",
+                 "nothing accepts connections at [astro] api_url"},
+        };
+        struct tw_config *cfg = NULL;
+        struct tw_credential_info cred = {0};
+        struct tw_inventory *inv = NULL;
+        struct tw_transport *t;
+        struct tw_buf ini, err;
+        char url[128];
+
+        (void)state;
+        for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+                print_message("case: %s\n", cases[i].name);
+                tw_buf_init(&ini, 0);
+                tw_buf_init(&err, 0);
+                snprintf(url, sizeof(url), cases[i].url_fmt, unused_port());
+                tw_buf_printf(&ini, "[astro]\napi_url = %s\norganization_id = o1\n", url);
+                assert_int_equal(tw_config_load_string(ini.ptr, "t.ini", &cfg, &err), 0);
+                setenv("ASTRO_API_TOKEN", BAD_JWT, 1);
+                assert_int_equal(tw_credential_load(cfg, tw_now(), &cred, &err), 0);
+                unsetenv("ASTRO_API_TOKEN");
+                assert_int_equal(cfg->astro.max_retries, 5);
+                t = tw_astro_transport_new(cfg, cred.token, NULL, 0);
+                assert_non_null(t);
+                assert_int_equal(tw_astro_collect(cfg, &cred, t, tw_now(), &inv), 0);
+                print_errors(inv);
+                assert_int_equal(inv->n_errors, 1);
+                assert_string_equal(inv->errors[0].listing, "connection");
+                assert_non_null(strstr(inv->errors[0].message, cases[i].want));
+                assert_non_null(strstr(inv->errors[0].message, "(after 2 attempts)"));
+                assert_false(inv->credential.rejected);
+                for (int k = 0; k < _TW_LISTING_KIND_MAX; k++)
+                        assert_false(inv->listed[k]);
+                /* every listing tried twice, no more */
+                assert_int_equal(tw_transport_curl_stats(t)->requests, 8);
+                tw_inventory_free(inv);
+                tw_transport_free(t);
+                tw_credential_done(&cred);
+                tw_config_free(cfg);
+                cfg = NULL;
+                tw_buf_done(&ini);
+                tw_buf_done(&err);
+        }
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
@@ -447,6 +536,7 @@ int main(void)
                 cmocka_unit_test(test_bad_token_left_out),
                 cmocka_unit_test(test_rate_and_concurrency_bounds),
                 cmocka_unit_test(test_bad_credential),
+                cmocka_unit_test(test_unreachable_api),
         };
 
         return cmocka_run_group_tests(tests, setup, teardown);

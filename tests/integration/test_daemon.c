@@ -7,6 +7,7 @@
 #include <stddef.h>
 #include <setjmp.h>
 #include <cmocka.h>
+#include <curl/curl.h>
 #include <errno.h>
 #include <signal.h>
 #include <spawn.h>
@@ -16,13 +17,14 @@
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
 extern char **environ;
 
+#include "helpers/daemon_probe.h"
 #include "helpers/helpers.h"
-#include "helpers/http_client.h"
+#include "helpers/wait.h"
+#include "lib/timeutil.h"
 #include "sim/sim.h"
 
 struct env {
@@ -31,13 +33,6 @@ struct env {
         pid_t pid;
         unsigned short port;
 };
-
-static void pause_ms(long ms)
-{
-        struct timespec ts = {.tv_sec = ms / 1000, .tv_nsec = (ms % 1000) * 1000000L};
-
-        nanosleep(&ts, NULL);
-}
 
 /* Writes the config atomically: the daemon may re-read it at any cycle. */
 static void write_config(struct env *e, const char *listen, const char *extra)
@@ -56,72 +51,31 @@ static void write_config(struct env *e, const char *listen, const char *extra)
         assert_int_equal(rename(tmp, e->config), 0);
 }
 
-/* GETs /metrics and returns the body (NULL unless 200); caller frees. */
-static char *try_scrape(const struct env *e)
-{
-        struct tw_test_request rq = {.path = "/metrics"};
-        struct tw_test_reply r;
-        char *body = NULL;
-
-        if (tw_test_fetch(e->port, &rq, &r) == CURLE_OK && r.status == 200)
-                body = tw_buf_steal(&r.body);
-        tw_test_reply_done(&r);
-        return body;
-}
-
 static char *scrape(const struct env *e)
 {
-        char *body = try_scrape(e);
+        char *body = tw_test_scrape(e->port);
 
         assert_non_null(body);
         return body;
 }
 
-/* The demo fixture's organization: the health series carry it (issue 12). */
+/* The demo fixture's organization: the health series carry it. */
 #define DEMO_ORG "cm9r8jgormxbek92l8s8wppie"
 
-static size_t count(const char *page, const char *prefix)
-{
-        size_t n = 0;
-
-        for (const char *p = page; p && *p; p = strchr(p, '\n'), p = p ? p + 1 : NULL)
-                if (strncmp(p, prefix, strlen(prefix)) == 0)
-                        n++;
-        return n;
-}
-
-/* Scrapes until the page contains (or, with absent, lacks) needle; at most ~30 s. */
+/* Scrapes until the page contains (or, with absent, lacks) needle. */
 static char *scrape_until(const struct env *e, const char *needle, bool absent)
 {
-        for (int i = 0; i < 300; i++) {
-                char *page = try_scrape(e);
+        int64_t deadline = tw_test_deadline(TW_TEST_WAIT_MS);
+
+        for (;;) {
+                char *page = tw_test_scrape(e->port);
 
                 if (page && (strstr(page, needle) != NULL) != absent)
                         return page;
                 free(page);
-                pause_ms(100);
+                if (!tw_test_poll_again(deadline))
+                        fail_msg("the page never %s \"%s\"", absent ? "lost" : "showed", needle);
         }
-        fail_msg("the page never %s \"%s\"", absent ? "lost" : "showed", needle);
-        return NULL;
-}
-
-static unsigned short read_port(const struct env *e)
-{
-        for (int i = 0; i < 300; i++) {
-                FILE *f = fopen(e->port_file, "r");
-                unsigned port = 0;
-
-                if (f) {
-                        if (fscanf(f, "%u", &port) != 1)
-                                port = 0;
-                        fclose(f);
-                }
-                if (port)
-                        return (unsigned short)port;
-                pause_ms(100);
-        }
-        fail_msg("no port file");
-        return 0;
 }
 
 /* Runs the shipped binary with posix_spawn(): this process has threads
@@ -138,7 +92,7 @@ static void start_daemon(struct env *e)
         assert_non_null(bin);
         unlink(e->port_file);
         assert_int_equal(posix_spawn(&e->pid, bin, NULL, NULL, argv, environ), 0);
-        e->port = read_port(e);
+        e->port = tw_test_read_port(e->port_file);
         assert_int_equal(stat(e->port_file, &st), 0);
         assert_int_equal(st.st_mode & 0777, 0600); /* written by tw_atomic_write_file() */
 }
@@ -148,12 +102,13 @@ static int stop_daemon(struct env *e, int sig)
 {
         int status;
 
+        int64_t deadline = tw_test_deadline(10000);
+
         kill(e->pid, sig);
-        for (int i = 0; i < 100; i++) {
+        do {
                 if (waitpid(e->pid, &status, WNOHANG) == e->pid)
                         return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-                pause_ms(100);
-        }
+        } while (tw_test_poll_again(deadline));
         kill(e->pid, SIGKILL);
         waitpid(e->pid, &status, 0);
         return -1;
@@ -222,7 +177,7 @@ static void test_daemon_lifecycle(void **state)
         start_daemon(e);
         page = scrape_until(e, "tokenwatch_collection_success{organization=\"" DEMO_ORG "\"} 1",
                             false);
-        assert_int_equal(count(page, "astro_token_info{"), n_tokens);
+        assert_int_equal(tw_test_count_lines(page, "astro_token_info{"), n_tokens);
         assert_non_null(strstr(page, "tokenwatch_listing_success{organization=\"" DEMO_ORG
                                      "\",listing=\"tokens\"} 1"));
         assert_null(strchr(page, '@'));
@@ -231,7 +186,7 @@ static void test_daemon_lifecycle(void **state)
         /* A deleted token disappears at the next cycle. */
         remove_first_token(e, needle, sizeof(needle));
         page = scrape_until(e, needle, true);
-        assert_int_equal(count(page, "astro_token_info{"), n_tokens - 1);
+        assert_int_equal(tw_test_count_lines(page, "astro_token_info{"), n_tokens - 1);
         free(page);
 
         /* A token that does not parse is left out without holding back the
@@ -240,7 +195,7 @@ static void test_daemon_lifecycle(void **state)
         assert_int_equal(tw_sim_put_token(e->sim, BAD_TOKEN), 0);
         remove_first_token(e, needle, sizeof(needle));
         page = scrape_until(e, needle, true);
-        assert_int_equal(count(page, "astro_token_info{"), n_tokens - 2);
+        assert_int_equal(tw_test_count_lines(page, "astro_token_info{"), n_tokens - 2);
         assert_non_null(strstr(page, "tokenwatch_listing_success{organization=\"" DEMO_ORG
                                      "\",listing=\"tokens\"} 0"));
         assert_non_null(
@@ -259,7 +214,7 @@ static void test_daemon_lifecycle(void **state)
         }
         page = scrape_until(e, "tokenwatch_collection_success{organization=\"" DEMO_ORG "\"} 0",
                             false);
-        assert_int_equal(count(page, "astro_token_info{"), n_tokens - 2);
+        assert_int_equal(tw_test_count_lines(page, "astro_token_info{"), n_tokens - 2);
         assert_non_null(strstr(page, "tokenwatch_listing_success{organization=\"" DEMO_ORG
                                      "\",listing=\"tokens\"} 0"));
         free(page);
@@ -282,24 +237,27 @@ static void test_daemon_lifecycle(void **state)
         free(scrape_until(e, "tokenwatch_config_last_reload_success 0", false));
         /* A good one is taken (same port, creator names now on). */
         write_config(e, listen, "metrics_creator_names = true\n");
-        pause_ms(200);
-        page = scrape_until(e, "tokenwatch_config_last_reload_success 1", false);
-        free(page);
+        free(scrape_until(e, "tokenwatch_config_last_reload_success 1", false));
         free(scrape_until(e, "creator_name=", false));
 
         /* SIGTERM with a transfer hanging: out within 5 s. */
         {
                 struct tw_sim_fault f = {
                         .type = TW_SIM_FAULT_HANG, .hang_ms = 60000, .retry_after = -1};
-                struct timespec t0, t1;
+                struct tw_sim_stats st;
+                uint64_t before;
+                int64_t t0;
 
+                tw_sim_get_stats(e->sim, &st); /* no other fault is set */
+                before = st.faults;
                 assert_int_equal(tw_sim_add_fault(e->sim, &f), 0);
-                pause_ms(1500); /* a cycle is now waiting on the hang */
-                clock_gettime(CLOCK_MONOTONIC, &t0);
+                /* a cycle is now waiting on the hang: a request took it */
+                TW_TEST_WAIT_FOR((tw_sim_get_stats(e->sim, &st), st.faults > before),
+                                 TW_TEST_WAIT_MS);
+                t0 = tw_mono_ns();
                 assert_int_equal(stop_daemon(e, SIGTERM), 0);
                 e->pid = 0;
-                clock_gettime(CLOCK_MONOTONIC, &t1);
-                assert_true(t1.tv_sec - t0.tv_sec <= 5);
+                assert_true(tw_mono_ns() - t0 <= INT64_C(5000000000));
                 tw_sim_clear_faults(e->sim);
         }
 }

@@ -9,6 +9,7 @@
 #include <cmocka.h>
 
 #include <cjson/cJSON.h>
+#include <curl/curl.h>
 #include <errno.h>
 #include <signal.h>
 #include <spawn.h>
@@ -17,10 +18,11 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
+#include "helpers/daemon_probe.h"
 #include "helpers/helpers.h"
+#include "helpers/wait.h"
 #include "helpers/webhook_receiver.h"
 #include "sim/sim.h"
 
@@ -32,13 +34,6 @@ extern char **environ;
         "\"createdAt\":\"@-10d\",\"lastUsedAt\":\"@-1h\",\"endAt\":\"@+300d\","                   \
         "\"roles\":[{\"entityType\":\"ORGANIZATION\",\"entityId\":\"cm9r8jgormxbek92l8s8wppie\"," \
         "\"role\":\"ORGANIZATION_MEMBER\"}]}"
-
-static void pause_ms(long ms)
-{
-        struct timespec ts = {.tv_sec = ms / 1000, .tv_nsec = (ms % 1000) * 1000000L};
-
-        nanosleep(&ts, NULL);
-}
 
 /* How many token_change bodies rx received; the last in *ret (if not NULL). */
 static size_t changes(struct tw_webhook_receiver *rx, cJSON **ret)
@@ -71,13 +66,15 @@ static void test_deleted_in_use_reaches_its_sink(void **unused)
 {
         struct tw_webhook_receiver *del = NULL, *created = NULL;
         struct tw_sim_options so = {0};
-        char fixture[4096], dir[64], config[128], cred[128], *bin = getenv("TW_BIN");
-        char *argv[] = {"tokenwatch", "-c", config, "run", NULL};
+        char fixture[4096], dir[64], config[128], cred[128], port_file[128];
+        char *bin = getenv("TW_BIN");
+        char *argv[] = {"tokenwatch", "-c", config, "run", "--port-file", port_file, NULL};
         struct tw_sim *sim;
+        unsigned short port;
+        uint64_t cycles;
         cJSON *j;
         pid_t pid;
         FILE *f;
-        int i;
 
         (void)unused;
         assert_non_null(bin);
@@ -92,6 +89,7 @@ static void test_deleted_in_use_reaches_its_sink(void **unused)
         assert_non_null(mkdtemp(dir));
         snprintf(config, sizeof(config), "%s/tokenwatch.ini", dir);
         snprintf(cred, sizeof(cred), "%s/credential", dir);
+        snprintf(port_file, sizeof(port_file), "%s/port", dir);
         assert_int_equal(tw_sim_write_credential(sim, cred), 0);
         f = fopen(config, "w");
         assert_non_null(f);
@@ -107,21 +105,18 @@ static void test_deleted_in_use_reaches_its_sink(void **unused)
         assert_int_equal(fclose(f), 0);
         assert_int_equal(chmod(config, 0600), 0); /* inline webhook URLs are secrets */
         assert_int_equal(posix_spawn(&pid, bin, NULL, NULL, argv, environ), 0);
-        /* the first listing is the baseline: wait until it is saved */
-        snprintf(fixture, sizeof(fixture), "%s/state", dir);
-        for (i = 0; i < 300; i++) {
-                char path[256];
-
-                snprintf(path, sizeof(path), "%s/state/notify-state.json", dir);
-                if (access(path, F_OK) == 0)
-                        break;
-                pause_ms(100);
-        }
-        pause_ms(1500); /* a cycle or two more */
+        port = tw_test_read_port(port_file);
+        /* the first listing is the baseline; another cycle passes over it */
+        tw_test_wait_cycles(port, 1);
         assert_int_equal(tw_sim_remove_token(sim, IN_USE_ID), 0);
-        for (i = 0; i < 300 && changes(del, NULL) == 0; i++)
-                pause_ms(100);
-        pause_ms(2500); /* two more cycles: nothing more, nothing elsewhere */
+        TW_TEST_WAIT_FOR(changes(del, NULL) > 0, TW_TEST_WAIT_MS);
+        /* Nothing more, nothing elsewhere: two cycles after the one that saw
+         * the deletion are over (their notifications queued) and both sinks'
+         * queues are empty (a queued item counts until it is answered). */
+        cycles = tw_test_wait_cycles(port, 0);
+        tw_test_wait_cycles(port, cycles + 2);
+        tw_test_wait_metric(port, "tokenwatch_notification_queue_length{sink=\"deletions\"}", 0);
+        tw_test_wait_metric(port, "tokenwatch_notification_queue_length{sink=\"creations\"}", 0);
         kill(pid, SIGTERM);
         assert_int_equal(waitpid(pid, NULL, 0), pid);
         /* findings may come too: exactly one change, the deletion */
@@ -147,6 +142,10 @@ int main(void)
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_deleted_in_use_reaches_its_sink),
         };
+        int r;
 
-        return cmocka_run_group_tests(tests, NULL, NULL);
+        curl_global_init(CURL_GLOBAL_DEFAULT);
+        r = cmocka_run_group_tests(tests, NULL, NULL);
+        curl_global_cleanup();
+        return r;
 }

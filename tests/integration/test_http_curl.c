@@ -39,6 +39,7 @@
 #include <cmocka.h>
 #include <curl/curl.h>
 
+#include "helpers/wait.h"
 #include "lib/timeutil.h"
 #include "lib/http/http.h"
 #include "lib/buf.h"
@@ -65,14 +66,6 @@ static struct server {
         size_t n_log;
         char auth[128], accept[64], ua[128], accept_enc[64], api_version[16];
 } srv = {.mu = PTHREAD_MUTEX_INITIALIZER};
-
-static void sleep_ms(int ms)
-{
-        struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
-
-        while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
-                ;
-}
 
 static void copy_header(struct MHD_Connection *c, const char *name, char *dst, size_t n)
 {
@@ -153,7 +146,7 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
         pthread_mutex_unlock(&srv.mu);
 
         if (sscanf(url, "/ok/%d/%63s", &a, tag) == 2) {
-                sleep_ms(a);
+                tw_test_sleep_ms(a); /* a slow server */
                 return reply(c, 200, text("{\"ok\":true}"));
         }
         if (sscanf(url, "/faildate/%d/%d/%63s", &b, &ra, tag) == 3) {
@@ -181,7 +174,7 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
                 return reply(c, (unsigned)a, r);
         }
         if (sscanf(url, "/hang/%d/%63s", &a, tag) == 2) {
-                sleep_ms(a);
+                tw_test_sleep_ms(a); /* a slow server */
                 return reply(c, 200, text("{\"ok\":true}"));
         }
         if (sscanf(url, "/close/%d/%63s", &a, tag) == 2)
@@ -233,7 +226,9 @@ static void on_connection(void *cls, struct MHD_Connection *c, void **socket_con
 /* Waits for hanging handlers of the previous test, then clears the log. */
 static void server_reset(void)
 {
-        for (int i = 0; i < 400; i++) {
+        int64_t deadline = tw_test_deadline(4000);
+
+        do {
                 pthread_mutex_lock(&srv.mu);
                 if (srv.in_flight == 0) {
                         srv.n_log = 0;
@@ -243,8 +238,7 @@ static void server_reset(void)
                         return;
                 }
                 pthread_mutex_unlock(&srv.mu);
-                sleep_ms(10);
-        }
+        } while (tw_test_poll_again(deadline));
         fail_msg("server handlers still busy after 4 s");
 }
 
@@ -672,15 +666,40 @@ static void test_connection_refused(void **state)
 
         snprintf(url, sizeof(url), "http://127.0.0.1:%u/ok/0/x", unused_port());
 
-        opts.max_retries = 2;
+        /* Five retries allowed, one taken: a stopped server does not start
+         * within seconds, and the listing should say so at once. */
+        opts.max_retries = 5;
         t = tw_transport_curl_new(&opts);
         assert_non_null(t);
         assert_int_equal(tw_transport_get(t, url, "refused", on_done, &o), 0);
         assert_int_equal(tw_transport_run(t), 0);
         assert_int_equal(o.error, -ECONNREFUSED);
-        assert_int_equal(o.attempts, 3);
+        assert_int_equal(o.attempts, 2);
         assert_true(o.text[0] != '\0');
-        assert_int_equal(tw_transport_curl_stats(t)->retries[TW_RETRY_CONNECTION], 2);
+        assert_int_equal(tw_transport_curl_stats(t)->retries[TW_RETRY_CONNECTION], 1);
+        tw_transport_free(t);
+}
+
+/* A host name that does not resolve (.invalid never does, RFC 6761): one
+ * quick retry, then -EHOSTUNREACH naming the host. */
+static void test_name_not_resolved(void **state)
+{
+        struct tw_http_options opts = default_options();
+        struct tw_transport *t;
+        struct outcome o = {0};
+        (void)state;
+
+        opts.max_retries = 5;
+        t = tw_transport_curl_new(&opts);
+        assert_non_null(t);
+        assert_int_equal(tw_transport_get(t, "http://api.tokenwatch-test.invalid/v1/x",
+                                          "unresolved", on_done, &o),
+                         0);
+        assert_int_equal(tw_transport_run(t), 0);
+        assert_int_equal(o.error, -EHOSTUNREACH);
+        assert_int_equal(o.attempts, 2);
+        assert_non_null(strstr(o.text, "api.tokenwatch-test.invalid"));
+        assert_int_equal(tw_transport_curl_stats(t)->retries[TW_RETRY_CONNECTION], 1);
         tw_transport_free(t);
 }
 
@@ -818,15 +837,14 @@ struct canceller {
 static void *cancel_when_in_flight(void *arg)
 {
         struct canceller *c = arg;
-        int n = 0;
+        int64_t deadline = tw_test_deadline(5000);
+        int n;
 
-        for (int i = 0; i < 1000 && n < c->in_flight; i++) {
+        do {
                 pthread_mutex_lock(&srv.mu);
                 n = srv.in_flight;
                 pthread_mutex_unlock(&srv.mu);
-                if (n < c->in_flight)
-                        sleep_ms(5);
-        }
+        } while (n < c->in_flight && tw_test_poll_again(deadline));
         *c->flag = 1;
         return NULL;
 }
@@ -1142,6 +1160,7 @@ int main(void)
                 cmocka_unit_test(test_timeout),
                 cmocka_unit_test(test_connection_closed),
                 cmocka_unit_test(test_connection_refused),
+                cmocka_unit_test(test_name_not_resolved),
                 cmocka_unit_test(test_body_cap),
                 cmocka_unit_test(test_headers_and_no_redirect),
                 cmocka_unit_test(test_bad_url),

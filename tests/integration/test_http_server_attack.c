@@ -1,4 +1,4 @@
-/* The metrics server under hostile clients on loopback (issue 9, item 2):
+/* The metrics server under hostile clients on loopback:
  * a slowloris of a few hundred sockets, from one address and from many, a
  * wrong-password flood against bcrypt auth, and the absolute request
  * deadline.  Attackers connect from 127.0.0.2 and up, the authorised
@@ -26,18 +26,12 @@
 #include "helpers/http_attack.h"
 #include "helpers/http_client.h"
 #include "helpers/http_server.h"
+#include "helpers/wait.h"
 
 static const char page[] = "# HELP a_metric A.\n# TYPE a_metric gauge\na_metric 1\n";
 
 static char hash[128];
 static struct tw_web_user user = {.name = "prom", .hash = hash};
-
-static void sleep_ms(long ms)
-{
-        struct timespec ts = {.tv_sec = ms / 1000, .tv_nsec = (ms % 1000) * 1000000L};
-
-        nanosleep(&ts, NULL);
-}
 
 /* n authorised scrapes from 127.0.0.1, each of which must succeed within
  * timeout_s seconds. */
@@ -54,7 +48,7 @@ static void scrape_within(unsigned short port, unsigned n, long timeout_s)
                         fail_msg("scrape %u under attack: curl %d (%s), status %ld", i, rc,
                                  curl_easy_strerror(rc), r.status);
                 tw_test_reply_done(&r);
-                sleep_ms(200);
+                tw_test_sleep_ms(200); /* a scraper's pace, not a wait */
         }
 }
 
@@ -105,12 +99,13 @@ static void test_slowloris(void **state)
                 struct tw_test_attack_stats st;
 
                 assert_int_equal(tw_test_attack_start(&ao, &a), 0);
-                sleep_ms(500); /* the attack takes hold: not needed for correctness */
+                /* the attack takes hold: every socket opened once */
+                TW_TEST_WAIT_FOR((tw_test_attack_stats(a, &st), st.connects >= ao.sockets),
+                                 TW_TEST_WAIT_MS);
                 scrape_ok(ao.port, 10);
-                /* Wait (bounded) for the deadline to close a trickling socket:
-                 * the idle timeout never would, a byte arrives every 500 ms. */
-                for (int t = 0; t < 300 && tw_http_server_deadlines_expired(s) == 0; t++)
-                        sleep_ms(100);
+                /* The deadline closes a trickling socket (the idle timeout
+                 * never would, a byte arrives every 500 ms). */
+                TW_TEST_WAIT_FOR(tw_http_server_deadlines_expired(s) > 0, TW_TEST_WAIT_MS);
                 scrape_ok(ao.port, 2);
                 tw_test_attack_stop(a, &st);
                 if (tw_http_server_deadlines_expired(s) == 0)
@@ -160,17 +155,15 @@ static void test_slowloris_many_addresses(void **state)
                 assert_int_equal(tw_http_server_publish(s, page, sizeof(page) - 1), 0);
                 scrape_ok(ao.port, 1); /* logged in before the attack */
                 assert_int_equal(tw_test_attack_start(&ao, &a), 0);
-                /* Bounded wait until the attack holds its sockets (the
-                 * scrapes below must meet it, not run before it). */
-                for (int t = 0; t < 100 && tw_test_attack_open(a) < 1000; t++)
-                        sleep_ms(100);
+                /* the attack takes hold: every socket connected at once */
+                TW_TEST_WAIT_FOR((tw_test_attack_stats(a, &st), st.max_open >= ao.sockets),
+                                 TW_TEST_WAIT_MS);
                 scrape_within(ao.port, 10, 5);
                 tw_test_attack_stop(a, &st);
                 print_message("%s, 1000 sockets from 250 addresses: %lu connects, at most %lu "
                               "open, %lu closed by the server, %lu to make room\n",
                               cases[i].name, st.connects, st.max_open, st.closed,
                               tw_http_server_evicted(s));
-                assert_int_equal(st.max_open, 1000);
                 assert_int_equal(tw_http_server_evicted(s) > 0, cases[i].evicts);
                 tw_http_server_stop(s);
         }
@@ -196,7 +189,9 @@ static void test_password_flood(void **state)
                 struct tw_test_attack_stats st;
 
                 assert_int_equal(tw_test_attack_start(&ao, &a), 0);
-                sleep_ms(500);
+                /* the flood takes hold: wrong passwords are being answered */
+                TW_TEST_WAIT_FOR((tw_test_attack_stats(a, &st), st.status_401 > 0),
+                                 TW_TEST_WAIT_MS);
                 scrape_ok(ao.port, 10);
                 tw_test_attack_stop(a, &st);
                 print_message("flood from %u: %lu answers, %lu 401, %lu 429\n", sources[i],

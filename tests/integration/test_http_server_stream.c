@@ -17,6 +17,7 @@
 #include <zlib.h>
 
 #include "exporters/metrics/metrics.h"
+#include "helpers/helpers.h"
 #include "helpers/http_client.h"
 
 #define BIG_LINES 120000 /* ~6 MB */
@@ -41,27 +42,6 @@ static struct tw_http_server *start(void)
 
         assert_int_equal(tw_http_server_start(&o, &s, NULL), 0);
         return s;
-}
-
-/* Inflates one gzip member into out. */
-static void gunzip(const char *gz, size_t len, struct tw_buf *out)
-{
-        unsigned char chunk[16384];
-        z_stream zs;
-        int zr;
-
-        memset(&zs, 0, sizeof(zs));
-        assert_int_equal(inflateInit2(&zs, 15 + 16), Z_OK);
-        zs.next_in = (unsigned char *)(uintptr_t)gz;
-        zs.avail_in = (uInt)len;
-        do {
-                zs.next_out = chunk;
-                zs.avail_out = sizeof(chunk);
-                zr = inflate(&zs, Z_NO_FLUSH);
-                assert_true(zr == Z_OK || zr == Z_STREAM_END);
-                assert_int_equal(tw_buf_add(out, chunk, sizeof(chunk) - zs.avail_out), 0);
-        } while (zr != Z_STREAM_END);
-        inflateEnd(&zs);
 }
 
 static void test_plain_and_gzip_match(void **state)
@@ -94,7 +74,7 @@ static void test_plain_and_gzip_match(void **state)
         assert_string_equal(v, "gzip");
         assert_true(r.body.len < page.len / 4);
         tw_buf_init(&inflated, TW_METRICS_PAGE_MAX);
-        gunzip(r.body.ptr, r.body.len, &inflated);
+        tw_test_gunzip(r.body.ptr, r.body.len, &inflated);
         assert_int_equal(inflated.len, page.len);
         assert_memory_equal(inflated.ptr, page.ptr, page.len);
         tw_buf_done(&inflated);
@@ -196,7 +176,7 @@ static void test_scrape_keeps_its_page(void **state)
         assert_memory_equal(body, page1.ptr, page1.len);
         body = body_of(&resp_gz, &len);
         tw_buf_init(&inflated, TW_METRICS_PAGE_MAX);
-        gunzip(body, len, &inflated);
+        tw_test_gunzip(body, len, &inflated);
         assert_int_equal(inflated.len, page1.len);
         assert_memory_equal(inflated.ptr, page1.ptr, page1.len);
 

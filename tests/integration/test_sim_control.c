@@ -13,7 +13,9 @@
 
 #include <cmocka.h>
 
+#include "helpers/helpers.h"
 #include "helpers/sim_client.h"
+#include "helpers/wait.h"
 
 #include <fcntl.h>
 #include <signal.h>
@@ -103,16 +105,13 @@ static bool file_exists(const char *path)
         return stat(path, &st) == 0;
 }
 
-/* Reads a small file into buf (NUL-terminated). */
+/* Reads a file into buf (NUL-terminated, cut to fit). */
 static void slurp(const char *path, char *buf, size_t size)
 {
-        FILE *f = fopen(path, "r");
-        size_t n;
+        char *data = tw_test_read_file(path, NULL);
 
-        assert_non_null(f);
-        n = fread(buf, 1, size - 1, f);
-        buf[n] = '\0';
-        fclose(f);
+        snprintf(buf, size, "%s", data);
+        free(data);
 }
 
 static void test_binary(void **state)
@@ -121,7 +120,6 @@ static void test_binary(void **state)
         char dir[] = "/tmp/tw-sim-bin-XXXXXX", port_file[256], cred_file[256], err_file[256];
         char fixture[4096], url[512], port[32], cred[4096], err[4096];
         posix_spawn_file_actions_t fa;
-        struct timespec ts = {0, 20 * 1000 * 1000};
         struct stat st;
         struct tw_test_resp r;
         pid_t pid;
@@ -150,9 +148,7 @@ static void test_binary(void **state)
                 posix_spawn_file_actions_destroy(&fa);
         }
         /* Wait for the port file (written by rename: never partial). */
-        for (int i = 0; i < 500 && !file_exists(port_file); i++)
-                nanosleep(&ts, NULL);
-        assert_true(file_exists(port_file));
+        TW_TEST_WAIT_FOR(file_exists(port_file), TW_TEST_WAIT_MS);
         slurp(port_file, port, sizeof(port));
         slurp(cred_file, cred, sizeof(cred));
         assert_int_equal(stat(cred_file, &st), 0);

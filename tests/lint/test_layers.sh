@@ -23,6 +23,8 @@ cases=(
   "collectors/a.c|#include \"agent/daemon/daemon.h\"|collectors/ must not include agent/"
   "core/a.c|#include <microhttpd.h>|core/ must not include <microhttpd.h>"
   "core/a.c|#include \"config.h\"|include with the folder"
+  "core/a.c|#include \"core/config/config_internal.h\"|core/config/config_internal.h is private to core/config/"
+  "agent/cmd/a.c|#include \"agent/daemon/daemon_internal.h\"|agent/daemon/daemon_internal.h is private to agent/daemon/"
 )
 for c in "${cases[@]}"; do
   IFS='|' read -r file line want <<<"$c"
@@ -39,5 +41,7 @@ done
 rm -rf "$tmp/tree" && mkdir -p "$tmp/tree/agent" "$tmp/tree/exporters"
 printf '#include "collectors/astro/astro.h"\n#include "exporters/report/report.h"\n' >"$tmp/tree/agent/a.c"
 printf '#include "core/config/config.h"\n#include "lib/buf.h"\n' >"$tmp/tree/exporters/a.c"
+mkdir -p "$tmp/tree/core/config"
+printf '#include "core/config/config_internal.h"\n' >"$tmp/tree/core/config/a.c"
 "$check" "$tmp/tree" >/dev/null || fail "an allowed include was refused"
 echo "ok - allowed directions pass"

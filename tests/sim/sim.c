@@ -32,13 +32,7 @@ void sim_sleep(struct tw_sim *sim, int ms)
 
         if (ms <= 0)
                 return;
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        ts.tv_sec += ms / 1000;
-        ts.tv_nsec += (long)(ms % 1000) * 1000000L;
-        if (ts.tv_nsec >= 1000000000L) {
-                ts.tv_sec++;
-                ts.tv_nsec -= 1000000000L;
-        }
+        ts = tw_mono_timespec(tw_mono_ns() + ms * INT64_C(1000000));
         pthread_mutex_lock(&sim->lock);
         while (!sim->stopping &&
                pthread_cond_timedwait(&sim->stop_cond, &sim->lock, &ts) != ETIMEDOUT)
@@ -59,114 +53,83 @@ static enum MHD_Result add_arg(void *cls, enum MHD_ValueKind kind, const char *k
         return MHD_YES;
 }
 
-static ssize_t huge_reader(void *cls, uint64_t pos, char *buf, size_t max)
-{
-        static const char prefix[] = "{\"limit\":20,\"offset\":0,\"totalCount\":1,\"pad\":\"";
-        size_t total = *(size_t *)cls, n = 0;
-
-        if (pos >= total)
-                return MHD_CONTENT_READER_END_OF_STREAM;
-        while (n < max && pos + n < total) {
-                buf[n] = pos + n < sizeof(prefix) - 1 ? prefix[pos + n] : 'x';
-                n++;
-        }
-        return (ssize_t)n;
-}
-
-static enum MHD_Result queue(struct MHD_Connection *conn, struct sim_reply *reply)
-{
-        struct MHD_Response *resp;
-        enum MHD_Result ret;
-        char ra[16];
-
-        if (reply->drop)
-                return MHD_NO;
-        if (reply->stream) {
-                resp = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 64 * 1024,
-                                                         reply->stream_read, reply->stream,
-                                                         reply->stream_free);
-                if (!resp)
-                        reply->stream_free(reply->stream);
-                reply->stream = NULL;
-        } else if (reply->huge_bytes) {
-                size_t *total = malloc(sizeof(*total));
-
-                if (!total)
-                        return MHD_NO;
-                *total = reply->huge_bytes;
-                resp = MHD_create_response_from_callback(reply->huge_bytes, 64 * 1024, huge_reader,
-                                                         total, free);
-                if (!resp)
-                        free(total);
-        } else {
-                resp = MHD_create_response_from_buffer(reply->body_len, reply->body,
-                                                       MHD_RESPMEM_MUST_FREE);
-                if (resp)
-                        reply->body = NULL;
-        }
-        if (!resp)
-                return MHD_NO;
-        MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE,
-                                reply->content_type ? reply->content_type : "application/json");
-        if (reply->content_encoding)
-                MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_ENCODING,
-                                        reply->content_encoding);
-        if (reply->retry_after >= 0) {
-                snprintf(ra, sizeof(ra), "%d", reply->retry_after);
-                MHD_add_response_header(resp, MHD_HTTP_HEADER_RETRY_AFTER, ra);
-        }
-        ret = MHD_queue_response(conn, (unsigned)reply->status, resp);
-        MHD_destroy_response(resp);
-        return ret;
-}
-
 /* Whether bearer is well-formed, and which credential it is. */
-static const char *auth_label(struct tw_sim *sim, struct MHD_Connection *conn, int *ret_kind,
-                              const char **ret_ws)
+static const char *auth_label(struct tw_sim *sim, struct MHD_Connection *conn, struct sim_auth *ret)
 {
         const char *h =
                 MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION);
 
-        *ret_kind = 0;
+        memset(ret, 0, sizeof(*ret));
         if (!h)
                 return "none";
         if (strncmp(h, "Bearer ", 7) == 0)
-                *ret_kind = sim_auth_check_locked(sim, h + 7, ret_ws);
-        return *ret_kind ? "bearer-ok" : "bearer-bad";
+                sim_auth_locked(sim, h + 7, ret);
+        return ret->kind ? "bearer-ok" : "bearer-bad";
 }
 
 /* Answers the request as the real API would (auth, then the route). */
 static void answer_normally(struct tw_sim *sim, struct MHD_Connection *conn, const char *url,
-                            const char *method, int kind, const char *ws, const char *label,
+                            const char *method, const struct tw_buf *body, const char *label,
                             uint64_t seq, struct sim_reply *reply)
 {
-        if (kind == 0) {
+        struct sim_auth auth;
+
+        pthread_mutex_lock(&sim->lock);
+        /* Again: a value may have been rotated away while this one waited. */
+        auth_label(sim, conn, &auth);
+        if (auth.kind == 0) {
                 sim_reply_error(reply, 401,
                                 strcmp(label, "none") == 0
                                         ? "Unauthorized: missing Authorization header"
                                         : "Unauthorized: the API token is invalid or expired",
                                 seq);
-                return;
-        }
-        if (strcmp(method, "GET") != 0) {
+        } else if (strcmp(method, "GET") == 0) {
+                sim_api_handle_locked(sim, conn, url, auth.kind == 2 ? auth.ws : NULL, seq, reply);
+        } else if (strcmp(method, "POST") == 0 || strcmp(method, "DELETE") == 0) {
+                sim_write_handle_locked(sim, url, method, body->ptr ? body->ptr : "", body->len,
+                                        &auth, seq, reply);
+        } else {
                 sim_reply_error(reply, 405, "Method Not Allowed", seq);
-                return;
         }
-        pthread_mutex_lock(&sim->lock);
-        sim_api_handle_locked(sim, conn, url, kind == 2 ? ws : NULL, seq, reply);
         pthread_mutex_unlock(&sim->lock);
 }
 
+/* The reply of a fault that replaces the answer; false if f does not. */
+static bool fault_reply(const struct tw_sim_fault *f, uint64_t seq, struct sim_reply *reply)
+{
+        switch (f->type) {
+        case TW_SIM_FAULT_STATUS:
+                sim_reply_error(reply, f->status, "injected fault", seq);
+                reply->retry_after = f->retry_after;
+                return true;
+        case TW_SIM_FAULT_MALFORMED:
+                reply->status = 200;
+                reply->body = strdup("<html><body>502 Bad Gateway</body></html>");
+                reply->body_len = reply->body ? strlen(reply->body) : 0;
+                return true;
+        case TW_SIM_FAULT_HUGE:
+                reply->status = 200;
+                reply->huge_bytes = f->huge_bytes ? f->huge_bytes : HUGE_DEFAULT;
+                return true;
+        case TW_SIM_FAULT_DROP:
+                reply->drop = true;
+                return true;
+        default:
+                return false;
+        }
+}
+
 static enum MHD_Result handle_api(struct tw_sim *sim, struct MHD_Connection *conn, const char *url,
-                                  const char *method)
+                                  const char *method, const struct tw_buf *body)
 {
         struct sim_reply reply = {.status = 500, .retry_after = -1};
         struct tw_sim_fault fault;
+        struct sim_auth auth;
         struct tw_buf path;
-        const char *label, *ws = NULL;
+        const char *label;
         bool allowed, faulty = false;
         int64_t start = tw_mono_ns();
-        int kind, in;
+        int in;
         uint64_t seq;
         enum MHD_Result ret;
 
@@ -181,44 +144,40 @@ static enum MHD_Result handle_api(struct tw_sim *sim, struct MHD_Connection *con
         sim->n_requests++;
         if (in > sim->max_in_flight)
                 sim->max_in_flight = in;
-        label = auth_label(sim, conn, &kind, &ws);
-        allowed = sim_rate_allow_locked(sim, start);
+        label = auth_label(sim, conn, &auth);
+        allowed = sim_rate_allow_locked(sim, start) &&
+                  sim_write_rate_allow_locked(
+                          sim, method,
+                          MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
+                                                      MHD_HTTP_HEADER_AUTHORIZATION),
+                          start);
         if (allowed)
-                faulty = sim_fault_pick_locked(sim, path.ptr, &fault);
+                faulty = sim_faults_pick(&sim->faults, method, path.ptr, &fault);
+        sim->n_faulted += faulty;
         pthread_mutex_unlock(&sim->lock);
 
         sim_sleep(sim, sim->latency_ms);
         if (!allowed) {
                 sim_reply_error(&reply, 429, "Too Many Requests", seq);
                 reply.retry_after = sim->rate_limit_retry_after ? 1 : -1;
-        } else if (faulty && fault.type == TW_SIM_FAULT_STATUS) {
-                sim_reply_error(&reply, fault.status, "injected fault", seq);
-                reply.retry_after = fault.retry_after;
-        } else if (faulty && fault.type == TW_SIM_FAULT_MALFORMED) {
-                reply.status = 200;
-                reply.body = strdup("<html><body>502 Bad Gateway</body></html>");
-                reply.body_len = reply.body ? strlen(reply.body) : 0;
-        } else if (faulty && fault.type == TW_SIM_FAULT_HUGE) {
-                reply.status = 200;
-                reply.huge_bytes = fault.huge_bytes ? fault.huge_bytes : HUGE_DEFAULT;
-        } else if (faulty && fault.type == TW_SIM_FAULT_DROP) {
-                reply.drop = true;
-        } else {
+        } else if (!faulty || !fault_reply(&fault, seq, &reply)) {
                 if (faulty && fault.type == TW_SIM_FAULT_HANG)
                         sim_sleep(sim, fault.hang_ms);
-                answer_normally(sim, conn, url, method, kind, ws, label, seq, &reply);
+                answer_normally(sim, conn, url, method, body, label, seq, &reply);
                 if (faulty && reply.status == 200)
                         sim_fault_rewrite(&fault, &reply);
+                if (faulty && fault.type == TW_SIM_FAULT_DROP_AFTER)
+                        reply.drop = true;
         }
 
         pthread_mutex_lock(&sim->lock);
         if (reply.status == 429 && !reply.drop)
                 sim->n_429++;
-        sim_log_add_locked(sim, path.ptr ? path.ptr : url, label, reply.drop ? 0 : reply.status,
-                           start);
+        sim_log_add_locked(sim, method, path.ptr ? path.ptr : url, label,
+                           reply.drop ? 0 : reply.status, start);
         pthread_mutex_unlock(&sim->lock);
 
-        ret = queue(conn, &reply);
+        ret = (enum MHD_Result)sim_reply_queue(conn, &reply);
         atomic_fetch_sub(&sim->in_flight, 1);
         free(reply.body);
         tw_buf_done(&path);
@@ -249,14 +208,20 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
                 *upload_data_size = 0;
                 return MHD_YES;
         }
+        if (strncmp(url, "/_sim/", 6) != 0 && ctx->too_big) {
+                sim_reply_error(&reply, 413, "body too large", 0);
+                ret = (enum MHD_Result)sim_reply_queue(conn, &reply);
+                free(reply.body);
+                return ret;
+        }
         if (strncmp(url, "/_sim/", 6) != 0)
-                return handle_api(sim, conn, url, method);
+                return handle_api(sim, conn, url, method, &ctx->body);
         if (ctx->too_big)
                 sim_reply_error(&reply, 413, "body too large", 0);
         else
                 sim_control_handle(sim, method, url, ctx->body.ptr ? ctx->body.ptr : "",
                                    ctx->body.len, &reply);
-        ret = queue(conn, &reply);
+        ret = (enum MHD_Result)sim_reply_queue(conn, &reply);
         free(reply.body);
         return ret;
 }
@@ -285,7 +250,7 @@ static void sim_free(struct tw_sim *sim)
         cJSON_Delete(sim->tokens);
         sim_audit_free(sim);
         free(sim->credential_token_id);
-        free(sim->org_jwt);
+        sim_values_free(sim);
         for (size_t i = 0; i < sim->n_ws_creds; i++) {
                 free(sim->ws_creds[i].workspace_id);
                 free(sim->ws_creds[i].jwt);
@@ -347,6 +312,10 @@ struct tw_sim *tw_sim_start(const struct tw_sim_options *opts)
                                    ? opts->audit_calls
                                    : 2;
         sim->audit_window_ms = opts->audit_window_ms > 0 ? opts->audit_window_ms : 60000;
+        sim->start_mono_ns = tw_mono_ns();
+        sim->rotate_keeps_end = opts->rotate_keeps_end;
+        sim->post_rate = opts->post_rate;
+        sim->delete_rate = opts->delete_rate;
         if (sim_load(sim, opts) < 0)
                 goto fail;
 
@@ -397,4 +366,14 @@ const char *tw_sim_url(const struct tw_sim *sim)
 const char *tw_sim_organization_id(const struct tw_sim *sim)
 {
         return sim ? sim_str(sim->org, "id") : NULL;
+}
+
+int64_t sim_now(const struct tw_sim *sim)
+{
+        return sim->base_time + (tw_mono_ns() - sim->start_mono_ns) / 1000000000LL;
+}
+
+int64_t tw_sim_now(const struct tw_sim *sim)
+{
+        return sim ? sim_now(sim) : 0;
 }

@@ -12,7 +12,7 @@
  *   GET {p}/organizations
  *   GET {p}/organizations/{org}/tokens      ?workspaceId ?deploymentId
  *                                           ?includeOnlyOrganizationTokens ?offset ?limit ?sorts
- *   GET {p}/organizations/{org}/tokens/{id}
+ *   GET {p}/organizations/{org}/tokens/{id}       404 when gone
  *   GET {p}/organizations/{org}/users       ?workspaceId ?offset ?limit
  *   GET {p}/organizations/{org}/users/{id}
  *   GET {p}/organizations/{org}/workspaces  ?workspaceIds ?offset ?limit
@@ -21,6 +21,26 @@
  *       gzipped NDJSON of the entries in [startDate, endDate), streamed;
  *       403 for a workspace credential; 2 calls a minute per credential
  *       (see struct tw_sim_options and sim_audit.c)
+ * Token writes (v1 and /iam/v1beta1; see sim_write.c for every rule):
+ *   POST   {p}/organizations/{org}/tokens              create: {name, description, role,
+ *          scope (v1beta1: type), entityId, tokenExpiryPeriodInDays}: 200, the token
+ *          object with "token", its value, this once
+ *   POST   {p}/organizations/{org}/tokens/{id}/rotate  200, the object with the new "token";
+ *          the old value is refused (401) at once; lastRotatedAt, startAt, shortToken and
+ *          (unless rotate_keeps_end) endAt change
+ *   POST   {p}/organizations/{org}/tokens/{id}/roles   {"roles": [...]} replaces the roles
+ *   POST   {p}/organizations/{org}/tokens/{id}         {name?, description?}
+ *   DELETE {p}/organizations/{org}/tokens/{id}         204; its value is refused from then on
+ * Values are JWTs (payload apiTokenId, iat, exp, permissions "organizationId:<org>") that
+ * authenticate as their token: an ORGANIZATION token reads organization-wide, a
+ * WORKSPACE (or DEPLOYMENT) token like a workspace credential of its workspace.
+ * Managing tokens needs ORGANIZATION_OWNER (WORKSPACE_OWNER of the workspace for
+ * that workspace's WORKSPACE and DEPLOYMENT tokens); anything else is a 403.  POSTs
+ * are limited to post_rate a second and DELETEs to delete_rate a second per
+ * credential (429, with Retry-After: 1 when rate_limit_retry_after).  Times in
+ * the objects and iat/exp in the values come from the sim's clock
+ * (tw_sim_now()).
+ *
  * Paging as documented: offset default 0, limit default 20, limit > 1000 is
  * a 400 (tokens, users, workspaces).  Errors carry {"message","requestId",
  * "statusCode"}.  v1beta1 tokens carry "type" instead of "scope" and no "kind".
@@ -40,7 +60,7 @@
  * (Also: a workspace credential may list users ?workspaceId= and
  * workspaces/deployments ?workspaceIds= of its own workspace only, and
  * GET {p}/organizations; an organization id other than the sim's is a 403
- * for any credential; a method other than GET is a 405.)
+ * for any credential; a method other than GET, POST or DELETE is a 405.)
  *
  * Order of handling an API request: rate limit (429), then latency_ms, then
  * the first due fault, then auth (401/403), then the route.
@@ -54,8 +74,13 @@
  *   DELETE /_sim/stats       tw_sim_reset_stats()
  *   GET /_sim/requests       the request log: [{"path","auth","status","start_ns"}]
  *   POST /_sim/audit-logs    body: NDJSON audit entries to add ({"added": n})
+ *   GET /_sim/writes         JSON of struct tw_sim_writes (committed token writes)
+ *   GET /_sim/tokens         the listed tokens (never a value), each with "live_value":
+ *                            whether a minted value of it authenticates
+ *   POST /_sim/tokens/{id}/credential   text/plain: the token's current value
+ *                            (minted if it has none), for shell tests
  * Fault objects: {"type": "status"|"hang"|"malformed"|"truncated"|"wrong_type"|
- * "missing_field"|"huge"|"drop", "match", "status" (default 500),
+ * "missing_field"|"huge"|"drop"|"drop_after", "match", "method", "status" (default 500),
  * "retry_after" (default -1: none), "hang_ms", "huge_bytes", "count", "skip"};
  * POST also takes a single object.  Bodies are capped at 1 MiB.
  *
@@ -117,6 +142,12 @@ struct tw_sim_options {
         bool audit_ignore_end_date;
         int audit_calls;
         int64_t audit_window_ms;
+        /* Token writes: rotate keeps endAt (the reference does not say
+         * whether it restarts), and the write limits per credential
+         * (0: the documented POST 10/s and DELETE 5/s; < 0: none). */
+        bool rotate_keeps_end;
+        double post_rate;
+        double delete_rate;
 };
 
 /* A fault injected into requests whose path+query contains match (NULL or
@@ -131,14 +162,17 @@ enum tw_sim_fault_type {
         TW_SIM_FAULT_MISSING_FIELD, /* 200 with a token lacking "id" */
         TW_SIM_FAULT_HUGE,          /* 200 with a body of huge_bytes bytes (0: 80 MiB) */
         TW_SIM_FAULT_DROP,          /* close the connection without answering */
+        TW_SIM_FAULT_DROP_AFTER,    /* handle the request (a write commits), then close
+                                       the connection without answering */
 };
 
 /* Note: retry_after 0 sends "Retry-After: 0"; set -1 for no header. */
 struct tw_sim_fault {
         enum tw_sim_fault_type type;
         const char *match;
-        int status;      /* TW_SIM_FAULT_STATUS */
-        int retry_after; /* seconds, < 0: no Retry-After header */
+        const char *method; /* "POST", ...: only requests of this method; NULL: any */
+        int status;         /* TW_SIM_FAULT_STATUS */
+        int retry_after;    /* seconds, < 0: no Retry-After header */
         int hang_ms;
         size_t huge_bytes;
         unsigned count;
@@ -148,6 +182,7 @@ struct tw_sim_fault {
 struct tw_sim_stats {
         uint64_t requests;   /* API requests (control routes excluded) */
         uint64_t status_429; /* 429s answered (faults and rate limit) */
+        uint64_t faults;     /* requests a fault was applied to (a hang: from its start) */
         int max_in_flight;   /* most API requests being served at once */
         double max_rate_1s;  /* most API requests started within any 1 s window */
 };
@@ -155,6 +190,7 @@ struct tw_sim_stats {
 /* One recorded API request, logged when answered (so in answer order;
  * start_ns is its arrival).  Dropped connections have status 0. */
 struct tw_sim_request {
+        char *method;
         char *path; /* path and query, e.g. "/v1/organizations/o/tokens?limit=1000" */
         char *auth; /* "bearer-ok", "bearer-bad" or "none": never the credential */
         int status;
@@ -199,5 +235,21 @@ void tw_sim_get_stats(const struct tw_sim *sim, struct tw_sim_stats *ret);
 int tw_sim_get_requests(const struct tw_sim *sim, struct tw_sim_request **ret, size_t *ret_n);
 void tw_sim_requests_free(struct tw_sim_request *reqs, size_t n);
 void tw_sim_reset_stats(struct tw_sim *sim);
+
+/* Token writes that committed (answered 2xx, or dropped after commit). */
+struct tw_sim_writes {
+        uint64_t created, rotated, roles_set, updated, deleted;
+};
+void tw_sim_get_writes(const struct tw_sim *sim, struct tw_sim_writes *ret);
+
+/* The sim's clock: base_time plus the time since start (Unix seconds). */
+int64_t tw_sim_now(const struct tw_sim *sim);
+/* The current value of a listed token, minted if it has none, as a copy
+ * the caller wipes and frees (tw_secret_free).  -ENOENT if not listed. */
+int tw_sim_token_credential(struct tw_sim *sim, const char *token_id, char **ret_value);
+/* The listed tokens as a JSON array (never a value), each with
+ * "live_value": true when a minted value of it authenticates.  The caller
+ * frees it; NULL on allocation failure. */
+char *tw_sim_tokens_json(const struct tw_sim *sim);
 
 #endif

@@ -28,6 +28,7 @@
 #include <zlib.h>
 
 #include "core/usage/auditlog_entry.h"
+#include "lib/readfile.h"
 #include "lib/timeutil.h"
 
 #define CHUNK ((size_t)64 * 1024)
@@ -165,25 +166,19 @@ size_t tw_sim_auditlog_count(const struct tw_sim *sim)
 
 int sim_audit_load(struct tw_sim *sim, const char *path)
 {
-        FILE *f = fopen(path, "rb");
-        struct tw_buf b;
-        char chunk[65536];
-        size_t n;
-        int r = 0;
+        char *text = NULL;
+        size_t len = 0;
+        int r = tw_read_file(path, (size_t)64 << 20, 0, &text, &len);
 
-        if (!f) {
-                fprintf(stderr, "%s: cannot read audit fixture: %s\n", path, strerror(errno));
-                return -errno;
+        if (r < 0) {
+                fprintf(stderr, "%s: cannot read audit fixture: %s\n", path, strerror(-r));
+                return r;
         }
-        tw_buf_init(&b, (size_t)64 << 20);
-        while (r == 0 && (n = fread(chunk, 1, sizeof(chunk), f)) > 0)
-                r = tw_buf_add(&b, chunk, n);
-        fclose(f);
-        if (r == 0 && b.len > 0)
-                r = add_locked(sim, b.ptr, b.len);
+        if (len > 0)
+                r = add_locked(sim, text, len);
         if (r < 0)
                 fprintf(stderr, "%s: bad audit fixture (relative timestamp?)\n", path);
-        tw_buf_done(&b);
+        free(text);
         return r;
 }
 

@@ -10,8 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-void sim_log_add_locked(struct tw_sim *sim, const char *path, const char *auth, int status,
-                        int64_t start_ns)
+void sim_log_add_locked(struct tw_sim *sim, const char *method, const char *path, const char *auth,
+                        int status, int64_t start_ns)
 {
         struct tw_sim_request *r;
 
@@ -30,9 +30,11 @@ void sim_log_add_locked(struct tw_sim *sim, const char *path, const char *auth, 
                 sim->log_cap = cap;
         }
         r = &sim->log[sim->log_len];
+        r->method = strdup(method);
         r->path = strdup(path);
         r->auth = strdup(auth);
-        if (!r->path || !r->auth) {
+        if (!r->method || !r->path || !r->auth) {
+                free(r->method);
                 free(r->path);
                 free(r->auth);
                 return;
@@ -79,6 +81,7 @@ void tw_sim_get_stats(const struct tw_sim *sim, struct tw_sim_stats *ret)
         pthread_mutex_lock(&s->lock);
         ret->requests = sim->n_requests;
         ret->status_429 = sim->n_429;
+        ret->faults = sim->n_faulted;
         ret->max_in_flight = sim->max_in_flight;
         ret->max_rate_1s = max_rate_locked(sim);
         pthread_mutex_unlock(&s->lock);
@@ -87,6 +90,7 @@ void tw_sim_get_stats(const struct tw_sim *sim, struct tw_sim_stats *ret)
 void tw_sim_requests_free(struct tw_sim_request *reqs, size_t n)
 {
         for (size_t i = 0; reqs && i < n; i++) {
+                free(reqs[i].method);
                 free(reqs[i].path);
                 free(reqs[i].auth);
         }
@@ -106,9 +110,10 @@ int tw_sim_get_requests(const struct tw_sim *sim, struct tw_sim_request **ret, s
         out = calloc(sim->log_len ? sim->log_len : 1, sizeof(*out));
         for (; out && n < sim->log_len; n++) {
                 out[n] = sim->log[n];
+                out[n].method = strdup(sim->log[n].method);
                 out[n].path = strdup(sim->log[n].path);
                 out[n].auth = strdup(sim->log[n].auth);
-                if (!out[n].path || !out[n].auth) {
+                if (!out[n].method || !out[n].path || !out[n].auth) {
                         n++;
                         r = -ENOMEM;
                         break;
@@ -133,6 +138,7 @@ void tw_sim_reset_stats(struct tw_sim *sim)
         pthread_mutex_lock(&sim->lock);
         sim->n_requests = 0;
         sim->n_429 = 0;
+        sim->n_faulted = 0;
         sim->max_in_flight = 0;
         tw_sim_requests_free(sim->log, sim->log_len);
         sim->log = NULL;
@@ -235,6 +241,7 @@ static void control_stats(struct tw_sim *sim, struct sim_reply *reply)
         tw_sim_get_stats(sim, &st);
         cJSON_AddNumberToObject(o, "requests", (double)st.requests);
         cJSON_AddNumberToObject(o, "status_429", (double)st.status_429);
+        cJSON_AddNumberToObject(o, "faults", (double)st.faults);
         cJSON_AddNumberToObject(o, "max_in_flight", st.max_in_flight);
         cJSON_AddNumberToObject(o, "max_rate_1s", st.max_rate_1s);
         cJSON_AddNumberToObject(o, "tokens", (double)tw_sim_token_count(sim));
@@ -255,6 +262,7 @@ static void control_requests(struct tw_sim *sim, struct sim_reply *reply)
         for (size_t i = 0; i < n; i++) {
                 cJSON *o = cJSON_CreateObject();
 
+                cJSON_AddStringToObject(o, "method", reqs[i].method);
                 cJSON_AddStringToObject(o, "path", reqs[i].path);
                 cJSON_AddStringToObject(o, "auth", reqs[i].auth);
                 cJSON_AddNumberToObject(o, "status", reqs[i].status);
@@ -284,13 +292,103 @@ static void control_put_token(struct tw_sim *sim, const char *id, const char *bo
         cJSON_Delete(t);
 }
 
+void tw_sim_get_writes(const struct tw_sim *sim, struct tw_sim_writes *ret)
+{
+        struct tw_sim *s = (struct tw_sim *)sim;
+
+        if (!sim || !ret)
+                return;
+        pthread_mutex_lock(&s->lock);
+        *ret = sim->writes;
+        pthread_mutex_unlock(&s->lock);
+}
+
+char *tw_sim_tokens_json(const struct tw_sim *sim)
+{
+        struct tw_sim *s = (struct tw_sim *)sim;
+        cJSON *arr, *it;
+        char *text = NULL;
+
+        if (!sim)
+                return NULL;
+        pthread_mutex_lock(&s->lock);
+        arr = cJSON_Duplicate(sim->tokens, 1);
+        cJSON_ArrayForEach (it, arr)
+                cJSON_AddBoolToObject(it, "live_value",
+                                      sim_live_value_locked(s, sim_str(it, "id")) != NULL);
+        pthread_mutex_unlock(&s->lock);
+        if (arr)
+                text = cJSON_PrintUnformatted(arr);
+        cJSON_Delete(arr);
+        return text;
+}
+
+static void control_writes(struct tw_sim *sim, struct sim_reply *reply)
+{
+        struct tw_sim_writes w = {0};
+        cJSON *o = cJSON_CreateObject();
+
+        tw_sim_get_writes(sim, &w);
+        cJSON_AddNumberToObject(o, "created", (double)w.created);
+        cJSON_AddNumberToObject(o, "rotated", (double)w.rotated);
+        cJSON_AddNumberToObject(o, "roles_set", (double)w.roles_set);
+        cJSON_AddNumberToObject(o, "updated", (double)w.updated);
+        cJSON_AddNumberToObject(o, "deleted", (double)w.deleted);
+        reply_ok(reply, o);
+}
+
+/* The text/plain reply of POST /_sim/tokens/{id}/credential. */
+static void control_credential(struct tw_sim *sim, const char *id, struct sim_reply *reply)
+{
+        char *v = NULL;
+        int r = tw_sim_token_credential(sim, id, &v);
+
+        if (r < 0) {
+                sim_reply_error(reply, r == -ENOENT ? 404 : 500,
+                                r == -ENOENT ? "token not found" : "out of memory", 0);
+                return;
+        }
+        reply->status = 200;
+        reply->body = v;
+        reply->body_len = strlen(v);
+        reply->content_type = "text/plain";
+}
+
+/* The token id of "/_sim/tokens/{id}/credential" into id; false if not that. */
+static bool credential_route(const char *url, char *id, size_t size)
+{
+        static const char pre[] = "/_sim/tokens/", post[] = "/credential";
+        size_t n = strlen(url), ln;
+
+        if (strncmp(url, pre, sizeof(pre) - 1) != 0 || n < sizeof(pre) + sizeof(post) - 1 ||
+            strcmp(url + n - (sizeof(post) - 1), post) != 0)
+                return false;
+        ln = n - (sizeof(pre) - 1) - (sizeof(post) - 1);
+        if (ln == 0 || ln >= size || memchr(url + sizeof(pre) - 1, '/', ln))
+                return false;
+        memcpy(id, url + sizeof(pre) - 1, ln);
+        id[ln] = '\0';
+        return true;
+}
+
 void sim_control_handle(struct tw_sim *sim, const char *method, const char *url, const char *body,
                         size_t body_len, struct sim_reply *reply)
 {
         const char *tok = "/_sim/tokens/";
         bool get = strcmp(method, "GET") == 0, del = strcmp(method, "DELETE") == 0;
+        char id[128];
 
-        if (strcmp(url, "/_sim/faults") == 0 && strcmp(method, "POST") == 0) {
+        if (credential_route(url, id, sizeof(id)) && strcmp(method, "POST") == 0) {
+                control_credential(sim, id, reply);
+        } else if (strcmp(url, "/_sim/writes") == 0 && get) {
+                control_writes(sim, reply);
+        } else if (strcmp(url, "/_sim/tokens") == 0 && get) {
+                char *text = tw_sim_tokens_json(sim);
+
+                reply->status = text ? 200 : 500;
+                reply->body = text;
+                reply->body_len = text ? strlen(text) : 0;
+        } else if (strcmp(url, "/_sim/faults") == 0 && strcmp(method, "POST") == 0) {
                 control_faults(sim, body, body_len, reply);
         } else if (strcmp(url, "/_sim/audit-logs") == 0 && strcmp(method, "POST") == 0) {
                 sim_audit_control(sim, body, body_len, reply);

@@ -5,6 +5,10 @@
  * is in the request's path+query counts the request: while its skip is not
  * used up the request passes it untouched; the first fault that is due (skip
  * used up, count not) is applied and later faults do not see the request.
+ * A fault with a method sees only requests of that method.
+ *
+ * Rate limits: the global one (rate_limit, every API request) and the
+ * documented write limits per credential (POST 10/s, DELETE 5/s).
  */
 #include "sim_internal.h"
 
@@ -23,55 +27,51 @@ static const char *const type_names[] = {
         [TW_SIM_FAULT_MISSING_FIELD] = "missing_field",
         [TW_SIM_FAULT_HUGE] = "huge",
         [TW_SIM_FAULT_DROP] = "drop",
+        [TW_SIM_FAULT_DROP_AFTER] = "drop_after",
 };
 
-int tw_sim_add_fault(struct tw_sim *sim, const struct tw_sim_fault *fault)
+int sim_faults_add(struct sim_fault_list *l, const struct tw_sim_fault *fault)
 {
         struct sim_fault *f;
-        int r = 0;
 
-        if (!sim || !fault || fault->type > TW_SIM_FAULT_DROP)
+        if (!fault || fault->type > TW_SIM_FAULT_DROP_AFTER)
                 return -EINVAL;
-        pthread_mutex_lock(&sim->lock);
-        if (sim->n_faults == SIM_MAX_FAULTS) {
-                r = -E2BIG;
-                goto out;
-        }
-        f = &sim->faults[sim->n_faults];
+        if (l->n == SIM_MAX_FAULTS)
+                return -E2BIG;
+        f = &l->faults[l->n];
         f->f = *fault;
-        f->f.match = NULL;
-        if (fault->match && fault->match[0]) {
-                f->f.match = strdup(fault->match);
-                if (!f->f.match) {
-                        r = -ENOMEM;
-                        goto out;
-                }
+        f->f.match = fault->match && fault->match[0] ? strdup(fault->match) : NULL;
+        f->f.method = fault->method && fault->method[0] ? strdup(fault->method) : NULL;
+        if ((fault->match && fault->match[0] && !f->f.match) ||
+            (fault->method && fault->method[0] && !f->f.method)) {
+                free((char *)f->f.match);
+                free((char *)f->f.method);
+                return -ENOMEM;
         }
         f->skip_left = fault->skip;
         f->count_left = fault->count;
-        sim->n_faults++;
-out:
-        pthread_mutex_unlock(&sim->lock);
-        return r;
+        l->n++;
+        return 0;
 }
 
-void tw_sim_clear_faults(struct tw_sim *sim)
+void sim_faults_clear(struct sim_fault_list *l)
 {
-        if (!sim)
-                return;
-        pthread_mutex_lock(&sim->lock);
-        for (size_t i = 0; i < sim->n_faults; i++)
-                free((char *)sim->faults[i].f.match);
-        sim->n_faults = 0;
-        pthread_mutex_unlock(&sim->lock);
+        for (size_t i = 0; i < l->n; i++) {
+                free((char *)l->faults[i].f.match);
+                free((char *)l->faults[i].f.method);
+        }
+        l->n = 0;
 }
 
-bool sim_fault_pick_locked(struct tw_sim *sim, const char *path, struct tw_sim_fault *ret)
+bool sim_faults_pick(struct sim_fault_list *l, const char *method, const char *path,
+                     struct tw_sim_fault *ret)
 {
-        for (size_t i = 0; i < sim->n_faults; i++) {
-                struct sim_fault *f = &sim->faults[i];
+        for (size_t i = 0; i < l->n; i++) {
+                struct sim_fault *f = &l->faults[i];
 
                 if (f->f.match && !strstr(path, f->f.match))
+                        continue;
+                if (f->f.method && strcmp(f->f.method, method) != 0)
                         continue;
                 if (f->f.count > 0 && f->count_left == 0)
                         continue;
@@ -83,9 +83,31 @@ bool sim_fault_pick_locked(struct tw_sim *sim, const char *path, struct tw_sim_f
                         f->count_left--;
                 *ret = f->f;
                 ret->match = NULL;
+                ret->method = NULL;
                 return true;
         }
         return false;
+}
+
+int tw_sim_add_fault(struct tw_sim *sim, const struct tw_sim_fault *fault)
+{
+        int r;
+
+        if (!sim)
+                return -EINVAL;
+        pthread_mutex_lock(&sim->lock);
+        r = sim_faults_add(&sim->faults, fault);
+        pthread_mutex_unlock(&sim->lock);
+        return r;
+}
+
+void tw_sim_clear_faults(struct tw_sim *sim)
+{
+        if (!sim)
+                return;
+        pthread_mutex_lock(&sim->lock);
+        sim_faults_clear(&sim->faults);
+        pthread_mutex_unlock(&sim->lock);
 }
 
 /* The object a body-rewriting fault changes: the first listed item, or the
@@ -153,6 +175,7 @@ int sim_fault_from_json(const struct cJSON *obj, struct tw_sim_fault *ret)
                 return -EINVAL;
         f.type = (enum tw_sim_fault_type)i;
         f.match = sim_str(obj, "match");
+        f.method = sim_str(obj, "method");
         f.status = (int)num(obj, "status", 500);
         f.retry_after = (int)num(obj, "retry_after", -1);
         f.hang_ms = (int)num(obj, "hang_ms", 0);
@@ -191,5 +214,50 @@ bool sim_rate_allow_locked(struct tw_sim *sim, int64_t now_ns)
                 return false;
         sim->window[(sim->window_head + sim->window_len) % sim->window_cap] = now_ns;
         sim->window_len++;
+        return true;
+}
+
+/* FNV-1a over s, continuing from h. */
+static uint64_t fnv(uint64_t h, const char *s)
+{
+        for (; s && *s; s++)
+                h = (h ^ (unsigned char)*s) * 0x100000001b3ULL;
+        return h;
+}
+
+bool sim_write_rate_allow_locked(struct tw_sim *sim, const char *method, const char *auth_header,
+                                 int64_t now_ns)
+{
+        bool post = strcmp(method, "POST") == 0;
+        double rate = post ? sim->post_rate : sim->delete_rate;
+        uint64_t key = fnv(fnv(0xcbf29ce484222325ULL, method), auth_header ? auth_header : "-");
+        struct sim_write_rate *w = NULL;
+        size_t cap, k = 0;
+
+        if ((!post && strcmp(method, "DELETE") != 0) || rate < 0)
+                return true;
+        if (rate == 0)
+                rate = post ? 10 : 5;
+        cap = (size_t)ceil(rate);
+        if (cap > SIM_WRITE_RATE_MAX)
+                cap = SIM_WRITE_RATE_MAX;
+        for (size_t i = 0; i < sim->n_write_rates && !w; i++)
+                if (sim->write_rates[i].key == key)
+                        w = &sim->write_rates[i];
+        if (!w) {
+                if (sim->n_write_rates == SIM_WRITE_RATE_SLOTS)
+                        sim->n_write_rates = 0; /* forget the oldest credentials */
+                w = &sim->write_rates[sim->n_write_rates++];
+                memset(w, 0, sizeof(*w));
+                w->key = key;
+        }
+        /* Keep the starts of the last second only. */
+        for (size_t i = 0; i < w->n; i++)
+                if (now_ns - w->starts[i] < 1000000000LL)
+                        w->starts[k++] = w->starts[i];
+        w->n = k;
+        if (w->n >= cap)
+                return false;
+        w->starts[w->n++] = now_ns;
         return true;
 }

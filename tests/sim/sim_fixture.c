@@ -37,6 +37,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lib/readfile.h"
 #include "lib/timeutil.h"
 
 #define FIXTURE_MAX ((size_t)64 << 20)
@@ -284,28 +285,7 @@ void sim_fixture_empty(struct tw_sim *sim)
 
 static int read_file(const char *path, char **ret, size_t *ret_len)
 {
-        FILE *f = fopen(path, "rb");
-        struct tw_buf b;
-        char chunk[65536];
-        size_t n;
-        int r = 0;
-
-        if (!f)
-                return -errno;
-        tw_buf_init(&b, FIXTURE_MAX);
-        while (r == 0 && (n = fread(chunk, 1, sizeof(chunk), f)) > 0)
-                r = tw_buf_add(&b, chunk, n);
-        if (r == 0 && ferror(f))
-                r = -EIO;
-        fclose(f);
-        if (r == 0) {
-                *ret_len = b.len;
-                *ret = tw_buf_steal(&b);
-                if (!*ret)
-                        r = -ENOMEM;
-        }
-        tw_buf_done(&b);
-        return r;
+        return tw_read_file(path, FIXTURE_MAX, 0, ret, ret_len);
 }
 
 int sim_fixture_load(struct tw_sim *sim, const char *path)

@@ -1,7 +1,10 @@
 /*
  * tw-astrosim: the test Astro API server as a program, for the demo, shell
- * tests and benchmarks.  Runs until SIGTERM or SIGINT.  Never prints the
- * credential: it goes to --credential-file (mode 0600) only.
+ * tests and benchmarks.  Runs until SIGTERM or SIGINT.  Never prints a
+ * credential: the organization's goes to --credential-file, a listed
+ * token's value to the FILE of --token-credential TOKEN_ID=FILE (mode 0600).
+ * --post-rate/--delete-rate 0 keep the documented write limits; there is no
+ * way to turn them off from here (the library's < 0 does).
  */
 #include <errno.h>
 #include <getopt.h>
@@ -13,6 +16,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "lib/secret.h"
 #include "lib/statefile.h"
 #include "lib/timeutil.h"
 #include "sim.h"
@@ -23,7 +27,11 @@ static const char usage[] =
         "                   [--rate-limit N] [--retry-after] [--generate-tokens N]\n"
         "                   [--generate-workspaces N] [--audit-fixture FILE]\n"
         "                   [--audit-generate N] [--audit-raw-gzip] [--audit-forbidden]\n"
-        "                   [--audit-calls N] [--audit-window-ms N]\n";
+        "                   [--audit-calls N] [--audit-window-ms N]\n"
+        "                   [--rotate-keeps-end] [--post-rate N] [--delete-rate N]\n"
+        "                   [--token-credential TOKEN_ID=FILE]...\n";
+
+#define MAX_TOKEN_CREDENTIALS 16
 
 /* Writes "PORT\n" to path, atomically (lib/statefile.h). */
 static int write_port_file(const char *path, unsigned short port)
@@ -32,6 +40,28 @@ static int write_port_file(const char *path, unsigned short port)
         int n = snprintf(text, sizeof(text), "%u\n", (unsigned)port);
 
         return tw_atomic_write_file(path, text, (size_t)n);
+}
+
+/* Writes the current value of each TOKEN_ID=FILE (mode 0600). */
+static int write_token_credentials(struct tw_sim *sim, char **specs, size_t n)
+{
+        for (size_t i = 0; i < n; i++) {
+                char *eq = strchr(specs[i], '='), *v = NULL;
+                int r;
+
+                *eq = '\0';
+                r = tw_sim_token_credential(sim, specs[i], &v);
+                if (r == 0) {
+                        r = tw_atomic_write_file(eq + 1, v, strlen(v));
+                        tw_secret_free(v);
+                }
+                if (r < 0) {
+                        fprintf(stderr, "tw-astrosim: token %s to %s: %s\n", specs[i], eq + 1,
+                                strerror(-r));
+                        return r;
+                }
+        }
+        return 0;
 }
 
 static bool parse_num(const char *s, double max, double *ret)
@@ -64,10 +94,16 @@ int main(int argc, char **argv)
                 {"audit-forbidden", no_argument, NULL, 'F'},
                 {"audit-calls", required_argument, NULL, 'C'},
                 {"audit-window-ms", required_argument, NULL, 'W'},
+                {"rotate-keeps-end", no_argument, NULL, 'K'},
+                {"post-rate", required_argument, NULL, 'O'},
+                {"delete-rate", required_argument, NULL, 'D'},
+                {"token-credential", required_argument, NULL, 'T'},
                 {"help", no_argument, NULL, 'h'},
                 {NULL, 0, NULL, 0}};
         struct tw_sim_options opts = {0};
         const char *port_file = NULL, *cred_file = NULL;
+        char *token_creds[MAX_TOKEN_CREDENTIALS];
+        size_t n_token_creds = 0;
         struct tw_sim *sim;
         sigset_t set;
         double v;
@@ -133,6 +169,23 @@ int main(int argc, char **argv)
                         ok = parse_num(optarg, 86400000, &v);
                         opts.audit_window_ms = (int64_t)v;
                         break;
+                case 'K':
+                        opts.rotate_keeps_end = true;
+                        break;
+                case 'O':
+                        ok = parse_num(optarg, 1e6, &v);
+                        opts.post_rate = v;
+                        break;
+                case 'D':
+                        ok = parse_num(optarg, 1e6, &v);
+                        opts.delete_rate = v;
+                        break;
+                case 'T':
+                        ok = strchr(optarg, '=') && optarg[0] != '=' &&
+                             n_token_creds < MAX_TOKEN_CREDENTIALS;
+                        if (ok)
+                                token_creds[n_token_creds++] = optarg;
+                        break;
                 case 'h':
                         fputs(usage, stdout);
                         return 0;
@@ -165,6 +218,10 @@ int main(int argc, char **argv)
         }
         if (cred_file && (r = tw_sim_write_credential(sim, cred_file)) < 0) {
                 fprintf(stderr, "tw-astrosim: cannot write %s: %s\n", cred_file, strerror(-r));
+                tw_sim_stop(sim);
+                return 1;
+        }
+        if (write_token_credentials(sim, token_creds, n_token_creds) < 0) {
                 tw_sim_stop(sim);
                 return 1;
         }

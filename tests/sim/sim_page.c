@@ -1,6 +1,6 @@
 /*
- * tw-astrosim's answers: error and JSON replies, query arguments, sorting,
- * paging and the v1beta1 token shape.
+ * tw-astrosim's answers: error and JSON replies, queueing them on the
+ * connection, query arguments, sorting, paging and the v1beta1 token shape.
  */
 #include "sim_internal.h"
 
@@ -25,6 +25,67 @@ void sim_reply_json(struct sim_reply *reply, int status, struct cJSON *obj)
         reply->body = text;
         reply->body_len = text ? strlen(text) : 0;
         reply->status = text ? status : 500;
+}
+
+static ssize_t huge_reader(void *cls, uint64_t pos, char *buf, size_t max)
+{
+        static const char prefix[] = "{\"limit\":20,\"offset\":0,\"totalCount\":1,\"pad\":\"";
+        size_t total = *(size_t *)cls, n = 0;
+
+        if (pos >= total)
+                return MHD_CONTENT_READER_END_OF_STREAM;
+        while (n < max && pos + n < total) {
+                buf[n] = pos + n < sizeof(prefix) - 1 ? prefix[pos + n] : 'x';
+                n++;
+        }
+        return (ssize_t)n;
+}
+
+int sim_reply_queue(struct MHD_Connection *conn, struct sim_reply *reply)
+{
+        struct MHD_Response *resp;
+        enum MHD_Result ret;
+        char ra[16];
+
+        if (reply->drop)
+                return MHD_NO;
+        if (reply->stream) {
+                resp = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 64 * 1024,
+                                                         reply->stream_read, reply->stream,
+                                                         reply->stream_free);
+                if (!resp)
+                        reply->stream_free(reply->stream);
+                reply->stream = NULL;
+        } else if (reply->huge_bytes) {
+                size_t *total = malloc(sizeof(*total));
+
+                if (!total)
+                        return MHD_NO;
+                *total = reply->huge_bytes;
+                resp = MHD_create_response_from_callback(reply->huge_bytes, 64 * 1024, huge_reader,
+                                                         total, free);
+                if (!resp)
+                        free(total);
+        } else {
+                resp = MHD_create_response_from_buffer(reply->body_len, reply->body,
+                                                       MHD_RESPMEM_MUST_FREE);
+                if (resp)
+                        reply->body = NULL;
+        }
+        if (!resp)
+                return MHD_NO;
+        MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE,
+                                reply->content_type ? reply->content_type : "application/json");
+        if (reply->content_encoding)
+                MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_ENCODING,
+                                        reply->content_encoding);
+        if (reply->retry_after >= 0) {
+                snprintf(ra, sizeof(ra), "%d", reply->retry_after);
+                MHD_add_response_header(resp, MHD_HTTP_HEADER_RETRY_AFTER, ra);
+        }
+        ret = MHD_queue_response(conn, (unsigned)reply->status, resp);
+        MHD_destroy_response(resp);
+        return ret;
 }
 
 void sim_reply_error(struct sim_reply *reply, int status, const char *message, uint64_t seq)

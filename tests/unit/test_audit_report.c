@@ -3,7 +3,22 @@
 #include <cjson/cJSON.h>
 #include <errno.h>
 
-#include "evaluate_fixture.h"
+#include "helpers/evaluate_fixture.h"
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "core/config/config.h"
+#include "core/evaluate/finding.h"
+#include "core/inventory.h"
+#include "lib/buf.h"
+#include "lib/timeutil.h"
 
 #include "core/events.h"
 #include "exporters/report/changes.h"
@@ -98,6 +113,10 @@ static void markdown(void **state)
         /* No link, no broken table: brackets, pipes and the newline escaped. */
         assert_null(strstr(s, "[Rotate now](https"));
         assert_non_null(strstr(s, "\\[Rotate now\\](https://evil.example/login)\\|x"));
+        /* one Markdown table style for every document (lib/md.h) */
+        assert_non_null(strstr(s, "| Observed (UTC) | Event |"));
+        assert_non_null(strstr(s, "\n|---|---|---|---|---|---|---|\n"));
+        assert_null(strstr(s, "| --- |"));
         for (const char *line = s; (line = strchr(line, '\n')) != NULL; line++)
                 assert_true(line[1] == '\0' || line[1] == '|' || line[1] == '\n' || line[1] == '3');
         free(s);

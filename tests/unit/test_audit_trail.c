@@ -6,7 +6,22 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "evaluate_fixture.h"
+#include "helpers/evaluate_fixture.h"
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "core/config/config.h"
+#include "core/evaluate/finding.h"
+#include "core/inventory.h"
+#include "lib/buf.h"
+#include "lib/timeutil.h"
 #include "helpers/helpers.h"
 
 #include "exporters/trail/trail.h"
@@ -58,7 +73,7 @@ static struct tw_inventory *inventory(int64_t at, bool complete, const char *con
                                        .last_used = at - HOUR,
                                        .roles = {{"ORGANIZATION", "org1", "ORGANIZATION_MEMBER"}}};
 
-                add_token(inv, &s);
+                ef_add_token(inv, &s);
         }
         inv->collected_at = at;
         for (int k = 0; k < _TW_LISTING_KIND_MAX; k++)

@@ -1,4 +1,4 @@
-/* [owners] and the owner routing keys of [webhook.NAME] (issue 12):
+/* [owners] and the owner routing keys of [webhook.NAME]:
  * keys, labels and rules as the parser keeps them, and each error naming
  * its line (core/config/owners.c). */
 #include "core/config/config.h"

@@ -274,9 +274,11 @@ static const struct cred_case cred_cases[] = {
          NULL, NULL, 0, NULL, false, "o1", TW_NO_TIME},
         {"empty permissions: not an Astro token", SRC_ENV, 0,
          "{\"exp\":1790000000,\"permissions\":[]}", NULL, NULL, "o1", -EINVAL,
-         "the credential is not an Astro API token (its JWT has no permissions)", false, NULL, 0},
+         "the credential in ASTRO_API_TOKEN is not an Astro API token (its JWT lists no "
+         "permissions)",
+         false, NULL, 0},
         {"no permissions claim", SRC_FILE, 0600, "{\"exp\":1790000000}", NULL, NULL, "o1", -EINVAL,
-         "its JWT has no permissions", false, NULL, 0},
+         "is not an Astro API token (its JWT lists no permissions)", false, NULL, 0},
         {"organization from the config wins", SRC_ENV, 0, P_ORG, NULL, NULL, "cfgorg", 0, NULL,
          false, "cfgorg", 1790000000},
         {"organization from the config, none in the JWT", SRC_ENV, 0, P_NO_ORG, NULL, NULL,
@@ -288,13 +290,18 @@ static const struct cred_case cred_cases[] = {
         {"organization id in the JWT is not an id", SRC_ENV, 0,
          "{\"permissions\":[\"organizationId:o/../x\"]}", NULL, NULL, NULL, -EINVAL,
          "is not a valid id", false, NULL, 0},
-        {"not a JWT, organization from the config", SRC_FILE, 0600, NULL, RAW, NULL, "cfgorg", 0,
-         NULL, false, "cfgorg", TW_NO_TIME},
+        /* Not a JWT: not an Astro API token, with or without an
+         * organization id in the config (not "no organization id"). */
+        {"not a JWT, organization from the config", SRC_FILE, 0600, NULL, RAW, NULL, "cfgorg",
+         -EINVAL,
+         "the credential in [astro] token_file is not an Astro API token (an Astro API token is "
+         "a JWT",
+         false, NULL, 0},
         {"not a JWT, no organization", SRC_ENV, 0, NULL, RAW, NULL, NULL, -EINVAL,
-         "no organization id", false, NULL, 0},
+         "the credential in ASTRO_API_TOKEN is not an Astro API token", false, NULL, 0},
         {"JWT-shaped but not JSON, organization from the config", SRC_ENV, 0, NULL,
-         "eyJhbGciOiJub25lIn0.bm90IGpzb24.c2ln", NULL, "cfgorg", 0, NULL, false, "cfgorg",
-         TW_NO_TIME},
+         "eyJhbGciOiJub25lIn0.bm90IGpzb24.c2ln", NULL, "cfgorg", -EINVAL,
+         "is not an Astro API token (an Astro API token is a JWT", false, NULL, 0},
 };
 
 static void run_cred(void **state)

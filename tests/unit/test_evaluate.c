@@ -1,7 +1,22 @@
 /* The evaluator's rules, each at its boundary, with a fixed now. */
 #include "core/evaluate/evaluate.h"
 
-#include "evaluate_fixture.h"
+#include "helpers/evaluate_fixture.h"
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "core/config/config.h"
+#include "core/evaluate/finding.h"
+#include "core/inventory.h"
+#include "lib/buf.h"
+#include "lib/timeutil.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -19,7 +34,7 @@ static const struct tw_finding *find(const struct tw_evaluation *ev, size_t i,
 }
 
 /* Checks the evaluation's invariants: order, per-token index, counts. */
-static void check_invariants(const struct tw_evaluation *ev)
+static void check_invariants(const struct tw_evaluation *ev, const struct tw_inventory *inv)
 {
         size_t active = 0, sum = 0;
 
@@ -39,7 +54,10 @@ static void check_invariants(const struct tw_evaluation *ev)
                         active += ev->active[k][s];
         assert_int_equal(active + ev->suppressed_count, ev->n_findings);
         for (size_t j = 0; j < ev->n_findings; j++) {
-                assert_non_null(ev->findings[j].message);
+                /* a message for a person; the fix is never in it */
+                assert_true(*ef_finding_message(ev, inv, &ev->findings[j]));
+                assert_null(strstr(ef_finding_message(ev, inv, &ev->findings[j]), "Fix"));
+                assert_null(strstr(ef_finding_message(ev, inv, &ev->findings[j]), "astro "));
                 assert_true(ev->findings[j].severity > TW_SEVERITY_NONE);
         }
 }
@@ -59,6 +77,7 @@ struct time_case {
         enum tw_severity expect[_TW_FINDING_KIND_MAX];
         enum tw_finding_kind msg_kind;
         const char *msg_has[3];
+        const char *fix; /* msg_kind's fix: the exact command */
 };
 
 #define W TW_SEVERITY_WARNING
@@ -108,8 +127,8 @@ static const struct time_case time_cases[] = {
          .end = NOW,
          .expect = {[TW_FINDING_EXPIRED] = C},
          TW_FINDING_EXPIRED,
-         {"Token \"t\" expired on 2026-06-01 12:00 UTC (now)",
-          "Fix: astro organization token rotate t."}},
+         {"Token \"t\" expired on 2026-06-01 12:00 UTC (now)"},
+         .fix = "astro organization token rotate t"},
         {"expired: end_at one second ago",
          .end = NOW - 1,
          .expect = {[TW_FINDING_EXPIRED] = C},
@@ -126,8 +145,8 @@ static const struct time_case time_cases[] = {
          .end = NOW + 7 * DAY,
          .expect = {[TW_FINDING_EXPIRING] = C},
          TW_FINDING_EXPIRING,
-         {"expires on 2026-06-08 12:00 UTC (in 7 days)", "critical threshold (7d)",
-          "Fix: astro organization token rotate t."}},
+         {"expires on 2026-06-08 12:00 UTC (in 7 days)", "critical threshold (7d)"},
+         .fix = "astro organization token rotate t"},
         {"expiring critical: 7d - 1s",
          .end = NOW + 7 * DAY - 1,
          .expect = {[TW_FINDING_EXPIRING] = C},
@@ -180,15 +199,16 @@ static const struct time_case time_cases[] = {
          .end = TW_NO_TIME,
          .expect = {[TW_FINDING_NO_EXPIRY] = W},
          TW_FINDING_NO_EXPIRY,
-         {"never expires", "Fix: astro organization token delete t."}},
+         {"never expires"},
+         .fix = "astro organization token delete t"},
         {"no expiry, not required", .end = TW_NO_TIME, .tweak = no_require},
         {"unused: last used exactly 90d ago", .last_used = NOW - 90 * DAY},
         {"unused: last used 90d + 1s ago",
          .last_used = NOW - 90 * DAY - 1,
          .expect = {[TW_FINDING_UNUSED] = W},
          TW_FINDING_UNUSED,
-         {"was last used on 2026-03-03 11:59 UTC (90 days ago), more than 90d ago",
-          "Fix: astro organization token delete t."}},
+         {"was last used on 2026-03-03 11:59 UTC (90 days ago), more than 90d ago"},
+         .fix = "astro organization token delete t"},
         {"unused: last used 90d - 1s ago", .last_used = NOW - 90 * DAY + 1},
         {"unused off", .last_used = NOW - 1000 * DAY, .tweak = unused_off},
         {"never used: created exactly 14d ago", .created = NOW - 14 * DAY, .last_used = TW_NO_TIME},
@@ -198,8 +218,8 @@ static const struct time_case time_cases[] = {
          .expect = {[TW_FINDING_NEVER_USED] = W},
          TW_FINDING_NEVER_USED,
          {"has never been used since it was created on 2026-05-18 11:59 UTC (14 days ago), more "
-          "than 14d ago",
-          "Fix: astro organization token delete t."}},
+          "than 14d ago"},
+         .fix = "astro organization token delete t"},
         {"never used: created 14d - 1s ago", .created = NOW - 14 * DAY + 1,
          .last_used = TW_NO_TIME},
         {"never used off", .created = NOW - 400 * DAY, .last_used = TW_NO_TIME, .tweak = never_off},
@@ -214,7 +234,7 @@ static void run_time_case(void **state)
 {
         const struct time_case *tc = *state;
         struct token_spec spec = HEALTHY_TOKEN("t");
-        struct tw_inventory *inv = base_inventory();
+        struct tw_inventory *inv = ef_base_inventory();
         struct tw_evaluation *ev = NULL;
         struct tw_policy p;
         size_t n = 0;
@@ -227,13 +247,13 @@ static void run_time_case(void **state)
                 spec.created = tc->created;
         if (tc->last_used)
                 spec.last_used = tc->last_used;
-        add_token(inv, &spec);
-        policy_default(&p);
+        ef_add_token(inv, &spec);
+        ef_policy_default(&p);
         if (tc->tweak)
                 tc->tweak(&p);
 
         assert_int_equal(tw_evaluate(inv, &p, NULL, 0, NOW, &ev), 0);
-        check_invariants(ev);
+        check_invariants(ev, inv);
         assert_int_equal(ev->now, NOW);
         assert_int_equal(ev->n_tokens, 1);
         assert_int_equal(ev->n_errors, 0);
@@ -243,7 +263,8 @@ static void run_time_case(void **state)
                 if (tc->expect[k] == TW_SEVERITY_NONE) {
                         if (f)
                                 fail_msg("unexpected %s finding: %s",
-                                         tw_finding_kind_to_string(f->kind), f->message);
+                                         tw_finding_kind_to_string(f->kind),
+                                         ef_finding_message(ev, inv, f));
                         continue;
                 }
                 assert_non_null(f);
@@ -256,7 +277,9 @@ static void run_time_case(void **state)
         }
         assert_int_equal(ev->n_findings, n);
         for (size_t i = 0; i < ARRAY_SIZE(tc->msg_has) && tc->msg_has[i]; i++)
-                assert_has(find(ev, 0, tc->msg_kind)->message, tc->msg_has[i]);
+                assert_has(ef_finding_message(ev, inv, find(ev, 0, tc->msg_kind)), tc->msg_has[i]);
+        if (tc->fix)
+                assert_string_equal(ef_finding_fix(ev, inv, find(ev, 0, tc->msg_kind)), tc->fix);
         tw_evaluation_free(ev);
         tw_inventory_free(inv);
 }
@@ -270,6 +293,7 @@ struct access_case {
         const char *max_workspace_role; /* NULL: default */
         enum tw_severity orphaned, over_privileged;
         const char *msg_has[4]; /* in the orphaned, else the over_privileged message */
+        const char *fix;        /* that finding's fix: the exact command ("": none) */
         const char *error_has;  /* NULL: no evaluation error */
 };
 
@@ -301,8 +325,8 @@ static const struct access_case access_cases[] = {
          .orphaned = W,
          .msg_has = {"Token \"deployer\" is orphaned: its creator, user \"jane@example.com\" "
                      "(u-gone), "
-                     "is no longer a member of the organization.",
-                     "Fix: astro organization token delete t."}},
+                     "is no longer a member of the organization."},
+         .fix = "astro organization token delete t"},
         {.name = "creator inactive",
          .token = TOK("ORGANIZATION", .roles = {ORG_MEMBER}, .creator_type = "USER",
                       .creator_id = "u-inactive", .creator_label = "inactive@example.com"),
@@ -328,8 +352,8 @@ static const struct access_case access_cases[] = {
                       .creator_label = "ci-org-admin"),
          .orphaned = W,
          .msg_has =
-                 {"it was created by API token \"ci-org-admin\" (sk-gone), which no longer exists",
-                  "Fix: astro workspace token delete t --workspace-id ws1."}},
+                 {"it was created by API token \"ci-org-admin\" (sk-gone), which no longer exists"},
+         .fix = "astro workspace token delete t --workspace-id ws1"},
         {.name = "servicekey gone but users not listed: still judged",
          .token = TOK("ORGANIZATION", .roles = {ORG_MEMBER}, .creator_type = "SERVICEKEY",
                       .creator_id = "sk-gone"),
@@ -345,13 +369,13 @@ static const struct access_case access_cases[] = {
          .token = TOK("WORKSPACE", .roles = {{"WORKSPACE", "ws-gone", "WORKSPACE_AUTHOR"}}),
          .orphaned = W,
          .msg_has =
-                 {"its WORKSPACE_AUTHOR role points at workspace ws-gone, which no longer exists",
-                  "Fix: astro workspace token delete t --workspace-id ws-gone."}},
+                 {"its WORKSPACE_AUTHOR role points at workspace ws-gone, which no longer exists"},
+         .fix = "astro workspace token delete t --workspace-id ws-gone"},
         {.name = "dangling deployment role",
          .token = TOK("DEPLOYMENT", .roles = {{"DEPLOYMENT", "dep-gone", "DEPLOYMENT_ADMIN"}}),
          .orphaned = W,
-         .msg_has = {"its DEPLOYMENT_ADMIN role points at deployment dep-gone",
-                     "Fix: astro deployment token delete t --deployment-id dep-gone."}},
+         .msg_has = {"its DEPLOYMENT_ADMIN role points at deployment dep-gone"},
+         .fix = "astro deployment token delete t --deployment-id dep-gone"},
         {.name = "workspaces not listed: error",
          .token = TOK("WORKSPACE", .roles = {{"WORKSPACE", "ws-gone", "WORKSPACE_AUTHOR"}}),
          .unlisted = {[TW_LISTING_WORKSPACES] = true},
@@ -373,15 +397,15 @@ static const struct access_case access_cases[] = {
          .orphaned = W,
          .msg_has = {"is BANNED; its WORKSPACE_MEMBER role points at workspace ws-gone",
                      "; its DEPLOYMENT_ADMIN role points at deployment dep-gone, which no longer "
-                     "exists.",
-                     "Fix: astro organization token delete t."}},
+                     "exists."},
+         .fix = "astro organization token delete t"},
         {.name = "organization owner: critical",
          .token = TOK("ORGANIZATION", .roles = {{"ORGANIZATION", "org1", "ORGANIZATION_OWNER"}}),
          .over_privileged = C,
          .msg_has = {"Token \"deployer\" is over-privileged: it holds ORGANIZATION_OWNER, above "
                      "the ceiling "
-                     "ORGANIZATION_BILLING_ADMIN.",
-                     "Fix: astro organization token update t --role ORGANIZATION_BILLING_ADMIN."}},
+                     "ORGANIZATION_BILLING_ADMIN."},
+         .fix = "astro organization token update t --role ORGANIZATION_BILLING_ADMIN"},
         {.name = "organization role at the ceiling",
          .token = TOK("ORGANIZATION",
                       .roles = {{"ORGANIZATION", "org1", "ORGANIZATION_BILLING_ADMIN"}})},
@@ -389,16 +413,16 @@ static const struct access_case access_cases[] = {
          .token = TOK("WORKSPACE", .roles = {{"WORKSPACE", "ws1", "WORKSPACE_OWNER"}}),
          .over_privileged = W,
          .msg_has = {"it holds WORKSPACE_OWNER in workspace \"Prod\" (ws1), above the ceiling "
-                     "WORKSPACE_OPERATOR",
-                     "Fix: astro workspace token update t --workspace-id ws1 --role "
-                     "WORKSPACE_OPERATOR."}},
+                     "WORKSPACE_OPERATOR"},
+         .fix = "astro workspace token update t --workspace-id ws1 --role WORKSPACE_OPERATOR"},
         {.name = "workspace operator at the ceiling",
          .token = TOK("WORKSPACE", .roles = {{"WORKSPACE", "ws1", "WORKSPACE_OPERATOR"}})},
         {.name = "stricter ceiling: author over member",
          .token = TOK("WORKSPACE", .roles = {{"WORKSPACE", "ws1", "WORKSPACE_AUTHOR"}}),
          .max_workspace_role = "WORKSPACE_MEMBER",
          .over_privileged = W,
-         .msg_has = {"--role WORKSPACE_MEMBER"}},
+         .msg_has = {"above the ceiling WORKSPACE_MEMBER."},
+         .fix = "astro workspace token update t --workspace-id ws1 --role WORKSPACE_MEMBER"},
         {.name = "organization owner and workspace owner: both reasons",
          .token = TOK("ORGANIZATION", .roles = {{"ORGANIZATION", "org1", "ORGANIZATION_OWNER"},
                                                 {"WORKSPACE", "ws1", "WORKSPACE_OWNER"}}),
@@ -406,9 +430,9 @@ static const struct access_case access_cases[] = {
          .msg_has =
                  {"it holds ORGANIZATION_OWNER, above the ceiling ORGANIZATION_BILLING_ADMIN; it "
                   "holds "
-                  "WORKSPACE_OWNER in workspace \"Prod\" (ws1)",
-                  "Fix: astro organization token update t --role ORGANIZATION_BILLING_ADMIN; astro "
-                  "workspace token update t --workspace-id ws1 --role WORKSPACE_OPERATOR."}},
+                  "WORKSPACE_OWNER in workspace \"Prod\" (ws1)"},
+         .fix = "astro organization token update t --role ORGANIZATION_BILLING_ADMIN; astro "
+                "workspace token update t --workspace-id ws1 --role WORKSPACE_OPERATOR"},
         {.name = "custom deployment role: never flagged",
          .token = TOK("DEPLOYMENT", .roles = {{"DEPLOYMENT", "dep1", "MY_CUSTOM_ROLE"}})},
         {.name = "deployment admin at the ceiling",
@@ -429,29 +453,30 @@ static const struct access_case access_cases[] = {
         {.name = "unknown scope: no CLI fix",
          .token = TOK("TEAM", .roles = {{"WORKSPACE", "ws-gone", "WORKSPACE_MEMBER"}}),
          .orphaned = W,
-         .msg_has = {"which no longer exists."}},
+         .msg_has = {"which no longer exists."},
+         .fix = ""},
 };
 
 static void run_access_case(void **state)
 {
         const struct access_case *ac = *state;
         struct token_spec other = HEALTHY_TOKEN("other");
-        struct tw_inventory *inv = base_inventory();
+        struct tw_inventory *inv = ef_base_inventory();
         struct tw_evaluation *ev = NULL;
         const struct tw_finding *fo, *fp, *f;
         struct tw_policy p;
 
-        add_token(inv, &other);
-        add_token(inv, &ac->token);
+        ef_add_token(inv, &other);
+        ef_add_token(inv, &ac->token);
         assert_int_equal(tw_inventory_sort(inv), 0); /* "other" < "t" */
         for (int k = 0; k < _TW_LISTING_KIND_MAX; k++)
                 inv->listed[k] = !ac->unlisted[k];
-        policy_default(&p);
+        ef_policy_default(&p);
         if (ac->max_workspace_role)
                 p.max_workspace_role = (char *)ac->max_workspace_role;
 
         assert_int_equal(tw_evaluate(inv, &p, NULL, 0, NOW, &ev), 0);
-        check_invariants(ev);
+        check_invariants(ev, inv);
         assert_int_equal(ev->token_count[0], 0); /* the healthy token */
         fo = find(ev, 1, TW_FINDING_ORPHANED);
         fp = find(ev, 1, TW_FINDING_OVER_PRIVILEGED);
@@ -460,9 +485,9 @@ static void run_access_case(void **state)
         assert_int_equal(ev->token_count[1], (fo != NULL) + (fp != NULL));
         f = fo ? fo : fp;
         for (size_t i = 0; i < ARRAY_SIZE(ac->msg_has) && ac->msg_has[i]; i++)
-                assert_has(f->message, ac->msg_has[i]);
-        if (f && strcmp(ac->token.scope, "TEAM") == 0)
-                assert_null(strstr(f->message, "Fix:"));
+                assert_has(ef_finding_message(ev, inv, f), ac->msg_has[i]);
+        if (ac->fix)
+                assert_string_equal(ef_finding_fix(ev, inv, f), ac->fix);
         if (ac->error_has) {
                 assert_int_equal(ev->n_errors, 1);
                 assert_has(ev->errors[0], ac->error_has);
@@ -479,7 +504,7 @@ static void run_access_case(void **state)
 static void test_counts_and_errors(void **state)
 {
         struct token_spec a = HEALTHY_TOKEN("a"), b = HEALTHY_TOKEN("b"), c = HEALTHY_TOKEN("c");
-        struct tw_inventory *inv = base_inventory();
+        struct tw_inventory *inv = ef_base_inventory();
         struct tw_evaluation *ev = NULL;
         struct tw_policy p;
 
@@ -493,14 +518,14 @@ static void test_counts_and_errors(void **state)
         b.creator_id = "u-banned";
         c.end = TW_NO_TIME;            /* no expiry */
         c.last_used = NOW - 100 * DAY; /* unused */
-        add_token(inv, &c);
-        add_token(inv, &a);
-        add_token(inv, &b);
+        ef_add_token(inv, &c);
+        ef_add_token(inv, &a);
+        ef_add_token(inv, &b);
         inv->listed[TW_LISTING_USERS] = false;
-        policy_default(&p);
+        ef_policy_default(&p);
 
         assert_int_equal(tw_evaluate(inv, &p, NULL, 0, NOW, &ev), 0);
-        check_invariants(ev);
+        check_invariants(ev, inv);
         assert_int_equal(ev->n_tokens, 3);
         assert_int_equal(ev->n_findings, 5);
         /* token order is the inventory's (unsorted: c, a, b) */
@@ -529,7 +554,7 @@ static void test_empty_inventory(void **state)
         struct tw_policy p;
 
         (void)state;
-        policy_default(&p);
+        ef_policy_default(&p);
         assert_int_equal(tw_evaluate(inv, &p, NULL, 0, NOW, &ev), 0);
         assert_int_equal(ev->n_tokens, 0);
         assert_int_equal(ev->n_findings, 0);
@@ -546,7 +571,7 @@ static void test_empty_inventory(void **state)
 static void test_hostile_names(void **state)
 {
         struct token_spec a = HEALTHY_TOKEN("a"), b = HEALTHY_TOKEN("b");
-        struct tw_inventory *inv = base_inventory();
+        struct tw_inventory *inv = ef_base_inventory();
         struct tw_evaluation *ev = NULL;
         struct tw_policy p;
         char *huge = malloc(10001);
@@ -561,14 +586,15 @@ static void test_hostile_names(void **state)
         a.end = NOW;
         b.name = huge;
         b.end = NOW;
-        add_token(inv, &a);
-        add_token(inv, &b);
-        policy_default(&p);
+        ef_add_token(inv, &a);
+        ef_add_token(inv, &b);
+        ef_policy_default(&p);
         assert_int_equal(tw_evaluate(inv, &p, NULL, 0, NOW, &ev), 0);
-        assert_has(ev->findings[0].message, "Token \"evil\" name\nwith newline\" expired");
-        assert_has(ev->findings[1].message, "xxx...\" expired");
-        assert_null(strchr(ev->findings[1].message, (char)0xC3));
-        assert_true(strlen(ev->findings[1].message) < 400);
+        assert_has(ef_finding_message(ev, inv, &ev->findings[0]),
+                   "Token \"evil\" name\nwith newline\" expired");
+        assert_has(ef_finding_message(ev, inv, &ev->findings[1]), "xxx...\" expired");
+        assert_null(strchr(ef_finding_message(ev, inv, &ev->findings[1]), (char)0xC3));
+        assert_true(strlen(ef_finding_message(ev, inv, &ev->findings[1])) < 400);
         tw_evaluation_free(ev);
         tw_inventory_free(inv);
         free(huge);

@@ -2,7 +2,22 @@
  */
 #include "core/evaluate/evaluate.h"
 
-#include "evaluate_fixture.h"
+#include "helpers/evaluate_fixture.h"
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "core/config/config.h"
+#include "core/evaluate/finding.h"
+#include "core/inventory.h"
+#include "lib/buf.h"
+#include "lib/timeutil.h"
 
 #include <errno.h>
 
@@ -53,6 +68,10 @@ static const struct duration_case duration_cases[] = {
         {"zero", 0, "0s"},
         {"a day and a second", DAY + 1, "86401s"},
         {"one hour", HOUR, "1h"},
+        {"negative days", -3 * DAY, "-3d"},
+        {"negative seconds", -45, "-45s"},
+        {"largest", INT64_MAX, "9223372036854775807s"},
+        {"smallest", INT64_MIN, "-9223372036854775808s"},
 };
 
 static void run_duration_case(void **state)
@@ -193,7 +212,7 @@ static void run_fix_case(void **state)
         struct tw_buf b;
 
         memcpy(spec.roles, c->roles, sizeof(c->roles));
-        add_token(inv, &spec);
+        ef_add_token(inv, &spec);
         t = &inv->tokens[0];
         tw_buf_init(&b, 0);
         assert_int_equal(tw_buf_adds(&b, "prefix "), 0);
@@ -289,7 +308,7 @@ static void test_policy_describe(void **state)
         struct tw_buf b;
 
         (void)state;
-        policy_default(&p);
+        ef_policy_default(&p);
         tw_buf_init(&b, 0);
         assert_int_equal(tw_policy_describe(&p, &b), 0);
         assert_string_equal(

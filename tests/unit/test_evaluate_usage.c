@@ -1,6 +1,21 @@
 /* The findings that read audit-log usage: new_source and the least-privilege
  * evidence of over_privileged (core/evaluate/usage.c), with now a parameter. */
-#include "evaluate_fixture.h"
+#include "helpers/evaluate_fixture.h"
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "core/config/config.h"
+#include "core/evaluate/finding.h"
+#include "core/inventory.h"
+#include "lib/buf.h"
+#include "lib/timeutil.h"
 
 #include <stdio.h>
 
@@ -63,7 +78,7 @@ static const struct source_case source_cases[] = {
          TW_SEVERITY_WARNING,
          {"source IP \"203.0.113.9\" first seen 2026-05-31 12:00 UTC (1 day ago, 2 calls)",
           "not seen in the 30d before (its audit-log usage begins 2026-04-22",
-          "Fix: astro organization token rotate tok."},
+          "If it is not one of the token's pipelines, rotate it."},
          "user agent"},
         {"both kinds new",
          40 * DAY,
@@ -170,12 +185,12 @@ static const struct tw_finding *find(const struct tw_evaluation *ev, size_t toke
 static struct tw_inventory *one_token(const char *scope, const char *etype, const char *eid,
                                       const char *role)
 {
-        struct tw_inventory *inv = base_inventory();
+        struct tw_inventory *inv = ef_base_inventory();
         struct token_spec s = HEALTHY_TOKEN("tok");
 
         s.scope = scope;
         s.roles[0] = (struct role_spec){etype, eid, role};
-        add_token(inv, &s);
+        ef_add_token(inv, &s);
         return inv;
 }
 
@@ -193,7 +208,7 @@ static void test_new_source(void **state)
                 char tok[4096];
 
                 print_message("case: %s\n", c->name);
-                policy_default(&p);
+                ef_policy_default(&p);
                 p.new_source_after = c->after;
                 p.new_source_for = c->active_for;
                 token_usage_json(tok, sizeof(tok), NOW - c->history, NOW - c->ip_age,
@@ -203,10 +218,14 @@ static void test_new_source(void **state)
                 f = find(ev, 0, TW_FINDING_NEW_SOURCE);
                 assert_int_equal(f ? f->severity : TW_SEVERITY_NONE, c->want);
                 for (size_t k = 0; f && k < ARRAY_SIZE(c->has) && c->has[k]; k++)
-                        if (!strstr(f->message, c->has[k]))
-                                fail_msg("'%s' not in '%s'", c->has[k], f->message);
+                        if (!strstr(ef_finding_message(ev, inv, f), c->has[k]))
+                                fail_msg("'%s' not in '%s'", c->has[k],
+                                         ef_finding_message(ev, inv, f));
                 if (f && c->lacks)
-                        assert_null(strstr(f->message, c->lacks));
+                        assert_null(strstr(ef_finding_message(ev, inv, f), c->lacks));
+                if (f)
+                        assert_string_equal(ef_finding_fix(ev, inv, f),
+                                            "astro organization token rotate tok");
                 assert_int_equal(ev->active[TW_FINDING_NEW_SOURCE][TW_SEVERITY_WARNING],
                                  c->want == TW_SEVERITY_WARNING);
                 tw_evaluation_free(ev);
@@ -234,7 +253,7 @@ static void test_new_source_suppressed(void **state)
         char tok[4096];
 
         (void)state;
-        policy_default(&p);
+        ef_policy_default(&p);
         p.new_source_after = 30 * DAY;
         p.new_source_for = 7 * DAY;
         token_usage_json(tok, sizeof(tok), NOW - 40 * DAY, NOW - DAY, 0, NOW - 40 * DAY, NULL, 0);
@@ -263,8 +282,9 @@ struct priv_case {
         const char *ops;                /* NULL: no usage at all */
         int ops_dropped;
         enum tw_severity want;
-        const char *has[3];
-        const char *lacks[2];
+        const char *has[3];   /* in the message */
+        const char *lacks[2]; /* not in the message */
+        const char *fix;      /* the exact fix */
 };
 
 static const struct priv_case priv_cases[] = {
@@ -279,8 +299,9 @@ static const struct priv_case priv_cases[] = {
           "WORKSPACE_AUTHOR.",
           "Operations it performed (audit logs, 3 kinds): \"GET "
           "/v1/organizations/{organizationId}/deployments\" x9, \"IMAGE_PUSH registry\" x4",
-          "--role WORKSPACE_AUTHOR."},
-         {"--role WORKSPACE_OPERATOR"}},
+          "IMAGE_PUSH"},
+         {NULL},
+         "astro workspace token update tok --workspace-id ws1 --role WORKSPACE_AUTHOR"},
         {"an unknown operation: no suggestion (today's message)",
          "WORKSPACE",
          "ws1",
@@ -288,8 +309,9 @@ static const struct priv_case priv_cases[] = {
          OP_PUSH "," OP_UNKNOWN,
          0,
          TW_SEVERITY_WARNING,
-         {"above the ceiling WORKSPACE_OPERATOR. Fix:", "--role WORKSPACE_OPERATOR."},
-         {"Operations", "allowed by"}},
+         {"above the ceiling WORKSPACE_OPERATOR."},
+         {"Operations", "allowed by"},
+         "astro workspace token update tok --workspace-id ws1 --role WORKSPACE_OPERATOR"},
         {"dropped operations: no suggestion",
          "WORKSPACE",
          "ws1",
@@ -297,8 +319,9 @@ static const struct priv_case priv_cases[] = {
          OP_PUSH,
          2,
          TW_SEVERITY_WARNING,
-         {"--role WORKSPACE_OPERATOR."},
-         {"Operations", "allowed by"}},
+         {"above the ceiling WORKSPACE_OPERATOR."},
+         {"Operations", "allowed by"},
+         "astro workspace token update tok --workspace-id ws1 --role WORKSPACE_OPERATOR"},
         {"no usage: today's message",
          "WORKSPACE",
          "ws1",
@@ -306,8 +329,9 @@ static const struct priv_case priv_cases[] = {
          NULL,
          0,
          TW_SEVERITY_WARNING,
-         {"--role WORKSPACE_OPERATOR."},
-         {"Operations", NULL}},
+         {"above the ceiling WORKSPACE_OPERATOR."},
+         {"Operations", NULL},
+         "astro workspace token update tok --workspace-id ws1 --role WORKSPACE_OPERATOR"},
         {"operations need more than the ceiling: the ceiling, with a warning",
          "WORKSPACE",
          "ws1",
@@ -316,9 +340,9 @@ static const struct priv_case priv_cases[] = {
          0,
          TW_SEVERITY_WARNING,
          {"the operations it performed need WORKSPACE_OWNER, so lowering it to the ceiling may "
-          "break its pipelines",
-          "--role WORKSPACE_OPERATOR."},
-         {NULL}},
+          "break its pipelines"},
+         {NULL},
+         "astro workspace token update tok --workspace-id ws1 --role WORKSPACE_OPERATOR"},
         {"organization owner that only lists users",
          "ORGANIZATION",
          "org1",
@@ -326,9 +350,9 @@ static const struct priv_case priv_cases[] = {
          OP_USERS,
          0,
          TW_SEVERITY_CRITICAL,
-         {"every operation it performed is allowed by ORGANIZATION_MEMBER",
-          "astro organization token update tok --role ORGANIZATION_MEMBER."},
-         {NULL}},
+         {"every operation it performed is allowed by ORGANIZATION_MEMBER"},
+         {NULL},
+         "astro organization token update tok --role ORGANIZATION_MEMBER"},
         {"organization owner listing deployments (needs the owner)",
          "ORGANIZATION",
          "org1",
@@ -336,9 +360,9 @@ static const struct priv_case priv_cases[] = {
          OP_LIST,
          0,
          TW_SEVERITY_CRITICAL,
-         {"the operations it performed need ORGANIZATION_OWNER",
-          "--role ORGANIZATION_BILLING_ADMIN."},
-         {NULL}},
+         {"the operations it performed need ORGANIZATION_OWNER"},
+         {NULL},
+         "astro organization token update tok --role ORGANIZATION_BILLING_ADMIN"},
         {"within the ceiling: no finding whatever the usage",
          "WORKSPACE",
          "ws1",
@@ -347,7 +371,8 @@ static const struct priv_case priv_cases[] = {
          0,
          TW_SEVERITY_NONE,
          {NULL},
-         {NULL}},
+         {NULL},
+         NULL},
 };
 
 static void test_least_privilege(void **state)
@@ -363,7 +388,7 @@ static void test_least_privilege(void **state)
                 char tok[4096];
 
                 print_message("case: %s\n", c->name);
-                policy_default(&p);
+                ef_policy_default(&p);
                 if (c->ops) {
                         token_usage_json(tok, sizeof(tok), NOW - 10 * DAY, NOW - 10 * DAY, 0,
                                          NOW - 10 * DAY, c->ops, c->ops_dropped);
@@ -373,11 +398,15 @@ static void test_least_privilege(void **state)
                 f = find(ev, 0, TW_FINDING_OVER_PRIVILEGED);
                 assert_int_equal(f ? f->severity : TW_SEVERITY_NONE, c->want);
                 for (size_t k = 0; f && k < ARRAY_SIZE(c->has) && c->has[k]; k++)
-                        if (!strstr(f->message, c->has[k]))
-                                fail_msg("'%s' not in '%s'", c->has[k], f->message);
+                        if (!strstr(ef_finding_message(ev, inv, f), c->has[k]))
+                                fail_msg("'%s' not in '%s'", c->has[k],
+                                         ef_finding_message(ev, inv, f));
                 for (size_t k = 0; f && k < ARRAY_SIZE(c->lacks) && c->lacks[k]; k++)
-                        if (strstr(f->message, c->lacks[k]))
-                                fail_msg("'%s' in '%s'", c->lacks[k], f->message);
+                        if (strstr(ef_finding_message(ev, inv, f), c->lacks[k]))
+                                fail_msg("'%s' in '%s'", c->lacks[k],
+                                         ef_finding_message(ev, inv, f));
+                if (f)
+                        assert_string_equal(ef_finding_fix(ev, inv, f), c->fix);
                 tw_evaluation_free(ev);
                 tw_usage_free(u);
                 tw_inventory_free(inv);

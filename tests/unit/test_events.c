@@ -2,7 +2,22 @@
  * the listing built from an evaluated inventory, and the JSON both ways. */
 #include <errno.h>
 
-#include "evaluate_fixture.h"
+#include "helpers/evaluate_fixture.h"
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "core/config/config.h"
+#include "core/evaluate/finding.h"
+#include "core/inventory.h"
+#include "lib/buf.h"
+#include "lib/timeutil.h"
 
 #include "core/evaluate/evaluate.h"
 #include "core/events.h"
@@ -31,12 +46,12 @@ static struct tw_listing *listing(int64_t at, const struct lt_spec *specs, size_
                 struct tw_listed_token *t = &l->tokens[l->n_tokens++];
                 const struct lt_spec *s = &specs[i];
 
-                t->id = xstrdup(s->id);
-                t->name = xstrdup(s->name ? s->name : s->id);
-                t->description = xstrdup(s->description ? s->description : "");
-                t->short_token = xstrdup(s->short_token ? s->short_token : "abc");
-                t->scope = xstrdup("WORKSPACE");
-                t->roles = xstrdup(s->roles ? s->roles : "WORKSPACE:w1=WORKSPACE_AUTHOR");
+                t->id = ef_strdup(s->id);
+                t->name = ef_strdup(s->name ? s->name : s->id);
+                t->description = ef_strdup(s->description ? s->description : "");
+                t->short_token = ef_strdup(s->short_token ? s->short_token : "abc");
+                t->scope = ef_strdup("WORKSPACE");
+                t->roles = ef_strdup(s->roles ? s->roles : "WORKSPACE:w1=WORKSPACE_AUTHOR");
                 t->start_at = s->start ? s->start : NOW - 30 * DAY;
                 t->end_at = s->end ? s->end : NO;
                 t->last_used_at = s->last_used ? s->last_used : NO;
@@ -289,9 +304,9 @@ static void listing_from_inventory(void **state)
         struct tw_policy pol;
 
         (void)state;
-        policy_default(&pol);
+        ef_policy_default(&pol);
         for (size_t i = 0; i < ARRAY_SIZE(specs); i++)
-                add_token(inv, &specs[i]);
+                ef_add_token(inv, &specs[i]);
         inv->collected_at = NOW;
         assert_int_equal(tw_evaluate(inv, &pol, NULL, 0, NOW, &ev), 0);
         assert_int_equal(tw_listing_from(inv, ev, &l), 0);
@@ -306,7 +321,7 @@ static void listing_from_inventory(void **state)
                             "DEPLOYMENT:d1=DEPLOYMENT_ADMIN, WORKSPACE:w2=WORKSPACE_AUTHOR");
         assert_ptr_equal(tw_listing_find(l, "tz"), &l->tokens[1]);
         assert_null(tw_listing_find(l, "nope"));
-        /* each token remembers its organization (issue 12), and a copy too */
+        /* each token remembers its organization, and a copy too */
         assert_string_equal(l->tokens[0].organization_id, "org");
         {
                 struct tw_listed_token copy;

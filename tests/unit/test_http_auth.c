@@ -1,5 +1,5 @@
 /* Basic auth against bcrypt hashes, with its cache of successful logins. */
-#include "exporters/http/auth.h"
+#include "exporters/http/auth_internal.h"
 
 #include <stdarg.h>
 #include <stddef.h>

@@ -12,7 +12,7 @@
 #include <cmocka.h>
 #include <curl/curl.h>
 
-#include "lib/http/curl_easy.h"
+#include "lib/http/curl_easy_internal.h"
 
 #define NONE (-1) /* no retry reason */
 
@@ -58,7 +58,9 @@ static void test_classify(void **state)
                 {"connection refused", CURLE_COULDNT_CONNECT, false, 0, TW_HTTP_RETRY,
                  -ECONNREFUSED, TW_RETRY_CONNECTION, false},
                 {"name not resolved", CURLE_COULDNT_RESOLVE_HOST, false, 0, TW_HTTP_RETRY,
-                 -ECONNREFUSED, TW_RETRY_CONNECTION, false},
+                 -EHOSTUNREACH, TW_RETRY_CONNECTION, false},
+                {"proxy name not resolved", CURLE_COULDNT_RESOLVE_PROXY, false, 0, TW_HTTP_RETRY,
+                 -EHOSTUNREACH, TW_RETRY_CONNECTION, false},
                 {"connection reset", CURLE_RECV_ERROR, false, 0, TW_HTTP_RETRY, -EPROTO,
                  TW_RETRY_CONNECTION, false},
                 {"send failure", CURLE_SEND_ERROR, false, 0, TW_HTTP_RETRY, -EPROTO,
@@ -122,11 +124,39 @@ static void test_certificate_hint(void **state)
         assert_non_null(strstr(r.hint, "trust store"));
 }
 
+/* Which outcomes count as an unreachable host (retried once at most). */
+static void test_unreachable(void **state)
+{
+        static const struct {
+                const char *name;
+                CURLcode code;
+                long status;
+                bool unreachable;
+        } cases[] = {
+                {"name not resolved", CURLE_COULDNT_RESOLVE_HOST, 0, true},
+                {"connection refused", CURLE_COULDNT_CONNECT, 0, true},
+                {"timeout", CURLE_OPERATION_TIMEDOUT, 0, false},
+                {"reset", CURLE_RECV_ERROR, 0, false},
+                {"TLS handshake", CURLE_SSL_CONNECT_ERROR, 0, false},
+                {"503", CURLE_OK, 503, false},
+                {"200", CURLE_OK, 200, false},
+        };
+        (void)state;
+        for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+                struct tw_http_result r = {0};
+
+                tw_http_classify(cases[i].code, false, cases[i].status, &r);
+                if (tw_http_unreachable(&r) != cases[i].unreachable)
+                        fail_msg("%s: unreachable %d", cases[i].name, tw_http_unreachable(&r));
+        }
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_classify),
                 cmocka_unit_test(test_certificate_hint),
+                cmocka_unit_test(test_unreachable),
         };
 
         return cmocka_run_group_tests(tests, NULL, NULL);

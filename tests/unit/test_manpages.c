@@ -123,7 +123,8 @@ static void check_page(const char *page, struct tw_buf *missing)
 /* Appends to stale every term line of a keyed section the parser does not know. */
 static void check_no_stale(const char *page, struct tw_buf *stale)
 {
-        static const char *const sections[] = {"astro", "agent", "policy", "web", "webhook"};
+        static const char *const sections[] = {"astro",      "agent", "policy", "trail",
+                                               "audit_logs", "web",   "webhook"};
         const char *start, *end;
         char heading[64];
 
@@ -146,20 +147,9 @@ static void check_no_stale(const char *page, struct tw_buf *stale)
 static char *read_page(const char *name)
 {
         char path[4096];
-        struct tw_buf b;
-        char chunk[4096];
-        size_t n;
-        FILE *f;
 
         snprintf(path, sizeof(path), "%s/man/%s", tw_test_source_dir(), name);
-        f = fopen(path, "rb");
-        if (!f)
-                fail_msg("cannot read %s", path);
-        tw_buf_init(&b, PAGE_MAX);
-        while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
-                assert_int_equal(tw_buf_add(&b, chunk, n), 0);
-        fclose(f);
-        return tw_buf_steal(&b);
+        return tw_test_read_file(path, NULL);
 }
 
 static void test_every_key_documented(void **state)

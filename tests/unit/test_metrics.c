@@ -2,7 +2,22 @@
  * gzip round trip, Accept-Encoding, caps. */
 #include "exporters/metrics/metrics.h"
 
-#include "metrics_fixture.h"
+#include "helpers/metrics_fixture.h"
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "core/evaluate/finding.h"
+#include "core/inventory.h"
+#include "core/status.h"
+#include "lib/arena.h"
+#include "lib/http/http.h"
+#include "lib/timeutil.h"
 
 #include <errno.h>
 #include <iconv.h>
@@ -13,6 +28,7 @@
 
 #include "lib/buf.h"
 #include "core/config/config.h"
+#include "helpers/golden.h"
 #include "helpers/helpers.h"
 
 struct str_case {
@@ -149,8 +165,8 @@ static void test_accepts_gzip(void **state)
 /* Renders the fixture into a new buffer; creator names on request. */
 static void render_fixture(struct tw_buf *out, bool names, bool with_ev)
 {
-        struct tw_inventory *inv = fix_inventory();
-        struct tw_evaluation *ev = with_ev ? fix_evaluation() : NULL;
+        struct tw_inventory *inv = mf_inventory();
+        struct tw_evaluation *ev = with_ev ? mf_evaluation() : NULL;
         struct tw_config cfg;
         struct tw_agent_status st;
         struct tw_http_stats http;
@@ -163,60 +179,11 @@ static void render_fixture(struct tw_buf *out, bool names, bool with_ev)
         cfg.owners.labels = labels;
         cfg.owners.n_labels = 2;
         snap = (struct tw_snapshot){.cfg = &cfg, .inv = inv, .ev = ev};
-        fix_status(&st, &http);
+        mf_status(&st, &http);
         tw_buf_init(out, TW_METRICS_PAGE_MAX);
         assert_int_equal(tw_metrics_render(&snap, &st, out), 0);
         tw_evaluation_free(ev);
         tw_inventory_free(inv);
-}
-
-static char *read_file(const char *path, size_t *ret_len)
-{
-        FILE *f = fopen(path, "rb");
-        struct tw_buf b;
-        char chunk[4096];
-        size_t n;
-
-        if (!f)
-                return NULL;
-        tw_buf_init(&b, 0);
-        while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
-                assert_int_equal(tw_buf_add(&b, chunk, n), 0);
-        fclose(f);
-        *ret_len = b.len;
-        return tw_buf_steal(&b);
-}
-
-/* Compares text with the golden file; TW_UPDATE_GOLDEN=1 rewrites it. */
-static void check_golden(const char *name, const char *text, size_t len)
-{
-        char path[4096];
-        const char *update = getenv("TW_UPDATE_GOLDEN");
-        size_t glen = 0;
-        char *golden;
-
-        snprintf(path, sizeof(path), "%s/tests/golden/%s", tw_test_source_dir(), name);
-        if (update && strcmp(update, "1") == 0) {
-                FILE *f = fopen(path, "wb");
-
-                assert_non_null(f);
-                assert_int_equal(fwrite(text, 1, len, f), len);
-                assert_int_equal(fclose(f), 0);
-                return;
-        }
-        golden = read_file(path, &glen);
-        if (!golden)
-                fail_msg("%s missing: run with TW_UPDATE_GOLDEN=1 to create it", path);
-        if (glen != len || memcmp(golden, text, len) != 0) {
-                size_t i = 0;
-
-                while (i < len && i < glen && golden[i] == text[i])
-                        i++;
-                fail_msg("%s differs at byte %zu: got \"%.80s\" want \"%.80s\" "
-                         "(TW_UPDATE_GOLDEN=1 rewrites it)",
-                         path, i, text + i, golden + i);
-        }
-        free(golden);
 }
 
 static void test_page_golden(void **state)
@@ -225,18 +192,8 @@ static void test_page_golden(void **state)
 
         (void)state;
         render_fixture(&b, false, true);
-        check_golden("metrics-small.prom", b.ptr, b.len);
+        tw_golden_check("metrics-small.prom", b.ptr, b.len);
         tw_buf_done(&b);
-}
-
-static size_t count_lines_starting(const char *page, const char *prefix)
-{
-        size_t n = 0;
-
-        for (const char *p = page; p && *p; p = strchr(p, '\n'), p = p ? p + 1 : NULL)
-                if (strncmp(p, prefix, strlen(prefix)) == 0)
-                        n++;
-        return n;
 }
 
 static void test_page_contract(void **state)
@@ -249,20 +206,19 @@ static void test_page_contract(void **state)
         assert_null(strchr(b.ptr, '@'));
         assert_null(strstr(b.ptr, "creator_name"));
         /* Every finding x severity combination, zeros included. */
-        assert_int_equal(count_lines_starting(b.ptr, "astro_token_findings{"),
+        assert_int_equal(tw_test_count_lines(b.ptr, "astro_token_findings{"),
                          _TW_FINDING_KIND_MAX * (_TW_SEVERITY_MAX - 1));
         assert_non_null(strstr(
                 b.ptr, "astro_token_findings{finding=\"orphaned\",severity=\"warning\"} 0\n"));
         /* Suppressed findings are not active. */
-        assert_int_equal(count_lines_starting(b.ptr, "astro_token_finding{"), 3);
+        assert_int_equal(tw_test_count_lines(b.ptr, "astro_token_finding{"), 3);
         assert_null(strstr(b.ptr, "finding=\"over_privileged\",severity=\"critical\"} 1"));
         /* Expiry only for the tokens that expire; kept after expiry (tok-c). */
-        assert_int_equal(count_lines_starting(b.ptr, "astro_token_expiry_timestamp_seconds{"), 2);
+        assert_int_equal(tw_test_count_lines(b.ptr, "astro_token_expiry_timestamp_seconds{"), 2);
         assert_non_null(strstr(
                 b.ptr,
                 "astro_token_expiry_timestamp_seconds{token_id=\"tok-c\",organization=\"org-1\"}"));
-        assert_int_equal(count_lines_starting(b.ptr, "astro_token_last_used_timestamp_seconds{"),
-                         1);
+        assert_int_equal(tw_test_count_lines(b.ptr, "astro_token_last_used_timestamp_seconds{"), 1);
         /* Self-metrics from the status. */
         assert_non_null(strstr(b.ptr, "tokenwatch_collection_success 1\n"));
         tw_buf_done(&b);
@@ -288,16 +244,16 @@ static void test_page_deleted_token_disappears(void **state)
         (void)state;
         assert_non_null(after);
         /* The next collection lists only tok-a. */
-        fix_token(after, "tok-a", "ci deploy", "WORKSPACE", "STANDARD", FIX_NOW + 86400 * 3,
-                  FIX_NOW - 3600, fix_subject("u-1", "USER", NULL, NULL, NULL), "WORKSPACE", "ws-1",
-                  "WORKSPACE_OPERATOR");
+        mf_token(after, "tok-a", "ci deploy", "WORKSPACE", "STANDARD", FIX_NOW + 86400 * 3,
+                 FIX_NOW - 3600, fix_subject("u-1", "USER", NULL, NULL, NULL), "WORKSPACE", "ws-1",
+                 "WORKSPACE_OPERATOR");
         tw_buf_init(&b, 0);
         assert_int_equal(tw_metrics_render(&snap, NULL, &b), 0);
         assert_non_null(strstr(b.ptr, "token_id=\"tok-a\""));
         assert_null(strstr(b.ptr, "tok-b"));
         assert_null(strstr(b.ptr, "tok-c"));
         /* Not evaluated: no finding counts at all rather than false zeros. */
-        assert_int_equal(count_lines_starting(b.ptr, "astro_token_findings{"), 0);
+        assert_int_equal(tw_test_count_lines(b.ptr, "astro_token_findings{"), 0);
         tw_buf_done(&b);
         tw_inventory_free(after);
 }
@@ -333,16 +289,16 @@ static void test_page_invalid_utf8_name(void **state)
 
         (void)state;
         assert_non_null(inv);
-        fix_token(inv, "tok-a", "deploy caf\xe9 \xff\xfe", "WORKSPACE", "STANDARD",
-                  FIX_NOW + 86400 * 3, FIX_NOW - 3600,
-                  fix_subject("u-1", "USER", NULL,
-                              "Ren\xe9"
-                              "e",
-                              NULL),
-                  "WORKSPACE", "ws-1", "WORKSPACE_OPERATOR");
-        fix_token(inv, "tok-b", "fine \xc3\xa9", "WORKSPACE", "STANDARD", FIX_NOW + 86400 * 3,
-                  FIX_NOW - 3600, fix_subject("u-2", "USER", NULL, NULL, NULL), "WORKSPACE", "ws-1",
-                  "WORKSPACE_OPERATOR");
+        mf_token(inv, "tok-a", "deploy caf\xe9 \xff\xfe", "WORKSPACE", "STANDARD",
+                 FIX_NOW + 86400 * 3, FIX_NOW - 3600,
+                 fix_subject("u-1", "USER", NULL,
+                             "Ren\xe9"
+                             "e",
+                             NULL),
+                 "WORKSPACE", "ws-1", "WORKSPACE_OPERATOR");
+        mf_token(inv, "tok-b", "fine \xc3\xa9", "WORKSPACE", "STANDARD", FIX_NOW + 86400 * 3,
+                 FIX_NOW - 3600, fix_subject("u-2", "USER", NULL, NULL, NULL), "WORKSPACE", "ws-1",
+                 "WORKSPACE_OPERATOR");
         assert_false(valid_utf8("caf\xe9", 4));
         tw_buf_init(&b, 0);
         assert_int_equal(tw_metrics_render(&snap, NULL, &b), 0);
@@ -363,7 +319,7 @@ static void test_page_no_collection_yet(void **state)
         tw_buf_init(&b, 0);
         assert_int_equal(tw_metrics_render(&snap, NULL, &b), 0);
         assert_non_null(strstr(b.ptr, "# TYPE astro_token_info gauge\n"));
-        assert_int_equal(count_lines_starting(b.ptr, "astro_token_info{"), 0);
+        assert_int_equal(tw_test_count_lines(b.ptr, "astro_token_info{"), 0);
         assert_non_null(strstr(b.ptr, "tokenwatch_collection_success 0\n"));
         assert_null(strstr(b.ptr, "\ntokenwatch_last_success_timestamp_seconds "));
         tw_buf_done(&b);
@@ -371,7 +327,7 @@ static void test_page_no_collection_yet(void **state)
 
 static void test_page_cap(void **state)
 {
-        struct tw_inventory *inv = fix_inventory();
+        struct tw_inventory *inv = mf_inventory();
         struct tw_snapshot snap = {.inv = inv};
         struct tw_buf b;
 
@@ -384,21 +340,14 @@ static void test_page_cap(void **state)
 
 static void gunzip_and_compare(const struct tw_buf *gz, const char *want, size_t want_len)
 {
-        z_stream zs;
-        char *out = malloc(want_len + 16);
+        struct tw_buf out;
 
-        assert_non_null(out);
-        memset(&zs, 0, sizeof(zs));
-        assert_int_equal(inflateInit2(&zs, 15 + 16), Z_OK);
-        zs.next_in = (unsigned char *)gz->ptr;
-        zs.avail_in = (uInt)gz->len;
-        zs.next_out = (unsigned char *)out;
-        zs.avail_out = (uInt)(want_len + 16);
-        assert_int_equal(inflate(&zs, Z_FINISH), Z_STREAM_END);
-        assert_int_equal(zs.total_out, want_len);
-        assert_memory_equal(out, want, want_len);
-        inflateEnd(&zs);
-        free(out);
+        tw_buf_init(&out, 0);
+        tw_test_gunzip(gz->ptr, gz->len, &out);
+        assert_int_equal(out.len, want_len);
+        if (want_len)
+                assert_memory_equal(out.ptr, want, want_len);
+        tw_buf_done(&out);
 }
 
 static void test_gzip_round_trip(void **state)

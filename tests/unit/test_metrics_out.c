@@ -3,7 +3,22 @@
  * appended after the render, caps. */
 #include "exporters/metrics/metrics.h"
 
-#include "metrics_fixture.h"
+#include "helpers/metrics_fixture.h"
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "core/evaluate/finding.h"
+#include "core/inventory.h"
+#include "core/status.h"
+#include "lib/arena.h"
+#include "lib/http/http.h"
+#include "lib/timeutil.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -11,28 +26,7 @@
 
 #include "lib/buf.h"
 #include "core/config/config.h"
-
-/* Inflates gz (one gzip member) into out. */
-static void gunzip(const struct tw_buf *gz, struct tw_buf *out)
-{
-        unsigned char chunk[16384];
-        z_stream zs;
-        int zr;
-
-        memset(&zs, 0, sizeof(zs));
-        assert_int_equal(inflateInit2(&zs, 15 + 16), Z_OK);
-        zs.next_in = (unsigned char *)gz->ptr;
-        zs.avail_in = (uInt)gz->len;
-        do {
-                zs.next_out = chunk;
-                zs.avail_out = sizeof(chunk);
-                zr = inflate(&zs, Z_NO_FLUSH);
-                assert_true(zr == Z_OK || zr == Z_STREAM_END);
-                assert_int_equal(tw_buf_add(out, chunk, sizeof(chunk) - zs.avail_out), 0);
-        } while (zr != Z_STREAM_END);
-        assert_int_equal(zs.avail_in, 0);
-        inflateEnd(&zs);
-}
+#include "helpers/helpers.h"
 
 /* Renders snap both ways and checks the gzip inflates to the plain page;
  * extra (may be NULL) is appended to both after the render. */
@@ -57,7 +51,7 @@ static void check_same(const char *name, const struct tw_snapshot *snap,
         assert_int_equal(o.text.len, 0);
         if (o.plain_len != plain.len)
                 fail_msg("%s: plain_len %zu, want %zu", name, o.plain_len, plain.len);
-        gunzip(&o.gz, &inflated);
+        tw_test_gunzip(o.gz.ptr, o.gz.len, &inflated);
         if (inflated.len != plain.len || memcmp(inflated.ptr, plain.ptr, plain.len) != 0)
                 fail_msg("%s: the gzip page does not inflate to the plain one", name);
         tw_metrics_out_done(&o);
@@ -76,11 +70,11 @@ static struct tw_inventory *big_inventory(size_t n)
                 snprintf(id, sizeof(id), "tok-%06zu", i);
                 snprintf(name, sizeof(name),
                          "evil \"%zu\" \\back\\slash\nnewline } # \xf0\x9f\x9a\x80", i);
-                fix_token(inv, id, name, i % 3 ? "WORKSPACE" : "ORGANIZATION", "STANDARD",
-                          i % 2 ? FIX_NOW + (int64_t)i : TW_NO_TIME,
-                          i % 5 ? TW_NO_TIME : FIX_NOW - (int64_t)i,
-                          fix_subject("u-1", "USER", NULL, NULL, NULL), "WORKSPACE", "ws-1",
-                          "WORKSPACE_OPERATOR");
+                mf_token(inv, id, name, i % 3 ? "WORKSPACE" : "ORGANIZATION", "STANDARD",
+                         i % 2 ? FIX_NOW + (int64_t)i : TW_NO_TIME,
+                         i % 5 ? TW_NO_TIME : FIX_NOW - (int64_t)i,
+                         fix_subject("u-1", "USER", NULL, NULL, NULL), "WORKSPACE", "ws-1",
+                         "WORKSPACE_OPERATOR");
         }
         assert_int_equal(tw_inventory_sort(inv), 0);
         return inv;
@@ -88,8 +82,8 @@ static struct tw_inventory *big_inventory(size_t n)
 
 static void test_inflates_to_plain(void **state)
 {
-        struct tw_inventory *small = fix_inventory(), *big = big_inventory(20000);
-        struct tw_evaluation *ev = fix_evaluation();
+        struct tw_inventory *small = mf_inventory(), *big = big_inventory(20000);
+        struct tw_evaluation *ev = mf_evaluation();
         struct tw_agent_status st;
         struct tw_http_stats http;
         struct tw_config cfg;
@@ -110,7 +104,7 @@ static void test_inflates_to_plain(void **state)
 
         (void)state;
         memset(&cfg, 0, sizeof(cfg));
-        fix_status(&st, &http);
+        mf_status(&st, &http);
         for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
                 check_same(cases[i].name, &cases[i].snap, cases[i].st, cases[i].extra);
         tw_evaluation_free(ev);

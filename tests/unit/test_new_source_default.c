@@ -3,7 +3,22 @@
  * from one address and then from another must be a new_source finding
  * after the default learning period ([policy] new_source_after, 7 days),
  * not silent until a whole backfill window of history exists. */
-#include "evaluate_fixture.h"
+#include "helpers/evaluate_fixture.h"
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "core/config/config.h"
+#include "core/evaluate/finding.h"
+#include "core/inventory.h"
+#include "lib/buf.h"
+#include "lib/timeutil.h"
 
 #include <stdio.h>
 
@@ -58,15 +73,15 @@ static void test_defaults_on_a_fresh_install(void **state)
         (void)state;
         tw_buf_init(&err, 4096);
         assert_int_equal(tw_config_load_string("[agent]\n", "t.ini", &cfg, &err), 0);
-        assert_true(cfg->audit.backfill == 30 * DAY);
+        assert_true(cfg->auditlog.backfill == 30 * DAY);
         for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
-                struct tw_inventory *inv = base_inventory();
+                struct tw_inventory *inv = ef_base_inventory();
                 struct token_spec s = HEALTHY_TOKEN("tok");
                 struct tw_evaluation *ev = NULL;
                 struct tw_usage *u;
 
                 print_message("%s\n", cases[i].name);
-                add_token(inv, &s);
+                ef_add_token(inv, &s);
                 u = usage(NOW - cases[i].history, NOW - cases[i].new_age);
                 assert_int_equal(tw_evaluate_usage(inv, &cfg->policy, NULL, 0, u, NOW, &ev), 0);
                 assert_int_equal(has_new_source(ev), cases[i].want);

@@ -1,4 +1,4 @@
-/* Digests (issue 12): when one is due (now as a parameter, across
+/* Digests: when one is due (now as a parameter, across
  * Europe/Berlin's DST changes), what it holds (routing, grouping by
  * severity and team, counts), the bodies (goldens with a hostile name, an
  * empty digest, stale data), the config checks and the store's record. */
@@ -20,7 +20,6 @@
 #include "exporters/notify/digest.h"
 #include "exporters/notify/store.h"
 #include "exporters/notify/sink_config.h"
-#include "exporters/sinks/digest.h"
 #include "exporters/sinks/sinks.h"
 #include "helpers/golden.h"
 #include "helpers/notify_fixture.h"
@@ -313,7 +312,8 @@ static struct tw_inventory *team_inventory(void)
         describe(inv, "tok-b", "team: data-eng; contact=x@example.com");
         nf_add_token(inv, "tok-c", "trainer", "WORKSPACE", "ws-2", "WORKSPACE_AUTHOR",
                      NOW + 20 * DAY);
-        nf_add_token(inv, "tok-d", "admin", NULL, NULL, NULL, TW_NO_TIME);
+        nf_add_token(inv, "tok-d", "admin", "ORGANIZATION", "org-1", "ORGANIZATION_OWNER",
+                     TW_NO_TIME);
         nf_add_token(inv, "tok-e", "muted", "WORKSPACE", "ws-2", "WORKSPACE_AUTHOR", NOW + 2 * DAY);
         return inv;
 }
@@ -419,8 +419,7 @@ static void golden(const char *file, const struct tw_inventory *inv, const struc
 
         c.inv = inv;
         for (size_t i = 0; i < ARRAY_SIZE(formats); i++) {
-                tw_sink_digest_fn fn =
-                        tw_sink_digest_builder(tw_sink_format_find(formats[i]), NULL);
+                tw_sink_digest_fn fn = tw_sink_format_find(formats[i])->digest;
 
                 assert_non_null(fn);
                 assert_int_equal(fn(&c, d, "0123456789abcdef0123456789abcdef", &p), 0);

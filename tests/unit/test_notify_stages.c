@@ -92,7 +92,8 @@ static struct tw_inventory *inventory(int64_t now, int64_t end_at, bool incomple
         return inv;
 }
 
-/* A one-sink ("a") state with an optional entry and an optional mark for tok-a. */
+/* A one-sink ("a") state with an optional entry and an optional mark for
+ * tok-a (literal strings: its arena stays empty). */
 static struct tw_notify_state *state(bool entry, enum tw_severity sev, int64_t mark_end,
                                      int64_t mark_lead)
 {
@@ -102,7 +103,7 @@ static struct tw_notify_state *state(bool entry, enum tw_severity sev, int64_t m
         s->sinks = calloc(1, sizeof(*s->sinks));
         assert_non_null(s->sinks);
         s->n_sinks = 1;
-        s->sinks[0].name = nf_strdup("a");
+        s->sinks[0].name = "a";
         s->sinks[0].entries = calloc(1, sizeof(struct tw_notify_entry));
         s->sinks[0].marks = calloc(1, sizeof(struct tw_notify_stage_mark));
         assert_non_null(s->sinks[0].entries);
@@ -110,16 +111,16 @@ static struct tw_notify_state *state(bool entry, enum tw_severity sev, int64_t m
         if (entry) {
                 struct tw_notify_entry *e = &s->sinks[0].entries[0];
 
-                e->token_id = nf_strdup("tok-a");
-                e->token_name = nf_strdup("deployer");
-                e->message = nf_strdup("m");
+                e->token_id = "tok-a";
+                e->token_name = "deployer";
+                e->message = "m";
                 e->kind = EXPIRING;
                 e->severity = sev;
                 e->since = e->changed_at = e->last_sent = NOW - HOUR;
                 s->sinks[0].n_entries = 1;
         }
         if (mark_lead) {
-                s->sinks[0].marks[0].token_id = nf_strdup("tok-a");
+                s->sinks[0].marks[0].token_id = "tok-a";
                 s->sinks[0].marks[0].end_at = mark_end;
                 s->sinks[0].marks[0].lead = mark_lead;
                 s->sinks[0].n_marks = 1;
@@ -183,8 +184,12 @@ static void check_case(const struct stage_case *tc, int64_t now)
                 assert_int_equal(r.stages.events[0].severity, tc->want_sev);
                 assert_int_equal(r.stages.events[0].kind, EXPIRING);
                 assert_string_equal(r.stages.events[0].token_id, "tok-a");
-                assert_non_null(r.stages.events[0].token);
-                assert_non_null(strstr(r.stages.events[0].message, " Fix: "));
+                assert_true(r.stages.events[0].listed);
+                assert_non_null(r.stages.events[0].token_json);
+                /* the fix is the command, never in the message */
+                assert_non_null(strstr(r.stages.events[0].fix, "token rotate tok-a"));
+                assert_int_equal(strncmp(r.stages.events[0].fix, "astro ", 6), 0);
+                assert_null(strstr(r.stages.events[0].message, "Fix"));
                 assert_int_equal(strlen(r.stages.events[0].idempotency_key), 32);
         } else {
                 assert_int_equal(r.stages.n, 0);
@@ -280,8 +285,7 @@ static void test_gone_tokens(void **unused)
         (void)unused;
         assert_int_equal(tw_stages_parse("30d", &st, NULL), 0);
         flt.stages = &st;
-        free(old->sinks[0].marks[0].token_id);
-        old->sinks[0].marks[0].token_id = nf_strdup("tok-gone");
+        old->sinks[0].marks[0].token_id = "tok-gone";
         for (int incomplete = 0; incomplete < 2; incomplete++) {
                 struct tw_inventory *inv = inventory(NOW, 90 * DAY, incomplete);
                 struct tw_evaluation *ev = nf_evaluation(inv, none, NOW);

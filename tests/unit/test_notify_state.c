@@ -53,7 +53,7 @@ struct state_case {
 static char *ws_by_id[] = {"ws-1"};
 static char *ws_by_name[] = {"ML"};
 static char *ws_none[] = {"ws-9"};
-/* Owner routing (issue 12): tok-a's owner is its workspace "Data Eng" (or
+/* Owner routing: tok-a's owner is its workspace "Data Eng" (or
  * "ci" under owners_ci's rule), tok-b's its deployment's workspace "ML",
  * tok-c's the description's "platform". */
 static char *teams_data_eng[] = {"data eng"};
@@ -442,14 +442,14 @@ static struct tw_notify_state *old_state(const struct entry_spec *es)
         s->sinks = calloc(1, sizeof(*s->sinks));
         assert_non_null(s->sinks);
         s->n_sinks = 1;
-        s->sinks[0].name = nf_strdup("a");
+        s->sinks[0].name = "a";
         s->sinks[0].entries = calloc(4, sizeof(struct tw_notify_entry));
         for (; n < 3 && es[n].token_id; n++) {
                 struct tw_notify_entry *e = &s->sinks[0].entries[n];
 
-                e->token_id = nf_strdup(es[n].token_id);
-                e->token_name = nf_strdup(es[n].token_id);
-                e->message = nf_strdup("old message");
+                e->token_id = es[n].token_id;
+                e->token_name = es[n].token_id;
+                e->message = "old message";
                 e->kind = es[n].kind;
                 e->severity = es[n].severity;
                 e->since = NOW - 2 * DAY;
@@ -505,7 +505,7 @@ static void test_table(void **unused)
 /* Two cycles through the JSON form: the second is quiet, then a reminder a day on. */
 /* An alerting sink's entry keeps the owner labels it first fired with,
  * through the JSON state, so the resolve of a deleted token carries the
- * labels of its alert (issue 12). */
+ * labels of its alert. */
 static void test_owner_kept(void **unused)
 {
         static const struct nf_finding fs[] = {{"tok-c", OVERPRIV, CRIT, false}, {NULL}};
@@ -539,7 +539,8 @@ static void test_owner_kept(void **unused)
                          0);
         assert_int_equal(e2.n, 1);
         assert_int_equal(e2.events[0].type, TW_NOTIFY_RESOLVED);
-        assert_null(e2.events[0].token);
+        assert_false(e2.events[0].listed);
+        assert_null(e2.events[0].token_json);
         assert_string_equal(e2.events[0].owner, want);
         assert_string_equal(e2.events[0].organization, "org-1");
         /* a sink that does not alert keeps none */

@@ -4,7 +4,22 @@
  * neither in the orphaned finding (core/evaluate/access.c) nor as the
  * owner-from-creator (core/owner.c).  A user who belongs to both counts in
  * both, with each organization's own status. */
-#include "evaluate_fixture.h"
+#include "helpers/evaluate_fixture.h"
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "core/config/config.h"
+#include "core/evaluate/finding.h"
+#include "core/inventory.h"
+#include "lib/buf.h"
+#include "lib/timeutil.h"
 
 #include "core/evaluate/evaluate.h"
 #include "core/evaluate/finding.h"
@@ -20,7 +35,7 @@ static bool orphaned(const struct tw_inventory *inv, const char *token_id)
 
         assert_non_null(t);
         i = (size_t)(t - inv->tokens);
-        policy_default(&p);
+        ef_policy_default(&p);
         assert_int_equal(tw_evaluate(inv, &p, NULL, 0, NOW, &ev), 0);
         for (size_t j = ev->token_first[i]; j < ev->token_first[i] + ev->token_count[i]; j++)
                 found |= ev->findings[j].kind == TW_FINDING_ORPHANED;
@@ -48,24 +63,24 @@ static void build(struct tw_inventory **ret_a, struct tw_inventory **ret_b)
 
         assert_non_null(a);
         assert_non_null(b);
-        add_user(a, "u-alice", "alice@a.example", "ACTIVE");
-        add_user(a, "u-carol", "carol@example", "ACTIVE");
-        add_user(b, "u-carol", "carol@example", "INACTIVE");
-        add_user(b, "u-bob", "bob@b.example", "ACTIVE");
+        ef_add_user(a, "u-alice", "alice@a.example", "ACTIVE");
+        ef_add_user(a, "u-carol", "carol@example", "ACTIVE");
+        ef_add_user(b, "u-carol", "carol@example", "INACTIVE");
+        ef_add_user(b, "u-bob", "bob@b.example", "ACTIVE");
         t.creator_type = "USER";
         t.creator_id = "u-alice";
         t.creator_label = "alice@a.example";
-        add_token(a, &t);
+        ef_add_token(a, &t);
         t.id = "tok-b-alice";
-        add_token(b, &t);
+        ef_add_token(b, &t);
         t.id = "tok-b-carol";
         t.creator_id = "u-carol";
         t.creator_label = "carol@example";
-        add_token(b, &t);
+        ef_add_token(b, &t);
         t.id = "tok-b-bob";
         t.creator_id = "u-bob";
         t.creator_label = "bob@b.example";
-        add_token(b, &t);
+        ef_add_token(b, &t);
         *ret_a = a;
         *ret_b = b;
 }

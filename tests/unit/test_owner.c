@@ -1,4 +1,4 @@
-/* Owner resolution (issue 12): each source, their precedence, the rule
+/* Owner resolution: each source, their precedence, the rule
  * checker, and descriptions written by someone hostile. */
 #include <errno.h>
 #include <setjmp.h>

@@ -7,7 +7,7 @@
 
 #include <cmocka.h>
 
-#include "lib/http/ratelimit.h"
+#include "lib/http/ratelimit_internal.h"
 
 #define MS 1000000LL
 #define MAX_STEPS 12

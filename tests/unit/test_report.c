@@ -2,7 +2,23 @@
  * CSV, table and Markdown escaping are in test_report_text.c. */
 #include "exporters/report/report.h"
 
-#include "report_fixture.h"
+#include "helpers/report_fixture.h"
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "core/config/config.h"
+#include "core/evaluate/finding.h"
+#include "core/inventory.h"
+#include "core/snapshot.h"
+#include "lib/buf.h"
+#include "lib/timeutil.h"
 
 #include <errno.h>
 
@@ -176,7 +192,9 @@ static void test_json_findings(void **state)
         assert_json_str(f, "kind", "orphaned");
         assert_json_str(f, "severity", "warning");
         assert_json_str(f, "message",
-                        "role on a workspace that no longer exists:\nws-gone | <gone>");
+                        "Token \"" FIX_HOSTILE "\" is orphaned: its WORKSPACE_OWNER role points at "
+                        "workspace ws-gone, which no longer exists.");
+        assert_json_str(f, "fix", "astro organization token delete tok-b");
         assert_true(cJSON_IsFalse(get(f, "suppressed")));
         assert_json_null(f, "suppressed_until");
         assert_json_null(f, "suppressed_reason");

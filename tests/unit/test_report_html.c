@@ -5,7 +5,23 @@
  * browser loads it there. */
 #include "exporters/report/report.h"
 
-#include "report_fixture.h"
+#include "helpers/report_fixture.h"
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "core/config/config.h"
+#include "core/evaluate/finding.h"
+#include "core/inventory.h"
+#include "core/snapshot.h"
+#include "lib/buf.h"
+#include "lib/timeutil.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -92,7 +108,10 @@ static void test_fixture(void **state)
                 "HTTP 403: not allowed | &lt;i&gt;requestId&lt;/i&gt; r-1", /* an error */
                 "gone | &lt;script&gt;",                                    /* a note's reason */
                 "accepted: &quot;SEC-1&quot;", /* a suppression reason */
-                "ws-gone | &lt;gone&gt;",      /* a message */
+                /* a message, then its fix */
+                "is orphaned: its WORKSPACE_OWNER role points at workspace ws-gone, which no "
+                "longer exists.</div><div class=\"fix\">Fix: <code>astro organization token "
+                "delete tok-b</code></div>",
                 "<h3>Critical (2)</h3>",
                 "<h3>Warning (2)</h3>",
                 "<h2 id=\"workspaces\">By workspace</h2>",

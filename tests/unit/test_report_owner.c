@@ -1,4 +1,4 @@
-/* The owner in the report (issue 12): `--group-by team` in every format,
+/* The owner in the report: `--group-by team` in every format,
  * rules from the config, and a hostile description that answers nothing
  * (exporters/report/owner.c). */
 #include <setjmp.h>
@@ -15,7 +15,23 @@
 #include "core/evaluate/evaluate.h"
 #include "core/inventory.h"
 #include "exporters/report/report.h"
-#include "report_fixture.h"
+#include "helpers/report_fixture.h"
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "core/config/config.h"
+#include "core/evaluate/finding.h"
+#include "core/inventory.h"
+#include "core/snapshot.h"
+#include "lib/buf.h"
+#include "lib/timeutil.h"
 
 /* tok-d by rule "aaa", tok-c by rule "analytics", tok-a by description
  * "data-eng", tok-b none (its description is hostile). */

@@ -3,11 +3,21 @@
  * what a reviewer reads), like the HTML and Markdown writers; the CSV formula
  * guard stays.  The cells of every CSV writer (the report, tokenwatch audit)
  * go through tw_report_add_csv_cell(). */
-#include "report_fixture.h"
-
-#include <stdio.h>
-
 #include "exporters/report/report_internal.h"
+
+#include "helpers/report_fixture.h"
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "lib/buf.h"
 
 static void test_csv_cell(void **state)
 {
@@ -21,11 +31,16 @@ static void test_csv_cell(void **state)
                 {"formula after blanks", "  @SUM(A1)", "'  @SUM(A1),"},
                 {"terminal escape", "a\x1b[31mred", "a?[31mred,"},
                 {"newline, CR and tab: blanks", "a\nb\rc\td", "a b c d,"},
-                {"bidi override", "txt\xe2\x80\xae" "exe.sh", "txt?exe.sh,"},
-                {"bidi isolate and marks", "\xe2\x81\xa6x\xe2\x81\xa9\xe2\x80\x8f\xd8\x9c", "?x???,"},
+                {"bidi override",
+                 "txt\xe2\x80\xae"
+                 "exe.sh",
+                 "txt?exe.sh,"},
+                {"bidi isolate and marks", "\xe2\x81\xa6x\xe2\x81\xa9\xe2\x80\x8f\xd8\x9c",
+                 "?x???,"},
                 {"C1 and DEL", "a\xc2\x85\x7f", "a??,"},
                 {"invalid UTF-8", "a\xff\xc3", "a??,"},
-                {"valid UTF-8 kept", "J\xc3\xbcrgen \xf0\x9f\x9a\x80", "J\xc3\xbcrgen \xf0\x9f\x9a\x80,"},
+                {"valid UTF-8 kept", "J\xc3\xbcrgen \xf0\x9f\x9a\x80",
+                 "J\xc3\xbcrgen \xf0\x9f\x9a\x80,"},
                 {"empty", "", ","},
         };
 

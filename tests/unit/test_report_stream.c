@@ -2,7 +2,23 @@
  * JSON in pieces, and a sink's error stops it. */
 #include "exporters/report/report.h"
 
-#include "report_fixture.h"
+#include "helpers/report_fixture.h"
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "core/config/config.h"
+#include "core/evaluate/finding.h"
+#include "core/inventory.h"
+#include "core/snapshot.h"
+#include "lib/buf.h"
+#include "lib/timeutil.h"
 
 #include <errno.h>
 #include <stdio.h>

@@ -2,7 +2,23 @@
  * guard, table alignment and control characters, Markdown escaping. */
 #include "exporters/report/report_internal.h"
 
-#include "report_fixture.h"
+#include "helpers/report_fixture.h"
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "core/config/config.h"
+#include "core/evaluate/finding.h"
+#include "core/inventory.h"
+#include "core/snapshot.h"
+#include "lib/buf.h"
+#include "lib/timeutil.h"
 
 #include "exporters/report/report.h"
 
@@ -272,34 +288,6 @@ static void test_table_layout(void **state)
         free(text);
 }
 
-static void test_markdown_escape(void **state)
-{
-        static const struct text_case cases[] = {
-                {"plain", "ci deploy", "ci deploy"},
-                {"pipe", "a|b", "a\\|b"},
-                {"backslash before pipe", "a\\|b", "a\\\\\\|b"},
-                {"html", "<script>alert(1)</script>", "&lt;script&gt;alert(1)&lt;/script&gt;"},
-                {"entity", "&lt;", "&amp;lt;"},
-                {"emphasis", "*bold* _it_ ~x~", "\\*bold\\* \\_it\\_ \\~x\\~"},
-                {"code and link", "`x` [a](http://e)", "\\`x\\` \\[a\\](http://e)"},
-                {"mention", "@security-team", "\\@security-team"},
-                {"newlines", "a\nb\r\nc\td", "a b  c d"},
-                {"escape char", "\x1b[2J", "?\\[2J"},
-                {"emoji kept", "\xf0\x9f\x9a\x80", "\xf0\x9f\x9a\x80"},
-                {"quotes kept", "\"q\" 'q'", "\"q\" 'q'"},
-        };
-        (void)state;
-        for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-                struct tw_buf b;
-
-                tw_buf_init(&b, 0);
-                assert_int_equal(tw_report_add_markdown(&b, cases[i].in), 0);
-                if (strcmp(b.ptr ? b.ptr : "", cases[i].want) != 0)
-                        fail_msg("%s: got \"%s\"", cases[i].name, b.ptr ? b.ptr : "");
-                tw_buf_done(&b);
-        }
-}
-
 /* Cell separators: pipes not escaped by a backslash. */
 static size_t count_pipes(const char *line, const char *end)
 {
@@ -388,10 +376,9 @@ static void test_worst_first(void **state)
 int main(void)
 {
         const struct CMUnitTest tests[] = {
-                cmocka_unit_test(test_csv_cells),       cmocka_unit_test(test_csv_parse_back),
-                cmocka_unit_test(test_terminal_text),   cmocka_unit_test(test_table_layout),
-                cmocka_unit_test(test_markdown_escape), cmocka_unit_test(test_markdown_structure),
-                cmocka_unit_test(test_worst_first),
+                cmocka_unit_test(test_csv_cells),          cmocka_unit_test(test_csv_parse_back),
+                cmocka_unit_test(test_terminal_text),      cmocka_unit_test(test_table_layout),
+                cmocka_unit_test(test_markdown_structure), cmocka_unit_test(test_worst_first),
         };
 
         return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,5 +1,5 @@
 /* Alertmanager: the golden alerts of one cycle (hostile name), and the
- * owner labels Alertmanager's routing tree can use (issue 12). */
+ * owner labels Alertmanager's routing tree can use. */
 #include <cjson/cJSON.h>
 #include <errno.h>
 #include <setjmp.h>
@@ -22,19 +22,21 @@ static void test_golden(void **unused)
 {
         struct tw_inventory *inv = nf_hostile_inventory();
         struct tw_sink_ctx c = nf_sink_ctx;
-        struct tw_notify_event evs[4], am[4];
+        struct tw_notify_events evs = {0};
+        struct tw_notify_event am[4];
         bool coalesce = true;
         char *text;
         cJSON *j;
 
         (void)unused;
         c.inv = inv;
-        nf_hostile_events(inv, evs);
-        am[0] = evs[0];
-        am[1] = nf_hostile_event(inv, TW_NOTIFY_ACTIVE, TW_FINDING_UNUSED, TW_SEVERITY_WARNING,
-                                 "k-active");
-        am[2] = evs[1];
-        am[3] = evs[2];
+        nf_hostile_events(&evs, inv);
+        nf_hostile_event(&evs, inv, TW_NOTIFY_ACTIVE, TW_FINDING_UNUSED, TW_SEVERITY_WARNING,
+                         "k-active");
+        am[0] = evs.events[0];
+        am[1] = evs.events[4];
+        am[2] = evs.events[1];
+        am[3] = evs.events[2];
         assert_int_equal(tw_sink_alertmanager_build(&c, am, ARRAY_SIZE(am), &j, &coalesce), 0);
         assert_false(coalesce); /* it resolves something: not superseded by the next */
         assert_int_equal(cJSON_GetArraySize(j), 5); /* escalation resolves the old labels too */
@@ -45,6 +47,7 @@ static void test_golden(void **unused)
         assert_int_equal(tw_sink_alertmanager_build(&c, am + 1, 1, &j, &coalesce), 0);
         assert_true(coalesce); /* a refresh only */
         cJSON_Delete(j);
+        tw_notify_events_done(&evs);
         tw_inventory_free(inv);
 }
 
@@ -141,6 +144,7 @@ static void test_owner_labels(void **unused)
                                              .keep_owner = true,
                                              .owner_labels = oc->labels,
                                              .n_owner_labels = oc->n_labels};
+                struct tw_notify_events evs = {0};
                 struct tw_notify_event e;
                 char *owner = NULL;
                 cJSON *l;
@@ -153,8 +157,9 @@ static void test_owner_labels(void **unused)
                         tw_arena_strdup(&inv->arena, oc->description, &(int){0});
                 /* the entry records the labels when it first fires */
                 assert_int_equal(tw_notify_owner_labels(&f, inv, &inv->tokens[0], &owner), 0);
-                e = nf_hostile_event(inv, oc->resolved_gone ? TW_NOTIFY_RESOLVED : TW_NOTIFY_FIRING,
-                                     TW_FINDING_EXPIRING, TW_SEVERITY_WARNING, "k");
+                e = *nf_hostile_event(&evs, inv,
+                                      oc->resolved_gone ? TW_NOTIFY_RESOLVED : TW_NOTIFY_FIRING,
+                                      TW_FINDING_EXPIRING, TW_SEVERITY_WARNING, "k");
                 e.owner = owner;
                 l = labels_of(inv, &e);
                 assert_string_equal(label(l, "alertname"), "TokenwatchFinding");
@@ -173,6 +178,7 @@ static void test_owner_labels(void **unused)
                         assert_null(label(l, "contact"));
                 cJSON_Delete(l);
                 free(owner);
+                tw_notify_events_done(&evs);
                 tw_inventory_free(inv);
         }
 }
@@ -182,8 +188,9 @@ static void test_owner_labels(void **unused)
 static void test_owner_lines_checked(void **unused)
 {
         struct tw_inventory *inv = nf_hostile_inventory();
-        struct tw_notify_event e = nf_hostile_event(inv, TW_NOTIFY_FIRING, TW_FINDING_EXPIRING,
-                                                    TW_SEVERITY_WARNING, "k");
+        struct tw_notify_events evs = {0};
+        struct tw_notify_event e = *nf_hostile_event(&evs, inv, TW_NOTIFY_FIRING,
+                                                     TW_FINDING_EXPIRING, TW_SEVERITY_WARNING, "k");
         cJSON *l;
 
         (void)unused;
@@ -196,6 +203,7 @@ static void test_owner_lines_checked(void **unused)
         assert_null(label(l, "__name__"));
         assert_int_equal(cJSON_GetArraySize(l), 8); /* 6 fixed + team + repo */
         cJSON_Delete(l);
+        tw_notify_events_done(&evs);
         tw_inventory_free(inv);
 }
 

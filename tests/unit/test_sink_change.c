@@ -229,15 +229,15 @@ static void test_stage_goldens(void **unused)
         static const char *const files[] = {"notify-stage-generic.json", "notify-stage-slack.json",
                                             "notify-stage-teams.json"};
         struct tw_inventory *inv = nf_hostile_inventory();
-        struct tw_notify_event e = nf_hostile_event(inv, TW_NOTIFY_STAGE, TW_FINDING_EXPIRING,
-                                                    TW_SEVERITY_WARNING, "k-stage");
+        struct tw_notify_events evs = {0};
+        struct tw_notify_event e = *nf_hostile_event(
+                &evs, inv, TW_NOTIFY_STAGE, TW_FINDING_EXPIRING, TW_SEVERITY_WARNING, "k-stage");
         const struct tw_sink_format *f;
 
         (void)unused;
         e.lead = 7 * DAY;
-        e.message = "Expires at 2026-06-04T12:00:00Z, in less than 7 days (expiry notice). Fix: "
-                    "rotate the token or create a replacement and move its pipelines to it "
-                    "before then.";
+        e.message = "Expires at 2026-06-04T12:00:00Z, in less than 7 days (expiry notice): rotate "
+                    "the token, or create a replacement and move its pipelines to it, before then.";
         for (size_t i = 0; i < ARRAY_SIZE(formats); i++) {
                 f = tw_sink_format_find(formats[i]);
                 assert_true(f->stages);
@@ -246,6 +246,7 @@ static void test_stage_goldens(void **unused)
         /* incidents and alerts follow the finding: no notices there */
         assert_false(tw_sink_format_find("pagerduty")->stages);
         assert_false(tw_sink_format_find("alertmanager")->stages);
+        tw_notify_events_done(&evs);
         tw_inventory_free(inv);
 }
 

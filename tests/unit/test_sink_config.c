@@ -1,4 +1,4 @@
-/* A sink's URL from url_file gets the checks a url line gets (issue 9 §5):
+/* A sink's URL from url_file gets the checks a url line gets:
  * plain http only to loopback, http(s) only; the message names the file,
  * never the secret URL. */
 #include <setjmp.h>

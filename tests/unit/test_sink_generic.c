@@ -24,8 +24,9 @@ static void test_hostile_name(void **unused)
 {
         struct tw_inventory *inv = nf_hostile_inventory();
         struct tw_sink_ctx c = nf_sink_ctx;
-        struct tw_notify_event e = nf_hostile_event(inv, TW_NOTIFY_FIRING, TW_FINDING_EXPIRED,
-                                                    TW_SEVERITY_CRITICAL, "k");
+        struct tw_notify_events evs = {0};
+        struct tw_notify_event e = *nf_hostile_event(&evs, inv, TW_NOTIFY_FIRING,
+                                                     TW_FINDING_EXPIRED, TW_SEVERITY_CRITICAL, "k");
         cJSON *j;
 
         (void)unused;
@@ -37,6 +38,7 @@ static void test_hostile_name(void **unused)
         cJSON_Delete(j);
         e.type = TW_NOTIFY_ACTIVE;
         assert_int_equal(tw_sink_generic_build(&c, &e, 1, &j, NULL), -EINVAL);
+        tw_notify_events_done(&evs);
         tw_inventory_free(inv);
 }
 

@@ -24,8 +24,9 @@ static void test_hostile_name(void **unused)
 {
         struct tw_inventory *inv = nf_hostile_inventory();
         struct tw_sink_ctx c = nf_sink_ctx;
-        struct tw_notify_event e = nf_hostile_event(inv, TW_NOTIFY_FIRING, TW_FINDING_EXPIRED,
-                                                    TW_SEVERITY_CRITICAL, "k");
+        struct tw_notify_events evs = {0};
+        struct tw_notify_event e = *nf_hostile_event(&evs, inv, TW_NOTIFY_FIRING,
+                                                     TW_FINDING_EXPIRED, TW_SEVERITY_CRITICAL, "k");
         const char *text;
         cJSON *j;
 
@@ -37,6 +38,7 @@ static void test_hostile_name(void **unused)
         assert_non_null(strstr(text, "&lt;ci&gt; &amp;"));
         assert_null(strstr(text, "<https://evil.example|click>"));
         cJSON_Delete(j);
+        tw_notify_events_done(&evs);
         tw_inventory_free(inv);
 }
 

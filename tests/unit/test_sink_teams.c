@@ -26,8 +26,9 @@ static void test_markdown_injection(void **unused)
 {
         struct tw_inventory *inv = nf_hostile_inventory();
         struct tw_sink_ctx c = nf_sink_ctx;
-        struct tw_notify_event e = nf_hostile_event(inv, TW_NOTIFY_FIRING, TW_FINDING_EXPIRED,
-                                                    TW_SEVERITY_CRITICAL, "k");
+        struct tw_notify_events evs = {0};
+        struct tw_notify_event e = *nf_hostile_event(&evs, inv, TW_NOTIFY_FIRING,
+                                                     TW_FINDING_EXPIRED, TW_SEVERITY_CRITICAL, "k");
         char *text;
         cJSON *j;
 
@@ -41,6 +42,7 @@ static void test_markdown_injection(void **unused)
         assert_null(strstr(text, "\\n"));
         free(text);
         cJSON_Delete(j);
+        tw_notify_events_done(&evs);
         tw_inventory_free(inv);
 }
 

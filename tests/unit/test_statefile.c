@@ -15,6 +15,7 @@
 
 #include <cmocka.h>
 
+#include "lib/readfile.h"
 #include "lib/statefile.h"
 
 static int setup(void **state)
@@ -104,14 +105,12 @@ static void test_ensure_dir(void **state)
 /* Reads a whole small file, or "" if it cannot be read. */
 static void slurp(const char *path, char *buf, size_t size)
 {
-        FILE *f = fopen(path, "r");
-        size_t n = 0;
+        char *data = NULL;
 
-        if (f) {
-                n = fread(buf, 1, size - 1, f);
-                fclose(f);
-        }
-        buf[n] = '\0';
+        buf[0] = '\0';
+        if (tw_read_file(path, size - 1, 0, &data, NULL) == 0)
+                snprintf(buf, size, "%s", data);
+        free(data);
 }
 
 static void test_atomic_write_file(void **state)

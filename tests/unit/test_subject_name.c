@@ -110,12 +110,12 @@ static bool payloads_have(const struct tw_inventory *inv, const char *expect)
         struct tw_sink_ctx ctx = {.organization_id = "org-1", .inv = inv, .now = NOW};
         struct tw_notify_event ev = {
                 .type = TW_NOTIFY_FIRING,
-                .token = &inv->tokens[0],
                 .token_id = "tok-1",
                 .token_name = "ci",
                 .kind = TW_FINDING_EXPIRING,
                 .severity = TW_SEVERITY_CRITICAL,
-                .message = "Token \"ci\" expires in 1 hour. Fix: rotate it.",
+                .message = "Token \"ci\" expires in 1 hour.",
+                .fix = "astro organization token rotate tok-1",
                 .since = NOW,
                 .changed_at = NOW,
                 .at = NOW,
@@ -124,6 +124,8 @@ static bool payloads_have(const struct tw_inventory *inv, const char *expect)
         char *text;
         bool slack, generic;
 
+        /* the event carries the token's creator as the notifier copies it */
+        assert_int_equal(tw_notify_event_set_token(&ev, inv, &inv->tokens[0], true), 0);
         assert_int_equal(tw_sink_slack_build(&ctx, &ev, 1, &j, NULL), 0);
         text = cJSON_PrintUnformatted(j);
         assert_non_null(text);
@@ -138,6 +140,7 @@ static bool payloads_have(const struct tw_inventory *inv, const char *expect)
                                "name")),
                        expect) == 0;
         cJSON_Delete(j);
+        cJSON_Delete(ev.token_json);
         return slack && generic;
 }
 

@@ -1,7 +1,22 @@
 /* Suppressions ([suppress]): active, lapsed, one kind, stale. */
 #include "core/evaluate/evaluate.h"
 
-#include "evaluate_fixture.h"
+#include "helpers/evaluate_fixture.h"
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "core/config/config.h"
+#include "core/evaluate/finding.h"
+#include "core/inventory.h"
+#include "lib/buf.h"
+#include "lib/timeutil.h"
 
 #include "core/evaluate/finding.h"
 
@@ -116,7 +131,7 @@ static void run_case(void **state)
         const struct supp_case *c = *state;
         struct token_spec a = HEALTHY_TOKEN("a"), b = HEALTHY_TOKEN("b");
         struct tw_suppression supp[ARRAY_SIZE(c->supp)];
-        struct tw_inventory *inv = base_inventory();
+        struct tw_inventory *inv = ef_base_inventory();
         struct tw_evaluation *ev = NULL;
         struct tw_policy p;
         size_t n_supp = 0, n_notes = 0, n_suppressed;
@@ -125,10 +140,10 @@ static void run_case(void **state)
         a.created = NOW - 30 * DAY;
         a.last_used = TW_NO_TIME;
         b.end = TW_NO_TIME;
-        add_token(inv, &a);
-        add_token(inv, &b);
+        ef_add_token(inv, &a);
+        ef_add_token(inv, &b);
         inv->listed[TW_LISTING_TOKENS] = !c->tokens_unlisted;
-        policy_default(&p);
+        ef_policy_default(&p);
         for (; n_supp < ARRAY_SIZE(c->supp) && c->supp[n_supp].token_id; n_supp++) {
                 const struct supp_spec *s = &c->supp[n_supp];
 

@@ -1,4 +1,5 @@
-/* RFC 3339 parsing and formatting, durations (lib/timeutil.c). */
+/* RFC 3339 parsing and formatting, durations, monotonic deadlines
+ * (lib/timeutil.c). */
 #include "lib/timeutil.h"
 
 #include <errno.h>
@@ -175,6 +176,35 @@ static void roundtrip_day_boundaries(void **state)
         }
 }
 
+/* Monotonic times as the deadlines pthread_cond_timedwait() takes, and the
+ * clock itself never going back. */
+static void mono_timespec(void **state)
+{
+        static const struct {
+                const char *name;
+                int64_t ns;
+                time_t sec;
+                long nsec;
+        } cases[] = {
+                {"zero", 0, 0, 0},
+                {"under a second", 999999999, 0, 999999999},
+                {"one second", 1000000000, 1, 0},
+                {"seconds and nanoseconds", INT64_C(12345678901234), 12345, 678901234},
+        };
+        int64_t a, b;
+
+        (void)state;
+        for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+                struct timespec ts = tw_mono_timespec(cases[i].ns);
+
+                if (ts.tv_sec != cases[i].sec || ts.tv_nsec != cases[i].nsec)
+                        fail_msg("%s: %lld.%09ld", cases[i].name, (long long)ts.tv_sec, ts.tv_nsec);
+        }
+        a = tw_mono_ns();
+        b = tw_mono_ns();
+        assert_true(a >= 0 && b >= a);
+}
+
 #define CASES(arr, fn)                                                                         \
         for (size_t i = 0; i < ARRAY_SIZE(arr); i++)                                           \
                 tests[n++] = (struct CMUnitTest)                                               \
@@ -185,7 +215,7 @@ static void roundtrip_day_boundaries(void **state)
 int main(void)
 {
         struct CMUnitTest tests[ARRAY_SIZE(parse_cases) + ARRAY_SIZE(format_cases) +
-                                ARRAY_SIZE(duration_cases) + 1];
+                                ARRAY_SIZE(duration_cases) + 2];
         size_t n = 0;
 
         CASES(parse_cases, run_parse);
@@ -193,5 +223,6 @@ int main(void)
         CASES(duration_cases, run_duration);
         tests[n++] = (struct CMUnitTest){.name = "round trip around day boundaries",
                                          .test_func = roundtrip_day_boundaries};
+        tests[n++] = (struct CMUnitTest){.name = "monotonic deadlines", .test_func = mono_timespec};
         return _cmocka_run_group_tests("timeutil", tests, n, NULL, NULL) ? 1 : 0;
 }

@@ -11,6 +11,7 @@
 
 #include <cmocka.h>
 
+#include "lib/readfile.h"
 #include "lib/tz/tzif.h"
 #include "lib/timeutil.h"
 
@@ -149,18 +150,10 @@ static void test_round_trip(void **state)
 
 static unsigned char *slurp(const char *path, size_t *ret_len)
 {
-        FILE *f = fopen(path, "rb");
-        unsigned char *p;
-        size_t n;
+        char *data = NULL;
 
-        if (!f)
-                return NULL;
-        p = malloc(TW_TZ_FILE_MAX);
-        assert_non_null(p);
-        n = fread(p, 1, TW_TZ_FILE_MAX, f);
-        fclose(f);
-        *ret_len = n;
-        return p;
+        return tw_read_file(path, TW_TZ_FILE_MAX, 0, &data, ret_len) == 0 ? (unsigned char *)data
+                                                                          : NULL;
 }
 
 /* Every truncation and every single-byte corruption is an error or a zone, never a crash. */

@@ -101,7 +101,7 @@ static int teardown(void **state)
 
 struct line_case {
         const char *name;
-        bool sources;     /* [audit] metrics_sources */
+        bool sources;     /* [audit_logs] metrics_sources */
         bool with_status; /* a reader status, else NULL */
         const char *const present[16];
         const char *const absent[6];
@@ -160,7 +160,7 @@ static void lines(void **state)
                 struct tw_snapshot snap = {.cfg = f->cfg, .inv = f->inv, .usage = f->usage};
                 struct tw_buf out;
 
-                f->cfg->audit.metrics_sources = c->sources;
+                f->cfg->auditlog.metrics_sources = c->sources;
                 tw_buf_init(&out, 1 << 20);
                 assert_int_equal(tw_usage_metrics(&snap, c->with_status ? &st : NULL, &out), 0);
                 for (size_t k = 0; c->present[k]; k++)
