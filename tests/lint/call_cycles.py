@@ -32,11 +32,11 @@ def objects(build, src):
 def graph(objs):
     defined, used = {}, collections.defaultdict(set)
     by_path = {path: name for name, path in objs}
-    # One nm for every object: "PATH: [VALUE] TYPE SYMBOL" a line.
+    # One nm for every object: "PATH:[VALUE] TYPE SYMBOL" a line.
     out = subprocess.run(["nm", "-A", *by_path], capture_output=True, text=True,
                          check=True).stdout
     for line in out.splitlines():
-        path, _, rest = line.partition(": ")
+        path, _, rest = line.partition(":")
         name, parts = by_path.get(path), rest.split()
         if name is None:
             continue
