@@ -158,12 +158,12 @@ static void live_banner(struct tw_html *h, const struct tw_live_status *st)
         tw_html_raw(h, " before this page was rendered");
         if (!st->last_collection_ok && h->snap->inv->n_errors)
                 tw_html_raw(h, "; <a href=\"#errors\">Errors</a> lists the listings that failed");
-        tw_html_raw(h, ".</p>\n<p class=\"links\">");
+        tw_html_raw(h, ".</p>\n<p class=\"links\">Live view");
         if (st->refresh_seconds > 0) {
-                tw_html_raw(h, "The page reloads itself every ");
+                tw_html_raw(h, ": the page reloads itself every ");
                 age(h, st->refresh_seconds);
-                tw_html_raw(h, ". ");
         }
+        tw_html_raw(h, ". ");
         tw_html_raw(h, "<a href=\"metrics\">/metrics</a> &middot; <a href=\"healthz\">/healthz</a> "
                        "&middot; <a href=\"readyz\">/readyz</a></p>\n</section>\n");
 }

@@ -81,7 +81,7 @@ pass "/ is the live view: every one of the $n tokens, links"
 # It reloads itself at the collection interval (1s here), says how old
 # its data was when it was rendered, and gives the data one time.
 grep -qF '<meta http-equiv="refresh" content="1">' "$page" || fail "/ does not reload itself every 1s"
-grep -qF 'The page reloads itself every 1 second.' "$page" || fail "/ does not say how often it reloads"
+grep -qF 'Live view: the page reloads itself every 1 second.' "$page" || fail "/ does not say how often it reloads"
 grep -qE 'was collected <time>[0-9TZ:-]+</time>, [a-z0-9 ]+ before this page was rendered\.' "$page" ||
   fail "/ does not say the data's age when rendered"
 [[ $(grep -o '<time>' "$page" | wc -l) -eq 1 ]] || fail "/ gives the data more than one time"

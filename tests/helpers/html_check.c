@@ -64,9 +64,10 @@ void html_assert_self_contained(const char *html)
                 "@font-face", "href=\"http", "href=\"/", "\x1b",    "\xe2\x80\xae" /* U+202E */,
                 "\r"};
         static const char *const pairs[][2] = {
-                {"<table", "</table>"}, {"<tr", "</tr>"},   {"<ul", "</ul>"},   {"<ol", "</ol>"},
-                {"<li>", "</li>"},      {"<bdi", "</bdi>"}, {"<nav", "</nav>"}, {"<svg", "</svg>"},
-                {"<a ", "</a>"},        {"<section", "</section>"},
+                {"<table", "</table>"},     {"<tr", "</tr>"},   {"<ul", "</ul>"},
+                {"<ol", "</ol>"},           {"<li>", "</li>"},  {"<bdi", "</bdi>"},
+                {"<nav", "</nav>"},         {"<svg", "</svg>"}, {"<a ", "</a>"},
+                {"<section", "</section>"},
         };
 
         for (size_t i = 0; i < sizeof(banned) / sizeof(banned[0]); i++)

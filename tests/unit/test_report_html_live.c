@@ -63,8 +63,9 @@ static void test_succeeded(void **state)
                                   "succeeded.</strong> The data below was collected "
                                   "<time>2025-06-15T15:05:40Z</time>, 1 minute before this page "
                                   "was rendered.</p>");
-        html_assert_present(html, "<p class=\"links\">The page reloads itself every 5 minutes. "
-                                  "<a href=\"metrics\">/metrics</a>");
+        html_assert_present(
+                html, "<p class=\"links\">Live view: the page reloads itself every 5 minutes. "
+                      "<a href=\"metrics\">/metrics</a>");
         /* one time for the data; the report's own rows would be a second
          * and a misleading "Complete: yes" */
         assert_int_equal(html_count(html, "<time>"), 1);
@@ -100,7 +101,7 @@ static void test_failed(void **state)
                       "<time>2025-06-15T15:06:40Z</time>, 2 hours before this page was "
                       "rendered; <a href=\"#errors\">Errors</a> lists the listings that "
                       "failed.</p>");
-        html_assert_present(html, "The page reloads itself every 1 minute.");
+        html_assert_present(html, "Live view: the page reloads itself every 1 minute. ");
         html_assert_absent(html, "<dt>Complete</dt>");
         assert_true(strstr(html, "live crit") < strstr(html, "<dt>Organization</dt>"));
         free(html);
@@ -117,6 +118,7 @@ static void test_failed_without_reason(void **state)
                                   "log says why.</p>");
         html_assert_present(html, "less than a second before this page was rendered");
         html_assert_absent(html, "http-equiv=\"refresh\""); /* 0: no reload */
+        html_assert_present(html, "<p class=\"links\">Live view. <a href=\"metrics\">");
         html_assert_absent(html, "reloads itself");
         free(html);
 }
@@ -130,7 +132,9 @@ static void test_failed_several(void **state)
                 {.inv = b, .name = "dev", .fresh = true},
         };
         struct tw_org_status orgs[2] = {
-                {.organization = "org-1", .failure = "tokens organization: HTTP 500", .n_failures = 1},
+                {.organization = "org-1",
+                 .failure = "tokens organization: HTTP 500",
+                 .n_failures = 1},
                 {.organization = "org-2", .collection_success = true},
         };
         struct tw_live_status st = {
