@@ -36,33 +36,33 @@ int tw_copy_describe(const struct tw_copy_config *c, struct tw_buf *out)
         if (is(c, "github") && get(c, "repository"))
                 r = add_all(out, (const char *const[]){"GitHub secret ", get(c, "secret"),
                                                        " of repository ", get(c, "repository"),
-                                                       env ? ", environment " : "",
-                                                       env ? env : "", NULL});
+                                                       env ? ", environment " : "", env ? env : "",
+                                                       NULL});
         else if (is(c, "github"))
-                r = add_all(out, (const char *const[]){"GitHub organization secret ",
-                                                       get(c, "secret"), " of ",
-                                                       get(c, "github_org"), NULL});
+                r = add_all(out,
+                            (const char *const[]){"GitHub organization secret ", get(c, "secret"),
+                                                  " of ", get(c, "github_org"), NULL});
         else if (is(c, "gitlab"))
-                r = add_all(out, (const char *const[]){
-                                         "GitLab variable ", get(c, "variable"),
-                                         get(c, "project") ? " of project " : " of group ",
-                                         get(c, "project") ? get(c, "project") : get(c, "group"),
-                                         scope ? ", environment scope " : "", scope ? scope : "",
-                                         NULL});
+                r = add_all(out,
+                            (const char *const[]){
+                                    "GitLab variable ", get(c, "variable"),
+                                    get(c, "project") ? " of project " : " of group ",
+                                    get(c, "project") ? get(c, "project") : get(c, "group"),
+                                    scope ? ", environment scope " : "", scope ? scope : "", NULL});
         else if (is(c, "vault"))
                 r = add_all(out, (const char *const[]){"Vault secret ", mount ? mount : "secret",
-                                                       "/", get(c, "path"), ", key ",
-                                                       get(c, "key"), ns ? " (namespace " : "",
-                                                       ns ? ns : "", ns ? ")" : "", NULL});
+                                                       "/", get(c, "path"), ", key ", get(c, "key"),
+                                                       ns ? " (namespace " : "", ns ? ns : "",
+                                                       ns ? ")" : "", NULL});
         else if (is(c, "kubernetes"))
-                r = add_all(out, (const char *const[]){"Kubernetes Secret ", ns ? ns : "",
-                                                       ns ? "/" : "", get(c, "secret"), ", key ",
-                                                       get(c, "key"), NULL});
+                r = add_all(out,
+                            (const char *const[]){"Kubernetes Secret ", ns ? ns : "", ns ? "/" : "",
+                                                  get(c, "secret"), ", key ", get(c, "key"), NULL});
         else if (is(c, "file"))
                 r = add_all(out, (const char *const[]){"file ", get(c, "path"), NULL});
         else
-                r = add_all(out, (const char *const[]){"the program of [deliver.", c->name, "]",
-                                                       NULL});
+                r = add_all(out,
+                            (const char *const[]){"the program of [deliver.", c->name, "]", NULL});
         return r;
 }
 
@@ -114,21 +114,20 @@ static int gitlab_fix(const struct tw_copy_config *c, struct tw_buf *out)
                                                    project ? " --repo " : " --group ",
                                                    project ? project : get(c, "group"), NULL});
 
-        return r >= 0 && scope ? add_cmd(out, (const char *const[]){" --scope ", scope, NULL})
-                               : r;
+        return r >= 0 && scope ? add_cmd(out, (const char *const[]){" --scope ", scope, NULL}) : r;
 }
 
 static int vault_fix(const struct tw_copy_config *c, struct tw_buf *out)
 {
         const char *mount = get(c, "mount"), *ns = get(c, "namespace");
-        int r = add_cmd(out, (const char *const[]){"vault kv patch -mount=",
-                                                   mount ? mount : "secret", NULL});
+        int r = add_cmd(out, (const char *const[]){
+                                     "vault kv patch -mount=", mount ? mount : "secret", NULL});
 
         if (r >= 0 && ns)
                 r = add_cmd(out, (const char *const[]){" -namespace=", ns, NULL});
         if (r >= 0)
-                r = add_cmd(out, (const char *const[]){" ", get(c, "path"), " ", get(c, "key"),
-                                                       NULL});
+                r = add_cmd(out,
+                            (const char *const[]){" ", get(c, "path"), " ", get(c, "key"), NULL});
         return r < 0 ? r : tw_buf_adds(out, "=-");
 }
 
@@ -161,7 +160,7 @@ int tw_copy_fix_command(const struct tw_copy_config *c, struct tw_buf *out)
                 const char *type;
                 int (*fix)(const struct tw_copy_config *c, struct tw_buf *out);
         } fixes[] = {
-                {"github", github_fix}, {"gitlab", gitlab_fix}, {"vault", vault_fix},
+                {"github", github_fix},         {"gitlab", gitlab_fix}, {"vault", vault_fix},
                 {"kubernetes", kubernetes_fix}, {"file", file_fix},
         };
         size_t len0 = out->len;

@@ -28,10 +28,10 @@
 #define SKEW TW_COPY_SKEW
 #define NONE TW_NO_TIME
 
-#define GH_COPY                                                                       \
+#define GH_COPY                                                                          \
         "[deliver.gh]\ntoken = ci-deploy\ntype = github\ncredential_file = /etc/tw/gh\n" \
         "repository = acme/dags\nsecret = ASTRO_API_TOKEN\n"
-#define VAULT_COPY                                                                    \
+#define VAULT_COPY                                                                        \
         "[deliver.vault]\ntoken = ci-deploy\ntype = vault\ncredential_file = /etc/tw/v\n" \
         "path = ci/astro\nkey = token\n"
 
@@ -60,8 +60,8 @@ static struct tw_evaluation *evaluate(const struct tw_inventory *inv, const stru
         struct tw_eval_inputs in = {.copies = &copies};
         struct tw_evaluation *ev = NULL;
 
-        assert_int_equal(tw_evaluate_with(inv, &cfg->policy, cfg->suppressions,
-                                          cfg->n_suppressions, &in, NOW, &ev),
+        assert_int_equal(tw_evaluate_with(inv, &cfg->policy, cfg->suppressions, cfg->n_suppressions,
+                                          &in, NOW, &ev),
                          0);
         return ev;
 }
@@ -90,6 +90,8 @@ static struct tw_copy_state checked(bool exists, int64_t updated, bool readable,
         tw_copy_state_init(&s);
         s.status = TW_COPY_STATE_CHECKED;
         s.checked_at = NOW - MIN;
+        s.known = true;
+        s.known_at = NOW - MIN;
         s.exists = exists;
         s.updated_at = updated;
         s.readable = readable;
@@ -116,15 +118,14 @@ static void verdicts(void **state)
                 {"written at the rotation", ROTATED, CREATED, STORE(ROTATED), TW_COPY_CURRENT},
                 {"written after", ROTATED, CREATED, STORE(NOW - HOUR), TW_COPY_CURRENT},
                 {"within the skew", ROTATED, CREATED, STORE(ROTATED - SKEW), TW_COPY_CURRENT},
-                {"just past the skew", ROTATED, CREATED, STORE(ROTATED - SKEW - 1),
-                 TW_COPY_OLDER},
+                {"just past the skew", ROTATED, CREATED, STORE(ROTATED - SKEW - 1), TW_COPY_OLDER},
                 {"written before the rotation", ROTATED, CREATED, STORE(ROTATED - DAY),
                  TW_COPY_OLDER},
                 /* never rotated (or a replacement): against createdAt */
                 {"never rotated, written after creation", NONE, CREATED, STORE(CREATED + 1),
                  TW_COPY_CURRENT},
-                {"never rotated, written before creation", NONE, CREATED,
-                 STORE(CREATED - SKEW - 1), TW_COPY_OLDER},
+                {"never rotated, written before creation", NONE, CREATED, STORE(CREATED - SKEW - 1),
+                 TW_COPY_OLDER},
                 /* a server without lastRotatedAt: a later startAt is the rotation */
                 {"startAt moved", NONE, NOW - DAY, STORE(NOW - 2 * DAY), TW_COPY_OLDER},
                 {"startAt in the future is no issue yet", NONE, NOW + DAY, STORE(NOW - 2 * DAY),
@@ -133,10 +134,10 @@ static void verdicts(void **state)
                 /* a value read back */
                 {"this token, this issue", ROTATED, CREATED, VALUE("tok", ROTATED),
                  TW_COPY_CURRENT},
-                {"this token, iat within the skew", ROTATED, CREATED,
-                 VALUE("tok", ROTATED - SKEW), TW_COPY_CURRENT},
-                {"this token, an earlier issue", ROTATED, CREATED,
-                 VALUE("tok", ROTATED - SKEW - 1), TW_COPY_OLD_VALUE},
+                {"this token, iat within the skew", ROTATED, CREATED, VALUE("tok", ROTATED - SKEW),
+                 TW_COPY_CURRENT},
+                {"this token, an earlier issue", ROTATED, CREATED, VALUE("tok", ROTATED - SKEW - 1),
+                 TW_COPY_OLD_VALUE},
                 {"this token, no iat", ROTATED, CREATED, VALUE("tok", NONE), TW_COPY_CURRENT},
                 {"another token", ROTATED, CREATED, VALUE("other", NOW), TW_COPY_OTHER_TOKEN},
                 {"a JWT naming no token", ROTATED, CREATED, VALUE("", NOW), TW_COPY_NOT_A_TOKEN},
@@ -194,10 +195,10 @@ static void message_and_fix(void **state)
                 "ASTRO_API_TOKEN of repository acme/dags was last written on 2026-05-29 12:00 UTC "
                 "(3 days ago), before the token's current value was issued on 2026-05-30 12:00 "
                 "UTC (2 days ago); [deliver.vault] Vault secret secret/ci/astro, key token holds "
-                "the value of another token, \"other\" (other). What reads it holds a dead "
-                "value, or one that dies when the old token is rotated or deleted: write the "
-                "token's current value into it; if nobody has that value, rotate the token and "
-                "update every copy.");
+                "the value of another token, \"other\" (other). Whatever reads them gets a "
+                "value that no longer works, or stops working when the old token is rotated or "
+                "deleted: write the token's current value into each; if nobody has that value, "
+                "rotate the token and update every copy.");
         assert_string_equal(ef_finding_fix(ev, inv, f),
                             "gh secret set ASTRO_API_TOKEN --repo acme/dags; vault kv patch "
                             "-mount=secret ci/astro token=-");
@@ -222,8 +223,8 @@ static void missing_message(void **state)
         assert_string_equal(ef_finding_message(ev, inv, f),
                             "Token \"ci-deploy\" has a missing copy: [deliver.k8s] Kubernetes "
                             "Secret airflow/astro-api, key token does not exist. Create it with "
-                            "the token's current value, or remove the [deliver] section if "
-                            "nothing reads it any more.");
+                            "the token's current value, or remove [deliver.k8s] if nothing reads "
+                            "it any more.");
         assert_string_equal(ef_finding_fix(ev, inv, f),
                             "kubectl -n airflow patch secret astro-api --type merge -p "
                             "'{\"data\":{\"token\":\"<base64 of the value>\"}}'");
@@ -234,7 +235,7 @@ static void missing_message(void **state)
 
 struct resolve_case {
         const char *name, *token;
-        bool twin; /* a second token named ci-deploy */
+        bool twin;              /* a second token named ci-deploy */
         const char *want_error; /* NULL: resolved to "tok" */
 };
 
@@ -323,12 +324,43 @@ static void not_judged(void **state)
         tw_config_free(cfg);
 }
 
+/* A check that fails after a good one: the finding stays (judged from the
+ * good check), and the error says so; a new good check clears the error. */
+static void failed_after_good(void **state)
+{
+        struct tw_config *cfg = tw_test_config_load("flap", GH_COPY);
+        struct tw_inventory *inv = inventory(ROTATED, CREATED);
+        struct tw_copy_state st = STORE(ROTATED - DAY);
+        struct tw_evaluation *ev;
+
+        (void)state;
+        st.status = TW_COPY_STATE_FAILED;
+        st.error = -110;
+        snprintf(st.message, sizeof(st.message), "GET .../secrets/ASTRO_API_TOKEN: timed out");
+        ev = evaluate(inv, cfg, &st);
+        assert_int_equal(ev->copies[0].verdict, TW_COPY_OLDER);
+        assert_non_null(finding(ev, inv, "tok", TW_FINDING_STALE_COPY));
+        assert_int_equal(ev->n_copy_errors, 1);
+        assert_string_equal(ev->errors[0],
+                            "copy [deliver.gh] (GitHub secret ASTRO_API_TOKEN of repository "
+                            "acme/dags) could not be checked: GET .../secrets/ASTRO_API_TOKEN: "
+                            "timed out (judged from its last good check)");
+        tw_evaluation_free(ev);
+        st.status = TW_COPY_STATE_CHECKED;
+        ev = evaluate(inv, cfg, &st);
+        assert_int_equal(ev->n_errors, 0);
+        assert_non_null(finding(ev, inv, "tok", TW_FINDING_STALE_COPY));
+        tw_evaluation_free(ev);
+        tw_inventory_free(inv);
+        tw_config_free(cfg);
+}
+
 /* [suppress] TOKEN.stale_copy holds the finding back like any other. */
 static void suppressed(void **state)
 {
-        struct tw_config *cfg =
-                tw_test_config_load("suppressed", GH_COPY "[suppress]\n"
-                                                          "tok.stale_copy = 2099-01-01 moving CI\n");
+        struct tw_config *cfg = tw_test_config_load("suppressed", GH_COPY
+                                                    "[suppress]\n"
+                                                    "tok.stale_copy = 2099-01-01 moving CI\n");
         struct tw_inventory *inv = inventory(ROTATED, CREATED);
         struct tw_copy_state st = STORE(ROTATED - DAY);
         struct tw_evaluation *ev = evaluate(inv, cfg, &st);
@@ -385,8 +417,8 @@ static void many_copies(void **state)
         (void)state;
         for (int i = 0; i < 12; i++) {
                 len += (size_t)snprintf(text + len, sizeof(text) - len,
-                                        "[deliver.f%d]\ntoken = tok\ntype = file\npath = /f%d\n",
-                                        i, i);
+                                        "[deliver.f%d]\ntoken = tok\ntype = file\npath = /f%d\n", i,
+                                        i);
                 st[i] = checked(false, NONE, false, false, NULL, NONE);
         }
         cfg = tw_test_config_load("many", text);
@@ -396,7 +428,7 @@ static void many_copies(void **state)
         assert_int_equal(f->n_reasons, 10);
         assert_int_equal(f->n_more, 2);
         assert_non_null(strstr(ef_finding_message(ev, inv, f), "has 12 missing copies: "));
-        assert_non_null(strstr(ef_finding_message(ev, inv, f), "; and 2 more. Create it"));
+        assert_non_null(strstr(ef_finding_message(ev, inv, f), "; and 2 more. Create them"));
         assert_non_null(strstr(ef_finding_fix(ev, inv, f), "(umask 077; cat > /f9); and 2 more"));
         tw_evaluation_free(ev);
         tw_inventory_free(inv);
@@ -406,10 +438,11 @@ static void many_copies(void **state)
 int main(void)
 {
         const struct CMUnitTest tests[] = {
-                cmocka_unit_test(verdicts),      cmocka_unit_test(message_and_fix),
+                cmocka_unit_test(verdicts),        cmocka_unit_test(message_and_fix),
                 cmocka_unit_test(missing_message), cmocka_unit_test(resolution),
-                cmocka_unit_test(not_judged),    cmocka_unit_test(suppressed),
-                cmocka_unit_test(organizations), cmocka_unit_test(many_copies),
+                cmocka_unit_test(not_judged),      cmocka_unit_test(failed_after_good),
+                cmocka_unit_test(suppressed),      cmocka_unit_test(organizations),
+                cmocka_unit_test(many_copies),
         };
 
         return cmocka_run_group_tests(tests, NULL, NULL);
