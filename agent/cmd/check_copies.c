@@ -71,9 +71,10 @@ static void check_online(struct tw_check *c, const struct tw_copy_config *cc, co
                               "is written)",
                               section, where.ptr);
         else if (st.status == TW_COPY_STATE_CHECKED) {
-                tw_check_note(c, "[%s] %s: readable; it exists%s%s", section,
-                              where.ptr,
-                              st.holds_jwt ? ", holding token " : st.readable ? ", read back" : "",
+                tw_check_note(c, "[%s] %s: readable; it exists%s%s", section, where.ptr,
+                              st.holds_jwt  ? ", holding token "
+                              : st.readable ? ", read back"
+                                            : "",
                               st.holds_jwt ? st.api_token_id : "");
         }
         tw_buf_done(&where);
@@ -94,9 +95,9 @@ void tw_check_copies(struct tw_check *c, const struct tw_config *cfg, bool onlin
                 const struct tw_copy_type *t = tw_copy_type_find(cc->type);
 
                 snprintf(section, sizeof(section), "deliver.%s", cc->name);
-                if (cred && !tw_check_secret_file(c, tw_copy_config_line(cc, "credential_file"),
-                                                  section, "credential_file", cred,
-                                                  "the store credential"))
+                if (cred &&
+                    !tw_check_secret_file(c, tw_copy_config_line(cc, "credential_file"), section,
+                                          "credential_file", cred, "the store credential"))
                         continue;
                 if (online && t && t->checkable)
                         check_online(c, cc, section);

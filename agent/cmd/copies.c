@@ -77,16 +77,15 @@ int tw_agent_copies_validate(const struct tw_config *cfg, struct tw_buf *errors)
                 msg = unprefixed(why.ptr ? why.ptr : "", c->name);
                 key = key_named(c, msg);
                 tw_buf_printf(errors, "%s:%d: [deliver.%s]%s%s: %s\n", cfg->path,
-                              key ? tw_copy_config_line(c, key) : c->line, c->name,
-                              key ? " " : "", key ? key : "", key ? msg + strlen(key) + 1 : msg);
+                              key ? tw_copy_config_line(c, key) : c->line, c->name, key ? " " : "",
+                              key ? key : "", key ? msg + strlen(key) + 1 : msg);
         }
         tw_buf_done(&why);
         return bad;
 }
 
 /* The state of a check that failed with r and the exporters' message. */
-static void failed(struct tw_copy_state *s, const struct tw_copy_config *c, int r,
-                   const char *msg)
+static void failed(struct tw_copy_state *s, const struct tw_copy_config *c, int r, const char *msg)
 {
         s->status = TW_COPY_STATE_FAILED;
         s->error = r;
@@ -95,9 +94,8 @@ static void failed(struct tw_copy_state *s, const struct tw_copy_config *c, int 
         s->failures++;
 }
 
-void tw_agent_check_copy(const struct tw_copy_config *c, int64_t now,
-                         volatile sig_atomic_t *cancel, struct tw_copy_state *ret,
-                         int64_t *ret_retry_after)
+void tw_agent_check_copy(const struct tw_copy_config *c, int64_t now, volatile sig_atomic_t *cancel,
+                         struct tw_copy_state *ret, int64_t *ret_retry_after)
 {
         const struct tw_copy_type *type = tw_copy_type_find(c->type);
         const struct tw_deliver_ops *ops = tw_deliver_ops_find(c->type);

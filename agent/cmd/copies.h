@@ -49,9 +49,8 @@ int tw_agent_copies_validate(const struct tw_config *cfg, struct tw_buf *errors)
  * when *cancel becomes non-zero (may be NULL).  A type that cannot be
  * checked (exec) is left as it is.  *ret_retry_after: after a rate limit,
  * the seconds the store asked to wait, else 0. */
-void tw_agent_check_copy(const struct tw_copy_config *c, int64_t now,
-                         volatile sig_atomic_t *cancel, struct tw_copy_state *ret,
-                         int64_t *ret_retry_after);
+void tw_agent_check_copy(const struct tw_copy_config *c, int64_t now, volatile sig_atomic_t *cancel,
+                         struct tw_copy_state *ret, int64_t *ret_retry_after);
 
 /* Checks of several copies at once.  Fill configs, states, n, due (NULL:
  * all), now, retry_after (NULL: not wanted) and start; states[i] of a due

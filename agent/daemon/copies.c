@@ -117,8 +117,8 @@ static void log_check(struct tw_daemon_copies *k, const struct tw_config *cfg, s
                         tw_log(TW_LOG_ERROR,
                                s->known ? "cannot check a copy: judged from its last good check"
                                         : "cannot check a copy",
-                               "deliver", cfg->copies[i].name, "type", cfg->copies[i].type,
-                               "error", s->message, NULL);
+                               "deliver", cfg->copies[i].name, "type", cfg->copies[i].type, "error",
+                               s->message, NULL);
         } else if (s->status == TW_COPY_STATE_CHECKED && tw_complain_success(&k->complain[i])) {
                 tw_log(TW_LOG_INFO, "a copy can be checked again", "deliver", cfg->copies[i].name,
                        NULL);

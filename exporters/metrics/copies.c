@@ -33,9 +33,9 @@ static void sample(struct page *p, const char *name, const struct tw_metrics_lab
 }
 
 /* The verdicts of snap's evaluation whose token is in its inventory. */
-#define FOR_JUDGED(snap, v, t)                                                                  \
-        for (size_t _i = 0; (snap)->ev && (snap)->inv && _i < (snap)->ev->n_copies; _i++)       \
-                if (((v) = &(snap)->ev->copies[_i])->token < (snap)->inv->n_tokens &&           \
+#define FOR_JUDGED(snap, v, t)                                                            \
+        for (size_t _i = 0; (snap)->ev && (snap)->inv && _i < (snap)->ev->n_copies; _i++) \
+                if (((v) = &(snap)->ev->copies[_i])->token < (snap)->inv->n_tokens &&     \
                     ((t) = &(snap)->inv->tokens[(v)->token]))
 
 static void token_families(struct page *p, const struct tw_snapshot *snap)
@@ -102,8 +102,8 @@ static void health(struct page *p, const struct tw_snapshot *snap, enum health w
                 if (s->status == TW_COPY_STATE_UNCHECKED)
                         continue;
                 sample(p, names[which], l, 1,
-                       which == SUCCESS      ? (s->status == TW_COPY_STATE_CHECKED &&
-                                                token_found(snap, i))
+                       which == SUCCESS
+                               ? (s->status == TW_COPY_STATE_CHECKED && token_found(snap, i))
                        : which == LAST_CHECK ? (double)s->checked_at
                                              : (double)s->failures);
         }

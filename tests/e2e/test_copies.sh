@@ -185,7 +185,8 @@ pass "run: the copies' state on /metrics"
 # ci-deploy-prod is rotated in Astro (the sim): every copy now predates its
 # value.  The daemon judges its kept checks again: no store is read.
 past() { (($(date +%s) >= $1)); }
-wait_for 20 "7 s after the copies were written" past $((t0 + 7))
+# the sim's clock counts whole seconds from its start: up to 2 s behind
+wait_for 20 "10 s after the copies were written" past $((t0 + 10))
 gh_requests=$(store_requests github)
 printf 'Authorization: Bearer %s' "$(cat "$E2E_TMP/admin")" >"$E2E_TMP/admin-header"
 curl -fsS -X POST -H @"$E2E_TMP/admin-header" \
@@ -219,6 +220,15 @@ jq -e --arg t "$PROD" '.tokens[] | select(.id == $t) | .findings[] | select(.kin
 "$TW_BIN" -c "$cfg" report >"$E2E_TMP/r2.txt" 2>/dev/null || true
 grep -q 'stale_copy' "$E2E_TMP/r2.txt" || fail "the table report has no stale_copy"
 pass "report: a copy written by hand is current again, the others are stale"
+
+# A reload reads every store again: the daemon sees the copy written by hand.
+is "$(stale "$PROD" vault)" 1 || fail "the daemon read the stores before check_interval"
+gh_requests=$(store_requests github)
+kill -HUP "$DAEMON_PID"
+wait_for 20 "[deliver.vault] current after the reload" is "$(stale "$PROD" vault)" 0
+(($(store_requests github) > gh_requests)) || fail "the reload did not read the GitHub store again"
+is "$(stale "$PROD" gh)" 1 || fail "[deliver.gh] after the reload"
+pass "run: a reload checks every copy again"
 
 # check-config --online: one read of each store, the refusals explained.
 rc=0

@@ -22,13 +22,13 @@
 #include "lib/buf.h"
 #include "lib/timeutil.h"
 
-#define COPIES                                                                               \
-        "[deliver.gh]\ntoken = ci-deploy\ntype = github\ncredential_file = /c\n"             \
-        "repository = acme/dags\nsecret = S\n"                                               \
-        "[deliver.file]\ntoken = ci-deploy\ntype = file\npath = /f\n"                        \
+#define COPIES                                                                              \
+        "[deliver.gh]\ntoken = ci-deploy\ntype = github\ncredential_file = /c\n"            \
+        "repository = acme/dags\nsecret = S\n"                                              \
+        "[deliver.file]\ntoken = ci-deploy\ntype = file\npath = /f\n"                       \
         "[deliver.down]\ntoken = ci-deploy\ntype = vault\ncredential_file = /c\npath = p\n" \
-        "key = k\n"                                                                          \
-        "[deliver.never]\ntoken = ci-deploy\ntype = exec\ncommand = /bin/true\n"             \
+        "key = k\n"                                                                         \
+        "[deliver.never]\ntoken = ci-deploy\ntype = exec\ncommand = /bin/true\n"            \
         "[deliver.typo]\ntoken = ci-deplyo\ntype = file\npath = /g\n"
 
 static void families(void **state)
@@ -51,12 +51,19 @@ static void families(void **state)
                 tw_copy_state_init(&st[i]);
         /* gh: written before the token was created; file: missing; down:
          * failed, never read; never: exec; typo: read, token unknown */
-        st[0] = (struct tw_copy_state){.status = TW_COPY_STATE_CHECKED, .checked_at = NOW - 60,
-                                       .known = true, .known_at = NOW - 60, .exists = true,
-                                       .updated_at = NOW - 20 * DAY, .iat = TW_NO_TIME};
-        st[1] = (struct tw_copy_state){.status = TW_COPY_STATE_CHECKED, .checked_at = NOW - 60,
-                                       .known = true, .known_at = NOW - 60,
-                                       .updated_at = TW_NO_TIME, .iat = TW_NO_TIME};
+        st[0] = (struct tw_copy_state){.status = TW_COPY_STATE_CHECKED,
+                                       .checked_at = NOW - 60,
+                                       .known = true,
+                                       .known_at = NOW - 60,
+                                       .exists = true,
+                                       .updated_at = NOW - 20 * DAY,
+                                       .iat = TW_NO_TIME};
+        st[1] = (struct tw_copy_state){.status = TW_COPY_STATE_CHECKED,
+                                       .checked_at = NOW - 60,
+                                       .known = true,
+                                       .known_at = NOW - 60,
+                                       .updated_at = TW_NO_TIME,
+                                       .iat = TW_NO_TIME};
         st[2].status = TW_COPY_STATE_FAILED;
         st[2].checked_at = NOW - 30;
         st[2].failures = 3;
@@ -73,8 +80,8 @@ static void families(void **state)
         HAS("astro_token_copy_stale{token_id=\"tok\",deliver=\"gh\",organization=\"org1\"} 1");
         HAS("astro_token_copy_stale{token_id=\"tok\",deliver=\"file\",organization=\"org1\"} 1");
         LACKS("deliver=\"down\",organization"); /* never read: nothing to tell */
-        LACKS("deliver=\"never\"");              /* exec: never checked */
-        LACKS("deliver=\"typo\",organization");  /* no token to name */
+        LACKS("deliver=\"never\"");             /* exec: never checked */
+        LACKS("deliver=\"typo\",organization"); /* no token to name */
         HAS("tokenwatch_copy_check_success{deliver=\"gh\"} 1");
         HAS("tokenwatch_copy_check_success{deliver=\"down\"} 0");
         HAS("tokenwatch_copy_check_success{deliver=\"typo\"} 0");
