@@ -13,6 +13,7 @@
 
 #include "agent/cmd/copies.h"
 #include "agent/cmd/load_config.h"
+#include "agent/cmd/audit_usage_internal.h"
 #include "agent/cmd/collect_internal.h"
 #include "lib/buf.h"
 #include "core/config/config.h"
@@ -81,22 +82,24 @@ static void log_owner_rules(const struct tw_config *cfg, const struct tw_invento
         tw_buf_done(&b);
 }
 
-/* The usage index the daemon's audit-log collection left in state_dir, or
- * NULL: absent (audit logs not collected; said at debug level), or bad (a
- * warning).  Never fatal: the report is then made without usage. */
-static struct tw_usage *load_usage(const char *dir)
+/* The usage index the daemon's audit-log collection left in state_dir
+ * (every organization's, merged), or NULL: absent (audit logs not
+ * collected; said at debug level), or bad (a warning).  Never fatal: the
+ * report is then made without usage. */
+static struct tw_usage *load_usage(const struct tw_config *cfg)
 {
         struct tw_usage *u = NULL;
-        int r = tw_usage_view_read(dir, &u);
+        char file[160];
+        int r = tw_cmd_usage_load(cfg, &u, file, sizeof(file));
 
-        if (r == -ENOENT)
+        if (r == 0 && !u)
                 tw_log(TW_LOG_DEBUG,
                        "no audit-log usage in the state directory: the report has "
                        "no usage section data",
-                       "file", TW_AUDITLOG_STATE_FILE, NULL);
+                       NULL);
         else if (r < 0)
                 tw_log(TW_LOG_WARN, "cannot read the audit-log usage; the report goes without it",
-                       "file", TW_AUDITLOG_STATE_FILE, "error",
+                       "file", file, "error",
                        r == -EBADMSG ? "not the expected format" : strerror(-r), NULL);
         return r < 0 ? NULL : u;
 }
@@ -167,7 +170,7 @@ int tw_cmd_report(const struct tw_report_options *o)
         exit_code = TW_EXIT_CONFIG;
         log_listing_errors(inv);
         log_owner_rules(cfg, inv);
-        usage = load_usage(cfg->agent.state_dir);
+        usage = load_usage(cfg);
         have_history = tw_trail_history_load(cfg, now, &hist) > 0;
         /* The stores are read against the real clock's now, like the
          * credential: --now asks what the policy will say later. */

@@ -96,7 +96,7 @@ void tw_daemon_publish(struct tw_daemon *d)
         r = render_page(d, &out);
         if (r == 0)
                 r = tw_http_server_publish_gzip(d->server, &out.gz, out.plain_len);
-        if (r == 0 && d->inv)
+        if (r == 0 && d->inv && d->cfg->web.status_page)
                 r = publish_status(d);
         if (r < 0) {
                 if (tw_complain_failure(&d->complain_publish, tw_now()))
@@ -127,6 +127,17 @@ static struct tw_evaluation *evaluate(const struct tw_daemon *d, const struct tw
                 return NULL;
         }
         return ev;
+}
+
+void tw_daemon_refresh(struct tw_daemon *d)
+{
+        if (d->inv) {
+                tw_evaluation_free(d->ev);
+                d->ev = evaluate(d, d->inv, tw_now());
+        }
+        /* As after a cycle: a failed evaluation keeps the previous page. */
+        if (d->ev || !d->inv)
+                tw_daemon_publish(d);
 }
 
 static size_t active_findings(const struct tw_evaluation *ev)

@@ -59,6 +59,8 @@ struct tw_daemon {
         struct tw_complain complain_credential, complain_collect, complain_listing,
                 complain_publish, complain_audit;
 
+        int wake_fd;                      /* written to wake the main loop (-1: none) */
+        int lock_fd;                      /* state_dir/tokenwatch.lock, flock()ed (-1: none) */
         volatile sig_atomic_t *stop;      /* set by SIGTERM/SIGINT */
         volatile sig_atomic_t *interrupt; /* set by those and SIGHUP; aborts transfers */
         bool last_cycle_credential_failed;
@@ -110,5 +112,8 @@ void tw_daemon_copies_reset(struct tw_daemon *d);
 
 /* Renders the page from the last good data and the status, and publishes it. */
 void tw_daemon_publish(struct tw_daemon *d);
+/* Between cycles, an input of the pages changed (the audit-log readers'
+ * news): evaluates the last good data again at now and publishes. */
+void tw_daemon_refresh(struct tw_daemon *d);
 
 #endif

@@ -289,6 +289,20 @@ static int css_hash(char *ret, size_t size)
         return n > 0 && (size_t)n < size ? 0 : -E2BIG;
 }
 
+int tw_report_html_csp(char *buf, size_t size)
+{
+        char hash[96];
+        int r = css_hash(hash, sizeof(hash));
+        int n;
+
+        if (r < 0)
+                return r;
+        n = snprintf(buf, size,
+                     "default-src 'none'; style-src '%s'; base-uri 'none'; form-action 'none'",
+                     hash);
+        return n > 0 && (size_t)n < size ? 0 : -E2BIG;
+}
+
 /* The live view's banner: how old the data is, whether the last collection
  * worked, and the daemon's other endpoints. */
 static void live_banner(struct tw_html *h, const struct tw_live_status *st)
@@ -318,7 +332,7 @@ static int render(const struct tw_snapshot *snap, const struct tw_report_layout 
                             .flush = flush,
                             .flush_ctx = flush_ctx};
         size_t *order = NULL;
-        char hash[96];
+        char csp[256];
 
         tw_buf_init(&h.tmp, SCRATCH_MAX);
         tw_buf_init(&h.msg, SCRATCH_MAX);
@@ -327,15 +341,14 @@ static int render(const struct tw_snapshot *snap, const struct tw_report_layout 
         if (h.r >= 0)
                 h.r = tw_report_summarize(snap, &h.sum);
         if (h.r >= 0)
-                h.r = css_hash(hash, sizeof(hash));
+                h.r = tw_report_html_csp(csp, sizeof(csp));
         tw_html_rawf(&h,
                      "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
-                     "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; "
-                     "style-src '%s'; base-uri 'none'; form-action 'none'\">\n"
+                     "<meta http-equiv=\"Content-Security-Policy\" content=\"%s\">\n"
                      "<meta name=\"referrer\" content=\"no-referrer\">\n"
                      "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
                      "<title>Token security review: ",
-                     hash);
+                     csp);
         tw_html_text(&h, snap->inv->organization_id);
         tw_html_rawf(&h, "</title>\n<style>%s</style>\n</head>\n<body>\n", css);
         header(&h);

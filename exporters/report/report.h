@@ -92,6 +92,10 @@ struct tw_live_status {
  * empty it (the daemon compresses as it goes, so the page is never whole in
  * memory).  Without flush, a failure leaves out as it was.  0, -EINVAL,
  * -ENOMEM, -E2BIG, or flush's error. */
+/* The Content-Security-Policy of the HTML report (its <meta>), for the
+ * server to send as a header too: default-src 'none' and the stylesheet's
+ * hash.  0 or a negative errno (buf too small: -E2BIG). */
+int tw_report_html_csp(char *buf, size_t size);
 int tw_report_render_live_html(const struct tw_snapshot *snap, const struct tw_live_status *st,
                                struct tw_buf *out, int (*flush)(void *ctx), void *flush_ctx);
 

@@ -36,6 +36,17 @@ start_daemon "$cfg"
 wait_page "The last collection succeeded."
 curl -fsS -D "$E2E_TMP/headers" "$URL/" -o "$E2E_TMP/page.html"
 grep -qi '^content-type: text/html; charset=utf-8' "$E2E_TMP/headers" || fail "/ is not HTML"
+# Real headers, not only the <meta> policy (which cannot forbid framing).
+meta=$(sed -n 's/.*http-equiv="Content-Security-Policy" content="\([^"]*\)".*/\1/p' "$E2E_TMP/page.html")
+[[ -n $meta ]] || fail "no <meta> policy"
+grep -qiF "content-security-policy: $meta; frame-ancestors 'none'" "$E2E_TMP/headers" ||
+  { cat "$E2E_TMP/headers" >&2; fail "no Content-Security-Policy header matching the page's"; }
+for h in 'x-content-type-options: nosniff' 'cache-control: no-store' 'referrer-policy: no-referrer'; do
+  grep -qi "^$h" "$E2E_TMP/headers" || fail "/ lacks $h"
+done
+curl -fsS -D "$E2E_TMP/mheaders" "$URL/metrics" -o /dev/null
+grep -qi "^content-security-policy: default-src 'none'.*frame-ancestors 'none'" "$E2E_TMP/mheaders" ||
+  fail "/metrics lacks the policy header"
 for link in metrics healthz readyz; do
   grep -qF "<a href=\"$link\">" "$E2E_TMP/page.html" || fail "/ does not link $link"
 done
@@ -89,3 +100,14 @@ start_daemon "$cfg"
 [[ $(curl -s -o /dev/null -w '%{http_code}' "$URL/") == 401 ]] || fail "/ answers without credentials"
 wait_page "Live view" "-u prometheus:scrape-pw"
 pass "/ is behind the same basic auth as /metrics"
+
+# [web] status_page = false: / is gone, /metrics stays.
+stop_daemon
+write_config "[web]
+status_page = false"
+start_daemon "$cfg"
+metrics_ready() { curl -fsS "$URL/metrics" 2>/dev/null | grep -q '^astro_token_info{'; }
+wait_for 20 "/metrics without the status page" metrics_ready
+[[ $(curl -s -o "$E2E_TMP/off.html" -w '%{http_code}' "$URL/") == 404 ]] || fail "/ answers with status_page = false"
+! grep -q 'Live view' "$E2E_TMP/off.html" || fail "the status page is served with status_page = false"
+pass "[web] status_page = false turns the status page off"
