@@ -244,6 +244,38 @@ grep -q "^\[deliver.vault\] .*it exists, holding token $PROD" "$E2E_TMP/cc.out" 
 grep -q "^\[deliver.k8s-dev\] .*does not exist yet" "$E2E_TMP/cc.out" || fail "check-config: the missing Secret"
 pass "check-config --online reads each store and names the missing permission"
 
+# What only a store can judge, and a credential file that is not there: the
+# line and key, from check-config, and run and report refuse to start.
+bad=$E2E_TMP/bad.ini
+{
+  sed -n '1,/^\[deliver\]/p' "$cfg"
+  cat <<INI
+check_interval = 60s
+[deliver.typo]
+token = ci-deploy-prod
+type = github
+credential_file = $E2E_TMP/no-such-file
+repository = acme/dags
+secret = 1-NOT-A-NAME
+INI
+} >"$bad"
+rc=0
+"$TW_BIN" -c "$bad" check-config >"$E2E_TMP/bad.out" 2>"$E2E_TMP/bad.err" || rc=$?
+((rc == 2)) || fail "check-config of a bad copy: exit $rc"
+grep -q "^$bad:[0-9]*: \[deliver.typo\] secret: must be a GitHub secret name" "$E2E_TMP/bad.err" ||
+  { cat "$E2E_TMP/bad.err" >&2; fail "check-config: the secret's name"; }
+grep -q "^$bad:[0-9]*: \[deliver.typo\] credential_file: $E2E_TMP/no-such-file does not exist" \
+  "$E2E_TMP/bad.err" || fail "check-config: the credential file"
+rc=0
+"$TW_BIN" -c "$bad" report >/dev/null 2>"$E2E_TMP/bad.log" || rc=$?
+((rc == 2)) && grep -q 'secret: must be a GitHub secret name' "$E2E_TMP/bad.log" ||
+  fail "report with a bad copy: exit $rc"
+rc=0
+"$TW_BIN" -c "$bad" run --once >/dev/null 2>"$E2E_TMP/bad.log" || rc=$?
+((rc == 2)) && grep -q 'secret: must be a GitHub secret name' "$E2E_TMP/bad.log" ||
+  fail "run with a bad copy: exit $rc"
+pass "check-config, run and report refuse what the store would refuse"
+
 # No value and no credential anywhere tokenwatch wrote.
 page=$(metrics)
 for secret in v0 v1 admin store-github/cred store-gitlab/cred store-vault/cred \
