@@ -84,4 +84,3 @@ int tw_config_parse_days(const struct key_def *def, void *f, const char *value, 
                 *(int *)f = (int)days;
         return r;
 }
-

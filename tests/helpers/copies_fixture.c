@@ -32,7 +32,7 @@ struct tw_inventory *cf_inventory(int64_t rotated, int64_t start)
 
 /* Evaluates inv with cfg's copies in states[]. */
 struct tw_evaluation *cf_evaluate(const struct tw_inventory *inv, const struct tw_config *cfg,
-                                      const struct tw_copy_state *states)
+                                  const struct tw_copy_state *states)
 {
         struct tw_copies copies = {.configs = cfg->copies, .states = states, .n = cfg->n_copies};
         struct tw_eval_inputs in = {.copies = &copies};
@@ -45,9 +45,8 @@ struct tw_evaluation *cf_evaluate(const struct tw_inventory *inv, const struct t
 }
 
 /* The finding of kind k on token id, or NULL. */
-const struct tw_finding *cf_finding(const struct tw_evaluation *ev,
-                                    const struct tw_inventory *inv, const char *id,
-                                        enum tw_finding_kind k)
+const struct tw_finding *cf_finding(const struct tw_evaluation *ev, const struct tw_inventory *inv,
+                                    const char *id, enum tw_finding_kind k)
 {
         const struct tw_token *t = tw_inventory_token(inv, id);
         const struct tw_finding *f = NULL;
@@ -61,7 +60,7 @@ const struct tw_finding *cf_finding(const struct tw_evaluation *ev,
 
 /* A checked state. */
 struct tw_copy_state cf_checked(bool exists, int64_t updated, bool readable, bool jwt,
-                                    const char *id, int64_t iat)
+                                const char *id, int64_t iat)
 {
         struct tw_copy_state s;
 
@@ -78,4 +77,3 @@ struct tw_copy_state cf_checked(bool exists, int64_t updated, bool readable, boo
         s.iat = iat;
         return s;
 }
-

@@ -36,9 +36,8 @@ struct tw_inventory *cf_inventory(int64_t rotated, int64_t start);
 struct tw_evaluation *cf_evaluate(const struct tw_inventory *inv, const struct tw_config *cfg,
                                   const struct tw_copy_state *states);
 /* The finding of kind k on token id, or NULL. */
-const struct tw_finding *cf_finding(const struct tw_evaluation *ev,
-                                    const struct tw_inventory *inv, const char *id,
-                                    enum tw_finding_kind k);
+const struct tw_finding *cf_finding(const struct tw_evaluation *ev, const struct tw_inventory *inv,
+                                    const char *id, enum tw_finding_kind k);
 /* A state a good check left a minute ago. */
 struct tw_copy_state cf_checked(bool exists, int64_t updated, bool readable, bool jwt,
                                 const char *id, int64_t iat);
