@@ -19,6 +19,7 @@ void tw_copy_state_init(struct tw_copy_state *s)
         memset(s, 0, sizeof(*s));
         s->status = TW_COPY_STATE_UNCHECKED;
         s->checked_at = TW_NO_TIME;
+        s->known_at = TW_NO_TIME;
         s->updated_at = TW_NO_TIME;
         s->iat = TW_NO_TIME;
 }

@@ -32,14 +32,19 @@ struct tw_token;
 
 enum tw_copy_status {
         TW_COPY_STATE_UNCHECKED, /* not checked yet, or cannot be (type exec) */
-        TW_COPY_STATE_CHECKED,   /* the fields below are what the store said */
-        TW_COPY_STATE_FAILED,    /* the check failed: error says why */
+        TW_COPY_STATE_CHECKED,   /* the last check read the store */
+        TW_COPY_STATE_FAILED,    /* the last check failed: error and message say why */
 };
 
-/* One copy as last checked (safe to log and keep: never the value). */
+/* One copy as last checked (safe to log and keep: never the value).  What
+ * the store said is kept from the last check that read it (known): a
+ * failed check after it changes status, not the facts, so that one outage
+ * does not make a finding come and go. */
 struct tw_copy_state {
         enum tw_copy_status status;
-        int64_t checked_at;                /* the last check, good or failed; TW_NO_TIME: never */
+        int64_t checked_at; /* the last check, good or failed; TW_NO_TIME: never */
+        bool known;         /* the facts below are from a check at known_at */
+        int64_t known_at;
         bool exists;                       /* the secret (and its key) is there */
         int64_t updated_at;                /* the store's time of its last change; TW_NO_TIME */
         bool readable;                     /* the value was read back (and wiped) */
@@ -48,6 +53,7 @@ struct tw_copy_state {
         int64_t iat;                       /* the payload's; TW_NO_TIME */
         int error;                         /* FAILED: the negative errno */
         char message[TW_COPY_ERROR_MAX];   /* FAILED: why, for people */
+        uint64_t failures;                 /* checks that failed, since the agent started */
 };
 
 /* Every copy: configs[i] (the config's [deliver.NAME], borrowed) was last

@@ -106,4 +106,10 @@ void tw_check_describe_role(const struct tw_token *t, struct tw_buf *out, bool *
  * accepts a connection and, for https, a verified TLS handshake). */
 void tw_check_webhooks(struct tw_check *c, const struct tw_config *cfg, bool online);
 
+/* Every [deliver.NAME]: the stores' checks of its keys and its
+ * credential_file, offline; with online, one read of its store (nothing is
+ * written), a refusal naming the permission the credential lacks.  Also
+ * [rotation] token_file, offline. */
+void tw_check_copies(struct tw_check *c, const struct tw_config *cfg, bool online);
+
 #endif

@@ -23,6 +23,7 @@
 #include "exporters/trail/trail.h"
 #include "lib/buf.h"
 #include "lib/log.h"
+#include "lib/statefile.h"
 #include "lib/timeutil.h"
 
 /* The organization the token is in: --organization, the only one, or the
@@ -160,7 +161,7 @@ int tw_cmd_rotate(const char *config_path, const struct tw_rotate_cli *o)
         struct tw_buf err;
         int code = TW_EXIT_CONFIG, lock = -1, r;
         size_t org = 0;
-        char id[64];
+        char id[64], holder[TW_STATE_LOCK_PID_MAX];
 
         tw_buf_init(&err, 1 << 20);
         if (!o->token) {
@@ -180,12 +181,16 @@ int tw_cmd_rotate(const char *config_path, const struct tw_rotate_cli *o)
                 code = plan(cfg, &ro, org, id);
                 goto out;
         }
-        tw_buf_reset(&err);
-        if (tw_state_lock(cfg->agent.state_dir, &lock, &err) < 0) {
+        r = tw_state_lock(cfg->agent.state_dir, &lock, holder);
+        if (r == -EBUSY) {
                 fprintf(stderr,
-                        "tokenwatch: %s: it renews due tokens itself; stop it to renew "
-                        "by hand\n",
-                        err.ptr);
+                        "tokenwatch: another tokenwatch (pid %s) holds the state directory %s: "
+                        "the daemon renews due tokens itself; stop it to renew by hand\n",
+                        *holder ? holder : "unknown", cfg->agent.state_dir);
+                goto out;
+        } else if (r < 0) {
+                fprintf(stderr, "tokenwatch: the state directory %s: %s\n", cfg->agent.state_dir,
+                        tw_statefile_strerror(r));
                 goto out;
         }
         if (tw_rotate_token(&ro, org, id, &out) < 0) {

@@ -9,15 +9,13 @@
  * ends, kill -9 included).
  */
 
-#include <stddef.h>
-
-struct tw_buf;
-
 #define TW_STATE_LOCK_FILE "tokenwatch.lock"
+#define TW_STATE_LOCK_PID_MAX 32
 
 /* Creates dir if missing (tw_statefile_ensure_dir) and takes its lock:
- * 0 with *ret_fd, -EBUSY when another process holds it (its PID in why),
- * or -errno; why says what, naming the directory. */
-int tw_state_lock(const char *dir, int *ret_fd, struct tw_buf *why);
+ * 0 with *ret_fd; -EBUSY when another process holds it (its PID in
+ * ret_holder, "" when unknown); or the -errno of the directory or the lock
+ * file (tw_statefile_strerror() says it for a person). */
+int tw_state_lock(const char *dir, int *ret_fd, char ret_holder[TW_STATE_LOCK_PID_MAX]);
 
 #endif

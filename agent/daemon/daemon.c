@@ -9,9 +9,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <unistd.h>
 
 #include "agent/cmd/load_config.h"
+#include "agent/cmd/state_lock.h"
 #include "lib/buf.h"
 #include "core/config/config.h"
 #include "agent/daemon/daemon_internal.h"
@@ -22,6 +24,7 @@
 #include "lib/statefile.h"
 #include "lib/timeutil.h"
 #include "exporters/http/server.h"
+#include "exporters/report/report.h"
 
 /* got_interrupt is the collection's cancel flag: any of these signals cuts a
  * cycle short, so that SIGTERM and SIGHUP are honoured within the
@@ -84,6 +87,25 @@ static void remove_signals(void)
         }
 }
 
+/* Takes the exclusive lock of state directory dir (agent/cmd/state_lock.h):
+ * 0 with *ret_fd, -EBUSY when another process holds it, or -errno; every
+ * failure logged, naming the directory (and the holder's PID). */
+static int lock_state_dir(const char *dir, int *ret_fd)
+{
+        char pid[TW_STATE_LOCK_PID_MAX];
+        int r = tw_state_lock(dir, ret_fd, pid);
+
+        if (r == -EBUSY)
+                tw_log(TW_LOG_ERROR,
+                       "another tokenwatch daemon runs on this state directory: one daemon per "
+                       "state_dir (see Running two agents in tokenwatch(8))",
+                       "state_dir", dir, "pid", *pid ? pid : "unknown", NULL);
+        else if (r < 0)
+                tw_log(TW_LOG_ERROR, "cannot lock the state directory", "state_dir", dir, "error",
+                       tw_statefile_strerror(r), NULL);
+        return r;
+}
+
 /* Writes "PORT\n" to path, atomically and privately (lib/statefile.h). */
 static int write_port_file(const char *path, unsigned short port)
 {
@@ -101,10 +123,13 @@ static int start_server(struct tw_daemon *d, const struct tw_config *cfg,
         struct tw_http_server_options o;
         sigset_t block, old;
         struct tw_buf err;
-        char port[16];
+        char port[16], csp[256];
         int r;
 
         tw_http_server_options_from_config(cfg, &o);
+        /* The status page's policy as a header too (a <meta> cannot forbid framing). */
+        if (tw_report_html_csp(csp, sizeof(csp)) == 0)
+                o.status_csp = csp;
         tw_buf_init(&err, 4096);
         sigemptyset(&block);
         sigaddset(&block, SIGHUP);
@@ -193,6 +218,17 @@ static void reload(struct tw_daemon *d)
         tw_log(TW_LOG_INFO, "reloading the configuration", "file", d->config_path, NULL);
         if (tw_agent_load_config(d->config_path, &cfg) < 0)
                 goto failed;
+        if (strcmp(cfg->agent.state_dir, d->cfg->agent.state_dir) != 0) {
+                int fd;
+
+                /* Another state directory: ours before anything writes there. */
+                if (lock_state_dir(cfg->agent.state_dir, &fd) < 0) {
+                        tw_config_free(cfg);
+                        goto failed;
+                }
+                close(d->lock_fd);
+                d->lock_fd = fd;
+        }
         if (old && !same_port(old, cfg->agent.listen)) {
                 /* Another address: the new server starts beside the old one. */
                 if (start_server(d, cfg, &fresh) < 0)
@@ -216,6 +252,7 @@ static void reload(struct tw_daemon *d)
                 }
                 d->server = fresh;
         }
+        tw_daemon_copies_reset(d); /* it borrows the old config's copies */
         tw_config_free(d->cfg);
         d->cfg = cfg;
         d->owner_rules_checked = false;
@@ -262,6 +299,10 @@ static void wait_until(struct tw_daemon *d, int64_t deadline)
                     0)
                         while (read(wake_fd[0], drain, sizeof(drain)) > 0)
                                 ;
+                /* The audit logs were read: their usage and status reach
+                 * the pages now, not at the next cycle. */
+                if (!got_stop && tw_daemon_usage_take(d))
+                        tw_daemon_refresh(d);
                 if (got_reload && !got_stop) {
                         got_reload = 0;
                         got_interrupt = 0;
@@ -278,6 +319,8 @@ int tw_daemon_run(const char *config_path, const struct tw_daemon_options *opts)
         int r;
 
         memset(&d, 0, sizeof(d));
+        d.wake_fd = -1;
+        d.lock_fd = -1;
         d.config_path = config_path;
         d.opts = opts ? opts : &no_opts;
         d.stop = &got_stop;
@@ -289,11 +332,15 @@ int tw_daemon_run(const char *config_path, const struct tw_daemon_options *opts)
         if (r < 0)
                 return -EINVAL;
         tw_log_setup(d.cfg->agent.log_level, d.cfg->agent.log_format);
+        r = lock_state_dir(d.cfg->agent.state_dir, &d.lock_fd);
+        if (r < 0)
+                goto out;
         r = install_signals();
         if (r < 0) {
                 tw_log(TW_LOG_ERROR, "cannot set up signal handling", "error", strerror(-r), NULL);
                 goto out;
         }
+        d.wake_fd = wake_fd[1];
         tw_log(TW_LOG_INFO, "tokenwatch starting", "version", TW_VERSION, "config", config_path,
                NULL);
         if (!d.opts->once && !d.opts->no_server) {
@@ -328,11 +375,16 @@ out:
         tw_http_server_stop(d.server);
         tw_daemon_renew_stop(&d);
         tw_daemon_usage_stop(&d);
+        if (d.lock_fd >= 0 && d.opts->on_stop)
+                d.opts->on_stop(d.opts->userdata, d.opts->once);
         tw_daemon_trail_close(&d);
         tw_evaluation_free(d.ev);
         tw_inventory_free(d.inv);
         tw_daemon_orgs_free(&d);
+        tw_daemon_copies_reset(&d);
         tw_config_free(d.cfg);
         remove_signals();
+        if (d.lock_fd >= 0)
+                close(d.lock_fd); /* releases the lock */
         return r;
 }

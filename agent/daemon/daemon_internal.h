@@ -14,6 +14,8 @@
 
 struct tw_trail;
 struct tw_config;
+struct tw_copies;
+struct tw_daemon_copies;
 struct tw_daemon_usage;
 struct tw_evaluation;
 struct tw_http_server;
@@ -60,10 +62,16 @@ struct tw_daemon {
         struct tw_complain complain_credential, complain_collect, complain_listing,
                 complain_publish, complain_audit;
 
+        int wake_fd;                      /* written to wake the main loop (-1: none) */
+        int lock_fd;                      /* state_dir/tokenwatch.lock, flock()ed (-1: none) */
         volatile sig_atomic_t *stop;      /* set by SIGTERM/SIGINT */
         volatile sig_atomic_t *interrupt; /* set by those and SIGHUP; aborts transfers */
         bool last_cycle_credential_failed;
         bool owner_rules_checked; /* this config's [owners] rules against the workspaces */
+
+        /* The copies' checks and their last states (agent/daemon/copies.c);
+         * NULL until the first cycle with copies, and after a reload. */
+        struct tw_daemon_copies *copies;
 
         struct tw_daemon_org *orgs;
         struct tw_org_status *org_status; /* parallel to orgs, for status.orgs */
@@ -93,7 +101,22 @@ void tw_daemon_trail_close(struct tw_daemon *d);
  * does not hold (load cannot know the organization's
  * workspaces); waits for a cycle whose workspaces were all listed. */
 void tw_daemon_check_owner_rules(struct tw_daemon *d, const struct tw_inventory *inv);
+/* The copies (agent/daemon/copies.c): begin starts the checks that are due
+ * (beside the collection), end joins them (cut at deadline_ns or on
+ * interrupt), schedules the next and logs failures; tw_daemon_copies() is
+ * what the evaluator reads (NULL: no copies); reset drops every state (a
+ * reload: the new config's copies are all checked again). */
+void tw_daemon_copies_begin(struct tw_daemon *d, int64_t now);
+void tw_daemon_copies_end(struct tw_daemon *d, int64_t now, int64_t deadline_ns);
+const struct tw_copies *tw_daemon_copies(const struct tw_daemon *d);
+/* Appends the copies' families to the metrics page: 0 or a negative errno. */
+int tw_daemon_copies_metrics(const struct tw_daemon *d, struct tw_buf *out);
+void tw_daemon_copies_reset(struct tw_daemon *d);
+
 /* Renders the page from the last good data and the status, and publishes it. */
 void tw_daemon_publish(struct tw_daemon *d);
+/* Between cycles, an input of the pages changed (the audit-log readers'
+ * news): evaluates the last good data again at now and publishes. */
+void tw_daemon_refresh(struct tw_daemon *d);
 
 #endif

@@ -65,7 +65,7 @@ struct tw_policy {
         /* new_source: a source is new when the token's audit-log usage began
          * at least new_source_after before the source first appeared; the
          * finding stays active for new_source_for after that. */
-        int64_t new_source_after; /* default 30d, TW_OFF */
+        int64_t new_source_after; /* the learning period; default 7d, TW_OFF */
         int64_t new_source_for;   /* default 7d */
 };
 
@@ -243,6 +243,7 @@ struct tw_config {
                 char *client_ca_file;
                 struct tw_web_user *users;
                 size_t n_users;
+                bool status_page; /* serve the status page at /; default true */
         } web;
 
         struct tw_webhook_config *webhooks;

@@ -49,8 +49,10 @@ static const struct key_def config_keys[] = {
         {"policy", "max_deployment_role", T_ROLE_DEPLOYMENT, C(policy.max_deployment_role), 0, 0,
          "DEPLOYMENT_ADMIN"},
         {"policy", "expiry_notify_at", T_STAGES, C(policy.expiry_notify_at), 0, 0, NULL},
+        /* The learning period: short, so that a fresh install (30 days of
+         * backfill) can tell a new source. */
         {"policy", "new_source_after", T_DURATION_OFF, C(policy.new_source_after), DAY, 3650 * DAY,
-         "30d"},
+         "7d"},
         {"policy", "new_source_for", T_DURATION, C(policy.new_source_for), 3600, 365 * DAY, "7d"},
         {"trail", "in_use_window", T_DURATION, C(trail.in_use_window), 60, 90 * DAY, "24h"},
         {"trail", "max_bytes", T_SIZE, C(trail.max_bytes), 4096, 1099511627776.0, "16777216"},
@@ -64,6 +66,7 @@ static const struct key_def config_keys[] = {
         {"web", "tls_cert_file", T_STRING, C(web.tls_cert_file), 0, 0, NULL},
         {"web", "tls_key_file", T_STRING, C(web.tls_key_file), 0, 0, NULL},
         {"web", "client_ca_file", T_STRING, C(web.client_ca_file), 0, 0, NULL},
+        {"web", "status_page", T_BOOL, C(web.status_page), 0, 0, "true"},
         /* At least a minute: every check is a call to each copy's store. */
         {"deliver", "check_interval", T_DURATION, C(deliver.check_interval), 60, 7 * DAY, "1h"},
         {"rotation", "enabled", T_BOOL, C(rotation.enabled), 0, 0, NULL},

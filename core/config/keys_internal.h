@@ -67,6 +67,13 @@ struct why {
  * -ERANGE with why->text set, -ENOMEM. */
 int tw_config_parse_value(const struct key_def *def, void *base, const char *value,
                           struct why *why);
+/* core/config/rotation_values.c: T_LEAD, T_STRATEGY, T_DAYS (as above). */
+int tw_config_parse_lead(const struct key_def *def, void *field, const char *value,
+                         struct why *why);
+int tw_config_parse_strategy(const struct key_def *def, void *field, const char *value,
+                             struct why *why);
+int tw_config_parse_days(const struct key_def *def, void *field, const char *value,
+                         struct why *why);
 /* Whether a type's range is shown in seconds (the durations). */
 bool tw_config_type_in_seconds(enum key_type type);
 

@@ -100,7 +100,8 @@ static int judge_one(struct tw_eval_ctx *c, size_t i, struct tw_buf *buf)
         if (s->status == TW_COPY_STATE_FAILED) {
                 v->verdict = TW_COPY_CHECK_FAILED;
                 v->problem = keep(c, s->message, &failed);
-        } else if (s->status == TW_COPY_STATE_CHECKED) {
+        }
+        if (s->known) {
                 v->updated_at = s->updated_at;
                 v->issued_at = tw_token_issued_at(t, c->now);
                 v->verdict = judge(s, t, v);

@@ -215,13 +215,17 @@ static int add_copy_errors(struct builder *b, struct tw_buf *msg)
         for (size_t i = 0; i < ev->n_copies && r >= 0; i++) {
                 const struct tw_copy_verdict *v = &ev->copies[i];
 
-                if (v->verdict != TW_COPY_CHECK_FAILED && v->verdict != TW_COPY_UNRESOLVED)
+                if (!v->problem)
                         continue;
                 tw_buf_reset(msg);
-                r = tw_buf_printf(msg, "copy [deliver.%s] (%s) %s: %s", v->name, v->where,
-                                  v->verdict == TW_COPY_CHECK_FAILED ? "could not be checked"
-                                                                     : "names no single token",
-                                  v->problem ? v->problem : "");
+                r = tw_buf_printf(msg, "copy [deliver.%s] (%s) %s: %s%s", v->name, v->where,
+                                  v->verdict == TW_COPY_UNRESOLVED ? "names no single token"
+                                                                   : "could not be checked",
+                                  v->problem,
+                                  v->verdict == TW_COPY_UNRESOLVED ||
+                                                  v->verdict == TW_COPY_CHECK_FAILED
+                                          ? ""
+                                          : " (judged from its last good check)");
                 if (r >= 0)
                         r = add_error(b, msg);
                 if (r >= 0)

@@ -87,7 +87,9 @@ enum tw_copy_verdict_kind {
         TW_COPY_OTHER_TOKEN,  /* stale: holds another token's value */
         TW_COPY_NOT_A_TOKEN,  /* stale: holds something that is not an Astro API token */
         TW_COPY_MISSING,      /* the secret does not exist */
-        TW_COPY_CHECK_FAILED, /* the store could not be read (an evaluation error says why) */
+        TW_COPY_CHECK_FAILED, /* the store could not be read, ever (an evaluation error says
+                                 why; one that failed after a good check is judged from it,
+                                 with the error too) */
         TW_COPY_UNRESOLVED,   /* its token is unknown or ambiguous (an evaluation error) */
 };
 
@@ -102,7 +104,8 @@ struct tw_copy_verdict {
         int64_t at;          /* OLDER: updated_at; OLD_VALUE: the value's iat */
         int64_t issued_at;   /* stale: when the token's current value was issued */
         const char *holds;   /* OTHER_TOKEN: the token id the value names */
-        const char *problem; /* CHECK_FAILED: the store's error; UNRESOLVED: why */
+        const char *problem; /* the last check failed: the store's error; UNRESOLVED: why;
+                                NULL: no error */
 };
 
 /* Whether a verdict says the copy does not hold the token's current value. */

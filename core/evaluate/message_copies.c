@@ -86,13 +86,20 @@ int tw_message_add_copies(struct tw_buf *msg, const struct tw_evaluation *ev,
                 r = tw_buf_printf(msg, "; and %u more", (unsigned)f->n_more);
         if (r < 0)
                 return r;
+        if (missing && n == 1)
+                return tw_buf_printf(msg,
+                                     ". Create it with the token's current value, or remove "
+                                     "[deliver.%s] if nothing reads it any more.",
+                                     verdict_of(ev, &rs[0])->name);
         if (missing)
-                return tw_buf_adds(msg, ". Create it with the token's current value, or remove "
-                                        "the [deliver] section if nothing reads it any more.");
-        return tw_buf_adds(msg, ". What reads it holds a dead value, or one that dies when the old "
-                                "token is rotated or deleted: write the token's current value "
-                                "into it; if nobody has that value, rotate the token and update "
-                                "every copy.");
+                return tw_buf_adds(msg, ". Create them with the token's current value, or remove "
+                                        "the sections of those nothing reads any more.");
+        return tw_buf_printf(msg,
+                             ". Whatever reads %s gets a value that no longer works, or stops "
+                             "working when the old token is rotated or deleted: write the "
+                             "token's current value into %s; if nobody has that value, rotate "
+                             "the token and update every copy.",
+                             n == 1 ? "it" : "them", n == 1 ? "it" : "each");
 }
 
 int tw_message_add_copy_fixes(struct tw_buf *out, const struct tw_evaluation *ev,

@@ -2,11 +2,13 @@
  * (Markdown is lib/md.h). */
 #include "exporters/report/report_internal.h"
 
+#include <stdint.h>
 #include <string.h>
 
 #include "lib/buf.h"
 
 #define BAD_CODEPOINT 0xFFFFFFFFu
+#define CSV_CELL_MAX ((size_t)1 << 20)
 #define ELLIPSIS "\xe2\x80\xa6" /* U+2026 */
 
 /* Decodes one UTF-8 sequence at s (strict: no overlongs, surrogates or
@@ -154,24 +156,59 @@ int tw_report_add_terminal(struct tw_buf *out, const char *s, size_t max_width, 
         return r;
 }
 
+/* Whether s is printable ASCII only (most of what the API sends). */
+static bool plain(const char *s)
+{
+        for (; *s; s++)
+                if ((unsigned char)*s < 0x20 || (unsigned char)*s > 0x7e)
+                        return false;
+        return true;
+}
+
+/* s as a reviewer may read it, into tmp: CR, LF and tab as blanks; every
+ * other control character, bidirectional override, isolate or mark and
+ * invalid UTF-8 byte as '?' (tw_report_add_terminal()). */
+static int clean(const char *s, struct tw_buf *tmp)
+{
+        struct tw_buf blanks;
+        int r;
+
+        tw_buf_init(&blanks, CSV_CELL_MAX);
+        r = tw_buf_adds(&blanks, s);
+        for (size_t i = 0; r >= 0 && i < blanks.len; i++)
+                if (strchr("\r\n\t", blanks.ptr[i]))
+                        blanks.ptr[i] = ' ';
+        if (r >= 0)
+                r = tw_report_add_terminal(tmp, blanks.ptr ? blanks.ptr : "", SIZE_MAX, NULL);
+        tw_buf_done(&blanks);
+        return r;
+}
+
 /*
  * Security reviewers open these files in spreadsheets,
  * which run a cell starting with =, +, -, @ (or a tab or CR before one) as a
- * formula: a token named "=HYPERLINK(...)" would be code.  Such a cell gets a
- * leading apostrophe (OWASP's "CSV injection" advice), which spreadsheets
- * show as text.  Then RFC 4180: a field holding '"', ',', CR or LF is quoted,
- * with '"' doubled.
+ * formula: a token named "=HYPERLINK(...)" would be code.  Such a cell (its
+ * first character after blanks) gets a leading apostrophe (OWASP's "CSV
+ * injection" advice), which spreadsheets show as text.  Control and
+ * bidirectional characters never reach the file (clean()).  Then RFC 4180:
+ * a field holding '"' or ',' is quoted, with '"' doubled.
  */
 int tw_report_add_csv_cell(struct tw_buf *out, const char *s, bool last)
 {
+        struct tw_buf tmp;
         bool guard, quote;
         int r = 0;
 
         if (!s)
                 s = "";
-        guard = *s && strchr("=+-@\t\r", *s);
-        quote = strpbrk(s, "\",\r\n") != NULL;
-        if (quote)
+        tw_buf_init(&tmp, CSV_CELL_MAX);
+        if (!plain(s)) {
+                r = clean(s, &tmp);
+                s = tmp.ptr ? tmp.ptr : "";
+        }
+        guard = strchr("=+-@", s[strspn(s, " ")]) && s[strspn(s, " ")];
+        quote = strpbrk(s, "\",") != NULL;
+        if (r >= 0 && quote)
                 r = tw_buf_addc(out, '"');
         if (r >= 0 && guard)
                 r = tw_buf_addc(out, '\'');
@@ -189,5 +226,6 @@ int tw_report_add_csv_cell(struct tw_buf *out, const char *s, bool last)
                 r = tw_buf_addc(out, '"');
         if (r >= 0)
                 r = tw_buf_adds(out, last ? "\r\n" : ",");
+        tw_buf_done(&tmp);
         return r;
 }

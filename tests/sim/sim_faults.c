@@ -132,6 +132,8 @@ void sim_fault_rewrite(const struct tw_sim_fault *f, struct sim_reply *reply)
         const char *key;
 
         if (f->type == TW_SIM_FAULT_TRUNCATED) {
+                if (reply->stream)
+                        sim_audit_cut(reply);
                 reply->body_len /= 2;
                 return;
         }
