@@ -278,10 +278,13 @@ int tw_rotate_find(const struct tw_config *cfg, size_t org, const char *token, c
         struct rotate_run x;
         int r = rotate_open(&x, &o, org);
 
-        if (r == 0 && tw_is_valid_id(token) && tw_astro_token_get(x.m, token, &t, NULL) == 0) {
+        /* An id first; anything else (a 404, a name that looks like an id) is
+         * looked for by name in the listing, which says the real error. */
+        if (r == 0 && tw_is_valid_id(token) && tw_astro_token_get(x.m, token, &t, &x.err) == 0) {
                 snprintf(ret_id, 64, "%s", t.id);
                 goto out;
         }
+        tw_buf_reset(&x.err);
         if (r == 0)
                 r = tw_astro_token_list(x.m, NULL, NULL, find_named, &f, NULL, &x.err);
         if (r == 0 && f.n == 0)
