@@ -104,6 +104,8 @@ static int write_copy(struct rotate_run *x, size_t i, const struct tw_deliver_op
                 return conflict(x, c, "changed just before the write");
         if (r < 0)
                 return r;
+        snprintf(point, sizeof(point), "wrote:%zu", i);
+        rotate_crash_point(point); /* written, not yet journaled */
         return delivered(x, i, &after);
 }
 

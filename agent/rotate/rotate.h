@@ -57,7 +57,8 @@
  * Test hook: TW_RENEWAL_CRASH_AFTER=<point> in the environment makes the
  * process kill itself (SIGKILL) right after the journal of that point was
  * written: intent, issuing, issued, roles, writing:<n>, copy:<n> (copy n
- * delivered), delivered, verified, retired.  It exists so that the tests
+ * delivered), delivered, verified, retired; and wrote:<n>, right after
+ * copy n's store took the value and before the journal says so.  It exists so that the tests
  * can stop at every step deterministically; nothing else reads it.
  *
  * Thread-safety: a call uses nothing shared but the config (read-only) and
