@@ -153,6 +153,23 @@ static int plan(const struct tw_config *cfg, const struct tw_rotate_options *ro,
         return r < 0 ? TW_EXIT_CONFIG : TW_EXIT_OK;
 }
 
+/* The state directory's lock into *fd; -errno, said on stderr. */
+static int take_lock(const char *state_dir, int *fd)
+{
+        char holder[TW_STATE_LOCK_PID_MAX];
+        int r = tw_state_lock(state_dir, fd, holder);
+
+        if (r == -EBUSY)
+                fprintf(stderr,
+                        "tokenwatch: another tokenwatch (pid %s) holds the state directory %s: "
+                        "the daemon renews due tokens itself; stop it to renew by hand\n",
+                        *holder ? holder : "unknown", state_dir);
+        else if (r < 0)
+                fprintf(stderr, "tokenwatch: the state directory %s: %s\n", state_dir,
+                        tw_statefile_strerror(r));
+        return r;
+}
+
 int tw_cmd_rotate(const char *config_path, const struct tw_rotate_cli *o)
 {
         struct tw_rotate_options ro = {.manual = true, .start = true, .strategy = o->strategy};
@@ -161,7 +178,7 @@ int tw_cmd_rotate(const char *config_path, const struct tw_rotate_cli *o)
         struct tw_buf err;
         int code = TW_EXIT_CONFIG, lock = -1, r;
         size_t org = 0;
-        char id[64], holder[TW_STATE_LOCK_PID_MAX];
+        char id[64];
 
         tw_buf_init(&err, 1 << 20);
         if (!o->token) {
@@ -175,22 +192,13 @@ int tw_cmd_rotate(const char *config_path, const struct tw_rotate_cli *o)
         }
         tw_log_setup(cfg->agent.log_level, cfg->agent.log_format);
         ro.cfg = cfg;
+        /* A renewal writes state: never beside the daemon (which renews itself). */
+        if (!o->dry_run && take_lock(cfg->agent.state_dir, &lock) < 0)
+                goto out;
         if (find_token(cfg, o, &org, id) < 0)
                 goto out;
         if (o->dry_run) {
                 code = plan(cfg, &ro, org, id);
-                goto out;
-        }
-        r = tw_state_lock(cfg->agent.state_dir, &lock, holder);
-        if (r == -EBUSY) {
-                fprintf(stderr,
-                        "tokenwatch: another tokenwatch (pid %s) holds the state directory %s: "
-                        "the daemon renews due tokens itself; stop it to renew by hand\n",
-                        *holder ? holder : "unknown", cfg->agent.state_dir);
-                goto out;
-        } else if (r < 0) {
-                fprintf(stderr, "tokenwatch: the state directory %s: %s\n", cfg->agent.state_dir,
-                        tw_statefile_strerror(r));
                 goto out;
         }
         if (tw_rotate_token(&ro, org, id, &out) < 0) {

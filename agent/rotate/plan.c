@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "collectors/astro/manage.h"
 #include "core/config/config.h"
@@ -254,9 +255,11 @@ out:
         return r;
 }
 
+#define FIND_MAX 8
+
 struct find {
         const char *want;
-        char id[64];
+        char ids[FIND_MAX][64];
         size_t n;
 };
 
@@ -264,9 +267,30 @@ static int find_named(void *userdata, const struct tw_token *t)
 {
         struct find *f = userdata;
 
-        if (strcmp(t->name, f->want) == 0 && f->n++ == 0)
-                snprintf(f->id, sizeof(f->id), "%s", t->id);
+        if (strcmp(t->name, f->want) == 0 && f->n++ < FIND_MAX)
+                snprintf(f->ids[f->n - 1], sizeof(f->ids[0]), "%s", t->id);
         return 0;
+}
+
+/* Of several tokens sharing the name, the one whose renewal is in progress
+ * (its journal in state_dir): a replacement's twin bears the old token's
+ * name until the old one is deleted.  -1: none, or more than one. */
+static int in_progress(const char *state_dir, const struct find *f)
+{
+        int found = -1;
+
+        for (size_t i = 0; i < f->n && i < FIND_MAX; i++) {
+                char path[4096];
+
+                snprintf(path, sizeof(path), "%s/" TW_RENEWAL_FILE_PREFIX "%s.json", state_dir,
+                         f->ids[i]);
+                if (access(path, F_OK) == 0) {
+                        if (found >= 0)
+                                return -1;
+                        found = (int)i;
+                }
+        }
+        return found;
 }
 
 int tw_rotate_find(const struct tw_config *cfg, size_t org, const char *token, char ret_id[64],
@@ -275,6 +299,7 @@ int tw_rotate_find(const struct tw_config *cfg, size_t org, const char *token, c
         const struct tw_rotate_options o = {.cfg = cfg};
         struct find f = {.want = token};
         struct tw_token t = {0};
+        int k = 0;
         struct rotate_run x;
         int r = rotate_open(&x, &o, org);
 
@@ -289,10 +314,10 @@ int tw_rotate_find(const struct tw_config *cfg, size_t org, const char *token, c
                 r = tw_astro_token_list(x.m, NULL, NULL, find_named, &f, NULL, &x.err);
         if (r == 0 && f.n == 0)
                 r = -ENOENT;
-        else if (r == 0 && f.n > 1)
+        else if (r == 0 && f.n > 1 && (k = in_progress(x.state_dir, &f)) < 0)
                 r = -ENOTUNIQ;
         if (r == 0)
-                snprintf(ret_id, 64, "%s", f.id);
+                snprintf(ret_id, 64, "%s", f.ids[k]);
         else if (r == -ENOENT)
                 tw_buf_printf(err, "no token has the id or the name %s", token);
         else if (r == -ENOTUNIQ)

@@ -185,9 +185,11 @@ int tw_rotate_plan(const struct tw_rotate_options *o, size_t org, const char *to
 
 /*
  * The token a command line names in organization org: its id, or its exact
- * name (unique in the organization), read from Astro with the managing
- * credential.  The id goes to ret_id.  -ENOENT (none), -ENOTUNIQ (several
- * share the name), or an API error; why in err.
+ * name (unique in the organization, or, of the tokens sharing it, the one
+ * whose renewal is in progress: a twin bears its old token's name), read
+ * from Astro with the managing credential.  The id goes to ret_id.
+ * -ENOENT (none), -ENOTUNIQ (several share the name), or an API error; why
+ * in err.
  */
 int tw_rotate_find(const struct tw_config *cfg, size_t org, const char *token, char ret_id[64],
                    struct tw_buf *err);
