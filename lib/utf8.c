@@ -52,6 +52,12 @@ bool tw_utf8_is_control(uint32_t cp)
         return cp < 0x20 || (cp >= 0x7F && cp <= 0x9F);
 }
 
+bool tw_utf8_is_bidi(uint32_t cp)
+{
+        return cp == 0x061C || cp == 0x200E || cp == 0x200F || (cp >= 0x202A && cp <= 0x202E) ||
+               (cp >= 0x2066 && cp <= 0x2069);
+}
+
 size_t tw_utf8_cut(const char *s, size_t len, size_t max)
 {
         if (len <= max)

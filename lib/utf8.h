@@ -28,6 +28,12 @@ bool tw_utf8_valid(const char *s, size_t n);
  * or C1 (U+0080..U+009F). */
 bool tw_utf8_is_control(uint32_t cp);
 
+/* Whether code point cp is a bidirectional formatting character
+ * (Unicode's Bidi_Control property: the marks U+061C, U+200E, U+200F, the
+ * embeddings and overrides U+202A..U+202E, the isolates U+2066..U+2069),
+ * which reorder the text around them on screen ("Trojan Source"). */
+bool tw_utf8_is_bidi(uint32_t cp);
+
 /* The length of the longest prefix of s (len bytes) that is at most max
  * bytes and does not end inside a multi-byte sequence: len when len <= max,
  * else max backed up over continuation bytes.  For valid UTF-8 the prefix

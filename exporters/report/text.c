@@ -6,45 +6,22 @@
 #include <string.h>
 
 #include "lib/buf.h"
+#include "lib/utf8.h"
 
 #define BAD_CODEPOINT 0xFFFFFFFFu
 #define CSV_CELL_MAX ((size_t)1 << 20)
 #define ELLIPSIS "\xe2\x80\xa6" /* U+2026 */
 
-/* Decodes one UTF-8 sequence at s (strict: no overlongs, surrogates or
- * values past U+10FFFF).  Returns the bytes used (1 for an invalid byte,
- * with *cp = BAD_CODEPOINT). */
+/* Decodes one UTF-8 sequence at s (a NUL-terminated string): the bytes
+ * used, 1 for an invalid byte, with *cp = BAD_CODEPOINT. */
 static size_t utf8_next(const unsigned char *s, uint32_t *cp)
 {
-        size_t n;
-        uint32_t c, min;
+        size_t n = tw_utf8_decode((const char *)s, SIZE_MAX, cp);
 
-        if (s[0] < 0x80) {
-                *cp = s[0];
-                return 1;
-        }
-        if ((s[0] & 0xE0) == 0xC0) {
-                n = 2, c = s[0] & 0x1F, min = 0x80;
-        } else if ((s[0] & 0xF0) == 0xE0) {
-                n = 3, c = s[0] & 0x0F, min = 0x800;
-        } else if ((s[0] & 0xF8) == 0xF0) {
-                n = 4, c = s[0] & 0x07, min = 0x10000;
-        } else {
+        if (n == 0) {
                 *cp = BAD_CODEPOINT;
                 return 1;
         }
-        for (size_t i = 1; i < n; i++) {
-                if ((s[i] & 0xC0) != 0x80) { /* also stops at the NUL */
-                        *cp = BAD_CODEPOINT;
-                        return 1;
-                }
-                c = (c << 6) | (s[i] & 0x3F);
-        }
-        if (c < min || c > 0x10FFFF || (c >= 0xD800 && c <= 0xDFFF)) {
-                *cp = BAD_CODEPOINT;
-                return 1;
-        }
-        *cp = c;
         return n;
 }
 
@@ -52,9 +29,7 @@ static size_t utf8_next(const unsigned char *s, uint32_t *cp)
  * bidirectional overrides and isolates ("Trojan Source"), invalid bytes. */
 static bool unsafe_codepoint(uint32_t c)
 {
-        return c < 0x20 || c == 0x7F || (c >= 0x80 && c <= 0x9F) || (c >= 0x202A && c <= 0x202E) ||
-               (c >= 0x2066 && c <= 0x2069) || c == 0x200E || c == 0x200F || c == 0x061C ||
-               c == BAD_CODEPOINT;
+        return tw_utf8_is_control(c) || tw_utf8_is_bidi(c) || c == BAD_CODEPOINT;
 }
 
 struct range {

@@ -107,6 +107,24 @@ static void test_is_control(void **state)
                                  cases[i].control ? "control" : "not control");
 }
 
+static void test_is_bidi(void **state)
+{
+        static const struct {
+                uint32_t cp;
+                bool bidi;
+        } cases[] = {
+                {0x061B, false}, {0x061C, true},  {0x200D, false}, {0x200E, true},
+                {0x200F, true},  {0x2029, false}, {0x202A, true},  {0x202E, true},
+                {0x202F, false}, {0x2065, false}, {0x2066, true},  {0x2069, true},
+                {0x206A, false}, {0x1B, false},   {0x85, false},   {'a', false},
+        };
+        (void)state;
+        for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+                if (tw_utf8_is_bidi(cases[i].cp) != cases[i].bidi)
+                        fail_msg("U+%04X: want %s", (unsigned)cases[i].cp,
+                                 cases[i].bidi ? "bidi" : "not bidi");
+}
+
 static void test_cut(void **state)
 {
         static const struct {
@@ -138,9 +156,8 @@ static void test_cut(void **state)
 int main(void)
 {
         const struct CMUnitTest tests[] = {
-                cmocka_unit_test(test_decode),
-                cmocka_unit_test(test_valid),
-                cmocka_unit_test(test_is_control),
+                cmocka_unit_test(test_decode),     cmocka_unit_test(test_valid),
+                cmocka_unit_test(test_is_control), cmocka_unit_test(test_is_bidi),
                 cmocka_unit_test(test_cut),
         };
 
