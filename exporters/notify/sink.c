@@ -221,8 +221,7 @@ static void wait_until(struct tw_sink *s, int64_t deadline_ms)
                 pthread_cond_wait(&s->cond, &s->lock);
                 return;
         }
-        ts.tv_sec = deadline_ms / 1000;
-        ts.tv_nsec = (long)(deadline_ms % 1000) * 1000000L;
+        ts = tw_mono_timespec(deadline_ms * INT64_C(1000000));
         pthread_cond_timedwait(&s->cond, &s->lock, &ts);
 }
 

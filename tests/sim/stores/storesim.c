@@ -47,13 +47,7 @@ void store_sleep(struct tw_storesim *s, int ms)
 
         if (ms <= 0)
                 return;
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        ts.tv_sec += ms / 1000;
-        ts.tv_nsec += (long)(ms % 1000) * 1000000L;
-        if (ts.tv_nsec >= 1000000000L) {
-                ts.tv_sec++;
-                ts.tv_nsec -= 1000000000L;
-        }
+        ts = tw_mono_timespec(tw_mono_ns() + ms * INT64_C(1000000));
         pthread_mutex_lock(&s->lock);
         while (!s->stopping && pthread_cond_timedwait(&s->stop_cond, &s->lock, &ts) != ETIMEDOUT)
                 ;
