@@ -92,20 +92,6 @@ static int write_value(struct world *w, const char *value, const struct tw_deliv
         return tw_deliver_ops_find(w->t.type)->write(w->ctx, &w->t, &wr, after, &w->err);
 }
 
-/* The whole content of path (the caller frees it). */
-static char *slurp(const char *path)
-{
-        FILE *f = fopen(path, "r");
-        char *buf = calloc(1, 65536);
-        size_t n;
-
-        assert_non_null(f);
-        n = fread(buf, 1, 65535, f);
-        buf[n] = '\0';
-        fclose(f);
-        return buf;
-}
-
 static void write_text(const char *path, const char *text, mode_t mode)
 {
         FILE *f = fopen(path, "w");
@@ -132,7 +118,7 @@ static void test_file(void **state)
         assert_true(after.written);
         assert_int_equal(stat(w->path, &sb), 0);
         assert_int_equal(sb.st_mode & 07777, 0600);
-        text = slurp(w->path);
+        text = tw_test_read_file(w->path, NULL);
         snprintf(want, sizeof(want), "%s\n", w->value);
         assert_string_equal(text, want);
         free(text);
@@ -148,7 +134,7 @@ static void test_file(void **state)
         /* Someone else's value since the check: not overwritten. */
         write_text(w->path, "someone-elses\n", 0600);
         assert_int_equal(write_value(w, "mine-1234567", &st, &after), -EBUSY);
-        text = slurp(w->path);
+        text = tw_test_read_file(w->path, NULL);
         assert_string_equal(text, "someone-elses\n");
         free(text);
 
@@ -161,7 +147,7 @@ static void test_file(void **state)
         assert_int_equal(symlink(target, w->path), 0);
         assert_int_equal(check(w, &st), -ELOOP);
         assert_int_equal(write_value(w, w->value, NULL, &after), -ELOOP);
-        text = slurp(target);
+        text = tw_test_read_file(target, NULL);
         assert_string_equal(text, "untouched\n");
         free(text);
         assert_non_null(strstr(w->err.ptr, "symbolic link"));
@@ -207,11 +193,11 @@ static void test_exec_value_on_stdin_only(void **state)
         assert_int_equal(write_value(w, w->value, NULL, &after), 0);
         assert_true(after.written);
         snprintf(out, sizeof(out), "%s/out", w->dir);
-        text = slurp(out);
+        text = tw_test_read_file(out, NULL);
         assert_string_equal(text, w->value);
         free(text);
         snprintf(out, sizeof(out), "%s/out.env", w->dir);
-        text = slurp(out);
+        text = tw_test_read_file(out, NULL);
         assert_non_null(strstr(text, "TOKENWATCH_DELIVER=copy"));
         assert_non_null(strstr(text, "TOKENWATCH_TOKEN_ID=" TOKEN_ID));
         assert_null(strstr(text, "the-agents-own-credential"));
@@ -257,7 +243,7 @@ static void test_exec_failures(void **state)
         t0 = tw_mono_ns();
         assert_int_equal(write_value(w, w->value, NULL, &after), -ETIMEDOUT);
         assert_true(tw_mono_ns() - t0 < 10000000000LL);
-        text = slurp(pidfile);
+        text = tw_test_read_file(pidfile, NULL);
         pid = atol(text);
         free(text);
         assert_true(pid > 0);

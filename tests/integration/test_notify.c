@@ -34,6 +34,7 @@
 #include "exporters/sinks/sinks.h"
 #include "agent/daemon/notify_hook.h"
 #include "core/status.h"
+#include "helpers/helpers.h"
 #include "helpers/notify_fixture.h"
 #include "lib/timeutil.h"
 #include "helpers/notify_world.h"
@@ -353,9 +354,7 @@ static void test_pagerduty_routing_key_not_stored(void **state)
                                                {NULL}};
         struct nf_world *w = *state;
         struct tw_webhook_request q;
-        char path[128], *text = NULL;
-        FILE *f;
-        size_t len = 0;
+        char path[128], *text;
 
         w->cfg =
                 nf_config("[webhook.pd]\nurl = http://127.0.0.1:%u/v2/enqueue\nformat = pagerduty\n"
@@ -365,10 +364,7 @@ static void test_pagerduty_routing_key_not_stored(void **state)
         w->n = notifier(w, false, NULL);
         cycle(w, w->n, c1, NOW); /* persisted while the sink is down */
         snprintf(path, sizeof(path), "%s/notify-state.json", w->dir);
-        f = fopen(path, "r");
-        assert_non_null(f);
-        assert_true(getdelim(&text, &len, '\0', f) > 0);
-        fclose(f);
+        text = tw_test_read_file(path, NULL);
         assert_non_null(strstr(text, "tokenwatch:org-1:tok-c:over_privileged"));
         assert_null(strstr(text, "RK-SECRET-1"));
         free(text);

@@ -17,6 +17,7 @@
 #include <time.h>
 
 #include "lib/buf.h"
+#include "lib/readfile.h"
 #include "lib/secret.h"
 #include "lib/timeutil.h"
 
@@ -294,26 +295,13 @@ static void storesim_free(struct tw_storesim *s)
         free(s);
 }
 
-/* Reads a PEM file whole for MHD's TLS options; NULL on failure. */
+/* Reads a PEM file whole (at most 1 MiB) for MHD's TLS options; NULL on
+ * failure. */
 static char *read_pem(const char *path)
 {
-        FILE *f = fopen(path, "rb");
-        struct tw_buf b;
-        char chunk[4096];
-        size_t n;
         char *out = NULL;
 
-        if (!f)
-                return NULL;
-        tw_buf_init(&b, 1 << 20);
-        while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
-                if (tw_buf_add(&b, chunk, n) < 0)
-                        break;
-        if (!ferror(f))
-                out = tw_buf_steal(&b);
-        fclose(f);
-        tw_buf_done(&b);
-        return out;
+        return tw_read_file(path, (size_t)1 << 20, TW_READ_SECRET, &out, NULL) == 0 ? out : NULL;
 }
 
 static struct MHD_Daemon *start_daemon(struct tw_storesim *s, const struct tw_storesim_options *o)
