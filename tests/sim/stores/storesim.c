@@ -17,6 +17,7 @@
 #include <time.h>
 
 #include "lib/buf.h"
+#include "lib/fnv.h"
 #include "lib/readfile.h"
 #include "lib/secret.h"
 #include "lib/timeutil.h"
@@ -83,11 +84,8 @@ static enum store_auth authenticate(struct tw_storesim *s, struct MHD_Connection
 static uint64_t rate_key(struct tw_storesim *s, struct MHD_Connection *conn)
 {
         const char *c = s->kind->credential(conn);
-        uint64_t h = 0xcbf29ce484222325ULL;
 
-        for (; c && *c; c++)
-                h = (h ^ (unsigned char)*c) * 0x100000001b3ULL;
-        return h;
+        return tw_fnv1a_str(c ? c : "");
 }
 
 /* Counts the request in its credential's fixed window; false when over. */
