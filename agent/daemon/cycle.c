@@ -69,6 +69,9 @@ static int publish_status(struct tw_daemon *d)
                 .rendered_at = tw_now(),
                 .data_at = d->inv->collected_at,
                 .last_collection_ok = d->status.collection_success,
+                .refresh_seconds = d->cfg->agent.interval,
+                .orgs = d->status.orgs,
+                .n_orgs = d->status.n_orgs,
         };
         struct tw_metrics_out out;
         int r;
