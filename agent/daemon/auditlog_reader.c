@@ -1,5 +1,5 @@
 /* The audit-log reader thread: fetch, publish a copy, log.  See
- * agent/daemon/auditlog.h. */
+ * agent/daemon/daemon_internal.h. */
 #include "agent/daemon/auditlog_internal.h"
 
 #include <errno.h>

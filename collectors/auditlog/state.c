@@ -2,7 +2,7 @@
  *   {"v":2,"organization":{"id":"...","apiUrl":"..."},
  *    "cursor":{"floor":<ms>|null,"seen":[[<ms>,"<16 hex>"],...]},"usage":{...}}
  * A version 1 file (a cursor without the overlap window) is not this format. */
-#include "collectors/auditlog/state.h"
+#include "collectors/auditlog/state_internal.h"
 
 #include <cjson/cJSON.h>
 #include <errno.h>
@@ -13,7 +13,7 @@
 #include <string.h>
 
 #include "collectors/auditlog/auditlog.h"
-#include "collectors/auditlog/cursor.h"
+#include "collectors/auditlog/cursor_internal.h"
 #include "core/usage/usage.h"
 #include "lib/buf.h"
 #include "lib/json.h"

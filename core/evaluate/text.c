@@ -8,7 +8,7 @@
 #include <string.h>
 
 #include "lib/buf.h"
-#include "core/evaluate/message.h"
+#include "core/evaluate/message_internal.h"
 #include "core/config/config.h"
 #include "core/config/values.h"
 #include "core/roles.h"

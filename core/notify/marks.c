@@ -1,5 +1,5 @@
-/* The stage marks a sink state keeps: memory and JSON (core/notify/marks.h). */
-#include "core/notify/marks.h"
+/* The stage marks a sink state keeps: memory and JSON (core/notify/marks_internal.h). */
+#include "core/notify/marks_internal.h"
 
 #include <cjson/cJSON.h>
 #include <errno.h>

@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/notify/marks.h"
+#include "core/notify/marks_internal.h"
 #include "lib/json.h"
 
 static bool add_num(cJSON *o, const char *k, double v)

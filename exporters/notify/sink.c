@@ -1,5 +1,5 @@
 /* A sink: its queue, its delivery thread, its counters. */
-#include "exporters/notify/sink.h"
+#include "exporters/notify/sink_internal.h"
 
 #include <cjson/cJSON.h>
 #include <errno.h>
@@ -14,7 +14,7 @@
 #include "lib/timeutil.h"
 #include "lib/http/retry.h"
 #include "exporters/sinks/sinks.h"
-#include "exporters/notify/sink_post.h"
+#include "exporters/notify/sink_post_internal.h"
 
 struct tw_sink {
         char *name;

@@ -1,5 +1,5 @@
 /* A sink's queue items, and their JSON form for the state file. */
-#include "exporters/notify/sink.h"
+#include "exporters/notify/sink_internal.h"
 
 #include <cjson/cJSON.h>
 #include <errno.h>

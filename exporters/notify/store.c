@@ -1,5 +1,5 @@
-/* The notifier's state, queue and ack files (see exporters/notify/store.h). */
-#include "exporters/notify/store.h"
+/* The notifier's state, queue and ack files (see exporters/notify/store_internal.h). */
+#include "exporters/notify/store_internal.h"
 
 #include <cjson/cJSON.h>
 #include <errno.h>
@@ -8,7 +8,7 @@
 #include <string.h>
 
 #include "core/notify/state.h"
-#include "exporters/notify/sink.h"
+#include "exporters/notify/sink_internal.h"
 #include "lib/json.h"
 #include "lib/log.h"
 #include "lib/statefile.h"

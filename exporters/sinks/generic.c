@@ -1,7 +1,7 @@
 /* The generic JSON webhook: findings (the token object and the finding),
  * token changes and digests. */
 #include "exporters/sinks/sinks.h"
-#include "exporters/sinks/sinks_common.h"
+#include "exporters/sinks/sinks_common_internal.h"
 
 #include <cjson/cJSON.h>
 #include <errno.h>

@@ -1,7 +1,7 @@
 /* PagerDuty Events API v2: trigger and resolve, one incident per token and
  * finding family. */
 #include "exporters/sinks/sinks.h"
-#include "exporters/sinks/sinks_common.h"
+#include "exporters/sinks/sinks_common_internal.h"
 
 #include <cjson/cJSON.h>
 #include <errno.h>

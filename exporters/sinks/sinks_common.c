@@ -1,7 +1,7 @@
-/* What the sink formats share (exporters/sinks/sinks_common.h): the
+/* What the sink formats share (exporters/sinks/sinks_common_internal.h): the
  * organization an event names, summaries, the facts a chat message shows,
  * and the text lines of the chat digests. */
-#include "exporters/sinks/sinks_common.h"
+#include "exporters/sinks/sinks_common_internal.h"
 
 #include <cjson/cJSON.h>
 #include <errno.h>
