@@ -12,13 +12,13 @@
 #include <setjmp.h>
 #include <signal.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -26,6 +26,7 @@
 #include "exporters/deliver/deliver.h"
 #include "helpers/helpers.h"
 #include "helpers/store_fixture.h"
+#include "helpers/wait.h"
 #include "lib/buf.h"
 #include "lib/secret.h"
 #include "lib/timeutil.h"
@@ -218,12 +219,28 @@ static void test_exec_value_on_stdin_only(void **state)
         }
 }
 
+/* Whether process pid has ended: no such process, or a zombie. */
+static bool gone(long pid)
+{
+        char path[64], line[512];
+        bool zombie;
+        FILE *f;
+
+        snprintf(path, sizeof(path), "/proc/%ld/stat", pid);
+        f = fopen(path, "r");
+        if (!f)
+                return true;
+        zombie = fgets(line, sizeof(line), f) && strstr(line, ") Z ");
+        fclose(f);
+        return zombie;
+}
+
 static void test_exec_failures(void **state)
 {
         struct world *w = *state;
         struct tw_deliver_state after;
         char cmd[1024], pidfile[512], *text;
-        int64_t t0, deadline;
+        int64_t t0;
         long pid;
 
         set(w, "type", "exec");
@@ -248,26 +265,7 @@ static void test_exec_failures(void **state)
         free(text);
         assert_true(pid > 0);
         /* Gone (or a zombie waiting for init) soon after. */
-        deadline = tw_mono_ns() + 5000000000LL;
-        for (;;) {
-                char stat_path[64], *s = NULL;
-                FILE *f;
-
-                snprintf(stat_path, sizeof(stat_path), "/proc/%ld/stat", pid);
-                f = fopen(stat_path, "r");
-                if (!f)
-                        break;
-                s = calloc(1, 512);
-                if (fgets(s, 512, f) && strstr(s, ") Z ")) {
-                        free(s);
-                        fclose(f);
-                        break;
-                }
-                free(s);
-                fclose(f);
-                assert_true(tw_mono_ns() < deadline);
-                nanosleep(&(struct timespec){0, 20000000}, NULL);
-        }
+        TW_TEST_WAIT_FOR(gone(pid), 5000);
 }
 
 int main(void)

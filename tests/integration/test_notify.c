@@ -238,13 +238,18 @@ static int kill_child(const char *dir, const char *port)
 {
         struct nf_world w = {0};
         struct tw_notifier *child;
+        int64_t deadline = tw_test_deadline(TW_TEST_WAIT_MS);
 
         snprintf(w.dir, sizeof(w.dir), "%s", dir);
         w.cfg = kill_config((unsigned)atoi(port));
         child = notifier(&w, false, NULL);
         cycle(&w, child, kill_findings, NOW);
         while (tw_notifier_pending(child) > 3)
-                nf_sleep_ms(1);
+                if (!tw_test_poll_again(deadline)) {
+                        fprintf(stderr, "kill child: still %zu queued after %d ms\n",
+                                tw_notifier_pending(child), TW_TEST_WAIT_MS);
+                        return 2; /* the parent sees an exit, not SIGKILL, and fails */
+                }
         raise(SIGKILL);
         return 1;
 }
@@ -266,6 +271,8 @@ static void test_kill_9_then_restart(void **state)
         assert_int_equal(posix_spawn(&pid, "/proc/self/exe", NULL, NULL, argv, environ), 0);
         assert_int_equal(waitpid(pid, &status, 0), pid);
         assert_true(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
+        /* the receiver has recorded the request cut by the kill */
+        NF_WAIT_FOR(tw_webhook_receiver_connections(w->rx) == 0);
         assert_in_range(tw_webhook_receiver_delivered(w->rx), 2, 4); /* killed mid-way */
         tw_webhook_receiver_delay(w->rx, 0);
         w->n = notifier(w, false, NULL);
