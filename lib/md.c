@@ -9,26 +9,11 @@
 #include "lib/buf.h"
 #include "lib/utf8.h"
 
-#define BAD ((uint32_t)-1)
-
-/* Decodes one UTF-8 sequence at s (a NUL-terminated string): the bytes
- * used, *cp BAD (1 byte) when invalid. */
-static size_t next_cp(const unsigned char *s, uint32_t *cp)
-{
-        size_t n = tw_utf8_decode((const char *)s, SIZE_MAX, cp);
-
-        if (n == 0) {
-                *cp = BAD;
-                return 1;
-        }
-        return n;
-}
-
 /* C0 and C1 controls, DEL, the bidirectional overrides and isolates
  * ("Trojan Source"), invalid bytes. */
 static bool unsafe(uint32_t c)
 {
-        return tw_utf8_is_control(c) || tw_utf8_is_bidi(c) || c == BAD;
+        return tw_utf8_is_control(c) || tw_utf8_is_bidi(c) || c == TW_UTF8_INVALID;
 }
 
 static bool at_line_start(const struct tw_buf *out)
@@ -44,7 +29,7 @@ int tw_md_escape(struct tw_buf *out, const char *s)
         uint32_t c;
 
         for (; r >= 0 && p && *p; first = false) {
-                size_t n = next_cp(p, &c);
+                size_t n = tw_utf8_next((const char *)p, &c);
 
                 if (c == '\n' || c == '\r' || c == '\t')
                         r = tw_buf_addc(out, ' ');

@@ -37,6 +37,17 @@ size_t tw_utf8_decode(const char *s, size_t n, uint32_t *ret_cp)
         return len;
 }
 
+size_t tw_utf8_next(const char *s, uint32_t *ret_cp)
+{
+        size_t n = tw_utf8_decode(s, SIZE_MAX, ret_cp);
+
+        if (n == 0) {
+                *ret_cp = TW_UTF8_INVALID;
+                return 1;
+        }
+        return n;
+}
+
 bool tw_utf8_valid(const char *s, size_t n)
 {
         for (size_t i = 0, len; i < n; i += len) {

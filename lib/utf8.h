@@ -21,6 +21,15 @@
  * itself decodes as U+0000 of length 1. */
 size_t tw_utf8_decode(const char *s, size_t n, uint32_t *ret_cp);
 
+/* What tw_utf8_next() gives for a byte that starts no well-formed
+ * sequence: no code point is this. */
+#define TW_UTF8_INVALID 0xFFFFFFFFu
+
+/* For a walk over the NUL-terminated string s, bad bytes included: the
+ * length of the sequence at s and its code point (tw_utf8_decode()), or 1
+ * and TW_UTF8_INVALID for a byte that starts no well-formed sequence. */
+size_t tw_utf8_next(const char *s, uint32_t *ret_cp);
+
 /* Whether the n bytes at s are well-formed UTF-8 (NUL bytes included). */
 bool tw_utf8_valid(const char *s, size_t n);
 

@@ -8,28 +8,14 @@
 #include "lib/buf.h"
 #include "lib/utf8.h"
 
-#define BAD_CODEPOINT 0xFFFFFFFFu
 #define CSV_CELL_MAX ((size_t)1 << 20)
 #define ELLIPSIS "\xe2\x80\xa6" /* U+2026 */
-
-/* Decodes one UTF-8 sequence at s (a NUL-terminated string): the bytes
- * used, 1 for an invalid byte, with *cp = BAD_CODEPOINT. */
-static size_t utf8_next(const unsigned char *s, uint32_t *cp)
-{
-        size_t n = tw_utf8_decode((const char *)s, SIZE_MAX, cp);
-
-        if (n == 0) {
-                *cp = BAD_CODEPOINT;
-                return 1;
-        }
-        return n;
-}
 
 /* True for what must never reach a terminal: C0 and C1 controls, DEL, the
  * bidirectional overrides and isolates ("Trojan Source"), invalid bytes. */
 static bool unsafe_codepoint(uint32_t c)
 {
-        return tw_utf8_is_control(c) || tw_utf8_is_bidi(c) || c == BAD_CODEPOINT;
+        return tw_utf8_is_control(c) || tw_utf8_is_bidi(c) || c == TW_UTF8_INVALID;
 }
 
 struct range {
@@ -79,7 +65,7 @@ size_t tw_report_text_width(const char *s)
         uint32_t c;
 
         while (p && *p) {
-                p += utf8_next(p, &c);
+                p += tw_utf8_next((const char *)p, &c);
                 w += cp_width(c);
         }
         return w;
@@ -111,7 +97,7 @@ int tw_report_add_terminal(struct tw_buf *out, const char *s, size_t max_width, 
                         p += n;
                         continue;
                 }
-                n = utf8_next(p, &c);
+                n = tw_utf8_next((const char *)p, &c);
                 cw = cp_width(c);
                 if (w + cw > keep)
                         break;
