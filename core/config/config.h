@@ -109,7 +109,7 @@ struct tw_webhook_config {
         size_t queue_max;        /* default 10000 */
         /* digest = <schedule>: one message per period listing every
          * finding the sink routes; the zone is loaded (and checked) by
-         * exporters/notify/digest.h.  events = off: digests only. */
+         * exporters/notify/digest_internal.h.  events = off: digests only. */
         struct tw_webhook_digest {
                 bool on; /* false: no digest (default) */
                 struct tw_schedule schedule;
