@@ -119,7 +119,10 @@ static void test_next(void **state)
                 {"the NUL", "", 1, 0},
                 {"two bytes", "\xc3\xa9", 2, 0xE9},
                 {"four bytes", "\xf0\x9f\x98\x80", 4, 0x1F600},
-                {"a lone continuation byte", "\x80" "a", 1, TW_UTF8_INVALID},
+                {"a lone continuation byte",
+                 "\x80"
+                 "a",
+                 1, TW_UTF8_INVALID},
                 {"an overlong lead", "\xc0\xaf", 1, TW_UTF8_INVALID},
                 {"cut short by the NUL", "\xe2\x82", 1, TW_UTF8_INVALID},
                 {"a surrogate", "\xed\xa0\x80", 1, TW_UTF8_INVALID},
