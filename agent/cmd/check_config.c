@@ -5,7 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "agent/cmd/check.h"
+#include "agent/cmd/check_internal.h"
 #include "core/config/config.h"
 #include "core/credential.h"
 #include "lib/buf.h"

@@ -3,7 +3,7 @@
  * token_file; with --online, one read of each copy's store (its check():
  * nothing is written) saying, when the store refuses, which permission the
  * credential lacks. */
-#include "agent/cmd/check.h"
+#include "agent/cmd/check_internal.h"
 
 #include <errno.h>
 #include <stdio.h>

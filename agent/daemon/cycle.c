@@ -1,6 +1,4 @@
 #include "agent/daemon/daemon_internal.h"
-#include "agent/daemon/auditlog.h"
-#include "agent/daemon/renew.h"
 
 #include <errno.h>
 #include <inttypes.h>

@@ -17,8 +17,6 @@
 #include "lib/buf.h"
 #include "core/config/config.h"
 #include "agent/daemon/daemon_internal.h"
-#include "agent/daemon/auditlog.h"
-#include "agent/daemon/renew.h"
 #include "core/evaluate/finding.h"
 #include "core/inventory.h"
 #include "lib/statefile.h"

@@ -1,7 +1,7 @@
 #ifndef TW_AGENT_DAEMON_DAEMON_INTERNAL_H
 #define TW_AGENT_DAEMON_DAEMON_INTERNAL_H
 
-/* The daemon's state, shared by agent/daemon*.c only. */
+/* The daemon's state, shared by the files of agent/daemon/ only. */
 
 #include <signal.h>
 #include <stdbool.h>
@@ -12,10 +12,12 @@
 #include "core/status.h"
 #include "lib/http/http.h"
 
+struct tw_buf;
 struct tw_trail;
 struct tw_config;
 struct tw_copies;
 struct tw_daemon_copies;
+struct tw_daemon_renew;
 struct tw_daemon_usage;
 struct tw_evaluation;
 struct tw_http_server;
@@ -49,11 +51,11 @@ struct tw_daemon {
         struct tw_trail_history history;
         bool history_read;
 
-        /* The Astro audit logs' usage index (agent/daemon/auditlog.h): an
+        /* The Astro audit logs' usage index (below): an
          * immutable copy taken each cycle, NULL when there is none. */
         const struct tw_usage *usage;
         struct tw_daemon_usage *audit_logs; /* the reader thread; NULL until the first cycle */
-        /* The renewals (agent/daemon/renew.h): the thread; NULL until the first cycle. */
+        /* The renewals (below): the thread; NULL until the first cycle. */
         struct tw_daemon_renew *renew;
         bool renew_said_off;
 
@@ -118,5 +120,73 @@ void tw_daemon_publish(struct tw_daemon *d);
 /* Between cycles, an input of the pages changed (the audit-log readers'
  * news): evaluates the last good data again at now and publishes. */
 void tw_daemon_refresh(struct tw_daemon *d);
+
+/*
+ * The daemon's readers of the Astro audit logs (agent/daemon/auditlog*.c):
+ * one per organization, each on a thread of its own so that a long backfill
+ * never delays a token collection, each with its own cursor and state file
+ * (audit-usage.json for [astro], audit-usage.NAME.json for [astro.NAME]).
+ *
+ * Each cycle (the daemon's thread) tw_daemon_usage_cycle() hands every
+ * reader what it needs: [audit_logs] settings, its organization's API base, id
+ * and bearer (loaded as collect() loads them) and the ids of its listed
+ * tokens; and takes the newest copy of each usage index a reader published.
+ * d->usage then points at the only one, or at their merge (owned here; the
+ * threads never touch it).  A reader fetches at once, then every
+ * [audit_logs] interval; after each fetch it publishes a deep copy of its
+ * index (mutex + swap).
+ *
+ * Errors are logged by the readers, rate-limited, naming the organization;
+ * none is fatal.  With enabled = auto a 403 turns that organization's
+ * reading off with one log line, until its credential changes or the agent
+ * restarts.
+ *
+ * With --once no thread starts: d->usage is what state_dir holds.
+ *
+ * tw_daemon_usage_stop() cancels the fetches in flight (polled every 100 ms)
+ * and joins the threads.
+ */
+
+/* Feeds the readers (starting them the first time) and takes their news. */
+void tw_daemon_usage_cycle(struct tw_daemon *d, int64_t now);
+/* Takes what the readers fetched since the last look, between cycles (a
+ * reader writes to d->wake_fd after each fetch); true when anything was
+ * taken: d->usage or the self-metrics changed, the page is to be made
+ * again. */
+bool tw_daemon_usage_take(struct tw_daemon *d);
+/* Appends the audit-log families to the metrics page: 0 or a negative errno. */
+int tw_daemon_usage_metrics(const struct tw_daemon *d, struct tw_buf *out);
+/* Stops the thread and frees everything; d->usage is NULL after. */
+void tw_daemon_usage_stop(struct tw_daemon *d);
+
+/*
+ * The daemon's renewals ([rotation]), on a thread of their own: a renewal
+ * calls Astro and every store, waits out their rate limits and retries,
+ * and may take minutes; collections go on every interval meanwhile, and the
+ * metrics page stays fresh.
+ *
+ * Each cycle (the daemon's thread) tw_daemon_renew():
+ *   - hands the thread the tokens that are due ([rotation] enabled = true:
+ *     a [deliver.NAME] copy, an expiry, within `before`), and what the
+ *     audit logs say of the old tokens waiting to be deleted;
+ *   - takes what the thread did since: each renewal done, failed or held
+ *     becomes a change event (renewed, renewal_failed, retire_held) for the
+ *     trail (tw_trail_note) and the sinks (on_events), and a log line.
+ * The thread resumes every journal in state_dir at start and whenever one
+ * falls due - whether or not [rotation] is enabled: a started renewal is
+ * always finished - and starts the renewals of the due tokens.  It reloads
+ * its copy of the configuration when the daemon's changes (SIGHUP).
+ *
+ * Not under `run --once` nor `run --dry-run`: both leave every token and
+ * store as it is (`tokenwatch rotate` renews on demand).
+ *
+ * tw_daemon_renew_stop() cancels a renewal in flight (its transfers abort
+ * within 100 ms; the journal says where it stood) and joins the thread.
+ */
+
+void tw_daemon_renew(struct tw_daemon *d, int64_t now);
+/* The renewal families (exporters/metrics/renewal.h): 0 or a negative errno. */
+int tw_daemon_renew_metrics(const struct tw_daemon *d, struct tw_buf *out);
+void tw_daemon_renew_stop(struct tw_daemon *d);
 
 #endif

@@ -1,7 +1,6 @@
 /* The daemon's side of the renewals: what is due, what the audit logs say
  * of the old tokens, and what the renewal thread did, into events, logs and
- * metrics (agent/daemon/renew.h). */
-#include "agent/daemon/renew.h"
+ * metrics (agent/daemon/daemon_internal.h). */
 
 #include <errno.h>
 #include <stdio.h>

@@ -1,5 +1,5 @@
 /* The renewal thread: resumes the journals that fall due, starts the
- * renewals of due tokens, reports what happened (agent/daemon/renew.h). */
+ * renewals of due tokens, reports what happened (agent/daemon/daemon_internal.h). */
 #include "agent/daemon/renew_internal.h"
 
 #include <errno.h>

@@ -2,7 +2,7 @@
  *   {"v":2,"organization":{"id":"...","apiUrl":"..."},
  *    "cursor":{"floor":<ms>|null,"seen":[[<ms>,"<16 hex>"],...]},"usage":{...}}
  * A version 1 file (a cursor without the overlap window) is not this format. */
-#include "collectors/auditlog/state.h"
+#include "collectors/auditlog/state_internal.h"
 
 #include <cjson/cJSON.h>
 #include <errno.h>
@@ -13,14 +13,14 @@
 #include <string.h>
 
 #include "collectors/auditlog/auditlog.h"
-#include "collectors/auditlog/cursor.h"
+#include "collectors/auditlog/cursor_internal.h"
 #include "core/usage/usage.h"
 #include "lib/buf.h"
+#include "lib/json.h"
 #include "lib/statefile.h"
 #include "lib/timeutil.h"
 
 #define STATE_MAX ((size_t)256 << 20)
-#define MAX_MS 9007199254740992.0
 
 static cJSON *cursor_to(const struct tw_auditlog_cursor *c)
 {
@@ -90,9 +90,9 @@ out:
 /* A time in ms: an integral number within 2^53; false if not. */
 static bool get_ms(const cJSON *it, int64_t *ret)
 {
-        double v = cJSON_GetNumberValue(it);
+        double v;
 
-        if (!cJSON_IsNumber(it) || !isfinite(v) || fabs(v) > MAX_MS || v != floor(v))
+        if (tw_json_number(it, -TW_JSON_EXACT_MAX, TW_JSON_EXACT_MAX, &v) < 0 || v != floor(v))
                 return false;
         *ret = (int64_t)v;
         return true;

@@ -18,7 +18,7 @@
  * TW_COPY_SKEW (a few seconds) keeps two systems' clocks and a value minted
  * a moment before its rotation is recorded from making a fresh copy stale.
  */
-#include "core/evaluate/rules.h"
+#include "core/evaluate/rules_internal.h"
 
 #include <errno.h>
 #include <stdint.h>

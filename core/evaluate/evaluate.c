@@ -6,7 +6,7 @@
 
 #include "lib/buf.h"
 #include "core/config/config.h"
-#include "core/evaluate/rules.h"
+#include "core/evaluate/rules_internal.h"
 #include "core/inventory.h"
 #include "lib/timeutil.h"
 

@@ -6,7 +6,7 @@
 #include <string.h>
 
 #include "core/evaluate/evaluate.h"
-#include "core/evaluate/message.h"
+#include "core/evaluate/message_internal.h"
 #include "core/inventory.h"
 #include "lib/buf.h"
 #include "lib/timeutil.h"

@@ -1,6 +1,6 @@
 /* The messages of stale_copy and missing_copy: which copies, where, since
  * when, and what to do; and their fix, the commands that write each copy. */
-#include "core/evaluate/message.h"
+#include "core/evaluate/message_internal.h"
 
 #include <errno.h>
 #include <string.h>

@@ -2,7 +2,7 @@
  * ticket.  No script, font, image or link leaves the file; the CSS is
  * inline and a Content-Security-Policy forbids everything else.  Every piece
  * of API or config text goes through tw_html_text(). */
-#include "exporters/report/html.h"
+#include "exporters/report/html_internal.h"
 #include "exporters/report/report.h"
 
 #include <errno.h>

@@ -1,6 +1,6 @@
-/* The HTML report's writers (exporters/report/html.h): markup as is, API
+/* The HTML report's writers (exporters/report/html_internal.h): markup as is, API
  * and config text escaped, and the small pieces every section uses. */
-#include "exporters/report/html.h"
+#include "exporters/report/html_internal.h"
 
 #include <errno.h>
 #include <stdarg.h>

@@ -2,7 +2,7 @@
  * the heading and what the report is of (the live view: how old its data
  * was when it was rendered, and whether and why the last collection
  * failed), and the table of contents. */
-#include "exporters/report/html.h"
+#include "exporters/report/html_internal.h"
 
 #include <errno.h>
 #include <stdlib.h>

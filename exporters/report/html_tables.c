@@ -1,7 +1,7 @@
 /* The HTML report's tables: tokens per workspace, every token, the
  * suppressions and the errors.  Tables carry data-l labels so that on a
  * narrow screen each row becomes a card. */
-#include "exporters/report/html.h"
+#include "exporters/report/html_internal.h"
 
 #include <errno.h>
 #include <stdlib.h>

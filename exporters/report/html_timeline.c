@@ -5,7 +5,7 @@
  * listed under the chart by number, so that a printout says which dot is
  * which; in a stack they sit lowest, so the "+n" of a full one hides only
  * tokens without a finding. */
-#include "exporters/report/html.h"
+#include "exporters/report/html_internal.h"
 
 #include <errno.h>
 #include <stdlib.h>

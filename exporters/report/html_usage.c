@@ -1,7 +1,7 @@
 /* The HTML report's audit sections: "Changes in the last 30 days" (the
  * audit trail) and "Who uses each token" (the audit-log usage).  Every
  * piece of API text goes through tw_html_text()/tw_html_name(). */
-#include "exporters/report/html.h"
+#include "exporters/report/html_internal.h"
 
 #include <stdlib.h>
 #include <string.h>

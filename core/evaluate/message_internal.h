@@ -1,5 +1,5 @@
-#ifndef TW_CORE_EVALUATE_MESSAGE_H
-#define TW_CORE_EVALUATE_MESSAGE_H
+#ifndef TW_CORE_EVALUATE_MESSAGE_INTERNAL_H
+#define TW_CORE_EVALUATE_MESSAGE_INTERNAL_H
 
 /*
  * Internal to the message renderers: the pieces tw_finding_message()

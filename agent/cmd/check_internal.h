@@ -1,5 +1,5 @@
-#ifndef TW_AGENT_CMD_CHECK_H
-#define TW_AGENT_CMD_CHECK_H
+#ifndef TW_AGENT_CMD_CHECK_INTERNAL_H
+#define TW_AGENT_CMD_CHECK_INTERNAL_H
 
 /*
  * The parts of `tokenwatch check-config` (agent/cmd/check_config.c).  Each

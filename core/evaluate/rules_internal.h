@@ -1,5 +1,5 @@
-#ifndef TW_CORE_EVALUATE_RULES_H
-#define TW_CORE_EVALUATE_RULES_H
+#ifndef TW_CORE_EVALUATE_RULES_INTERNAL_H
+#define TW_CORE_EVALUATE_RULES_INTERNAL_H
 
 /*
  * Internal to the evaluator (the files of core/evaluate): one function per finding

@@ -1,5 +1,5 @@
-#ifndef TW_EXPORTERS_REPORT_HTML_H
-#define TW_EXPORTERS_REPORT_HTML_H
+#ifndef TW_EXPORTERS_REPORT_HTML_INTERNAL_H
+#define TW_EXPORTERS_REPORT_HTML_INTERNAL_H
 
 /*
  * Internal to the HTML report (html.c, the page, and its sections in
