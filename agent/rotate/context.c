@@ -195,3 +195,49 @@ int rotate_check(struct rotate_run *x, const struct tw_deliver_target *t,
         tw_buf_done(&why);
         return r;
 }
+
+int tw_rotate_check_credential(const struct tw_config *cfg, size_t org, struct tw_buf *out)
+{
+        static const char needs[] = "it needs ORGANIZATION_OWNER (or WORKSPACE_OWNER for the "
+                                    "tokens of one workspace)";
+        const struct tw_rotate_options o = {.cfg = cfg};
+        const struct tw_role *owner = NULL, *ws = NULL;
+        struct tw_token me = {0};
+        struct rotate_run x;
+        int r = rotate_open(&x, &o, org);
+
+        if (r < 0) {
+                tw_buf_adds(out, x.err.len ? x.err.ptr : strerror(-r));
+        } else if (!x.issuer_id) {
+                tw_buf_printf(out,
+                              "%s names no token (no apiTokenId): its permission is unknown; %s",
+                              x.credential_source, needs);
+                r = -EINVAL;
+        } else if ((r = tw_astro_token_get(x.m, x.issuer_id, &me, &x.err)) < 0) {
+                tw_buf_printf(out, "%s cannot read its own token %s (%s): %s", x.credential_source,
+                              x.issuer_id, x.err.ptr ? x.err.ptr : strerror(-r), needs);
+        }
+        for (size_t i = 0; r == 0 && i < me.n_roles; i++) {
+                if (strcmp(me.roles[i].role, "ORGANIZATION_OWNER") == 0)
+                        owner = &me.roles[i];
+                else if (strcmp(me.roles[i].role, "WORKSPACE_OWNER") == 0)
+                        ws = &me.roles[i];
+        }
+        if (r == 0 && owner) {
+                tw_buf_printf(out, "%s: ORGANIZATION_OWNER (%s): may manage every token",
+                              x.credential_source, me.name ? me.name : x.issuer_id);
+        } else if (r == 0 && ws) {
+                tw_buf_printf(out,
+                              "%s: WORKSPACE_OWNER (%s): may manage the tokens of workspace %s "
+                              "only",
+                              x.credential_source, me.name ? me.name : x.issuer_id,
+                              ws->entity_id ? ws->entity_id : "?");
+        } else if (r == 0) {
+                tw_buf_printf(out, "%s (%s) may not manage tokens: %s", x.credential_source,
+                              me.name ? me.name : x.issuer_id, needs);
+                r = -EACCES;
+        }
+        tw_token_done(&me);
+        rotate_close(&x);
+        return r;
+}

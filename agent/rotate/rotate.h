@@ -194,4 +194,15 @@ int tw_rotate_plan(const struct tw_rotate_options *o, size_t org, const char *to
 int tw_rotate_find(const struct tw_config *cfg, size_t org, const char *token, char ret_id[64],
                    struct tw_buf *err);
 
+/*
+ * `check-config --online`: whether the managing credential of organization
+ * org ([rotation] token_file or token_env, else the organization's own) may
+ * manage tokens, from its own token's roles (one GET).  0 (an Organization
+ * Owner's, or a Workspace Owner's: out says which workspace), -EACCES (out
+ * names the permission it lacks), or another negative errno (the
+ * credential does not load, its token cannot be read; why in out).  Never
+ * the credential's value.
+ */
+int tw_rotate_check_credential(const struct tw_config *cfg, size_t org, struct tw_buf *out);
+
 #endif

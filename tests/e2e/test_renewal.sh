@@ -13,6 +13,21 @@ e2e_diagnose() {
   sim GET /_sim/tokens | jq -c --arg n "$NAME" '.[] | select(.name == $n)'
 }
 
+# --- check-config --online: may the managing credential manage tokens? ---
+"$TW_BIN" -c "$CFG" check-config --online >"$E2E_TMP/cc.out" 2>"$E2E_TMP/cc.err" ||
+  { cat "$E2E_TMP/cc.err" >&2; fail "check-config --online"; }
+grep -qF "[rotation] token_file $E2E_TMP/owner-cred: ORGANIZATION_OWNER (break-glass-admin): may manage every token" \
+  "$E2E_TMP/cc.out" || { cat "$E2E_TMP/cc.out" >&2; fail "check-config does not say the credential's permission"; }
+sed "s|^token_file = $E2E_TMP/owner-cred|token_file = $SIM_CRED|" "$CFG" >"$E2E_TMP/member.ini"
+set +e
+"$TW_BIN" -c "$E2E_TMP/member.ini" check-config --online >"$E2E_TMP/cc.out" 2>"$E2E_TMP/cc.err"
+code=$?
+set -e
+[[ $code -eq 2 ]] && grep -qF "[rotation] token_file: [rotation] token_file $SIM_CRED (tokenwatch-agent) may not manage tokens: it needs ORGANIZATION_OWNER" \
+  "$E2E_TMP/cc.err" || { cat "$E2E_TMP/cc.err" >&2; fail "check-config --online with a member's credential exited $code"; }
+! grep -qF -- "$OLD_VALUE" "$E2E_TMP/cc.out" "$E2E_TMP/cc.err" || fail "check-config shows a value"
+pass "check-config --online says the managing credential's permission, and which one a member's lacks (exit 2)"
+
 # --- rotate --dry-run: the plan, and nothing written anywhere -------------
 store_writes() { local k n=0; for k in "${KINDS[@]}"; do n=$((n + $(store "$k" GET /_store/stats | jq .writes))); done; echo $n; }
 before_writes=$(store_writes)
