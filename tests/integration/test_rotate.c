@@ -139,6 +139,68 @@ static void test_retire_after_waits(void **state)
         assert_int_equal(out.result, TW_ROTATE_WAITING); /* the journal keeps its own 1h */
 }
 
+/* Moves the journal's times by `by` seconds, as if that much time passed. */
+static void journal_shift(struct tw_rw *w, int64_t by)
+{
+        char name[128], *text = NULL;
+        struct tw_renewal r;
+        struct tw_buf b;
+        size_t len;
+
+        snprintf(name, sizeof(name), TW_RENEWAL_FILE_PREFIX TW_RW_TOKEN ".json");
+        assert_int_equal(tw_statefile_read(w->state_dir, name, 1 << 20, &text, &len), 0);
+        assert_int_equal(tw_renewal_from_json(text, len, &r), 0);
+        r.delivered_at += by;
+        r.verified_at += by;
+        r.next_attempt += by;
+        tw_buf_init(&b, 1 << 20);
+        assert_int_equal(tw_renewal_to_json(&r, &b), 0);
+        assert_int_equal(tw_statefile_write(w->state_dir, name, b.ptr, b.len), 0);
+        tw_buf_done(&b);
+        tw_renewal_done(&r);
+        free(text);
+}
+
+/* The audit logs show the old token used after every copy holds the new
+ * value: its deletion is held (a warning naming the sources), and goes
+ * ahead once the logs show it quiet. */
+static void test_retire_held_while_used(void **state)
+{
+        struct tw_rw *w = *state;
+        struct tw_rotate_usage busy = {.known = true, .last_used_at = tw_now() + 30};
+        struct tw_rotate_usage quiet = {.known = true, .last_used_at = tw_now() - 3 * 3600};
+        struct tw_rotate_options o = {.cfg = w->cfg,
+                                      .start = true,
+                                      .usage = &busy,
+                                      .backoff_base_ms = 5,
+                                      .backoff_max_ms = 20};
+        struct tw_rotate_outcome out;
+
+        snprintf(busy.sources, sizeof(busy.sources), "198.51.100.7, GitHub-Actions");
+        assert_int_equal(tw_rotate_token(&o, 0, TW_RW_TOKEN, &out), 0);
+        if (out.result != TW_ROTATE_HELD)
+                fail_msg("result %d: %s", out.result, out.reason);
+        assert_true(out.renewed);
+        assert_non_null(strstr(out.reason, "198.51.100.7, GitHub-Actions"));
+        assert_true(out.next_at >= busy.last_used_at + 60);
+        assert_int_equal(tw_rw_live_named(w, TW_RW_NAME, NULL), 2); /* the old one kept */
+        assert_true(journal_exists(w));
+
+        /* before the next look, nothing changes, even by hand */
+        o.manual = true;
+        o.usage = &quiet;
+        assert_int_equal(tw_rotate_token(&o, 0, TW_RW_TOKEN, &out), 0);
+        assert_int_equal(out.result, TW_ROTATE_WAITING);
+        assert_int_equal(tw_rw_live_named(w, TW_RW_NAME, NULL), 2);
+        /* two hours on, the logs show it quiet: it goes */
+        journal_shift(w, -7200);
+        assert_int_equal(tw_rotate_token(&o, 0, TW_RW_TOKEN, &out), 0);
+        if (out.result != TW_ROTATE_FINISHED)
+                fail_msg("result %d: %s", out.result, out.reason);
+        assert_int_equal(tw_rw_live_named(w, TW_RW_NAME, NULL), 1);
+        assert_false(journal_exists(w));
+}
+
 static void test_rotate_in_place(void **state)
 {
         struct tw_rw *w = *state;
@@ -314,6 +376,7 @@ int main(void)
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test_setup_teardown(test_replace_everywhere, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_retire_after_waits, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_retire_held_while_used, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_rotate_in_place, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_lost_create_answer, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_conflict_not_overwritten, setup, teardown),
