@@ -105,3 +105,16 @@ jq -e --arg id "$NEW" '[.tokens[] | select(.id == $id) | .findings[] | select(.k
   and .severity == "critical" and (.message | contains("[deliver.vault]")))] | length == 1' \
   "$E2E_TMP/report.json" >/dev/null || { jq . "$E2E_TMP/report.json" | head -80 >&2; fail "report finds no stale_copy"; }
 pass "report finds the Vault copy set back to the old value: stale_copy"
+
+# --- tokenwatch rotate --strategy rotate: in place, by hand ----------------
+store vault POST /_store/put '{"at":"'"${STORE_AT[vault]}"'","value":"'"$NEW_VALUE"'"}' >/dev/null
+"$TW_BIN" -c "$CFG" rotate "$NAME" --strategy rotate >"$E2E_TMP/rotate.out" 2>"$E2E_TMP/rotate.err" ||
+  { cat "$E2E_TMP/rotate.out" "$E2E_TMP/rotate.err" >&2; fail "rotate --strategy rotate"; }
+grep -qF "renewed $NAME ($NEW): rotated in place as $NEW; 5 copies hold the new value" "$E2E_TMP/rotate.out" ||
+  { cat "$E2E_TMP/rotate.out" >&2; fail "rotate's output"; }
+[[ $(named) == "$NEW" && $(writes rotated) == 1 && $(writes created) == 1 ]] || fail "Astro writes: $(sim GET /_sim/writes)"
+ROTATED=$(sim POST "/_sim/tokens/$NEW/credential")
+[[ $ROTATED != "$NEW_VALUE" ]] || fail "the value did not change"
+assert_all_current "$NEW"
+[[ -z $(find "$STATE" -name 'renewal-*') ]] || fail "a journal is left after rotate"
+pass "rotate --strategy rotate renews $NEW in place by hand, though it is not due"

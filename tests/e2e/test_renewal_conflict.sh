@@ -7,6 +7,29 @@ source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/renewal_lib.sh"
 
 world
+# A webhook receiver on 127.0.0.1:0 that keeps each POST's body, one a line.
+cat >"$E2E_TMP/rx.py" <<'PY'
+import http.server, os, sys
+class H(http.server.BaseHTTPRequestHandler):
+    def do_POST(self):
+        body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+        with open(sys.argv[2], "ab") as f:
+            f.write(body.replace(b"\n", b" ") + b"\n")
+        self.send_response(200)
+        self.end_headers()
+    def log_message(self, *a):
+        pass
+s = http.server.HTTPServer(("127.0.0.1", 0), H)
+open(sys.argv[1] + ".tmp", "w").write(str(s.server_address[1]))
+os.rename(sys.argv[1] + ".tmp", sys.argv[1])
+s.serve_forever()
+PY
+python3 "$E2E_TMP/rx.py" "$E2E_TMP/rx.port" "$E2E_TMP/rx.out" &
+E2E_PIDS+=($!)
+wait_file "$E2E_TMP/rx.port"
+printf '\n[webhook.ops]\nurl = http://127.0.0.1:%s\nformat = generic\n' "$(cat "$E2E_TMP/rx.port")" >>"$CFG"
+chmod 600 "$CFG" # an inline URL
+received() { grep -q -- "$1" "$E2E_TMP/rx.out" 2>/dev/null; }
 e2e_diagnose() {
   cat "$E2E_TMP/tw.log" 2>/dev/null
   sim GET /_sim/writes
@@ -20,6 +43,11 @@ TW_RENEWAL_CRASH_AFTER=issued "$TW_BIN" -c "$CFG" run 2>>"$E2E_TMP/tw.log" &
 pid=$!
 E2E_PIDS+=("$pid")
 wait_for 60 "the daemon to die after issue" eval '! kill -0 '"$pid"' 2>/dev/null'
+set +e
+wait "$pid"
+code=$?
+set -e
+[[ $code -eq 137 ]] || fail "the daemon exited $code, not killed after issue (137)"
 HAND=written-by-hand-not-a-token
 store vault POST /_store/put '{"at":"'"${STORE_AT[vault]}"'","value":"'"$HAND"'"}' >/dev/null
 NEW=$(jq -r .new_id "$(journal)")
@@ -48,7 +76,10 @@ next=$(metric "$URL" "tokenwatch_renewal_next_attempt_timestamp_seconds{token_id
 jq -e --arg id "$TOK" '[.events[] | select(.event == "renewal_failed" and .token_id == $id
   and .severity == "critical" and (.detail | contains("[deliver.vault]")))] | length == 1' \
   "$E2E_TMP/audit.json" >/dev/null || { jq .events "$E2E_TMP/audit.json" >&2; fail "no renewal_failed in the trail"; }
-pass "metrics: one failure, the next attempt an hour on; the trail has renewal_failed (critical)"
+wait_for 30 "the sink to receive renewal_failed" received '"renewal_failed"'
+grep -F '"renewal_failed"' "$E2E_TMP/rx.out" | grep -qF '[deliver.vault]' || fail "the notification does not name the copy"
+! grep -qF -- "$OLD_VALUE" "$E2E_TMP/rx.out" && ! grep -qF -- "$new_value" "$E2E_TMP/rx.out" || fail "a notification holds a value"
+pass "metrics: one failure, the next attempt an hour on; renewal_failed (critical) in the trail and at the sink"
 
 set +e
 "$TW_BIN" -c "$CFG" rotate "$NAME" >"$E2E_TMP/rotate.out" 2>"$E2E_TMP/rotate.err"
@@ -72,4 +103,5 @@ assert_all_current "$NEW"
 "$TW_BIN" -c "$CFG" audit --format json >"$E2E_TMP/audit.json"
 jq -e --arg old "$TOK" --arg new "$NEW" '[.events[] | select(.event == "renewed" and .token_id == $old
   and .replaced_by == $new)] | length == 1' "$E2E_TMP/audit.json" >/dev/null || fail "rotate left no renewed in the trail"
-pass "with adopt = true, tokenwatch rotate resumes the journal (backoff ignored) and finishes: every copy current"
+received '"renewed"' || fail "rotate sent no renewed notification to the sink"
+pass "with adopt = true, tokenwatch rotate resumes the journal (backoff ignored) and finishes: every copy current, the sink told"
