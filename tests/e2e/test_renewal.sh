@@ -51,6 +51,17 @@ cmp -s "$FILE_COPY" "$E2E_TMP/file.before" && [[ $(stat -c %Y "$FILE_COPY") == $
 [[ ! -e $(journal) ]] || fail "the dry run wrote a journal"
 pass "rotate --dry-run prints the token, the strategy, each copy's calls and the permission, and writes nothing"
 
+# --- off by default: the daemon watches, and renews nothing ---------------
+sed '/^enabled = true$/d' "$CFG" >"$E2E_TMP/off.ini"
+start_daemon "$E2E_TMP/off.ini"
+wait_cycles "$URL" 2 >/dev/null
+[[ $(sim GET /_sim/writes | jq '[.[]] | add') == 0 && $(store_writes) -eq $before_writes ]] ||
+  fail "[rotation] without enabled = true wrote: $(sim GET /_sim/writes)"
+! grep -q '^astro_token_renewal_timestamp_seconds{' <<<"$(curl -fsS "$URL/metrics")" ||
+  fail "a renewal time while renewals are off"
+stop_daemon
+pass "without enabled = true the daemon renews nothing (three cycles) and shows no renewal time"
+
 # --- the daemon renews it --------------------------------------------------
 start_daemon "$CFG"
 wait_for 60 "the renewal to finish" renewal_over
@@ -68,14 +79,14 @@ pass "the daemon replaced $TOK by $NEW, wrote all five copies and deleted the ol
 wait_for 30 "tokenwatch_renewals_total{result=\"success\"} 1" \
   test "$(metric "$URL" 'tokenwatch_renewals_total{result="success"}')" = 1
 [[ $(metric "$URL" 'tokenwatch_renewals_total{result="failure"}') == 0 ]] || fail "a failure counted"
-info_of() { curl -fsS "$URL/metrics" | grep -q "^astro_token_info{token_id=\"$1\""; }
+info_of() { grep -q "^astro_token_info{token_id=\"$1\"" <<<"$(curl -fsS "$URL/metrics")"; }
 wait_for 30 "$NEW on the metrics page" info_of "$NEW"
 org=$(curl -fsS "$URL/metrics" | sed -n "s/^astro_token_info{token_id=\"$NEW\",organization=\"\([^\"]*\)\".*/\1/p")
 new_end=$(date -u -d "$(sim GET /_sim/tokens | jq -r --arg id "$NEW" '.[] | select(.id == $id) | .endAt')" +%s)
 # the new token's renewal time: endAt - 30d ([rotation] before's default)
 wait_for 30 "astro_token_renewal_timestamp_seconds of $NEW" \
   test "$(metric "$URL" "astro_token_renewal_timestamp_seconds{token_id=\"$NEW\",organization=\"$org\"}")" = $((new_end - 30 * 86400))
-! curl -fsS "$URL/metrics" | grep -q '^tokenwatch_renewal_next_attempt_timestamp_seconds{' ||
+! grep -q '^tokenwatch_renewal_next_attempt_timestamp_seconds{' <<<"$(curl -fsS "$URL/metrics")" ||
   fail "a next attempt after a renewal that did not fail"
 pass "metrics: renewals_total{result=\"success\"} 1, the new token renews at endAt - 30d, no next attempt"
 
