@@ -80,3 +80,25 @@ crash_at writing:2 issued "$D $D $W $P $P"
 crash_at wrote:3 issued "$D $D $D $W $P"
 crash_at delivered delivered
 crash_at verified verified
+
+# kill -9 from outside while the Vault write is in flight (the store holds
+# the request): the journal says "writing"; the restart finds Vault without
+# the value and writes it, against the version of the intent.
+(
+  E2E_TMP=$(mktemp -d /tmp/tw-e2e.XXXXXX)
+  E2E_PIDS=()
+  trap e2e_cleanup EXIT
+  world
+  store vault POST /_store/faults '{"type":"hang","match":"/v1/secret/data/ci/astro","method":"POST","hang_ms":15000,"count":1}' >/dev/null
+  copies_are() { [[ $(jq -r '[.copies[].state] | join(" ")' "$(journal)" 2>/dev/null) == "$1" ]]; }
+  start_daemon "$CFG"
+  wait_for 60 "the Vault write in flight" copies_are "delivered delivered writing pending pending"
+  stop_daemon KILL
+  [[ $(copy_value vault) == "$OLD_VALUE" ]] || fail "the hung write landed"
+  store vault DELETE /_store/faults >/dev/null
+  start_daemon "$CFG"
+  wait_for 60 "the restarted daemon to finish the renewal" renewal_over
+  [[ $(writes created) -eq 1 && $(writes deleted) -eq 1 ]] || fail "Astro writes $(sim GET /_sim/writes)"
+  assert_all_current
+  pass "kill -9 from outside during the Vault write: the restart writes it and finishes, one live token"
+)
