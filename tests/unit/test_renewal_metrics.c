@@ -25,7 +25,7 @@
         "[deliver.gh]\ntoken = ci-deploy\ntype = github\ncredential_file = /c\n" \
         "repository = acme/dags\nsecret = S\n"                                   \
         "[deliver.file]\ntoken = ci-deploy\ntype = file\npath = /f\n"            \
-        "[deliver.forever]\ntoken = forever\ntype = file\npath = /g\n"          \
+        "[deliver.forever]\ntoken = forever\ntype = file\npath = /g\n"           \
         "[deliver.typo]\ntoken = ci-deplyo\ntype = file\npath = /h\n"
 
 #define HAS(line) assert_non_null(strstr(out.ptr, line "\n"))
