@@ -352,6 +352,7 @@ static int render(const struct tw_snapshot *snap, const struct tw_report_layout 
         tw_html_text(&h, snap->inv->organization_id);
         tw_html_rawf(&h, "</title>\n<style>%s</style>\n</head>\n<body>\n", css);
         header(&h);
+        tw_html_usage_source(&h);
         if (live)
                 live_banner(&h, live);
         cards(&h);
