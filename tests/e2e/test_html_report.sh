@@ -10,7 +10,8 @@ source "$(dirname "$0")/lib.sh"
 BASE=2026-12-01T00:00:00Z
 start_sim --fixture "$TW_SOURCE_DIR/tests/fixtures/demo-org.json" --base-time "$BASE"
 cfg=$E2E_TMP/demo.ini
-printf '[astro]\napi_url = %s\ntoken_file = %s\n[agent]\nlog_level = error\n' "$SIM_URL" "$SIM_CRED" >"$cfg"
+printf '[astro]\napi_url = %s\ntoken_file = %s\n[agent]\nlog_level = error\n[audit_logs]\nenabled = false\n' \
+  "$SIM_URL" "$SIM_CRED" >"$cfg"
 
 html=$E2E_TMP/demo-report.html
 "$TW_BIN" -c "$cfg" report --format html --now "$BASE" --fail-on never -o "$html"
