@@ -11,11 +11,13 @@
 #include <curl/curl.h>
 #include <unistd.h>
 
+#include "agent/cmd/copies.h"
 #include "agent/cmd/load_config.h"
 #include "agent/cmd/oneshot_usage.h"
 #include "agent/cmd/collect_internal.h"
 #include "lib/buf.h"
 #include "core/config/config.h"
+#include "core/copies.h"
 #include "core/credential.h"
 #include "core/evaluate/evaluate.h"
 #include "core/events.h"
@@ -100,6 +102,27 @@ static int get_usage(const struct tw_config *cfg, const struct tw_report_options
         return r;
 }
 
+/* Checks every copy once (at most COPY_CHECKS_MAX_S in all), logging each
+ * that could not be checked; NULL (logged) on -ENOMEM.  The caller frees. */
+#define COPY_CHECKS_MAX_S 300
+
+static struct tw_copy_state *check_copies(const struct tw_config *cfg, int64_t now)
+{
+        struct tw_copy_state *states = calloc(cfg->n_copies ? cfg->n_copies : 1, sizeof(*states));
+
+        if (!states) {
+                tw_log(TW_LOG_ERROR, "cannot check the copies", "error", strerror(ENOMEM), NULL);
+                return NULL;
+        }
+        tw_agent_check_copies(cfg, now, tw_mono_ns() + COPY_CHECKS_MAX_S * INT64_C(1000000000),
+                              states);
+        for (size_t i = 0; i < cfg->n_copies; i++)
+                if (states[i].status == TW_COPY_STATE_FAILED)
+                        tw_log(TW_LOG_ERROR, "cannot check a copy", "deliver", cfg->copies[i].name,
+                               "error", states[i].message, NULL);
+        return states;
+}
+
 /* A report sink's write into the --output file being written. */
 static int write_file(void *ctx, const char *data, size_t len)
 {
@@ -112,6 +135,9 @@ int tw_cmd_report(const struct tw_report_options *o)
         struct tw_inventory *inv = NULL;
         struct tw_evaluation *ev = NULL;
         struct tw_oneshot_usage usage = {0};
+        struct tw_copy_state *states = NULL;
+        struct tw_copies copies = {0};
+        struct tw_eval_inputs in = {0};
         struct tw_trail_history hist = {0};
         bool have_history = false;
         enum tw_report_format fmt;
@@ -145,8 +171,14 @@ int tw_cmd_report(const struct tw_report_options *o)
         if (get_usage(cfg, o, inv, &usage) < 0)
                 tw_oneshot_usage_done(&usage);
         have_history = tw_trail_history_load(cfg, now, &hist) > 0;
-        r = tw_evaluate_usage(inv, &cfg->policy, cfg->suppressions, cfg->n_suppressions,
-                              usage.usage, now, &ev);
+        /* The stores are read against the real clock's now, like the
+         * credential: --now asks what the policy will say later. */
+        states = cfg->n_copies ? check_copies(cfg, tw_now()) : NULL;
+        copies = (struct tw_copies){
+                .configs = cfg->copies, .states = states, .n = states ? cfg->n_copies : 0};
+        in = (struct tw_eval_inputs){.usage = usage.usage, .copies = &copies};
+        r = tw_evaluate_with(inv, &cfg->policy, cfg->suppressions, cfg->n_suppressions, &in, now,
+                             &ev);
         if (r < 0) {
                 tw_log(TW_LOG_ERROR, "evaluation failed", "error", strerror(-r), NULL);
                 exit_code = TW_EXIT_INCOMPLETE;
@@ -157,6 +189,7 @@ int tw_cmd_report(const struct tw_report_options *o)
                                            .inv = inv,
                                            .ev = ev,
                                            .usage = usage.usage,
+                                           .copies = &copies,
                                            .history = have_history ? &hist.view : NULL,
                                            .usage_origins = usage.origins,
                                            .n_usage_origins = usage.n_origins};
@@ -189,6 +222,7 @@ int tw_cmd_report(const struct tw_report_options *o)
                                  has_findings_at(ev, o->fail_on));
 out:
         tw_trail_history_done(&hist);
+        free(states);
         tw_oneshot_usage_done(&usage);
         tw_evaluation_free(ev);
         tw_inventory_free(inv);

@@ -1,5 +1,4 @@
-/* The daemon thread's side of the audit-log reader: see agent/daemon/auditlog.h. */
-#include "agent/daemon/auditlog.h"
+/* The daemon thread's side of the audit-log readers: see agent/daemon/daemon_internal.h. */
 #include "agent/daemon/auditlog_internal.h"
 
 #include <errno.h>

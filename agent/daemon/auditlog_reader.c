@@ -1,5 +1,5 @@
 /* The audit-log reader thread: fetch, publish a copy, log.  See
- * agent/daemon/auditlog.h. */
+ * agent/daemon/daemon_internal.h. */
 #include "agent/daemon/auditlog_internal.h"
 
 #include <errno.h>
@@ -228,15 +228,8 @@ void *tw_daemon_usage_reader(void *arg)
                 }
                 left = w->next_fetch_ns - tw_mono_ns();
                 if (left > 0) {
-                        struct timespec ts;
+                        struct timespec ts = tw_mono_timespec(w->next_fetch_ns);
 
-                        clock_gettime(CLOCK_MONOTONIC, &ts);
-                        ts.tv_sec += (time_t)(left / 1000000000);
-                        ts.tv_nsec += (long)(left % 1000000000);
-                        if (ts.tv_nsec >= 1000000000) {
-                                ts.tv_sec++;
-                                ts.tv_nsec -= 1000000000;
-                        }
                         pthread_cond_timedwait(&w->cond, &w->lock, &ts);
                         continue;
                 }

@@ -16,7 +16,6 @@
 #include "lib/buf.h"
 #include "core/config/config.h"
 #include "agent/daemon/daemon_internal.h"
-#include "agent/daemon/auditlog.h"
 #include "core/evaluate/finding.h"
 #include "core/inventory.h"
 #include "lib/statefile.h"
@@ -280,6 +279,7 @@ static void reload(struct tw_daemon *d)
                 }
                 d->server = fresh;
         }
+        tw_daemon_copies_reset(d); /* it borrows the old config's copies */
         tw_config_free(d->cfg);
         d->cfg = cfg;
         d->owner_rules_checked = false;
@@ -407,6 +407,7 @@ out:
         tw_evaluation_free(d.ev);
         tw_inventory_free(d.inv);
         tw_daemon_orgs_free(&d);
+        tw_daemon_copies_reset(&d);
         tw_config_free(d.cfg);
         remove_signals();
         if (d.lock_fd >= 0)

@@ -7,8 +7,8 @@
 #include <string.h>
 #include <time.h>
 
-#include "collectors/auditlog/cursor.h"
-#include "collectors/auditlog/state.h"
+#include "collectors/auditlog/cursor_internal.h"
+#include "collectors/auditlog/state_internal.h"
 #include "core/usage/usage.h"
 #include "lib/buf.h"
 #include "lib/http/stream.h"

@@ -10,7 +10,7 @@
  * a core/usage index.
  *
  * Each fetch asks for [startDate, endDate = the request time).  The cursor
- * (collectors/auditlog/cursor.h) is a floor and the identities of the
+ * (collectors/auditlog/cursor_internal.h) is a floor and the identities of the
  * entries taken since: a fetch that read its whole window moves the floor
  * to the request time less an overlap (5 minutes), so entries that reach the
  * logs late with an earlier time are read on the next fetch, and the

@@ -1,5 +1,5 @@
-/* The audit-log collector's cursor: see collectors/auditlog/cursor.h. */
-#include "collectors/auditlog/cursor.h"
+/* The audit-log collector's cursor: see collectors/auditlog/cursor_internal.h. */
+#include "collectors/auditlog/cursor_internal.h"
 
 #include <errno.h>
 #include <stdlib.h>

@@ -5,7 +5,7 @@
  * "from" and "to" (what the index covers) may be absent: files written
  * before them read as unknown.  A version 1 file (a cursor without the
  * overlap window) is not this format. */
-#include "collectors/auditlog/state.h"
+#include "collectors/auditlog/state_internal.h"
 
 #include <cjson/cJSON.h>
 #include <errno.h>
@@ -16,14 +16,14 @@
 #include <string.h>
 
 #include "collectors/auditlog/auditlog.h"
-#include "collectors/auditlog/cursor.h"
+#include "collectors/auditlog/cursor_internal.h"
 #include "core/usage/usage.h"
 #include "lib/buf.h"
+#include "lib/json.h"
 #include "lib/statefile.h"
 #include "lib/timeutil.h"
 
 #define STATE_MAX ((size_t)256 << 20)
-#define MAX_MS 9007199254740992.0
 
 /* Adds key: ms, or null for TW_NO_TIME. */
 static bool add_ms(cJSON *o, const char *key, int64_t ms)
@@ -98,9 +98,9 @@ out:
 /* A time in ms: an integral number within 2^53; false if not. */
 static bool get_ms(const cJSON *it, int64_t *ret)
 {
-        double v = cJSON_GetNumberValue(it);
+        double v;
 
-        if (!cJSON_IsNumber(it) || !isfinite(v) || fabs(v) > MAX_MS || v != floor(v))
+        if (tw_json_number(it, -TW_JSON_EXACT_MAX, TW_JSON_EXACT_MAX, &v) < 0 || v != floor(v))
                 return false;
         *ret = (int64_t)v;
         return true;

@@ -67,6 +67,16 @@ static const struct key_def config_keys[] = {
         {"web", "tls_key_file", T_STRING, C(web.tls_key_file), 0, 0, NULL},
         {"web", "client_ca_file", T_STRING, C(web.client_ca_file), 0, 0, NULL},
         {"web", "status_page", T_BOOL, C(web.status_page), 0, 0, "true"},
+        /* At least a minute: every check is a call to each copy's store. */
+        {"deliver", "check_interval", T_DURATION, C(deliver.check_interval), 60, 7 * DAY, "1h"},
+        {"rotation", "enabled", T_BOOL, C(rotation.enabled), 0, 0, NULL},
+        {"rotation", "before", T_LEAD, C(rotation.before), 0, 0, "30d"},
+        {"rotation", "strategy", T_STRATEGY, C(rotation.strategy), 0, 0, "replace"},
+        {"rotation", "retire_after", T_DURATION, C(rotation.retire_after), 0, 30 * DAY, "1h"},
+        /* Astro takes 1 to 3650 days (tokenExpiryPeriodInDays). */
+        {"rotation", "expiry", T_DAYS, C(rotation.expiry_days), 1, 3650, NULL},
+        {"rotation", "token_file", T_STRING, C(rotation.token_file), 0, 0, NULL},
+        {"rotation", "token_env", T_ID, C(rotation.token_env), 0, 0, NULL},
 };
 
 static const struct key_def webhook_keys[] = {
@@ -120,6 +130,7 @@ const char *tw_config_key_at(size_t i, const char **ret_section)
         const size_t n_config = sizeof(config_keys) / sizeof(config_keys[0]);
         const size_t n_webhook = sizeof(webhook_keys) / sizeof(webhook_keys[0]);
         const struct key_def *k;
+        const char *name;
 
         if (i < n_config)
                 k = &config_keys[i];
@@ -128,8 +139,12 @@ const char *tw_config_key_at(size_t i, const char **ret_section)
         else if (i < n_config + n_webhook + 2) {
                 *ret_section = "owners";
                 return owners_keys[i - n_config - n_webhook];
-        } else
-                return NULL;
+        } else {
+                name = tw_config_copy_key_at(i - n_config - n_webhook - 2);
+                if (name)
+                        *ret_section = "deliver.NAME";
+                return name;
+        }
         *ret_section = k->section;
         return k->name;
 }

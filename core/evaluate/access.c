@@ -1,6 +1,6 @@
 /* The access rules: orphaned and over_privileged tokens (with the least
  * role the audit logs show a token needs, core/evaluate/usage.c). */
-#include "core/evaluate/rules.h"
+#include "core/evaluate/rules_internal.h"
 
 #include <errno.h>
 #include <string.h>

@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/usage/permissions.h"
+#include "core/usage/permissions_internal.h"
 #include "lib/buf.h"
 #include "lib/timeutil.h"
 #include "lib/utf8.h"

@@ -11,20 +11,15 @@
 #include <string.h>
 
 #include "lib/buf.h"
+#include "lib/json.h"
 #include "lib/timeutil.h"
 
 #define VERSION 1
 #define MAX_STR 4096
-#define MAX_NUM 9007199254740992.0 /* 2^53: exact in a double */
 
 static bool add_num(cJSON *o, const char *k, double v)
 {
         return cJSON_AddNumberToObject(o, k, v) != NULL;
-}
-
-static bool add_str(cJSON *o, const char *k, const char *v)
-{
-        return v ? cJSON_AddStringToObject(o, k, v) != NULL : cJSON_AddNullToObject(o, k) != NULL;
 }
 
 static cJSON *sources_to(const struct tw_usage_source *s, size_t n)
@@ -51,8 +46,9 @@ static cJSON *token_to(const struct tw_token_usage *t)
         cJSON *o = cJSON_CreateObject(), *ops = cJSON_CreateArray();
         bool ok = o && ops;
 
-        ok = ok && add_str(o, "id", t->token_id) && add_num(o, "first", (double)t->first_ms) &&
-             add_num(o, "last", (double)t->last_ms) && add_num(o, "calls", (double)t->calls) &&
+        ok = ok && tw_json_add_str(o, "id", t->token_id) &&
+             add_num(o, "first", (double)t->first_ms) && add_num(o, "last", (double)t->last_ms) &&
+             add_num(o, "calls", (double)t->calls) &&
              add_num(o, "pushes", (double)t->image_pushes) &&
              (t->last_push_ms == TW_NO_TIME ? cJSON_AddNullToObject(o, "lastPush") != NULL
                                             : add_num(o, "lastPush", (double)t->last_push_ms)) &&
@@ -89,11 +85,12 @@ static cJSON *event_to(const struct tw_lifecycle_event *ev)
         cJSON *o = cJSON_CreateObject();
 
         if (o && add_num(o, "at", (double)ev->at_ms) &&
-            add_str(o, "action", tw_lifecycle_action_to_string(ev->action)) &&
-            add_str(o, "token", ev->token_id) && add_str(o, "name", ev->token_name) &&
-            add_str(o, "actor", ev->actor_id) &&
-            add_str(o, "actorType", subject_name(ev->actor_type)) &&
-            add_str(o, "ip", ev->source_ip) && add_str(o, "ua", ev->user_agent) &&
+            tw_json_add_str(o, "action", tw_lifecycle_action_to_string(ev->action)) &&
+            tw_json_add_str(o, "token", ev->token_id) &&
+            tw_json_add_str(o, "name", ev->token_name) &&
+            tw_json_add_str(o, "actor", ev->actor_id) &&
+            tw_json_add_str(o, "actorType", subject_name(ev->actor_type)) &&
+            tw_json_add_str(o, "ip", ev->source_ip) && tw_json_add_str(o, "ua", ev->user_agent) &&
             add_num(o, "status", ev->status))
                 return o;
         cJSON_Delete(o);
@@ -145,10 +142,7 @@ static bool get_num(const cJSON *it, double min, double max, double *ret)
 {
         double v;
 
-        if (!cJSON_IsNumber(it))
-                return false;
-        v = cJSON_GetNumberValue(it);
-        if (!isfinite(v) || v < min || v > max || v != floor(v))
+        if (tw_json_number(it, min, max, &v) < 0 || v != floor(v))
                 return false;
         *ret = v;
         return true;
@@ -205,9 +199,9 @@ static bool sources_from(const cJSON *a, size_t max, struct tw_usage_source **re
                 enum got g;
 
                 if (!cJSON_IsArray(t) || cJSON_GetArraySize(t) != 4 ||
-                    !get_num(cJSON_GetArrayItem(t, 1), 0, MAX_NUM, &c) ||
-                    !get_num(cJSON_GetArrayItem(t, 2), -MAX_NUM, MAX_NUM, &f) ||
-                    !get_num(cJSON_GetArrayItem(t, 3), -MAX_NUM, MAX_NUM, &l))
+                    !get_num(cJSON_GetArrayItem(t, 1), 0, TW_JSON_EXACT_MAX, &c) ||
+                    !get_num(cJSON_GetArrayItem(t, 2), -TW_JSON_EXACT_MAX, TW_JSON_EXACT_MAX, &f) ||
+                    !get_num(cJSON_GetArrayItem(t, 3), -TW_JSON_EXACT_MAX, TW_JSON_EXACT_MAX, &l))
                         return false;
                 g = get_str(cJSON_GetArrayItem(t, 0), false, &s->value);
                 if (g == GOT_BAD)
@@ -241,8 +235,8 @@ static bool ops_from(const cJSON *a, size_t max, struct tw_token_usage *t, uint6
                 enum got g;
 
                 if (!cJSON_IsArray(e) || cJSON_GetArraySize(e) != 3 ||
-                    !get_num(cJSON_GetArrayItem(e, 1), 0, MAX_NUM, &c) ||
-                    !get_num(cJSON_GetArrayItem(e, 2), -MAX_NUM, MAX_NUM, &l))
+                    !get_num(cJSON_GetArrayItem(e, 1), 0, TW_JSON_EXACT_MAX, &c) ||
+                    !get_num(cJSON_GetArrayItem(e, 2), -TW_JSON_EXACT_MAX, TW_JSON_EXACT_MAX, &l))
                         return false;
                 g = get_str(cJSON_GetArrayItem(e, 0), false, &o->op);
                 if (g == GOT_BAD)
@@ -287,13 +281,14 @@ static int token_from(struct tw_usage *u, const cJSON *o)
                 return -EBADMSG;
         }
         u->n_tokens++;
-        if (!key_num(o, "first", -MAX_NUM, MAX_NUM, &f) ||
-            !key_num(o, "last", -MAX_NUM, MAX_NUM, &l) || !key_num(o, "calls", 0, MAX_NUM, &c) ||
-            !key_num(o, "pushes", 0, MAX_NUM, &p) ||
-            !(cJSON_IsNull(lp) || get_num(lp, -MAX_NUM, MAX_NUM, &lpv)) ||
-            !key_num(o, "ipsDropped", 0, MAX_NUM, &d1) ||
-            !key_num(o, "agentsDropped", 0, MAX_NUM, &d2) ||
-            !key_num(o, "opsDropped", 0, MAX_NUM, &d3) ||
+        if (!key_num(o, "first", -TW_JSON_EXACT_MAX, TW_JSON_EXACT_MAX, &f) ||
+            !key_num(o, "last", -TW_JSON_EXACT_MAX, TW_JSON_EXACT_MAX, &l) ||
+            !key_num(o, "calls", 0, TW_JSON_EXACT_MAX, &c) ||
+            !key_num(o, "pushes", 0, TW_JSON_EXACT_MAX, &p) ||
+            !(cJSON_IsNull(lp) || get_num(lp, -TW_JSON_EXACT_MAX, TW_JSON_EXACT_MAX, &lpv)) ||
+            !key_num(o, "ipsDropped", 0, TW_JSON_EXACT_MAX, &d1) ||
+            !key_num(o, "agentsDropped", 0, TW_JSON_EXACT_MAX, &d2) ||
+            !key_num(o, "opsDropped", 0, TW_JSON_EXACT_MAX, &d3) ||
             !sources_from(cJSON_GetObjectItemCaseSensitive(o, "ips"), u->lim.max_sources, &t->ips,
                           &t->n_ips, &lost_ips) ||
             !sources_from(cJSON_GetObjectItemCaseSensitive(o, "agents"), u->lim.max_sources,
@@ -328,7 +323,7 @@ static int event_from(struct tw_usage *u, const cJSON *o)
                 return -ENOMEM;
         ev = &u->lifecycle[u->n_lifecycle++];
         memset(ev, 0, sizeof(*ev));
-        if (!cJSON_IsObject(o) || !key_num(o, "at", -MAX_NUM, MAX_NUM, &at) ||
+        if (!cJSON_IsObject(o) || !key_num(o, "at", -TW_JSON_EXACT_MAX, TW_JSON_EXACT_MAX, &at) ||
             !key_num(o, "status", -1, 999, &st))
                 goto out;
         g = get_str(cJSON_GetObjectItemCaseSensitive(o, "action"), false, &action);
@@ -371,9 +366,9 @@ int tw_usage_from_cjson(const cJSON *root, const struct tw_usage_limits *lim, st
         toks = cJSON_GetObjectItemCaseSensitive(root, "tokens");
         life = cJSON_GetObjectItemCaseSensitive(root, "lifecycle");
         if (!cJSON_IsObject(root) || !key_num(root, "v", VERSION, VERSION, &v) ||
-            !key_num(root, "entries", 0, MAX_NUM, &e) ||
-            !key_num(root, "unlinked", 0, MAX_NUM, &ul) ||
-            !key_num(root, "tokensDropped", 0, MAX_NUM, &td) || !cJSON_IsArray(toks) ||
+            !key_num(root, "entries", 0, TW_JSON_EXACT_MAX, &e) ||
+            !key_num(root, "unlinked", 0, TW_JSON_EXACT_MAX, &ul) ||
+            !key_num(root, "tokensDropped", 0, TW_JSON_EXACT_MAX, &td) || !cJSON_IsArray(toks) ||
             !cJSON_IsArray(life) || (size_t)cJSON_GetArraySize(toks) > u->lim.max_tokens ||
             (size_t)cJSON_GetArraySize(life) > u->lim.max_lifecycle)
                 goto fail;

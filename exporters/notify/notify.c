@@ -17,11 +17,11 @@
 #include "core/notify/state_stages.h"
 #include "core/notify/state.h"
 #include "core/snapshot.h"
-#include "exporters/notify/digest.h"
-#include "exporters/notify/store.h"
-#include "exporters/notify/sink.h"
+#include "exporters/notify/digest_internal.h"
+#include "exporters/notify/store_internal.h"
+#include "exporters/notify/sink_internal.h"
 #include "exporters/notify/sink_config.h"
-#include "exporters/notify/unrouted.h"
+#include "exporters/notify/unrouted_internal.h"
 #include "exporters/sinks/sinks.h"
 #include "lib/buf.h"
 #include "lib/log.h"
@@ -48,7 +48,7 @@ struct tw_notifier {
         size_t n_sinks;
         struct tw_notify_store *store;
         struct tw_notify_state *state;
-        /* digest = and events = per sink (exporters/notify/digest.h) */
+        /* digest = and events = per sink (exporters/notify/digest_internal.h) */
         struct tw_notify_digests *digests;
         uint64_t next_id;            /* the last id handed out */
         bool stale;                  /* the last cycle ran on old data (logged once) */
@@ -293,7 +293,7 @@ static int64_t alert_ttl(const struct tw_notifier *n)
 struct batch {
         struct tw_sink_item *head, *tail;
         bool digest;           /* digest_items() ran: record digest_period */
-        int64_t digest_period; /* exporters/notify/digest.h */
+        int64_t digest_period; /* exporters/notify/digest_internal.h */
 };
 
 static void batch_done(struct batch *b)
@@ -405,7 +405,7 @@ static int sink_items(struct tw_notifier *n, size_t si, const struct tw_sink_ctx
         return r;
 }
 
-/* The sink's digest when one is due (exporters/notify/digest.h); its period
+/* The sink's digest when one is due (exporters/notify/digest_internal.h); its period
  * is recorded when the batch is pushed, and persisted with it. */
 static int digest_items(struct tw_notifier *n, size_t si, const struct tw_snapshot *snap,
                         const struct tw_sink_ctx *ctx, const struct tw_notifier_data *data,

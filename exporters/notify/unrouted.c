@@ -1,5 +1,5 @@
-/* Findings that no sink receives: see exporters/notify/unrouted.h. */
-#include "exporters/notify/unrouted.h"
+/* Findings that no sink receives: see exporters/notify/unrouted_internal.h. */
+#include "exporters/notify/unrouted_internal.h"
 
 #include <errno.h>
 #include <stdio.h>

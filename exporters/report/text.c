@@ -6,55 +6,16 @@
 #include <string.h>
 
 #include "lib/buf.h"
+#include "lib/utf8.h"
 
-#define BAD_CODEPOINT 0xFFFFFFFFu
 #define CSV_CELL_MAX ((size_t)1 << 20)
 #define ELLIPSIS "\xe2\x80\xa6" /* U+2026 */
-
-/* Decodes one UTF-8 sequence at s (strict: no overlongs, surrogates or
- * values past U+10FFFF).  Returns the bytes used (1 for an invalid byte,
- * with *cp = BAD_CODEPOINT). */
-static size_t utf8_next(const unsigned char *s, uint32_t *cp)
-{
-        size_t n;
-        uint32_t c, min;
-
-        if (s[0] < 0x80) {
-                *cp = s[0];
-                return 1;
-        }
-        if ((s[0] & 0xE0) == 0xC0) {
-                n = 2, c = s[0] & 0x1F, min = 0x80;
-        } else if ((s[0] & 0xF0) == 0xE0) {
-                n = 3, c = s[0] & 0x0F, min = 0x800;
-        } else if ((s[0] & 0xF8) == 0xF0) {
-                n = 4, c = s[0] & 0x07, min = 0x10000;
-        } else {
-                *cp = BAD_CODEPOINT;
-                return 1;
-        }
-        for (size_t i = 1; i < n; i++) {
-                if ((s[i] & 0xC0) != 0x80) { /* also stops at the NUL */
-                        *cp = BAD_CODEPOINT;
-                        return 1;
-                }
-                c = (c << 6) | (s[i] & 0x3F);
-        }
-        if (c < min || c > 0x10FFFF || (c >= 0xD800 && c <= 0xDFFF)) {
-                *cp = BAD_CODEPOINT;
-                return 1;
-        }
-        *cp = c;
-        return n;
-}
 
 /* True for what must never reach a terminal: C0 and C1 controls, DEL, the
  * bidirectional overrides and isolates ("Trojan Source"), invalid bytes. */
 static bool unsafe_codepoint(uint32_t c)
 {
-        return c < 0x20 || c == 0x7F || (c >= 0x80 && c <= 0x9F) || (c >= 0x202A && c <= 0x202E) ||
-               (c >= 0x2066 && c <= 0x2069) || c == 0x200E || c == 0x200F || c == 0x061C ||
-               c == BAD_CODEPOINT;
+        return tw_utf8_is_control(c) || tw_utf8_is_bidi(c) || c == TW_UTF8_INVALID;
 }
 
 struct range {
@@ -104,7 +65,7 @@ size_t tw_report_text_width(const char *s)
         uint32_t c;
 
         while (p && *p) {
-                p += utf8_next(p, &c);
+                p += tw_utf8_next((const char *)p, &c);
                 w += cp_width(c);
         }
         return w;
@@ -136,7 +97,7 @@ int tw_report_add_terminal(struct tw_buf *out, const char *s, size_t max_width, 
                         p += n;
                         continue;
                 }
-                n = utf8_next(p, &c);
+                n = tw_utf8_next((const char *)p, &c);
                 cw = cp_width(c);
                 if (w + cw > keep)
                         break;

@@ -7,7 +7,7 @@
 #include <string.h>
 
 #include "core/snapshot.h"
-#include "exporters/report/html.h"
+#include "exporters/report/html_internal.h"
 #include "lib/buf.h"
 #include "lib/json.h"
 #include "lib/md.h"

@@ -25,16 +25,11 @@ wait_file "$E2E_TMP/port"
 URL="http://127.0.0.1:$(cat "$E2E_TMP/port")"
 cicd=cl4kkvmqolewvmtye5npp4wkt # used 4 times in the fixture, from 2 addresses
 
-# Waits (up to ~20 s) until /metrics has a line matching the regex $1.
-wait_metric() {
-  local i
-  for i in $(seq 200); do
-    curl -fsS "$URL/metrics" 2>/dev/null | grep -qE "$1" && return 0
-    sleep 0.1
-  done
-  cat "$E2E_TMP/tw.log" >&2
-  fail "no metric line matching $1 (the next cycle is an hour away)"
-}
+e2e_diagnose() { cat "$E2E_TMP/tw.log"; }
+has_metric() { curl -fsS "$URL/metrics" 2>/dev/null | grep -qE "$1"; }
+# Waits (up to 20 s) until /metrics has a line matching the regex $1 (the
+# next cycle is an hour away).
+wait_metric() { wait_for 20 "a metric line matching $1" has_metric "$1"; }
 wait_metric '^tokenwatch_audit_log_enabled 1$'
 wait_metric "^astro_token_usage_calls\\{token_id=\"$cicd\",organization=\"[^\"]*\"\\} 4$"
 wait_metric '^tokenwatch_audit_log_last_success_timestamp_seconds [0-9]+$'

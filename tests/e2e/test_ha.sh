@@ -69,13 +69,11 @@ for n in 1 2; do
   AMS+=("http://127.0.0.1:$web")
 done
 # Both nodes up and each seeing two members.
+in_cluster() { # AM
+  [[ $(curl -fs "$1/api/v2/status" 2>/dev/null | jq -r '.cluster.status + " " + (.cluster.peers | length | tostring)') == "ready 2" ]]
+}
 for am in "${AMS[@]}"; do
-  for _ in $(seq 300); do
-    [[ $(curl -fs "$am/api/v2/status" 2>/dev/null | jq -r '.cluster.status + " " + (.cluster.peers | length | tostring)') == "ready 2" ]] && break
-    sleep 0.1
-  done
-  [[ $(curl -fs "$am/api/v2/status" | jq -r '.cluster.status + " " + (.cluster.peers | length | tostring)') == "ready 2" ]] ||
-    { cat "$E2E_TMP"/am*.log >&2; fail "the Alertmanager cluster did not form ($am)"; }
+  poll 30 in_cluster "$am" || { cat "$E2E_TMP"/am*.log >&2; fail "the Alertmanager cluster did not form ($am)"; }
 done
 pass "a two-node Alertmanager cluster gossips on loopback"
 
@@ -107,11 +105,11 @@ start_agent b
 
 # The active findings, from agent a's own metrics (the oracle).
 cp "$E2E_TMP/a.port" "$E2E_TMP/port"
-for _ in $(seq 200); do
+some_findings() {
   want=$(expected)
-  (($(grep -c . <<<"$want" || true) > 5)) && break
-  sleep 0.1
-done
+  (($(grep -c . <<<"$want" || true) > 5))
+}
+poll 20 some_findings || true
 n_want=$(grep -c . <<<"$want" || true)
 ((n_want > 5)) || fail "expected the demo organization's findings, got $n_want"
 
@@ -120,11 +118,11 @@ n_want=$(grep -c . <<<"$want" || true)
 nflog_queries() { curl -fs "$1/metrics" | awk '$1 == "alertmanager_nflog_queries_total" { print $2 }'; }
 sent() { curl -fs "$1/metrics" | awk '$1 == "alertmanager_notifications_total{integration=\"webhook\"}" { print $2 }'; }
 firing() { awk '$1 == "firing" { print $2 " " $3 }' "$E2E_TMP/rx.log" | sort; }
-for _ in $(seq 600); do
+all_notified() {
   [[ $(firing | sort -u | wc -l) -eq $n_want ]] &&
-    (($(nflog_queries "${AMS[0]}") >= n_want && $(nflog_queries "${AMS[1]}") >= n_want)) && break
-  sleep 0.1
-done
+    (($(nflog_queries "${AMS[0]}") >= n_want && $(nflog_queries "${AMS[1]}") >= n_want))
+}
+poll 60 all_notified || true
 diff -u <(cut -d' ' -f1,2 <<<"$want" | sort -u) <(firing | sort -u) ||
   { cat "$E2E_TMP"/am*.log >&2; fail "the receiver did not get every finding"; }
 dups=$(firing | uniq -d)
@@ -147,11 +145,8 @@ kept() { # AM: every alert active and ending after the stopped agent's promise
       length == $n and all(.[]; .status.state == "active" and (.endsAt | sub("\\.[0-9]+"; "") | fromdateiso8601) > $p)' \
       >/dev/null
 }
-for _ in $(seq 300); do
-  kept "${AMS[0]}" && kept "${AMS[1]}" && break
-  sleep 0.1
-done
-kept "${AMS[0]}" && kept "${AMS[1]}" || fail "after agent a stopped, an alert is not kept alive by agent b"
+both_kept() { kept "${AMS[0]}" && kept "${AMS[1]}"; }
+poll 30 both_kept || fail "after agent a stopped, an alert is not kept alive by agent b"
 ! grep -q '^resolved ' "$E2E_TMP/rx.log" || fail "stopping one agent resolved: $(grep '^resolved ' "$E2E_TMP/rx.log")"
 pass "stopping one agent resolves nothing: the other keeps all $n_want alerts alive"
 

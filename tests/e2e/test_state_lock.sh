@@ -30,16 +30,13 @@ wait_file "$E2E_TMP/a.port"
 
 # Runs "$@" in the background, its stderr to file $1, and waits (up to
 # 10 s) for it to exit; sets CODE.
+exited() { ! kill -0 "$1" 2>/dev/null; }
 run_bounded() {
-  local log=$1 pid i
+  local log=$1 pid
   shift
   "$@" 2>"$log" &
   pid=$!
-  for i in $(seq 100); do
-    kill -0 "$pid" 2>/dev/null || break
-    sleep 0.1
-  done
-  if kill -0 "$pid" 2>/dev/null; then
+  if ! poll 10 exited "$pid"; then
     kill "$pid"
     wait "$pid" 2>/dev/null || true
     fail "a second daemon on $state is still running after 10 s"

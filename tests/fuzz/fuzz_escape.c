@@ -20,7 +20,7 @@
 #include "fuzz.h"
 
 #include "exporters/metrics/metrics.h"
-#include "exporters/report/html.h"
+#include "exporters/report/html_internal.h"
 #include "exporters/report/report_internal.h"
 #include "lib/buf.h"
 #include "lib/md.h"

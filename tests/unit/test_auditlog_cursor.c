@@ -1,4 +1,4 @@
-/* The audit-log cursor (collectors/auditlog/cursor.h): a floor and a bounded
+/* The audit-log cursor (collectors/auditlog/cursor_internal.h): a floor and a bounded
  * set of the entries taken since, moved only by a complete window, never
  * past the request time. */
 #include <errno.h>
@@ -10,7 +10,7 @@
 
 #include <cmocka.h>
 
-#include "collectors/auditlog/cursor.h"
+#include "collectors/auditlog/cursor_internal.h"
 #include "lib/timeutil.h"
 
 #define T0 ((int64_t)1780000000000)

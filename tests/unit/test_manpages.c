@@ -123,8 +123,9 @@ static void check_page(const char *page, struct tw_buf *missing)
 /* Appends to stale every term line of a keyed section the parser does not know. */
 static void check_no_stale(const char *page, struct tw_buf *stale)
 {
-        static const char *const sections[] = {"astro",      "agent", "policy", "trail",
-                                               "audit_logs", "web",   "webhook"};
+        static const char *const sections[] = {"astro",        "agent",   "policy",  "trail",
+                                               "audit_logs",   "web",     "webhook", "deliver",
+                                               "deliver.NAME", "rotation"};
         const char *start, *end;
         char heading[64];
 

@@ -148,7 +148,7 @@ static void test_every_format(void **state)
                 {TW_REPORT_TABLE, "\nUsage data: =<b>x</b>|?[2J: audit logs read now, 30 days to "
                                   "2025-12-07T04:26:24Z; staging: the daemon's index"},
                 {TW_REPORT_MARKDOWN, "\n\nUsage data: =&lt;b&gt;x&lt;/b&gt;\\|"},
-                {TW_REPORT_HTML, "</dl>\n<p class=\"usage-source\">Usage data: "
+                {TW_REPORT_HTML, "</header>\n<p class=\"usage-source\">Usage data: "
                                  "=&lt;b&gt;x&lt;/b&gt;|?[2J: audit logs read now"},
                 /* one organization's inventory: every origin, formula-guarded */
                 {TW_REPORT_CSV, ",org-1,\"'=<b>x</b>|?[2J: audit logs read now, 30 days to "

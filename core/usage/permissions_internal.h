@@ -1,5 +1,5 @@
-#ifndef TW_CORE_USAGE_PERMISSIONS_H
-#define TW_CORE_USAGE_PERMISSIONS_H
+#ifndef TW_CORE_USAGE_PERMISSIONS_INTERNAL_H
+#define TW_CORE_USAGE_PERMISSIONS_INTERNAL_H
 
 /*
  * Operation -> minimal role, from Astro's public permission reference

@@ -1,5 +1,5 @@
-#ifndef TW_CORE_EVALUATE_MESSAGE_H
-#define TW_CORE_EVALUATE_MESSAGE_H
+#ifndef TW_CORE_EVALUATE_MESSAGE_INTERNAL_H
+#define TW_CORE_EVALUATE_MESSAGE_INTERNAL_H
 
 /*
  * Internal to the message renderers: the pieces tw_finding_message()
@@ -14,6 +14,7 @@
 #include "core/evaluate/finding.h"
 
 struct tw_buf;
+struct tw_evaluation;
 struct tw_inventory;
 struct tw_token;
 
@@ -32,5 +33,14 @@ int tw_message_add_access(struct tw_buf *msg, const struct tw_inventory *inv,
 /* After 'Token "NAME"': " was used from sources not seen ..." (new_source). */
 int tw_message_add_sources(struct tw_buf *msg, const struct tw_finding *f,
                            const struct tw_finding_reason *rs, int64_t now);
+
+/* After 'Token "NAME"': " has a stale copy: [deliver.X] WHERE ..." (stale_copy,
+ * missing_copy), from f's COPY reasons rs and ev's verdicts. */
+int tw_message_add_copies(struct tw_buf *msg, const struct tw_evaluation *ev,
+                          const struct tw_inventory *inv, const struct tw_finding *f,
+                          const struct tw_finding_reason *rs);
+/* The fix of those: each copy's command, "; " between them. */
+int tw_message_add_copy_fixes(struct tw_buf *out, const struct tw_evaluation *ev,
+                              const struct tw_finding *f, const struct tw_finding_reason *rs);
 
 #endif

@@ -1,5 +1,5 @@
-#ifndef TW_EXPORTERS_NOTIFY_STORE_H
-#define TW_EXPORTERS_NOTIFY_STORE_H
+#ifndef TW_EXPORTERS_NOTIFY_STORE_INTERNAL_H
+#define TW_EXPORTERS_NOTIFY_STORE_INTERNAL_H
 
 /*
  * The notifier's files in state_dir, through one owner (lib/statefile.h

@@ -1,9 +1,9 @@
-#ifndef TW_COLLECTORS_AUDITLOG_STATE_H
-#define TW_COLLECTORS_AUDITLOG_STATE_H
+#ifndef TW_COLLECTORS_AUDITLOG_STATE_INTERNAL_H
+#define TW_COLLECTORS_AUDITLOG_STATE_INTERNAL_H
 
 /*
  * Internal to the audit-log collector: the state file that holds the cursor
- * (collectors/auditlog/cursor.h) and the usage index together, so that they
+ * (collectors/auditlog/cursor_internal.h) and the usage index together, so that they
  * never disagree after a crash.  Not for other callers.
  */
 

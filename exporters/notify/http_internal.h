@@ -1,5 +1,5 @@
-#ifndef TW_EXPORTERS_NOTIFY_HTTP_H
-#define TW_EXPORTERS_NOTIFY_HTTP_H
+#ifndef TW_EXPORTERS_NOTIFY_HTTP_INTERNAL_H
+#define TW_EXPORTERS_NOTIFY_HTTP_INTERNAL_H
 
 /*
  * Internal to the webhook sender (notify_sender*.c): one POST of a

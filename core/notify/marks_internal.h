@@ -1,5 +1,5 @@
-#ifndef TW_CORE_NOTIFY_MARKS_H
-#define TW_CORE_NOTIFY_MARKS_H
+#ifndef TW_CORE_NOTIFY_MARKS_INTERNAL_H
+#define TW_CORE_NOTIFY_MARKS_INTERNAL_H
 
 /*
  * The stage marks a sink state keeps (struct tw_notify_stage_mark in

@@ -1,5 +1,5 @@
-#ifndef TW_AGENT_CMD_CHECK_H
-#define TW_AGENT_CMD_CHECK_H
+#ifndef TW_AGENT_CMD_CHECK_INTERNAL_H
+#define TW_AGENT_CMD_CHECK_INTERNAL_H
 
 /*
  * The parts of `tokenwatch check-config` (agent/cmd/check_config.c).  Each
@@ -105,5 +105,11 @@ void tw_check_describe_role(const struct tw_token *t, struct tw_buf *out, bool *
  * secret files, offline; with online, also each URL's host (resolves,
  * accepts a connection and, for https, a verified TLS handshake). */
 void tw_check_webhooks(struct tw_check *c, const struct tw_config *cfg, bool online);
+
+/* Every [deliver.NAME]: the stores' checks of its keys and its
+ * credential_file, offline; with online, one read of its store (nothing is
+ * written), a refusal naming the permission the credential lacks.  Also
+ * [rotation] token_file, offline. */
+void tw_check_copies(struct tw_check *c, const struct tw_config *cfg, bool online);
 
 #endif

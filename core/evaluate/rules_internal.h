@@ -1,5 +1,5 @@
-#ifndef TW_CORE_EVALUATE_RULES_H
-#define TW_CORE_EVALUATE_RULES_H
+#ifndef TW_CORE_EVALUATE_RULES_INTERNAL_H
+#define TW_CORE_EVALUATE_RULES_INTERNAL_H
 
 /*
  * Internal to the evaluator (the files of core/evaluate): one function per finding
@@ -17,13 +17,15 @@
 #include "core/evaluate/finding.h"
 #include "core/inventory.h"
 
+struct tw_copies;
 struct tw_policy;
 struct tw_usage;
 
 struct tw_eval_ctx {
         const struct tw_inventory *inv;
         const struct tw_policy *policy;
-        const struct tw_usage *usage; /* NULL: no audit-log usage */
+        const struct tw_usage *usage;   /* NULL: no audit-log usage */
+        const struct tw_copies *copies; /* NULL: no copies */
         int64_t now;
         /* Tokens whose orphan check a failed listing of that kind prevented. */
         size_t unchecked[_TW_LISTING_KIND_MAX];
@@ -45,6 +47,12 @@ int tw_rule_orphaned(struct tw_eval_ctx *c, const struct tw_token *t, struct tw_
 int tw_rule_over_privileged(struct tw_eval_ctx *c, const struct tw_token *t, struct tw_finding *f);
 /* core/evaluate/usage.c: none without usage. */
 int tw_rule_new_source(struct tw_eval_ctx *c, const struct tw_token *t, struct tw_finding *f);
+
+/* core/evaluate/copies.c: the copies' verdicts (ev->copies), made once
+ * before the tokens are judged, then the two rules that read them. */
+int tw_eval_judge_copies(struct tw_eval_ctx *c);
+int tw_rule_stale_copy(struct tw_eval_ctx *c, const struct tw_token *t, struct tw_finding *f);
+int tw_rule_missing_copy(struct tw_eval_ctx *c, const struct tw_token *t, struct tw_finding *f);
 
 /* A zeroed reason of that kind appended to the evaluation, or NULL on
  * -ENOMEM.  The pointer is valid until the next call. */

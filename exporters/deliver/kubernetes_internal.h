@@ -1,5 +1,5 @@
-#ifndef TW_EXPORTERS_DELIVER_KUBERNETES_H
-#define TW_EXPORTERS_DELIVER_KUBERNETES_H
+#ifndef TW_EXPORTERS_DELIVER_KUBERNETES_INTERNAL_H
+#define TW_EXPORTERS_DELIVER_KUBERNETES_INTERNAL_H
 
 /*
  * Where a Kubernetes copy is, in-cluster defaults applied (internal to

@@ -1,5 +1,5 @@
-#ifndef TW_EXPORTERS_SINKS_SINKS_COMMON_H
-#define TW_EXPORTERS_SINKS_SINKS_COMMON_H
+#ifndef TW_EXPORTERS_SINKS_SINKS_COMMON_INTERNAL_H
+#define TW_EXPORTERS_SINKS_SINKS_COMMON_INTERNAL_H
 
 /*
  * Internal to the sink formats (the files of exporters/sinks): what the builders

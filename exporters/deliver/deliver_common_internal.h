@@ -1,5 +1,5 @@
-#ifndef TW_EXPORTERS_DELIVER_DELIVER_COMMON_H
-#define TW_EXPORTERS_DELIVER_DELIVER_COMMON_H
+#ifndef TW_EXPORTERS_DELIVER_DELIVER_COMMON_INTERNAL_H
+#define TW_EXPORTERS_DELIVER_DELIVER_COMMON_INTERNAL_H
 
 /*
  * What the store files share (internal to exporters/deliver): the context,

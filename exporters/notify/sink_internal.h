@@ -1,9 +1,9 @@
-#ifndef TW_EXPORTERS_NOTIFY_SINK_H
-#define TW_EXPORTERS_NOTIFY_SINK_H
+#ifndef TW_EXPORTERS_NOTIFY_SINK_INTERNAL_H
+#define TW_EXPORTERS_NOTIFY_SINK_INTERNAL_H
 
 /*
  * A sink: one [webhook.NAME], delivering its bodies to its URL(s) from a
- * bounded FIFO queue drained by its own thread (exporters/notify/sink_post.h
+ * bounded FIFO queue drained by its own thread (exporters/notify/sink_post_internal.h
  * builds and judges each POST).  Whoever pushes never waits on the network.
  *
  * - Order: items go out one at a time, in id order; a later item waits until

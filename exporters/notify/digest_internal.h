@@ -1,5 +1,5 @@
-#ifndef TW_EXPORTERS_NOTIFY_DIGEST_H
-#define TW_EXPORTERS_NOTIFY_DIGEST_H
+#ifndef TW_EXPORTERS_NOTIFY_DIGEST_INTERNAL_H
+#define TW_EXPORTERS_NOTIFY_DIGEST_INTERNAL_H
 
 /*
  * The notifier's digests: [webhook.NAME] digest = <schedule>

@@ -1,5 +1,5 @@
-#ifndef TW_COLLECTORS_AUDITLOG_CURSOR_H
-#define TW_COLLECTORS_AUDITLOG_CURSOR_H
+#ifndef TW_COLLECTORS_AUDITLOG_CURSOR_INTERNAL_H
+#define TW_COLLECTORS_AUDITLOG_CURSOR_INTERNAL_H
 
 /*
  * Internal to the audit-log collector: where the reading stands.

@@ -1,5 +1,5 @@
-#ifndef TW_EXPORTERS_REPORT_HTML_H
-#define TW_EXPORTERS_REPORT_HTML_H
+#ifndef TW_EXPORTERS_REPORT_HTML_INTERNAL_H
+#define TW_EXPORTERS_REPORT_HTML_INTERNAL_H
 
 /*
  * Internal to the HTML report (html.c, the page, and its sections in
@@ -16,10 +16,12 @@
 #include "core/evaluate/finding.h"
 #include "exporters/report/report_internal.h"
 
+struct tw_live_status;
 struct tw_snapshot;
 
 struct tw_html {
         const struct tw_snapshot *snap;
+        const struct tw_live_status *live; /* the daemon's live view, or NULL */
         struct tw_buf *out;
         struct tw_buf tmp;   /* scratch for sanitizing */
         struct tw_buf msg;   /* a finding's message */
@@ -47,6 +49,12 @@ void tw_html_text(struct tw_html *h, const char *s);
  * stands around it; "(no name)" for NULL or "". */
 void tw_html_name(struct tw_html *h, const char *s);
 
+/* As tw_html_name(), cut to TW_HTML_NAME_WIDTH display cells ("…" ends
+ * the cut) with the whole name, escaped, in a title attribute: for lists,
+ * cards and the timeline, where one long name would push the rest away. */
+#define TW_HTML_NAME_WIDTH 40
+void tw_html_short_name(struct tw_html *h, const char *s);
+
 /* "crit", "warn" or "ok": the CSS class of a severity. */
 const char *tw_html_sev_class(enum tw_severity s);
 
@@ -58,6 +66,15 @@ void tw_html_delta(struct tw_html *h, int64_t t);
 
 /* "YYYY-MM-DD", or none_text for TW_NO_TIME. */
 void tw_html_date(struct tw_html *h, int64_t t, const char *none_text);
+
+/* The head of the page (exporters/report/html_head.c): the organizations
+ * as people know them (display name, else id; markup: each in <bdi>, else
+ * text only, for <title>), the heading with what the report is of (in the
+ * live view: the data's age and the last collection's outcome), and the
+ * table of contents. */
+void tw_html_org_names(struct tw_html *h, bool markup);
+void tw_html_header(struct tw_html *h);
+void tw_html_toc(struct tw_html *h);
 
 /* The inline SVG timeline of expiries: tokens already expired, and the next
  * 90 days, coloured by severity, with the policy's thresholds drawn. */

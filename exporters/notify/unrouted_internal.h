@@ -1,5 +1,5 @@
-#ifndef TW_EXPORTERS_NOTIFY_UNROUTED_H
-#define TW_EXPORTERS_NOTIFY_UNROUTED_H
+#ifndef TW_EXPORTERS_NOTIFY_UNROUTED_INTERNAL_H
+#define TW_EXPORTERS_NOTIFY_UNROUTED_INTERNAL_H
 
 /*
  * Findings that no sink receives: internal to the notifier

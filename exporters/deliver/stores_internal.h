@@ -1,5 +1,5 @@
-#ifndef TW_EXPORTERS_DELIVER_STORES_H
-#define TW_EXPORTERS_DELIVER_STORES_H
+#ifndef TW_EXPORTERS_DELIVER_STORES_INTERNAL_H
+#define TW_EXPORTERS_DELIVER_STORES_INTERNAL_H
 
 /* The store types the registry lists (internal to exporters/deliver). */
 

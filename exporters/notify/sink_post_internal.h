@@ -1,10 +1,10 @@
-#ifndef TW_EXPORTERS_NOTIFY_SINK_POST_H
-#define TW_EXPORTERS_NOTIFY_SINK_POST_H
+#ifndef TW_EXPORTERS_NOTIFY_SINK_POST_INTERNAL_H
+#define TW_EXPORTERS_NOTIFY_SINK_POST_INTERNAL_H
 
 /*
  * How a sink POSTs: its URLs (secrets; several for an Alertmanager HA
  * pair), its format's headers and secrets (signature, routing key put into
- * the body), and the verdict on each answer (exporters/notify/http.h does
+ * the body), and the verdict on each answer (exporters/notify/http_internal.h does
  * the transfer).  Used by the sink's thread and by notify-test; a post
  * object is read-only after creation, so both may use it at once.
  * Messages name the sink and the URL's host, never the URL.
@@ -14,7 +14,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "exporters/notify/sink.h"
+#include "exporters/notify/sink_internal.h"
 
 struct tw_buf;
 struct tw_sink_format;
