@@ -281,6 +281,12 @@ int64_t tw_config_cycle_timeout(const struct tw_config *cfg);
  * [web.basic_auth_users]) have no fixed keys and are not listed; of
  * [owners], keys and labels are (its rules are free-form). */
 const char *tw_config_key_at(size_t i, const char **ret_section);
+/* The sections the parser knows, for documentation checks: the i-th
+ * section's name, or NULL past the last; *ret_family when it is a family of
+ * sections (name.NAME, e.g. webhook), *ret_renamed when its keys are old
+ * names of keys that moved to other sections.  A name may come twice
+ * ([astro] and [astro.NAME]). */
+const char *tw_config_section_at(size_t i, bool *ret_family, bool *ret_renamed);
 
 int tw_config_new_default(struct tw_config **ret_config);
 /* The owner policy of cfg's [owners] section, borrowing cfg's strings (valid

@@ -69,6 +69,15 @@ static const char *near_section(const char *section, char *buf, size_t size)
         return buf;
 }
 
+const char *tw_config_section_at(size_t i, bool *ret_family, bool *ret_renamed)
+{
+        if (i >= sizeof(sections) / sizeof(sections[0]))
+                return NULL;
+        *ret_family = sections[i].family;
+        *ret_renamed = sections[i].add == tw_config_add_renamed_key;
+        return sections[i].name;
+}
+
 int tw_config_handler(void *user, const char *section, const char *name, const char *value)
 {
         struct tw_config_parser *p = user;
