@@ -2,7 +2,7 @@
  * who uses each token, from the Astro audit logs. */
 #include "agent/cmd/audit.h"
 #include "agent/cmd/audit_usage_internal.h"
-#include "agent/cmd/oneshot_usage.h"
+#include "agent/cmd/oneshot_usage_internal.h"
 
 #include <errno.h>
 #include <limits.h>

@@ -5,7 +5,7 @@
  * `tokenwatch -c FILE audit [--since 30d] [--token ID] [--format F]`: the
  * token events of the audit trail in [agent] state_dir, oldest first, for a
  * security reviewer, and who uses and changed each token from the Astro
- * audit logs (agent/cmd/oneshot_usage.h: the daemon's index when fresh,
+ * audit logs (agent/cmd/oneshot_usage_internal.h: the daemon's index when fresh,
  * else read now for --since, or [audit_logs] backfill, with the credential;
  * a failure there is said, never fatal).  Writes nothing into state_dir.
  * Returns the process exit code (0, or 2 for a configuration error or an

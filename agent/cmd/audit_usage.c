@@ -8,7 +8,7 @@
 
 #include "agent/cmd/collect_internal.h"
 #include "agent/cmd/commands.h"
-#include "agent/cmd/oneshot_usage.h"
+#include "agent/cmd/oneshot_usage_internal.h"
 #include "core/config/config.h"
 #include "core/events.h"
 #include "core/inventory.h"

@@ -2,7 +2,7 @@
 #define TW_AGENT_CMD_AUDIT_USAGE_INTERNAL_H
 
 /* `tokenwatch audit`'s Part 2 input: the audit-log usage of a one-shot
- * command (agent/cmd/oneshot_usage.h: the daemon's index when fresh, else
+ * command (agent/cmd/oneshot_usage_internal.h: the daemon's index when fresh, else
  * kept or read now) and a token listing to name the tokens. */
 
 #include <stdint.h>

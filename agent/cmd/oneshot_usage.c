@@ -1,6 +1,5 @@
 /* Which usage a one-shot command shows, and the merge: see
- * agent/cmd/oneshot_usage.h.  The reading is oneshot_usage_read.c. */
-#include "agent/cmd/oneshot_usage.h"
+ * agent/cmd/oneshot_usage_internal.h.  The reading is oneshot_usage_read.c. */
 #include "agent/cmd/oneshot_usage_internal.h"
 
 #include <errno.h>

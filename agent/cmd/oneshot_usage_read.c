@@ -1,5 +1,5 @@
 /* A one-shot command reads one organization's audit logs with the daemon's
- * collector: see agent/cmd/oneshot_usage.h. */
+ * collector: see agent/cmd/oneshot_usage_internal.h. */
 #include "agent/cmd/oneshot_usage_internal.h"
 
 #include <errno.h>
@@ -9,7 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "agent/cmd/progress.h"
+#include "agent/cmd/progress_internal.h"
 #include "collectors/auditlog/auditlog.h"
 #include "core/config/config.h"
 #include "core/inventory.h"

@@ -1,5 +1,5 @@
-/* See agent/cmd/progress.h. */
-#include "agent/cmd/progress.h"
+/* See agent/cmd/progress_internal.h. */
+#include "agent/cmd/progress_internal.h"
 
 #include <inttypes.h>
 

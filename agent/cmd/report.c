@@ -13,7 +13,7 @@
 
 #include "agent/cmd/copies.h"
 #include "agent/cmd/load_config.h"
-#include "agent/cmd/oneshot_usage.h"
+#include "agent/cmd/oneshot_usage_internal.h"
 #include "agent/cmd/collect_internal.h"
 #include "lib/buf.h"
 #include "core/config/config.h"
@@ -82,7 +82,7 @@ static void log_owner_rules(const struct tw_config *cfg, const struct tw_invento
         tw_buf_done(&b);
 }
 
-/* The audit-log usage (agent/cmd/oneshot_usage.h): the daemon's, kept, or
+/* The audit-log usage (agent/cmd/oneshot_usage_internal.h): the daemon's, kept, or
  * read now.  Never fatal: the report is then made without it. */
 static int get_usage(const struct tw_config *cfg, const struct tw_report_options *o,
                      const struct tw_inventory *inv, struct tw_oneshot_usage *u)

@@ -1,10 +1,10 @@
-/* Which audit-log usage a one-shot command shows (agent/cmd/oneshot_usage.h):
+/* Which audit-log usage a one-shot command shows (agent/cmd/oneshot_usage_internal.h):
  * the daemon's index only when it is fresh, of this organization and API
  * and long enough for --since; else what an earlier command kept, when
  * fresh and of the same window; else the audit logs are to be read.  No
  * credential here, so nothing is ever read: an organization left to read
  * ends "not included". */
-#include "agent/cmd/oneshot_usage.h"
+#include "agent/cmd/oneshot_usage_internal.h"
 
 #include <errno.h>
 #include <setjmp.h>

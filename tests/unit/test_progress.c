@@ -1,4 +1,4 @@
-/* The progress line of a one-shot read (agent/cmd/progress.h): written only
+/* The progress line of a one-shot read (agent/cmd/progress_internal.h): written only
  * to a terminal, rewritten in place at most once per interval, ended with
  * the final figures or erased. */
 #include <setjmp.h>
@@ -11,7 +11,7 @@
 
 #include <cmocka.h>
 
-#include "agent/cmd/progress.h"
+#include "agent/cmd/progress_internal.h"
 
 #define MS ((int64_t)1000000)
 

@@ -1,5 +1,5 @@
-#ifndef TW_AGENT_CMD_PROGRESS_H
-#define TW_AGENT_CMD_PROGRESS_H
+#ifndef TW_AGENT_CMD_PROGRESS_INTERNAL_H
+#define TW_AGENT_CMD_PROGRESS_INTERNAL_H
 
 /*
  * A progress line for a person at a terminal: "Reading the Astro audit logs:
