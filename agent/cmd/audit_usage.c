@@ -33,6 +33,15 @@ static struct tw_listing *saved_listing(const struct tw_config *cfg)
         return l;
 }
 
+/* The organizations' tokens, listed now; NULL when that fails (logged by
+ * the collection). */
+static struct tw_inventory *list_tokens(const struct tw_config *cfg, int64_t now)
+{
+        struct tw_inventory *inv = NULL;
+
+        return tw_report_collect(cfg, NULL, now, &inv) == TW_EXIT_OK ? inv : NULL;
+}
+
 int tw_cmd_audit_usage(const struct tw_config *cfg, int64_t since_s, int64_t now,
                        struct tw_oneshot_usage *u, struct tw_listing **ret_listing)
 {
@@ -43,15 +52,20 @@ int tw_cmd_audit_usage(const struct tw_config *cfg, int64_t since_s, int64_t now
 
         *ret_listing = NULL;
         r = tw_oneshot_usage_plan(cfg, &o, now, u);
-        if (r == 0 && tw_oneshot_usage_to_read(u) &&
-            tw_report_collect(cfg, NULL, now, &inv) != TW_EXIT_OK)
-                inv = NULL; /* said by the collection; noted by the read */
+        if (r == 0 && tw_oneshot_usage_to_read(u))
+                inv = list_tokens(cfg, now); /* NULL: noted by the read */
         if (r == 0)
                 r = tw_oneshot_usage_read(u, inv, now);
+        if (r == 0 && !inv && u->usage) {
+                /* Names from the daemon's last listing, else (no daemon
+                 * here: the usage was kept by an earlier command) listed
+                 * now. */
+                *ret_listing = saved_listing(cfg);
+                if (!*ret_listing)
+                        inv = list_tokens(cfg, now);
+        }
         if (r == 0 && inv)
                 r = tw_listing_from(inv, NULL, ret_listing);
-        else if (r == 0 && u->usage)
-                *ret_listing = saved_listing(cfg);
         tw_inventory_free(inv);
         if (r < 0)
                 tw_log(TW_LOG_ERROR, "cannot gather the audit-log usage", "error", strerror(-r),

@@ -17,7 +17,8 @@ struct tw_oneshot_usage;
  * organizations' tokens are listed first (their ids link the usage to them;
  * a listing that fails is logged and noted where the usage would be), and
  * *ret_listing is made from that listing; otherwise it is the daemon's last
- * listing (state_dir/audit-listing.json), NULL when absent or unreadable
+ * listing (state_dir/audit-listing.json), else (usage kept by an earlier
+ * command, no daemon) the tokens listed now; NULL when none can be had
  * (names are then left out).  0, or -ENOMEM (logged).
  */
 int tw_cmd_audit_usage(const struct tw_config *cfg, int64_t since_s, int64_t now,

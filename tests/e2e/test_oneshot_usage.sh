@@ -88,7 +88,14 @@ report "$E2E_TMP/kept.json"
 shows_usage "$E2E_TMP/kept.json" || fail "no usage from what was kept"
 jq -e '.usage_source[0].source == "kept"' "$E2E_TMP/kept.json" >/dev/null || fail "not the kept usage"
 [[ $(audit_calls) -eq 0 ]] || fail "the kept usage made audit-log calls"
-pass "a second report uses what the first kept, no call"
+# audit too, the tokens named (no daemon's listing here: listed now)
+"$TW_BIN" -c "$cfg" audit --format json >"$E2E_TMP/kept-audit.json" 2>"$E2E_TMP/kept-audit.err" ||
+  { cat "$E2E_TMP/kept-audit.err" >&2; fail "audit with the kept usage"; }
+jq -e --arg t "$owner" '.usage_source[0].source == "kept"
+  and any(.usage[]; .token_id == $t and .token_name == "ml-platform-owner" and .calls == 2)' \
+  "$E2E_TMP/kept-audit.json" >/dev/null || fail "audit: the kept usage, its tokens named"
+[[ $(audit_calls) -eq 0 ]] || fail "audit with the kept usage made audit-log calls"
+pass "a second report, and audit, use what the first kept, no call"
 
 # On a terminal, progress on stderr (another window: read again).
 script -qec "$TW_BIN -c $cfg report --since 45d --format json --fail-on never -o $E2E_TMP/tty.json" \
