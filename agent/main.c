@@ -9,6 +9,8 @@
 
 #include "agent/cmd/audit.h"
 #include "agent/cmd/report.h"
+#include "agent/cmd/rotate.h"
+#include "core/rotation/rotation.h"
 #include "agent/cmd/commands.h"
 #include "core/config/config.h"
 #include "agent/cmd/notify_test.h"
@@ -28,6 +30,7 @@ static void usage(FILE *f)
               "  check-config        check the configuration, credential and webhook files\n"
               "  notify-test [SINK]  send one test notification to every (or one) webhook\n"
               "  audit               print the token changes recorded in [agent] state_dir\n"
+              "  rotate TOKEN        renew one token now and write it into its copies\n"
               "\n"
               "Options:\n"
               "  -c, --config FILE   configuration file (default " TW_CONFIG_DEFAULT_PATH ")\n"
@@ -51,6 +54,12 @@ static void usage(FILE *f)
               "      --since D       only the last D (e.g. 30d, 12h)\n"
               "      --token ID      only this token's changes\n"
               "\n"
+              "rotate options:\n"
+              "      --dry-run       print what the renewal would do and write nothing\n"
+              "      --strategy S    replace (a twin, then delete the old token) or rotate\n"
+              "                      (in place); default [rotation] strategy\n"
+              "      --organization O  the token's organization ([astro.NAME] name or id)\n"
+              "\n"
               "check-config options:\n"
               "      --online        also call the Astro API (two GETs per organization) and\n"
               "                      connect to each webhook's host (no message is sent)\n"
@@ -61,7 +70,7 @@ static void usage(FILE *f)
               "      --port-file F   write the metrics port to F once listening\n"
               "\n"
               "Exit codes: 0 fine, 1 findings (report --fail-on), 2 configuration or\n"
-              "credential error, 3 collection incomplete.\n"
+              "credential error, 3 collection incomplete, 4 the renewal failed (rotate).\n"
               "The Astro API token comes from [astro] token_file or ASTRO_API_TOKEN.\n",
               f);
 }
@@ -75,7 +84,8 @@ enum {
         OPT_SINCE,
         OPT_TOKEN,
         OPT_GROUP_BY,
-        OPT_ONLINE
+        OPT_ONLINE,
+        OPT_STRATEGY
 };
 enum { OPT_ORGANIZATION = 300 };
 
@@ -83,8 +93,10 @@ enum { OPT_ORGANIZATION = 300 };
 struct cli {
         struct tw_report_options report; /* report.config_path: -c for every command */
         struct tw_run_options run;
-        struct tw_auditlog_options audit; /* since_seconds, token_id */
-        bool online;                      /* check-config --online */
+        struct tw_auditlog_options audit;   /* since_seconds, token_id */
+        bool online;                        /* check-config --online */
+        enum tw_rotation_strategy strategy; /* rotate --strategy */
+        bool strategy_set;
         const char *arg; /* the argument after the command (notify-test SINK), or NULL */
 };
 
@@ -111,6 +123,16 @@ static int run_notify_test(const struct cli *c)
         return tw_cmd_notify_test(c->report.config_path, c->arg);
 }
 
+static int run_rotate(const struct cli *c)
+{
+        const struct tw_rotate_cli o = {.token = c->arg,
+                                        .dry_run = c->run.dry_run,
+                                        .strategy = c->strategy_set ? &c->strategy : NULL,
+                                        .organization = c->report.organization};
+
+        return tw_cmd_rotate(c->report.config_path, &o);
+}
+
 static int run_audit(const struct cli *c)
 {
         struct tw_auditlog_options o = c->audit;
@@ -131,6 +153,7 @@ static const struct command {
         {"check-config", run_check_config},
         {"notify-test", run_notify_test},
         {"audit", run_audit},
+        {"rotate", run_rotate},
 };
 
 /* Parses one option into c.  -1: exit with *ret_code; 0: go on. */
@@ -203,6 +226,14 @@ static int parse_option(int opt, struct cli *c, int *ret_code)
         case OPT_ONLINE:
                 c->online = true;
                 return 0;
+        case OPT_STRATEGY:
+                if (tw_rotation_strategy_from_string(optarg, &c->strategy) < 0) {
+                        fprintf(stderr, "tokenwatch: --strategy takes replace or rotate\n");
+                        *ret_code = TW_EXIT_CONFIG;
+                        return -1;
+                }
+                c->strategy_set = true;
+                return 0;
         default:
                 usage(stderr);
                 *ret_code = TW_EXIT_CONFIG;
@@ -228,6 +259,7 @@ int main(int argc, char **argv)
                 {"group-by", required_argument, NULL, OPT_GROUP_BY},
                 {"organization", required_argument, NULL, OPT_ORGANIZATION},
                 {"online", no_argument, NULL, OPT_ONLINE},
+                {"strategy", required_argument, NULL, OPT_STRATEGY},
                 {0},
         };
         struct cli c = {

@@ -15,11 +15,23 @@
 #define DETAIL_MAX 256
 
 static const char *const kind_names[_TW_EVENT_KIND_MAX] = {
-        [TW_EVENT_CREATED] = "created", [TW_EVENT_DELETED] = "deleted",
-        [TW_EVENT_ROTATED] = "rotated", [TW_EVENT_ROLES_CHANGED] = "roles_changed",
-        [TW_EVENT_RENAMED] = "renamed", [TW_EVENT_DESCRIPTION_CHANGED] = "description_changed",
-        [TW_EVENT_EXPIRED] = "expired", [TW_EVENT_CREATOR_DEPARTED] = "creator_departed",
+        [TW_EVENT_CREATED] = "created",
+        [TW_EVENT_DELETED] = "deleted",
+        [TW_EVENT_ROTATED] = "rotated",
+        [TW_EVENT_ROLES_CHANGED] = "roles_changed",
+        [TW_EVENT_RENAMED] = "renamed",
+        [TW_EVENT_DESCRIPTION_CHANGED] = "description_changed",
+        [TW_EVENT_EXPIRED] = "expired",
+        [TW_EVENT_CREATOR_DEPARTED] = "creator_departed",
+        [TW_EVENT_RENEWED] = "renewed",
+        [TW_EVENT_RENEWAL_FAILED] = "renewal_failed",
+        [TW_EVENT_RETIRE_HELD] = "retire_held",
 };
+
+bool tw_event_pushed(const struct tw_event *e)
+{
+        return e->severity != TW_SEVERITY_NONE || e->kind == TW_EVENT_RENEWED;
+}
 
 const char *tw_event_kind_to_string(enum tw_event_kind k)
 {
@@ -101,6 +113,7 @@ static void listed_token_done(struct tw_listed_token *t)
         free(t->scope);
         free(t->organization_id);
         free(t->roles);
+        free(t->replaced_by);
 }
 
 int tw_listed_token_copy(struct tw_listed_token *dst, const struct tw_listed_token *src)
@@ -113,9 +126,11 @@ int tw_listed_token_copy(struct tw_listed_token *dst, const struct tw_listed_tok
         dst->scope = dup_or_null(src->scope);
         dst->organization_id = dup_or_null(src->organization_id);
         dst->roles = dup_or_null(src->roles);
-        if (!dst->id || (src->name && !dst->name) || (src->description && !dst->description) ||
-            (src->short_token && !dst->short_token) || (src->scope && !dst->scope) ||
-            (src->organization_id && !dst->organization_id) || (src->roles && !dst->roles)) {
+        dst->replaced_by = dup_or_null(src->replaced_by);
+        if ((src->replaced_by && !dst->replaced_by) || !dst->id || (src->name && !dst->name) ||
+            (src->description && !dst->description) || (src->short_token && !dst->short_token) ||
+            (src->scope && !dst->scope) || (src->organization_id && !dst->organization_id) ||
+            (src->roles && !dst->roles)) {
                 listed_token_done(dst);
                 memset(dst, 0, sizeof(*dst));
                 return -ENOMEM;
@@ -229,6 +244,7 @@ void tw_event_done(struct tw_event *e)
         free(e->before);
         free(e->after);
         free(e->detail);
+        free(e->replaced_by);
         memset(e, 0, sizeof(*e));
 }
 
@@ -324,8 +340,20 @@ static int deleted(struct diff *d, const struct tw_listed_token *t)
 {
         char detail[DETAIL_MAX];
         enum tw_severity sev = in_use(d, t, d->now, detail);
+        struct tw_event *e;
+        int r;
 
-        return add(d, TW_EVENT_DELETED, sev, t, t->roles, NULL, detail);
+        if (t->replaced_by) {
+                sev = TW_SEVERITY_NONE;
+                snprintf(detail, DETAIL_MAX, "replaced by %s (renewed by tokenwatch)",
+                         t->replaced_by);
+        }
+        r = add(d, TW_EVENT_DELETED, sev, t, t->roles, NULL, detail);
+        if (r < 0 || !t->replaced_by)
+                return r;
+        e = &d->out.events[d->out.n_events - 1];
+        e->replaced_by = strdup(t->replaced_by);
+        return e->replaced_by ? 0 : -ENOMEM;
 }
 
 /* A rotation keeps the id: a newer lastRotatedAt, or a new startAt/shortToken. */

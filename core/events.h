@@ -36,6 +36,10 @@ enum tw_event_kind {
         TW_EVENT_DESCRIPTION_CHANGED,
         TW_EVENT_EXPIRED,
         TW_EVENT_CREATOR_DEPARTED,
+        /* tokenwatch's own renewals (agent/rotate), not seen in a listing: */
+        TW_EVENT_RENEWED,        /* info: every copy holds a new value (after: the new id) */
+        TW_EVENT_RENEWAL_FAILED, /* critical: a step failed (detail: why, the next attempt) */
+        TW_EVENT_RETIRE_HELD,    /* warning: the replaced token is still used (detail: by what) */
         _TW_EVENT_KIND_MAX,
 };
 
@@ -55,6 +59,8 @@ struct tw_listed_token {
         bool creator_departed;   /* the evaluator found it orphaned */
         bool no_expiry;          /* the evaluator flagged it: no expiry */
         bool over_privileged;    /* the evaluator flagged it: role above the ceiling */
+        char *replaced_by;       /* a renewal replaced it by this token (its deletion is
+                                    no alarm); NULL: none */
 };
 
 struct tw_listing {
@@ -75,7 +81,9 @@ struct tw_event {
         char *organization_id; /* NULL: unknown (a listing saved before organizations) */
         char *before;          /* NULL where the kind has no before/after */
         char *after;
-        char *detail; /* for a person, e.g. "last used 2 hours before" */
+        char *detail;      /* for a person, e.g. "last used 2 hours before" */
+        char *replaced_by; /* renewed (replace), and the replaced token's deleted: the
+                              token that replaces it; NULL otherwise */
 };
 
 struct tw_events {
@@ -116,11 +124,19 @@ const struct tw_listed_token *tw_listing_find(const struct tw_listing *l, const 
  *  - expired: endAt crossed between prev's observation and now (a deleted
  *    token reports deleted, not expired); critical when in use;
  *  - creator_departed: newly judged orphaned.
+ * A deleted token that a renewal replaced (its listed record's replaced_by)
+ * is a record only (severity NONE), with replaced_by set: its deletion is
+ * the renewal's last step, not an outage.
  * -EINVAL, -ENOMEM.  *ret_events is written on success only.
  */
 int tw_events_diff(const struct tw_listing *prev, const struct tw_listing *cur, bool cur_complete,
                    const struct tw_event_policy *policy, int64_t now, struct tw_events *ret_events);
 void tw_events_done(struct tw_events *e);
+
+/* Whether an event is pushed to sinks at all: a warning or critical one,
+ * or a renewal done (an info notice that a sink routes by its `changes`
+ * alone: PagerDuty and Alertmanager resolve the failure with it). */
+bool tw_event_pushed(const struct tw_event *e);
 
 const char *tw_event_kind_to_string(enum tw_event_kind k);
 /* -EINVAL for an unknown name. */

@@ -46,7 +46,8 @@ static cJSON *token_to_json(const struct tw_listed_token *t)
             !tw_json_add_time(o, "last_rotated_at", t->last_rotated_at) ||
             !cJSON_AddBoolToObject(o, "creator_departed", t->creator_departed) ||
             !cJSON_AddBoolToObject(o, "no_expiry", t->no_expiry) ||
-            !cJSON_AddBoolToObject(o, "over_privileged", t->over_privileged)) {
+            !cJSON_AddBoolToObject(o, "over_privileged", t->over_privileged) ||
+            (t->replaced_by && !tw_json_add_str(o, "replaced_by", t->replaced_by))) {
                 cJSON_Delete(o);
                 return NULL;
         }
@@ -94,7 +95,8 @@ static int token_from_json(const cJSON *o, struct tw_listed_token *t)
             (r = tw_json_get_time(o, "start_at", &t->start_at)) < 0 ||
             (r = tw_json_get_time(o, "end_at", &t->end_at)) < 0 ||
             (r = tw_json_get_time(o, "last_used_at", &t->last_used_at)) < 0 ||
-            (r = tw_json_get_time(o, "last_rotated_at", &t->last_rotated_at)) < 0)
+            (r = tw_json_get_time(o, "last_rotated_at", &t->last_rotated_at)) < 0 ||
+            (r = tw_json_get_str(o, "replaced_by", &t->replaced_by)) < 0)
                 return r;
         if (!t->id || !*t->id)
                 return -EBADMSG;
@@ -164,7 +166,8 @@ int tw_event_to_json(const struct tw_event *e, struct tw_buf *out)
             (e->organization_id && !tw_json_add_str(o, "organization_id", e->organization_id)) ||
             (e->before && !tw_json_add_str(o, "before", e->before)) ||
             (e->after && !tw_json_add_str(o, "after", e->after)) ||
-            (e->detail && !tw_json_add_str(o, "detail", e->detail))) {
+            (e->detail && !tw_json_add_str(o, "detail", e->detail)) ||
+            (e->replaced_by && !tw_json_add_str(o, "replaced_by", e->replaced_by))) {
                 cJSON_Delete(o);
                 return -ENOMEM;
         }
@@ -194,7 +197,8 @@ int tw_event_from_json(const char *json, size_t len, struct tw_event *ret_event)
             (r = tw_json_get_str(o, "organization_id", &e.organization_id)) < 0 ||
             (r = tw_json_get_str(o, "before", &e.before)) < 0 ||
             (r = tw_json_get_str(o, "after", &e.after)) < 0 ||
-            (r = tw_json_get_str(o, "detail", &e.detail)) < 0)
+            (r = tw_json_get_str(o, "detail", &e.detail)) < 0 ||
+            (r = tw_json_get_str(o, "replaced_by", &e.replaced_by)) < 0)
                 goto out;
         r = -EBADMSG;
         if (!e.token_id || e.observed_at == TW_NO_TIME)

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "lib/timeutil.h"
+#include "lib/wipe.h"
 
 bool tw_json_add_str(cJSON *o, const char *key, const char *s)
 {
@@ -70,4 +71,21 @@ int tw_json_get_int64(const cJSON *o, const char *key, int64_t *ret)
         if (r == 0)
                 *ret = (int64_t)d;
         return r;
+}
+
+static void wipe_strings(cJSON *j)
+{
+        for (; j; j = j->next) {
+                if (cJSON_IsString(j) && j->valuestring)
+                        tw_wipe(j->valuestring, strlen(j->valuestring));
+                wipe_strings(j->child);
+        }
+}
+
+void tw_json_delete_wiped(cJSON *j)
+{
+        if (!j)
+                return;
+        wipe_strings(j->child);
+        cJSON_Delete(j);
 }

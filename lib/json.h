@@ -43,4 +43,8 @@ int tw_json_number(const cJSON *v, double min, double max, double *ret);
  * (fractions truncated toward zero).  0 or -EBADMSG. */
 int tw_json_get_int64(const cJSON *o, const char *key, int64_t *ret);
 
+/* Wipes every string value in j (it held a secret: a token's value), then
+ * deletes it.  NULL-safe. */
+void tw_json_delete_wiped(cJSON *j);
+
 #endif

@@ -193,3 +193,18 @@ struct timespec tw_mono_timespec(int64_t mono_ns)
         return (struct timespec){.tv_sec = (time_t)(mono_ns / 1000000000),
                                  .tv_nsec = (long)(mono_ns % 1000000000)};
 }
+
+int tw_nap_ms(int64_t ms, volatile sig_atomic_t *cancel)
+{
+        int64_t end = tw_mono_ns() + ms * 1000000, left;
+
+        while ((left = end - tw_mono_ns()) > 0) {
+                int64_t slice = left < 50000000 ? left : 50000000;
+                struct timespec ts = {.tv_sec = 0, .tv_nsec = (long)slice};
+
+                if (cancel && *cancel)
+                        return -ECANCELED;
+                nanosleep(&ts, NULL);
+        }
+        return cancel && *cancel ? -ECANCELED : 0;
+}

@@ -7,6 +7,7 @@
  * Every function here is pure and thread-safe.
  */
 
+#include <signal.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -44,5 +45,9 @@ int64_t tw_mono_ns(void);
  * pthread_cond_timedwait() takes on a condition variable whose clock is
  * CLOCK_MONOTONIC (pthread_condattr_setclock).  Pure. */
 struct timespec tw_mono_timespec(int64_t mono_ns);
+
+/* Sleeps ms milliseconds in short slices, returning early with -ECANCELED
+ * once *cancel (may be NULL) is non-zero; 0 otherwise. */
+int tw_nap_ms(int64_t ms, volatile sig_atomic_t *cancel);
 
 #endif

@@ -10,11 +10,39 @@
 #include <string.h>
 
 #include "agent/cmd/copies.h"
+#include "agent/rotate/rotate.h"
 #include "core/config/config.h"
 #include "core/copies.h"
 #include "core/evaluate/evaluate.h"
 #include "lib/buf.h"
 #include "lib/timeutil.h"
+
+/* With --online, for each organization with a copy: whether the credential
+ * that renews tokens may manage them (a problem when it may not and
+ * [rotation] enabled = true; a note otherwise: `rotate` would fail). */
+static void check_managing(struct tw_check *c, const struct tw_config *cfg)
+{
+        for (size_t org = 0; org < tw_config_org_count(cfg); org++) {
+                struct tw_buf out;
+                bool copies = false;
+                int r;
+
+                for (size_t i = 0; i < cfg->n_copies; i++)
+                        copies |= cfg->copies[i].org == org;
+                if (!copies)
+                        continue;
+                tw_buf_init(&out, 1 << 16);
+                r = tw_rotate_check_credential(cfg, org, &out);
+                if (r < 0 && cfg->rotation.enabled)
+                        tw_check_problem(c, cfg->rotation.token_file_line, "rotation",
+                                         cfg->rotation.token_file ? "token_file" : NULL, "%s",
+                                         out.ptr ? out.ptr : "");
+                else
+                        tw_check_note(c, "%s%s", r < 0 ? "[rotation] renewals would fail: " : "",
+                                      out.ptr ? out.ptr : "");
+                tw_buf_done(&out);
+        }
+}
 
 /* What a store's credential needs, by type, said on a 401 or 403. */
 static const struct {
@@ -104,8 +132,10 @@ void tw_check_copies(struct tw_check *c, const struct tw_config *cfg, bool onlin
                 else if (online)
                         tw_check_note(c, "[%s] a program's copy cannot be checked", section);
         }
-        if (cfg->rotation.token_file)
-                tw_check_secret_file(c, cfg->rotation.token_file_line, "rotation", "token_file",
-                                     cfg->rotation.token_file,
-                                     "the credential that manages tokens");
+        if (cfg->rotation.token_file &&
+            !tw_check_secret_file(c, cfg->rotation.token_file_line, "rotation", "token_file",
+                                  cfg->rotation.token_file, "the credential that manages tokens"))
+                return;
+        if (online)
+                check_managing(c, cfg);
 }

@@ -17,6 +17,7 @@ enum tw_exit {
         TW_EXIT_FINDINGS = 1,   /* an unsuppressed finding at or above --fail-on */
         TW_EXIT_CONFIG = 2,     /* configuration or credential error */
         TW_EXIT_INCOMPLETE = 3, /* a listing failed: the report is partial */
+        TW_EXIT_RENEWAL = 4,    /* rotate: the renewal failed (the daemon tries again) */
 };
 
 /* `check-config`: the configuration, each organization's credential and

@@ -36,6 +36,8 @@ static int render_page(struct tw_daemon *d, struct tw_metrics_out *out)
                 r = tw_daemon_usage_metrics(d, &out->text);
         if (r == 0)
                 r = tw_daemon_copies_metrics(d, &out->text);
+        if (r == 0)
+                r = tw_daemon_renew_metrics(d, &out->text);
         if (r == 0 && d->opts->extra_metrics) {
                 /* Flushed first, so that a failure drops only the extra part. */
                 r = tw_metrics_out_flush(out);
@@ -220,6 +222,9 @@ void tw_daemon_cycle(struct tw_daemon *d)
         d->status.collection_duration = (double)(tw_mono_ns() - start) / 1e9;
         if (fresh)
                 tw_daemon_trail(d, now);
+        /* Renewals: the due tokens to the renewal thread, its news to the
+         * trail and the sinks. */
+        tw_daemon_renew(d, now);
         /* A failed evaluation (logged) keeps the previous page, findings
          * and all, rather than publish the tokens without them. */
         if (d->ev || !d->inv)

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "agent/cmd/load_config.h"
+#include "agent/cmd/state_lock.h"
 #include "lib/buf.h"
 #include "core/config/config.h"
 #include "agent/daemon/daemon_internal.h"
@@ -84,53 +85,23 @@ static void remove_signals(void)
         }
 }
 
-#define LOCK_FILE "tokenwatch.lock"
-
-/* Takes the exclusive lock of state directory dir: 0 with *ret_fd (its
- * file holds this PID), -EBUSY when another process holds it, or -errno;
- * every failure logged, naming the directory (and the holder's PID). */
+/* Takes the exclusive lock of state directory dir (agent/cmd/state_lock.h):
+ * 0 with *ret_fd, -EBUSY when another process holds it, or -errno; every
+ * failure logged, naming the directory (and the holder's PID). */
 static int lock_state_dir(const char *dir, int *ret_fd)
 {
-        char path[4096], pid[32] = "";
-        ssize_t n;
-        int fd, r;
+        char pid[TW_STATE_LOCK_PID_MAX];
+        int r = tw_state_lock(dir, ret_fd, pid);
 
-        r = tw_statefile_ensure_dir(dir);
-        if (r < 0) {
-                tw_log(TW_LOG_ERROR, "cannot use the state directory", "state_dir", dir, "error",
-                       tw_statefile_strerror(r), NULL);
-                return r;
-        }
-        if (snprintf(path, sizeof(path), "%s/%s", dir, LOCK_FILE) >= (int)sizeof(path))
-                return -ENAMETOOLONG;
-        fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
-        if (fd < 0) {
-                r = -errno;
-                tw_log(TW_LOG_ERROR, "cannot open the state directory's lock file", "file", path,
-                       "error", strerror(-r), NULL);
-                return r;
-        }
-        if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
-                r = errno == EWOULDBLOCK ? -EBUSY : -errno;
-                n = pread(fd, pid, sizeof(pid) - 1, 0);
-                pid[n > 0 ? (size_t)n : 0] = '\0';
-                pid[strcspn(pid, "\n")] = '\0';
-                close(fd);
+        if (r == -EBUSY)
                 tw_log(TW_LOG_ERROR,
-                       r == -EBUSY ? "another tokenwatch daemon runs on this state directory: "
-                                     "one daemon per state_dir (see Running two agents in "
-                                     "tokenwatch(8))"
-                                   : "cannot lock the state directory",
-                       "state_dir", dir, "pid", *pid ? pid : "unknown", "error", strerror(-r),
-                       NULL);
-                return r;
-        }
-        n = snprintf(pid, sizeof(pid), "%ld\n", (long)getpid());
-        if (ftruncate(fd, 0) < 0 || tw_write_all(fd, pid, (size_t)n) < 0) {
-                /* The lock holds all the same; only the PID shown to others is missing. */
-        }
-        *ret_fd = fd;
-        return 0;
+                       "another tokenwatch daemon runs on this state directory: one daemon per "
+                       "state_dir (see Running two agents in tokenwatch(8))",
+                       "state_dir", dir, "pid", *pid ? pid : "unknown", NULL);
+        else if (r < 0)
+                tw_log(TW_LOG_ERROR, "cannot lock the state directory", "state_dir", dir, "error",
+                       tw_statefile_strerror(r), NULL);
+        return r;
 }
 
 /* Writes "PORT\n" to path, atomically and privately (lib/statefile.h). */
@@ -400,6 +371,7 @@ int tw_daemon_run(const char *config_path, const struct tw_daemon_options *opts)
         tw_log(TW_LOG_INFO, d.opts->once ? "one cycle done" : "stopping", NULL);
 out:
         tw_http_server_stop(d.server);
+        tw_daemon_renew_stop(&d);
         tw_daemon_usage_stop(&d);
         if (d.lock_fd >= 0 && d.opts->on_stop)
                 d.opts->on_stop(d.opts->userdata, d.opts->once);

@@ -17,6 +17,7 @@ struct tw_trail;
 struct tw_config;
 struct tw_copies;
 struct tw_daemon_copies;
+struct tw_daemon_renew;
 struct tw_daemon_usage;
 struct tw_evaluation;
 struct tw_http_server;
@@ -54,6 +55,9 @@ struct tw_daemon {
          * immutable copy taken each cycle, NULL when there is none. */
         const struct tw_usage *usage;
         struct tw_daemon_usage *audit_logs; /* the reader thread; NULL until the first cycle */
+        /* The renewals (below): the thread; NULL until the first cycle. */
+        struct tw_daemon_renew *renew;
+        bool renew_said_off;
 
         struct tw_agent_status status;
         struct tw_http_stats http; /* cumulative since start */
@@ -154,5 +158,35 @@ bool tw_daemon_usage_take(struct tw_daemon *d);
 int tw_daemon_usage_metrics(const struct tw_daemon *d, struct tw_buf *out);
 /* Stops the thread and frees everything; d->usage is NULL after. */
 void tw_daemon_usage_stop(struct tw_daemon *d);
+
+/*
+ * The daemon's renewals ([rotation]), on a thread of their own: a renewal
+ * calls Astro and every store, waits out their rate limits and retries,
+ * and may take minutes; collections go on every interval meanwhile, and the
+ * metrics page stays fresh.
+ *
+ * Each cycle (the daemon's thread) tw_daemon_renew():
+ *   - hands the thread the tokens that are due ([rotation] enabled = true:
+ *     a [deliver.NAME] copy, an expiry, within `before`), and what the
+ *     audit logs say of the old tokens waiting to be deleted;
+ *   - takes what the thread did since: each renewal done, failed or held
+ *     becomes a change event (renewed, renewal_failed, retire_held) for the
+ *     trail (tw_trail_note) and the sinks (on_events), and a log line.
+ * The thread resumes every journal in state_dir at start and whenever one
+ * falls due - whether or not [rotation] is enabled: a started renewal is
+ * always finished - and starts the renewals of the due tokens.  It reloads
+ * its copy of the configuration when the daemon's changes (SIGHUP).
+ *
+ * Not under `run --once` nor `run --dry-run`: both leave every token and
+ * store as it is (`tokenwatch rotate` renews on demand).
+ *
+ * tw_daemon_renew_stop() cancels a renewal in flight (its transfers abort
+ * within 100 ms; the journal says where it stood) and joins the thread.
+ */
+
+void tw_daemon_renew(struct tw_daemon *d, int64_t now);
+/* The renewal families (exporters/metrics/renewal.h): 0 or a negative errno. */
+int tw_daemon_renew_metrics(const struct tw_daemon *d, struct tw_buf *out);
+void tw_daemon_renew_stop(struct tw_daemon *d);
 
 #endif

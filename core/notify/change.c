@@ -70,7 +70,8 @@ bool tw_notify_change_routes(const struct tw_notify_filter *flt, unsigned change
 {
         const struct tw_token *t;
 
-        if (!flt || !e || e->severity == TW_SEVERITY_NONE || e->severity < flt->min_severity)
+        if (!flt || !e || !tw_event_pushed(e) ||
+            (e->severity != TW_SEVERITY_NONE && e->severity < flt->min_severity))
                 return false;
         if ((unsigned)e->kind >= _TW_EVENT_KIND_MAX || !(changes & (1u << e->kind)))
                 return false;

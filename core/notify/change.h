@@ -6,7 +6,9 @@
  * which event, and the idempotency key of each delivery.  Pure.
  *
  * A sink gets an event when its severity is warning or critical (NONE is a
- * record only, never pushed) and at least the sink's min_severity, its kind
+ * record only, never pushed; but a renewal done, tw_event_pushed(), is an
+ * info notice that only `changes` routes) and at least the sink's
+ * min_severity, its kind
  * is in the sink's `changes` mask, and the token passes the sink's other
  * filters (workspaces): a token still listed is placed by its roles like a
  * finding's (tw_notify_filter_routes()); a deleted one by the roles it had

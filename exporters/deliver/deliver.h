@@ -136,6 +136,8 @@ struct tw_deliver_state {
 /* The fingerprint of a value (surrounding whitespace trimmed, as stores
  * and files keep a trailing newline): hex SHA-256.  0 or -ENOMEM. */
 int tw_deliver_fingerprint(const char *value, char out[TW_DELIVER_FINGERPRINT_LEN + 1]);
+/* An empty state: nothing exists, every time TW_NO_TIME. */
+void tw_deliver_state_init(struct tw_deliver_state *s);
 /* Whether a readable copy holds exactly value. */
 bool tw_deliver_state_holds(const struct tw_deliver_state *s, const char *value);
 

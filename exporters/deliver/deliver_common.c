@@ -178,7 +178,6 @@ const char *tw_deliver_last_header(struct tw_deliver_ctx *c, const char *name)
 int tw_deliver_header(struct curl_slist **h, const char *fmt, ...)
 {
         struct tw_buf b;
-        struct curl_slist *n;
         va_list ap;
         int r;
 
@@ -186,24 +185,19 @@ int tw_deliver_header(struct curl_slist **h, const char *fmt, ...)
         va_start(ap, fmt);
         r = tw_buf_vprintf(&b, fmt, ap);
         va_end(ap);
-        n = r == 0 ? curl_slist_append(*h, b.ptr) : NULL;
+        r = r == 0 ? tw_http_header_add(h, "%s", b.ptr) : r;
         tw_wipe(b.ptr, b.len);
         tw_buf_done(&b);
-        if (!n) {
-                tw_deliver_headers_free(*h);
+        if (r < 0) {
+                tw_http_headers_free(*h);
                 *h = NULL;
-                return -ENOMEM;
         }
-        *h = n;
-        return 0;
+        return r;
 }
 
 void tw_deliver_headers_free(struct curl_slist *h)
 {
-        for (struct curl_slist *p = h; p; p = p->next)
-                if (p->data)
-                        tw_wipe(p->data, strlen(p->data));
-        curl_slist_free_all(h);
+        tw_http_headers_free(h);
 }
 
 int tw_deliver_error(struct tw_buf *err, const struct tw_deliver_target *t, int r, const char *fmt,

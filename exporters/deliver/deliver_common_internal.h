@@ -85,7 +85,6 @@ char *tw_deliver_api_root(const struct tw_deliver_target *t, const char *def);
 /* Appends s to b percent-encoded (slash: keep '/' as is).  0 or -E2BIG. */
 int tw_deliver_add_escaped(struct tw_buf *b, const char *s, bool slash);
 
-void tw_deliver_state_init(struct tw_deliver_state *s);
 /* Fills s->readable, holds_jwt, api_token_id, iat, exp and fingerprint from
  * a value read back (len bytes, not necessarily NUL-terminated); the
  * caller wipes value.  0 or -ENOMEM. */

@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "core/credential.h"
+#include "lib/json.h"
 #include "lib/secret.h"
 #include "lib/timeutil.h"
 
@@ -151,21 +152,9 @@ void tw_deliver_wipe_body(const struct tw_http_result *res)
                 tw_wipe((char *)res->body, res->body_len);
 }
 
-static void wipe_strings(cJSON *j)
-{
-        for (; j; j = j->next) {
-                if (cJSON_IsString(j) && j->valuestring)
-                        tw_wipe(j->valuestring, strlen(j->valuestring));
-                wipe_strings(j->child);
-        }
-}
-
 void tw_deliver_json_free(struct cJSON *j)
 {
-        if (!j)
-                return;
-        wipe_strings(j->child);
-        cJSON_Delete(j);
+        tw_json_delete_wiped(j);
 }
 
 struct cJSON *tw_deliver_json(const struct tw_http_result *res)

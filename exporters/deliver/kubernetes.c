@@ -378,10 +378,11 @@ static int k_write(struct tw_deliver_ctx *c, const struct tw_deliver_target *t,
 static void k_plan(const struct tw_deliver_target *t, struct tw_buf *out)
 {
         tw_buf_printf(out,
-                      "GET {api}/api/v1/namespaces/%s/secrets/%s (its resourceVersion)\n"
+                      "GET %s/api/v1/namespaces/%s/secrets/%s (its resourceVersion)\n"
                       "PATCH the same (application/merge-patch+json: data.%s, the annotation "
                       "%s, metadata.resourceVersion as the precondition), or POST .../secrets "
                       "when the Secret does not exist\n",
+                      t->api_url ? t->api_url : "(in-cluster: KUBERNETES_SERVICE_HOST)",
                       t->namespace ? t->namespace : "(the service account's)", t->secret, t->key,
                       NOTE);
 }

@@ -74,21 +74,27 @@ static cJSON *alert(const struct tw_sink_ctx *ctx, const struct tw_notify_event 
 }
 
 /* A token change as one alert that ends TW_SINK_CHANGE_ALERT_TTL after it
- * was observed (it happened; there is nothing to resolve). */
+ * was observed (it happened; there is nothing to resolve); a failed
+ * renewal is TokenRenewalFailed, and the renewal done resolves that alert
+ * (the same labels, ending now). */
 int tw_sink_alertmanager_change(const struct tw_sink_ctx *ctx, const struct tw_event *ev,
                                 const char *key, cJSON **ret_json)
 {
         const bool crit = ev->severity == TW_SEVERITY_CRITICAL;
-        const char *name = crit && ev->kind == TW_EVENT_DELETED   ? "TokenDeletedWhileInUse"
-                           : crit && ev->kind == TW_EVENT_EXPIRED ? "TokenExpiredWhileInUse"
-                                                                  : "TokenChange";
+        const bool done = ev->kind == TW_EVENT_RENEWED;
+        const char *name = crit && ev->kind == TW_EVENT_DELETED          ? "TokenDeletedWhileInUse"
+                           : crit && ev->kind == TW_EVENT_EXPIRED        ? "TokenExpiredWhileInUse"
+                           : done || ev->kind == TW_EVENT_RENEWAL_FAILED ? "TokenRenewalFailed"
+                                                                         : "TokenChange";
+        const char *kind = tw_event_kind_to_string(done ? TW_EVENT_RENEWAL_FAILED : ev->kind);
+        const char *sev = done ? "critical" : tw_severity_to_string(ev->severity);
         char t1[TW_RFC3339_LEN], t2[TW_RFC3339_LEN];
         cJSON *arr, *a, *l, *an;
         struct tw_buf b;
         bool ok;
 
         (void)key;
-        if (ev->severity == TW_SEVERITY_NONE)
+        if (!tw_event_pushed(ev))
                 return -EINVAL;
         arr = cJSON_CreateArray();
         a = cJSON_CreateObject();
@@ -100,8 +106,8 @@ int tw_sink_alertmanager_change(const struct tw_sink_ctx *ctx, const struct tw_e
         tw_buf_init(&b, 0);
         ok = (l = cJSON_AddObjectToObject(a, "labels")) &&
              cJSON_AddStringToObject(l, "alertname", name) &&
-             cJSON_AddStringToObject(l, "event", tw_event_kind_to_string(ev->kind)) &&
-             cJSON_AddStringToObject(l, "severity", tw_severity_to_string(ev->severity)) &&
+             cJSON_AddStringToObject(l, "event", kind) &&
+             cJSON_AddStringToObject(l, "severity", sev) &&
              cJSON_AddStringToObject(l, "token_id", ev->token_id ? ev->token_id : "") &&
              cJSON_AddStringToObject(l, "token_name", ev->token_name ? ev->token_name : "") &&
              cJSON_AddStringToObject(l, "organization_id", tw_sink_change_organization(ctx, ev)) &&
@@ -112,7 +118,8 @@ int tw_sink_alertmanager_change(const struct tw_sink_ctx *ctx, const struct tw_e
              (!ev->after || cJSON_AddStringToObject(an, "after", ev->after)) &&
              cJSON_AddStringToObject(a, "startsAt", tw_time_format(ev->observed_at, t1)) &&
              cJSON_AddStringToObject(
-                     a, "endsAt", tw_time_format(ev->observed_at + TW_SINK_CHANGE_ALERT_TTL, t2));
+                     a, "endsAt",
+                     tw_time_format(ev->observed_at + (done ? 0 : TW_SINK_CHANGE_ALERT_TTL), t2));
         tw_buf_done(&b);
         if (!ok) {
                 cJSON_Delete(arr);

@@ -97,12 +97,12 @@ int tw_sink_generic_change(const struct tw_sink_ctx *ctx, const struct tw_event 
         char sent[TW_RFC3339_LEN], seen[TW_RFC3339_LEN];
         cJSON *o, *t;
 
-        if (ev->severity == TW_SEVERITY_NONE)
+        if (!tw_event_pushed(ev))
                 return -EINVAL;
         o = cJSON_CreateObject();
         if (o && cJSON_AddStringToObject(o, "type", "token_change") &&
             cJSON_AddStringToObject(o, "event", tw_event_kind_to_string(ev->kind)) &&
-            cJSON_AddStringToObject(o, "severity", tw_severity_to_string(ev->severity)) &&
+            cJSON_AddStringToObject(o, "severity", tw_sink_change_severity(ev)) &&
             cJSON_AddStringToObject(o, "organization_id", tw_sink_change_organization(ctx, ev)) &&
             cJSON_AddStringToObject(o, "sent_at", tw_time_format(ctx->now, sent)) &&
             cJSON_AddStringToObject(o, "observed_at", tw_time_format(ev->observed_at, seen)) &&

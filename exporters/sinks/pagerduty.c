@@ -50,8 +50,18 @@ static bool add_opt(cJSON *o, const char *k, const char *v)
         return !v || cJSON_AddStringToObject(o, k, v);
 }
 
+/* A renewal's incident: its failures trigger it, the renewal done
+ * resolves it. */
+static const char *change_key(const struct tw_event *ev)
+{
+        return ev->kind == TW_EVENT_RENEWED || ev->kind == TW_EVENT_RENEWAL_FAILED
+                       ? "renewal"
+                       : tw_event_kind_to_string(ev->kind);
+}
+
 /* A token change: a trigger (nothing resolves it: it happened), one
- * incident per token and change kind. */
+ * incident per token and change kind; but a renewal done resolves the
+ * incident of the renewal's failures. */
 int tw_sink_pagerduty_change(const struct tw_sink_ctx *ctx, const struct tw_event *ev,
                              const char *key, cJSON **ret_json)
 {
@@ -62,17 +72,23 @@ int tw_sink_pagerduty_change(const struct tw_sink_ctx *ctx, const struct tw_even
         int r;
 
         (void)key;
-        if (ev->severity == TW_SEVERITY_NONE)
+        if (!tw_event_pushed(ev))
                 return -EINVAL;
         tw_buf_init(&b, 0);
         r = tw_buf_printf(&b, "tokenwatch:%s:%s:change:%s", org, ev->token_id ? ev->token_id : "",
-                          tw_event_kind_to_string(ev->kind));
+                          change_key(ev));
         o = r >= 0 ? cJSON_CreateObject() : NULL;
         if (!o ||
             !cJSON_AddStringToObject(o, "routing_key", ctx->routing_key ? ctx->routing_key : "") ||
-            !cJSON_AddStringToObject(o, "event_action", "trigger") ||
+            !cJSON_AddStringToObject(o, "event_action",
+                                     ev->kind == TW_EVENT_RENEWED ? "resolve" : "trigger") ||
             !cJSON_AddStringToObject(o, "dedup_key", b.ptr))
                 goto fail;
+        if (ev->kind == TW_EVENT_RENEWED) { /* a resolve carries no payload */
+                tw_buf_done(&b);
+                *ret_json = o;
+                return 0;
+        }
         tw_buf_reset(&b);
         if (tw_sink_change_summary(ev, &b) < 0)
                 goto fail;

@@ -67,7 +67,12 @@ typedef int (*tw_sink_build_fn)(const struct tw_sink_ctx *ctx, const struct tw_n
  *                 TokenExpiredWhileInUse (critical ones) or TokenChange; labels
  *                 event, severity, token_id, token_name, organization_id;
  *                 startsAt observed_at, endsAt TW_SINK_CHANGE_ALERT_TTL later
- * -EINVAL (severity NONE), -ENOMEM.
+ * tokenwatch's renewals are change events too: renewal_failed (critical),
+ * retire_held (warning) and renewed (info: pushed although its severity is
+ * none, tw_event_pushed()); PagerDuty triggers renewal_failed and resolves
+ * it with renewed (dedup_key "...:change:renewal"), Alertmanager fires
+ * TokenRenewalFailed and ends that alert with renewed.
+ * -EINVAL (an event not pushed: severity NONE), -ENOMEM.
  */
 typedef int (*tw_sink_change_fn)(const struct tw_sink_ctx *ctx, const struct tw_event *ev,
                                  const char *key, struct cJSON **ret_json);

@@ -129,8 +129,14 @@ int tw_sink_change_summary(const struct tw_event *ev, struct tw_buf *out)
                 [TW_EVENT_DESCRIPTION_CHANGED] = "description changed",
                 [TW_EVENT_EXPIRED] = "expired",
                 [TW_EVENT_CREATOR_DEPARTED] = "creator departed",
+                [TW_EVENT_RENEWED] = "renewed",
         };
 
+        if (ev->kind == TW_EVENT_RENEWAL_FAILED)
+                return tw_buf_printf(out, "Renewal failed: token \"%s\"", name_of(ev));
+        if (ev->kind == TW_EVENT_RETIRE_HELD)
+                return tw_buf_printf(out, "Renewed token still in use, not deleted: \"%s\"",
+                                     name_of(ev));
         if (in_use(ev))
                 return tw_buf_printf(out, "%s while in use: token \"%s\"",
                                      ev->kind == TW_EVENT_DELETED ? "Deleted" : "Expired",
@@ -165,7 +171,7 @@ int tw_sink_change_facts_init(struct tw_sink_facts *f, const struct tw_event *ev
         tw_sink_fact(f, "Token ID", ev->token_id);
         tw_sink_fact(f, "Scope", ev->scope);
         snprintf(change, sizeof(change), "%s (%s)", tw_event_kind_to_string(ev->kind),
-                 tw_severity_to_string(ev->severity));
+                 tw_sink_change_severity(ev));
         tw_sink_fact(f, "Change", change);
         tw_sink_fact(f, "Before", ev->before);
         tw_sink_fact(f, "After", ev->after);
@@ -176,6 +182,14 @@ int tw_sink_change_facts_init(struct tw_sink_facts *f, const struct tw_event *ev
                 tw_sink_change_summary(ev, &b);
         f->text = tw_buf_steal(&b);
         tw_buf_done(&b);
+        if (ev->kind == TW_EVENT_RENEWAL_FAILED) {
+                /* tokenwatch tries again by itself; this tries now */
+                tw_buf_init(&b, 0);
+                tw_buf_printf(&b, "tokenwatch rotate %s", ev->token_id ? ev->token_id : "");
+                f->fix = tw_buf_steal(&b);
+                tw_buf_done(&b);
+                return f->text && f->fix ? 0 : -ENOMEM;
+        }
         if (in_use(ev))
                 f->fix = strdup(ev->kind == TW_EVENT_DELETED
                                         ? "pipelines that use it are failing now: give them a "
@@ -183,6 +197,11 @@ int tw_sink_change_facts_init(struct tw_sink_facts *f, const struct tw_event *ev
                                         : "pipelines that use it are failing now: rotate it or "
                                           "give them a new token");
         return f->text && (!in_use(ev) || f->fix) ? 0 : -ENOMEM;
+}
+
+const char *tw_sink_change_severity(const struct tw_event *ev)
+{
+        return ev->severity == TW_SEVERITY_NONE ? "info" : tw_severity_to_string(ev->severity);
 }
 
 int tw_sink_digest_title(const struct tw_digest *d, struct tw_buf *out)

@@ -41,6 +41,9 @@ int tw_sink_facts_init(struct tw_sink_facts *f, const struct tw_sink_ctx *ctx,
 /* The chat facts of a change: Token, Token ID, Scope, Change, Before, After;
  * text is the detail (or the summary), fix what to do for a critical one. */
 int tw_sink_change_facts_init(struct tw_sink_facts *f, const struct tw_event *ev);
+/* A change's severity for people: "info" (a renewal done), "warning",
+ * "critical". */
+const char *tw_sink_change_severity(const struct tw_event *ev);
 void tw_sink_facts_done(struct tw_sink_facts *f);
 /* Appends (title, value) to f (at most 6; value NULL shows as "-"), the
  * value cut at 512 bytes on a UTF-8 boundary with "..." marking the cut. */

@@ -143,7 +143,7 @@ int tw_sink_slack_change(const struct tw_sink_ctx *ctx, const struct tw_event *e
 
         (void)ctx;
         (void)key;
-        if (ev->severity == TW_SEVERITY_NONE)
+        if (!tw_event_pushed(ev))
                 return -EINVAL;
         tw_buf_init(&sum, 0);
         r = tw_sink_change_facts_init(&f, ev);

@@ -125,7 +125,7 @@ int tw_sink_teams_change(const struct tw_sink_ctx *ctx, const struct tw_event *e
 
         (void)ctx;
         (void)key;
-        if (ev->severity == TW_SEVERITY_NONE)
+        if (!tw_event_pushed(ev))
                 return -EINVAL;
         tw_buf_init(&sum, 0);
         r = tw_sink_change_facts_init(&f, ev);
@@ -133,7 +133,9 @@ int tw_sink_teams_change(const struct tw_sink_ctx *ctx, const struct tw_event *e
                 r = tw_sink_change_summary(ev, &sum);
         if (r >= 0)
                 card = teams_card(&f, sum.ptr,
-                                  ev->severity == TW_SEVERITY_CRITICAL ? "Attention" : "Warning");
+                                  ev->severity == TW_SEVERITY_CRITICAL ? "Attention"
+                                  : ev->kind == TW_EVENT_RENEWED       ? "Good"
+                                                                       : "Warning");
         tw_sink_facts_done(&f);
         tw_buf_done(&sum);
         if (r < 0)

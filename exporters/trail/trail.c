@@ -50,8 +50,9 @@ void tw_trail_set_options(struct tw_trail *t, const struct tw_trail_options *o)
 int tw_trail_metrics(const struct tw_trail *t, struct tw_buf *out)
 {
         int r = tw_buf_adds(out, "# HELP astro_token_events_total Token changes seen between "
-                                 "collections since the agent started, by event and severity "
-                                 "(critical: deleted or expired while in use).\n"
+                                 "collections, and tokenwatch's renewals, since the agent "
+                                 "started, by event and severity (critical: deleted or expired "
+                                 "while in use, a renewal that failed).\n"
                                  "# TYPE astro_token_events_total counter\n");
 
         for (int k = 0; r >= 0 && k < _TW_EVENT_KIND_MAX; k++)
@@ -257,6 +258,13 @@ static int carry_over(struct tw_listing *cur, const struct tw_listing *prev, boo
 
         if (!prev)
                 return 0;
+        for (size_t i = 0; i < n; i++) { /* a renewal's replacement stays known */
+                const struct tw_listed_token *old = tw_listing_find(prev, cur->tokens[i].id);
+
+                if (old && old->replaced_by && !cur->tokens[i].replaced_by &&
+                    !(cur->tokens[i].replaced_by = strdup(old->replaced_by)))
+                        return -ENOMEM;
+        }
         for (size_t i = 0; i < n && !orphans_judged; i++) {
                 const struct tw_listed_token *old = tw_listing_find(prev, cur->tokens[i].id);
 
@@ -363,4 +371,61 @@ int tw_trail_record(struct tw_trail *t, const struct tw_inventory *inv,
         else
                 tw_events_done(&events);
         return 0;
+}
+
+/* Marks the listed token id as replaced by `by` (a renewal), so that its
+ * deletion is recorded as the renewal's last step.  1 when it changed. */
+static int mark_replaced(struct tw_trail *t, const char *id, const char *by)
+{
+        for (size_t i = 0; t->prev && i < t->prev->n_tokens; i++) {
+                struct tw_listed_token *lt = &t->prev->tokens[i];
+                char *copy;
+
+                if (strcmp(lt->id, id) != 0 ||
+                    (lt->replaced_by && strcmp(lt->replaced_by, by) == 0))
+                        continue;
+                if (!(copy = strdup(by)))
+                        return -ENOMEM;
+                free(lt->replaced_by);
+                lt->replaced_by = copy;
+                return 1;
+        }
+        return 0;
+}
+
+int tw_trail_note(struct tw_trail *t, const struct tw_events *ev)
+{
+        struct tw_buf lines, listing;
+        bool marked = false;
+        int r = 0;
+
+        tw_buf_init(&lines, PENDING_MAX);
+        tw_buf_init(&listing, LISTING_MAX);
+        for (size_t i = 0; i < ev->n_events && r >= 0; i++) {
+                const struct tw_event *e = &ev->events[i];
+
+                r = tw_event_to_json(e, &lines);
+                if (r >= 0)
+                        r = tw_buf_addc(&lines, '\n');
+                if (r >= 0 && e->kind == TW_EVENT_RENEWED && e->replaced_by && e->token_id) {
+                        r = mark_replaced(t, e->token_id, e->replaced_by);
+                        marked |= r > 0;
+                }
+        }
+        /* The mark first: a crash after it records the deletion quietly,
+         * which is what happened; the other order could page for it. */
+        if (r >= 0 && marked)
+                r = tw_listing_to_json(t->prev, &listing);
+        if (r >= 0 && marked)
+                r = tw_statefile_write(t->state_dir, TW_TRAIL_LISTING_FILE, listing.ptr,
+                                       listing.len);
+        if (r >= 0 && lines.len)
+                r = tw_jsonl_append(t->audit_path, lines.ptr, lines.len, &t->rotation);
+        for (size_t i = 0; r >= 0 && i < ev->n_events; i++)
+                if ((unsigned)ev->events[i].kind < _TW_EVENT_KIND_MAX &&
+                    (unsigned)ev->events[i].severity < _TW_SEVERITY_MAX)
+                        t->counts[ev->events[i].kind][ev->events[i].severity]++;
+        tw_buf_done(&lines);
+        tw_buf_done(&listing);
+        return r < 0 ? r : 0;
 }

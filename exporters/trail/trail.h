@@ -67,6 +67,16 @@ void tw_trail_free(struct tw_trail *t);
 int tw_trail_record(struct tw_trail *t, const struct tw_inventory *inv,
                     const struct tw_evaluation *ev, int64_t now, struct tw_events *ret_events);
 
+/*
+ * Records events that no listing shows: tokenwatch's own renewals
+ * (renewed, renewal_failed, retire_held), appended to the audit file and
+ * counted.  A renewed event with replaced_by marks the old token in the
+ * saved listing as replaced, so that its deletion (the renewal's last step)
+ * is recorded as a record (severity none, replaced_by set) and never as a
+ * token deleted while in use.  0, -ENOMEM, or -errno from the files.
+ */
+int tw_trail_note(struct tw_trail *t, const struct tw_events *ev);
+
 /* Takes new policy and rotation settings (a reload); the files stay. */
 void tw_trail_set_options(struct tw_trail *t, const struct tw_trail_options *o);
 

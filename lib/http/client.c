@@ -133,6 +133,13 @@ int tw_http_post(struct tw_http_client *c, const char *url, const struct curl_sl
                                timeout_ms, cancel, res);
 }
 
+int tw_http_client_fresh(struct tw_http_client *c, bool fresh)
+{
+        return curl_easy_setopt(c->x.easy, CURLOPT_FRESH_CONNECT, fresh ? 1L : 0L) == CURLE_OK
+                       ? 0
+                       : -EINVAL;
+}
+
 const char *tw_http_client_header(struct tw_http_client *c, const char *name)
 {
         struct curl_header *h = NULL;

@@ -58,9 +58,25 @@ int tw_http_request(struct tw_http_client *c, const char *method, const char *ur
                     const struct curl_slist *headers, const char *body, size_t len,
                     int64_t timeout_ms, volatile sig_atomic_t *cancel, struct tw_http_result *res);
 
+/* Whether the next requests must open a new connection (fresh true) or
+ * may reuse one (the default).  libcurl sends a request again, by itself,
+ * when a reused connection closes before any answer came; for a write that
+ * must never be sent twice (one that creates something), that repeat could
+ * be the second copy of a request the server already carried out.  A new
+ * connection is never repeated that way.  0, or -EINVAL. */
+int tw_http_client_fresh(struct tw_http_client *c, bool fresh);
+
 /* The value of the last response's header name (case-insensitive; the last
  * one if repeated), or NULL if it had none.  Valid until the next request
  * with c. */
 const char *tw_http_client_header(struct tw_http_client *c, const char *name);
+
+/* Request headers that may hold a credential (lib/http/headers.c): appends
+ * the line fmt makes to *h; every line is wiped when the list is freed with
+ * tw_http_headers_free().  0 or -ENOMEM (then *h is freed and NULL). */
+int tw_http_header_add(struct curl_slist **h, const char *fmt, ...)
+        __attribute__((format(printf, 2, 3)));
+/* Wipes every line of h, then frees it; NULL-safe. */
+void tw_http_headers_free(struct curl_slist *h);
 
 #endif
