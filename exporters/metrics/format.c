@@ -108,7 +108,7 @@ int tw_gzip(const void *data, size_t len, struct tw_buf *out)
 
         memset(&zs, 0, sizeof(zs));
         /* windowBits 15 + 16: a gzip header and trailer instead of zlib's. */
-        zr = deflateInit2(&zs, 6, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY);
+        zr = deflateInit2(&zs, TW_GZIP_LEVEL, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY);
         if (zr != Z_OK)
                 return zr == Z_MEM_ERROR ? -ENOMEM : -EIO;
         zs.next_in = (unsigned char *)(uintptr_t)data;
