@@ -1,4 +1,5 @@
-/* The capped byte buffer (lib/buf.c) and the string map (lib/strmap.c). */
+/* The capped byte buffer (lib/buf.c), its decimal formatter, and the string
+ * map (lib/strmap.c). */
 #include "lib/buf.h"
 
 #include <errno.h>
@@ -153,6 +154,54 @@ static void buf_steal_empty_and_done_twice(void **state)
         assert_null(b.ptr);
 }
 
+/* The decimal formatter: what printf's %lld / %llu write, and -E2BIG at the cap. */
+struct num_case {
+        const char *name;
+        int64_t i;  /* through tw_buf_add_i64 */
+        uint64_t u; /* through tw_buf_add_u64 */
+        const char *want_i, *want_u;
+};
+
+static const struct num_case num_cases[] = {
+        {"zero", 0, 0, "0", "0"},
+        {"one digit", 7, 7, "7", "7"},
+        {"minus one", -1, 1, "-1", "1"},
+        {"powers of ten", 1000000, 10000000000000000000u, "1000000", "10000000000000000000"},
+        {"a Unix time", 1796615146, 1796615146, "1796615146", "1796615146"},
+        {"2^53", INT64_C(9007199254740992), UINT64_C(9007199254740992), "9007199254740992",
+         "9007199254740992"},
+        {"extremes", INT64_MIN, UINT64_MAX, "-9223372036854775808", "18446744073709551615"},
+        {"int64 max", INT64_MAX, (uint64_t)INT64_MAX + 1, "9223372036854775807",
+         "9223372036854775808"},
+};
+
+static void run_num(void **state)
+{
+        const struct num_case *c = *state;
+        char want[32];
+        struct tw_buf b;
+
+        tw_buf_init(&b, 64);
+        assert_int_equal(tw_buf_adds(&b, "x="), 0);
+        assert_int_equal(tw_buf_add_i64(&b, c->i), 0);
+        snprintf(want, sizeof(want), "x=%lld", (long long)c->i);
+        assert_string_equal(b.ptr, want);
+        assert_string_equal(b.ptr + 2, c->want_i);
+        tw_buf_reset(&b);
+        assert_int_equal(tw_buf_add_u64(&b, c->u), 0);
+        snprintf(want, sizeof(want), "%llu", (unsigned long long)c->u);
+        assert_string_equal(b.ptr, want);
+        assert_string_equal(b.ptr, c->want_u);
+        assert_int_equal(b.len, strlen(c->want_u));
+        tw_buf_done(&b);
+        /* one byte short of the number: refused, unchanged */
+        tw_buf_init(&b, strlen(c->want_i) + 1);
+        assert_int_equal(tw_buf_adds(&b, "ab"), 0);
+        assert_int_equal(tw_buf_add_i64(&b, c->i), -E2BIG);
+        assert_string_equal(b.ptr, "ab");
+        tw_buf_done(&b);
+}
+
 /* strmap: a table of operations on one map. */
 enum map_op { M_END, M_PUT, M_GET, M_MISS };
 
@@ -253,7 +302,8 @@ static void map_grows(void **state)
 
 int main(void)
 {
-        struct CMUnitTest tests[ARRAY_SIZE(buf_cases) + ARRAY_SIZE(map_cases) + 2];
+        struct CMUnitTest
+                tests[ARRAY_SIZE(buf_cases) + ARRAY_SIZE(num_cases) + ARRAY_SIZE(map_cases) + 2];
         size_t n = 0;
 
         for (size_t i = 0; i < ARRAY_SIZE(buf_cases); i++)
@@ -262,6 +312,10 @@ int main(void)
                                                  .initial_state = (void *)&buf_cases[i]};
         tests[n++] = (struct CMUnitTest){.name = "steal of an empty buffer; done twice",
                                          .test_func = buf_steal_empty_and_done_twice};
+        for (size_t i = 0; i < ARRAY_SIZE(num_cases); i++)
+                tests[n++] = (struct CMUnitTest){.name = num_cases[i].name,
+                                                 .test_func = run_num,
+                                                 .initial_state = (void *)&num_cases[i]};
         for (size_t i = 0; i < ARRAY_SIZE(map_cases); i++)
                 tests[n++] = (struct CMUnitTest){.name = map_cases[i].name,
                                                  .test_func = run_map,
