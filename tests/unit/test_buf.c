@@ -1,9 +1,10 @@
-/* The capped byte buffer (lib/buf.c), its decimal formatter, and the string
- * map (lib/strmap.c). */
+/* The capped byte buffer (lib/buf.c), its decimal formatter, the string
+ * map (lib/strmap.c) and the arena (lib/arena.c). */
 #include "lib/buf.h"
 
 #include <errno.h>
 #include <setjmp.h>
+#include <stdalign.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -14,6 +15,7 @@
 
 #include <cmocka.h>
 
+#include "lib/arena.h"
 #include "lib/strmap.h"
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
@@ -300,10 +302,78 @@ static void map_grows(void **state)
         tw_strmap_done(&m);
 }
 
+/* set changes a present key's value only. */
+static void map_set(void **state)
+{
+        struct tw_strmap m;
+        size_t v;
+
+        (void)state;
+        tw_strmap_init(&m);
+        assert_false(tw_strmap_set(&m, "a", 1)); /* empty map */
+        assert_int_equal(tw_strmap_put(&m, "a", 1), 0);
+        assert_int_equal(tw_strmap_put(&m, "b", 2), 0);
+        assert_true(tw_strmap_set(&m, "a", 7));
+        assert_false(tw_strmap_set(&m, "c", 3));
+        assert_false(tw_strmap_set(&m, NULL, 3));
+        assert_true(tw_strmap_get(&m, "a", &v));
+        assert_int_equal(v, 7);
+        assert_true(tw_strmap_get(&m, "b", &v));
+        assert_int_equal(v, 2);
+        assert_false(tw_strmap_get(&m, "c", NULL));
+        assert_int_equal(m.n, 2);
+        tw_strmap_done(&m);
+}
+
+/* Strings are packed end to end; objects stay aligned for any type after
+ * them; an object larger than a chunk gets one of its own and the head
+ * chunk stays in use; interned strings are shared. */
+static void arena_layout(void **state)
+{
+        const size_t align = alignof(max_align_t);
+        struct tw_arena a;
+        char *s1, *s2, *s3, *big;
+        void *o1, *o2;
+        int failed = 0;
+
+        (void)state;
+        tw_arena_init(&a);
+        s1 = tw_arena_strdup(&a, "ab", &failed);
+        s2 = tw_arena_strdup(&a, "cde", &failed);
+        assert_ptr_equal(s2, s1 + 3);
+        o1 = tw_arena_alloc(&a, 24);
+        assert_int_equal((uintptr_t)o1 % align, 0);
+        assert_true((char *)o1 >= s2 + 4);
+        big = tw_arena_alloc(&a, 70000);
+        assert_non_null(big);
+        memset(big, 'x', 70000);
+        o2 = tw_arena_alloc(&a, 8);
+        assert_int_equal((uintptr_t)o2 % align, 0);
+        assert_true((char *)o2 > (char *)o1 && (char *)o2 < (char *)o1 + 64);
+        s3 = tw_arena_intern(&a, "role", &failed);
+        assert_ptr_equal(tw_arena_intern(&a, "role", &failed), s3);
+        assert_null(tw_arena_strdup(&a, NULL, &failed));
+        assert_int_equal(failed, 0);
+        assert_string_equal(s1, "ab");
+        assert_string_equal(s2, "cde");
+        assert_string_equal(s3, "role");
+        /* many strings across chunks keep their content */
+        for (int i = 0; i < 20000; i++) {
+                char want[16];
+                char *p;
+
+                snprintf(want, sizeof(want), "s%d", i);
+                p = tw_arena_strdup(&a, want, &failed);
+                assert_non_null(p);
+                assert_string_equal(p, want);
+        }
+        tw_arena_done(&a);
+}
+
 int main(void)
 {
         struct CMUnitTest
-                tests[ARRAY_SIZE(buf_cases) + ARRAY_SIZE(num_cases) + ARRAY_SIZE(map_cases) + 2];
+                tests[ARRAY_SIZE(buf_cases) + ARRAY_SIZE(num_cases) + ARRAY_SIZE(map_cases) + 4];
         size_t n = 0;
 
         for (size_t i = 0; i < ARRAY_SIZE(buf_cases); i++)
@@ -321,5 +391,7 @@ int main(void)
                                                  .test_func = run_map,
                                                  .initial_state = (void *)&map_cases[i]};
         tests[n++] = (struct CMUnitTest){.name = "map grows to 5000 keys", .test_func = map_grows};
+        tests[n++] = (struct CMUnitTest){.name = "map set", .test_func = map_set};
+        tests[n++] = (struct CMUnitTest){.name = "arena layout", .test_func = arena_layout};
         return _cmocka_run_group_tests("buf", tests, n, NULL, NULL) ? 1 : 0;
 }
