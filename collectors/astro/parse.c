@@ -19,7 +19,6 @@ void tw_page_done(struct tw_page *page)
 {
         if (!page)
                 return;
-        cJSON_Delete(page->root);
         memset(page, 0, sizeof(*page));
 }
 
@@ -66,52 +65,234 @@ static bool looks_truncated(const char *body, size_t len)
         return in_string || depth > 0;
 }
 
-static bool only_whitespace(const char *s, size_t n)
+/* A page body being read. */
+struct reader {
+        const char *s;
+        size_t len, pos;
+};
+
+/* Whitespace as cJSON reads it inside a document: any byte up to ' '. */
+static bool is_ws(char c)
 {
-        for (size_t i = 0; i < n; i++)
-                if (s[i] != ' ' && s[i] != '\t' && s[i] != '\r' && s[i] != '\n')
-                        return false;
+        return (unsigned char)c <= ' ';
+}
+
+static void skip_ws(struct reader *rd)
+{
+        while (rd->pos < rd->len && is_ws(rd->s[rd->pos]))
+                rd->pos++;
+}
+
+/* Whether only what a person calls whitespace follows (as after a
+ * document: cJSON's own reading stops at its end). */
+static bool at_end(struct reader *rd)
+{
+        while (rd->pos < rd->len && rd->s[rd->pos] && strchr(" \t\r\n", rd->s[rd->pos]))
+                rd->pos++;
+        return rd->pos == rd->len;
+}
+
+static bool take(struct reader *rd, char c)
+{
+        skip_ws(rd);
+        if (rd->pos >= rd->len || rd->s[rd->pos] != c)
+                return false;
+        rd->pos++;
         return true;
+}
+
+/* Parses one JSON value at the reader's position with cJSON and moves past
+ * it; NULL if there is none.  The caller deletes the tree. */
+static cJSON *parse_value(struct reader *rd)
+{
+        const char *end = NULL;
+        cJSON *v;
+
+        skip_ws(rd);
+        /* what may start a value: cJSON itself would also skip a byte-order
+         * mark here, which is only allowed at the start of a document */
+        if (rd->pos >= rd->len || !strchr("{[\"-0123456789tfn", rd->s[rd->pos]) || !rd->s[rd->pos])
+                return NULL;
+        v = cJSON_ParseWithLengthOpts(rd->s + rd->pos, rd->len - rd->pos, &end, false);
+        if (v)
+                rd->pos = (size_t)(end - rd->s);
+        return v;
+}
+
+/* Moves past the array whose '[' was just taken, counting its elements,
+ * without building them: strings (with their escapes) and nesting are
+ * followed, the elements themselves are checked by cJSON when
+ * tw_page_next() parses them.  false if the array does not end. */
+static bool skip_array(struct reader *rd, size_t *ret_n)
+{
+        size_t depth = 1, n = 0;
+        bool in_value = false;
+
+        while (rd->pos < rd->len) {
+                char c = rd->s[rd->pos++];
+
+                if (c == '"') {
+                        while (rd->pos < rd->len && rd->s[rd->pos] != '"')
+                                rd->pos += rd->s[rd->pos] == '\\' ? 2 : 1;
+                        if (rd->pos++ >= rd->len)
+                                return false;
+                } else if (c == '[' || c == '{') {
+                        depth++;
+                } else if (c == ']' || c == '}') {
+                        if (--depth == 0) {
+                                *ret_n = n + in_value;
+                                return c == ']';
+                        }
+                        continue;
+                } else if (c == ',' && depth == 1) {
+                        n++;
+                        in_value = false;
+                        continue;
+                } else if (is_ws(c)) {
+                        continue;
+                }
+                if (depth == 1 || (depth == 2 && !in_value))
+                        in_value = true;
+        }
+        return false;
+}
+
+/* A member of the envelope other than the items: kept when it is one of
+ * the counts (the first of a name wins, as in cJSON's lookup). */
+static int envelope_member(struct reader *rd, const char *key, cJSON *counts)
+{
+        cJSON *v = parse_value(rd);
+
+        if (!v)
+                return -EBADMSG;
+        if ((strcmp(key, "limit") == 0 || strcmp(key, "offset") == 0 ||
+             strcmp(key, "totalCount") == 0) &&
+            !cJSON_GetObjectItemCaseSensitive(counts, key)) {
+                if (!cJSON_AddItemToObject(counts, key, v)) {
+                        cJSON_Delete(v);
+                        return -ENOMEM;
+                }
+                return 0;
+        }
+        cJSON_Delete(v);
+        return 0;
+}
+
+/* Reads the envelope {"<key>": value, ...}: the counts into counts, the
+ * items array delimited into p.  -EBADMSG if it is not one JSON object
+ * (only whitespace may follow), -ENOTDIR if it is another JSON value,
+ * -ENOMEM. */
+static int read_envelope(struct reader *rd, const char *items_key, cJSON *counts, struct tw_page *p)
+{
+        bool items_seen = false;
+        cJSON *key = NULL, *other;
+        int r = -EBADMSG;
+
+        if (rd->len >= 3 && memcmp(rd->s, "\xef\xbb\xbf", 3) == 0)
+                rd->pos = 3; /* a byte-order mark, as cJSON allows */
+        if (!take(rd, '{')) {
+                other = parse_value(rd);
+                cJSON_Delete(other);
+                return other && at_end(rd) ? -ENOTDIR : -EBADMSG;
+        }
+        if (take(rd, '}'))
+                goto end;
+        do {
+                key = parse_value(rd);
+                if (!cJSON_IsString(key) || !take(rd, ':'))
+                        goto fail;
+                skip_ws(rd);
+                if (strcmp(key->valuestring, items_key) == 0 && !items_seen && rd->pos < rd->len &&
+                    rd->s[rd->pos] == '[') {
+                        items_seen = true;
+                        p->items_at = ++rd->pos;
+                        if (!skip_array(rd, &p->n_items))
+                                goto fail;
+                        p->items_end = rd->pos;
+                } else {
+                        /* the first member of the items' name decides:
+                         * here, not an array */
+                        items_seen |= strcmp(key->valuestring, items_key) == 0;
+                        r = envelope_member(rd, key->valuestring, counts);
+                        if (r < 0)
+                                goto fail;
+                        r = -EBADMSG;
+                }
+                cJSON_Delete(key);
+                key = NULL;
+        } while (take(rd, ','));
+        if (!take(rd, '}'))
+                goto fail;
+end:
+        r = at_end(rd) ? 0 : -EBADMSG;
+fail:
+        cJSON_Delete(key);
+        return r;
 }
 
 int tw_astro_parse_page(const char *body, size_t len, const char *items_key, struct tw_page *ret,
                         struct tw_buf *err)
 {
-        struct tw_page p = {0};
-        const char *end = NULL;
+        struct reader rd = {.s = body, .len = len};
+        struct tw_page p = {.body = body, .len = len};
+        cJSON *counts = cJSON_CreateObject();
         int r;
 
-        p.root = cJSON_ParseWithLengthOpts(body, len, &end, false);
-        if (p.root && !only_whitespace(end, (size_t)(body + len - end))) {
-                /* two documents glued together are not half-read */
-                cJSON_Delete(p.root);
-                p.root = NULL;
-        }
-        if (!p.root) {
+        if (!counts)
+                return -ENOMEM;
+        r = read_envelope(&rd, items_key, counts, &p);
+        if (r == -ENOMEM)
+                goto out;
+        if (r == -EBADMSG) {
                 tw_buf_printf(err, "response is not valid JSON (%zu bytes%s)", len,
                               looks_truncated(body, len) ? ", truncated" : "");
-                return -EBADMSG;
+                goto out;
         }
-        if (!cJSON_IsObject(p.root)) {
+        if (r < 0) {
                 tw_buf_adds(err, "response is not a JSON object");
                 r = -EBADMSG;
-                goto fail;
+                goto out;
         }
-        p.items = cJSON_GetObjectItemCaseSensitive(p.root, items_key);
-        if (!cJSON_IsArray(p.items)) {
+        if (!p.items_at) {
                 tw_buf_printf(err, "response has no \"%s\" array", items_key);
                 r = -EBADMSG;
-                goto fail;
+                goto out;
         }
-        if ((r = get_count(p.root, "limit", &p.limit, err)) < 0 ||
-            (r = get_count(p.root, "offset", &p.offset, err)) < 0 ||
-            (r = get_count(p.root, "totalCount", &p.total, err)) < 0)
-                goto fail;
+        if ((r = get_count(counts, "limit", &p.limit, err)) < 0 ||
+            (r = get_count(counts, "offset", &p.offset, err)) < 0 ||
+            (r = get_count(counts, "totalCount", &p.total, err)) < 0)
+                goto out;
+        p.next = p.items_at;
+        p.left = p.n_items;
         *ret = p;
-        return 0;
-fail:
-        cJSON_Delete(p.root);
+out:
+        cJSON_Delete(counts);
         return r;
+}
+
+int tw_page_next(struct tw_page *page, cJSON **ret_item, struct tw_buf *err)
+{
+        struct reader rd = {.s = page->body, .len = page->len, .pos = page->next};
+        cJSON *item;
+
+        *ret_item = NULL;
+        if (!page->left)
+                return 0;
+        item = parse_value(&rd);
+        /* the items cJSON reads and their commas must end where the
+         * envelope's reading found the array's end */
+        if (!item || !take(&rd, page->left > 1 ? ',' : ']') ||
+            (page->left == 1 && rd.pos != page->items_end)) {
+                cJSON_Delete(item);
+                page->left = 0;
+                tw_buf_printf(err, "response is not valid JSON (%zu bytes%s)", page->len,
+                              looks_truncated(page->body, page->len) ? ", truncated" : "");
+                return -EBADMSG;
+        }
+        page->next = rd.pos;
+        page->left--;
+        *ret_item = item;
+        return 0;
 }
 
 /* Field access with a message naming the object and field on failure. */
