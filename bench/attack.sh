@@ -15,6 +15,7 @@ ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
 rc=0
 "$bin" slowloris 300 1 "${SCRAPES:-40}" || rc=1
 "$bin" slowloris 300 30 "${SCRAPES:-40}" || rc=1
+"$bin" slowloris 1000 250 "${SCRAPES:-40}" || rc=1
 "$bin" flood 48 1 "${SCRAPES:-40}" || rc=1
 "$bin" flood 48 48 "${SCRAPES:-40}" || rc=1
 exit $rc

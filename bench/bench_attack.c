@@ -25,15 +25,13 @@
 #include "exporters/http/server.h"
 #include "helpers/http_attack.h"
 #include "helpers/http_client.h"
+#include "lib/timeutil.h"
 
 static const char page[] = "# HELP a_metric A.\n# TYPE a_metric gauge\na_metric 1\n";
 
 static double now_ms(void)
 {
-        struct timespec ts;
-
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+        return (double)tw_mono_ns() / 1e6;
 }
 
 static int cmp_double(const void *x, const void *y)

@@ -19,6 +19,7 @@
 
 #include "collectors/auditlog/auditlog.h"
 #include "core/usage/usage.h"
+#include "lib/readfile.h"
 #include "lib/secret.h"
 #include "lib/timeutil.h"
 
@@ -41,16 +42,17 @@ static long proc_kb(const char *field)
 /* Reads the token ids of a sim fixture into *ret (strings owned by *ret_doc). */
 static int fixture_tokens(const char *path, cJSON **ret_doc, const char ***ret, size_t *ret_n)
 {
-        FILE *f = fopen(path, "rb");
-        static char text[8 << 20];
-        size_t len = f ? fread(text, 1, sizeof(text), f) : 0;
+        char *text = NULL;
+        size_t len = 0;
         const cJSON *t;
         cJSON *doc;
         size_t n = 0;
+        int r = tw_read_file(path, (size_t)64 << 20, 0, &text, &len);
 
-        if (f)
-                fclose(f);
+        if (r < 0)
+                return r;
         doc = cJSON_ParseWithLength(text, len);
+        free(text);
         if (!doc)
                 return -EINVAL;
         *ret = calloc((size_t)cJSON_GetArraySize(cJSON_GetObjectItem(doc, "tokens")) + 1,

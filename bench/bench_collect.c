@@ -17,7 +17,6 @@
 
 #include "lib/buf.h"
 #include "core/config/config.h"
-#include "core/credential.h"
 #include "core/inventory.h"
 #include "lib/timeutil.h"
 #include "collectors/astro/astro.h"
@@ -48,31 +47,27 @@ static struct tw_config *make_config(const char *url, const char *cred, double r
         return cfg;
 }
 
+/* One collection, as the daemon makes it; the wall time includes loading
+ * the credential (a small file) and making the transport. */
 static struct tw_inventory *collect(const struct tw_config *cfg, struct tw_http_stats *stats,
                                     double *wall)
 {
-        struct tw_credential_info cred = {0};
-        struct tw_inventory *inv = NULL;
-        struct tw_transport *t;
-        struct tw_buf err;
-        int64_t t0;
+        struct tw_astro_one one;
+        struct tw_inventory *inv;
+        int64_t t0 = tw_mono_ns();
 
-        tw_buf_init(&err, 0);
-        if (tw_credential_load(cfg, tw_now(), &cred, &err) < 0) {
-                fprintf(stderr, "credential: %s\n", err.ptr);
-                exit(2);
-        }
-        t = tw_astro_transport_new(cfg, cred.token, NULL, 0);
-        t0 = tw_mono_ns();
-        if (tw_astro_collect(cfg, &cred, t, tw_now(), &inv) < 0) {
-                fprintf(stderr, "collection failed\n");
-                exit(3);
+        if (tw_astro_collect_one(&cfg->astro, tw_now(), tw_now(), NULL, 0, &one) < 0) {
+                if (one.step == TW_ASTRO_CREDENTIAL)
+                        fprintf(stderr, "credential: %s\n", one.message.ptr ? one.message.ptr : "");
+                else
+                        fprintf(stderr, "collection failed\n");
+                exit(one.step == TW_ASTRO_CREDENTIAL ? 2 : 3);
         }
         *wall = (double)(tw_mono_ns() - t0) / 1e9;
-        *stats = *tw_transport_curl_stats(t);
-        tw_transport_free(t);
-        tw_credential_done(&cred);
-        tw_buf_done(&err);
+        *stats = *tw_transport_curl_stats(one.transport);
+        inv = one.inv;
+        one.inv = NULL;
+        tw_astro_one_done(&one);
         return inv;
 }
 

@@ -8,24 +8,10 @@
 #include <string.h>
 
 #include "lib/buf.h"
+#include "lib/json.h"
 #include "lib/timeutil.h"
 
 #define LISTING_MAX_TOKENS 10000000
-
-static bool add_time(cJSON *o, const char *k, int64_t t)
-{
-        char s[TW_RFC3339_LEN];
-
-        if (t == TW_NO_TIME)
-                return cJSON_AddNullToObject(o, k) != NULL;
-        return cJSON_AddStringToObject(o, k, tw_time_format(t, s)) != NULL;
-}
-
-/* A string member, or JSON null for NULL. */
-static bool add_str(cJSON *o, const char *k, const char *v)
-{
-        return (v ? cJSON_AddStringToObject(o, k, v) : cJSON_AddNullToObject(o, k)) != NULL;
-}
 
 /* Prints o into out (appended) and deletes o. */
 static int print_into(cJSON *o, struct tw_buf *out)
@@ -48,13 +34,16 @@ static cJSON *token_to_json(const struct tw_listed_token *t)
 {
         cJSON *o = cJSON_CreateObject();
 
-        if (!o || !add_str(o, "id", t->id) || !add_str(o, "name", t->name) ||
-            !add_str(o, "description", t->description) ||
-            !add_str(o, "short_token", t->short_token) || !add_str(o, "scope", t->scope) ||
-            (t->organization_id && !add_str(o, "organization_id", t->organization_id)) ||
-            !add_str(o, "roles", t->roles) || !add_time(o, "start_at", t->start_at) ||
-            !add_time(o, "end_at", t->end_at) || !add_time(o, "last_used_at", t->last_used_at) ||
-            !add_time(o, "last_rotated_at", t->last_rotated_at) ||
+        if (!o || !tw_json_add_str(o, "id", t->id) || !tw_json_add_str(o, "name", t->name) ||
+            !tw_json_add_str(o, "description", t->description) ||
+            !tw_json_add_str(o, "short_token", t->short_token) ||
+            !tw_json_add_str(o, "scope", t->scope) ||
+            (t->organization_id && !tw_json_add_str(o, "organization_id", t->organization_id)) ||
+            !tw_json_add_str(o, "roles", t->roles) ||
+            !tw_json_add_time(o, "start_at", t->start_at) ||
+            !tw_json_add_time(o, "end_at", t->end_at) ||
+            !tw_json_add_time(o, "last_used_at", t->last_used_at) ||
+            !tw_json_add_time(o, "last_rotated_at", t->last_rotated_at) ||
             !cJSON_AddBoolToObject(o, "creator_departed", t->creator_departed) ||
             !cJSON_AddBoolToObject(o, "no_expiry", t->no_expiry) ||
             !cJSON_AddBoolToObject(o, "over_privileged", t->over_privileged)) {
@@ -84,33 +73,6 @@ int tw_listing_to_json(const struct tw_listing *l, struct tw_buf *out)
         return r < 0 ? r : tw_buf_adds(out, "]}");
 }
 
-/* Reads an optional string member: absent or null gives NULL; any other
- * type is malformed. */
-static int get_str(const cJSON *o, const char *k, char **ret)
-{
-        const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, k);
-
-        *ret = NULL;
-        if (!v || cJSON_IsNull(v))
-                return 0;
-        if (!cJSON_IsString(v))
-                return -EBADMSG;
-        *ret = strdup(v->valuestring);
-        return *ret ? 0 : -ENOMEM;
-}
-
-static int get_time(const cJSON *o, const char *k, int64_t *ret)
-{
-        const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, k);
-
-        *ret = TW_NO_TIME;
-        if (!v || cJSON_IsNull(v))
-                return 0;
-        if (!cJSON_IsString(v) || tw_time_parse(v->valuestring, ret) < 0)
-                return -EBADMSG;
-        return 0;
-}
-
 static bool get_bool(const cJSON *o, const char *k)
 {
         return cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(o, k));
@@ -122,15 +84,17 @@ static int token_from_json(const cJSON *o, struct tw_listed_token *t)
 
         if (!cJSON_IsObject(o))
                 return -EBADMSG;
-        if ((r = get_str(o, "id", &t->id)) < 0 || (r = get_str(o, "name", &t->name)) < 0 ||
-            (r = get_str(o, "description", &t->description)) < 0 ||
-            (r = get_str(o, "short_token", &t->short_token)) < 0 ||
-            (r = get_str(o, "scope", &t->scope)) < 0 || (r = get_str(o, "roles", &t->roles)) < 0 ||
-            (r = get_str(o, "organization_id", &t->organization_id)) < 0 ||
-            (r = get_time(o, "start_at", &t->start_at)) < 0 ||
-            (r = get_time(o, "end_at", &t->end_at)) < 0 ||
-            (r = get_time(o, "last_used_at", &t->last_used_at)) < 0 ||
-            (r = get_time(o, "last_rotated_at", &t->last_rotated_at)) < 0)
+        if ((r = tw_json_get_str(o, "id", &t->id)) < 0 ||
+            (r = tw_json_get_str(o, "name", &t->name)) < 0 ||
+            (r = tw_json_get_str(o, "description", &t->description)) < 0 ||
+            (r = tw_json_get_str(o, "short_token", &t->short_token)) < 0 ||
+            (r = tw_json_get_str(o, "scope", &t->scope)) < 0 ||
+            (r = tw_json_get_str(o, "roles", &t->roles)) < 0 ||
+            (r = tw_json_get_str(o, "organization_id", &t->organization_id)) < 0 ||
+            (r = tw_json_get_time(o, "start_at", &t->start_at)) < 0 ||
+            (r = tw_json_get_time(o, "end_at", &t->end_at)) < 0 ||
+            (r = tw_json_get_time(o, "last_used_at", &t->last_used_at)) < 0 ||
+            (r = tw_json_get_time(o, "last_rotated_at", &t->last_rotated_at)) < 0)
                 return r;
         if (!t->id || !*t->id)
                 return -EBADMSG;
@@ -162,7 +126,7 @@ int tw_listing_from_json(const char *json, size_t len, struct tw_listing **ret_l
                 r = -ENOMEM;
                 goto out;
         }
-        r = get_time(root, "observed_at", &l->observed_at);
+        r = tw_json_get_time(root, "observed_at", &l->observed_at);
         if (r < 0 || l->observed_at == TW_NO_TIME) {
                 r = -EBADMSG;
                 goto out;
@@ -188,17 +152,19 @@ int tw_event_to_json(const struct tw_event *e, struct tw_buf *out)
 {
         cJSON *o = cJSON_CreateObject();
 
-        if (!o || !add_time(o, "observed_at", e->observed_at) ||
-            !add_str(o, "event", tw_event_kind_to_string(e->kind)) ||
-            !add_str(o, "severity",
-                     e->severity == TW_SEVERITY_NONE ? "info"
-                                                     : tw_severity_to_string(e->severity)) ||
-            !add_str(o, "token_id", e->token_id) || !add_str(o, "token_name", e->token_name) ||
-            !add_str(o, "scope", e->scope) ||
-            (e->organization_id && !add_str(o, "organization_id", e->organization_id)) ||
-            (e->before && !add_str(o, "before", e->before)) ||
-            (e->after && !add_str(o, "after", e->after)) ||
-            (e->detail && !add_str(o, "detail", e->detail))) {
+        if (!o || !tw_json_add_time(o, "observed_at", e->observed_at) ||
+            !tw_json_add_str(o, "event", tw_event_kind_to_string(e->kind)) ||
+            !tw_json_add_str(o, "severity",
+                             e->severity == TW_SEVERITY_NONE
+                                     ? "info"
+                                     : tw_severity_to_string(e->severity)) ||
+            !tw_json_add_str(o, "token_id", e->token_id) ||
+            !tw_json_add_str(o, "token_name", e->token_name) ||
+            !tw_json_add_str(o, "scope", e->scope) ||
+            (e->organization_id && !tw_json_add_str(o, "organization_id", e->organization_id)) ||
+            (e->before && !tw_json_add_str(o, "before", e->before)) ||
+            (e->after && !tw_json_add_str(o, "after", e->after)) ||
+            (e->detail && !tw_json_add_str(o, "detail", e->detail))) {
                 cJSON_Delete(o);
                 return -ENOMEM;
         }
@@ -221,13 +187,14 @@ int tw_event_from_json(const char *json, size_t len, struct tw_event *ret_event)
         if (cJSON_IsString(s) && strcmp(s->valuestring, "info") != 0 &&
             tw_severity_from_string(s->valuestring, &e.severity) < 0)
                 goto out;
-        if ((r = get_time(o, "observed_at", &e.observed_at)) < 0 ||
-            (r = get_str(o, "token_id", &e.token_id)) < 0 ||
-            (r = get_str(o, "token_name", &e.token_name)) < 0 ||
-            (r = get_str(o, "scope", &e.scope)) < 0 ||
-            (r = get_str(o, "organization_id", &e.organization_id)) < 0 ||
-            (r = get_str(o, "before", &e.before)) < 0 || (r = get_str(o, "after", &e.after)) < 0 ||
-            (r = get_str(o, "detail", &e.detail)) < 0)
+        if ((r = tw_json_get_time(o, "observed_at", &e.observed_at)) < 0 ||
+            (r = tw_json_get_str(o, "token_id", &e.token_id)) < 0 ||
+            (r = tw_json_get_str(o, "token_name", &e.token_name)) < 0 ||
+            (r = tw_json_get_str(o, "scope", &e.scope)) < 0 ||
+            (r = tw_json_get_str(o, "organization_id", &e.organization_id)) < 0 ||
+            (r = tw_json_get_str(o, "before", &e.before)) < 0 ||
+            (r = tw_json_get_str(o, "after", &e.after)) < 0 ||
+            (r = tw_json_get_str(o, "detail", &e.detail)) < 0)
                 goto out;
         r = -EBADMSG;
         if (!e.token_id || e.observed_at == TW_NO_TIME)

@@ -1,6 +1,7 @@
 #include "core/inventory.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -27,6 +28,7 @@ struct tw_inventory *tw_inventory_new(const char *organization_id, const char *a
         tw_strmap_init(&inv->user_index);
         tw_strmap_init(&inv->token_index);
         tw_strmap_init(&inv->subjects);
+        tw_strmap_init(&inv->member_index);
         tw_arena_init(&inv->arena);
         return inv;
 }
@@ -121,6 +123,7 @@ void tw_inventory_free(struct tw_inventory *inv)
         tw_strmap_done(&inv->user_index);
         tw_strmap_done(&inv->token_index);
         tw_strmap_done(&inv->subjects);
+        tw_strmap_done(&inv->member_index);
         tw_arena_done(&inv->arena);
         free(inv->credential.token_id);
         free(inv->organization_id);
@@ -313,6 +316,52 @@ int tw_inventory_add_token(struct tw_inventory *inv, struct tw_token *t)
         ADD_ITEM(inv, tokens, n_tokens, cap_tokens, token_index, t, tw_token_done, compact_token);
 }
 
+/* The membership key "<org>\n<id>": in the arena a (kept), else in buf
+ * (size bytes) or on the heap when it does not fit; NULL on -ENOMEM. */
+static char *member_key(struct tw_arena *a, size_t org, const char *id, char *buf, size_t size)
+{
+        int n = snprintf(buf, size, "%zu\n%s", org, id);
+        char *k;
+
+        if (n < 0)
+                return NULL;
+        if (!a && (size_t)n < size)
+                return buf;
+        k = a ? tw_arena_alloc(a, (size_t)n + 1) : malloc((size_t)n + 1);
+        if (k)
+                snprintf(k, (size_t)n + 1, "%zu\n%s", org, id);
+        return k;
+}
+
+int tw_inventory_add_member(struct tw_inventory *inv, size_t org, struct tw_user *u)
+{
+        const char *key;
+        int r;
+
+        if (!u->id) {
+                tw_user_done(u);
+                return -EINVAL;
+        }
+        r = tw_array_reserve((void **)&inv->users, inv->n_users, &inv->cap_users, sizeof(*u));
+        if (r < 0) {
+                tw_user_done(u);
+                return r;
+        }
+        r = compact_user(inv, u); /* frees the originals */
+        key = r < 0 ? NULL : member_key(&inv->arena, org, u->id, NULL, 0);
+        if (!key) {
+                memset(u, 0, sizeof(*u));
+                return r < 0 ? r : -ENOMEM;
+        }
+        r = tw_strmap_put(&inv->member_index, key, inv->n_users);
+        if (r == 0 && !tw_strmap_get(&inv->user_index, u->id, NULL))
+                r = tw_strmap_put(&inv->user_index, u->id, inv->n_users);
+        if (r == 0)
+                inv->users[inv->n_users++] = *u;
+        memset(u, 0, sizeof(*u));
+        return r;
+}
+
 int tw_inventory_add_error(struct tw_inventory *inv, const char *listing, const char *message)
 {
         struct tw_listing_error e = {0};
@@ -358,6 +407,25 @@ const struct tw_deployment *tw_inventory_deployment(const struct tw_inventory *i
 const struct tw_user *tw_inventory_user(const struct tw_inventory *inv, const char *id)
 {
         LOOKUP(inv, users, user_index, id);
+}
+
+const struct tw_user *tw_inventory_org_user(const struct tw_inventory *inv,
+                                            const struct tw_token *t, const char *id)
+{
+        char buf[192], *key;
+        size_t i;
+        bool found;
+
+        if (!inv || !id)
+                return NULL;
+        if (inv->member_index.n == 0) /* one organization's inventory */
+                return tw_inventory_user(inv, id);
+        if (!t || !(key = member_key(NULL, t->org, id, buf, sizeof(buf))))
+                return NULL;
+        found = tw_strmap_get(&inv->member_index, key, &i);
+        if (key != buf)
+                free(key);
+        return found ? &inv->users[i] : NULL;
 }
 
 const struct tw_token *tw_inventory_token(const struct tw_inventory *inv, const char *id)

@@ -133,6 +133,9 @@ struct tw_inventory {
         bool all_pages[_TW_LISTING_KIND_MAX];
 
         struct tw_strmap workspace_index, deployment_index, user_index, token_index;
+        /* A merged inventory's memberships: "<org index>\n<user id>" -> index in
+         * users (each organization's own copy of a user); empty otherwise. */
+        struct tw_strmap member_index;
         /* Holds every string of the objects added (see tw_inventory_add_*). */
         struct tw_arena arena;
         /* While tokens are added: a subject per id, so that tokens with the
@@ -157,6 +160,11 @@ int tw_inventory_add_token(struct tw_inventory *inv, struct tw_token *t);
  * TW_INVENTORY_RESERVE_MAX, and allocation failures, are ignored. */
 #define TW_INVENTORY_RESERVE_MAX ((size_t)1 << 20)
 void tw_inventory_reserve_tokens(struct tw_inventory *inv, size_t n);
+/* A user of organization org (an index in orgs) of a merged inventory,
+ * taking u's strings as tw_inventory_add_user() does.  A user of several
+ * organizations is added once per organization, each with its own status;
+ * tw_inventory_user() finds the first.  -EEXIST if org has it already. */
+int tw_inventory_add_member(struct tw_inventory *inv, size_t org, struct tw_user *u);
 /* Records a failed listing; copies both strings. */
 int tw_inventory_add_error(struct tw_inventory *inv, const char *listing, const char *message);
 
@@ -166,6 +174,10 @@ bool tw_inventory_complete(const struct tw_inventory *inv);
 const struct tw_workspace *tw_inventory_workspace(const struct tw_inventory *inv, const char *id);
 const struct tw_deployment *tw_inventory_deployment(const struct tw_inventory *inv, const char *id);
 const struct tw_user *tw_inventory_user(const struct tw_inventory *inv, const char *id);
+/* User id as a member of token t's own organization (in a merged inventory
+ * of several, another organization's member is not one), or NULL. */
+const struct tw_user *tw_inventory_org_user(const struct tw_inventory *inv,
+                                            const struct tw_token *t, const char *id);
 const struct tw_token *tw_inventory_token(const struct tw_inventory *inv, const char *id);
 
 /* The name of the workspace or deployment a role points at, or NULL. */

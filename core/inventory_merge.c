@@ -105,7 +105,8 @@ static int merge_objects(struct tw_inventory *m, const struct tw_inventory *p, s
                 struct tw_user u = {dup(o->id, &failed), dup(o->username, &failed),
                                     dup(o->full_name, &failed), dup(o->status, &failed)};
 
-                r = failed ? (tw_user_done(&u), -ENOMEM) : added(tw_inventory_add_user(m, &u));
+                r = failed ? (tw_user_done(&u), -ENOMEM)
+                           : added(tw_inventory_add_member(m, org, &u));
         }
         for (size_t i = 0; r == 0 && i < p->n_tokens; i++) {
                 struct tw_token t;

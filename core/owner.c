@@ -171,9 +171,10 @@ static const struct tw_owner_rule *match_rule(const struct tw_owner_policy *p,
         return NULL;
 }
 
-/* The still-active creator's name, or NULL. */
-static const char *active_creator(const struct tw_inventory *inv, const struct tw_subject *s)
+/* The still-active creator's name (a member of t's own organization), or NULL. */
+static const char *active_creator(const struct tw_inventory *inv, const struct tw_token *t)
 {
+        const struct tw_subject *s = t->created_by;
         const struct tw_user *u;
 
         if (!inv || !s || !s->id)
@@ -181,7 +182,7 @@ static const char *active_creator(const struct tw_inventory *inv, const struct t
         if (streq(s->subject_type, "USER")) {
                 if (!inv->listed[TW_LISTING_USERS])
                         return NULL;
-                u = tw_inventory_user(inv, s->id);
+                u = tw_inventory_org_user(inv, t, s->id);
                 if (!u || streq(u->status, "INACTIVE") || streq(u->status, "BANNED"))
                         return NULL;
         } else if (streq(s->subject_type, "SERVICEKEY")) {
@@ -216,20 +217,22 @@ int tw_owner_resolve(const struct tw_inventory *inv, const struct tw_token *t,
 
         parse_description(t->description, keys, n_keys, &o);
         ws = token_workspace(inv, t);
-        if ((v = pair_value(&o, "team")) || (v = pair_value(&o, "owner"))) {
-                answer(&o, TW_OWNER_DESCRIPTION, v);
-        } else if ((rule = match_rule(policy, t, ws))) {
+        /* The administrator's rules first: a description is written by
+         * whoever can create a token, and must not route it away. */
+        if ((rule = match_rule(policy, t, ws))) {
                 answer(&o, TW_OWNER_RULE, rule->team);
                 if (tw_owner_value_ok(rule->contact))
                         copy_value(o.contact, rule->contact, strlen(rule->contact));
+        } else if ((v = pair_value(&o, "team")) || (v = pair_value(&o, "owner"))) {
+                answer(&o, TW_OWNER_DESCRIPTION, v);
         } else if (inv && ws && (streq(t->scope, "WORKSPACE") || streq(t->scope, "DEPLOYMENT")) &&
                    (w = tw_inventory_workspace(inv, ws)) && tw_owner_value_ok(w->name)) {
                 answer(&o, TW_OWNER_WORKSPACE, w->name);
-        } else if ((v = active_creator(inv, t->created_by)) && tw_owner_value_ok(v)) {
+        } else if ((v = active_creator(inv, t)) && tw_owner_value_ok(v)) {
                 answer(&o, TW_OWNER_CREATOR, v);
         }
-        if ((v = pair_value(&o, "contact")))
-                copy_value(o.contact, v, strlen(v));
+        if (!o.contact[0] && (v = pair_value(&o, "contact")))
+                copy_value(o.contact, v, strlen(v)); /* fills in, never overrides a rule's */
         *ret = o;
         return 0;
 }

@@ -3,28 +3,32 @@
 
 /*
  * Who owns a token.  Four sources are asked in order and the first
- * that answers with a team wins; the result names that source:
+ * that answers with a team wins; the result names that source.  The
+ * administrator's rules come first: a description is written by whoever can
+ * create a token, and must not route its findings away from a team.
  *
- *   1. TW_OWNER_DESCRIPTION: "key=value" or "key: value" pairs in the token's
+ *   1. TW_OWNER_RULE: the first rule (config order) whose glob matches the
+ *      token's name (fnmatch(3), no flags) or whose workspace id is the
+ *      token's workspace (its first WORKSPACE role, else the workspace of its
+ *      first DEPLOYMENT role).
+ *   2. TW_OWNER_DESCRIPTION: "key=value" or "key: value" pairs in the token's
  *      description for the policy's keys (default owner, team, pipeline, repo,
  *      contact), separated by ';', ',', '\n' or '\r'; keys match
  *      case-insensitively, keys and values are trimmed of blanks, the first
  *      occurrence of a key wins.  The team is the "team" value, else the
  *      "owner" value; without either (or with neither key configured) the
- *      description does not answer, but its pairs are still returned.
- *   2. TW_OWNER_RULE: the first rule (config order) whose glob matches the
- *      token's name (fnmatch(3), no flags) or whose workspace id is the
- *      token's workspace (its first WORKSPACE role, else the workspace of its
- *      first DEPLOYMENT role).
+ *      description does not answer.  Its pairs are returned whichever source
+ *      answered.
  *   3. TW_OWNER_WORKSPACE: the name of that workspace, for tokens of scope
  *      WORKSPACE or DEPLOYMENT.
  *   4. TW_OWNER_CREATOR: tw_subject_name() of the creator while it is still
- *      active: a user listed and not INACTIVE or BANNED (the evaluator's test),
+ *      active: a user listed in the token's own organization and not INACTIVE
+ *      or BANNED there (the evaluator's test),
  *      or an API token still in the inventory.  Needs the users (or tokens)
  *      listing to have succeeded: an unknown state does not answer.
  *
- * The contact is the description's "contact" value when usable, else the
- * winning rule's contact, else empty.
+ * The contact is the winning rule's contact when it has one, else the
+ * description's "contact" value when usable, else empty.
  *
  * Hostile input.  Every value, whichever source it comes from, is usable only
  * if tw_owner_value_ok(): 1..TW_OWNER_VALUE_MAX bytes of valid UTF-8 with no

@@ -10,6 +10,7 @@
  */
 
 struct tw_config;
+struct tw_copies;
 struct tw_inventory;
 struct tw_evaluation;
 struct tw_usage;
@@ -29,6 +30,7 @@ struct tw_snapshot {
         const struct tw_inventory *inv;
         const struct tw_evaluation *ev;         /* NULL: not evaluated */
         const struct tw_usage *usage;           /* audit-log usage; NULL: none */
+        const struct tw_copies *copies;         /* the copies as last checked; NULL: none */
         const struct tw_event_history *history; /* NULL: no audit trail (yet) */
 };
 

@@ -24,6 +24,12 @@ struct tw_org_status {
         bool listing_success[_TW_LISTING_KIND_MAX];
         int64_t last_success;      /* or TW_NO_TIME */
         int64_t credential_expiry; /* or TW_NO_TIME */
+        /* Why the last cycle failed, for a person (the status page): the
+         * first failed listing ("listing: message") or the step that
+         * stopped it; "" when it did not fail.  n_failures counts the failed
+         * listings (1 for a failure before any listing). */
+        char failure[512];
+        unsigned n_failures;
 };
 
 struct tw_agent_status {

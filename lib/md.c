@@ -7,50 +7,13 @@
 #include <string.h>
 
 #include "lib/buf.h"
-
-#define BAD ((uint32_t)-1)
-
-/* Decodes one UTF-8 sequence at s (strict: no overlongs, surrogates or
- * values past U+10FFFF): the bytes used, *cp BAD (1 byte) when invalid. */
-static size_t next_cp(const unsigned char *s, uint32_t *cp)
-{
-        size_t n;
-        uint32_t c, min;
-
-        if (s[0] < 0x80) {
-                *cp = s[0];
-                return 1;
-        }
-        if ((s[0] & 0xE0) == 0xC0)
-                n = 2, c = s[0] & 0x1F, min = 0x80;
-        else if ((s[0] & 0xF0) == 0xE0)
-                n = 3, c = s[0] & 0x0F, min = 0x800;
-        else if ((s[0] & 0xF8) == 0xF0)
-                n = 4, c = s[0] & 0x07, min = 0x10000;
-        else
-                n = 0, c = 0, min = 0;
-        for (size_t i = 1; i < n; i++) {
-                if ((s[i] & 0xC0) != 0x80) { /* also stops at the NUL */
-                        n = 0;
-                        break;
-                }
-                c = (c << 6) | (s[i] & 0x3F);
-        }
-        if (n == 0 || c < min || c > 0x10FFFF || (c >= 0xD800 && c <= 0xDFFF)) {
-                *cp = BAD;
-                return 1;
-        }
-        *cp = c;
-        return n;
-}
+#include "lib/utf8.h"
 
 /* C0 and C1 controls, DEL, the bidirectional overrides and isolates
  * ("Trojan Source"), invalid bytes. */
 static bool unsafe(uint32_t c)
 {
-        return c < 0x20 || c == 0x7F || (c >= 0x80 && c <= 0x9F) || (c >= 0x202A && c <= 0x202E) ||
-               (c >= 0x2066 && c <= 0x2069) || c == 0x200E || c == 0x200F || c == 0x061C ||
-               c == BAD;
+        return tw_utf8_is_control(c) || tw_utf8_is_bidi(c) || c == TW_UTF8_INVALID;
 }
 
 static bool at_line_start(const struct tw_buf *out)
@@ -66,7 +29,7 @@ int tw_md_escape(struct tw_buf *out, const char *s)
         uint32_t c;
 
         for (; r >= 0 && p && *p; first = false) {
-                size_t n = next_cp(p, &c);
+                size_t n = tw_utf8_next((const char *)p, &c);
 
                 if (c == '\n' || c == '\r' || c == '\t')
                         r = tw_buf_addc(out, ' ');

@@ -37,6 +37,17 @@ size_t tw_utf8_decode(const char *s, size_t n, uint32_t *ret_cp)
         return len;
 }
 
+size_t tw_utf8_next(const char *s, uint32_t *ret_cp)
+{
+        size_t n = tw_utf8_decode(s, SIZE_MAX, ret_cp);
+
+        if (n == 0) {
+                *ret_cp = TW_UTF8_INVALID;
+                return 1;
+        }
+        return n;
+}
+
 bool tw_utf8_valid(const char *s, size_t n)
 {
         for (size_t i = 0, len; i < n; i += len) {
@@ -50,6 +61,12 @@ bool tw_utf8_valid(const char *s, size_t n)
 bool tw_utf8_is_control(uint32_t cp)
 {
         return cp < 0x20 || (cp >= 0x7F && cp <= 0x9F);
+}
+
+bool tw_utf8_is_bidi(uint32_t cp)
+{
+        return cp == 0x061C || cp == 0x200E || cp == 0x200F || (cp >= 0x202A && cp <= 0x202E) ||
+               (cp >= 0x2066 && cp <= 0x2069);
 }
 
 size_t tw_utf8_cut(const char *s, size_t len, size_t max)

@@ -21,12 +21,27 @@
  * itself decodes as U+0000 of length 1. */
 size_t tw_utf8_decode(const char *s, size_t n, uint32_t *ret_cp);
 
+/* What tw_utf8_next() gives for a byte that starts no well-formed
+ * sequence: no code point is this. */
+#define TW_UTF8_INVALID 0xFFFFFFFFu
+
+/* For a walk over the NUL-terminated string s, bad bytes included: the
+ * length of the sequence at s and its code point (tw_utf8_decode()), or 1
+ * and TW_UTF8_INVALID for a byte that starts no well-formed sequence. */
+size_t tw_utf8_next(const char *s, uint32_t *ret_cp);
+
 /* Whether the n bytes at s are well-formed UTF-8 (NUL bytes included). */
 bool tw_utf8_valid(const char *s, size_t n);
 
 /* Whether code point cp is a control character: C0 (below U+0020), DEL
  * or C1 (U+0080..U+009F). */
 bool tw_utf8_is_control(uint32_t cp);
+
+/* Whether code point cp is a bidirectional formatting character
+ * (Unicode's Bidi_Control property: the marks U+061C, U+200E, U+200F, the
+ * embeddings and overrides U+202A..U+202E, the isolates U+2066..U+2069),
+ * which reorder the text around them on screen ("Trojan Source"). */
+bool tw_utf8_is_bidi(uint32_t cp);
 
 /* The length of the longest prefix of s (len bytes) that is at most max
  * bytes and does not end inside a multi-byte sequence: len when len <= max,

@@ -20,7 +20,7 @@ test=(
   libcmocka-dev git
   prometheus prometheus-alertmanager wrk gnutls-bin openssl curl jq python3 clang-format
   clang-14 libfuzzer-14-dev
-  lintian systemd chromium
+  lintian systemd chromium poppler-utils
   buildah iproute2 python3-yaml
 )
 

@@ -108,7 +108,7 @@ int tw_cmd_audit(const struct tw_auditlog_options *o)
                 code = TW_EXIT_CONFIG;
                 goto out;
         }
-        if (tw_cmd_audit_load_usage(cfg->agent.state_dir, &usage, &listing) < 0) {
+        if (tw_cmd_audit_load_usage(cfg, &usage, &listing) < 0) {
                 code = TW_EXIT_CONFIG;
                 goto out;
         }

@@ -1,7 +1,7 @@
 /* check-config's record of notes and problems, and the secret-file check. */
 /* getgrouplist() is a BSD and glibc extension. */
 #define _DEFAULT_SOURCE
-#include "agent/cmd/check.h"
+#include "agent/cmd/check_internal.h"
 
 #include <errno.h>
 #include <grp.h>

@@ -1,7 +1,7 @@
 /* check-config --online: one organization's Astro API.  Two cheap GETs: the
  * organization itself (reachable, its id and name) and the credential's own
  * token (its roles, hence what tokenwatch may do with it). */
-#include "agent/cmd/check.h"
+#include "agent/cmd/check_internal.h"
 
 #include <cjson/cJSON.h>
 #include <errno.h>

@@ -5,7 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "agent/cmd/check.h"
+#include "agent/cmd/check_internal.h"
 #include "core/config/config.h"
 #include "core/credential.h"
 #include "lib/buf.h"
@@ -15,6 +15,7 @@
 static void print_summary(const struct tw_check *c, const struct tw_config *cfg, bool online)
 {
         size_t n_orgs = cfg ? tw_config_org_count(cfg) : 0, n_hooks = cfg ? cfg->n_webhooks : 0;
+        size_t n_copies = cfg ? cfg->n_copies : 0;
 
         if (c->n_problems) {
                 fprintf(stderr, "%zu problem%s: fix %s and run check-config again\n", c->n_problems,
@@ -23,14 +24,21 @@ static void print_summary(const struct tw_check *c, const struct tw_config *cfg,
         }
         if (!online) {
                 printf("OK: checked the configuration, the credential of %zu organization%s "
-                       "and the files of %zu webhook%s, offline (check-config --online also "
-                       "calls the Astro API and connects to each webhook's host)\n",
+                       "and the files of %zu webhook%s",
                        n_orgs, n_orgs == 1 ? "" : "s", n_hooks, n_hooks == 1 ? "" : "s");
+                if (n_copies)
+                        printf(" and of %zu cop%s", n_copies, n_copies == 1 ? "y" : "ies");
+                printf(", offline (check-config --online also calls the Astro API and connects "
+                       "to each webhook's host%s)\n",
+                       n_copies ? ", and reads each copy's store" : "");
                 return;
         }
         printf("OK: checked the configuration, the credential and API of %zu organization%s, "
-               "and the files and hosts of %zu webhook%s, online\n",
+               "and the files and hosts of %zu webhook%s",
                n_orgs, n_orgs == 1 ? "" : "s", n_hooks, n_hooks == 1 ? "" : "s");
+        if (n_copies)
+                printf(" and the stores of %zu cop%s", n_copies, n_copies == 1 ? "y" : "ies");
+        printf(", online\n");
 }
 
 int tw_cmd_check_config(const char *config_path, bool online)
@@ -64,6 +72,7 @@ int tw_cmd_check_config(const char *config_path, bool online)
                 tw_credential_done(&cred);
         }
         tw_check_webhooks(&c, cfg, online);
+        tw_check_copies(&c, cfg, online);
 print:
         fputs(c.notes.ptr ? c.notes.ptr : "", stdout);
         fflush(stdout);

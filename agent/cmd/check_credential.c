@@ -1,6 +1,6 @@
 /* check-config: an organization's credential offline, and what its role
  * allows once the API has named it. */
-#include "agent/cmd/check.h"
+#include "agent/cmd/check_internal.h"
 
 #include <stdio.h>
 #include <string.h>

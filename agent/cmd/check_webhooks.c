@@ -1,6 +1,6 @@
 /* check-config: every [webhook.NAME]'s format keys and secret files, and
  * with --online whether each URL's host can be reached (no message sent). */
-#include "agent/cmd/check.h"
+#include "agent/cmd/check_internal.h"
 
 #include <errno.h>
 #include <stdio.h>

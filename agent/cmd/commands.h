@@ -20,7 +20,7 @@ enum tw_exit {
 };
 
 /* `check-config`: the configuration, each organization's credential and
- * each webhook's secret files (agent/cmd/check.h); with online also each
+ * each webhook's secret files (agent/cmd/check_internal.h); with online also each
  * organization's API and each webhook's host.  What was checked goes to
  * stdout, each problem to stderr; 0, or TW_EXIT_CONFIG when there is one. */
 int tw_cmd_check_config(const char *config_path, bool online);

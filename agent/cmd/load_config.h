@@ -3,7 +3,8 @@
 
 /*
  * Loading the configuration the way every command does: parse and validate
- * path, and on failure log every error (one "invalid configuration" record
+ * path (the [deliver.NAME] stores' own checks included), and on failure log
+ * every error (one "invalid configuration" record
  * with the lines); a config that loads with warnings (keys under their old
  * names) logs each.  Used by `run` (at start and on SIGHUP) and `report`;
  * `check-config` prints to stderr instead.

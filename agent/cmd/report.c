@@ -11,10 +11,13 @@
 #include <curl/curl.h>
 #include <unistd.h>
 
+#include "agent/cmd/copies.h"
 #include "agent/cmd/load_config.h"
+#include "agent/cmd/audit_usage_internal.h"
 #include "agent/cmd/collect_internal.h"
 #include "lib/buf.h"
 #include "core/config/config.h"
+#include "core/copies.h"
 #include "core/credential.h"
 #include "core/evaluate/evaluate.h"
 #include "core/events.h"
@@ -79,24 +82,47 @@ static void log_owner_rules(const struct tw_config *cfg, const struct tw_invento
         tw_buf_done(&b);
 }
 
-/* The usage index the daemon's audit-log collection left in state_dir, or
- * NULL: absent (audit logs not collected; said at debug level), or bad (a
- * warning).  Never fatal: the report is then made without usage. */
-static struct tw_usage *load_usage(const char *dir)
+/* The usage index the daemon's audit-log collection left in state_dir
+ * (every organization's, merged), or NULL: absent (audit logs not
+ * collected; said at debug level), or bad (a warning).  Never fatal: the
+ * report is then made without usage. */
+static struct tw_usage *load_usage(const struct tw_config *cfg)
 {
         struct tw_usage *u = NULL;
-        int r = tw_usage_view_read(dir, &u);
+        char file[160];
+        int r = tw_cmd_usage_load(cfg, &u, file, sizeof(file));
 
-        if (r == -ENOENT)
+        if (r == 0 && !u)
                 tw_log(TW_LOG_DEBUG,
                        "no audit-log usage in the state directory: the report has "
                        "no usage section data",
-                       "file", TW_AUDITLOG_STATE_FILE, NULL);
+                       NULL);
         else if (r < 0)
                 tw_log(TW_LOG_WARN, "cannot read the audit-log usage; the report goes without it",
-                       "file", TW_AUDITLOG_STATE_FILE, "error",
+                       "file", file, "error",
                        r == -EBADMSG ? "not the expected format" : strerror(-r), NULL);
         return r < 0 ? NULL : u;
+}
+
+/* Checks every copy once (at most COPY_CHECKS_MAX_S in all), logging each
+ * that could not be checked; NULL (logged) on -ENOMEM.  The caller frees. */
+#define COPY_CHECKS_MAX_S 300
+
+static struct tw_copy_state *check_copies(const struct tw_config *cfg, int64_t now)
+{
+        struct tw_copy_state *states = calloc(cfg->n_copies ? cfg->n_copies : 1, sizeof(*states));
+
+        if (!states) {
+                tw_log(TW_LOG_ERROR, "cannot check the copies", "error", strerror(ENOMEM), NULL);
+                return NULL;
+        }
+        tw_agent_check_copies(cfg, now, tw_mono_ns() + COPY_CHECKS_MAX_S * INT64_C(1000000000),
+                              states);
+        for (size_t i = 0; i < cfg->n_copies; i++)
+                if (states[i].status == TW_COPY_STATE_FAILED)
+                        tw_log(TW_LOG_ERROR, "cannot check a copy", "deliver", cfg->copies[i].name,
+                               "error", states[i].message, NULL);
+        return states;
 }
 
 /* A report sink's write into the --output file being written. */
@@ -111,6 +137,9 @@ int tw_cmd_report(const struct tw_report_options *o)
         struct tw_inventory *inv = NULL;
         struct tw_evaluation *ev = NULL;
         struct tw_usage *usage = NULL;
+        struct tw_copy_state *states = NULL;
+        struct tw_copies copies = {0};
+        struct tw_eval_inputs in = {0};
         struct tw_trail_history hist = {0};
         bool have_history = false;
         enum tw_report_format fmt;
@@ -141,10 +170,16 @@ int tw_cmd_report(const struct tw_report_options *o)
         exit_code = TW_EXIT_CONFIG;
         log_listing_errors(inv);
         log_owner_rules(cfg, inv);
-        usage = load_usage(cfg->agent.state_dir);
+        usage = load_usage(cfg);
         have_history = tw_trail_history_load(cfg, now, &hist) > 0;
-        r = tw_evaluate_usage(inv, &cfg->policy, cfg->suppressions, cfg->n_suppressions, usage, now,
-                              &ev);
+        /* The stores are read against the real clock's now, like the
+         * credential: --now asks what the policy will say later. */
+        states = cfg->n_copies ? check_copies(cfg, tw_now()) : NULL;
+        copies = (struct tw_copies){
+                .configs = cfg->copies, .states = states, .n = states ? cfg->n_copies : 0};
+        in = (struct tw_eval_inputs){.usage = usage, .copies = &copies};
+        r = tw_evaluate_with(inv, &cfg->policy, cfg->suppressions, cfg->n_suppressions, &in, now,
+                             &ev);
         if (r < 0) {
                 tw_log(TW_LOG_ERROR, "evaluation failed", "error", strerror(-r), NULL);
                 exit_code = TW_EXIT_INCOMPLETE;
@@ -155,6 +190,7 @@ int tw_cmd_report(const struct tw_report_options *o)
                                            .inv = inv,
                                            .ev = ev,
                                            .usage = usage,
+                                           .copies = &copies,
                                            .history = have_history ? &hist.view : NULL};
                 struct tw_atomic_file file = {.fd = -1};
                 struct tw_report_sink sink = {.write = tw_report_write_stdio, .ctx = stdout};
@@ -185,6 +221,7 @@ int tw_cmd_report(const struct tw_report_options *o)
                                  has_findings_at(ev, o->fail_on));
 out:
         tw_trail_history_done(&hist);
+        free(states);
         tw_usage_free(usage);
         tw_evaluation_free(ev);
         tw_inventory_free(inv);

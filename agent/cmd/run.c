@@ -65,6 +65,7 @@ int tw_cmd_run(const char *config_path, const struct tw_run_options *o)
                 .on_cycle = tw_notify_hook_on_cycle,
                 .extra_metrics = tw_notify_hook_metrics,
                 .on_events = tw_notify_hook_on_events,
+                .on_stop = tw_notify_hook_on_stop,
                 .userdata = hook,
         };
         int r;
@@ -78,8 +79,6 @@ int tw_cmd_run(const char *config_path, const struct tw_run_options *o)
                 return TW_EXIT_CONFIG;
         }
         r = tw_daemon_run(config_path, &d);
-        if (o->once) /* let the senders deliver what this cycle queued */
-                tw_notify_hook_flush(hook, 30000);
         tw_notify_hook_free(hook);
         return r == 0 ? TW_EXIT_OK : r == -ENODATA ? TW_EXIT_INCOMPLETE : TW_EXIT_CONFIG;
 }

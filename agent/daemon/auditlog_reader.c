@@ -1,8 +1,7 @@
 /* The audit-log reader thread: fetch, publish a copy, log.  See
- * agent/daemon/auditlog.h. */
+ * agent/daemon/daemon_internal.h. */
 #include "agent/daemon/auditlog_internal.h"
 
-#include <cjson/cJSON.h>
 #include <errno.h>
 #include <pthread.h>
 #include <signal.h>
@@ -30,8 +29,10 @@ void tw_daemon_usage_params_free(struct params *p)
         if (!p)
                 return;
         free(p->base_url);
+        free(p->api_url);
         free(p->org);
         free(p->state_dir);
+        free(p->state_file);
         if (p->bearer) {
                 tw_wipe(p->bearer, strlen(p->bearer));
                 free(p->bearer);
@@ -51,31 +52,21 @@ static bool same(const char *a, const char *b)
 static bool same_source(const struct params *a, const struct params *b)
 {
         return a && b && a->backfill == b->backfill && same(a->base_url, b->base_url) &&
-               same(a->org, b->org) && same(a->state_dir, b->state_dir) &&
+               same(a->api_url, b->api_url) && same(a->org, b->org) &&
+               same(a->state_dir, b->state_dir) && same(a->state_file, b->state_file) &&
                same(a->bearer, b->bearer);
 }
 
-/* A deep copy of the index for the daemon's thread (the known set aside). */
-static struct tw_usage *copy_usage(const struct tw_usage *u)
+/* Hands the daemon's thread a copy of the index (nothing if it cannot be
+ * made: the next fetch publishes again). */
+static void publish(struct tw_auditlog_reader *w)
 {
-        struct tw_usage *copy = NULL;
-        cJSON *tree = NULL;
+        struct tw_usage *copy = NULL, *old;
+        int r = tw_usage_copy(tw_auditlog_collector_usage(w->col), &copy);
 
-        if (tw_usage_to_cjson(u, &tree) == 0 && tw_usage_from_cjson(tree, &u->lim, &copy) < 0)
-                copy = NULL;
-        cJSON_Delete(tree);
-        return copy;
-}
-
-/* Hands the daemon's thread a copy of the index (nothing if out of memory:
- * the next fetch publishes again). */
-static void publish(struct tw_daemon_usage *w)
-{
-        struct tw_usage *copy = copy_usage(tw_auditlog_collector_usage(w->col)), *old;
-
-        if (!copy) {
-                tw_log(TW_LOG_WARN, "cannot copy the audit-log usage index", "error",
-                       strerror(ENOMEM), NULL);
+        if (r < 0) {
+                tw_log(TW_LOG_WARN, "cannot copy the audit-log usage index", "error", strerror(-r),
+                       NULL);
                 return;
         }
         pthread_mutex_lock(&w->lock);
@@ -86,30 +77,37 @@ static void publish(struct tw_daemon_usage *w)
 }
 
 /* Opens the collector (its state file) for w->cur; 0 or a negative errno (logged). */
-static int open_collector(struct tw_daemon_usage *w, int64_t now)
+static int open_collector(struct tw_auditlog_reader *w, int64_t now)
 {
         const struct params *p = w->cur;
         struct tw_auditlog_options o = {
                 .base_url = p->base_url,
+                .api_url = p->api_url,
                 .organization_id = p->org,
                 .bearer = p->bearer,
                 .state_dir = p->state_dir,
+                .state_file = p->state_file,
                 .backfill_s = p->backfill,
                 .cancel = &w->cancel,
         };
-        char *moved = NULL;
+        struct tw_auditlog_moved moved = {0};
         int r;
 
         r = tw_statefile_ensure_dir(p->state_dir);
         if (r >= 0)
                 r = tw_auditlog_collector_new(&o, now, &w->col, &moved);
-        if (moved) {
+        if (moved.path && moved.other)
+                tw_log(TW_LOG_WARN,
+                       "the audit-log state file belongs to another organization or API: moved "
+                       "aside, not merged; the audit logs are read again from the backfill",
+                       "file", moved.path, "names", moved.named, "organization", p->org, "api_url",
+                       p->api_url, NULL);
+        else if (moved.path)
                 tw_log(TW_LOG_WARN,
                        "the audit-log state file did not parse: moved aside, the audit logs are "
                        "read again from the backfill",
-                       "file", moved, NULL);
-                free(moved);
-        }
+                       "file", moved.path, NULL);
+        free(moved.path);
         if (r < 0) {
                 w->col = NULL;
                 if (tw_complain_failure(&w->complain, now))
@@ -123,7 +121,7 @@ static int open_collector(struct tw_daemon_usage *w, int64_t now)
 }
 
 /* Logs a fetch's outcome; rate-limited except the one line of auto's 403. */
-static void log_outcome(struct tw_daemon_usage *w, int r,
+static void log_outcome(struct tw_auditlog_reader *w, int r,
                         const struct tw_auditlog_fetch_result *res, int64_t now)
 {
         char entries[32], status[16];
@@ -132,8 +130,10 @@ static void log_outcome(struct tw_daemon_usage *w, int r,
         snprintf(status, sizeof(status), "%ld", res->status);
         if (r == 0) {
                 if (tw_complain_success(&w->complain))
-                        tw_log(TW_LOG_INFO, "the Astro audit logs are read again", NULL);
-                tw_log(TW_LOG_INFO, "audit logs read", "entries", entries, NULL);
+                        tw_log(TW_LOG_INFO, "the Astro audit logs are read again", "organization",
+                               w->cur->org, NULL);
+                tw_log(TW_LOG_INFO, "audit logs read", "organization", w->cur->org, "entries",
+                       entries, NULL);
                 return;
         }
         if (r == -ECANCELED)
@@ -143,12 +143,13 @@ static void log_outcome(struct tw_daemon_usage *w, int r,
                        "the credential may not read the Astro audit logs (403: not an "
                        "Organization Owner): audit-log usage is off; [audit_logs] enabled = true "
                        "retries every interval, false silences this",
-                       NULL);
+                       "organization", w->cur->org, NULL);
                 return;
         }
         if (!tw_complain_failure(&w->complain, now))
                 return;
-        tw_log(TW_LOG_ERROR, "cannot read the Astro audit logs: retried next interval", "error",
+        tw_log(TW_LOG_ERROR, "cannot read the Astro audit logs: retried next interval",
+               "organization", w->cur->org, "error",
                r == -EACCES  ? "403: the credential is not an Organization Owner"
                : r == -EPERM ? "401: the credential was refused"
                : r == -EAGAIN
@@ -158,7 +159,7 @@ static void log_outcome(struct tw_daemon_usage *w, int r,
 }
 
 /* One fetch with w->cur (the lock not held). */
-static void fetch_once(struct tw_daemon_usage *w)
+static void fetch_once(struct tw_auditlog_reader *w)
 {
         struct tw_auditlog_fetch_result res = {0};
         const struct params *p = w->cur;
@@ -190,10 +191,12 @@ static void fetch_once(struct tw_daemon_usage *w)
         w->status.enabled = !w->denied;
         pthread_mutex_unlock(&w->lock);
         log_outcome(w, r, &res, now);
+        if (w->on_news && r != -ECANCELED)
+                w->on_news(w->userdata);
 }
 
 /* Takes w->next (lock held); a new source needs a new collector. */
-static void adopt(struct tw_daemon_usage *w)
+static void adopt(struct tw_auditlog_reader *w)
 {
         if (!same_source(w->cur, w->next)) {
                 tw_auditlog_collector_free(w->col);
@@ -207,7 +210,7 @@ static void adopt(struct tw_daemon_usage *w)
 
 void *tw_daemon_usage_reader(void *arg)
 {
-        struct tw_daemon_usage *w = arg;
+        struct tw_auditlog_reader *w = arg;
 
         pthread_mutex_lock(&w->lock);
         while (!w->cancel) {
@@ -225,15 +228,8 @@ void *tw_daemon_usage_reader(void *arg)
                 }
                 left = w->next_fetch_ns - tw_mono_ns();
                 if (left > 0) {
-                        struct timespec ts;
+                        struct timespec ts = tw_mono_timespec(w->next_fetch_ns);
 
-                        clock_gettime(CLOCK_MONOTONIC, &ts);
-                        ts.tv_sec += (time_t)(left / 1000000000);
-                        ts.tv_nsec += (long)(left % 1000000000);
-                        if (ts.tv_nsec >= 1000000000) {
-                                ts.tv_sec++;
-                                ts.tv_nsec -= 1000000000;
-                        }
                         pthread_cond_timedwait(&w->cond, &w->lock, &ts);
                         continue;
                 }

@@ -1,5 +1,4 @@
 #include "agent/daemon/daemon_internal.h"
-#include "agent/daemon/auditlog.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -35,6 +34,8 @@ static int render_page(struct tw_daemon *d, struct tw_metrics_out *out)
                 r = tw_trail_metrics(d->trail, &out->text);
         if (r == 0)
                 r = tw_daemon_usage_metrics(d, &out->text);
+        if (r == 0)
+                r = tw_daemon_copies_metrics(d, &out->text);
         if (r == 0 && d->opts->extra_metrics) {
                 /* Flushed first, so that a failure drops only the extra part. */
                 r = tw_metrics_out_flush(out);
@@ -69,6 +70,9 @@ static int publish_status(struct tw_daemon *d)
                 .rendered_at = tw_now(),
                 .data_at = d->inv->collected_at,
                 .last_collection_ok = d->status.collection_success,
+                .refresh_seconds = d->cfg->agent.interval,
+                .orgs = d->status.orgs,
+                .n_orgs = d->status.n_orgs,
         };
         struct tw_metrics_out out;
         int r;
@@ -94,7 +98,7 @@ void tw_daemon_publish(struct tw_daemon *d)
         r = render_page(d, &out);
         if (r == 0)
                 r = tw_http_server_publish_gzip(d->server, &out.gz, out.plain_len);
-        if (r == 0 && d->inv)
+        if (r == 0 && d->inv && d->cfg->web.status_page)
                 r = publish_status(d);
         if (r < 0) {
                 if (tw_complain_failure(&d->complain_publish, tw_now()))
@@ -109,20 +113,33 @@ void tw_daemon_publish(struct tw_daemon *d)
 }
 
 /* Evaluates inv at now, with the audit-log usage when there is some (the
- * new_source findings and least-role hints); NULL (logged) on failure. */
+ * new_source findings and least-role hints) and the copies' last states;
+ * NULL (logged) on failure. */
 static struct tw_evaluation *evaluate(const struct tw_daemon *d, const struct tw_inventory *inv,
                                       int64_t now)
 {
+        struct tw_eval_inputs in = {.usage = d->usage, .copies = tw_daemon_copies(d)};
         struct tw_evaluation *ev = NULL;
         int r;
 
-        r = tw_evaluate_usage(inv, &d->cfg->policy, d->cfg->suppressions, d->cfg->n_suppressions,
-                              d->usage, now, &ev);
+        r = tw_evaluate_with(inv, &d->cfg->policy, d->cfg->suppressions, d->cfg->n_suppressions,
+                             &in, now, &ev);
         if (r < 0) {
                 tw_log(TW_LOG_ERROR, "evaluation failed", "error", strerror(-r), NULL);
                 return NULL;
         }
         return ev;
+}
+
+void tw_daemon_refresh(struct tw_daemon *d)
+{
+        if (d->inv) {
+                tw_evaluation_free(d->ev);
+                d->ev = evaluate(d, d->inv, tw_now());
+        }
+        /* As after a cycle: a failed evaluation keeps the previous page. */
+        if (d->ev || !d->inv)
+                tw_daemon_publish(d);
 }
 
 static size_t active_findings(const struct tw_evaluation *ev)
@@ -154,6 +171,7 @@ static void log_cycle(const struct tw_daemon *d, size_t n_failed, bool fresh, do
 void tw_daemon_cycle(struct tw_daemon *d)
 {
         int64_t now = tw_now(), start = tw_mono_ns();
+        int64_t deadline = start + tw_config_cycle_timeout(d->cfg) * INT64_C(1000000000);
         struct tw_inventory *inv = NULL;
         size_t n_failed = 0;
         bool fresh;
@@ -164,11 +182,13 @@ void tw_daemon_cycle(struct tw_daemon *d)
          * not two (the published page serves on meanwhile). */
         tw_evaluation_free(d->ev);
         d->ev = NULL;
+        /* The copies that are due are checked beside the collection. */
+        tw_daemon_copies_begin(d, now);
         /* Each organization publishes new data only when all its token
          * pages were read (agent/daemon/orgs.c); inv is the merged view
          * when one did. */
-        r = tw_daemon_collect(d, now, start + tw_config_cycle_timeout(d->cfg) * INT64_C(1000000000),
-                              &inv, &n_failed);
+        r = tw_daemon_collect(d, now, deadline, &inv, &n_failed);
+        tw_daemon_copies_end(d, now, deadline);
         if (r == -ECANCELED || *d->interrupt) {
                 /* Stopping, or reloading: a cut collection is no data.  The
                  * findings come back from the last good inventory, for the
@@ -205,8 +225,11 @@ void tw_daemon_cycle(struct tw_daemon *d)
         if (d->ev || !d->inv)
                 tw_daemon_publish(d);
         if (d->ev && d->opts->on_cycle) { /* every cycle: alerts must outlive an API outage */
-                struct tw_snapshot snap = {
-                        .cfg = d->cfg, .inv = d->inv, .ev = d->ev, .usage = d->usage};
+                struct tw_snapshot snap = {.cfg = d->cfg,
+                                           .inv = d->inv,
+                                           .ev = d->ev,
+                                           .usage = d->usage,
+                                           .copies = tw_daemon_copies(d)};
 
                 d->opts->on_cycle(d->opts->userdata, &snap, &d->status, d->opts->dry_run);
         }

@@ -10,18 +10,19 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <unistd.h>
 
 #include "agent/cmd/load_config.h"
 #include "lib/buf.h"
 #include "core/config/config.h"
 #include "agent/daemon/daemon_internal.h"
-#include "agent/daemon/auditlog.h"
 #include "core/evaluate/finding.h"
 #include "core/inventory.h"
 #include "lib/statefile.h"
 #include "lib/timeutil.h"
 #include "exporters/http/server.h"
+#include "exporters/report/report.h"
 
 /* got_interrupt is the collection's cancel flag: any of these signals cuts a
  * cycle short, so that SIGTERM and SIGHUP are honoured within the
@@ -84,6 +85,55 @@ static void remove_signals(void)
         }
 }
 
+#define LOCK_FILE "tokenwatch.lock"
+
+/* Takes the exclusive lock of state directory dir: 0 with *ret_fd (its
+ * file holds this PID), -EBUSY when another process holds it, or -errno;
+ * every failure logged, naming the directory (and the holder's PID). */
+static int lock_state_dir(const char *dir, int *ret_fd)
+{
+        char path[4096], pid[32] = "";
+        ssize_t n;
+        int fd, r;
+
+        r = tw_statefile_ensure_dir(dir);
+        if (r < 0) {
+                tw_log(TW_LOG_ERROR, "cannot use the state directory", "state_dir", dir, "error",
+                       tw_statefile_strerror(r), NULL);
+                return r;
+        }
+        if (snprintf(path, sizeof(path), "%s/%s", dir, LOCK_FILE) >= (int)sizeof(path))
+                return -ENAMETOOLONG;
+        fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+        if (fd < 0) {
+                r = -errno;
+                tw_log(TW_LOG_ERROR, "cannot open the state directory's lock file", "file", path,
+                       "error", strerror(-r), NULL);
+                return r;
+        }
+        if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+                r = errno == EWOULDBLOCK ? -EBUSY : -errno;
+                n = pread(fd, pid, sizeof(pid) - 1, 0);
+                pid[n > 0 ? (size_t)n : 0] = '\0';
+                pid[strcspn(pid, "\n")] = '\0';
+                close(fd);
+                tw_log(TW_LOG_ERROR,
+                       r == -EBUSY ? "another tokenwatch daemon runs on this state directory: "
+                                     "one daemon per state_dir (see Running two agents in "
+                                     "tokenwatch(8))"
+                                   : "cannot lock the state directory",
+                       "state_dir", dir, "pid", *pid ? pid : "unknown", "error", strerror(-r),
+                       NULL);
+                return r;
+        }
+        n = snprintf(pid, sizeof(pid), "%ld\n", (long)getpid());
+        if (ftruncate(fd, 0) < 0 || tw_write_all(fd, pid, (size_t)n) < 0) {
+                /* The lock holds all the same; only the PID shown to others is missing. */
+        }
+        *ret_fd = fd;
+        return 0;
+}
+
 /* Writes "PORT\n" to path, atomically and privately (lib/statefile.h). */
 static int write_port_file(const char *path, unsigned short port)
 {
@@ -101,10 +151,13 @@ static int start_server(struct tw_daemon *d, const struct tw_config *cfg,
         struct tw_http_server_options o;
         sigset_t block, old;
         struct tw_buf err;
-        char port[16];
+        char port[16], csp[256];
         int r;
 
         tw_http_server_options_from_config(cfg, &o);
+        /* The status page's policy as a header too (a <meta> cannot forbid framing). */
+        if (tw_report_html_csp(csp, sizeof(csp)) == 0)
+                o.status_csp = csp;
         tw_buf_init(&err, 4096);
         sigemptyset(&block);
         sigaddset(&block, SIGHUP);
@@ -193,6 +246,17 @@ static void reload(struct tw_daemon *d)
         tw_log(TW_LOG_INFO, "reloading the configuration", "file", d->config_path, NULL);
         if (tw_agent_load_config(d->config_path, &cfg) < 0)
                 goto failed;
+        if (strcmp(cfg->agent.state_dir, d->cfg->agent.state_dir) != 0) {
+                int fd;
+
+                /* Another state directory: ours before anything writes there. */
+                if (lock_state_dir(cfg->agent.state_dir, &fd) < 0) {
+                        tw_config_free(cfg);
+                        goto failed;
+                }
+                close(d->lock_fd);
+                d->lock_fd = fd;
+        }
         if (old && !same_port(old, cfg->agent.listen)) {
                 /* Another address: the new server starts beside the old one. */
                 if (start_server(d, cfg, &fresh) < 0)
@@ -216,6 +280,7 @@ static void reload(struct tw_daemon *d)
                 }
                 d->server = fresh;
         }
+        tw_daemon_copies_reset(d); /* it borrows the old config's copies */
         tw_config_free(d->cfg);
         d->cfg = cfg;
         d->owner_rules_checked = false;
@@ -262,6 +327,10 @@ static void wait_until(struct tw_daemon *d, int64_t deadline)
                     0)
                         while (read(wake_fd[0], drain, sizeof(drain)) > 0)
                                 ;
+                /* The audit logs were read: their usage and status reach
+                 * the pages now, not at the next cycle. */
+                if (!got_stop && tw_daemon_usage_take(d))
+                        tw_daemon_refresh(d);
                 if (got_reload && !got_stop) {
                         got_reload = 0;
                         got_interrupt = 0;
@@ -283,6 +352,8 @@ int tw_daemon_run(const char *config_path, const struct tw_daemon_options *opts)
          * 6 MB of peak RSS at 10,000 tokens). */
         mallopt(M_MMAP_THRESHOLD, 128 * 1024);
         memset(&d, 0, sizeof(d));
+        d.wake_fd = -1;
+        d.lock_fd = -1;
         d.config_path = config_path;
         d.opts = opts ? opts : &no_opts;
         d.stop = &got_stop;
@@ -294,11 +365,15 @@ int tw_daemon_run(const char *config_path, const struct tw_daemon_options *opts)
         if (r < 0)
                 return -EINVAL;
         tw_log_setup(d.cfg->agent.log_level, d.cfg->agent.log_format);
+        r = lock_state_dir(d.cfg->agent.state_dir, &d.lock_fd);
+        if (r < 0)
+                goto out;
         r = install_signals();
         if (r < 0) {
                 tw_log(TW_LOG_ERROR, "cannot set up signal handling", "error", strerror(-r), NULL);
                 goto out;
         }
+        d.wake_fd = wake_fd[1];
         tw_log(TW_LOG_INFO, "tokenwatch starting", "version", TW_VERSION, "config", config_path,
                NULL);
         if (!d.opts->once && !d.opts->no_server) {
@@ -332,11 +407,16 @@ int tw_daemon_run(const char *config_path, const struct tw_daemon_options *opts)
 out:
         tw_http_server_stop(d.server);
         tw_daemon_usage_stop(&d);
+        if (d.lock_fd >= 0 && d.opts->on_stop)
+                d.opts->on_stop(d.opts->userdata, d.opts->once);
         tw_daemon_trail_close(&d);
         tw_evaluation_free(d.ev);
         tw_inventory_free(d.inv);
         tw_daemon_orgs_free(&d);
+        tw_daemon_copies_reset(&d);
         tw_config_free(d.cfg);
         remove_signals();
+        if (d.lock_fd >= 0)
+                close(d.lock_fd); /* releases the lock */
         return r;
 }

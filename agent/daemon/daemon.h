@@ -20,6 +20,13 @@
  * SIGTERM and SIGINT abort the transfers in flight and return within 5 s.
  * SIGPIPE is ignored.
  *
+ * One daemon per state directory: at start (and when a reload names
+ * another state_dir) it takes an exclusive lock, flock(2) on
+ * state_dir/tokenwatch.lock, which holds its PID.  A second daemon on the
+ * same directory stops at once (-EBUSY), its log naming the directory and
+ * the PID holding it.  The lock is released when tw_daemon_run() returns,
+ * after on_stop.  Commands that only read state_dir take no lock.
+ *
  * Logs one line per cycle (duration, tokens, findings, failed listings);
  * repeated failures are rate-limited with one "recovered" line.
  */
@@ -54,16 +61,21 @@ struct tw_daemon_options {
          * the same cycle; snap as for on_cycle.  May be NULL. */
         void (*on_events)(void *userdata, const struct tw_snapshot *snap,
                           const struct tw_events *events, bool dry_run);
-        void *userdata; /* for on_cycle, extra_metrics and on_events */
+        /* Called on the daemon's thread once, after the last cycle and while
+         * the state directory is still locked: stop what writes there (with
+         * once, let it finish first).  May be NULL. */
+        void (*on_stop)(void *userdata, bool once);
+        void *userdata; /* for on_cycle, extra_metrics, on_events and on_stop */
 };
 
 /* Runs until SIGTERM/SIGINT (or one cycle with once).  curl_global_init()
  * must have been called.  Returns 0 on a clean stop (with once: the cycle
- * was complete), -EINVAL if the configuration is invalid, -ENOKEY (once)
- * if the credential could not be used, -ENODATA (once) if the collection
- * was incomplete, another negative errno if the metrics server could not
- * start.  Every error is logged before returning.  Exit codes for main.c:
- * 0 -> 0, -ENODATA -> 3, anything else -> 2. */
+ * was complete), -EINVAL if the configuration is invalid, -EBUSY if
+ * another daemon holds the state directory, -ENOKEY (once) if the
+ * credential could not be used, -ENODATA (once) if the collection was
+ * incomplete, another negative errno if the state directory is unusable or
+ * the metrics server could not start.  Every error is logged before returning.  Exit codes for
+ * main.c: 0 -> 0, -ENODATA -> 3, anything else -> 2. */
 int tw_daemon_run(const char *config_path, const struct tw_daemon_options *opts);
 
 #endif

@@ -1,7 +1,7 @@
 #ifndef TW_AGENT_DAEMON_DAEMON_INTERNAL_H
 #define TW_AGENT_DAEMON_DAEMON_INTERNAL_H
 
-/* The daemon's state, shared by agent/daemon*.c only. */
+/* The daemon's state, shared by the files of agent/daemon/ only. */
 
 #include <signal.h>
 #include <stdbool.h>
@@ -12,8 +12,11 @@
 #include "core/status.h"
 #include "lib/http/http.h"
 
+struct tw_buf;
 struct tw_trail;
 struct tw_config;
+struct tw_copies;
+struct tw_daemon_copies;
 struct tw_daemon_usage;
 struct tw_evaluation;
 struct tw_http_server;
@@ -47,7 +50,7 @@ struct tw_daemon {
         struct tw_trail_history history;
         bool history_read;
 
-        /* The Astro audit logs' usage index (agent/daemon/auditlog.h): an
+        /* The Astro audit logs' usage index (below): an
          * immutable copy taken each cycle, NULL when there is none. */
         const struct tw_usage *usage;
         struct tw_daemon_usage *audit_logs; /* the reader thread; NULL until the first cycle */
@@ -57,10 +60,16 @@ struct tw_daemon {
         struct tw_complain complain_credential, complain_collect, complain_listing,
                 complain_publish, complain_audit;
 
+        int wake_fd;                      /* written to wake the main loop (-1: none) */
+        int lock_fd;                      /* state_dir/tokenwatch.lock, flock()ed (-1: none) */
         volatile sig_atomic_t *stop;      /* set by SIGTERM/SIGINT */
         volatile sig_atomic_t *interrupt; /* set by those and SIGHUP; aborts transfers */
         bool last_cycle_credential_failed;
         bool owner_rules_checked; /* this config's [owners] rules against the workspaces */
+
+        /* The copies' checks and their last states (agent/daemon/copies.c);
+         * NULL until the first cycle with copies, and after a reload. */
+        struct tw_daemon_copies *copies;
 
         struct tw_daemon_org *orgs;
         struct tw_org_status *org_status; /* parallel to orgs, for status.orgs */
@@ -90,7 +99,60 @@ void tw_daemon_trail_close(struct tw_daemon *d);
  * does not hold (load cannot know the organization's
  * workspaces); waits for a cycle whose workspaces were all listed. */
 void tw_daemon_check_owner_rules(struct tw_daemon *d, const struct tw_inventory *inv);
+/* The copies (agent/daemon/copies.c): begin starts the checks that are due
+ * (beside the collection), end joins them (cut at deadline_ns or on
+ * interrupt), schedules the next and logs failures; tw_daemon_copies() is
+ * what the evaluator reads (NULL: no copies); reset drops every state (a
+ * reload: the new config's copies are all checked again). */
+void tw_daemon_copies_begin(struct tw_daemon *d, int64_t now);
+void tw_daemon_copies_end(struct tw_daemon *d, int64_t now, int64_t deadline_ns);
+const struct tw_copies *tw_daemon_copies(const struct tw_daemon *d);
+/* Appends the copies' families to the metrics page: 0 or a negative errno. */
+int tw_daemon_copies_metrics(const struct tw_daemon *d, struct tw_buf *out);
+void tw_daemon_copies_reset(struct tw_daemon *d);
+
 /* Renders the page from the last good data and the status, and publishes it. */
 void tw_daemon_publish(struct tw_daemon *d);
+/* Between cycles, an input of the pages changed (the audit-log readers'
+ * news): evaluates the last good data again at now and publishes. */
+void tw_daemon_refresh(struct tw_daemon *d);
+
+/*
+ * The daemon's readers of the Astro audit logs (agent/daemon/auditlog*.c):
+ * one per organization, each on a thread of its own so that a long backfill
+ * never delays a token collection, each with its own cursor and state file
+ * (audit-usage.json for [astro], audit-usage.NAME.json for [astro.NAME]).
+ *
+ * Each cycle (the daemon's thread) tw_daemon_usage_cycle() hands every
+ * reader what it needs: [audit_logs] settings, its organization's API base, id
+ * and bearer (loaded as collect() loads them) and the ids of its listed
+ * tokens; and takes the newest copy of each usage index a reader published.
+ * d->usage then points at the only one, or at their merge (owned here; the
+ * threads never touch it).  A reader fetches at once, then every
+ * [audit_logs] interval; after each fetch it publishes a deep copy of its
+ * index (mutex + swap).
+ *
+ * Errors are logged by the readers, rate-limited, naming the organization;
+ * none is fatal.  With enabled = auto a 403 turns that organization's
+ * reading off with one log line, until its credential changes or the agent
+ * restarts.
+ *
+ * With --once no thread starts: d->usage is what state_dir holds.
+ *
+ * tw_daemon_usage_stop() cancels the fetches in flight (polled every 100 ms)
+ * and joins the threads.
+ */
+
+/* Feeds the readers (starting them the first time) and takes their news. */
+void tw_daemon_usage_cycle(struct tw_daemon *d, int64_t now);
+/* Takes what the readers fetched since the last look, between cycles (a
+ * reader writes to d->wake_fd after each fetch); true when anything was
+ * taken: d->usage or the self-metrics changed, the page is to be made
+ * again. */
+bool tw_daemon_usage_take(struct tw_daemon *d);
+/* Appends the audit-log families to the metrics page: 0 or a negative errno. */
+int tw_daemon_usage_metrics(const struct tw_daemon *d, struct tw_buf *out);
+/* Stops the thread and frees everything; d->usage is NULL after. */
+void tw_daemon_usage_stop(struct tw_daemon *d);
 
 #endif

@@ -179,6 +179,18 @@ void tw_notify_hook_flush(struct tw_notify_hook *h, int64_t timeout_ms)
                        NULL);
 }
 
+void tw_notify_hook_on_stop(void *userdata, bool once)
+{
+        struct tw_notify_hook *h = userdata;
+
+        if (!h)
+                return;
+        if (once) /* let the senders deliver what this cycle queued */
+                tw_notify_hook_flush(h, 30000);
+        tw_notifier_free(h->n);
+        h->n = NULL;
+}
+
 int tw_notify_hook_metrics(void *userdata, struct tw_buf *out)
 {
         struct tw_notify_hook *h = userdata;

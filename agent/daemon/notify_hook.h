@@ -37,6 +37,10 @@ void tw_notify_hook_free(struct tw_notify_hook *h);
 /* Waits (up to timeout_ms) until every queued notification was sent or
  * dropped: call after `run --once`, before tw_notify_hook_free(). */
 void tw_notify_hook_flush(struct tw_notify_hook *h, int64_t timeout_ms);
+/* For tw_daemon_options.on_stop: flushes (once, up to 30 s) and stops the
+ * notifier, whose senders write state_dir, while the daemon still holds
+ * its lock.  The hook stays until tw_notify_hook_free(). */
+void tw_notify_hook_on_stop(void *userdata, bool once);
 
 /* For tw_daemon_options.on_cycle: userdata is the hook. */
 void tw_notify_hook_on_cycle(void *userdata, const struct tw_snapshot *snap,

@@ -138,6 +138,32 @@ static int sync_orgs(struct tw_daemon *d)
         return gone;
 }
 
+/* Why a job failed, for the status page: its first failed listing or the
+ * step that stopped it; "" when it did not. */
+static void note_failure(const struct tw_astro_one *one, struct tw_org_status *st)
+{
+        const struct tw_inventory *inv = one->inv;
+
+        st->failure[0] = '\0';
+        st->n_failures = 0;
+        if (inv) {
+                if (inv->n_errors)
+                        snprintf(st->failure, sizeof(st->failure), "%s: %s", inv->errors[0].listing,
+                                 inv->errors[0].message);
+                st->n_failures = (unsigned)inv->n_errors;
+                return;
+        }
+        if (one->step == TW_ASTRO_CREDENTIAL && one->message.ptr)
+                snprintf(st->failure, sizeof(st->failure), "the Astro API credential: %s",
+                         one->message.ptr);
+        else
+                snprintf(st->failure, sizeof(st->failure), "%s: %s",
+                         one->step == TW_ASTRO_CREDENTIAL ? "the Astro API credential"
+                                                          : "the collection",
+                         strerror(one->error < 0 ? -one->error : ENOMEM));
+        st->n_failures = 1;
+}
+
 /* Takes a job's results into its organization's state; true when it
  * brought new data. */
 static bool commit(struct tw_daemon *d, struct job *j, struct tw_org_status *st)
@@ -153,6 +179,7 @@ static bool commit(struct tw_daemon *d, struct job *j, struct tw_org_status *st)
         fresh = inv && (inv->all_pages[TW_LISTING_TOKENS] || !j->org->has_data);
         st->collected = true;
         st->collection_success = inv && tw_inventory_complete(inv);
+        note_failure(&j->one, st);
         for (int k = 0; k < _TW_LISTING_KIND_MAX; k++)
                 st->listing_success[k] = inv && inv->listed[k];
         if (st->collection_success)

@@ -7,7 +7,8 @@
 #include <string.h>
 #include <time.h>
 
-#include "collectors/auditlog/state.h"
+#include "collectors/auditlog/cursor_internal.h"
+#include "collectors/auditlog/state_internal.h"
 #include "core/usage/usage.h"
 #include "lib/buf.h"
 #include "lib/http/stream.h"
@@ -17,10 +18,13 @@
 #define DEFAULT_TIMEOUT_MS ((int64_t)10 * 60 * 1000)
 #define DEFAULT_WINDOW_MS ((int64_t)60000)
 #define SLEEP_SLICE_MS 100
+#define DEFAULT_OVERLAP_MS ((int64_t)5 * 60 * 1000)
+#define DEFAULT_SKEW_MS ((int64_t)5 * 60 * 1000)
 
 struct tw_auditlog_collector {
         struct tw_auditlog_options o; /* strings below are copies */
-        char *base_url, *org, *state_dir;
+        char *base_url, *org, *state_dir, *api_url, *state_file;
+        struct tw_auditlog_owner owner; /* the strings above */
         struct tw_http_stream *http;
         struct tw_usage *usage;
         struct tw_auditlog_cursor cursor;
@@ -34,9 +38,7 @@ struct fetch {
         struct tw_auditlog_collector *c;
         struct tw_auditlog_fetch_result *res;
         struct tw_ndjson split;
-        struct tw_auditlog_cursor progress; /* entries taken in this fetch */
-        bool retrying;                      /* a later attempt: skip what progress covers */
-        int error;
+        int64_t latest_ms; /* entries dated after it are skipped (the request time + skew) */
 };
 
 struct tw_usage *tw_auditlog_collector_usage(struct tw_auditlog_collector *c)
@@ -54,11 +56,12 @@ static char *trimmed_copy(const char *s)
 }
 
 int tw_auditlog_collector_new(const struct tw_auditlog_options *o, int64_t now,
-                              struct tw_auditlog_collector **ret, char **ret_quarantined)
+                              struct tw_auditlog_collector **ret,
+                              struct tw_auditlog_moved *ret_moved)
 {
         struct tw_http_stream_options so = {0};
         struct tw_auditlog_collector *c;
-        char *quarantined = NULL;
+        struct tw_auditlog_moved moved = {0};
         int r;
 
         if (!o || !o->base_url || !o->organization_id || !*o->organization_id)
@@ -73,15 +76,21 @@ int tw_auditlog_collector_new(const struct tw_auditlog_options *o, int64_t now,
         c->o.timeout_ms = o->timeout_ms > 0 ? o->timeout_ms : DEFAULT_TIMEOUT_MS;
         c->o.rate_window_ms = o->rate_window_ms > 0 ? o->rate_window_ms : DEFAULT_WINDOW_MS;
         c->o.max_retries = o->max_retries > 0 ? o->max_retries : 2;
+        c->o.overlap_ms = o->overlap_ms > 0 ? o->overlap_ms : DEFAULT_OVERLAP_MS;
+        c->o.skew_ms = o->skew_ms > 0 ? o->skew_ms : DEFAULT_SKEW_MS;
         c->o.bearer = NULL; /* only the stream client keeps it */
         c->jitter = (uint64_t)now;
         tw_auditlog_cursor_init(&c->cursor);
         c->base_url = trimmed_copy(o->base_url);
+        c->api_url = trimmed_copy(o->api_url ? o->api_url : o->base_url);
         c->org = strdup(o->organization_id);
         c->state_dir = o->state_dir ? strdup(o->state_dir) : NULL;
+        c->state_file = strdup(o->state_file ? o->state_file : TW_AUDITLOG_STATE_FILE);
         r = -ENOMEM;
-        if (!c->base_url || !c->org || (o->state_dir && !c->state_dir))
+        if (!c->base_url || !c->api_url || !c->org || !c->state_file ||
+            (o->state_dir && !c->state_dir))
                 goto fail;
+        c->owner = (struct tw_auditlog_owner){c->state_file, c->org, c->api_url};
         so.bearer = o->bearer;
         so.user_agent = o->user_agent;
         so.timeout_ms = c->o.timeout_ms;
@@ -92,18 +101,20 @@ int tw_auditlog_collector_new(const struct tw_auditlog_options *o, int64_t now,
         r = tw_http_stream_new(&so, &c->http);
         if (r < 0)
                 goto fail;
-        r = tw_auditlog_state_load(c->state_dir, o->limits, now, &c->cursor, &c->usage,
-                                   &quarantined);
+        r = tw_auditlog_state_load(c->state_dir, &c->owner, o->limits, now, &c->cursor, &c->usage,
+                                   &moved);
+        if (r == 0)
+                r = tw_auditlog_cursor_clamp(&c->cursor, now * 1000, c->o.overlap_ms, c->o.skew_ms);
         if (r < 0)
                 goto fail;
         *ret = c;
-        if (ret_quarantined)
-                *ret_quarantined = quarantined;
+        if (ret_moved)
+                *ret_moved = moved;
         else
-                free(quarantined);
+                free(moved.path);
         return 0;
 fail:
-        free(quarantined);
+        free(moved.path);
         tw_auditlog_collector_free(c);
         return r;
 }
@@ -116,8 +127,10 @@ void tw_auditlog_collector_free(struct tw_auditlog_collector *c)
         tw_usage_free(c->usage);
         tw_auditlog_cursor_done(&c->cursor);
         free(c->base_url);
+        free(c->api_url);
         free(c->org);
         free(c->state_dir);
+        free(c->state_file);
         free(c);
 }
 
@@ -172,7 +185,8 @@ static void end_call(struct tw_auditlog_collector *c)
         c->calls_ns[c->n_calls - 1] = tw_mono_ns();
 }
 
-/* One NDJSON line: parse, skip what the cursor covers, feed the rest. */
+/* One NDJSON line: parse, skip what the cursor covers or what is dated in
+ * the future, feed the rest. */
 static int on_line(void *ctx, const char *line, size_t len)
 {
         struct fetch *f = ctx;
@@ -185,16 +199,20 @@ static int on_line(void *ctx, const char *line, size_t len)
                 f->res->skipped[why]++;
                 return 0;
         }
-        id = tw_auditlog_line_identity(line, len);
-        if (tw_auditlog_cursor_covers(&f->c->cursor, e.time_ms, id) ||
-            (f->retrying && tw_auditlog_cursor_covers(&f->progress, e.time_ms, id))) {
+        if (e.time_ms > f->latest_ms) {
+                f->res->skipped[TW_AUDITLOG_SKIP_FUTURE]++;
+                tw_auditlog_entry_done(&e);
+                return 0;
+        }
+        id = tw_auditlog_entry_identity(&e, line, len);
+        if (tw_auditlog_cursor_covers(&f->c->cursor, e.time_ms, id)) {
                 f->res->duplicates++;
                 tw_auditlog_entry_done(&e);
                 return 0;
         }
         r = tw_usage_add(f->c->usage, &e);
         if (r == 0)
-                r = tw_auditlog_cursor_advance(&f->progress, e.time_ms, id);
+                r = tw_auditlog_cursor_take(&f->c->cursor, e.time_ms, id);
         tw_auditlog_entry_done(&e);
         if (r < 0)
                 return r;
@@ -214,17 +232,18 @@ static int on_data(void *ctx, const char *data, size_t len)
         return tw_ndjson_feed(&f->split, data, len, on_line, f);
 }
 
-/* The URL of a fetch from the cursor, or from now - backfill. */
+/* The URL of a fetch of [the cursor's floor, or now - backfill; now). */
 static int fetch_url(struct tw_auditlog_collector *c, int64_t now, struct tw_buf *url)
 {
-        int64_t from = c->cursor.last_ms != TW_NO_TIME ? c->cursor.last_ms
-                                                       : (now - c->o.backfill_s) * 1000;
-        char ts[40];
+        int64_t from = c->cursor.floor_ms != TW_NO_TIME ? c->cursor.floor_ms
+                                                        : (now - c->o.backfill_s) * 1000;
+        char ts[40], te[40];
 
         /* RFC 3339 with "Z": nothing in it needs escaping in a query. */
         tw_time_format_ms(from, ts, sizeof(ts));
-        return tw_buf_printf(url, "%s/organizations/%s/audit-logs?startDate=%s", c->base_url,
-                             c->org, ts);
+        tw_time_format_ms(now * 1000, te, sizeof(te));
+        return tw_buf_printf(url, "%s/organizations/%s/audit-logs?startDate=%s&endDate=%s",
+                             c->base_url, c->org, ts, te);
 }
 
 /* The error of a final HTTP outcome. */
@@ -265,7 +284,6 @@ static int attempt_loop(struct fetch *f, const char *url)
                 r = take_call_slot(c, wait, f->res);
                 if (r < 0)
                         return r;
-                f->retrying = attempt > 0;
                 tw_ndjson_done(&f->split);
                 tw_ndjson_init(&f->split, c->o.max_line);
                 r = tw_http_stream_get(c->http, url, on_data, f, &h, &bytes);
@@ -292,31 +310,30 @@ static int attempt_loop(struct fetch *f, const char *url)
 int tw_auditlog_fetch(struct tw_auditlog_collector *c, int64_t now,
                       struct tw_auditlog_fetch_result *ret)
 {
-        struct fetch f = {.c = c, .res = ret};
+        struct fetch f = {.c = c, .res = ret, .latest_ms = now * 1000 + c->o.skew_ms};
+        uint64_t evicted = c->cursor.evicted;
         struct tw_buf url;
         int r, w;
 
         memset(ret, 0, sizeof(*ret));
-        ret->cursor_ms = c->cursor.last_ms;
+        ret->cursor_ms = c->cursor.floor_ms;
         tw_buf_init(&url, 4096);
-        tw_auditlog_cursor_init(&f.progress);
         tw_ndjson_init(&f.split, c->o.max_line);
         r = fetch_url(c, now, &url);
         if (r < 0)
                 goto out;
         r = attempt_loop(&f, url.ptr);
-        /* What was taken stays taken, whatever happened after. */
-        if (f.progress.last_ms != TW_NO_TIME) {
-                w = tw_auditlog_cursor_merge(&c->cursor, &f.progress);
-                if (w == 0 && c->state_dir)
-                        w = tw_auditlog_state_save(c->state_dir, &c->cursor, c->usage);
-                if (r == 0)
-                        r = w;
-        }
-        ret->cursor_ms = c->cursor.last_ms;
+        /* Only a whole window moves the floor; what was taken stays taken
+         * (in the cursor's set), whatever happened after. */
+        w = r == 0 ? tw_auditlog_cursor_complete(&c->cursor, now * 1000, c->o.overlap_ms) : 0;
+        if (w == 0 && c->state_dir && (r == 0 || ret->entries))
+                w = tw_auditlog_state_save(c->state_dir, &c->owner, &c->cursor, c->usage);
+        if (r == 0)
+                r = w;
+        ret->cursor_ms = c->cursor.floor_ms;
+        ret->evicted = c->cursor.evicted - evicted;
 out:
         tw_ndjson_done(&f.split);
-        tw_auditlog_cursor_done(&f.progress);
         tw_buf_done(&url);
         return r;
 }

@@ -1,6 +1,8 @@
-/* The audit-log collector's cursor and state file ("audit-usage.json"):
- *   {"v":1,"cursor":{"last":<ms>|null,"ids":["<16 hex>",...]},"usage":{...}} */
-#include "collectors/auditlog/state.h"
+/* The audit-log collector's state file ("audit-usage[.NAME].json"):
+ *   {"v":2,"organization":{"id":"...","apiUrl":"..."},
+ *    "cursor":{"floor":<ms>|null,"seen":[[<ms>,"<16 hex>"],...]},"usage":{...}}
+ * A version 1 file (a cursor without the overlap window) is not this format. */
+#include "collectors/auditlog/state_internal.h"
 
 #include <cjson/cJSON.h>
 #include <errno.h>
@@ -11,92 +13,34 @@
 #include <string.h>
 
 #include "collectors/auditlog/auditlog.h"
+#include "collectors/auditlog/cursor_internal.h"
 #include "core/usage/usage.h"
 #include "lib/buf.h"
+#include "lib/json.h"
 #include "lib/statefile.h"
 #include "lib/timeutil.h"
 
 #define STATE_MAX ((size_t)256 << 20)
-#define MAX_MS 9007199254740992.0
-
-void tw_auditlog_cursor_init(struct tw_auditlog_cursor *c)
-{
-        memset(c, 0, sizeof(*c));
-        c->last_ms = TW_NO_TIME;
-}
-
-void tw_auditlog_cursor_done(struct tw_auditlog_cursor *c)
-{
-        if (!c)
-                return;
-        free(c->ids);
-        tw_auditlog_cursor_init(c);
-}
-
-bool tw_auditlog_cursor_covers(const struct tw_auditlog_cursor *c, int64_t t, uint64_t id)
-{
-        if (c->last_ms == TW_NO_TIME || t > c->last_ms)
-                return false;
-        if (t < c->last_ms)
-                return true;
-        for (size_t i = 0; i < c->n_ids; i++)
-                if (c->ids[i] == id)
-                        return true;
-        return false;
-}
-
-static int add_id(struct tw_auditlog_cursor *c, uint64_t id)
-{
-        if (c->n_ids >= TW_AUDITLOG_CURSOR_MAX_IDS)
-                return 0; /* documented: beyond this, boundary entries may count twice */
-        if (tw_array_reserve((void **)&c->ids, c->n_ids, &c->cap_ids, sizeof(*c->ids)) < 0)
-                return -ENOMEM;
-        c->ids[c->n_ids++] = id;
-        return 0;
-}
-
-int tw_auditlog_cursor_advance(struct tw_auditlog_cursor *c, int64_t t, uint64_t id)
-{
-        if (c->last_ms != TW_NO_TIME && t < c->last_ms)
-                return 0;
-        if (c->last_ms == TW_NO_TIME || t > c->last_ms) {
-                c->last_ms = t;
-                c->n_ids = 0;
-        }
-        return add_id(c, id);
-}
-
-int tw_auditlog_cursor_merge(struct tw_auditlog_cursor *into, const struct tw_auditlog_cursor *from)
-{
-        if (from->last_ms == TW_NO_TIME)
-                return 0;
-        if (into->last_ms == TW_NO_TIME || from->last_ms > into->last_ms) {
-                into->last_ms = from->last_ms;
-                into->n_ids = 0;
-        } else if (from->last_ms < into->last_ms) {
-                return 0;
-        }
-        for (size_t i = 0; i < from->n_ids; i++)
-                if (!tw_auditlog_cursor_covers(into, from->last_ms, from->ids[i]) &&
-                    add_id(into, from->ids[i]) < 0)
-                        return -ENOMEM;
-        return 0;
-}
 
 static cJSON *cursor_to(const struct tw_auditlog_cursor *c)
 {
-        cJSON *o = cJSON_CreateObject(), *ids;
+        cJSON *o = cJSON_CreateObject(), *seen;
         char hex[20];
 
         if (!o)
                 return NULL;
-        if (!(c->last_ms == TW_NO_TIME ? cJSON_AddNullToObject(o, "last")
-                                       : cJSON_AddNumberToObject(o, "last", (double)c->last_ms)) ||
-            !(ids = cJSON_AddArrayToObject(o, "ids")))
+        if (!(c->floor_ms == TW_NO_TIME
+                      ? cJSON_AddNullToObject(o, "floor")
+                      : cJSON_AddNumberToObject(o, "floor", (double)c->floor_ms)) ||
+            !(seen = cJSON_AddArrayToObject(o, "seen")))
                 goto fail;
-        for (size_t i = 0; i < c->n_ids; i++) {
-                snprintf(hex, sizeof(hex), "%016" PRIx64, c->ids[i]);
-                if (!cJSON_AddItemToArray(ids, cJSON_CreateString(hex)))
+        for (size_t i = 0; i < c->n_seen; i++) {
+                cJSON *pair = cJSON_CreateArray();
+
+                snprintf(hex, sizeof(hex), "%016" PRIx64, c->seen[i].id);
+                if (!pair || !cJSON_AddItemToArray(seen, pair) ||
+                    !cJSON_AddItemToArray(pair, cJSON_CreateNumber((double)c->seen[i].t_ms)) ||
+                    !cJSON_AddItemToArray(pair, cJSON_CreateString(hex)))
                         goto fail;
         }
         return o;
@@ -105,14 +49,25 @@ fail:
         return NULL;
 }
 
-int tw_auditlog_state_save(const char *dir, const struct tw_auditlog_cursor *cursor,
-                           const struct tw_usage *usage)
+void tw_auditlog_state_file(const char *name, char *buf, size_t size)
 {
-        cJSON *root = cJSON_CreateObject(), *u = NULL;
+        if (name)
+                snprintf(buf, size, "audit-usage.%s.json", name);
+        else
+                snprintf(buf, size, "%s", TW_AUDITLOG_STATE_FILE);
+}
+
+int tw_auditlog_state_save(const char *dir, const struct tw_auditlog_owner *owner,
+                           const struct tw_auditlog_cursor *cursor, const struct tw_usage *usage)
+{
+        cJSON *root = cJSON_CreateObject(), *u = NULL, *org;
         char *text = NULL;
         int r = -ENOMEM;
 
-        if (!root || !cJSON_AddNumberToObject(root, "v", 1) ||
+        if (!root || !cJSON_AddNumberToObject(root, "v", 2) ||
+            !(org = cJSON_AddObjectToObject(root, "organization")) ||
+            !cJSON_AddStringToObject(org, "id", owner->organization_id) ||
+            !cJSON_AddStringToObject(org, "apiUrl", owner->api_url) ||
             !cJSON_AddItemToObject(root, "cursor", cursor_to(cursor)))
                 goto out;
         r = tw_usage_to_cjson(usage, &u);
@@ -125,53 +80,85 @@ int tw_auditlog_state_save(const char *dir, const struct tw_auditlog_cursor *cur
         }
         text = cJSON_PrintUnformatted(root);
         if (text)
-                r = tw_statefile_write(dir, TW_AUDITLOG_STATE_FILE, text, strlen(text));
+                r = tw_statefile_write(dir, owner->file, text, strlen(text));
 out:
         free(text);
         cJSON_Delete(root);
         return r;
 }
 
+/* A time in ms: an integral number within 2^53; false if not. */
+static bool get_ms(const cJSON *it, int64_t *ret)
+{
+        double v;
+
+        if (tw_json_number(it, -TW_JSON_EXACT_MAX, TW_JSON_EXACT_MAX, &v) < 0 || v != floor(v))
+                return false;
+        *ret = (int64_t)v;
+        return true;
+}
+
 /* Reads the cursor object; -EBADMSG if it is not one. */
 static int cursor_from(const cJSON *o, struct tw_auditlog_cursor *c)
 {
-        const cJSON *last = cJSON_GetObjectItemCaseSensitive(o, "last");
-        const cJSON *ids = cJSON_GetObjectItemCaseSensitive(o, "ids"), *it;
-        double v;
+        const cJSON *fl = cJSON_GetObjectItemCaseSensitive(o, "floor");
+        const cJSON *seen = cJSON_GetObjectItemCaseSensitive(o, "seen"), *it;
 
-        if (!cJSON_IsObject(o) || !cJSON_IsArray(ids) ||
-            cJSON_GetArraySize(ids) > TW_AUDITLOG_CURSOR_MAX_IDS)
+        if (!cJSON_IsObject(o) || !cJSON_IsArray(seen) ||
+            cJSON_GetArraySize(seen) > TW_AUDITLOG_CURSOR_MAX_SEEN)
                 return -EBADMSG;
-        if (!cJSON_IsNull(last)) {
-                v = cJSON_GetNumberValue(last);
-                if (!cJSON_IsNumber(last) || !isfinite(v) || fabs(v) > MAX_MS || v != floor(v))
-                        return -EBADMSG;
-                c->last_ms = (int64_t)v;
-        }
-        cJSON_ArrayForEach (it, ids) {
-                const char *s = cJSON_GetStringValue(it);
+        if (!cJSON_IsNull(fl) && !get_ms(fl, &c->floor_ms))
+                return -EBADMSG;
+        cJSON_ArrayForEach (it, seen) {
+                const char *s = cJSON_GetStringValue(cJSON_GetArrayItem(it, 1));
+                int64_t t;
                 char *end;
                 uint64_t id;
 
-                if (!s || strlen(s) != 16)
+                if (!cJSON_IsArray(it) || cJSON_GetArraySize(it) != 2 ||
+                    !get_ms(cJSON_GetArrayItem(it, 0), &t) || !s || strlen(s) != 16)
                         return -EBADMSG;
                 id = strtoull(s, &end, 16);
-                if (*end || add_id(c, id) < 0)
-                        return *end ? -EBADMSG : -ENOMEM;
+                if (*end)
+                        return -EBADMSG;
+                if (tw_auditlog_cursor_take(c, t, id) < 0)
+                        return -ENOMEM;
         }
         return 0;
 }
 
-/* Parses the state text; -EBADMSG if it is not the format. */
-static int parse_state(const char *text, size_t len, const struct tw_usage_limits *lim,
-                       struct tw_auditlog_cursor *cursor, struct tw_usage **ret_usage)
+/* Whether the file (root) names the owner's organization and API URL (a
+ * NULL in owner is not checked); if not, what it names goes to named. */
+static bool same_owner(const cJSON *root, const struct tw_auditlog_owner *owner, char *named,
+                       size_t size)
+{
+        const cJSON *org = cJSON_GetObjectItemCaseSensitive(root, "organization");
+        const char *id = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(org, "id"));
+        const char *url = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(org, "apiUrl"));
+
+        if (id && url && (!owner->organization_id || strcmp(id, owner->organization_id) == 0) &&
+            (!owner->api_url || strcmp(url, owner->api_url) == 0))
+                return true;
+        if (named)
+                snprintf(named, size, "%.100s at %.140s", id ? id : "no organization",
+                         url ? url : "no API URL");
+        return false;
+}
+
+/* Parses the state text; -EBADMSG if it is not the format, -ESRCH if it
+ * is another owner's. */
+static int parse_state(const char *text, size_t len, const struct tw_auditlog_owner *owner,
+                       const struct tw_usage_limits *lim, struct tw_auditlog_cursor *cursor,
+                       struct tw_usage **ret_usage, char *named, size_t named_size)
 {
         cJSON *root = cJSON_ParseWithLength(text, len);
         const cJSON *v = cJSON_GetObjectItemCaseSensitive(root, "v");
         int r = -EBADMSG;
 
-        if (cJSON_IsObject(root) && cJSON_IsNumber(v) && cJSON_GetNumberValue(v) == 1) {
-                r = cursor_from(cJSON_GetObjectItemCaseSensitive(root, "cursor"), cursor);
+        if (cJSON_IsObject(root) && cJSON_IsNumber(v) && cJSON_GetNumberValue(v) == 2) {
+                r = same_owner(root, owner, named, named_size) ? 0 : -ESRCH;
+                if (r == 0)
+                        r = cursor_from(cJSON_GetObjectItemCaseSensitive(root, "cursor"), cursor);
                 if (r == 0)
                         r = tw_usage_from_cjson(cJSON_GetObjectItemCaseSensitive(root, "usage"),
                                                 lim, ret_usage);
@@ -180,29 +167,27 @@ static int parse_state(const char *text, size_t len, const struct tw_usage_limit
         return r;
 }
 
-int tw_auditlog_state_load(const char *dir, const struct tw_usage_limits *lim, int64_t now,
+int tw_auditlog_state_load(const char *dir, const struct tw_auditlog_owner *owner,
+                           const struct tw_usage_limits *lim, int64_t now,
                            struct tw_auditlog_cursor *cursor, struct tw_usage **ret_usage,
-                           char **ret_quarantined)
+                           struct tw_auditlog_moved *ret_moved)
 {
         char *text = NULL;
         size_t len = 0;
         int r;
 
-        *ret_quarantined = NULL;
+        memset(ret_moved, 0, sizeof(*ret_moved));
         tw_auditlog_cursor_init(cursor);
-        r = dir ? tw_statefile_read(dir, TW_AUDITLOG_STATE_FILE, STATE_MAX, &text, &len) : -ENOENT;
+        r = dir ? tw_statefile_read(dir, owner->file, STATE_MAX, &text, &len) : -ENOENT;
         if (r == 0) {
-                r = parse_state(text, len, lim, cursor, ret_usage);
+                r = parse_state(text, len, owner, lim, cursor, ret_usage, ret_moved->named,
+                                sizeof(ret_moved->named));
                 free(text);
-                if (r == -EBADMSG || r == -E2BIG) {
-                        tw_auditlog_cursor_done(cursor);
-                        r = tw_statefile_quarantine(dir, TW_AUDITLOG_STATE_FILE, now,
-                                                    ret_quarantined);
-                        if (r == 0)
-                                r = -ENOENT;
-                }
-        } else if (r == -E2BIG) {
-                r = tw_statefile_quarantine(dir, TW_AUDITLOG_STATE_FILE, now, ret_quarantined);
+                ret_moved->other = r == -ESRCH;
+        }
+        if (r == -EBADMSG || r == -E2BIG || r == -ESRCH) {
+                tw_auditlog_cursor_done(cursor);
+                r = tw_statefile_quarantine(dir, owner->file, now, &ret_moved->path);
                 if (r == 0)
                         r = -ENOENT;
         }
@@ -211,19 +196,21 @@ int tw_auditlog_state_load(const char *dir, const struct tw_usage_limits *lim, i
         return r;
 }
 
-int tw_usage_view_read(const char *state_dir, struct tw_usage **ret)
+int tw_usage_view_read(const char *state_dir, const char *file, const char *organization_id,
+                       const char *api_url, struct tw_usage **ret)
 {
+        const struct tw_auditlog_owner owner = {file, organization_id, api_url};
         struct tw_auditlog_cursor cursor;
         char *text = NULL;
         size_t len = 0;
         int r;
 
         *ret = NULL;
-        r = tw_statefile_read(state_dir, TW_AUDITLOG_STATE_FILE, STATE_MAX, &text, &len);
+        r = tw_statefile_read(state_dir, file, STATE_MAX, &text, &len);
         if (r < 0)
                 return r;
         tw_auditlog_cursor_init(&cursor);
-        r = parse_state(text, len, NULL, &cursor, ret);
+        r = parse_state(text, len, &owner, NULL, &cursor, ret, NULL, 0);
         tw_auditlog_cursor_done(&cursor);
         free(text);
         return r;

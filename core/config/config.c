@@ -81,6 +81,11 @@ void tw_config_free(struct tw_config *cfg)
         for (size_t i = 0; i < cfg->n_webhooks; i++)
                 webhook_done(&cfg->webhooks[i]);
         free(cfg->webhooks);
+        for (size_t i = 0; i < cfg->n_copies; i++)
+                tw_copy_config_done(&cfg->copies[i]);
+        free(cfg->copies);
+        free(cfg->rotation.token_file);
+        free(cfg->rotation.token_env);
         free(cfg);
 }
 

@@ -15,6 +15,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "core/config/copies.h"
 #include "core/evaluate/finding.h"
 #include "core/owner.h"
 #include "core/notify/schedule.h"
@@ -64,7 +65,7 @@ struct tw_policy {
         /* new_source: a source is new when the token's audit-log usage began
          * at least new_source_after before the source first appeared; the
          * finding stays active for new_source_for after that. */
-        int64_t new_source_after; /* default 30d, TW_OFF */
+        int64_t new_source_after; /* the learning period; default 7d, TW_OFF */
         int64_t new_source_for;   /* default 7d */
 };
 
@@ -108,7 +109,7 @@ struct tw_webhook_config {
         size_t queue_max;        /* default 10000 */
         /* digest = <schedule>: one message per period listing every
          * finding the sink routes; the zone is loaded (and checked) by
-         * exporters/notify/digest.h.  events = off: digests only. */
+         * exporters/notify/digest_internal.h.  events = off: digests only. */
         struct tw_webhook_digest {
                 bool on; /* false: no digest (default) */
                 struct tw_schedule schedule;
@@ -145,6 +146,33 @@ struct tw_astro_config {
         double rate_limit;       /* requests/s, default 20 */
         int max_retries;         /* default 5 */
 };
+
+/* [rotation] strategy. */
+enum tw_rotation_strategy {
+        TW_ROTATION_REPLACE, /* create a twin, update every copy, then delete the old token */
+        TW_ROTATION_ROTATE,  /* Astro's rotate in place: the old value dies at once */
+};
+
+/* [rotation]: renewing tokens before they expire (only tokens with at least
+ * one [deliver.NAME] copy are ever renewed). */
+struct tw_rotation_config {
+        bool enabled;                       /* the daemon renews; default false */
+        struct tw_threshold before;         /* before endAt: a duration or a % of the
+                                               lifetime (never off); default 30d */
+        enum tw_rotation_strategy strategy; /* default replace */
+        int64_t retire_after;               /* replace: seconds the old token lives on
+                                               once every copy holds the new value; 0: at
+                                               once; default 1h */
+        int expiry_days;  /* the new token's lifetime in days; 0 (default): the old
+                             token's expiryPeriodInDays */
+        char *token_file; /* a credential that may manage tokens; NULL: token_env */
+        char *token_env;  /* NULL too: the organization's own credential */
+        /* the lines token_file and token_env are set on; 0: not in the file */
+        int token_file_line, token_env_line;
+};
+
+/* "replace" or "rotate". */
+const char *tw_rotation_strategy_to_string(enum tw_rotation_strategy s);
 
 /* [web.basic_auth_users] name = bcrypt hash */
 struct tw_web_user {
@@ -215,10 +243,22 @@ struct tw_config {
                 char *client_ca_file;
                 struct tw_web_user *users;
                 size_t n_users;
+                bool status_page; /* serve the status page at /; default true */
         } web;
 
         struct tw_webhook_config *webhooks;
         size_t n_webhooks;
+
+        /* [deliver.NAME]: the copies of tokens in secret stores, in file
+         * order (core/config/copies.h). */
+        struct tw_copy_config *copies;
+        size_t n_copies;
+        /* [deliver]: how often each copy's store is read (default 1h). */
+        struct {
+                int64_t check_interval;
+        } deliver;
+
+        struct tw_rotation_config rotation;
 };
 
 /* Parses text as the file named filename.  On success *ret_config is a new
@@ -241,6 +281,12 @@ int64_t tw_config_cycle_timeout(const struct tw_config *cfg);
  * [web.basic_auth_users]) have no fixed keys and are not listed; of
  * [owners], keys and labels are (its rules are free-form). */
 const char *tw_config_key_at(size_t i, const char **ret_section);
+/* The sections the parser knows, for documentation checks: the i-th
+ * section's name, or NULL past the last; *ret_family when it is a family of
+ * sections (name.NAME, e.g. webhook), *ret_renamed when its keys are old
+ * names of keys that moved to other sections.  A name may come twice
+ * ([astro] and [astro.NAME]). */
+const char *tw_config_section_at(size_t i, bool *ret_family, bool *ret_renamed);
 
 int tw_config_new_default(struct tw_config **ret_config);
 /* The owner policy of cfg's [owners] section, borrowing cfg's strings (valid

@@ -78,6 +78,16 @@ void tw_config_add_org_key(struct tw_config_parser *p, const char *section, cons
 /* Checks across organizations: duplicate organization_id, [astro] mixed in. */
 void tw_config_validate_orgs(struct tw_config_parser *p);
 
+/* [deliver.NAME] (copies.c): one key of the section's copy, made on first
+ * sight; and the checks of every copy once the file is read
+ * (copies_check.c). */
+void tw_config_add_copy_key(struct tw_config_parser *p, const char *section, const char *name,
+                            const char *value);
+void tw_config_validate_copies(struct tw_config_parser *p);
+/* The i-th key of [deliver.NAME] (token, astro, adopt, type, then every
+ * store key of every type once), or NULL past the last. */
+const char *tw_config_copy_key_at(size_t i);
+
 /* inih's handler: the registry of sections (parse.c). */
 int tw_config_handler(void *user, const char *section, const char *name, const char *value);
 /* The checks that span keys, once the file is read (validate.c). */

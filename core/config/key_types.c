@@ -302,11 +302,17 @@ static int event_kind_bit(const char *name)
 
 static int parse_kinds(const struct key_def *def, void *f, const char *value, struct why *why)
 {
+        char kinds[200];
+        int r;
+
         (void)def;
-        return parse_mask(value, _TW_FINDING_KIND_MAX, false, finding_kind_bit,
-                          "unknown finding kind (expired, expiring, no_expiry, unused, never_used, "
-                          "orphaned, over_privileged, new_source)",
-                          f, why);
+        tw_finding_kind_list(kinds, sizeof(kinds));
+        r = parse_mask(value, _TW_FINDING_KIND_MAX, false, finding_kind_bit, NULL, f, why);
+        if (r == -EINVAL && !why->text) {
+                snprintf(why->buf, sizeof(why->buf), "unknown finding kind (%s)", kinds);
+                why->text = why->buf;
+        }
+        return r;
 }
 
 static int parse_schedule(const struct key_def *def, void *f, const char *value, struct why *why)
@@ -420,6 +426,9 @@ static const struct {
         [T_CHANGES] = {parse_changes, false},
         [T_STAGES] = {parse_stages, false},
         [T_AUTO_BOOL] = {parse_auto_bool, false},
+        [T_LEAD] = {tw_config_parse_lead, false},
+        [T_STRATEGY] = {tw_config_parse_strategy, false},
+        [T_DAYS] = {tw_config_parse_days, false},
 };
 
 _Static_assert(sizeof(types) / sizeof(types[0]) == _T_MAX, "a parser for every key type");

@@ -49,8 +49,10 @@ static const struct key_def config_keys[] = {
         {"policy", "max_deployment_role", T_ROLE_DEPLOYMENT, C(policy.max_deployment_role), 0, 0,
          "DEPLOYMENT_ADMIN"},
         {"policy", "expiry_notify_at", T_STAGES, C(policy.expiry_notify_at), 0, 0, NULL},
+        /* The learning period: short, so that a fresh install (30 days of
+         * backfill) can tell a new source. */
         {"policy", "new_source_after", T_DURATION_OFF, C(policy.new_source_after), DAY, 3650 * DAY,
-         "30d"},
+         "7d"},
         {"policy", "new_source_for", T_DURATION, C(policy.new_source_for), 3600, 365 * DAY, "7d"},
         {"trail", "in_use_window", T_DURATION, C(trail.in_use_window), 60, 90 * DAY, "24h"},
         {"trail", "max_bytes", T_SIZE, C(trail.max_bytes), 4096, 1099511627776.0, "16777216"},
@@ -64,6 +66,17 @@ static const struct key_def config_keys[] = {
         {"web", "tls_cert_file", T_STRING, C(web.tls_cert_file), 0, 0, NULL},
         {"web", "tls_key_file", T_STRING, C(web.tls_key_file), 0, 0, NULL},
         {"web", "client_ca_file", T_STRING, C(web.client_ca_file), 0, 0, NULL},
+        {"web", "status_page", T_BOOL, C(web.status_page), 0, 0, "true"},
+        /* At least a minute: every check is a call to each copy's store. */
+        {"deliver", "check_interval", T_DURATION, C(deliver.check_interval), 60, 7 * DAY, "1h"},
+        {"rotation", "enabled", T_BOOL, C(rotation.enabled), 0, 0, NULL},
+        {"rotation", "before", T_LEAD, C(rotation.before), 0, 0, "30d"},
+        {"rotation", "strategy", T_STRATEGY, C(rotation.strategy), 0, 0, "replace"},
+        {"rotation", "retire_after", T_DURATION, C(rotation.retire_after), 0, 30 * DAY, "1h"},
+        /* Astro takes 1 to 3650 days (tokenExpiryPeriodInDays). */
+        {"rotation", "expiry", T_DAYS, C(rotation.expiry_days), 1, 3650, NULL},
+        {"rotation", "token_file", T_STRING, C(rotation.token_file), 0, 0, NULL},
+        {"rotation", "token_env", T_ID, C(rotation.token_env), 0, 0, NULL},
 };
 
 static const struct key_def webhook_keys[] = {
@@ -117,6 +130,7 @@ const char *tw_config_key_at(size_t i, const char **ret_section)
         const size_t n_config = sizeof(config_keys) / sizeof(config_keys[0]);
         const size_t n_webhook = sizeof(webhook_keys) / sizeof(webhook_keys[0]);
         const struct key_def *k;
+        const char *name;
 
         if (i < n_config)
                 k = &config_keys[i];
@@ -125,8 +139,12 @@ const char *tw_config_key_at(size_t i, const char **ret_section)
         else if (i < n_config + n_webhook + 2) {
                 *ret_section = "owners";
                 return owners_keys[i - n_config - n_webhook];
-        } else
-                return NULL;
+        } else {
+                name = tw_config_copy_key_at(i - n_config - n_webhook - 2);
+                if (name)
+                        *ret_section = "deliver.NAME";
+                return name;
+        }
         *ret_section = k->section;
         return k->name;
 }

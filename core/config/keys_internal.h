@@ -42,6 +42,9 @@ enum key_type {
         T_CHANGES,   /* token change event kinds: a mask, "all" or "none" */
         T_STAGES,    /* expiry lead times: struct tw_stages_config */
         T_AUTO_BOOL, /* auto, or a boolean: enum tw_auditlog_mode */
+        T_LEAD,      /* a struct tw_threshold that is never off: [rotation] before */
+        T_STRATEGY,  /* replace or rotate: enum tw_rotation_strategy */
+        T_DAYS,      /* a whole number of days ("90d" or "90") as an int in [min, max] */
         _T_MAX,
 };
 
@@ -64,6 +67,13 @@ struct why {
  * -ERANGE with why->text set, -ENOMEM. */
 int tw_config_parse_value(const struct key_def *def, void *base, const char *value,
                           struct why *why);
+/* core/config/rotation_values.c: T_LEAD, T_STRATEGY, T_DAYS (as above). */
+int tw_config_parse_lead(const struct key_def *def, void *field, const char *value,
+                         struct why *why);
+int tw_config_parse_strategy(const struct key_def *def, void *field, const char *value,
+                             struct why *why);
+int tw_config_parse_days(const struct key_def *def, void *field, const char *value,
+                         struct why *why);
 /* Whether a type's range is shown in seconds (the durations). */
 bool tw_config_type_in_seconds(enum key_type type);
 

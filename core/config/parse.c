@@ -28,6 +28,9 @@ static const struct section {
         {"owners", false, tw_config_add_owner},
         {"web.basic_auth_users", false, tw_config_add_web_user},
         {"webhook", true, tw_config_add_webhook_key},
+        {"deliver", true, tw_config_add_copy_key},
+        {"deliver", false, tw_config_add_fixed_key},
+        {"rotation", false, tw_config_add_fixed_key},
 };
 
 static bool matches(const struct section *s, const char *section)
@@ -66,6 +69,15 @@ static const char *near_section(const char *section, char *buf, size_t size)
         return buf;
 }
 
+const char *tw_config_section_at(size_t i, bool *ret_family, bool *ret_renamed)
+{
+        if (i >= sizeof(sections) / sizeof(sections[0]))
+                return NULL;
+        *ret_family = sections[i].family;
+        *ret_renamed = sections[i].add == tw_config_add_renamed_key;
+        return sections[i].name;
+}
+
 int tw_config_handler(void *user, const char *section, const char *name, const char *value)
 {
         struct tw_config_parser *p = user;
@@ -86,8 +98,8 @@ int tw_config_handler(void *user, const char *section, const char *name, const c
         near = near_section(section, buf, sizeof(buf));
         tw_config_error(p, section, NULL,
                         "unknown section%s%s%s (expected astro, agent, policy, trail, audit_logs, "
-                        "suppress, owners, web, web.basic_auth_users, astro.NAME or "
-                        "webhook.NAME)",
+                        "suppress, owners, web, web.basic_auth_users, deliver, rotation, "
+                        "astro.NAME, webhook.NAME or deliver.NAME)",
                         near ? ", did you mean [" : "", near ? near : "", near ? "]?" : "");
         return 1;
 }

@@ -34,11 +34,11 @@ void tw_config_add_suppression(struct tw_config_parser *p, const char *section, 
         if (dot) {
                 s.all_kinds = false;
                 if (tw_finding_kind_from_string(dot + 1, &s.kind) < 0) {
-                        tw_config_error(p, "suppress", name,
-                                        "unknown finding kind '%s' (expired, expiring, no_expiry, "
-                                        "unused, never_used, orphaned, over_privileged, "
-                                        "new_source)",
-                                        dot + 1);
+                        char kinds[200];
+
+                        tw_finding_kind_list(kinds, sizeof(kinds));
+                        tw_config_error(p, "suppress", name, "unknown finding kind '%s' (%s)",
+                                        dot + 1, kinds);
                         goto fail;
                 }
         }

@@ -51,6 +51,18 @@ static void check_webhook(struct tw_config_parser *p, struct tw_webhook_config *
                 w->expiry_notify_at.stages = p->cfg->policy.expiry_notify_at.stages;
 }
 
+/* [rotation]: one credential source, and the lines that name it. */
+static void check_rotation(struct tw_config_parser *p)
+{
+        struct tw_rotation_config *r = &p->cfg->rotation;
+
+        r->token_file_line = tw_config_key_line(p, "rotation", "token_file", -1);
+        r->token_env_line = tw_config_key_line(p, "rotation", "token_env", -1);
+        if (r->token_file && r->token_env)
+                tw_config_error_at(p, r->token_env_line, "rotation", "token_env",
+                                   "give token_file or token_env, not both");
+}
+
 void tw_config_validate(struct tw_config_parser *p)
 {
         struct tw_config *cfg = p->cfg;
@@ -72,4 +84,6 @@ void tw_config_validate(struct tw_config_parser *p)
         for (size_t i = 0; i < cfg->n_webhooks; i++)
                 check_webhook(p, &cfg->webhooks[i], (long)i);
         tw_config_validate_owners(p);
+        tw_config_validate_copies(p);
+        check_rotation(p);
 }

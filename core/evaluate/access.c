@@ -1,6 +1,6 @@
 /* The access rules: orphaned and over_privileged tokens (with the least
  * role the audit logs show a token needs, core/evaluate/usage.c). */
-#include "core/evaluate/rules.h"
+#include "core/evaluate/rules_internal.h"
 
 #include <errno.h>
 #include <string.h>
@@ -28,8 +28,10 @@ static struct tw_finding_reason *next_reason(struct tw_eval_ctx *c, uint32_t *n,
         return rs;
 }
 
-/* Adds the reason a departed creator gives, if any. */
-static int judge_creator(struct tw_eval_ctx *c, const struct tw_subject *s, uint32_t *n)
+/* Adds the reason a departed creator of t gives, if any: a user is looked
+ * up among the members of t's own organization. */
+static int judge_creator(struct tw_eval_ctx *c, const struct tw_token *t,
+                         const struct tw_subject *s, uint32_t *n)
 {
         struct tw_finding_reason *rs;
         const struct tw_user *u;
@@ -40,7 +42,7 @@ static int judge_creator(struct tw_eval_ctx *c, const struct tw_subject *s, uint
                         c->unchecked[TW_LISTING_USERS]++;
                         return 0;
                 }
-                u = tw_inventory_user(c->inv, s->id);
+                u = tw_inventory_org_user(c->inv, t, s->id);
                 if (u && !streq(u->status, "INACTIVE") && !streq(u->status, "BANNED"))
                         return 0;
                 rs = next_reason(c, n, TW_REASON_CREATOR_USER, &r);
@@ -98,7 +100,7 @@ int tw_rule_orphaned(struct tw_eval_ctx *c, const struct tw_token *t, struct tw_
         int r = 0;
 
         if (t->created_by && t->created_by->id)
-                r = judge_creator(c, t->created_by, &n);
+                r = judge_creator(c, t, t->created_by, &n);
         if (r >= 0)
                 r = judge_roles(c, t, &n);
         if (r < 0 || n == 0)

@@ -6,13 +6,13 @@
 
 #include "lib/buf.h"
 #include "core/config/config.h"
-#include "core/evaluate/rules.h"
+#include "core/evaluate/rules_internal.h"
 #include "core/inventory.h"
 #include "lib/timeutil.h"
 
 #define ERROR_MAX ((size_t)4 << 10)
 
-static const tw_rule_fn rules[_TW_FINDING_KIND_MAX] = {
+static const tw_rule_fn rules[] = {
         [TW_FINDING_EXPIRED] = tw_rule_expired,
         [TW_FINDING_EXPIRING] = tw_rule_expiring,
         [TW_FINDING_NO_EXPIRY] = tw_rule_no_expiry,
@@ -21,7 +21,11 @@ static const tw_rule_fn rules[_TW_FINDING_KIND_MAX] = {
         [TW_FINDING_ORPHANED] = tw_rule_orphaned,
         [TW_FINDING_OVER_PRIVILEGED] = tw_rule_over_privileged,
         [TW_FINDING_NEW_SOURCE] = tw_rule_new_source,
+        [TW_FINDING_STALE_COPY] = tw_rule_stale_copy,
+        [TW_FINDING_MISSING_COPY] = tw_rule_missing_copy,
 };
+
+_Static_assert(sizeof(rules) / sizeof(rules[0]) == _TW_FINDING_KIND_MAX, "a rule for every kind");
 
 /* Growable arrays of the evaluation under construction. */
 struct builder {
@@ -197,7 +201,48 @@ int tw_evaluate_usage(const struct tw_inventory *inv, const struct tw_policy *po
                       const struct tw_suppression *supp, size_t n_supp,
                       const struct tw_usage *usage, int64_t now, struct tw_evaluation **ret_eval)
 {
-        struct tw_eval_ctx c = {.inv = inv, .policy = policy, .usage = usage, .now = now};
+        struct tw_eval_inputs in = {.usage = usage};
+
+        return tw_evaluate_with(inv, policy, supp, n_supp, &in, now, ret_eval);
+}
+
+/* Errors for the copies that could not be judged (after the others). */
+static int add_copy_errors(struct builder *b, struct tw_buf *msg)
+{
+        struct tw_evaluation *ev = b->ev;
+        int r = 0;
+
+        for (size_t i = 0; i < ev->n_copies && r >= 0; i++) {
+                const struct tw_copy_verdict *v = &ev->copies[i];
+
+                if (!v->problem)
+                        continue;
+                tw_buf_reset(msg);
+                r = tw_buf_printf(msg, "copy [deliver.%s] (%s) %s: %s%s", v->name, v->where,
+                                  v->verdict == TW_COPY_UNRESOLVED ? "names no single token"
+                                                                   : "could not be checked",
+                                  v->problem,
+                                  v->verdict == TW_COPY_UNRESOLVED ||
+                                                  v->verdict == TW_COPY_CHECK_FAILED
+                                          ? ""
+                                          : " (judged from its last good check)");
+                if (r >= 0)
+                        r = add_error(b, msg);
+                if (r >= 0)
+                        ev->n_copy_errors++;
+        }
+        return r;
+}
+
+int tw_evaluate_with(const struct tw_inventory *inv, const struct tw_policy *policy,
+                     const struct tw_suppression *supp, size_t n_supp,
+                     const struct tw_eval_inputs *in, int64_t now, struct tw_evaluation **ret_eval)
+{
+        struct tw_eval_ctx c = {.inv = inv,
+                                .policy = policy,
+                                .usage = in ? in->usage : NULL,
+                                .copies = in ? in->copies : NULL,
+                                .now = now};
         struct builder b = {.ev = NULL};
         struct tw_buf msg;
         size_t n;
@@ -220,11 +265,13 @@ int tw_evaluate_usage(const struct tw_inventory *inv, const struct tw_policy *po
         if (!b.ev->token_first || !b.ev->token_count)
                 goto out;
 
-        r = 0;
+        r = tw_eval_judge_copies(&c);
         for (size_t i = 0; i < inv->n_tokens && r >= 0; i++)
                 r = judge_token(&b, &c, i);
         if (r >= 0)
                 r = add_unchecked_errors(&b, &c, &msg);
+        if (r >= 0)
+                r = add_copy_errors(&b, &msg);
         if (r >= 0)
                 r = apply_suppressions(&b, inv, supp, n_supp, now);
         if (r < 0)

@@ -17,6 +17,7 @@
 #include "core/evaluate/finding.h"
 
 struct tw_buf;
+struct tw_copies;
 struct tw_inventory;
 struct tw_policy;
 struct tw_role;
@@ -64,6 +65,32 @@ int tw_evaluate(const struct tw_inventory *inv, const struct tw_policy *policy,
 int tw_evaluate_usage(const struct tw_inventory *inv, const struct tw_policy *policy,
                       const struct tw_suppression *supp, size_t n_supp,
                       const struct tw_usage *usage, int64_t now, struct tw_evaluation **ret_eval);
+
+/* What the evaluator reads besides the inventory: each may be NULL. */
+struct tw_eval_inputs {
+        const struct tw_usage *usage;   /* the audit-log usage index: new_source, least role */
+        const struct tw_copies *copies; /* the copies as last checked: stale_copy, missing_copy */
+};
+
+/*
+ * tw_evaluate_usage() with every input of in (NULL: none).  Copies add:
+ *  - ev->copies: one verdict per copy, in config order (finding.h);
+ *  - stale_copy (critical) on a token with a copy that does not hold its
+ *    current value, issued at I = the latest of lastRotatedAt, createdAt
+ *    and startAt (<= now): a readable copy whose JWT names another
+ *    apiTokenId, names none, or has iat + TW_COPY_SKEW < I; a readable copy
+ *    that is not a JWT; an unreadable copy whose store time + TW_COPY_SKEW
+ *    < I.  One reason per copy (TW_REASON_COPY), at most
+ *    TW_EVAL_MAX_REASONS, then n_more;
+ *  - missing_copy (critical) on a token with a copy whose secret does not
+ *    exist, likewise;
+ *  - an error (counted in n_copy_errors) per copy whose store could not be
+ *    read, or whose token is unknown or ambiguous in its organization.
+ * A copy whose organization inv does not hold is not judged.
+ */
+int tw_evaluate_with(const struct tw_inventory *inv, const struct tw_policy *policy,
+                     const struct tw_suppression *supp, size_t n_supp,
+                     const struct tw_eval_inputs *in, int64_t now, struct tw_evaluation **ret_eval);
 
 /* The seconds a threshold amounts to for token t: its duration, or its
  * percentage of t's lifetime (end_at - start_at, truncated to whole seconds;

@@ -1,6 +1,7 @@
 #include "core/evaluate/finding.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -10,7 +11,7 @@ static const char *const severity_names[_TW_SEVERITY_MAX] = {
         [TW_SEVERITY_CRITICAL] = "critical",
 };
 
-static const char *const kind_names[_TW_FINDING_KIND_MAX] = {
+static const char *const kind_names[] = {
         [TW_FINDING_EXPIRED] = "expired",
         [TW_FINDING_EXPIRING] = "expiring",
         [TW_FINDING_NO_EXPIRY] = "no_expiry",
@@ -19,7 +20,12 @@ static const char *const kind_names[_TW_FINDING_KIND_MAX] = {
         [TW_FINDING_ORPHANED] = "orphaned",
         [TW_FINDING_OVER_PRIVILEGED] = "over_privileged",
         [TW_FINDING_NEW_SOURCE] = "new_source",
+        [TW_FINDING_STALE_COPY] = "stale_copy",
+        [TW_FINDING_MISSING_COPY] = "missing_copy",
 };
+
+_Static_assert(sizeof(kind_names) / sizeof(kind_names[0]) == _TW_FINDING_KIND_MAX,
+               "a name for every finding kind");
 
 const char *tw_severity_to_string(enum tw_severity s)
 {
@@ -51,6 +57,22 @@ int tw_finding_kind_from_string(const char *s, enum tw_finding_kind *ret)
         return -EINVAL;
 }
 
+void tw_finding_kind_list(char *buf, size_t size)
+{
+        size_t len = 0;
+
+        if (!size)
+                return;
+        buf[0] = '\0';
+        for (int i = 0; i < _TW_FINDING_KIND_MAX && len < size; i++) {
+                int n = snprintf(buf + len, size - len, "%s%s", i ? ", " : "", kind_names[i]);
+
+                if (n < 0)
+                        break;
+                len += (size_t)n;
+        }
+}
+
 void tw_evaluation_free(struct tw_evaluation *ev)
 {
         if (!ev)
@@ -61,6 +83,7 @@ void tw_evaluation_free(struct tw_evaluation *ev)
         free(ev->reasons);
         free(ev->notes);
         free(ev->errors);
+        free(ev->copies);
         tw_arena_done(&ev->arena);
         free(ev);
 }

@@ -37,7 +37,9 @@ enum tw_finding_kind {
         TW_FINDING_NEVER_USED,
         TW_FINDING_ORPHANED,
         TW_FINDING_OVER_PRIVILEGED,
-        TW_FINDING_NEW_SOURCE, /* audit logs: used from a source not seen before */
+        TW_FINDING_NEW_SOURCE,   /* audit logs: used from a source not seen before */
+        TW_FINDING_STALE_COPY,   /* a [deliver.NAME] copy predates the token's current value */
+        TW_FINDING_MISSING_COPY, /* a [deliver.NAME] secret does not exist */
         _TW_FINDING_KIND_MAX,
 };
 
@@ -46,6 +48,7 @@ enum tw_fix_action {
         TW_FIX_ROTATE,      /* expired, expiring, new_source */
         TW_FIX_DELETE,      /* unused, never used, orphaned, no expiry */
         TW_FIX_UPDATE_ROLE, /* over-privileged: each ROLE_ABOVE reason sets its target */
+        TW_FIX_UPDATE_COPY, /* stale or missing copies: each COPY reason's copy is written */
 };
 
 /* One reason of an orphaned or over-privileged token, one new source, or
@@ -59,6 +62,7 @@ enum tw_reason_kind {
         TW_REASON_OPERATION,     /* over_privileged evidence: text called count times */
         TW_REASON_SOURCE_IP,     /* new_source: text first seen at, count calls */
         TW_REASON_SOURCE_AGENT,  /* the same for a user agent */
+        TW_REASON_COPY,          /* stale_copy, missing_copy: ev->copies[copy] */
 };
 
 struct tw_finding_reason {
@@ -70,7 +74,45 @@ struct tw_finding_reason {
         const char *target;  /* ROLE_ABOVE: the role the fix sets (need or ceiling) */
         int64_t at;          /* SOURCE_*: first seen */
         uint64_t count;      /* OPERATION, SOURCE_*: calls */
+        size_t copy;         /* COPY: index into the evaluation's copies */
 };
+
+/* What the evaluator made of one [deliver.NAME] copy. */
+enum tw_copy_verdict_kind {
+        TW_COPY_NOT_CHECKED,  /* not checked yet, or a type that cannot be (exec) */
+        TW_COPY_CURRENT,      /* holds the token's current value (as far as the store tells) */
+        TW_COPY_UNKNOWN,      /* checked, but the store tells neither a time nor the value */
+        TW_COPY_OLDER,        /* stale: last written before the current value was issued */
+        TW_COPY_OLD_VALUE,    /* stale: holds this token's value of an earlier issue */
+        TW_COPY_OTHER_TOKEN,  /* stale: holds another token's value */
+        TW_COPY_NOT_A_TOKEN,  /* stale: holds something that is not an Astro API token */
+        TW_COPY_MISSING,      /* the secret does not exist */
+        TW_COPY_CHECK_FAILED, /* the store could not be read, ever (an evaluation error says
+                                 why; one that failed after a good check is judged from it,
+                                 with the error too) */
+        TW_COPY_UNRESOLVED,   /* its token is unknown or ambiguous (an evaluation error) */
+};
+
+struct tw_copy_verdict {
+        const char *name;  /* [deliver.NAME] NAME */
+        const char *type;  /* the store type */
+        const char *where; /* for people: "GitHub secret S of repository acme/dags" */
+        const char *fix;   /* the command that writes it (tw_copy_fix_command()), or NULL */
+        size_t token;      /* index into the inventory's tokens; SIZE_MAX: none */
+        enum tw_copy_verdict_kind verdict;
+        int64_t updated_at;  /* the store's time of the copy's last change; TW_NO_TIME */
+        int64_t at;          /* OLDER: updated_at; OLD_VALUE: the value's iat */
+        int64_t issued_at;   /* stale: when the token's current value was issued */
+        const char *holds;   /* OTHER_TOKEN: the token id the value names */
+        const char *problem; /* the last check failed: the store's error; UNRESOLVED: why;
+                                NULL: no error */
+};
+
+/* Whether a verdict says the copy does not hold the token's current value. */
+static inline bool tw_copy_verdict_is_stale(enum tw_copy_verdict_kind v)
+{
+        return v >= TW_COPY_OLDER && v <= TW_COPY_NOT_A_TOKEN;
+}
 
 struct tw_finding {
         size_t token; /* index into the inventory's tokens */
@@ -121,9 +163,16 @@ struct tw_evaluation {
         size_t n_notes;
 
         /* Problems that make the evaluation itself incomplete, e.g. orphan
-         * detection impossible because the users could not be listed. */
+         * detection impossible because the users could not be listed; the
+         * last n_copy_errors of them are copies that could not be judged
+         * (their store could not be read, their token is unknown). */
         const char **errors;
         size_t n_errors;
+        size_t n_copy_errors;
+
+        /* The copies ([deliver.NAME]) judged, in config order. */
+        struct tw_copy_verdict *copies;
+        size_t n_copies;
 
         /* Active (unsuppressed) findings by kind and severity. */
         size_t active[_TW_FINDING_KIND_MAX][_TW_SEVERITY_MAX];
@@ -142,6 +191,9 @@ const char *tw_severity_to_string(enum tw_severity s);
 int tw_severity_from_string(const char *s, enum tw_severity *ret);
 const char *tw_finding_kind_to_string(enum tw_finding_kind k);
 int tw_finding_kind_from_string(const char *s, enum tw_finding_kind *ret);
+/* Every kind's name, "expired, expiring, ..., missing_copy", into buf
+ * (cut to size, always terminated), for messages that list them. */
+void tw_finding_kind_list(char *buf, size_t size);
 
 /* The findings of token i: returns how many, *ret_first points at the
  * first.  0 (and *ret_first untouched) when ev is NULL or does not cover

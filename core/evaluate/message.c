@@ -6,7 +6,7 @@
 #include <string.h>
 
 #include "core/evaluate/evaluate.h"
-#include "core/evaluate/message.h"
+#include "core/evaluate/message_internal.h"
 #include "core/inventory.h"
 #include "lib/buf.h"
 #include "lib/timeutil.h"
@@ -107,6 +107,8 @@ int tw_finding_message(const struct tw_evaluation *ev, const struct tw_inventory
                 r = tw_message_add_access(out, inv, t, f, rs);
         else if (f->kind == TW_FINDING_NEW_SOURCE)
                 r = tw_message_add_sources(out, f, rs, ev->now);
+        else if (f->kind == TW_FINDING_STALE_COPY || f->kind == TW_FINDING_MISSING_COPY)
+                r = tw_message_add_copies(out, ev, inv, f, rs);
         else if ((unsigned)f->kind < _TW_FINDING_KIND_MAX)
                 r = add_times(out, f, t, ev->now);
         else
@@ -149,6 +151,8 @@ int tw_finding_fix(const struct tw_evaluation *ev, const struct tw_inventory *in
                 return -EINVAL;
         if (f->fix == TW_FIX_UPDATE_ROLE)
                 r = add_role_fixes(out, t, f, &ev->reasons[f->first_reason]);
+        else if (f->fix == TW_FIX_UPDATE_COPY)
+                r = tw_message_add_copy_fixes(out, ev, f, &ev->reasons[f->first_reason]);
         else
                 r = tw_token_fix_command(t, f->fix, NULL, NULL, out);
         if (r == -ENOENT)

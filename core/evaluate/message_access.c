@@ -1,6 +1,6 @@
 /* The messages made of reasons: orphaned, over_privileged (with the
  * operations cited as evidence) and new_source. */
-#include "core/evaluate/message.h"
+#include "core/evaluate/message_internal.h"
 
 #include <errno.h>
 #include <string.h>

@@ -1,5 +1,5 @@
 /* The time-based rules: expired, expiring, no_expiry, unused, never_used. */
-#include "core/evaluate/rules.h"
+#include "core/evaluate/rules_internal.h"
 
 #include "core/config/config.h"
 #include "lib/timeutil.h"

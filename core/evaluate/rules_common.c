@@ -1,6 +1,6 @@
 /* What the rules share: appending a reason to the evaluation being built
- * (core/evaluate/rules.h). */
-#include "core/evaluate/rules.h"
+ * (core/evaluate/rules_internal.h). */
+#include "core/evaluate/rules_internal.h"
 
 #include "lib/buf.h"
 #include "lib/timeutil.h"

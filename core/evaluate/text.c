@@ -8,12 +8,13 @@
 #include <string.h>
 
 #include "lib/buf.h"
-#include "core/evaluate/message.h"
+#include "core/evaluate/message_internal.h"
 #include "core/config/config.h"
 #include "core/config/values.h"
 #include "core/roles.h"
 #include "core/inventory.h"
 #include "lib/timeutil.h"
+#include "lib/utf8.h"
 
 int64_t tw_threshold_seconds(const struct tw_threshold *th, const struct tw_token *t)
 {
@@ -281,12 +282,7 @@ int tw_message_add_quoted(struct tw_buf *msg, const char *s)
         bool cut = len > TW_MESSAGE_NAME_MAX;
         int r;
 
-        if (cut) {
-                len = TW_MESSAGE_NAME_MAX;
-                /* back up over UTF-8 continuation bytes */
-                while (len > 0 && ((unsigned char)s[len] & 0xC0) == 0x80)
-                        len--;
-        }
+        len = tw_utf8_cut(s, len, TW_MESSAGE_NAME_MAX);
         r = tw_buf_addc(msg, '"');
         if (r >= 0 && len)
                 r = tw_buf_add(msg, s, len);

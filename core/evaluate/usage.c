@@ -15,7 +15,7 @@
  *  - the finding is active while f <= now < f + new_source_for.
  * One warning per token lists its new sources (at most MAX_LISTED).
  */
-#include "core/evaluate/rules.h"
+#include "core/evaluate/rules_internal.h"
 
 #include <errno.h>
 #include <stdbool.h>

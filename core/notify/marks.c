@@ -1,15 +1,15 @@
-/* The stage marks a sink state keeps: memory and JSON (core/notify/marks.h). */
-#include "core/notify/marks.h"
+/* The stage marks a sink state keeps: memory and JSON (core/notify/marks_internal.h). */
+#include "core/notify/marks_internal.h"
 
 #include <cjson/cJSON.h>
 #include <errno.h>
-#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "core/notify/state.h"
 #include "lib/arena.h"
 #include "lib/buf.h"
+#include "lib/json.h"
 
 static int cmp_mark(const void *a, const void *b)
 {
@@ -101,20 +101,6 @@ cJSON *tw_notify_stage_marks_to_json(const struct tw_notify_sink_state *s)
         return arr;
 }
 
-static bool get_time(const cJSON *o, const char *k, int64_t *ret)
-{
-        const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, k);
-        double d;
-
-        if (!cJSON_IsNumber(v))
-                return false;
-        d = cJSON_GetNumberValue(v);
-        if (!isfinite(d) || d < -9.2e18 || d > 9.2e18)
-                return false;
-        *ret = (int64_t)d;
-        return true;
-}
-
 int tw_notify_stage_marks_from_json(const cJSON *arr, struct tw_notify_sink_state *out,
                                     struct tw_arena *arena)
 {
@@ -129,8 +115,8 @@ int tw_notify_stage_marks_from_json(const cJSON *arr, struct tw_notify_sink_stat
                         cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(it, "token_id"));
                 int64_t end_at, lead;
 
-                if (!cJSON_IsObject(it) || !id || !get_time(it, "end_at", &end_at) ||
-                    !get_time(it, "lead", &lead) || lead <= 0) {
+                if (!cJSON_IsObject(it) || !id || tw_json_get_int64(it, "end_at", &end_at) < 0 ||
+                    tw_json_get_int64(it, "lead", &lead) < 0 || lead <= 0) {
                         r = -EBADMSG;
                         break;
                 }

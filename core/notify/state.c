@@ -7,7 +7,7 @@
 #include <string.h>
 
 #include "core/inventory.h"
-#include "core/notify/marks.h"
+#include "core/notify/marks_internal.h"
 #include "lib/buf.h"
 #include "lib/timeutil.h"
 

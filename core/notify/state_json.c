@@ -4,11 +4,11 @@
 
 #include <cjson/cJSON.h>
 #include <errno.h>
-#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/notify/marks.h"
+#include "core/notify/marks_internal.h"
+#include "lib/json.h"
 
 static bool add_num(cJSON *o, const char *k, double v)
 {
@@ -132,20 +132,6 @@ static int opt_str(struct tw_arena *a, const cJSON *o, const char *k, const char
         return 0;
 }
 
-static int get_time(const cJSON *o, const char *k, int64_t *ret)
-{
-        const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, k);
-        double d;
-
-        if (!cJSON_IsNumber(v))
-                return -EBADMSG;
-        d = cJSON_GetNumberValue(v);
-        if (!isfinite(d) || d < -9.2e18 || d > 9.2e18)
-                return -EBADMSG;
-        *ret = (int64_t)d;
-        return 0;
-}
-
 static int entry_from_json(struct tw_arena *a, const cJSON *o, struct tw_notify_entry *ret)
 {
         struct tw_notify_entry e = {0};
@@ -164,11 +150,11 @@ static int entry_from_json(struct tw_arena *a, const cJSON *o, struct tw_notify_
         if (r >= 0)
                 r = get_str(a, o, "message", &e.message);
         if (r >= 0)
-                r = get_time(o, "since", &e.since);
+                r = tw_json_get_int64(o, "since", &e.since);
         if (r >= 0)
-                r = get_time(o, "changed_at", &e.changed_at);
+                r = tw_json_get_int64(o, "changed_at", &e.changed_at);
         if (r >= 0)
-                r = get_time(o, "last_sent", &e.last_sent);
+                r = tw_json_get_int64(o, "last_sent", &e.last_sent);
         if (r >= 0)
                 r = opt_str(a, o, "fix", &e.fix);
         if (r >= 0)

@@ -10,7 +10,7 @@
 #include "core/evaluate/evaluate.h"
 #include "core/evaluate/finding.h"
 #include "core/inventory.h"
-#include "core/notify/marks.h"
+#include "core/notify/marks_internal.h"
 #include "core/notify/stages.h"
 #include "lib/buf.h"
 #include "lib/timeutil.h"

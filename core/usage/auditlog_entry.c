@@ -8,6 +8,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "lib/fnv.h"
 #include "lib/timeutil.h"
 
 const char *tw_auditlog_skip_to_string(enum tw_auditlog_skip reason)
@@ -17,6 +18,7 @@ const char *tw_auditlog_skip_to_string(enum tw_auditlog_skip reason)
                 [TW_AUDITLOG_SKIP_MALFORMED] = "malformed",
                 [TW_AUDITLOG_SKIP_NOT_OBJECT] = "not_object",
                 [TW_AUDITLOG_SKIP_NO_TIMESTAMP] = "no_timestamp",
+                [TW_AUDITLOG_SKIP_FUTURE] = "future",
         };
 
         return (unsigned)reason < _TW_AUDIT_SKIP_MAX ? names[reason] : "unknown";
@@ -57,13 +59,18 @@ char *tw_time_format_ms(int64_t t_ms, char *buf, size_t size)
 
 uint64_t tw_auditlog_line_identity(const char *line, size_t len)
 {
-        uint64_t h = 1469598103934665603ULL;
+        return tw_fnv1a(line, len);
+}
 
-        for (size_t i = 0; i < len; i++) {
-                h ^= (unsigned char)line[i];
-                h *= 1099511628211ULL;
-        }
-        return h;
+uint64_t tw_auditlog_entry_identity(const struct tw_auditlog_entry *e, const char *line, size_t len)
+{
+        uint64_t parts[2];
+
+        if (!e->request_id || !*e->request_id)
+                return tw_auditlog_line_identity(line, len);
+        parts[0] = tw_fnv1a_str(e->request_id);
+        parts[1] = (uint64_t)e->time_ms;
+        return tw_fnv1a(parts, sizeof(parts));
 }
 
 static const char *str(const cJSON *obj, const char *key)

@@ -38,10 +38,12 @@ enum tw_auditlog_skip {
         TW_AUDITLOG_SKIP_MALFORMED,    /* not JSON */
         TW_AUDITLOG_SKIP_NOT_OBJECT,   /* JSON, but not an object */
         TW_AUDITLOG_SKIP_NO_TIMESTAMP, /* "timestamp" absent, of another type or unparsable */
+        TW_AUDITLOG_SKIP_FUTURE,       /* dated after the request time (and its skew) */
         _TW_AUDIT_SKIP_MAX,
 };
 
-/* "too_long", "malformed", "not_object", "no_timestamp" ("unknown" else). */
+/* "too_long", "malformed", "not_object", "no_timestamp", "future"
+ * ("unknown" else). */
 const char *tw_auditlog_skip_to_string(enum tw_auditlog_skip reason);
 
 enum tw_auditlog_subject {
@@ -90,9 +92,13 @@ int tw_auditlog_entry_parse(const char *line, size_t len, struct tw_auditlog_ent
 /* Frees what the entry owns; NULL-safe; the entry may be parsed into again. */
 void tw_auditlog_entry_done(struct tw_auditlog_entry *e);
 
-/* The identity of a line for de-duplication at a cursor boundary: a 64-bit
- * FNV-1a hash of its bytes (two byte-identical lines are one entry). */
+/* A 64-bit FNV-1a hash of len bytes. */
 uint64_t tw_auditlog_line_identity(const char *line, size_t len);
+/* The identity of an entry for de-duplication when a window is read again:
+ * its "requestId" with its time when it has one (the server may write the
+ * same entry with other bytes), else the hash of its line. */
+uint64_t tw_auditlog_entry_identity(const struct tw_auditlog_entry *e, const char *line,
+                                    size_t len);
 
 /* Parses an RFC 3339 date-time keeping milliseconds (further digits are
  * dropped).  0 or -EINVAL. */

@@ -21,7 +21,7 @@
  * means "not possible at that scope, or not documented": no suggestion.
  * An operation missing from the table gives no suggestion either.
  */
-#include "core/usage/permissions.h"
+#include "core/usage/permissions_internal.h"
 
 #include <stdbool.h>
 #include <string.h>

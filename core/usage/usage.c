@@ -1,14 +1,14 @@
 #include "core/usage/usage.h"
 
-#include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/usage/permissions.h"
+#include "core/usage/permissions_internal.h"
 #include "lib/buf.h"
 #include "lib/timeutil.h"
+#include "lib/utf8.h"
 
 #define OP_MAX 256
 #define ID_MAX 128
@@ -126,143 +126,42 @@ const struct tw_token_usage *tw_usage_find(const struct tw_usage *u, const char 
         return u && token_id && tw_strmap_get(&u->by_id, token_id, &i) ? &u->tokens[i] : NULL;
 }
 
-/* Whether a path segment is an id rather than a collection name. */
-static bool looks_like_id(const char *s, size_t n)
+/* Where s (n bytes) is cut to fit TW_USAGE_VALUE_MAX with "...": n when it
+ * fits, else a byte offset that splits no UTF-8 character. */
+static size_t cap_cut(const char *s, size_t n)
 {
-        bool digit = false;
+        return n <= TW_USAGE_VALUE_MAX ? n : tw_utf8_cut(s, n, TW_USAGE_VALUE_MAX - 3);
+}
 
-        if (n == 0)
-                return false;
-        /* API versions: "v1", "v1alpha1", "v1beta1", "v2". */
-        if (n >= 2 && s[0] == 'v' && isdigit((unsigned char)s[1]) && n <= 10)
-                return false;
-        for (size_t i = 0; i < n; i++) {
-                unsigned char c = (unsigned char)s[i];
+/* A copy of s capped as cap_cut() says, "..." marking a cut; NULL for NULL
+ * (and on -ENOMEM: the callers check). */
+static char *dup_capped(const char *s)
+{
+        size_t n, cut;
+        char *c;
 
-                if (isdigit(c))
-                        digit = true;
-                else if (!isalpha(c) && c != '-' && c != '_')
-                        return true; /* odd characters: not a name we know */
+        if (!s)
+                return NULL;
+        n = strlen(s);
+        cut = cap_cut(s, n);
+        if (cut == n)
+                return strdup(s);
+        c = malloc(cut + 4);
+        if (c) {
+                memcpy(c, s, cut);
+                memcpy(c + cut, "...", 4);
         }
-        return digit && (n >= 8 || strspn(s, "0123456789") == n);
+        return c;
 }
 
-/* The placeholder for an id following collection name prev. */
-static const char *placeholder(const char *prev, size_t n)
+/* Whether stored (a capped copy) is what dup_capped(value) would make. */
+static bool same_capped(const char *stored, const char *value)
 {
-        static const struct {
-                const char *name, *ph;
-        } names[] = {
-                {"organizations", "{organizationId}"},
-                {"workspaces", "{workspaceId}"},
-                {"deployments", "{deploymentId}"},
-                {"tokens", "{tokenId}"},
-                {"api-tokens", "{apiTokenId}"},
-                {"users", "{userId}"},
-                {"teams", "{teamId}"},
-                {"deploys", "{deployId}"},
-                {"clusters", "{clusterId}"},
-                {"manifests", "{reference}"},
-        };
+        size_t n = strlen(value), cut = cap_cut(value, n);
 
-        for (size_t i = 0; prev && i < sizeof(names) / sizeof(names[0]); i++)
-                if (strlen(names[i].name) == n && strncmp(prev, names[i].name, n) == 0)
-                        return names[i].ph;
-        return "{id}";
-}
-
-void tw_usage_path_template(const char *path, char *buf, size_t size)
-{
-        struct tw_buf b;
-        const char *p = path ? path : "", *end = p + strcspn(p, "?#");
-        const char *prev = NULL;
-        size_t prev_n = 0;
-
-        tw_buf_init(&b, size > 4 ? size - 4 : 0);
-        while (p < end) {
-                const char *seg = p + (*p == '/');
-                size_t n = strcspn(seg, "/?#");
-                int r;
-
-                if (seg + n > end)
-                        n = (size_t)(end - seg);
-                r = tw_buf_addc(&b, '/');
-                if (r == 0 && looks_like_id(seg, n))
-                        r = tw_buf_adds(&b, placeholder(prev, prev_n));
-                else if (r == 0)
-                        r = tw_buf_add(&b, seg, n);
-                if (r < 0) {
-                        snprintf(buf, size, "%s...", b.ptr ? b.ptr : "");
-                        tw_buf_done(&b);
-                        return;
-                }
-                prev = seg;
-                prev_n = n;
-                p = seg + n;
-        }
-        snprintf(buf, size, "%s", b.ptr ? b.ptr : "/");
-        tw_buf_done(&b);
-}
-
-/* The segment after the last "/tokens/" or "/api-tokens/" of path. */
-static void token_id_of(const char *path, char *buf, size_t size)
-{
-        const char *end = path + strcspn(path, "?#"), *found = NULL;
-
-        for (const char *p = path; p < end; p++)
-                if (strncmp(p, "/tokens/", 8) == 0)
-                        found = p + 8;
-                else if (strncmp(p, "/api-tokens/", 12) == 0)
-                        found = p + 12;
-        buf[0] = '\0';
-        if (found)
-                snprintf(buf, size, "%.*s", (int)strcspn(found, "/?#"), found);
-}
-
-bool tw_usage_lifecycle_match(const char *method, const char *path,
-                              enum tw_lifecycle_action *ret_action, char *id_buf, size_t id_size)
-{
-        static const struct {
-                const char *method, *suffix;
-                enum tw_lifecycle_action action;
-        } rules[] = {
-                {"POST", "/api-tokens", TW_LIFECYCLE_CREATED},
-                {"POST", "/api-tokens/{apiTokenId}", TW_LIFECYCLE_UPDATED},
-                {"POST", "/api-tokens/{apiTokenId}/rotate", TW_LIFECYCLE_ROTATED},
-                {"DELETE", "/api-tokens/{apiTokenId}", TW_LIFECYCLE_DELETED},
-                {"POST", "/tokens", TW_LIFECYCLE_CREATED},
-                {"POST", "/tokens/{tokenId}", TW_LIFECYCLE_UPDATED},
-                {"POST", "/tokens/{tokenId}/roles", TW_LIFECYCLE_UPDATED},
-                {"POST", "/tokens/{tokenId}/rotate", TW_LIFECYCLE_ROTATED},
-                {"DELETE", "/tokens/{tokenId}", TW_LIFECYCLE_DELETED},
-        };
-        char t[OP_MAX];
-        size_t tn;
-
-        if (!method || !path)
-                return false;
-        tw_usage_path_template(path, t, sizeof(t));
-        if (!strstr(t, "/organizations/{organizationId}"))
-                return false;
-        tn = strlen(t);
-        for (size_t i = 0; i < sizeof(rules) / sizeof(rules[0]); i++) {
-                size_t sn = strlen(rules[i].suffix);
-
-                if (strcmp(method, rules[i].method) != 0 || tn < sn ||
-                    strcmp(t + tn - sn, rules[i].suffix) != 0)
-                        continue;
-                *ret_action = rules[i].action;
-                token_id_of(path, id_buf, id_size);
-                if (rules[i].action == TW_LIFECYCLE_CREATED)
-                        id_buf[0] = '\0';
-                return true;
-        }
-        return false;
-}
-
-static char *dup_or_null(const char *s)
-{
-        return s ? strdup(s) : NULL;
+        if (cut == n)
+                return strcmp(stored, value) == 0;
+        return strncmp(stored, value, cut) == 0 && strcmp(stored + cut, "...") == 0;
 }
 
 static int add_lifecycle(struct tw_usage *u, const struct tw_auditlog_entry *e,
@@ -276,10 +175,10 @@ static int add_lifecycle(struct tw_usage *u, const struct tw_auditlog_entry *e,
         };
 
         ev.token_id = token_id[0] ? strdup(token_id) : NULL;
-        ev.token_name = dup_or_null(e->request_name);
-        ev.actor_id = dup_or_null(e->subject_id);
-        ev.source_ip = dup_or_null(e->source_ip);
-        ev.user_agent = dup_or_null(e->user_agent);
+        ev.token_name = dup_capped(e->request_name);
+        ev.actor_id = dup_capped(e->subject_id);
+        ev.source_ip = dup_capped(e->source_ip);
+        ev.user_agent = dup_capped(e->user_agent);
         if ((token_id[0] && !ev.token_id) || (e->request_name && !ev.token_name) ||
             (e->subject_id && !ev.actor_id) || (e->source_ip && !ev.source_ip) ||
             (e->user_agent && !ev.user_agent))
@@ -311,7 +210,7 @@ static int count_source(struct tw_usage_source **list, size_t *n, uint64_t *drop
         if (!value)
                 return 0;
         for (size_t i = 0; i < *n; i++) {
-                if (strcmp(s[i].value, value) == 0) {
+                if (same_capped(s[i].value, value)) {
                         s[i].count++;
                         if (t > s[i].last_ms)
                                 s[i].last_ms = t;
@@ -322,7 +221,7 @@ static int count_source(struct tw_usage_source **list, size_t *n, uint64_t *drop
                 if (s[i].last_ms < s[victim].last_ms)
                         victim = i;
         }
-        copy = strdup(value);
+        copy = dup_capped(value);
         if (!copy)
                 return -ENOMEM;
         if (*n < max) {

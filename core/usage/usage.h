@@ -34,6 +34,11 @@
 struct cJSON;
 struct tw_buf;
 
+/* Every string the index keeps from an entry is cut to this many bytes
+ * (on a UTF-8 character boundary, ending in "..."): far below what the
+ * loader accepts, so that what is stored always loads back. */
+#define TW_USAGE_VALUE_MAX 512
+
 struct tw_usage_limits {
         size_t max_tokens;     /* tokens with usage kept; default 10000 */
         size_t max_sources;    /* source IPs, and user agents, per token; default 16 */
@@ -142,11 +147,23 @@ void tw_usage_path_template(const char *path, char *buf, size_t size);
 bool tw_usage_lifecycle_match(const char *method, const char *path,
                               enum tw_lifecycle_action *ret_action, char *id_buf, size_t id_size);
 
+/* Copies (core/usage/usage_copy.c), the known set aside.  copy makes a new
+ * deep copy of u with u's limits: 0 or -ENOMEM.  merge adds copies of
+ * from's tokens, lifecycle events (the newest within into's limit, in time
+ * order) and counters to into; a token id into holds already, or one over
+ * its max_tokens, counts in tokens_dropped.  0 or -ENOMEM (into stays
+ * consistent and freeable). */
+int tw_usage_copy(const struct tw_usage *u, struct tw_usage **ret);
+int tw_usage_merge(struct tw_usage *into, const struct tw_usage *from);
+
 /* Persistence (core/usage/usage_json.c).  The known set is not saved.
  * to_json appends compact JSON to out: 0, -ENOMEM or -E2BIG (out's max).
  * from_json builds a new index from untrusted text: 0, -EBADMSG (not the
- * format, a number out of range, a string too long, more items than lim
- * allows, a duplicate token), or -ENOMEM.  Never crashes on any input. */
+ * format, a number out of range, more items than lim allows, a duplicate
+ * token), or -ENOMEM.  A string over 4096 bytes (never written since
+ * TW_USAGE_VALUE_MAX) loses its field alone: a source or operation is
+ * counted as dropped, a token id counts in tokens_dropped, an event string
+ * reads as absent.  Never crashes on any input. */
 int tw_usage_to_json(const struct tw_usage *u, struct tw_buf *out);
 int tw_usage_from_json(const char *text, size_t len, const struct tw_usage_limits *lim,
                        struct tw_usage **ret);

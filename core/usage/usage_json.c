@@ -1,6 +1,7 @@
 /* The usage index persisted as compact JSON (core/usage/usage.h), and loaded back
- * from untrusted text: every number bounded, every string capped, every
- * list within the limits, or -EBADMSG. */
+ * from untrusted text: every number bounded, every list within the limits,
+ * or -EBADMSG; a string over MAX_STR drops its field (or its source,
+ * operation, token or event), not the whole index. */
 #include "core/usage/usage.h"
 
 #include <cjson/cJSON.h>
@@ -10,20 +11,15 @@
 #include <string.h>
 
 #include "lib/buf.h"
+#include "lib/json.h"
 #include "lib/timeutil.h"
 
 #define VERSION 1
 #define MAX_STR 4096
-#define MAX_NUM 9007199254740992.0 /* 2^53: exact in a double */
 
 static bool add_num(cJSON *o, const char *k, double v)
 {
         return cJSON_AddNumberToObject(o, k, v) != NULL;
-}
-
-static bool add_str(cJSON *o, const char *k, const char *v)
-{
-        return v ? cJSON_AddStringToObject(o, k, v) != NULL : cJSON_AddNullToObject(o, k) != NULL;
 }
 
 static cJSON *sources_to(const struct tw_usage_source *s, size_t n)
@@ -50,8 +46,9 @@ static cJSON *token_to(const struct tw_token_usage *t)
         cJSON *o = cJSON_CreateObject(), *ops = cJSON_CreateArray();
         bool ok = o && ops;
 
-        ok = ok && add_str(o, "id", t->token_id) && add_num(o, "first", (double)t->first_ms) &&
-             add_num(o, "last", (double)t->last_ms) && add_num(o, "calls", (double)t->calls) &&
+        ok = ok && tw_json_add_str(o, "id", t->token_id) &&
+             add_num(o, "first", (double)t->first_ms) && add_num(o, "last", (double)t->last_ms) &&
+             add_num(o, "calls", (double)t->calls) &&
              add_num(o, "pushes", (double)t->image_pushes) &&
              (t->last_push_ms == TW_NO_TIME ? cJSON_AddNullToObject(o, "lastPush") != NULL
                                             : add_num(o, "lastPush", (double)t->last_push_ms)) &&
@@ -88,11 +85,12 @@ static cJSON *event_to(const struct tw_lifecycle_event *ev)
         cJSON *o = cJSON_CreateObject();
 
         if (o && add_num(o, "at", (double)ev->at_ms) &&
-            add_str(o, "action", tw_lifecycle_action_to_string(ev->action)) &&
-            add_str(o, "token", ev->token_id) && add_str(o, "name", ev->token_name) &&
-            add_str(o, "actor", ev->actor_id) &&
-            add_str(o, "actorType", subject_name(ev->actor_type)) &&
-            add_str(o, "ip", ev->source_ip) && add_str(o, "ua", ev->user_agent) &&
+            tw_json_add_str(o, "action", tw_lifecycle_action_to_string(ev->action)) &&
+            tw_json_add_str(o, "token", ev->token_id) &&
+            tw_json_add_str(o, "name", ev->token_name) &&
+            tw_json_add_str(o, "actor", ev->actor_id) &&
+            tw_json_add_str(o, "actorType", subject_name(ev->actor_type)) &&
+            tw_json_add_str(o, "ip", ev->source_ip) && tw_json_add_str(o, "ua", ev->user_agent) &&
             add_num(o, "status", ev->status))
                 return o;
         cJSON_Delete(o);
@@ -144,10 +142,7 @@ static bool get_num(const cJSON *it, double min, double max, double *ret)
 {
         double v;
 
-        if (!cJSON_IsNumber(it))
-                return false;
-        v = cJSON_GetNumberValue(it);
-        if (!isfinite(v) || v < min || v > max || v != floor(v))
+        if (tw_json_number(it, min, max, &v) < 0 || v != floor(v))
                 return false;
         *ret = v;
         return true;
@@ -158,19 +153,37 @@ static bool key_num(const cJSON *o, const char *k, double min, double max, doubl
         return get_num(cJSON_GetObjectItemCaseSensitive(o, k), min, max, ret);
 }
 
-/* A string (copied into *ret) or null (*ret NULL); false if else or too long. */
-static bool get_str(const cJSON *it, bool nullable, char **ret)
+/* What get_str() found. */
+enum got {
+        GOT_BAD,  /* not a string (nor a null where one may be) */
+        GOT_OK,   /* *ret set (NULL for a null) */
+        GOT_LONG, /* a string over MAX_STR: the field is dropped, the rest loads */
+};
+
+/* A string (copied into *ret) or null (*ret NULL); see enum got. */
+static enum got get_str(const cJSON *it, bool nullable, char **ret)
 {
         *ret = NULL;
         if (nullable && (!it || cJSON_IsNull(it)))
-                return true;
-        if (!cJSON_IsString(it) || strlen(it->valuestring) > MAX_STR)
-                return false;
+                return GOT_OK;
+        if (!cJSON_IsString(it))
+                return GOT_BAD;
+        if (strlen(it->valuestring) > MAX_STR)
+                return GOT_LONG;
         *ret = strdup(it->valuestring);
-        return *ret != NULL;
+        return *ret ? GOT_OK : GOT_BAD;
 }
 
-static bool sources_from(const cJSON *a, size_t max, struct tw_usage_source **ret, size_t *ret_n)
+/* A nullable string field: an over-long one reads as absent. */
+static bool get_opt(const cJSON *o, const char *key, char **ret)
+{
+        return get_str(cJSON_GetObjectItemCaseSensitive(o, key), true, ret) != GOT_BAD;
+}
+
+/* Reads a list of sources; one whose value is too long is left out and
+ * counted in *ret_dropped (as if the bounded list had let it go). */
+static bool sources_from(const cJSON *a, size_t max, struct tw_usage_source **ret, size_t *ret_n,
+                         uint64_t *ret_dropped)
 {
         const cJSON *t;
         size_t n = (size_t)cJSON_GetArraySize(a);
@@ -183,13 +196,20 @@ static bool sources_from(const cJSON *a, size_t max, struct tw_usage_source **re
         cJSON_ArrayForEach (t, a) {
                 struct tw_usage_source *s = &(*ret)[*ret_n];
                 double c, f, l;
+                enum got g;
 
                 if (!cJSON_IsArray(t) || cJSON_GetArraySize(t) != 4 ||
-                    !get_num(cJSON_GetArrayItem(t, 1), 0, MAX_NUM, &c) ||
-                    !get_num(cJSON_GetArrayItem(t, 2), -MAX_NUM, MAX_NUM, &f) ||
-                    !get_num(cJSON_GetArrayItem(t, 3), -MAX_NUM, MAX_NUM, &l) ||
-                    !get_str(cJSON_GetArrayItem(t, 0), false, &s->value))
+                    !get_num(cJSON_GetArrayItem(t, 1), 0, TW_JSON_EXACT_MAX, &c) ||
+                    !get_num(cJSON_GetArrayItem(t, 2), -TW_JSON_EXACT_MAX, TW_JSON_EXACT_MAX, &f) ||
+                    !get_num(cJSON_GetArrayItem(t, 3), -TW_JSON_EXACT_MAX, TW_JSON_EXACT_MAX, &l))
                         return false;
+                g = get_str(cJSON_GetArrayItem(t, 0), false, &s->value);
+                if (g == GOT_BAD)
+                        return false;
+                if (g == GOT_LONG) {
+                        (*ret_dropped)++;
+                        continue;
+                }
                 s->count = (uint64_t)c;
                 s->first_ms = (int64_t)f;
                 s->last_ms = (int64_t)l;
@@ -198,7 +218,8 @@ static bool sources_from(const cJSON *a, size_t max, struct tw_usage_source **re
         return true;
 }
 
-static bool ops_from(const cJSON *a, size_t max, struct tw_token_usage *t)
+/* Reads the operations; one too long is left out and counted as dropped. */
+static bool ops_from(const cJSON *a, size_t max, struct tw_token_usage *t, uint64_t *ret_dropped)
 {
         const cJSON *e;
         size_t n = (size_t)cJSON_GetArraySize(a);
@@ -211,12 +232,19 @@ static bool ops_from(const cJSON *a, size_t max, struct tw_token_usage *t)
         cJSON_ArrayForEach (e, a) {
                 struct tw_usage_op *o = &t->ops[t->n_ops];
                 double c, l;
+                enum got g;
 
                 if (!cJSON_IsArray(e) || cJSON_GetArraySize(e) != 3 ||
-                    !get_num(cJSON_GetArrayItem(e, 1), 0, MAX_NUM, &c) ||
-                    !get_num(cJSON_GetArrayItem(e, 2), -MAX_NUM, MAX_NUM, &l) ||
-                    !get_str(cJSON_GetArrayItem(e, 0), false, &o->op))
+                    !get_num(cJSON_GetArrayItem(e, 1), 0, TW_JSON_EXACT_MAX, &c) ||
+                    !get_num(cJSON_GetArrayItem(e, 2), -TW_JSON_EXACT_MAX, TW_JSON_EXACT_MAX, &l))
                         return false;
+                g = get_str(cJSON_GetArrayItem(e, 0), false, &o->op);
+                if (g == GOT_BAD)
+                        return false;
+                if (g == GOT_LONG) {
+                        (*ret_dropped)++;
+                        continue;
+                }
                 o->count = (uint64_t)c;
                 o->last_ms = (int64_t)l;
                 t->n_ops++;
@@ -224,56 +252,70 @@ static bool ops_from(const cJSON *a, size_t max, struct tw_token_usage *t)
         return true;
 }
 
-/* Fills the token at u->tokens[u->n_tokens] (counted once its id is set). */
+/* Fills the token at u->tokens[u->n_tokens] (counted once its id is set).
+ * A token whose id is too long is none we list: left out and counted. */
 static int token_from(struct tw_usage *u, const cJSON *o)
 {
         struct tw_token_usage *t;
         const cJSON *lp = cJSON_GetObjectItemCaseSensitive(o, "lastPush");
         double f, l, c, p, lpv = 0, d1, d2, d3;
+        uint64_t lost_ips = 0, lost_agents = 0, lost_ops = 0;
+        enum got g;
 
         if (tw_array_reserve((void **)&u->tokens, u->n_tokens, &u->cap_tokens, sizeof(*u->tokens)) <
             0)
                 return -ENOMEM;
         t = &u->tokens[u->n_tokens];
         memset(t, 0, sizeof(*t));
-        if (!cJSON_IsObject(o) ||
-            !get_str(cJSON_GetObjectItemCaseSensitive(o, "id"), false, &t->token_id))
+        if (!cJSON_IsObject(o))
+                return -EBADMSG;
+        g = get_str(cJSON_GetObjectItemCaseSensitive(o, "id"), false, &t->token_id);
+        if (g == GOT_LONG) {
+                u->tokens_dropped++;
+                return 0;
+        }
+        if (g == GOT_BAD)
                 return -EBADMSG;
         if (tw_strmap_put(&u->by_id, t->token_id, u->n_tokens) < 0) {
                 free(t->token_id); /* a duplicate id, or out of memory */
                 return -EBADMSG;
         }
         u->n_tokens++;
-        if (!key_num(o, "first", -MAX_NUM, MAX_NUM, &f) ||
-            !key_num(o, "last", -MAX_NUM, MAX_NUM, &l) || !key_num(o, "calls", 0, MAX_NUM, &c) ||
-            !key_num(o, "pushes", 0, MAX_NUM, &p) ||
-            !(cJSON_IsNull(lp) || get_num(lp, -MAX_NUM, MAX_NUM, &lpv)) ||
-            !key_num(o, "ipsDropped", 0, MAX_NUM, &d1) ||
-            !key_num(o, "agentsDropped", 0, MAX_NUM, &d2) ||
-            !key_num(o, "opsDropped", 0, MAX_NUM, &d3) ||
+        if (!key_num(o, "first", -TW_JSON_EXACT_MAX, TW_JSON_EXACT_MAX, &f) ||
+            !key_num(o, "last", -TW_JSON_EXACT_MAX, TW_JSON_EXACT_MAX, &l) ||
+            !key_num(o, "calls", 0, TW_JSON_EXACT_MAX, &c) ||
+            !key_num(o, "pushes", 0, TW_JSON_EXACT_MAX, &p) ||
+            !(cJSON_IsNull(lp) || get_num(lp, -TW_JSON_EXACT_MAX, TW_JSON_EXACT_MAX, &lpv)) ||
+            !key_num(o, "ipsDropped", 0, TW_JSON_EXACT_MAX, &d1) ||
+            !key_num(o, "agentsDropped", 0, TW_JSON_EXACT_MAX, &d2) ||
+            !key_num(o, "opsDropped", 0, TW_JSON_EXACT_MAX, &d3) ||
             !sources_from(cJSON_GetObjectItemCaseSensitive(o, "ips"), u->lim.max_sources, &t->ips,
-                          &t->n_ips) ||
+                          &t->n_ips, &lost_ips) ||
             !sources_from(cJSON_GetObjectItemCaseSensitive(o, "agents"), u->lim.max_sources,
-                          &t->agents, &t->n_agents) ||
-            !ops_from(cJSON_GetObjectItemCaseSensitive(o, "ops"), u->lim.max_operations, t))
+                          &t->agents, &t->n_agents, &lost_agents) ||
+            !ops_from(cJSON_GetObjectItemCaseSensitive(o, "ops"), u->lim.max_operations, t,
+                      &lost_ops))
                 return -EBADMSG;
         t->first_ms = (int64_t)f;
         t->last_ms = (int64_t)l;
         t->calls = (uint64_t)c;
         t->image_pushes = (uint64_t)p;
         t->last_push_ms = cJSON_IsNull(lp) ? TW_NO_TIME : (int64_t)lpv;
-        t->ips_dropped = (uint64_t)d1;
-        t->agents_dropped = (uint64_t)d2;
-        t->ops_dropped = (uint64_t)d3;
+        t->ips_dropped = (uint64_t)d1 + lost_ips;
+        t->agents_dropped = (uint64_t)d2 + lost_agents;
+        t->ops_dropped = (uint64_t)d3 + lost_ops;
         return 0;
 }
 
+/* Reads one lifecycle event; an over-long string field reads as absent,
+ * an over-long action (no action we know) drops the event. */
 static int event_from(struct tw_usage *u, const cJSON *o)
 {
         struct tw_lifecycle_event *ev;
         const char *type;
         char *action = NULL;
         double at, st;
+        enum got g;
         int r = -EBADMSG;
 
         if (tw_array_reserve((void **)&u->lifecycle, u->n_lifecycle, &u->cap_lifecycle,
@@ -281,14 +323,17 @@ static int event_from(struct tw_usage *u, const cJSON *o)
                 return -ENOMEM;
         ev = &u->lifecycle[u->n_lifecycle++];
         memset(ev, 0, sizeof(*ev));
-        if (!cJSON_IsObject(o) || !key_num(o, "at", -MAX_NUM, MAX_NUM, &at) ||
-            !key_num(o, "status", -1, 999, &st) ||
-            !get_str(cJSON_GetObjectItemCaseSensitive(o, "action"), false, &action) ||
-            !get_str(cJSON_GetObjectItemCaseSensitive(o, "token"), true, &ev->token_id) ||
-            !get_str(cJSON_GetObjectItemCaseSensitive(o, "name"), true, &ev->token_name) ||
-            !get_str(cJSON_GetObjectItemCaseSensitive(o, "actor"), true, &ev->actor_id) ||
-            !get_str(cJSON_GetObjectItemCaseSensitive(o, "ip"), true, &ev->source_ip) ||
-            !get_str(cJSON_GetObjectItemCaseSensitive(o, "ua"), true, &ev->user_agent))
+        if (!cJSON_IsObject(o) || !key_num(o, "at", -TW_JSON_EXACT_MAX, TW_JSON_EXACT_MAX, &at) ||
+            !key_num(o, "status", -1, 999, &st))
+                goto out;
+        g = get_str(cJSON_GetObjectItemCaseSensitive(o, "action"), false, &action);
+        if (g == GOT_LONG) {
+                u->n_lifecycle--;
+                return 0;
+        }
+        if (g == GOT_BAD || !get_opt(o, "token", &ev->token_id) ||
+            !get_opt(o, "name", &ev->token_name) || !get_opt(o, "actor", &ev->actor_id) ||
+            !get_opt(o, "ip", &ev->source_ip) || !get_opt(o, "ua", &ev->user_agent))
                 goto out;
         ev->at_ms = (int64_t)at;
         ev->status = (int)st;
@@ -321,9 +366,9 @@ int tw_usage_from_cjson(const cJSON *root, const struct tw_usage_limits *lim, st
         toks = cJSON_GetObjectItemCaseSensitive(root, "tokens");
         life = cJSON_GetObjectItemCaseSensitive(root, "lifecycle");
         if (!cJSON_IsObject(root) || !key_num(root, "v", VERSION, VERSION, &v) ||
-            !key_num(root, "entries", 0, MAX_NUM, &e) ||
-            !key_num(root, "unlinked", 0, MAX_NUM, &ul) ||
-            !key_num(root, "tokensDropped", 0, MAX_NUM, &td) || !cJSON_IsArray(toks) ||
+            !key_num(root, "entries", 0, TW_JSON_EXACT_MAX, &e) ||
+            !key_num(root, "unlinked", 0, TW_JSON_EXACT_MAX, &ul) ||
+            !key_num(root, "tokensDropped", 0, TW_JSON_EXACT_MAX, &td) || !cJSON_IsArray(toks) ||
             !cJSON_IsArray(life) || (size_t)cJSON_GetArraySize(toks) > u->lim.max_tokens ||
             (size_t)cJSON_GetArraySize(life) > u->lim.max_lifecycle)
                 goto fail;

@@ -2,7 +2,7 @@
  * The shared side of the store clients: the context, HTTP calls with
  * retries and rate limits, credential headers and failure messages.
  */
-#include "exporters/deliver/deliver_common.h"
+#include "exporters/deliver/deliver_common_internal.h"
 
 #include <cjson/cJSON.h>
 #include <curl/curl.h>

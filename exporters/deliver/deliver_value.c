@@ -3,7 +3,7 @@
  * and issue time, a fingerprint), never kept; base64 with GnuTLS, and JSON
  * documents that held a secret, wiped before they are freed.
  */
-#include "exporters/deliver/deliver_common.h"
+#include "exporters/deliver/deliver_common_internal.h"
 
 #include <cjson/cJSON.h>
 #include <ctype.h>

@@ -24,8 +24,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "exporters/deliver/deliver_common.h"
-#include "exporters/deliver/stores.h"
+#include "exporters/deliver/deliver_common_internal.h"
+#include "exporters/deliver/stores_internal.h"
 #include "lib/buf.h"
 #include "lib/secret.h"
 #include "lib/timeutil.h"
@@ -109,6 +109,25 @@ static int feed(int fd, const char *value)
         return 0;
 }
 
+/* Keeps up to STDERR_KEPT bytes of what was read from the program's stderr. */
+static void keep(struct tw_buf *kept, const char *chunk, size_t n)
+{
+        if (kept->len < STDERR_KEPT)
+                tw_buf_add(kept, chunk, n < STDERR_KEPT - kept->len ? n : STDERR_KEPT - kept->len);
+}
+
+/* After the program exited: reads what is left in its stderr pipe, waiting
+ * at most 100 ms for a descendant that still holds the pipe open. */
+static void drain(int errr, struct tw_buf *kept)
+{
+        char chunk[256];
+        struct pollfd p = {.fd = errr, .events = POLLIN};
+        ssize_t n;
+
+        while (poll(&p, 1, 100) > 0 && (n = read(errr, chunk, sizeof(chunk))) > 0)
+                keep(kept, chunk, (size_t)n);
+}
+
 /* Reads the program's stderr (keeping its start) until it exits or the
  * deadline passes; the wait status into *ret_status. */
 static int await(struct tw_deliver_ctx *c, pid_t pid, int errr, int64_t deadline_ns,
@@ -123,8 +142,11 @@ static int await(struct tw_deliver_ctx *c, pid_t pid, int errr, int64_t deadline
                 pid_t w = waitpid(pid, ret_status, WNOHANG);
                 ssize_t n;
 
-                if (w == pid)
+                if (w == pid) {
+                        /* What it wrote before exiting may still be in the pipe. */
+                        drain(errr, kept);
                         return 0;
+                }
                 if (left <= 0 || (c->o.cancel && *c->o.cancel)) {
                         kill(-pid, SIGKILL);
                         waitpid(pid, ret_status, 0);
@@ -140,10 +162,8 @@ static int await(struct tw_deliver_ctx *c, pid_t pid, int errr, int64_t deadline
 
                 if (n <= 0)
                         eof = n == 0 || errno != EINTR;
-                else if (kept->len < STDERR_KEPT)
-                        tw_buf_add(kept, chunk,
-                                   (size_t)n < STDERR_KEPT - kept->len ? (size_t)n
-                                                                       : STDERR_KEPT - kept->len);
+                else
+                        keep(kept, chunk, (size_t)n);
         }
 }
 

@@ -18,8 +18,8 @@
 #include <string.h>
 #include <strings.h>
 
-#include "exporters/deliver/deliver_common.h"
-#include "exporters/deliver/stores.h"
+#include "exporters/deliver/deliver_common_internal.h"
+#include "exporters/deliver/stores_internal.h"
 #include "lib/buf.h"
 #include "lib/secret.h"
 #include "lib/timeutil.h"

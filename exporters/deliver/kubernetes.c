@@ -9,7 +9,7 @@
  * token (read again at every call: it is rotated), its ca.crt and its
  * namespace.  The copy's time is its latest managedFields write.
  */
-#include "exporters/deliver/kubernetes.h"
+#include "exporters/deliver/kubernetes_internal.h"
 
 #include <cjson/cJSON.h>
 #include <curl/curl.h>
@@ -19,8 +19,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "exporters/deliver/deliver_common.h"
-#include "exporters/deliver/stores.h"
+#include "exporters/deliver/deliver_common_internal.h"
+#include "exporters/deliver/stores_internal.h"
 #include "lib/buf.h"
 #include "lib/secret.h"
 #include "lib/timeutil.h"

@@ -6,7 +6,7 @@
 
 #include <string.h>
 
-#include "exporters/deliver/stores.h"
+#include "exporters/deliver/stores_internal.h"
 
 static const struct tw_deliver_ops *const stores[] = {
         &tw_deliver_github,     &tw_deliver_gitlab, &tw_deliver_vault,

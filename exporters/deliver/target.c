@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "exporters/deliver/deliver_common.h"
+#include "exporters/deliver/deliver_common_internal.h"
 #include "lib/buf.h"
 #include "lib/timeutil.h"
 #include "lib/url.h"

@@ -15,8 +15,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "exporters/deliver/deliver_common.h"
-#include "exporters/deliver/stores.h"
+#include "exporters/deliver/deliver_common_internal.h"
+#include "exporters/deliver/stores_internal.h"
 #include "lib/buf.h"
 #include "lib/secret.h"
 

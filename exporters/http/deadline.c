@@ -22,12 +22,14 @@ struct tracked {
 
 struct tw_http_deadlines {
         uint64_t timeout_ms;
+        unsigned max_open;    /* 0: none */
+        unsigned open;        /* tracked connections not shut down */
         pthread_mutex_t lock; /* guards the list and stopping */
         pthread_cond_t wake;
         struct tracked *head;
         bool stopping;
         pthread_t sweeper;
-        atomic_ulong expired;
+        atomic_ulong expired, evicted;
 };
 
 static uint64_t mono_ms(void)
@@ -45,7 +47,25 @@ static void sweep(struct tw_http_deadlines *d, uint64_t now)
                 atomic_fetch_add(&d->expired, 1);
                 shutdown(t->fd, SHUT_RDWR);
                 t->shut = true;
+                d->open--;
         }
+}
+
+/* Over max_open (lock held): shuts down the connection whose request has
+ * waited longest.  The newest connection (the list's head) is never it. */
+static void evict_oldest(struct tw_http_deadlines *d)
+{
+        struct tracked *oldest = NULL;
+
+        for (struct tracked *t = d->head ? d->head->next : NULL; t; t = t->next)
+                if (!t->shut && (!oldest || t->start_ms < oldest->start_ms))
+                        oldest = t;
+        if (!oldest)
+                return;
+        atomic_fetch_add(&d->evicted, 1);
+        shutdown(oldest->fd, SHUT_RDWR);
+        oldest->shut = true;
+        d->open--;
 }
 
 static void *sweeper_main(void *arg)
@@ -64,7 +84,7 @@ static void *sweeper_main(void *arg)
         return NULL;
 }
 
-int tw_http_deadlines_new(uint64_t timeout_ms, struct tw_http_deadlines **ret)
+int tw_http_deadlines_new(uint64_t timeout_ms, unsigned max_open, struct tw_http_deadlines **ret)
 {
         struct tw_http_deadlines *d = calloc(1, sizeof(*d));
         pthread_condattr_t ca;
@@ -73,6 +93,7 @@ int tw_http_deadlines_new(uint64_t timeout_ms, struct tw_http_deadlines **ret)
         if (!d)
                 return -ENOMEM;
         d->timeout_ms = timeout_ms;
+        d->max_open = max_open;
         pthread_mutex_init(&d->lock, NULL);
         pthread_condattr_init(&ca);
         pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
@@ -129,6 +150,8 @@ void tw_http_deadlines_notify(void *cls, struct MHD_Connection *c, void **socket
                 if (d->head)
                         d->head->prev = t;
                 d->head = t;
+                if (++d->open > d->max_open && d->max_open)
+                        evict_oldest(d);
                 pthread_mutex_unlock(&d->lock);
                 *socket_context = t;
                 return;
@@ -142,6 +165,8 @@ void tw_http_deadlines_notify(void *cls, struct MHD_Connection *c, void **socket
                 d->head = t->next;
         if (t->next)
                 t->next->prev = t->prev;
+        if (!t->shut)
+                d->open--;
         pthread_mutex_unlock(&d->lock);
         free(t);
         *socket_context = NULL;
@@ -163,4 +188,9 @@ void tw_http_deadlines_restart(struct tw_http_deadlines *d, struct MHD_Connectio
 unsigned long tw_http_deadlines_expired(const struct tw_http_deadlines *d)
 {
         return d ? atomic_load(&d->expired) : 0;
+}
+
+unsigned long tw_http_deadlines_evicted(const struct tw_http_deadlines *d)
+{
+        return d ? atomic_load(&d->evicted) : 0;
 }

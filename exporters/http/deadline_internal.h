@@ -19,6 +19,12 @@
  * (which removes it from the tracker, under the tracker's mutex) before it
  * closes the socket.
  *
+ * It also keeps room for new clients: when more than max_open connections
+ * are open, a new one makes the tracker shut down the connection whose
+ * request has waited longest (a trickling client, or an idle keep-alive
+ * one), so that the server's connection limit, a little above max_open, is
+ * never what turns a scraper away.
+ *
  * Thread-safe: the callbacks run on MHD's worker threads.
  */
 
@@ -27,8 +33,10 @@
 
 struct tw_http_deadlines;
 
-/* Starts the sweeper.  timeout_ms: the deadline.  0, -ENOMEM or -errno. */
-int tw_http_deadlines_new(uint64_t timeout_ms, struct tw_http_deadlines **ret);
+/* Starts the sweeper.  timeout_ms: the deadline; max_open: the connections
+ * kept before the oldest request goes (0: no such limit).  0, -ENOMEM or
+ * -errno. */
+int tw_http_deadlines_new(uint64_t timeout_ms, unsigned max_open, struct tw_http_deadlines **ret);
 /* Stops the sweeper and frees; call after MHD_stop_daemon().  NULL-safe. */
 void tw_http_deadlines_free(struct tw_http_deadlines *d);
 
@@ -40,5 +48,7 @@ void tw_http_deadlines_notify(void *cls, struct MHD_Connection *c, void **socket
 void tw_http_deadlines_restart(struct tw_http_deadlines *d, struct MHD_Connection *c);
 /* Connections shut down for overrunning the deadline so far. */
 unsigned long tw_http_deadlines_expired(const struct tw_http_deadlines *d);
+/* Connections shut down to make room for new ones so far. */
+unsigned long tw_http_deadlines_evicted(const struct tw_http_deadlines *d);
 
 #endif

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <time.h>
 
 #include "lib/buf.h"
@@ -32,6 +33,7 @@ void tw_http_server_options_from_config(const struct tw_config *cfg,
         ret->client_ca_file = cfg->web.client_ca_file;
         ret->users = cfg->web.users;
         ret->n_users = cfg->web.n_users;
+        ret->status_page_off = !cfg->web.status_page;
 }
 
 /* Starts the MHD daemon on addr with s's TLS material: a pool of worker
@@ -52,6 +54,8 @@ static int start_daemon(struct tw_http_server *s, const struct tw_http_server_op
         ops[n++] = (struct MHD_OptionItem){MHD_OPTION_SOCK_ADDR, 0, (void *)(uintptr_t)addr};
         ops[n++] = (struct MHD_OptionItem){MHD_OPTION_THREAD_POOL_SIZE, o->threads, NULL};
         ops[n++] = (struct MHD_OptionItem){MHD_OPTION_CONNECTION_LIMIT, o->connection_limit, NULL};
+        ops[n++] = (struct MHD_OptionItem){MHD_OPTION_CONNECTION_MEMORY_LIMIT,
+                                           (intptr_t)TW_HTTP_CONNECTION_MEMORY, NULL};
         ops[n++] =
                 (struct MHD_OptionItem){MHD_OPTION_PER_IP_CONNECTION_LIMIT, o->per_ip_limit, NULL};
         ops[n++] =
@@ -92,6 +96,33 @@ static int start_daemon(struct tw_http_server *s, const struct tw_http_server_op
         return 0;
 }
 
+/* Descriptors left for the rest of the process (state files, the HTTP
+ * client, logs) when the connection limit follows RLIMIT_NOFILE. */
+#define FD_RESERVE 128
+
+/* The connection limit within the descriptors this process may open. */
+static unsigned within_fd_limit(unsigned limit)
+{
+        struct rlimit rl;
+
+        if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY &&
+            rl.rlim_cur < (rlim_t)limit + FD_RESERVE)
+                return rl.rlim_cur > 2 * FD_RESERVE ? (unsigned)(rl.rlim_cur - FD_RESERVE)
+                                                    : (unsigned)(rl.rlim_cur / 2);
+        return limit;
+}
+
+/* How many connections the deadline tracker keeps before it makes room:
+ * a sixteenth of the limit below it, at least two per worker thread. */
+static unsigned keep_open(const struct tw_http_server_options *o)
+{
+        unsigned room = o->connection_limit / 16;
+
+        if (room < 2 * o->threads)
+                room = 2 * o->threads;
+        return room < o->connection_limit ? o->connection_limit - room : 1;
+}
+
 /* Fills in the defaults of the limits left 0. */
 static void apply_defaults(struct tw_http_server_options *o)
 {
@@ -107,9 +138,25 @@ static void apply_defaults(struct tw_http_server_options *o)
                 o->connection_timeout = TW_HTTP_DEFAULT_TIMEOUT;
         if (!o->request_timeout_ms)
                 o->request_timeout_ms = 1000u * TW_HTTP_DEFAULT_TIMEOUT;
+        o->connection_limit = within_fd_limit(o->connection_limit);
         /* MHD splits the connection limit between its threads. */
         if (o->connection_limit < o->threads)
                 o->connection_limit = o->threads;
+}
+
+/* The status page's policy: its own with frame-ancestors 'none' added (a
+ * <meta> policy cannot say it), or the one of every other answer. */
+static int status_policy(const struct tw_http_server_options *o, char **ret)
+{
+        struct tw_buf b;
+        int r;
+
+        tw_buf_init(&b, 4096);
+        r = o->status_csp ? tw_buf_printf(&b, "%s; frame-ancestors 'none'", o->status_csp)
+                          : tw_buf_adds(&b, TW_HTTP_CSP);
+        *ret = r == 0 ? tw_buf_steal(&b) : NULL;
+        tw_buf_done(&b);
+        return *ret ? 0 : r < 0 ? r : -ENOMEM;
 }
 
 int tw_http_server_start(const struct tw_http_server_options *o, struct tw_http_server **ret_server,
@@ -142,6 +189,10 @@ int tw_http_server_start(const struct tw_http_server_options *o, struct tw_http_
         if (!s)
                 return -ENOMEM;
         pthread_mutex_init(&s->lock, NULL);
+        s->status_page_off = opts.status_page_off;
+        r = status_policy(&opts, &s->status_csp);
+        if (r < 0)
+                goto fail;
         if (opts.n_users) {
                 r = tw_http_auth_new(opts.users, opts.n_users, &s->auth);
                 if (r < 0) {
@@ -163,7 +214,7 @@ int tw_http_server_start(const struct tw_http_server_options *o, struct tw_http_
                      !s->auth;
         s->auth_in_clear =
                 !tw_sockaddr_is_loopback((const struct sockaddr *)&addr) && !s->tls.cert && s->auth;
-        r = tw_http_deadlines_new(opts.request_timeout_ms, &s->deadlines);
+        r = tw_http_deadlines_new(opts.request_timeout_ms, keep_open(&opts), &s->deadlines);
         if (r < 0)
                 goto fail;
         r = start_daemon(s, &opts, &addr, err);
@@ -192,6 +243,7 @@ void tw_http_server_stop(struct tw_http_server *s)
         tw_http_auth_free(s->auth);
         tw_tls_files_done(&s->tls);
         pthread_mutex_destroy(&s->lock);
+        free(s->status_csp);
         free(s);
 }
 
@@ -213,6 +265,11 @@ bool tw_http_server_auth_in_clear(const struct tw_http_server *s)
 unsigned long tw_http_server_deadlines_expired(const struct tw_http_server *s)
 {
         return tw_http_deadlines_expired(s->deadlines);
+}
+
+unsigned long tw_http_server_evicted(const struct tw_http_server *s)
+{
+        return tw_http_deadlines_evicted(s->deadlines);
 }
 
 /* Swaps a gzipped page into *slot (under the lock); takes gz. */

@@ -13,11 +13,21 @@
  *
  * Hostile clients: a pool of worker threads (epoll each), so one slow
  * request (a bcrypt check) holds up only its own thread's connections; a
- * global and a per-client-address connection limit (a refused connection is
- * closed at once); an idle timeout, and an absolute deadline per request
- * (see deadline_internal.h: MHD's own timeout counts idle time only, which a
+ * global connection limit (4096, within the descriptors RLIMIT_NOFILE
+ * leaves) with a small memory pool per connection (16 KiB), and a
+ * per-client-address limit (a refused connection is closed at once); room
+ * kept under the global limit by shutting down the connection whose request
+ * has waited longest when a new one comes (deadline_internal.h), so a slowloris from
+ * many addresses never fills it; an idle timeout, and an absolute deadline
+ * per request (deadline_internal.h: MHD's own timeout counts idle time only, which a
  * client sending a byte every few seconds never reaches); failed logins
  * throttled per client address (see auth_internal.h: 429 with Retry-After).
+ *
+ * Every answer carries Content-Security-Policy (default-src 'none' with
+ * frame-ancestors 'none'; the status page's own policy, status_csp, with
+ * frame-ancestors 'none' added), X-Content-Type-Options: nosniff,
+ * Cache-Control: no-store and Referrer-Policy: no-referrer.  With
+ * status_page_off, / answers 404 whatever was published.
  *
  * Security, all optional: TLS (tls_cert_file + tls_key_file), mutual TLS
  * (client_ca_file: a request without a client certificate that verifies
@@ -46,7 +56,8 @@ struct tw_web_user;
 
 #define TW_HTTP_DEFAULT_LISTEN "127.0.0.1:9842"
 #define TW_HTTP_DEFAULT_THREADS 4
-#define TW_HTTP_DEFAULT_CONNECTION_LIMIT 256
+#define TW_HTTP_DEFAULT_CONNECTION_LIMIT 4096
+#define TW_HTTP_CONNECTION_MEMORY ((size_t)16 * 1024) /* MHD's pool per connection */
 #define TW_HTTP_DEFAULT_PER_IP_LIMIT 8
 #define TW_HTTP_DEFAULT_TIMEOUT 10 /* seconds: Prometheus' default scrape_timeout */
 
@@ -58,7 +69,8 @@ struct tw_http_server_options {
         const struct tw_web_user *users; /* basic auth users (copied); none: no auth */
         size_t n_users;
         unsigned threads;            /* worker threads; 0: TW_HTTP_DEFAULT_THREADS */
-        unsigned connection_limit;   /* all clients; 0: TW_HTTP_DEFAULT_CONNECTION_LIMIT */
+        unsigned connection_limit;   /* all clients; 0: TW_HTTP_DEFAULT_CONNECTION_LIMIT; never
+                                        more than RLIMIT_NOFILE leaves */
         unsigned per_ip_limit;       /* per client address; 0: TW_HTTP_DEFAULT_PER_IP_LIMIT */
         unsigned connection_timeout; /* idle seconds; 0: TW_HTTP_DEFAULT_TIMEOUT */
         /* A request (its headers and body, and its response) must be done
@@ -67,6 +79,10 @@ struct tw_http_server_options {
          * connection is closed after it too.  0: TW_HTTP_DEFAULT_TIMEOUT s. */
         unsigned request_timeout_ms;
         bool reuse_port; /* SO_REUSEPORT, to start a replacement before stopping */
+        /* The status page's Content-Security-Policy (its stylesheet's hash;
+         * copied), frame-ancestors 'none' added; NULL: default-src 'none'. */
+        const char *status_csp;
+        bool status_page_off; /* [web] status_page = false: / is 404 */
 };
 
 /* The options cfg->agent.listen and cfg->web ask for (borrowing cfg's strings). */
@@ -92,6 +108,8 @@ bool tw_http_server_exposed(const struct tw_http_server *s);
 bool tw_http_server_auth_in_clear(const struct tw_http_server *s);
 /* Connections closed so far for overrunning the request deadline. */
 unsigned long tw_http_server_deadlines_expired(const struct tw_http_server *s);
+/* Connections closed so far to keep room for new ones (the oldest request). */
+unsigned long tw_http_server_evicted(const struct tw_http_server *s);
 
 /* Swaps in a page given as one gzip member (gz, e.g. from a finished
  * struct tw_metrics_out) that inflates to plain_len bytes, and marks the

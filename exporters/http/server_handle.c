@@ -21,6 +21,16 @@ static const char index_html[] =
         "<li><a href=\"metrics\">metrics</a></li>\n<li><a href=\"healthz\">healthz</a></li>\n"
         "<li><a href=\"readyz\">readyz</a></li>\n</ul>\n</body></html>\n";
 
+/* The headers of every answer: no framing, no sniffing, no caching, no
+ * referrer; csp NULL: the policy of everything but the status page. */
+static void secure(struct MHD_Response *resp, const char *csp)
+{
+        MHD_add_response_header(resp, "Content-Security-Policy", csp ? csp : TW_HTTP_CSP);
+        MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
+        MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
+        MHD_add_response_header(resp, "Referrer-Policy", "no-referrer");
+}
+
 /* Queues a response whose body is a static string, with one extra header
  * (name NULL: none). */
 static enum MHD_Result reply(struct MHD_Connection *c, unsigned status, const char *body,
@@ -33,6 +43,7 @@ static enum MHD_Result reply(struct MHD_Connection *c, unsigned status, const ch
                                                MHD_RESPMEM_PERSISTENT);
         if (!resp)
                 return MHD_NO;
+        secure(resp, NULL);
         MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, content_type);
         if (name)
                 MHD_add_response_header(resp, name, value);
@@ -56,6 +67,7 @@ static enum MHD_Result reply_unauthorized(struct MHD_Connection *c)
                                                MHD_RESPMEM_PERSISTENT);
         if (!resp)
                 return MHD_NO;
+        secure(resp, NULL);
         MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, "text/plain; charset=utf-8");
         ret = MHD_queue_basic_auth_fail_response(c, "tokenwatch", resp);
         MHD_destroy_response(resp);
@@ -156,11 +168,11 @@ static bool authorized(struct tw_http_server *s, struct MHD_Connection *c, void 
         return false;
 }
 
-/* Serves a published page (gzipped when the client takes it); NULL *slot:
- * missing (the caller answers). */
+/* Serves a published page (gzipped when the client takes it) under policy
+ * csp (NULL: the default); NULL *slot: missing (the caller answers). */
 static enum MHD_Result serve_page(struct tw_http_server *s, struct MHD_Connection *c,
                                   struct tw_http_page *const *slot, const char *content_type,
-                                  bool *ret_missing)
+                                  const char *csp, bool *ret_missing)
 {
         struct MHD_Response *resp;
         enum MHD_Result ret;
@@ -181,6 +193,7 @@ static enum MHD_Result serve_page(struct tw_http_server *s, struct MHD_Connectio
         resp = tw_http_page_response(p, gz);
         if (!resp)
                 return MHD_NO;
+        secure(resp, csp);
         MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, content_type);
         MHD_add_response_header(resp, MHD_HTTP_HEADER_VARY, MHD_HTTP_HEADER_ACCEPT_ENCODING);
         if (gz)
@@ -221,7 +234,8 @@ enum MHD_Result tw_http_server_handle(void *cls, struct MHD_Connection *c, const
                              "text/plain; charset=utf-8", MHD_HTTP_HEADER_ALLOW, "GET, HEAD");
         if (strcmp(url, "/metrics") == 0) {
                 bool missing;
-                enum MHD_Result r = serve_page(s, c, &s->page, TW_METRICS_CONTENT_TYPE, &missing);
+                enum MHD_Result r =
+                        serve_page(s, c, &s->page, TW_METRICS_CONTENT_TYPE, NULL, &missing);
 
                 return missing ? reply_text(c, MHD_HTTP_SERVICE_UNAVAILABLE,
                                             "no collection finished yet\n")
@@ -231,10 +245,12 @@ enum MHD_Result tw_http_server_handle(void *cls, struct MHD_Connection *c, const
                 return atomic_load(&s->ready) ? reply_text(c, MHD_HTTP_OK, "ready\n")
                                               : reply_text(c, MHD_HTTP_SERVICE_UNAVAILABLE,
                                                            "no collection finished yet\n");
+        if (s->status_page_off)
+                return reply_text(c, MHD_HTTP_NOT_FOUND, "not found\n");
         {
                 bool missing;
-                enum MHD_Result r =
-                        serve_page(s, c, &s->status, "text/html; charset=utf-8", &missing);
+                enum MHD_Result r = serve_page(s, c, &s->status, "text/html; charset=utf-8",
+                                               s->status_csp, &missing);
 
                 /* Before the first cycle's view: the plain index of links. */
                 return missing ? reply(c, MHD_HTTP_OK, index_html, "text/html; charset=utf-8", NULL,

@@ -11,6 +11,10 @@
 
 #include "exporters/http/tls_internal.h"
 
+/* The Content-Security-Policy of every answer but the status page. */
+#define TW_HTTP_CSP \
+        "default-src 'none'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
+
 struct tw_http_auth;
 struct tw_http_auth_worker;
 struct tw_http_deadlines;
@@ -26,6 +30,8 @@ struct tw_http_server {
         struct tw_http_auth *auth; /* NULL: no basic auth */
         struct tw_http_auth_worker *auth_worker;
         struct tw_tls_files tls;
+        char *status_csp; /* the status page's policy, frame-ancestors 'none' included */
+        bool status_page_off;
         pthread_mutex_t lock;        /* guards page and status */
         struct tw_http_page *page;   /* /metrics */
         struct tw_http_page *status; /* /: the live HTML view, NULL until published */

@@ -1,6 +1,6 @@
 /* The notifier's digests: config checks, when one is due, building it
- * (exporters/notify/digest.h). */
-#include "exporters/notify/digest.h"
+ * (exporters/notify/digest_internal.h). */
+#include "exporters/notify/digest_internal.h"
 
 #include <cjson/cJSON.h>
 #include <errno.h>

@@ -1,4 +1,4 @@
-#include "exporters/notify/http.h"
+#include "exporters/notify/http_internal.h"
 
 #include <errno.h>
 #include <stdio.h>

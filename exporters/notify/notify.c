@@ -17,10 +17,11 @@
 #include "core/notify/state_stages.h"
 #include "core/notify/state.h"
 #include "core/snapshot.h"
-#include "exporters/notify/digest.h"
-#include "exporters/notify/store.h"
-#include "exporters/notify/sink.h"
+#include "exporters/notify/digest_internal.h"
+#include "exporters/notify/store_internal.h"
+#include "exporters/notify/sink_internal.h"
 #include "exporters/notify/sink_config.h"
+#include "exporters/notify/unrouted_internal.h"
 #include "exporters/sinks/sinks.h"
 #include "lib/buf.h"
 #include "lib/log.h"
@@ -47,10 +48,11 @@ struct tw_notifier {
         size_t n_sinks;
         struct tw_notify_store *store;
         struct tw_notify_state *state;
-        /* digest = and events = per sink (exporters/notify/digest.h) */
+        /* digest = and events = per sink (exporters/notify/digest_internal.h) */
         struct tw_notify_digests *digests;
-        uint64_t next_id; /* the last id handed out */
-        bool stale;       /* the last cycle ran on old data (logged once) */
+        uint64_t next_id;            /* the last id handed out */
+        bool stale;                  /* the last cycle ran on old data (logged once) */
+        struct tw_unrouted unrouted; /* findings no sink receives; under lock */
         pthread_mutex_t lock;
 };
 
@@ -207,6 +209,7 @@ void tw_notifier_free(struct tw_notifier *n)
         tw_notify_state_free(n->state);
         tw_notify_store_free(n->store);
         tw_notify_digests_free(n->digests);
+        tw_unrouted_done(&n->unrouted);
         pthread_mutex_destroy(&n->lock);
         free(n->sinks);
         free(n->state_dir);
@@ -254,6 +257,11 @@ int tw_notifier_metrics_render(struct tw_notifier *n, struct tw_buf *out)
         }
         r = tw_sink_metrics_render(st, n->n_sinks, out);
         free(st);
+        if (r == 0 && n->n_sinks) {
+                pthread_mutex_lock(&n->lock);
+                r = tw_unrouted_metrics(&n->unrouted, out);
+                pthread_mutex_unlock(&n->lock);
+        }
         return r;
 }
 
@@ -285,7 +293,7 @@ static int64_t alert_ttl(const struct tw_notifier *n)
 struct batch {
         struct tw_sink_item *head, *tail;
         bool digest;           /* digest_items() ran: record digest_period */
-        int64_t digest_period; /* exporters/notify/digest.h */
+        int64_t digest_period; /* exporters/notify/digest_internal.h */
 };
 
 static void batch_done(struct batch *b)
@@ -397,7 +405,7 @@ static int sink_items(struct tw_notifier *n, size_t si, const struct tw_sink_ctx
         return r;
 }
 
-/* The sink's digest when one is due (exporters/notify/digest.h); its period
+/* The sink's digest when one is due (exporters/notify/digest_internal.h); its period
  * is recorded when the batch is pushed, and persisted with it. */
 static int digest_items(struct tw_notifier *n, size_t si, const struct tw_snapshot *snap,
                         const struct tw_sink_ctx *ctx, const struct tw_notifier_data *data,
@@ -490,6 +498,14 @@ int tw_notifier_cycle(struct tw_notifier *n, const struct tw_snapshot *snap, int
                         f[i].owner_labels = snap->cfg->owners.labels;
                         f[i].n_owner_labels = snap->cfg->owners.n_labels;
                 }
+        }
+        if (n->n_sinks) {
+                /* No finding vanishes silently: one that no sink receives is said. */
+                pthread_mutex_lock(&n->lock);
+                if (tw_unrouted_update(&n->unrouted, snap->inv, snap->ev, f, n->n_sinks) < 0)
+                        tw_log(TW_LOG_ERROR, "cannot tell the findings no sink receives", "error",
+                               strerror(ENOMEM), NULL);
+                pthread_mutex_unlock(&n->lock);
         }
         r = tw_notify_state_step(n->state, snap->inv, snap->ev, f, n->n_sinks, now, stale, &st,
                                  &evs);

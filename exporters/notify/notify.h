@@ -5,7 +5,7 @@
  * The notifier: after each collection cycle, turns the evaluation into
  * notifications to its sinks, one per [webhook.NAME] (core/notify/state.h
  * decides what is due, core/notify/state_stages.h which staged expiry notices,
- * exporters/sinks/sinks.h builds the bodies, exporters/notify/sink.h delivers them,
+ * exporters/sinks/sinks.h builds the bodies, exporters/notify/sink_internal.h delivers them,
  * one thread per sink).  The audit trail's token changes come in through
  * tw_notifier_events() (core/notify/change.h routes them).
  *
@@ -18,7 +18,7 @@
  * secret_file) is logged, shows tokenwatch_notification_sink_up 0, keeps its
  * state and queue, and is retried every cycle; the others work normally.
  *
- * Persistence (in state_dir, exporters/notify/store.h): the state machine's
+ * Persistence (in state_dir, exporters/notify/store_internal.h): the state machine's
  * state, every sink's queue and the next item id are written atomically once
  * per cycle BEFORE any new item may be sent; each sink's last finished item
  * (delivered or rejected) after each one.  On start, queued items at or

@@ -1,5 +1,5 @@
 /* A sink: its queue, its delivery thread, its counters. */
-#include "exporters/notify/sink.h"
+#include "exporters/notify/sink_internal.h"
 
 #include <cjson/cJSON.h>
 #include <errno.h>
@@ -14,7 +14,7 @@
 #include "lib/timeutil.h"
 #include "lib/http/retry.h"
 #include "exporters/sinks/sinks.h"
-#include "exporters/notify/sink_post.h"
+#include "exporters/notify/sink_post_internal.h"
 
 struct tw_sink {
         char *name;
@@ -221,8 +221,7 @@ static void wait_until(struct tw_sink *s, int64_t deadline_ms)
                 pthread_cond_wait(&s->cond, &s->lock);
                 return;
         }
-        ts.tv_sec = deadline_ms / 1000;
-        ts.tv_nsec = (long)(deadline_ms % 1000) * 1000000L;
+        ts = tw_mono_timespec(deadline_ms * INT64_C(1000000));
         pthread_cond_timedwait(&s->cond, &s->lock, &ts);
 }
 

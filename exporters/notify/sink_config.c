@@ -7,8 +7,8 @@
 #include <string.h>
 
 #include "core/config/config.h"
-#include "exporters/notify/digest.h"
-#include "exporters/notify/sink.h"
+#include "exporters/notify/digest_internal.h"
+#include "exporters/notify/sink_internal.h"
 #include "exporters/sinks/sinks.h"
 #include "lib/buf.h"
 #include "lib/secret.h"

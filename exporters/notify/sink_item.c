@@ -1,11 +1,12 @@
 /* A sink's queue items, and their JSON form for the state file. */
-#include "exporters/notify/sink.h"
+#include "exporters/notify/sink_internal.h"
 
 #include <cjson/cJSON.h>
 #include <errno.h>
-#include <math.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "lib/json.h"
 
 struct tw_sink_item *tw_sink_item_new(uint64_t id, const char *event, const char *key,
                                       const char *body, bool coalesce, int64_t created_at)
@@ -57,10 +58,6 @@ static const char *str(const cJSON *o, const char *k)
         return cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(o, k));
 }
 
-/* Ids are exact in a double up to 2^53; times must fit int64_t. */
-#define ID_MAX 9007199254740992.0
-#define TIME_MAX 9.2e18
-
 int tw_sink_item_from_json(const cJSON *j, struct tw_sink_item **ret_item)
 {
         const cJSON *id = cJSON_GetObjectItemCaseSensitive(j, "id");
@@ -69,12 +66,10 @@ int tw_sink_item_from_json(const cJSON *j, struct tw_sink_item **ret_item)
         struct tw_sink_item *it;
         double d, t;
 
-        if (!cJSON_IsObject(j) || !cJSON_IsNumber(id) || !cJSON_IsBool(co) || !cJSON_IsNumber(at) ||
-            !str(j, "event") || !str(j, "key") || !str(j, "body"))
-                return -EBADMSG;
-        d = cJSON_GetNumberValue(id);
-        t = cJSON_GetNumberValue(at);
-        if (!isfinite(d) || d < 1 || d > ID_MAX || !isfinite(t) || t < -TIME_MAX || t > TIME_MAX)
+        /* ids are exact in a double up to 2^53; times must fit int64_t */
+        if (!cJSON_IsObject(j) || !cJSON_IsBool(co) || !str(j, "event") || !str(j, "key") ||
+            !str(j, "body") || tw_json_number(id, 1, TW_JSON_EXACT_MAX, &d) < 0 ||
+            tw_json_number(at, -TW_JSON_INT64_MAX, TW_JSON_INT64_MAX, &t) < 0)
                 return -EBADMSG;
         if (strpbrk(str(j, "key"), "\r\n"))
                 return -EBADMSG;

@@ -1,5 +1,5 @@
 /* The sinks' self-metrics in the Prometheus text format. */
-#include "exporters/notify/sink.h"
+#include "exporters/notify/sink_internal.h"
 
 #include <inttypes.h>
 #include <stdio.h>

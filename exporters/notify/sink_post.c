@@ -1,5 +1,5 @@
 /* How a sink POSTs: URLs, headers, secrets, verdicts. */
-#include "exporters/notify/sink_post.h"
+#include "exporters/notify/sink_post_internal.h"
 
 #include <cjson/cJSON.h>
 #include <curl/curl.h>
@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "exporters/notify/http.h"
+#include "exporters/notify/http_internal.h"
 #include "lib/http/client.h"
 #include "lib/url.h"
 #include "exporters/sinks/sinks.h"

@@ -1,21 +1,20 @@
-/* The notifier's state, queue and ack files (see exporters/notify/store.h). */
-#include "exporters/notify/store.h"
+/* The notifier's state, queue and ack files (see exporters/notify/store_internal.h). */
+#include "exporters/notify/store_internal.h"
 
 #include <cjson/cJSON.h>
 #include <errno.h>
-#include <math.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "core/notify/state.h"
-#include "exporters/notify/sink.h"
+#include "exporters/notify/sink_internal.h"
+#include "lib/json.h"
 #include "lib/log.h"
 #include "lib/statefile.h"
 #include "lib/timeutil.h"
 
 #define STATE_MAX ((size_t)256 << 20)
-#define ID_MAX 9007199254740992.0 /* 2^53: every id up to it is exact in a double */
 
 struct tw_notify_store {
         char *dir; /* NULL: nothing on disk (dry-run) */
@@ -31,12 +30,12 @@ struct tw_notify_store {
 /* An id from JSON: a number in 0 .. 2^53, or -EBADMSG. */
 static int get_id(const cJSON *v, uint64_t *ret)
 {
-        double d = cJSON_GetNumberValue(v);
+        double d;
+        int r = tw_json_number(v, 0, TW_JSON_EXACT_MAX, &d);
 
-        if (!cJSON_IsNumber(v) || !isfinite(d) || d < 0 || d > ID_MAX)
-                return -EBADMSG;
-        *ret = (uint64_t)d;
-        return 0;
+        if (r == 0)
+                *ret = (uint64_t)d;
+        return r;
 }
 
 int tw_notify_store_parse_acks(const char *text, size_t len, cJSON **ret_acks)
@@ -140,8 +139,6 @@ static int read_file(struct tw_notify_store *st, const char *name, int64_t now, 
         return r == -ENOMEM ? r : 0;
 }
 
-#define TIME_MAX 9.2e18
-
 int tw_notify_store_parse_digests(const cJSON *j, cJSON **ret_digests)
 {
         const cJSON *it;
@@ -150,8 +147,7 @@ int tw_notify_store_parse_digests(const cJSON *j, cJSON **ret_digests)
         if (j && !cJSON_IsObject(j))
                 return -EBADMSG;
         cJSON_ArrayForEach (it, j) {
-                d = cJSON_GetNumberValue(it);
-                if (!cJSON_IsNumber(it) || !isfinite(d) || d < -TIME_MAX || d > TIME_MAX)
+                if (tw_json_number(it, -TW_JSON_INT64_MAX, TW_JSON_INT64_MAX, &d) < 0)
                         return -EBADMSG;
         }
         *ret_digests = j ? cJSON_Duplicate(j, 1) : cJSON_CreateObject();

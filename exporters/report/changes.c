@@ -8,6 +8,7 @@
 #include "core/events.h"
 #include "exporters/report/report_internal.h"
 #include "lib/buf.h"
+#include "lib/json.h"
 #include "lib/md.h"
 #include "lib/timeutil.h"
 
@@ -37,11 +38,8 @@ static int render_json(const struct tw_audit_view *v, struct tw_buf *out)
         tw_buf_init(&line, (size_t)1 << 24);
         if (!root ||
             !cJSON_AddStringToObject(root, "generated_at", tw_time_format(v->generated_at, ts)) ||
-            !(v->since == TW_NO_TIME
-                      ? cJSON_AddNullToObject(root, "since")
-                      : cJSON_AddStringToObject(root, "since", tw_time_format(v->since, ts))) ||
-            !(v->token_id ? cJSON_AddStringToObject(root, "token_id", v->token_id)
-                          : cJSON_AddNullToObject(root, "token_id")) ||
+            !tw_json_add_time(root, "since", v->since) ||
+            !tw_json_add_str(root, "token_id", v->token_id) ||
             !cJSON_AddNumberToObject(root, "skipped_lines", (double)v->skipped) ||
             !(arr = cJSON_AddArrayToObject(root, "events")))
                 r = -ENOMEM;

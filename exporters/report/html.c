@@ -2,7 +2,7 @@
  * ticket.  No script, font, image or link leaves the file; the CSS is
  * inline and a Content-Security-Policy forbids everything else.  Every piece
  * of API or config text goes through tw_html_text(). */
-#include "exporters/report/html.h"
+#include "exporters/report/html_internal.h"
 #include "exporters/report/report.h"
 
 #include <errno.h>
@@ -32,8 +32,14 @@ static const char css[] =
         "h2{font-size:1.2em;margin:1.8em 0 .6em;padding-bottom:.2em;border-bottom:1px solid "
         "var(--line)}\n"
         "h3{font-size:1.05em;margin:1.2em 0 .4em}\n"
-        "section.live{border-left:4px solid;padding:2px 12px;margin:12px 0}"
-        "section.live.ok{border-color:#2e7d32}section.live.crit{border-color:#c62828}\n"
+        "section.live{border:1px solid var(--line);border-left:6px solid;border-radius:6px;"
+        "padding:2px 14px;margin:8px 0 12px}section.live p{margin:.45em 0}"
+        "section.live ul{margin:.2em 0 .45em;padding-left:1.4em}\n"
+        "section.live.ok{border-left-color:var(--ok)}"
+        "section.live.crit{border-left-color:var(--crit);background:#fdf3f3}\n"
+        ".links{color:var(--mut);font-size:.9em}\n"
+        "nav.toc ul{list-style:none;display:flex;flex-wrap:wrap;gap:2px 18px;margin:12px 0 0;"
+        "padding:6px 12px;background:var(--bg);border-radius:6px;font-size:.9em}\n"
         "dl.meta{display:grid;grid-template-columns:max-content 1fr;gap:2px 14px;margin:0;"
         "color:var(--mut)}\n"
         "dl.meta dt{font-weight:600}dl.meta dd{margin:0;overflow-wrap:anywhere}\n"
@@ -46,10 +52,12 @@ static const char css[] =
         ".card .s{font-size:.85em;color:var(--mut);overflow-wrap:anywhere}\n"
         ".card.crit{border-top-color:var(--crit)}.card.warn{border-top-color:var(--warn-dot)}"
         ".card.ok{border-top-color:var(--ok)}\n"
-        "figure{margin:0}.timeline{overflow-x:auto}"
-        ".timeline svg{width:100%;min-width:620px;height:auto;display:block}\n"
+        "figure{margin:0}.chart{overflow-x:auto}"
+        ".chart svg{width:100%;min-width:620px;height:auto;display:block}\n"
         "figcaption{font-size:.85em;color:var(--mut)}\n"
         "circle.crit{fill:var(--crit)}circle.warn{fill:var(--warn-dot)}circle.ok{fill:var(--ok)}\n"
+        "text.n{font-size:11px;font-weight:700;text-anchor:middle;fill:#fff}"
+        "text.n.warn{fill:#1f2328}text.n3{font-size:8px}\n"
         ".axis{stroke:#8c959f}.band{fill:#fdecec}\n"
         ".th{stroke-width:1.5;stroke-dasharray:5 4}.th.crit{stroke:var(--crit)}"
         ".th.warn{stroke:var(--warn-dot)}\n"
@@ -60,11 +68,19 @@ static const char css[] =
         "border-radius:50%}\n"
         ".key.crit::before{background:var(--crit)}.key.warn::before{background:var(--warn-dot)}"
         ".key.ok::before{background:var(--ok)}\n"
+        "ol.tl-key{list-style:none;columns:22em;column-gap:28px;padding:0;margin:.7em 0 0;"
+        "font-size:.9em}ol.tl-key li{break-inside:avoid;margin:0 0 5px;padding-left:2.3em;"
+        "text-indent:-2.3em}\n"
+        ".badge{display:inline-block;text-indent:0;min-width:1.8em;margin-right:.3em;"
+        "padding:0 4px;border-radius:9px;"
+        "text-align:center;font-weight:700;font-size:.85em;color:#fff}"
+        ".badge.crit{background:var(--crit)}.badge.warn{background:var(--warn-dot);color:#1f2328}\n"
         ".scroll{overflow-x:auto}\n"
         "table{border-collapse:collapse;width:100%;font-size:.9em}\n"
         "th,td{border-bottom:1px solid var(--line);padding:5px 8px;text-align:left;"
         "vertical-align:top}\n"
         "th{background:var(--bg);white-space:nowrap}td.num,th.num{text-align:right}"
+        "td.tok b{overflow-wrap:anywhere}"
         "td.d{white-space:nowrap}\n"
         "code{font:12.5px/1.4 ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;"
         "background:var(--bg);padding:1px 4px;border-radius:4px;overflow-wrap:anywhere}\n"
@@ -80,54 +96,20 @@ static const char css[] =
         "ul.findings.warn li{border-left-color:var(--warn-dot)}\n"
         ".fix{margin-top:4px}.fix code{display:inline-block}\n"
         "a{color:#0969da}\n"
-        "@media (max-width:700px){body{padding:10px;font-size:14px}\n"
+        "@media screen and (max-width:700px){body{padding:10px;font-size:14px}\n"
         "table.rows thead{display:none}table.rows tr{display:block;border-bottom:2px solid "
         "var(--line);padding:4px 0}\n"
         "table.rows td{display:block;border:0;padding:2px 4px}\n"
         "table.rows td[data-l]::before{content:attr(data-l) ': ';font-weight:600;"
         "color:var(--mut)}}\n"
-        "@media print{body{max-width:none;padding:0;font-size:10pt}a{color:inherit;"
-        "text-decoration:none}\n"
-        ".scroll{overflow:visible}h2,h3{break-after:avoid}tr,.card,ul.findings li,figure"
-        "{break-inside:avoid}\n"
+        "@page{margin:14mm 12mm}\n"
+        "@media print{body{max-width:none;padding:0;font-size:9.5pt}a{color:inherit;"
+        "text-decoration:none}.links{display:none}\n"
+        "h2{margin-top:1.2em}h2,h3{break-after:avoid}tr,.card,ul.findings li,figure,"
+        "section.live{break-inside:avoid}\n"
+        ".scroll,.chart{overflow:visible}.chart svg{min-width:0}thead{display:table-header-group}"
+        "\n.cards{grid-template-columns:repeat(3,1fr)}code{white-space:pre-wrap}\n"
         "*{-webkit-print-color-adjust:exact;print-color-adjust:exact}}\n";
-
-static void header(struct tw_html *h)
-{
-        const struct tw_inventory *inv = h->snap->inv;
-        char ts[TW_RFC3339_LEN];
-
-        tw_html_raw(h, "<h1>Token security review: ");
-        tw_html_name(h, inv->organization_id);
-        tw_html_rawf(h, "</h1>\n<dl class=\"meta\"><dt>Organization</dt><dd>");
-        tw_html_text(h, inv->organization_id);
-        tw_html_rawf(h, "</dd><dt>Generated</dt><dd>%s</dd><dt>API version</dt><dd>",
-                     h->now == TW_NO_TIME ? "unknown" : tw_time_format(h->now, ts));
-        tw_html_text(h, inv->api_version);
-        tw_html_raw(h, "</dd><dt>Complete</dt><dd>");
-        tw_html_raw(h, tw_inventory_complete(inv) ? "yes" : "no, failed listings: ");
-        for (size_t i = 0; i < inv->n_errors; i++) {
-                tw_html_raw(h, i ? ", " : "");
-                tw_html_text(h, inv->errors[i].listing ? inv->errors[i].listing : "?");
-        }
-        tw_html_raw(h, "</dd>");
-        if (h->snap->cfg) {
-                tw_html_raw(h, "<dt>Policy</dt><dd>");
-                tw_buf_reset(&h->tmp);
-                if (h->r >= 0)
-                        h->r = tw_report_describe_policy(h->snap, &h->tmp);
-                if (h->r >= 0 && h->tmp.ptr) {
-                        char *p = strdup(h->tmp.ptr);
-
-                        if (!p)
-                                h->r = -ENOMEM;
-                        tw_html_text(h, p);
-                        free(p);
-                }
-                tw_html_raw(h, "</dd>");
-        }
-        tw_html_raw(h, "</dl>\n");
-}
 
 static void card_start(struct tw_html *h, const char *cls, const char *label)
 {
@@ -169,7 +151,7 @@ static void cards(struct tw_html *h)
         const struct tw_inventory *inv = h->snap->inv;
         size_t crit = active_at(s, TW_SEVERITY_CRITICAL), warn = active_at(s, TW_SEVERITY_WARNING);
 
-        tw_html_raw(h, "<h2>Summary</h2>\n<div class=\"cards\">\n");
+        tw_html_raw(h, "<h2 id=\"summary\">Summary</h2>\n<div class=\"cards\">\n");
         card_start(h, "", "Tokens");
         tw_html_rawf(h, "%zu</div><div class=\"s\">", s->n_tokens);
         for (size_t i = 0; i < s->n_scopes; i++) {
@@ -195,7 +177,7 @@ static void cards(struct tw_html *h)
                 card_start(h, tw_html_sev_class(expiry_severity(h, t->end_at)), "Soonest expiry");
                 tw_html_date(h, t->end_at, "never");
                 tw_html_rawf(h, "</div><div class=\"s\"><a href=\"#t%zu\">", s->soonest);
-                tw_html_name(h, t->name);
+                tw_html_short_name(h, t->name);
                 tw_html_raw(h, "</a>, ");
                 tw_html_delta(h, t->end_at);
                 tw_html_raw(h, "</div></div>\n");
@@ -250,7 +232,7 @@ static void findings_at(struct tw_html *h, enum tw_severity sev)
                         if (f[j].suppressed || f[j].severity != sev)
                                 continue;
                         tw_html_rawf(h, "<li><a href=\"#t%zu\"><b>", k);
-                        tw_html_name(h, inv->tokens[k].name);
+                        tw_html_short_name(h, inv->tokens[k].name);
                         tw_html_raw(h, "</b></a> <span class=\"id\">");
                         tw_html_text(h, inv->tokens[k].id);
                         tw_html_raw(h, "</span> &middot; ");
@@ -289,23 +271,18 @@ static int css_hash(char *ret, size_t size)
         return n > 0 && (size_t)n < size ? 0 : -E2BIG;
 }
 
-/* The live view's banner: how old the data is, whether the last collection
- * worked, and the daemon's other endpoints. */
-static void live_banner(struct tw_html *h, const struct tw_live_status *st)
+int tw_report_html_csp(char *buf, size_t size)
 {
-        char ts[TW_RFC3339_LEN];
+        char hash[96];
+        int r = css_hash(hash, sizeof(hash));
+        int n;
 
-        tw_html_rawf(h, "<section class=\"live %s\"><p><strong>Live view</strong>, rendered %s. ",
-                     st->last_collection_ok ? "ok" : "crit", tw_time_format(st->rendered_at, ts));
-        tw_html_rawf(h, "Data collected %s (", tw_time_format(st->data_at, ts));
-        if (h->r >= 0)
-                h->r = tw_describe_delta(st->data_at, st->rendered_at, h->out);
-        tw_html_raw(h, st->last_collection_ok
-                               ? "). The last collection succeeded."
-                               : "). <strong>The last collection failed</strong>: this is the last "
-                                 "good data.");
-        tw_html_raw(h, "</p><p><a href=\"metrics\">/metrics</a> &middot; <a href=\"healthz\">"
-                       "/healthz</a> &middot; <a href=\"readyz\">/readyz</a></p></section>\n");
+        if (r < 0)
+                return r;
+        n = snprintf(buf, size,
+                     "default-src 'none'; style-src '%s'; base-uri 'none'; form-action 'none'",
+                     hash);
+        return n > 0 && (size_t)n < size ? 0 : -E2BIG;
 }
 
 static int render(const struct tw_snapshot *snap, const struct tw_report_layout *opts,
@@ -313,12 +290,13 @@ static int render(const struct tw_snapshot *snap, const struct tw_report_layout 
                   void *flush_ctx)
 {
         struct tw_html h = {.snap = snap,
+                            .live = live,
                             .out = out,
                             .now = tw_report_generated_at(snap),
                             .flush = flush,
                             .flush_ctx = flush_ctx};
         size_t *order = NULL;
-        char hash[96];
+        char csp[256];
 
         tw_buf_init(&h.tmp, SCRATCH_MAX);
         tw_buf_init(&h.msg, SCRATCH_MAX);
@@ -327,22 +305,24 @@ static int render(const struct tw_snapshot *snap, const struct tw_report_layout 
         if (h.r >= 0)
                 h.r = tw_report_summarize(snap, &h.sum);
         if (h.r >= 0)
-                h.r = css_hash(hash, sizeof(hash));
+                h.r = tw_report_html_csp(csp, sizeof(csp));
         tw_html_rawf(&h,
                      "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
-                     "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; "
-                     "style-src '%s'; base-uri 'none'; form-action 'none'\">\n"
+                     "<meta http-equiv=\"Content-Security-Policy\" content=\"%s\">\n"
                      "<meta name=\"referrer\" content=\"no-referrer\">\n"
                      "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
                      "<title>Token security review: ",
-                     hash);
-        tw_html_text(&h, snap->inv->organization_id);
-        tw_html_rawf(&h, "</title>\n<style>%s</style>\n</head>\n<body>\n", css);
-        header(&h);
-        if (live)
-                live_banner(&h, live);
+                     csp);
+        tw_html_org_names(&h, false);
+        tw_html_raw(&h, "</title>\n");
+        if (live && live->refresh_seconds > 0) /* no script: the policy allows none */
+                tw_html_rawf(&h, "<meta http-equiv=\"refresh\" content=\"%lld\">\n",
+                             (long long)live->refresh_seconds);
+        tw_html_rawf(&h, "<style>%s</style>\n</head>\n<body>\n", css);
+        tw_html_header(&h);
+        tw_html_toc(&h);
         cards(&h);
-        tw_html_raw(&h, "<h2>Expiries</h2>\n");
+        tw_html_raw(&h, "<h2 id=\"expiries\">Expiries</h2>\n");
         tw_html_timeline(&h);
         findings(&h);
         tw_html_workspaces(&h);

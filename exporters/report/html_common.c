@@ -1,6 +1,6 @@
-/* The HTML report's writers (exporters/report/html.h): markup as is, API
+/* The HTML report's writers (exporters/report/html_internal.h): markup as is, API
  * and config text escaped, and the small pieces every section uses. */
-#include "exporters/report/html.h"
+#include "exporters/report/html_internal.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -39,12 +39,13 @@ void tw_html_rawf(struct tw_html *h, const char *fmt, ...)
         maybe_flush(h);
 }
 
-void tw_html_text(struct tw_html *h, const char *s)
+/* s sanitized, cut to max_width cells ("…" ending a cut), then escaped. */
+static void text_cut(struct tw_html *h, const char *s, size_t max_width)
 {
         if (!s || h->r < 0)
                 return;
         tw_buf_reset(&h->tmp);
-        h->r = tw_report_add_terminal(&h->tmp, s, SIZE_MAX, NULL);
+        h->r = tw_report_add_terminal(&h->tmp, s, max_width, NULL);
         for (const char *p = h->tmp.ptr; h->r >= 0 && p && *p; p++) {
                 size_t n = strcspn(p, "&<>\"'");
 
@@ -61,6 +62,11 @@ void tw_html_text(struct tw_html *h, const char *s)
         maybe_flush(h);
 }
 
+void tw_html_text(struct tw_html *h, const char *s)
+{
+        text_cut(h, s, SIZE_MAX);
+}
+
 void tw_html_date(struct tw_html *h, int64_t t, const char *none_text)
 {
         if (h->r >= 0)
@@ -71,6 +77,19 @@ void tw_html_name(struct tw_html *h, const char *s)
 {
         tw_html_raw(h, "<bdi>");
         tw_html_text(h, s && *s ? s : "(no name)");
+        tw_html_raw(h, "</bdi>");
+}
+
+void tw_html_short_name(struct tw_html *h, const char *s)
+{
+        if (!s || !*s || tw_report_text_width(s) <= TW_HTML_NAME_WIDTH) {
+                tw_html_name(h, s);
+                return;
+        }
+        tw_html_raw(h, "<bdi title=\"");
+        tw_html_text(h, s);
+        tw_html_raw(h, "\">");
+        text_cut(h, s, TW_HTML_NAME_WIDTH);
         tw_html_raw(h, "</bdi>");
 }
 

@@ -1,7 +1,7 @@
 /* The HTML report's tables: tokens per workspace, every token, the
  * suppressions and the errors.  Tables carry data-l labels so that on a
  * narrow screen each row becomes a card. */
-#include "exporters/report/html.h"
+#include "exporters/report/html_internal.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -36,25 +36,28 @@ static void table_close(struct tw_html *h)
         tw_html_raw(h, "</tbody></table></div>\n");
 }
 
-/* The bucket of token t: its workspace's index, n_ws for organization
- * tokens, n_ws + 1 for a workspace tokenwatch cannot name. */
+/* The row of token t, by its scope, so that each token counts once and the
+ * rows agree with the scopes of the summary: n_ws for organization-scoped
+ * tokens (whatever workspace roles they also hold), a workspace's index for
+ * a workspace token or a deployment token (its deployment's workspace),
+ * n_ws + 1 for a workspace tokenwatch cannot name. */
 static size_t ws_bucket(const struct tw_inventory *inv, const struct tw_token *t)
 {
-        const char *ws = tw_token_workspace_id(t);
+        const char *ws = NULL;
         const struct tw_workspace *w;
 
-        if (!ws) {
+        if (t->scope && strcmp(t->scope, "ORGANIZATION") == 0)
+                return inv->n_workspaces;
+        if (t->scope && strcmp(t->scope, "DEPLOYMENT") == 0) {
                 const char *dep = tw_token_deployment_id(t);
                 const struct tw_deployment *d = dep ? tw_inventory_deployment(inv, dep) : NULL;
 
                 ws = d ? d->workspace_id : NULL;
+        } else {
+                ws = tw_token_workspace_id(t);
         }
         w = ws ? tw_inventory_workspace(inv, ws) : NULL;
-        if (w)
-                return (size_t)(w - inv->workspaces);
-        if (!ws && t->scope && strcmp(t->scope, "ORGANIZATION") == 0)
-                return inv->n_workspaces;
-        return inv->n_workspaces + 1;
+        return w ? (size_t)(w - inv->workspaces) : inv->n_workspaces + 1;
 }
 
 static void count_token(const struct tw_html *h, size_t token, struct ws_count *c)
@@ -75,7 +78,7 @@ static void count_token(const struct tw_html *h, size_t token, struct ws_count *
 static void ws_row(struct tw_html *h, const char *label, const char *id, const struct ws_count *c)
 {
         tw_html_raw(h, "<tr><td data-l=\"Workspace\">");
-        tw_html_name(h, label);
+        tw_html_short_name(h, label);
         if (id) {
                 tw_html_raw(h, " <span class=\"id\">");
                 tw_html_text(h, id);
@@ -105,7 +108,10 @@ void tw_html_workspaces(struct tw_html *h)
         }
         for (size_t i = 0; i < inv->n_tokens; i++)
                 count_token(h, i, &c[ws_bucket(inv, &inv->tokens[i])]);
-        tw_html_raw(h, "<h2 id=\"workspaces\">By workspace</h2>\n");
+        tw_html_raw(h, "<h2 id=\"workspaces\">By workspace</h2>\n<p>Each token counts once, by "
+                       "its scope: organization-scoped tokens in a row of their own (whatever "
+                       "workspace roles they also hold), deployment tokens under their "
+                       "deployment's workspace.</p>\n");
         table_open(h, false,
                    "<th>Workspace</th><th class=\"num\">Tokens</th><th class=\"num\">Critical "
                    "tokens</th><th class=\"num\">Warning tokens</th><th class=\"num\">Active "
@@ -113,9 +119,9 @@ void tw_html_workspaces(struct tw_html *h)
         for (size_t i = 0; i < inv->n_workspaces; i++)
                 ws_row(h, inv->workspaces[i].name, inv->workspaces[i].id, &c[i]);
         if (c[nb - 2].tokens)
-                ws_row(h, "Organization tokens", NULL, &c[nb - 2]);
+                ws_row(h, "Organization-scoped tokens", NULL, &c[nb - 2]);
         if (c[nb - 1].tokens)
-                ws_row(h, "Workspace not found", NULL, &c[nb - 1]);
+                ws_row(h, "Workspace unknown or not found", NULL, &c[nb - 1]);
         table_close(h);
         free(c);
 }
@@ -133,7 +139,7 @@ static void roles_cell(struct tw_html *h, const struct tw_token *t)
                 tw_html_text(h, role->entity_type ? role->entity_type : "?");
                 tw_html_raw(h, " ");
                 if (ename)
-                        tw_html_name(h, ename);
+                        tw_html_short_name(h, ename);
                 else
                         tw_html_text(h, role->entity_id ? role->entity_id : "?");
                 tw_html_raw(h, tw_role_is_custom(role) ? " (custom)</span>" : "</span>");
@@ -185,8 +191,8 @@ static void token_row(struct tw_html *h, size_t k)
                 tw_html_raw(h, "</td><td data-l=\"Organization\">");
                 tw_html_text(h, tw_token_organization_name(h->snap->inv, t));
         }
-        tw_html_raw(h, "</td><td data-l=\"Token\"><b>");
-        tw_html_name(h, t->name);
+        tw_html_raw(h, "</td><td class=\"tok\" data-l=\"Token\"><b>");
+        tw_html_short_name(h, t->name);
         tw_html_raw(h, "</b><br><span class=\"id\">");
         tw_html_text(h, t->id);
         tw_html_raw(h, "</span>");
@@ -202,7 +208,7 @@ static void token_row(struct tw_html *h, size_t k)
         roles_cell(h, t);
         tw_html_raw(h, "<td data-l=\"Created by\">");
         if (t->created_by)
-                tw_html_name(h, tw_subject_name(t->created_by));
+                tw_html_short_name(h, tw_subject_name(t->created_by));
         else
                 tw_html_raw(h, "unknown");
         tw_html_raw(h, "</td><td class=\"d\" data-l=\"Created\">");
@@ -256,7 +262,7 @@ static void suppressed_findings(struct tw_html *h)
                         if (!f[j].suppressed)
                                 continue;
                         tw_html_rawf(h, "<tr><td data-l=\"Token\"><a href=\"#t%zu\">", k);
-                        tw_html_name(h, inv->tokens[k].name);
+                        tw_html_short_name(h, inv->tokens[k].name);
                         tw_html_raw(h, "</a> <span class=\"id\">");
                         tw_html_text(h, inv->tokens[k].id);
                         tw_html_rawf(h,

@@ -1,7 +1,7 @@
 /* The HTML report's audit sections: "Changes in the last 30 days" (the
  * audit trail) and "Who uses each token" (the audit-log usage).  Every
  * piece of API text goes through tw_html_text()/tw_html_name(). */
-#include "exporters/report/html.h"
+#include "exporters/report/html_internal.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -43,7 +43,7 @@ static void change_row(struct tw_html *h, const struct tw_event *e, struct tw_bu
         else
                 tw_html_sev_pill(h, e->severity, false);
         tw_html_raw(h, "</td><td data-l=\"Token\">");
-        tw_html_name(h, e->token_name);
+        tw_html_short_name(h, e->token_name);
         tw_html_raw(h, "<br><span class=\"id\">");
         tw_html_text(h, e->token_id);
         tw_html_raw(h, "</span></td><td data-l=\"Change\">");
@@ -95,7 +95,7 @@ static void lifecycle_row(struct tw_html *h, const struct tw_lifecycle_event *e,
                      "<tr><td class=\"d\" data-l=\"When (UTC)\">%s</td><td "
                      "data-l=\"Action\">%s</td><td data-l=\"Token\">",
                      tw_time_format(e->at_ms / 1000, ts), tw_lifecycle_action_to_string(e->action));
-        tw_html_name(h, tw_report_lifecycle_token_name(h->snap, e));
+        tw_html_short_name(h, tw_report_lifecycle_token_name(h->snap, e));
         tw_html_raw(h, "<br><span class=\"id\">");
         tw_html_text(h, e->token_id ? e->token_id : "new");
         tw_html_raw(h, "</span></td><td data-l=\"By\">");
@@ -154,7 +154,7 @@ static void usage_row(struct tw_html *h, size_t k, const struct tw_token_usage *
         const char *least = tw_report_least_role(u, t);
 
         tw_html_rawf(h, "<tr><td data-l=\"Token\"><a href=\"#t%zu\">", k);
-        tw_html_name(h, t->name);
+        tw_html_short_name(h, t->name);
         tw_html_raw(h, "</a><br><span class=\"id\">");
         tw_html_text(h, t->id);
         tw_html_rawf(h,

@@ -15,23 +15,8 @@
 #include "core/inventory.h"
 #include "core/snapshot.h"
 #include "core/token_json.h"
+#include "lib/json.h"
 #include "lib/timeutil.h"
-
-/* Adds s, or null for NULL.  NULL on -ENOMEM. */
-static cJSON *add_str(cJSON *obj, const char *key, const char *s)
-{
-        return s ? cJSON_AddStringToObject(obj, key, s) : cJSON_AddNullToObject(obj, key);
-}
-
-/* Adds t as RFC 3339 UTC, or null for TW_NO_TIME. */
-static cJSON *add_time(cJSON *obj, const char *key, int64_t t)
-{
-        char ts[TW_RFC3339_LEN];
-
-        if (t == TW_NO_TIME)
-                return cJSON_AddNullToObject(obj, key);
-        return cJSON_AddStringToObject(obj, key, tw_time_format(t, ts));
-}
 
 /* A new object appended to arr.  NULL on -ENOMEM. */
 static cJSON *add_object(cJSON *arr)
@@ -57,9 +42,9 @@ static int add_header(const struct tw_snapshot *snap, cJSON *root)
         struct tw_buf policy;
         bool ok;
 
-        ok = add_time(root, "generated_at", tw_report_generated_at(snap)) &&
-             add_str(root, "organization_id", inv->organization_id) &&
-             add_str(root, "api_version", inv->api_version) &&
+        ok = tw_json_add_time(root, "generated_at", tw_report_generated_at(snap)) &&
+             tw_json_add_str(root, "organization_id", inv->organization_id) &&
+             tw_json_add_str(root, "api_version", inv->api_version) &&
              cJSON_AddBoolToObject(root, "complete", tw_inventory_complete(inv));
         if (!ok || !(errors = cJSON_AddArrayToObject(root, "errors")))
                 return -ENOMEM;
@@ -67,17 +52,17 @@ static int add_header(const struct tw_snapshot *snap, cJSON *root)
                 e = add_object(errors);
                 if (!e)
                         return -ENOMEM;
-                if (!add_str(e, "listing", inv->errors[i].listing) ||
-                    !add_str(e, "message", inv->errors[i].message))
+                if (!tw_json_add_str(e, "listing", inv->errors[i].listing) ||
+                    !tw_json_add_str(e, "message", inv->errors[i].message))
                         return -ENOMEM;
         }
         cred = cJSON_AddObjectToObject(root, "credential");
-        if (!cred || !add_str(cred, "token_id", inv->credential.token_id) ||
-            !add_time(cred, "expires_at", inv->credential.expires_at))
+        if (!cred || !tw_json_add_str(cred, "token_id", inv->credential.token_id) ||
+            !tw_json_add_time(cred, "expires_at", inv->credential.expires_at))
                 return -ENOMEM;
         tw_buf_init(&policy, 1 << 16);
         ok = tw_report_describe_policy(snap, &policy) >= 0 &&
-             add_str(root, "policy", snap->cfg ? (policy.ptr ? policy.ptr : "") : NULL);
+             tw_json_add_str(root, "policy", snap->cfg ? (policy.ptr ? policy.ptr : "") : NULL);
         tw_buf_done(&policy);
         return ok ? 0 : -ENOMEM;
 }
@@ -92,8 +77,8 @@ static int add_workspaces(const struct tw_inventory *inv, cJSON *root)
                 w = add_object(arr);
                 if (!w)
                         return -ENOMEM;
-                if (!add_str(w, "id", inv->workspaces[i].id) ||
-                    !add_str(w, "name", inv->workspaces[i].name))
+                if (!tw_json_add_str(w, "id", inv->workspaces[i].id) ||
+                    !tw_json_add_str(w, "name", inv->workspaces[i].name))
                         return -ENOMEM;
         }
         return 0;
@@ -117,20 +102,20 @@ static int add_findings(const struct tw_snapshot *snap, size_t token, cJSON *tok
                 r = tw_finding_message(snap->ev, snap->inv, &f[i], msg);
                 if (r < 0)
                         return r;
-                if (!add_str(o, "kind", tw_finding_kind_to_string(f[i].kind)) ||
-                    !add_str(o, "severity", tw_severity_to_string(f[i].severity)) ||
-                    !add_str(o, "message", msg->ptr ? msg->ptr : ""))
+                if (!tw_json_add_str(o, "kind", tw_finding_kind_to_string(f[i].kind)) ||
+                    !tw_json_add_str(o, "severity", tw_severity_to_string(f[i].severity)) ||
+                    !tw_json_add_str(o, "message", msg->ptr ? msg->ptr : ""))
                         return -ENOMEM;
                 tw_buf_reset(msg);
                 r = tw_finding_fix(snap->ev, snap->inv, &f[i], msg);
                 if (r < 0)
                         return r;
-                if (!add_str(o, "fix", msg->len ? msg->ptr : NULL) ||
+                if (!tw_json_add_str(o, "fix", msg->len ? msg->ptr : NULL) ||
                     !cJSON_AddBoolToObject(o, "suppressed", f[i].suppressed) ||
-                    !add_time(o, "suppressed_until",
-                              f[i].suppressed ? f[i].suppressed_until : TW_NO_TIME) ||
-                    !add_str(o, "suppressed_reason",
-                             f[i].suppressed ? f[i].suppressed_reason : NULL))
+                    !tw_json_add_time(o, "suppressed_until",
+                                      f[i].suppressed ? f[i].suppressed_until : TW_NO_TIME) ||
+                    !tw_json_add_str(o, "suppressed_reason",
+                                     f[i].suppressed ? f[i].suppressed_reason : NULL))
                         return -ENOMEM;
         }
         return 0;
@@ -165,8 +150,8 @@ static int add_soonest(const struct tw_snapshot *snap, const struct tw_report_su
                 return cJSON_AddNullToObject(sum, "soonest_expiry") ? 0 : -ENOMEM;
         t = &snap->inv->tokens[s->soonest];
         o = cJSON_AddObjectToObject(sum, "soonest_expiry");
-        if (!o || !add_str(o, "token_id", t->id) || !add_str(o, "name", t->name) ||
-            !add_time(o, "expires_at", t->end_at))
+        if (!o || !tw_json_add_str(o, "token_id", t->id) || !tw_json_add_str(o, "name", t->name) ||
+            !tw_json_add_time(o, "expires_at", t->end_at))
                 return -ENOMEM;
         return 0;
 }
@@ -216,9 +201,11 @@ static int add_notes(const struct tw_evaluation *ev, cJSON *root)
                 o = add_object(notes);
                 if (!o)
                         return -ENOMEM;
-                if (!add_str(o, "token_id", n->token_id) || !add_str(o, "kind", n->kind) ||
-                    !add_time(o, "until", n->until) || !add_str(o, "reason", n->reason) ||
-                    !add_str(o, "status", n->stale ? "stale" : "lapsed"))
+                if (!tw_json_add_str(o, "token_id", n->token_id) ||
+                    !tw_json_add_str(o, "kind", n->kind) ||
+                    !tw_json_add_time(o, "until", n->until) ||
+                    !tw_json_add_str(o, "reason", n->reason) ||
+                    !tw_json_add_str(o, "status", n->stale ? "stale" : "lapsed"))
                         return -ENOMEM;
         }
         errs = cJSON_AddArrayToObject(root, "evaluation_errors");

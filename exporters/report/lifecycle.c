@@ -13,6 +13,7 @@
 #include "core/snapshot.h"
 #include "core/usage/usage.h"
 #include "lib/buf.h"
+#include "lib/json.h"
 #include "lib/timeutil.h"
 
 /* A creation is matched to a token by name when it happened this close to
@@ -144,11 +145,6 @@ int tw_report_actor_text(const struct tw_snapshot *snap, const struct tw_lifecyc
         return tw_buf_printf(out, "%s%s", what, e->actor_id);
 }
 
-static bool add_str(cJSON *o, const char *k, const char *s)
-{
-        return (s ? cJSON_AddStringToObject(o, k, s) : cJSON_AddNullToObject(o, k)) != NULL;
-}
-
 static bool add_event(const struct tw_snapshot *snap, cJSON *arr,
                       const struct tw_lifecycle_event *e)
 {
@@ -159,16 +155,18 @@ static bool add_event(const struct tw_snapshot *snap, cJSON *arr,
                 cJSON_Delete(o);
                 return false;
         }
-        return add_str(o, "at", tw_time_format(e->at_ms / 1000, ts)) &&
-               add_str(o, "action", tw_lifecycle_action_to_string(e->action)) &&
-               add_str(o, "token_id", e->token_id) && add_str(o, "token_name", e->token_name) &&
-               add_str(o, "actor_id", e->actor_id) &&
-               add_str(o, "actor_type",
-                       e->actor_type == TW_AUDITLOG_SUBJECT_USER         ? "user"
-                       : e->actor_type == TW_AUDITLOG_SUBJECT_SERVICEKEY ? "token"
-                                                                         : NULL) &&
-               add_str(o, "actor_name", tw_report_actor_name(snap, e)) &&
-               add_str(o, "source_ip", e->source_ip) && add_str(o, "user_agent", e->user_agent) &&
+        return tw_json_add_str(o, "at", tw_time_format(e->at_ms / 1000, ts)) &&
+               tw_json_add_str(o, "action", tw_lifecycle_action_to_string(e->action)) &&
+               tw_json_add_str(o, "token_id", e->token_id) &&
+               tw_json_add_str(o, "token_name", e->token_name) &&
+               tw_json_add_str(o, "actor_id", e->actor_id) &&
+               tw_json_add_str(o, "actor_type",
+                               e->actor_type == TW_AUDITLOG_SUBJECT_USER         ? "user"
+                               : e->actor_type == TW_AUDITLOG_SUBJECT_SERVICEKEY ? "token"
+                                                                                 : NULL) &&
+               tw_json_add_str(o, "actor_name", tw_report_actor_name(snap, e)) &&
+               tw_json_add_str(o, "source_ip", e->source_ip) &&
+               tw_json_add_str(o, "user_agent", e->user_agent) &&
                (e->status < 0 ? cJSON_AddNullToObject(o, "status")
                               : cJSON_AddNumberToObject(o, "status", e->status)) != NULL;
 }

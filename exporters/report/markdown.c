@@ -347,7 +347,7 @@ static void suppressions(struct md *m)
         }
 }
 
-/* "Changes in the last 30 days" and "Who uses each token" (report_usage_md.c). */
+/* "Changes in the last 30 days" and "Who uses each token" (exporters/report/usage_md.c). */
 static void audit_sections(struct md *m)
 {
         if (m->w.r >= 0)

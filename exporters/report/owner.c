@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "lib/buf.h"
+#include "lib/json.h"
 #include "core/config/config.h"
 #include "core/inventory.h"
 #include "core/owner.h"
@@ -41,12 +42,9 @@ int tw_report_owner_json(const struct tw_snapshot *snap, size_t token, struct cJ
         struct tw_owner o;
 
         tw_report_owner(snap, token, &o);
-        if (!obj ||
-            !(o.team[0] ? cJSON_AddStringToObject(obj, "team", o.team)
-                        : cJSON_AddNullToObject(obj, "team")) ||
+        if (!obj || !tw_json_add_str(obj, "team", o.team[0] ? o.team : NULL) ||
             !cJSON_AddStringToObject(obj, "source", tw_owner_source_name(o.source)) ||
-            !(o.contact[0] ? cJSON_AddStringToObject(obj, "contact", o.contact)
-                           : cJSON_AddNullToObject(obj, "contact")) ||
+            !tw_json_add_str(obj, "contact", o.contact[0] ? o.contact : NULL) ||
             !(keys = cJSON_AddObjectToObject(obj, "keys")))
                 return -ENOMEM;
         for (size_t i = 0; i < o.n_pairs; i++)

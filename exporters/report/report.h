@@ -78,20 +78,33 @@ int tw_report_write_opts(const struct tw_snapshot *snap, enum tw_report_format f
 
 #define TW_REPORT_MAX ((size_t)512 << 20)
 
+struct tw_org_status;
+
 /* What the daemon's live view adds to the HTML report. */
 struct tw_live_status {
         int64_t rendered_at;     /* now */
         int64_t data_at;         /* when the data shown was collected */
         bool last_collection_ok; /* false: the data is the last good one */
+        int64_t refresh_seconds; /* the page reloads itself this often; 0: never */
+        /* Each organization's last collection, whose failure the page
+         * names (core/status.h); NULL: none known. */
+        const struct tw_org_status *orgs;
+        size_t n_orgs;
 };
 
 /* The HTML report as the daemon's status page (/): the same view with a
- * banner saying how old the data is, whether the last collection failed,
- * and links to /metrics, /healthz and /readyz.  Appends to out; flush (may
+ * banner saying how old the data was when the page was rendered, whether
+ * the last collection failed and why, and links to /metrics, /healthz and
+ * /readyz; a <meta> refresh reloads it every refresh_seconds (no script:
+ * the page's policy allows none).  Appends to out; flush (may
  * be NULL) is called whenever out holds 64 KiB or more and must take and
  * empty it (the daemon compresses as it goes, so the page is never whole in
  * memory).  Without flush, a failure leaves out as it was.  0, -EINVAL,
  * -ENOMEM, -E2BIG, or flush's error. */
+/* The Content-Security-Policy of the HTML report (its <meta>), for the
+ * server to send as a header too: default-src 'none' and the stylesheet's
+ * hash.  0 or a negative errno (buf too small: -E2BIG). */
+int tw_report_html_csp(char *buf, size_t size);
 int tw_report_render_live_html(const struct tw_snapshot *snap, const struct tw_live_status *st,
                                struct tw_buf *out, int (*flush)(void *ctx), void *flush_ctx);
 

@@ -76,9 +76,11 @@ int tw_report_add_terminal(struct tw_buf *out, const char *s, size_t max_width, 
 /* The display width of s as tw_report_add_terminal() counts it. */
 size_t tw_report_text_width(const char *s);
 
-/* Appends one RFC 4180 CSV field and its separator (",", or CRLF when last),
- * with a leading apostrophe for a cell a spreadsheet would run as a formula
- * (=, +, -, @, tab, CR).  NULL s is an empty field. */
+/* Appends one RFC 4180 CSV field and its separator (",", or CRLF when last):
+ * CR, LF and tab as blanks, every other control character, bidirectional
+ * override, isolate or mark and invalid UTF-8 byte as '?', and a leading
+ * apostrophe for a cell a spreadsheet would run as a formula (=, +, -, @
+ * after blanks).  NULL s is an empty field. */
 int tw_report_add_csv_cell(struct tw_buf *out, const char *s, bool last);
 
 struct tw_report_sink;

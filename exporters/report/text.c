@@ -2,57 +2,20 @@
  * (Markdown is lib/md.h). */
 #include "exporters/report/report_internal.h"
 
+#include <stdint.h>
 #include <string.h>
 
 #include "lib/buf.h"
+#include "lib/utf8.h"
 
-#define BAD_CODEPOINT 0xFFFFFFFFu
+#define CSV_CELL_MAX ((size_t)1 << 20)
 #define ELLIPSIS "\xe2\x80\xa6" /* U+2026 */
-
-/* Decodes one UTF-8 sequence at s (strict: no overlongs, surrogates or
- * values past U+10FFFF).  Returns the bytes used (1 for an invalid byte,
- * with *cp = BAD_CODEPOINT). */
-static size_t utf8_next(const unsigned char *s, uint32_t *cp)
-{
-        size_t n;
-        uint32_t c, min;
-
-        if (s[0] < 0x80) {
-                *cp = s[0];
-                return 1;
-        }
-        if ((s[0] & 0xE0) == 0xC0) {
-                n = 2, c = s[0] & 0x1F, min = 0x80;
-        } else if ((s[0] & 0xF0) == 0xE0) {
-                n = 3, c = s[0] & 0x0F, min = 0x800;
-        } else if ((s[0] & 0xF8) == 0xF0) {
-                n = 4, c = s[0] & 0x07, min = 0x10000;
-        } else {
-                *cp = BAD_CODEPOINT;
-                return 1;
-        }
-        for (size_t i = 1; i < n; i++) {
-                if ((s[i] & 0xC0) != 0x80) { /* also stops at the NUL */
-                        *cp = BAD_CODEPOINT;
-                        return 1;
-                }
-                c = (c << 6) | (s[i] & 0x3F);
-        }
-        if (c < min || c > 0x10FFFF || (c >= 0xD800 && c <= 0xDFFF)) {
-                *cp = BAD_CODEPOINT;
-                return 1;
-        }
-        *cp = c;
-        return n;
-}
 
 /* True for what must never reach a terminal: C0 and C1 controls, DEL, the
  * bidirectional overrides and isolates ("Trojan Source"), invalid bytes. */
 static bool unsafe_codepoint(uint32_t c)
 {
-        return c < 0x20 || c == 0x7F || (c >= 0x80 && c <= 0x9F) || (c >= 0x202A && c <= 0x202E) ||
-               (c >= 0x2066 && c <= 0x2069) || c == 0x200E || c == 0x200F || c == 0x061C ||
-               c == BAD_CODEPOINT;
+        return tw_utf8_is_control(c) || tw_utf8_is_bidi(c) || c == TW_UTF8_INVALID;
 }
 
 struct range {
@@ -102,7 +65,7 @@ size_t tw_report_text_width(const char *s)
         uint32_t c;
 
         while (p && *p) {
-                p += utf8_next(p, &c);
+                p += tw_utf8_next((const char *)p, &c);
                 w += cp_width(c);
         }
         return w;
@@ -134,7 +97,7 @@ int tw_report_add_terminal(struct tw_buf *out, const char *s, size_t max_width, 
                         p += n;
                         continue;
                 }
-                n = utf8_next(p, &c);
+                n = tw_utf8_next((const char *)p, &c);
                 cw = cp_width(c);
                 if (w + cw > keep)
                         break;
@@ -154,24 +117,59 @@ int tw_report_add_terminal(struct tw_buf *out, const char *s, size_t max_width, 
         return r;
 }
 
+/* Whether s is printable ASCII only (most of what the API sends). */
+static bool plain(const char *s)
+{
+        for (; *s; s++)
+                if ((unsigned char)*s < 0x20 || (unsigned char)*s > 0x7e)
+                        return false;
+        return true;
+}
+
+/* s as a reviewer may read it, into tmp: CR, LF and tab as blanks; every
+ * other control character, bidirectional override, isolate or mark and
+ * invalid UTF-8 byte as '?' (tw_report_add_terminal()). */
+static int clean(const char *s, struct tw_buf *tmp)
+{
+        struct tw_buf blanks;
+        int r;
+
+        tw_buf_init(&blanks, CSV_CELL_MAX);
+        r = tw_buf_adds(&blanks, s);
+        for (size_t i = 0; r >= 0 && i < blanks.len; i++)
+                if (strchr("\r\n\t", blanks.ptr[i]))
+                        blanks.ptr[i] = ' ';
+        if (r >= 0)
+                r = tw_report_add_terminal(tmp, blanks.ptr ? blanks.ptr : "", SIZE_MAX, NULL);
+        tw_buf_done(&blanks);
+        return r;
+}
+
 /*
  * Security reviewers open these files in spreadsheets,
  * which run a cell starting with =, +, -, @ (or a tab or CR before one) as a
- * formula: a token named "=HYPERLINK(...)" would be code.  Such a cell gets a
- * leading apostrophe (OWASP's "CSV injection" advice), which spreadsheets
- * show as text.  Then RFC 4180: a field holding '"', ',', CR or LF is quoted,
- * with '"' doubled.
+ * formula: a token named "=HYPERLINK(...)" would be code.  Such a cell (its
+ * first character after blanks) gets a leading apostrophe (OWASP's "CSV
+ * injection" advice), which spreadsheets show as text.  Control and
+ * bidirectional characters never reach the file (clean()).  Then RFC 4180:
+ * a field holding '"' or ',' is quoted, with '"' doubled.
  */
 int tw_report_add_csv_cell(struct tw_buf *out, const char *s, bool last)
 {
+        struct tw_buf tmp;
         bool guard, quote;
         int r = 0;
 
         if (!s)
                 s = "";
-        guard = *s && strchr("=+-@\t\r", *s);
-        quote = strpbrk(s, "\",\r\n") != NULL;
-        if (quote)
+        tw_buf_init(&tmp, CSV_CELL_MAX);
+        if (!plain(s)) {
+                r = clean(s, &tmp);
+                s = tmp.ptr ? tmp.ptr : "";
+        }
+        guard = strchr("=+-@", s[strspn(s, " ")]) && s[strspn(s, " ")];
+        quote = strpbrk(s, "\",") != NULL;
+        if (r >= 0 && quote)
                 r = tw_buf_addc(out, '"');
         if (r >= 0 && guard)
                 r = tw_buf_addc(out, '\'');
@@ -189,5 +187,6 @@ int tw_report_add_csv_cell(struct tw_buf *out, const char *s, bool last)
                 r = tw_buf_addc(out, '"');
         if (r >= 0)
                 r = tw_buf_adds(out, last ? "\r\n" : ",");
+        tw_buf_done(&tmp);
         return r;
 }

@@ -16,6 +16,7 @@
 #include "core/snapshot.h"
 #include "core/usage/usage.h"
 #include "lib/buf.h"
+#include "lib/json.h"
 #include "lib/timeutil.h"
 
 #define TOP_SOURCES 5
@@ -158,23 +159,9 @@ int tw_report_event_change(const struct tw_event *e, struct tw_buf *out)
 
 /* ---- JSON ---- */
 
-static bool add_str(cJSON *o, const char *k, const char *s)
-{
-        return (s ? cJSON_AddStringToObject(o, k, s) : cJSON_AddNullToObject(o, k)) != NULL;
-}
-
-static bool add_time(cJSON *o, const char *k, int64_t t)
-{
-        char ts[TW_RFC3339_LEN];
-
-        if (t == TW_NO_TIME)
-                return cJSON_AddNullToObject(o, k) != NULL;
-        return cJSON_AddStringToObject(o, k, tw_time_format(t, ts)) != NULL;
-}
-
 static bool add_ms(cJSON *o, const char *k, int64_t ms)
 {
-        return add_time(o, k, ms == TW_NO_TIME ? TW_NO_TIME : ms / 1000);
+        return tw_json_add_time(o, k, ms == TW_NO_TIME ? TW_NO_TIME : ms / 1000);
 }
 
 static bool add_num(cJSON *o, const char *k, double v)
@@ -191,14 +178,16 @@ static bool add_event(cJSON *arr, const struct tw_event *e)
                 cJSON_Delete(o);
                 return false;
         }
-        return add_time(o, "observed_at", e->observed_at) &&
-               add_str(o, "event", tw_event_kind_to_string(e->kind)) &&
-               add_str(o, "severity",
-                       e->severity == TW_SEVERITY_NONE ? "info"
-                                                       : tw_severity_to_string(e->severity)) &&
-               add_str(o, "token_id", e->token_id) && add_str(o, "token_name", e->token_name) &&
-               add_str(o, "scope", e->scope) && add_str(o, "before", e->before) &&
-               add_str(o, "after", e->after) && add_str(o, "detail", e->detail);
+        return tw_json_add_time(o, "observed_at", e->observed_at) &&
+               tw_json_add_str(o, "event", tw_event_kind_to_string(e->kind)) &&
+               tw_json_add_str(o, "severity",
+                               e->severity == TW_SEVERITY_NONE
+                                       ? "info"
+                                       : tw_severity_to_string(e->severity)) &&
+               tw_json_add_str(o, "token_id", e->token_id) &&
+               tw_json_add_str(o, "token_name", e->token_name) &&
+               tw_json_add_str(o, "scope", e->scope) && tw_json_add_str(o, "before", e->before) &&
+               tw_json_add_str(o, "after", e->after) && tw_json_add_str(o, "detail", e->detail);
 }
 
 static bool add_sources(cJSON *o, const char *key, const struct tw_usage_source *src, size_t n)
@@ -214,7 +203,7 @@ static bool add_sources(cJSON *o, const char *key, const struct tw_usage_source 
                         cJSON_Delete(s);
                         return false;
                 }
-                if (!add_str(s, "value", top[i]->value) ||
+                if (!tw_json_add_str(s, "value", top[i]->value) ||
                     !add_num(s, "count", (double)top[i]->count) ||
                     !add_ms(s, "first_seen", top[i]->first_ms) ||
                     !add_ms(s, "last_seen", top[i]->last_ms))
@@ -245,7 +234,7 @@ static cJSON *usage_json(const struct tw_token_usage *u, const struct tw_token *
                 ok = op && cJSON_AddItemToArray(ops, op);
                 if (!ok)
                         cJSON_Delete(op);
-                ok = ok && add_str(op, "operation", top[i]->op) &&
+                ok = ok && tw_json_add_str(op, "operation", top[i]->op) &&
                      add_num(op, "count", (double)top[i]->count) &&
                      add_ms(op, "last_seen", top[i]->last_ms);
         }
@@ -254,7 +243,7 @@ static cJSON *usage_json(const struct tw_token_usage *u, const struct tw_token *
              add_num(o, "operations_dropped", (double)u->ops_dropped) &&
              add_num(o, "image_pushes", (double)u->image_pushes) &&
              add_ms(o, "last_image_push", u->last_push_ms) &&
-             add_str(o, "suggested_role", tw_report_least_role(u, t));
+             tw_json_add_str(o, "suggested_role", tw_report_least_role(u, t));
         if (!ok) {
                 cJSON_Delete(o);
                 return NULL;
@@ -303,7 +292,7 @@ int tw_report_usage_root_json(const struct tw_snapshot *snap, cJSON *root)
                                        cJSON_AddNullToObject(root, "events")
                                ? 0
                                : -ENOMEM;
-        if (!add_time(root, "events_since", hist->since))
+        if (!tw_json_add_time(root, "events_since", hist->since))
                 return -ENOMEM;
         arr = cJSON_AddArrayToObject(root, "events");
         for (size_t i = 0; arr && i < hist->n_events; i++)

@@ -7,6 +7,7 @@
 
 #include "core/events.h"
 #include "exporters/report/usage_view_internal.h"
+#include "lib/json.h"
 
 /* The token's name from the last listing, or NULL. */
 const char *tw_usage_view_name_of(const struct tw_audit_view *v, const char *id)
@@ -95,8 +96,7 @@ static cJSON *token_json(const struct tw_audit_view *v, const struct tw_token_us
         char ts[TW_RFC3339_LEN];
 
         if (!o || !cJSON_AddStringToObject(o, "token_id", t->token_id) ||
-            !(name ? cJSON_AddStringToObject(o, "token_name", name)
-                   : cJSON_AddNullToObject(o, "token_name")) ||
+            !tw_json_add_str(o, "token_name", name) ||
             !cJSON_AddStringToObject(o, "first_seen", tw_usage_view_when(t->first_ms, ts)) ||
             !cJSON_AddStringToObject(o, "last_seen", tw_usage_view_when(t->last_ms, ts)) ||
             !cJSON_AddNumberToObject(o, "calls", (double)t->calls) ||
@@ -133,20 +133,21 @@ static cJSON *event_json(const struct tw_audit_view *v, const struct tw_lifecycl
                                          ? tw_usage_view_name_of(v, e->actor_id)
                                          : NULL;
         char ts[TW_RFC3339_LEN];
-#define STR_OR_NULL(k, s) ((s) ? cJSON_AddStringToObject(o, k, s) : cJSON_AddNullToObject(o, k))
 
         if (!o || !cJSON_AddStringToObject(o, "at", tw_usage_view_when(e->at_ms, ts)) ||
             !cJSON_AddStringToObject(o, "action", tw_lifecycle_action_to_string(e->action)) ||
-            !STR_OR_NULL("token_id", e->token_id) || !STR_OR_NULL("token_name", name) ||
+            !tw_json_add_str(o, "token_id", e->token_id) ||
+            !tw_json_add_str(o, "token_name", name) ||
             !cJSON_AddStringToObject(o, "actor_type", tw_usage_view_actor_type(e)) ||
-            !STR_OR_NULL("actor_id", e->actor_id) || !STR_OR_NULL("actor_name", actor_name) ||
-            !STR_OR_NULL("source_ip", e->source_ip) || !STR_OR_NULL("user_agent", e->user_agent) ||
+            !tw_json_add_str(o, "actor_id", e->actor_id) ||
+            !tw_json_add_str(o, "actor_name", actor_name) ||
+            !tw_json_add_str(o, "source_ip", e->source_ip) ||
+            !tw_json_add_str(o, "user_agent", e->user_agent) ||
             !(e->status < 0 ? cJSON_AddNullToObject(o, "status")
                             : cJSON_AddNumberToObject(o, "status", e->status))) {
                 cJSON_Delete(o);
                 return NULL;
         }
-#undef STR_OR_NULL
         return o;
 }
 

@@ -1,6 +1,6 @@
 /* Alertmanager API v2 alerts (POST /api/v2/alerts). */
 #include "exporters/sinks/sinks.h"
-#include "exporters/sinks/sinks_common.h"
+#include "exporters/sinks/sinks_common_internal.h"
 
 #include <cjson/cJSON.h>
 #include <errno.h>

@@ -1,7 +1,7 @@
 /* The generic JSON webhook: findings (the token object and the finding),
  * token changes and digests. */
 #include "exporters/sinks/sinks.h"
-#include "exporters/sinks/sinks_common.h"
+#include "exporters/sinks/sinks_common_internal.h"
 
 #include <cjson/cJSON.h>
 #include <errno.h>
@@ -13,6 +13,7 @@
 #include "core/notify/digest.h"
 #include "core/notify/event.h"
 #include "lib/buf.h"
+#include "lib/json.h"
 #include "lib/timeutil.h"
 
 /* The token object, or {id, name} when the token is gone. */
@@ -67,8 +68,7 @@ int tw_sink_generic_build(const struct tw_sink_ctx *ctx, const struct tw_notify_
         if (!f || !cJSON_AddStringToObject(f, "kind", tw_finding_kind_to_string(ev->kind)) ||
             !cJSON_AddStringToObject(f, "severity", tw_severity_to_string(ev->severity)) ||
             !cJSON_AddStringToObject(f, "message", ev->message ? ev->message : "") ||
-            !(ev->fix && *ev->fix ? cJSON_AddStringToObject(f, "fix", ev->fix)
-                                  : cJSON_AddNullToObject(f, "fix")) ||
+            !tw_json_add_str(f, "fix", ev->fix && *ev->fix ? ev->fix : NULL) ||
             !cJSON_AddStringToObject(f, "since", tw_time_format(ev->since, when)))
                 goto fail;
         if (ev->type == TW_NOTIFY_STAGE && !add_stage(o, ev))
@@ -91,11 +91,6 @@ fail:
         return -ENOMEM;
 }
 
-static bool add_opt(cJSON *o, const char *k, const char *v)
-{
-        return v ? cJSON_AddStringToObject(o, k, v) != NULL : cJSON_AddNullToObject(o, k) != NULL;
-}
-
 int tw_sink_generic_change(const struct tw_sink_ctx *ctx, const struct tw_event *ev,
                            const char *key, cJSON **ret_json)
 {
@@ -112,10 +107,10 @@ int tw_sink_generic_change(const struct tw_sink_ctx *ctx, const struct tw_event 
             cJSON_AddStringToObject(o, "sent_at", tw_time_format(ctx->now, sent)) &&
             cJSON_AddStringToObject(o, "observed_at", tw_time_format(ev->observed_at, seen)) &&
             cJSON_AddStringToObject(o, "idempotency_key", key ? key : "") &&
-            (t = cJSON_AddObjectToObject(o, "token")) && add_opt(t, "id", ev->token_id) &&
-            add_opt(t, "name", ev->token_name) && add_opt(t, "scope", ev->scope) &&
-            add_opt(o, "before", ev->before) && add_opt(o, "after", ev->after) &&
-            add_opt(o, "detail", ev->detail)) {
+            (t = cJSON_AddObjectToObject(o, "token")) && tw_json_add_str(t, "id", ev->token_id) &&
+            tw_json_add_str(t, "name", ev->token_name) && tw_json_add_str(t, "scope", ev->scope) &&
+            tw_json_add_str(o, "before", ev->before) && tw_json_add_str(o, "after", ev->after) &&
+            tw_json_add_str(o, "detail", ev->detail)) {
                 *ret_json = o;
                 return 0;
         }
@@ -123,20 +118,15 @@ int tw_sink_generic_change(const struct tw_sink_ctx *ctx, const struct tw_event 
         return -ENOMEM;
 }
 
+/* A digest says null for an empty string and for a zero time too. */
 static int add_time_or_null(cJSON *o, const char *key, int64_t t)
 {
-        char when[TW_RFC3339_LEN];
-
-        if (t == TW_NO_TIME || t == 0)
-                return cJSON_AddNullToObject(o, key) ? 0 : -ENOMEM;
-        return cJSON_AddStringToObject(o, key, tw_time_format(t, when)) ? 0 : -ENOMEM;
+        return tw_json_add_time(o, key, t == 0 ? TW_NO_TIME : t) ? 0 : -ENOMEM;
 }
 
 static int add_str_or_null(cJSON *o, const char *key, const char *s)
 {
-        if (!s || !*s)
-                return cJSON_AddNullToObject(o, key) ? 0 : -ENOMEM;
-        return cJSON_AddStringToObject(o, key, s) ? 0 : -ENOMEM;
+        return tw_json_add_str(o, key, s && *s ? s : NULL) ? 0 : -ENOMEM;
 }
 
 static cJSON *finding_json(const struct tw_sink_ctx *ctx, const struct tw_digest *d,

@@ -1,7 +1,7 @@
 /* PagerDuty Events API v2: trigger and resolve, one incident per token and
  * finding family. */
 #include "exporters/sinks/sinks.h"
-#include "exporters/sinks/sinks_common.h"
+#include "exporters/sinks/sinks_common_internal.h"
 
 #include <cjson/cJSON.h>
 #include <errno.h>
@@ -11,6 +11,7 @@
 #include "core/events.h"
 #include "lib/buf.h"
 #include "lib/timeutil.h"
+#include "lib/utf8.h"
 
 #define SUMMARY_MAX 1024 /* PagerDuty's summary limit */
 
@@ -21,9 +22,7 @@ static void cut_utf8(struct tw_buf *b, size_t max)
 
         if (b->len <= max)
                 return;
-        len = max - 3;
-        while (len > 0 && ((unsigned char)b->ptr[len] & 0xC0) == 0x80)
-                len--;
+        len = tw_utf8_cut(b->ptr, b->len, max - 3);
         memcpy(b->ptr + len, "...", 4);
         b->len = len + 3;
 }

@@ -1,7 +1,7 @@
-/* What the sink formats share (exporters/sinks/sinks_common.h): the
+/* What the sink formats share (exporters/sinks/sinks_common_internal.h): the
  * organization an event names, summaries, the facts a chat message shows,
  * and the text lines of the chat digests. */
-#include "exporters/sinks/sinks_common.h"
+#include "exporters/sinks/sinks_common_internal.h"
 
 #include <cjson/cJSON.h>
 #include <errno.h>
@@ -16,6 +16,7 @@
 #include "core/notify/event.h"
 #include "lib/buf.h"
 #include "lib/timeutil.h"
+#include "lib/utf8.h"
 
 const char *tw_sink_organization(const struct tw_sink_ctx *ctx, const struct tw_notify_event *ev)
 {
@@ -57,11 +58,8 @@ void tw_sink_fact(struct tw_sink_facts *f, const char *title, const char *value)
         const char *v = value ? value : "-";
         size_t full = strlen(v), len = full;
 
-        if (len >= sizeof(f->value[0])) {
-                len = sizeof(f->value[0]) - 4;
-                while (len > 0 && ((unsigned char)v[len] & 0xC0) == 0x80)
-                        len--;
-        }
+        if (len >= sizeof(f->value[0]))
+                len = tw_utf8_cut(v, len, sizeof(f->value[0]) - 4);
         if (f->n >= sizeof(f->title) / sizeof(f->title[0]))
                 return;
         f->title[f->n] = title;
@@ -95,10 +93,7 @@ int tw_sink_facts_init(struct tw_sink_facts *f, const struct tw_sink_ctx *ctx,
                 if (!f->fix)
                         return -ENOMEM;
         }
-        if (len > TEXT_MAX)
-                len = TEXT_MAX;
-        while (len > 0 && ((unsigned char)msg[len] & 0xC0) == 0x80)
-                len--;
+        len = tw_utf8_cut(msg, len, TEXT_MAX);
         f->text = strndup(msg, len);
         return f->text ? 0 : -ENOMEM;
 }

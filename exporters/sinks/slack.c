@@ -8,10 +8,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "exporters/sinks/sinks_common.h"
+#include "exporters/sinks/sinks_common_internal.h"
 #include "core/events.h"
 #include "core/notify/digest.h"
 #include "lib/buf.h"
+#include "lib/utf8.h"
 
 #define HEADER_MAX 150 /* Slack header text limit */
 
@@ -81,11 +82,8 @@ static int slack_blocks(cJSON *blocks, const struct tw_sink_facts *f, struct tw_
                 return -ENOMEM;
         }
         tw_buf_reset(b);
-        if (len > HEADER_MAX) {
-                len = HEADER_MAX - 3;
-                while (len > 0 && ((unsigned char)summary[len] & 0xC0) == 0x80)
-                        len--;
-        }
+        if (len > HEADER_MAX)
+                len = tw_utf8_cut(summary, len, HEADER_MAX - 3);
         r = tw_buf_printf(b, "%.*s%s", (int)len, summary, len < strlen(summary) ? "..." : "");
         t = cJSON_AddObjectToObject(h, "text");
         if (r < 0 || !cJSON_AddStringToObject(h, "type", "header") || !t ||

@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "exporters/sinks/sinks_common.h"
+#include "exporters/sinks/sinks_common_internal.h"
 #include "core/events.h"
 #include "core/notify/digest.h"
 #include "lib/buf.h"

@@ -1,4 +1,4 @@
-/* The changes of the last 30 days from the audit trail: see audit_history.h. */
+/* The changes of the last 30 days from the trail: see exporters/trail/history.h. */
 #include "exporters/trail/history.h"
 
 #include <errno.h>
@@ -42,7 +42,7 @@ static int take_event(const char *line, size_t len, void *ctx)
         return 0;
 }
 
-/* Whether the audit trail (the live file or a rotated one) exists. */
+/* Whether the trail (the live file or a rotated one) exists. */
 static bool trail_exists(const char *path, int keep)
 {
         char p[PATH_MAX + 16];

@@ -339,7 +339,8 @@ int tw_trail_record(struct tw_trail *t, const struct tw_inventory *inv,
         if (r >= 0)
                 r = tw_events_diff(t->prev, cur, tokens_complete, &t->policy, now, &events);
         if (r >= 0)
-                r = carry_over(cur, t->prev, tokens_complete, ev && ev->n_errors == 0);
+                r = carry_over(cur, t->prev, tokens_complete,
+                               ev && ev->n_errors == ev->n_copy_errors);
         /* The file changes when an event does; otherwise only lastUsedAt
          * moved, which only judges "in use", so the file is refreshed
          * hourly rather than every cycle (a 10,000-token listing is ~4 MB). */

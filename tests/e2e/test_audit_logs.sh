@@ -68,10 +68,11 @@ promtool check metrics <<<"$page" || fail "promtool check metrics"
 pass "usage per token on /metrics, from the audit logs"
 
 # A restart continues from the cursor: the old entries are not counted
-# again, an entry logged while the agent was down is.
+# again, an entry logged while the agent was down is (dated a minute before
+# the first read: within the overlap read again for late entries).
 stop_daemon
 curl -fsS -X POST "$SIM_URL/_sim/audit-logs" --data-binary \
-  '{"subjectId":"'$cicd'","subjectType":"SERVICEKEY","organizationId":"cm9r8jgormxbek92l8s8wppie","timestamp":"@-10m","sourceIp":"203.0.113.99","userAgent":"ci \"runner\" \\ 2","method":"GET","path":"/v1/organizations/cm9r8jgormxbek92l8s8wppie/deployments","responseStatus":200}' \
+  '{"subjectId":"'$cicd'","subjectType":"SERVICEKEY","organizationId":"cm9r8jgormxbek92l8s8wppie","timestamp":"@-1m","sourceIp":"203.0.113.99","userAgent":"ci \"runner\" \\ 2","method":"GET","path":"/v1/organizations/cm9r8jgormxbek92l8s8wppie/deployments","responseStatus":200}' \
   >/dev/null
 reads=$(count_log 'msg="audit logs read"')
 start_daemon "$cfg"

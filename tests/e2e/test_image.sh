@@ -116,11 +116,12 @@ pass "report --format json inside the image lists all $(wc -l <"$E2E_TMP/want-id
 buildah run "${run_args[@]}" "$ctr" -- "${argv[@]}" 2>"$E2E_TMP/daemon.log" &
 daemon=$!
 E2E_PIDS+=("$daemon")
-for _ in $(seq 200); do
-  curl -fs http://127.0.0.1:9842/readyz >/dev/null && break
+ready() {
+  curl -fs http://127.0.0.1:9842/readyz >/dev/null && return 0
   kill -0 "$daemon" 2>/dev/null || { cat "$E2E_TMP/daemon.log" >&2; fail "the daemon in the image exited"; }
-  sleep 0.05
-done
+  return 1
+}
+poll 10 ready || true
 curl -fsS http://127.0.0.1:9842/metrics >"$E2E_TMP/metrics" || { cat "$E2E_TMP/daemon.log" >&2; fail "no /metrics"; }
 grep -oE '^astro_token_info\{[^}]*token_id="[^"]+"' "$E2E_TMP/metrics" | grep -oE 'token_id="[^"]+"' |
   cut -d'"' -f2 | sort -u >"$E2E_TMP/metric-ids"
@@ -146,8 +147,8 @@ pass "state in the volume ($(cd "$E2E_TMP/state/state" && echo *)), logfmt on st
 
 t0=$EPOCHREALTIME
 kill -TERM "$pid"
-for _ in $(seq 100); do kill -0 "$daemon" 2>/dev/null || break; sleep 0.05; done
-kill -0 "$daemon" 2>/dev/null && fail "the daemon in the image still runs 5 s after SIGTERM"
+exited() { ! kill -0 "$daemon" 2>/dev/null; }
+poll 5 exited || fail "the daemon in the image still runs 5 s after SIGTERM"
 wait "$daemon" || fail "the daemon exited $? on SIGTERM"
 pass "SIGTERM: stopped in $(since "$t0") s, exit 0"
 
@@ -158,7 +159,8 @@ openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 
 openssl s_server -quiet -accept 127.0.0.1:8443 -cert "$E2E_TMP/tls.crt" -key "$E2E_TMP/tls.key" -www \
   >/dev/null 2>&1 </dev/null &
 E2E_PIDS+=($!)
-for _ in $(seq 100); do ss -Hltn 'sport = :8443' | grep -q . && break; sleep 0.05; done
+listening() { ss -Hltn 'sport = :8443' | grep -q .; }
+poll 5 listening || true
 cat >"$E2E_TMP/tls.ini" <<'INI'
 [astro]
 api_url = https://localhost:8443

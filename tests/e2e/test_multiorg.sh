@@ -8,10 +8,18 @@ source "$(dirname "$0")/lib.sh"
 BASE=2026-12-01T00:00:00Z
 DEMO=$(jq -r .organization.id "$TW_SOURCE_DIR/tests/fixtures/demo-org.json")
 CLEAN=$(jq -r .organization.id "$TW_SOURCE_DIR/tests/fixtures/clean-org.json")
-start_sim --fixture "$TW_SOURCE_DIR/tests/fixtures/demo-org.json" --base-time "$BASE"
+start_sim --fixture "$TW_SOURCE_DIR/tests/fixtures/demo-org.json" --base-time "$BASE" \
+  --audit-fixture "$TW_SOURCE_DIR/tests/fixtures/demo-audit.ndjson"
 DEMO_URL=$SIM_URL DEMO_CRED=$SIM_CRED
 start_sim --fixture "$TW_SOURCE_DIR/tests/fixtures/clean-org.json" --base-time "$BASE"
 CLEAN_URL=$SIM_URL CLEAN_CRED=$SIM_CRED CLEAN_PID=$SIM_PID
+# The clean organization's audit logs: its token called twice.
+CLEAN_TOKEN=$(jq -r '.tokens[0].id' "$TW_SOURCE_DIR/tests/fixtures/clean-org.json")
+for ts in @-2h @-1h; do
+  curl -fsS -X POST "$CLEAN_URL/_sim/audit-logs" --data-binary \
+    '{"subjectId":"'"$CLEAN_TOKEN"'","subjectType":"SERVICEKEY","timestamp":"'"$ts"'","sourceIp":"192.0.2.7","userAgent":"clean-ci","method":"GET","path":"/v1/organizations/x/deployments","responseStatus":200}' \
+    >/dev/null
+done
 n_demo=$(jq '.tokens | length' "$TW_SOURCE_DIR/tests/fixtures/demo-org.json")
 n_clean=$(jq '.tokens | length' "$TW_SOURCE_DIR/tests/fixtures/clean-org.json")
 
@@ -70,10 +78,19 @@ grep -q "organization=\"$DEMO\",.*organization_name=\"Demo Org\"" "$E2E_TMP/m" |
 grep -q "^astro_token_expiry_timestamp_seconds{token_id=\"[^\"]*\",organization=\"$DEMO\"}" "$E2E_TMP/m" ||
   fail "per-token series lack the organization label"
 pass "both organizations collected, each token labelled with its organization"
-# audit logs ([audit_logs] enabled = auto) are read for the first organization only, said once
-grep -q 'audit logs are read for the first one only.*organization=astro.demo' "$E2E_TMP/tw.log" ||
-  fail "no warning that only the first organization's audit logs are read"
-pass "the audit-log reader names the one organization it reads"
+# Every organization's audit logs are read, each with its own cursor and file.
+wait_metrics "astro_token_usage_calls{token_id=\"cl4kkvmqolewvmtye5npp4wkt\",organization=\"$DEMO\"} 4" \
+  "the demo organization's audit-log usage"
+wait_metrics "astro_token_usage_calls{token_id=\"$CLEAN_TOKEN\",organization=\"$CLEAN\"} 2" \
+  "the clean organization's audit-log usage"
+[[ -s $E2E_TMP/state/audit-usage.demo.json && -s $E2E_TMP/state/audit-usage.clean.json ]] ||
+  fail "no state file per organization"
+jq -e --arg o "$CLEAN" '.organization.id == $o' "$E2E_TMP/state/audit-usage.clean.json" >/dev/null ||
+  fail "the clean organization's state file does not name it"
+"$TW_BIN" -c "$cfg" audit --format json >"$E2E_TMP/audit.json"
+jq -e --arg t "$CLEAN_TOKEN" '[.usage[].token_id] | index($t) != null and index("cl4kkvmqolewvmtye5npp4wkt") != null' \
+  "$E2E_TMP/audit.json" >/dev/null || fail "tokenwatch audit lacks an organization's usage"
+pass "the audit logs of every organization are read, one cursor and file each"
 if grep -qF "$TW_CLEAN_TOKEN" "$E2E_TMP/m" "$E2E_TMP/tw.log"; then fail "a credential leaked"; fi
 
 # The clean organization's API goes away: its health drops, its last good

@@ -36,7 +36,10 @@ jq -e '.complete == true and (.tokens | length) > 20' "$E2E_TMP/out.json" >/dev/
 # 30 days, one malformed line) and the audit-log collector's usage file.
 state=$E2E_TMP/state
 mkdir -p "$state"
-cp "$TW_SOURCE_DIR/tests/fixtures/report-state/audit.jsonl" "$TW_SOURCE_DIR/tests/fixtures/report-state/audit-usage.json" "$state/"
+cp "$TW_SOURCE_DIR/tests/fixtures/report-state/audit.jsonl" "$state/"
+# the usage file names the organization and API URL it belongs to
+jq -c --arg u "$SIM_URL" '.organization.apiUrl = $u' \
+  "$TW_SOURCE_DIR/tests/fixtures/report-state/audit-usage.json" >"$state/audit-usage.json"
 acfg=$E2E_TMP/audit.ini
 printf '[astro]\napi_url = %s\ntoken_file = %s\n[agent]\nlog_level = warn\nstate_dir = %s\n' "$SIM_URL" "$SIM_CRED" "$state" >"$acfg"
 "$TW_BIN" -c "$acfg" report --format json --now "$BASE" --fail-on never >"$E2E_TMP/a.json" 2>"$E2E_TMP/a.err"
@@ -72,6 +75,14 @@ grep -qF 'Who uses each token</h2>' "$E2E_TMP/a.html" && grep -qF 'Changes in th
   fail "HTML report lacks the audit sections"
 ! grep -qE "<img src=x|<script>alert|<svg onload" "$E2E_TMP/a.html" || fail "hostile audit strings unescaped in HTML"
 pass "Markdown and HTML reports: the audit sections, hostile strings escaped"
+# A usage file of another organization's API is left out of the report, said.
+jq -c '.organization.apiUrl = "https://api.other.example"' \
+  "$TW_SOURCE_DIR/tests/fixtures/report-state/audit-usage.json" >"$state/audit-usage.json"
+"$TW_BIN" -c "$acfg" report --format json --now "$BASE" --fail-on never >"$E2E_TMP/o.json" 2>"$E2E_TMP/o.err"
+jq -e '[.tokens[] | select(.usage != null)] | length == 0' "$E2E_TMP/o.json" >/dev/null ||
+  fail "another organization's usage is in the report"
+grep -q "belongs to another organization" "$E2E_TMP/o.err" || fail "another organization's usage file is not said"
+pass "a usage file of another organization is left out of the report"
 echo '{"v":1,"usage":{"broken":' >"$state/audit-usage.json"
 rm "$state"/audit.jsonl
 "$TW_BIN" -c "$acfg" report --format markdown --now "$BASE" --fail-on never >"$E2E_TMP/b.md" 2>"$E2E_TMP/b.err" ||

@@ -4,7 +4,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "exporters/notify/sink.h"
+#include "exporters/notify/sink_internal.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

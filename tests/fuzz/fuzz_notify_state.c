@@ -6,7 +6,7 @@
 #include <stdint.h>
 
 #include "core/notify/state.h"
-#include "exporters/notify/store.h"
+#include "exporters/notify/store_internal.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

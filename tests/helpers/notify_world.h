@@ -25,10 +25,8 @@ struct nf_world {
 int nf_world_setup(void **state);
 int nf_world_teardown(void **state);
 
-/* The notifier tests' names for tests/helpers/wait.h. */
-#define nf_sleep_ms(ms) tw_test_sleep_ms(ms)
-/* Polls until cond holds; fails the test after 30 s (a deadline, not a
- * timing assertion). */
+/* The notifier tests' name for tests/helpers/wait.h: polls until cond
+ * holds; fails the test after 30 s (a deadline, not a timing assertion). */
 #define NF_WAIT_FOR(cond) TW_TEST_WAIT_FOR(cond, TW_TEST_WAIT_MS)
 
 /* A config from the formatted text; fails the test if it does not load. */

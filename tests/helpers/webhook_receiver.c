@@ -26,6 +26,8 @@ struct tw_webhook_receiver {
         unsigned fail_count; /* 0 with fail_status: forever */
         int retry_after;
         int delay_ms;
+        size_t connections; /* open now */
+        size_t in_flight;   /* requests begun and not completed */
 };
 
 struct conn {
@@ -95,7 +97,12 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
         if (!cn) {
                 cn = calloc(1, sizeof(*cn));
                 *con_cls = cn;
-                return cn ? MHD_YES : MHD_NO;
+                if (!cn)
+                        return MHD_NO;
+                pthread_mutex_lock(&r->lock);
+                r->in_flight++;
+                pthread_mutex_unlock(&r->lock);
+                return MHD_YES;
         }
         if (*size) {
                 if (cn->len + *size > BODY_MAX) {
@@ -136,15 +143,33 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
         return ret;
 }
 
+static void on_connection(void *cls, struct MHD_Connection *c, void **socket_context,
+                          enum MHD_ConnectionNotificationCode code)
+{
+        struct tw_webhook_receiver *r = cls;
+
+        (void)c, (void)socket_context;
+        pthread_mutex_lock(&r->lock);
+        if (code == MHD_CONNECTION_NOTIFY_STARTED)
+                r->connections++;
+        else if (code == MHD_CONNECTION_NOTIFY_CLOSED)
+                r->connections--;
+        pthread_mutex_unlock(&r->lock);
+}
+
 static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
                          enum MHD_RequestTerminationCode t)
 {
+        struct tw_webhook_receiver *r = cls;
         struct conn *cn = *con_cls;
 
-        (void)cls, (void)c, (void)t;
+        (void)c, (void)t;
         if (cn) {
                 free(cn->body);
                 free(cn);
+                pthread_mutex_lock(&r->lock);
+                r->in_flight--;
+                pthread_mutex_unlock(&r->lock);
         }
         *con_cls = NULL;
 }
@@ -164,6 +189,7 @@ int tw_webhook_receiver_start(struct tw_webhook_receiver **ret)
         r->d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_THREAD_PER_CONNECTION, 0,
                                 NULL, NULL, on_request, r, MHD_OPTION_SOCK_ADDR, &sa,
                                 MHD_OPTION_NOTIFY_COMPLETED, on_completed, r,
+                                MHD_OPTION_NOTIFY_CONNECTION, on_connection, r,
                                 MHD_OPTION_CONNECTION_TIMEOUT, 10u, MHD_OPTION_END);
         if (!r->d) {
                 tw_webhook_receiver_stop(r);
@@ -220,6 +246,26 @@ size_t tw_webhook_receiver_count(struct tw_webhook_receiver *r)
 
         pthread_mutex_lock(&r->lock);
         n = r->n;
+        pthread_mutex_unlock(&r->lock);
+        return n;
+}
+
+size_t tw_webhook_receiver_connections(struct tw_webhook_receiver *r)
+{
+        size_t n;
+
+        pthread_mutex_lock(&r->lock);
+        n = r->connections;
+        pthread_mutex_unlock(&r->lock);
+        return n;
+}
+
+size_t tw_webhook_receiver_in_flight(struct tw_webhook_receiver *r)
+{
+        size_t n;
+
+        pthread_mutex_lock(&r->lock);
+        n = r->in_flight;
         pthread_mutex_unlock(&r->lock);
         return n;
 }

@@ -39,6 +39,13 @@ void tw_webhook_receiver_delay(struct tw_webhook_receiver *r, int ms);
 /* Requests recorded so far, and how many of them were answered 2xx. */
 size_t tw_webhook_receiver_count(struct tw_webhook_receiver *r);
 size_t tw_webhook_receiver_delivered(struct tw_webhook_receiver *r);
+/* The connections open now.  0 once every client has closed its
+ * connections (or died) and the receiver has recorded and answered every
+ * request they carried: the signal that nothing more will be recorded. */
+size_t tw_webhook_receiver_connections(struct tw_webhook_receiver *r);
+/* The requests begun (their head read) and not answered yet: a request the
+ * receiver holds (tw_webhook_receiver_delay()) is in flight for its client. */
+size_t tw_webhook_receiver_in_flight(struct tw_webhook_receiver *r);
 /* A deep copy of request i (free with tw_webhook_request_done()); -ERANGE. */
 int tw_webhook_receiver_get(struct tw_webhook_receiver *r, size_t i,
                             struct tw_webhook_request *ret);

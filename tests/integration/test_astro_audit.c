@@ -3,7 +3,7 @@
  * audit-logs route (windows, gzip with and without Content-Encoding, 403,
  * 429 with Retry-After, entries added at run time), the streaming GET
  * (lib/http/stream.h) and the incremental collector
- * (collectors/auditlog/auditlog.h): cursor boundary, persistence, skipped lines.
+ * (collectors/auditlog/auditlog.h): cursor and overlap, persistence, skipped lines.
  */
 #include <errno.h>
 #include <limits.h>
@@ -218,12 +218,12 @@ static struct tw_auditlog_collector *collector(struct tw_sim *sim, const char *d
         };
         struct tw_auditlog_collector *c = NULL;
         char base[256];
-        char *quarantined = (char *)"x";
+        struct tw_auditlog_moved moved;
 
         snprintf(base, sizeof(base), "%s/v1/", tw_sim_url(sim));
         o.base_url = base;
-        assert_int_equal(tw_auditlog_collector_new(&o, BASE, &c, &quarantined), 0);
-        assert_null(quarantined);
+        assert_int_equal(tw_auditlog_collector_new(&o, BASE, &c, &moved), 0);
+        assert_null(moved.path);
         assert_int_equal(tw_usage_set_known_tokens(tw_auditlog_collector_usage(c), known, 2), 0);
         return c;
 }
@@ -266,14 +266,15 @@ static void test_collector_backfill_boundary_and_restart(void **state)
                 assert_int_equal(t->calls, 4);
                 assert_int_equal(t->image_pushes, 1);
                 assert_int_equal(tw_auditlog_collector_usage(c)->n_lifecycle, 6);
-                assert_int_equal(res.cursor_ms, (BASE - 3600) * 1000LL);
+                /* The floor: the request time less the overlap window. */
+                assert_int_equal(res.cursor_ms, (BASE - 300) * 1000LL);
 
-                /* Nothing new: the boundary entry comes again and is skipped. */
+                /* Nothing new: nothing counted. */
                 assert_int_equal(tw_auditlog_fetch(c, BASE, &res), 0);
                 assert_int_equal(res.entries, 0);
-                assert_int_equal(res.duplicates, 1);
 
-                /* Another entry at exactly the cursor's time is new. */
+                /* An entry at exactly the floor's time is new; read again
+                 * within the overlap it is a duplicate. */
                 tw_time_format_ms(res.cursor_ms, ts, sizeof(ts));
                 snprintf(line, sizeof(line),
                          "{\"subjectId\":\"" TOK "\",\"subjectType\":\"SERVICEKEY\","
@@ -282,7 +283,7 @@ static void test_collector_backfill_boundary_and_restart(void **state)
                 assert_int_equal(tw_sim_add_auditlog_entries(sim, line, strlen(line)), 0);
                 assert_int_equal(tw_auditlog_fetch(c, BASE, &res), 0);
                 assert_int_equal(res.entries, 1);
-                assert_int_equal(res.duplicates, 1);
+                assert_int_equal(res.duplicates, 0);
                 assert_int_equal(tw_usage_find(tw_auditlog_collector_usage(c), TOK)->calls, 5);
                 tw_auditlog_collector_free(c);
 
@@ -291,7 +292,7 @@ static void test_collector_backfill_boundary_and_restart(void **state)
                 assert_int_equal(tw_usage_find(tw_auditlog_collector_usage(c), TOK)->calls, 5);
                 assert_int_equal(tw_auditlog_fetch(c, BASE, &res), 0);
                 assert_int_equal(res.entries, 0);
-                assert_int_equal(res.duplicates, 2);
+                assert_int_equal(res.duplicates, 1);
                 tw_auditlog_collector_free(c);
                 remove_dir(dir);
                 tw_sim_stop(sim);
@@ -327,7 +328,7 @@ static void test_collector_honours_429(void **state)
         assert_int_equal(tw_auditlog_fetch(c, BASE, &res), 0);
         assert_int_equal(tw_auditlog_fetch(c, BASE, &res), 0);
         assert_int_equal(res.calls, 2);
-        assert_int_equal(res.duplicates, 1);
+        assert_int_equal(res.entries, 0);
         assert_true(res.waited_ms >= 1000);
         assert_int_equal(tw_sim_get_requests(sim, &log, &n), 0);
         assert_int_equal(n, 3);
@@ -414,7 +415,8 @@ static void test_collector_quarantines_bad_state(void **state)
         struct tw_auditlog_options o = {.organization_id = ORG,
                                         .base_url = "http://127.0.0.1:1/v1"};
         struct tw_auditlog_collector *c = NULL;
-        char dir[64], path[128], *q = NULL;
+        struct tw_auditlog_moved moved;
+        char dir[64], path[128];
         FILE *f;
 
         (void)state;
@@ -425,11 +427,12 @@ static void test_collector_quarantines_bad_state(void **state)
         fputs("{\"v\":1,\"cursor\":{\"last\":\"soon\",\"ids\":[]}}", f);
         fclose(f);
         o.state_dir = dir;
-        assert_int_equal(tw_auditlog_collector_new(&o, BASE, &c, &q), 0);
-        assert_non_null(q);
+        assert_int_equal(tw_auditlog_collector_new(&o, BASE, &c, &moved), 0);
+        assert_non_null(moved.path);
+        assert_false(moved.other);
         assert_int_equal(access(path, F_OK), -1);
         assert_int_equal(tw_auditlog_collector_usage(c)->n_tokens, 0);
-        free(q);
+        free(moved.path);
         tw_auditlog_collector_free(c);
         remove_dir(dir);
         tw_sim_stop(sim);

@@ -12,13 +12,13 @@
 #include <setjmp.h>
 #include <signal.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -26,6 +26,7 @@
 #include "exporters/deliver/deliver.h"
 #include "helpers/helpers.h"
 #include "helpers/store_fixture.h"
+#include "helpers/wait.h"
 #include "lib/buf.h"
 #include "lib/secret.h"
 #include "lib/timeutil.h"
@@ -92,20 +93,6 @@ static int write_value(struct world *w, const char *value, const struct tw_deliv
         return tw_deliver_ops_find(w->t.type)->write(w->ctx, &w->t, &wr, after, &w->err);
 }
 
-/* The whole content of path (the caller frees it). */
-static char *slurp(const char *path)
-{
-        FILE *f = fopen(path, "r");
-        char *buf = calloc(1, 65536);
-        size_t n;
-
-        assert_non_null(f);
-        n = fread(buf, 1, 65535, f);
-        buf[n] = '\0';
-        fclose(f);
-        return buf;
-}
-
 static void write_text(const char *path, const char *text, mode_t mode)
 {
         FILE *f = fopen(path, "w");
@@ -132,7 +119,7 @@ static void test_file(void **state)
         assert_true(after.written);
         assert_int_equal(stat(w->path, &sb), 0);
         assert_int_equal(sb.st_mode & 07777, 0600);
-        text = slurp(w->path);
+        text = tw_test_read_file(w->path, NULL);
         snprintf(want, sizeof(want), "%s\n", w->value);
         assert_string_equal(text, want);
         free(text);
@@ -148,7 +135,7 @@ static void test_file(void **state)
         /* Someone else's value since the check: not overwritten. */
         write_text(w->path, "someone-elses\n", 0600);
         assert_int_equal(write_value(w, "mine-1234567", &st, &after), -EBUSY);
-        text = slurp(w->path);
+        text = tw_test_read_file(w->path, NULL);
         assert_string_equal(text, "someone-elses\n");
         free(text);
 
@@ -161,7 +148,7 @@ static void test_file(void **state)
         assert_int_equal(symlink(target, w->path), 0);
         assert_int_equal(check(w, &st), -ELOOP);
         assert_int_equal(write_value(w, w->value, NULL, &after), -ELOOP);
-        text = slurp(target);
+        text = tw_test_read_file(target, NULL);
         assert_string_equal(text, "untouched\n");
         free(text);
         assert_non_null(strstr(w->err.ptr, "symbolic link"));
@@ -207,11 +194,11 @@ static void test_exec_value_on_stdin_only(void **state)
         assert_int_equal(write_value(w, w->value, NULL, &after), 0);
         assert_true(after.written);
         snprintf(out, sizeof(out), "%s/out", w->dir);
-        text = slurp(out);
+        text = tw_test_read_file(out, NULL);
         assert_string_equal(text, w->value);
         free(text);
         snprintf(out, sizeof(out), "%s/out.env", w->dir);
-        text = slurp(out);
+        text = tw_test_read_file(out, NULL);
         assert_non_null(strstr(text, "TOKENWATCH_DELIVER=copy"));
         assert_non_null(strstr(text, "TOKENWATCH_TOKEN_ID=" TOKEN_ID));
         assert_null(strstr(text, "the-agents-own-credential"));
@@ -232,12 +219,28 @@ static void test_exec_value_on_stdin_only(void **state)
         }
 }
 
+/* Whether process pid has ended: no such process, or a zombie. */
+static bool gone(long pid)
+{
+        char path[64], line[512];
+        bool zombie;
+        FILE *f;
+
+        snprintf(path, sizeof(path), "/proc/%ld/stat", pid);
+        f = fopen(path, "r");
+        if (!f)
+                return true;
+        zombie = fgets(line, sizeof(line), f) && strstr(line, ") Z ");
+        fclose(f);
+        return zombie;
+}
+
 static void test_exec_failures(void **state)
 {
         struct world *w = *state;
         struct tw_deliver_state after;
         char cmd[1024], pidfile[512], *text;
-        int64_t t0, deadline;
+        int64_t t0;
         long pid;
 
         set(w, "type", "exec");
@@ -257,31 +260,12 @@ static void test_exec_failures(void **state)
         t0 = tw_mono_ns();
         assert_int_equal(write_value(w, w->value, NULL, &after), -ETIMEDOUT);
         assert_true(tw_mono_ns() - t0 < 10000000000LL);
-        text = slurp(pidfile);
+        text = tw_test_read_file(pidfile, NULL);
         pid = atol(text);
         free(text);
         assert_true(pid > 0);
         /* Gone (or a zombie waiting for init) soon after. */
-        deadline = tw_mono_ns() + 5000000000LL;
-        for (;;) {
-                char stat_path[64], *s = NULL;
-                FILE *f;
-
-                snprintf(stat_path, sizeof(stat_path), "/proc/%ld/stat", pid);
-                f = fopen(stat_path, "r");
-                if (!f)
-                        break;
-                s = calloc(1, 512);
-                if (fgets(s, 512, f) && strstr(s, ") Z ")) {
-                        free(s);
-                        fclose(f);
-                        break;
-                }
-                free(s);
-                fclose(f);
-                assert_true(tw_mono_ns() < deadline);
-                nanosleep(&(struct timespec){0, 20000000}, NULL);
-        }
+        TW_TEST_WAIT_FOR(gone(pid), 5000);
 }
 
 int main(void)

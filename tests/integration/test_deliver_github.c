@@ -8,7 +8,6 @@
  * asks for.  Never a value or credential in a message.
  */
 #include <errno.h>
-#include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -16,13 +15,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include <cjson/cJSON.h>
 #include <cmocka.h>
 #include <curl/curl.h>
 
 #include "helpers/store_fixture.h"
+#include "helpers/wait.h"
 #include "lib/secret.h"
 #include "lib/timeutil.h"
 #include "sim/sim.h"
@@ -42,6 +41,7 @@ static int setup(void **state)
         tw_test_store_set(&w->s, "repository", "acme/dags");
         tw_test_store_set(&w->s, "secret", "ASTRO_API_TOKEN");
         assert_int_equal(tw_storesim_put(w->s.sim, "repo:acme/dags", NULL, NULL), 0);
+        w->s.token_id = TOKEN_ID;
         w->value = tw_test_jwt(TOKEN_ID, tw_now());
         *state = w;
         return 0;
@@ -51,44 +51,10 @@ static int teardown(void **state)
 {
         struct world *w = *state;
 
-        if (w->s.err.ptr)
-                print_message("messages: %s\n", w->s.err.ptr);
-
-        tw_test_store_no_leak(&w->s, w->value);
-        tw_test_store_no_leak(&w->s, TW_TEST_STORE_CRED);
-        tw_test_store_no_leak(&w->s, TW_TEST_STORE_READ_CRED);
+        tw_test_store_finish(&w->s, w->value);
         tw_secret_free(w->value);
-        tw_test_store_stop(&w->s);
         free(w);
         return 0;
-}
-
-static const struct tw_deliver_ops *ops(void)
-{
-        return tw_deliver_ops_find("github");
-}
-
-static int check(struct world *w, struct tw_deliver_state *st)
-{
-        return ops()->check(w->s.ctx, &w->s.t, st, &w->s.err);
-}
-
-static int write_value(struct world *w, const char *value, const struct tw_deliver_state *expect,
-                       struct tw_deliver_state *after)
-{
-        const struct tw_deliver_write wr = {.value = value, .token_id = TOKEN_ID, .expect = expect};
-
-        return ops()->write(w->s.ctx, &w->s.t, &wr, after, &w->s.err);
-}
-
-/* The plaintext the fake opened for locator at. */
-static void assert_stored(struct world *w, const char *at, const char *want)
-{
-        char *got = NULL;
-
-        assert_int_equal(tw_storesim_get(w->s.sim, at, &got), 0);
-        assert_string_equal(got, want);
-        tw_secret_free(got);
 }
 
 static void test_write_and_check_repository_secret(void **state)
@@ -100,21 +66,21 @@ static void test_write_and_check_repository_secret(void **state)
         int64_t before = tw_now();
 
         assert_int_equal(tw_deliver_target_validate(&w->s.t, &w->s.err), 0);
-        assert_int_equal(check(w, &st), 0);
+        assert_int_equal(tw_test_store_check(&w->s, &st), 0);
         assert_false(st.exists);
-        assert_int_equal(write_value(w, w->value, &st, &after), 0);
+        assert_int_equal(tw_test_store_write(&w->s, w->value, &st, &after), 0);
         assert_true(after.written);
         assert_true(after.exists);
         assert_false(after.readable); /* GitHub never gives a value back */
         assert_in_range(after.updated_at, before, tw_now());
-        assert_stored(w, "repo:acme/dags:ASTRO_API_TOKEN", w->value);
+        tw_test_store_assert_stored(&w->s, "repo:acme/dags:ASTRO_API_TOKEN", w->value);
 
         /* Checked again: the same metadata; written again over it. */
-        assert_int_equal(check(w, &st), 0);
+        assert_int_equal(tw_test_store_check(&w->s, &st), 0);
         assert_true(st.exists);
         assert_string_equal(st.version, after.version);
-        assert_int_equal(write_value(w, "second-value-abc", &st, &after), 0);
-        assert_stored(w, "repo:acme/dags:ASTRO_API_TOKEN", "second-value-abc");
+        assert_int_equal(tw_test_store_write(&w->s, "second-value-abc", &st, &after), 0);
+        tw_test_store_assert_stored(&w->s, "repo:acme/dags:ASTRO_API_TOKEN", "second-value-abc");
 
         /* Every call carried the headers GitHub asks for. */
         assert_int_equal(tw_storesim_get_requests(w->s.sim, &log, &n), 0);
@@ -135,48 +101,16 @@ static void test_environment_secret(void **state)
         struct tw_deliver_state st, after;
 
         tw_test_store_set(&w->s, "environment", "prod/eu");
-        assert_int_equal(check(w, &st), -ENOENT); /* no such environment yet */
+        assert_int_equal(tw_test_store_check(&w->s, &st), -ENOENT); /* no such environment yet */
         assert_non_null(strstr(w->s.err.ptr, "deliver copy:"));
         assert_int_equal(tw_storesim_put(w->s.sim, "env:acme/dags:prod/eu", NULL, NULL), 0);
-        assert_int_equal(check(w, &st), 0);
+        assert_int_equal(tw_test_store_check(&w->s, &st), 0);
         assert_false(st.exists);
-        assert_int_equal(write_value(w, w->value, &st, &after), 0);
-        assert_stored(w, "env:acme/dags:prod/eu:ASTRO_API_TOKEN", w->value);
+        assert_int_equal(tw_test_store_write(&w->s, w->value, &st, &after), 0);
+        tw_test_store_assert_stored(&w->s, "env:acme/dags:prod/eu:ASTRO_API_TOKEN", w->value);
         /* The repository's own secret is another one. */
         assert_int_equal(tw_storesim_get(w->s.sim, "repo:acme/dags:ASTRO_API_TOKEN", &(char *){0}),
                          -ENOENT);
-}
-
-static size_t on_body(char *p, size_t size, size_t n, void *ud)
-{
-        return tw_buf_add(ud, p, size * n) < 0 ? 0 : size * n;
-}
-
-/* GETs path on the fake with GitHub's headers; the parsed answer. */
-static cJSON *raw_get(struct world *w, const char *path)
-{
-        CURL *c = curl_easy_init();
-        struct curl_slist *h = curl_slist_append(NULL, "Authorization: Bearer " TW_TEST_STORE_CRED);
-        struct tw_buf body;
-        char url[512];
-        long status = 0;
-        cJSON *j;
-
-        tw_buf_init(&body, 1 << 20);
-        snprintf(url, sizeof(url), "%s%s", tw_storesim_url(w->s.sim), path);
-        curl_easy_setopt(c, CURLOPT_URL, url);
-        curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
-        curl_easy_setopt(c, CURLOPT_USERAGENT, "test");
-        curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
-        curl_easy_setopt(c, CURLOPT_WRITEDATA, &body);
-        assert_int_equal(curl_easy_perform(c), CURLE_OK);
-        curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
-        assert_int_equal(status, 200);
-        j = cJSON_Parse(body.ptr);
-        tw_buf_done(&body);
-        curl_slist_free_all(h);
-        curl_easy_cleanup(c);
-        return j;
 }
 
 static const char *str(const cJSON *o, const char *k)
@@ -201,15 +135,17 @@ static void test_organization_visibility_kept(void **state)
                                          "\"selected_repository_ids\":[1001,1002]}"),
                          0);
         assert_int_equal(tw_deliver_target_validate(&w->s.t, &w->s.err), 0);
-        assert_int_equal(check(w, &st), 0);
+        assert_int_equal(tw_test_store_check(&w->s, &st), 0);
         assert_true(st.exists);
         assert_string_equal(st.detail, "visibility selected");
-        assert_int_equal(write_value(w, w->value, &st, &after), 0);
-        assert_stored(w, "org:acme:ASTRO_API_TOKEN", w->value);
-        j = raw_get(w, "/orgs/acme/actions/secrets/ASTRO_API_TOKEN");
+        assert_int_equal(tw_test_store_write(&w->s, w->value, &st, &after), 0);
+        tw_test_store_assert_stored(&w->s, "org:acme:ASTRO_API_TOKEN", w->value);
+        j = tw_test_store_raw(&w->s, "GET", "/orgs/acme/actions/secrets/ASTRO_API_TOKEN", NULL,
+                              200);
         assert_string_equal(str(j, "visibility"), "selected");
         cJSON_Delete(j);
-        j = raw_get(w, "/orgs/acme/actions/secrets/ASTRO_API_TOKEN/repositories");
+        j = tw_test_store_raw(&w->s, "GET",
+                              "/orgs/acme/actions/secrets/ASTRO_API_TOKEN/repositories", NULL, 200);
         assert_int_equal(cJSON_GetObjectItem(j, "total_count")->valueint, 2);
         assert_int_equal(
                 cJSON_GetArrayItem(cJSON_GetObjectItem(j, "repositories"), 1)->child->valueint,
@@ -220,10 +156,10 @@ static void test_organization_visibility_kept(void **state)
         free(w->s.t.secret);
         w->s.t.secret = strdup("NEW_TOKEN");
         tw_test_store_set(&w->s, "visibility", "all");
-        assert_int_equal(check(w, &st), 0);
+        assert_int_equal(tw_test_store_check(&w->s, &st), 0);
         assert_false(st.exists);
-        assert_int_equal(write_value(w, w->value, &st, &after), 0);
-        j = raw_get(w, "/orgs/acme/actions/secrets/NEW_TOKEN");
+        assert_int_equal(tw_test_store_write(&w->s, w->value, &st, &after), 0);
+        j = tw_test_store_raw(&w->s, "GET", "/orgs/acme/actions/secrets/NEW_TOKEN", NULL, 200);
         assert_string_equal(str(j, "visibility"), "all");
         cJSON_Delete(j);
 }
@@ -236,26 +172,22 @@ static void test_conflict_is_not_overwritten(void **state)
         struct tw_deliver_state st, after;
         int64_t t0;
 
-        assert_int_equal(write_value(w, "first-value-123", NULL, &after), 0);
-        assert_int_equal(check(w, &st), 0);
+        assert_int_equal(tw_test_store_write(&w->s, "first-value-123", NULL, &after), 0);
+        assert_int_equal(tw_test_store_check(&w->s, &st), 0);
         /* updated_at counts seconds: let the next write fall in another. */
         t0 = tw_now();
-        while (tw_now() == t0) {
-                struct timespec ts = {0, 20000000};
-
-                nanosleep(&ts, NULL);
-        }
+        TW_TEST_WAIT_FOR(tw_now() != t0, 2000);
         assert_int_equal(tw_storesim_put(w->s.sim, "repo:acme/dags:ASTRO_API_TOKEN",
                                          "someone-elses-value", NULL),
                          0);
-        assert_int_equal(write_value(w, w->value, &st, &after), -EBUSY);
+        assert_int_equal(tw_test_store_write(&w->s, w->value, &st, &after), -EBUSY);
         assert_non_null(strstr(w->s.err.ptr, "someone else"));
-        assert_stored(w, "repo:acme/dags:ASTRO_API_TOKEN", "someone-elses-value");
+        tw_test_store_assert_stored(&w->s, "repo:acme/dags:ASTRO_API_TOKEN", "someone-elses-value");
         /* Expected absent, but there now: also a conflict. */
         {
                 struct tw_deliver_state absent = {.exists = false};
 
-                assert_int_equal(write_value(w, w->value, &absent, &after), -EBUSY);
+                assert_int_equal(tw_test_store_write(&w->s, w->value, &absent, &after), -EBUSY);
         }
 }
 
@@ -267,22 +199,22 @@ static void test_missing_repository_and_credentials(void **state)
         /* No such repository (or one the credential cannot see). */
         free(w->s.t.repository);
         w->s.t.repository = strdup("acme/nothing");
-        assert_int_equal(check(w, &st), -ENOENT);
+        assert_int_equal(tw_test_store_check(&w->s, &st), -ENOENT);
         free(w->s.t.repository);
         w->s.t.repository = strdup("acme/dags");
 
         /* A refused credential, a read-only one, none at all. */
         tw_test_store_credential(&w->s, "not-the-credential");
-        assert_int_equal(check(w, &st), -EACCES);
+        assert_int_equal(tw_test_store_check(&w->s, &st), -EACCES);
         assert_non_null(strstr(w->s.err.ptr, "HTTP 401"));
         tw_test_store_no_leak(&w->s, "not-the-credential");
         tw_test_store_credential(&w->s, TW_TEST_STORE_READ_CRED);
-        assert_int_equal(check(w, &st), 0);
-        assert_int_equal(write_value(w, w->value, &st, &after), -EPERM);
+        assert_int_equal(tw_test_store_check(&w->s, &st), 0);
+        assert_int_equal(tw_test_store_write(&w->s, w->value, &st, &after), -EPERM);
         assert_non_null(strstr(w->s.err.ptr, "Secrets: write"));
         free(w->s.t.credential_file);
         w->s.t.credential_file = strdup("/nonexistent/credential");
-        assert_int_equal(check(w, &st), -EACCES);
+        assert_int_equal(tw_test_store_check(&w->s, &st), -EACCES);
         assert_int_equal(tw_storesim_get(w->s.sim, "repo:acme/dags:ASTRO_API_TOKEN", &(char *){0}),
                          -ENOENT);
 }
@@ -322,23 +254,23 @@ static void test_retries(void **state)
                 print_message("%s\n", cases[i].name);
                 add_fault(w, TW_SIM_FAULT_STATUS, cases[i].status, cases[i].retry_after,
                           "/public-key", cases[i].count);
-                assert_int_equal(write_value(w, w->value, NULL, &after), 0);
+                assert_int_equal(tw_test_store_write(&w->s, w->value, NULL, &after), 0);
                 if (cases[i].retry_after > 0)
                         assert_true(tw_mono_ns() - t0 >= 900000000LL);
                 tw_storesim_clear_faults(w->s.sim);
         }
-        assert_stored(w, "repo:acme/dags:ASTRO_API_TOKEN", w->value);
+        tw_test_store_assert_stored(&w->s, "repo:acme/dags:ASTRO_API_TOKEN", w->value);
         tw_storesim_get_stats(w->s.sim, &st);
         assert_int_equal(st.status_429, 1);
 
         /* Longer than max_wait_s (3): not waited for; said when instead. */
         add_fault(w, TW_SIM_FAULT_STATUS, 429, 120, "/ASTRO_API_TOKEN", 1);
-        assert_int_equal(write_value(w, w->value, NULL, &after), -EAGAIN);
+        assert_int_equal(tw_test_store_write(&w->s, w->value, NULL, &after), -EAGAIN);
         assert_int_equal(tw_deliver_retry_after(w->s.ctx), 120);
         tw_storesim_clear_faults(w->s.sim);
         /* 5xx every time: given up on after the retries. */
         add_fault(w, TW_SIM_FAULT_STATUS, 500, -1, "", 0);
-        assert_int_equal(write_value(w, w->value, NULL, &after), -EPROTO);
+        assert_int_equal(tw_test_store_write(&w->s, w->value, NULL, &after), -EPROTO);
         assert_non_null(strstr(w->s.err.ptr, "HTTP 500"));
 }
 
@@ -354,24 +286,11 @@ static void test_primary_rate_limit(void **state)
         tw_test_store_set(&w->s, "repository", "acme/dags");
         tw_test_store_set(&w->s, "secret", "ASTRO_API_TOKEN");
         assert_int_equal(tw_storesim_put(w->s.sim, "repo:acme/dags", NULL, NULL), 0);
-        assert_int_equal(check(w, &st), 0); /* 2 calls: the secret, then the key */
-        assert_int_equal(check(w, &st), -EAGAIN);
+        assert_int_equal(tw_test_store_check(&w->s, &st),
+                         0); /* 2 calls: the secret, then the key */
+        assert_int_equal(tw_test_store_check(&w->s, &st), -EAGAIN);
         assert_in_range(tw_deliver_retry_after(w->s.ctx), 3500, 3602);
         assert_non_null(strstr(w->s.err.ptr, "rate limited"));
-}
-
-struct bg {
-        struct world *w;
-        int r;
-};
-
-static void *bg_write(void *arg)
-{
-        struct bg *b = arg;
-        struct tw_deliver_state after;
-
-        b->r = write_value(b->w, b->w->value, NULL, &after);
-        return NULL;
 }
 
 /* The key changes while the PUT is on its way: GitHub's 422, a fresh key,
@@ -382,25 +301,16 @@ static void test_key_changed_in_between(void **state)
         const struct tw_sim_fault hang = {
                 .type = TW_SIM_FAULT_HANG, .hang_ms = 400, .method = "PUT", .count = 1};
         struct tw_storesim_stats st = {0};
-        struct bg b = {.w = w};
-        pthread_t th;
-        int64_t deadline = tw_mono_ns() + 10000000000LL;
+        struct tw_test_store_bg b;
 
         assert_int_equal(tw_storesim_add_fault(w->s.sim, &hang), 0);
-        assert_int_equal(pthread_create(&th, NULL, bg_write, &b), 0);
+        tw_test_store_write_bg(&b, &w->s, w->value);
         /* GET the secret (absent), GET the public key (the repository is
          * there), GET it to seal, then the PUT arrives and hangs. */
-        while (st.requests < 4 && tw_mono_ns() < deadline) {
-                struct timespec ts = {0, 5000000};
-
-                nanosleep(&ts, NULL);
-                tw_storesim_get_stats(w->s.sim, &st);
-        }
-        assert_int_equal(st.requests, 4);
+        tw_test_store_wait_requests(&w->s, 4);
         assert_int_equal(tw_storesim_github_rotate_key(w->s.sim, "repo:acme/dags"), 0);
-        pthread_join(th, NULL);
-        assert_int_equal(b.r, 0);
-        assert_stored(w, "repo:acme/dags:ASTRO_API_TOKEN", w->value);
+        assert_int_equal(tw_test_store_join(&b), 0);
+        tw_test_store_assert_stored(&w->s, "repo:acme/dags:ASTRO_API_TOKEN", w->value);
         tw_storesim_get_stats(w->s.sim, &st);
         assert_int_equal(st.writes, 1);
         /* The first PUT was refused for its key; the second sealed to the new one. */

@@ -7,7 +7,6 @@
  * account's CA, and 429 and 5xx retried.
  */
 #include <errno.h>
-#include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -15,7 +14,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include <cmocka.h>
 #include <curl/curl.h>
@@ -40,6 +38,7 @@ static void begin(struct world *w, const struct tw_storesim_options *o)
         tw_test_store_set(&w->s, "namespace", "ci");
         tw_test_store_set(&w->s, "secret", "astro-token");
         tw_test_store_set(&w->s, "key", "ASTRO_API_TOKEN");
+        w->s.token_id = TOKEN_ID;
 }
 
 static int setup(void **state)
@@ -57,41 +56,10 @@ static int teardown(void **state)
 {
         struct world *w = *state;
 
-        if (w->s.err.ptr)
-                print_message("messages: %s\n", w->s.err.ptr);
-        tw_test_store_no_leak(&w->s, w->value);
-        tw_test_store_no_leak(&w->s, TW_TEST_STORE_CRED);
+        tw_test_store_finish(&w->s, w->value);
         tw_secret_free(w->value);
-        tw_test_store_stop(&w->s);
         free(w);
         return 0;
-}
-
-static const struct tw_deliver_ops *ops(void)
-{
-        return tw_deliver_ops_find("kubernetes");
-}
-
-static int check(struct world *w, struct tw_deliver_state *st)
-{
-        return ops()->check(w->s.ctx, &w->s.t, st, &w->s.err);
-}
-
-static int write_value(struct world *w, const char *value, const struct tw_deliver_state *expect,
-                       struct tw_deliver_state *after)
-{
-        const struct tw_deliver_write wr = {.value = value, .token_id = TOKEN_ID, .expect = expect};
-
-        return ops()->write(w->s.ctx, &w->s.t, &wr, after, &w->s.err);
-}
-
-static void assert_stored(struct world *w, const char *at, const char *want)
-{
-        char *got = NULL;
-
-        assert_int_equal(tw_storesim_get(w->s.sim, at, &got), 0);
-        assert_string_equal(got, want);
-        tw_secret_free(got);
 }
 
 static void test_create_patch_and_read_back(void **state)
@@ -102,13 +70,13 @@ static void test_create_patch_and_read_back(void **state)
         size_t n = 0;
 
         assert_int_equal(tw_deliver_target_validate(&w->s.t, &w->s.err), 0);
-        assert_int_equal(check(w, &st), 0);
+        assert_int_equal(tw_test_store_check(&w->s, &st), 0);
         assert_false(st.exists);
         assert_string_equal(st.version, "");
-        assert_int_equal(write_value(w, w->value, &st, &after), 0); /* POST: created */
+        assert_int_equal(tw_test_store_write(&w->s, w->value, &st, &after), 0); /* POST: created */
         assert_true(after.written);
-        assert_stored(w, AT, w->value);
-        assert_int_equal(check(w, &st), 0);
+        tw_test_store_assert_stored(&w->s, AT, w->value);
+        assert_int_equal(tw_test_store_check(&w->s, &st), 0);
         assert_true(st.exists);
         assert_string_equal(st.api_token_id, TOKEN_ID);
         assert_int_equal(st.iat, w->iat);
@@ -118,12 +86,12 @@ static void test_create_patch_and_read_back(void **state)
 
         /* Someone adds a key; ours is patched, theirs kept. */
         assert_int_equal(tw_storesim_put(w->s.sim, "ci:astro-token:OTHER", "theirs-1234", NULL), 0);
-        assert_int_equal(check(w, &st), 0);
-        assert_int_equal(write_value(w, "second-value-1234", &st, &after), 0);
-        assert_stored(w, AT, "second-value-1234");
-        assert_stored(w, "ci:astro-token:OTHER", "theirs-1234");
+        assert_int_equal(tw_test_store_check(&w->s, &st), 0);
+        assert_int_equal(tw_test_store_write(&w->s, "second-value-1234", &st, &after), 0);
+        tw_test_store_assert_stored(&w->s, AT, "second-value-1234");
+        tw_test_store_assert_stored(&w->s, "ci:astro-token:OTHER", "theirs-1234");
         /* The same again: nothing written. */
-        assert_int_equal(write_value(w, "second-value-1234", &after, &st), 0);
+        assert_int_equal(tw_test_store_write(&w->s, "second-value-1234", &after, &st), 0);
         assert_false(st.written);
 
         assert_int_equal(tw_storesim_get_requests(w->s.sim, &log, &n), 0);
@@ -139,24 +107,10 @@ static void test_conflict_before_the_write(void **state)
         struct tw_deliver_state st, after;
 
         assert_int_equal(tw_storesim_put(w->s.sim, AT, "first-1234567", NULL), 0);
-        assert_int_equal(check(w, &st), 0);
+        assert_int_equal(tw_test_store_check(&w->s, &st), 0);
         assert_int_equal(tw_storesim_put(w->s.sim, AT, "someone-elses", NULL), 0);
-        assert_int_equal(write_value(w, w->value, &st, &after), -EBUSY);
-        assert_stored(w, AT, "someone-elses");
-}
-
-struct bg {
-        struct world *w;
-        int r;
-};
-
-static void *bg_write(void *arg)
-{
-        struct bg *b = arg;
-        struct tw_deliver_state after;
-
-        b->r = write_value(b->w, b->w->value, NULL, &after);
-        return NULL;
+        assert_int_equal(tw_test_store_write(&w->s, w->value, &st, &after), -EBUSY);
+        tw_test_store_assert_stored(&w->s, AT, "someone-elses");
 }
 
 /* Written while the PATCH is on its way: the API server's 409. */
@@ -165,26 +119,16 @@ static void test_conflict_during_the_write(void **state)
         struct world *w = *state;
         const struct tw_sim_fault hang = {
                 .type = TW_SIM_FAULT_HANG, .hang_ms = 400, .method = "PATCH", .count = 1};
-        struct tw_storesim_stats st = {0};
-        struct bg b = {.w = w};
-        int64_t deadline = tw_mono_ns() + 10000000000LL;
-        pthread_t th;
+        struct tw_test_store_bg b;
 
         assert_int_equal(tw_storesim_put(w->s.sim, AT, "first-1234567", NULL), 0);
         assert_int_equal(tw_storesim_add_fault(w->s.sim, &hang), 0);
-        assert_int_equal(pthread_create(&th, NULL, bg_write, &b), 0);
-        while (st.requests < 2 && tw_mono_ns() < deadline) {
-                struct timespec ts = {0, 5000000};
-
-                nanosleep(&ts, NULL);
-                tw_storesim_get_stats(w->s.sim, &st);
-        }
-        assert_int_equal(st.requests, 2);
+        tw_test_store_write_bg(&b, &w->s, w->value);
+        tw_test_store_wait_requests(&w->s, 2);
         assert_int_equal(tw_storesim_put(w->s.sim, AT, "someone-elses", NULL), 0);
-        pthread_join(th, NULL);
-        assert_int_equal(b.r, -EBUSY);
+        assert_int_equal(tw_test_store_join(&b), -EBUSY);
         assert_non_null(strstr(w->s.err.ptr, "resourceVersion"));
-        assert_stored(w, AT, "someone-elses");
+        tw_test_store_assert_stored(&w->s, AT, "someone-elses");
 }
 
 /* The token file is read at every call (it is rotated in a pod). */
@@ -193,15 +137,15 @@ static void test_credentials(void **state)
         struct world *w = *state;
         struct tw_deliver_state st, after;
 
-        assert_int_equal(check(w, &st), 0);
+        assert_int_equal(tw_test_store_check(&w->s, &st), 0);
         tw_test_store_credential(&w->s, "rotated-away");
-        assert_int_equal(check(w, &st), -EACCES);
+        assert_int_equal(tw_test_store_check(&w->s, &st), -EACCES);
         assert_non_null(strstr(w->s.err.ptr, "HTTP 401"));
         tw_test_store_credential(&w->s, TW_TEST_STORE_CRED);
-        assert_int_equal(check(w, &st), 0);
+        assert_int_equal(tw_test_store_check(&w->s, &st), 0);
         tw_test_store_credential(&w->s, TW_TEST_STORE_READ_CRED);
-        assert_int_equal(check(w, &st), 0);
-        assert_int_equal(write_value(w, w->value, &st, &after), -EPERM);
+        assert_int_equal(tw_test_store_check(&w->s, &st), 0);
+        assert_int_equal(tw_test_store_write(&w->s, w->value, &st, &after), -EPERM);
         assert_non_null(strstr(w->s.err.ptr, "cannot create resource"));
         assert_non_null(strstr(w->s.err.ptr, "RBAC"));
 }
@@ -233,15 +177,11 @@ static void test_tls_with_ca_file(void **state)
                 tw_test_store_set(&tls, "namespace", "ci");
                 tw_test_store_set(&tls, "secret", "astro-token");
                 tw_test_store_set(&tls, "key", "ASTRO_API_TOKEN");
-                assert_int_equal(ops()->check(tls.ctx, &tls.t, &st, &tls.err), -EKEYREJECTED);
+                assert_int_equal(tw_test_store_check(&tls, &st), -EKEYREJECTED);
                 tw_test_store_set(&tls, "ca_file", cert);
-                assert_int_equal(ops()->check(tls.ctx, &tls.t, &st, &tls.err), 0);
-                assert_int_equal(ops()->write(tls.ctx, &tls.t,
-                                              &(struct tw_deliver_write){.value = w->value}, &after,
-                                              &tls.err),
-                                 0);
-                tw_test_store_no_leak(&tls, w->value);
-                tw_test_store_stop(&tls);
+                assert_int_equal(tw_test_store_check(&tls, &st), 0);
+                assert_int_equal(tw_test_store_write(&tls, w->value, NULL, &after), 0);
+                tw_test_store_finish(&tls, w->value);
         }
 }
 
@@ -255,15 +195,15 @@ static void test_rate_limit_and_5xx(void **state)
 
         tw_test_store_stop(&w->s);
         begin(w, &o);
-        assert_int_equal(write_value(w, w->value, NULL, &after), 0);
+        assert_int_equal(tw_test_store_write(&w->s, w->value, NULL, &after), 0);
         tw_storesim_get_stats(w->s.sim, &stats);
         assert_true(stats.status_429 >= 1);
-        assert_stored(w, AT, w->value);
+        tw_test_store_assert_stored(&w->s, AT, w->value);
 
         tw_test_store_stop(&w->s);
         begin(w, NULL);
         assert_int_equal(tw_storesim_add_fault(w->s.sim, &f), 0);
-        assert_int_equal(check(w, &st), 0);
+        assert_int_equal(tw_test_store_check(&w->s, &st), 0);
         assert_false(st.exists);
 }
 

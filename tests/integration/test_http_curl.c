@@ -44,7 +44,7 @@
 #include "lib/http/http.h"
 #include "lib/buf.h"
 #include "lib/http/client.h"
-#include "exporters/notify/sink.h"
+#include "exporters/notify/sink_internal.h"
 #include "exporters/sinks/sinks.h"
 #include "sim/sim.h"
 

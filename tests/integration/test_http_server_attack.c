@@ -33,10 +33,12 @@ static const char page[] = "# HELP a_metric A.\n# TYPE a_metric gauge\na_metric 
 static char hash[128];
 static struct tw_web_user user = {.name = "prom", .hash = hash};
 
-/* n authorised scrapes from 127.0.0.1, each of which must succeed. */
-static void scrape_ok(unsigned short port, unsigned n)
+/* n authorised scrapes from 127.0.0.1, each of which must succeed within
+ * timeout_s seconds. */
+static void scrape_within(unsigned short port, unsigned n, long timeout_s)
 {
-        struct tw_test_request rq = {.path = "/metrics", .userpwd = "prom:right", .timeout = 30};
+        struct tw_test_request rq = {
+                .path = "/metrics", .userpwd = "prom:right", .timeout = timeout_s};
 
         for (unsigned i = 0; i < n; i++) {
                 struct tw_test_reply r;
@@ -48,6 +50,11 @@ static void scrape_ok(unsigned short port, unsigned n)
                 tw_test_reply_done(&r);
                 tw_test_sleep_ms(200); /* a scraper's pace, not a wait */
         }
+}
+
+static void scrape_ok(unsigned short port, unsigned n)
+{
+        scrape_within(port, n, 30);
 }
 
 static struct tw_http_server *start(unsigned request_timeout_ms)
@@ -108,6 +115,56 @@ static void test_slowloris(void **state)
                 print_message("%s: %lu attacker connects, %lu closed by the server, %lu expired\n",
                               cases[i].name, st.connects, st.closed,
                               tw_http_server_deadlines_expired(s));
+                tw_http_server_stop(s);
+        }
+}
+
+/* 1,000 trickling sockets from 250 addresses (4 each, under the per-address
+ * limit), more than the old global limit of 256 connections, against the
+ * daemon's defaults (a 10 s request deadline): every authorised scrape
+ * still answers within 5 s, where the old limit kept the scraper in the
+ * accept queue until a deadline freed a slot.  With the limit at 256 again,
+ * the connection whose request waited longest makes room for the scraper. */
+static void test_slowloris_many_addresses(void **state)
+{
+        static const struct {
+                const char *name;
+                unsigned limit;
+                bool evicts;
+        } cases[] = {
+                {"the default limit", 0, false},
+                {"a limit of 256", 256, true},
+        };
+
+        (void)state;
+        for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+                struct tw_http_server_options o = {.listen = "127.0.0.1:0",
+                                                   .users = &user,
+                                                   .n_users = 1,
+                                                   .connection_limit = cases[i].limit};
+                struct tw_http_server *s = tw_test_http_server_start(&o);
+                struct tw_test_attack_options ao = {.kind = TW_TEST_SLOWLORIS,
+                                                    .port = tw_http_server_port(s),
+                                                    .sockets = 1000,
+                                                    .sources = 250,
+                                                    .seconds = 120,
+                                                    .byte_interval_ms = 500};
+                struct tw_test_attack *a = NULL;
+                struct tw_test_attack_stats st;
+
+                assert_int_equal(tw_http_server_publish(s, page, sizeof(page) - 1), 0);
+                scrape_ok(ao.port, 1); /* logged in before the attack */
+                assert_int_equal(tw_test_attack_start(&ao, &a), 0);
+                /* the attack takes hold: every socket connected at once */
+                TW_TEST_WAIT_FOR((tw_test_attack_stats(a, &st), st.max_open >= ao.sockets),
+                                 TW_TEST_WAIT_MS);
+                scrape_within(ao.port, 10, 5);
+                tw_test_attack_stop(a, &st);
+                print_message("%s, 1000 sockets from 250 addresses: %lu connects, at most %lu "
+                              "open, %lu closed by the server, %lu to make room\n",
+                              cases[i].name, st.connects, st.max_open, st.closed,
+                              tw_http_server_evicted(s));
+                assert_int_equal(tw_http_server_evicted(s) > 0, cases[i].evicts);
                 tw_http_server_stop(s);
         }
 }
@@ -198,6 +255,7 @@ int main(void)
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_request_deadline),
                 cmocka_unit_test(test_slowloris),
+                cmocka_unit_test(test_slowloris_many_addresses),
                 cmocka_unit_test(test_password_flood),
         };
         int r;

@@ -34,6 +34,7 @@
 #include "exporters/sinks/sinks.h"
 #include "agent/daemon/notify_hook.h"
 #include "core/status.h"
+#include "helpers/helpers.h"
 #include "helpers/notify_fixture.h"
 #include "lib/timeutil.h"
 #include "helpers/notify_world.h"
@@ -237,13 +238,18 @@ static int kill_child(const char *dir, const char *port)
 {
         struct nf_world w = {0};
         struct tw_notifier *child;
+        int64_t deadline = tw_test_deadline(TW_TEST_WAIT_MS);
 
         snprintf(w.dir, sizeof(w.dir), "%s", dir);
         w.cfg = kill_config((unsigned)atoi(port));
         child = notifier(&w, false, NULL);
         cycle(&w, child, kill_findings, NOW);
         while (tw_notifier_pending(child) > 3)
-                nf_sleep_ms(1);
+                if (!tw_test_poll_again(deadline)) {
+                        fprintf(stderr, "kill child: still %zu queued after %d ms\n",
+                                tw_notifier_pending(child), TW_TEST_WAIT_MS);
+                        return 2; /* the parent sees an exit, not SIGKILL, and fails */
+                }
         raise(SIGKILL);
         return 1;
 }
@@ -265,6 +271,8 @@ static void test_kill_9_then_restart(void **state)
         assert_int_equal(posix_spawn(&pid, "/proc/self/exe", NULL, NULL, argv, environ), 0);
         assert_int_equal(waitpid(pid, &status, 0), pid);
         assert_true(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
+        /* the receiver has recorded the request cut by the kill */
+        NF_WAIT_FOR(tw_webhook_receiver_connections(w->rx) == 0);
         assert_in_range(tw_webhook_receiver_delivered(w->rx), 2, 4); /* killed mid-way */
         tw_webhook_receiver_delay(w->rx, 0);
         w->n = notifier(w, false, NULL);
@@ -353,9 +361,7 @@ static void test_pagerduty_routing_key_not_stored(void **state)
                                                {NULL}};
         struct nf_world *w = *state;
         struct tw_webhook_request q;
-        char path[128], *text = NULL;
-        FILE *f;
-        size_t len = 0;
+        char path[128], *text;
 
         w->cfg =
                 nf_config("[webhook.pd]\nurl = http://127.0.0.1:%u/v2/enqueue\nformat = pagerduty\n"
@@ -365,10 +371,7 @@ static void test_pagerduty_routing_key_not_stored(void **state)
         w->n = notifier(w, false, NULL);
         cycle(w, w->n, c1, NOW); /* persisted while the sink is down */
         snprintf(path, sizeof(path), "%s/notify-state.json", w->dir);
-        f = fopen(path, "r");
-        assert_non_null(f);
-        assert_true(getdelim(&text, &len, '\0', f) > 0);
-        fclose(f);
+        text = tw_test_read_file(path, NULL);
         assert_non_null(strstr(text, "tokenwatch:org-1:tok-c:over_privileged"));
         assert_null(strstr(text, "RK-SECRET-1"));
         free(text);

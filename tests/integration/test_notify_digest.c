@@ -234,8 +234,8 @@ static void test_queued_digest_survives_restart(void **state)
         free_all(got, n);
 }
 
-/* The child: cycles across the firing, then dies by SIGKILL while the
- * digest is in flight (the receiver answers slowly). */
+/* The child: cycles across the firing, then waits for the parent's SIGKILL,
+ * which comes while the digest is in flight (the receiver answers slowly). */
 static int kill_child(const char *dir, const char *port)
 {
         struct tw_config *cfg = config((unsigned)atoi(port), 0);
@@ -243,9 +243,8 @@ static int kill_child(const char *dir, const char *port)
 
         cycle_data(n, cfg, T_BEFORE, NULL);
         cycle_data(n, cfg, T_FIRE + 30, NULL);
-        nf_sleep_ms(30);
-        raise(SIGKILL);
-        return 1;
+        tw_test_sleep_ms(TW_TEST_WAIT_MS); /* a bound: the kill comes long before */
+        return 2;                          /* the parent sees an exit, not SIGKILL, and fails */
 }
 
 static void test_kill_9(void **state)
@@ -254,6 +253,8 @@ static void test_kill_9(void **state)
         char port[16], *argv[] = {"test_notify_digest", "--kill-child", w->dir, port, NULL};
         cJSON *got[8];
         char keys[8][40];
+        int64_t deadline = tw_test_deadline(TW_TEST_WAIT_MS);
+        bool in_flight;
         size_t n;
         int status;
         pid_t pid;
@@ -261,8 +262,14 @@ static void test_kill_9(void **state)
         snprintf(port, sizeof(port), "%u", tw_webhook_receiver_port(w->rx));
         tw_webhook_receiver_delay(w->rx, 200);
         assert_int_equal(posix_spawn(&pid, "/proc/self/exe", NULL, NULL, argv, environ), 0);
+        while (!(in_flight = tw_webhook_receiver_in_flight(w->rx) > 0) &&
+               tw_test_poll_again(deadline))
+                ;
+        kill(pid, SIGKILL); /* the receiver holds the digest for 200 ms */
         assert_int_equal(waitpid(pid, &status, 0), pid);
+        assert_true(in_flight);
         assert_true(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
+        NF_WAIT_FOR(tw_webhook_receiver_connections(w->rx) == 0);
         tw_webhook_receiver_delay(w->rx, 0);
         w->cfg = config(tw_webhook_receiver_port(w->rx), 0);
         w->n = notifier(w->cfg, w->dir);

@@ -18,7 +18,6 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <cjson/cJSON.h>
@@ -27,6 +26,7 @@
 #include <sodium.h>
 
 #include "helpers/helpers.h"
+#include "helpers/wait.h"
 #include "lib/buf.h"
 #include "lib/statefile.h"
 #include "lib/timeutil.h"
@@ -312,7 +312,6 @@ static void test_binary(void **state)
         const char *bin = getenv("TW_STORESIM_BIN");
         static const char *const h[] = {"X-Vault-Token: from-a-file", NULL};
         char dir[256], port_file[512], cred[512], base[64], *argv[9], *text = NULL;
-        int64_t deadline = tw_mono_ns() + 10000000000LL;
         pid_t pid;
         size_t len;
         int status;
@@ -335,10 +334,7 @@ static void test_binary(void **state)
         argv[6] = cred;
         argv[7] = NULL;
         assert_int_equal(posix_spawn(&pid, bin, NULL, NULL, argv, environ), 0);
-        while (tw_statefile_read(dir, "port", 64, &text, &len) < 0) {
-                assert_true(tw_mono_ns() < deadline);
-                nanosleep(&(struct timespec){0, 20000000}, NULL);
-        }
+        TW_TEST_WAIT_FOR(tw_statefile_read(dir, "port", 64, &text, &len) == 0, 10000);
         snprintf(base, sizeof(base), "http://127.0.0.1:%d", atoi(text));
         free(text);
         expect(req("POST", base, "/_store/put", NULL,

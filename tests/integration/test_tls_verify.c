@@ -21,8 +21,8 @@
 #include "lib/http/http.h"
 #include "lib/http/client.h"
 #include "exporters/http/server.h"
-#include "exporters/notify/http.h"
-#include "exporters/notify/sink.h"
+#include "exporters/notify/http_internal.h"
+#include "exporters/notify/sink_internal.h"
 #include "exporters/sinks/sinks.h"
 
 #define HOOK_SECRET "T0K3N-in-the-path"

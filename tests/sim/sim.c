@@ -306,6 +306,8 @@ struct tw_sim *tw_sim_start(const struct tw_sim_options *opts)
         sim->audit_generate = opts->audit_generate;
         sim->audit_raw_gzip = opts->audit_raw_gzip;
         sim->audit_forbidden = opts->audit_forbidden;
+        sim->audit_newest_first = opts->audit_newest_first;
+        sim->audit_ignore_end_date = opts->audit_ignore_end_date;
         sim->audit_calls = opts->audit_calls > 0 && opts->audit_calls <= SIM_AUDIT_MAX_CALLS
                                    ? opts->audit_calls
                                    : 2;

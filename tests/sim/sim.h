@@ -127,11 +127,19 @@ struct tw_sim_options {
          * evenly over the 90 days before base_time (for benchmarks), a raw
          * gzip body without Content-Encoding, 403 for every credential, and
          * the per-credential rate: audit_calls (0: the documented 2) per
-         * audit_window_ms (0: 60000), 429 with Retry-After above it. */
+         * audit_window_ms (0: 60000), 429 with Retry-After above it.
+         * The entries of a window come oldest first, or newest first with
+         * audit_newest_first (the order is not documented).  A "truncated"
+         * fault cuts an audit-log body after half its entries (the
+         * connection closes without the end of the chunked body).
+         * audit_ignore_end_date serves entries after endDate too, as a
+         * server that does not honour it would. */
         const char *audit_fixture_path;
         size_t audit_generate;
         bool audit_raw_gzip;
         bool audit_forbidden;
+        bool audit_newest_first;
+        bool audit_ignore_end_date;
         int audit_calls;
         int64_t audit_window_ms;
         /* Token writes: rotate keeps endAt (the reference does not say

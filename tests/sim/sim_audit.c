@@ -46,6 +46,7 @@ struct audit_stream {
         size_t n_tokens;
         z_stream z;
         bool z_ready, finished;
+        bool cut; /* end with an error once the lines run out (a fault) */
         unsigned char in[CHUNK + 4096];
 };
 
@@ -295,7 +296,8 @@ static ssize_t stream_read(void *cls, uint64_t pos, char *buf, size_t max)
 
         (void)pos;
         if (st->finished)
-                return MHD_CONTENT_READER_END_OF_STREAM;
+                return st->cut ? MHD_CONTENT_READER_END_WITH_ERROR
+                               : MHD_CONTENT_READER_END_OF_STREAM;
         st->z.next_out = (unsigned char *)buf;
         st->z.avail_out = (uInt)(max < 0x7fffffff ? max : 0x7fffffff);
         while (st->z.avail_out > 0) {
@@ -307,6 +309,13 @@ static ssize_t stream_read(void *cls, uint64_t pos, char *buf, size_t max)
                         st->z.avail_in = (uInt)fill_input(st);
                 }
                 last = st->z.avail_in == 0;
+                if (last && st->cut) {
+                        /* Everything so far reaches the client, then the
+                         * connection is cut mid-body. */
+                        deflate(&st->z, Z_SYNC_FLUSH);
+                        st->finished = st->z.avail_out > 0;
+                        break;
+                }
                 zr = deflate(&st->z, last ? Z_FINISH : Z_NO_FLUSH);
                 if (zr == Z_STREAM_END) {
                         st->finished = true;
@@ -316,8 +325,8 @@ static ssize_t stream_read(void *cls, uint64_t pos, char *buf, size_t max)
                         return MHD_CONTENT_READER_END_WITH_ERROR;
         }
         if ((size_t)(st->z.next_out - (unsigned char *)buf) == 0)
-                return st->finished ? MHD_CONTENT_READER_END_OF_STREAM
-                                    : MHD_CONTENT_READER_END_WITH_ERROR;
+                return st->finished && !st->cut ? MHD_CONTENT_READER_END_OF_STREAM
+                                                : MHD_CONTENT_READER_END_WITH_ERROR;
         return (ssize_t)(st->z.next_out - (unsigned char *)buf);
 }
 
@@ -386,6 +395,13 @@ static struct audit_stream *stream_new_locked(struct tw_sim *sim, int64_t from, 
                         goto fail;
                 st->n_lines++;
         }
+        if (sim->audit_newest_first)
+                for (size_t i = 0; i < st->n_lines / 2; i++) {
+                        char *t = st->lines[i];
+
+                        st->lines[i] = st->lines[st->n_lines - 1 - i];
+                        st->lines[st->n_lines - 1 - i] = t;
+                }
         if (sim->audit_generate)
                 gen_range(sim, st, from, to);
         return st;
@@ -427,7 +443,7 @@ void sim_audit_handle_locked(struct tw_sim *sim, struct MHD_Connection *conn, co
                                 seq);
                 return;
         }
-        st = stream_new_locked(sim, from, to);
+        st = stream_new_locked(sim, from, sim->audit_ignore_end_date ? INT64_MAX : to);
         if (!st) {
                 sim_reply_error(reply, 500, "out of memory", seq);
                 return;
@@ -438,6 +454,19 @@ void sim_audit_handle_locked(struct tw_sim *sim, struct MHD_Connection *conn, co
         reply->stream_free = stream_free;
         reply->content_type = "application/x-ndjson";
         reply->content_encoding = sim->audit_raw_gzip ? NULL : "gzip";
+}
+
+void sim_audit_cut(struct sim_reply *reply)
+{
+        struct audit_stream *st = reply->stream;
+
+        if (reply->stream_read != stream_read)
+                return;
+        for (size_t i = st->n_lines / 2; i < st->n_lines; i++)
+                free(st->lines[i]);
+        st->n_lines /= 2;
+        st->gen_end = st->gen_next + (st->gen_end - st->gen_next) / 2;
+        st->cut = true;
 }
 
 void sim_audit_control(struct tw_sim *sim, const char *body, size_t len, struct sim_reply *reply)

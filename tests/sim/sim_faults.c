@@ -18,6 +18,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lib/fnv.h"
+
 static const char *const type_names[] = {
         [TW_SIM_FAULT_STATUS] = "status",
         [TW_SIM_FAULT_HANG] = "hang",
@@ -132,6 +134,8 @@ void sim_fault_rewrite(const struct tw_sim_fault *f, struct sim_reply *reply)
         const char *key;
 
         if (f->type == TW_SIM_FAULT_TRUNCATED) {
+                if (reply->stream)
+                        sim_audit_cut(reply);
                 reply->body_len /= 2;
                 return;
         }
@@ -215,20 +219,13 @@ bool sim_rate_allow_locked(struct tw_sim *sim, int64_t now_ns)
         return true;
 }
 
-/* FNV-1a over s, continuing from h. */
-static uint64_t fnv(uint64_t h, const char *s)
-{
-        for (; s && *s; s++)
-                h = (h ^ (unsigned char)*s) * 0x100000001b3ULL;
-        return h;
-}
-
 bool sim_write_rate_allow_locked(struct tw_sim *sim, const char *method, const char *auth_header,
                                  int64_t now_ns)
 {
         bool post = strcmp(method, "POST") == 0;
         double rate = post ? sim->post_rate : sim->delete_rate;
-        uint64_t key = fnv(fnv(0xcbf29ce484222325ULL, method), auth_header ? auth_header : "-");
+        const char *auth = auth_header ? auth_header : "-";
+        uint64_t key = tw_fnv1a_more(tw_fnv1a_str(method), auth, strlen(auth));
         struct sim_write_rate *w = NULL;
         size_t cap, k = 0;
 

@@ -129,7 +129,7 @@ struct tw_sim {
         struct sim_audit_entry *audit;
         size_t n_audit, audit_cap;
         size_t audit_generate;
-        bool audit_raw_gzip, audit_forbidden;
+        bool audit_raw_gzip, audit_forbidden, audit_newest_first, audit_ignore_end_date;
         int audit_calls;         /* per credential within audit_window_ms */
         int64_t audit_window_ms; /* the rate window */
         struct sim_audit_rate audit_rates[SIM_AUDIT_MAX_CREDS];
@@ -282,6 +282,9 @@ void sim_audit_free(struct tw_sim *sim);
 /* GET {p}/organizations/{org}/audit-logs (auth_ws: a workspace credential). */
 void sim_audit_handle_locked(struct tw_sim *sim, struct MHD_Connection *conn, const char *auth_ws,
                              uint64_t seq, struct sim_reply *reply);
+/* The "truncated" fault on an audit-log body: half its entries, then the
+ * connection is cut. */
+void sim_audit_cut(struct sim_reply *reply);
 /* POST /_sim/audit-logs. */
 void sim_audit_control(struct tw_sim *sim, const char *body, size_t len, struct sim_reply *reply);
 

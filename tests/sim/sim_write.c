@@ -29,6 +29,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lib/fnv.h"
+
 #define DAY 86400
 #define MAX_NAME 256
 
@@ -111,11 +113,9 @@ static void set_actor(struct write_req *w, cJSON *token, bool created)
 static void set_short_token(cJSON *token, const char *jwt)
 {
         static const char b36[] = "0123456789abcdefghijklmnopqrstuvwxyz";
-        uint64_t h = 0xcbf29ce484222325ULL;
+        uint64_t h = tw_fnv1a_str(jwt);
         char out[9];
 
-        for (const char *p = jwt; *p; p++)
-                h = (h ^ (unsigned char)*p) * 0x100000001b3ULL;
         for (int i = 0; i < 8; i++, h /= 36)
                 out[i] = b36[h % 36];
         out[8] = '\0';

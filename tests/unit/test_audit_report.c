@@ -97,9 +97,9 @@ static void csv(void **state)
 
         (void)state;
         assert_true(strncmp(s, "observed_at,event,severity,token_id,token_name,", 47) == 0);
-        /* A formula is text, a newline stays inside its quoted cell. */
+        /* A formula is text; a newline is a blank, a terminal escape '?'. */
         assert_non_null(strstr(s, ",\"'=HYPERLINK(\"\"x\"\")\","));
-        assert_non_null(strstr(s, "\"[Rotate now](https://evil.example/login)|x\n\x1b[31m\""));
+        assert_non_null(strstr(s, ",[Rotate now](https://evil.example/login)|x ?[31m,"));
         assert_non_null(strstr(s, "2026-06-01T12:00:00Z,deleted,critical,t3,ci,ORGANIZATION,"));
         free(s);
 }

@@ -21,7 +21,7 @@
 #include <cmocka.h>
 #include <curl/curl.h>
 
-#include "agent/cmd/check.h"
+#include "agent/cmd/check_internal.h"
 #include "core/config/config.h"
 #include "core/credential.h"
 #include "core/inventory.h"

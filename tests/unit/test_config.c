@@ -319,7 +319,7 @@ static void check_defaults(const struct tw_config *cfg)
         assert_true(cfg->policy.require_expiry);
         assert_int_equal(cfg->policy.unused_after, 90 * DAY);
         assert_int_equal(cfg->policy.never_used_after, 14 * DAY);
-        assert_int_equal(cfg->policy.new_source_after, 30 * DAY);
+        assert_int_equal(cfg->policy.new_source_after, 7 * DAY);
         assert_int_equal(cfg->policy.new_source_for, 7 * DAY);
         assert_string_equal(cfg->policy.max_organization_role, "ORGANIZATION_BILLING_ADMIN");
         assert_string_equal(cfg->policy.max_workspace_role, "WORKSPACE_OPERATOR");

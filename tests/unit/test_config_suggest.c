@@ -18,7 +18,7 @@
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 #define SECTIONS                                                                     \
         "(expected astro, agent, policy, trail, audit_logs, suppress, owners, web, " \
-        "web.basic_auth_users, astro.NAME or webhook.NAME)"
+        "web.basic_auth_users, deliver, rotation, astro.NAME, webhook.NAME or deliver.NAME)"
 #define OWNERS_FORMS \
         "(expected keys, labels, token GLOB = team[, contact] or workspace ID = team[, contact])"
 

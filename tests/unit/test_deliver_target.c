@@ -18,8 +18,8 @@
 #include <cmocka.h>
 
 #include "exporters/deliver/deliver.h"
-#include "exporters/deliver/deliver_common.h"
-#include "exporters/deliver/kubernetes.h"
+#include "exporters/deliver/deliver_common_internal.h"
+#include "exporters/deliver/kubernetes_internal.h"
 #include "helpers/helpers.h"
 #include "lib/buf.h"
 #include "lib/timeutil.h"

@@ -123,8 +123,9 @@ static void check_page(const char *page, struct tw_buf *missing)
 /* Appends to stale every term line of a keyed section the parser does not know. */
 static void check_no_stale(const char *page, struct tw_buf *stale)
 {
-        static const char *const sections[] = {"astro",      "agent", "policy", "trail",
-                                               "audit_logs", "web",   "webhook"};
+        static const char *const sections[] = {"astro",        "agent",   "policy",  "trail",
+                                               "audit_logs",   "web",     "webhook", "deliver",
+                                               "deliver.NAME", "rotation"};
         const char *start, *end;
         char heading[64];
 
@@ -168,6 +169,74 @@ static void test_every_key_documented(void **state)
         check_no_stale(page, &problems);
         if (problems.len)
                 fail_msg("man/tokenwatch.ini.5.scd is out of date:\n%s", problems.ptr);
+        tw_buf_done(&problems);
+        free(page);
+}
+
+/* Appends to missing every section of the parser the page has no heading
+ * for ("# [name]", "# [name.NAME]" for a family), and every section of old
+ * key names it never mentions ("[name]"). */
+static void check_sections(const char *page, struct tw_buf *missing)
+{
+        const char *name, *start, *end;
+        bool family, renamed;
+        char heading[64];
+
+        for (size_t i = 0; (name = tw_config_section_at(i, &family, &renamed)) != NULL; i++) {
+                snprintf(heading, sizeof(heading), "%s[%s%s]", renamed ? "" : "# ", name,
+                         family ? ".NAME" : "");
+                if (renamed ? !strstr(page, heading) : !find_block(page, heading, &start, &end))
+                        tw_buf_printf(missing, "%s: %s\n",
+                                      renamed ? "old section not mentioned" : "no heading",
+                                      heading);
+        }
+}
+
+static void test_every_section_documented(void **state)
+{
+        char *page = read_page("tokenwatch.ini.5.scd");
+        struct tw_buf problems;
+        bool family, renamed;
+        size_t n = 0;
+
+        (void)state;
+        while (tw_config_section_at(n, &family, &renamed))
+                n++;
+        assert_true(n >= 10); /* the parser's registry really was walked */
+        tw_buf_init(&problems, PAGE_MAX);
+        check_sections(page, &problems);
+        if (problems.len)
+                fail_msg("man/tokenwatch.ini.5.scd lacks sections:\n%s", problems.ptr);
+        tw_buf_done(&problems);
+        free(page);
+}
+
+static void test_missing_section_caught(void **state)
+{
+        char *page = read_page("tokenwatch.ini.5.scd");
+        struct tw_buf problems;
+        char *h;
+
+        (void)state;
+        /* the page with its [web.basic_auth_users] and [webhook.NAME] headings renamed */
+        h = strstr(page, "\n# [web.basic_auth_users]\n");
+        assert_non_null(h);
+        memcpy(h + 3, "x", 1);
+        h = strstr(page, "\n# [webhook.NAME]\n");
+        assert_non_null(h);
+        memcpy(h + 3, "x", 1);
+        tw_buf_init(&problems, PAGE_MAX);
+        check_sections(page, &problems);
+        assert_non_null(problems.ptr);
+        assert_string_equal(problems.ptr, "no heading: # [web.basic_auth_users]\n"
+                                          "no heading: # [webhook.NAME]\n");
+        tw_buf_done(&problems);
+        tw_buf_init(&problems, PAGE_MAX);
+        check_sections("# [astro]\n# [agent]\n", &problems);
+        assert_non_null(problems.ptr);
+        assert_non_null(strstr(problems.ptr, "old section not mentioned: [audit]\n"));
+        assert_non_null(strstr(problems.ptr, "no heading: # [astro.NAME]\n"));
+        assert_null(strstr(problems.ptr, "# [agent]"));
         tw_buf_done(&problems);
         free(page);
 }
@@ -231,6 +300,8 @@ int main(void)
                 cmocka_unit_test(test_every_key_documented),
                 cmocka_unit_test(test_gaps_are_caught),
                 cmocka_unit_test(test_stale_key_caught),
+                cmocka_unit_test(test_every_section_documented),
+                cmocka_unit_test(test_missing_section_caught),
         };
 
         return cmocka_run_group_tests(tests, NULL, NULL);

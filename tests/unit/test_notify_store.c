@@ -16,8 +16,8 @@
 #include <cmocka.h>
 
 #include "core/notify/state.h"
-#include "exporters/notify/store.h"
-#include "exporters/notify/sink.h"
+#include "exporters/notify/store_internal.h"
+#include "exporters/notify/sink_internal.h"
 #include "lib/statefile.h"
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))

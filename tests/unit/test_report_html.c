@@ -5,6 +5,7 @@
  * browser loads it there. */
 #include "exporters/report/report.h"
 
+#include "helpers/html_check.h"
 #include "helpers/report_fixture.h"
 
 #include <setjmp.h>
@@ -17,6 +18,7 @@
 #include <cmocka.h>
 
 #include "core/config/config.h"
+#include "core/evaluate/evaluate.h"
 #include "core/evaluate/finding.h"
 #include "core/inventory.h"
 #include "core/snapshot.h"
@@ -26,76 +28,7 @@
 #include <errno.h>
 #include <stdio.h>
 
-#include <gnutls/crypto.h>
-#include <gnutls/gnutls.h>
-
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
-
-static size_t count(const char *hay, const char *needle)
-{
-        size_t n = 0;
-
-        for (const char *p = hay; (p = strstr(p, needle)) != NULL; p++)
-                n++;
-        return n;
-}
-
-static void assert_absent(const char *html, const char *what)
-{
-        if (strstr(html, what))
-                fail_msg("the HTML report holds \"%s\": %s", what, strstr(html, what));
-}
-
-static void assert_present(const char *html, const char *what)
-{
-        if (!strstr(html, what))
-                fail_msg("the HTML report lacks \"%s\"", what);
-}
-
-/* The CSP allows nothing but the page's one stylesheet, by its hash. */
-static void assert_csp(const char *html)
-{
-        const char *style = strstr(html, "<style>"),
-                   *end = style ? strstr(style, "</style>") : NULL;
-        unsigned char md[32];
-        gnutls_datum_t in = {.data = md, .size = sizeof(md)}, b64 = {0};
-        char want[256];
-
-        assert_non_null(end);
-        style += strlen("<style>");
-        assert_int_equal(gnutls_hash_fast(GNUTLS_DIG_SHA256, style, (size_t)(end - style), md), 0);
-        assert_int_equal(gnutls_base64_encode2(&in, &b64), 0);
-        snprintf(want, sizeof(want),
-                 "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; "
-                 "style-src 'sha256-%.*s'; base-uri 'none'; form-action 'none'\">",
-                 (int)b64.size, (const char *)b64.data);
-        gnutls_free(b64.data);
-        assert_present(html, want);
-        assert_absent(html, " style=\""); /* the hash allows no inline style attribute */
-}
-
-/* What no report may hold, whatever the API sent. */
-static void assert_self_contained(const char *html)
-{
-        static const char *const banned[] = {
-                "<script",    "<link",       "<img",     "<iframe", "<object",
-                "<embed",     "<form",       " src=\"",  "url(",    "@import",
-                "@font-face", "href=\"http", "href=\"/", "\x1b",    "\xe2\x80\xae" /* U+202E */,
-                "\r"};
-
-        for (size_t i = 0; i < ARRAY_SIZE(banned); i++)
-                assert_absent(html, banned[i]);
-        assert_csp(html);
-        assert_int_equal(count(html, "<style>"), 1);
-        assert_int_equal(count(html, "<html"), 1);
-        assert_int_equal(count(html, "<table"), count(html, "</table>"));
-        assert_int_equal(count(html, "<tr"), count(html, "</tr>"));
-        assert_int_equal(count(html, "<ul"), count(html, "</ul>"));
-        assert_int_equal(count(html, "<li>"), count(html, "</li>"));
-        assert_int_equal(count(html, "<bdi>"), count(html, "</bdi>"));
-        assert_int_equal(count(html, "<svg"), count(html, "</svg>"));
-        assert_int_equal(count(html, "<a "), count(html, "</a>"));
-}
 
 static void test_fixture(void **state)
 {
@@ -121,7 +54,40 @@ static void test_fixture(void **state)
                 ">Token expiries: expired, and the next 90 days</title>",
                 "class=\"th crit\"", /* the 7d critical threshold line */
                 "class=\"th warn\"", /* the 30d warning threshold line */
-                "1 expired, 2 expiring in the next 90 days, 0 later, 1 never expire.",
+                "Drawn: 1 expired, 2 expiring in the next 90 days (1 of them with an active "
+                "expiring finding). Not drawn: 0 expiring later, 1 never expiring. Numbered: the "
+                "2 drawn tokens with a critical or warning finding of any kind, listed below.",
+                /* numbered left to right: tok-c (expired, row t2), then tok-a (t0); tok-d
+                 * (t3) has no finding: a plain dot, not listed */
+                "<circle class=\"crit\" cx=\"18\" cy=\"137\" r=\"8\"/><text class=\"n "
+                "crit\" x=\"18\" y=\"141\">1</text>",
+                "<li><span class=\"badge crit\">1</span> <a href=\"#t2\"><bdi>dag "
+                "runner</bdi></a> &middot; expired<br><span class=\"id\">expired 2025-06-14, 1 "
+                "day ago</span></li>",
+                "<li><span class=\"badge crit\">2</span> <a href=\"#t0\"><bdi>ci "
+                "deploy</bdi></a> &middot; expiring<br>",
+                "r=\"5\"/></a>",
+                /* the table of contents, its counts those of the sections */
+                "<li><a href=\"#findings\">Findings (4)</a></li>",
+                "<li><a href=\"#tokens\">Tokens (4)</a></li>",
+                "<li><a href=\"#suppressions\">Suppressions (1)</a></li>",
+                "<li><a href=\"#errors\">Errors (2)</a></li>",
+                "<h2 id=\"summary\">Summary</h2>",
+                "<h2 id=\"expiries\">Expiries</h2>",
+                "<h2 id=\"errors\">Errors</h2>",
+                /* by scope: tok-b (ORGANIZATION, with a workspace role too) in its own
+                 * row; tok-c (DEPLOYMENT) under dep-1's workspace with tok-a; tok-d
+                 * (WORKSPACE, no role) unknown */
+                "<bdi>Organization-scoped tokens</bdi></td><td class=\"num\" "
+                "data-l=\"Tokens\">1</td>",
+                "<bdi>Data &quot;Eng&quot; | team</bdi> <span class=\"id\">ws-1</span></td><td "
+                "class=\"num\" data-l=\"Tokens\">2</td>",
+                "<bdi>Workspace unknown or not found</bdi></td><td class=\"num\" "
+                "data-l=\"Tokens\">1</td>",
+                "1 ORGANIZATION",
+                /* the report, not the live view: when, and whether complete */
+                "<dt>Generated</dt><dd>2025-06-15T15:06:40Z</dd>",
+                "<dt>Complete</dt><dd>no, failed listings: tokens workspace=ws-9</dd>",
                 /* the audit sections, their hostile strings escaped */
                 "<h2 id=\"changes\">Changes in the last 30 days</h2>",
                 "3 changes since 2025-05-16, newest first.",
@@ -140,9 +106,9 @@ static void test_fixture(void **state)
         };
 
         (void)state;
-        assert_self_contained(html);
+        html_assert_self_contained(html);
         for (size_t i = 0; i < ARRAY_SIZE(want); i++)
-                assert_present(html, want[i]);
+                html_assert_present(html, want[i]);
         assert_null(strstr(html, "<script>"));
         assert_null(strstr(html, "<img"));
         assert_null(strstr(html, "<b>bold"));
@@ -151,8 +117,8 @@ static void test_fixture(void **state)
 
                 snprintf(id, sizeof(id), "tok-%c", (char)('a' + i));
                 snprintf(row, sizeof(row), "<tr id=\"t%zu\">", i);
-                assert_present(html, id);
-                assert_present(html, row);
+                html_assert_present(html, id);
+                html_assert_present(html, row);
         }
         free(html);
 }
@@ -190,12 +156,12 @@ static void test_script_breakout(void **state)
         tw_buf_init(&out, 0);
         assert_int_equal(tw_report_render(&snap, TW_REPORT_HTML, &out), 0);
         html = tw_buf_steal(&out);
-        assert_self_contained(html);
-        assert_present(html, want);
+        html_assert_self_contained(html);
+        html_assert_present(html, want);
         /* the title, h1, organization, workspace, id, name, description,
          * scope, creator and the timeline dot's title (name and id) */
-        assert_true(count(html, want) >= 11);
-        assert_present(html, "Not evaluated.");
+        assert_true(html_count(html, want) >= 11);
+        html_assert_present(html, "Not evaluated.");
         free(html);
         tw_inventory_free(inv);
 }
@@ -213,13 +179,19 @@ static void test_empty_and_unevaluated(void **state)
         tw_buf_init(&out, 0);
         assert_int_equal(tw_report_render(&snap, TW_REPORT_HTML, &out), 0);
         html = tw_buf_steal(&out);
-        assert_self_contained(html);
-        assert_present(html, "<h2 id=\"tokens\">Tokens (0)</h2>");
-        assert_present(html, "0 expired, 0 expiring in the next 90 days, 0 later, 0 never expire.");
-        assert_absent(html, "class=\"th "); /* no config, no thresholds */
+        html_assert_self_contained(html);
+        html_assert_present(html, "<h2 id=\"tokens\">Tokens (0)</h2>");
+        html_assert_present(html,
+                            "Drawn: 0 expired, 0 expiring in the next 90 days (0 of them with "
+                            "an active expiring finding). Not drawn: 0 expiring later, 0 never "
+                            "expiring. <span");
+        html_assert_absent(html, "<ol class=\"tl-key\">");  /* nothing numbered, no list */
+        html_assert_absent(html, "Errors (");               /* no errors, no entry for them */
+        html_assert_absent(html, "http-equiv=\"refresh\""); /* a report does not reload */
+        html_assert_absent(html, "class=\"th ");            /* no config, no thresholds */
         /* no audit trail, no usage: the sections say so */
-        assert_present(html, "<p>No change history yet: the daemon");
-        assert_present(html, "<p>No audit-log usage: it needs");
+        html_assert_present(html, "<p>No change history yet: the daemon");
+        html_assert_present(html, "<p>No audit-log usage: it needs");
         free(html);
         tw_inventory_free(inv);
 }
@@ -242,9 +214,100 @@ static void test_percentage_thresholds(void **state)
         tw_buf_init(&out, 0);
         assert_int_equal(tw_report_render(&snap, TW_REPORT_HTML, &out), 0);
         html = tw_buf_steal(&out);
-        assert_present(html, "class=\"th crit\"");
-        assert_absent(html, "class=\"th warn\"");
-        assert_present(html, "percentage of each token's lifetime differs per token");
+        html_assert_present(html, "class=\"th crit\"");
+        html_assert_absent(html, "class=\"th warn\"");
+        html_assert_present(html, "percentage of each token's lifetime differs per token");
+        free(html);
+        tw_evaluation_free(ev);
+        tw_inventory_free(inv);
+        tw_config_free(cfg);
+}
+
+/* One day with more tokens than a stack holds: the numbered ones (a
+ * finding) sit lowest and are drawn first, so "+n" hides tokens without a
+ * finding before any numbered one; a numbered token left out says so in the
+ * list, which names every one. */
+static void test_timeline_full_stack(void **state)
+{
+        struct tw_config *cfg = NULL;
+        struct tw_inventory *inv = tw_inventory_new("org-1", "v1");
+        struct tw_evaluation *ev = NULL;
+        struct tw_snapshot snap;
+        struct tw_buf out;
+        char *html, id[16], want[96];
+
+        (void)state;
+        assert_non_null(inv);
+        assert_int_equal(tw_config_new_default(&cfg), 0);
+        inv->collected_at = FIX_NOW;
+        /* 40 days out, past the warning threshold: 8 never used (a warning
+         * each), 3 used today (no finding), interleaved */
+        for (int i = 0; i < 11; i++) {
+                snprintf(id, sizeof(id), "tok-%02d", i);
+                fix_token(inv, id, id, "WORKSPACE", "STANDARD", FIX_NOW + FIX_DAY * 40,
+                          i % 3 == 2 ? FIX_NOW - 3600 : TW_NO_TIME, NULL, NULL);
+        }
+        assert_int_equal(tw_inventory_sort(inv), 0);
+        assert_int_equal(tw_evaluate(inv, &cfg->policy, NULL, 0, FIX_NOW, &ev), 0);
+        snap = (struct tw_snapshot){.cfg = cfg, .inv = inv, .ev = ev};
+        tw_buf_init(&out, 0);
+        assert_int_equal(tw_report_render(&snap, TW_REPORT_HTML, &out), 0);
+        html = tw_buf_steal(&out);
+        html_assert_self_contained(html);
+        assert_int_equal(html_count(html, "<text class=\"n warn\""), 6);
+        assert_int_equal(html_count(html, "r=\"5\"/>"), 0); /* no plain dot drawn */
+        html_assert_present(html, "<text class=\"more\"");
+        html_assert_present(html, ">+5</text>");
+        assert_int_equal(html_count(html, "<li><span class=\"badge warn\">"), 8);
+        for (unsigned n = 1; n <= 8; n++) {
+                snprintf(want, sizeof(want), ">%u</text></a>", n);
+                assert_true((html_count(html, want) == 1) == (n <= 6));
+        }
+        assert_int_equal(html_count(html, "; not drawn: too many at that date</span>"), 2);
+        html_assert_present(html, "Numbered: the 8 drawn tokens with a critical or warning");
+        free(html);
+        tw_evaluation_free(ev);
+        tw_inventory_free(inv);
+        tw_config_free(cfg);
+}
+
+/* A long name is cut to 40 cells wherever it stands (a card, a finding, the
+ * timeline's list, the tokens table), whole and escaped in the cut one's
+ * title (no attribute can be broken out of) and in the dot's tooltip. */
+static void test_long_names(void **state)
+{
+        static const char name[] = "\" onmouseover=\"alert(1)\" x=\"<b>&amp; a very long token "
+                                   "name \xe2\x80\xae that goes on";
+        static const char whole[] = "&quot; onmouseover=&quot;alert(1)&quot; x=&quot;&lt;b&gt;"
+                                    "&amp;amp; a very long token name ? that goes on";
+        struct tw_config *cfg = NULL;
+        struct tw_inventory *inv = tw_inventory_new("org-1", "v1");
+        struct tw_evaluation *ev = NULL;
+        struct tw_snapshot snap;
+        struct tw_buf out;
+        char *html, want[512];
+
+        (void)state;
+        assert_non_null(inv);
+        assert_int_equal(tw_config_new_default(&cfg), 0);
+        inv->collected_at = FIX_NOW;
+        fix_token(inv, "tok-1", name, "WORKSPACE", "STANDARD", FIX_NOW + FIX_DAY * 2,
+                  FIX_NOW - 3600, NULL, NULL);
+        assert_int_equal(tw_evaluate(inv, &cfg->policy, NULL, 0, FIX_NOW, &ev), 0);
+        snap = (struct tw_snapshot){.cfg = cfg, .inv = inv, .ev = ev};
+        tw_buf_init(&out, 0);
+        assert_int_equal(tw_report_render(&snap, TW_REPORT_HTML, &out), 0);
+        html = tw_buf_steal(&out);
+        html_assert_self_contained(html);
+        html_assert_absent(html, "onmouseover=\"");
+        /* 39 cells and "…" */
+        snprintf(want, sizeof(want), "<bdi title=\"%s\">%s\xe2\x80\xa6</bdi>", whole,
+                 "&quot; onmouseover=&quot;alert(1)&quot; x=&quot;&lt;b&gt;&amp;amp; a ");
+        /* the soonest-expiry card, the finding, the timeline's list, the table */
+        assert_int_equal(html_count(html, want), 4);
+        html_assert_present(html, "<td class=\"tok\" data-l=\"Token\"><b><bdi title=\"");
+        snprintf(want, sizeof(want), "<title>%s (tok-1): expires", whole);
+        html_assert_present(html, want);
         free(html);
         tw_evaluation_free(ev);
         tw_inventory_free(inv);
@@ -288,6 +351,8 @@ int main(void)
                 cmocka_unit_test(test_script_breakout),
                 cmocka_unit_test(test_empty_and_unevaluated),
                 cmocka_unit_test(test_percentage_thresholds),
+                cmocka_unit_test(test_timeline_full_stack),
+                cmocka_unit_test(test_long_names),
                 cmocka_unit_test(test_cap),
                 cmocka_unit_test(test_format_name),
         };

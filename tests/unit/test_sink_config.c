@@ -15,7 +15,7 @@
 #include <curl/curl.h>
 
 #include "core/config/config.h"
-#include "exporters/notify/sink.h"
+#include "exporters/notify/sink_internal.h"
 #include "exporters/notify/sink_config.h"
 #include "lib/buf.h"
 

@@ -1,4 +1,4 @@
-/* What audit log entries mean (core/usage/usage.h, core/usage/permissions.h): path
+/* What audit log entries mean (core/usage/usage.h, core/usage/permissions_internal.h): path
  * templates, token lifecycle calls, per-token usage within its caps, the
  * lowest sufficient role, and the persisted index (untrusted on load). */
 #include <errno.h>
@@ -13,7 +13,7 @@
 #include <cmocka.h>
 
 #include "core/usage/auditlog_entry.h"
-#include "core/usage/permissions.h"
+#include "core/usage/permissions_internal.h"
 #include "core/usage/usage.h"
 #include "lib/buf.h"
 #include "lib/timeutil.h"

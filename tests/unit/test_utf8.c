@@ -107,6 +107,56 @@ static void test_is_control(void **state)
                                  cases[i].control ? "control" : "not control");
 }
 
+/* A walk with tw_utf8_next(): every byte is passed, a bad one alone. */
+static void test_next(void **state)
+{
+        static const struct {
+                const char *name, *s;
+                size_t want_len;
+                uint32_t want_cp;
+        } cases[] = {
+                {"ascii", "a", 1, 'a'},
+                {"the NUL", "", 1, 0},
+                {"two bytes", "\xc3\xa9", 2, 0xE9},
+                {"four bytes", "\xf0\x9f\x98\x80", 4, 0x1F600},
+                {"a lone continuation byte",
+                 "\x80"
+                 "a",
+                 1, TW_UTF8_INVALID},
+                {"an overlong lead", "\xc0\xaf", 1, TW_UTF8_INVALID},
+                {"cut short by the NUL", "\xe2\x82", 1, TW_UTF8_INVALID},
+                {"a surrogate", "\xed\xa0\x80", 1, TW_UTF8_INVALID},
+                {"past U+10FFFF", "\xf4\x90\x80\x80", 1, TW_UTF8_INVALID},
+        };
+        (void)state;
+        for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+                uint32_t cp = 0;
+                size_t len = tw_utf8_next(cases[i].s, &cp);
+
+                if (len != cases[i].want_len || cp != cases[i].want_cp)
+                        fail_msg("%s: %zu bytes U+%04X, want %zu bytes U+%04X", cases[i].name, len,
+                                 (unsigned)cp, cases[i].want_len, (unsigned)cases[i].want_cp);
+        }
+}
+
+static void test_is_bidi(void **state)
+{
+        static const struct {
+                uint32_t cp;
+                bool bidi;
+        } cases[] = {
+                {0x061B, false}, {0x061C, true},  {0x200D, false}, {0x200E, true},
+                {0x200F, true},  {0x2029, false}, {0x202A, true},  {0x202E, true},
+                {0x202F, false}, {0x2065, false}, {0x2066, true},  {0x2069, true},
+                {0x206A, false}, {0x1B, false},   {0x85, false},   {'a', false},
+        };
+        (void)state;
+        for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+                if (tw_utf8_is_bidi(cases[i].cp) != cases[i].bidi)
+                        fail_msg("U+%04X: want %s", (unsigned)cases[i].cp,
+                                 cases[i].bidi ? "bidi" : "not bidi");
+}
+
 static void test_cut(void **state)
 {
         static const struct {
@@ -138,10 +188,9 @@ static void test_cut(void **state)
 int main(void)
 {
         const struct CMUnitTest tests[] = {
-                cmocka_unit_test(test_decode),
-                cmocka_unit_test(test_valid),
-                cmocka_unit_test(test_is_control),
-                cmocka_unit_test(test_cut),
+                cmocka_unit_test(test_decode),     cmocka_unit_test(test_valid),
+                cmocka_unit_test(test_is_control), cmocka_unit_test(test_is_bidi),
+                cmocka_unit_test(test_cut),        cmocka_unit_test(test_next),
         };
 
         return cmocka_run_group_tests(tests, NULL, NULL);

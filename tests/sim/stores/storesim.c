@@ -17,6 +17,8 @@
 #include <time.h>
 
 #include "lib/buf.h"
+#include "lib/fnv.h"
+#include "lib/readfile.h"
 #include "lib/secret.h"
 #include "lib/timeutil.h"
 
@@ -47,13 +49,7 @@ void store_sleep(struct tw_storesim *s, int ms)
 
         if (ms <= 0)
                 return;
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        ts.tv_sec += ms / 1000;
-        ts.tv_nsec += (long)(ms % 1000) * 1000000L;
-        if (ts.tv_nsec >= 1000000000L) {
-                ts.tv_sec++;
-                ts.tv_nsec -= 1000000000L;
-        }
+        ts = tw_mono_timespec(tw_mono_ns() + ms * INT64_C(1000000));
         pthread_mutex_lock(&s->lock);
         while (!s->stopping && pthread_cond_timedwait(&s->stop_cond, &s->lock, &ts) != ETIMEDOUT)
                 ;
@@ -88,11 +84,8 @@ static enum store_auth authenticate(struct tw_storesim *s, struct MHD_Connection
 static uint64_t rate_key(struct tw_storesim *s, struct MHD_Connection *conn)
 {
         const char *c = s->kind->credential(conn);
-        uint64_t h = 0xcbf29ce484222325ULL;
 
-        for (; c && *c; c++)
-                h = (h ^ (unsigned char)*c) * 0x100000001b3ULL;
-        return h;
+        return tw_fnv1a_str(c ? c : "");
 }
 
 /* Counts the request in its credential's fixed window; false when over. */
@@ -300,26 +293,13 @@ static void storesim_free(struct tw_storesim *s)
         free(s);
 }
 
-/* Reads a PEM file whole for MHD's TLS options; NULL on failure. */
+/* Reads a PEM file whole (at most 1 MiB) for MHD's TLS options; NULL on
+ * failure. */
 static char *read_pem(const char *path)
 {
-        FILE *f = fopen(path, "rb");
-        struct tw_buf b;
-        char chunk[4096];
-        size_t n;
         char *out = NULL;
 
-        if (!f)
-                return NULL;
-        tw_buf_init(&b, 1 << 20);
-        while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
-                if (tw_buf_add(&b, chunk, n) < 0)
-                        break;
-        if (!ferror(f))
-                out = tw_buf_steal(&b);
-        fclose(f);
-        tw_buf_done(&b);
-        return out;
+        return tw_read_file(path, (size_t)1 << 20, TW_READ_SECRET, &out, NULL) == 0 ? out : NULL;
 }
 
 static struct MHD_Daemon *start_daemon(struct tw_storesim *s, const struct tw_storesim_options *o)

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lib/json.h"
 #include "lib/secret.h"
 
 static char *dup_or_null(const char *s)
@@ -213,14 +214,6 @@ static void control_stats(struct tw_storesim *s, struct store_reply *rp)
         cJSON_Delete(o);
 }
 
-static void add_str(cJSON *o, const char *k, const char *v)
-{
-        if (v)
-                cJSON_AddStringToObject(o, k, v);
-        else
-                cJSON_AddNullToObject(o, k);
-}
-
 static void control_requests(struct tw_storesim *s, struct store_reply *rp)
 {
         struct tw_storesim_request *r = NULL;
@@ -231,14 +224,14 @@ static void control_requests(struct tw_storesim *s, struct store_reply *rp)
                 for (size_t i = 0; i < n; i++) {
                         cJSON *o = cJSON_CreateObject();
 
-                        add_str(o, "method", r[i].method);
-                        add_str(o, "path", r[i].path);
-                        add_str(o, "auth", r[i].auth);
+                        tw_json_add_str(o, "method", r[i].method);
+                        tw_json_add_str(o, "path", r[i].path);
+                        tw_json_add_str(o, "auth", r[i].auth);
                         cJSON_AddNumberToObject(o, "status", r[i].status);
-                        add_str(o, "accept", r[i].accept);
-                        add_str(o, "api_version", r[i].api_version);
-                        add_str(o, "user_agent", r[i].user_agent);
-                        add_str(o, "content_type", r[i].content_type);
+                        tw_json_add_str(o, "accept", r[i].accept);
+                        tw_json_add_str(o, "api_version", r[i].api_version);
+                        tw_json_add_str(o, "user_agent", r[i].user_agent);
+                        tw_json_add_str(o, "content_type", r[i].content_type);
                         cJSON_AddItemToArray(arr, o);
                 }
                 tw_storesim_requests_free(r, n);
