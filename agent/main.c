@@ -42,6 +42,8 @@ static void usage(FILE *f)
               "      --now TIME      evaluate at another RFC 3339 time\n"
               "      --group-by G    team: group the tokens by their owner's team\n"
               "      --organization O  only this organization ([astro.NAME] name or id)\n"
+              "      --since D       the audit logs read when no fresh usage is kept\n"
+              "                      (default [audit_logs] backfill, at most 90d)\n"
               "\n"
               "audit options:\n"
               "  -f, --format F      table (default), json, csv or markdown\n"
@@ -93,7 +95,10 @@ static int run_run(const struct cli *c)
 
 static int run_report(const struct cli *c)
 {
-        return tw_cmd_report(&c->report);
+        struct tw_report_options o = c->report;
+
+        o.since_seconds = c->audit.since_seconds;
+        return tw_cmd_report(&o);
 }
 
 static int run_check_config(const struct cli *c)

@@ -1,6 +1,8 @@
-/* `tokenwatch audit`: the audit trail for reviewers, read from state_dir. */
+/* `tokenwatch audit`: the audit trail for reviewers, read from state_dir, and
+ * who uses each token, from the Astro audit logs. */
 #include "agent/cmd/audit.h"
 #include "agent/cmd/audit_usage_internal.h"
+#include "agent/cmd/oneshot_usage_internal.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -76,7 +78,7 @@ int tw_cmd_audit(const struct tw_auditlog_options *o)
         enum tw_report_format fmt;
         char path[PATH_MAX];
         struct tw_buf out;
-        struct tw_usage *usage = NULL;
+        struct tw_oneshot_usage usage = {0};
         struct tw_listing *listing = NULL;
         size_t skipped = 0;
         int64_t now = tw_now();
@@ -96,6 +98,7 @@ int tw_cmd_audit(const struct tw_auditlog_options *o)
                 code = TW_EXIT_CONFIG;
                 goto out;
         }
+        tw_log_setup(cfg->agent.log_level, cfg->agent.log_format);
         if (o->since_seconds > 0)
                 c.since = now - o->since_seconds;
         snprintf(path, sizeof(path), "%s/%s", cfg->agent.state_dir, TW_TRAIL_FILE);
@@ -108,7 +111,7 @@ int tw_cmd_audit(const struct tw_auditlog_options *o)
                 code = TW_EXIT_CONFIG;
                 goto out;
         }
-        if (tw_cmd_audit_load_usage(cfg, &usage, &listing) < 0) {
+        if (tw_cmd_audit_usage(cfg, o->since_seconds, now, &usage, &listing) < 0) {
                 code = TW_EXIT_CONFIG;
                 goto out;
         }
@@ -120,8 +123,10 @@ int tw_cmd_audit(const struct tw_auditlog_options *o)
                         .since = c.since,
                         .token_id = o->token_id,
                         .skipped = skipped + c.malformed,
-                        .usage = usage,
+                        .usage = usage.usage,
                         .listing = listing,
+                        .origins = usage.origins,
+                        .n_origins = usage.n_origins,
                 };
 
                 r = tw_audit_render(&v, fmt, &out);
@@ -140,7 +145,7 @@ out:
         for (size_t i = 0; i < c.n; i++)
                 tw_event_done(&c.events[i]);
         free(c.events);
-        tw_usage_free(usage);
+        tw_oneshot_usage_done(&usage);
         tw_listing_free(listing);
         tw_config_free(cfg);
         tw_buf_done(&out);

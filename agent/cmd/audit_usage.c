@@ -2,89 +2,73 @@
 #include "agent/cmd/audit_usage_internal.h"
 
 #include <errno.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
-#include "collectors/auditlog/auditlog.h"
+#include "agent/cmd/collect_internal.h"
+#include "agent/cmd/commands.h"
+#include "agent/cmd/oneshot_usage_internal.h"
 #include "core/config/config.h"
 #include "core/events.h"
-#include "core/usage/usage.h"
+#include "core/inventory.h"
 #include "exporters/trail/trail.h"
 #include "lib/log.h"
 #include "lib/statefile.h"
 
 #define LISTING_MAX ((size_t)256 << 20)
 
-/* Merges one organization's index into *merged (taking it over when it is
- * the first).  0 or -ENOMEM. */
-static int add_usage(struct tw_usage **merged, struct tw_usage *u)
+/* The daemon's last listing, or NULL. */
+static struct tw_listing *saved_listing(const struct tw_config *cfg)
 {
-        int r;
-
-        if (!*merged) {
-                *merged = u;
-                return 0;
-        }
-        r = tw_usage_merge(*merged, u);
-        tw_usage_free(u);
-        return r;
-}
-
-int tw_cmd_usage_load(const struct tw_config *cfg, struct tw_usage **ret, char *file, size_t size)
-{
-        struct tw_usage *merged = NULL;
-        int r = 0;
-
-        for (size_t i = 0; r == 0 && i < tw_config_org_count(cfg); i++) {
-                const struct tw_astro_config *a = tw_config_org(cfg, i);
-                struct tw_usage *u = NULL;
-
-                tw_auditlog_state_file(a->name, file, size);
-                r = tw_usage_view_read(cfg->agent.state_dir, file, a->organization_id, a->api_url,
-                                       &u);
-                if (r == -ESRCH)
-                        tw_log(TW_LOG_WARN,
-                               "the audit-log usage file belongs to another organization or API: "
-                               "left out",
-                               "file", file, "api_url", a->api_url, NULL);
-                if (r == -ENOENT || r == -ESRCH)
-                        r = 0;
-                else if (r == 0)
-                        r = add_usage(&merged, u);
-        }
-        if (r < 0) {
-                tw_usage_free(merged);
-                return r;
-        }
-        *ret = merged;
-        return 0;
-}
-
-int tw_cmd_audit_load_usage(const struct tw_config *cfg, struct tw_usage **ret_usage,
-                            struct tw_listing **ret_listing)
-{
-        const char *state_dir = cfg->agent.state_dir;
-        char *text = NULL, file[160];
+        struct tw_listing *l = NULL;
+        char *text = NULL;
         size_t len = 0;
+
+        if (tw_statefile_read(cfg->agent.state_dir, TW_TRAIL_LISTING_FILE, LISTING_MAX, &text,
+                              &len) == 0 &&
+            tw_listing_from_json(text, len, &l) < 0)
+                l = NULL;
+        free(text);
+        return l;
+}
+
+/* The organizations' tokens, listed now; NULL when that fails (logged by
+ * the collection). */
+static struct tw_inventory *list_tokens(const struct tw_config *cfg, int64_t now)
+{
+        struct tw_inventory *inv = NULL;
+
+        return tw_report_collect(cfg, NULL, now, &inv) == TW_EXIT_OK ? inv : NULL;
+}
+
+int tw_cmd_audit_usage(const struct tw_config *cfg, int64_t since_s, int64_t now,
+                       struct tw_oneshot_usage *u, struct tw_listing **ret_listing)
+{
+        struct tw_oneshot_usage_options o = {.since_s = since_s,
+                                             .progress = isatty(STDERR_FILENO) == 1};
+        struct tw_inventory *inv = NULL;
         int r;
 
-        *ret_usage = NULL;
         *ret_listing = NULL;
-        r = tw_cmd_usage_load(cfg, ret_usage, file, sizeof(file));
-        if (r < 0) {
-                fprintf(stderr, "tokenwatch: cannot read the audit-log usage %s/%s: %s\n",
-                        state_dir, file,
-                        r == -EBADMSG ? "not a tokenwatch usage file (the daemon moves it aside "
-                                        "and reads the audit logs again)"
-                                      : strerror(-r));
-                return r;
+        r = tw_oneshot_usage_plan(cfg, &o, now, u);
+        if (r == 0 && tw_oneshot_usage_to_read(u))
+                inv = list_tokens(cfg, now); /* NULL: noted by the read */
+        if (r == 0)
+                r = tw_oneshot_usage_read(u, inv, now);
+        if (r == 0 && !inv && u->usage) {
+                /* Names from the daemon's last listing, else (no daemon
+                 * here: the usage was kept by an earlier command) listed
+                 * now. */
+                *ret_listing = saved_listing(cfg);
+                if (!*ret_listing)
+                        inv = list_tokens(cfg, now);
         }
-        if (!*ret_usage)
-                return 0;
-        if (tw_statefile_read(state_dir, TW_TRAIL_LISTING_FILE, LISTING_MAX, &text, &len) == 0 &&
-            tw_listing_from_json(text, len, ret_listing) < 0)
-                *ret_listing = NULL;
-        free(text);
-        return 0;
+        if (r == 0 && inv)
+                r = tw_listing_from(inv, NULL, ret_listing);
+        tw_inventory_free(inv);
+        if (r < 0)
+                tw_log(TW_LOG_ERROR, "cannot gather the audit-log usage", "error", strerror(-r),
+                       NULL);
+        return r;
 }

@@ -1,30 +1,27 @@
 #ifndef TW_AGENT_CMD_AUDIT_USAGE_INTERNAL_H
 #define TW_AGENT_CMD_AUDIT_USAGE_INTERNAL_H
 
-/* `tokenwatch audit`'s Part 2 input: the usage index the daemon keeps in
- * one state file per organization (audit-usage[.NAME].json), read only
- * (never moved aside, whatever it holds), and the last token listing
- * (state_dir/audit-listing.json) to name the tokens. */
+/* `tokenwatch audit`'s Part 2 input: the audit-log usage of a one-shot
+ * command (agent/cmd/oneshot_usage_internal.h: the daemon's index when fresh, else
+ * kept or read now) and a token listing to name the tokens. */
 
-#include <stddef.h>
+#include <stdint.h>
 
 struct tw_config;
 struct tw_listing;
-struct tw_usage;
+struct tw_oneshot_usage;
 
-/* The usage of every organization of cfg, merged (tw_usage_merge): each
- * one's state file, read only.  A missing file is skipped; so is one that
- * names another organization or API URL (logged: the daemon moves it aside
- * at its next start).  *ret is NULL when no file was found.  0, or the
- * first other error (-EBADMSG: not the format) with its file's name in
- * file. */
-int tw_cmd_usage_load(const struct tw_config *cfg, struct tw_usage **ret, char *file, size_t size);
-
-/* *ret_usage: the index, NULL when there is no file (the daemon never read
- * the audit logs); *ret_listing: NULL when absent or unreadable (names are
- * then left out).  0, or a negative errno with the reason printed on
- * stderr naming the file (a file that is not the format is an error). */
-int tw_cmd_audit_load_usage(const struct tw_config *cfg, struct tw_usage **ret_usage,
-                            struct tw_listing **ret_listing);
+/*
+ * Fills *u (tw_oneshot_usage_done() it) for the audit logs of the last
+ * since_s (0: [audit_logs] backfill).  When they are to be read, the
+ * organizations' tokens are listed first (their ids link the usage to them;
+ * a listing that fails is logged and noted where the usage would be), and
+ * *ret_listing is made from that listing; otherwise it is the daemon's last
+ * listing (state_dir/audit-listing.json), else (usage kept by an earlier
+ * command, no daemon) the tokens listed now; NULL when none can be had
+ * (names are then left out).  0, or -ENOMEM (logged).
+ */
+int tw_cmd_audit_usage(const struct tw_config *cfg, int64_t since_s, int64_t now,
+                       struct tw_oneshot_usage *u, struct tw_listing **ret_listing);
 
 #endif

@@ -13,7 +13,7 @@
 
 #include "agent/cmd/copies.h"
 #include "agent/cmd/load_config.h"
-#include "agent/cmd/audit_usage_internal.h"
+#include "agent/cmd/oneshot_usage_internal.h"
 #include "agent/cmd/collect_internal.h"
 #include "lib/buf.h"
 #include "core/config/config.h"
@@ -82,26 +82,24 @@ static void log_owner_rules(const struct tw_config *cfg, const struct tw_invento
         tw_buf_done(&b);
 }
 
-/* The usage index the daemon's audit-log collection left in state_dir
- * (every organization's, merged), or NULL: absent (audit logs not
- * collected; said at debug level), or bad (a warning).  Never fatal: the
- * report is then made without usage. */
-static struct tw_usage *load_usage(const struct tw_config *cfg)
+/* The audit-log usage (agent/cmd/oneshot_usage_internal.h): the daemon's, kept, or
+ * read now.  Never fatal: the report is then made without it. */
+static int get_usage(const struct tw_config *cfg, const struct tw_report_options *o,
+                     const struct tw_inventory *inv, struct tw_oneshot_usage *u)
 {
-        struct tw_usage *u = NULL;
-        char file[160];
-        int r = tw_cmd_usage_load(cfg, &u, file, sizeof(file));
+        struct tw_oneshot_usage_options uo = {.since_s = o->since_seconds,
+                                              .organization = o->organization,
+                                              .progress = isatty(STDERR_FILENO) == 1};
+        int64_t now = tw_now();
+        int r = tw_oneshot_usage_plan(cfg, &uo, now, u);
 
-        if (r == 0 && !u)
-                tw_log(TW_LOG_DEBUG,
-                       "no audit-log usage in the state directory: the report has "
-                       "no usage section data",
-                       NULL);
-        else if (r < 0)
-                tw_log(TW_LOG_WARN, "cannot read the audit-log usage; the report goes without it",
-                       "file", file, "error",
-                       r == -EBADMSG ? "not the expected format" : strerror(-r), NULL);
-        return r < 0 ? NULL : u;
+        if (r == 0)
+                r = tw_oneshot_usage_read(u, inv, now);
+        if (r < 0)
+                tw_log(TW_LOG_ERROR,
+                       "cannot gather the audit-log usage; the report goes without it", "error",
+                       strerror(-r), NULL);
+        return r;
 }
 
 /* Checks every copy once (at most COPY_CHECKS_MAX_S in all), logging each
@@ -136,7 +134,7 @@ int tw_cmd_report(const struct tw_report_options *o)
         struct tw_config *cfg = NULL;
         struct tw_inventory *inv = NULL;
         struct tw_evaluation *ev = NULL;
-        struct tw_usage *usage = NULL;
+        struct tw_oneshot_usage usage = {0};
         struct tw_copy_state *states = NULL;
         struct tw_copies copies = {0};
         struct tw_eval_inputs in = {0};
@@ -170,14 +168,15 @@ int tw_cmd_report(const struct tw_report_options *o)
         exit_code = TW_EXIT_CONFIG;
         log_listing_errors(inv);
         log_owner_rules(cfg, inv);
-        usage = load_usage(cfg);
+        if (get_usage(cfg, o, inv, &usage) < 0)
+                tw_oneshot_usage_done(&usage);
         have_history = tw_trail_history_load(cfg, now, &hist) > 0;
         /* The stores are read against the real clock's now, like the
          * credential: --now asks what the policy will say later. */
         states = cfg->n_copies ? check_copies(cfg, tw_now()) : NULL;
         copies = (struct tw_copies){
                 .configs = cfg->copies, .states = states, .n = states ? cfg->n_copies : 0};
-        in = (struct tw_eval_inputs){.usage = usage, .copies = &copies};
+        in = (struct tw_eval_inputs){.usage = usage.usage, .copies = &copies};
         r = tw_evaluate_with(inv, &cfg->policy, cfg->suppressions, cfg->n_suppressions, &in, now,
                              &ev);
         if (r < 0) {
@@ -189,9 +188,11 @@ int tw_cmd_report(const struct tw_report_options *o)
                 struct tw_snapshot snap = {.cfg = cfg,
                                            .inv = inv,
                                            .ev = ev,
-                                           .usage = usage,
+                                           .usage = usage.usage,
                                            .copies = &copies,
-                                           .history = have_history ? &hist.view : NULL};
+                                           .history = have_history ? &hist.view : NULL,
+                                           .usage_origins = usage.origins,
+                                           .n_usage_origins = usage.n_origins};
                 struct tw_atomic_file file = {.fd = -1};
                 struct tw_report_sink sink = {.write = tw_report_write_stdio, .ctx = stdout};
 
@@ -222,7 +223,7 @@ int tw_cmd_report(const struct tw_report_options *o)
 out:
         tw_trail_history_done(&hist);
         free(states);
-        tw_usage_free(usage);
+        tw_oneshot_usage_done(&usage);
         tw_evaluation_free(ev);
         tw_inventory_free(inv);
         tw_config_free(cfg);

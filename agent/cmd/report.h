@@ -19,6 +19,7 @@ struct tw_report_options {
         int64_t now;              /* TW_NO_TIME: the clock */
         const char *group_by;     /* NULL or "none": no grouping; "team" */
         const char *organization; /* --organization: only this one; NULL: every one */
+        int64_t since_seconds;    /* --since: the audit logs read back; 0: [audit_logs] backfill */
 };
 
 int tw_cmd_report(const struct tw_report_options *o);

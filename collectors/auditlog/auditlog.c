@@ -223,20 +223,30 @@ static int on_line(void *ctx, const char *line, size_t len)
 static int on_data(void *ctx, const char *data, size_t len)
 {
         struct fetch *f = ctx;
+        int r;
 
         /* libcurl's progress callback (which polls cancel too) may wait
          * while a fast body keeps the write callback busy. */
         if (f->c->o.cancel && *f->c->o.cancel)
                 return -ECANCELED;
         f->res->bytes += len;
-        return tw_ndjson_feed(&f->split, data, len, on_line, f);
+        r = tw_ndjson_feed(&f->split, data, len, on_line, f);
+        if (r == 0 && f->c->o.progress)
+                f->c->o.progress(f->c->o.progress_ctx, f->res->entries, f->res->bytes);
+        return r;
 }
 
-/* The URL of a fetch of [the cursor's floor, or now - backfill; now). */
+/* Where a fetch at now starts: the cursor's floor, or now - backfill. */
+static int64_t window_start(const struct tw_auditlog_collector *c, int64_t now)
+{
+        return c->cursor.floor_ms != TW_NO_TIME ? c->cursor.floor_ms
+                                                : (now - c->o.backfill_s) * 1000;
+}
+
+/* The URL of a fetch of [window_start(); now). */
 static int fetch_url(struct tw_auditlog_collector *c, int64_t now, struct tw_buf *url)
 {
-        int64_t from = c->cursor.floor_ms != TW_NO_TIME ? c->cursor.floor_ms
-                                                        : (now - c->o.backfill_s) * 1000;
+        int64_t from = window_start(c, now);
         char ts[40], te[40];
 
         /* RFC 3339 with "Z": nothing in it needs escaping in a query. */
@@ -312,6 +322,8 @@ int tw_auditlog_fetch(struct tw_auditlog_collector *c, int64_t now,
 {
         struct fetch f = {.c = c, .res = ret, .latest_ms = now * 1000 + c->o.skew_ms};
         uint64_t evicted = c->cursor.evicted;
+        /* A backfill from nothing starts what the index covers. */
+        int64_t from = c->cursor.floor_ms == TW_NO_TIME ? window_start(c, now) : TW_NO_TIME;
         struct tw_buf url;
         int r, w;
 
@@ -326,6 +338,9 @@ int tw_auditlog_fetch(struct tw_auditlog_collector *c, int64_t now,
         /* Only a whole window moves the floor; what was taken stays taken
          * (in the cursor's set), whatever happened after. */
         w = r == 0 ? tw_auditlog_cursor_complete(&c->cursor, now * 1000, c->o.overlap_ms) : 0;
+        if (r == 0 && from != TW_NO_TIME)
+                c->cursor.from_ms = from;
+        ret->complete = r == 0 && w == 0;
         if (w == 0 && c->state_dir && (r == 0 || ret->entries))
                 w = tw_auditlog_state_save(c->state_dir, &c->owner, &c->cursor, c->usage);
         if (r == 0)

@@ -77,6 +77,11 @@ struct tw_auditlog_options {
                                skipped as "future" */
         const struct tw_usage_limits *limits; /* NULL: the defaults */
         volatile sig_atomic_t *cancel;        /* may be NULL */
+        /* NULL, or called on the fetching thread after each piece of body
+         * read, with the fetch's entries and bytes so far (for a progress
+         * line: the callee keeps its own pace). */
+        void (*progress)(void *ctx, uint64_t entries, uint64_t bytes);
+        void *progress_ctx;
 };
 
 /* What one fetch did. */
@@ -91,6 +96,7 @@ struct tw_auditlog_fetch_result {
         int64_t retry_after_s;                /* Retry-After of the last call, 0 if none */
         int64_t waited_ms;                    /* slept to keep the rate or Retry-After */
         int64_t cursor_ms;      /* the cursor's floor after the fetch, TW_NO_TIME: none */
+        bool complete;          /* the whole window was read (the state may not be written) */
         char request_id[64];    /* "requestId" of an error body, or "" */
         const char *error_text; /* for a person, or NULL; valid until the next fetch */
 };
@@ -146,5 +152,17 @@ int tw_auditlog_fetch(struct tw_auditlog_collector *c, int64_t now,
  */
 int tw_usage_view_read(const char *state_dir, const char *file, const char *organization_id,
                        const char *api_url, struct tw_usage **ret);
+
+/* A state file's index and what it covers: every entry in [from_ms, to_ms)
+ * was read (from_ms TW_NO_TIME: unknown, a file written before it was kept;
+ * to_ms TW_NO_TIME: no whole window read yet). */
+struct tw_auditlog_view {
+        struct tw_usage *usage; /* the caller's: tw_usage_free() */
+        int64_t from_ms, to_ms;
+};
+
+/* tw_usage_view_read() with the times: *ret filled on success only. */
+int tw_auditlog_state_view(const char *state_dir, const char *file, const char *organization_id,
+                           const char *api_url, struct tw_auditlog_view *ret);
 
 #endif

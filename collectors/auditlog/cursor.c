@@ -11,7 +11,7 @@
 void tw_auditlog_cursor_init(struct tw_auditlog_cursor *c)
 {
         memset(c, 0, sizeof(*c));
-        c->floor_ms = TW_NO_TIME;
+        c->floor_ms = c->from_ms = c->to_ms = TW_NO_TIME;
 }
 
 void tw_auditlog_cursor_done(struct tw_auditlog_cursor *c)
@@ -130,6 +130,8 @@ int tw_auditlog_cursor_complete(struct tw_auditlog_cursor *c, int64_t end_ms, in
                 c->floor_ms = floor;
         if (c->floor_ms > end_ms) /* never past the request time */
                 c->floor_ms = end_ms;
+        if (c->to_ms == TW_NO_TIME || end_ms > c->to_ms)
+                c->to_ms = end_ms;
         return filter(c, c->floor_ms, INT64_MAX);
 }
 
@@ -138,5 +140,7 @@ int tw_auditlog_cursor_clamp(struct tw_auditlog_cursor *c, int64_t now_ms, int64
 {
         if (c->floor_ms != TW_NO_TIME && c->floor_ms > now_ms - overlap_ms)
                 c->floor_ms = now_ms - overlap_ms;
+        if (c->to_ms != TW_NO_TIME && c->to_ms > now_ms)
+                c->to_ms = now_ms;
         return filter(c, INT64_MIN, now_ms + skew_ms);
 }

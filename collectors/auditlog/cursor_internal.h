@@ -27,6 +27,11 @@
  * The floor never moves past the request time: an entry dated in the future
  * cannot freeze the reading (the collector skips those, and
  * tw_auditlog_cursor_clamp() brings back a loaded floor from the future).
+ *
+ * What the index covers, for a reader of the state: from_ms, where the first
+ * whole window began (set by the collector), and to_ms, the end of the last
+ * whole window (tw_auditlog_cursor_complete): every entry in [from_ms,
+ * to_ms) was read.
  */
 
 #include <stdbool.h>
@@ -42,6 +47,8 @@ struct tw_auditlog_seen {
 
 struct tw_auditlog_cursor {
         int64_t floor_ms; /* TW_NO_TIME: nothing read yet */
+        int64_t from_ms;  /* the start of the first whole window, TW_NO_TIME: unknown */
+        int64_t to_ms;    /* the end of the last whole window, TW_NO_TIME: none yet */
         struct tw_auditlog_seen *seen;
         size_t n_seen, cap_seen;
         uint64_t *set; /* open addressing over the ids of seen (0: empty slot) */
@@ -56,12 +63,12 @@ bool tw_auditlog_cursor_covers(const struct tw_auditlog_cursor *c, int64_t t_ms,
 /* Notes an entry taken (not covered).  0 or -ENOMEM. */
 int tw_auditlog_cursor_take(struct tw_auditlog_cursor *c, int64_t t_ms, uint64_t id);
 /* A fetch read every entry before end_ms: the floor moves to end_ms -
- * overlap_ms (never back), and the set forgets what is before it.  0 or
- * -ENOMEM. */
+ * overlap_ms (never back), to_ms to end_ms, and the set forgets what is
+ * before the floor.  0 or -ENOMEM. */
 int tw_auditlog_cursor_complete(struct tw_auditlog_cursor *c, int64_t end_ms, int64_t overlap_ms);
 /* Keeps a loaded cursor out of the future: a floor after now_ms -
- * overlap_ms comes back to it, entries seen after now_ms + skew_ms are
- * forgotten.  0 or -ENOMEM. */
+ * overlap_ms comes back to it, to_ms after now_ms back to now_ms, entries
+ * seen after now_ms + skew_ms are forgotten.  0 or -ENOMEM. */
 int tw_auditlog_cursor_clamp(struct tw_auditlog_cursor *c, int64_t now_ms, int64_t overlap_ms,
                              int64_t skew_ms);
 

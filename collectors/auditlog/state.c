@@ -1,7 +1,10 @@
 /* The audit-log collector's state file ("audit-usage[.NAME].json"):
  *   {"v":2,"organization":{"id":"...","apiUrl":"..."},
- *    "cursor":{"floor":<ms>|null,"seen":[[<ms>,"<16 hex>"],...]},"usage":{...}}
- * A version 1 file (a cursor without the overlap window) is not this format. */
+ *    "cursor":{"floor":<ms>|null,"from":<ms>|null,"to":<ms>|null,
+ *              "seen":[[<ms>,"<16 hex>"],...]},"usage":{...}}
+ * "from" and "to" (what the index covers) may be absent: files written
+ * before them read as unknown.  A version 1 file (a cursor without the
+ * overlap window) is not this format. */
 #include "collectors/auditlog/state_internal.h"
 
 #include <cjson/cJSON.h>
@@ -22,6 +25,13 @@
 
 #define STATE_MAX ((size_t)256 << 20)
 
+/* Adds key: ms, or null for TW_NO_TIME. */
+static bool add_ms(cJSON *o, const char *key, int64_t ms)
+{
+        return ms == TW_NO_TIME ? cJSON_AddNullToObject(o, key) != NULL
+                                : cJSON_AddNumberToObject(o, key, (double)ms) != NULL;
+}
+
 static cJSON *cursor_to(const struct tw_auditlog_cursor *c)
 {
         cJSON *o = cJSON_CreateObject(), *seen;
@@ -29,10 +39,8 @@ static cJSON *cursor_to(const struct tw_auditlog_cursor *c)
 
         if (!o)
                 return NULL;
-        if (!(c->floor_ms == TW_NO_TIME
-                      ? cJSON_AddNullToObject(o, "floor")
-                      : cJSON_AddNumberToObject(o, "floor", (double)c->floor_ms)) ||
-            !(seen = cJSON_AddArrayToObject(o, "seen")))
+        if (!add_ms(o, "floor", c->floor_ms) || !add_ms(o, "from", c->from_ms) ||
+            !add_ms(o, "to", c->to_ms) || !(seen = cJSON_AddArrayToObject(o, "seen")))
                 goto fail;
         for (size_t i = 0; i < c->n_seen; i++) {
                 cJSON *pair = cJSON_CreateArray();
@@ -98,6 +106,15 @@ static bool get_ms(const cJSON *it, int64_t *ret)
         return true;
 }
 
+/* An optional time in ms (absent or null: TW_NO_TIME); false if malformed. */
+static bool get_optional_ms(const cJSON *o, const char *key, int64_t *ret)
+{
+        const cJSON *it = cJSON_GetObjectItemCaseSensitive(o, key);
+
+        *ret = TW_NO_TIME;
+        return !it || cJSON_IsNull(it) || get_ms(it, ret);
+}
+
 /* Reads the cursor object; -EBADMSG if it is not one. */
 static int cursor_from(const cJSON *o, struct tw_auditlog_cursor *c)
 {
@@ -108,6 +125,8 @@ static int cursor_from(const cJSON *o, struct tw_auditlog_cursor *c)
             cJSON_GetArraySize(seen) > TW_AUDITLOG_CURSOR_MAX_SEEN)
                 return -EBADMSG;
         if (!cJSON_IsNull(fl) && !get_ms(fl, &c->floor_ms))
+                return -EBADMSG;
+        if (!get_optional_ms(o, "from", &c->from_ms) || !get_optional_ms(o, "to", &c->to_ms))
                 return -EBADMSG;
         cJSON_ArrayForEach (it, seen) {
                 const char *s = cJSON_GetStringValue(cJSON_GetArrayItem(it, 1));
@@ -196,22 +215,34 @@ int tw_auditlog_state_load(const char *dir, const struct tw_auditlog_owner *owne
         return r;
 }
 
-int tw_usage_view_read(const char *state_dir, const char *file, const char *organization_id,
-                       const char *api_url, struct tw_usage **ret)
+int tw_auditlog_state_view(const char *state_dir, const char *file, const char *organization_id,
+                           const char *api_url, struct tw_auditlog_view *ret)
 {
         const struct tw_auditlog_owner owner = {file, organization_id, api_url};
         struct tw_auditlog_cursor cursor;
+        struct tw_usage *u = NULL;
         char *text = NULL;
         size_t len = 0;
         int r;
 
-        *ret = NULL;
         r = tw_statefile_read(state_dir, file, STATE_MAX, &text, &len);
         if (r < 0)
                 return r;
         tw_auditlog_cursor_init(&cursor);
-        r = parse_state(text, len, &owner, NULL, &cursor, ret, NULL, 0);
+        r = parse_state(text, len, &owner, NULL, &cursor, &u, NULL, 0);
+        if (r == 0)
+                *ret = (struct tw_auditlog_view){u, cursor.from_ms, cursor.to_ms};
         tw_auditlog_cursor_done(&cursor);
         free(text);
+        return r;
+}
+
+int tw_usage_view_read(const char *state_dir, const char *file, const char *organization_id,
+                       const char *api_url, struct tw_usage **ret)
+{
+        struct tw_auditlog_view v;
+        int r = tw_auditlog_state_view(state_dir, file, organization_id, api_url, &v);
+
+        *ret = r == 0 ? v.usage : NULL;
         return r;
 }

@@ -228,7 +228,7 @@ int tw_audit_render(const struct tw_audit_view *v, enum tw_report_format fmt, st
                 break;
         case TW_REPORT_CSV:
                 r = render_csv(v, out);
-                if (r >= 0 && v->usage)
+                if (r >= 0)
                         r = tw_usage_view_csv(v, out);
                 break;
         case TW_REPORT_MARKDOWN:

@@ -18,6 +18,7 @@ struct tw_buf;
 struct tw_event;
 struct tw_listing;
 struct tw_usage;
+struct tw_usage_origin;
 
 struct tw_audit_view {
         const struct tw_event *events;
@@ -33,15 +34,20 @@ struct tw_audit_view {
          * shown as logged; token ids are named from the listing (may be NULL). */
         const struct tw_usage *usage;
         const struct tw_listing *listing;
+        /* Where usage comes from (one per organization that has something
+         * to say): every format says it, even without usage. */
+        const struct tw_usage_origin *origins;
+        size_t n_origins;
 };
 
 /* Appends the view to out.  0, -EINVAL, -ENOMEM, -E2BIG. */
 int tw_audit_render(const struct tw_audit_view *v, enum tw_report_format fmt, struct tw_buf *out);
 
 /* The Part 2 sections (exporters/report/usage_view.c); nothing without
- * v->usage.  JSON: "usage" and "lifecycle" arrays added to root.  CSV:
- * blocks after the events, each with its header, first column "usage" or
- * "lifecycle", only when they have rows.  0, -ENOMEM, -E2BIG. */
+ * v->usage but where usage comes from (JSON "usage_source", CSV a
+ * "usage_source" block, the text formats a "Usage data:" line).  JSON: "usage" and "lifecycle"
+ * arrays added to root.  CSV: blocks after the events, each with its header, first column "usage"
+ * or "lifecycle", only when they have rows.  0, -ENOMEM, -E2BIG. */
 int tw_usage_view_json(const struct tw_audit_view *v, struct cJSON *root);
 int tw_usage_view_csv(const struct tw_audit_view *v, struct tw_buf *out);
 int tw_usage_view_markdown(const struct tw_audit_view *v, struct tw_buf *out);

@@ -1,4 +1,7 @@
-/* The CSV report: RFC 4180, one row per token in inventory order. */
+/* The CSV report: RFC 4180, one row per token in inventory order.  Nothing
+ * but the header row and the token rows: where the audit-log usage comes
+ * from is a last column (usage_source, the token's organization's), since a
+ * comment line above the header would be a data row to every CSV reader. */
 #include "exporters/report/report_internal.h"
 
 #include <stdlib.h>
@@ -14,7 +17,7 @@
 
 static const char header[] = "id,name,scope,kind,roles,created_by,owner,owner_source,"
                              "created_at,expires_at,last_used_at,worst_severity,findings,"
-                             "suppressed,organization_id\r\n";
+                             "suppressed,organization_id,usage_source\r\n";
 
 static int add_time_cell(struct tw_buf *out, int64_t t)
 {
@@ -60,6 +63,19 @@ static int add_findings_cell(struct tw_buf *out, const struct tw_snapshot *snap,
         return r < 0 ? r : tw_report_add_csv_cell(out, tmp->ptr, last);
 }
 
+/* Where the audit-log usage of the token's organization comes from, or "". */
+static int add_usage_source_cell(struct tw_buf *out, const struct tw_snapshot *snap,
+                                 const struct tw_token *t, struct tw_buf *tmp)
+{
+        int r;
+
+        tw_buf_reset(tmp);
+        r = tw_report_usage_source_text(
+                snap->usage_origins, snap->n_usage_origins,
+                snap->inv->n_orgs > 1 ? tw_token_organization_id(snap->inv, t) : NULL, tmp);
+        return r < 0 ? r : tw_report_add_csv_cell(out, tmp->ptr, true);
+}
+
 static int add_row(struct tw_buf *out, const struct tw_snapshot *snap, size_t i, struct tw_buf *tmp)
 {
         const struct tw_token *t = &snap->inv->tokens[i];
@@ -93,7 +109,9 @@ static int add_row(struct tw_buf *out, const struct tw_snapshot *snap, size_t i,
         if (r >= 0)
                 r = add_findings_cell(out, snap, i, true, false, tmp);
         if (r >= 0)
-                r = tw_report_add_csv_cell(out, tw_token_organization_id(snap->inv, t), true);
+                r = tw_report_add_csv_cell(out, tw_token_organization_id(snap->inv, t), false);
+        if (r >= 0)
+                r = add_usage_source_cell(out, snap, t, tmp);
         return r;
 }
 

@@ -320,6 +320,7 @@ static int render(const struct tw_snapshot *snap, const struct tw_report_layout 
                              (long long)live->refresh_seconds);
         tw_html_rawf(&h, "<style>%s</style>\n</head>\n<body>\n", css);
         tw_html_header(&h);
+        tw_html_usage_source(&h);
         tw_html_toc(&h);
         cards(&h);
         tw_html_raw(&h, "<h2 id=\"expiries\">Expiries</h2>\n");

@@ -389,6 +389,9 @@ int tw_report_render_markdown(const struct tw_snapshot *snap, const struct tw_re
                 m.w.r = tw_report_summarize(snap, &m.sum);
         if (m.w.r >= 0) {
                 header(&m);
+                if (m.w.r >= 0)
+                        m.w.r = tw_report_usage_source_markdown(snap->usage_origins,
+                                                                snap->n_usage_origins, out);
                 summary(&m);
                 findings(&m);
                 tokens(&m);

@@ -115,6 +115,29 @@ int tw_report_owner_text(const struct tw_snapshot *snap, size_t token, struct tw
 int tw_report_owner_json(const struct tw_snapshot *snap, size_t token, struct cJSON *tok);
 /* Appends the CSV cells owner,owner_source (neither last). */
 int tw_report_owner_csv(const struct tw_snapshot *snap, size_t token, struct tw_buf *out);
+/*
+ * Where the audit-log usage comes from (exporters/report/usage_source.c):
+ * "audit logs read now, 30 days to <time>", "the daemon's index as of
+ * <time>", "audit logs read by an earlier one-shot command, ..." or "not
+ * included: <why>", each prefixed with its organization's name when there
+ * are several, joined by "; ".  Nothing at all without origins.
+ */
+struct tw_html;
+struct tw_usage_origin;
+/* The origins of organization_id only (NULL: every one), unescaped.  0,
+ * -ENOMEM, -E2BIG. */
+int tw_report_usage_source_text(const struct tw_usage_origin *o, size_t n,
+                                const char *organization_id, struct tw_buf *out);
+/* "usage_source": an array of {organization_id, organization, source
+ * ("daemon", "audit_logs", "kept", "none"), from, to, text}, or null. */
+int tw_report_usage_source_json(const struct tw_usage_origin *o, size_t n, struct cJSON *root);
+/* "Usage data: ...\n" for a terminal. */
+int tw_report_usage_source_table(const struct tw_usage_origin *o, size_t n, struct tw_buf *out);
+/* "\nUsage data: ...\n", escaped for Markdown. */
+int tw_report_usage_source_markdown(const struct tw_usage_origin *o, size_t n, struct tw_buf *out);
+/* <p class="usage-source">Usage data: ...</p> of h->snap's origins. */
+void tw_html_usage_source(struct tw_html *h);
+
 /* The rows' order: tw_report_worst_first() (worst_first) or inventory
  * order, then grouped by team when opts asks.  Caller frees.  -ENOMEM. */
 int tw_report_order(const struct tw_snapshot *snap, const struct tw_report_layout *opts,

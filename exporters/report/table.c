@@ -161,6 +161,8 @@ static int add_header(struct tw_buf *out, const struct tw_snapshot *snap)
                                                   ? "never"
                                                   : tw_time_format(inv->credential.expires_at, ts));
         }
+        if (r >= 0)
+                r = tw_report_usage_source_table(snap->usage_origins, snap->n_usage_origins, out);
         return r < 0 ? r : tw_buf_addc(out, '\n');
 }
 

@@ -1,6 +1,7 @@
 /* The report's audit parts shared by every format, and their JSON: the
  * token changes of the audit trail ("events", top level and per token) and
- * the audit-log usage per token ("usage").  Additive fields only; absent
+ * the audit-log usage per token ("usage") and where it comes from
+ * ("usage_source").  Additive fields only; absent
  * values are null, never missing keys. */
 #include "exporters/report/usage.h"
 
@@ -15,6 +16,7 @@
 #include "core/inventory.h"
 #include "core/snapshot.h"
 #include "core/usage/usage.h"
+#include "exporters/report/report_internal.h"
 #include "lib/buf.h"
 #include "lib/json.h"
 #include "lib/timeutil.h"
@@ -282,7 +284,8 @@ int tw_report_usage_token_json(const struct tw_snapshot *snap, const struct tw_r
         return 0;
 }
 
-int tw_report_usage_root_json(const struct tw_snapshot *snap, cJSON *root)
+/* "events_since" and "events" (tw_report_usage_root_json()). */
+static int events_json(const struct tw_snapshot *snap, cJSON *root)
 {
         const struct tw_event_history *hist = snap->history;
         cJSON *arr;
@@ -299,4 +302,13 @@ int tw_report_usage_root_json(const struct tw_snapshot *snap, cJSON *root)
                 if (!add_event(arr, &hist->events[i]))
                         return -ENOMEM;
         return arr ? 0 : -ENOMEM;
+}
+
+int tw_report_usage_root_json(const struct tw_snapshot *snap, cJSON *root)
+{
+        int r = events_json(snap, root);
+
+        return r < 0 ? r
+                     : tw_report_usage_source_json(snap->usage_origins, snap->n_usage_origins,
+                                                   root);
 }

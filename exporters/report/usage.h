@@ -57,7 +57,8 @@ int tw_report_event_change(const struct tw_event *e, struct tw_buf *out);
 int tw_report_usage_token_json(const struct tw_snapshot *snap, const struct tw_report_history *h,
                                size_t i, struct cJSON *tok);
 /* JSON: adds "events" (every change since "events_since", oldest first, or
- * null) and "events_since" to root.  0 or -ENOMEM. */
+ * null), "events_since" and "usage_source" (where the usage comes from, or
+ * null) to root.  0 or -ENOMEM. */
 int tw_report_usage_root_json(const struct tw_snapshot *snap, struct cJSON *root);
 
 /* The usage index's lifecycle events (who created, updated, rotated or

@@ -180,7 +180,22 @@ int tw_usage_view_csv(const struct tw_audit_view *v, struct tw_buf *out)
         size_t n_events, n_tokens = shown(v, &n_events);
         int r = 0;
 
-        if (n_tokens)
+        if (v->n_origins)
+                r = tw_buf_adds(out, "\r\nrecord,organization_id,usage_source\r\n");
+        for (size_t i = 0; r >= 0 && i < v->n_origins; i++) {
+                struct tw_buf text;
+
+                tw_buf_init(&text, 1 << 20);
+                r = tw_report_add_csv_cell(out, "usage_source", false);
+                if (r >= 0)
+                        r = tw_report_add_csv_cell(out, v->origins[i].organization_id, false);
+                if (r >= 0)
+                        r = tw_report_usage_source_text(&v->origins[i], 1, NULL, &text);
+                if (r >= 0)
+                        r = tw_report_add_csv_cell(out, text.ptr, true);
+                tw_buf_done(&text);
+        }
+        if (r >= 0 && n_tokens)
                 r = tw_buf_adds(out, "\r\nrecord,token_id,token_name,first_seen,last_seen,calls,"
                                      "image_pushes,source_ips,user_agents,operations\r\n");
         EACH_ROW(struct tw_token_usage, N_U, v->usage->tokens, n_tokens ? v->usage->n_tokens : 0,
@@ -222,12 +237,17 @@ int tw_usage_view_markdown(const struct tw_audit_view *v, struct tw_buf *out)
         struct tw_md m;
         int r;
 
-        if (!v->usage)
+        if (!v->usage && !v->n_origins)
                 return 0;
         tw_md_init(&m, out);
+        tw_md_raw(&m, "\n## Who uses each token\n");
+        if (m.r >= 0)
+                m.r = tw_report_usage_source_markdown(v->origins, v->n_origins, out);
+        if (!v->usage)
+                return m.r;
         n_tokens = shown(v, &n_events);
         tw_md_printf(&m,
-                     "\n## Who uses each token\n\n%zu token%s seen in the Astro audit logs "
+                     "\n%zu token%s seen in the Astro audit logs "
                      "(calls made with them; the top %d sources and operations).\n\n",
                      n_tokens, n_tokens == 1 ? "" : "s", TOP);
         if (n_tokens)
@@ -272,10 +292,15 @@ int tw_usage_view_table(const struct tw_audit_view *v, struct tw_buf *out)
         size_t n_events, n_tokens;
         int r;
 
-        if (!v->usage)
+        if (!v->usage && !v->n_origins)
                 return 0;
         n_tokens = shown(v, &n_events);
-        r = tw_buf_printf(out, "\nWho uses each token (Astro audit logs): %zu token%s\n", n_tokens,
+        r = tw_buf_adds(out, "\n");
+        if (r >= 0)
+                r = tw_report_usage_source_table(v->origins, v->n_origins, out);
+        if (r < 0 || !v->usage)
+                return r;
+        r = tw_buf_printf(out, "Who uses each token (Astro audit logs): %zu token%s\n", n_tokens,
                           n_tokens == 1 ? "" : "s");
         EACH_ROW(struct tw_token_usage, N_U, v->usage->tokens, n_tokens ? v->usage->n_tokens : 0,
                  tw_usage_view_token_shown, usage_cells, {

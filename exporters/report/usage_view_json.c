@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "core/events.h"
+#include "exporters/report/report_internal.h"
 #include "exporters/report/usage_view_internal.h"
 #include "lib/json.h"
 
@@ -155,6 +156,8 @@ int tw_usage_view_json(const struct tw_audit_view *v, struct cJSON *root)
 {
         cJSON *usage, *life;
 
+        if (tw_report_usage_source_json(v->origins, v->n_origins, root) < 0)
+                return -ENOMEM;
         if (!v->usage)
                 return 0;
         if (!(usage = cJSON_AddArrayToObject(root, "usage")) ||

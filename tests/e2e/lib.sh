@@ -5,6 +5,9 @@ set -euo pipefail
 : "${TW_SOURCE_DIR:?run through ctest}" "${TW_BIN:?}" "${TW_SIM_BIN:?}"
 E2E_TMP=$(mktemp -d /tmp/tw-e2e.XXXXXX)
 E2E_PIDS=()
+# What a one-shot report reads of the audit logs is kept under here, not in
+# the home of whoever runs the tests.
+export XDG_CACHE_HOME=$E2E_TMP/cache
 
 e2e_cleanup() {
   local pid

@@ -118,20 +118,23 @@ wait_metric '^tokenwatch_audit_log_enabled 0$'
 grep -q 'msg="configuration reloaded"' "$E2E_TMP/tw.log" || fail "no reload"
 pass "a reload to enabled = false turns the usage off"
 
-# A state file that does not parse: a clear error from the command (left
-# in place), moved aside and logged by the daemon.
+# A state file that does not parse: the command says so naming the file,
+# leaves it in place and reads the audit logs itself; the daemon moves it
+# aside and logs it.
 stop_daemon
 cp "$state/audit-usage.json" "$E2E_TMP/good.json"
 printf '{"v":1,' >"$state/audit-usage.json"
-if "$TW_BIN" -c "$cfg" audit --format json >/dev/null 2>"$E2E_TMP/err"; then
-  fail "a bad audit-usage.json is not an error"
-fi
-grep -q 'audit-usage.json' "$E2E_TMP/err" || fail "the error does not name the file"
-[[ -f $state/audit-usage.json ]] || fail "the audit command moved the state file"
-pass "a bad state file is a clear error of the audit command"
+write_cfg "$SIM_URL" "$SIM_CRED" ""
+"$TW_BIN" -c "$cfg" audit --format json >"$E2E_TMP/bad.json" 2>"$E2E_TMP/err" ||
+  fail "a bad audit-usage.json is fatal to the audit command"
+grep -q "cannot read the daemon's audit-log usage.*file=audit-usage.json" "$E2E_TMP/err" ||
+  fail "the warning does not name the file"
+jq -e --arg t "$cicd" '.usage_source[0].source == "audit_logs" and any(.usage[]; .token_id == $t)' \
+  "$E2E_TMP/bad.json" >/dev/null || fail "a bad state file: the audit logs are not read instead"
+[[ $(cat "$state/audit-usage.json") == '{"v":1,' ]] || fail "the audit command touched the state file"
+pass "a bad state file: the audit command says so and reads the audit logs itself"
 
 # The daemon moves it aside, says so, and reads the audit logs again.
-write_cfg "$SIM_URL" "$SIM_CRED" ""
 start_daemon "$cfg"
 wait_metric "^astro_token_usage_calls\\{token_id=\"$cicd\",organization=\"$org\"\\} 5$"
 grep -q 'msg="the audit-log state file did not parse: moved aside.*file=' "$E2E_TMP/tw.log" ||

@@ -13,7 +13,7 @@ source "$(dirname "$0")/lib.sh"
 BASE=2026-12-01T00:00:00Z
 start_sim --fixture "$TW_SOURCE_DIR/tests/fixtures/demo-org.json" --base-time "$BASE"
 cfg=$E2E_TMP/demo.ini
-printf '[astro]\napi_url = %s\ntoken_file = %s\ndisplay_name = Demo Org\n[agent]\nlog_level = error\n' \
+printf '[astro]\napi_url = %s\ntoken_file = %s\ndisplay_name = Demo Org\n[agent]\nlog_level = error\n[audit_logs]\nenabled = false\n' \
   "$SIM_URL" "$SIM_CRED" >"$cfg"
 
 html=$E2E_TMP/demo-report.html

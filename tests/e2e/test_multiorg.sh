@@ -129,7 +129,8 @@ jq -e --arg o "$DEMO" 'all(.tokens[]; .organization_id == $o and .organization =
   "$E2E_TMP/demo.json" >/dev/null || fail "report tokens lack their organization"
 "$TW_BIN" -c "$cfg" report --format csv --now "$BASE" --fail-on never --organization "Demo Org" >"$E2E_TMP/demo.csv"
 head -1 "$E2E_TMP/demo.csv" | grep -q ',organization_id' || fail "the CSV report has no organization column"
-[[ $(grep -c ",$DEMO"$'\r$' "$E2E_TMP/demo.csv") -eq $n_demo ]] || fail "CSV rows without their organization"
+# organization_id, then usage_source (the last column)
+[[ $(grep -c ",$DEMO," "$E2E_TMP/demo.csv") -eq $n_demo ]] || fail "CSV rows without their organization"
 pass "report --organization demo covers only that organization, each token naming it"
 run_report "$E2E_TMP/all.json"
 [[ $REPORT_CODE -eq 3 ]] || fail "report over a failing organization exited $REPORT_CODE, want 3"

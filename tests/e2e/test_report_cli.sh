@@ -13,6 +13,9 @@ token_file = $SIM_CRED
 [agent]
 log_level = error
 state_dir = $E2E_TMP/no-state
+# the goldens do not depend on the clock: no audit logs read now
+[audit_logs]
+enabled = false
 INI
 
 # Golden reports: the sim's relative times are resolved against BASE and the
@@ -37,8 +40,9 @@ jq -e '.complete == true and (.tokens | length) > 20' "$E2E_TMP/out.json" >/dev/
 state=$E2E_TMP/state
 mkdir -p "$state"
 cp "$TW_SOURCE_DIR/tests/fixtures/report-state/audit.jsonl" "$state/"
-# the usage file names the organization and API URL it belongs to
-jq -c --arg u "$SIM_URL" '.organization.apiUrl = $u' \
+# the usage file names the organization and API URL it belongs to, and is
+# fresh: the daemon read the audit logs up to a minute ago
+jq -c --arg u "$SIM_URL" '.organization.apiUrl = $u | .cursor.to = ((now - 60) * 1000 | floor)' \
   "$TW_SOURCE_DIR/tests/fixtures/report-state/audit-usage.json" >"$state/audit-usage.json"
 acfg=$E2E_TMP/audit.ini
 printf '[astro]\napi_url = %s\ntoken_file = %s\n[agent]\nlog_level = warn\nstate_dir = %s\n' "$SIM_URL" "$SIM_CRED" "$state" >"$acfg"
@@ -75,22 +79,36 @@ grep -qF 'Who uses each token</h2>' "$E2E_TMP/a.html" && grep -qF 'Changes in th
   fail "HTML report lacks the audit sections"
 ! grep -qE "<img src=x|<script>alert|<svg onload" "$E2E_TMP/a.html" || fail "hostile audit strings unescaped in HTML"
 pass "Markdown and HTML reports: the audit sections, hostile strings escaped"
-# A usage file of another organization's API is left out of the report, said.
-jq -c '.organization.apiUrl = "https://api.other.example"' \
+jq -e '.usage_source | length == 1 and .[0].source == "daemon"
+  and (.[0].text | startswith("the daemon'"'"'s index as of "))' "$E2E_TMP/a.json" >/dev/null ||
+  fail "the report does not say the usage is the daemon's"
+# A usage file of another organization's API is left out of the report: the
+# report reads the audit logs itself (the sim's are empty).
+jq -c '.organization.apiUrl = "https://api.other.example" | .cursor.to = ((now - 60) * 1000 | floor)' \
   "$TW_SOURCE_DIR/tests/fixtures/report-state/audit-usage.json" >"$state/audit-usage.json"
 "$TW_BIN" -c "$acfg" report --format json --now "$BASE" --fail-on never >"$E2E_TMP/o.json" 2>"$E2E_TMP/o.err"
 jq -e '[.tokens[] | select(.usage != null)] | length == 0' "$E2E_TMP/o.json" >/dev/null ||
   fail "another organization's usage is in the report"
-grep -q "belongs to another organization" "$E2E_TMP/o.err" || fail "another organization's usage file is not said"
+jq -e '.usage_source[0].source == "audit_logs"' "$E2E_TMP/o.json" >/dev/null ||
+  fail "another organization's usage file: the audit logs are not read instead"
 pass "a usage file of another organization is left out of the report"
 echo '{"v":1,"usage":{"broken":' >"$state/audit-usage.json"
 rm "$state"/audit.jsonl
 "$TW_BIN" -c "$acfg" report --format markdown --now "$BASE" --fail-on never >"$E2E_TMP/b.md" 2>"$E2E_TMP/b.err" ||
   fail "a corrupt usage file is fatal"
-grep -q "cannot read the audit-log usage" "$E2E_TMP/b.err" || fail "no warning for a corrupt usage file"
-grep -qF "No change history yet" "$E2E_TMP/b.md" && grep -qF "No audit-log usage" "$E2E_TMP/b.md" ||
-  fail "without files the sections say there is no history"
-pass "a corrupt usage file warns, the report goes on; no trail: no history yet"
+grep -q "cannot read the daemon's audit-log usage: the audit logs are read instead.*file=audit-usage.json" "$E2E_TMP/b.err" ||
+  fail "no warning for a corrupt usage file"
+grep -qF "No change history yet" "$E2E_TMP/b.md" || fail "without a trail the report says there is no history"
+# (read by the report just before, and kept)
+grep -qF "Usage data: audit logs read by an earlier one-shot command, 30 days to " "$E2E_TMP/b.md" ||
+  fail "a corrupt usage file: the audit logs are not read instead"
+[[ $(cat "$state/audit-usage.json") == '{"v":1,"usage":{"broken":' ]] || fail "the report touched the daemon's file"
+# [audit_logs] enabled = false: no usage at all, and no call
+printf '[audit_logs]\nenabled = false\n' >>"$acfg"
+"$TW_BIN" -c "$acfg" report --format markdown --now "$BASE" --fail-on never >"$E2E_TMP/b.md" 2>/dev/null
+grep -qF "No audit-log usage" "$E2E_TMP/b.md" && ! grep -qF "Usage data:" "$E2E_TMP/b.md" ||
+  fail "enabled = false: the report has usage"
+pass "a corrupt usage file warns, the audit logs are read instead; no trail: no history yet"
 
 # --output writes the file and nothing to stdout
 "$TW_BIN" -c "$cfg" report --format json --now "$BASE" --fail-on never -o "$E2E_TMP/r.json" >"$E2E_TMP/stdout"

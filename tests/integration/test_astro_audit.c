@@ -299,6 +299,73 @@ static void test_collector_backfill_boundary_and_restart(void **state)
         }
 }
 
+struct progress_seen {
+        int calls;
+        uint64_t entries, bytes;
+};
+
+static void on_progress(void *ctx, uint64_t entries, uint64_t bytes)
+{
+        struct progress_seen *p = ctx;
+
+        assert_true(bytes >= p->bytes && entries >= p->entries); /* never backwards */
+        p->calls++;
+        p->entries = entries;
+        p->bytes = bytes;
+}
+
+/* What a one-shot command needs of the collector: progress as the body
+ * streams, and a state file that says which window it covers. */
+static void test_collector_progress_and_view(void **state)
+{
+        struct sim_opts so = {0};
+        struct tw_sim *sim = start(&so);
+        struct progress_seen seen = {0};
+        struct tw_auditlog_options o = {
+                .organization_id = ORG,
+                .bearer = tw_sim_org_credential(sim),
+                .backfill_s = 60 * 86400,
+                .progress = on_progress,
+                .progress_ctx = &seen,
+        };
+        struct tw_auditlog_fetch_result res;
+        struct tw_auditlog_collector *c = NULL;
+        struct tw_auditlog_view v;
+        char dir[64], base[256];
+
+        (void)state;
+        make_dir(dir);
+        o.state_dir = dir;
+        snprintf(base, sizeof(base), "%s/v1", tw_sim_url(sim));
+        o.base_url = base;
+        assert_int_equal(tw_auditlog_collector_new(&o, BASE, &c, NULL), 0);
+        /* Nothing read yet: no window covered. */
+        assert_int_equal(tw_auditlog_state_view(dir, TW_AUDITLOG_STATE_FILE, ORG, NULL, &v),
+                         -ENOENT);
+        assert_int_equal(tw_auditlog_fetch(c, BASE, &res), 0);
+        assert_true(res.complete);
+        assert_true(seen.calls >= 1);
+        assert_int_equal(seen.entries, res.entries);
+        assert_int_equal(seen.bytes, res.bytes);
+        assert_int_equal(tw_auditlog_state_view(dir, TW_AUDITLOG_STATE_FILE, ORG, base, &v), 0);
+        assert_int_equal(v.from_ms, (BASE - 60 * 86400) * 1000LL);
+        assert_int_equal(v.to_ms, BASE * 1000LL);
+        assert_int_equal(v.usage->entries, FIXTURE_ENTRIES);
+        tw_usage_free(v.usage);
+        /* A later fetch from the cursor keeps where the index began. */
+        assert_int_equal(tw_auditlog_fetch(c, BASE + 60, &res), 0);
+        assert_int_equal(tw_auditlog_state_view(dir, TW_AUDITLOG_STATE_FILE, NULL, NULL, &v), 0);
+        assert_int_equal(v.from_ms, (BASE - 60 * 86400) * 1000LL);
+        assert_int_equal(v.to_ms, (BASE + 60) * 1000LL);
+        tw_usage_free(v.usage);
+        /* Another organization's file is not read as this one's. */
+        assert_int_equal(tw_auditlog_state_view(dir, TW_AUDITLOG_STATE_FILE, "other", NULL, &v),
+                         -ESRCH);
+        tw_auditlog_collector_free(c);
+        remove_dir(dir);
+        tw_sim_stop(sim);
+}
+
 static void test_collector_forbidden(void **state)
 {
         struct sim_opts so = {.forbidden = true};
@@ -445,6 +512,7 @@ int main(void)
                 cmocka_unit_test(test_sim_forbidden_rate_and_append),
                 cmocka_unit_test(test_stream_cancel_and_reader_stop),
                 cmocka_unit_test(test_collector_backfill_boundary_and_restart),
+                cmocka_unit_test(test_collector_progress_and_view),
                 cmocka_unit_test(test_collector_forbidden),
                 cmocka_unit_test(test_collector_honours_429),
                 cmocka_unit_test(test_collector_retries_server_errors),

@@ -235,11 +235,63 @@ static void json(void **state)
         tw_buf_done(&out);
 }
 
+/* Where the usage comes from, in every format; said even without usage. */
+static void usage_source(void **state)
+{
+        static const struct tw_usage_origin read_now = {
+                "org-1", NULL, TW_USAGE_FROM_READ_NOW, T0 - 30 * 86400, T0, NULL};
+        static const struct tw_usage_origin denied = {
+                "org-1",    NULL,       TW_USAGE_FROM_NONE,
+                TW_NO_TIME, TW_NO_TIME, "the credential may not read the Astro audit logs (403)"};
+        static const struct {
+                enum tw_report_format fmt;
+                const char *with, *without;
+        } source_cases[] = {
+                {TW_REPORT_TABLE,
+                 "\nUsage data: audit logs read now, 30 days to 2026-11-03T10:00:00Z\n"
+                 "Who uses each token",
+                 "No token changes recorded.\n\nUsage data: not included: the credential may "
+                 "not read the Astro audit logs (403)\n"},
+                {TW_REPORT_MARKDOWN, "## Who uses each token\n\nUsage data: audit logs read now",
+                 "## Who uses each token\n\nUsage data: not included: "},
+                {TW_REPORT_CSV,
+                 "\r\nrecord,organization_id,usage_source\r\nusage_source,org-1,\"audit logs read "
+                 "now, 30 days to 2026-11-03T10:00:00Z\"\r\n",
+                 "usage_source,org-1,not included: the credential may not read the Astro audit "
+                 "logs (403)\r\n"},
+                {TW_REPORT_JSON, "\"source\":\t\"audit_logs\"", "\"source\":\t\"none\""},
+        };
+        struct fixture *f = *state;
+
+        for (size_t i = 0; i < ARRAY_SIZE(source_cases); i++) {
+                struct tw_audit_view v = {.generated_at = T0,
+                                          .since = TW_NO_TIME,
+                                          .usage = f->usage,
+                                          .listing = &f->listing,
+                                          .origins = &read_now,
+                                          .n_origins = 1};
+                struct tw_buf out;
+
+                tw_buf_init(&out, 1 << 20);
+                assert_int_equal(tw_audit_render(&v, source_cases[i].fmt, &out), 0);
+                if (!strstr(out.ptr, source_cases[i].with))
+                        fail_msg("missing \"%s\" in\n%s", source_cases[i].with, out.ptr);
+                v.usage = NULL;
+                v.origins = &denied;
+                tw_buf_reset(&out);
+                assert_int_equal(tw_audit_render(&v, source_cases[i].fmt, &out), 0);
+                if (!strstr(out.ptr, source_cases[i].without))
+                        fail_msg("missing \"%s\" in\n%s", source_cases[i].without, out.ptr);
+                tw_buf_done(&out);
+        }
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test_setup_teardown(formats, setup, teardown),
                 cmocka_unit_test_setup_teardown(json, setup, teardown),
+                cmocka_unit_test_setup_teardown(usage_source, setup, teardown),
         };
 
         return cmocka_run_group_tests(tests, NULL, NULL);

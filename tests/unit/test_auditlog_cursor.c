@@ -21,6 +21,8 @@ static void test_floor_and_set(void **state)
 
         (void)state;
         tw_auditlog_cursor_init(&c);
+        assert_int_equal(c.from_ms, TW_NO_TIME);
+        assert_int_equal(c.to_ms, TW_NO_TIME);
         assert_false(tw_auditlog_cursor_covers(&c, T0, 1));
         assert_int_equal(tw_auditlog_cursor_take(&c, T0, 1), 0);
         assert_int_equal(tw_auditlog_cursor_take(&c, T0, 0), 0); /* id 0 is an id too */
@@ -30,12 +32,14 @@ static void test_floor_and_set(void **state)
         /* A complete window up to T0 + 10 min with a 5-minute overlap. */
         assert_int_equal(tw_auditlog_cursor_complete(&c, T0 + 600000, 300000), 0);
         assert_int_equal(c.floor_ms, T0 + 300000);
+        assert_int_equal(c.to_ms, T0 + 600000); /* read whole up to the request time */
         assert_int_equal(c.n_seen, 0);
         assert_true(tw_auditlog_cursor_covers(&c, T0, 99)); /* before the floor */
         assert_false(tw_auditlog_cursor_covers(&c, T0 + 300000, 99));
         /* A later window does not move it back... */
         assert_int_equal(tw_auditlog_cursor_complete(&c, T0 + 400000, 300000), 0);
         assert_int_equal(c.floor_ms, T0 + 300000);
+        assert_int_equal(c.to_ms, T0 + 600000); /* nor what was read */
         /* ...but it never stays past the request time (a clock set back). */
         assert_int_equal(tw_auditlog_cursor_complete(&c, T0, 300000), 0);
         assert_int_equal(c.floor_ms, T0);
@@ -48,11 +52,12 @@ static void test_clamp_a_future_cursor(void **state)
 
         (void)state;
         tw_auditlog_cursor_init(&c);
-        c.floor_ms = T0 * 2;
+        c.floor_ms = c.to_ms = T0 * 2;
         assert_int_equal(tw_auditlog_cursor_take(&c, T0 + 1000, 7), 0);
         assert_int_equal(tw_auditlog_cursor_take(&c, T0 * 2, 8), 0);
         assert_int_equal(tw_auditlog_cursor_clamp(&c, T0, 300000, 300000), 0);
         assert_int_equal(c.floor_ms, T0 - 300000);
+        assert_int_equal(c.to_ms, T0); /* nothing was read in the future */
         assert_true(tw_auditlog_cursor_covers(&c, T0 + 1000, 7));
         assert_false(tw_auditlog_cursor_covers(&c, T0 * 2, 8));
         tw_auditlog_cursor_done(&c);

@@ -86,7 +86,7 @@ static void test_csv_cells(void **state)
 /* A strict RFC 4180 reader: fills fields[rec][field] (pointers into a copy),
  * fails on a bare CR or LF outside quotes or a stray quote. */
 #define MAX_REC 8
-#define MAX_FIELD 16
+#define MAX_FIELD 20
 static size_t parse_csv(char *s, char *fields[MAX_REC][MAX_FIELD], size_t *n_fields)
 {
         size_t rec = 0, f = 0;
@@ -131,9 +131,10 @@ static size_t parse_csv(char *s, char *fields[MAX_REC][MAX_FIELD], size_t *n_fie
 static void test_csv_parse_back(void **state)
 {
         static const char *const header[] = {
-                "id",           "name",           "scope",        "kind",       "roles",
-                "created_by",   "owner",          "owner_source", "created_at", "expires_at",
-                "last_used_at", "worst_severity", "findings",     "suppressed", "organization_id",
+                "id",         "name",       "scope",           "kind",
+                "roles",      "created_by", "owner",           "owner_source",
+                "created_at", "expires_at", "last_used_at",    "worst_severity",
+                "findings",   "suppressed", "organization_id", "usage_source",
         };
         char *csv = fix_render(TW_REPORT_CSV, true, NULL);
         char *fields[MAX_REC][MAX_FIELD];
@@ -143,8 +144,8 @@ static void test_csv_parse_back(void **state)
         (void)state;
         assert_int_equal(n, 5);
         for (size_t r = 0; r < n; r++)
-                assert_int_equal(n_fields[r], 15);
-        for (size_t f = 0; f < 15; f++)
+                assert_int_equal(n_fields[r], 16);
+        for (size_t f = 0; f < 16; f++)
                 assert_string_equal(fields[0][f], header[f]);
         assert_string_equal(fields[1][0], "tok-a");
         assert_string_equal(fields[1][4], "WORKSPACE:Data \"Eng\" | team:WORKSPACE_OPERATOR");
@@ -168,6 +169,7 @@ static void test_csv_parse_back(void **state)
         assert_string_equal(fields[3][4], "DEPLOYMENT:prod:CUSTOM_DEPLOYER (custom)");
         assert_string_equal(fields[4][5], "");
         assert_string_equal(fields[4][11], "none");
+        assert_string_equal(fields[4][15], ""); /* no usage origin: nothing said */
         free(csv);
 }
 
