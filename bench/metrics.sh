@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # Metrics endpoint benchmark: the daemon against tw-astrosim holding N tokens.
 #   wrk against /metrics (plain and gzip) at 10,000 tokens: requests/s, p99
-#   daemon peak RSS (VmHWM) at 10,000 and 100,000 tokens
-#   CPU per collection cycle (user+sys over several cycles)
+#   CPU per collection cycle (user+sys over several cycles, nothing scraping)
+#   daemon peak RSS (VmHWM) at 10,000 and 100,000 tokens, after as many
+#   cycles again with a gzip and a plain scrape every 0.1 s (SCRAPE=0: not)
 # Run by bench/run.sh after it builds build-bench; never part of the tests.
-#   SIZES="tokens:workspaces:cycles ..." picks the runs, WRK=0 skips wrk.
+#   SIZES="tokens:workspaces:cycles ..." picks the runs, WRK=0 skips wrk,
+#   BUILD the build (build-bench).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source bench/lib.sh
@@ -12,34 +14,24 @@ source bench/lib.sh
 run_one() { # tokens workspaces cycles
   local n=$1 ws=$2 cycles=$3 d=$tmp/$1
   start_sim "$d" "$n" "$ws"
-  cat >"$d/tw.ini" <<INI
-[astro]
-api_url = http://127.0.0.1:$(cat "$d/sim.port")
-token_file = $d/cred
-rate_limit = 25
-[agent]
-listen = 127.0.0.1:0
-interval = 5s
-state_dir = $d/state
-log_level = warn
-INI
-  "$B/tokenwatch" -c "$d/tw.ini" run --port-file "$d/tw.port" 2>"$d/tw.log" &
-  local tw=$!
-  pids+=($tw)
-  wait_file "$d/tw.port"
-  local url="http://127.0.0.1:$(cat "$d/tw.port")"
-  for _ in $(seq 600); do curl -fs "$url/readyz" >/dev/null && break; sleep 0.1; done
+  start_tokenwatch "$d"
+  local url=$tw_url
   local c0 c1
-  c0=$(awk '{print $14+$15}' /proc/$tw/stat)
+  c0=$(cpu_ticks "$tw")
   sleep $((cycles * 5))
-  c1=$(awk '{print $14+$15}' /proc/$tw/stat)
-  local tck
-  tck=$(getconf CLK_TCK)
+  c1=$(cpu_ticks "$tw")
+  if [[ ${SCRAPE:-1} != 0 ]]; then
+    scrape_loop "$url/metrics" &
+    local scraper=$!
+    pids+=($scraper)
+    sleep $((cycles * 5))
+    kill "$scraper"
+  fi
   local size gz
   size=$(curl -fs "$url/metrics" | wc -c)
   gz=$(curl -fs -H 'Accept-Encoding: gzip' "$url/metrics" | wc -c)
-  echo "tokens=$n page_bytes=$size gzip_bytes=$gz cpu_per_cycle_s=$(awk -v a="$c0" -v b="$c1" -v t="$tck" -v n="$cycles" 'BEGIN{printf "%.3f", (b-a)/t/n}')" \
-       "peak_rss_mb=$(awk '/VmHWM/{printf "%.1f", $2/1024}' /proc/$tw/status)"
+  echo "tokens=$n page_bytes=$size gzip_bytes=$gz cpu_per_cycle_s=$(ticks_per_cycle $((c1 - c0)) "$cycles")" \
+       "peak_rss_mb=$(peak_rss_mb "$tw")"
   if [[ $n -eq 10000 && ${WRK:-1} != 0 ]]; then
     echo "-- wrk plain (4 connections, 10 s)"
     wrk -t2 -c4 -d10s --latency "$url/metrics" | grep -E "Requests/sec|99%|50%"

@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
-# Benchmarks (never part of the test suite).  Usage: bench/run.sh [collect|metrics|report|all]
+# Benchmarks (never part of the test suite).  Usage: bench/run.sh [collect|metrics|peer|report|all]
 #   collect: 10,000 tokens in 500 workspaces behind 20 ms of latency and a
 #            server enforcing 25 requests/s; tokenwatch at rate_limit = 20.
 #            Prints requests, wall time, the rate-limit bound, their ratio,
 #            429s and peak RSS, once with workspaces = * and once listed.
 #   metrics: see bench/metrics.sh.
+#   peer:    see bench/peer.sh (the daemon beside a Python exporter).
 #   report:  see bench/report.sh (peak RSS of report --format json and table).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -29,6 +30,9 @@ if [[ $what == collect || $what == all ]]; then
 fi
 if [[ $what == metrics || $what == all ]] && [[ -x bench/metrics.sh ]]; then
   bench/metrics.sh
+fi
+if [[ $what == peer || $what == all ]]; then
+  bench/peer.sh
 fi
 if [[ $what == report || $what == all ]]; then
   bench/report.sh

@@ -27,6 +27,7 @@ struct tw_inventory *tw_inventory_new(const char *organization_id, const char *a
         tw_strmap_init(&inv->deployment_index);
         tw_strmap_init(&inv->user_index);
         tw_strmap_init(&inv->token_index);
+        tw_strmap_init(&inv->subjects);
         tw_strmap_init(&inv->member_index);
         tw_arena_init(&inv->arena);
         return inv;
@@ -121,6 +122,7 @@ void tw_inventory_free(struct tw_inventory *inv)
         tw_strmap_done(&inv->deployment_index);
         tw_strmap_done(&inv->user_index);
         tw_strmap_done(&inv->token_index);
+        tw_strmap_done(&inv->subjects);
         tw_strmap_done(&inv->member_index);
         tw_arena_done(&inv->arena);
         free(inv->credential.token_id);
@@ -138,31 +140,53 @@ void tw_inventory_free(struct tw_inventory *inv)
 #define DUP(f) (c.f = tw_arena_strdup(a, o->f, &failed))
 #define INTERN(f) (c.f = tw_arena_intern(a, o->f, &failed))
 
-static struct tw_subject *compact_subject(struct tw_arena *a, const struct tw_subject *o, int *fail)
+static bool same_subject(const struct tw_subject *a, const struct tw_subject *b)
+{
+        /* interned: equal strings are the same pointer */
+        return a->id == b->id && a->subject_type == b->subject_type && a->username == b->username &&
+               a->full_name == b->full_name && a->api_token_name == b->api_token_name;
+}
+
+/* The arena copy of a subject; a few people and automation keys create most
+ * tokens, so equal subjects share one copy (found through their id). */
+static struct tw_subject *compact_subject(struct tw_arena *a, struct tw_strmap *subjects,
+                                          const struct tw_subject *o, int *fail)
 {
         struct tw_subject c = {0}, *ret;
         int failed = 0;
+        size_t v;
 
         if (!o)
                 return NULL;
-        /* a handful of people and automation keys create most tokens */
         INTERN(id);
         INTERN(subject_type);
         INTERN(username);
         INTERN(full_name);
         INTERN(api_token_name);
+        if (failed) {
+                *fail = 1;
+                return NULL;
+        }
+        if (c.id && tw_strmap_get(subjects, c.id, &v) &&
+            same_subject((const struct tw_subject *)(uintptr_t)v, &c))
+                return (struct tw_subject *)(uintptr_t)v;
         ret = tw_arena_alloc(a, sizeof(*ret));
-        if (!ret || failed) {
+        if (!ret) {
                 *fail = 1;
                 return NULL;
         }
         *ret = c;
+        /* the first of an id is the one shared; -EEXIST (another subject
+         * of that id came first) just shares nothing */
+        if (c.id && tw_strmap_put(subjects, c.id, (size_t)(uintptr_t)ret) == -ENOMEM)
+                *fail = 1;
         return ret;
 }
 
 /* Moves a token's strings into the arena and frees the originals. */
-static int compact_token(struct tw_arena *a, struct tw_token *o)
+static int compact_token(struct tw_inventory *inv, struct tw_token *o)
 {
+        struct tw_arena *a = &inv->arena;
         struct tw_token c = *o;
         int failed = 0;
 
@@ -181,8 +205,8 @@ static int compact_token(struct tw_arena *a, struct tw_token *o)
                 c.roles[i].role = tw_arena_intern(a, o->roles[i].role, &failed);
                 c.roles[i].deployment_id = tw_arena_intern(a, o->roles[i].deployment_id, &failed);
         }
-        c.created_by = compact_subject(a, o->created_by, &failed);
-        c.updated_by = compact_subject(a, o->updated_by, &failed);
+        c.created_by = compact_subject(a, &inv->subjects, o->created_by, &failed);
+        c.updated_by = compact_subject(a, &inv->subjects, o->updated_by, &failed);
         tw_token_done(o);
         if (failed)
                 return -ENOMEM;
@@ -190,8 +214,9 @@ static int compact_token(struct tw_arena *a, struct tw_token *o)
         return 0;
 }
 
-static int compact_workspace(struct tw_arena *a, struct tw_workspace *o)
+static int compact_workspace(struct tw_inventory *inv, struct tw_workspace *o)
 {
+        struct tw_arena *a = &inv->arena;
         struct tw_workspace c = *o;
         int failed = 0;
 
@@ -204,8 +229,9 @@ static int compact_workspace(struct tw_arena *a, struct tw_workspace *o)
         return 0;
 }
 
-static int compact_deployment(struct tw_arena *a, struct tw_deployment *o)
+static int compact_deployment(struct tw_inventory *inv, struct tw_deployment *o)
 {
+        struct tw_arena *a = &inv->arena;
         struct tw_deployment c = *o;
         int failed = 0;
 
@@ -219,8 +245,9 @@ static int compact_deployment(struct tw_arena *a, struct tw_deployment *o)
         return 0;
 }
 
-static int compact_user(struct tw_arena *a, struct tw_user *o)
+static int compact_user(struct tw_inventory *inv, struct tw_user *o)
 {
+        struct tw_arena *a = &inv->arena;
         struct tw_user c = *o;
         int failed = 0;
 
@@ -255,7 +282,7 @@ static int compact_user(struct tw_arena *a, struct tw_user *o)
                         done(item);                                                \
                         return r_;                                                 \
                 }                                                                  \
-                r_ = compact(&(inv)->arena, (item)); /* frees the originals */     \
+                r_ = compact((inv), (item)); /* frees the originals */             \
                 if (r_ >= 0)                                                       \
                         r_ = tw_strmap_put(&(inv)->index, (item)->id, (inv)->n);   \
                 if (r_ < 0) {                                                      \
@@ -320,7 +347,7 @@ int tw_inventory_add_member(struct tw_inventory *inv, size_t org, struct tw_user
                 tw_user_done(u);
                 return r;
         }
-        r = compact_user(&inv->arena, u); /* frees the originals */
+        r = compact_user(inv, u); /* frees the originals */
         key = r < 0 ? NULL : member_key(&inv->arena, org, u->id, NULL, 0);
         if (!key) {
                 memset(u, 0, sizeof(*u));
@@ -434,25 +461,55 @@ static int cmp_workspace(const void *a, const void *b)
         return strcmp(((const struct tw_workspace *)a)->id, ((const struct tw_workspace *)b)->id);
 }
 
+void tw_inventory_reserve_tokens(struct tw_inventory *inv, size_t n)
+{
+        struct tw_token *p;
+
+        if (n > TW_INVENTORY_RESERVE_MAX || inv->n_tokens + n <= inv->cap_tokens)
+                return;
+        p = realloc(inv->tokens, (inv->n_tokens + n) * sizeof(*p));
+        if (!p)
+                return;
+        inv->tokens = p;
+        inv->cap_tokens = inv->n_tokens + n;
+}
+
+/* Shrinks an array of n elements and capacity *cap to n (kept at 1 for 0,
+ * so that a later append still grows it). */
+static void trim(void **arr, size_t n, size_t *cap, size_t elem_size)
+{
+        size_t want = n ? n : 1;
+        void *p;
+
+        if (!*arr || *cap <= want)
+                return;
+        p = realloc(*arr, want * elem_size);
+        if (!p)
+                return; /* the larger block stays: nothing lost */
+        *arr = p;
+        *cap = want;
+}
+
 int tw_inventory_sort(struct tw_inventory *inv)
 {
-        int r;
-
         if (inv->n_tokens)
                 qsort(inv->tokens, inv->n_tokens, sizeof(*inv->tokens), cmp_token);
         if (inv->n_workspaces)
                 qsort(inv->workspaces, inv->n_workspaces, sizeof(*inv->workspaces), cmp_workspace);
-        tw_strmap_done(&inv->token_index);
-        tw_strmap_done(&inv->workspace_index);
-        for (size_t i = 0; i < inv->n_tokens; i++) {
-                r = tw_strmap_put(&inv->token_index, inv->tokens[i].id, i);
-                if (r < 0)
-                        return r;
-        }
-        for (size_t i = 0; i < inv->n_workspaces; i++) {
-                r = tw_strmap_put(&inv->workspace_index, inv->workspaces[i].id, i);
-                if (r < 0)
-                        return r;
-        }
+        /* the keys are the arena's strings, which did not move: only the
+         * positions change */
+        for (size_t i = 0; i < inv->n_tokens; i++)
+                if (!tw_strmap_set(&inv->token_index, inv->tokens[i].id, i))
+                        return -EINVAL;
+        for (size_t i = 0; i < inv->n_workspaces; i++)
+                if (!tw_strmap_set(&inv->workspace_index, inv->workspaces[i].id, i))
+                        return -EINVAL;
+        tw_strmap_done(&inv->subjects); /* complete: no more tokens to share with */
+        trim((void **)&inv->tokens, inv->n_tokens, &inv->cap_tokens, sizeof(*inv->tokens));
+        trim((void **)&inv->workspaces, inv->n_workspaces, &inv->cap_workspaces,
+             sizeof(*inv->workspaces));
+        trim((void **)&inv->deployments, inv->n_deployments, &inv->cap_deployments,
+             sizeof(*inv->deployments));
+        trim((void **)&inv->users, inv->n_users, &inv->cap_users, sizeof(*inv->users));
         return 0;
 }

@@ -138,6 +138,9 @@ struct tw_inventory {
         struct tw_strmap member_index;
         /* Holds every string of the objects added (see tw_inventory_add_*). */
         struct tw_arena arena;
+        /* While tokens are added: a subject per id, so that tokens with the
+         * same creator share one copy (tw_inventory_sort drops it). */
+        struct tw_strmap subjects;
 };
 
 struct tw_inventory *tw_inventory_new(const char *organization_id, const char *api_version);
@@ -152,6 +155,11 @@ int tw_inventory_add_workspace(struct tw_inventory *inv, struct tw_workspace *w)
 int tw_inventory_add_deployment(struct tw_inventory *inv, struct tw_deployment *d);
 int tw_inventory_add_user(struct tw_inventory *inv, struct tw_user *u);
 int tw_inventory_add_token(struct tw_inventory *inv, struct tw_token *t);
+/* A hint that about n more tokens are coming (a listing's totalCount): room
+ * for them is made at once instead of by doubling.  Hints above
+ * TW_INVENTORY_RESERVE_MAX, and allocation failures, are ignored. */
+#define TW_INVENTORY_RESERVE_MAX ((size_t)1 << 20)
+void tw_inventory_reserve_tokens(struct tw_inventory *inv, size_t n);
 /* A user of organization org (an index in orgs) of a merged inventory,
  * taking u's strings as tw_inventory_add_user() does.  A user of several
  * organizations is added once per organization, each with its own status;
@@ -205,7 +213,9 @@ int tw_inventory_merge(const struct tw_inventory_part *parts, size_t n, int64_t 
  * organization table.  0, -EINVAL, or -ENOMEM (inv is freed as usual). */
 int tw_inventory_adopt(struct tw_inventory *inv, const struct tw_inventory_part *part);
 
-/* Sorts tokens by id (stable output for reports and metrics) and rebuilds the index. */
+/* Sorts tokens by id (stable output for reports and metrics), updates the
+ * indexes, and gives back the arrays' unused room: call it once the
+ * inventory is complete.  0 or -ENOMEM. */
 int tw_inventory_sort(struct tw_inventory *inv);
 
 void tw_token_done(struct tw_token *t);

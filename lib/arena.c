@@ -32,9 +32,10 @@ void tw_arena_done(struct tw_arena *a)
         tw_strmap_done(&a->interned);
 }
 
-void *tw_arena_alloc(struct tw_arena *a, size_t size)
+/* size bytes at the given alignment (a power of two): from the head chunk
+ * while it has room, else from a new chunk. */
+static void *alloc_aligned(struct tw_arena *a, size_t size, size_t align)
 {
-        const size_t align = alignof(max_align_t);
         struct tw_arena_chunk *c = a->head;
         size_t off;
 
@@ -66,6 +67,11 @@ void *tw_arena_alloc(struct tw_arena *a, size_t size)
         }
 }
 
+void *tw_arena_alloc(struct tw_arena *a, size_t size)
+{
+        return alloc_aligned(a, size, alignof(max_align_t));
+}
+
 char *tw_arena_strdup(struct tw_arena *a, const char *s, int *failed)
 {
         size_t n;
@@ -74,7 +80,9 @@ char *tw_arena_strdup(struct tw_arena *a, const char *s, int *failed)
         if (!s)
                 return NULL;
         n = strlen(s) + 1;
-        p = tw_arena_alloc(a, n);
+        /* characters need no alignment: packed, an inventory's ~60,000
+         * short strings take a third less room than at 16 bytes each */
+        p = alloc_aligned(a, n, 1);
         if (!p) {
                 *failed = 1;
                 return NULL;

@@ -75,6 +75,32 @@ int tw_buf_addc(struct tw_buf *b, char c)
         return tw_buf_add(b, &c, 1);
 }
 
+int tw_buf_add_u64(struct tw_buf *b, uint64_t v)
+{
+        char d[20];
+        size_t n = 0;
+
+        do
+                d[sizeof(d) - ++n] = (char)('0' + v % 10);
+        while ((v /= 10) != 0);
+        return tw_buf_add(b, d + sizeof(d) - n, n);
+}
+
+int tw_buf_add_i64(struct tw_buf *b, int64_t v)
+{
+        char d[20];
+        size_t n = 0;
+        /* the magnitude as unsigned: -INT64_MIN does not fit an int64_t */
+        uint64_t u = v < 0 ? 0 - (uint64_t)v : (uint64_t)v;
+
+        do
+                d[sizeof(d) - ++n] = (char)('0' + u % 10);
+        while ((u /= 10) != 0);
+        if (v < 0)
+                d[sizeof(d) - ++n] = '-';
+        return tw_buf_add(b, d + sizeof(d) - n, n);
+}
+
 int tw_buf_vprintf(struct tw_buf *b, const char *fmt, va_list ap)
 {
         va_list aq;

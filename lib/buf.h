@@ -12,6 +12,7 @@
 
 #include <stdarg.h>
 #include <stddef.h>
+#include <stdint.h>
 
 struct tw_buf {
         char *ptr;    /* NULL until the first append */
@@ -30,6 +31,11 @@ void tw_buf_reset(struct tw_buf *b);
 int tw_buf_add(struct tw_buf *b, const void *data, size_t len);
 int tw_buf_adds(struct tw_buf *b, const char *s);
 int tw_buf_addc(struct tw_buf *b, char c);
+/* Appends v in decimal, as printf's %llu and %lld would, without printf:
+ * pages of tens of thousands of numbers measure the difference.
+ * 0, -ENOMEM or -E2BIG. */
+int tw_buf_add_u64(struct tw_buf *b, uint64_t v);
+int tw_buf_add_i64(struct tw_buf *b, int64_t v);
 int tw_buf_printf(struct tw_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 int tw_buf_vprintf(struct tw_buf *b, const char *fmt, va_list ap)
         __attribute__((format(printf, 2, 0)));

@@ -74,6 +74,19 @@ int tw_strmap_put(struct tw_strmap *m, const char *key, size_t val)
         return 0;
 }
 
+bool tw_strmap_set(struct tw_strmap *m, const char *key, size_t val)
+{
+        size_t i;
+
+        if (!m->cap || !key)
+                return false;
+        i = slot(m, key);
+        if (!m->keys[i])
+                return false;
+        m->vals[i] = val;
+        return true;
+}
+
 bool tw_strmap_get(const struct tw_strmap *m, const char *key, size_t *ret_val)
 {
         size_t i;

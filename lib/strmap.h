@@ -22,6 +22,9 @@ void tw_strmap_done(struct tw_strmap *m);
 /* Inserts key -> val.  -EEXIST if key is present (the map is unchanged),
  * -ENOMEM on allocation failure. */
 int tw_strmap_put(struct tw_strmap *m, const char *key, size_t val);
+/* Sets the value of a key already present; false (nothing changed) if
+ * absent.  For an owner whose array was reordered: no allocation. */
+bool tw_strmap_set(struct tw_strmap *m, const char *key, size_t val);
 /* True and *ret_val set if key is present. */
 bool tw_strmap_get(const struct tw_strmap *m, const char *key, size_t *ret_val);
 

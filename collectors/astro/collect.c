@@ -162,6 +162,7 @@ union item {
 struct parsed {
         union item o;
         char *why;     /* NULL: o holds the parsed object */
+        bool parsed;   /* o or why was set */
         bool consumed; /* o handed to the inventory or freed */
 };
 
@@ -238,65 +239,15 @@ static int item_failed(struct listing *l, size_t index, const char *why)
         return r;
 }
 
-/* Adds the items of one page; an item that does not parse is left out
- * (item_failed).  A page none of whose items parse fails as a whole
- * (-EINVAL, the first reason in err): the API more likely changed than
- * every object broke, and the last good data is worth more than none. */
-static int add_items(struct listing *l, const cJSON *items, struct tw_buf *err)
-{
-        size_t n = (size_t)cJSON_GetArraySize(items), i = 0, good = 0;
-        struct parsed *objs;
-        struct tw_buf why;
-        const cJSON *item;
-        int r = 0;
-
-        objs = calloc(n ? n : 1, sizeof(*objs));
-        if (!objs)
-                return -ENOMEM;
-        tw_buf_init(&why, ERR_MAX);
-        cJSON_ArrayForEach (item, items) {
-                tw_buf_reset(&why);
-                r = parse_item(l->kind, item, &objs[i].o, &why);
-                if (r == -ENOMEM)
-                        goto out;
-                if (r < 0 && !(objs[i].why = tw_buf_steal(&why))) {
-                        r = -ENOMEM;
-                        goto out;
-                }
-                good += r == 0;
-                i++;
-        }
-        r = 0;
-        if (n > 0 && good == 0) {
-                tw_buf_adds(err, objs[0].why);
-                r = -EINVAL;
-                goto out;
-        }
-        for (size_t j = 0; j < i && r == 0; j++) {
-                if (objs[j].why) {
-                        r = item_failed(l, j, objs[j].why);
-                } else {
-                        objs[j].consumed = true;
-                        r = add_parsed(l, &objs[j].o);
-                }
-        }
-out:
-        for (size_t j = 0; j < i; j++)
-                parsed_done(l->kind, &objs[j]);
-        free(objs);
-        tw_buf_done(&why);
-        return r;
-}
-
 /* Refuses a page that starts with the same id as the one before: the server
  * ignored offset, and paging on would repeat it until MAX_PAGES. */
-static int check_new_page(struct listing *l, const cJSON *items, struct tw_buf *err)
+static int check_new_page(struct listing *l, const cJSON *first, struct tw_buf *err)
 {
-        const cJSON *id = cJSON_GetObjectItemCaseSensitive(cJSON_GetArrayItem(items, 0), "id");
+        const cJSON *id = cJSON_GetObjectItemCaseSensitive(first, "id");
         char *copy;
 
         if (!cJSON_IsString(id))
-                return 0; /* an empty page, or the parser will name the problem */
+                return 0; /* the parser will name the problem */
         if (l->prev_first_id && strcmp(l->prev_first_id, id->valuestring) == 0) {
                 tw_buf_adds(err, "the API returned the previous page again (it ignored offset); "
                                  "stopping this listing");
@@ -308,6 +259,81 @@ static int check_new_page(struct listing *l, const cJSON *items, struct tw_buf *
         free(l->prev_first_id);
         l->prev_first_id = copy;
         return 0;
+}
+
+/* Parses every item of the page, one small tree at a time, into objs (n
+ * of them): all of them before any is used, since a syntax error in any
+ * item makes the whole page invalid.  *ret_good counts those that parsed
+ * as objects; the others hold why not.  0, -EBADMSG (page or first id
+ * refused, said in err) or -ENOMEM. */
+static int parse_items(struct listing *l, struct tw_page *page, struct parsed *objs,
+                       size_t *ret_good, struct tw_buf *err)
+{
+        struct tw_buf why;
+        size_t i = 0;
+        cJSON *item = NULL;
+        int r;
+
+        tw_buf_init(&why, ERR_MAX);
+        *ret_good = 0;
+        while ((r = tw_page_next(page, &item, err)) == 0 && item) {
+                if (i == 0 && (r = check_new_page(l, item, err)) < 0)
+                        break;
+                tw_buf_reset(&why);
+                r = parse_item(l->kind, item, &objs[i].o, &why);
+                cJSON_Delete(item);
+                item = NULL;
+                if (r == -ENOMEM)
+                        break;
+                if (r < 0 && !(objs[i].why = tw_buf_steal(&why))) {
+                        r = -ENOMEM;
+                        break;
+                }
+                *ret_good += r == 0;
+                objs[i].parsed = true;
+                i++;
+                r = 0;
+        }
+        cJSON_Delete(item);
+        tw_buf_done(&why);
+        return r;
+}
+
+/* Adds the items of one page; an item that does not parse is left out
+ * (item_failed).  A page none of whose items parse fails as a whole
+ * (-EINVAL, the first reason in err): the API more likely changed than
+ * every object broke, and the last good data is worth more than none. */
+static int add_items(struct listing *l, struct tw_page *page, struct tw_buf *err)
+{
+        size_t n = page->n_items, good = 0;
+        struct parsed *objs;
+        int r;
+
+        objs = calloc(n ? n : 1, sizeof(*objs));
+        if (!objs)
+                return -ENOMEM;
+        r = parse_items(l, page, objs, &good, err);
+        if (r < 0)
+                goto out;
+        if (n > 0 && good == 0) {
+                tw_buf_adds(err, objs[0].why);
+                r = -EINVAL;
+                goto out;
+        }
+        for (size_t j = 0; j < n && r == 0; j++) {
+                if (objs[j].why) {
+                        r = item_failed(l, j, objs[j].why);
+                } else {
+                        objs[j].consumed = true;
+                        r = add_parsed(l, &objs[j].o);
+                }
+        }
+out:
+        for (size_t j = 0; j < n; j++)
+                if (objs[j].parsed)
+                        parsed_done(l->kind, &objs[j]);
+        free(objs);
+        return r;
 }
 
 static void http_failure(struct listing *l, const struct tw_http_result *res, struct tw_buf *msg);
@@ -339,10 +365,11 @@ static void on_page(void *userdata, const struct tw_http_result *res)
         }
         tw_buf_printf(&msg, "page at offset %ld: ", l->offset);
         r = tw_astro_parse_page(res->body, res->body_len, l->items_key, &page, &msg);
+        if (r == 0 && l->kind == TW_LISTING_TOKENS && l->offset == 0 && page.total > 0)
+                /* room for the whole listing at once, not by doubling */
+                tw_inventory_reserve_tokens(c->inv, (size_t)page.total);
         if (r == 0)
-                r = check_new_page(l, page.items, &msg);
-        if (r == 0)
-                r = add_items(l, page.items, &msg);
+                r = add_items(l, &page, &msg);
         if (r == -ENOMEM) {
                 c->fatal = r;
                 goto out;
@@ -351,7 +378,7 @@ static void on_page(void *userdata, const struct tw_http_result *res)
                 listing_failed(l, msg.ptr);
                 goto out;
         }
-        n = (size_t)cJSON_GetArraySize(page.items);
+        n = page.n_items;
         l->offset += (long)n;
         if (n > 0 && l->offset < page.total && ++l->pages >= MAX_PAGES) {
                 tw_buf_reset(&msg);

@@ -1,7 +1,6 @@
 #include "collectors/astro/parse.h"
 
 #include <errno.h>
-#include <math.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -14,105 +13,6 @@
 #include "lib/utf8.h"
 
 #define MESSAGE_MAX 300
-
-void tw_page_done(struct tw_page *page)
-{
-        if (!page)
-                return;
-        cJSON_Delete(page->root);
-        memset(page, 0, sizeof(*page));
-}
-
-static int get_count(const cJSON *root, const char *name, long *ret, struct tw_buf *err)
-{
-        const cJSON *v = cJSON_GetObjectItemCaseSensitive(root, name);
-        double d;
-
-        if (!cJSON_IsNumber(v)) {
-                tw_buf_printf(err, "response has no numeric \"%s\"", name);
-                return -EBADMSG;
-        }
-        if (tw_json_number(v, 0, 1e12, &d) < 0 || d != floor(d)) {
-                tw_buf_printf(err, "response has an invalid \"%s\"", name);
-                return -EBADMSG;
-        }
-        *ret = (long)d;
-        return 0;
-}
-
-/* True when body ends inside a string or an open object/array: cut short
- * (cJSON's error position cannot tell, it stops at the last byte). */
-static bool looks_truncated(const char *body, size_t len)
-{
-        bool in_string = false, escaped = false;
-        long depth = 0;
-
-        for (size_t i = 0; i < len; i++) {
-                char c = body[i];
-
-                if (escaped) {
-                        escaped = false;
-                } else if (in_string) {
-                        escaped = c == '\\';
-                        in_string = c != '"';
-                } else if (c == '"') {
-                        in_string = true;
-                } else if (c == '{' || c == '[') {
-                        depth++;
-                } else if ((c == '}' || c == ']') && --depth < 0) {
-                        return false;
-                }
-        }
-        return in_string || depth > 0;
-}
-
-static bool only_whitespace(const char *s, size_t n)
-{
-        for (size_t i = 0; i < n; i++)
-                if (s[i] != ' ' && s[i] != '\t' && s[i] != '\r' && s[i] != '\n')
-                        return false;
-        return true;
-}
-
-int tw_astro_parse_page(const char *body, size_t len, const char *items_key, struct tw_page *ret,
-                        struct tw_buf *err)
-{
-        struct tw_page p = {0};
-        const char *end = NULL;
-        int r;
-
-        p.root = cJSON_ParseWithLengthOpts(body, len, &end, false);
-        if (p.root && !only_whitespace(end, (size_t)(body + len - end))) {
-                /* two documents glued together are not half-read */
-                cJSON_Delete(p.root);
-                p.root = NULL;
-        }
-        if (!p.root) {
-                tw_buf_printf(err, "response is not valid JSON (%zu bytes%s)", len,
-                              looks_truncated(body, len) ? ", truncated" : "");
-                return -EBADMSG;
-        }
-        if (!cJSON_IsObject(p.root)) {
-                tw_buf_adds(err, "response is not a JSON object");
-                r = -EBADMSG;
-                goto fail;
-        }
-        p.items = cJSON_GetObjectItemCaseSensitive(p.root, items_key);
-        if (!cJSON_IsArray(p.items)) {
-                tw_buf_printf(err, "response has no \"%s\" array", items_key);
-                r = -EBADMSG;
-                goto fail;
-        }
-        if ((r = get_count(p.root, "limit", &p.limit, err)) < 0 ||
-            (r = get_count(p.root, "offset", &p.offset, err)) < 0 ||
-            (r = get_count(p.root, "totalCount", &p.total, err)) < 0)
-                goto fail;
-        *ret = p;
-        return 0;
-fail:
-        cJSON_Delete(p.root);
-        return r;
-}
 
 /* Field access with a message naming the object and field on failure. */
 struct obj {

@@ -16,15 +16,31 @@
 
 struct tw_buf;
 
+/* A page read one item at a time: a page of 1,000 tokens is 2.3 MB of
+ * JSON, and a tree of all of it another 2 MB while the last good inventory
+ * and the next are both alive (bench/RESULTS.md). */
 struct tw_page {
-        cJSON *root;        /* owns the parsed document */
-        const cJSON *items; /* the array under the items key */
+        const char *body; /* borrowed: the response body, alive while the page is read */
+        size_t len;
+        size_t items_at, items_end; /* the items array: after its '[', after its ']' */
+        size_t n_items;             /* how many the array holds */
+        size_t next, left;          /* where tw_page_next() goes on; items it has not read */
         long limit, offset, total;
 };
 
-/* Parses a paginated body {"limit","offset","totalCount","<items_key>":[...]}. */
+/* Checks a paginated body {"limit","offset","totalCount","<items_key>":[...]}:
+ * the envelope is parsed member by member (the first of a name counts, as
+ * for cJSON's lookup), the items array is delimited and counted but not
+ * parsed.  Syntax errors inside an item are found by tw_page_next(), so a
+ * caller reads every item before it uses any. */
 int tw_astro_parse_page(const char *body, size_t len, const char *items_key, struct tw_page *ret,
                         struct tw_buf *err);
+/* The next item of the page as a tree of its own (the caller deletes it),
+ * or *ret_item NULL after the last.  -EBADMSG (with the same message as
+ * tw_astro_parse_page) if the item, or what separates it from the next, is
+ * not valid JSON: the page as a whole is not; later calls then return no
+ * more items. */
+int tw_page_next(struct tw_page *page, cJSON **ret_item, struct tw_buf *err);
 void tw_page_done(struct tw_page *page);
 
 /* One object each.  Unknown enum values are kept as strings; the API

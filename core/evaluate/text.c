@@ -157,19 +157,6 @@ bool tw_role_is_custom(const struct tw_role *role)
         return false;
 }
 
-/* Appends v in decimal: every message has a few numbers, and printf is
- * measured to matter where a page holds ten thousand messages. */
-static int add_u64(struct tw_buf *out, uint64_t v)
-{
-        char d[20];
-        size_t n = 0;
-
-        do
-                d[sizeof(d) - ++n] = (char)('0' + v % 10);
-        while ((v /= 10) != 0);
-        return tw_buf_add(out, d + sizeof(d) - n, n);
-}
-
 int tw_describe_date(int64_t t, struct tw_buf *out)
 {
         char s[TW_RFC3339_LEN];
@@ -201,7 +188,7 @@ int tw_describe_delta(int64_t t, int64_t now, struct tw_buf *out)
                 if (t > now)
                         r = tw_buf_adds(out, "in ");
                 if (r >= 0)
-                        r = add_u64(out, (uint64_t)n);
+                        r = tw_buf_add_u64(out, (uint64_t)n);
                 if (r >= 0)
                         r = tw_buf_addc(out, ' ');
                 if (r >= 0)
@@ -232,7 +219,7 @@ int tw_describe_duration(int64_t seconds, struct tw_buf *out)
         if (q < 0)
                 r = tw_buf_addc(out, '-');
         if (r >= 0)
-                r = add_u64(out, q < 0 ? (uint64_t)0 - (uint64_t)q : (uint64_t)q);
+                r = tw_buf_add_u64(out, q < 0 ? (uint64_t)0 - (uint64_t)q : (uint64_t)q);
         return r < 0 ? r : tw_buf_addc(out, units[i].unit);
 }
 

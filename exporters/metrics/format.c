@@ -13,23 +13,32 @@
 
 /* Appends s with backslash and newline escaped, and double quotes when
  * quotes; each byte that is not part of valid UTF-8 becomes U+FFFD, since
- * Prometheus rejects the whole scrape over one invalid byte. */
+ * Prometheus rejects the whole scrape over one invalid byte.  Runs of plain
+ * ASCII (nearly every label value) are copied at once. */
 static int escape(struct tw_buf *out, const char *s, bool quotes)
 {
         const char *run = s;
         int r;
 
-        while (*s) {
+        for (;;) {
                 const char *rep = NULL;
-                size_t n = tw_utf8_decode(s, SIZE_MAX, NULL);
+                unsigned char c = (unsigned char)*s;
+                size_t n;
 
+                if (c >= 0x20 && c < 0x80 && c != '\\' && c != '"') {
+                        s++;
+                        continue;
+                }
+                if (!c)
+                        break;
+                n = c < 0x80 ? 1 : tw_utf8_decode(s, SIZE_MAX, NULL);
                 if (n == 0)
                         rep = "\xef\xbf\xbd";
-                else if (*s == '\\')
+                else if (c == '\\')
                         rep = "\\\\";
-                else if (*s == '\n')
+                else if (c == '\n')
                         rep = "\\n";
-                else if (*s == '"' && quotes)
+                else if (c == '"' && quotes)
                         rep = "\\\"";
                 if (!rep) {
                         s += n;
@@ -63,19 +72,47 @@ int tw_metrics_format_value(struct tw_buf *out, double v)
         if (isinf(v))
                 return tw_buf_adds(out, v > 0 ? "+Inf" : "-Inf");
         if (v == floor(v) && fabs(v) < 9007199254740992.0)
-                return tw_buf_printf(out, "%lld", (long long)v);
+                return tw_buf_add_i64(out, (int64_t)v);
         return tw_buf_printf(out, "%.17g", v);
 }
 
 int tw_metrics_family(struct tw_buf *out, const char *name, const char *type, const char *help)
 {
-        int r = tw_buf_printf(out, "# HELP %s ", name);
+        int r = tw_buf_adds(out, "# HELP ");
 
+        if (r >= 0)
+                r = tw_buf_adds(out, name);
+        if (r >= 0)
+                r = tw_buf_addc(out, ' ');
         if (r >= 0)
                 r = tw_metrics_escape_help(out, help);
         if (r >= 0)
-                r = tw_buf_printf(out, "\n# TYPE %s %s\n", name, type);
+                r = tw_buf_adds(out, "\n# TYPE ");
+        if (r >= 0)
+                r = tw_buf_adds(out, name);
+        if (r >= 0)
+                r = tw_buf_addc(out, ' ');
+        if (r >= 0)
+                r = tw_buf_adds(out, type);
+        if (r >= 0)
+                r = tw_buf_addc(out, '\n');
         return r < 0 ? r : 0;
+}
+
+/* Appends one label, its separator first: ,name="value" ({ for the first). */
+static int label(struct tw_buf *out, const struct tw_metrics_label *l, bool first)
+{
+        int r = tw_buf_addc(out, first ? '{' : ',');
+
+        if (r >= 0)
+                r = tw_buf_adds(out, l->name);
+        if (r >= 0)
+                r = tw_buf_add(out, "=\"", 2);
+        if (r >= 0)
+                r = tw_metrics_escape_label(out, l->value);
+        if (r >= 0)
+                r = tw_buf_addc(out, '"');
+        return r;
 }
 
 int tw_metrics_sample(struct tw_buf *out, const char *name, const struct tw_metrics_label *labels,
@@ -83,15 +120,10 @@ int tw_metrics_sample(struct tw_buf *out, const char *name, const struct tw_metr
 {
         int r = tw_buf_adds(out, name);
 
-        for (size_t i = 0; r >= 0 && i < n; i++) {
-                r = tw_buf_printf(out, "%s%s=\"", i ? "," : "{", labels[i].name);
-                if (r >= 0)
-                        r = tw_metrics_escape_label(out, labels[i].value);
-                if (r >= 0)
-                        r = tw_buf_addc(out, '"');
-        }
+        for (size_t i = 0; r >= 0 && i < n; i++)
+                r = label(out, &labels[i], i == 0);
         if (r >= 0)
-                r = tw_buf_adds(out, n ? "} " : " ");
+                r = tw_buf_add(out, n ? "} " : " ", n ? 2 : 1);
         if (r >= 0)
                 r = tw_metrics_format_value(out, v);
         if (r >= 0)
@@ -108,7 +140,7 @@ int tw_gzip(const void *data, size_t len, struct tw_buf *out)
 
         memset(&zs, 0, sizeof(zs));
         /* windowBits 15 + 16: a gzip header and trailer instead of zlib's. */
-        zr = deflateInit2(&zs, 6, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY);
+        zr = deflateInit2(&zs, TW_GZIP_LEVEL, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY);
         if (zr != Z_OK)
                 return zr == Z_MEM_ERROR ? -ENOMEM : -EIO;
         zs.next_in = (unsigned char *)(uintptr_t)data;

@@ -53,11 +53,18 @@ int tw_metrics_render(const struct tw_snapshot *snap, const struct tw_agent_stat
  * else between tw_metrics_out_init() and tw_metrics_out_finish()) is
  * compressed into ->gz by tw_metrics_out_flush(), which the renderer calls
  * whenever ->text passes TW_METRICS_FLUSH_BYTES.  ->gz is one gzip member
- * (zlib deflate, level 6) once tw_metrics_out_finish() returned 0, and
+ * (zlib deflate, TW_GZIP_LEVEL) once tw_metrics_out_finish() returned 0, and
  * ->plain_len the length of the text it inflates to.  The plain text is
  * capped at max bytes, and so is the compressed one.  Owned by one thread.
  */
 #define TW_METRICS_FLUSH_BYTES ((size_t)64 << 10)
+
+/* The zlib level of every page the daemon serves gzipped.  Measured on the
+ * 10,000-token metrics page (12.2 MB) and status page (14.2 MB): levels 1 to
+ * 3 (zlib's fast deflate) cost the same, about half of level 6's CPU; level
+ * 2 makes a page 3 to 5 % smaller than level 1 and 10 to 20 % larger than
+ * level 6 (bench/RESULTS.md). */
+#define TW_GZIP_LEVEL 2
 
 struct tw_metrics_out {
         struct tw_buf text; /* pending plain text, appended by the writer */

@@ -21,7 +21,7 @@ int tw_metrics_out_init(struct tw_metrics_out *o, size_t max)
         if (!zs)
                 return o->err = -ENOMEM;
         /* windowBits 15 + 16: a gzip header and trailer instead of zlib's. */
-        zr = deflateInit2(zs, 6, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY);
+        zr = deflateInit2(zs, TW_GZIP_LEVEL, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY);
         if (zr != Z_OK) {
                 free(zs);
                 return o->err = zr == Z_MEM_ERROR ? -ENOMEM : -EIO;

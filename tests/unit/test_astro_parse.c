@@ -24,56 +24,116 @@ struct page_case {
         const char *name;
         const char *body;
         long len; /* -1: strlen(body) */
-        int rc;
+        int rc;   /* of the page, or of reading its items */
         const char *want_msg;
         long limit, offset, total, n_items;
+        const char *first_id; /* of the first item, when it has one */
 };
 
 #define ENV(items) "{\"limit\":2,\"offset\":4,\"totalCount\":7,\"tokens\":" items "}"
 
 static const struct page_case page_cases[] = {
-        {"page: two items", ENV("[{\"id\":\"a\"},{\"id\":\"b\"}]"), -1, 0, NULL, 2, 4, 7, 2},
+        {"page: two items", ENV("[{\"id\":\"a\"},{\"id\":\"b\"}]"), -1, 0, NULL, 2, 4, 7, 2, NULL},
         {"page: empty", "{\"limit\":1000,\"offset\":0,\"totalCount\":0,\"tokens\":[]}", -1, 0, NULL,
-         1000, 0, 0, 0},
+         1000, 0, 0, 0, NULL},
         {"page: extra fields ignored",
          "{\"x\":{},\"limit\":1,\"offset\":0,\"totalCount\":1,"
          "\"tokens\":[{}],\"next\":null}",
-         -1, 0, NULL, 1, 0, 1, 1},
+         -1, 0, NULL, 1, 0, 1, 1, NULL},
         {"page: len honoured, not the NUL", ENV("[]") "GARBAGE", (long)sizeof(ENV("[]")) - 1, 0,
-         NULL, 2, 4, 7, 0},
+         NULL, 2, 4, 7, 0, NULL},
         {"page: not JSON", "<html>502 Bad Gateway</html>", -1, -EBADMSG,
-         "response is not valid JSON (28 bytes)", 0, 0, 0, 0},
+         "response is not valid JSON (28 bytes)", 0, 0, 0, 0, NULL},
         {"page: truncated", ENV("[{\"id\":\"a\"},{\"id\":\"b\""), -1, -EBADMSG, ", truncated)", 0,
-         0, 0, 0},
+         0, 0, 0, NULL},
         {"page: cut inside an escaped string", "{\"tokens\":[{\"name\":\"a\\\"", -1, -EBADMSG,
-         "(23 bytes, truncated)", 0, 0, 0, 0},
+         "(23 bytes, truncated)", 0, 0, 0, 0, NULL},
         {"page: syntax error is not truncation", "{\"limit\":2 \"offset\":0}", -1, -EBADMSG,
-         "response is not valid JSON (22 bytes)", 0, 0, 0, 0},
-        {"page: cut short by len", ENV("[]"), 20, -EBADMSG, "(20 bytes, truncated)", 0, 0, 0, 0},
-        {"page: empty body", "", -1, -EBADMSG, "response is not valid JSON (0 bytes", 0, 0, 0, 0},
+         "response is not valid JSON (22 bytes)", 0, 0, 0, 0, NULL},
+        {"page: cut short by len", ENV("[]"), 20, -EBADMSG, "(20 bytes, truncated)", 0, 0, 0, 0,
+         NULL},
+        {"page: empty body", "", -1, -EBADMSG, "response is not valid JSON (0 bytes", 0, 0, 0, 0,
+         NULL},
         {"page: trailing junk after the document", ENV("[]") " {\"x\":1}", -1, -EBADMSG,
-         "response is not valid JSON", 0, 0, 0, 0},
-        {"page: trailing whitespace is fine", ENV("[]") " \r\n", -1, 0, NULL, 2, 4, 7, 0},
-        {"page: an array", "[1,2]", -1, -EBADMSG, "response is not a JSON object", 0, 0, 0, 0},
-        {"page: a string", "\"tokens\"", -1, -EBADMSG, "response is not a JSON object", 0, 0, 0, 0},
+         "response is not valid JSON", 0, 0, 0, 0, NULL},
+        {"page: trailing whitespace is fine", ENV("[]") " \r\n", -1, 0, NULL, 2, 4, 7, 0, NULL},
+        {"page: an array", "[1,2]", -1, -EBADMSG, "response is not a JSON object", 0, 0, 0, 0,
+         NULL},
+        {"page: a string", "\"tokens\"", -1, -EBADMSG, "response is not a JSON object", 0, 0, 0, 0,
+         NULL},
         {"page: no items", "{\"limit\":2,\"offset\":0,\"totalCount\":0}", -1, -EBADMSG,
-         "response has no \"tokens\" array", 0, 0, 0, 0},
+         "response has no \"tokens\" array", 0, 0, 0, 0, NULL},
         {"page: items under another key",
          "{\"limit\":2,\"offset\":0,\"totalCount\":0,\"users\":[]}", -1, -EBADMSG,
-         "response has no \"tokens\" array", 0, 0, 0, 0},
+         "response has no \"tokens\" array", 0, 0, 0, 0, NULL},
         {"page: items not an array", ENV("{}"), -1, -EBADMSG, "response has no \"tokens\" array", 0,
-         0, 0, 0},
+         0, 0, 0, NULL},
         {"page: no totalCount", "{\"limit\":2,\"offset\":0,\"tokens\":[]}", -1, -EBADMSG,
-         "response has no numeric \"totalCount\"", 0, 0, 0, 0},
+         "response has no numeric \"totalCount\"", 0, 0, 0, 0, NULL},
         {"page: limit a string", "{\"limit\":\"2\",\"offset\":0,\"totalCount\":0,\"tokens\":[]}",
-         -1, -EBADMSG, "response has no numeric \"limit\"", 0, 0, 0, 0},
+         -1, -EBADMSG, "response has no numeric \"limit\"", 0, 0, 0, 0, NULL},
         {"page: negative offset", "{\"limit\":2,\"offset\":-1,\"totalCount\":0,\"tokens\":[]}", -1,
-         -EBADMSG, "response has an invalid \"offset\"", 0, 0, 0, 0},
+         -EBADMSG, "response has an invalid \"offset\"", 0, 0, 0, 0, NULL},
         {"page: fractional totalCount",
          "{\"limit\":2,\"offset\":0,\"totalCount\":1.5,\"tokens\":[]}", -1, -EBADMSG,
-         "response has an invalid \"totalCount\"", 0, 0, 0, 0},
+         "response has an invalid \"totalCount\"", 0, 0, 0, 0, NULL},
         {"page: huge totalCount", "{\"limit\":2,\"offset\":0,\"totalCount\":1e30,\"tokens\":[]}",
-         -1, -EBADMSG, "response has an invalid \"totalCount\"", 0, 0, 0, 0},
+         -1, -EBADMSG, "response has an invalid \"totalCount\"", 0, 0, 0, 0, NULL},
+        /* The items are delimited, counted and then read one at a time. */
+        {"page: brackets and quotes inside items",
+         ENV("[ {\"id\":\"a]\",\"n\":\"}\\\"[\",\"r\":[[],{}]} ,\"x\", 1 ,[2,[3]], null ]"), -1, 0,
+         NULL, 2, 4, 7, 5, "a]"},
+        {"page: backslash runs before quotes", ENV("[{\"id\":\"a\\\\\\\\\"},\"]\\\\\\\"\"]"), -1, 0,
+         NULL, 2, 4, 7, 2, "a\\\\"},
+        {"page: a string whose quote is escaped runs on", ENV("[\"a\\\\\\\"]"), -1, -EBADMSG,
+         ", truncated)", 0, 0, 0, 0, NULL},
+        {"page: items first, counts after",
+         "{\"tokens\":[{\"id\":\"b\"}],\"totalCount\":1,\"offset\":0,\"limit\":9}", -1, 0, NULL, 9,
+         0, 1, 1, "b"},
+        {"page: the first items member counts",
+         ENV("[{\"id\":\"a\"}]") ",\"tokens\":[{\"id\":\"b\"},{\"id\":\"c\"}]", -1, -EBADMSG,
+         "response is not valid JSON", 0, 0, 0, 0, NULL},
+        {"page: duplicate items, the first wins",
+         "{\"limit\":2,\"offset\":4,\"totalCount\":7,\"tokens\":[{\"id\":\"a\"}],"
+         "\"tokens\":[{\"id\":\"b\"},{\"id\":\"c\"}]}",
+         -1, 0, NULL, 2, 4, 7, 1, "a"},
+        {"page: duplicate items, the first is no array",
+         "{\"limit\":2,\"offset\":4,\"totalCount\":7,\"tokens\":{},\"tokens\":[]}", -1, -EBADMSG,
+         "response has no \"tokens\" array", 0, 0, 0, 0, NULL},
+        {"page: duplicate counts, the first wins",
+         "{\"limit\":2,\"limit\":\"x\",\"offset\":4,\"totalCount\":7,\"tokens\":[]}", -1, 0, NULL,
+         2, 4, 7, 0, NULL},
+        {"page: a byte-order mark first", "\xef\xbb\xbf" ENV("[]"), -1, 0, NULL, 2, 4, 7, 0, NULL},
+        {"page: a byte-order mark before an item", ENV("[\xef\xbb\xbf{}]"), -1, -EBADMSG,
+         "response is not valid JSON", 0, 0, 0, 0, NULL},
+        {"page: a syntax error in the last item", ENV("[{\"id\":\"a\"},{\"id\":tru}]"), -1,
+         -EBADMSG, "response is not valid JSON (", 0, 0, 0, 0, NULL},
+        {"page: a trailing comma", ENV("[{\"id\":\"a\"},]"), -1, -EBADMSG,
+         "response is not valid JSON", 0, 0, 0, 0, NULL},
+        {"page: two items without a comma", ENV("[{\"id\":\"a\"} {\"id\":\"b\"}]"), -1, -EBADMSG,
+         "response is not valid JSON", 0, 0, 0, 0, NULL},
+        {"page: brackets that do not match", ENV("[{\"a\":[1}]]"), -1, -EBADMSG,
+         "response is not valid JSON", 0, 0, 0, 0, NULL},
+        {"page: an array closed by a brace", ENV("[{\"a\":1]}"), -1, -EBADMSG,
+         "response is not valid JSON", 0, 0, 0, 0, NULL},
+        {"page: a NUL inside the items", ENV("[1,\0]"), (long)sizeof(ENV("[1,\0]")) - 1, -EBADMSG,
+         "response is not valid JSON (52 bytes)", 0, 0, 0, 0, NULL},
+        /* fuzz-found: cJSON reads any byte up to ' ' as whitespace inside a
+         * document, and so must the item-by-item reading */
+        {"page: control bytes as whitespace",
+         "{\"limit\":1,\x1e\"offset\":0,\"totalCount\":1,\"tokens\":[\x01{\"id\":\"a\"}\x7f]}", -1,
+         -EBADMSG, "response is not valid JSON", 0, 0, 0, 0, NULL},
+        {"page: control bytes in an empty array",
+         "{\"limit\":1,\x1e\"offset\":0,\"totalCount\":1,\"tokens\":[\x01\x1f]\x02}", -1, 0, NULL,
+         1, 0, 1, 0, NULL},
+        {"page: control bytes after the document", ENV("[]") "\x01", -1, -EBADMSG,
+         "response is not valid JSON", 0, 0, 0, 0, NULL},
+        {"page: a key that is no string", "{1:2}", -1, -EBADMSG, "response is not valid JSON", 0, 0,
+         0, 0, NULL},
+        {"page: an empty object", "{ }", -1, -EBADMSG, "response has no \"tokens\" array", 0, 0, 0,
+         0, NULL},
+        {"page: escaped key", "{\"limit\":1,\"offset\":0,\"totalCount\":0,\"tok\\u0065ns\":[]}", -1,
+         0, NULL, 1, 0, 0, 0, NULL},
 };
 
 static void run_page(void **state)
@@ -87,15 +147,34 @@ static void run_page(void **state)
         tw_buf_init(&err, 0);
         memset(&page, 0x5a, sizeof(page));
         r = tw_astro_parse_page(c->body, len, "tokens", &page, &err);
+        /* a page is only valid once each of its items was read */
+        for (long i = 0; r == 0; i++) {
+                cJSON *item = NULL;
+
+                assert_true(i <= (long)page.n_items);
+                r = tw_page_next(&page, &item, &err);
+                if (r == 0 && !item) {
+                        assert_int_equal(i, page.n_items);
+                        break;
+                }
+                if (r == 0 && i == 0 && c->first_id)
+                        assert_string_equal(cJSON_GetStringValue(cJSON_GetObjectItem(item, "id")),
+                                            c->first_id);
+                cJSON_Delete(item);
+        }
         assert_int_equal(r, c->rc);
         if (r == 0) {
+                cJSON *item = (cJSON *)1;
+
                 assert_null(err.ptr);
                 assert_int_equal(page.limit, c->limit);
                 assert_int_equal(page.offset, c->offset);
                 assert_int_equal(page.total, c->total);
-                assert_int_equal(cJSON_GetArraySize(page.items), c->n_items);
+                assert_int_equal(page.n_items, c->n_items);
+                /* read to the end: no more */
+                assert_int_equal(tw_page_next(&page, &item, &err), 0);
+                assert_null(item);
                 tw_page_done(&page);
-                assert_null(page.root);
                 tw_page_done(&page);
         } else {
                 assert_non_null(err.ptr);

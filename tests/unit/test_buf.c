@@ -1,8 +1,10 @@
-/* The capped byte buffer (lib/buf.c) and the string map (lib/strmap.c). */
+/* The capped byte buffer (lib/buf.c), its decimal formatter, the string
+ * map (lib/strmap.c) and the arena (lib/arena.c). */
 #include "lib/buf.h"
 
 #include <errno.h>
 #include <setjmp.h>
+#include <stdalign.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -13,6 +15,7 @@
 
 #include <cmocka.h>
 
+#include "lib/arena.h"
 #include "lib/strmap.h"
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
@@ -153,6 +156,54 @@ static void buf_steal_empty_and_done_twice(void **state)
         assert_null(b.ptr);
 }
 
+/* The decimal formatter: what printf's %lld / %llu write, and -E2BIG at the cap. */
+struct num_case {
+        const char *name;
+        int64_t i;  /* through tw_buf_add_i64 */
+        uint64_t u; /* through tw_buf_add_u64 */
+        const char *want_i, *want_u;
+};
+
+static const struct num_case num_cases[] = {
+        {"zero", 0, 0, "0", "0"},
+        {"one digit", 7, 7, "7", "7"},
+        {"minus one", -1, 1, "-1", "1"},
+        {"powers of ten", 1000000, 10000000000000000000u, "1000000", "10000000000000000000"},
+        {"a Unix time", 1796615146, 1796615146, "1796615146", "1796615146"},
+        {"2^53", INT64_C(9007199254740992), UINT64_C(9007199254740992), "9007199254740992",
+         "9007199254740992"},
+        {"extremes", INT64_MIN, UINT64_MAX, "-9223372036854775808", "18446744073709551615"},
+        {"int64 max", INT64_MAX, (uint64_t)INT64_MAX + 1, "9223372036854775807",
+         "9223372036854775808"},
+};
+
+static void run_num(void **state)
+{
+        const struct num_case *c = *state;
+        char want[32];
+        struct tw_buf b;
+
+        tw_buf_init(&b, 64);
+        assert_int_equal(tw_buf_adds(&b, "x="), 0);
+        assert_int_equal(tw_buf_add_i64(&b, c->i), 0);
+        snprintf(want, sizeof(want), "x=%lld", (long long)c->i);
+        assert_string_equal(b.ptr, want);
+        assert_string_equal(b.ptr + 2, c->want_i);
+        tw_buf_reset(&b);
+        assert_int_equal(tw_buf_add_u64(&b, c->u), 0);
+        snprintf(want, sizeof(want), "%llu", (unsigned long long)c->u);
+        assert_string_equal(b.ptr, want);
+        assert_string_equal(b.ptr, c->want_u);
+        assert_int_equal(b.len, strlen(c->want_u));
+        tw_buf_done(&b);
+        /* one byte short of the number: refused, unchanged */
+        tw_buf_init(&b, strlen(c->want_i) + 1);
+        assert_int_equal(tw_buf_adds(&b, "ab"), 0);
+        assert_int_equal(tw_buf_add_i64(&b, c->i), -E2BIG);
+        assert_string_equal(b.ptr, "ab");
+        tw_buf_done(&b);
+}
+
 /* strmap: a table of operations on one map. */
 enum map_op { M_END, M_PUT, M_GET, M_MISS };
 
@@ -251,9 +302,78 @@ static void map_grows(void **state)
         tw_strmap_done(&m);
 }
 
+/* set changes a present key's value only. */
+static void map_set(void **state)
+{
+        struct tw_strmap m;
+        size_t v;
+
+        (void)state;
+        tw_strmap_init(&m);
+        assert_false(tw_strmap_set(&m, "a", 1)); /* empty map */
+        assert_int_equal(tw_strmap_put(&m, "a", 1), 0);
+        assert_int_equal(tw_strmap_put(&m, "b", 2), 0);
+        assert_true(tw_strmap_set(&m, "a", 7));
+        assert_false(tw_strmap_set(&m, "c", 3));
+        assert_false(tw_strmap_set(&m, NULL, 3));
+        assert_true(tw_strmap_get(&m, "a", &v));
+        assert_int_equal(v, 7);
+        assert_true(tw_strmap_get(&m, "b", &v));
+        assert_int_equal(v, 2);
+        assert_false(tw_strmap_get(&m, "c", NULL));
+        assert_int_equal(m.n, 2);
+        tw_strmap_done(&m);
+}
+
+/* Strings are packed end to end; objects stay aligned for any type after
+ * them; an object larger than a chunk gets one of its own and the head
+ * chunk stays in use; interned strings are shared. */
+static void arena_layout(void **state)
+{
+        const size_t align = alignof(max_align_t);
+        struct tw_arena a;
+        char *s1, *s2, *s3, *big;
+        void *o1, *o2;
+        int failed = 0;
+
+        (void)state;
+        tw_arena_init(&a);
+        s1 = tw_arena_strdup(&a, "ab", &failed);
+        s2 = tw_arena_strdup(&a, "cde", &failed);
+        assert_ptr_equal(s2, s1 + 3);
+        o1 = tw_arena_alloc(&a, 24);
+        assert_int_equal((uintptr_t)o1 % align, 0);
+        assert_true((char *)o1 >= s2 + 4);
+        big = tw_arena_alloc(&a, 70000);
+        assert_non_null(big);
+        memset(big, 'x', 70000);
+        o2 = tw_arena_alloc(&a, 8);
+        assert_int_equal((uintptr_t)o2 % align, 0);
+        assert_true((char *)o2 > (char *)o1 && (char *)o2 < (char *)o1 + 64);
+        s3 = tw_arena_intern(&a, "role", &failed);
+        assert_ptr_equal(tw_arena_intern(&a, "role", &failed), s3);
+        assert_null(tw_arena_strdup(&a, NULL, &failed));
+        assert_int_equal(failed, 0);
+        assert_string_equal(s1, "ab");
+        assert_string_equal(s2, "cde");
+        assert_string_equal(s3, "role");
+        /* many strings across chunks keep their content */
+        for (int i = 0; i < 20000; i++) {
+                char want[16];
+                char *p;
+
+                snprintf(want, sizeof(want), "s%d", i);
+                p = tw_arena_strdup(&a, want, &failed);
+                assert_non_null(p);
+                assert_string_equal(p, want);
+        }
+        tw_arena_done(&a);
+}
+
 int main(void)
 {
-        struct CMUnitTest tests[ARRAY_SIZE(buf_cases) + ARRAY_SIZE(map_cases) + 2];
+        struct CMUnitTest
+                tests[ARRAY_SIZE(buf_cases) + ARRAY_SIZE(num_cases) + ARRAY_SIZE(map_cases) + 4];
         size_t n = 0;
 
         for (size_t i = 0; i < ARRAY_SIZE(buf_cases); i++)
@@ -262,10 +382,16 @@ int main(void)
                                                  .initial_state = (void *)&buf_cases[i]};
         tests[n++] = (struct CMUnitTest){.name = "steal of an empty buffer; done twice",
                                          .test_func = buf_steal_empty_and_done_twice};
+        for (size_t i = 0; i < ARRAY_SIZE(num_cases); i++)
+                tests[n++] = (struct CMUnitTest){.name = num_cases[i].name,
+                                                 .test_func = run_num,
+                                                 .initial_state = (void *)&num_cases[i]};
         for (size_t i = 0; i < ARRAY_SIZE(map_cases); i++)
                 tests[n++] = (struct CMUnitTest){.name = map_cases[i].name,
                                                  .test_func = run_map,
                                                  .initial_state = (void *)&map_cases[i]};
         tests[n++] = (struct CMUnitTest){.name = "map grows to 5000 keys", .test_func = map_grows};
+        tests[n++] = (struct CMUnitTest){.name = "map set", .test_func = map_set};
+        tests[n++] = (struct CMUnitTest){.name = "arena layout", .test_func = arena_layout};
         return _cmocka_run_group_tests("buf", tests, n, NULL, NULL) ? 1 : 0;
 }

@@ -264,6 +264,40 @@ static void listing_errors(void **state)
         tw_inventory_free(NULL);
 }
 
+/* Tokens with equal creators share one subject; a subject of the same id
+ * with another name stays its own, and so does every later one of it. */
+static void shared_subjects(void **state)
+{
+        struct tw_inventory *inv = tw_inventory_new("o", "v1");
+        struct tw_token t[4] = {make_token("a", "a"), make_token("b", "b"), make_token("c", "c"),
+                                make_token("d", "d")};
+        const struct tw_subject *s[4];
+
+        (void)state;
+        assert_non_null(inv);
+        t[2].created_by->full_name = dup("Renamed");
+        t[3].updated_by = calloc(1, sizeof(*t[3].updated_by));
+        assert_non_null(t[3].updated_by);
+        t[3].updated_by->id = dup("u1");
+        t[3].updated_by->subject_type = dup("USER");
+        for (size_t i = 0; i < ARRAY_SIZE(t); i++)
+                assert_int_equal(tw_inventory_add_token(inv, &t[i]), 0);
+        assert_int_equal(tw_inventory_sort(inv), 0);
+        for (size_t i = 0; i < ARRAY_SIZE(t); i++) {
+                char id[2] = {(char)('a' + i), '\0'};
+
+                s[i] = tw_inventory_token(inv, id)->created_by;
+                assert_string_equal(s[i]->id, "u1");
+        }
+        assert_ptr_equal(s[0], s[1]);
+        assert_ptr_equal(s[0], s[3]);
+        assert_ptr_equal(tw_inventory_token(inv, "d")->updated_by, s[0]);
+        assert_ptr_not_equal(s[2], s[0]);
+        assert_null(s[0]->full_name);
+        assert_string_equal(s[2]->full_name, "Renamed");
+        tw_inventory_free(inv);
+}
+
 /* Enough tokens to grow the arrays, the indexes and the arena. */
 static void many_tokens(void **state)
 {
@@ -292,7 +326,7 @@ static void many_tokens(void **state)
 
 int main(void)
 {
-        struct CMUnitTest tests[ARRAY_SIZE(dedup_cases) + 6];
+        struct CMUnitTest tests[ARRAY_SIZE(dedup_cases) + 7];
         size_t n = 0;
 
         for (size_t i = 0; i < ARRAY_SIZE(dedup_cases); i++)
@@ -306,5 +340,6 @@ int main(void)
                                          .test_func = other_objects};
         tests[n++] = (struct CMUnitTest){.name = "listing errors", .test_func = listing_errors};
         tests[n++] = (struct CMUnitTest){.name = "3000 tokens", .test_func = many_tokens};
+        tests[n++] = (struct CMUnitTest){.name = "shared subjects", .test_func = shared_subjects};
         return _cmocka_run_group_tests("inventory", tests, n, NULL, NULL) ? 1 : 0;
 }
