@@ -462,26 +462,38 @@ int tw_astro_token_get(struct tw_astro_manage *m, const char *id, struct tw_toke
         return r;
 }
 
-/* One page of a listing: each token that parses to fn.  *ret_n: items. */
+/* One page of a listing: each token that parses to fn, once every item
+ * has been read (a syntax error anywhere makes the whole page invalid, and
+ * then fn sees none of it).  *ret_n: items. */
 static int list_page(const struct tw_http_result *res, tw_astro_token_fn fn, void *userdata,
                      size_t *ret_n, long *ret_total, size_t *skipped, struct tw_buf *err)
 {
         struct tw_page page = {0};
+        struct tw_token *toks = NULL;
         struct tw_buf why;
-        const cJSON *item;
+        cJSON *item = NULL;
+        size_t n = 0;
         int r;
 
         r = tw_astro_parse_page(res->body, res->body_len, "tokens", &page, err);
         if (r < 0)
                 return r;
-        *ret_n = (size_t)cJSON_GetArraySize(page.items);
+        *ret_n = page.n_items;
         *ret_total = page.total;
+        if (page.n_items && !(toks = calloc(page.n_items, sizeof(*toks)))) {
+                tw_page_done(&page);
+                return -ENOMEM;
+        }
         tw_buf_init(&why, 4096);
-        cJSON_ArrayForEach (item, page.items) {
-                struct tw_token t = {0};
-
+        while (n < page.n_items && (r = tw_page_next(&page, &item, err)) == 0 && item) {
                 tw_buf_reset(&why);
-                r = tw_astro_parse_token(item, &t, &why);
+                r = tw_astro_parse_token(item, &toks[n], &why);
+                cJSON_Delete(item);
+                item = NULL;
+                if (r < 0) {
+                        tw_token_done(&toks[n]);
+                        memset(&toks[n], 0, sizeof(toks[n]));
+                }
                 if (r == -ENOMEM)
                         break;
                 if (r < 0) {
@@ -489,11 +501,15 @@ static int list_page(const struct tw_http_result *res, tw_astro_token_fn fn, voi
                         r = 0;
                         continue;
                 }
-                r = fn(userdata, &t);
-                tw_token_done(&t);
-                if (r < 0)
-                        break;
+                n++;
         }
+        cJSON_Delete(item);
+        for (size_t i = 0; i < n; i++) {
+                if (r >= 0)
+                        r = fn(userdata, &toks[i]);
+                tw_token_done(&toks[i]);
+        }
+        free(toks);
         tw_buf_done(&why);
         tw_page_done(&page);
         return r;

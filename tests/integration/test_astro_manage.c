@@ -180,6 +180,21 @@ static void test_list(void **state)
         tw_astro_issued_done(&a);
 }
 
+/* A page cut short is invalid as a whole: an error, and the callback sees
+ * none of its tokens (not the ones before the cut). */
+static void test_list_truncated_page(void **state)
+{
+        struct world *w = *state;
+        const struct tw_sim_fault f = {
+                .type = TW_SIM_FAULT_TRUNCATED, .match = "/tokens", .method = "GET", .count = 1};
+        struct count all = {0};
+
+        assert_int_equal(tw_sim_add_fault(w->sim, &f), 0);
+        assert_true(tw_astro_token_list(w->m, NULL, NULL, count_token, &all, NULL, &w->err) < 0);
+        assert_int_equal(all.n, 0);
+        assert_true(w->err.len > 0);
+}
+
 /* A credential that may not manage tokens: 403, and the message says
  * which role it needs. */
 static void test_forbidden_names_the_role(void **state)
@@ -298,6 +313,7 @@ int main(void)
                 cmocka_unit_test_setup_teardown(test_create_rotate_delete, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_roles, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_list, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_list_truncated_page, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_forbidden_names_the_role, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_post_limit_kept, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_429_retried, setup, teardown),
