@@ -1,6 +1,6 @@
 /* Step 5, finish: the old token of a replacement goes once it has been
- * quiet for retire_after (held, with a warning naming who still uses it,
- * while it is not), then the journal goes. */
+ * quiet for retire_after (held while it is not, with one warning naming
+ * who still uses it, the first time), then the journal goes. */
 #include "agent/rotate/rotate_internal.h"
 
 #include <errno.h>
@@ -29,6 +29,9 @@ int rotate_retire(struct rotate_run *x)
                 return rotate_journal_save(x, "waiting");
         case TW_RETIRE_HOLD:
                 x->r.next_attempt = at;
+                if (x->r.held_at != TW_NO_TIME) /* said once already: wait quietly */
+                        return rotate_journal_save(x, "held again");
+                x->r.held_at = now;
                 x->out->result = TW_ROTATE_HELD;
                 tw_buf_reset(&x->err);
                 tw_buf_printf(&x->err,

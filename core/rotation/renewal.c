@@ -100,6 +100,7 @@ void tw_renewal_init(struct tw_renewal *r)
         r->old.end_at = r->old.issued_at = TW_NO_TIME;
         r->started_at = r->issue_started_at = r->new_end_at = TW_NO_TIME;
         r->delivered_at = r->verified_at = r->retired_at = r->next_attempt = TW_NO_TIME;
+        r->held_at = TW_NO_TIME;
 }
 
 static int role_copy(struct tw_role *dst, const struct tw_role *src)

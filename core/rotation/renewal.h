@@ -121,6 +121,9 @@ struct tw_renewal {
         struct tw_renewal_copy *copies;
         size_t n_copies;
         int64_t delivered_at, verified_at, retired_at;
+        /* when the old token's deletion was first held (it was still used):
+         * the warning is sent then, not at every later look */
+        int64_t held_at;
         /* after a failure: */
         unsigned failures;
         int64_t next_attempt; /* TW_NO_TIME: none pending */

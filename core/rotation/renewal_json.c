@@ -109,6 +109,7 @@ int tw_renewal_to_json(const struct tw_renewal *r, struct tw_buf *out)
             tw_json_add_time(o, "delivered_at", r->delivered_at) &&
             tw_json_add_time(o, "verified_at", r->verified_at) &&
             tw_json_add_time(o, "retired_at", r->retired_at) &&
+            tw_json_add_time(o, "held_at", r->held_at) &&
             cJSON_AddNumberToObject(o, "failures", r->failures) &&
             tw_json_add_time(o, "next_attempt", r->next_attempt) &&
             tw_json_add_str(o, "last_error", r->last_error))
@@ -368,6 +369,7 @@ static int read_all(const cJSON *o, struct tw_renewal *r)
             (rr = tw_json_get_time(o, "delivered_at", &r->delivered_at)) < 0 ||
             (rr = tw_json_get_time(o, "verified_at", &r->verified_at)) < 0 ||
             (rr = tw_json_get_time(o, "retired_at", &r->retired_at)) < 0 ||
+            (rr = tw_json_get_time(o, "held_at", &r->held_at)) < 0 ||
             (rr = tw_json_get_time(o, "next_attempt", &r->next_attempt)) < 0)
                 return rr;
         return check_step(r);

@@ -186,6 +186,15 @@ static void test_retire_held_while_used(void **state)
         assert_int_equal(tw_rw_live_named(w, TW_RW_NAME, NULL), 2); /* the old one kept */
         assert_true(journal_exists(w));
 
+        /* at the next look it is still used: held again, but said once */
+        journal_shift(w, -7200);
+        assert_int_equal(tw_rotate_token(&o, 0, TW_RW_TOKEN, &out), 0);
+        if (out.result != TW_ROTATE_WAITING)
+                fail_msg("result %d, want WAITING (the hold said again?): %s", out.result,
+                         out.reason);
+        assert_true(out.next_at >= busy.last_used_at + 60);
+        assert_int_equal(tw_rw_live_named(w, TW_RW_NAME, NULL), 2);
+
         /* before the next look, nothing changes, even by hand */
         o.manual = true;
         o.usage = &quiet;
