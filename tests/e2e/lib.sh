@@ -110,3 +110,32 @@ golden() {
   [[ -f $g ]] || fail "golden file $g missing (run with TW_UPDATE_GOLDEN=1)"
   diff -u "$g" "$2" || fail "$1 differs from its golden file (TW_UPDATE_GOLDEN=1 rewrites it)"
 }
+
+# start_receiver NAME: a webhook receiver on 127.0.0.1:0 appending, for
+# each POST, what record(headers, body) returns to $E2E_TMP/NAME.out;
+# record is Python read from stdin.  Its port is in $E2E_TMP/NAME.port.
+start_receiver() {
+  {
+    cat
+    cat <<'PY'
+import http.server, os, sys
+class H(http.server.BaseHTTPRequestHandler):
+    def do_POST(self):
+        text = record(self.headers, self.rfile.read(int(self.headers.get("Content-Length", 0))))
+        with open(sys.argv[2], "a") as f:
+            f.write(text)
+        self.send_response(200)
+        self.end_headers()
+    def log_message(self, *a):
+        pass
+s = http.server.HTTPServer(("127.0.0.1", 0), H)
+open(sys.argv[1] + ".tmp", "w").write(str(s.server_address[1]))
+os.rename(sys.argv[1] + ".tmp", sys.argv[1])
+s.serve_forever()
+PY
+  } >"$E2E_TMP/$1.py"
+  touch "$E2E_TMP/$1.out"
+  python3 "$E2E_TMP/$1.py" "$E2E_TMP/$1.port" "$E2E_TMP/$1.out" &
+  E2E_PIDS+=($!)
+  wait_file "$E2E_TMP/$1.port"
+}

@@ -24,25 +24,10 @@ start_sim --generate-tokens 8
 url_two=$SIM_URL cred_two=$SIM_CRED
 
 # A webhook receiver on 127.0.0.1:0 that answers 200 and counts the POSTs.
-cat >"$E2E_TMP/rx.py" <<'PY'
-import http.server, os, sys
-class H(http.server.BaseHTTPRequestHandler):
-    def do_POST(self):
-        self.rfile.read(int(self.headers.get("Content-Length", 0)))
-        with open(sys.argv[2], "a") as f:
-            f.write("post\n")
-        self.send_response(200)
-        self.end_headers()
-    def log_message(self, *a):
-        pass
-s = http.server.HTTPServer(("127.0.0.1", 0), H)
-open(sys.argv[1] + ".tmp", "w").write(str(s.server_address[1]))
-os.rename(sys.argv[1] + ".tmp", sys.argv[1])
-s.serve_forever()
+start_receiver rx <<'PY'
+def record(headers, body):
+    return "post\n"
 PY
-python3 "$E2E_TMP/rx.py" "$E2E_TMP/rx.port" "$E2E_TMP/rx.out" &
-E2E_PIDS+=($!)
-wait_file "$E2E_TMP/rx.port"
 rx="http://127.0.0.1:$(cat "$E2E_TMP/rx.port")"
 
 cfg=$E2E_TMP/tw.ini

@@ -15,28 +15,13 @@ source "$(dirname "$0")/alertmanager_lib.sh"
 start_sim --fixture "$TW_SOURCE_DIR/tests/fixtures/demo-org.json"
 
 # The receiver: one line per alert of each notification, "status token finding".
-cat >"$E2E_TMP/rx.py" <<'PY'
-import http.server, json, os, sys
-class H(http.server.BaseHTTPRequestHandler):
-    def do_POST(self):
-        body = json.loads(self.rfile.read(int(self.headers.get("Content-Length", 0))))
-        with open(sys.argv[2], "a") as f:
-            for a in body.get("alerts", []):
-                l = a.get("labels", {})
-                f.write("%s %s %s\n" % (a.get("status"), l.get("token_id"), l.get("finding")))
-        self.send_response(200)
-        self.end_headers()
-    def log_message(self, *a):
-        pass
-s = http.server.HTTPServer(("127.0.0.1", 0), H)
-open(sys.argv[1] + ".tmp", "w").write(str(s.server_address[1]))
-os.rename(sys.argv[1] + ".tmp", sys.argv[1])
-s.serve_forever()
+start_receiver rx <<'PY'
+import json
+def record(headers, body):
+    return "".join("%s %s %s\n" % (a.get("status"), a.get("labels", {}).get("token_id"),
+                                   a.get("labels", {}).get("finding"))
+                   for a in json.loads(body).get("alerts", []))
 PY
-touch "$E2E_TMP/rx.log"
-python3 "$E2E_TMP/rx.py" "$E2E_TMP/rx.port" "$E2E_TMP/rx.log" &
-E2E_PIDS+=($!)
-wait_file "$E2E_TMP/rx.port"
 
 # The cluster: one group per finding, sent once (repeats and re-flushes an
 # hour away); the second node waits 3 s for the first's notification log.
@@ -117,7 +102,7 @@ n_want=$(grep -c . <<<"$want" || true)
 # for every group (its notification log was queried once per group).
 nflog_queries() { curl -fs "$1/metrics" | awk '$1 == "alertmanager_nflog_queries_total" { print $2 }'; }
 sent() { curl -fs "$1/metrics" | awk '$1 == "alertmanager_notifications_total{integration=\"webhook\"}" { print $2 }'; }
-firing() { awk '$1 == "firing" { print $2 " " $3 }' "$E2E_TMP/rx.log" | sort; }
+firing() { awk '$1 == "firing" { print $2 " " $3 }' "$E2E_TMP/rx.out" | sort; }
 all_notified() {
   [[ $(firing | sort -u | wc -l) -eq $n_want ]] &&
     (($(nflog_queries "${AMS[0]}") >= n_want && $(nflog_queries "${AMS[1]}") >= n_want))
@@ -147,7 +132,7 @@ kept() { # AM: every alert active and ending after the stopped agent's promise
 }
 both_kept() { kept "${AMS[0]}" && kept "${AMS[1]}"; }
 poll 30 both_kept || fail "after agent a stopped, an alert is not kept alive by agent b"
-! grep -q '^resolved ' "$E2E_TMP/rx.log" || fail "stopping one agent resolved: $(grep '^resolved ' "$E2E_TMP/rx.log")"
+! grep -q '^resolved ' "$E2E_TMP/rx.out" || fail "stopping one agent resolved: $(grep '^resolved ' "$E2E_TMP/rx.out")"
 pass "stopping one agent resolves nothing: the other keeps all $n_want alerts alive"
 
 for f in "$E2E_TMP"/a.log "$E2E_TMP"/b.log; do

@@ -8,25 +8,10 @@ source "$(dirname "$0")/renewal_lib.sh"
 
 world
 # A webhook receiver on 127.0.0.1:0 that keeps each POST's body, one a line.
-cat >"$E2E_TMP/rx.py" <<'PY'
-import http.server, os, sys
-class H(http.server.BaseHTTPRequestHandler):
-    def do_POST(self):
-        body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
-        with open(sys.argv[2], "ab") as f:
-            f.write(body.replace(b"\n", b" ") + b"\n")
-        self.send_response(200)
-        self.end_headers()
-    def log_message(self, *a):
-        pass
-s = http.server.HTTPServer(("127.0.0.1", 0), H)
-open(sys.argv[1] + ".tmp", "w").write(str(s.server_address[1]))
-os.rename(sys.argv[1] + ".tmp", sys.argv[1])
-s.serve_forever()
+start_receiver rx <<'PY'
+def record(headers, body):
+    return body.decode("utf-8", "replace").replace("\n", " ") + "\n"
 PY
-python3 "$E2E_TMP/rx.py" "$E2E_TMP/rx.port" "$E2E_TMP/rx.out" &
-E2E_PIDS+=($!)
-wait_file "$E2E_TMP/rx.port"
 printf '\n[webhook.ops]\nurl = http://127.0.0.1:%s\nformat = generic\n' "$(cat "$E2E_TMP/rx.port")" >>"$CFG"
 chmod 600 "$CFG" # an inline URL
 received() { grep -q -- "$1" "$E2E_TMP/rx.out" 2>/dev/null; }
