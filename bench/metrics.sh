@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Metrics endpoint benchmark: the daemon against tw-astrosim holding N tokens.
 #   wrk against /metrics (plain and gzip) at 10,000 tokens: requests/s, p99
-#   CPU per collection cycle (user+sys over several cycles, nothing scraping)
+#   CPU per collection cycle (user+sys over several cycles, nothing scraping;
+#   STATUS=1: with the status page open, / fetched every 2 s, as a browser
+#   showing it would: it is then rendered each cycle, else only on request)
 #   daemon peak RSS (VmHWM) at 10,000 and 100,000 tokens, after as many
 #   cycles again with a gzip and a plain scrape every 0.1 s (SCRAPE=0: not)
 # Run by bench/run.sh after it builds build-bench; never part of the tests.
@@ -17,9 +19,17 @@ run_one() { # tokens workspaces cycles
   start_tokenwatch "$d"
   local url=$tw_url
   local c0 c1
+  local viewer=
+  if [[ ${STATUS:-0} != 0 ]]; then
+    (while :; do curl -fs -o /dev/null -H 'Accept-Encoding: gzip' "$url/" || true; sleep 2; done) &
+    viewer=$!
+    pids+=($viewer)
+    sleep 5 # from now on the page is watched
+  fi
   c0=$(cpu_ticks "$tw")
   sleep $((cycles * 5))
   c1=$(cpu_ticks "$tw")
+  [[ -z $viewer ]] || kill "$viewer"
   if [[ ${SCRAPE:-1} != 0 ]]; then
     scrape_loop "$url/metrics" &
     local scraper=$!

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "lib/buf.h"
 #include "core/config/config.h"
@@ -59,8 +60,8 @@ static int flush_status(void *ctx)
         return tw_metrics_out_flush(ctx);
 }
 
-/* Renders the live HTML view (/) straight into gzip, once per cycle like the
- * metrics page, and publishes it; 0 or a negative errno. */
+/* Renders the live HTML view (/) straight into gzip and publishes it (each
+ * cycle while someone watches it, else when asked); 0 or a negative errno. */
 static int publish_status(struct tw_daemon *d)
 {
         struct tw_snapshot snap = {.cfg = d->cfg,
@@ -86,8 +87,42 @@ static int publish_status(struct tw_daemon *d)
                 r = tw_metrics_out_finish(&out);
         if (r == 0)
                 r = tw_http_server_publish_status_gzip(d->server, &out.gz, out.plain_len);
+        if (r == 0)
+                tw_log(TW_LOG_DEBUG, "status page rendered", NULL);
         tw_metrics_out_done(&out);
         return r;
+}
+
+/* How long after the last request for / the status page is still rendered
+ * every cycle: someone has it open (it refreshes itself each interval). */
+static int64_t watch_window(const struct tw_daemon *d)
+{
+        int64_t w = 3 * (int64_t)d->cfg->agent.interval;
+
+        return w < 300 ? 300 : w;
+}
+
+void tw_daemon_publish_status(struct tw_daemon *d)
+{
+        int r;
+
+        atomic_store(&d->status_asked, false);
+        if (!d->server || !d->inv || !d->cfg->web.status_page)
+                return;
+        r = publish_status(d);
+        if (r < 0)
+                tw_log(TW_LOG_ERROR, "cannot publish the status page: the previous page stays",
+                       "error", strerror(-r), NULL);
+}
+
+void tw_daemon_status_wanted(void *ctx)
+{
+        struct tw_daemon *d = ctx;
+
+        atomic_store(&d->status_asked, true);
+        if (d->wake_fd >= 0 && write(d->wake_fd, "s", 1) < 0) {
+                /* full pipe: a wake-up is pending anyway */
+        }
 }
 
 void tw_daemon_publish(struct tw_daemon *d)
@@ -100,8 +135,15 @@ void tw_daemon_publish(struct tw_daemon *d)
         r = render_page(d, &out);
         if (r == 0)
                 r = tw_http_server_publish_gzip(d->server, &out.gz, out.plain_len);
-        if (r == 0 && d->inv && d->cfg->web.status_page)
-                r = publish_status(d);
+        if (r == 0 && d->inv && d->cfg->web.status_page) {
+                /* Rendered when someone is watching; otherwise on demand. */
+                if (tw_http_server_status_watched(d->server, watch_window(d))) {
+                        atomic_store(&d->status_asked, false);
+                        r = publish_status(d);
+                } else {
+                        tw_http_server_status_stale(d->server);
+                }
+        }
         if (r < 0) {
                 if (tw_complain_failure(&d->complain_publish, tw_now()))
                         tw_log(TW_LOG_ERROR,

@@ -129,6 +129,8 @@ static int start_server(struct tw_daemon *d, const struct tw_config *cfg,
         /* The status page's policy as a header too (a <meta> cannot forbid framing). */
         if (tw_report_html_csp(csp, sizeof(csp)) == 0)
                 o.status_csp = csp;
+        o.status_wanted = tw_daemon_status_wanted;
+        o.status_wanted_ctx = d;
         tw_buf_init(&err, 4096);
         sigemptyset(&block);
         sigaddset(&block, SIGHUP);
@@ -302,6 +304,8 @@ static void wait_until(struct tw_daemon *d, int64_t deadline)
                  * the pages now, not at the next cycle. */
                 if (!got_stop && tw_daemon_usage_take(d))
                         tw_daemon_refresh(d);
+                if (!got_stop && atomic_exchange(&d->status_asked, false))
+                        tw_daemon_publish_status(d);
                 if (got_reload && !got_stop) {
                         got_reload = 0;
                         got_interrupt = 0;
@@ -323,6 +327,7 @@ int tw_daemon_run(const char *config_path, const struct tw_daemon_options *opts)
          * 6 MB of peak RSS at 10,000 tokens). */
         mallopt(M_MMAP_THRESHOLD, 128 * 1024);
         memset(&d, 0, sizeof(d));
+        atomic_init(&d.status_asked, false);
         d.wake_fd = -1;
         d.lock_fd = -1;
         d.config_path = config_path;

@@ -4,6 +4,7 @@
 /* The daemon's state, shared by the files of agent/daemon/ only. */
 
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 
 #include "exporters/trail/history.h"
@@ -64,6 +65,8 @@ struct tw_daemon {
         struct tw_complain complain_credential, complain_collect, complain_listing,
                 complain_publish, complain_audit;
 
+        /* / was asked for while its page was stale (set by a server thread) */
+        atomic_bool status_asked;
         int wake_fd;                      /* written to wake the main loop (-1: none) */
         int lock_fd;                      /* state_dir/tokenwatch.lock, flock()ed (-1: none) */
         volatile sig_atomic_t *stop;      /* set by SIGTERM/SIGINT */
@@ -120,6 +123,12 @@ void tw_daemon_publish(struct tw_daemon *d);
 /* Between cycles, an input of the pages changed (the audit-log readers'
  * news): evaluates the last good data again at now and publishes. */
 void tw_daemon_refresh(struct tw_daemon *d);
+/* Renders and publishes the status page now, if there is data (a request
+ * for / found it stale). */
+void tw_daemon_publish_status(struct tw_daemon *d);
+/* The server's status_wanted: notes the request and wakes the main loop
+ * (ctx: the daemon).  Safe from any thread. */
+void tw_daemon_status_wanted(void *ctx);
 
 /*
  * The daemon's readers of the Astro audit logs (agent/daemon/auditlog*.c):

@@ -189,6 +189,7 @@ int tw_http_server_start(const struct tw_http_server_options *o, struct tw_http_
         if (!s)
                 return -ENOMEM;
         pthread_mutex_init(&s->lock, NULL);
+        tw_http_server_status_init(s, &opts);
         s->status_page_off = opts.status_page_off;
         r = status_policy(&opts, &s->status_csp);
         if (r < 0)
@@ -234,6 +235,7 @@ void tw_http_server_stop(struct tw_http_server *s)
         /* The worker resumes every connection it holds (and refuses new
          * jobs at once): MHD must have none suspended when it stops. */
         tw_http_auth_worker_stop(s->auth_worker);
+        tw_http_server_status_release(s);
         if (s->mhd)
                 MHD_stop_daemon(s->mhd);
         tw_http_auth_worker_free(s->auth_worker);
@@ -242,6 +244,7 @@ void tw_http_server_stop(struct tw_http_server *s)
         tw_http_page_unref(s->status);
         tw_http_auth_free(s->auth);
         tw_tls_files_done(&s->tls);
+        tw_http_server_status_done(s);
         pthread_mutex_destroy(&s->lock);
         free(s->status_csp);
         free(s);
@@ -300,6 +303,8 @@ static int publish_slot(struct tw_http_server *s, struct tw_http_page **slot, st
         pthread_mutex_lock(&s->lock);
         old = *slot;
         *slot = p;
+        if (slot == &s->status)
+                tw_http_server_status_fresh(s);
         pthread_mutex_unlock(&s->lock);
         tw_http_page_unref(old);
         return 0;

@@ -47,6 +47,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/socket.h>
 
 struct tw_buf;
@@ -83,7 +84,17 @@ struct tw_http_server_options {
          * copied), frame-ancestors 'none' added; NULL: default-src 'none'. */
         const char *status_csp;
         bool status_page_off; /* [web] status_page = false: / is 404 */
+        /* Asked, from a server thread, for a new status page when / is
+         * requested while tw_http_server_status_stale() says the published
+         * one is out of date; the request then waits for the publication up
+         * to status_wait_ms (0: TW_HTTP_STATUS_WAIT_MS), one request at a
+         * time (others get the published page at once).  NULL: never. */
+        void (*status_wanted)(void *ctx);
+        void *status_wanted_ctx;
+        unsigned status_wait_ms;
 };
+
+#define TW_HTTP_STATUS_WAIT_MS 3000
 
 /* The options cfg->agent.listen and cfg->web ask for (borrowing cfg's strings). */
 void tw_http_server_options_from_config(const struct tw_config *cfg,
@@ -124,6 +135,14 @@ int tw_http_server_publish_gzip(struct tw_http_server *s, struct tw_buf *gz, siz
  * 0 or -ENOMEM.  Thread-safe. */
 int tw_http_server_publish_status_gzip(struct tw_http_server *s, struct tw_buf *gz,
                                        size_t plain_len);
+/* Says that the published status page is older than the data it shows:
+ * the next request for / asks for a new one (status_wanted).  Cleared by
+ * tw_http_server_publish_status_gzip().  Thread-safe. */
+void tw_http_server_status_stale(struct tw_http_server *s);
+/* Whether / was requested in the last within_s seconds (monotonic clock):
+ * someone has the status page open, so it is worth rendering each cycle.
+ * Thread-safe. */
+bool tw_http_server_status_watched(struct tw_http_server *s, int64_t within_s);
 /* Gzips page (len bytes) and publishes it as tw_http_server_publish_gzip()
  * does.  0, -ENOMEM, -E2BIG, -EIO. */
 int tw_http_server_publish(struct tw_http_server *s, const char *page, size_t len);

@@ -247,6 +247,7 @@ enum MHD_Result tw_http_server_handle(void *cls, struct MHD_Connection *c, const
                                                            "no collection finished yet\n");
         if (s->status_page_off)
                 return reply_text(c, MHD_HTTP_NOT_FOUND, "not found\n");
+        tw_http_server_status_wait(s);
         {
                 bool missing;
                 enum MHD_Result r = serve_page(s, c, &s->status, "text/html; charset=utf-8",

@@ -9,6 +9,7 @@
 #include <stdatomic.h>
 #include <stdbool.h>
 
+#include "exporters/http/server.h"
 #include "exporters/http/tls_internal.h"
 
 /* The Content-Security-Policy of every answer but the status page. */
@@ -36,7 +37,28 @@ struct tw_http_server {
         struct tw_http_page *page;   /* /metrics */
         struct tw_http_page *status; /* /: the live HTML view, NULL until published */
         atomic_bool ready;
+        /* The status page on demand (guarded by lock but asked_ns): */
+        pthread_cond_t status_published;
+        bool status_stale; /* newer data than the published page */
+        bool stopping;     /* tw_http_server_stop() releases waiters */
+        unsigned status_waiters;
+        void (*status_wanted)(void *ctx);
+        void *status_wanted_ctx;
+        unsigned status_wait_ms;
+        _Atomic int64_t status_asked_ns; /* the last request for / (tw_mono_ns), 0: none */
 };
+
+/* The status page on demand (status.c).  _init at start; _release wakes
+ * the requests waiting for a page (before MHD stops: it joins them);
+ * _done at the end; _fresh, lock held, when a page is published. */
+void tw_http_server_status_init(struct tw_http_server *s, const struct tw_http_server_options *o);
+void tw_http_server_status_release(struct tw_http_server *s);
+void tw_http_server_status_done(struct tw_http_server *s);
+void tw_http_server_status_fresh(struct tw_http_server *s);
+/* A request for /: noted (tw_http_server_status_watched), and when the
+ * published page is stale, a new one is asked for and waited for (up to
+ * status_wait_ms), one request at a time. */
+void tw_http_server_status_wait(struct tw_http_server *s);
 
 /* The MHD access handler; cls is the server. */
 enum MHD_Result tw_http_server_handle(void *cls, struct MHD_Connection *c, const char *url,
