@@ -257,6 +257,19 @@ int notifier_persist(struct tw_notifier *n)
         return tw_notify_store_save(n->store, n->next_id, n->state, qs);
 }
 
+int notifier_persist_and_release(struct tw_notifier *n)
+{
+        int r = notifier_persist(n);
+
+        if (r < 0)
+                tw_log(TW_LOG_ERROR, "cannot write the notification state; sending anyway", "dir",
+                       n->state_dir, "error", strerror(-r), NULL);
+        for (size_t i = 0; i < n->n_sinks; i++)
+                if (n->sinks[i].sink)
+                        tw_sink_release(n->sinks[i].sink, n->next_id);
+        return r;
+}
+
 int64_t notifier_alert_ttl(const struct tw_notifier *n)
 {
         int64_t ttl = 3 * n->interval;

@@ -92,8 +92,8 @@ static int sink_items(struct tw_notifier *n, size_t si, const struct tw_sink_ctx
                 body = NULL;
                 r = f->build(ctx, e, 1, &body, NULL);
                 if (r >= 0)
-                        r = notifier_emit(n, k, b, tw_notify_event_to_string(e->type), e->idempotency_key,
-                                 body, false, now);
+                        r = notifier_emit(n, k, b, tw_notify_event_to_string(e->type),
+                                          e->idempotency_key, body, false, now);
                 cJSON_Delete(body);
         }
         if (r >= 0 && f->stages)
@@ -260,12 +260,5 @@ int tw_notifier_cycle(struct tw_notifier *n, const struct tw_snapshot *snap, int
         free(b);
         if (n->opts.dry_run)
                 return 0;
-        r = notifier_persist(n);
-        if (r < 0)
-                tw_log(TW_LOG_ERROR, "cannot write the notification state; sending anyway", "dir",
-                       n->state_dir, "error", strerror(-r), NULL);
-        for (size_t i = 0; i < n->n_sinks; i++)
-                if (n->sinks[i].sink)
-                        tw_sink_release(n->sinks[i].sink, n->next_id);
-        return r;
+        return notifier_persist_and_release(n);
 }

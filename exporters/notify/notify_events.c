@@ -102,13 +102,7 @@ int tw_notifier_events(struct tw_notifier *n, const struct tw_events *ev,
         }
         if (n->opts.dry_run)
                 return r;
-        rr = notifier_persist(n);
-        if (rr < 0)
-                tw_log(TW_LOG_ERROR, "cannot write the notification state; sending anyway", "dir",
-                       n->state_dir, "error", strerror(-rr), NULL);
-        for (size_t i = 0; i < n->n_sinks; i++)
-                if (n->sinks[i].sink)
-                        tw_sink_release(n->sinks[i].sink, n->next_id);
+        rr = notifier_persist_and_release(n);
         return r < 0 ? r : rr;
 }
 

@@ -56,6 +56,10 @@ struct batch {
 
 /* Saves the queues, the ids and the state: 0 or a negative errno. */
 int notifier_persist(struct tw_notifier *n);
+/* Persists (a failure is logged: the items are sent anyway, at-least-once)
+ * and then lets every open sink send what was pushed up to the last id:
+ * notifier_persist()'s result. */
+int notifier_persist_and_release(struct tw_notifier *n);
 /* How long an Alertmanager alert lives without being sent again. */
 int64_t notifier_alert_ttl(const struct tw_notifier *n);
 /* Frees the items of a batch not pushed. */
