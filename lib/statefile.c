@@ -230,3 +230,11 @@ int tw_statefile_quarantine(const char *dir, const char *name, int64_t now, char
         }
         return r;
 }
+
+int tw_write_port_file(const char *path, unsigned short port)
+{
+        char text[16];
+        int n = snprintf(text, sizeof(text), "%u\n", (unsigned)port);
+
+        return tw_atomic_write_file(path, text, (size_t)n);
+}

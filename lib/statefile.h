@@ -23,6 +23,9 @@
 /* Replaces path with data (mode 0600).  0 or -errno (-ENAMETOOLONG,
  * -ENOSPC, -EEXIST if the temporary name stays taken, ...). */
 int tw_atomic_write_file(const char *path, const void *data, size_t len);
+/* Writes "PORT\n" to path that way: how a server bound to port 0 tells a
+ * test (or a supervisor) which port it got. */
+int tw_write_port_file(const char *path, unsigned short port);
 
 /* The same written in pieces, for content too large to hold whole (a
  * report): begin creates the temporary file, write appends, commit makes it

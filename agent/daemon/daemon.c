@@ -105,15 +105,6 @@ static int lock_state_dir(const char *dir, int *ret_fd)
         return r;
 }
 
-/* Writes "PORT\n" to path, atomically and privately (lib/statefile.h). */
-static int write_port_file(const char *path, unsigned short port)
-{
-        char text[16];
-        int n = snprintf(text, sizeof(text), "%u\n", port);
-
-        return tw_atomic_write_file(path, text, (size_t)n);
-}
-
 /* Starts the metrics server for cfg, with this thread's signals blocked in
  * its polling thread.  Logs the outcome. */
 static int start_server(struct tw_daemon *d, const struct tw_config *cfg,
@@ -163,7 +154,7 @@ static int start_server(struct tw_daemon *d, const struct tw_config *cfg,
                        "listen", o.listen, NULL);
         }
         if (d->opts->port_file) {
-                r = write_port_file(d->opts->port_file, tw_http_server_port(*ret));
+                r = tw_write_port_file(d->opts->port_file, tw_http_server_port(*ret));
                 if (r < 0)
                         tw_log(TW_LOG_WARN, "cannot write the port file", "file",
                                d->opts->port_file, "error", strerror(-r), NULL);

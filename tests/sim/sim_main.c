@@ -33,15 +33,6 @@ static const char usage[] =
 
 #define MAX_TOKEN_CREDENTIALS 16
 
-/* Writes "PORT\n" to path, atomically (lib/statefile.h). */
-static int write_port_file(const char *path, unsigned short port)
-{
-        char text[16];
-        int n = snprintf(text, sizeof(text), "%u\n", (unsigned)port);
-
-        return tw_atomic_write_file(path, text, (size_t)n);
-}
-
 /* Writes the current value of each TOKEN_ID=FILE (mode 0600). */
 static int write_token_credentials(struct tw_sim *sim, char **specs, size_t n)
 {
@@ -225,7 +216,7 @@ int main(int argc, char **argv)
                 tw_sim_stop(sim);
                 return 1;
         }
-        if (port_file && (r = write_port_file(port_file, tw_sim_port(sim))) < 0) {
+        if (port_file && (r = tw_write_port_file(port_file, tw_sim_port(sim))) < 0) {
                 fprintf(stderr, "tw-astrosim: cannot write %s: %s\n", port_file, strerror(-r));
                 tw_sim_stop(sim);
                 return 1;

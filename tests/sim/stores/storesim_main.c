@@ -63,7 +63,7 @@ int main(int argc, char **argv)
                 {NULL, 0, NULL, 0}};
         struct tw_storesim_options o = {0};
         const char *port_file = NULL, *cred_file = NULL, *read_file = NULL, *kind = NULL;
-        char *cred = NULL, *read_cred = NULL, text[16];
+        char *cred = NULL, *read_cred = NULL;
         struct tw_storesim *s;
         sigset_t set;
         long v;
@@ -138,8 +138,7 @@ int main(int argc, char **argv)
                 fprintf(stderr, "tw-storesim: cannot start the %s server\n", kind);
                 return 1;
         }
-        snprintf(text, sizeof(text), "%u\n", (unsigned)tw_storesim_port(s));
-        if (port_file && (r = tw_atomic_write_file(port_file, text, strlen(text))) < 0) {
+        if (port_file && (r = tw_write_port_file(port_file, tw_storesim_port(s))) < 0) {
                 fprintf(stderr, "tw-storesim: cannot write %s: %s\n", port_file, strerror(-r));
                 tw_storesim_stop(s);
                 return 1;
