@@ -36,7 +36,7 @@ static int submit_page(struct listing *l)
         int n;
 
         n = snprintf(url, sizeof(url), "%s%coffset=%ld&limit=%d", l->base_url,
-                     strchr(l->base_url, '?') ? '&' : '?', l->offset, PAGE_LIMIT);
+                     strchr(l->base_url, '?') ? '&' : '?', l->offset, TW_ASTRO_PAGE_LIMIT);
         if (n < 0 || (size_t)n >= sizeof(url))
                 return -E2BIG;
         return tw_transport_get(l->c->t, url, l->endpoint, on_page, l);
@@ -131,7 +131,8 @@ static void on_page(void *userdata, const struct tw_http_result *res)
                 goto out;
         }
         tw_buf_printf(&msg, "page at offset %ld: ", l->offset);
-        r = tw_astro_parse_page(res->body, res->body_len, l->items_key, &page, &msg);
+        r = tw_astro_parse_page(res->body, res->body_len, l->items_key, TW_ASTRO_PAGE_LIMIT, &page,
+                                &msg);
         if (r == 0 && l->kind == TW_LISTING_TOKENS && l->offset == 0 && page.total > 0)
                 /* room for the whole listing at once, not by doubling */
                 tw_inventory_reserve_tokens(c->inv, (size_t)page.total);

@@ -14,7 +14,6 @@ struct tw_buf;
 struct tw_transport;
 struct tw_credential_info;
 
-#define PAGE_LIMIT 1000  /* the documented maximum */
 #define MAX_PAGES 100000 /* a server that never stops paging is a bug, not a loop */
 #define ERR_MAX 2048
 #define ITEM_ERRORS_MAX 10 /* items left out named per listing; the rest are counted */

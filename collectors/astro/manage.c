@@ -22,7 +22,6 @@
 #include "lib/secret.h"
 #include "lib/timeutil.h"
 
-#define PAGE_LIMIT 1000
 #define MAX_PAGES 10000
 #define BODY_MAX ((size_t)8 << 20) /* one token object, or a page of 1000 */
 
@@ -475,7 +474,8 @@ static int list_page(const struct tw_http_result *res, tw_astro_token_fn fn, voi
         size_t n = 0;
         int r;
 
-        r = tw_astro_parse_page(res->body, res->body_len, "tokens", &page, err);
+        r = tw_astro_parse_page(res->body, res->body_len, "tokens", TW_ASTRO_PAGE_LIMIT, &page,
+                                err);
         if (r < 0)
                 return r;
         *ret_n = page.n_items;
@@ -534,7 +534,7 @@ int tw_astro_token_list(struct tw_astro_manage *m, const char *filter, const cha
         for (long offset = 0, pages = 0; r == 0 && pages < MAX_PAGES; pages++, offset += (long)n) {
                 tw_buf_reset(&url);
                 r = tw_buf_printf(&url, "%s?offset=%ld&limit=%d%s%s%s%s", m->tokens_base, offset,
-                                  PAGE_LIMIT, filter ? "&" : "", filter ? filter : "",
+                                  TW_ASTRO_PAGE_LIMIT, filter ? "&" : "", filter ? filter : "",
                                   filter ? "=" : "", filter ? id : "");
                 q.url = url.ptr;
                 if (r == 0)

@@ -245,8 +245,8 @@ fail:
         return r;
 }
 
-int tw_astro_parse_page(const char *body, size_t len, const char *items_key, struct tw_page *ret,
-                        struct tw_buf *err)
+int tw_astro_parse_page(const char *body, size_t len, const char *items_key, size_t max_items,
+                        struct tw_page *ret, struct tw_buf *err)
 {
         struct reader rd = {.s = body, .len = len};
         struct tw_page p = {.body = body, .len = len};
@@ -270,6 +270,13 @@ int tw_astro_parse_page(const char *body, size_t len, const char *items_key, str
         }
         if (!p.items_at) {
                 tw_buf_printf(err, "response has no \"%s\" array", items_key);
+                r = -EBADMSG;
+                goto out;
+        }
+        if (p.n_items > max_items) {
+                tw_buf_printf(err,
+                              "response has %zu items in one page, more than the %zu asked for",
+                              p.n_items, max_items);
                 r = -EBADMSG;
                 goto out;
         }

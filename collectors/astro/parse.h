@@ -33,8 +33,13 @@ struct tw_page {
  * for cJSON's lookup), the items array is delimited and counted but not
  * parsed.  Syntax errors inside an item are found by tw_page_next(), so a
  * caller reads every item before it uses any. */
-int tw_astro_parse_page(const char *body, size_t len, const char *items_key, struct tw_page *ret,
-                        struct tw_buf *err);
+/* The API's documented maximum page size: what tokenwatch asks for. */
+#define TW_ASTRO_PAGE_LIMIT 1000
+/* A page of more than max_items items (more than was asked for) is refused
+ * with -EBADMSG before any item is read: its size is the server's fault, and
+ * callers size their work by it. */
+int tw_astro_parse_page(const char *body, size_t len, const char *items_key, size_t max_items,
+                        struct tw_page *ret, struct tw_buf *err);
 /* The next item of the page as a tree of its own (the caller deletes it),
  * or *ret_item NULL after the last.  -EBADMSG (with the same message as
  * tw_astro_parse_page) if the item, or what separates it from the next, is

@@ -2,6 +2,7 @@
  * body must parse or fail with a message, never crash or leak. */
 #include <errno.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -94,7 +95,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                 int r;
 
                 tw_buf_reset(&err);
-                r = tw_astro_parse_page((const char *)data, size, keys[k], &page, &err);
+                r = tw_astro_parse_page((const char *)data, size, keys[k], SIZE_MAX, &page, &err);
                 if (r < 0 && r != -ENOMEM && err.len == 0)
                         abort();
                 if (r == 0) {

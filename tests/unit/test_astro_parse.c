@@ -146,7 +146,7 @@ static void run_page(void **state)
 
         tw_buf_init(&err, 0);
         memset(&page, 0x5a, sizeof(page));
-        r = tw_astro_parse_page(c->body, len, "tokens", &page, &err);
+        r = tw_astro_parse_page(c->body, len, "tokens", SIZE_MAX, &page, &err);
         /* a page is only valid once each of its items was read */
         for (long i = 0; r == 0; i++) {
                 cJSON *item = NULL;
@@ -788,6 +788,26 @@ static void describe_cut_on_utf8_boundary(void **state)
         }
 }
 
+/* More items than asked for: refused before any is read, so that no caller
+ * sizes its work by what a hostile server sends. */
+static void page_more_items_than_asked(void **state)
+{
+        static const char body[] = ENV("[{\"id\":\"a\"},{\"id\":\"b\"},{\"id\":\"c\"}]");
+        struct tw_page page;
+        struct tw_buf err;
+
+        (void)state;
+        tw_buf_init(&err, 0);
+        assert_int_equal(tw_astro_parse_page(body, strlen(body), "tokens", 2, &page, &err),
+                         -EBADMSG);
+        assert_string_equal(err.ptr, "response has 3 items in one page, more than the 2 asked for");
+        tw_buf_reset(&err);
+        assert_int_equal(tw_astro_parse_page(body, strlen(body), "tokens", 3, &page, &err), 0);
+        assert_int_equal(page.n_items, 3);
+        tw_page_done(&page);
+        tw_buf_done(&err);
+}
+
 #define CASES(arr, fn)                                                                         \
         for (size_t i = 0; i < ARRAY_SIZE(arr); i++)                                           \
                 tests[n++] = (struct CMUnitTest)                                               \
@@ -798,10 +818,12 @@ static void describe_cut_on_utf8_boundary(void **state)
 int main(void)
 {
         struct CMUnitTest tests[ARRAY_SIZE(page_cases) + ARRAY_SIZE(token_cases) +
-                                ARRAY_SIZE(obj_cases) + ARRAY_SIZE(describe_cases) + 2];
+                                ARRAY_SIZE(obj_cases) + ARRAY_SIZE(describe_cases) + 3];
         size_t n = 0;
 
         CASES(page_cases, run_page);
+        tests[n++] = (struct CMUnitTest){.name = "page: more items than asked for",
+                                         .test_func = page_more_items_than_asked};
         CASES(token_cases, run_token);
         tests[n++] = (struct CMUnitTest){.name = "token: 300-character names",
                                          .test_func = token_long_names};
